@@ -1,0 +1,17 @@
+//! File formats of Maillage: reading any places file (the standard v1 and v0.1 in CSV or JSON,
+//! a hub's own export through a declarative mapping), writing the standard's exports (CSV,
+//! JSON, GeoJSON), and validating a file against the standard's Table Schema.
+//!
+//! Boundary: this crate turns bytes into domain records and domain records into bytes. It
+//! never touches the store, the network or the file system itself (callers hand it bytes
+//! and writers), and depends only on `maillage-domain`.
+
+pub mod error;
+pub mod export;
+pub mod mapping;
+pub mod reader;
+pub mod standard;
+pub mod table_schema;
+
+pub use error::FormatError;
+pub use reader::{InputFormat, SourceRow};

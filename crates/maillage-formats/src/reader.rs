@@ -1,0 +1,363 @@
+//! Reads any flat places file into rows of (column, text) pairs: CSV with `,`, `;` or tab,
+//! JSON arrays of flat objects (or an object holding such an array, or GeoJSON), gzip or
+//! not, UTF-8 or Windows-1252. Values are kept as text; typing is the domain's job.
+
+use std::io::Read;
+
+use serde::de::{DeserializeSeed, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+
+use crate::error::FormatError;
+
+/// One row of a source file. `number` is what a person finds in the file: the line of the
+/// record in a CSV (the header is line 1), the position of the object in a JSON array (from 1).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SourceRow {
+    pub number: usize,
+    pub values: Vec<(String, String)>,
+}
+
+impl SourceRow {
+    /// The first non-empty value of a column (column names compared exactly).
+    pub fn get(&self, column: &str) -> Option<&str> {
+        self.values.iter().find(|(name, value)| name == column && !value.trim().is_empty()).map(|(_, value)| value.as_str())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InputFormat {
+    Csv,
+    Json,
+}
+
+/// What the reader noticed about the file as a whole.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FileInfo {
+    pub format: Option<InputFormat>,
+    pub gzip: bool,
+    /// Set when the bytes were not UTF-8 and were decoded as Windows-1252.
+    pub legacy_encoding: bool,
+    pub delimiter: Option<char>,
+    pub columns: Vec<String>,
+}
+
+/// Undoes gzip and legacy encodings, so the rest works on UTF-8 text.
+pub fn decode(bytes: &[u8], info: &mut FileInfo) -> Result<String, FormatError> {
+    let decompressed;
+    let data: &[u8] = if bytes.starts_with(&[0x1f, 0x8b]) {
+        let mut out = Vec::new();
+        flate2::read::MultiGzDecoder::new(bytes)
+            .read_to_end(&mut out)
+            .map_err(|err| FormatError::Unreadable(format!("archive gzip invalide ({err})")))?;
+        info.gzip = true;
+        decompressed = out;
+        &decompressed
+    } else {
+        bytes
+    };
+    let data = data.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(data);
+    match std::str::from_utf8(data) {
+        Ok(text) => Ok(text.to_owned()),
+        Err(_) => {
+            info.legacy_encoding = true;
+            let (text, _, _) = encoding_rs::WINDOWS_1252.decode(data);
+            Ok(text.into_owned())
+        }
+    }
+}
+
+/// Guesses the format from the file name, then from the content.
+pub fn detect_format(name: &str, text: &str) -> InputFormat {
+    let lower = name.to_ascii_lowercase();
+    let lower = lower.strip_suffix(".gz").unwrap_or(&lower);
+    if lower.ends_with(".json") || lower.ends_with(".geojson") {
+        return InputFormat::Json;
+    }
+    if lower.ends_with(".csv") || lower.ends_with(".tsv") || lower.ends_with(".txt") {
+        return InputFormat::Csv;
+    }
+    match text.trim_start().chars().next() {
+        Some('[') | Some('{') => InputFormat::Json,
+        _ => InputFormat::Csv,
+    }
+}
+
+/// Reads every row of a file and hands it to `sink`, in file order, without holding the
+/// whole table in memory. Stops at the first error `sink` returns.
+pub fn for_each_row<E>(
+    bytes: &[u8],
+    name: &str,
+    mut sink: impl FnMut(SourceRow) -> Result<(), E>,
+) -> Result<FileInfo, ReadFailure<E>> {
+    let mut info = FileInfo::default();
+    let text = decode(bytes, &mut info).map_err(ReadFailure::Format)?;
+    let format = detect_format(name, &text);
+    info.format = Some(format);
+    match format {
+        InputFormat::Csv => read_csv(&text, &mut info, &mut sink)?,
+        InputFormat::Json => read_json(&text, &mut info, &mut sink)?,
+    }
+    Ok(info)
+}
+
+/// Either the file could not be read, or the sink stopped the reading.
+#[derive(Debug)]
+pub enum ReadFailure<E> {
+    Format(FormatError),
+    Sink(E),
+}
+
+fn sniff_delimiter(text: &str) -> u8 {
+    let header = text.lines().next().unwrap_or("");
+    let mut in_quotes = false;
+    let (mut commas, mut semicolons, mut tabs) = (0, 0, 0);
+    for ch in header.chars() {
+        match ch {
+            '"' => in_quotes = !in_quotes,
+            ',' if !in_quotes => commas += 1,
+            ';' if !in_quotes => semicolons += 1,
+            '\t' if !in_quotes => tabs += 1,
+            _ => {}
+        }
+    }
+    if tabs > commas && tabs > semicolons {
+        b'\t'
+    } else if semicolons > commas {
+        b';'
+    } else {
+        b','
+    }
+}
+
+fn read_csv<E>(text: &str, info: &mut FileInfo, sink: &mut impl FnMut(SourceRow) -> Result<(), E>) -> Result<(), ReadFailure<E>> {
+    let delimiter = sniff_delimiter(text);
+    info.delimiter = Some(delimiter as char);
+    let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).has_headers(true).from_reader(text.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|err| ReadFailure::Format(FormatError::Csv { line: 1, message: err.to_string() }))?
+        .iter()
+        .map(|name| name.trim().to_owned())
+        .collect();
+    info.columns = headers.clone();
+    let mut record = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {
+                let line = record.position().map(|pos| pos.line()).unwrap_or(0) as usize;
+                let values = headers
+                    .iter()
+                    .zip(record.iter())
+                    .filter(|(_, value)| !value.trim().is_empty())
+                    .map(|(name, value)| (name.clone(), value.to_owned()))
+                    .collect();
+                sink(SourceRow { number: line, values }).map_err(ReadFailure::Sink)?;
+            }
+            Err(err) => {
+                let line = err.position().map(|pos| pos.line()).unwrap_or(0);
+                return Err(ReadFailure::Format(FormatError::Csv { line, message: err.to_string() }));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Flattens a JSON value into text columns: nested objects become `parent.child`, arrays of
+/// scalars are joined with the standard's `|`.
+fn flatten(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {
+    match value {
+        Value::Null => {}
+        Value::String(text) => {
+            if !text.trim().is_empty() {
+                out.push((prefix.to_owned(), text.clone()));
+            }
+        }
+        Value::Number(number) => out.push((prefix.to_owned(), number.to_string())),
+        Value::Bool(flag) => out.push((prefix.to_owned(), flag.to_string())),
+        Value::Array(items) => {
+            if items.iter().all(|item| !item.is_object() && !item.is_array()) {
+                let joined: Vec<String> = items
+                    .iter()
+                    .filter_map(|item| match item {
+                        Value::String(text) => Some(text.clone()),
+                        Value::Null => None,
+                        other => Some(other.to_string()),
+                    })
+                    .collect();
+                if !joined.is_empty() {
+                    out.push((prefix.to_owned(), joined.join("|")));
+                }
+            } else {
+                out.push((prefix.to_owned(), value.to_string()));
+            }
+        }
+        Value::Object(map) => {
+            for (key, inner) in map {
+                let name = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+                flatten(&name, inner, out);
+            }
+        }
+    }
+}
+
+fn object_to_row(number: usize, object: &Map<String, Value>) -> SourceRow {
+    let mut values = Vec::with_capacity(object.len());
+    // GeoJSON: properties are the columns, a Point geometry gives the coordinates.
+    if object.get("type").and_then(Value::as_str) == Some("Feature") {
+        if let Some(Value::Object(properties)) = object.get("properties") {
+            for (key, value) in properties {
+                flatten(key, value, &mut values);
+            }
+        }
+        if let Some(coordinates) = object.get("geometry").and_then(|g| g.get("coordinates")).and_then(Value::as_array) {
+            if let (Some(lon), Some(lat)) = (coordinates.first(), coordinates.get(1)) {
+                if !values.iter().any(|(name, _)| name == "latitude") {
+                    values.push(("latitude".to_owned(), lat.to_string()));
+                    values.push(("longitude".to_owned(), lon.to_string()));
+                }
+            }
+        }
+    } else {
+        for (key, value) in object {
+            flatten(key, value, &mut values);
+        }
+    }
+    SourceRow { number, values }
+}
+
+fn read_json<E>(text: &str, info: &mut FileInfo, sink: &mut impl FnMut(SourceRow) -> Result<(), E>) -> Result<(), ReadFailure<E>> {
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('[') {
+        let mut failure: Option<E> = None;
+        let mut deserializer = serde_json::Deserializer::from_str(trimmed);
+        let visitor = RowVisitor { sink, failure: &mut failure, columns: &mut info.columns };
+        let result = visitor.deserialize(&mut deserializer);
+        if let Some(err) = failure {
+            return Err(ReadFailure::Sink(err));
+        }
+        result.map_err(|err| ReadFailure::Format(FormatError::Json(err.to_string())))?;
+        deserializer.end().map_err(|err| ReadFailure::Format(FormatError::Json(err.to_string())))?;
+        return Ok(());
+    }
+    let value: Value = serde_json::from_str(trimmed).map_err(|err| ReadFailure::Format(FormatError::Json(err.to_string())))?;
+    let items = find_rows(&value).ok_or_else(|| {
+        ReadFailure::Format(FormatError::Json("aucune liste d'objets trouvée (tableau JSON, GeoJSON ou objet contenant une liste)".to_owned()))
+    })?;
+    for (index, item) in items.iter().enumerate() {
+        let row = match item {
+            Value::Object(object) => object_to_row(index + 1, object),
+            _ => SourceRow { number: index + 1, values: Vec::new() },
+        };
+        remember_columns(&mut info.columns, &row);
+        sink(row).map_err(ReadFailure::Sink)?;
+    }
+    Ok(())
+}
+
+fn remember_columns(columns: &mut Vec<String>, row: &SourceRow) {
+    // Files list their columns once; JSON objects may each have their own, so keep the union.
+    if columns.len() < 512 {
+        for (name, _) in &row.values {
+            if !columns.contains(name) {
+                columns.push(name.clone());
+            }
+        }
+    }
+}
+
+fn find_rows(value: &Value) -> Option<&Vec<Value>> {
+    match value {
+        Value::Array(items) => Some(items),
+        Value::Object(map) => {
+            if let Some(Value::Array(features)) = map.get("features") {
+                return Some(features);
+            }
+            map.values().find_map(|inner| match inner {
+                Value::Array(items) if items.iter().any(Value::is_object) => Some(items),
+                _ => None,
+            })
+        }
+        _ => None,
+    }
+}
+
+/// Streams the elements of a top-level JSON array to the sink, one object at a time.
+struct RowVisitor<'a, E, F> {
+    sink: &'a mut F,
+    failure: &'a mut Option<E>,
+    columns: &'a mut Vec<String>,
+}
+
+impl<'de, E, F: FnMut(SourceRow) -> Result<(), E>> DeserializeSeed<'de> for RowVisitor<'_, E, F> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de, E, F: FnMut(SourceRow) -> Result<(), E>> Visitor<'de> for RowVisitor<'_, E, F> {
+    type Value = ();
+    fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+        formatter.write_str("un tableau d'objets")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut number = 0;
+        while let Some(item) = seq.next_element::<Value>()? {
+            number += 1;
+            let row = match &item {
+                Value::Object(object) => object_to_row(number, object),
+                _ => SourceRow { number, values: Vec::new() },
+            };
+            remember_columns(self.columns, &row);
+            if let Err(err) = (self.sink)(row) {
+                *self.failure = Some(err);
+                return Err(serde::de::Error::custom("lecture interrompue"));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(bytes: &[u8], name: &str) -> (FileInfo, Vec<SourceRow>) {
+        let mut out = Vec::new();
+        let info = for_each_row::<()>(bytes, name, |row| {
+            out.push(row);
+            Ok(())
+        })
+        .map_err(|_| "read failed")
+        .unwrap();
+        (info, out)
+    }
+
+    #[test]
+    fn csv_with_semicolons_and_latin1() {
+        let bytes = b"nom;commune\nBiblioth\xe8que;Digne\n";
+        let (info, rows) = rows(bytes, "x.csv");
+        assert!(info.legacy_encoding);
+        assert_eq!(info.delimiter, Some(';'));
+        assert_eq!(rows[0].get("nom"), Some("Bibliothèque"));
+        assert_eq!(rows[0].number, 2);
+    }
+
+    #[test]
+    fn json_numbers_and_nested_objects() {
+        let (_, rows) = rows(br#"[{"code_postal": 13100, "geo": {"lat": 1.5}, "x": null, "l": ["a","b"]}]"#, "x.json");
+        assert_eq!(rows[0].get("code_postal"), Some("13100"));
+        assert_eq!(rows[0].get("geo.lat"), Some("1.5"));
+        assert_eq!(rows[0].get("l"), Some("a|b"));
+        assert_eq!(rows[0].get("x"), None);
+    }
+
+    #[test]
+    fn geojson_features() {
+        let text = br#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"nom":"A"},"geometry":{"type":"Point","coordinates":[2.5,47.1]}}]}"#;
+        let (_, rows) = rows(text, "x.geojson");
+        assert_eq!(rows[0].get("latitude"), Some("47.1"));
+        assert_eq!(rows[0].get("longitude"), Some("2.5"));
+    }
+}
