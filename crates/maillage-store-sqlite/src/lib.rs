@@ -1,0 +1,406 @@
+//! SQLite backend of the Maillage store, the embedded default: one database file (WAL
+//! journal, full sync on commit), migrations embedded and applied at open.
+//!
+//! Boundary: implements `maillage_store::Store` and nothing else; depends on the domain and
+//! the store contract only.
+
+mod migrations;
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+use chrono::{DateTime, Utc};
+use maillage_domain::{Place, PlaceId, PlaceStatus, Problem, Severity};
+use maillage_store::*;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+/// A SQLite database file (or an in-memory database for tests).
+pub struct SqliteStore {
+    connection: Mutex<Connection>,
+}
+
+fn backend(err: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(err.to_string())
+}
+
+fn timestamp(at: &DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+fn parse_timestamp(text: &str) -> rusqlite::Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|at| at.with_timezone(&Utc))
+        .map_err(|err| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(err)))
+}
+
+fn json_column<T: serde::de::DeserializeOwned>(text: &str) -> rusqlite::Result<T> {
+    serde_json::from_str(text).map_err(|err| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(err)))
+}
+
+fn status_column(text: &str) -> rusqlite::Result<PlaceStatus> {
+    PlaceStatus::parse(text).ok_or_else(|| rusqlite::Error::InvalidColumnType(0, text.to_owned(), rusqlite::types::Type::Text))
+}
+
+const PLACE_COLUMNS: &str = "id, source, source_id, batch_id, status, version, created_at, updated_at, record, extras";
+
+fn place_from_row(row: &Row<'_>) -> rusqlite::Result<Place> {
+    Ok(Place {
+        id: PlaceId(row.get(0)?),
+        source: row.get(1)?,
+        source_id: row.get(2)?,
+        batch_id: row.get(3)?,
+        status: status_column(&row.get::<_, String>(4)?)?,
+        version: row.get(5)?,
+        created_at: parse_timestamp(&row.get::<_, String>(6)?)?,
+        updated_at: parse_timestamp(&row.get::<_, String>(7)?)?,
+        record: json_column(&row.get::<_, String>(8)?)?,
+        extras: json_column(&row.get::<_, String>(9)?)?,
+    })
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) a database file and brings its schema up to date.
+    pub fn open(path: &Path) -> StoreResult<Self> {
+        let connection = Connection::open(path).map_err(backend)?;
+        Self::prepare(connection, true)
+    }
+
+    /// A private in-memory database, for tests.
+    pub fn in_memory() -> StoreResult<Self> {
+        Self::prepare(Connection::open_in_memory().map_err(backend)?, false)
+    }
+
+    fn prepare(mut connection: Connection, wal: bool) -> StoreResult<Self> {
+        if wal {
+            connection.pragma_update(None, "journal_mode", "WAL").map_err(backend)?;
+        }
+        connection.pragma_update(None, "synchronous", "FULL").map_err(backend)?;
+        connection.pragma_update(None, "foreign_keys", "ON").map_err(backend)?;
+        connection.busy_timeout(std::time::Duration::from_secs(10)).map_err(backend)?;
+        migrate(&mut connection)?;
+        Ok(SqliteStore { connection: Mutex::new(connection) })
+    }
+
+    fn lock(&self) -> StoreResult<MutexGuard<'_, Connection>> {
+        self.connection.lock().map_err(|_| StoreError::Backend("connexion SQLite empoisonnée".to_owned()))
+    }
+}
+
+fn migrate(connection: &mut Connection) -> StoreResult<()> {
+    let applied: usize = connection.pragma_query_value(None, "user_version", |row| row.get(0)).map_err(backend)?;
+    for (index, sql) in migrations::MIGRATIONS.iter().enumerate().skip(applied) {
+        let tx = connection.transaction().map_err(backend)?;
+        tx.execute_batch(sql).map_err(backend)?;
+        tx.pragma_update(None, "user_version", index + 1).map_err(backend)?;
+        tx.commit().map_err(backend)?;
+        tracing::info!(migration = index + 1, "migration SQLite appliquée");
+    }
+    Ok(())
+}
+
+impl Store for SqliteStore {
+    fn begin_import(&self, batch: &ImportBatch) -> StoreResult<Box<dyn ImportSession + '_>> {
+        let connection = self.lock()?;
+        // IMMEDIATE takes the write lock now: no other writer can interleave with the import.
+        connection.execute_batch("BEGIN IMMEDIATE").map_err(backend)?;
+        let session = SqliteImport { connection, source: batch.source.clone(), batch_id: batch.id.clone(), open: true, report_seq: 0 };
+        session
+            .connection
+            .execute(
+                "INSERT INTO import_batches (id, source, file_name, started_at, finished_at, counts) VALUES (?1, ?2, ?3, ?4, NULL, ?5)",
+                params![batch.id, batch.source, batch.file_name, timestamp(&batch.started_at), serde_json::to_string(&batch.counts).map_err(backend)?],
+            )
+            .map_err(backend)?;
+        Ok(Box::new(session))
+    }
+
+    fn place(&self, id: &PlaceId) -> StoreResult<Option<Place>> {
+        let connection = self.lock()?;
+        connection
+            .query_row(&format!("SELECT {PLACE_COLUMNS} FROM places WHERE id = ?1"), [&id.0], place_from_row)
+            .optional()
+            .map_err(backend)
+    }
+
+    fn place_by_source_id(&self, source: &str, source_id: &str) -> StoreResult<Option<Place>> {
+        let connection = self.lock()?;
+        connection
+            .query_row(&format!("SELECT {PLACE_COLUMNS} FROM places WHERE source = ?1 AND source_id = ?2"), [source, source_id], place_from_row)
+            .optional()
+            .map_err(backend)
+    }
+
+    fn places(&self, query: &PlaceQuery) -> StoreResult<Vec<Place>> {
+        let connection = self.lock()?;
+        let mut statement = connection
+            .prepare_cached(&format!(
+                "SELECT {PLACE_COLUMNS} FROM places WHERE (?1 IS NULL OR source = ?1) AND (?2 IS NULL OR status = ?2) ORDER BY id"
+            ))
+            .map_err(backend)?;
+        let rows = statement.query_map(params![query.source, query.status.map(PlaceStatus::as_str)], place_from_row).map_err(backend)?;
+        rows.collect::<Result<_, _>>().map_err(backend)
+    }
+
+    fn place_history(&self, id: &PlaceId) -> StoreResult<Vec<PlaceVersion>> {
+        let connection = self.lock()?;
+        let mut statement = connection
+            .prepare_cached(
+                "SELECT place_id, version, recorded_at, batch_id, change, status, record, extras FROM place_versions WHERE place_id = ?1 ORDER BY version",
+            )
+            .map_err(backend)?;
+        let rows = statement
+            .query_map([&id.0], |row| {
+                let change: String = row.get(4)?;
+                Ok(PlaceVersion {
+                    place_id: PlaceId(row.get(0)?),
+                    version: row.get(1)?,
+                    recorded_at: parse_timestamp(&row.get::<_, String>(2)?)?,
+                    batch_id: row.get(3)?,
+                    change: ChangeKind::parse(&change)
+                        .ok_or_else(|| rusqlite::Error::InvalidColumnType(4, change.clone(), rusqlite::types::Type::Text))?,
+                    status: status_column(&row.get::<_, String>(5)?)?,
+                    record: json_column(&row.get::<_, String>(6)?)?,
+                    extras: json_column(&row.get::<_, String>(7)?)?,
+                })
+            })
+            .map_err(backend)?;
+        rows.collect::<Result<_, _>>().map_err(backend)
+    }
+
+    fn batches(&self) -> StoreResult<Vec<ImportBatch>> {
+        let connection = self.lock()?;
+        let mut statement = connection
+            .prepare_cached(
+                "SELECT id, source, file_name, started_at, finished_at, counts FROM import_batches WHERE finished_at IS NOT NULL ORDER BY started_at DESC, id DESC",
+            )
+            .map_err(backend)?;
+        let rows = statement
+            .query_map([], |row| {
+                let finished: Option<String> = row.get(4)?;
+                Ok(ImportBatch {
+                    id: row.get(0)?,
+                    source: row.get(1)?,
+                    file_name: row.get(2)?,
+                    started_at: parse_timestamp(&row.get::<_, String>(3)?)?,
+                    finished_at: finished.as_deref().map(parse_timestamp).transpose()?,
+                    counts: json_column(&row.get::<_, String>(5)?)?,
+                })
+            })
+            .map_err(backend)?;
+        rows.collect::<Result<_, _>>().map_err(backend)
+    }
+
+    fn batch_report(&self, batch_id: &str) -> StoreResult<Vec<ReportLine>> {
+        let connection = self.lock()?;
+        let mut statement = connection
+            .prepare_cached("SELECT row, source_id, severity, field, value, reason FROM import_report WHERE batch_id = ?1 ORDER BY seq")
+            .map_err(backend)?;
+        let rows = statement
+            .query_map([batch_id], |row| {
+                let severity: String = row.get(2)?;
+                let severity = match severity.as_str() {
+                    "error" => Severity::Error,
+                    "warning" => Severity::Warning,
+                    _ => Severity::Info,
+                };
+                Ok(ReportLine {
+                    row: row.get(0)?,
+                    source_id: row.get(1)?,
+                    problem: Problem { severity, field: row.get(3)?, value: row.get(4)?, reason: row.get(5)? },
+                })
+            })
+            .map_err(backend)?;
+        rows.collect::<Result<_, _>>().map_err(backend)
+    }
+
+    fn source_stats(&self) -> StoreResult<Vec<SourceStats>> {
+        let connection = self.lock()?;
+        let mut statement = connection
+            .prepare_cached(
+                "SELECT source, SUM(status = 'active'), SUM(status = 'withdrawn') FROM places GROUP BY source ORDER BY source",
+            )
+            .map_err(backend)?;
+        let rows = statement
+            .query_map([], |row| Ok(SourceStats { source: row.get(0)?, active: row.get(1)?, withdrawn: row.get(2)? }))
+            .map_err(backend)?;
+        rows.collect::<Result<_, _>>().map_err(backend)
+    }
+
+    fn backend_name(&self) -> &'static str {
+        "sqlite"
+    }
+}
+
+/// An open import: the connection is held, inside `BEGIN IMMEDIATE`, until commit or drop.
+struct SqliteImport<'a> {
+    connection: MutexGuard<'a, Connection>,
+    source: String,
+    batch_id: String,
+    open: bool,
+    report_seq: usize,
+}
+
+fn severity_key(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "info",
+    }
+}
+
+impl SqliteImport<'_> {
+    fn write_version(&self, place: &Place, change: ChangeKind, record_json: &str, extras_json: &str) -> StoreResult<()> {
+        self.connection
+            .prepare_cached(
+                "INSERT INTO place_versions (place_id, version, recorded_at, batch_id, change, status, record, extras) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )
+            .and_then(|mut statement| {
+                statement.execute(params![
+                    place.id.0,
+                    place.version,
+                    timestamp(&place.updated_at),
+                    place.batch_id,
+                    change.as_str(),
+                    place.status.as_str(),
+                    record_json,
+                    extras_json
+                ])
+            })
+            .map(|_| ())
+            .map_err(backend)
+    }
+}
+
+impl ImportSession for SqliteImport<'_> {
+    fn existing(&mut self) -> StoreResult<Vec<ExistingPlace>> {
+        let mut statement = self
+            .connection
+            .prepare_cached("SELECT id, source_id, version, status, content_hash FROM places WHERE source = ?1")
+            .map_err(backend)?;
+        let rows = statement
+            .query_map([&self.source], |row| {
+                Ok(ExistingPlace {
+                    id: PlaceId(row.get(0)?),
+                    source_id: row.get(1)?,
+                    version: row.get(2)?,
+                    status: status_column(&row.get::<_, String>(3)?)?,
+                    content_hash: row.get(4)?,
+                })
+            })
+            .map_err(backend)?;
+        rows.collect::<Result<_, _>>().map_err(backend)
+    }
+
+    fn load(&mut self, id: &PlaceId) -> StoreResult<Option<Place>> {
+        self.connection
+            .query_row(&format!("SELECT {PLACE_COLUMNS} FROM places WHERE id = ?1"), [&id.0], place_from_row)
+            .optional()
+            .map_err(backend)
+    }
+
+    fn insert(&mut self, place: &Place, content_hash: &str) -> StoreResult<()> {
+        let record = serde_json::to_string(&place.record).map_err(backend)?;
+        let extras = serde_json::to_string(&place.extras).map_err(backend)?;
+        self.connection
+            .prepare_cached(
+                "INSERT INTO places (id, source, source_id, batch_id, status, version, created_at, updated_at, content_hash, record, extras) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            )
+            .and_then(|mut statement| {
+                statement.execute(params![
+                    place.id.0,
+                    place.source,
+                    place.source_id,
+                    place.batch_id,
+                    place.status.as_str(),
+                    place.version,
+                    timestamp(&place.created_at),
+                    timestamp(&place.updated_at),
+                    content_hash,
+                    record,
+                    extras
+                ])
+            })
+            .map_err(|err| match err {
+                rusqlite::Error::SqliteFailure(code, _) if code.code == rusqlite::ErrorCode::ConstraintViolation => {
+                    StoreError::Conflict(format!("le lieu {} de la source {}", place.source_id, place.source))
+                }
+                other => backend(other),
+            })?;
+        self.write_version(place, ChangeKind::Created, &record, &extras)
+    }
+
+    fn update(&mut self, place: &Place, content_hash: &str, change: ChangeKind) -> StoreResult<()> {
+        let record = serde_json::to_string(&place.record).map_err(backend)?;
+        let extras = serde_json::to_string(&place.extras).map_err(backend)?;
+        let changed = self
+            .connection
+            .prepare_cached(
+                "UPDATE places SET batch_id = ?2, status = ?3, version = ?4, updated_at = ?5, content_hash = ?6, record = ?7, extras = ?8 WHERE id = ?1 AND version = ?4 - 1",
+            )
+            .and_then(|mut statement| {
+                statement.execute(params![
+                    place.id.0,
+                    place.batch_id,
+                    place.status.as_str(),
+                    place.version,
+                    timestamp(&place.updated_at),
+                    content_hash,
+                    record,
+                    extras
+                ])
+            })
+            .map_err(backend)?;
+        if changed != 1 {
+            return Err(StoreError::Conflict(format!("le lieu {}", place.id)));
+        }
+        self.write_version(place, change, &record, &extras)
+    }
+
+    fn report(&mut self, lines: &[ReportLine]) -> StoreResult<()> {
+        let mut statement = self
+            .connection
+            .prepare_cached(
+                "INSERT INTO import_report (batch_id, seq, row, source_id, severity, field, value, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )
+            .map_err(backend)?;
+        for line in lines {
+            self.report_seq += 1;
+            statement
+                .execute(params![
+                    self.batch_id,
+                    self.report_seq,
+                    line.row,
+                    line.source_id,
+                    severity_key(line.problem.severity),
+                    line.problem.field,
+                    line.problem.value,
+                    line.problem.reason
+                ])
+                .map_err(backend)?;
+        }
+        Ok(())
+    }
+
+    fn commit(mut self: Box<Self>, batch: &ImportBatch) -> StoreResult<()> {
+        let finished = batch.finished_at.unwrap_or_else(now);
+        self.connection
+            .execute(
+                "UPDATE import_batches SET finished_at = ?2, counts = ?3 WHERE id = ?1",
+                params![batch.id, timestamp(&finished), serde_json::to_string(&batch.counts).map_err(backend)?],
+            )
+            .map_err(backend)?;
+        self.connection.execute_batch("COMMIT").map_err(backend)?;
+        self.open = false;
+        Ok(())
+    }
+}
+
+impl Drop for SqliteImport<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            if let Err(err) = self.connection.execute_batch("ROLLBACK") {
+                tracing::error!(%err, "échec de l'annulation d'un import SQLite");
+            }
+        }
+    }
+}

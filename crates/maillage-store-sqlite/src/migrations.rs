@@ -1,0 +1,52 @@
+//! Schema migrations, embedded and applied in order at start; `PRAGMA user_version` records
+//! how many have run. Never edit a published migration: add a new one.
+
+pub const MIGRATIONS: &[&str] = &[
+    // 1: places, their history, import batches and their reports.
+    r#"
+    CREATE TABLE places (
+        id TEXT PRIMARY KEY,
+        source TEXT NOT NULL,
+        source_id TEXT NOT NULL,
+        batch_id TEXT,
+        status TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        record TEXT NOT NULL,
+        extras TEXT NOT NULL,
+        UNIQUE (source, source_id)
+    );
+    CREATE TABLE place_versions (
+        place_id TEXT NOT NULL REFERENCES places(id),
+        version INTEGER NOT NULL,
+        recorded_at TEXT NOT NULL,
+        batch_id TEXT,
+        change TEXT NOT NULL,
+        status TEXT NOT NULL,
+        record TEXT NOT NULL,
+        extras TEXT NOT NULL,
+        PRIMARY KEY (place_id, version)
+    ) WITHOUT ROWID;
+    CREATE TABLE import_batches (
+        id TEXT PRIMARY KEY,
+        source TEXT NOT NULL,
+        file_name TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        counts TEXT NOT NULL
+    );
+    CREATE TABLE import_report (
+        batch_id TEXT NOT NULL REFERENCES import_batches(id),
+        seq INTEGER NOT NULL,
+        row INTEGER NOT NULL,
+        source_id TEXT,
+        severity TEXT NOT NULL,
+        field TEXT NOT NULL,
+        value TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        PRIMARY KEY (batch_id, seq)
+    ) WITHOUT ROWID;
+    "#,
+];

@@ -1,0 +1,193 @@
+//! The store contract of Maillage: what any database behind the registry must do, as a
+//! trait ([`Store`]) that SQLite (the embedded default) and PostgreSQL implement, and the
+//! contract test suite ([`contract`]) that every backend runs unchanged.
+//!
+//! Invariants every backend keeps: an import is one transaction (a failure or a crash in the
+//! middle leaves the store as it was); every write of a place writes a version row (history
+//! is never rewritten); a place is never deleted, only withdrawn; writes carry the version
+//! they expect, and a stale one is a [`StoreError::Conflict`], never a lost update.
+//!
+//! Boundary: depends on the domain only; knows nothing of files, HTTP or the CLI.
+
+pub mod contract;
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use maillage_domain::{Place, PlaceId, PlaceRecord, PlaceStatus, Problem};
+use serde::{Deserialize, Serialize};
+
+/// Errors of the store layer.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Someone else changed the record since it was read.
+    #[error("conflit : {0} a été modifié entre-temps")]
+    Conflict(String),
+    #[error("introuvable : {0}")]
+    NotFound(String),
+    /// The database itself failed (IO, corruption, connection). Details are for the logs.
+    #[error("erreur de la base de données : {0}")]
+    Backend(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// New registry ids: sortable by creation time, unique without coordination.
+pub fn new_place_id() -> PlaceId {
+    PlaceId(ulid::Ulid::new().to_string().to_lowercase())
+}
+
+pub fn new_batch_id() -> String {
+    ulid::Ulid::new().to_string().to_lowercase()
+}
+
+/// What an import session needs to know about a place already in the store for its source.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExistingPlace {
+    pub id: PlaceId,
+    pub source_id: String,
+    pub version: u32,
+    pub status: PlaceStatus,
+    pub content_hash: String,
+}
+
+/// Counts of an import, as reported to the user and kept with the batch.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportCounts {
+    pub read: usize,
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub rejected: usize,
+    pub withdrawn: usize,
+    /// Withdrawn places that came back in this file.
+    pub restored: usize,
+}
+
+/// One problem of an import, with the row it came from (0 for the whole file).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportLine {
+    pub row: usize,
+    pub source_id: Option<String>,
+    #[serde(flatten)]
+    pub problem: Problem,
+}
+
+/// An import batch: one file imported into one source.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ImportBatch {
+    pub id: String,
+    pub source: String,
+    pub file_name: String,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub counts: ImportCounts,
+}
+
+/// Why a version of a place was written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangeKind {
+    Created,
+    Updated,
+    Withdrawn,
+    Restored,
+}
+
+impl ChangeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeKind::Created => "created",
+            ChangeKind::Updated => "updated",
+            ChangeKind::Withdrawn => "withdrawn",
+            ChangeKind::Restored => "restored",
+        }
+    }
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "created" => Some(ChangeKind::Created),
+            "updated" => Some(ChangeKind::Updated),
+            "withdrawn" => Some(ChangeKind::Withdrawn),
+            "restored" => Some(ChangeKind::Restored),
+            _ => None,
+        }
+    }
+}
+
+/// One version of a place in its history.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlaceVersion {
+    pub place_id: PlaceId,
+    pub version: u32,
+    pub recorded_at: DateTime<Utc>,
+    pub batch_id: Option<String>,
+    pub change: ChangeKind,
+    pub status: PlaceStatus,
+    pub record: PlaceRecord,
+    pub extras: BTreeMap<String, String>,
+}
+
+/// Which places to list.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PlaceQuery {
+    pub source: Option<String>,
+    /// `None` lists every status.
+    pub status: Option<PlaceStatus>,
+}
+
+impl PlaceQuery {
+    pub fn active() -> Self {
+        PlaceQuery { source: None, status: Some(PlaceStatus::Active) }
+    }
+}
+
+/// Counts of places per source and status.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct SourceStats {
+    pub source: String,
+    pub active: usize,
+    pub withdrawn: usize,
+}
+
+/// The database behind the registry.
+pub trait Store: Send + Sync {
+    /// Opens an import of one source: one transaction, holding the source's import lock
+    /// so two imports of the same source cannot interleave. Dropping the session without
+    /// [`ImportSession::commit`] rolls everything back.
+    fn begin_import(&self, batch: &ImportBatch) -> StoreResult<Box<dyn ImportSession + '_>>;
+    fn place(&self, id: &PlaceId) -> StoreResult<Option<Place>>;
+    fn place_by_source_id(&self, source: &str, source_id: &str) -> StoreResult<Option<Place>>;
+    /// Places in registry-id order (creation order).
+    fn places(&self, query: &PlaceQuery) -> StoreResult<Vec<Place>>;
+    /// Every version of a place, oldest first.
+    fn place_history(&self, id: &PlaceId) -> StoreResult<Vec<PlaceVersion>>;
+    /// Import batches, newest first.
+    fn batches(&self) -> StoreResult<Vec<ImportBatch>>;
+    /// The problems reported by one batch, in row order.
+    fn batch_report(&self, batch_id: &str) -> StoreResult<Vec<ReportLine>>;
+    fn source_stats(&self) -> StoreResult<Vec<SourceStats>>;
+    /// A short name of the backend for messages ("sqlite", "postgresql").
+    fn backend_name(&self) -> &'static str;
+}
+
+/// The writes of one import, inside one transaction.
+pub trait ImportSession {
+    /// The source's places already in the store.
+    fn existing(&mut self) -> StoreResult<Vec<ExistingPlace>>;
+    fn load(&mut self, id: &PlaceId) -> StoreResult<Option<Place>>;
+    /// Writes a new place and its first version.
+    fn insert(&mut self, place: &Place, content_hash: &str) -> StoreResult<()>;
+    /// Writes a new version of a place; `place.version` is the new version and must be
+    /// exactly one more than the stored one.
+    fn update(&mut self, place: &Place, content_hash: &str, change: ChangeKind) -> StoreResult<()>;
+    fn report(&mut self, lines: &[ReportLine]) -> StoreResult<()>;
+    /// Records the batch with its final counts and commits everything.
+    fn commit(self: Box<Self>, batch: &ImportBatch) -> StoreResult<()>;
+}
+
+/// The current time at the precision every backend keeps (microseconds), so that what is
+/// written compares equal to what is read back.
+pub fn now() -> DateTime<Utc> {
+    use chrono::{DurationRound, TimeDelta};
+    Utc::now().duration_trunc(TimeDelta::microseconds(1)).expect("microseconds always truncate")
+}
