@@ -1,0 +1,23 @@
+//! Demo data: the Centre-Val de Loire hub's export and its mapping, built into the binary so
+//! a first start on an empty database shows real places without any file around.
+
+use maillage_formats::mapping::Mapping;
+use maillage_store::Store;
+
+use crate::import::{import_file, ImportOptions, ImportReport};
+use crate::{AppError, AppResult};
+
+pub const DEMO_FILE_NAME: &str = "hub-lo-2023.json.gz";
+pub const DEMO_DATA: &[u8] = include_bytes!("../../../data/demo/hub-lo-2023.json.gz");
+pub const DEMO_MAPPING: &str = include_str!("../../../mappings/hub-lo.toml");
+
+/// Loads the demo data when the store has never imported anything. Returns the report when
+/// it did.
+pub fn load_if_empty(store: &dyn Store) -> AppResult<Option<ImportReport>> {
+    if !store.batches()?.is_empty() {
+        return Ok(None);
+    }
+    let mapping = Mapping::from_toml(DEMO_MAPPING).map_err(|err| AppError::Input(format!("correspondance de démonstration invalide : {err}")))?;
+    let report = import_file(store, DEMO_DATA, DEMO_FILE_NAME, &ImportOptions { mapping: Some(&mapping), ..ImportOptions::default() })?;
+    Ok(Some(report))
+}

@@ -1,0 +1,234 @@
+//! Importing a file into a source: read, map, build, compare with what the store holds for
+//! that source, write creations, updates and withdrawals in one transaction, report.
+
+use std::collections::{HashMap, HashSet};
+
+use maillage_domain::build::build_record;
+use maillage_domain::place::{changed_fields, content_hash};
+use maillage_domain::{Place, PlaceStatus, Problem, Severity};
+use maillage_formats::mapping::Mapping;
+use maillage_formats::reader::{for_each_row, ReadFailure};
+use maillage_formats::standard::{self, column_target, ColumnTarget};
+use maillage_store::*;
+
+use crate::{AppError, AppResult};
+
+/// How to import one file.
+#[derive(Default)]
+pub struct ImportOptions<'a> {
+    /// The registry source the file feeds; by default the mapping's source name, else the
+    /// file name without its extensions.
+    pub source: Option<String>,
+    pub mapping: Option<&'a Mapping>,
+    /// Mark the source's places absent from this file as withdrawn.
+    pub prune: bool,
+}
+
+/// What an import did, row by row.
+#[derive(Debug, Clone)]
+pub struct ImportReport {
+    pub batch: ImportBatch,
+    pub lines: Vec<ReportLine>,
+}
+
+impl ImportReport {
+    pub fn count(&self, severity: Severity) -> usize {
+        self.lines.iter().filter(|line| line.problem.severity == severity).count()
+    }
+}
+
+/// The registry source name derived from a file name: `cnfs-lieux-2022-07.json.gz` → `cnfs-lieux-2022-07`.
+pub fn default_source_name(file_name: &str) -> String {
+    let base = file_name.rsplit(['/', '\\']).next().unwrap_or(file_name);
+    let mut name = base;
+    for extension in [".gz", ".json", ".geojson", ".csv", ".tsv", ".txt"] {
+        name = name.strip_suffix(extension).unwrap_or(name);
+    }
+    if name.is_empty() {
+        "import".to_owned()
+    } else {
+        name.to_owned()
+    }
+}
+
+struct Progress<'s> {
+    session: Box<dyn ImportSession + 's>,
+    existing: HashMap<String, ExistingPlace>,
+    seen: HashSet<String>,
+    lines: Vec<ReportLine>,
+    batch: ImportBatch,
+}
+
+impl Progress<'_> {
+    fn problem(&mut self, row: usize, source_id: Option<&str>, problem: Problem) {
+        self.lines.push(ReportLine { row, source_id: source_id.map(str::to_owned), problem });
+    }
+
+    fn accept(&mut self, row: usize, raw: maillage_domain::RawRecord, mut problems: Vec<Problem>) -> AppResult<()> {
+        self.batch.counts.read += 1;
+        let built = build_record(&raw);
+        problems.extend(built.problems);
+        let source_id = built.record.as_ref().map(|record| record.id.clone()).or_else(|| raw.fields.get("id").cloned());
+        for problem in problems {
+            self.problem(row, source_id.as_deref(), problem);
+        }
+        let Some(record) = built.record else {
+            self.batch.counts.rejected += 1;
+            return Ok(());
+        };
+        if !self.seen.insert(record.id.clone()) {
+            self.batch.counts.rejected += 1;
+            self.problem(row, Some(&record.id), Problem::error("id", &record.id, "identifiant déjà présent plus haut dans le fichier : ligne ignorée"));
+            return Ok(());
+        }
+        let extras = raw.extras;
+        let hash = content_hash(&record, &extras);
+        let at = now();
+        match self.existing.get(&record.id) {
+            None => {
+                let place = Place {
+                    id: new_place_id(),
+                    source: self.batch.source.clone(),
+                    source_id: record.id.clone(),
+                    batch_id: Some(self.batch.id.clone()),
+                    status: PlaceStatus::Active,
+                    version: 1,
+                    created_at: at,
+                    updated_at: at,
+                    record,
+                    extras,
+                };
+                self.session.insert(&place, &hash)?;
+                self.batch.counts.created += 1;
+            }
+            Some(known) if known.content_hash == hash && known.status == PlaceStatus::Active => {
+                self.batch.counts.unchanged += 1;
+            }
+            Some(known) => {
+                let known = known.clone();
+                let mut place = self
+                    .session
+                    .load(&known.id)?
+                    .ok_or_else(|| StoreError::NotFound(format!("lieu {}", known.id)))?;
+                let fields = changed_fields(&place.record, &record);
+                let restored = place.status == PlaceStatus::Withdrawn;
+                place.record = record;
+                place.extras = extras;
+                place.version = known.version + 1;
+                place.batch_id = Some(self.batch.id.clone());
+                place.status = PlaceStatus::Active;
+                place.updated_at = at;
+                let change = if restored { ChangeKind::Restored } else { ChangeKind::Updated };
+                self.session.update(&place, &hash, change)?;
+                let what = if fields.is_empty() { "attributs supplémentaires".to_owned() } else { fields.join(", ") };
+                let reason = if restored { format!("lieu retiré revenu dans la source ; modifié : {what}") } else { format!("modifié : {what}") };
+                let source_id = place.source_id.clone();
+                self.problem(row, Some(&source_id), Problem::info("*", "", reason));
+                if restored {
+                    self.batch.counts.restored += 1;
+                } else {
+                    self.batch.counts.updated += 1;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Imports one file into one source of the store. Either everything is written or nothing.
+pub fn import_file(store: &dyn Store, bytes: &[u8], file_name: &str, options: &ImportOptions<'_>) -> AppResult<ImportReport> {
+    let source = options
+        .source
+        .clone()
+        .or_else(|| options.mapping.map(|mapping| mapping.source_name().to_owned()))
+        .unwrap_or_else(|| default_source_name(file_name));
+    if source.trim().is_empty() {
+        return Err(AppError::Input("le nom de la source ne peut pas être vide".to_owned()));
+    }
+    let batch = ImportBatch {
+        id: new_batch_id(),
+        source,
+        file_name: file_name.rsplit(['/', '\\']).next().unwrap_or(file_name).to_owned(),
+        started_at: now(),
+        finished_at: None,
+        counts: ImportCounts::default(),
+    };
+    let mut session = store.begin_import(&batch)?;
+    let existing = session.existing()?.into_iter().map(|place| (place.source_id.clone(), place)).collect();
+    let mut progress = Progress { session, existing, seen: HashSet::new(), lines: Vec::new(), batch };
+
+    let read = for_each_row(bytes, file_name, |row| -> AppResult<()> {
+        match options.mapping {
+            Some(mapping) => {
+                let (raw, problems) = mapping.apply(&row);
+                progress.accept(row.number, raw, problems)
+            }
+            None => progress.accept(row.number, standard::row_to_raw(&row), Vec::new()),
+        }
+    });
+    let info = match read {
+        Ok(info) => info,
+        Err(ReadFailure::Format(err)) => return Err(err.into()),
+        Err(ReadFailure::Sink(err)) => return Err(err),
+    };
+
+    let mut file_notes = Vec::new();
+    match options.mapping {
+        Some(mapping) => file_notes.extend(mapping.check_columns(&info.columns)),
+        None => {
+            let recognised = info.columns.iter().filter(|column| column_target(column) != ColumnTarget::Extra).count();
+            if recognised == 0 || !info.columns.iter().any(|column| column_target(column) == ColumnTarget::Field("nom")) {
+                return Err(AppError::Input(format!(
+                    "aucune colonne du standard des lieux de médiation numérique reconnue dans « {} » (colonnes : {}). \
+                     Pour l'export propre d'un hub, indiquez un fichier de correspondance avec --mapping.",
+                    progress.batch.file_name,
+                    info.columns.iter().take(12).cloned().collect::<Vec<_>>().join(", ")
+                )));
+            }
+            let extras: Vec<&str> =
+                info.columns.iter().filter(|column| column_target(column) == ColumnTarget::Extra).map(String::as_str).collect();
+            if !extras.is_empty() {
+                file_notes.push(Problem::info(
+                    "*",
+                    &extras.join(", "),
+                    "colonnes hors du standard : gardées comme attributs supplémentaires, non exportées",
+                ));
+            }
+            if standard::detect_version(&info.columns) == standard::StandardVersion::V0 {
+                file_notes.push(Problem::info("*", "", "fichier au format v0.1 du standard : champs et valeurs convertis en v1.0.2"));
+            }
+        }
+    }
+    if info.legacy_encoding {
+        file_notes.push(Problem::info("*", "", "fichier encodé en Windows-1252 (pas en UTF-8) : converti"));
+    }
+    for note in file_notes.into_iter().rev() {
+        progress.lines.insert(0, ReportLine { row: 0, source_id: None, problem: note });
+    }
+
+    if options.prune {
+        let absent: Vec<ExistingPlace> = progress
+            .existing
+            .values()
+            .filter(|place| place.status == PlaceStatus::Active && !progress.seen.contains(&place.source_id))
+            .cloned()
+            .collect();
+        for known in absent {
+            let mut place = progress.session.load(&known.id)?.ok_or_else(|| StoreError::NotFound(format!("lieu {}", known.id)))?;
+            place.version = known.version + 1;
+            place.status = PlaceStatus::Withdrawn;
+            place.batch_id = Some(progress.batch.id.clone());
+            place.updated_at = now();
+            progress.session.update(&place, &known.content_hash, ChangeKind::Withdrawn)?;
+            progress.batch.counts.withdrawn += 1;
+            let source_id = place.source_id.clone();
+            progress.problem(0, Some(&source_id), Problem::info("*", "", "absent du nouveau fichier : lieu retiré (conservé dans l'historique)"));
+        }
+    }
+
+    let Progress { mut session, lines, mut batch, .. } = progress;
+    session.report(&lines)?;
+    batch.finished_at = Some(now());
+    session.commit(&batch)?;
+    Ok(ImportReport { batch, lines })
+}

@@ -1,0 +1,275 @@
+//! The `maillage` command: parses the command line, opens the store, calls a use case of
+//! `maillage-app` and prints its outcome in French. No business rule lives here.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use maillage_app::export::{export_places, ExportFilter};
+use maillage_app::{demo, import_file, report, ImportOptions};
+use maillage_formats::export::ExportFormat;
+use maillage_formats::mapping::Mapping;
+use maillage_formats::table_schema::TableSchema;
+use maillage_store::{PlaceQuery, Store};
+use maillage_store_sqlite::SqliteStore;
+
+const DEFAULT_SCHEMA: &str = include_str!("../../../data/standard/schema-lieux-mediation-numerique-1.0.2.json");
+
+#[derive(Parser)]
+#[command(name = "maillage", version, about = "Maillage : le registre des lieux de médiation numérique d'un hub territorial")]
+struct Cli {
+    /// Base de données : chemin d'un fichier SQLite (par défaut ./maillage.db).
+    #[arg(long, global = true, env = "MAILLAGE_DB", default_value = "maillage.db")]
+    db: PathBuf,
+    /// Ne pas charger les données de démonstration dans une base vide.
+    #[arg(long, global = true, env = "MAILLAGE_NO_DEMO")]
+    no_demo: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Importe un fichier de lieux (standard v1 ou v0.1, CSV ou JSON, ou export d'un hub avec --mapping).
+    Import {
+        file: PathBuf,
+        /// Source de données alimentée (par défaut : celle du fichier de correspondance, sinon le nom du fichier).
+        #[arg(long)]
+        source: Option<String>,
+        /// Fichier de correspondance TOML pour l'export propre d'un hub.
+        #[arg(long)]
+        mapping: Option<PathBuf>,
+        /// Écrit le rapport (une ligne par problème) dans ce fichier CSV.
+        #[arg(long)]
+        report: Option<PathBuf>,
+        /// Retire (sans les supprimer) les lieux de la source absents du fichier.
+        #[arg(long)]
+        prune: bool,
+        /// Affiche le bilan de l'import en JSON (pour les scripts).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Exporte les lieux actifs au format du standard.
+    Export {
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// Seulement les lieux d'une source.
+        #[arg(long)]
+        source: Option<String>,
+        /// Seulement un territoire : code de département (18) ou de commune (18033), plusieurs séparés par des virgules.
+        #[arg(long)]
+        territory: Option<String>,
+        /// Fichier de sortie (par défaut : la sortie standard).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Vérifie un fichier CSV ou JSON contre le schéma du standard (Table Schema).
+    Validate {
+        file: PathBuf,
+        /// Schéma Table Schema à utiliser (par défaut : le standard v1.0.2).
+        #[arg(long)]
+        schema: Option<PathBuf>,
+    },
+    /// Affiche le nombre de lieux par source.
+    Stats,
+    /// Liste les lieux (identifiant, source, nom, commune).
+    Places {
+        #[arg(long)]
+        source: Option<String>,
+        /// Inclut les lieux retirés.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Affiche un lieu et son historique.
+    Show { id: String },
+    /// Liste les imports passés, ou le rapport d'un import.
+    Imports { batch: Option<String> },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("MAILLAGE_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("erreur : {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|err| format!("lecture de {} impossible : {err}", path.display()))
+}
+
+fn open_store(cli: &Cli, load_demo: bool) -> Result<SqliteStore, String> {
+    let store = SqliteStore::open(&cli.db).map_err(|err| {
+        tracing::error!(%err, db = %cli.db.display(), "ouverture de la base");
+        format!("ouverture de la base {} impossible : {err}", cli.db.display())
+    })?;
+    if load_demo && !cli.no_demo {
+        if let Some(loaded) = demo::load_if_empty(&store).map_err(|err| err.to_string())? {
+            eprintln!(
+                "Base vide : données de démonstration du hub Centre-Val de Loire chargées ({} lieux).",
+                loaded.batch.counts.created
+            );
+        }
+    }
+    Ok(store)
+}
+
+fn run(cli: Cli) -> Result<ExitCode, String> {
+    match &cli.command {
+        Command::Import { file, source, mapping, report: report_path, prune, json } => {
+            let store = open_store(&cli, false)?;
+            let mapping = match mapping {
+                Some(path) => {
+                    let text = std::fs::read_to_string(path).map_err(|err| format!("lecture de {} impossible : {err}", path.display()))?;
+                    Some(Mapping::from_toml(&text).map_err(|err| format!("{} : {err}", path.display()))?)
+                }
+                None => None,
+            };
+            let bytes = read_file(file)?;
+            let options = ImportOptions { source: source.clone(), mapping: mapping.as_ref(), prune: *prune };
+            let outcome = import_file(&store, &bytes, &file.to_string_lossy(), &options).map_err(|err| err.to_string())?;
+            if *json {
+                println!("{}", serde_json::to_string(&outcome.batch).unwrap_or_default());
+            } else {
+                println!("{}", report::summary(&outcome));
+            }
+            for line in outcome.lines.iter().filter(|line| !*json && line.problem.severity != maillage_domain::Severity::Info).take(40) {
+                println!(
+                    "  ligne {} [{}] {} : « {} » — {}",
+                    line.row,
+                    line.problem.severity.label(),
+                    line.problem.field,
+                    line.problem.value,
+                    line.problem.reason
+                );
+            }
+            if let Some(path) = report_path {
+                let out = std::fs::File::create(path).map_err(|err| format!("création de {} impossible : {err}", path.display()))?;
+                report::write_csv(&outcome, std::io::BufWriter::new(out)).map_err(|err| err.to_string())?;
+                println!("Rapport complet : {}", path.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Export { format, source, territory, out } => {
+            let format = ExportFormat::parse(format).ok_or_else(|| format!("format inconnu « {format} » (csv, json ou geojson)"))?;
+            let store = open_store(&cli, true)?;
+            let filter = ExportFilter {
+                source: source.clone(),
+                territory_prefixes: territory.as_deref().map(|t| t.split(',').map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()).collect()).unwrap_or_default(),
+            };
+            let count = match out {
+                Some(path) => {
+                    let file = std::fs::File::create(path).map_err(|err| format!("création de {} impossible : {err}", path.display()))?;
+                    export_places(&store, format, &filter, std::io::BufWriter::new(file)).map_err(|err| err.to_string())?
+                }
+                None => export_places(&store, format, &filter, std::io::BufWriter::new(std::io::stdout().lock())).map_err(|err| err.to_string())?,
+            };
+            eprintln!("{count} lieux exportés.");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Validate { file, schema } => {
+            let schema_text = match schema {
+                Some(path) => std::fs::read_to_string(path).map_err(|err| format!("lecture de {} impossible : {err}", path.display()))?,
+                None => DEFAULT_SCHEMA.to_owned(),
+            };
+            let schema = TableSchema::from_json(&schema_text).map_err(|err| err.to_string())?;
+            let bytes = read_file(file)?;
+            let mut info = maillage_formats::reader::FileInfo::default();
+            let text = maillage_formats::reader::decode(&bytes, &mut info).map_err(|err| err.to_string())?;
+            let validation = match maillage_formats::reader::detect_format(&file.to_string_lossy(), &text) {
+                maillage_formats::InputFormat::Csv => schema.validate_csv(text.as_bytes()),
+                maillage_formats::InputFormat::Json => schema.validate_json(text.as_bytes()),
+            };
+            for note in &validation.notes {
+                println!("remarque : {}", describe(note));
+            }
+            for error in validation.errors.iter().take(200) {
+                println!("{}", describe(error));
+            }
+            if validation.errors.is_empty() {
+                println!("Fichier valide : {} lignes conformes au schéma.", validation.rows_checked);
+                Ok(ExitCode::SUCCESS)
+            } else {
+                println!("Fichier non valide : {} erreurs sur {} lignes.", validation.errors.len(), validation.rows_checked);
+                Ok(ExitCode::from(1))
+            }
+        }
+        Command::Stats => {
+            let store = open_store(&cli, true)?;
+            let stats = store.source_stats().map_err(|err| err.to_string())?;
+            let (mut active, mut withdrawn) = (0, 0);
+            for row in &stats {
+                println!("{:<32} {:>7} actifs {:>7} retirés", row.source, row.active, row.withdrawn);
+                active += row.active;
+                withdrawn += row.withdrawn;
+            }
+            println!("{:<32} {:>7} actifs {:>7} retirés", "total", active, withdrawn);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Places { source, all } => {
+            let store = open_store(&cli, true)?;
+            let query = PlaceQuery { source: source.clone(), status: if *all { None } else { Some(maillage_domain::PlaceStatus::Active) } };
+            for place in store.places(&query).map_err(|err| err.to_string())? {
+                println!("{}\t{}\t{}\t{} {}", place.id, place.source, place.record.nom, place.record.code_postal, place.record.commune);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Show { id } => {
+            let store = open_store(&cli, true)?;
+            let id = maillage_domain::PlaceId(id.clone());
+            let place = store.place(&id).map_err(|err| err.to_string())?.ok_or_else(|| format!("aucun lieu d'identifiant {id}"))?;
+            let object = maillage_formats::export::standard_object(&place);
+            println!("{}", serde_json::to_string_pretty(&object).unwrap_or_default());
+            println!("source : {} (id {}), statut : {}, version {}", place.source, place.source_id, place.status.as_str(), place.version);
+            for (key, value) in &place.extras {
+                println!("  {key} : {value}");
+            }
+            for version in store.place_history(&id).map_err(|err| err.to_string())? {
+                println!("  v{} {} {} (lot {})", version.version, version.recorded_at.format("%Y-%m-%d %H:%M"), version.change.as_str(), version.batch_id.unwrap_or_default());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Imports { batch } => {
+            let store = open_store(&cli, false)?;
+            match batch {
+                None => {
+                    for batch in store.batches().map_err(|err| err.to_string())? {
+                        let c = &batch.counts;
+                        println!(
+                            "{}\t{}\t{}\t{}\tlus {} créés {} modifiés {} inchangés {} rejetés {} retirés {}",
+                            batch.id, batch.started_at.format("%Y-%m-%d %H:%M"), batch.source, batch.file_name, c.read, c.created, c.updated, c.unchanged, c.rejected, c.withdrawn
+                        );
+                    }
+                }
+                Some(id) => {
+                    for line in store.batch_report(id).map_err(|err| err.to_string())? {
+                        println!("ligne {} [{}] {} : « {} » — {}", line.row, line.problem.severity.label(), line.problem.field, line.problem.value, line.problem.reason);
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn describe(issue: &maillage_formats::table_schema::ValidationIssue) -> String {
+    let mut out = String::new();
+    if let Some(row) = issue.row {
+        out.push_str(&format!("ligne {row}, "));
+    }
+    if let Some(field) = &issue.field {
+        out.push_str(&format!("champ {field} : "));
+    }
+    if let Some(value) = &issue.value {
+        out.push_str(&format!("« {value} » "));
+    }
+    out.push_str(&issue.message);
+    out
+}
