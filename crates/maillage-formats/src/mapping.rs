@@ -1,1 +1,979 @@
-//! stub
+//! Declarative mappings for hubs' own exports: a TOML file says how one row of an export,
+//! whatever its layout, becomes a [`RawRecord`] keyed by the standard's v1 field names. The
+//! domain builder ([`maillage_domain::build_record`]) then does all value normalisation
+//! (vocabularies, phones, postcodes, dates, opening hours), so a mapping only says *where*
+//! each value is, never how to clean it up beyond simple text cleanup.
+//!
+//! # The format
+//!
+//! ```toml
+//! [source]                        # required
+//! name = "hub-lo"                 # required: the registry's name for this source
+//! description = "Cartographie des lieux du Hub-Lo (Centre-Val de Loire)"
+//! file = "hub-lo.json"            # the export it was written for (public name, no local path)
+//! origin = "anct-cartographie-nationale/mednum-cli, assets/input/hub-lo/hub-lo.json @ b3ed3dd"
+//! licence = "Données publiques ouvertes ; licence à vérifier avant rediffusion"
+//!
+//! [fields]                        # v1 field = where its value is
+//! nom = "c_nom"                   # one column
+//! telephone = ["c_telephone", "c_mobile"]                # first non-empty column
+//! adresse = { columns = ["numero", "rue"], join = " " }  # non-empty columns joined
+//! source = { value = "Hub-Lo" }   # a constant
+//! commune = { column = "ville", case = "title", ignore = ["-", "?"] }
+//! courriels = { column = "mail", replace = [['^mailto:', '']] }
+//!
+//! [[split]]                       # one column feeding several fields
+//! column = "adresse_complete"     # "1 Rue X, 51200, Épernay, Marne"
+//! separator = ","
+//! into = ["adresse", "code_postal", "commune", ""]     # "" skips a part
+//!
+//! [[split]]
+//! column = "coordonnees"          # "47.7698,7.32193"
+//! regex = '^\s*(?P<latitude>-?[0-9.]+)\s*[,;]\s*(?P<longitude>-?[0-9.]+)\s*$'
+//!
+//! [derive_id]                     # when the export has no identifier
+//! from = ["nom", "adresse", "code_postal"]
+//! prefix = "hinaura-"
+//!
+//! [[terms]]                       # words found in columns set vocabulary values
+//! column = "c_formation"
+//! equals = "oui"                  # or contains = [...], regex = '...', truthy = true
+//! field = "services"
+//! value = "Maîtrise des outils numériques du quotidien"
+//!
+//! [hours]                         # one of four layouts, see below
+//! layout = "day_set"
+//! days = "c_jours_semaine"
+//! text = "c_horaire_ouverture"
+//!
+//! [extras]                        # source columns kept verbatim as extra attributes
+//! bassin_de_vie = "c_bassin_de_vie"
+//! ```
+//!
+//! **Values** (`[fields]`, `[extras]`): a string names a column, a list names columns of
+//! which the first non-empty one is taken, a table accepts `column` or `columns`, `join`
+//! (join every non-empty column with this separator instead of taking the first), `value`
+//! (a constant), `default` (used when every column is empty), `ignore` (placeholder values
+//! such as `"-"`, compared case-insensitively, dropped with an info), `case` (`"upper"`,
+//! `"lower"`, `"title"`) and `replace` (a list of `[regex, replacement]` applied in order).
+//! Values are always trimmed. Keys of `[fields]` must be v1 field names (or the v0 composite
+//! names `publics_accueillis` and `labels_nationaux`, which the builder splits itself).
+//! Coordinates are plain fields (`latitude`, `longitude`) or a `[[split]]` of a combined
+//! column; Lambert-93 coordinates are not supported yet.
+//!
+//! **Splits** cut one column with a `separator` (into at most `into.len()` parts: the last
+//! target takes the rest) or a `regex` whose named groups are field names (or whose numbered
+//! groups go to `into`). A split only fills fields that `[fields]` left empty. A value that
+//! does not split as expected is reported and, if `otherwise` names a field, kept whole there;
+//! with `optional = true` (for a column also mapped whole in `[fields]`, so that nothing is
+//! lost) a value that does not match is left alone without a report.
+//!
+//! **Identifiers**: `id` is an ordinary field. `[derive_id]` is used for rows whose `id` is
+//! still empty: the listed fields (after mapping) are folded (case, accents, punctuation)
+//! and hashed with SHA-256; the id is `prefix` + the first 16 hex digits, stable as long
+//! as those values do not change, and each derived id is reported as an info.
+//!
+//! **Terms**: each `[[terms]]` rule looks at `column` or `columns` and fires when one of
+//! them matches; the matcher is exactly one of `equals` (whole value), `contains` (whole
+//! words inside the value), both case-, accent- and punctuation-insensitive, `regex` (Rust
+//! syntax on the raw value; `(?i)` for case-insensitive) or `truthy = true` (`true`, `oui`,
+//! `x`, `1`, `yes`, `vrai`, `o`, `y`, `ok`). `unless` lists words that stop the rule.
+//! `value` or `values` are appended to `field`, a multi-valued v1 field; values of the
+//! standard's vocabularies are checked when the mapping is loaded and written with their
+//! exact v1 label. Rules add to what `[fields]` gave the field; they never remove.
+//!
+//! **Hours** (`[hours]`, at most one layout; the builder checks the OSM result):
+//! - `layout = "column"`, `column` or `columns`: OSM syntax or French free text, copied to
+//!   `horaires`; the builder converts French text it recognises and reports the rest.
+//! - `layout = "per_day"`, `days = { lundi = "Lundi", …, dimanche = "Dimanche" }`: one
+//!   free-text column per day, converted with [`french::week_to_osm`](maillage_domain::hours::french).
+//! - `layout = "per_day_ranges"`, `days.lundi = [["ouverture matin lundi", "fermeture
+//!   matin lundi"], ["ouverture aprem lundi", "fermeture aprem lundi"]]`, …: opening and
+//!   closing time columns per slot; any unreadable time drops the whole week, with a warning.
+//! - `layout = "day_set"`, `days` (a column listing open days: `{Lundi,Mardi}`) and `text`
+//!   (times as free text), converted with `french::to_osm_for_days`: times alone apply to each
+//!   listed day, days named in the text win.
+//!
+//! Every problem the mapping meets becomes a [`Problem`] (field, value, French reason):
+//! a column the mapping names and the file lacks ([`Mapping::check_columns`]), a value that
+//! does not split, a placeholder dropped, hours not converted. Nothing is dropped silently.
+
+mod hours;
+mod spec;
+
+use maillage_domain::build::{FIELDS, V0_LABELS_NATIONAUX, V0_PUBLICS_ACCUEILLIS};
+use maillage_domain::text::fold;
+use maillage_domain::vocab::{
+    Dispositif, FormationLabel, Frais, Itinerance, ModaliteAcces, ModaliteAccompagnement, PriseEnCharge, Public,
+    Service, Vocabulary,
+};
+use maillage_domain::{Problem, RawRecord};
+use regex::Regex;
+use sha2::{Digest, Sha256};
+
+use crate::error::FormatError;
+use crate::reader::SourceRow;
+
+pub use spec::SourceInfo;
+
+use hours::Hours;
+use spec::{CaseSpec, FileSpec, HoursSpec, SplitSpec, TermSpec, ValueSpec};
+
+/// A checked, compiled mapping file.
+#[derive(Clone, Debug)]
+pub struct Mapping {
+    source: SourceInfo,
+    fields: Vec<(&'static str, Value)>,
+    extras: Vec<(String, Value)>,
+    splits: Vec<Split>,
+    terms: Vec<Term>,
+    hours: Option<Hours>,
+    derive_id: Option<DeriveId>,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Value {
+    columns: Vec<String>,
+    join: Option<String>,
+    constant: Option<String>,
+    default: Option<String>,
+    ignore: Vec<String>,
+    case: Option<CaseSpec>,
+    replace: Vec<(Regex, String)>,
+}
+
+#[derive(Clone, Debug)]
+enum SplitHow {
+    Separator(String),
+    Regex(Regex),
+}
+
+#[derive(Clone, Debug)]
+struct Split {
+    column: String,
+    how: SplitHow,
+    /// Target of each part (separator) or numbered group (regex); `None` skips it.
+    into: Vec<Option<&'static str>>,
+    /// Named groups of the regex that are field names.
+    named: Vec<&'static str>,
+    otherwise: Option<&'static str>,
+    /// The column is mapped whole elsewhere: a value that does not split loses nothing.
+    optional: bool,
+}
+
+#[derive(Clone, Debug)]
+enum Matcher {
+    Equals(Vec<String>),
+    Contains(Vec<String>),
+    Regex(Regex),
+    Truthy,
+}
+
+#[derive(Clone, Debug)]
+struct Term {
+    columns: Vec<String>,
+    matcher: Matcher,
+    unless: Vec<String>,
+    field: &'static str,
+    values: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+struct DeriveId {
+    from: Vec<&'static str>,
+    prefix: String,
+}
+
+/// Fields that hold several values, the only ones term rules may add to.
+const LIST_FIELDS: [&str; 11] = [
+    "typologie",
+    "services",
+    "publics_specifiquement_adresses",
+    "prise_en_charge_specifique",
+    "frais_a_charge",
+    "itinerance",
+    "dispositif_programmes_nationaux",
+    "formations_labels",
+    "autres_formations_labels",
+    "modalites_acces",
+    "modalites_accompagnement",
+];
+
+fn field_name(name: &str, context: &str) -> Result<&'static str, String> {
+    FIELDS.iter().copied().chain([V0_PUBLICS_ACCUEILLIS, V0_LABELS_NATIONAUX]).find(|field| *field == name).ok_or_else(
+        || format!("{context} : « {name} » n'est pas un champ du standard (champs possibles : {})", FIELDS.join(", ")),
+    )
+}
+
+/// The exact v1 label of a vocabulary value, or the value itself for free-text list fields.
+fn vocabulary_label(field: &str, value: &str) -> Result<String, String> {
+    fn label<T: Vocabulary>(value: &str) -> Result<String, String> {
+        T::from_label(value).map(|found| found.label().to_owned()).ok_or_else(|| {
+            let known: Vec<&str> = T::all().iter().map(|v| v.label()).collect();
+            format!("« {value} » ne fait pas partie des valeurs de {} ({})", T::FIELD, known.join(" ; "))
+        })
+    }
+    match field {
+        "services" => label::<Service>(value),
+        "publics_specifiquement_adresses" => label::<Public>(value),
+        "prise_en_charge_specifique" => label::<PriseEnCharge>(value),
+        "frais_a_charge" => label::<Frais>(value),
+        "itinerance" => label::<Itinerance>(value),
+        "dispositif_programmes_nationaux" => label::<Dispositif>(value),
+        "formations_labels" => label::<FormationLabel>(value),
+        "modalites_acces" => label::<ModaliteAcces>(value),
+        "modalites_accompagnement" => label::<ModaliteAccompagnement>(value),
+        _ if value.trim().is_empty() => Err("valeur vide".to_owned()),
+        _ => Ok(value.trim().to_owned()),
+    }
+}
+
+fn compile_regex(pattern: &str, context: &str) -> Result<Regex, String> {
+    Regex::new(pattern).map_err(|err| format!("{context} : expression régulière invalide « {pattern} » ({err})"))
+}
+
+fn compile_value(spec: ValueSpec, context: &str) -> Result<Value, String> {
+    let table = match spec {
+        ValueSpec::Column(column) => return Ok(Value { columns: vec![column], ..Value::default() }),
+        ValueSpec::Columns(columns) if columns.is_empty() => return Err(format!("{context} : liste de colonnes vide")),
+        ValueSpec::Columns(columns) => return Ok(Value { columns, ..Value::default() }),
+        ValueSpec::Full(table) => table,
+    };
+    let mut columns = table.columns.unwrap_or_default();
+    if let Some(column) = table.column {
+        columns.insert(0, column);
+    }
+    match (&table.value, columns.is_empty()) {
+        (Some(_), false) => return Err(format!("{context} : « value » (constante) et « column(s) » sont exclusifs")),
+        (None, true) => return Err(format!("{context} : indiquer « column », « columns » ou « value »")),
+        _ => {}
+    }
+    let replace = table
+        .replace
+        .into_iter()
+        .map(|(pattern, replacement)| Ok((compile_regex(&pattern, context)?, replacement)))
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok(Value {
+        columns,
+        join: table.join,
+        constant: table.value,
+        default: table.default,
+        ignore: table.ignore.iter().map(|value| value.trim().to_lowercase()).collect(),
+        case: table.case,
+        replace,
+    })
+}
+
+fn compile_split(spec: SplitSpec, index: usize) -> Result<Split, String> {
+    let context = format!("[[split]] n° {} (colonne « {} »)", index + 1, spec.column);
+    let into = spec
+        .into
+        .iter()
+        .map(|name| if name.is_empty() || name == "_" { Ok(None) } else { field_name(name, &context).map(Some) })
+        .collect::<Result<Vec<_>, String>>()?;
+    let otherwise = spec.otherwise.as_deref().map(|name| field_name(name, &context)).transpose()?;
+    let (how, named) = match (spec.separator, spec.regex) {
+        (Some(separator), None) => {
+            if separator.is_empty() {
+                return Err(format!("{context} : séparateur vide"));
+            }
+            if into.len() < 2 {
+                return Err(format!("{context} : « into » doit nommer au moins deux parties"));
+            }
+            (SplitHow::Separator(separator), Vec::new())
+        }
+        (None, Some(pattern)) => {
+            let regex = compile_regex(&pattern, &context)?;
+            let named = regex
+                .capture_names()
+                .flatten()
+                .map(|name| field_name(name, &context))
+                .collect::<Result<Vec<_>, String>>()?;
+            if named.is_empty() && into.is_empty() {
+                return Err(format!("{context} : nommer les groupes de l'expression (?P<champ>…) ou donner « into »"));
+            }
+            if into.len() > regex.captures_len() - 1 {
+                return Err(format!("{context} : « into » nomme plus de parties que l'expression n'a de groupes"));
+            }
+            (SplitHow::Regex(regex), named)
+        }
+        _ => return Err(format!("{context} : indiquer soit « separator », soit « regex »")),
+    };
+    Ok(Split { column: spec.column, how, into, named, otherwise, optional: spec.optional })
+}
+
+fn compile_term(spec: TermSpec, index: usize) -> Result<Term, String> {
+    let context = format!("[[terms]] n° {} (champ « {} »)", index + 1, spec.field);
+    let field = field_name(&spec.field, &context)?;
+    if !LIST_FIELDS.contains(&field) {
+        return Err(format!(
+            "{context} : une règle de termes ne peut remplir qu'un champ à valeurs multiples ({})",
+            LIST_FIELDS.join(", ")
+        ));
+    }
+    let mut columns = spec.columns.unwrap_or_default();
+    if let Some(column) = spec.column {
+        columns.insert(0, column);
+    }
+    if columns.is_empty() {
+        return Err(format!("{context} : indiquer « column » ou « columns »"));
+    }
+    let folded = |values: Vec<String>| -> Result<Vec<String>, String> {
+        let out: Vec<String> = values.iter().map(|value| fold(value)).filter(|value| !value.is_empty()).collect();
+        if out.is_empty() {
+            Err(format!("{context} : liste de termes vide"))
+        } else {
+            Ok(out)
+        }
+    };
+    let mut matchers = Vec::new();
+    if let Some(values) = spec.equals {
+        matchers.push(Matcher::Equals(folded(values.into_vec())?));
+    }
+    if let Some(values) = spec.contains {
+        matchers.push(Matcher::Contains(folded(values.into_vec())?));
+    }
+    if let Some(pattern) = spec.regex {
+        matchers.push(Matcher::Regex(compile_regex(&pattern, &context)?));
+    }
+    if spec.truthy == Some(true) {
+        matchers.push(Matcher::Truthy);
+    }
+    if matchers.len() != 1 {
+        return Err(format!(
+            "{context} : indiquer exactement un critère parmi « equals », « contains », « regex », « truthy = true »"
+        ));
+    }
+    let mut values = spec.values.unwrap_or_default();
+    if let Some(value) = spec.value {
+        values.insert(0, value);
+    }
+    if values.is_empty() {
+        return Err(format!("{context} : indiquer « value » ou « values »"));
+    }
+    let values = values
+        .iter()
+        .map(|value| vocabulary_label(field, value).map_err(|err| format!("{context} : {err}")))
+        .collect::<Result<_, _>>()?;
+    Ok(Term {
+        columns,
+        matcher: matchers.remove(0),
+        unless: spec.unless.iter().map(|word| fold(word)).filter(|word| !word.is_empty()).collect(),
+        field,
+        values,
+    })
+}
+
+fn compile_hours(spec: HoursSpec) -> Result<Hours, String> {
+    let day = |name: &str| {
+        hours::weekday(name)
+            .ok_or_else(|| format!("[hours] : « {name} » n'est pas un jour (lundi, mardi, …, dimanche)"))
+    };
+    match spec {
+        HoursSpec::Column { column, columns } => {
+            let mut all = columns.unwrap_or_default();
+            if let Some(column) = column {
+                all.insert(0, column);
+            }
+            if all.is_empty() {
+                return Err("[hours] : indiquer « column » ou « columns »".to_owned());
+            }
+            Ok(Hours::Column(all))
+        }
+        HoursSpec::PerDay { days } => {
+            if days.is_empty() {
+                return Err("[hours] : « days » ne nomme aucun jour".to_owned());
+            }
+            Ok(Hours::PerDay(
+                days.into_iter().map(|(name, column)| Ok((day(&name)?, column))).collect::<Result<_, String>>()?,
+            ))
+        }
+        HoursSpec::PerDayRanges { days } => {
+            if days.is_empty() {
+                return Err("[hours] : « days » ne nomme aucun jour".to_owned());
+            }
+            Ok(Hours::PerDayRanges(
+                days.into_iter().map(|(name, pairs)| Ok((day(&name)?, pairs))).collect::<Result<_, String>>()?,
+            ))
+        }
+        HoursSpec::DaySet { days, text } => Ok(Hours::DaySet { days, text }),
+    }
+}
+
+/// Turns toml's message into a French one with the line, for the person who wrote the file.
+fn toml_error(text: &str, err: &toml::de::Error) -> String {
+    let message = err.message().trim();
+    let message = if let Some(rest) = message.strip_prefix("missing field ") {
+        format!("clé obligatoire manquante : {rest}")
+    } else if let Some(rest) = message.strip_prefix("unknown field ") {
+        let name = rest.split(',').next().unwrap_or(rest);
+        format!("clé inconnue : {name} ({rest})")
+    } else if message.contains("untagged enum ValueSpec") {
+        "valeur mal formée : attendu un nom de colonne, une liste de colonnes ou une table \
+         { column, columns, join, value, default, ignore, case, replace }"
+            .to_owned()
+    } else if let Some(rest) = message.strip_prefix("unknown variant ") {
+        let name = rest.split(',').next().unwrap_or(rest);
+        let expected = rest.split_once("expected ").map(|(_, expected)| expected).unwrap_or("");
+        format!("valeur inconnue : {name} (valeurs possibles : {expected})")
+    } else {
+        message.to_owned()
+    };
+    match err.span() {
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            format!("ligne {line} : {message}")
+        }
+        None => message,
+    }
+}
+
+impl Mapping {
+    /// Reads and checks a mapping file. Every mistake gives a French message with its line
+    /// (syntax) or the section it is in (meaning).
+    pub fn from_toml(text: &str) -> Result<Self, FormatError> {
+        let spec: FileSpec = toml::from_str(text).map_err(|err| FormatError::Mapping(toml_error(text, &err)))?;
+        Self::compile(spec).map_err(FormatError::Mapping)
+    }
+
+    fn compile(spec: FileSpec) -> Result<Self, String> {
+        if spec.source.name.trim().is_empty() {
+            return Err("[source] : « name » est vide".to_owned());
+        }
+        let fields = spec
+            .fields
+            .into_iter()
+            .map(|(name, value)| {
+                let context = format!("[fields] {name}");
+                Ok((field_name(&name, "[fields]")?, compile_value(value, &context)?))
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        let extras = spec
+            .extras
+            .into_iter()
+            .map(|(name, value)| {
+                if name.trim().is_empty() {
+                    return Err("[extras] : nom d'attribut vide".to_owned());
+                }
+                let context = format!("[extras] {name}");
+                Ok((name, compile_value(value, &context)?))
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        let splits = spec
+            .split
+            .into_iter()
+            .enumerate()
+            .map(|(index, split)| compile_split(split, index))
+            .collect::<Result<_, _>>()?;
+        let terms = spec
+            .terms
+            .into_iter()
+            .enumerate()
+            .map(|(index, term)| compile_term(term, index))
+            .collect::<Result<_, _>>()?;
+        let hours = spec.hours.map(compile_hours).transpose()?;
+        if hours.is_some() && fields.iter().any(|(field, _)| *field == "horaires") {
+            return Err("« horaires » est donné à la fois dans [fields] et dans [hours] : n'en garder qu'un".to_owned());
+        }
+        let derive_id = match spec.derive_id {
+            Some(derive) => {
+                if derive.from.is_empty() {
+                    return Err("[derive_id] : « from » doit nommer au moins un champ".to_owned());
+                }
+                let from = derive.from.iter().map(|name| field_name(name, "[derive_id]")).collect::<Result<_, _>>()?;
+                Some(DeriveId { from, prefix: derive.prefix })
+            }
+            None => None,
+        };
+        Ok(Mapping { source: spec.source, fields, extras, splits, terms, hours, derive_id })
+    }
+
+    /// The registry's name for this source.
+    pub fn source_name(&self) -> &str {
+        &self.source.name
+    }
+
+    /// Everything `[source]` says.
+    pub fn source(&self) -> &SourceInfo {
+        &self.source
+    }
+
+    /// Every column the mapping reads, each once, in the order the mapping names them,
+    /// with the field (or extra attribute) it feeds.
+    pub fn columns(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = Vec::new();
+        let mut add = |column: &str, target: &str| {
+            if !out.iter().any(|(known, _)| known == column) {
+                out.push((column.to_owned(), target.to_owned()));
+            }
+        };
+        for (field, value) in &self.fields {
+            value.columns.iter().for_each(|column| add(column, field));
+        }
+        for split in &self.splits {
+            add(&split.column, split.first_target());
+        }
+        for term in &self.terms {
+            term.columns.iter().for_each(|column| add(column, term.field));
+        }
+        if let Some(hours) = &self.hours {
+            hours.columns().into_iter().for_each(|column| add(column, "horaires"));
+        }
+        for (name, value) in &self.extras {
+            value.columns.iter().for_each(|column| add(column, name));
+        }
+        out
+    }
+
+    /// Columns the mapping names that the file does not have (or that are empty in every
+    /// row of a JSON file, which the reader cannot tell apart), one warning each.
+    pub fn check_columns(&self, columns: &[String]) -> Vec<Problem> {
+        self.columns()
+            .into_iter()
+            .filter(|(column, _)| !columns.iter().any(|present| present == column))
+            .map(|(column, target)| {
+                Problem::warning(
+                    &target,
+                    &column,
+                    format!(
+                        "colonne « {column} » nommée par la correspondance mais absente du fichier (ou toujours vide)"
+                    ),
+                )
+            })
+            .collect()
+    }
+
+    /// Turns one row into a raw record, with the problems the mapping itself met.
+    pub fn apply(&self, row: &SourceRow) -> (RawRecord, Vec<Problem>) {
+        let mut raw = RawRecord::default();
+        let mut problems = Vec::new();
+        for (field, value) in &self.fields {
+            if let Some(text) = value.read(row, field, &mut problems) {
+                raw.set(field, text);
+            }
+        }
+        for split in &self.splits {
+            split.apply(row, &mut raw, &mut problems);
+        }
+        if let Some(derive) = &self.derive_id {
+            derive.apply(&mut raw, &mut problems);
+        }
+        for term in &self.terms {
+            if term.matches(row) {
+                for value in &term.values {
+                    append_unique(&mut raw, term.field, value);
+                }
+            }
+        }
+        if let Some(hours) = &self.hours {
+            hours.apply(row, &mut raw, &mut problems);
+        }
+        for (name, value) in &self.extras {
+            if let Some(text) = value.read(row, name, &mut problems) {
+                raw.extras.insert(name.clone(), text);
+            }
+        }
+        (raw, problems)
+    }
+}
+
+fn is_empty(raw: &RawRecord, field: &str) -> bool {
+    raw.fields.get(field).is_none_or(|value| value.trim().is_empty())
+}
+
+fn append_unique(raw: &mut RawRecord, field: &str, value: &str) {
+    let present = raw.fields.get(field).is_some_and(|existing| existing.split('|').any(|part| part.trim() == value));
+    if !present {
+        raw.append(field, value);
+    }
+}
+
+fn title_case(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut start = true;
+    for ch in text.chars() {
+        if start {
+            out.extend(ch.to_uppercase());
+        } else {
+            out.extend(ch.to_lowercase());
+        }
+        start = !ch.is_alphanumeric();
+    }
+    out
+}
+
+impl Value {
+    fn clean(&self, text: &str, field: &str, problems: &mut Vec<Problem>) -> Option<String> {
+        let mut text = text.trim().to_owned();
+        for (pattern, replacement) in &self.replace {
+            text = pattern.replace_all(&text, replacement.as_str()).trim().to_owned();
+        }
+        if text.is_empty() {
+            return None;
+        }
+        if self.ignore.contains(&text.to_lowercase()) {
+            problems.push(Problem::info(field, &text, "valeur de remplissage ignorée"));
+            return None;
+        }
+        Some(match self.case {
+            Some(CaseSpec::Upper) => text.to_uppercase(),
+            Some(CaseSpec::Lower) => text.to_lowercase(),
+            Some(CaseSpec::Title) => title_case(&text),
+            None => text,
+        })
+    }
+
+    fn read(&self, row: &SourceRow, field: &str, problems: &mut Vec<Problem>) -> Option<String> {
+        if let Some(constant) = &self.constant {
+            return Some(constant.clone());
+        }
+        let mut found = self
+            .columns
+            .iter()
+            .filter_map(|column| row.get(column))
+            .filter_map(|text| self.clean(text, field, problems));
+        let value = match &self.join {
+            Some(separator) => {
+                let parts: Vec<String> = found.collect();
+                (!parts.is_empty()).then(|| parts.join(separator))
+            }
+            None => found.next(),
+        };
+        value.or_else(|| self.default.clone())
+    }
+}
+
+impl Split {
+    fn first_target(&self) -> &'static str {
+        self.named.first().copied().or_else(|| self.into.iter().flatten().next().copied()).unwrap_or("")
+    }
+
+    fn apply(&self, row: &SourceRow, raw: &mut RawRecord, problems: &mut Vec<Problem>) {
+        let Some(value) = row.get(&self.column).map(str::trim).filter(|value| !value.is_empty()) else { return };
+        let mut parts: Vec<(&'static str, String)> = Vec::new();
+        let complete = match &self.how {
+            SplitHow::Separator(separator) => {
+                let pieces: Vec<&str> = value.splitn(self.into.len(), separator.as_str()).collect();
+                for (target, piece) in self.into.iter().zip(&pieces) {
+                    if let Some(target) = target {
+                        parts.push((target, piece.trim().to_owned()));
+                    }
+                }
+                pieces.len() == self.into.len()
+            }
+            SplitHow::Regex(regex) => match regex.captures(value) {
+                Some(captures) => {
+                    for name in &self.named {
+                        if let Some(found) = captures.name(name) {
+                            parts.push((name, found.as_str().trim().to_owned()));
+                        }
+                    }
+                    for (index, target) in self.into.iter().enumerate() {
+                        if let (Some(target), Some(found)) = (target, captures.get(index + 1)) {
+                            parts.push((target, found.as_str().trim().to_owned()));
+                        }
+                    }
+                    true
+                }
+                None => false,
+            },
+        };
+        if !complete && self.optional {
+            return;
+        }
+        if !complete {
+            let first = self.first_target();
+            match self.otherwise {
+                Some(fallback) => {
+                    problems.push(Problem::warning(
+                        fallback,
+                        value,
+                        format!(
+                            "colonne « {} » non découpable comme prévu : valeur gardée entière dans {fallback}",
+                            self.column
+                        ),
+                    ));
+                    if is_empty(raw, fallback) {
+                        raw.set(fallback, value);
+                    }
+                }
+                None => problems.push(Problem::warning(
+                    first,
+                    value,
+                    format!("colonne « {} » non découpable comme prévu, valeur ignorée", self.column),
+                )),
+            }
+            return;
+        }
+        for (target, text) in parts {
+            if !text.is_empty() && is_empty(raw, target) {
+                raw.set(target, text);
+            }
+        }
+    }
+}
+
+const TRUTHY: [&str; 10] = ["true", "oui", "x", "1", "1 0", "yes", "vrai", "o", "y", "ok"];
+
+impl Term {
+    fn matches(&self, row: &SourceRow) -> bool {
+        self.columns.iter().filter_map(|column| row.get(column)).any(|value| {
+            let folded = fold(value);
+            let padded = format!(" {folded} ");
+            if self.unless.iter().any(|word| padded.contains(&format!(" {word} "))) {
+                return false;
+            }
+            match &self.matcher {
+                Matcher::Equals(values) => values.contains(&folded),
+                Matcher::Contains(words) => words.iter().any(|word| padded.contains(&format!(" {word} "))),
+                Matcher::Regex(regex) => regex.is_match(value),
+                Matcher::Truthy => TRUTHY.contains(&folded.as_str()),
+            }
+        })
+    }
+}
+
+impl DeriveId {
+    fn apply(&self, raw: &mut RawRecord, problems: &mut Vec<Problem>) {
+        if !is_empty(raw, "id") {
+            return;
+        }
+        let parts: Vec<String> =
+            self.from.iter().map(|field| raw.fields.get(*field).map(|value| fold(value)).unwrap_or_default()).collect();
+        if parts.iter().all(String::is_empty) {
+            // Nothing to derive from: the builder reports the missing id.
+            return;
+        }
+        let digest = Sha256::digest(parts.join("\u{1f}").as_bytes());
+        let hex: String = digest.iter().take(8).map(|byte| format!("{byte:02x}")).collect();
+        let id = format!("{}{hex}", self.prefix);
+        problems.push(Problem::info(
+            "id",
+            &id,
+            format!("identifiant absent de la source : dérivé de {}", self.from.join(", ")),
+        ));
+        raw.set("id", id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use maillage_domain::Severity;
+
+    fn row(pairs: &[(&str, &str)]) -> SourceRow {
+        SourceRow { number: 2, values: pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect() }
+    }
+
+    fn mapping(text: &str) -> Mapping {
+        Mapping::from_toml(text).unwrap_or_else(|err| panic!("{err}"))
+    }
+
+    fn error(text: &str) -> String {
+        match Mapping::from_toml(text) {
+            Err(FormatError::Mapping(message)) => message,
+            other => panic!("expected a mapping error, got {other:?}"),
+        }
+    }
+
+    const HEAD: &str = "[source]\nname = \"test\"\n";
+
+    #[test]
+    fn columns_first_non_empty_join_and_constant() {
+        let m = mapping(&format!(
+            "{HEAD}[fields]\nnom = \"n\"\ntelephone = [\"fixe\", \"mobile\"]\nadresse = {{ columns = [\"num\", \"rue\"], join = \" \" }}\n\
+             source = {{ value = \"Hub-Lo\" }}\ncommune = {{ column = \"ville\", case = \"title\", ignore = [\"-\"] }}\n\
+             courriels = {{ column = \"mail\", replace = [['^mailto:', '']] }}\n"
+        ));
+        let (raw, problems) = m.apply(&row(&[
+            ("n", " Médiathèque "),
+            ("fixe", "-"),
+            ("mobile", "06 12 34 56 78"),
+            ("num", "3"),
+            ("rue", "rue Haute"),
+            ("ville", "SAINT-JEAN-DE-BRAYE"),
+            ("mail", "mailto:a@b.fr"),
+        ]));
+        assert_eq!(raw.fields["nom"], "Médiathèque");
+        // "-" is only ignored where the mapping says so: here the phone takes it as is.
+        assert_eq!(raw.fields["telephone"], "-");
+        assert_eq!(raw.fields["adresse"], "3 rue Haute");
+        assert_eq!(raw.fields["source"], "Hub-Lo");
+        assert_eq!(raw.fields["commune"], "Saint-Jean-De-Braye");
+        assert_eq!(raw.fields["courriels"], "a@b.fr");
+        assert!(problems.is_empty());
+
+        let (raw, problems) = m.apply(&row(&[("ville", "-")]));
+        assert!(!raw.fields.contains_key("commune"));
+        assert_eq!(problems, vec![Problem::info("commune", "-", "valeur de remplissage ignorée")]);
+    }
+
+    #[test]
+    fn split_by_separator_and_regex() {
+        let m = mapping(&format!(
+            "{HEAD}[fields]\ncommune = \"ville\"\n\
+             [[split]]\ncolumn = \"adr\"\nseparator = \",\"\ninto = [\"adresse\", \"code_postal\", \"commune\", \"\"]\notherwise = \"adresse\"\n\
+             [[split]]\ncolumn = \"geo\"\nregex = '^\\s*(?P<latitude>-?[0-9.]+)\\s*,\\s*(?P<longitude>-?[0-9.]+)\\s*$'\n"
+        ));
+        let (raw, problems) = m.apply(&row(&[
+            ("adr", "1 Rue X, 51200, Épernay, Marne"),
+            ("geo", "47.7698,7.32193"),
+            ("ville", "EPERNAY"),
+        ]));
+        assert_eq!(raw.fields["adresse"], "1 Rue X");
+        assert_eq!(raw.fields["code_postal"], "51200");
+        // [fields] wins over a split.
+        assert_eq!(raw.fields["commune"], "EPERNAY");
+        assert_eq!(raw.fields["latitude"], "47.7698");
+        assert_eq!(raw.fields["longitude"], "7.32193");
+        assert!(problems.is_empty());
+
+        let (raw, problems) = m.apply(&row(&[("adr", "Le bourg"), ("geo", "inconnu")]));
+        assert_eq!(raw.fields["adresse"], "Le bourg");
+        assert_eq!(problems.len(), 2);
+        assert!(problems.iter().all(|p| p.severity == Severity::Warning));
+        assert_eq!(problems[1].field, "latitude");
+        assert_eq!(problems[1].value, "inconnu");
+    }
+
+    #[test]
+    fn term_rules() {
+        let m = mapping(&format!(
+            "{HEAD}[[terms]]\ncolumn = \"formation\"\nequals = \"oui\"\nfield = \"services\"\nvalue = \"maitrise des outils numeriques du quotidien\"\n\
+             [[terms]]\ncolumns = [\"etiquettes\", \"categories\"]\ncontains = [\"Promeneur du net\", \"PDN\"]\nfield = \"dispositif_programmes_nationaux\"\nvalue = \"Promeneurs du net\"\n\
+             [[terms]]\ncolumn = \"pmr\"\ntruthy = true\nfield = \"prise_en_charge_specifique\"\nvalue = \"Handicaps moteurs\"\n\
+             [[terms]]\ncolumn = \"detail\"\ncontains = \"gratuit\"\nunless = [\"abonnés\"]\nfield = \"frais_a_charge\"\nvalue = \"Gratuit\"\n\
+             [[terms]]\ncolumn = \"etiquettes\"\nregex = '(?i)\\bepn\\b'\nfield = \"typologie\"\nvalues = [\"EPN\"]\n"
+        ));
+        let (raw, _) = m.apply(&row(&[
+            ("formation", "OUI"),
+            ("etiquettes", "EPN, Promeneur du Net"),
+            ("categories", "{EPN,\"Promeneur du net\"}"),
+            ("pmr", "X"),
+            ("detail", "Ateliers gratuits pour les abonnés"),
+        ]));
+        assert_eq!(raw.fields["services"], "Maîtrise des outils numériques du quotidien");
+        assert_eq!(raw.fields["dispositif_programmes_nationaux"], "Promeneurs du net");
+        assert_eq!(raw.fields["prise_en_charge_specifique"], "Handicaps moteurs");
+        assert_eq!(raw.fields["typologie"], "EPN");
+        assert!(!raw.fields.contains_key("frais_a_charge"));
+        // Whole words only: "PDN" must not fire inside another word, "non" is not truthy.
+        let (raw, _) = m.apply(&row(&[("etiquettes", "SPDNX"), ("pmr", "non"), ("detail", "accès gratuit")]));
+        assert!(!raw.fields.contains_key("dispositif_programmes_nationaux"));
+        assert!(!raw.fields.contains_key("prise_en_charge_specifique"));
+        assert_eq!(raw.fields["frais_a_charge"], "Gratuit");
+    }
+
+    #[test]
+    fn derived_id_is_stable_and_reported() {
+        let m = mapping(&format!("{HEAD}[fields]\nnom = \"n\"\nadresse = \"a\"\ncode_postal = \"cp\"\n[derive_id]\nfrom = [\"nom\", \"adresse\", \"code_postal\"]\nprefix = \"x-\"\n"));
+        let (one, problems) = m.apply(&row(&[("n", "Médiathèque"), ("a", "1 rue X"), ("cp", "51100")]));
+        let (two, _) = m.apply(&row(&[("n", "MEDIATHEQUE"), ("a", "1, rue X"), ("cp", "51100")]));
+        let (three, _) = m.apply(&row(&[("n", "Médiathèque"), ("a", "2 rue X"), ("cp", "51100")]));
+        assert!(one.fields["id"].starts_with("x-"));
+        assert_eq!(one.fields["id"].len(), 18);
+        assert_eq!(one.fields["id"], two.fields["id"]);
+        assert_ne!(one.fields["id"], three.fields["id"]);
+        assert_eq!(problems[0].severity, Severity::Info);
+        assert_eq!(problems[0].field, "id");
+    }
+
+    #[test]
+    fn per_day_ranges_build_osm() {
+        let m = mapping(&format!(
+            "{HEAD}[hours]\nlayout = \"per_day_ranges\"\n[hours.days]\n\
+             lundi = [[\"o1 lundi\", \"f1 lundi\"], [\"o2 lundi\", \"f2 lundi\"]]\n\
+             mardi = [[\"o1 mardi\", \"f1 mardi\"], [\"o2 mardi\", \"f2 mardi\"]]\n\
+             samedi = [[\"o1 samedi\", \"f1 samedi\"]]\n"
+        ));
+        let (raw, problems) = m.apply(&row(&[
+            ("o1 lundi", "09:00"),
+            ("f1 lundi", "12:00"),
+            ("o2 lundi", "13:00"),
+            ("f2 lundi", "16:00"),
+            ("o1 mardi", "9h"),
+            ("f1 mardi", "12h"),
+            ("o2 mardi", "13h"),
+            ("f2 mardi", "16h"),
+            ("o1 samedi", "08:30"),
+            ("f1 samedi", "17:00"),
+        ]));
+        assert_eq!(raw.fields["horaires"], "Mo,Tu 09:00-12:00,13:00-16:00; Sa 08:30-17:00");
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].severity, Severity::Info);
+
+        let (raw, problems) =
+            m.apply(&row(&[("o1 lundi", "09:00"), ("f1 lundi", "12:00"), ("o2 lundi", "13:00"), ("f2 lundi", ";")]));
+        assert!(!raw.fields.contains_key("horaires"));
+        assert_eq!(problems[0].severity, Severity::Warning);
+        assert!(problems[0].reason.contains("lundi 13:00-;"), "{}", problems[0].reason);
+    }
+
+    #[test]
+    fn hours_column_goes_to_the_builder() {
+        let m = mapping(&format!("{HEAD}[hours]\nlayout = \"column\"\ncolumns = [\"osm\", \"brut\"]\n"));
+        let (raw, problems) = m.apply(&row(&[("brut", "Lundi au vendredi 9h-12h")]));
+        assert_eq!(raw.fields["horaires"], "Lundi au vendredi 9h-12h");
+        assert!(problems.is_empty());
+    }
+
+    #[test]
+    fn day_set_without_times_is_reported() {
+        let m = mapping(&format!("{HEAD}[hours]\nlayout = \"day_set\"\ndays = \"jours\"\ntext = \"heures\"\n"));
+        let (raw, problems) = m.apply(&row(&[("jours", "{Lundi,Mardi,Inconnu}")]));
+        assert!(!raw.fields.contains_key("horaires"));
+        assert_eq!(problems.len(), 2);
+        assert_eq!(problems[0].severity, Severity::Info);
+        assert_eq!(problems[0].value, "Inconnu");
+        assert_eq!(problems[1].severity, Severity::Warning);
+    }
+
+    #[test]
+    fn extras_are_kept_verbatim() {
+        let m = mapping(&format!("{HEAD}[extras]\nbassin_de_vie = \"c_bassin_de_vie\"\nepci_nom = \"c_epci\"\n"));
+        let (raw, _) = m.apply(&row(&[("c_bassin_de_vie", "Blois"), ("c_epci", "CA de Blois Agglopolys")]));
+        assert_eq!(raw.extras["bassin_de_vie"], "Blois");
+        assert_eq!(raw.extras["epci_nom"], "CA de Blois Agglopolys");
+        assert!(raw.fields.is_empty());
+    }
+
+    #[test]
+    fn missing_columns_are_listed_once() {
+        let m = mapping(&format!(
+            "{HEAD}[fields]\nnom = \"n\"\ntelephone = [\"t1\", \"t2\"]\n[[terms]]\ncolumn = \"t1\"\ntruthy = true\nfield = \"typologie\"\nvalue = \"X\"\n[extras]\nepci_nom = \"epci\"\n"
+        ));
+        let problems = m.check_columns(&["n".to_owned(), "t2".to_owned()]);
+        let named: Vec<(&str, &str)> = problems.iter().map(|p| (p.field.as_str(), p.value.as_str())).collect();
+        assert_eq!(named, vec![("telephone", "t1"), ("epci_nom", "epci")]);
+        assert!(problems.iter().all(|p| p.severity == Severity::Warning && p.reason.contains("absente")));
+    }
+
+    #[test]
+    fn bad_mappings_say_what_and_where_in_french() {
+        assert!(error("[fields]\nnom = \"n\"\n").contains("clé obligatoire manquante : `source`"));
+        let message = error(&format!("{HEAD}[fields]\nnomm = \"n\"\n"));
+        assert!(message.contains("« nomm » n'est pas un champ du standard"), "{message}");
+        let message = error(&format!("{HEAD}[fields]\nnom = {{ colum = \"n\" }}\n"));
+        assert!(message.starts_with("ligne 4 : valeur mal formée"), "{message}");
+        let message = error(&format!(
+            "{HEAD}[[terms]]\ncolumn = \"c\"\nequals = \"oui\"\nfield = \"services\"\nvalue = \"Cuisine\"\n"
+        ));
+        assert!(message.contains("« Cuisine » ne fait pas partie des valeurs de services"), "{message}");
+        let message = error(&format!("{HEAD}[[terms]]\ncolumn = \"c\"\nfield = \"services\"\nvalue = \"Cuisine\"\n"));
+        assert!(message.contains("exactement un critère"), "{message}");
+        let message =
+            error(&format!("{HEAD}[[terms]]\ncolumn = \"c\"\ntruthy = true\nfield = \"nom\"\nvalue = \"x\"\n"));
+        assert!(message.contains("valeurs multiples"), "{message}");
+        let message = error(&format!("{HEAD}[[split]]\ncolumn = \"c\"\nregex = '(?P<latitude>[0-9'\n"));
+        assert!(message.contains("expression régulière invalide"), "{message}");
+        let message = error(&format!("{HEAD}[hours]\nlayout = \"weekly\"\n"));
+        assert!(message.starts_with("ligne 4 : valeur inconnue : `weekly`"), "{message}");
+        let message = error(&format!("{HEAD}[hours]\nlayout = \"per_day\"\ndays = {{ lunedi = \"L\" }}\n"));
+        assert!(message.contains("« lunedi » n'est pas un jour"), "{message}");
+        let message = error(&format!("{HEAD}[source2]\n"));
+        assert!(message.contains("clé inconnue"), "{message}");
+        let message = error("[source\nname = 1");
+        assert!(message.starts_with("ligne 1 :"), "{message}");
+    }
+}

@@ -1,0 +1,315 @@
+//! Opening hours as hubs' exports lay them out: one column (OSM or French text, left to the
+//! domain builder), one text column per day, opening/closing time columns per day, or a set
+//! of days plus one text for the times. The last three are turned into OSM syntax here,
+//! because only the mapping knows which column is which day.
+
+use chrono::{NaiveTime, Weekday};
+use maillage_domain::hours::french;
+use maillage_domain::text::fold;
+use maillage_domain::{Problem, RawRecord};
+
+use crate::reader::SourceRow;
+
+/// The opening slots of one day, in order.
+type Slots = Vec<(NaiveTime, NaiveTime)>;
+
+const WEEK: [Weekday; 7] =
+    [Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri, Weekday::Sat, Weekday::Sun];
+
+/// How a mapping reads opening hours.
+#[derive(Clone, Debug)]
+pub(super) enum Hours {
+    /// First non-empty column, OSM syntax or French free text: put into `horaires` as is.
+    Column(Vec<String>),
+    /// One free-text column per day ("9h-12h / 14h-17h", "Fermé").
+    PerDay(Vec<(Weekday, String)>),
+    /// Opening and closing time columns per day, one pair per slot of the day.
+    PerDayRanges(Vec<(Weekday, Vec<(String, String)>)>),
+    /// A column listing the open days ("{Lundi,Mardi}") and a free-text column.
+    DaySet { days: String, text: Option<String> },
+}
+
+impl Hours {
+    pub(super) fn columns(&self) -> Vec<&str> {
+        match self {
+            Hours::Column(columns) => columns.iter().map(String::as_str).collect(),
+            Hours::PerDay(days) => days.iter().map(|(_, column)| column.as_str()).collect(),
+            Hours::PerDayRanges(days) => days
+                .iter()
+                .flat_map(|(_, pairs)| pairs.iter().flat_map(|(open, close)| [open.as_str(), close.as_str()]))
+                .collect(),
+            Hours::DaySet { days, text } => std::iter::once(days.as_str()).chain(text.as_deref()).collect(),
+        }
+    }
+
+    pub(super) fn apply(&self, row: &SourceRow, raw: &mut RawRecord, problems: &mut Vec<Problem>) {
+        match self {
+            Hours::Column(columns) => {
+                if let Some(value) = columns.iter().find_map(|column| cell(row, column)) {
+                    // The builder reads OSM syntax and falls back to French text itself.
+                    raw.set("horaires", value);
+                }
+            }
+            Hours::PerDay(days) => per_day(days, row, raw, problems),
+            Hours::PerDayRanges(days) => per_day_ranges(days, row, raw, problems),
+            Hours::DaySet { days, text } => day_set(days, text.as_deref(), row, raw, problems),
+        }
+    }
+}
+
+fn cell<'a>(row: &'a SourceRow, column: &str) -> Option<&'a str> {
+    row.get(column).map(str::trim).filter(|value| !value.is_empty())
+}
+
+/// Day names as French exports write them: full, abbreviated, or OSM's two letters.
+pub(super) fn weekday(name: &str) -> Option<Weekday> {
+    let day = match fold(name).as_str() {
+        "lundi" | "lun" | "mo" => Weekday::Mon,
+        "mardi" | "mar" | "tu" => Weekday::Tue,
+        "mercredi" | "mer" | "we" => Weekday::Wed,
+        "jeudi" | "jeu" | "th" => Weekday::Thu,
+        "vendredi" | "ven" | "fr" => Weekday::Fri,
+        "samedi" | "sam" | "sa" => Weekday::Sat,
+        "dimanche" | "dim" | "su" => Weekday::Sun,
+        _ => return None,
+    };
+    Some(day)
+}
+
+fn french_name(day: Weekday) -> &'static str {
+    match day {
+        Weekday::Mon => "lundi",
+        Weekday::Tue => "mardi",
+        Weekday::Wed => "mercredi",
+        Weekday::Thu => "jeudi",
+        Weekday::Fri => "vendredi",
+        Weekday::Sat => "samedi",
+        Weekday::Sun => "dimanche",
+    }
+}
+
+fn osm_name(day: Weekday) -> &'static str {
+    match day {
+        Weekday::Mon => "Mo",
+        Weekday::Tue => "Tu",
+        Weekday::Wed => "We",
+        Weekday::Thu => "Th",
+        Weekday::Fri => "Fr",
+        Weekday::Sat => "Sa",
+        Weekday::Sun => "Su",
+    }
+}
+
+fn converted(raw: &mut RawRecord, problems: &mut Vec<Problem>, original: &str, osm: String) {
+    problems.push(Problem::info("horaires", original, format!("horaires convertis au format OpenStreetMap : {osm}")));
+    raw.set("horaires", osm);
+}
+
+fn per_day(days: &[(Weekday, String)], row: &SourceRow, raw: &mut RawRecord, problems: &mut Vec<Problem>) {
+    let week: Vec<(Weekday, Option<&str>)> = WEEK
+        .iter()
+        .map(|day| (*day, days.iter().filter(|(d, _)| d == day).find_map(|(_, column)| cell(row, column))))
+        .collect();
+    if week.iter().all(|(_, text)| text.is_none()) {
+        return;
+    }
+    let original = week
+        .iter()
+        .filter_map(|(day, text)| text.map(|text| format!("{} : {text}", french_name(*day))))
+        .collect::<Vec<_>>()
+        .join(" ; ");
+    match french::week_to_osm(&week) {
+        Ok(osm) => converted(raw, problems, &original, osm),
+        Err(err) => problems.push(Problem::warning(
+            "horaires",
+            &original,
+            format!("horaires par jour non convertis, ignorés : {}", err.0),
+        )),
+    }
+}
+
+/// "09:00", "9:00", "9h", "9h30", "09h00", "9 h 30", "9".
+pub(super) fn parse_time(value: &str) -> Option<NaiveTime> {
+    let compact: String = value.trim().to_lowercase().chars().filter(|c| !c.is_whitespace()).collect();
+    let (hours, minutes) = match compact.find([':', 'h', '.']) {
+        Some(at) => (&compact[..at], &compact[at + 1..]),
+        None => (compact.as_str(), ""),
+    };
+    let hours: u32 = if (1..=2).contains(&hours.len()) && hours.chars().all(|c| c.is_ascii_digit()) {
+        hours.parse().ok()?
+    } else {
+        return None;
+    };
+    let minutes: u32 = match minutes.len() {
+        0 => 0,
+        2 if minutes.chars().all(|c| c.is_ascii_digit()) => minutes.parse().ok()?,
+        _ => return None,
+    };
+    NaiveTime::from_hms_opt(hours, minutes, 0)
+}
+
+fn per_day_ranges(
+    days: &[(Weekday, Vec<(String, String)>)],
+    row: &SourceRow,
+    raw: &mut RawRecord,
+    problems: &mut Vec<Problem>,
+) {
+    let mut week: Vec<(Weekday, Slots)> = Vec::new();
+    let mut seen = Vec::new();
+    let mut bad = Vec::new();
+    for day in WEEK {
+        let mut ranges = Vec::new();
+        for (open_column, close_column) in days.iter().filter(|(d, _)| *d == day).flat_map(|(_, pairs)| pairs) {
+            let (open, close) = (cell(row, open_column), cell(row, close_column));
+            if open.is_none() && close.is_none() {
+                continue;
+            }
+            let text = format!("{} {}-{}", french_name(day), open.unwrap_or("?"), close.unwrap_or("?"));
+            match (open.and_then(parse_time), close.and_then(parse_time)) {
+                (Some(start), Some(end)) if start < end => ranges.push((start, end)),
+                _ => bad.push(text.clone()),
+            }
+            seen.push(text);
+        }
+        if !ranges.is_empty() {
+            ranges.sort();
+            week.push((day, ranges));
+        }
+    }
+    if seen.is_empty() {
+        return;
+    }
+    let original = seen.join(" ; ");
+    if !bad.is_empty() {
+        // Half a day's hours would tell people a place is closed when it may be open.
+        problems.push(Problem::warning(
+            "horaires",
+            &original,
+            format!("horaires par jour illisibles ({}), ignorés", bad.join(", ")),
+        ));
+        return;
+    }
+    converted(raw, problems, &original, osm_week(&week));
+}
+
+/// Writes a week as OSM rules, grouping consecutive days that share the same slots:
+/// `Mo-Fr 09:00-12:00,13:00-16:00; Sa 09:00-12:00`.
+pub(super) fn osm_week(week: &[(Weekday, Slots)]) -> String {
+    let mut rules: Vec<(Weekday, Weekday, &Slots)> = Vec::new();
+    for (day, ranges) in week {
+        match rules.last_mut() {
+            Some((_, last, last_ranges)) if last.succ() == *day && *last_ranges == ranges && *day != Weekday::Mon => {
+                *last = *day
+            }
+            _ => rules.push((*day, *day, ranges)),
+        }
+    }
+    rules
+        .iter()
+        .map(|(first, last, ranges)| {
+            let days = if first == last {
+                osm_name(*first).to_owned()
+            } else if first.succ() == *last {
+                format!("{},{}", osm_name(*first), osm_name(*last))
+            } else {
+                format!("{}-{}", osm_name(*first), osm_name(*last))
+            };
+            let times: Vec<String> = ranges
+                .iter()
+                .map(|(start, end)| format!("{}-{}", start.format("%H:%M"), end.format("%H:%M")))
+                .collect();
+            format!("{days} {}", times.join(","))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn day_set(
+    days_column: &str,
+    text_column: Option<&str>,
+    row: &SourceRow,
+    raw: &mut RawRecord,
+    problems: &mut Vec<Problem>,
+) {
+    let days_value = cell(row, days_column);
+    let text = text_column.and_then(|column| cell(row, column));
+    let mut days = Vec::new();
+    if let Some(value) = days_value {
+        for token in
+            value.split([',', ';', '|', ' ', '{', '}', '"', '/']).map(str::trim).filter(|token| !token.is_empty())
+        {
+            match weekday(token) {
+                Some(day) if !days.contains(&day) => days.push(day),
+                Some(_) => {}
+                None => {
+                    problems.push(Problem::info("horaires", token, format!("jour inconnu dans « {value} », ignoré")))
+                }
+            }
+        }
+    }
+    let original = match (days_value, text) {
+        (Some(days), Some(text)) => format!("{days} {text}"),
+        (Some(days), None) => days.to_owned(),
+        (None, Some(text)) => text.to_owned(),
+        (None, None) => return,
+    };
+    let Some(text) = text else {
+        problems.push(Problem::warning(
+            "horaires",
+            &original,
+            "jours d'ouverture sans heures : horaires non renseignés",
+        ));
+        return;
+    };
+    // Days named in the text win over the listed days; times alone apply to the listed days.
+    match french::to_osm_for_days(text, &days) {
+        Ok(osm) => converted(raw, problems, &original, osm),
+        Err(err) => problems.push(Problem::warning(
+            "horaires",
+            &original,
+            format!("horaires non convertis, ignorés : {}", err.0),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(h: u32, m: u32) -> NaiveTime {
+        NaiveTime::from_hms_opt(h, m, 0).unwrap()
+    }
+
+    #[test]
+    fn times_in_usual_spellings() {
+        assert_eq!(parse_time("09:00"), Some(t(9, 0)));
+        assert_eq!(parse_time("9h30"), Some(t(9, 30)));
+        assert_eq!(parse_time(" 14 h "), Some(t(14, 0)));
+        assert_eq!(parse_time("8"), Some(t(8, 0)));
+        assert_eq!(parse_time(";"), None);
+        assert_eq!(parse_time("25:00"), None);
+        assert_eq!(parse_time("9h3"), None);
+    }
+
+    #[test]
+    fn week_groups_consecutive_days() {
+        let slots = vec![(t(9, 0), t(12, 0)), (t(13, 0), t(16, 0))];
+        let week = vec![
+            (Weekday::Mon, slots.clone()),
+            (Weekday::Tue, slots.clone()),
+            (Weekday::Wed, slots.clone()),
+            (Weekday::Fri, slots.clone()),
+            (Weekday::Sat, vec![(t(9, 0), t(12, 0))]),
+        ];
+        assert_eq!(osm_week(&week), "Mo-We 09:00-12:00,13:00-16:00; Fr 09:00-12:00,13:00-16:00; Sa 09:00-12:00");
+        let two = vec![(Weekday::Sat, slots.clone()), (Weekday::Sun, slots)];
+        assert_eq!(osm_week(&two), "Sa,Su 09:00-12:00,13:00-16:00");
+    }
+
+    #[test]
+    fn day_names() {
+        assert_eq!(weekday("Lundi"), Some(Weekday::Mon));
+        assert_eq!(weekday("DIM"), Some(Weekday::Sun));
+        assert_eq!(weekday("Inconnu"), None);
+    }
+}
