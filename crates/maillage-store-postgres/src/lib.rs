@@ -1,0 +1,555 @@
+//! PostgreSQL backend of the Maillage store, for a registry shared by several processes (the
+//! web layer, imports run by cron, the CLI): a small connection pool, migrations embedded and
+//! applied at connect, and imports serialised per source by a transaction-level advisory lock.
+//!
+//! It behaves like the SQLite backend for everything the store contract checks. Places and
+//! versions are stored as `jsonb` documents with the columns the queries need beside them;
+//! timestamps as `timestamptz`, whose microseconds match what [`maillage_store::now`] keeps.
+//! Identifier columns use the "C" collation so ordering is byte order, as in SQLite.
+//!
+//! - Connecting: [`PostgresStore::connect`] takes a `postgres://` URL; the pool's size and
+//!   timeouts are [`PoolSettings`], overridable by `MAILLAGE_PG_*` variables.
+//! - Migrations: [`MIGRATIONS`], recorded in `schema_migrations`, one transaction each, under
+//!   a session advisory lock so that processes starting together migrate once.
+//! - Imports: one transaction on a connection of their own, in READ COMMITTED, holding
+//!   `pg_advisory_xact_lock` on the source's name: a second import of the same source waits
+//!   for the first to end, then sees what it committed. Dropping the session rolls back.
+//! - After a server error inside an import, PostgreSQL has aborted the transaction: every
+//!   later call fails until the session is dropped. Conflicts (a taken source id, a stale
+//!   version) are detected without an error, so the import can go on after one.
+//!
+//! Boundary: implements `maillage_store::Store` and nothing else; it must never depend on
+//! anything but the domain and the store contract (plus the PostgreSQL driver). Calls
+//! block: use it from blocking contexts (threads, `spawn_blocking`), never on an async
+//! executor's own threads.
+
+mod migrations;
+mod pool;
+
+use maillage_domain::{Place, PlaceId, PlaceRecord, PlaceStatus, Problem, Severity};
+use maillage_store::*;
+use postgres::types::{Json, ToSql};
+use postgres::{Client, Config, Row, Statement};
+
+pub use migrations::MIGRATIONS;
+pub use pool::PoolSettings;
+
+use pool::{Pool, Pooled};
+
+/// Advisory-lock namespace of imports: `pg_advisory_xact_lock(IMPORT_LOCK_NAMESPACE,
+/// hashtext(source))`. Two sources whose names hash alike merely import one after the other.
+const IMPORT_LOCK_NAMESPACE: i32 = 0x4d41_4931; // "MAI1"
+
+/// A PostgreSQL database, reached through a small pool of connections.
+pub struct PostgresStore {
+    pool: Pool,
+}
+
+/// The details of a driver error, for the logs: the server's code, message, detail and
+/// hint when it is the server that refused.
+fn describe(err: &postgres::Error) -> String {
+    match err.as_db_error() {
+        Some(db) => {
+            let mut text = format!("{} {} : {}", db.severity(), db.code().code(), db.message());
+            for (label, part) in [("détail", db.detail()), ("indice", db.hint()), ("contrainte", db.constraint())] {
+                if let Some(part) = part {
+                    text.push_str(&format!(" ({label} : {part})"));
+                }
+            }
+            text
+        }
+        None => {
+            let mut text = err.to_string();
+            let mut cause = std::error::Error::source(err);
+            while let Some(inner) = cause {
+                let inner_text = inner.to_string();
+                if !text.contains(&inner_text) {
+                    text.push_str(&format!(" : {inner_text}"));
+                }
+                cause = inner.source();
+            }
+            text
+        }
+    }
+}
+
+fn backend(err: postgres::Error) -> StoreError {
+    StoreError::Backend(describe(&err))
+}
+
+/// Versions are `u32` in the domain and `integer` in the schema.
+fn version_param(version: u32) -> StoreResult<i32> {
+    i32::try_from(version).map_err(|_| StoreError::Backend(format!("numéro de version hors limites : {version}")))
+}
+
+fn version_column(row: &Row, column: &str) -> StoreResult<u32> {
+    let value: i32 = row.try_get(column).map_err(backend)?;
+    u32::try_from(value).map_err(|_| StoreError::Backend(format!("numéro de version négatif en base : {value}")))
+}
+
+fn count_column(row: &Row, column: &str) -> StoreResult<usize> {
+    let value: i64 = row.try_get(column).map_err(backend)?;
+    usize::try_from(value).map_err(|_| StoreError::Backend(format!("nombre négatif en base : {value}")))
+}
+
+fn status_column(row: &Row, column: &str) -> StoreResult<PlaceStatus> {
+    let text: &str = row.try_get(column).map_err(backend)?;
+    PlaceStatus::parse(text).ok_or_else(|| StoreError::Backend(format!("statut inconnu en base : {text}")))
+}
+
+fn json_column<T: serde::de::DeserializeOwned + std::fmt::Debug>(row: &Row, column: &str) -> StoreResult<T> {
+    row.try_get::<_, Json<T>>(column).map(|json| json.0).map_err(backend)
+}
+
+const PLACE_COLUMNS: &str = "id, source, source_id, batch_id, status, version, created_at, updated_at, record, extras";
+
+fn place_from_row(row: &Row) -> StoreResult<Place> {
+    Ok(Place {
+        id: PlaceId(row.try_get("id").map_err(backend)?),
+        source: row.try_get("source").map_err(backend)?,
+        source_id: row.try_get("source_id").map_err(backend)?,
+        batch_id: row.try_get("batch_id").map_err(backend)?,
+        status: status_column(row, "status")?,
+        version: version_column(row, "version")?,
+        created_at: row.try_get("created_at").map_err(backend)?,
+        updated_at: row.try_get("updated_at").map_err(backend)?,
+        record: json_column::<PlaceRecord>(row, "record")?,
+        extras: json_column(row, "extras")?,
+    })
+}
+
+fn severity_key(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "info",
+    }
+}
+
+fn severity_column(row: &Row, column: &str) -> StoreResult<Severity> {
+    let text: &str = row.try_get(column).map_err(backend)?;
+    Ok(match text {
+        "error" => Severity::Error,
+        "warning" => Severity::Warning,
+        _ => Severity::Info,
+    })
+}
+
+impl PostgresStore {
+    /// Connects to `url` (`postgres://user:password@host:port/database?…`, or the
+    /// `key=value` form) with the pool settings of the environment
+    /// ([`PoolSettings::from_env`]), and brings the schema up to date.
+    pub fn connect(url: &str) -> StoreResult<Self> {
+        Self::connect_with(url, PoolSettings::from_env()?)
+    }
+
+    /// As [`PostgresStore::connect`], with explicit pool settings.
+    pub fn connect_with(url: &str, settings: PoolSettings) -> StoreResult<Self> {
+        // The parse error never repeats the URL, which may hold a password.
+        let config: Config = url.parse().map_err(|err: postgres::Error| {
+            StoreError::Backend(format!("adresse PostgreSQL invalide : {}", describe(&err)))
+        })?;
+        Self::from_config(config, settings)
+    }
+
+    /// As [`PostgresStore::connect_with`], from a driver configuration built by the caller.
+    pub fn from_config(config: Config, settings: PoolSettings) -> StoreResult<Self> {
+        let store = PostgresStore { pool: Pool::new(config, settings) };
+        let mut connection = store.pool.get()?;
+        let migrated = connection.client().and_then(migrations::migrate);
+        if migrated.is_err() {
+            // It may still hold the migration lock or sit in a failed transaction.
+            connection.discard();
+        }
+        migrated?;
+        drop(connection);
+        Ok(store)
+    }
+
+    fn query(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> StoreResult<Vec<Row>> {
+        let mut connection = self.pool.get()?;
+        connection.client()?.query(sql, params).map_err(backend)
+    }
+}
+
+impl Store for PostgresStore {
+    fn begin_import(&self, batch: &ImportBatch) -> StoreResult<Box<dyn ImportSession + '_>> {
+        let connection = self.pool.get()?;
+        // Marked open before BEGIN is sent: if anything below fails, the session's drop
+        // rolls back (or discards the connection), so it never returns to the pool in a
+        // transaction.
+        let mut session = PostgresImport {
+            connection,
+            source: batch.source.clone(),
+            batch_id: batch.id.clone(),
+            open: true,
+            failed: false,
+            report_seq: 0,
+            statements: None,
+        };
+        let started = start_import(session.client()?, batch);
+        started.map_err(|err| session.fail(err))?;
+        Ok(Box::new(session))
+    }
+
+    fn place(&self, id: &PlaceId) -> StoreResult<Option<Place>> {
+        let rows = self.query(&format!("SELECT {PLACE_COLUMNS} FROM places WHERE id = $1"), &[&id.0])?;
+        rows.first().map(place_from_row).transpose()
+    }
+
+    fn place_by_source_id(&self, source: &str, source_id: &str) -> StoreResult<Option<Place>> {
+        let rows = self.query(
+            &format!("SELECT {PLACE_COLUMNS} FROM places WHERE source = $1 AND source_id = $2"),
+            &[&source, &source_id],
+        )?;
+        rows.first().map(place_from_row).transpose()
+    }
+
+    fn places(&self, query: &PlaceQuery) -> StoreResult<Vec<Place>> {
+        let status = query.status.map(PlaceStatus::as_str);
+        let rows = self.query(
+            &format!(
+                "SELECT {PLACE_COLUMNS} FROM places
+                 WHERE ($1::text IS NULL OR source = $1) AND ($2::text IS NULL OR status = $2)
+                 ORDER BY id"
+            ),
+            &[&query.source, &status],
+        )?;
+        rows.iter().map(place_from_row).collect()
+    }
+
+    fn place_history(&self, id: &PlaceId) -> StoreResult<Vec<PlaceVersion>> {
+        let rows = self.query(
+            "SELECT place_id, version, recorded_at, batch_id, change, status, record, extras
+             FROM place_versions WHERE place_id = $1 ORDER BY version",
+            &[&id.0],
+        )?;
+        rows.iter()
+            .map(|row| {
+                let change: &str = row.try_get("change").map_err(backend)?;
+                Ok(PlaceVersion {
+                    place_id: PlaceId(row.try_get("place_id").map_err(backend)?),
+                    version: version_column(row, "version")?,
+                    recorded_at: row.try_get("recorded_at").map_err(backend)?,
+                    batch_id: row.try_get("batch_id").map_err(backend)?,
+                    change: ChangeKind::parse(change)
+                        .ok_or_else(|| StoreError::Backend(format!("type de changement inconnu en base : {change}")))?,
+                    status: status_column(row, "status")?,
+                    record: json_column(row, "record")?,
+                    extras: json_column(row, "extras")?,
+                })
+            })
+            .collect()
+    }
+
+    fn batches(&self) -> StoreResult<Vec<ImportBatch>> {
+        let rows = self.query(
+            "SELECT id, source, file_name, started_at, finished_at, counts FROM import_batches
+             WHERE finished_at IS NOT NULL ORDER BY started_at DESC, id DESC",
+            &[],
+        )?;
+        rows.iter()
+            .map(|row| {
+                Ok(ImportBatch {
+                    id: row.try_get("id").map_err(backend)?,
+                    source: row.try_get("source").map_err(backend)?,
+                    file_name: row.try_get("file_name").map_err(backend)?,
+                    started_at: row.try_get("started_at").map_err(backend)?,
+                    finished_at: row.try_get("finished_at").map_err(backend)?,
+                    counts: json_column(row, "counts")?,
+                })
+            })
+            .collect()
+    }
+
+    fn batch_report(&self, batch_id: &str) -> StoreResult<Vec<ReportLine>> {
+        let rows = self.query(
+            r#"SELECT "row", source_id, severity, field, value, reason FROM import_report WHERE batch_id = $1 ORDER BY seq"#,
+            &[&batch_id],
+        )?;
+        rows.iter()
+            .map(|row| {
+                Ok(ReportLine {
+                    row: count_column(row, "row")?,
+                    source_id: row.try_get("source_id").map_err(backend)?,
+                    problem: Problem {
+                        severity: severity_column(row, "severity")?,
+                        field: row.try_get("field").map_err(backend)?,
+                        value: row.try_get("value").map_err(backend)?,
+                        reason: row.try_get("reason").map_err(backend)?,
+                    },
+                })
+            })
+            .collect()
+    }
+
+    fn source_stats(&self) -> StoreResult<Vec<SourceStats>> {
+        let rows = self.query(
+            "SELECT source,
+                    count(*) FILTER (WHERE status = 'active') AS active,
+                    count(*) FILTER (WHERE status = 'withdrawn') AS withdrawn
+             FROM places GROUP BY source ORDER BY source",
+            &[],
+        )?;
+        rows.iter()
+            .map(|row| {
+                Ok(SourceStats {
+                    source: row.try_get("source").map_err(backend)?,
+                    active: count_column(row, "active")?,
+                    withdrawn: count_column(row, "withdrawn")?,
+                })
+            })
+            .collect()
+    }
+
+    fn backend_name(&self) -> &'static str {
+        "postgresql"
+    }
+}
+
+/// The statements an import runs once per row, prepared once per session (a prepared
+/// statement belongs to its connection, and the pool does not keep them across sessions).
+struct Statements {
+    insert_place: Statement,
+    update_place: Statement,
+    insert_version: Statement,
+    insert_report: Statement,
+}
+
+impl Statements {
+    fn prepare(client: &mut Client) -> Result<Self, postgres::Error> {
+        Ok(Statements {
+            insert_place: client.prepare(
+                "INSERT INTO places (id, source, source_id, batch_id, status, version, created_at, updated_at, content_hash, record, extras)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                 ON CONFLICT DO NOTHING",
+            )?,
+            update_place: client.prepare(
+                "UPDATE places SET batch_id = $2, status = $3, version = $4, updated_at = $5, content_hash = $6, record = $7, extras = $8
+                 WHERE id = $1 AND version = $4 - 1",
+            )?,
+            insert_version: client.prepare(
+                "INSERT INTO place_versions (place_id, version, recorded_at, batch_id, change, status, record, extras)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )?,
+            insert_report: client.prepare(
+                r#"INSERT INTO import_report (batch_id, seq, "row", source_id, severity, field, value, reason)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"#,
+            )?,
+        })
+    }
+}
+
+/// An open import: a pooled connection inside a transaction holding the source's advisory
+/// lock, until commit or drop.
+struct PostgresImport<'a> {
+    connection: Pooled<'a>,
+    source: String,
+    batch_id: String,
+    /// A transaction is open on the connection.
+    open: bool,
+    /// A statement failed: PostgreSQL has aborted the transaction, so nothing more can be
+    /// written and commit must not pretend otherwise.
+    failed: bool,
+    report_seq: i32,
+    statements: Option<Statements>,
+}
+
+impl PostgresImport<'_> {
+    fn client(&mut self) -> StoreResult<&mut Client> {
+        if self.failed {
+            return Err(StoreError::Backend("l'import a déjà échoué : sa transaction est annulée".to_owned()));
+        }
+        self.connection.client()
+    }
+
+    /// Notes a driver failure: any server error aborts the whole transaction.
+    fn fail(&mut self, err: postgres::Error) -> StoreError {
+        self.failed = true;
+        backend(err)
+    }
+
+    /// One of the session's prepared statements, preparing them all on first use.
+    fn statement(&mut self, pick: fn(&Statements) -> &Statement) -> StoreResult<Statement> {
+        if self.statements.is_none() {
+            let prepared = Statements::prepare(self.client()?);
+            self.statements = Some(prepared.map_err(|err| self.fail(err))?);
+        }
+        Ok(pick(self.statements.as_ref().expect("prepared above")).clone())
+    }
+
+    fn write_version(&mut self, place: &Place, change: ChangeKind) -> StoreResult<()> {
+        let version = version_param(place.version)?;
+        let statement = self.statement(|s| &s.insert_version)?;
+        let result = self.client()?.execute(
+            &statement,
+            &[
+                &place.id.0,
+                &version,
+                &place.updated_at,
+                &place.batch_id,
+                &change.as_str(),
+                &place.status.as_str(),
+                &Json(&place.record),
+                &Json(&place.extras),
+            ],
+        );
+        result.map(|_| ()).map_err(|err| self.fail(err))
+    }
+}
+
+/// Opens the import's transaction and takes the source's lock; the batch row is written
+/// now so that its report lines can refer to it.
+fn start_import(client: &mut Client, batch: &ImportBatch) -> Result<(), postgres::Error> {
+    // READ COMMITTED whatever the server's default: each statement then sees what was
+    // committed before it, so an import that waited for the lock sees the rows of the
+    // import it waited for. Under REPEATABLE READ its snapshot would predate them.
+    client.batch_execute("BEGIN ISOLATION LEVEL READ COMMITTED")?;
+    // Waits, without limit, for an import of the same source to end: it releases the lock
+    // at commit or rollback, and a crashed process's connection releases it when it drops.
+    client.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", &[&IMPORT_LOCK_NAMESPACE, &batch.source])?;
+    client.execute(
+        "INSERT INTO import_batches (id, source, file_name, started_at, finished_at, counts)
+         VALUES ($1, $2, $3, $4, NULL, $5)",
+        &[&batch.id, &batch.source, &batch.file_name, &batch.started_at, &Json(&batch.counts)],
+    )?;
+    Ok(())
+}
+
+impl ImportSession for PostgresImport<'_> {
+    fn existing(&mut self) -> StoreResult<Vec<ExistingPlace>> {
+        let source = self.source.clone();
+        let result = self
+            .client()?
+            .query("SELECT id, source_id, version, status, content_hash FROM places WHERE source = $1", &[&source]);
+        let rows = result.map_err(|err| self.fail(err))?;
+        rows.iter()
+            .map(|row| {
+                Ok(ExistingPlace {
+                    id: PlaceId(row.try_get("id").map_err(backend)?),
+                    source_id: row.try_get("source_id").map_err(backend)?,
+                    version: version_column(row, "version")?,
+                    status: status_column(row, "status")?,
+                    content_hash: row.try_get("content_hash").map_err(backend)?,
+                })
+            })
+            .collect()
+    }
+
+    fn load(&mut self, id: &PlaceId) -> StoreResult<Option<Place>> {
+        let result = self.client()?.query(&format!("SELECT {PLACE_COLUMNS} FROM places WHERE id = $1"), &[&id.0]);
+        let rows = result.map_err(|err| self.fail(err))?;
+        rows.first().map(place_from_row).transpose()
+    }
+
+    fn insert(&mut self, place: &Place, content_hash: &str) -> StoreResult<()> {
+        let version = version_param(place.version)?;
+        let statement = self.statement(|s| &s.insert_place)?;
+        // ON CONFLICT DO NOTHING rather than catching the unique violation: an error would
+        // abort the whole transaction, while a conflict must leave the import usable (as in
+        // SQLite, where a failed statement does not end the transaction).
+        let result = self.client()?.execute(
+            &statement,
+            &[
+                &place.id.0,
+                &place.source,
+                &place.source_id,
+                &place.batch_id,
+                &place.status.as_str(),
+                &version,
+                &place.created_at,
+                &place.updated_at,
+                &content_hash,
+                &Json(&place.record),
+                &Json(&place.extras),
+            ],
+        );
+        let inserted = result.map_err(|err| self.fail(err))?;
+        if inserted != 1 {
+            return Err(StoreError::Conflict(format!("le lieu {} de la source {}", place.source_id, place.source)));
+        }
+        self.write_version(place, ChangeKind::Created)
+    }
+
+    fn update(&mut self, place: &Place, content_hash: &str, change: ChangeKind) -> StoreResult<()> {
+        let version = version_param(place.version)?;
+        let statement = self.statement(|s| &s.update_place)?;
+        let result = self.client()?.execute(
+            &statement,
+            &[
+                &place.id.0,
+                &place.batch_id,
+                &place.status.as_str(),
+                &version,
+                &place.updated_at,
+                &content_hash,
+                &Json(&place.record),
+                &Json(&place.extras),
+            ],
+        );
+        let changed = result.map_err(|err| self.fail(err))?;
+        if changed != 1 {
+            return Err(StoreError::Conflict(format!("le lieu {}", place.id)));
+        }
+        self.write_version(place, change)
+    }
+
+    fn report(&mut self, lines: &[ReportLine]) -> StoreResult<()> {
+        let statement = self.statement(|s| &s.insert_report)?;
+        let batch_id = self.batch_id.clone();
+        for line in lines {
+            let row = i64::try_from(line.row)
+                .map_err(|_| StoreError::Backend(format!("numéro de ligne hors limites : {}", line.row)))?;
+            self.report_seq += 1;
+            let seq = self.report_seq;
+            let result = self.client()?.execute(
+                &statement,
+                &[
+                    &batch_id,
+                    &seq,
+                    &row,
+                    &line.source_id,
+                    &severity_key(line.problem.severity),
+                    &line.problem.field,
+                    &line.problem.value,
+                    &line.problem.reason,
+                ],
+            );
+            result.map_err(|err| self.fail(err))?;
+        }
+        Ok(())
+    }
+
+    fn commit(mut self: Box<Self>, batch: &ImportBatch) -> StoreResult<()> {
+        let finished = batch.finished_at.unwrap_or_else(now);
+        let result = self.client()?.execute(
+            "UPDATE import_batches SET finished_at = $2, counts = $3 WHERE id = $1",
+            &[&batch.id, &finished, &Json(&batch.counts)],
+        );
+        result.map_err(|err| self.fail(err))?;
+        // On failure the server has ended the transaction (or the connection is gone):
+        // drop's ROLLBACK is then a harmless no-op, or discards the connection.
+        let committed = self.client()?.batch_execute("COMMIT");
+        committed.map_err(|err| self.fail(err))?;
+        self.open = false;
+        Ok(())
+    }
+}
+
+impl Drop for PostgresImport<'_> {
+    fn drop(&mut self) {
+        if !self.open {
+            return;
+        }
+        // ROLLBACK also clears an aborted transaction; if even that fails, the
+        // connection's state is unknown and it must not go back to the pool.
+        let rolled_back = match self.connection.client() {
+            Ok(client) => client.batch_execute("ROLLBACK").map_err(|err| describe(&err)),
+            Err(_) => Ok(()),
+        };
+        if let Err(err) = rolled_back {
+            tracing::error!(%err, "échec de l'annulation d'un import PostgreSQL");
+            self.connection.discard();
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! Schema migrations, embedded and applied in order at connect. The `schema_migrations`
+//! table records each applied version; each migration runs in its own transaction, and a
+//! session-level advisory lock keeps two processes starting together from both migrating.
+//! Never edit a published migration: add a new one.
+
+use maillage_store::{StoreError, StoreResult};
+use postgres::Client;
+
+use crate::backend;
+
+/// Advisory-lock namespace of migrations (the two-key form, so it can never collide with
+/// a single-key lock another application might take on the same database). The import
+/// locks use [`crate::IMPORT_LOCK_NAMESPACE`] with the source's hash as second key.
+const MIGRATION_LOCK_NAMESPACE: i32 = 0x4d41_4d31; // "MAM1"
+
+pub const MIGRATIONS: &[&str] = &[
+    // 1: places, their history, import batches and their reports. Identifiers use the "C"
+    // collation so that ordering is byte order whatever the database's locale (as in
+    // SQLite, and ULIDs sort by creation time under it), and their indexes stay cheap.
+    r#"
+    CREATE TABLE places (
+        id text COLLATE "C" PRIMARY KEY,
+        source text COLLATE "C" NOT NULL,
+        source_id text COLLATE "C" NOT NULL,
+        batch_id text COLLATE "C",
+        status text NOT NULL CHECK (status IN ('active', 'withdrawn')),
+        version integer NOT NULL CHECK (version >= 1),
+        created_at timestamptz NOT NULL,
+        updated_at timestamptz NOT NULL,
+        content_hash text NOT NULL,
+        record jsonb NOT NULL,
+        extras jsonb NOT NULL,
+        CONSTRAINT places_source_source_id_key UNIQUE (source, source_id)
+    );
+    CREATE TABLE place_versions (
+        place_id text COLLATE "C" NOT NULL REFERENCES places (id),
+        version integer NOT NULL,
+        recorded_at timestamptz NOT NULL,
+        batch_id text COLLATE "C",
+        change text NOT NULL CHECK (change IN ('created', 'updated', 'withdrawn', 'restored')),
+        status text NOT NULL CHECK (status IN ('active', 'withdrawn')),
+        record jsonb NOT NULL,
+        extras jsonb NOT NULL,
+        PRIMARY KEY (place_id, version)
+    );
+    CREATE TABLE import_batches (
+        id text COLLATE "C" PRIMARY KEY,
+        source text COLLATE "C" NOT NULL,
+        file_name text NOT NULL,
+        started_at timestamptz NOT NULL,
+        finished_at timestamptz,
+        counts jsonb NOT NULL
+    );
+    CREATE INDEX import_batches_started_at ON import_batches (started_at DESC, id DESC);
+    CREATE TABLE import_report (
+        batch_id text COLLATE "C" NOT NULL REFERENCES import_batches (id),
+        seq integer NOT NULL,
+        "row" bigint NOT NULL,
+        source_id text,
+        severity text NOT NULL,
+        field text NOT NULL,
+        value text NOT NULL,
+        reason text NOT NULL,
+        PRIMARY KEY (batch_id, seq)
+    );
+    "#,
+];
+
+/// Brings the schema up to date. Runs on a connection of its own, which the caller must
+/// throw away if this fails: the session-level advisory lock dies with it.
+pub fn migrate(client: &mut Client) -> StoreResult<()> {
+    client.execute("SELECT pg_advisory_lock($1, 0)", &[&MIGRATION_LOCK_NAMESPACE]).map_err(backend)?;
+    let result = apply_pending(client);
+    // An unlock failure leaves the lock to the connection's end; the caller discards the
+    // connection on any error, so the lock cannot outlive this call for long.
+    let unlocked = client.execute("SELECT pg_advisory_unlock($1, 0)", &[&MIGRATION_LOCK_NAMESPACE]).map_err(backend);
+    result.and(unlocked.map(|_| ()))
+}
+
+fn apply_pending(client: &mut Client) -> StoreResult<()> {
+    // Created under the lock: two concurrent CREATE TABLE IF NOT EXISTS can still collide.
+    client
+        .batch_execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (
+                version integer PRIMARY KEY,
+                applied_at timestamptz NOT NULL DEFAULT now()
+            )",
+        )
+        .map_err(backend)?;
+    let applied: i32 =
+        client.query_one("SELECT coalesce(max(version), 0) FROM schema_migrations", &[]).map_err(backend)?.get(0);
+    let known = MIGRATIONS.len() as i32;
+    if applied > known {
+        // A newer program migrated this database; running against it may still work (new
+        // migrations only add), but say so in the logs.
+        tracing::warn!(applied, known, "schéma PostgreSQL plus récent que ce programme");
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(applied.max(0) as usize) {
+        let version = index as i32 + 1;
+        let mut tx = client.transaction().map_err(backend)?;
+        tx.batch_execute(sql)
+            .map_err(|err| StoreError::Backend(format!("migration {version} : {}", crate::describe(&err))))?;
+        tx.execute("INSERT INTO schema_migrations (version) VALUES ($1)", &[&version]).map_err(backend)?;
+        tx.commit().map_err(backend)?;
+        tracing::info!(migration = version, "migration PostgreSQL appliquée");
+    }
+    Ok(())
+}

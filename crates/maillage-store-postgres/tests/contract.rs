@@ -1,0 +1,293 @@
+//! The store contract run against PostgreSQL, plus what only a shared server can show (two
+//! imports of one source at once).
+//!
+//! Needs `MAILLAGE_TEST_POSTGRES` set to a server URL, e.g.
+//! `postgres://postgres@127.0.0.1:5432/test`: each test creates its own throw-away database
+//! through it (so tests run in parallel) and drops it at the end. Without the variable each
+//! test says it was skipped and passes.
+
+use std::ops::Deref;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use maillage_store::{ImportBatch, ImportCounts, Store};
+use maillage_store_postgres::{PoolSettings, PostgresStore};
+
+const SERVER_VARIABLE: &str = "MAILLAGE_TEST_POSTGRES";
+
+/// A store on a database of its own, dropped (best effort) with it.
+struct TestDatabase {
+    store: Option<PostgresStore>,
+    server: postgres::Config,
+    name: String,
+}
+
+impl Deref for TestDatabase {
+    type Target = PostgresStore;
+    fn deref(&self) -> &PostgresStore {
+        self.store.as_ref().expect("the store lives until drop")
+    }
+}
+
+impl TestDatabase {
+    /// A new database with no schema yet, or `None` (after saying so) when no server is set.
+    fn empty() -> Option<TestDatabase> {
+        let Ok(url) = std::env::var(SERVER_VARIABLE) else {
+            // libtest names each test's thread after the test.
+            let current = thread::current();
+            let test = current.name().unwrap_or("test");
+            println!("{test} : ignoré, {SERVER_VARIABLE} n'est pas définie (URL d'un serveur PostgreSQL de test)");
+            return None;
+        };
+        let server: postgres::Config = url.parse().expect("MAILLAGE_TEST_POSTGRES is a PostgreSQL URL");
+        // A ULID is unique without coordination between parallel tests and processes.
+        let name = format!("maillage_test_{}", maillage_store::new_batch_id());
+        let mut admin = server.connect(postgres::NoTls).expect("connect to the test server");
+        admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("create the test database");
+        Some(TestDatabase { store: None, server, name })
+    }
+
+    /// A store on a new, migrated database.
+    fn create() -> Option<TestDatabase> {
+        let mut database = Self::empty()?;
+        let store = PostgresStore::from_config(database.config(), PoolSettings::default())
+            .expect("connect to the test database");
+        database.store = Some(store);
+        Some(database)
+    }
+
+    /// How to reach this database.
+    fn config(&self) -> postgres::Config {
+        let mut config = self.server.clone();
+        config.dbname(&self.name);
+        config
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        // The pool's connections first, then the database; FORCE ends any straggler.
+        drop(self.store.take());
+        let dropped = self
+            .server
+            .connect(postgres::NoTls)
+            .and_then(|mut admin| admin.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)));
+        if let Err(err) = dropped {
+            eprintln!("base de test {} non supprimée : {err}", self.name);
+        }
+    }
+}
+
+/// `TestDatabase::create()` (or `empty()`), or ends the calling test when there is no server.
+macro_rules! test_database {
+    () => {
+        test_database!(create)
+    };
+    ($how:ident) => {
+        match TestDatabase::$how() {
+            Some(database) => database,
+            None => return,
+        }
+    };
+}
+
+mod contract {
+    use super::*;
+
+    // `return` in the store expression ends the generated test early when there is no server.
+    maillage_store::store_contract_tests!(test_database!());
+}
+
+fn batch(source: &str) -> ImportBatch {
+    ImportBatch {
+        id: maillage_store::new_batch_id(),
+        source: source.to_owned(),
+        file_name: "test.csv".to_owned(),
+        started_at: maillage_store::now(),
+        finished_at: None,
+        counts: ImportCounts::default(),
+    }
+}
+
+fn place(source: &str, source_id: &str, batch_id: &str) -> maillage_domain::Place {
+    let at = maillage_store::now();
+    maillage_domain::Place {
+        id: maillage_store::new_place_id(),
+        source: source.to_owned(),
+        source_id: source_id.to_owned(),
+        batch_id: Some(batch_id.to_owned()),
+        status: maillage_domain::PlaceStatus::Active,
+        version: 1,
+        created_at: at,
+        updated_at: at,
+        record: maillage_domain::PlaceRecord {
+            id: source_id.to_owned(),
+            nom: format!("Lieu {source_id}"),
+            commune: "Bourges".to_owned(),
+            code_postal: "18000".to_owned(),
+            adresse: "1 rue de la Paix".to_owned(),
+            ..Default::default()
+        },
+        extras: Default::default(),
+    }
+}
+
+/// Sessions that wait for the source's advisory lock, as PostgreSQL itself sees them.
+fn waiting_imports(database: &TestDatabase) -> i64 {
+    let mut client = database.config().connect(postgres::NoTls).unwrap();
+    client
+        .query_one("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())", &[])
+        .unwrap()
+        .get(0)
+}
+
+/// The second import of a source waits for the first to commit, then sees its rows.
+#[test]
+fn a_second_import_of_a_source_waits_for_the_first() {
+    let database = test_database!();
+    let first_committed = AtomicBool::new(false);
+    // Scoped threads are joined even if an assertion fails, so the database is still
+    // dropped; the channels live inside the scope so that a failure here unblocks them.
+    let (database, first_committed) = (&database, &first_committed);
+    thread::scope(|scope| {
+        let (locked_tx, locked_rx) = mpsc::channel();
+        let (commit_tx, commit_rx) = mpsc::channel::<()>();
+        let first = scope.spawn(move || {
+            let mut batch = batch("hub");
+            let mut session = database.begin_import(&batch).unwrap();
+            session.insert(&place("hub", "1", &batch.id), "h").unwrap();
+            locked_tx.send(()).unwrap();
+            commit_rx.recv().unwrap();
+            batch.finished_at = Some(maillage_store::now());
+            // Set before commit: the second import may only get the lock after this.
+            first_committed.store(true, Ordering::SeqCst);
+            session.commit(&batch).unwrap();
+        });
+        locked_rx.recv().unwrap();
+
+        let second = scope.spawn(move || {
+            let batch = batch("hub");
+            let mut session = database.begin_import(&batch).unwrap();
+            assert!(first_committed.load(Ordering::SeqCst), "the second import got the lock while the first held it");
+            let existing = session.existing().unwrap();
+            assert_eq!(existing.len(), 1, "the second import must see what the first committed");
+            assert_eq!(existing[0].source_id, "1");
+        });
+
+        // Proof that the second import is blocked on the lock, not merely slow to start.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while waiting_imports(database) == 0 {
+            assert!(Instant::now() < deadline, "the second import never waited for the lock");
+            thread::sleep(Duration::from_millis(20));
+        }
+        assert!(!second.is_finished());
+        commit_tx.send(()).unwrap();
+        first.join().unwrap();
+        second.join().unwrap();
+    });
+    assert_eq!(database.batches().unwrap().len(), 1, "the second import was rolled back");
+}
+
+/// Another source is not blocked by an import in progress.
+#[test]
+fn imports_of_other_sources_do_not_wait() {
+    let database = test_database!();
+    let first = database.begin_import(&batch("a")).unwrap();
+    let started = Instant::now();
+    let mut second = database.begin_import(&batch("b")).unwrap();
+    assert!(second.existing().unwrap().is_empty());
+    assert!(started.elapsed() < Duration::from_secs(5));
+    drop(second);
+    drop(first);
+}
+
+/// A conflict leaves the import usable: PostgreSQL aborts a transaction on any error, so
+/// the backend must report conflicts without causing one.
+#[test]
+fn an_import_goes_on_after_a_conflict() {
+    let database = test_database!();
+    let mut batch = batch("hub");
+    let mut session = database.begin_import(&batch).unwrap();
+    session.insert(&place("hub", "1", &batch.id), "h").unwrap();
+    let duplicate = session.insert(&place("hub", "1", &batch.id), "h");
+    assert!(matches!(duplicate, Err(maillage_store::StoreError::Conflict(_))), "{duplicate:?}");
+    let mut stale = place("hub", "2", &batch.id);
+    stale.version = 5;
+    let conflict = session.update(&stale, "h", maillage_store::ChangeKind::Updated);
+    assert!(matches!(conflict, Err(maillage_store::StoreError::Conflict(_))), "{conflict:?}");
+    session.insert(&place("hub", "2", &batch.id), "h").unwrap();
+    batch.finished_at = Some(batch.started_at);
+    session.commit(&batch).unwrap();
+    assert_eq!(database.places(&Default::default()).unwrap().len(), 2);
+}
+
+/// A connection given back by a rolled-back import is outside any transaction: what the
+/// next caller writes on it is committed.
+#[test]
+fn a_rolled_back_import_leaves_a_clean_connection() {
+    let database = test_database!();
+    // One connection: the next import reuses the very one the dropped session used.
+    let store =
+        PostgresStore::from_config(database.config(), PoolSettings { max_size: 1, ..PoolSettings::default() }).unwrap();
+    {
+        let batch = batch("hub");
+        let mut session = store.begin_import(&batch).unwrap();
+        session.insert(&place("hub", "1", &batch.id), "h").unwrap();
+    }
+    let mut batch = batch("hub");
+    let mut session = store.begin_import(&batch).unwrap();
+    assert!(session.existing().unwrap().is_empty());
+    session.insert(&place("hub", "2", &batch.id), "h").unwrap();
+    batch.finished_at = Some(batch.started_at);
+    session.commit(&batch).unwrap();
+    drop(store);
+    let listed = database.places(&Default::default()).unwrap();
+    assert_eq!(listed.iter().map(|place| place.source_id.as_str()).collect::<Vec<_>>(), ["2"]);
+}
+
+/// Two stores starting together on one database migrate it once.
+#[test]
+fn concurrent_connects_migrate_once() {
+    let database = test_database!(empty);
+    let config = database.config();
+    let handles: Vec<_> = (0..3)
+        .map(|_| {
+            let config = config.clone();
+            thread::spawn(move || PostgresStore::from_config(config, PoolSettings::default()).map(|_| ()))
+        })
+        .collect();
+    for handle in handles {
+        handle.join().unwrap().unwrap();
+    }
+    let mut client = config.connect(postgres::NoTls).unwrap();
+    let versions: Vec<i32> = client
+        .query("SELECT version FROM schema_migrations ORDER BY version", &[])
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert_eq!(versions, (1..=maillage_store_postgres::MIGRATIONS.len() as i32).collect::<Vec<_>>());
+}
+
+/// `connect` takes a URL (the form a user writes in a configuration file).
+#[test]
+fn connects_from_a_url() {
+    let database = test_database!(empty);
+    let server = std::env::var(SERVER_VARIABLE).unwrap();
+    let Some((base, _)) = server.split_once('?').map_or(server.rsplit_once('/'), |_| None) else {
+        println!("connects_from_a_url : ignoré, l'URL de test a des paramètres");
+        return;
+    };
+    let store = PostgresStore::connect(&format!("{base}/{}", database.name)).unwrap();
+    assert_eq!(store.backend_name(), "postgresql");
+    assert!(store.source_stats().unwrap().is_empty());
+}
+
+#[test]
+fn a_malformed_url_is_a_backend_error() {
+    let result = PostgresStore::connect("postgres://moi:secret@hote:pas-un-port/base");
+    let Err(maillage_store::StoreError::Backend(message)) = result else { panic!("expected a backend error") };
+    assert!(!message.contains("secret"), "the message repeats the password: {message}");
+}
