@@ -76,20 +76,21 @@ impl Progress<'_> {
             self.batch.counts.rejected += 1;
             return Ok(());
         };
-        if !self.seen.insert(record.id.clone()) {
+        let key = source_key(&record);
+        if !self.seen.insert(key.clone()) {
             self.batch.counts.rejected += 1;
-            self.problem(row, Some(&record.id), Problem::error("id", &record.id, "identifiant déjà présent plus haut dans le fichier : ligne ignorée"));
+            self.problem(row, Some(&key), Problem::error("id", &record.id, "identifiant déjà présent plus haut dans le fichier (même id, même structure source) : ligne ignorée"));
             return Ok(());
         }
         let extras = raw.extras;
         let hash = content_hash(&record, &extras);
         let at = now();
-        match self.existing.get(&record.id) {
+        match self.existing.get(&key) {
             None => {
                 let place = Place {
                     id: new_place_id(),
                     source: self.batch.source.clone(),
-                    source_id: record.id.clone(),
+                    source_id: key,
                     batch_id: Some(self.batch.id.clone()),
                     status: PlaceStatus::Active,
                     version: 1,
@@ -132,6 +133,16 @@ impl Progress<'_> {
             }
         }
         Ok(())
+    }
+}
+
+/// The id of a record within its registry source. Aggregated files (data·inclusion) mix
+/// several producers whose ids collide; the standard's `source` field names the producer,
+/// so (producer, id) is the key whenever the producer is given.
+pub fn source_key(record: &maillage_domain::PlaceRecord) -> String {
+    match &record.source {
+        Some(producer) => format!("{producer}:{}", record.id),
+        None => record.id.clone(),
     }
 }
 

@@ -13,6 +13,19 @@ use maillage_formats::table_schema::TableSchema;
 use maillage_store::{PlaceQuery, Store};
 use maillage_store_sqlite::SqliteStore;
 
+/// Prints a line to standard output; a closed pipe (`maillage places | head`) ends the
+/// program quietly instead of panicking.
+macro_rules! emit {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(err) = writeln!(std::io::stdout().lock(), $($arg)*) {
+            if err.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+        }
+    }};
+}
+
 const DEFAULT_SCHEMA: &str = include_str!("../../../data/standard/schema-lieux-mediation-numerique-1.0.2.json");
 
 #[derive(Parser)]
@@ -136,12 +149,12 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let options = ImportOptions { source: source.clone(), mapping: mapping.as_ref(), prune: *prune };
             let outcome = import_file(&store, &bytes, &file.to_string_lossy(), &options).map_err(|err| err.to_string())?;
             if *json {
-                println!("{}", serde_json::to_string(&outcome.batch).unwrap_or_default());
+                emit!("{}", serde_json::to_string(&outcome.batch).unwrap_or_default());
             } else {
-                println!("{}", report::summary(&outcome));
+                emit!("{}", report::summary(&outcome));
             }
             for line in outcome.lines.iter().filter(|line| !*json && line.problem.severity != maillage_domain::Severity::Info).take(40) {
-                println!(
+                emit!(
                     "  ligne {} [{}] {} : « {} » — {}",
                     line.row,
                     line.problem.severity.label(),
@@ -153,7 +166,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             if let Some(path) = report_path {
                 let out = std::fs::File::create(path).map_err(|err| format!("création de {} impossible : {err}", path.display()))?;
                 report::write_csv(&outcome, std::io::BufWriter::new(out)).map_err(|err| err.to_string())?;
-                println!("Rapport complet : {}", path.display());
+                emit!("Rapport complet : {}", path.display());
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -188,16 +201,16 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 maillage_formats::InputFormat::Json => schema.validate_json(text.as_bytes()),
             };
             for note in &validation.notes {
-                println!("remarque : {}", describe(note));
+                emit!("remarque : {}", describe(note));
             }
             for error in validation.errors.iter().take(200) {
-                println!("{}", describe(error));
+                emit!("{}", describe(error));
             }
             if validation.errors.is_empty() {
-                println!("Fichier valide : {} lignes conformes au schéma.", validation.rows_checked);
+                emit!("Fichier valide : {} lignes conformes au schéma.", validation.rows_checked);
                 Ok(ExitCode::SUCCESS)
             } else {
-                println!("Fichier non valide : {} erreurs sur {} lignes.", validation.errors.len(), validation.rows_checked);
+                emit!("Fichier non valide : {} erreurs sur {} lignes.", validation.errors.len(), validation.rows_checked);
                 Ok(ExitCode::from(1))
             }
         }
@@ -206,18 +219,18 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let stats = store.source_stats().map_err(|err| err.to_string())?;
             let (mut active, mut withdrawn) = (0, 0);
             for row in &stats {
-                println!("{:<32} {:>7} actifs {:>7} retirés", row.source, row.active, row.withdrawn);
+                emit!("{:<32} {:>7} actifs {:>7} retirés", row.source, row.active, row.withdrawn);
                 active += row.active;
                 withdrawn += row.withdrawn;
             }
-            println!("{:<32} {:>7} actifs {:>7} retirés", "total", active, withdrawn);
+            emit!("{:<32} {:>7} actifs {:>7} retirés", "total", active, withdrawn);
             Ok(ExitCode::SUCCESS)
         }
         Command::Places { source, all } => {
             let store = open_store(&cli, true)?;
             let query = PlaceQuery { source: source.clone(), status: if *all { None } else { Some(maillage_domain::PlaceStatus::Active) } };
             for place in store.places(&query).map_err(|err| err.to_string())? {
-                println!("{}\t{}\t{}\t{} {}", place.id, place.source, place.record.nom, place.record.code_postal, place.record.commune);
+                emit!("{}\t{}\t{}\t{} {}", place.id, place.source, place.record.nom, place.record.code_postal, place.record.commune);
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -226,13 +239,13 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let id = maillage_domain::PlaceId(id.clone());
             let place = store.place(&id).map_err(|err| err.to_string())?.ok_or_else(|| format!("aucun lieu d'identifiant {id}"))?;
             let object = maillage_formats::export::standard_object(&place);
-            println!("{}", serde_json::to_string_pretty(&object).unwrap_or_default());
-            println!("source : {} (id {}), statut : {}, version {}", place.source, place.source_id, place.status.as_str(), place.version);
+            emit!("{}", serde_json::to_string_pretty(&object).unwrap_or_default());
+            emit!("source : {} (id {}), statut : {}, version {}", place.source, place.source_id, place.status.as_str(), place.version);
             for (key, value) in &place.extras {
-                println!("  {key} : {value}");
+                emit!("  {key} : {value}");
             }
             for version in store.place_history(&id).map_err(|err| err.to_string())? {
-                println!("  v{} {} {} (lot {})", version.version, version.recorded_at.format("%Y-%m-%d %H:%M"), version.change.as_str(), version.batch_id.unwrap_or_default());
+                emit!("  v{} {} {} (lot {})", version.version, version.recorded_at.format("%Y-%m-%d %H:%M"), version.change.as_str(), version.batch_id.unwrap_or_default());
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -242,7 +255,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 None => {
                     for batch in store.batches().map_err(|err| err.to_string())? {
                         let c = &batch.counts;
-                        println!(
+                        emit!(
                             "{}\t{}\t{}\t{}\tlus {} créés {} modifiés {} inchangés {} rejetés {} retirés {}",
                             batch.id, batch.started_at.format("%Y-%m-%d %H:%M"), batch.source, batch.file_name, c.read, c.created, c.updated, c.unchanged, c.rejected, c.withdrawn
                         );
@@ -250,7 +263,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 }
                 Some(id) => {
                     for line in store.batch_report(id).map_err(|err| err.to_string())? {
-                        println!("ligne {} [{}] {} : « {} » — {}", line.row, line.problem.severity.label(), line.problem.field, line.problem.value, line.problem.reason);
+                        emit!("ligne {} [{}] {} : « {} » — {}", line.row, line.problem.severity.label(), line.problem.field, line.problem.value, line.problem.reason);
                     }
                 }
             }

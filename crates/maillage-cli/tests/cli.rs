@@ -80,11 +80,11 @@ fn every_real_file_is_accounted_for() {
 
 const EXPECTED_COUNTS: [(&str, u64, u64, u64); 6] = [
     ("aix-en-provence-2024.json.gz", 38, 38, 0),
-    ("cnfs-lieux-2022-07.json.gz", 2733, 2733, 0),
+    ("cnfs-lieux-2022-07.json.gz", 2733, 2731, 2),
     ("cnfs-lieux-2022-12.json.gz", 4930, 4930, 0),
     ("data-inclusion-lieux-2023.json.gz", 3811, 3811, 0),
-    ("le-havre-2024.json.gz", 80, 80, 0),
-    ("mednum-hub-antilles-2023.json.gz", 165, 165, 0),
+    ("le-havre-2024.json.gz", 80, 79, 1),
+    ("mednum-hub-antilles-2023.json.gz", 165, 164, 1),
 ];
 
 #[test]
@@ -95,7 +95,8 @@ fn hub_lo_export_imports_through_its_mapping() {
     let batch = import(&db, &[data.to_str().unwrap(), "--mapping", mapping.to_str().unwrap()]);
     let [read, created, _, _, rejected, _, _] = counts(&batch);
     assert_eq!(read, 426);
-    assert_eq!(created + rejected, 426);
+    // Row 345 has no address at all.
+    assert_eq!((created, rejected), (425, 1));
     assert_eq!(batch["source"], "hub-lo");
 }
 
@@ -158,8 +159,9 @@ fn the_standard_example_round_trips() {
     let exported = report_rows(&out);
     assert_eq!(exported.len(), 1);
     for (index, (a, b)) in original[0].iter().zip(exported[0].iter()).enumerate().skip(1) {
-        // The standard's example has a trailing dot in structure_parente and spaces we keep.
-        assert_eq!(a.trim(), b, "column {index}");
+        // Multi-valued fields are sets: the standard gives no order, the export uses its list's.
+        let as_set = |text: &str| text.split('|').map(str::to_owned).collect::<std::collections::BTreeSet<_>>();
+        assert_eq!(as_set(a), as_set(b), "column {index}");
     }
 }
 
@@ -167,9 +169,9 @@ fn the_standard_example_round_trips() {
 fn reimport_updates_and_prune_withdraws() {
     let (_dir, db) = temp_db();
     let first = import(&db, &[fixture("cnfs-lieux-2022-07.json.gz").to_str().unwrap(), "--source", "cnfs"]);
-    assert_eq!(counts(&first)[1], 2733);
+    assert_eq!(counts(&first)[1], 2731);
     let again = import(&db, &[fixture("cnfs-lieux-2022-07.json.gz").to_str().unwrap(), "--source", "cnfs"]);
-    assert_eq!(counts(&again)[3], 2733, "same file again: everything unchanged");
+    assert_eq!(counts(&again)[3], 2731, "same file again: everything unchanged");
     let newer = import(&db, &[fixture("cnfs-lieux-2022-12.json.gz").to_str().unwrap(), "--source", "cnfs", "--prune"]);
     let [read, created, updated, unchanged, rejected, withdrawn, _] = counts(&newer);
     assert_eq!(read, 4930);

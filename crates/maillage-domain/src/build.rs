@@ -210,7 +210,12 @@ fn code_insee(value: &str) -> Option<String> {
 }
 
 fn postcode(value: &str) -> Option<String> {
-    let digits: String = value.trim().trim_end_matches(".0").chars().filter(|c| !c.is_whitespace()).collect();
+    // "30252 Cedex 9": a CEDEX code is still a 5-digit postal code; the mention goes.
+    let without_cedex = match value.to_ascii_lowercase().find("cedex") {
+        Some(position) => &value[..position],
+        None => value,
+    };
+    let digits: String = without_cedex.trim().trim_end_matches(".0").chars().filter(|c| !c.is_whitespace()).collect();
     if !digits.chars().all(|c| c.is_ascii_digit()) {
         return None;
     }

@@ -162,3 +162,121 @@ pub fn write<'a, W: Write>(format: ExportFormat, places: impl IntoIterator<Item 
         ExportFormat::GeoJson => write_geojson(places, out),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Property: any record written by the exporter is read back identical by the importer.
+
+    use std::collections::{BTreeMap, BTreeSet};
+
+    use chrono::{NaiveDate, TimeZone, Utc};
+    use maillage_domain::*;
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::reader::for_each_row;
+    use crate::standard::row_to_raw;
+
+    fn subset<T: Vocabulary + std::fmt::Debug>() -> impl Strategy<Value = BTreeSet<T>> {
+        proptest::sample::subsequence(T::all().to_vec(), 0..=T::all().len()).prop_map(|values| values.into_iter().collect())
+    }
+
+    fn text() -> impl Strategy<Value = String> {
+        // Free text as people write it: accents, quotes, commas, pipes, line breaks inside.
+        "[A-Za-zÀ-ÿ0-9'\",;|«» \n-]{0,40}".prop_map(|s| s.trim().to_owned()).prop_filter("non-empty", |s| !s.is_empty())
+    }
+
+    fn optional_text() -> impl Strategy<Value = Option<String>> {
+        proptest::option::of(text())
+    }
+
+    prop_compose! {
+        fn record()(
+            id in "[a-z0-9-]{1,12}",
+            pivot in proptest::option::of("[1-9][0-9]{13}"),
+            nom in text(), commune in text(), adresse in text(),
+            code_postal in "[0-9]{5}",
+            code_insee in proptest::option::of("(0[1-9]|[13-9][0-9]|2[AB])[0-9]{3}"),
+            complement_adresse in optional_text(),
+            coordinates in proptest::option::of((-90.0f64..90.0, -180.0f64..180.0)),
+            typologie in proptest::collection::vec("[A-Z_]{2,10}", 0..3),
+            telephone in proptest::option::of("\\+33[1-9][0-9]{8}"),
+            courriels in proptest::collection::vec("[a-z]{1,8}@[a-z]{1,8}\\.fr", 0..3),
+            site_web in proptest::collection::vec("https://[a-z]{1,8}\\.fr/[a-z]{0,5}", 0..3),
+            horaires in proptest::option::of(proptest::sample::select(vec!["Mo-Fr 09:00-12:00,14:00-18:30; Sa 08:30-12:00", "24/7", "Tu,Th 14:00-17:00; PH off"])),
+            presentation_resume in optional_text(),
+            presentation_detail in optional_text(),
+            source in optional_text(),
+            itinerance in subset::<Itinerance>(),
+            structure_parente in optional_text(),
+            date_maj in (1971i32..2030, 1u32..13, 1u32..29),
+            services in subset::<Service>(),
+            publics in subset::<Public>(),
+            prise_en_charge in subset::<PriseEnCharge>(),
+            frais in subset::<Frais>(),
+            dispositifs in subset::<Dispositif>(),
+            labels in subset::<FormationLabel>(),
+            autres in proptest::collection::vec("[A-Za-z ]{1,12}".prop_map(|s| s.trim().to_owned()).prop_filter("non-empty", |s| !s.is_empty()), 0..3),
+            acces in subset::<ModaliteAcces>(),
+            accompagnement in subset::<ModaliteAccompagnement>(),
+            fiche in proptest::option::of("https://acceslibre\\.beta\\.gouv\\.fr/[a-z]{1,8}/"),
+            rdv in proptest::option::of("https://rdv\\.example\\.fr/[a-z]{1,8}"),
+        ) -> PlaceRecord {
+            let dedup = |values: Vec<String>| { let mut seen = BTreeSet::new(); values.into_iter().filter(|v| seen.insert(v.clone())).collect::<Vec<_>>() };
+            PlaceRecord {
+                id, pivot, nom, commune, code_postal, code_insee, adresse, complement_adresse,
+                coordinates: coordinates.map(|(latitude, longitude)| Coordinates { latitude, longitude }),
+                typologie: dedup(typologie), telephone, courriels: dedup(courriels), site_web: dedup(site_web),
+                horaires: horaires.map(|h| Horaires::parse(h).unwrap()),
+                presentation_resume, presentation_detail, source, itinerance, structure_parente,
+                date_maj: NaiveDate::from_ymd_opt(date_maj.0, date_maj.1, date_maj.2),
+                services, publics_specifiquement_adresses: publics, prise_en_charge_specifique: prise_en_charge,
+                frais_a_charge: frais, dispositif_programmes_nationaux: dispositifs, formations_labels: labels,
+                autres_formations_labels: dedup(autres), modalites_acces: acces, modalites_accompagnement: accompagnement,
+                fiche_acces_libre: fiche, prise_rdv: rdv,
+            }
+        }
+    }
+
+    fn place(record: PlaceRecord) -> Place {
+        let at = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        Place {
+            id: PlaceId(record.id.clone()),
+            source: "s".to_owned(),
+            source_id: record.id.clone(),
+            batch_id: None,
+            status: PlaceStatus::Active,
+            version: 1,
+            created_at: at,
+            updated_at: at,
+            record,
+            extras: BTreeMap::new(),
+        }
+    }
+
+    fn read_back(bytes: &[u8], name: &str) -> Vec<PlaceRecord> {
+        let mut out = Vec::new();
+        for_each_row::<()>(bytes, name, |row| {
+            let built = build_record(&row_to_raw(&row));
+            out.push(built.record.expect("an exported record is never rejected"));
+            Ok(())
+        })
+        .map_err(|_| "read failed")
+        .unwrap();
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        #[test]
+        fn csv_and_json_exports_read_back_identical(records in proptest::collection::vec(record(), 1..5)) {
+            let places: Vec<Place> = records.iter().cloned().map(place).collect();
+            for (format, name) in [(ExportFormat::Csv, "x.csv"), (ExportFormat::Json, "x.json"), (ExportFormat::GeoJson, "x.geojson")] {
+                let mut bytes = Vec::new();
+                write(format, &places, &mut bytes).unwrap();
+                let back = read_back(&bytes, name);
+                prop_assert_eq!(&back, &records, "format {:?}", format);
+            }
+        }
+    }
+}
