@@ -6,6 +6,9 @@
 //!
 //! Run: `cargo bench -p maillage-app --bench import_export [-- ROWS]`
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::io::Read;
 use std::path::Path;
 use std::time::Instant;
@@ -29,15 +32,21 @@ fn peak_memory_mb() -> f64 {
 
 fn build_input(rows: usize) -> Vec<u8> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/fixtures/lieux");
-    let mut originals: Vec<serde_json::Map<String, Value>> = Vec::new();
-    let mut names: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|entry| entry.unwrap().path()).filter(|p| p.to_string_lossy().ends_with(".json.gz")).collect();
+    // (file index, object): the fixture files overlap on purpose (two snapshots of one
+    // source), so ids are made unique per file as well as per copy.
+    let mut originals: Vec<(usize, serde_json::Map<String, Value>)> = Vec::new();
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".json.gz"))
+        .collect();
     names.sort();
-    for path in names {
+    for (file_index, path) in names.into_iter().enumerate() {
         let mut text = String::new();
         flate2::read::GzDecoder::new(std::fs::File::open(&path).unwrap()).read_to_string(&mut text).unwrap();
         let items: Vec<Value> = serde_json::from_str(&text).unwrap();
         originals.extend(items.into_iter().filter_map(|item| match item {
-            Value::Object(map) => Some(map),
+            Value::Object(map) => Some((file_index, map)),
             _ => None,
         }));
     }
@@ -45,9 +54,10 @@ fn build_input(rows: usize) -> Vec<u8> {
     out.push(b'[');
     for index in 0..rows {
         let copy = index / originals.len();
-        let mut item = originals[index % originals.len()].clone();
+        let (file_index, original) = &originals[index % originals.len()];
+        let mut item = original.clone();
         let id = item.get("id").map(|v| v.to_string().trim_matches('"').to_owned()).unwrap_or_default();
-        item.insert("id".to_owned(), Value::String(format!("{id}-r{copy}")));
+        item.insert("id".to_owned(), Value::String(format!("{id}-f{file_index}-r{copy}-{index}")));
         let shift = copy as f64 * 0.013;
         for key in ["latitude", "longitude"] {
             if let Some(value) = item.get(key).and_then(Value::as_f64) {
@@ -63,35 +73,84 @@ fn build_input(rows: usize) -> Vec<u8> {
     out
 }
 
-fn main() {
-    let rows: usize = std::env::args().skip(1).find_map(|arg| arg.parse().ok()).unwrap_or(100_000);
-    let input = build_input(rows);
-    println!("input: {rows} rows, {:.1} MB of JSON", input.len() as f64 / 1e6);
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("bench.db")).unwrap();
-    let before = peak_memory_mb();
+/// The import and the export, measured in a process of their own so that the peak memory
+/// is that of the import, not of building the input.
+fn measure_in_child(input: &Path, db: &Path) {
+    let bytes = std::fs::read(input).unwrap();
+    let store = SqliteStore::open(db).unwrap();
+    let options = ImportOptions { source: Some("bench".to_owned()), ..ImportOptions::default() };
 
     let start = Instant::now();
-    let report = import_file(&store, &input, "bench.json", &ImportOptions { source: Some("bench".to_owned()), ..ImportOptions::default() }).unwrap();
-    let import_time = start.elapsed();
+    let report = import_file(&store, &bytes, "bench.json", &options).unwrap();
     let c = &report.batch.counts;
     println!(
-        "import: {:.2} s ({} read, {} created, {} rejected, {} report lines)",
-        import_time.as_secs_f64(),
+        "import: {:.2} s ({} read, {} created, {} rejected, {} report lines); peak memory so far {:.0} MB",
+        start.elapsed().as_secs_f64(),
         c.read,
         c.created,
         c.rejected,
-        report.lines.len()
+        report.lines.len(),
+        peak_memory_mb()
     );
     drop(report);
 
     let start = Instant::now();
-    let mut sink = std::io::sink();
-    let exported = export_places(&store, ExportFormat::Csv, &ExportFilter::default(), &mut sink).unwrap();
-    println!("export CSV: {:.2} s ({exported} places)", start.elapsed().as_secs_f64());
+    let exported = export_places(&store, ExportFormat::Csv, &ExportFilter::default(), std::io::sink()).unwrap();
+    println!(
+        "export CSV: {:.2} s ({exported} places); peak memory so far {:.0} MB",
+        start.elapsed().as_secs_f64(),
+        peak_memory_mb()
+    );
 
     let start = Instant::now();
-    let second = import_file(&store, &input, "bench.json", &ImportOptions { source: Some("bench".to_owned()), ..ImportOptions::default() }).unwrap();
-    println!("re-import of the same file: {:.2} s ({} unchanged)", start.elapsed().as_secs_f64(), second.batch.counts.unchanged);
-    println!("peak memory: {:.0} MB (of which {:.0} MB before the import: input bytes and program)", peak_memory_mb(), before);
+    let second = import_file(&store, &bytes, "bench.json", &options).unwrap();
+    println!(
+        "re-import of the same file: {:.2} s ({} unchanged); peak memory {:.0} MB",
+        start.elapsed().as_secs_f64(),
+        second.batch.counts.unchanged,
+        peak_memory_mb()
+    );
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(position) = args.iter().position(|arg| arg == "--child") {
+        measure_in_child(Path::new(&args[position + 1]), Path::new(&args[position + 2]));
+        return;
+    }
+    let rows: usize = args.iter().skip(1).find_map(|arg| arg.parse().ok()).unwrap_or(100_000);
+    let input = build_input(rows);
+    println!("input: {rows} rows, {:.1} MB of JSON", input.len() as f64 / 1e6);
+
+    // Where the time goes: reading alone, then reading and building the typed records.
+    let start = Instant::now();
+    let mut rows_read = 0;
+    maillage_formats::reader::for_each_row::<()>(&input, "bench.json", |_| {
+        rows_read += 1;
+        Ok(())
+    })
+    .unwrap();
+    println!("read only: {:.2} s ({rows_read} rows)", start.elapsed().as_secs_f64());
+    let start = Instant::now();
+    let mut columns = maillage_formats::standard::StandardColumns::default();
+    let mut kept = 0;
+    maillage_formats::reader::for_each_row::<()>(&input, "bench.json", |row| {
+        let built = maillage_domain::build_record(&columns.row_to_raw(&row));
+        kept += usize::from(built.record.is_some());
+        Ok(())
+    })
+    .unwrap();
+    println!("read and build: {:.2} s ({kept} kept)", start.elapsed().as_secs_f64());
+
+    let dir = tempfile::tempdir().unwrap();
+    let input_path = dir.path().join("bench.json");
+    std::fs::write(&input_path, &input).unwrap();
+    drop(input);
+    let status = std::process::Command::new(std::env::current_exe().unwrap())
+        .arg("--child")
+        .arg(&input_path)
+        .arg(dir.path().join("bench.db"))
+        .status()
+        .unwrap();
+    assert!(status.success());
 }

@@ -17,7 +17,13 @@ pub fn load_if_empty(store: &dyn Store) -> AppResult<Option<ImportReport>> {
     if !store.batches()?.is_empty() {
         return Ok(None);
     }
-    let mapping = Mapping::from_toml(DEMO_MAPPING).map_err(|err| AppError::Input(format!("correspondance de démonstration invalide : {err}")))?;
-    let report = import_file(store, DEMO_DATA, DEMO_FILE_NAME, &ImportOptions { mapping: Some(&mapping), ..ImportOptions::default() })?;
+    let mapping = Mapping::from_toml(DEMO_MAPPING)
+        .map_err(|err| AppError::Input(format!("correspondance de démonstration invalide : {err}")))?;
+    let report = import_file(
+        store,
+        DEMO_DATA,
+        DEMO_FILE_NAME,
+        &ImportOptions { mapping: Some(&mapping), ..ImportOptions::default() },
+    )?;
     Ok(Some(report))
 }

@@ -64,15 +64,14 @@ impl Progress<'_> {
         self.lines.push(ReportLine { row, source_id: source_id.map(str::to_owned), problem });
     }
 
-    fn accept(&mut self, row: usize, raw: maillage_domain::RawRecord, mut problems: Vec<Problem>) -> AppResult<()> {
+    fn accept(&mut self, built: BuiltRow) -> AppResult<()> {
         self.batch.counts.read += 1;
-        let built = build_record(&raw);
-        problems.extend(built.problems);
-        let source_id = built.record.as_ref().map(|record| record.id.clone()).or_else(|| raw.fields.get("id").cloned());
+        let BuiltRow { row, record, extras, problems, hash, raw_id } = built;
+        let source_id = record.as_ref().map(|record| record.id.clone()).or(raw_id);
         for problem in problems {
             self.problem(row, source_id.as_deref(), problem);
         }
-        let Some(record) = built.record else {
+        let Some(record) = record else {
             self.batch.counts.rejected += 1;
             return Ok(());
         };
@@ -82,8 +81,6 @@ impl Progress<'_> {
             self.problem(row, Some(&key), Problem::error("id", &record.id, "identifiant déjà présent plus haut dans le fichier (même id, même structure source) : ligne ignorée"));
             return Ok(());
         }
-        let extras = raw.extras;
-        let hash = content_hash(&record, &extras);
         let at = now();
         match self.existing.get(&key) {
             None => {
@@ -107,10 +104,8 @@ impl Progress<'_> {
             }
             Some(known) => {
                 let known = known.clone();
-                let mut place = self
-                    .session
-                    .load(&known.id)?
-                    .ok_or_else(|| StoreError::NotFound(format!("lieu {}", known.id)))?;
+                let mut place =
+                    self.session.load(&known.id)?.ok_or_else(|| StoreError::NotFound(format!("lieu {}", known.id)))?;
                 let fields = changed_fields(&place.record, &record);
                 let restored = place.status == PlaceStatus::Withdrawn;
                 place.record = record;
@@ -122,7 +117,11 @@ impl Progress<'_> {
                 let change = if restored { ChangeKind::Restored } else { ChangeKind::Updated };
                 self.session.update(&place, &hash, change)?;
                 let what = if fields.is_empty() { "attributs supplémentaires".to_owned() } else { fields.join(", ") };
-                let reason = if restored { format!("lieu retiré revenu dans la source ; modifié : {what}") } else { format!("modifié : {what}") };
+                let reason = if restored {
+                    format!("lieu retiré revenu dans la source ; modifié : {what}")
+                } else {
+                    format!("modifié : {what}")
+                };
                 let source_id = place.source_id.clone();
                 self.problem(row, Some(&source_id), Problem::info("*", "", reason));
                 if restored {
@@ -133,6 +132,26 @@ impl Progress<'_> {
             }
         }
         Ok(())
+    }
+}
+
+/// A row read and built on the reading thread, ready to be compared and written.
+struct BuiltRow {
+    row: usize,
+    record: Option<maillage_domain::PlaceRecord>,
+    extras: std::collections::BTreeMap<String, String>,
+    problems: Vec<Problem>,
+    hash: String,
+    raw_id: Option<String>,
+}
+
+impl BuiltRow {
+    fn build(row: usize, raw: maillage_domain::RawRecord, mut problems: Vec<Problem>) -> Self {
+        let built = build_record(&raw);
+        problems.extend(built.problems);
+        let hash = built.record.as_ref().map(|record| content_hash(record, &raw.extras)).unwrap_or_default();
+        let raw_id = raw.fields.get("id").cloned();
+        BuiltRow { row, record: built.record, extras: raw.extras, problems, hash, raw_id }
     }
 }
 
@@ -147,7 +166,12 @@ pub fn source_key(record: &maillage_domain::PlaceRecord) -> String {
 }
 
 /// Imports one file into one source of the store. Either everything is written or nothing.
-pub fn import_file(store: &dyn Store, bytes: &[u8], file_name: &str, options: &ImportOptions<'_>) -> AppResult<ImportReport> {
+pub fn import_file(
+    store: &dyn Store,
+    bytes: &[u8],
+    file_name: &str,
+    options: &ImportOptions<'_>,
+) -> AppResult<ImportReport> {
     let source = options
         .source
         .clone()
@@ -168,19 +192,48 @@ pub fn import_file(store: &dyn Store, bytes: &[u8], file_name: &str, options: &I
     let existing = session.existing()?.into_iter().map(|place| (place.source_id.clone(), place)).collect();
     let mut progress = Progress { session, existing, seen: HashSet::new(), lines: Vec::new(), batch };
 
-    let read = for_each_row(bytes, file_name, |row| -> AppResult<()> {
-        match options.mapping {
-            Some(mapping) => {
-                let (raw, problems) = mapping.apply(&row);
-                progress.accept(row.number, raw, problems)
+    // Reading and building records (CPU) runs on its own thread while this one writes to the
+    // store, so the two overlap; the bounded channel keeps memory flat on national files.
+    let (read, consumed) = std::thread::scope(|scope| {
+        const CHUNK: usize = 256;
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<BuiltRow>>(8);
+        let mapping = options.mapping;
+        let producer = scope.spawn(move || {
+            let mut columns = standard::StandardColumns::default();
+            let mut chunk = Vec::with_capacity(CHUNK);
+            let info = for_each_row(bytes, file_name, |row| {
+                let (raw, problems) = match mapping {
+                    Some(mapping) => mapping.apply(&row),
+                    None => (columns.row_to_raw(&row), Vec::new()),
+                };
+                chunk.push(BuiltRow::build(row.number, raw, problems));
+                if chunk.len() == CHUNK {
+                    sender.send(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK))).map_err(|_| ())?;
+                }
+                Ok(())
+            })?;
+            sender.send(chunk).map_err(|_| ReadFailure::Sink(()))?;
+            Ok(info)
+        });
+        let mut consumed: AppResult<()> = Ok(());
+        'chunks: for chunk in receiver {
+            for built in chunk {
+                consumed = progress.accept(built);
+                if consumed.is_err() {
+                    break 'chunks;
+                }
             }
-            None => progress.accept(row.number, standard::row_to_raw(&row), Vec::new()),
         }
+        let read = producer.join().unwrap_or_else(|_| {
+            Err(ReadFailure::Format(maillage_formats::FormatError::Unreadable("lecture interrompue".to_owned())))
+        });
+        (read, consumed)
     });
+    consumed?;
     let info = match read {
         Ok(info) => info,
         Err(ReadFailure::Format(err)) => return Err(err.into()),
-        Err(ReadFailure::Sink(err)) => return Err(err),
+        Err(ReadFailure::Sink(())) => return Err(AppError::Input("lecture interrompue".to_owned())),
     };
 
     let mut file_notes = Vec::new();
@@ -188,7 +241,8 @@ pub fn import_file(store: &dyn Store, bytes: &[u8], file_name: &str, options: &I
         Some(mapping) => file_notes.extend(mapping.check_columns(&info.columns)),
         None => {
             let recognised = info.columns.iter().filter(|column| column_target(column) != ColumnTarget::Extra).count();
-            if recognised == 0 || !info.columns.iter().any(|column| column_target(column) == ColumnTarget::Field("nom")) {
+            if recognised == 0 || !info.columns.iter().any(|column| column_target(column) == ColumnTarget::Field("nom"))
+            {
                 return Err(AppError::Input(format!(
                     "aucune colonne du standard des lieux de médiation numérique reconnue dans « {} » (colonnes : {}). \
                      Pour l'export propre d'un hub, indiquez un fichier de correspondance avec --mapping.",
@@ -196,8 +250,12 @@ pub fn import_file(store: &dyn Store, bytes: &[u8], file_name: &str, options: &I
                     info.columns.iter().take(12).cloned().collect::<Vec<_>>().join(", ")
                 )));
             }
-            let extras: Vec<&str> =
-                info.columns.iter().filter(|column| column_target(column) == ColumnTarget::Extra).map(String::as_str).collect();
+            let extras: Vec<&str> = info
+                .columns
+                .iter()
+                .filter(|column| column_target(column) == ColumnTarget::Extra)
+                .map(String::as_str)
+                .collect();
             if !extras.is_empty() {
                 file_notes.push(Problem::info(
                     "*",
@@ -206,7 +264,11 @@ pub fn import_file(store: &dyn Store, bytes: &[u8], file_name: &str, options: &I
                 ));
             }
             if standard::detect_version(&info.columns) == standard::StandardVersion::V0 {
-                file_notes.push(Problem::info("*", "", "fichier au format v0.1 du standard : champs et valeurs convertis en v1.0.2"));
+                file_notes.push(Problem::info(
+                    "*",
+                    "",
+                    "fichier au format v0.1 du standard : champs et valeurs convertis en v1.0.2",
+                ));
             }
         }
     }
@@ -225,7 +287,8 @@ pub fn import_file(store: &dyn Store, bytes: &[u8], file_name: &str, options: &I
             .cloned()
             .collect();
         for known in absent {
-            let mut place = progress.session.load(&known.id)?.ok_or_else(|| StoreError::NotFound(format!("lieu {}", known.id)))?;
+            let mut place =
+                progress.session.load(&known.id)?.ok_or_else(|| StoreError::NotFound(format!("lieu {}", known.id)))?;
             place.version = known.version + 1;
             place.status = PlaceStatus::Withdrawn;
             place.batch_id = Some(progress.batch.id.clone());
@@ -233,7 +296,11 @@ pub fn import_file(store: &dyn Store, bytes: &[u8], file_name: &str, options: &I
             progress.session.update(&place, &known.content_hash, ChangeKind::Withdrawn)?;
             progress.batch.counts.withdrawn += 1;
             let source_id = place.source_id.clone();
-            progress.problem(0, Some(&source_id), Problem::info("*", "", "absent du nouveau fichier : lieu retiré (conservé dans l'historique)"));
+            progress.problem(
+                0,
+                Some(&source_id),
+                Problem::info("*", "", "absent du nouveau fichier : lieu retiré (conservé dans l'historique)"),
+            );
         }
     }
 

@@ -13,6 +13,11 @@ use maillage_formats::table_schema::TableSchema;
 use maillage_store::{PlaceQuery, Store};
 use maillage_store_sqlite::SqliteStore;
 
+// Imports build and drop many small values on two threads; mimalloc handles that much better
+// than the system allocator (measured: a third off a national import).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Prints a line to standard output; a closed pipe (`maillage places | head`) ends the
 /// program quietly instead of panicking.
 macro_rules! emit {
@@ -29,7 +34,11 @@ macro_rules! emit {
 const DEFAULT_SCHEMA: &str = include_str!("../../../data/standard/schema-lieux-mediation-numerique-1.0.2.json");
 
 #[derive(Parser)]
-#[command(name = "maillage", version, about = "Maillage : le registre des lieux de médiation numérique d'un hub territorial")]
+#[command(
+    name = "maillage",
+    version,
+    about = "Maillage : le registre des lieux de médiation numérique d'un hub territorial"
+)]
 struct Cli {
     /// Base de données : chemin d'un fichier SQLite (par défaut ./maillage.db).
     #[arg(long, global = true, env = "MAILLAGE_DB", default_value = "maillage.db")]
@@ -140,20 +149,27 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let store = open_store(&cli, false)?;
             let mapping = match mapping {
                 Some(path) => {
-                    let text = std::fs::read_to_string(path).map_err(|err| format!("lecture de {} impossible : {err}", path.display()))?;
+                    let text = std::fs::read_to_string(path)
+                        .map_err(|err| format!("lecture de {} impossible : {err}", path.display()))?;
                     Some(Mapping::from_toml(&text).map_err(|err| format!("{} : {err}", path.display()))?)
                 }
                 None => None,
             };
             let bytes = read_file(file)?;
             let options = ImportOptions { source: source.clone(), mapping: mapping.as_ref(), prune: *prune };
-            let outcome = import_file(&store, &bytes, &file.to_string_lossy(), &options).map_err(|err| err.to_string())?;
+            let outcome =
+                import_file(&store, &bytes, &file.to_string_lossy(), &options).map_err(|err| err.to_string())?;
             if *json {
                 emit!("{}", serde_json::to_string(&outcome.batch).unwrap_or_default());
             } else {
                 emit!("{}", report::summary(&outcome));
             }
-            for line in outcome.lines.iter().filter(|line| !*json && line.problem.severity != maillage_domain::Severity::Info).take(40) {
+            for line in outcome
+                .lines
+                .iter()
+                .filter(|line| !*json && line.problem.severity != maillage_domain::Severity::Info)
+                .take(40)
+            {
                 emit!(
                     "  ligne {} [{}] {} : « {} » — {}",
                     line.row,
@@ -164,32 +180,41 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 );
             }
             if let Some(path) = report_path {
-                let out = std::fs::File::create(path).map_err(|err| format!("création de {} impossible : {err}", path.display()))?;
+                let out = std::fs::File::create(path)
+                    .map_err(|err| format!("création de {} impossible : {err}", path.display()))?;
                 report::write_csv(&outcome, std::io::BufWriter::new(out)).map_err(|err| err.to_string())?;
                 emit!("Rapport complet : {}", path.display());
             }
             Ok(ExitCode::SUCCESS)
         }
         Command::Export { format, source, territory, out } => {
-            let format = ExportFormat::parse(format).ok_or_else(|| format!("format inconnu « {format} » (csv, json ou geojson)"))?;
+            let format = ExportFormat::parse(format)
+                .ok_or_else(|| format!("format inconnu « {format} » (csv, json ou geojson)"))?;
             let store = open_store(&cli, true)?;
             let filter = ExportFilter {
                 source: source.clone(),
-                territory_prefixes: territory.as_deref().map(|t| t.split(',').map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()).collect()).unwrap_or_default(),
+                territory_prefixes: territory
+                    .as_deref()
+                    .map(|t| t.split(',').map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()).collect())
+                    .unwrap_or_default(),
             };
             let count = match out {
                 Some(path) => {
-                    let file = std::fs::File::create(path).map_err(|err| format!("création de {} impossible : {err}", path.display()))?;
-                    export_places(&store, format, &filter, std::io::BufWriter::new(file)).map_err(|err| err.to_string())?
+                    let file = std::fs::File::create(path)
+                        .map_err(|err| format!("création de {} impossible : {err}", path.display()))?;
+                    export_places(&store, format, &filter, std::io::BufWriter::new(file))
+                        .map_err(|err| err.to_string())?
                 }
-                None => export_places(&store, format, &filter, std::io::BufWriter::new(std::io::stdout().lock())).map_err(|err| err.to_string())?,
+                None => export_places(&store, format, &filter, std::io::BufWriter::new(std::io::stdout().lock()))
+                    .map_err(|err| err.to_string())?,
             };
             eprintln!("{count} lieux exportés.");
             Ok(ExitCode::SUCCESS)
         }
         Command::Validate { file, schema } => {
             let schema_text = match schema {
-                Some(path) => std::fs::read_to_string(path).map_err(|err| format!("lecture de {} impossible : {err}", path.display()))?,
+                Some(path) => std::fs::read_to_string(path)
+                    .map_err(|err| format!("lecture de {} impossible : {err}", path.display()))?,
                 None => DEFAULT_SCHEMA.to_owned(),
             };
             let schema = TableSchema::from_json(&schema_text).map_err(|err| err.to_string())?;
@@ -210,7 +235,11 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 emit!("Fichier valide : {} lignes conformes au schéma.", validation.rows_checked);
                 Ok(ExitCode::SUCCESS)
             } else {
-                emit!("Fichier non valide : {} erreurs sur {} lignes.", validation.errors.len(), validation.rows_checked);
+                emit!(
+                    "Fichier non valide : {} erreurs sur {} lignes.",
+                    validation.errors.len(),
+                    validation.rows_checked
+                );
                 Ok(ExitCode::from(1))
             }
         }
@@ -228,24 +257,49 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         }
         Command::Places { source, all } => {
             let store = open_store(&cli, true)?;
-            let query = PlaceQuery { source: source.clone(), status: if *all { None } else { Some(maillage_domain::PlaceStatus::Active) } };
+            let query = PlaceQuery {
+                source: source.clone(),
+                status: if *all { None } else { Some(maillage_domain::PlaceStatus::Active) },
+            };
             for place in store.places(&query).map_err(|err| err.to_string())? {
-                emit!("{}\t{}\t{}\t{} {}", place.id, place.source, place.record.nom, place.record.code_postal, place.record.commune);
+                emit!(
+                    "{}\t{}\t{}\t{} {}",
+                    place.id,
+                    place.source,
+                    place.record.nom,
+                    place.record.code_postal,
+                    place.record.commune
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
         Command::Show { id } => {
             let store = open_store(&cli, true)?;
             let id = maillage_domain::PlaceId(id.clone());
-            let place = store.place(&id).map_err(|err| err.to_string())?.ok_or_else(|| format!("aucun lieu d'identifiant {id}"))?;
+            let place = store
+                .place(&id)
+                .map_err(|err| err.to_string())?
+                .ok_or_else(|| format!("aucun lieu d'identifiant {id}"))?;
             let object = maillage_formats::export::standard_object(&place);
             emit!("{}", serde_json::to_string_pretty(&object).unwrap_or_default());
-            emit!("source : {} (id {}), statut : {}, version {}", place.source, place.source_id, place.status.as_str(), place.version);
+            emit!(
+                "source : {} (id {}), statut : {}, version {}",
+                place.source,
+                place.source_id,
+                place.status.as_str(),
+                place.version
+            );
             for (key, value) in &place.extras {
                 emit!("  {key} : {value}");
             }
             for version in store.place_history(&id).map_err(|err| err.to_string())? {
-                emit!("  v{} {} {} (lot {})", version.version, version.recorded_at.format("%Y-%m-%d %H:%M"), version.change.as_str(), version.batch_id.unwrap_or_default());
+                emit!(
+                    "  v{} {} {} (lot {})",
+                    version.version,
+                    version.recorded_at.format("%Y-%m-%d %H:%M"),
+                    version.change.as_str(),
+                    version.batch_id.unwrap_or_default()
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -257,13 +311,29 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                         let c = &batch.counts;
                         emit!(
                             "{}\t{}\t{}\t{}\tlus {} créés {} modifiés {} inchangés {} rejetés {} retirés {}",
-                            batch.id, batch.started_at.format("%Y-%m-%d %H:%M"), batch.source, batch.file_name, c.read, c.created, c.updated, c.unchanged, c.rejected, c.withdrawn
+                            batch.id,
+                            batch.started_at.format("%Y-%m-%d %H:%M"),
+                            batch.source,
+                            batch.file_name,
+                            c.read,
+                            c.created,
+                            c.updated,
+                            c.unchanged,
+                            c.rejected,
+                            c.withdrawn
                         );
                     }
                 }
                 Some(id) => {
                     for line in store.batch_report(id).map_err(|err| err.to_string())? {
-                        emit!("ligne {} [{}] {} : « {} » — {}", line.row, line.problem.severity.label(), line.problem.field, line.problem.value, line.problem.reason);
+                        emit!(
+                            "ligne {} [{}] {} : « {} » — {}",
+                            line.row,
+                            line.problem.severity.label(),
+                            line.problem.field,
+                            line.problem.value,
+                            line.problem.reason
+                        );
                     }
                 }
             }

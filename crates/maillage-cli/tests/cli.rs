@@ -104,11 +104,19 @@ fn hub_lo_export_imports_through_its_mapping() {
 #[test]
 fn export_validates_and_round_trips() {
     let (dir, db) = temp_db();
-    for name in ["data-inclusion-lieux-2023.json.gz", "le-havre-2024.json.gz", "mednum-hub-antilles-2023.json.gz", "aix-en-provence-2024.json.gz"] {
+    for name in [
+        "data-inclusion-lieux-2023.json.gz",
+        "le-havre-2024.json.gz",
+        "mednum-hub-antilles-2023.json.gz",
+        "aix-en-provence-2024.json.gz",
+    ] {
         import(&db, &[fixture(name).to_str().unwrap()]);
     }
     let mapping = repo().join("mappings/hub-lo.toml");
-    import(&db, &[repo().join("data/demo/hub-lo-2023.json.gz").to_str().unwrap(), "--mapping", mapping.to_str().unwrap()]);
+    import(
+        &db,
+        &[repo().join("data/demo/hub-lo-2023.json.gz").to_str().unwrap(), "--mapping", mapping.to_str().unwrap()],
+    );
     for format in ["csv", "json"] {
         let out = dir.path().join(format!("export.{format}"));
         let output = maillage(&db, &["export", "--format", format, "--out", out.to_str().unwrap()]);
@@ -142,7 +150,9 @@ fn exported_without_ids(path: &Path) -> std::collections::BTreeMap<String, Vec<S
     reader
         .records()
         .map(Result::unwrap)
-        .map(|row| (row.iter().skip(1).collect::<Vec<_>>().join("\u{1f}"), row.iter().skip(1).map(str::to_owned).collect()))
+        .map(|row| {
+            (row.iter().skip(1).collect::<Vec<_>>().join("\u{1f}"), row.iter().skip(1).map(str::to_owned).collect())
+        })
         .collect()
 }
 
@@ -204,7 +214,10 @@ fn bad_inputs_get_clear_messages() {
 
     let mapping = dir.path().join("bad.toml");
     std::fs::write(&mapping, "this is not = [toml").unwrap();
-    let bad_mapping = maillage(&db, &["import", fixture("le-havre-2024.json.gz").to_str().unwrap(), "--mapping", mapping.to_str().unwrap()]);
+    let bad_mapping = maillage(
+        &db,
+        &["import", fixture("le-havre-2024.json.gz").to_str().unwrap(), "--mapping", mapping.to_str().unwrap()],
+    );
     assert_eq!(bad_mapping.status.code(), Some(2));
     assert!(stderr(&bad_mapping).contains("bad.toml"), "{}", stderr(&bad_mapping));
 
@@ -222,7 +235,13 @@ fn bad_inputs_get_clear_messages() {
 #[test]
 fn first_start_loads_the_demo() {
     let (_dir, db) = temp_db();
-    let output = Command::new(env!("CARGO_BIN_EXE_maillage")).arg("--db").arg(&db).arg("stats").env_remove("MAILLAGE_NO_DEMO").output().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_maillage"))
+        .arg("--db")
+        .arg(&db)
+        .arg("stats")
+        .env_remove("MAILLAGE_NO_DEMO")
+        .output()
+        .unwrap();
     assert!(output.status.success());
     assert!(stderr(&output).contains("démonstration"), "{}", stderr(&output));
     assert!(stdout(&output).contains("hub-lo"), "{}", stdout(&output));

@@ -148,11 +148,15 @@ pub fn build_record(raw: &RawRecord) -> Built {
     record.complement_adresse = raw.get("complement_adresse").map(str::to_owned);
     record.coordinates = coordinates(raw, &mut problems);
     record.typologie = raw.get("typologie").map(|value| split_free_list(value, &['|', ';', ','])).unwrap_or_default();
-    record.telephone = raw.get("telephone").and_then(|value| {
-        match normalise_phone(value, Some(record.code_postal.as_str())) {
+    record.telephone =
+        raw.get("telephone").and_then(|value| match normalise_phone(value, Some(record.code_postal.as_str())) {
             Ok(phone) => {
                 for other in phone.dropped {
-                    problems.push(Problem::warning("telephone", &other, "numéro supplémentaire non retenu (un seul numéro dans le standard)"));
+                    problems.push(Problem::warning(
+                        "telephone",
+                        &other,
+                        "numéro supplémentaire non retenu (un seul numéro dans le standard)",
+                    ));
                 }
                 Some(phone.number)
             }
@@ -160,8 +164,7 @@ pub fn build_record(raw: &RawRecord) -> Built {
                 problems.push(Problem::warning("telephone", value, reason));
                 None
             }
-        }
-    });
+        });
     record.courriels = raw.get("courriels").map(|value| emails(value, &mut problems)).unwrap_or_default();
     record.site_web = raw.get("site_web").map(|value| urls("site_web", value, &mut problems)).unwrap_or_default();
     record.horaires = raw.get("horaires").and_then(|value| opening_hours(value, &mut problems));
@@ -182,7 +185,8 @@ pub fn build_record(raw: &RawRecord) -> Built {
         raw.get("autres_formations_labels").map(|value| split_free_list(value, &['|'])).unwrap_or_default();
     record.modalites_acces = vocabulary_list(raw.get("modalites_acces"), &mut problems);
     record.modalites_accompagnement = vocabulary_list(raw.get("modalites_accompagnement"), &mut problems);
-    record.fiche_acces_libre = raw.get("fiche_acces_libre").and_then(|value| single_url("fiche_acces_libre", value, &mut problems));
+    record.fiche_acces_libre =
+        raw.get("fiche_acces_libre").and_then(|value| single_url("fiche_acces_libre", value, &mut problems));
     record.prise_rdv = raw.get("prise_rdv").and_then(|value| single_url("prise_rdv", value, &mut problems));
 
     if let Some(value) = raw.get(V0_PUBLICS_ACCUEILLIS) {
@@ -197,7 +201,11 @@ pub fn build_record(raw: &RawRecord) -> Built {
 
 fn code_insee(value: &str) -> Option<String> {
     let value = value.trim();
-    let padded = if value.len() == 4 && value.chars().all(|c| c.is_ascii_digit()) { format!("0{value}") } else { value.to_uppercase() };
+    let padded = if value.len() == 4 && value.chars().all(|c| c.is_ascii_digit()) {
+        format!("0{value}")
+    } else {
+        value.to_uppercase()
+    };
     let bytes = padded.as_bytes();
     let valid = bytes.len() == 5
         && match (bytes[0], bytes[1]) {
@@ -228,16 +236,25 @@ fn postcode(value: &str) -> Option<String> {
 }
 
 fn pivot(value: &str, problems: &mut Vec<Problem>) -> Option<String> {
-    let cleaned: String = value.trim().trim_end_matches(".0").chars().filter(|c| !c.is_whitespace() && *c != '.').collect();
+    let cleaned: String =
+        value.trim().trim_end_matches(".0").chars().filter(|c| !c.is_whitespace() && *c != '.').collect();
     if cleaned.chars().all(|c| c == '0') {
-        problems.push(Problem::warning("pivot", value, "identifiant fictif (00000000000000) : pivot considéré comme inconnu"));
+        problems.push(Problem::warning(
+            "pivot",
+            value,
+            "identifiant fictif (00000000000000) : pivot considéré comme inconnu",
+        ));
         return None;
     }
     let valid = (9..=14).contains(&cleaned.len()) && cleaned.chars().all(|c| c.is_ascii_alphanumeric());
     if valid {
         Some(cleaned)
     } else {
-        problems.push(Problem::warning("pivot", value, "SIRET, RNA ou RIDET invalide (9 à 14 lettres ou chiffres), ignoré"));
+        problems.push(Problem::warning(
+            "pivot",
+            value,
+            "SIRET, RNA ou RIDET invalide (9 à 14 lettres ou chiffres), ignoré",
+        ));
         None
     }
 }
@@ -272,7 +289,11 @@ fn coordinates(raw: &RawRecord, problems: &mut Vec<Problem>) -> Option<Coordinat
         return None;
     }
     if !(-90.0..=90.0).contains(&latitude) || !(-180.0..=180.0).contains(&longitude) {
-        problems.push(Problem::warning("latitude", &format!("{lat_text}, {lon_text}"), "coordonnées hors des bornes WGS84, ignorées"));
+        problems.push(Problem::warning(
+            "latitude",
+            &format!("{lat_text}, {lon_text}"),
+            "coordonnées hors des bornes WGS84, ignorées",
+        ));
         return None;
     }
     Some(Coordinates { latitude, longitude })
@@ -352,23 +373,39 @@ fn opening_hours(value: &str, problems: &mut Vec<Problem>) -> Option<Horaires> {
         Err(osm_error) => match french::to_osm(value) {
             Ok(converted) => match Horaires::parse(&converted) {
                 Ok(hours) => {
-                    problems.push(Problem::info("horaires", value, format!("horaires convertis au format OpenStreetMap : {converted}")));
+                    problems.push(Problem::info(
+                        "horaires",
+                        value,
+                        format!("horaires convertis au format OpenStreetMap : {converted}"),
+                    ));
                     Some(hours)
                 }
                 Err(err) => {
-                    problems.push(Problem::warning("horaires", value, format!("conversion des horaires invalide : {err}")));
+                    problems.push(Problem::warning(
+                        "horaires",
+                        value,
+                        format!("conversion des horaires invalide : {err}"),
+                    ));
                     None
                 }
             },
             Err(_) => {
-                problems.push(Problem::warning("horaires", value, format!("horaires non reconnus, ignorés : {osm_error}")));
+                problems.push(Problem::warning(
+                    "horaires",
+                    value,
+                    format!("horaires non reconnus, ignorés : {osm_error}"),
+                ));
                 None
             }
         },
     }
 }
 
-fn presentation(resume: Option<&str>, detail: Option<&str>, problems: &mut Vec<Problem>) -> (Option<String>, Option<String>) {
+fn presentation(
+    resume: Option<&str>,
+    detail: Option<&str>,
+    problems: &mut Vec<Problem>,
+) -> (Option<String>, Option<String>) {
     let Some(resume) = resume else { return (None, detail.map(str::to_owned)) };
     if resume.chars().count() <= RESUME_MAX_CHARS {
         return (Some(resume.to_owned()), detail.map(str::to_owned));
@@ -385,7 +422,11 @@ fn presentation(resume: Option<&str>, detail: Option<&str>, problems: &mut Vec<P
         Some(detail) => format!("{resume}\n\n{detail}"),
         None => resume.to_owned(),
     };
-    problems.push(Problem::warning("presentation_resume", resume, "résumé de plus de 280 caractères : tronqué, texte complet gardé dans presentation_detail"));
+    problems.push(Problem::warning(
+        "presentation_resume",
+        resume,
+        "résumé de plus de 280 caractères : tronqué, texte complet gardé dans presentation_detail",
+    ));
     (Some(cut), Some(detail))
 }
 
@@ -401,7 +442,11 @@ fn date_maj(value: Option<&str>, problems: &mut Vec<Problem>) -> Option<NaiveDat
         }
         Some(date) => Some(date),
         None => {
-            problems.push(Problem::warning("date_maj", value, "date illisible (AAAA-MM-JJ attendu) : considérée comme inconnue"));
+            problems.push(Problem::warning(
+                "date_maj",
+                value,
+                "date illisible (AAAA-MM-JJ attendu) : considérée comme inconnue",
+            ));
             None
         }
     }
@@ -424,13 +469,21 @@ pub fn parse_date(value: &str) -> Option<NaiveDate> {
 fn vocabulary_list<T: Vocabulary>(value: Option<&str>, problems: &mut Vec<Problem>) -> BTreeSet<T> {
     let mut out = BTreeSet::new();
     let Some(value) = value else { return out };
-    classify_pieces(value, |piece| T::from_label(piece).map(|found| out.insert(found)).is_some(), |piece| {
-        if is_neutral_value(piece) {
-            problems.push(Problem::info(T::FIELD, piece, "valeur sans équivalent dans le standard v1 (tous publics), ignorée"));
-        } else {
-            problems.push(Problem::warning(T::FIELD, piece, "valeur hors de la liste du standard, ignorée"));
-        }
-    });
+    classify_pieces(
+        value,
+        |piece| T::from_label(piece).map(|found| out.insert(found)).is_some(),
+        |piece| {
+            if is_neutral_value(piece) {
+                problems.push(Problem::info(
+                    T::FIELD,
+                    piece,
+                    "valeur sans équivalent dans le standard v1 (tous publics), ignorée",
+                ));
+            } else {
+                problems.push(Problem::warning(T::FIELD, piece, "valeur hors de la liste du standard, ignorée"));
+            }
+        },
+    );
     out
 }
 
@@ -441,8 +494,12 @@ fn classify_pieces(value: &str, mut accept: impl FnMut(&str) -> bool, mut reject
         if accept(piece) {
             continue;
         }
-        let parts: Vec<&str> =
-            piece.split([',', '/']).flat_map(|part| part.split(" - ")).map(str::trim).filter(|part| !part.is_empty()).collect();
+        let parts: Vec<&str> = piece
+            .split([',', '/'])
+            .flat_map(|part| part.split(" - "))
+            .map(str::trim)
+            .filter(|part| !part.is_empty())
+            .collect();
         if parts.len() > 1 {
             // "Prendre en main un ordinateur, Approfondir…" or "Seniors/ Surdité": weak separators.
             let mut pending = String::new();
@@ -488,9 +545,17 @@ fn publics_accueillis(value: &str, record: &mut PlaceRecord, problems: &mut Vec<
     );
     for piece in rejected {
         if is_neutral_value(&piece) {
-            problems.push(Problem::info(V0_PUBLICS_ACCUEILLIS, &piece, "public « tous publics » implicite en v1, ignoré"));
+            problems.push(Problem::info(
+                V0_PUBLICS_ACCUEILLIS,
+                &piece,
+                "public « tous publics » implicite en v1, ignoré",
+            ));
         } else {
-            problems.push(Problem::warning(V0_PUBLICS_ACCUEILLIS, &piece, "public sans équivalent dans le standard v1, ignoré"));
+            problems.push(Problem::warning(
+                V0_PUBLICS_ACCUEILLIS,
+                &piece,
+                "public sans équivalent dans le standard v1, ignoré",
+            ));
         }
     }
 }
@@ -516,7 +581,11 @@ fn labels_nationaux(value: &str, record: &mut PlaceRecord, problems: &mut Vec<Pr
         if is_neutral_value(&piece) {
             problems.push(Problem::info(V0_LABELS_NATIONAUX, &piece, "aucun label, ignoré"));
         } else if !record.autres_formations_labels.iter().any(|known| fold(known) == fold(&piece)) {
-            problems.push(Problem::info(V0_LABELS_NATIONAUX, &piece, "label hors de la liste du standard, gardé dans autres_formations_labels"));
+            problems.push(Problem::info(
+                V0_LABELS_NATIONAUX,
+                &piece,
+                "label hors de la liste du standard, gardé dans autres_formations_labels",
+            ));
             record.autres_formations_labels.push(piece);
         }
     }
@@ -536,7 +605,14 @@ mod tests {
     }
 
     fn minimal() -> Vec<(&'static str, &'static str)> {
-        vec![("id", "1"), ("nom", "Médiathèque"), ("commune", "Reims"), ("code_postal", "51100"), ("adresse", "1 rue X"), ("date_maj", "2024-01-02")]
+        vec![
+            ("id", "1"),
+            ("nom", "Médiathèque"),
+            ("commune", "Reims"),
+            ("code_postal", "51100"),
+            ("adresse", "1 rue X"),
+            ("date_maj", "2024-01-02"),
+        ]
     }
 
     #[test]
@@ -565,7 +641,10 @@ mod tests {
         let mut pairs = minimal();
         pairs.push(("publics_accueillis", "Seniors (+ 65 ans);Adultes;Surdité;Handicaps psychiques : troubles"));
         pairs.push(("labels_nationaux", "CNFS;France Services;APTIC"));
-        pairs.push(("services", "Prendre en main un ordinateur, Approfondir ma culture numérique, Accéder à du matériel"));
+        pairs.push((
+            "services",
+            "Prendre en main un ordinateur, Approfondir ma culture numérique, Accéder à du matériel",
+        ));
         pairs.push(("code_postal", "4000"));
         let built = build_record(&raw(&pairs));
         let record = built.record.expect("kept");

@@ -1,8 +1,9 @@
 //! Opening hours in OpenStreetMap `opening_hours` syntax, parsed and evaluated by the
 //! `opening-hours` crate. The original text is kept as written by the source.
 
+use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use chrono::NaiveDateTime;
 use opening_hours::OpeningHours;
@@ -23,8 +24,8 @@ impl Horaires {
         if trimmed.is_empty() {
             return Err("horaires vides".to_owned());
         }
-        let parsed = trimmed.parse::<OpeningHours>().map_err(|err| format!("syntaxe OpenStreetMap invalide ({err})"))?;
-        Ok(Horaires { original: trimmed.to_owned(), parsed: Arc::new(parsed) })
+        let parsed = parse_cached(trimmed)?;
+        Ok(Horaires { original: trimmed.to_owned(), parsed })
     }
 
     /// The text as the source wrote it (trimmed).
@@ -40,6 +41,29 @@ impl Horaires {
     pub fn parsed(&self) -> &OpeningHours {
         &self.parsed
     }
+}
+
+/// Parsing is the costly part of reading a place (the grammar is large), and the same few
+/// strings ("Mo-Fr 09:00-12:00,14:00-17:00") come back thousands of times in a national file
+/// and on every load of the store, so parsed values are shared. Bounded: past the limit
+/// the cache is emptied, which only costs re-parsing.
+fn parse_cached(text: &str) -> Result<Arc<OpeningHours>, String> {
+    const LIMIT: usize = 20_000;
+    type Parsed = Result<Arc<OpeningHours>, String>;
+    static CACHE: OnceLock<Mutex<HashMap<String, Parsed>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(found) = cache.lock().ok().and_then(|map| map.get(text).cloned()) {
+        return found;
+    }
+    let parsed =
+        text.parse::<OpeningHours>().map(Arc::new).map_err(|err| format!("syntaxe OpenStreetMap invalide ({err})"));
+    if let Ok(mut map) = cache.lock() {
+        if map.len() >= LIMIT {
+            map.clear();
+        }
+        map.insert(text.to_owned(), parsed.clone());
+    }
+    parsed
 }
 
 impl PartialEq for Horaires {

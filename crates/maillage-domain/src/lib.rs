@@ -19,6 +19,6 @@ pub use hours::Horaires;
 pub use place::{Coordinates, Place, PlaceId, PlaceRecord, PlaceStatus};
 pub use problem::{Problem, Severity};
 pub use vocab::{
-    Dispositif, FormationLabel, Frais, Itinerance, ModaliteAccompagnement, ModaliteAcces, PriseEnCharge, Public,
+    Dispositif, FormationLabel, Frais, Itinerance, ModaliteAcces, ModaliteAccompagnement, PriseEnCharge, Public,
     Service, Vocabulary,
 };

@@ -31,6 +31,11 @@ macro_rules! vocabulary {
             fn all() -> &'static [Self] { &[$($name::$variant),+] }
             fn label(self) -> &'static str { match self { $($name::$variant => $label),+ } }
             fn from_label(value: &str) -> Option<Self> {
+                // Most values in real files are exact labels: skip folding for them.
+                match value.trim() {
+                    $($label => return Some($name::$variant),)+
+                    _ => {}
+                }
                 static TABLE: OnceLock<HashMap<String, $name>> = OnceLock::new();
                 let table = TABLE.get_or_init(|| {
                     let mut table = HashMap::new();
@@ -212,12 +217,27 @@ mod tests {
     fn v0_labels_map_to_v1() {
         assert_eq!(Service::from_label("Prendre en main un ordinateur"), Some(Service::MaitriseOutilsNumeriques));
         assert_eq!(Service::from_label("Accéder à une connexion Internet"), Some(Service::AccesInternetMateriel));
-        assert_eq!(Service::from_label("Soutenir la parentalité et l’éducation avec le numérique"), Some(Service::ParentaliteEducation));
+        assert_eq!(
+            Service::from_label("Soutenir la parentalité et l’éducation avec le numérique"),
+            Some(Service::ParentaliteEducation)
+        );
         assert_eq!(Service::from_label("Comprehension du monde numérique"), Some(Service::ComprehensionMondeNumerique));
-        assert_eq!(Frais::from_label("Adhésion : L'accès au lieu et/ou à ses services nécessite d'y adhérer"), Some(Frais::Payant));
-        assert_eq!(Frais::from_label("Gratuit sous condition : La gratuité est conditionnée"), Some(Frais::GratuitSousCondition));
-        assert_eq!(ModaliteAccompagnement::from_label("Avec de l’aide : je suis accompagné seul"), Some(ModaliteAccompagnement::AccompagnementIndividuel));
-        assert_eq!(PriseEnCharge::from_label("Handicaps psychiques : troubles psychiatriques"), Some(PriseEnCharge::HandicapsMentaux));
+        assert_eq!(
+            Frais::from_label("Adhésion : L'accès au lieu et/ou à ses services nécessite d'y adhérer"),
+            Some(Frais::Payant)
+        );
+        assert_eq!(
+            Frais::from_label("Gratuit sous condition : La gratuité est conditionnée"),
+            Some(Frais::GratuitSousCondition)
+        );
+        assert_eq!(
+            ModaliteAccompagnement::from_label("Avec de l’aide : je suis accompagné seul"),
+            Some(ModaliteAccompagnement::AccompagnementIndividuel)
+        );
+        assert_eq!(
+            PriseEnCharge::from_label("Handicaps psychiques : troubles psychiatriques"),
+            Some(PriseEnCharge::HandicapsMentaux)
+        );
         assert_eq!(Public::from_label("Seniors (+65 ans)"), Some(Public::Seniors));
         assert_eq!(Public::from_label("Jeunes (16/26 ans)"), Some(Public::Jeunes));
         assert_eq!(Dispositif::from_label("CNFS"), Some(Dispositif::ConseillersNumeriques));

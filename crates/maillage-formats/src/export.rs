@@ -90,16 +90,6 @@ fn write_error(err: impl std::fmt::Display) -> FormatError {
     FormatError::Write(err.to_string())
 }
 
-/// Writes the standard CSV: header in the schema's order, `,` separator, UTF-8.
-pub fn write_csv<'a, W: Write>(places: impl IntoIterator<Item = &'a Place>, out: W) -> Result<(), FormatError> {
-    let mut writer = csv::WriterBuilder::new().quote_style(csv::QuoteStyle::Necessary).from_writer(out);
-    writer.write_record(FIELDS).map_err(write_error)?;
-    for place in places {
-        writer.write_record(standard_values(place)).map_err(write_error)?;
-    }
-    writer.flush().map_err(write_error)
-}
-
 /// The standard's JSON object of a place: every non-empty field, coordinates as numbers.
 pub fn standard_object(place: &Place) -> Map<String, Value> {
     let mut object = Map::new();
@@ -108,7 +98,12 @@ pub fn standard_object(place: &Place) -> Map<String, Value> {
             continue;
         }
         let json = match *field {
-            "latitude" | "longitude" => value.parse::<f64>().ok().and_then(serde_json::Number::from_f64).map(Value::Number).unwrap_or(Value::String(value)),
+            "latitude" | "longitude" => value
+                .parse::<f64>()
+                .ok()
+                .and_then(serde_json::Number::from_f64)
+                .map(Value::Number)
+                .unwrap_or(Value::String(value)),
             _ => Value::String(value),
         };
         object.insert((*field).to_owned(), json);
@@ -116,51 +111,92 @@ pub fn standard_object(place: &Place) -> Map<String, Value> {
     object
 }
 
-/// Writes a JSON array of flat objects, one place per line so large exports stream.
-pub fn write_json<'a, W: Write>(places: impl IntoIterator<Item = &'a Place>, mut out: W) -> Result<(), FormatError> {
-    out.write_all(b"[").map_err(write_error)?;
-    for (index, place) in places.into_iter().enumerate() {
-        if index > 0 {
-            out.write_all(b",").map_err(write_error)?;
-        }
-        out.write_all(b"\n").map_err(write_error)?;
-        serde_json::to_writer(&mut out, &standard_object(place)).map_err(write_error)?;
-    }
-    out.write_all(b"\n]\n").map_err(write_error)?;
-    out.flush().map_err(write_error)
+/// Writes places one at a time in a chosen format, so an export never holds the whole
+/// registry in memory.
+pub struct PlaceWriter<W: Write> {
+    format: ExportFormat,
+    csv: Option<csv::Writer<W>>,
+    out: Option<W>,
+    count: usize,
 }
 
-/// Writes a GeoJSON FeatureCollection; places without coordinates get a null geometry.
-pub fn write_geojson<'a, W: Write>(places: impl IntoIterator<Item = &'a Place>, mut out: W) -> Result<(), FormatError> {
-    out.write_all(br#"{"type":"FeatureCollection","features":["#).map_err(write_error)?;
-    for (index, place) in places.into_iter().enumerate() {
-        if index > 0 {
+impl<W: Write> PlaceWriter<W> {
+    /// Starts the file: the CSV header, or the opening of the JSON array / FeatureCollection.
+    pub fn new(format: ExportFormat, mut out: W) -> Result<Self, FormatError> {
+        let csv = match format {
+            ExportFormat::Csv => {
+                let mut writer = csv::WriterBuilder::new().quote_style(csv::QuoteStyle::Necessary).from_writer(out);
+                writer.write_record(FIELDS).map_err(write_error)?;
+                return Ok(PlaceWriter { format, csv: Some(writer), out: None, count: 0 });
+            }
+            ExportFormat::Json => {
+                out.write_all(b"[").map_err(write_error)?;
+                None
+            }
+            ExportFormat::GeoJson => {
+                out.write_all(br#"{"type":"FeatureCollection","features":["#).map_err(write_error)?;
+                None
+            }
+        };
+        Ok(PlaceWriter { format, csv, out: Some(out), count: 0 })
+    }
+
+    pub fn write(&mut self, place: &Place) -> Result<(), FormatError> {
+        if let Some(writer) = self.csv.as_mut() {
+            writer.write_record(standard_values(place)).map_err(write_error)?;
+            self.count += 1;
+            return Ok(());
+        }
+        let out = self.out.as_mut().expect("a JSON writer keeps its output");
+        if self.count > 0 {
             out.write_all(b",").map_err(write_error)?;
         }
         out.write_all(b"\n").map_err(write_error)?;
-        let geometry = match place.record.coordinates {
-            Some(c) => serde_json::json!({"type": "Point", "coordinates": [c.longitude, c.latitude]}),
-            None => Value::Null,
-        };
-        let feature = serde_json::json!({
-            "type": "Feature",
-            "id": place.id.0,
-            "geometry": geometry,
-            "properties": Value::Object(standard_object(place)),
-        });
-        serde_json::to_writer(&mut out, &feature).map_err(write_error)?;
+        match self.format {
+            ExportFormat::GeoJson => {
+                let geometry = match place.record.coordinates {
+                    Some(c) => serde_json::json!({"type": "Point", "coordinates": [c.longitude, c.latitude]}),
+                    None => Value::Null,
+                };
+                let feature = serde_json::json!({
+                    "type": "Feature",
+                    "id": place.id.0,
+                    "geometry": geometry,
+                    "properties": Value::Object(standard_object(place)),
+                });
+                serde_json::to_writer(&mut *out, &feature).map_err(write_error)?;
+            }
+            _ => serde_json::to_writer(&mut *out, &standard_object(place)).map_err(write_error)?,
+        }
+        self.count += 1;
+        Ok(())
     }
-    out.write_all(b"\n]}\n").map_err(write_error)?;
-    out.flush().map_err(write_error)
+
+    /// Closes the file and returns how many places were written.
+    pub fn finish(self) -> Result<usize, FormatError> {
+        if let Some(mut writer) = self.csv {
+            writer.flush().map_err(write_error)?;
+            return Ok(self.count);
+        }
+        let mut out = self.out.expect("a JSON writer keeps its output");
+        let closing: &[u8] = if self.format == ExportFormat::GeoJson { b"\n]}\n" } else { b"\n]\n" };
+        out.write_all(closing).map_err(write_error)?;
+        out.flush().map_err(write_error)?;
+        Ok(self.count)
+    }
 }
 
 /// Writes places in the chosen format.
-pub fn write<'a, W: Write>(format: ExportFormat, places: impl IntoIterator<Item = &'a Place>, out: W) -> Result<(), FormatError> {
-    match format {
-        ExportFormat::Csv => write_csv(places, out),
-        ExportFormat::Json => write_json(places, out),
-        ExportFormat::GeoJson => write_geojson(places, out),
+pub fn write<'a, W: Write>(
+    format: ExportFormat,
+    places: impl IntoIterator<Item = &'a Place>,
+    out: W,
+) -> Result<usize, FormatError> {
+    let mut writer = PlaceWriter::new(format, out)?;
+    for place in places {
+        writer.write(place)?;
     }
+    writer.finish()
 }
 
 #[cfg(test)]
@@ -178,7 +214,8 @@ mod tests {
     use crate::standard::row_to_raw;
 
     fn subset<T: Vocabulary + std::fmt::Debug>() -> impl Strategy<Value = BTreeSet<T>> {
-        proptest::sample::subsequence(T::all().to_vec(), 0..=T::all().len()).prop_map(|values| values.into_iter().collect())
+        proptest::sample::subsequence(T::all().to_vec(), 0..=T::all().len())
+            .prop_map(|values| values.into_iter().collect())
     }
 
     fn text() -> impl Strategy<Value = String> {

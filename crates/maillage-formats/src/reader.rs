@@ -20,7 +20,10 @@ pub struct SourceRow {
 impl SourceRow {
     /// The first non-empty value of a column (column names compared exactly).
     pub fn get(&self, column: &str) -> Option<&str> {
-        self.values.iter().find(|(name, value)| name == column && !value.trim().is_empty()).map(|(_, value)| value.as_str())
+        self.values
+            .iter()
+            .find(|(name, value)| name == column && !value.trim().is_empty())
+            .map(|(_, value)| value.as_str())
     }
 }
 
@@ -41,27 +44,28 @@ pub struct FileInfo {
     pub columns: Vec<String>,
 }
 
-/// Undoes gzip and legacy encodings, so the rest works on UTF-8 text.
-pub fn decode(bytes: &[u8], info: &mut FileInfo) -> Result<String, FormatError> {
-    let decompressed;
-    let data: &[u8] = if bytes.starts_with(&[0x1f, 0x8b]) {
+/// Undoes gzip and legacy encodings, so the rest works on UTF-8 text. Plain UTF-8 input is
+/// borrowed, not copied: national files are large.
+pub fn decode<'a>(bytes: &'a [u8], info: &mut FileInfo) -> Result<std::borrow::Cow<'a, str>, FormatError> {
+    if bytes.starts_with(&[0x1f, 0x8b]) {
         let mut out = Vec::new();
         flate2::read::MultiGzDecoder::new(bytes)
             .read_to_end(&mut out)
             .map_err(|err| FormatError::Unreadable(format!("archive gzip invalide ({err})")))?;
         info.gzip = true;
-        decompressed = out;
-        &decompressed
-    } else {
-        bytes
-    };
-    let data = data.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(data);
+        return Ok(std::borrow::Cow::Owned(decode_text(&out, info).into_owned()));
+    }
+    Ok(decode_text(bytes, info))
+}
+
+fn decode_text<'a>(bytes: &'a [u8], info: &mut FileInfo) -> std::borrow::Cow<'a, str> {
+    let data = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
     match std::str::from_utf8(data) {
-        Ok(text) => Ok(text.to_owned()),
+        Ok(text) => std::borrow::Cow::Borrowed(text),
         Err(_) => {
             info.legacy_encoding = true;
             let (text, _, _) = encoding_rs::WINDOWS_1252.decode(data);
-            Ok(text.into_owned())
+            std::borrow::Cow::Owned(text.into_owned())
         }
     }
 }
@@ -129,10 +133,15 @@ fn sniff_delimiter(text: &str) -> u8 {
     }
 }
 
-fn read_csv<E>(text: &str, info: &mut FileInfo, sink: &mut impl FnMut(SourceRow) -> Result<(), E>) -> Result<(), ReadFailure<E>> {
+fn read_csv<E>(
+    text: &str,
+    info: &mut FileInfo,
+    sink: &mut impl FnMut(SourceRow) -> Result<(), E>,
+) -> Result<(), ReadFailure<E>> {
     let delimiter = sniff_delimiter(text);
     info.delimiter = Some(delimiter as char);
-    let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).has_headers(true).from_reader(text.as_bytes());
+    let mut reader =
+        csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).has_headers(true).from_reader(text.as_bytes());
     let headers: Vec<String> = reader
         .headers()
         .map_err(|err| ReadFailure::Format(FormatError::Csv { line: 1, message: err.to_string() }))?
@@ -226,7 +235,11 @@ fn object_to_row(number: usize, object: &Map<String, Value>) -> SourceRow {
     SourceRow { number, values }
 }
 
-fn read_json<E>(text: &str, info: &mut FileInfo, sink: &mut impl FnMut(SourceRow) -> Result<(), E>) -> Result<(), ReadFailure<E>> {
+fn read_json<E>(
+    text: &str,
+    info: &mut FileInfo,
+    sink: &mut impl FnMut(SourceRow) -> Result<(), E>,
+) -> Result<(), ReadFailure<E>> {
     let trimmed = text.trim_start();
     if trimmed.starts_with('[') {
         let mut failure: Option<E> = None;
@@ -240,9 +253,12 @@ fn read_json<E>(text: &str, info: &mut FileInfo, sink: &mut impl FnMut(SourceRow
         deserializer.end().map_err(|err| ReadFailure::Format(FormatError::Json(err.to_string())))?;
         return Ok(());
     }
-    let value: Value = serde_json::from_str(trimmed).map_err(|err| ReadFailure::Format(FormatError::Json(err.to_string())))?;
+    let value: Value =
+        serde_json::from_str(trimmed).map_err(|err| ReadFailure::Format(FormatError::Json(err.to_string())))?;
     let items = find_rows(&value).ok_or_else(|| {
-        ReadFailure::Format(FormatError::Json("aucune liste d'objets trouvée (tableau JSON, GeoJSON ou objet contenant une liste)".to_owned()))
+        ReadFailure::Format(FormatError::Json(
+            "aucune liste d'objets trouvée (tableau JSON, GeoJSON ou objet contenant une liste)".to_owned(),
+        ))
     })?;
     for (index, item) in items.iter().enumerate() {
         let row = match item {

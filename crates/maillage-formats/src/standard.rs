@@ -48,7 +48,16 @@ pub fn column_target(column: &str) -> ColumnTarget {
 
 /// Guesses the vintage of a file from its columns.
 pub fn detect_version(columns: &[String]) -> StandardVersion {
-    let v0_only = ["courriel", "conditions_acces", "conditions_access", "publics_accueillis", "public_accueillis", "labels_nationaux", "labels_autres", "accessibilite"];
+    let v0_only = [
+        "courriel",
+        "conditions_acces",
+        "conditions_access",
+        "publics_accueillis",
+        "public_accueillis",
+        "labels_nationaux",
+        "labels_autres",
+        "accessibilite",
+    ];
     if columns.iter().any(|column| v0_only.contains(&fold(column).replace(' ', "_").as_str())) {
         StandardVersion::V0
     } else {
@@ -59,24 +68,50 @@ pub fn detect_version(columns: &[String]) -> StandardVersion {
 /// Turns a row of a standard file into a raw record. When two columns feed the same field
 /// (`pivot` and `pivot (siret ou rna)`), the first non-empty one wins.
 pub fn row_to_raw(row: &SourceRow) -> RawRecord {
-    let mut raw = RawRecord::default();
-    for (column, value) in &row.values {
-        if value.trim().is_empty() {
-            continue;
+    StandardColumns::default().row_to_raw(row)
+}
+
+/// [`row_to_raw`] for a whole file: each column name is resolved once, not once per row.
+#[derive(Default)]
+pub struct StandardColumns {
+    targets: std::collections::HashMap<String, ColumnTarget>,
+}
+
+impl StandardColumns {
+    pub fn row_to_raw(&mut self, row: &SourceRow) -> RawRecord {
+        let mut raw = RawRecord::default();
+        for (column, value) in &row.values {
+            if value.trim().is_empty() {
+                continue;
+            }
+            let target = match self.targets.get(column) {
+                Some(target) => target.clone(),
+                None => {
+                    let target = column_target(column);
+                    self.targets.insert(column.clone(), target.clone());
+                    target
+                }
+            };
+            store_value(&mut raw, column, value, target);
         }
-        match column_target(column) {
+        raw
+    }
+}
+
+fn store_value(raw: &mut RawRecord, column: &str, value: &str, target: ColumnTarget) {
+    {
+        match target {
             ColumnTarget::Field(field) => {
                 let existing = raw.fields.get(field).map(|v| !v.trim().is_empty()).unwrap_or(false);
                 if !existing {
-                    raw.set(field, value.clone());
+                    raw.set(field, value);
                 }
             }
             ColumnTarget::Extra => {
-                raw.extras.insert(column.clone(), value.clone());
+                raw.extras.insert(column.to_owned(), value.to_owned());
             }
         }
     }
-    raw
 }
 
 #[cfg(test)]

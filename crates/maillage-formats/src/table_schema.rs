@@ -56,8 +56,7 @@ pub const ERRATA: &[Erratum] = &[Erratum {
     field: "formations_labels",
     accepted: "Étapes numériques (La Poste)",
     schema_spelling: "Étapes numériques(La Poste)",
-    reason:
-        "le motif du schéma v1.0.2 omet l'espace avant « (La Poste) », alors que la \
+    reason: "le motif du schéma v1.0.2 omet l'espace avant « (La Poste) », alors que la \
              description du même champ et les producteurs écrivent « Étapes numériques (La Poste) »",
 }];
 
@@ -271,14 +270,9 @@ impl TableSchema {
     pub fn from_json(text: &str) -> Result<Self, FormatError> {
         let root: Value = serde_json::from_str(text.trim_start_matches('\u{feff}'))
             .map_err(|e| schema_error(format!("JSON illisible : {e}")))?;
-        let root = root
-            .as_object()
-            .ok_or_else(|| schema_error("le schéma doit être un objet JSON".into()))?;
+        let root = root.as_object().ok_or_else(|| schema_error("le schéma doit être un objet JSON".into()))?;
         let name = root.get("name").and_then(Value::as_str).map(String::from);
-        let version = root
-            .get("version")
-            .and_then(Value::as_str)
-            .map(String::from);
+        let version = root.get("version").and_then(Value::as_str).map(String::from);
 
         let missing_values = match root.get("missingValues") {
             None => vec![String::new()],
@@ -286,14 +280,8 @@ impl TableSchema {
                 .iter()
                 .map(|v| v.as_str().map(String::from))
                 .collect::<Option<Vec<_>>>()
-                .ok_or_else(|| {
-                    schema_error("missingValues doit être une liste de textes".into())
-                })?,
-            Some(_) => {
-                return Err(schema_error(
-                    "missingValues doit être une liste de textes".into(),
-                ))
-            }
+                .ok_or_else(|| schema_error("missingValues doit être une liste de textes".into()))?,
+            Some(_) => return Err(schema_error("missingValues doit être une liste de textes".into())),
         };
 
         let raw_fields = root
@@ -307,8 +295,7 @@ impl TableSchema {
             .iter()
             .filter(|e| {
                 name.as_deref() == Some(e.schema_name)
-                    && version.as_deref().map(|v| v.trim_start_matches(['v', 'V']))
-                        == Some(e.schema_version)
+                    && version.as_deref().map(|v| v.trim_start_matches(['v', 'V'])) == Some(e.schema_version)
             })
             .collect();
         let mut unchecked = Vec::new();
@@ -317,10 +304,7 @@ impl TableSchema {
         for (index, raw) in raw_fields.iter().enumerate() {
             let field = Field::from_json(raw, index, &errata, &mut unchecked)?;
             if by_name.insert(field.name.clone(), index).is_some() {
-                return Err(schema_error(format!(
-                    "le champ « {} » est déclaré deux fois",
-                    field.name
-                )));
+                return Err(schema_error(format!("le champ « {} » est déclaré deux fois", field.name)));
             }
             fields.push(field);
         }
@@ -332,22 +316,14 @@ impl TableSchema {
                 .iter()
                 .map(Value::as_str)
                 .collect::<Option<Vec<_>>>()
-                .ok_or_else(|| {
-                    schema_error("primaryKey doit être un nom ou une liste de noms".into())
-                })?,
-            Some(_) => {
-                return Err(schema_error(
-                    "primaryKey doit être un nom ou une liste de noms".into(),
-                ))
-            }
+                .ok_or_else(|| schema_error("primaryKey doit être un nom ou une liste de noms".into()))?,
+            Some(_) => return Err(schema_error("primaryKey doit être un nom ou une liste de noms".into())),
         };
         let mut primary_key = Vec::with_capacity(key_names.len());
         for (position, key) in key_names.iter().enumerate() {
-            let index = *by_name.get(*key).ok_or_else(|| {
-                schema_error(format!(
-                    "la clé primaire désigne un champ inconnu « {key} »"
-                ))
-            })?;
+            let index = *by_name
+                .get(*key)
+                .ok_or_else(|| schema_error(format!("la clé primaire désigne un champ inconnu « {key} »")))?;
             // A key identifies a row only if it is always there.
             fields[index].required = true;
             fields[index].key_position = Some(position);
@@ -359,22 +335,10 @@ impl TableSchema {
             _ => true,
         };
         if root.contains_key("foreignKeys") {
-            unchecked.push(note(
-                None,
-                "les clés étrangères (foreignKeys) ne sont pas vérifiées".into(),
-            ));
+            unchecked.push(note(None, "les clés étrangères (foreignKeys) ne sont pas vérifiées".into()));
         }
 
-        Ok(Self {
-            name,
-            version,
-            fields,
-            by_name,
-            primary_key,
-            check_primary_key,
-            missing_values,
-            unchecked,
-        })
+        Ok(Self { name, version, fields, by_name, primary_key, check_primary_key, missing_values, unchecked })
     }
 
     /// The schema's `name` property, if any.
@@ -400,10 +364,7 @@ impl TableSchema {
         let text = match std::str::from_utf8(bytes) {
             Ok(text) => Cow::Borrowed(text),
             Err(e) => {
-                let line = 1 + bytes[..e.valid_up_to()]
-                    .iter()
-                    .filter(|b| **b == b'\n')
-                    .count();
+                let line = 1 + bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count();
                 checker.file_error(
                     Some(line),
                     format!(
@@ -414,10 +375,7 @@ impl TableSchema {
                 String::from_utf8_lossy(bytes)
             }
         };
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(text.as_bytes());
+        let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
         let mut record = csv::StringRecord::new();
         match reader.read_record(&mut record) {
             Ok(true) => {}
@@ -499,20 +457,13 @@ impl TableSchema {
                 checker.file_error(Some(row), "l'élément n'est pas un objet JSON".into());
                 continue;
             };
-            for key in object
-                .keys()
-                .filter(|key| !self.by_name.contains_key(key.as_str()))
-            {
+            for key in object.keys().filter(|key| !self.by_name.contains_key(key.as_str())) {
                 match unknown_keys.iter_mut().find(|(known, _, _)| known == key) {
                     Some((_, _, count)) => *count += 1,
                     None => unknown_keys.push((key.clone(), row, 1)),
                 }
             }
-            let cells: Vec<Cell> = self
-                .fields
-                .iter()
-                .map(|field| self.json_cell(field, object))
-                .collect();
+            let cells: Vec<Cell> = self.fields.iter().map(|field| self.json_cell(field, object)).collect();
             if cells.iter().all(|cell| matches!(cell, Cell::Null)) {
                 checker.file_error(Some(row), "objet vide : aucune valeur renseignée".into());
                 continue;
@@ -520,14 +471,8 @@ impl TableSchema {
             checker.check_row(row, cells);
         }
         for (key, row, count) in unknown_keys {
-            let message =
-                format!("clé « {key} » inconnue du schéma (présente dans {count} objet(s))");
-            checker.report.errors.push(ValidationIssue {
-                row: Some(row),
-                field: None,
-                value: Some(key),
-                message,
-            });
+            let message = format!("clé « {key} » inconnue du schéma (présente dans {count} objet(s))");
+            checker.report.errors.push(ValidationIssue { row: Some(row), field: None, value: Some(key), message });
         }
         checker.report.errors.sort_by_key(|issue| issue.row);
         checker.finish()
@@ -553,29 +498,19 @@ impl TableSchema {
             Some(Value::String(text)) if self.is_missing(text) => Cell::Null,
             Some(Value::String(text)) => Cell::Text(Cow::Borrowed(text)),
             Some(value @ Value::Number(number)) => match field.kind {
-                T::Number | T::Integer | T::Year | T::Any => {
-                    Cell::Text(Cow::Owned(number.to_string()))
-                }
+                T::Number | T::Integer | T::Year | T::Any => Cell::Text(Cow::Owned(number.to_string())),
                 _ => wrong("un nombre", value),
             },
             Some(value @ Value::Bool(flag)) => match field.kind {
                 T::Boolean => {
-                    let spelled = if *flag {
-                        field.true_values.first()
-                    } else {
-                        field.false_values.first()
-                    };
-                    Cell::Text(Cow::Owned(
-                        spelled.cloned().unwrap_or_else(|| flag.to_string()),
-                    ))
+                    let spelled = if *flag { field.true_values.first() } else { field.false_values.first() };
+                    Cell::Text(Cow::Owned(spelled.cloned().unwrap_or_else(|| flag.to_string())))
                 }
                 T::Any => Cell::Text(Cow::Owned(flag.to_string())),
                 _ => wrong("un booléen", value),
             },
             Some(value) => match field.kind {
-                T::Object | T::Array | T::GeoJson | T::GeoPoint | T::Any => {
-                    Cell::Text(Cow::Owned(value.to_string()))
-                }
+                T::Object | T::Array | T::GeoJson | T::GeoPoint | T::Any => Cell::Text(Cow::Owned(value.to_string())),
                 _ if value.is_array() => wrong("un tableau", value),
                 _ => wrong("un objet", value),
             },
@@ -585,29 +520,19 @@ impl TableSchema {
     /// Matches the header's labels to the schema's fields by name and reports what differs.
     /// Returns, for each field, the index of its column; `None` when the header is so far off
     /// that reading the rows would only repeat the same error.
-    fn map_header(
-        &self,
-        labels: &[String],
-        line: usize,
-        checker: &mut Checker,
-    ) -> Option<Vec<Option<usize>>> {
-        let header_error =
-            |checker: &mut Checker, field: Option<&str>, value: Option<&str>, message: String| {
-                checker.report.errors.push(ValidationIssue {
-                    row: Some(line),
-                    field: field.map(String::from),
-                    value: value.map(String::from),
-                    message,
-                });
-            };
+    fn map_header(&self, labels: &[String], line: usize, checker: &mut Checker) -> Option<Vec<Option<usize>>> {
+        let header_error = |checker: &mut Checker, field: Option<&str>, value: Option<&str>, message: String| {
+            checker.report.errors.push(ValidationIssue {
+                row: Some(line),
+                field: field.map(String::from),
+                value: value.map(String::from),
+                message,
+            });
+        };
         if let [only] = labels {
             let delimiter = [';', '\t'].into_iter().find(|d| only.contains(*d));
             if let (Some(delimiter), true) = (delimiter, self.fields.len() > 1) {
-                let shown = if delimiter == '\t' {
-                    "tabulation".to_string()
-                } else {
-                    format!("« {delimiter} »")
-                };
+                let shown = if delimiter == '\t' { "tabulation".to_string() } else { format!("« {delimiter} »") };
                 let message =
                     format!("le séparateur de colonnes doit être la virgule « , » (séparateur trouvé : {shown})");
                 header_error(checker, None, Some(only), message);
@@ -619,12 +544,7 @@ impl TableSchema {
         let mut unknown = Vec::new();
         for (index, label) in labels.iter().enumerate() {
             if label.is_empty() {
-                header_error(
-                    checker,
-                    None,
-                    None,
-                    format!("en-tête vide (colonne {})", index + 1),
-                );
+                header_error(checker, None, None, format!("en-tête vide (colonne {})", index + 1));
                 continue;
             }
             match self.by_name.get(label.as_str()) {
@@ -644,25 +564,19 @@ impl TableSchema {
         }
         for (index, label) in unknown {
             // A near miss (case, spaces) is far more likely than a genuinely extra column.
-            let near = self.fields.iter().enumerate().find(|(f, field)| {
-                columns[*f].is_none() && loose_name(&field.name) == loose_name(label)
-            });
-            let hint = near
-                .map(|(_, field)| format!(" ; vouliez-vous dire « {} » ?", field.name))
-                .unwrap_or_default();
-            let message = format!(
-                "colonne « {label} » (colonne {}) inconnue du schéma{hint}",
-                index + 1
-            );
+            let near = self
+                .fields
+                .iter()
+                .enumerate()
+                .find(|(f, field)| columns[*f].is_none() && loose_name(&field.name) == loose_name(label));
+            let hint = near.map(|(_, field)| format!(" ; vouliez-vous dire « {} » ?", field.name)).unwrap_or_default();
+            let message = format!("colonne « {label} » (colonne {}) inconnue du schéma{hint}", index + 1);
             header_error(checker, None, Some(label), message);
         }
         for (field, column) in self.fields.iter().zip(&columns) {
             if column.is_none() {
                 let message = if field.required {
-                    format!(
-                        "colonne obligatoire « {} » absente de l'en-tête",
-                        field.name
-                    )
+                    format!("colonne obligatoire « {} » absente de l'en-tête", field.name)
                 } else {
                     format!(
                         "colonne « {} » absente de l'en-tête (le champ est facultatif, mais sa colonne doit figurer dans le fichier)",
@@ -673,11 +587,8 @@ impl TableSchema {
             }
         }
 
-        let mut present: Vec<(usize, usize)> = columns
-            .iter()
-            .enumerate()
-            .filter_map(|(field, column)| column.map(|c| (c, field)))
-            .collect();
+        let mut present: Vec<(usize, usize)> =
+            columns.iter().enumerate().filter_map(|(field, column)| column.map(|c| (c, field))).collect();
         present.sort_unstable();
         if let Some(pair) = present.windows(2).find(|pair| pair[1].1 < pair[0].1) {
             let (before, after) = (pair[0], pair[1]);
@@ -701,9 +612,8 @@ impl Field {
         errata: &[&'static Erratum],
         unchecked: &mut Vec<ValidationIssue>,
     ) -> Result<Self, FormatError> {
-        let raw = raw
-            .as_object()
-            .ok_or_else(|| schema_error(format!("le champ n° {} n'est pas un objet", index + 1)))?;
+        let raw =
+            raw.as_object().ok_or_else(|| schema_error(format!("le champ n° {} n'est pas un objet", index + 1)))?;
         let name = raw
             .get("name")
             .and_then(Value::as_str)
@@ -715,8 +625,7 @@ impl Field {
             Some(Value::String(text)) => text.as_str(),
             Some(_) => return Err(bad("le type doit être un texte")),
         };
-        let kind = FieldType::parse(type_text)
-            .ok_or_else(|| bad(&format!("type « {type_text} » inconnu")))?;
+        let kind = FieldType::parse(type_text).ok_or_else(|| bad(&format!("type « {type_text} » inconnu")))?;
         let format_text = match raw.get("format") {
             None => "default",
             Some(Value::String(text)) => text.as_str(),
@@ -735,10 +644,7 @@ impl Field {
                 Format::Custom(custom.strip_prefix("fmt:").unwrap_or(custom).to_string())
             }
             (_, other) => {
-                unchecked.push(note(
-                    Some(&name),
-                    format!("format « {other} » non pris en charge : non vérifié"),
-                ));
+                unchecked.push(note(Some(&name), format!("format « {other} » non pris en charge : non vérifié")));
                 Format::Default
             }
         };
@@ -755,20 +661,9 @@ impl Field {
         };
         let true_values = strings("trueValues", &["true", "True", "TRUE", "1"])?;
         let false_values = strings("falseValues", &["false", "False", "FALSE", "0"])?;
-        let decimal_char = raw
-            .get("decimalChar")
-            .and_then(Value::as_str)
-            .unwrap_or(".")
-            .to_string();
-        let group_char = raw
-            .get("groupChar")
-            .and_then(Value::as_str)
-            .filter(|g| !g.is_empty())
-            .map(String::from);
-        let bare_number = raw
-            .get("bareNumber")
-            .and_then(Value::as_bool)
-            .unwrap_or(true);
+        let decimal_char = raw.get("decimalChar").and_then(Value::as_str).unwrap_or(".").to_string();
+        let group_char = raw.get("groupChar").and_then(Value::as_str).filter(|g| !g.is_empty()).map(String::from);
+        let bare_number = raw.get("bareNumber").and_then(Value::as_bool).unwrap_or(true);
 
         let mut field = Field {
             name: name.clone(),
@@ -795,16 +690,10 @@ impl Field {
             Some(Value::Object(constraints)) => constraints,
             Some(_) => return Err(bad("« constraints » doit être un objet")),
         };
-        let flag = |value: &Value, key: &str| {
-            value
-                .as_bool()
-                .ok_or_else(|| bad(&format!("{key} doit valoir true ou false")))
-        };
+        let flag =
+            |value: &Value, key: &str| value.as_bool().ok_or_else(|| bad(&format!("{key} doit valoir true ou false")));
         let length = |value: &Value, key: &str| {
-            value
-                .as_u64()
-                .map(|n| n as usize)
-                .ok_or_else(|| bad(&format!("{key} doit être un entier positif")))
+            value.as_u64().map(|n| n as usize).ok_or_else(|| bad(&format!("{key} doit être un entier positif")))
         };
         for (key, value) in constraints {
             match key.as_str() {
@@ -813,27 +702,18 @@ impl Field {
                 "minLength" => field.min_length = Some(length(value, key)?),
                 "maxLength" => field.max_length = Some(length(value, key)?),
                 "pattern" => {
-                    let source = value
-                        .as_str()
-                        .ok_or_else(|| bad("pattern doit être un texte"))?;
+                    let source = value.as_str().ok_or_else(|| bad("pattern doit être un texte"))?;
                     // Frictionless matches the whole value.
                     let regex = Regex::new(&format!("^(?:{source})$"))
                         .map_err(|e| bad(&format!("motif « {source} » non compilable : {e}")))?;
-                    field.pattern = Some(Pattern {
-                        source: source.to_string(),
-                        regex,
-                    });
+                    field.pattern = Some(Pattern { source: source.to_string(), regex });
                 }
                 "enum" => {
-                    let values = value
-                        .as_array()
-                        .ok_or_else(|| bad("enum doit être une liste"))?;
+                    let values = value.as_array().ok_or_else(|| bad("enum doit être une liste"))?;
                     let mut keys = HashSet::new();
                     let mut shown = Vec::new();
                     for value in values {
-                        let text = field
-                            .schema_value_text(value)
-                            .ok_or_else(|| bad("valeur d'enum invalide"))?;
+                        let text = field.schema_value_text(value).ok_or_else(|| bad("valeur d'enum invalide"))?;
                         let key = field
                             .read(&text)
                             .map_err(|e| bad(&format!("valeur d'enum invalide : {e}")))?
@@ -851,25 +731,14 @@ impl Field {
                         "maximum" => BoundKind::Maximum,
                         _ => BoundKind::ExclusiveMaximum,
                     };
-                    let shown = field
-                        .schema_value_text(value)
-                        .ok_or_else(|| bad(&format!("{key} invalide")))?;
-                    let value = field
-                        .read(&shown)
-                        .map_err(|e| bad(&format!("{key} invalide : {e}")))?
-                        .ordered
-                        .ok_or_else(|| {
-                            bad(&format!(
-                                "{key} ne s'applique pas au type {}",
-                                type_name(field.kind)
-                            ))
-                        })?;
+                    let shown = field.schema_value_text(value).ok_or_else(|| bad(&format!("{key} invalide")))?;
+                    let value =
+                        field.read(&shown).map_err(|e| bad(&format!("{key} invalide : {e}")))?.ordered.ok_or_else(
+                            || bad(&format!("{key} ne s'applique pas au type {}", type_name(field.kind))),
+                        )?;
                     field.bounds.push(Bound { kind, value, shown });
                 }
-                other => unchecked.push(note(
-                    Some(&name),
-                    format!("contrainte « {other} » non vérifiée"),
-                )),
+                other => unchecked.push(note(Some(&name), format!("contrainte « {other} » non vérifiée"))),
             }
         }
         Ok(field)
@@ -881,12 +750,9 @@ impl Field {
         match value {
             Value::String(text) => Some(text.clone()),
             Value::Number(number) => Some(number.to_string()),
-            Value::Bool(flag) if self.kind == FieldType::Boolean => if *flag {
-                self.true_values.first()
-            } else {
-                self.false_values.first()
+            Value::Bool(flag) if self.kind == FieldType::Boolean => {
+                if *flag { self.true_values.first() } else { self.false_values.first() }.cloned()
             }
-            .cloned(),
             Value::Array(_) | Value::Object(_) => Some(value.to_string()),
             _ => None,
         }
@@ -895,16 +761,8 @@ impl Field {
     /// Reads a non-missing cell with the field's type; the error completes a sentence that
     /// starts with the quoted value.
     fn read<'a>(&self, text: &'a str) -> Result<Logical<'a>, String> {
-        let plain = |key: Cow<'a, str>| Logical {
-            key,
-            ordered: None,
-            items: None,
-        };
-        let ordered = |key: String, value: Ordered| Logical {
-            key: Cow::Owned(key),
-            ordered: Some(value),
-            items: None,
-        };
+        let plain = |key: Cow<'a, str>| Logical { key, ordered: None, items: None };
+        let ordered = |key: String, value: Ordered| Logical { key: Cow::Owned(key), ordered: Some(value), items: None };
         match self.kind {
             FieldType::String => {
                 let ok = match self.format {
@@ -931,24 +789,16 @@ impl Field {
             }
             FieldType::Number => {
                 let number = self.parse_number(text).ok_or_else(|| {
-                    format!(
-                        "n'est pas un nombre (séparateur décimal attendu : « {} »)",
-                        self.decimal_char
-                    )
+                    format!("n'est pas un nombre (séparateur décimal attendu : « {} »)", self.decimal_char)
                 })?;
                 Ok(ordered(canonical_number(number), Ordered::Number(number)))
             }
             FieldType::Integer => {
-                let number = self
-                    .parse_integer(text)
-                    .ok_or_else(|| "n'est pas un nombre entier".to_string())?;
+                let number = self.parse_integer(text).ok_or_else(|| "n'est pas un nombre entier".to_string())?;
                 Ok(ordered(number.to_string(), Ordered::Number(number as f64)))
             }
             FieldType::Year => {
-                let year: i64 = text
-                    .trim()
-                    .parse()
-                    .map_err(|_| "n'est pas une année".to_string())?;
+                let year: i64 = text.trim().parse().map_err(|_| "n'est pas une année".to_string())?;
                 Ok(ordered(year.to_string(), Ordered::Number(year as f64)))
             }
             FieldType::Boolean => {
@@ -957,16 +807,8 @@ impl Field {
                 } else if self.false_values.iter().any(|f| f == text) {
                     "false"
                 } else {
-                    let accepted = self
-                        .true_values
-                        .iter()
-                        .chain(&self.false_values)
-                        .cloned()
-                        .collect::<Vec<_>>();
-                    return Err(format!(
-                        "n'est pas un booléen (valeurs admises : {})",
-                        accepted.join(", ")
-                    ));
+                    let accepted = self.true_values.iter().chain(&self.false_values).cloned().collect::<Vec<_>>();
+                    return Err(format!("n'est pas un booléen (valeurs admises : {})", accepted.join(", ")));
                 };
                 Ok(plain(Cow::Borrowed(key)))
             }
@@ -988,19 +830,12 @@ impl Field {
                     .filter(|(_, m)| m.len() == 2)
                     .and_then(|(y, m)| Some((y.parse::<i32>().ok()?, m.parse::<u32>().ok()?)))
                     .filter(|(_, m)| (1..=12).contains(m));
-                let (year, month) = parsed
-                    .ok_or_else(|| "n'est pas une année-mois au format AAAA-MM".to_string())?;
-                Ok(ordered(
-                    format!("{year:04}-{month:02}"),
-                    Ordered::YearMonth(year, month),
-                ))
+                let (year, month) = parsed.ok_or_else(|| "n'est pas une année-mois au format AAAA-MM".to_string())?;
+                Ok(ordered(format!("{year:04}-{month:02}"), Ordered::YearMonth(year, month)))
             }
             FieldType::Duration => {
-                let ok = static_regex(
-                    &DURATION,
-                    r"^P(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$",
-                )
-                .is_match(text)
+                let ok = static_regex(&DURATION, r"^P(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$")
+                    .is_match(text)
                     && text != "P"
                     && !text.ends_with('T');
                 if !ok {
@@ -1017,31 +852,19 @@ impl Field {
                     };
                     format!("n'est pas un point géographique au format {expected}")
                 })?;
-                Ok(plain(Cow::Owned(format!(
-                    "{},{}",
-                    canonical_number(lon),
-                    canonical_number(lat)
-                ))))
+                Ok(plain(Cow::Owned(format!("{},{}", canonical_number(lon), canonical_number(lat)))))
             }
             FieldType::Object | FieldType::GeoJson => match serde_json::from_str::<Value>(text) {
-                Ok(Value::Object(map))
-                    if self.kind == FieldType::Object || map.contains_key("type") =>
-                {
-                    Ok(Logical {
-                        key: Cow::Borrowed(text),
-                        ordered: None,
-                        items: Some(map.len()),
-                    })
+                Ok(Value::Object(map)) if self.kind == FieldType::Object || map.contains_key("type") => {
+                    Ok(Logical { key: Cow::Borrowed(text), ordered: None, items: Some(map.len()) })
                 }
                 _ if self.kind == FieldType::GeoJson => Err("n'est pas un objet GeoJSON".into()),
                 _ => Err("n'est pas un objet JSON".into()),
             },
             FieldType::Array => match serde_json::from_str::<Value>(text) {
-                Ok(Value::Array(items)) => Ok(Logical {
-                    key: Cow::Borrowed(text),
-                    ordered: None,
-                    items: Some(items.len()),
-                }),
+                Ok(Value::Array(items)) => {
+                    Ok(Logical { key: Cow::Borrowed(text), ordered: None, items: Some(items.len()) })
+                }
                 _ => Err("n'est pas un tableau JSON".into()),
             },
             FieldType::Any => Ok(plain(Cow::Borrowed(text))),
@@ -1056,16 +879,9 @@ impl Field {
         if self.decimal_char != "." {
             text = Cow::Owned(text.replace(self.decimal_char.as_str(), "."));
         }
-        let text = if self.bare_number {
-            &text[..]
-        } else {
-            strip_non_numeric(&text)
-        };
+        let text = if self.bare_number { &text[..] } else { strip_non_numeric(&text) };
         let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
-        if ["nan", "inf", "infinity"]
-            .iter()
-            .any(|special| unsigned.eq_ignore_ascii_case(special))
-        {
+        if ["nan", "inf", "infinity"].iter().any(|special| unsigned.eq_ignore_ascii_case(special)) {
             return text.to_ascii_lowercase().parse().ok();
         }
         // `f64::from_str` alone would also take "inf" spelled in ways Table Schema does not,
@@ -1076,8 +892,7 @@ impl Field {
         };
         let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
         let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-        let mantissa_ok =
-            digits(whole) && digits(fraction) && !(whole.is_empty() && fraction.is_empty());
+        let mantissa_ok = digits(whole) && digits(fraction) && !(whole.is_empty() && fraction.is_empty());
         let exponent_ok = exponent.is_none_or(|e| {
             let e = e.strip_prefix(['+', '-']).unwrap_or(e);
             !e.is_empty() && digits(e)
@@ -1091,11 +906,7 @@ impl Field {
 
     fn parse_integer(&self, text: &str) -> Option<i128> {
         let text = text.trim();
-        let text = if self.bare_number {
-            text
-        } else {
-            strip_non_numeric(text)
-        };
+        let text = if self.bare_number { text } else { strip_non_numeric(text) };
         let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
         if unsigned.is_empty() || !unsigned.bytes().all(|b| b.is_ascii_digit()) {
             return None;
@@ -1114,28 +925,25 @@ impl Field {
             _ => {
                 let bytes = text.as_bytes();
                 let shape_ok = bytes.len() == 10
-                    && bytes.iter().enumerate().all(|(i, b)| {
-                        if i == 4 || i == 7 {
-                            *b == b'-'
-                        } else {
-                            b.is_ascii_digit()
-                        }
-                    });
+                    && bytes.iter().enumerate().all(
+                        |(i, b)| {
+                            if i == 4 || i == 7 {
+                                *b == b'-'
+                            } else {
+                                b.is_ascii_digit()
+                            }
+                        },
+                    );
                 if !shape_ok {
                     return Err("n'est pas une date au format AAAA-MM-JJ".into());
                 }
-                NaiveDate::parse_from_str(text, "%Y-%m-%d")
-                    .map_err(|_| "n'est pas une date qui existe".to_string())
+                NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| "n'est pas une date qui existe".to_string())
             }
         }
     }
 
     fn parse_datetime(&self, text: &str) -> Result<NaiveDateTime, String> {
-        let with_zone = |format: &str| {
-            DateTime::parse_from_str(text, format)
-                .ok()
-                .map(|d| d.naive_utc())
-        };
+        let with_zone = |format: &str| DateTime::parse_from_str(text, format).ok().map(|d| d.naive_utc());
         let naive = |format: &str| NaiveDateTime::parse_from_str(text, format).ok();
         let parsed = match &self.format {
             Format::Custom(format) => with_zone(format).or_else(|| naive(format)),
@@ -1146,10 +954,9 @@ impl Field {
                 .or_else(|| naive("%Y-%m-%d %H:%M:%S%.f"))
                 .or_else(|| naive("%d/%m/%Y %H:%M:%S"))
                 .or_else(|| naive("%d/%m/%Y %H:%M")),
-            _ => DateTime::parse_from_rfc3339(text)
-                .ok()
-                .map(|d| d.naive_utc())
-                .or_else(|| naive("%Y-%m-%dT%H:%M:%S%.f")),
+            _ => {
+                DateTime::parse_from_rfc3339(text).ok().map(|d| d.naive_utc()).or_else(|| naive("%Y-%m-%dT%H:%M:%S%.f"))
+            }
         };
         parsed.ok_or_else(|| match &self.format {
             Format::Custom(format) => format!("n'est pas une date et heure au format « {format} »"),
@@ -1160,9 +967,9 @@ impl Field {
     fn parse_time(&self, text: &str) -> Result<NaiveTime, String> {
         let parsed = match &self.format {
             Format::Custom(format) => NaiveTime::parse_from_str(text, format).ok(),
-            Format::Any => ["%H:%M:%S%.f", "%H:%M", "%Hh%M"]
-                .iter()
-                .find_map(|format| NaiveTime::parse_from_str(text, format).ok()),
+            Format::Any => {
+                ["%H:%M:%S%.f", "%H:%M", "%Hh%M"].iter().find_map(|format| NaiveTime::parse_from_str(text, format).ok())
+            }
             _ => NaiveTime::parse_from_str(text, "%H:%M:%S%.f").ok(),
         };
         parsed.ok_or_else(|| match &self.format {
@@ -1207,30 +1014,17 @@ impl Field {
     }
 
     fn pattern_message(&self, pattern: &Pattern, text: &str) -> String {
-        let mut message = format!(
-            "{} ne respecte pas le motif {}",
-            quoted(text),
-            abbreviate_pattern(&pattern.source)
-        );
+        let mut message = format!("{} ne respecte pas le motif {}", quoted(text), abbreviate_pattern(&pattern.source));
         // The standard's multi-valued fields join items with `|`: naming the item that is
         // wrong saves the producer from diffing a long value against a long pattern.
         if text.contains('|') {
-            let accepted = |part: &str| {
-                pattern.regex.is_match(part)
-                    || !self.errata_accepting(&pattern.regex, part).is_empty()
-            };
+            let accepted =
+                |part: &str| pattern.regex.is_match(part) || !self.errata_accepting(&pattern.regex, part).is_empty();
             let parts: Vec<&str> = text.split('|').collect();
-            let rejected: Vec<&str> = parts
-                .iter()
-                .copied()
-                .filter(|part| !accepted(part))
-                .collect();
+            let rejected: Vec<&str> = parts.iter().copied().filter(|part| !accepted(part)).collect();
             if !rejected.is_empty() && rejected.len() < parts.len() {
                 let shown: Vec<String> = rejected.iter().map(|part| quoted(part)).collect();
-                message.push_str(&format!(
-                    " (élément(s) non reconnu(s) : {})",
-                    shown.join(", ")
-                ));
+                message.push_str(&format!(" (élément(s) non reconnu(s) : {})", shown.join(", ")));
             }
         }
         message
@@ -1248,21 +1042,9 @@ struct Checker<'s> {
 
 impl<'s> Checker<'s> {
     fn new(schema: &'s TableSchema) -> Self {
-        let seen = schema
-            .fields
-            .iter()
-            .map(|field| field.unique.then(HashMap::new))
-            .collect();
-        let report = ValidationReport {
-            notes: schema.unchecked.clone(),
-            ..ValidationReport::default()
-        };
-        Self {
-            schema,
-            report,
-            seen,
-            seen_keys: HashMap::new(),
-        }
+        let seen = schema.fields.iter().map(|field| field.unique.then(HashMap::new)).collect();
+        let report = ValidationReport { notes: schema.unchecked.clone(), ..ValidationReport::default() };
+        Self { schema, report, seen, seen_keys: HashMap::new() }
     }
 
     fn finish(self) -> ValidationReport {
@@ -1270,12 +1052,7 @@ impl<'s> Checker<'s> {
     }
 
     fn file_error(&mut self, row: Option<usize>, message: String) {
-        self.report.errors.push(ValidationIssue {
-            row,
-            field: None,
-            value: None,
-            message,
-        });
+        self.report.errors.push(ValidationIssue { row, field: None, value: None, message });
     }
 
     fn cell_error(&mut self, row: usize, field: &Field, value: Option<&str>, message: String) {
@@ -1290,14 +1067,8 @@ impl<'s> Checker<'s> {
     /// `cells` has one entry per schema field, in the schema's order.
     fn check_row(&mut self, row: usize, cells: Vec<Cell<'_>>) {
         let schema = self.schema;
-        let mut key: Vec<Option<String>> = vec![
-            None;
-            if schema.check_primary_key {
-                schema.primary_key.len()
-            } else {
-                0
-            }
-        ];
+        let mut key: Vec<Option<String>> =
+            vec![None; if schema.check_primary_key { schema.primary_key.len() } else { 0 }];
         for (index, (field, cell)) in schema.fields.iter().zip(cells).enumerate() {
             let text = match cell {
                 Cell::Absent => continue,
@@ -1316,22 +1087,15 @@ impl<'s> Checker<'s> {
             let logical = match field.read(&text) {
                 Ok(logical) => logical,
                 Err(message) => {
-                    self.cell_error(
-                        row,
-                        field,
-                        Some(&text),
-                        format!("{} {message}", quoted(&text)),
-                    );
+                    self.cell_error(row, field, Some(&text), format!("{} {message}", quoted(&text)));
                     continue;
                 }
             };
             self.check_constraints(row, field, &text, &logical);
             if let Some(seen) = &mut self.seen[index] {
                 if let Some(first) = seen.get(logical.key.as_ref()) {
-                    let message = format!(
-                        "{} figure déjà ligne {first} : chaque valeur doit être unique",
-                        quoted(&text)
-                    );
+                    let message =
+                        format!("{} figure déjà ligne {first} : chaque valeur doit être unique", quoted(&text));
                     self.cell_error(row, field, Some(&text), message);
                 } else {
                     seen.insert(logical.key.clone().into_owned(), row);
@@ -1347,23 +1111,14 @@ impl<'s> Checker<'s> {
                 return;
             };
             if let Some(first) = self.seen_keys.get(&key) {
-                let names: Vec<&str> = schema
-                    .primary_key
-                    .iter()
-                    .map(|&i| schema.fields[i].name.as_str())
-                    .collect();
+                let names: Vec<&str> = schema.primary_key.iter().map(|&i| schema.fields[i].name.as_str()).collect();
                 let shown = key.join(", ");
                 let message = format!(
                     "la clé primaire ({}) {} figure déjà ligne {first} : elle doit être unique",
                     names.join(", "),
                     quoted(&shown)
                 );
-                self.report.errors.push(ValidationIssue {
-                    row: Some(row),
-                    field: None,
-                    value: Some(shown),
-                    message,
-                });
+                self.report.errors.push(ValidationIssue { row: Some(row), field: None, value: Some(shown), message });
             } else {
                 self.seen_keys.insert(key, row);
             }
@@ -1398,20 +1153,12 @@ impl<'s> Checker<'s> {
         }
         if let Some(enumeration) = &field.enumeration {
             if !enumeration.keys.contains(logical.key.as_ref()) {
-                let mut allowed: Vec<String> = enumeration
-                    .shown
-                    .iter()
-                    .take(12)
-                    .map(|v| quoted(v))
-                    .collect();
+                let mut allowed: Vec<String> = enumeration.shown.iter().take(12).map(|v| quoted(v)).collect();
                 if enumeration.shown.len() > allowed.len() {
                     allowed.push("…".into());
                 }
-                let message = format!(
-                    "{} ne fait pas partie des valeurs autorisées ({})",
-                    quoted(text),
-                    allowed.join(", ")
-                );
+                let message =
+                    format!("{} ne fait pas partie des valeurs autorisées ({})", quoted(text), allowed.join(", "));
                 self.cell_error(row, field, Some(text), message);
             }
         }
@@ -1421,17 +1168,11 @@ impl<'s> Checker<'s> {
                 None => (text.chars().count(), "caractère(s)"),
             };
             if let Some(min) = field.min_length.filter(|min| length < *min) {
-                let message = format!(
-                    "{} compte {length} {unit}, moins que le minimum de {min}",
-                    quoted(text)
-                );
+                let message = format!("{} compte {length} {unit}, moins que le minimum de {min}", quoted(text));
                 self.cell_error(row, field, Some(text), message);
             }
             if let Some(max) = field.max_length.filter(|max| length > *max) {
-                let message = format!(
-                    "{} compte {length} {unit}, plus que le maximum de {max}",
-                    quoted(text)
-                );
+                let message = format!("{} compte {length} {unit}, plus que le maximum de {max}", quoted(text));
                 self.cell_error(row, field, Some(text), message);
             }
         }
@@ -1442,22 +1183,12 @@ impl<'s> Checker<'s> {
                 };
                 let (ok, relation) = match bound.kind {
                     BoundKind::Minimum => (ordering != Ordering::Less, "inférieur au minimum"),
-                    BoundKind::ExclusiveMinimum => (
-                        ordering == Ordering::Greater,
-                        "n'est pas strictement supérieur à",
-                    ),
+                    BoundKind::ExclusiveMinimum => (ordering == Ordering::Greater, "n'est pas strictement supérieur à"),
                     BoundKind::Maximum => (ordering != Ordering::Greater, "supérieur au maximum"),
-                    BoundKind::ExclusiveMaximum => (
-                        ordering == Ordering::Less,
-                        "n'est pas strictement inférieur à",
-                    ),
+                    BoundKind::ExclusiveMaximum => (ordering == Ordering::Less, "n'est pas strictement inférieur à"),
                 };
                 if !ok {
-                    let verb = if relation.starts_with("n'est") {
-                        ""
-                    } else {
-                        "est "
-                    };
+                    let verb = if relation.starts_with("n'est") { "" } else { "est " };
                     let message = format!("{} {verb}{relation} {}", quoted(text), bound.shown);
                     self.cell_error(row, field, Some(text), message);
                 }
@@ -1481,12 +1212,7 @@ fn schema_error(message: String) -> FormatError {
 }
 
 fn note(field: Option<&str>, message: String) -> ValidationIssue {
-    ValidationIssue {
-        row: None,
-        field: field.map(String::from),
-        value: None,
-        message,
-    }
+    ValidationIssue { row: None, field: field.map(String::from), value: None, message }
 }
 
 fn record_line(record: &csv::StringRecord, fallback: usize) -> usize {
@@ -1595,10 +1321,8 @@ fn abbreviate_pattern(pattern: &str) -> String {
 mod tests {
     use super::*;
 
-    const SCHEMA: &str =
-        include_str!("../../../data/standard/schema-lieux-mediation-numerique-1.0.2.json");
-    const SCHEMA_0_1_1: &str =
-        include_str!("../../../data/standard/schema-lieux-mediation-numerique-0.1.1.json");
+    const SCHEMA: &str = include_str!("../../../data/standard/schema-lieux-mediation-numerique-1.0.2.json");
+    const SCHEMA_0_1_1: &str = include_str!("../../../data/standard/schema-lieux-mediation-numerique-0.1.1.json");
     const EXAMPLE: &str = include_str!("../../../data/standard/exemple-valide-1.0.2.csv");
 
     fn schema() -> TableSchema {
@@ -1609,21 +1333,12 @@ mod tests {
     fn example() -> (Vec<String>, Vec<String>) {
         let mut reader = csv::Reader::from_reader(EXAMPLE.as_bytes());
         let header = reader.headers().unwrap().iter().map(String::from).collect();
-        let row = reader
-            .records()
-            .next()
-            .unwrap()
-            .unwrap()
-            .iter()
-            .map(String::from)
-            .collect();
+        let row = reader.records().next().unwrap().unwrap().iter().map(String::from).collect();
         (header, row)
     }
 
     fn csv_of(header: &[String], rows: &[Vec<String>]) -> Vec<u8> {
-        let mut writer = csv::WriterBuilder::new()
-            .flexible(true)
-            .from_writer(Vec::new());
+        let mut writer = csv::WriterBuilder::new().flexible(true).from_writer(Vec::new());
         writer.write_record(header).unwrap();
         for row in rows {
             writer.write_record(row).unwrap();
@@ -1632,19 +1347,10 @@ mod tests {
     }
 
     /// A copy of the example row with its id made unique and one field changed.
-    fn row_with(
-        header: &[String],
-        base: &[String],
-        id: usize,
-        field: &str,
-        value: &str,
-    ) -> Vec<String> {
+    fn row_with(header: &[String], base: &[String], id: usize, field: &str, value: &str) -> Vec<String> {
         let mut row = base.to_vec();
         row[0] = format!("lieu-{id}");
-        let index = header
-            .iter()
-            .position(|h| h == field)
-            .expect("field in header");
+        let index = header.iter().position(|h| h == field).expect("field in header");
         row[index] = value.to_string();
         row
     }
@@ -1698,10 +1404,7 @@ mod tests {
     fn table_schema_bad_phone() {
         let report = validate_changed("telephone", "02 78 34 11 39");
         let text = assert_single_error(&report, 3, "telephone");
-        assert_eq!(
-            text,
-            r"ligne 3, champ telephone : « 02 78 34 11 39 » ne respecte pas le motif ^(\+33|…)(\d){6,9}$"
-        );
+        assert_eq!(text, r"ligne 3, champ telephone : « 02 78 34 11 39 » ne respecte pas le motif ^(\+33|…)(\d){6,9}$");
         assert_eq!(report.errors[0].value.as_deref(), Some("02 78 34 11 39"));
     }
 
@@ -1740,14 +1443,8 @@ mod tests {
         let report = schema().validate_csv(&csv_of(&header, &[row]));
         assert_eq!(report.errors.len(), 2, "{:#?}", report.errors);
         assert!(report.errors.iter().all(|e| e.row == Some(1)));
-        assert!(report
-            .errors
-            .iter()
-            .any(|e| e.message.contains("« nom » en double")));
-        assert!(report
-            .errors
-            .iter()
-            .any(|e| e.message.contains("« Telephone  » (colonne 33) inconnue")));
+        assert!(report.errors.iter().any(|e| e.message.contains("« nom » en double")));
+        assert!(report.errors.iter().any(|e| e.message.contains("« Telephone  » (colonne 33) inconnue")));
     }
 
     #[test]
@@ -1756,18 +1453,8 @@ mod tests {
         header[11] = "Telephone".into();
         let report = schema().validate_csv(&csv_of(&header, &[row]));
         assert_eq!(report.errors.len(), 2, "{:#?}", report.errors);
-        assert!(
-            report.errors[0]
-                .message
-                .contains("vouliez-vous dire « telephone »"),
-            "{}",
-            report.errors[0]
-        );
-        assert!(
-            report.errors[1].message.contains("« telephone » absente"),
-            "{}",
-            report.errors[1]
-        );
+        assert!(report.errors[0].message.contains("vouliez-vous dire « telephone »"), "{}", report.errors[0]);
+        assert!(report.errors[1].message.contains("« telephone » absente"), "{}", report.errors[1]);
     }
 
     #[test]
@@ -1778,10 +1465,7 @@ mod tests {
         let report = schema().validate_csv(&csv_of(&header, &[row]));
         let text = assert_single_error(&report, 1, "nom");
         assert!(text.contains("ordre des colonnes"), "{text}");
-        assert!(
-            text.contains("« nom » (colonne 4) devrait précéder « commune » (colonne 3)"),
-            "{text}"
-        );
+        assert!(text.contains("« nom » (colonne 4) devrait précéder « commune » (colonne 3)"), "{text}");
     }
 
     #[test]
@@ -1789,10 +1473,7 @@ mod tests {
         let (header, row) = example();
         let report = schema().validate_csv(&csv_of(&header, &[row.clone(), row]));
         let text = assert_single_error(&report, 3, "id");
-        assert!(
-            text.contains("« structure-1 » figure déjà ligne 2"),
-            "{text}"
-        );
+        assert!(text.contains("« structure-1 » figure déjà ligne 2"), "{text}");
     }
 
     #[test]
@@ -1804,14 +1485,9 @@ mod tests {
         let report = schema.validate_csv(b"a,b\nx,1\nx,2\nx,01\n,3\n");
         assert_eq!(report.errors.len(), 2, "{:#?}", report.errors);
         assert_eq!(report.errors[0].row, Some(4));
-        assert!(report.errors[0]
-            .message
-            .contains("clé primaire (a, b) « x, 1 » figure déjà ligne 2"));
+        assert!(report.errors[0].message.contains("clé primaire (a, b) « x, 1 » figure déjà ligne 2"));
         // Key fields are required even when the schema does not say so.
-        assert_eq!(
-            (report.errors[1].row, report.errors[1].field.as_deref()),
-            (Some(5), Some("a"))
-        );
+        assert_eq!((report.errors[1].row, report.errors[1].field.as_deref()), (Some(5), Some("a")));
     }
 
     #[test]
@@ -1834,44 +1510,20 @@ mod tests {
 
     #[test]
     fn table_schema_unknown_service() {
-        let report = validate_changed(
-            "services",
-            "Aide aux démarches administratives|Cours de cuisine",
-        );
+        let report = validate_changed("services", "Aide aux démarches administratives|Cours de cuisine");
         let text = assert_single_error(&report, 3, "services");
-        assert!(
-            text.contains("élément(s) non reconnu(s) : « Cours de cuisine »"),
-            "{text}"
-        );
-        assert!(
-            text.contains(r"le motif (?:(?:^|\|)(Aide aux démarches administratives|…))+$"),
-            "{text}"
-        );
-        assert_single_error(
-            &validate_changed("services", "Cours de cuisine"),
-            3,
-            "services",
-        );
+        assert!(text.contains("élément(s) non reconnu(s) : « Cours de cuisine »"), "{text}");
+        assert!(text.contains(r"le motif (?:(?:^|\|)(Aide aux démarches administratives|…))+$"), "{text}");
+        assert_single_error(&validate_changed("services", "Cours de cuisine"), 3, "services");
         // An empty item is not a value of the list either.
-        assert_single_error(
-            &validate_changed("services", "Aide aux démarches administratives|"),
-            3,
-            "services",
-        );
+        assert_single_error(&validate_changed("services", "Aide aux démarches administratives|"), 3, "services");
     }
 
     #[test]
     fn table_schema_max_length() {
         let long = "é".repeat(281);
-        let text = assert_single_error(
-            &validate_changed("presentation_resume", &long),
-            3,
-            "presentation_resume",
-        );
-        assert!(
-            text.contains("compte 281 caractère(s), plus que le maximum de 280"),
-            "{text}"
-        );
+        let text = assert_single_error(&validate_changed("presentation_resume", &long), 3, "presentation_resume");
+        assert!(text.contains("compte 281 caractère(s), plus que le maximum de 280"), "{text}");
         assert!(validate_changed("presentation_resume", &"é".repeat(280)).is_valid());
     }
 
@@ -1886,11 +1538,7 @@ mod tests {
             (note.row, note.field.as_deref(), note.value.as_deref()),
             (Some(3), Some("formations_labels"), Some(value))
         );
-        assert!(
-            note.message
-                .contains("erratum connu de standard-mediation-num 1.0.2"),
-            "{note}"
-        );
+        assert!(note.message.contains("erratum connu de standard-mediation-num 1.0.2"), "{note}");
         // The schema's own spelling stays valid, without a note.
         let report = validate_changed("formations_labels", "Étapes numériques(La Poste)");
         assert!(report.is_valid() && report.notes.is_empty());
@@ -1906,18 +1554,8 @@ mod tests {
         assert_ne!(other, SCHEMA);
         let schema = TableSchema::from_json(&other).unwrap();
         let (header, row) = example();
-        let changed = row_with(
-            &header,
-            &row,
-            2,
-            "formations_labels",
-            "Étapes numériques (La Poste)",
-        );
-        assert_single_error(
-            &schema.validate_csv(&csv_of(&header, &[changed])),
-            2,
-            "formations_labels",
-        );
+        let changed = row_with(&header, &row, 2, "formations_labels", "Étapes numériques (La Poste)");
+        assert_single_error(&schema.validate_csv(&csv_of(&header, &[changed])), 2, "formations_labels");
     }
 
     #[test]
@@ -1938,13 +1576,7 @@ mod tests {
     #[test]
     fn table_schema_rows_are_numbered_by_line() {
         let (header, row) = example();
-        let multiline = row_with(
-            &header,
-            &row,
-            2,
-            "presentation_detail",
-            "ligne une\nligne deux",
-        );
+        let multiline = row_with(&header, &row, 2, "presentation_detail", "ligne une\nligne deux");
         let bad = row_with(&header, &row, 3, "code_postal", "x");
         let report = schema().validate_csv(&csv_of(&header, &[multiline, bad]));
         assert_single_error(&report, 4, "code_postal");
@@ -1956,11 +1588,7 @@ mod tests {
         let text = format!("{}\n{}\n", header.join(";"), row.join(";"));
         let report = schema().validate_csv(text.as_bytes());
         assert_eq!(report.errors.len(), 1, "{:#?}", report.errors);
-        assert!(
-            report.errors[0].message.contains("séparateur"),
-            "{}",
-            report.errors[0]
-        );
+        assert!(report.errors[0].message.contains("séparateur"), "{}", report.errors[0]);
     }
 
     #[test]
@@ -1970,24 +1598,14 @@ mod tests {
         let at = bytes.len() - 5;
         bytes[at] = 0xE9;
         let report = schema().validate_csv(&bytes);
-        assert!(
-            report
-                .errors
-                .iter()
-                .any(|e| e.message.contains("UTF-8") && e.row == Some(2)),
-            "{:#?}",
-            report.errors
-        );
+        assert!(report.errors.iter().any(|e| e.message.contains("UTF-8") && e.row == Some(2)), "{:#?}", report.errors);
     }
 
     #[test]
     fn table_schema_json_array() {
         let (header, row) = example();
-        let object: Map<String, Value> = header
-            .iter()
-            .zip(&row)
-            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-            .collect();
+        let object: Map<String, Value> =
+            header.iter().zip(&row).map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
         let mut second = object.clone();
         second.insert("id".into(), "lieu-2".into());
         second.insert("telephone".into(), "0278341139".into());
@@ -2006,38 +1624,17 @@ mod tests {
         let report = schema().validate_json(file.as_bytes());
         assert_eq!(report.rows_checked, 3);
         assert_eq!(report.errors.len(), 3, "{:#?}", report.errors);
-        assert_eq!(
-            (report.errors[0].row, report.errors[0].field.as_deref()),
-            (Some(3), Some("telephone"))
-        );
-        assert_eq!(
-            (report.errors[1].row, report.errors[1].field.as_deref()),
-            (Some(4), Some("code_postal"))
-        );
-        assert!(
-            report.errors[1].message.contains("un nombre JSON"),
-            "{}",
-            report.errors[1]
-        );
-        assert!(
-            report.errors[2].message.contains("clé « inconnu »"),
-            "{}",
-            report.errors[2]
-        );
+        assert_eq!((report.errors[0].row, report.errors[0].field.as_deref()), (Some(3), Some("telephone")));
+        assert_eq!((report.errors[1].row, report.errors[1].field.as_deref()), (Some(4), Some("code_postal")));
+        assert!(report.errors[1].message.contains("un nombre JSON"), "{}", report.errors[1]);
+        assert!(report.errors[2].message.contains("clé « inconnu »"), "{}", report.errors[2]);
     }
 
     #[test]
     fn table_schema_json_missing_required_key() {
         let report = schema().validate_json(br#"[{"id": "a", "pivot": "43493312300029"}]"#);
-        let missing: Vec<&str> = report
-            .errors
-            .iter()
-            .filter_map(|e| e.field.as_deref())
-            .collect();
-        assert_eq!(
-            missing,
-            ["nom", "commune", "code_postal", "adresse", "date_maj"]
-        );
+        let missing: Vec<&str> = report.errors.iter().filter_map(|e| e.field.as_deref()).collect();
+        assert_eq!(missing, ["nom", "commune", "code_postal", "adresse", "date_maj"]);
         assert!(!schema().validate_json(b"{}").is_valid());
         assert!(!schema().validate_json(b"[1, 2").is_valid());
     }
@@ -2060,21 +1657,11 @@ mod tests {
         let report = schema.validate_csv(
             "n,ok,d,mail,code\n2,oui,02/03/2021,a@b.fr,a\n12,vrai,31/12/2019,ab,ab\nNA,NA,NA,NA,a\n".as_bytes(),
         );
-        let found: Vec<(usize, &str)> = report
-            .errors
-            .iter()
-            .map(|e| (e.row.unwrap(), e.field.as_deref().unwrap()))
-            .collect();
+        let found: Vec<(usize, &str)> =
+            report.errors.iter().map(|e| (e.row.unwrap(), e.field.as_deref().unwrap())).collect();
         assert_eq!(
             found,
-            [
-                (3, "n"),
-                (3, "ok"),
-                (3, "d"),
-                (3, "mail"),
-                (3, "code"),
-                (4, "code")
-            ],
+            [(3, "n"), (3, "ok"), (3, "d"), (3, "mail"), (3, "code"), (4, "code")],
             "{:#?}",
             report.errors
         );
@@ -2082,33 +1669,24 @@ mod tests {
 
     #[test]
     fn table_schema_bad_schemas_are_refused() {
-        let refused =
-            |text: &str| matches!(TableSchema::from_json(text), Err(FormatError::Schema(_)));
+        let refused = |text: &str| matches!(TableSchema::from_json(text), Err(FormatError::Schema(_)));
         assert!(refused("not json"));
         assert!(refused(r#"{"fields": []}"#));
         assert!(refused(r#"{"fields": [{"name": "a", "type": "texte"}]}"#));
-        assert!(refused(
-            r#"{"fields": [{"name": "a", "constraints": {"pattern": "(?=a)a"}}]}"#
-        ));
+        assert!(refused(r#"{"fields": [{"name": "a", "constraints": {"pattern": "(?=a)a"}}]}"#));
         assert!(refused(r#"{"fields": [{"name": "a"}], "primaryKey": "b"}"#));
-        assert!(refused(
-            r#"{"fields": [{"name": "a", "type": "number", "constraints": {"minimum": "x"}}]}"#
-        ));
+        assert!(refused(r#"{"fields": [{"name": "a", "type": "number", "constraints": {"minimum": "x"}}]}"#));
         assert!(refused(r#"{"fields": [{"name": "a"}, {"name": "a"}]}"#));
     }
 
     #[test]
     fn table_schema_unchecked_parts_are_noted() {
-        let schema = TableSchema::from_json(
-            r#"{"fields": [{"name": "a", "constraints": {"jsonSchema": {}}}]}"#,
-        )
-        .unwrap();
+        let schema =
+            TableSchema::from_json(r#"{"fields": [{"name": "a", "constraints": {"jsonSchema": {}}}]}"#).unwrap();
         let report = schema.validate_csv(b"a\nx\n");
         assert!(report.is_valid());
         assert_eq!(report.notes.len(), 1);
-        assert!(report.notes[0]
-            .to_string()
-            .starts_with("champ a : contrainte « jsonSchema »"));
+        assert!(report.notes[0].to_string().starts_with("champ a : contrainte « jsonSchema »"));
     }
 
     #[test]
@@ -2122,9 +1700,7 @@ mod tests {
 
     fn many_rows(count: usize) -> Vec<u8> {
         let (header, row) = example();
-        let rows: Vec<Vec<String>> = (0..count)
-            .map(|i| row_with(&header, &row, i, "nom", "Lieu"))
-            .collect();
+        let rows: Vec<Vec<String>> = (0..count).map(|i| row_with(&header, &row, i, "nom", "Lieu")).collect();
         csv_of(&header, &rows)
     }
 
@@ -2144,10 +1720,7 @@ mod tests {
         let start = std::time::Instant::now();
         let report = schema.validate_csv(&bytes);
         let elapsed = start.elapsed();
-        println!(
-            "100 000 lignes ({} Mo) validées en {elapsed:?}",
-            bytes.len() / 1_000_000
-        );
+        println!("100 000 lignes ({} Mo) validées en {elapsed:?}", bytes.len() / 1_000_000);
         assert!(report.is_valid());
         assert!(elapsed.as_secs_f64() < 3.0);
     }

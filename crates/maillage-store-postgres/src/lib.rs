@@ -221,7 +221,11 @@ impl Store for PostgresStore {
     fn place_history(&self, id: &PlaceId) -> StoreResult<Vec<PlaceVersion>> {
         let rows = self.query(
             "SELECT place_id, version, recorded_at, batch_id, change, status, record, extras
-             FROM place_versions WHERE place_id = $1 ORDER BY version",
+             FROM place_versions WHERE place_id = $1
+             UNION ALL
+             SELECT id, version, updated_at, batch_id, last_change, status, record, extras
+             FROM places WHERE id = $1
+             ORDER BY version",
             &[&id.0],
         )?;
         rows.iter()
@@ -320,17 +324,19 @@ impl Statements {
     fn prepare(client: &mut Client) -> Result<Self, postgres::Error> {
         Ok(Statements {
             insert_place: client.prepare(
-                "INSERT INTO places (id, source, source_id, batch_id, status, version, created_at, updated_at, content_hash, record, extras)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                "INSERT INTO places (id, source, source_id, batch_id, status, version, created_at, updated_at, content_hash, last_change, record, extras)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'created', $10, $11)
                  ON CONFLICT DO NOTHING",
             )?,
             update_place: client.prepare(
-                "UPDATE places SET batch_id = $2, status = $3, version = $4, updated_at = $5, content_hash = $6, record = $7, extras = $8
+                "UPDATE places SET batch_id = $2, status = $3, version = $4, updated_at = $5, content_hash = $6, record = $7, extras = $8,
+                     last_change = $9
                  WHERE id = $1 AND version = $4 - 1",
             )?,
             insert_version: client.prepare(
                 "INSERT INTO place_versions (place_id, version, recorded_at, batch_id, change, status, record, extras)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                 SELECT id, version, updated_at, batch_id, last_change, status, record, extras
+                 FROM places WHERE id = $1 AND version = $2",
             )?,
             insert_report: client.prepare(
                 r#"INSERT INTO import_report (batch_id, seq, "row", source_id, severity, field, value, reason)
@@ -378,23 +384,17 @@ impl PostgresImport<'_> {
         Ok(pick(self.statements.as_ref().expect("prepared above")).clone())
     }
 
-    fn write_version(&mut self, place: &Place, change: ChangeKind) -> StoreResult<()> {
-        let version = version_param(place.version)?;
+    /// Copies a place's current version into its history before it is replaced; a stored
+    /// version other than the expected one is a conflict, and nothing is written.
+    fn archive_current(&mut self, id: &PlaceId, expected_version: u32) -> StoreResult<()> {
+        let version = version_param(expected_version)?;
         let statement = self.statement(|s| &s.insert_version)?;
-        let result = self.client()?.execute(
-            &statement,
-            &[
-                &place.id.0,
-                &version,
-                &place.updated_at,
-                &place.batch_id,
-                &change.as_str(),
-                &place.status.as_str(),
-                &Json(&place.record),
-                &Json(&place.extras),
-            ],
-        );
-        result.map(|_| ()).map_err(|err| self.fail(err))
+        let result = self.client()?.execute(&statement, &[&id.0, &version]);
+        let copied = result.map_err(|err| self.fail(err))?;
+        if copied != 1 {
+            return Err(StoreError::Conflict(format!("le lieu {id}")));
+        }
+        Ok(())
     }
 }
 
@@ -468,10 +468,14 @@ impl ImportSession for PostgresImport<'_> {
         if inserted != 1 {
             return Err(StoreError::Conflict(format!("le lieu {} de la source {}", place.source_id, place.source)));
         }
-        self.write_version(place, ChangeKind::Created)
+        Ok(())
     }
 
     fn update(&mut self, place: &Place, content_hash: &str, change: ChangeKind) -> StoreResult<()> {
+        if place.version < 2 {
+            return Err(StoreError::Conflict(format!("le lieu {}", place.id)));
+        }
+        self.archive_current(&place.id, place.version - 1)?;
         let version = version_param(place.version)?;
         let statement = self.statement(|s| &s.update_place)?;
         let result = self.client()?.execute(
@@ -485,13 +489,14 @@ impl ImportSession for PostgresImport<'_> {
                 &content_hash,
                 &Json(&place.record),
                 &Json(&place.extras),
+                &change.as_str(),
             ],
         );
         let changed = result.map_err(|err| self.fail(err))?;
         if changed != 1 {
             return Err(StoreError::Conflict(format!("le lieu {}", place.id)));
         }
-        self.write_version(place, change)
+        Ok(())
     }
 
     fn report(&mut self, lines: &[ReportLine]) -> StoreResult<()> {

@@ -28,10 +28,14 @@ pub const MIGRATIONS: &[&str] = &[
         created_at timestamptz NOT NULL,
         updated_at timestamptz NOT NULL,
         content_hash text NOT NULL,
+        -- How the current version came to be; earlier versions are in place_versions.
+        last_change text NOT NULL CHECK (last_change IN ('created', 'updated', 'withdrawn', 'restored')),
         record jsonb NOT NULL,
         extras jsonb NOT NULL,
         CONSTRAINT places_source_source_id_key UNIQUE (source, source_id)
     );
+    -- Superseded versions: a place's current version lives in its row of `places`, and is
+    -- copied here, unchanged, when a newer one replaces it.
     CREATE TABLE place_versions (
         place_id text COLLATE "C" NOT NULL REFERENCES places (id),
         version integer NOT NULL,

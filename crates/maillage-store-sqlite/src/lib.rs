@@ -34,11 +34,13 @@ fn parse_timestamp(text: &str) -> rusqlite::Result<DateTime<Utc>> {
 }
 
 fn json_column<T: serde::de::DeserializeOwned>(text: &str) -> rusqlite::Result<T> {
-    serde_json::from_str(text).map_err(|err| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(err)))
+    serde_json::from_str(text)
+        .map_err(|err| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(err)))
 }
 
 fn status_column(text: &str) -> rusqlite::Result<PlaceStatus> {
-    PlaceStatus::parse(text).ok_or_else(|| rusqlite::Error::InvalidColumnType(0, text.to_owned(), rusqlite::types::Type::Text))
+    PlaceStatus::parse(text)
+        .ok_or_else(|| rusqlite::Error::InvalidColumnType(0, text.to_owned(), rusqlite::types::Type::Text))
 }
 
 const PLACE_COLUMNS: &str = "id, source, source_id, batch_id, status, version, created_at, updated_at, record, extras";
@@ -76,6 +78,8 @@ impl SqliteStore {
         }
         connection.pragma_update(None, "synchronous", "FULL").map_err(backend)?;
         connection.pragma_update(None, "foreign_keys", "ON").map_err(backend)?;
+        // 64 MB of page cache: a national import touches every page of the places table.
+        connection.pragma_update(None, "cache_size", -65536).map_err(backend)?;
         connection.busy_timeout(std::time::Duration::from_secs(10)).map_err(backend)?;
         migrate(&mut connection)?;
         Ok(SqliteStore { connection: Mutex::new(connection) })
@@ -103,7 +107,13 @@ impl Store for SqliteStore {
         let connection = self.lock()?;
         // IMMEDIATE takes the write lock now: no other writer can interleave with the import.
         connection.execute_batch("BEGIN IMMEDIATE").map_err(backend)?;
-        let session = SqliteImport { connection, source: batch.source.clone(), batch_id: batch.id.clone(), open: true, report_seq: 0 };
+        let session = SqliteImport {
+            connection,
+            source: batch.source.clone(),
+            batch_id: batch.id.clone(),
+            open: true,
+            report_seq: 0,
+        };
         session
             .connection
             .execute(
@@ -125,7 +135,11 @@ impl Store for SqliteStore {
     fn place_by_source_id(&self, source: &str, source_id: &str) -> StoreResult<Option<Place>> {
         let connection = self.lock()?;
         connection
-            .query_row(&format!("SELECT {PLACE_COLUMNS} FROM places WHERE source = ?1 AND source_id = ?2"), [source, source_id], place_from_row)
+            .query_row(
+                &format!("SELECT {PLACE_COLUMNS} FROM places WHERE source = ?1 AND source_id = ?2"),
+                [source, source_id],
+                place_from_row,
+            )
             .optional()
             .map_err(backend)
     }
@@ -137,15 +151,35 @@ impl Store for SqliteStore {
                 "SELECT {PLACE_COLUMNS} FROM places WHERE (?1 IS NULL OR source = ?1) AND (?2 IS NULL OR status = ?2) ORDER BY id"
             ))
             .map_err(backend)?;
-        let rows = statement.query_map(params![query.source, query.status.map(PlaceStatus::as_str)], place_from_row).map_err(backend)?;
+        let rows = statement
+            .query_map(params![query.source, query.status.map(PlaceStatus::as_str)], place_from_row)
+            .map_err(backend)?;
         rows.collect::<Result<_, _>>().map_err(backend)
+    }
+
+    fn visit_places(&self, query: &PlaceQuery, visit: &mut dyn FnMut(Place) -> StoreResult<()>) -> StoreResult<()> {
+        let connection = self.lock()?;
+        let mut statement = connection
+            .prepare_cached(&format!(
+                "SELECT {PLACE_COLUMNS} FROM places WHERE (?1 IS NULL OR source = ?1) AND (?2 IS NULL OR status = ?2) ORDER BY id"
+            ))
+            .map_err(backend)?;
+        let mut rows =
+            statement.query(params![query.source, query.status.map(PlaceStatus::as_str)]).map_err(backend)?;
+        while let Some(row) = rows.next().map_err(backend)? {
+            visit(place_from_row(row).map_err(backend)?)?;
+        }
+        Ok(())
     }
 
     fn place_history(&self, id: &PlaceId) -> StoreResult<Vec<PlaceVersion>> {
         let connection = self.lock()?;
         let mut statement = connection
             .prepare_cached(
-                "SELECT place_id, version, recorded_at, batch_id, change, status, record, extras FROM place_versions WHERE place_id = ?1 ORDER BY version",
+                "SELECT place_id, version, recorded_at, batch_id, change, status, record, extras FROM place_versions WHERE place_id = ?1
+                 UNION ALL
+                 SELECT id, version, updated_at, batch_id, last_change, status, record, extras FROM places WHERE id = ?1
+                 ORDER BY version",
             )
             .map_err(backend)?;
         let rows = statement
@@ -156,8 +190,9 @@ impl Store for SqliteStore {
                     version: row.get(1)?,
                     recorded_at: parse_timestamp(&row.get::<_, String>(2)?)?,
                     batch_id: row.get(3)?,
-                    change: ChangeKind::parse(&change)
-                        .ok_or_else(|| rusqlite::Error::InvalidColumnType(4, change.clone(), rusqlite::types::Type::Text))?,
+                    change: ChangeKind::parse(&change).ok_or_else(|| {
+                        rusqlite::Error::InvalidColumnType(4, change.clone(), rusqlite::types::Type::Text)
+                    })?,
                     status: status_column(&row.get::<_, String>(5)?)?,
                     record: json_column(&row.get::<_, String>(6)?)?,
                     extras: json_column(&row.get::<_, String>(7)?)?,
@@ -249,25 +284,21 @@ fn severity_key(severity: Severity) -> &'static str {
 }
 
 impl SqliteImport<'_> {
-    fn write_version(&self, place: &Place, change: ChangeKind, record_json: &str, extras_json: &str) -> StoreResult<()> {
-        self.connection
+    /// Copies a place's current version into its history before it is replaced; fails with
+    /// a conflict when the stored version is not the one the writer read.
+    fn archive_current(&self, id: &PlaceId, expected_version: u32) -> StoreResult<()> {
+        let copied = self
+            .connection
             .prepare_cached(
-                "INSERT INTO place_versions (place_id, version, recorded_at, batch_id, change, status, record, extras) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT INTO place_versions (place_id, version, recorded_at, batch_id, change, status, record, extras)
+                 SELECT id, version, updated_at, batch_id, last_change, status, record, extras FROM places WHERE id = ?1 AND version = ?2",
             )
-            .and_then(|mut statement| {
-                statement.execute(params![
-                    place.id.0,
-                    place.version,
-                    timestamp(&place.updated_at),
-                    place.batch_id,
-                    change.as_str(),
-                    place.status.as_str(),
-                    record_json,
-                    extras_json
-                ])
-            })
-            .map(|_| ())
-            .map_err(backend)
+            .and_then(|mut statement| statement.execute(params![id.0, expected_version]))
+            .map_err(backend)?;
+        if copied != 1 {
+            return Err(StoreError::Conflict(format!("le lieu {id}")));
+        }
+        Ok(())
     }
 }
 
@@ -303,7 +334,7 @@ impl ImportSession for SqliteImport<'_> {
         let extras = serde_json::to_string(&place.extras).map_err(backend)?;
         self.connection
             .prepare_cached(
-                "INSERT INTO places (id, source, source_id, batch_id, status, version, created_at, updated_at, content_hash, record, extras) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                "INSERT INTO places (id, source, source_id, batch_id, status, version, created_at, updated_at, content_hash, last_change, record, extras) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'created', ?10, ?11)",
             )
             .and_then(|mut statement| {
                 statement.execute(params![
@@ -326,16 +357,20 @@ impl ImportSession for SqliteImport<'_> {
                 }
                 other => backend(other),
             })?;
-        self.write_version(place, ChangeKind::Created, &record, &extras)
+        Ok(())
     }
 
     fn update(&mut self, place: &Place, content_hash: &str, change: ChangeKind) -> StoreResult<()> {
+        if place.version < 2 {
+            return Err(StoreError::Conflict(format!("le lieu {}", place.id)));
+        }
+        self.archive_current(&place.id, place.version - 1)?;
         let record = serde_json::to_string(&place.record).map_err(backend)?;
         let extras = serde_json::to_string(&place.extras).map_err(backend)?;
         let changed = self
             .connection
             .prepare_cached(
-                "UPDATE places SET batch_id = ?2, status = ?3, version = ?4, updated_at = ?5, content_hash = ?6, record = ?7, extras = ?8 WHERE id = ?1 AND version = ?4 - 1",
+                "UPDATE places SET batch_id = ?2, status = ?3, version = ?4, updated_at = ?5, content_hash = ?6, record = ?7, extras = ?8, last_change = ?9 WHERE id = ?1 AND version = ?4 - 1",
             )
             .and_then(|mut statement| {
                 statement.execute(params![
@@ -346,14 +381,15 @@ impl ImportSession for SqliteImport<'_> {
                     timestamp(&place.updated_at),
                     content_hash,
                     record,
-                    extras
+                    extras,
+                    change.as_str()
                 ])
             })
             .map_err(backend)?;
         if changed != 1 {
             return Err(StoreError::Conflict(format!("le lieu {}", place.id)));
         }
-        self.write_version(place, change, &record, &extras)
+        Ok(())
     }
 
     fn report(&mut self, lines: &[ReportLine]) -> StoreResult<()> {

@@ -14,10 +14,14 @@ pub const MIGRATIONS: &[&str] = &[
         created_at TEXT NOT NULL,
         updated_at TEXT NOT NULL,
         content_hash TEXT NOT NULL,
+        -- How the current version came to be; earlier versions are in place_versions.
+        last_change TEXT NOT NULL,
         record TEXT NOT NULL,
         extras TEXT NOT NULL,
         UNIQUE (source, source_id)
     );
+    -- Superseded versions: a place's current version lives in its row of `places`, and is
+    -- copied here, unchanged, when a newer one replaces it.
     CREATE TABLE place_versions (
         place_id TEXT NOT NULL REFERENCES places(id),
         version INTEGER NOT NULL,
@@ -27,8 +31,9 @@ pub const MIGRATIONS: &[&str] = &[
         status TEXT NOT NULL,
         record TEXT NOT NULL,
         extras TEXT NOT NULL,
+        -- A rowid table: versions hold whole records, too large for a WITHOUT ROWID b-tree.
         PRIMARY KEY (place_id, version)
-    ) WITHOUT ROWID;
+    );
     CREATE TABLE import_batches (
         id TEXT PRIMARY KEY,
         source TEXT NOT NULL,

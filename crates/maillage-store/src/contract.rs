@@ -191,7 +191,11 @@ pub fn batches_and_reports_round_trip(store: &dyn Store) {
     let mut batch = batch("hub");
     let mut session = store.begin_import(&batch).unwrap();
     let lines = vec![
-        ReportLine { row: 2, source_id: Some("1".to_owned()), problem: Problem::warning("telephone", "123", "numéro non reconnu") },
+        ReportLine {
+            row: 2,
+            source_id: Some("1".to_owned()),
+            problem: Problem::warning("telephone", "123", "numéro non reconnu"),
+        },
         ReportLine { row: 3, source_id: None, problem: Problem::error("nom", "", "champ obligatoire manquant") },
     ];
     session.report(&lines).unwrap();

@@ -3,8 +3,9 @@
 //! contract test suite ([`contract`]) that every backend runs unchanged.
 //!
 //! Invariants every backend keeps: an import is one transaction (a failure or a crash in the
-//! middle leaves the store as it was); every write of a place writes a version row (history
-//! is never rewritten); a place is never deleted, only withdrawn; writes carry the version
+//! middle leaves the store as it was); every version of a place is kept (the current one in
+//! the place itself, each earlier one copied unchanged into its history when it is replaced;
+//! history is never rewritten); a place is never deleted, only withdrawn; writes carry the version
 //! they expect, and a stale one is a [`StoreError::Conflict`], never a lost update.
 //!
 //! Boundary: depends on the domain only; knows nothing of files, HTTP or the CLI.
@@ -159,6 +160,14 @@ pub trait Store: Send + Sync {
     fn place_by_source_id(&self, source: &str, source_id: &str) -> StoreResult<Option<Place>>;
     /// Places in registry-id order (creation order).
     fn places(&self, query: &PlaceQuery) -> StoreResult<Vec<Place>>;
+    /// Hands each place of [`Store::places`] to `visit` in the same order, without holding
+    /// them all in memory where the backend can stream them.
+    fn visit_places(&self, query: &PlaceQuery, visit: &mut dyn FnMut(Place) -> StoreResult<()>) -> StoreResult<()> {
+        for place in self.places(query)? {
+            visit(place)?;
+        }
+        Ok(())
+    }
     /// Every version of a place, oldest first.
     fn place_history(&self, id: &PlaceId) -> StoreResult<Vec<PlaceVersion>>;
     /// Import batches, newest first.
@@ -175,10 +184,11 @@ pub trait ImportSession {
     /// The source's places already in the store.
     fn existing(&mut self) -> StoreResult<Vec<ExistingPlace>>;
     fn load(&mut self, id: &PlaceId) -> StoreResult<Option<Place>>;
-    /// Writes a new place and its first version.
+    /// Writes a new place (its first version).
     fn insert(&mut self, place: &Place, content_hash: &str) -> StoreResult<()>;
-    /// Writes a new version of a place; `place.version` is the new version and must be
-    /// exactly one more than the stored one.
+    /// Writes a new version of a place, keeping the replaced one in its history;
+    /// `place.version` is the new version and must be exactly one more than the stored one,
+    /// else nothing is written and the result is a conflict.
     fn update(&mut self, place: &Place, content_hash: &str, change: ChangeKind) -> StoreResult<()>;
     fn report(&mut self, lines: &[ReportLine]) -> StoreResult<()>;
     /// Records the batch with its final counts and commits everything.
