@@ -26,10 +26,12 @@
 mod migrations;
 mod pool;
 
+use std::collections::{HashMap, HashSet};
+
 use maillage_domain::{Place, PlaceId, PlaceRecord, PlaceStatus, Problem, Severity};
 use maillage_store::*;
 use postgres::types::{Json, ToSql};
-use postgres::{Client, Config, Row, Statement};
+use postgres::{Client, Config, IsolationLevel, Row, Statement, Transaction};
 
 pub use migrations::MIGRATIONS;
 pub use pool::PoolSettings;
@@ -126,6 +128,61 @@ fn severity_key(severity: Severity) -> &'static str {
     }
 }
 
+fn member_label(kind: MemberKind, code: &str) -> String {
+    match kind {
+        MemberKind::Epci => format!("l'EPCI {code}"),
+        MemberKind::Commune => format!("la commune {code}"),
+    }
+}
+
+/// A commune or EPCI belongs to one bassin at most: a list that repeats one is refused
+/// before anything is written, naming it (the primary key would only say that some row
+/// clashed).
+fn check_members(members: &[BassinMember]) -> StoreResult<()> {
+    let mut seen: HashMap<(MemberKind, &str), &str> = HashMap::with_capacity(members.len());
+    for member in members {
+        if let Some(first) = seen.insert((member.kind, &member.code), &member.bassin) {
+            let label = member_label(member.kind, &member.code);
+            return Err(StoreError::Conflict(if first == member.bassin {
+                format!("{label} (deux fois dans le bassin « {first} »)")
+            } else {
+                format!("{label} (bassins « {first} » et « {} »)", member.bassin)
+            }));
+        }
+    }
+    Ok(())
+}
+
+fn indicator_label(definition: &IndicatorDefinition) -> String {
+    match definition.level {
+        IndicatorLevel::Commune => format!("l'indicateur {} par commune", definition.name),
+        IndicatorLevel::Epci => format!("l'indicateur {} par EPCI", definition.name),
+    }
+}
+
+/// One value per code, and no NaN: PostgreSQL could store it, but SQLite cannot, and both
+/// backends must accept the same indicators.
+fn check_values(definition: &IndicatorDefinition, values: &[IndicatorValue]) -> StoreResult<()> {
+    let mut seen = HashSet::with_capacity(values.len());
+    for value in values {
+        if value.value.is_nan() {
+            return Err(StoreError::Backend(format!(
+                "valeur non numérique (NaN) pour le code {} de {}",
+                value.code,
+                indicator_label(definition)
+            )));
+        }
+        if !seen.insert(value.code.as_str()) {
+            return Err(StoreError::Conflict(format!(
+                "le code {} (deux valeurs dans {})",
+                value.code,
+                indicator_label(definition)
+            )));
+        }
+    }
+    Ok(())
+}
+
 fn severity_column(row: &Row, column: &str) -> StoreResult<Severity> {
     let text: &str = row.try_get(column).map_err(backend)?;
     Ok(match text {
@@ -169,6 +226,29 @@ impl PostgresStore {
     fn query(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> StoreResult<Vec<Row>> {
         let mut connection = self.pool.get()?;
         connection.client()?.query(sql, params).map_err(backend)
+    }
+
+    /// Runs `work` in one transaction on a pooled connection: committed if it succeeds,
+    /// rolled back otherwise. READ COMMITTED whatever the server's default, as imports, so
+    /// that a writer that waited for a lock then sees what the holder committed.
+    fn in_transaction<T>(&self, work: impl FnOnce(&mut Transaction<'_>) -> StoreResult<T>) -> StoreResult<T> {
+        let mut connection = self.pool.get()?;
+        let mut tx = connection
+            .client()?
+            .build_transaction()
+            .isolation_level(IsolationLevel::ReadCommitted)
+            .start()
+            .map_err(backend)?;
+        let failure = match work(&mut tx) {
+            Ok(value) => return tx.commit().map(|()| value).map_err(backend),
+            Err(failure) => failure,
+        };
+        if let Err(err) = tx.rollback() {
+            // Its state is unknown: it must not go back to the pool.
+            tracing::error!(err = %describe(&err), "échec de l'annulation d'une transaction PostgreSQL");
+            connection.discard();
+        }
+        Err(failure)
     }
 }
 
@@ -301,6 +381,115 @@ impl Store for PostgresStore {
                     source: row.try_get("source").map_err(backend)?,
                     active: count_column(row, "active")?,
                     withdrawn: count_column(row, "withdrawn")?,
+                })
+            })
+            .collect()
+    }
+
+    fn bassins(&self) -> StoreResult<Vec<BassinMember>> {
+        // EPCI before commune, as `MemberKind` orders them (their names sort the other way).
+        let rows = self.query(
+            "SELECT bassin, departement, kind, code FROM bassin_members
+             ORDER BY bassin, CASE kind WHEN 'epci' THEN 0 ELSE 1 END, code",
+            &[],
+        )?;
+        rows.iter()
+            .map(|row| {
+                let kind: &str = row.try_get("kind").map_err(backend)?;
+                Ok(BassinMember {
+                    bassin: row.try_get("bassin").map_err(backend)?,
+                    departement: row.try_get("departement").map_err(backend)?,
+                    kind: MemberKind::parse(kind)
+                        .ok_or_else(|| StoreError::Backend(format!("type de membre inconnu en base : {kind}")))?,
+                    code: row.try_get("code").map_err(backend)?,
+                })
+            })
+            .collect()
+    }
+
+    fn replace_bassins(&self, members: &[BassinMember]) -> StoreResult<()> {
+        check_members(members)?;
+        let column = |pick: fn(&BassinMember) -> &str| members.iter().map(pick).collect::<Vec<_>>();
+        let (bassins, departements, codes) = (column(|m| &m.bassin), column(|m| &m.departement), column(|m| &m.code));
+        let kinds = column(|m| m.kind.as_str());
+        self.in_transaction(|tx| {
+            // Two replacements at once would each delete only the rows they can see, then
+            // clash on the other's inserts: the second waits for the first instead, then
+            // replaces what it wrote. Readers are not blocked.
+            tx.batch_execute("LOCK TABLE bassin_members IN EXCLUSIVE MODE").map_err(backend)?;
+            tx.execute("DELETE FROM bassin_members", &[]).map_err(backend)?;
+            tx.execute(
+                "INSERT INTO bassin_members (bassin, departement, kind, code)
+                 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])",
+                &[&bassins, &departements, &kinds, &codes],
+            )
+            .map_err(backend)?;
+            Ok(())
+        })
+    }
+
+    fn indicators(&self) -> StoreResult<Vec<IndicatorDefinition>> {
+        let rows = self.query(
+            "SELECT name, level, description, source_file, imported_at FROM indicators
+             ORDER BY name, CASE level WHEN 'commune' THEN 0 ELSE 1 END",
+            &[],
+        )?;
+        rows.iter()
+            .map(|row| {
+                let level: &str = row.try_get("level").map_err(backend)?;
+                Ok(IndicatorDefinition {
+                    name: row.try_get("name").map_err(backend)?,
+                    level: IndicatorLevel::parse(level)
+                        .ok_or_else(|| StoreError::Backend(format!("niveau d'indicateur inconnu en base : {level}")))?,
+                    description: row.try_get("description").map_err(backend)?,
+                    source_file: row.try_get("source_file").map_err(backend)?,
+                    imported_at: row.try_get("imported_at").map_err(backend)?,
+                })
+            })
+            .collect()
+    }
+
+    fn replace_indicator(&self, definition: &IndicatorDefinition, values: &[IndicatorValue]) -> StoreResult<()> {
+        check_values(definition, values)?;
+        let level = definition.level.as_str();
+        let codes: Vec<&str> = values.iter().map(|value| value.code.as_str()).collect();
+        let numbers: Vec<f64> = values.iter().map(|value| value.value).collect();
+        self.in_transaction(|tx| {
+            // The upsert locks the definition's row first: a concurrent replacement of the
+            // same indicator waits here for this one to commit, then replaces its values.
+            tx.execute(
+                "INSERT INTO indicators (name, level, description, source_file, imported_at)
+                 VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (name, level) DO UPDATE SET
+                     description = EXCLUDED.description, source_file = EXCLUDED.source_file,
+                     imported_at = EXCLUDED.imported_at",
+                &[&definition.name, &level, &definition.description, &definition.source_file, &definition.imported_at],
+            )
+            .map_err(backend)?;
+            tx.execute("DELETE FROM indicator_values WHERE name = $1 AND level = $2", &[&definition.name, &level])
+                .map_err(backend)?;
+            // One statement for every value: the arrays travel in binary, so floats arrive
+            // exactly and 35,000 values cost one round trip.
+            tx.execute(
+                "INSERT INTO indicator_values (name, level, code, value)
+                 SELECT $1::text, $2::text, code, value FROM unnest($3::text[], $4::float8[]) AS v (code, value)",
+                &[&definition.name, &level, &codes, &numbers],
+            )
+            .map_err(backend)?;
+            Ok(())
+        })
+    }
+
+    fn indicator_values(&self, name: &str, level: IndicatorLevel) -> StoreResult<Vec<IndicatorValue>> {
+        let rows = self.query(
+            "SELECT code, value FROM indicator_values WHERE name = $1 AND level = $2 ORDER BY code",
+            &[&name, &level.as_str()],
+        )?;
+        rows.iter()
+            .map(|row| {
+                Ok(IndicatorValue {
+                    code: row.try_get("code").map_err(backend)?,
+                    value: row.try_get("value").map_err(backend)?,
                 })
             })
             .collect()

@@ -68,6 +68,34 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (batch_id, seq)
     );
     "#,
+    // 2: the hub's bassins de vie and the indicators it brought; keys in the "C" collation
+    // too, so that they list in SQLite's order.
+    r#"
+    CREATE TABLE bassin_members (
+        bassin text COLLATE "C" NOT NULL,
+        departement text COLLATE "C" NOT NULL,
+        kind text COLLATE "C" NOT NULL CHECK (kind IN ('epci', 'commune')),
+        code text COLLATE "C" NOT NULL,
+        -- A commune or an EPCI belongs to one bassin at most.
+        PRIMARY KEY (kind, code)
+    );
+    CREATE TABLE indicators (
+        name text COLLATE "C" NOT NULL,
+        level text COLLATE "C" NOT NULL CHECK (level IN ('commune', 'epci')),
+        description text NOT NULL,
+        source_file text NOT NULL,
+        imported_at timestamptz NOT NULL,
+        PRIMARY KEY (name, level)
+    );
+    CREATE TABLE indicator_values (
+        name text COLLATE "C" NOT NULL,
+        level text COLLATE "C" NOT NULL,
+        code text COLLATE "C" NOT NULL,
+        value double precision NOT NULL,
+        PRIMARY KEY (name, level, code),
+        FOREIGN KEY (name, level) REFERENCES indicators (name, level) ON DELETE CASCADE
+    );
+    "#,
 ];
 
 /// Brings the schema up to date. Runs on a connection of its own, which the caller must

@@ -12,7 +12,9 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use maillage_store::{ImportBatch, ImportCounts, Store};
+use maillage_store::{
+    BassinMember, ImportBatch, ImportCounts, IndicatorDefinition, IndicatorLevel, IndicatorValue, MemberKind, Store,
+};
 use maillage_store_postgres::{PoolSettings, PostgresStore};
 
 const SERVER_VARIABLE: &str = "MAILLAGE_TEST_POSTGRES";
@@ -269,6 +271,68 @@ fn concurrent_connects_migrate_once() {
         .map(|row| row.get(0))
         .collect();
     assert_eq!(versions, (1..=maillage_store_postgres::MIGRATIONS.len() as i32).collect::<Vec<_>>());
+}
+
+/// Replacements of the bassins from several connections at once all succeed, one after the
+/// other: what remains is one writer's list, never a mix.
+#[test]
+fn concurrent_bassin_replacements_do_not_clash() {
+    let database = test_database!();
+    let lists: Vec<Vec<BassinMember>> = (0..4)
+        .map(|writer| {
+            (0..200)
+                .map(|i| BassinMember {
+                    bassin: format!("Bassin {writer}"),
+                    departement: "18".to_owned(),
+                    kind: MemberKind::Commune,
+                    code: format!("{}", 18000 + i),
+                })
+                .collect()
+        })
+        .collect();
+    let database = &database;
+    thread::scope(|scope| {
+        for list in &lists {
+            scope.spawn(move || {
+                for _ in 0..10 {
+                    database.replace_bassins(list).unwrap();
+                }
+            });
+        }
+    });
+    let remaining = database.bassins().unwrap();
+    assert!(lists.contains(&remaining), "the bassins mix several replacements");
+}
+
+/// The same for one indicator's values.
+#[test]
+fn concurrent_indicator_replacements_do_not_clash() {
+    let database = test_database!();
+    let definition = IndicatorDefinition {
+        name: "ifn".to_owned(),
+        level: IndicatorLevel::Commune,
+        description: "Indice de fragilité numérique".to_owned(),
+        source_file: "ifn.csv".to_owned(),
+        imported_at: maillage_store::now(),
+    };
+    let lists: Vec<Vec<IndicatorValue>> = (0..4)
+        .map(|writer| {
+            (0..2000).map(|i| IndicatorValue { code: format!("{}", 10000 + i), value: f64::from(writer * i) }).collect()
+        })
+        .collect();
+    let (database, definition) = (&database, &definition);
+    thread::scope(|scope| {
+        for list in &lists {
+            scope.spawn(move || {
+                for _ in 0..10 {
+                    database.replace_indicator(definition, list).unwrap();
+                }
+            });
+        }
+    });
+    let remaining = database.indicator_values("ifn", IndicatorLevel::Commune).unwrap();
+    assert!(lists.contains(&remaining), "the values mix several replacements");
+    assert_eq!(database.indicators().unwrap(), vec![definition.clone()]);
 }
 
 /// `connect` takes a URL (the form a user writes in a configuration file).

@@ -6,13 +6,14 @@
 
 mod migrations;
 
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
 use maillage_domain::{Place, PlaceId, PlaceStatus, Problem, Severity};
 use maillage_store::*;
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 
 /// A SQLite database file (or an in-memory database for tests).
 pub struct SqliteStore {
@@ -41,6 +42,64 @@ fn json_column<T: serde::de::DeserializeOwned>(text: &str) -> rusqlite::Result<T
 fn status_column(text: &str) -> rusqlite::Result<PlaceStatus> {
     PlaceStatus::parse(text)
         .ok_or_else(|| rusqlite::Error::InvalidColumnType(0, text.to_owned(), rusqlite::types::Type::Text))
+}
+
+fn is_constraint_violation(err: &rusqlite::Error) -> bool {
+    matches!(err, rusqlite::Error::SqliteFailure(code, _) if code.code == rusqlite::ErrorCode::ConstraintViolation)
+}
+
+fn member_label(kind: MemberKind, code: &str) -> String {
+    match kind {
+        MemberKind::Epci => format!("l'EPCI {code}"),
+        MemberKind::Commune => format!("la commune {code}"),
+    }
+}
+
+/// A commune or EPCI belongs to one bassin at most: a list that repeats one is refused
+/// before anything is written, naming it (the primary key would only say that some row
+/// clashed).
+fn check_members(members: &[BassinMember]) -> StoreResult<()> {
+    let mut seen: HashMap<(MemberKind, &str), &str> = HashMap::with_capacity(members.len());
+    for member in members {
+        if let Some(first) = seen.insert((member.kind, &member.code), &member.bassin) {
+            let label = member_label(member.kind, &member.code);
+            return Err(StoreError::Conflict(if first == member.bassin {
+                format!("{label} (deux fois dans le bassin « {first} »)")
+            } else {
+                format!("{label} (bassins « {first} » et « {} »)", member.bassin)
+            }));
+        }
+    }
+    Ok(())
+}
+
+fn indicator_label(definition: &IndicatorDefinition) -> String {
+    match definition.level {
+        IndicatorLevel::Commune => format!("l'indicateur {} par commune", definition.name),
+        IndicatorLevel::Epci => format!("l'indicateur {} par EPCI", definition.name),
+    }
+}
+
+/// One value per code, and no NaN: SQLite would store NaN as NULL.
+fn check_values(definition: &IndicatorDefinition, values: &[IndicatorValue]) -> StoreResult<()> {
+    let mut seen = HashSet::with_capacity(values.len());
+    for value in values {
+        if value.value.is_nan() {
+            return Err(StoreError::Backend(format!(
+                "valeur non numérique (NaN) pour le code {} de {}",
+                value.code,
+                indicator_label(definition)
+            )));
+        }
+        if !seen.insert(value.code.as_str()) {
+            return Err(StoreError::Conflict(format!(
+                "le code {} (deux valeurs dans {})",
+                value.code,
+                indicator_label(definition)
+            )));
+        }
+    }
+    Ok(())
 }
 
 const PLACE_COLUMNS: &str = "id, source, source_id, batch_id, status, version, created_at, updated_at, record, extras";
@@ -257,6 +316,128 @@ impl Store for SqliteStore {
             .map_err(backend)?;
         let rows = statement
             .query_map([], |row| Ok(SourceStats { source: row.get(0)?, active: row.get(1)?, withdrawn: row.get(2)? }))
+            .map_err(backend)?;
+        rows.collect::<Result<_, _>>().map_err(backend)
+    }
+
+    fn bassins(&self) -> StoreResult<Vec<BassinMember>> {
+        let connection = self.lock()?;
+        // EPCI before commune, as `MemberKind` orders them (their names sort the other way).
+        let mut statement = connection
+            .prepare_cached(
+                "SELECT bassin, departement, kind, code FROM bassin_members
+                 ORDER BY bassin, CASE kind WHEN 'epci' THEN 0 ELSE 1 END, code",
+            )
+            .map_err(backend)?;
+        let rows = statement
+            .query_map([], |row| {
+                let kind: String = row.get(2)?;
+                Ok(BassinMember {
+                    bassin: row.get(0)?,
+                    departement: row.get(1)?,
+                    kind: MemberKind::parse(&kind).ok_or_else(|| {
+                        rusqlite::Error::InvalidColumnType(2, kind.clone(), rusqlite::types::Type::Text)
+                    })?,
+                    code: row.get(3)?,
+                })
+            })
+            .map_err(backend)?;
+        rows.collect::<Result<_, _>>().map_err(backend)
+    }
+
+    fn replace_bassins(&self, members: &[BassinMember]) -> StoreResult<()> {
+        check_members(members)?;
+        let mut connection = self.lock()?;
+        // IMMEDIATE: another process's writer cannot slip in between the delete and the inserts.
+        let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate).map_err(backend)?;
+        tx.execute("DELETE FROM bassin_members", []).map_err(backend)?;
+        {
+            let mut insert = tx
+                .prepare_cached("INSERT INTO bassin_members (bassin, departement, kind, code) VALUES (?1, ?2, ?3, ?4)")
+                .map_err(backend)?;
+            for member in members {
+                insert.execute(params![member.bassin, member.departement, member.kind.as_str(), member.code]).map_err(
+                    |err| {
+                        if is_constraint_violation(&err) {
+                            StoreError::Conflict(member_label(member.kind, &member.code))
+                        } else {
+                            backend(err)
+                        }
+                    },
+                )?;
+            }
+        }
+        // Dropping the transaction on any error above rolls it back.
+        tx.commit().map_err(backend)
+    }
+
+    fn indicators(&self) -> StoreResult<Vec<IndicatorDefinition>> {
+        let connection = self.lock()?;
+        let mut statement = connection
+            .prepare_cached(
+                "SELECT name, level, description, source_file, imported_at FROM indicators
+                 ORDER BY name, CASE level WHEN 'commune' THEN 0 ELSE 1 END",
+            )
+            .map_err(backend)?;
+        let rows = statement
+            .query_map([], |row| {
+                let level: String = row.get(1)?;
+                Ok(IndicatorDefinition {
+                    name: row.get(0)?,
+                    level: IndicatorLevel::parse(&level).ok_or_else(|| {
+                        rusqlite::Error::InvalidColumnType(1, level.clone(), rusqlite::types::Type::Text)
+                    })?,
+                    description: row.get(2)?,
+                    source_file: row.get(3)?,
+                    imported_at: parse_timestamp(&row.get::<_, String>(4)?)?,
+                })
+            })
+            .map_err(backend)?;
+        rows.collect::<Result<_, _>>().map_err(backend)
+    }
+
+    fn replace_indicator(&self, definition: &IndicatorDefinition, values: &[IndicatorValue]) -> StoreResult<()> {
+        check_values(definition, values)?;
+        let level = definition.level.as_str();
+        let mut connection = self.lock()?;
+        let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate).map_err(backend)?;
+        // An upsert rather than delete-and-insert: deleting the definition would cascade
+        // through the values only to write them again.
+        tx.execute(
+            "INSERT INTO indicators (name, level, description, source_file, imported_at) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (name, level) DO UPDATE SET
+                 description = excluded.description, source_file = excluded.source_file, imported_at = excluded.imported_at",
+            params![definition.name, level, definition.description, definition.source_file, timestamp(&definition.imported_at)],
+        )
+        .map_err(backend)?;
+        tx.execute("DELETE FROM indicator_values WHERE name = ?1 AND level = ?2", params![definition.name, level])
+            .map_err(backend)?;
+        {
+            let mut insert = tx
+                .prepare_cached("INSERT INTO indicator_values (name, level, code, value) VALUES (?1, ?2, ?3, ?4)")
+                .map_err(backend)?;
+            for value in values {
+                insert.execute(params![definition.name, level, value.code, value.value]).map_err(|err| {
+                    if is_constraint_violation(&err) {
+                        StoreError::Conflict(format!("le code {} de {}", value.code, indicator_label(definition)))
+                    } else {
+                        backend(err)
+                    }
+                })?;
+            }
+        }
+        tx.commit().map_err(backend)
+    }
+
+    fn indicator_values(&self, name: &str, level: IndicatorLevel) -> StoreResult<Vec<IndicatorValue>> {
+        let connection = self.lock()?;
+        let mut statement = connection
+            .prepare_cached("SELECT code, value FROM indicator_values WHERE name = ?1 AND level = ?2 ORDER BY code")
+            .map_err(backend)?;
+        let rows = statement
+            .query_map(params![name, level.as_str()], |row| {
+                Ok(IndicatorValue { code: row.get(0)?, value: row.get(1)? })
+            })
             .map_err(backend)?;
         rows.collect::<Result<_, _>>().map_err(backend)
     }

@@ -54,4 +54,31 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (batch_id, seq)
     ) WITHOUT ROWID;
     "#,
+    // 2: the hub's bassins de vie and the indicators it brought.
+    r#"
+    CREATE TABLE bassin_members (
+        bassin TEXT NOT NULL,
+        departement TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('epci', 'commune')),
+        code TEXT NOT NULL,
+        -- A commune or an EPCI belongs to one bassin at most.
+        PRIMARY KEY (kind, code)
+    ) WITHOUT ROWID;
+    CREATE TABLE indicators (
+        name TEXT NOT NULL,
+        level TEXT NOT NULL CHECK (level IN ('commune', 'epci')),
+        description TEXT NOT NULL,
+        source_file TEXT NOT NULL,
+        imported_at TEXT NOT NULL,
+        PRIMARY KEY (name, level)
+    ) WITHOUT ROWID;
+    CREATE TABLE indicator_values (
+        name TEXT NOT NULL,
+        level TEXT NOT NULL,
+        code TEXT NOT NULL,
+        value REAL NOT NULL,
+        PRIMARY KEY (name, level, code),
+        FOREIGN KEY (name, level) REFERENCES indicators (name, level) ON DELETE CASCADE
+    ) WITHOUT ROWID;
+    "#,
 ];

@@ -16,7 +16,11 @@ macro_rules! store_contract_tests {
         $crate::store_contract_tests!(@cases $make;
             import_then_read_back, rollback_when_not_committed, stale_version_is_a_conflict,
             source_ids_are_unique_per_source, history_keeps_every_version, batches_and_reports_round_trip,
-            withdraw_keeps_the_place, every_field_round_trips, sources_are_isolated);
+            withdraw_keeps_the_place, every_field_round_trips, sources_are_isolated,
+            bassins_round_trip_in_order, replacing_bassins_drops_old_members, a_member_in_two_bassins_is_a_conflict,
+            indicator_values_round_trip_exactly, replacing_an_indicator_replaces_its_values,
+            levels_are_distinct_indicators, an_unknown_indicator_has_no_values, a_repeated_indicator_code_is_a_conflict,
+            a_nan_indicator_value_is_refused, a_commune_sized_indicator_replaces);
     };
     (@cases $make:expr; $($case:ident),+) => {
         $(
@@ -241,4 +245,207 @@ pub fn sources_are_isolated(store: &dyn Store) {
     drop(session);
     let only_b = store.places(&PlaceQuery { source: Some("b".to_owned()), status: None }).unwrap();
     assert_eq!(only_b.len(), 2);
+}
+
+fn member(bassin: &str, departement: &str, kind: MemberKind, code: &str) -> BassinMember {
+    BassinMember { bassin: bassin.to_owned(), departement: departement.to_owned(), kind, code: code.to_owned() }
+}
+
+/// The order [`Store::bassins`] documents: bassin, then kind (EPCI before commune, as
+/// [`MemberKind`] orders), then code.
+fn sorted_as_listed(mut members: Vec<BassinMember>) -> Vec<BassinMember> {
+    members.sort_by(|a, b| (&a.bassin, a.kind, &a.code).cmp(&(&b.bassin, b.kind, &b.code)));
+    members
+}
+
+fn hub_bassins() -> Vec<BassinMember> {
+    vec![
+        member("Vierzon", "18", MemberKind::Commune, "18279"),
+        member("Bourges", "18", MemberKind::Commune, "18033"),
+        member("Vierzon", "18", MemberKind::Epci, "241800507"),
+        member("Bourges", "18", MemberKind::Epci, "241822673"),
+        member("Bourges", "18", MemberKind::Commune, "18004"),
+        member("Châteauroux", "36", MemberKind::Epci, "200071207"),
+        // Byte order, whatever the database's locale: an upper-case initial sorts before
+        // every lower-case one, and an accented one after both.
+        member("Écueillé", "36", MemberKind::Commune, "36070"),
+        member("aubigny", "18", MemberKind::Commune, "18015"),
+        // Members are keyed by kind and code: the same code as an EPCI is another member.
+        member("Blois", "41", MemberKind::Epci, "18033"),
+    ]
+}
+
+pub fn bassins_round_trip_in_order(store: &dyn Store) {
+    assert!(store.bassins().unwrap().is_empty());
+    let members = hub_bassins();
+    store.replace_bassins(&members).unwrap();
+    let listed = store.bassins().unwrap();
+    assert_eq!(listed, sorted_as_listed(members));
+    let order: Vec<_> = listed.iter().map(|m| (m.bassin.as_str(), m.code.as_str())).collect();
+    assert_eq!(
+        order,
+        [
+            ("Blois", "18033"),
+            ("Bourges", "241822673"),
+            ("Bourges", "18004"),
+            ("Bourges", "18033"),
+            ("Châteauroux", "200071207"),
+            ("Vierzon", "241800507"),
+            ("Vierzon", "18279"),
+            ("aubigny", "18015"),
+            ("Écueillé", "36070"),
+        ]
+    );
+}
+
+pub fn replacing_bassins_drops_old_members(store: &dyn Store) {
+    store.replace_bassins(&hub_bassins()).unwrap();
+    // The same commune moved to another bassin, everything else gone.
+    let moved = vec![
+        member("Vierzon", "18", MemberKind::Commune, "18033"),
+        member("Issoudun", "36", MemberKind::Commune, "36088"),
+    ];
+    store.replace_bassins(&moved).unwrap();
+    assert_eq!(store.bassins().unwrap(), sorted_as_listed(moved));
+    store.replace_bassins(&[]).unwrap();
+    assert!(store.bassins().unwrap().is_empty());
+}
+
+pub fn a_member_in_two_bassins_is_a_conflict(store: &dyn Store) {
+    let members = hub_bassins();
+    store.replace_bassins(&members).unwrap();
+    let before = store.bassins().unwrap();
+    let twice = vec![
+        member("Aubigny", "18", MemberKind::Commune, "18015"),
+        member("Bourges", "18", MemberKind::Commune, "18033"),
+        member("Vierzon", "18", MemberKind::Commune, "18033"),
+    ];
+    let result = store.replace_bassins(&twice);
+    let Err(StoreError::Conflict(message)) = result else { panic!("expected a conflict, got {result:?}") };
+    assert!(message.contains("18033"), "the conflict does not name the member: {message}");
+    assert_eq!(store.bassins().unwrap(), before, "a failed replace changed the bassins");
+    // Even within one bassin, a member listed twice is refused.
+    let repeated = vec![member("Bourges", "18", MemberKind::Epci, "241822673"); 2];
+    assert!(matches!(store.replace_bassins(&repeated), Err(StoreError::Conflict(_))));
+    assert_eq!(store.bassins().unwrap(), before);
+}
+
+fn indicator(name: &str, level: IndicatorLevel) -> IndicatorDefinition {
+    IndicatorDefinition {
+        name: name.to_owned(),
+        level,
+        description: format!("Indicateur « {name} »"),
+        source_file: format!("{name}.csv"),
+        // Microseconds, the precision every backend keeps.
+        imported_at: Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap() + chrono::TimeDelta::microseconds(123_456),
+    }
+}
+
+fn values(pairs: &[(&str, f64)]) -> Vec<IndicatorValue> {
+    pairs.iter().map(|(code, value)| IndicatorValue { code: (*code).to_owned(), value: *value }).collect()
+}
+
+pub fn indicator_values_round_trip_exactly(store: &dyn Store) {
+    let written = values(&[
+        ("18001", 0.1),
+        ("18002", 1e-9),
+        ("18003", 123_456.789),
+        ("18004", -42.5),
+        ("18005", 0.0),
+        ("18006", 1.0 / 3.0),
+        ("18007", f64::MAX),
+        ("18008", f64::MIN_POSITIVE),
+        ("18009", 5e-324),
+        ("2A004", 7.0),
+        ("2B033", 1e300),
+    ]);
+    let mut shuffled = written.clone();
+    shuffled.reverse();
+    let definition = indicator("ifn", IndicatorLevel::Commune);
+    store.replace_indicator(&definition, &shuffled).unwrap();
+    assert_eq!(store.indicators().unwrap(), vec![definition]);
+    assert_eq!(store.indicator_values("ifn", IndicatorLevel::Commune).unwrap(), written);
+}
+
+pub fn replacing_an_indicator_replaces_its_values(store: &dyn Store) {
+    let first = indicator("ifn", IndicatorLevel::Commune);
+    store.replace_indicator(&first, &values(&[("18001", 1.0), ("18002", 2.0), ("18003", 3.0)])).unwrap();
+    let mut second = indicator("ifn", IndicatorLevel::Commune);
+    second.description = "Indice de fragilité numérique 2025".to_owned();
+    second.source_file = "ifn-2025.csv".to_owned();
+    second.imported_at = first.imported_at + chrono::TimeDelta::days(1);
+    let replacement = values(&[("18002", 20.5), ("18004", 4.25)]);
+    store.replace_indicator(&second, &replacement).unwrap();
+    assert_eq!(store.indicators().unwrap(), vec![second.clone()]);
+    assert_eq!(store.indicator_values("ifn", IndicatorLevel::Commune).unwrap(), replacement);
+    // An indicator replaced with no values keeps its definition.
+    store.replace_indicator(&second, &[]).unwrap();
+    assert_eq!(store.indicators().unwrap(), vec![second]);
+    assert!(store.indicator_values("ifn", IndicatorLevel::Commune).unwrap().is_empty());
+}
+
+pub fn levels_are_distinct_indicators(store: &dyn Store) {
+    let by_epci = indicator("ifn", IndicatorLevel::Epci);
+    let by_commune = indicator("ifn", IndicatorLevel::Commune);
+    let other = indicator("couverture", IndicatorLevel::Commune);
+    let epci_values = values(&[("241800507", 0.75)]);
+    let commune_values = values(&[("18033", 0.5), ("18279", 0.25)]);
+    store.replace_indicator(&by_epci, &epci_values).unwrap();
+    store.replace_indicator(&by_commune, &commune_values).unwrap();
+    store.replace_indicator(&other, &values(&[("18033", 98.0)])).unwrap();
+    assert_eq!(store.indicators().unwrap(), vec![other, by_commune.clone(), by_epci.clone()]);
+    assert_eq!(store.indicator_values("ifn", IndicatorLevel::Epci).unwrap(), epci_values);
+    assert_eq!(store.indicator_values("ifn", IndicatorLevel::Commune).unwrap(), commune_values);
+    // Replacing one level leaves the other alone.
+    store.replace_indicator(&by_commune, &values(&[("36044", 0.125)])).unwrap();
+    assert_eq!(store.indicator_values("ifn", IndicatorLevel::Epci).unwrap(), epci_values);
+}
+
+pub fn an_unknown_indicator_has_no_values(store: &dyn Store) {
+    assert!(store.indicators().unwrap().is_empty());
+    assert!(store.indicator_values("ifn", IndicatorLevel::Commune).unwrap().is_empty());
+    store.replace_indicator(&indicator("ifn", IndicatorLevel::Commune), &values(&[("18033", 1.0)])).unwrap();
+    assert!(store.indicator_values("ifn", IndicatorLevel::Epci).unwrap().is_empty());
+    assert!(store.indicator_values("IFN", IndicatorLevel::Commune).unwrap().is_empty());
+}
+
+pub fn a_repeated_indicator_code_is_a_conflict(store: &dyn Store) {
+    let definition = indicator("ifn", IndicatorLevel::Commune);
+    let kept = values(&[("18033", 1.0)]);
+    store.replace_indicator(&definition, &kept).unwrap();
+    let mut changed = definition.clone();
+    changed.description = "Autre".to_owned();
+    let result = store.replace_indicator(&changed, &values(&[("18279", 2.0), ("18033", 3.0), ("18279", 4.0)]));
+    let Err(StoreError::Conflict(message)) = result else { panic!("expected a conflict, got {result:?}") };
+    assert!(message.contains("18279"), "the conflict does not name the code: {message}");
+    assert_eq!(store.indicators().unwrap(), vec![definition]);
+    assert_eq!(store.indicator_values("ifn", IndicatorLevel::Commune).unwrap(), kept);
+}
+
+/// NaN is no value (SQLite cannot even store it): refused, and nothing changes.
+pub fn a_nan_indicator_value_is_refused(store: &dyn Store) {
+    let definition = indicator("ifn", IndicatorLevel::Commune);
+    let kept = values(&[("18033", 1.0)]);
+    store.replace_indicator(&definition, &kept).unwrap();
+    assert!(store.replace_indicator(&definition, &values(&[("18033", 2.0), ("18279", f64::NAN)])).is_err());
+    assert_eq!(store.indicator_values("ifn", IndicatorLevel::Commune).unwrap(), kept);
+}
+
+/// France has about 35,000 communes: an indicator of every one of them, replaced by another.
+pub fn a_commune_sized_indicator_replaces(store: &dyn Store) {
+    let definition = indicator("ifn", IndicatorLevel::Commune);
+    let national = |offset: f64| -> Vec<IndicatorValue> {
+        (0..35_000)
+            .map(|i| IndicatorValue { code: format!("{:05}", 1000 + i), value: i as f64 / 7.0 + offset })
+            .collect()
+    };
+    store.replace_indicator(&definition, &national(0.0)).unwrap();
+    let replacement = national(0.1);
+    let started = std::time::Instant::now();
+    store.replace_indicator(&definition, &replacement).unwrap();
+    let elapsed = started.elapsed();
+    println!("{} : remplacement de 35 000 valeurs en {} ms", store.backend_name(), elapsed.as_millis());
+    let read = store.indicator_values("ifn", IndicatorLevel::Commune).unwrap();
+    assert_eq!(read.len(), 35_000);
+    assert_eq!(read, replacement);
 }
