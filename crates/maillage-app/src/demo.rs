@@ -3,6 +3,9 @@
 
 use maillage_formats::mapping::Mapping;
 use maillage_store::Store;
+use maillage_territory::Territory;
+
+use crate::territory::read_bassins_csv;
 
 use crate::import::{import_file, ImportOptions, ImportReport};
 use crate::{AppError, AppResult};
@@ -10,10 +13,12 @@ use crate::{AppError, AppResult};
 pub const DEMO_FILE_NAME: &str = "hub-lo-2023.json.gz";
 pub const DEMO_DATA: &[u8] = include_bytes!("../../../data/demo/hub-lo-2023.json.gz");
 pub const DEMO_MAPPING: &str = include_str!("../../../mappings/hub-lo.toml");
+/// The hub's 23 bassins de vie, derived from its export (`maillage bassins derive`).
+pub const DEMO_BASSINS: &[u8] = include_bytes!("../../../data/demo/bassins-centre-val-de-loire.csv");
 
 /// Loads the demo data when the store has never imported anything. Returns the report when
 /// it did.
-pub fn load_if_empty(store: &dyn Store) -> AppResult<Option<ImportReport>> {
+pub fn load_if_empty(store: &dyn Store, territory: &Territory) -> AppResult<Option<ImportReport>> {
     if !store.batches()?.is_empty() {
         return Ok(None);
     }
@@ -23,7 +28,13 @@ pub fn load_if_empty(store: &dyn Store) -> AppResult<Option<ImportReport>> {
         store,
         DEMO_DATA,
         DEMO_FILE_NAME,
-        &ImportOptions { mapping: Some(&mapping), ..ImportOptions::default() },
+        &ImportOptions { mapping: Some(&mapping), territory: Some(territory), ..ImportOptions::default() },
     )?;
+    if store.bassins()?.is_empty() {
+        let members = read_bassins_csv(territory, DEMO_BASSINS).map_err(|errors| {
+            AppError::Input(format!("bassins de démonstration invalides : {}", errors.join(" ; ")))
+        })?;
+        store.replace_bassins(&members)?;
+    }
     Ok(Some(report))
 }

@@ -22,6 +22,9 @@ pub struct ImportOptions<'a> {
     pub mapping: Option<&'a Mapping>,
     /// Mark the source's places absent from this file as withdrawn.
     pub prune: bool,
+    /// Places each record in its commune (filling a missing INSEE code, flagging far-off
+    /// coordinates); without it, records are kept as the file gives them.
+    pub territory: Option<&'a maillage_territory::Territory>,
 }
 
 /// What an import did, row by row.
@@ -146,9 +149,17 @@ struct BuiltRow {
 }
 
 impl BuiltRow {
-    fn build(row: usize, raw: maillage_domain::RawRecord, mut problems: Vec<Problem>) -> Self {
-        let built = build_record(&raw);
+    fn build(
+        row: usize,
+        raw: maillage_domain::RawRecord,
+        mut problems: Vec<Problem>,
+        territory: Option<&maillage_territory::Territory>,
+    ) -> Self {
+        let mut built = build_record(&raw);
         problems.extend(built.problems);
+        if let (Some(territory), Some(record)) = (territory, built.record.as_mut()) {
+            crate::territory::enrich(territory, record, &mut problems);
+        }
         let hash = built.record.as_ref().map(|record| content_hash(record, &raw.extras)).unwrap_or_default();
         let raw_id = raw.fields.get("id").cloned();
         BuiltRow { row, record: built.record, extras: raw.extras, problems, hash, raw_id }
@@ -198,6 +209,7 @@ pub fn import_file(
         const CHUNK: usize = 256;
         let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<BuiltRow>>(8);
         let mapping = options.mapping;
+        let territory = options.territory;
         let producer = scope.spawn(move || {
             let mut columns = standard::StandardColumns::default();
             let mut chunk = Vec::with_capacity(CHUNK);
@@ -206,7 +218,7 @@ pub fn import_file(
                     Some(mapping) => mapping.apply(&row),
                     None => (columns.row_to_raw(&row), Vec::new()),
                 };
-                chunk.push(BuiltRow::build(row.number, raw, problems));
+                chunk.push(BuiltRow::build(row.number, raw, problems, territory));
                 if chunk.len() == CHUNK {
                     sender.send(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK))).map_err(|_| ())?;
                 }

@@ -8,7 +8,9 @@
 pub mod demo;
 pub mod export;
 pub mod import;
+pub mod indicators;
 pub mod report;
+pub mod territory;
 
 pub use import::{import_file, ImportOptions, ImportReport};
 

@@ -1,6 +1,8 @@
 //! The `maillage` command: parses the command line, opens the store, calls a use case of
 //! `maillage-app` and prints its outcome in French. No business rule lives here.
 
+mod territory;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -106,6 +108,24 @@ enum Command {
     Show { id: String },
     /// Liste les imports passés, ou le rapport d'un import.
     Imports { batch: Option<String> },
+    /// Le territoire : communes, EPCI, départements, régions, et les lieux qui s'y trouvent.
+    Territory {
+        #[command(subcommand)]
+        command: territory::TerritoryCommand,
+    },
+    /// Les bassins de vie du hub.
+    Bassins {
+        #[command(subcommand)]
+        command: territory::BassinsCommand,
+    },
+}
+
+/// France's territory, compiled into the binary; loading it takes a fraction of a second,
+/// so commands that do not need it do not pay for it.
+fn load_territory() -> (maillage_territory::Territory, std::time::Duration) {
+    let start = std::time::Instant::now();
+    let territory = maillage_territory::Territory::embedded();
+    (territory, start.elapsed())
 }
 
 fn main() -> ExitCode {
@@ -132,8 +152,10 @@ fn open_store(cli: &Cli, load_demo: bool) -> Result<SqliteStore, String> {
         tracing::error!(%err, db = %cli.db.display(), "ouverture de la base");
         format!("ouverture de la base {} impossible : {err}", cli.db.display())
     })?;
-    if load_demo && !cli.no_demo {
-        if let Some(loaded) = demo::load_if_empty(&store).map_err(|err| err.to_string())? {
+    let empty = store.batches().map(|batches| batches.is_empty()).unwrap_or(false);
+    if load_demo && !cli.no_demo && empty {
+        let (territory, _) = load_territory();
+        if let Some(loaded) = demo::load_if_empty(&store, &territory).map_err(|err| err.to_string())? {
             eprintln!(
                 "Base vide : données de démonstration du hub Centre-Val de Loire chargées ({} lieux).",
                 loaded.batch.counts.created
@@ -156,7 +178,13 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 None => None,
             };
             let bytes = read_file(file)?;
-            let options = ImportOptions { source: source.clone(), mapping: mapping.as_ref(), prune: *prune };
+            let (territory, _) = load_territory();
+            let options = ImportOptions {
+                source: source.clone(),
+                mapping: mapping.as_ref(),
+                prune: *prune,
+                territory: Some(&territory),
+            };
             let outcome =
                 import_file(&store, &bytes, &file.to_string_lossy(), &options).map_err(|err| err.to_string())?;
             if *json {
@@ -302,6 +330,16 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 );
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Territory { command } => {
+            let store = open_store(&cli, true)?;
+            let (territory, load_time) = load_territory();
+            territory::run_territory(command, &store, &territory, load_time)
+        }
+        Command::Bassins { command } => {
+            let store = open_store(&cli, true)?;
+            let (territory, _) = load_territory();
+            territory::run_bassins(command, &store, &territory)
         }
         Command::Imports { batch } => {
             let store = open_store(&cli, false)?;

@@ -246,3 +246,116 @@ fn first_start_loads_the_demo() {
     assert!(stderr(&output).contains("démonstration"), "{}", stderr(&output));
     assert!(stdout(&output).contains("hub-lo"), "{}", stdout(&output));
 }
+
+fn demo_db() -> (tempfile::TempDir, PathBuf) {
+    let (dir, db) = temp_db();
+    let output = Command::new(env!("CARGO_BIN_EXE_maillage"))
+        .arg("--db")
+        .arg(&db)
+        .arg("stats")
+        .env_remove("MAILLAGE_NO_DEMO")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    (dir, db)
+}
+
+#[test]
+fn territory_queries() {
+    let (_dir, db) = temp_db();
+    let stats = stdout(&maillage(&db, &["territory", "stats"]));
+    for expected in
+        ["communes         34969", "EPCI              1255", "départements       109", "régions             26"]
+    {
+        assert!(stats.contains(expected), "{stats}");
+    }
+    let search = stdout(&maillage(&db, &["territory", "search", "st etienne", "--limit", "1"]));
+    assert!(search.starts_with("42218\tSaint-Étienne"), "{search}");
+    let by_postcode = stdout(&maillage(&db, &["territory", "search", "18000", "--limit", "1"]));
+    assert!(by_postcode.starts_with("18033\tBourges"), "{by_postcode}");
+    let at = stdout(&maillage(&db, &["territory", "at", "47.0810", "2.3988"]));
+    assert!(
+        at.contains("18033 Bourges")
+            && at.contains("241800507 CA Bourges Plus")
+            && at.contains("24 Centre-Val de Loire"),
+        "{at}"
+    );
+    // A point at sea is in no commune: a clear message, not a crash.
+    let sea = maillage(&db, &["territory", "at", "46.0", "-5.0"]);
+    assert_eq!(sea.status.code(), Some(2));
+    assert!(stderr(&sea).contains("aucune commune"));
+}
+
+/// The demo: the hub's places all land in its six départements, its bassins cover them
+/// exactly once, and places sit in the bassin their export names except where the export
+/// itself disagrees with the EPCI majority.
+#[test]
+fn demo_places_land_in_their_territory() {
+    let (dir, db) = demo_db();
+    let counts = stdout(&maillage(&db, &["territory", "counts", "--level", "departement"]));
+    let per_departement: Vec<(&str, usize)> = counts
+        .lines()
+        .map(|line| {
+            let cells: Vec<&str> = line.split('\t').collect();
+            (cells[0], cells[2].parse().unwrap())
+        })
+        .collect();
+    assert_eq!(per_departement, vec![("18", 76), ("28", 52), ("36", 39), ("37", 74), ("41", 87), ("45", 97)]);
+    let check = maillage(&db, &["bassins", "check"]);
+    assert!(check.status.success(), "{}", stdout(&check));
+    assert!(stdout(&check).contains("Couverture complète"));
+    let compare = stdout(&maillage(&db, &["bassins", "compare", "--source", "hub-lo"]));
+    assert!(
+        compare.contains("407 lieux dans le bassin indiqué par la source, 11 ailleurs, 7 sans bassin indiqué."),
+        "{compare}"
+    );
+    let bassins = stdout(&maillage(&db, &["territory", "counts", "--level", "bassin"]));
+    assert_eq!(bassins.lines().count(), 23, "{bassins}");
+
+    // Bassins round-trip through CSV; a bad file is refused with its line and changes nothing.
+    let exported = dir.path().join("bassins.csv");
+    assert!(maillage(&db, &["bassins", "export", "--out", exported.to_str().unwrap()]).status.success());
+    assert!(maillage(&db, &["bassins", "import", exported.to_str().unwrap()]).status.success());
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "bassin,departement,type,code\nBourges,18,epci,241800507\nBourges,18,epci,999999999\n")
+        .unwrap();
+    let refused = maillage(&db, &["bassins", "import", bad.to_str().unwrap()]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(stderr(&refused).contains("ligne 3, champ code"), "{}", stderr(&refused));
+    assert_eq!(stdout(&maillage(&db, &["territory", "counts", "--level", "bassin"])), bassins);
+}
+
+/// Importing places the records in their communes: a missing INSEE code is filled from the
+/// postcode and name, and coordinates far from the declared commune are flagged.
+#[test]
+fn import_places_records_in_their_commune() {
+    let (dir, db) = temp_db();
+    let file = dir.path().join("lieux.csv");
+    std::fs::write(
+        &file,
+        "id,nom,commune,code_postal,adresse,latitude,longitude,date_maj\n\
+         a,Médiathèque,ST ETIENNE,42000,1 rue X,45.4397,4.3872,2024-01-01\n\
+         b,EPN,Bourges,18000,2 rue Y,50.6292,3.0573,2024-01-01\n\
+         c,Mairie,Marseille 11,13011,3 rue Z,,,2024-01-01\n",
+    )
+    .unwrap();
+    let report = dir.path().join("report.csv");
+    import(&db, &[file.to_str().unwrap(), "--report", report.to_str().unwrap()]);
+    let lines: Vec<String> = report_rows(&report).iter().map(|row| row.iter().collect::<Vec<_>>().join("|")).collect();
+    let has = |needle: &str| lines.iter().any(|line| line.contains(needle));
+    assert!(has("code INSEE déduit du code postal et du nom de la commune (Saint-Étienne)"), "{lines:#?}");
+    assert!(has("de Bourges (18033), dans la commune Lille (59350) : à vérifier"), "{lines:#?}");
+    assert!(has("position approchée"), "{lines:#?}");
+    let exported = dir.path().join("out.csv");
+    assert!(maillage(&db, &["export", "--out", exported.to_str().unwrap()]).status.success());
+    let rows = report_rows(&exported);
+    let codes: Vec<&str> = rows.iter().map(|row| row.get(5).unwrap()).collect();
+    assert_eq!(codes, vec!["42218", "18033", "13055"]);
+    let counts = stdout(&maillage(&db, &["territory", "counts", "--level", "region"]));
+    assert!(
+        counts.contains("84\tAuvergne-Rhône-Alpes\t1")
+            && counts.contains("24\tCentre-Val de Loire\t1")
+            && counts.contains("93\tProvence-Alpes-Côte d'Azur\t1"),
+        "{counts}"
+    );
+}

@@ -581,7 +581,7 @@ impl PostgresImport<'_> {
         let result = self.client()?.execute(&statement, &[&id.0, &version]);
         let copied = result.map_err(|err| self.fail(err))?;
         if copied != 1 {
-            return Err(StoreError::Conflict(format!("le lieu {id}")));
+            return Err(StoreError::Conflict(format!("le lieu {id} a été modifié entre-temps")));
         }
         Ok(())
     }
@@ -655,14 +655,17 @@ impl ImportSession for PostgresImport<'_> {
         );
         let inserted = result.map_err(|err| self.fail(err))?;
         if inserted != 1 {
-            return Err(StoreError::Conflict(format!("le lieu {} de la source {}", place.source_id, place.source)));
+            return Err(StoreError::Conflict(format!(
+                "le lieu {} de la source {} existe déjà",
+                place.source_id, place.source
+            )));
         }
         Ok(())
     }
 
     fn update(&mut self, place: &Place, content_hash: &str, change: ChangeKind) -> StoreResult<()> {
         if place.version < 2 {
-            return Err(StoreError::Conflict(format!("le lieu {}", place.id)));
+            return Err(StoreError::Conflict(format!("le lieu {} a été modifié entre-temps", place.id)));
         }
         self.archive_current(&place.id, place.version - 1)?;
         let version = version_param(place.version)?;
@@ -683,7 +686,7 @@ impl ImportSession for PostgresImport<'_> {
         );
         let changed = result.map_err(|err| self.fail(err))?;
         if changed != 1 {
-            return Err(StoreError::Conflict(format!("le lieu {}", place.id)));
+            return Err(StoreError::Conflict(format!("le lieu {} a été modifié entre-temps", place.id)));
         }
         Ok(())
     }

@@ -477,7 +477,7 @@ impl SqliteImport<'_> {
             .and_then(|mut statement| statement.execute(params![id.0, expected_version]))
             .map_err(backend)?;
         if copied != 1 {
-            return Err(StoreError::Conflict(format!("le lieu {id}")));
+            return Err(StoreError::Conflict(format!("le lieu {id} a été modifié entre-temps")));
         }
         Ok(())
     }
@@ -534,7 +534,7 @@ impl ImportSession for SqliteImport<'_> {
             })
             .map_err(|err| match err {
                 rusqlite::Error::SqliteFailure(code, _) if code.code == rusqlite::ErrorCode::ConstraintViolation => {
-                    StoreError::Conflict(format!("le lieu {} de la source {}", place.source_id, place.source))
+                    StoreError::Conflict(format!("le lieu {} de la source {} existe déjà", place.source_id, place.source))
                 }
                 other => backend(other),
             })?;
@@ -543,7 +543,7 @@ impl ImportSession for SqliteImport<'_> {
 
     fn update(&mut self, place: &Place, content_hash: &str, change: ChangeKind) -> StoreResult<()> {
         if place.version < 2 {
-            return Err(StoreError::Conflict(format!("le lieu {}", place.id)));
+            return Err(StoreError::Conflict(format!("le lieu {} a été modifié entre-temps", place.id)));
         }
         self.archive_current(&place.id, place.version - 1)?;
         let record = serde_json::to_string(&place.record).map_err(backend)?;
@@ -568,7 +568,7 @@ impl ImportSession for SqliteImport<'_> {
             })
             .map_err(backend)?;
         if changed != 1 {
-            return Err(StoreError::Conflict(format!("le lieu {}", place.id)));
+            return Err(StoreError::Conflict(format!("le lieu {} a été modifié entre-temps", place.id)));
         }
         Ok(())
     }

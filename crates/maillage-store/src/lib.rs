@@ -21,8 +21,9 @@ use serde::{Deserialize, Serialize};
 /// Errors of the store layer.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// Someone else changed the record since it was read.
-    #[error("conflit : {0} a été modifié entre-temps")]
+    /// Someone else changed the record since it was read, or a write would break a
+    /// uniqueness rule; the message says which.
+    #[error("conflit : {0}")]
     Conflict(String),
     #[error("introuvable : {0}")]
     NotFound(String),
@@ -150,6 +151,86 @@ pub struct SourceStats {
     pub withdrawn: usize,
 }
 
+/// Whether a bassin de vie member is a whole EPCI or a single commune (an EPCI split
+/// between two bassins is listed commune by commune).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MemberKind {
+    Epci,
+    Commune,
+}
+
+impl MemberKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MemberKind::Epci => "epci",
+            MemberKind::Commune => "commune",
+        }
+    }
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "epci" => Some(MemberKind::Epci),
+            "commune" => Some(MemberKind::Commune),
+            _ => None,
+        }
+    }
+}
+
+/// One member of one of the hub's bassins de vie.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct BassinMember {
+    /// The bassin's name, unique within the hub ("Bourges").
+    pub bassin: String,
+    /// The département the bassin belongs to ("18").
+    pub departement: String,
+    pub kind: MemberKind,
+    /// EPCI SIREN or commune INSEE code.
+    pub code: String,
+}
+
+/// The territorial level an indicator's values are given at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IndicatorLevel {
+    Commune,
+    Epci,
+}
+
+impl IndicatorLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IndicatorLevel::Commune => "commune",
+            IndicatorLevel::Epci => "epci",
+        }
+    }
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "commune" => Some(IndicatorLevel::Commune),
+            "epci" => Some(IndicatorLevel::Epci),
+            _ => None,
+        }
+    }
+}
+
+/// An indicator a hub brought (the fragility index, or any CSV of values per territory).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct IndicatorDefinition {
+    /// Short name used on the command line and in the API ("ifn").
+    pub name: String,
+    pub level: IndicatorLevel,
+    pub description: String,
+    /// The file the values came from.
+    pub source_file: String,
+    pub imported_at: DateTime<Utc>,
+}
+
+/// One value of an indicator for one territory code (current COG code or EPCI SIREN).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct IndicatorValue {
+    pub code: String,
+    pub value: f64,
+}
+
 /// The database behind the registry.
 pub trait Store: Send + Sync {
     /// Opens an import of one source: one transaction, holding the source's import lock
@@ -175,6 +256,17 @@ pub trait Store: Send + Sync {
     /// The problems reported by one batch, in row order.
     fn batch_report(&self, batch_id: &str) -> StoreResult<Vec<ReportLine>>;
     fn source_stats(&self) -> StoreResult<Vec<SourceStats>>;
+    /// The hub's bassins de vie, ordered by bassin then kind then code.
+    fn bassins(&self) -> StoreResult<Vec<BassinMember>>;
+    /// Replaces the whole bassins configuration in one transaction.
+    fn replace_bassins(&self, members: &[BassinMember]) -> StoreResult<()>;
+    /// Indicators, ordered by name then level.
+    fn indicators(&self) -> StoreResult<Vec<IndicatorDefinition>>;
+    /// Creates or replaces an indicator (same name and level) with its values, in one
+    /// transaction.
+    fn replace_indicator(&self, definition: &IndicatorDefinition, values: &[IndicatorValue]) -> StoreResult<()>;
+    /// The values of an indicator, ordered by code; empty when it does not exist.
+    fn indicator_values(&self, name: &str, level: IndicatorLevel) -> StoreResult<Vec<IndicatorValue>>;
     /// A short name of the backend for messages ("sqlite", "postgresql").
     fn backend_name(&self) -> &'static str;
 }
