@@ -45,7 +45,23 @@ macro_rules! vocabulary {
                     )+
                     table
                 });
-                lookup(table, value)
+                // Real files repeat the same few spellings thousands of times: remember each
+                // raw spelling's answer (bounded) instead of folding it again.
+                thread_local! {
+                    static SEEN: std::cell::RefCell<HashMap<String, Option<$name>>> = std::cell::RefCell::new(HashMap::new());
+                }
+                if let Some(found) = SEEN.with(|seen| seen.borrow().get(value).copied()) {
+                    return found;
+                }
+                let found = lookup(table, value);
+                SEEN.with(|seen| {
+                    let mut seen = seen.borrow_mut();
+                    if seen.len() > 10_000 {
+                        seen.clear();
+                    }
+                    seen.insert(value.to_owned(), found);
+                });
+                found
             }
         }
 
