@@ -83,7 +83,8 @@ fn measure_in_child(input: &Path, db: &Path) {
     let territory = maillage_territory::Territory::embedded();
     println!("territory load: {:.2} s", start.elapsed().as_secs_f64());
     // As the `maillage import` command does: every record is placed in its commune.
-    let options = ImportOptions { source: Some("bench".to_owned()), territory: Some(&territory), ..ImportOptions::default() };
+    let options =
+        ImportOptions { source: Some("bench".to_owned()), territory: Some(&territory), ..ImportOptions::default() };
 
     let start = Instant::now();
     let report = import_file(&store, &bytes, "bench.json", &options).unwrap();

@@ -36,5 +36,8 @@ pub fn load_if_empty(store: &dyn Store, territory: &Territory) -> AppResult<Opti
         })?;
         store.replace_bassins(&members)?;
     }
+    if store.indicators()?.is_empty() {
+        crate::indicators::load_demo_indicators(store, territory)?;
+    }
     Ok(Some(report))
 }

@@ -1,6 +1,7 @@
 //! The `maillage` command: parses the command line, opens the store, calls a use case of
 //! `maillage-app` and prints its outcome in French. No business rule lives here.
 
+mod indicators;
 mod territory;
 
 use std::path::{Path, PathBuf};
@@ -117,6 +118,11 @@ enum Command {
     Bassins {
         #[command(subcommand)]
         command: territory::BassinsCommand,
+    },
+    /// Les indicateurs par commune ou par EPCI (indice de fragilité numérique, ou tout CSV).
+    Indicators {
+        #[command(subcommand)]
+        command: indicators::IndicatorsCommand,
     },
 }
 
@@ -340,6 +346,11 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let store = open_store(&cli, true)?;
             let (territory, _) = load_territory();
             territory::run_bassins(command, &store, &territory)
+        }
+        Command::Indicators { command } => {
+            let store = open_store(&cli, true)?;
+            let (territory, _) = load_territory();
+            indicators::run(command, &store, &territory)
         }
         Command::Imports { batch } => {
             let store = open_store(&cli, false)?;

@@ -359,3 +359,58 @@ fn import_places_records_in_their_commune() {
         "{counts}"
     );
 }
+
+/// Indicators: the demo's fragility index, aggregated; any CSV imported with its problems
+/// reported by line; an unusable file changes nothing.
+#[test]
+fn indicators_import_and_aggregate() {
+    let (dir, db) = demo_db();
+    let list = stdout(&maillage(&db, &["indicators", "list"]));
+    assert!(list.contains("ifn\tcommune\t34867 valeurs") && list.contains("ifn\tepci\t1250 valeurs"), "{list}");
+    let by_departement = stdout(&maillage(&db, &["indicators", "show", "ifn", "--by", "departement"]));
+    assert!(by_departement.lines().any(|line| line.starts_with("18 ") && line.contains("6,13")), "{by_departement}");
+    let by_bassin = stdout(&maillage(&db, &["indicators", "show", "ifn", "--by", "bassin"]));
+    assert_eq!(by_bassin.lines().filter(|line| line.contains("communes")).count(), 23, "{by_bassin}");
+
+    let file = dir.path().join("valeurs.csv");
+    std::fs::write(&file, "code;valeur\n75101;2,5\n18033;4\n99999;3\n36044;abc\n").unwrap();
+    let output = maillage(
+        &db,
+        &[
+            "indicators",
+            "import",
+            file.to_str().unwrap(),
+            "--level",
+            "commune",
+            "--code-column",
+            "code",
+            "--name",
+            "essai",
+        ],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.contains("valeurs enregistrées : 2"), "{text}");
+    assert!(text.contains("ligne 4, code : « 99999 »"), "{text}");
+    assert!(text.contains("ligne 5, valeur : « abc »"), "{text}");
+
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "code,valeur\n99999,3\n").unwrap();
+    let refused = maillage(
+        &db,
+        &[
+            "indicators",
+            "import",
+            bad.to_str().unwrap(),
+            "--level",
+            "commune",
+            "--code-column",
+            "code",
+            "--name",
+            "essai",
+        ],
+    );
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(stderr(&refused).contains("rien n'a été enregistré"), "{}", stderr(&refused));
+    assert!(stdout(&maillage(&db, &["indicators", "list"])).contains("essai\tcommune\t2 valeurs"));
+}

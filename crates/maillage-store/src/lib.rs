@@ -34,9 +34,15 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// New registry ids: sortable by creation time, unique without coordination.
+/// New registry ids: unique without coordination, and increasing within a process even in
+/// the same millisecond, so that registry-id order is creation order.
 pub fn new_place_id() -> PlaceId {
-    PlaceId(ulid::Ulid::new().to_string().to_lowercase())
+    static GENERATOR: std::sync::Mutex<Option<ulid::Generator>> = std::sync::Mutex::new(None);
+    let mut guard = GENERATOR.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let generator = guard.get_or_insert_with(ulid::Generator::new);
+    // The generator only fails when 2^80 ids are asked for within one millisecond.
+    let id = generator.generate().unwrap_or_else(|_| ulid::Ulid::new());
+    PlaceId(id.to_string().to_lowercase())
 }
 
 pub fn new_batch_id() -> String {
