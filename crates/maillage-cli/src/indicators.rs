@@ -241,34 +241,22 @@ fn print_table(rows: &[Row]) {
 }
 
 fn write_csv(path: &Path, rows: &[Row]) -> Result<(), String> {
-    use std::io::Write as _;
-    let fail = |err: std::io::Error| format!("écriture de {} impossible : {err}", path.display());
-    let file = std::fs::File::create(path).map_err(fail)?;
-    let mut writer = std::io::BufWriter::new(file);
-    writeln!(writer, "code,nom,valeur,population_couverte,population_totale").map_err(fail)?;
+    let fail = |err: csv::Error| format!("écriture de {} impossible : {err}", path.display());
+    let mut writer = csv::Writer::from_path(path).map_err(fail)?;
+    writer.write_record(["code", "nom", "valeur", "population_couverte", "population_totale"]).map_err(fail)?;
     for row in rows {
         // Full precision and a decimal point: the file is for other programs.
-        writeln!(
-            writer,
-            "{},{},{},{},{}",
-            csv_field(&row.code),
-            csv_field(&row.name),
-            row.value,
-            row.covered,
-            row.total
-        )
-        .map_err(fail)?;
+        writer
+            .write_record([
+                row.code.clone(),
+                row.name.clone(),
+                row.value.to_string(),
+                row.covered.to_string(),
+                row.total.to_string(),
+            ])
+            .map_err(fail)?;
     }
-    writer.flush().map_err(fail)
-}
-
-/// Quotes a CSV field when it needs it (RFC 4180).
-fn csv_field(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.contains([',', '"', '\n', '\r']) {
-        std::borrow::Cow::Owned(format!("\"{}\"", text.replace('"', "\"\"")))
-    } else {
-        std::borrow::Cow::Borrowed(text)
-    }
+    writer.flush().map_err(|err| format!("écriture de {} impossible : {err}", path.display()))
 }
 
 fn print_report(report: &IndicatorReport) {

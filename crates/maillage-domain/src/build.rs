@@ -99,6 +99,22 @@ pub struct Built {
 
 /// Builds a typed record. Never panics on any input.
 pub fn build_record(raw: &RawRecord) -> Built {
+    // NUL characters are invisible, meaningless in a place's data, and refused by some
+    // databases (PostgreSQL text): they are removed, with a warning.
+    if raw.fields.values().chain(raw.extras.values()).any(|value| value.contains('\0')) {
+        let mut cleaned = raw.clone();
+        let mut problems = Vec::new();
+        for (field, value) in cleaned.fields.iter_mut().chain(cleaned.extras.iter_mut()) {
+            if value.contains('\0') {
+                *value = value.replace('\0', "");
+                problems.push(Problem::warning(field, value, "caractère nul (invisible) supprimé"));
+            }
+        }
+        let mut built = build_record(&cleaned);
+        problems.append(&mut built.problems);
+        built.problems = problems;
+        return built;
+    }
     let mut problems = Vec::new();
     let mut record = PlaceRecord::default();
     let mut rejected = false;
@@ -663,6 +679,16 @@ mod tests {
         pairs.push(("publics_specifiquement_adresses", "Jeunes/ Familles et/ou enfants/ Seniors"));
         let record = build_record(&raw(&pairs)).record.unwrap();
         assert_eq!(record.publics_specifiquement_adresses.len(), 3);
+    }
+
+    #[test]
+    fn nul_characters_are_removed_with_a_warning() {
+        let mut pairs = minimal();
+        pairs.retain(|(field, _)| *field != "nom");
+        pairs.push(("nom", "Média\0thèque"));
+        let built = build_record(&raw(&pairs));
+        assert_eq!(built.record.unwrap().nom, "Médiathèque");
+        assert!(built.problems.iter().any(|p| p.field == "nom" && p.severity == Severity::Warning));
     }
 
     #[test]
