@@ -14,6 +14,7 @@ use maillage_formats::export::ExportFormat;
 use maillage_formats::mapping::Mapping;
 use maillage_formats::table_schema::TableSchema;
 use maillage_store::{PlaceQuery, Store};
+use maillage_store_postgres::PostgresStore;
 use maillage_store_sqlite::SqliteStore;
 
 // Imports build and drop many small values on two threads; mimalloc handles that much better
@@ -43,7 +44,7 @@ const DEFAULT_SCHEMA: &str = include_str!("../../../data/standard/schema-lieux-m
     about = "Maillage : le registre des lieux de médiation numérique d'un hub territorial"
 )]
 struct Cli {
-    /// Base de données : chemin d'un fichier SQLite (par défaut ./maillage.db).
+    /// Base de données : chemin d'un fichier SQLite (par défaut ./maillage.db) ou URL PostgreSQL (postgres://…).
     #[arg(long, global = true, env = "MAILLAGE_DB", default_value = "maillage.db")]
     db: PathBuf,
     /// Ne pas charger les données de démonstration dans une base vide.
@@ -153,15 +154,27 @@ fn read_file(path: &Path) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|err| format!("lecture de {} impossible : {err}", path.display()))
 }
 
-fn open_store(cli: &Cli, load_demo: bool) -> Result<SqliteStore, String> {
-    let store = SqliteStore::open(&cli.db).map_err(|err| {
-        tracing::error!(%err, db = %cli.db.display(), "ouverture de la base");
-        format!("ouverture de la base {} impossible : {err}", cli.db.display())
-    })?;
+/// Opens the database `--db` names: a PostgreSQL URL (`postgres://…`), or a SQLite file
+/// (a path, or `sqlite://path`).
+fn open_store(cli: &Cli, load_demo: bool) -> Result<Box<dyn Store>, String> {
+    let target = cli.db.to_string_lossy().into_owned();
+    let store: Box<dyn Store> = if target.starts_with("postgres://") || target.starts_with("postgresql://") {
+        // The URL may hold a password: it is never repeated in messages or logs.
+        Box::new(PostgresStore::connect(&target).map_err(|err| {
+            tracing::error!(%err, "connexion à PostgreSQL");
+            "connexion à la base PostgreSQL impossible (voir le journal, MAILLAGE_LOG=error)".to_owned()
+        })?)
+    } else {
+        let path = PathBuf::from(target.strip_prefix("sqlite://").unwrap_or(&target));
+        Box::new(SqliteStore::open(&path).map_err(|err| {
+            tracing::error!(%err, db = %path.display(), "ouverture de la base");
+            format!("ouverture de la base {} impossible", path.display())
+        })?)
+    };
     let empty = store.batches().map(|batches| batches.is_empty()).unwrap_or(false);
     if load_demo && !cli.no_demo && empty {
         let (territory, _) = load_territory();
-        if let Some(loaded) = demo::load_if_empty(&store, &territory).map_err(|err| err.to_string())? {
+        if let Some(loaded) = demo::load_if_empty(store.as_ref(), &territory).map_err(|err| err.to_string())? {
             eprintln!(
                 "Base vide : données de démonstration du hub Centre-Val de Loire chargées ({} lieux).",
                 loaded.batch.counts.created
@@ -191,8 +204,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 prune: *prune,
                 territory: Some(&territory),
             };
-            let outcome =
-                import_file(&store, &bytes, &file.to_string_lossy(), &options).map_err(|err| err.to_string())?;
+            let outcome = import_file(store.as_ref(), &bytes, &file.to_string_lossy(), &options)
+                .map_err(|err| err.to_string())?;
             if *json {
                 emit!("{}", serde_json::to_string(&outcome.batch).unwrap_or_default());
             } else {
@@ -236,11 +249,13 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 Some(path) => {
                     let file = std::fs::File::create(path)
                         .map_err(|err| format!("création de {} impossible : {err}", path.display()))?;
-                    export_places(&store, format, &filter, std::io::BufWriter::new(file))
+                    export_places(store.as_ref(), format, &filter, std::io::BufWriter::new(file))
                         .map_err(|err| err.to_string())?
                 }
-                None => export_places(&store, format, &filter, std::io::BufWriter::new(std::io::stdout().lock()))
-                    .map_err(|err| err.to_string())?,
+                None => {
+                    export_places(store.as_ref(), format, &filter, std::io::BufWriter::new(std::io::stdout().lock()))
+                        .map_err(|err| err.to_string())?
+                }
             };
             eprintln!("{count} lieux exportés.");
             Ok(ExitCode::SUCCESS)
@@ -340,17 +355,17 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Territory { command } => {
             let store = open_store(&cli, true)?;
             let (territory, load_time) = load_territory();
-            territory::run_territory(command, &store, &territory, load_time)
+            territory::run_territory(command, store.as_ref(), &territory, load_time)
         }
         Command::Bassins { command } => {
             let store = open_store(&cli, true)?;
             let (territory, _) = load_territory();
-            territory::run_bassins(command, &store, &territory)
+            territory::run_bassins(command, store.as_ref(), &territory)
         }
         Command::Indicators { command } => {
             let store = open_store(&cli, true)?;
             let (territory, _) = load_territory();
-            indicators::run(command, &store, &territory)
+            indicators::run(command, store.as_ref(), &territory)
         }
         Command::Imports { batch } => {
             let store = open_store(&cli, false)?;

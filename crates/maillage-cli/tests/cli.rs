@@ -414,3 +414,36 @@ fn indicators_import_and_aggregate() {
     assert!(stderr(&refused).contains("rien n'a été enregistré"), "{}", stderr(&refused));
     assert!(stdout(&maillage(&db, &["indicators", "list"])).contains("essai\tcommune\t2 valeurs"));
 }
+
+/// The same commands on PostgreSQL (`--db postgres://…`) give the same registry as on SQLite.
+/// Runs when `MAILLAGE_TEST_POSTGRES` names a server; a throw-away database is made and dropped.
+#[test]
+fn postgres_backend_gives_the_same_export() {
+    let Ok(server) = std::env::var("MAILLAGE_TEST_POSTGRES") else {
+        eprintln!("postgres_backend_gives_the_same_export : ignoré, MAILLAGE_TEST_POSTGRES n'est pas définie");
+        return;
+    };
+    let name = format!("maillage_cli_{}", std::process::id());
+    let mut admin = postgres::Client::connect(&server, postgres::NoTls).expect("the test server answers");
+    admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+    let url = match server.rsplit_once('/') {
+        Some((base, _)) => format!("{base}/{name}"),
+        None => panic!("MAILLAGE_TEST_POSTGRES must end with a database name"),
+    };
+    let (dir, sqlite) = temp_db();
+    let pg = PathBuf::from(&url);
+    for db in [&sqlite, &pg] {
+        let batch = import(db, &[fixture("le-havre-2024.json.gz").to_str().unwrap(), "--source", "havre"]);
+        assert_eq!(counts(&batch)[1], 79);
+    }
+    let mut exports = Vec::new();
+    for (db, file) in [(&sqlite, "sqlite.csv"), (&pg, "pg.csv")] {
+        let out = dir.path().join(file);
+        assert!(maillage(db, &["export", "--out", out.to_str().unwrap()]).status.success());
+        exports.push(exported_without_ids(&out));
+    }
+    let stats = stdout(&maillage(&pg, &["stats"]));
+    admin.batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)")).unwrap();
+    assert_eq!(exports[0], exports[1]);
+    assert!(stats.contains("havre") && stats.contains("79 actifs"), "{stats}");
+}
