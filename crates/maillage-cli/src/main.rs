@@ -120,6 +120,12 @@ enum Command {
         #[command(subcommand)]
         command: territory::BassinsCommand,
     },
+    /// Démarre le serveur web (API JSON sous /api/v1) sur les données de la base.
+    Serve {
+        /// Adresse d'écoute.
+        #[arg(long, env = "MAILLAGE_ADDR", default_value = "127.0.0.1:8080")]
+        addr: std::net::SocketAddr,
+    },
     /// Les indicateurs par commune ou par EPCI (indice de fragilité numérique, ou tout CSV).
     Indicators {
         #[command(subcommand)]
@@ -361,6 +367,16 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let store = open_store(&cli, true)?;
             let (territory, _) = load_territory();
             territory::run_bassins(command, store.as_ref(), &territory)
+        }
+        Command::Serve { addr } => {
+            let store: std::sync::Arc<dyn Store> = std::sync::Arc::from(open_store(&cli, true)?);
+            let (territory, load_time) = load_territory();
+            tracing::info!(ms = load_time.as_millis() as u64, "territoire chargé");
+            let state = maillage_web::WebState { store, territory: std::sync::Arc::new(territory) };
+            let runtime = tokio::runtime::Runtime::new().map_err(|err| format!("démarrage impossible : {err}"))?;
+            eprintln!("Maillage : http://{addr}/api/v1/sante (Ctrl-C pour arrêter)");
+            runtime.block_on(maillage_web::serve(*addr, state)).map_err(|err| format!("serveur arrêté : {err}"))?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Indicators { command } => {
             let store = open_store(&cli, true)?;
