@@ -230,6 +230,11 @@ pub fn decide(score: &PairScore, thresholds: &Thresholds) -> Decision {
 #[derive(Clone, Debug)]
 pub struct Prepared {
     name: NormalName,
+    /// The name's sorted words without the commune's ("CCAS de Pessac" → "ccas"); empty when
+    /// nothing else is left.
+    name_without_commune: String,
+    /// The name's words with their digits dropped, to meet initials ("UDAF65" → "udaf").
+    letter_tokens: Vec<String>,
     /// Distinctive words of the name (not generic, not the commune's).
     distinctive: Vec<String>,
     anonymous: bool,
@@ -253,7 +258,17 @@ impl Prepared {
             .filter(|token| token.len() >= 2)
             .cloned()
             .collect();
+        let name_without_commune =
+            name.tokens.iter().filter(|token| !commune_words.contains(token)).cloned().collect::<Vec<_>>().join(" ");
+        let letter_tokens = name
+            .tokens
+            .iter()
+            .map(|token| token.chars().filter(|c| c.is_ascii_alphabetic()).collect::<String>())
+            .filter(|token| token.len() >= 3)
+            .collect();
         Prepared {
+            name_without_commune,
+            letter_tokens,
             anonymous: is_anonymous_name(&record.nom),
             name,
             distinctive,
@@ -286,7 +301,16 @@ fn name_similarity(a: &Prepared, b: &Prepared) -> f64 {
     let shared = a.distinctive.iter().filter(|token| b.distinctive.contains(token)).count();
     let shorter = a.distinctive.len().min(b.distinctive.len());
     let containment = if shorter == 0 { 0.0 } else { shared as f64 / shorter as f64 };
-    edit.max(0.9 * containment)
+    let without_commune = if a.name_without_commune.is_empty() || b.name_without_commune.is_empty() {
+        0.0
+    } else {
+        symmetric(&a.name_without_commune, &b.name_without_commune, normalized_levenshtein)
+    };
+    let initials = |x: &Prepared, y: &Prepared| {
+        y.name.initials.as_ref().is_some_and(|initials| x.letter_tokens.iter().any(|token| token == initials))
+    };
+    let acronym = if initials(a, b) || initials(b, a) { 0.9 } else { 0.0 };
+    edit.max(without_commune).max(0.9 * containment).max(acronym)
 }
 
 fn address_similarity(a: &NormalAddress, b: &NormalAddress) -> Option<f64> {

@@ -30,6 +30,9 @@ const ADMIN_PREFIXES: &[&str] = &[
     "commune d ",
     "municipalite de ",
     "municipalite d ",
+    "mairie ",
+    "commune ",
+    "ville ",
 ];
 
 /// Single-word abbreviations.
@@ -79,10 +82,18 @@ pub struct NormalName {
     pub tokens: Vec<String>,
     /// The tokens sorted and joined by spaces, so word order does not matter.
     pub sorted: String,
+    /// Initials of the name's words in order ("Union départementale des associations
+    /// familiales" → "udaf"), when it has at least three.
+    pub initials: Option<String>,
 }
 
 pub fn normalise_name(name: &str) -> NormalName {
     let mut folded = fold(name);
+    // Initials before any shortening: "Communauté de communes Vienne et Gartempe" → "ccvg".
+    let ordered: Vec<&str> =
+        folded.split(' ').filter(|token| !token.is_empty() && !STOPWORDS.contains(token)).collect();
+    let initials =
+        (ordered.len() >= 3).then(|| ordered.iter().filter_map(|word| word.chars().next()).collect::<String>());
     for (phrase, short) in NAME_PHRASES {
         if folded.contains(phrase) {
             folded = replace_words(&folded, phrase, short);
@@ -108,7 +119,7 @@ pub fn normalise_name(name: &str) -> NormalName {
     sorted_tokens.sort();
     sorted_tokens.dedup();
     let sorted = sorted_tokens.join(" ");
-    NormalName { tokens: sorted_tokens, sorted }
+    NormalName { tokens: sorted_tokens, sorted, initials }
 }
 
 /// Replaces a phrase only at word boundaries.
@@ -170,11 +181,9 @@ pub fn commune_code(code: &str) -> String {
         if code.starts_with("6938") {
             return "69123".to_owned();
         }
-        if code.starts_with("132") {
-            if let Ok(n) = code[3..].parse::<u32>() {
-                if (1..=16).contains(&n) {
-                    return "13055".to_owned();
-                }
+        if let Some(Ok(n)) = code.strip_prefix("132").map(str::parse::<u32>) {
+            if (1..=16).contains(&n) {
+                return "13055".to_owned();
             }
         }
     }
@@ -210,7 +219,7 @@ pub fn fold_commune(name: &str) -> String {
     let folded = fold(name);
     let mut words: Vec<&str> = Vec::new();
     for word in folded.split(' ') {
-        if word == "cedex" {
+        if matches!(word, "cedex" | "bp" | "cs" | "tsa") {
             break;
         }
         words.push(match word {
@@ -344,6 +353,8 @@ mod tests {
         assert_eq!(normalise_name("Médiathèque").sorted, normalise_name("Bibliothèque").sorted);
         // A bare "Mairie" stays a name.
         assert_eq!(normalise_name("Mairie").sorted, "mairie");
+        assert_eq!(normalise_name("Mairie CERDON").sorted, normalise_name("Mairie de Cerdon").sorted);
+        assert_eq!(normalise_name("COMMUNE DU LAMENTIN").sorted, "lamentin");
     }
 
     #[test]
@@ -367,6 +378,7 @@ mod tests {
         assert_eq!(fold_commune("Paris 15e Arrondissement"), "paris");
         assert_eq!(fold_commune("ST LAURENT EN ROYANS"), fold_commune("Saint-Laurent-en-Royans"));
         assert_eq!(fold_commune("TOURS CEDEX 1"), "tours");
+        assert_eq!(fold_commune("SOMMIERES BP 81005"), "sommieres");
     }
 
     #[test]

@@ -93,6 +93,7 @@ fn family_of_declared(value: &str) -> Option<Family> {
 const NAME_CLUES: &[(&str, Family)] = &[
     ("france services", Family::FranceServices),
     ("france service", Family::FranceServices),
+    ("centre intercommunal d action sociale", Family::Ccas),
     ("msap", Family::FranceServices),
     ("maison de services au public", Family::FranceServices),
     ("mediatheque", Family::Mediatheque),
