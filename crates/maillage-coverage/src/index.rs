@@ -106,6 +106,7 @@ pub struct CoverageIndex<'t> {
     nearest: Vec<Option<(u32, f64)>>,
     places_in: Vec<u32>,
     pub(crate) thresholds: Vec<f64>,
+    threads: usize,
 }
 
 pub(crate) fn unit(p: LatLon) -> [f64; 3] {
@@ -182,6 +183,7 @@ impl<'t> CoverageIndex<'t> {
             nearest: vec![None; n],
             places_in: vec![0; n],
             thresholds: DEFAULT_THRESHOLDS_KM.to_vec(),
+            threads: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(16),
         };
         for place in places {
             if !valid(place.point) || index.by_id.contains_key(&place.id) {
@@ -197,6 +199,12 @@ impl<'t> CoverageIndex<'t> {
     /// Replaces the distance thresholds (km) used by the population figures.
     pub fn with_thresholds(mut self, thresholds: Vec<f64>) -> Self {
         self.thresholds = thresholds;
+        self
+    }
+
+    /// Threads a full recompute may use (default: the machine's parallelism, at most 16).
+    pub fn with_threads(mut self, threads: usize) -> Self {
+        self.threads = threads.max(1);
         self
     }
 
@@ -245,7 +253,7 @@ impl<'t> CoverageIndex<'t> {
             }
         }
         let n = self.communes.len();
-        let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(16);
+        let threads = self.threads;
         let mut nearest = vec![None; n];
         if threads <= 1 || n < 2048 {
             for (c, out) in nearest.iter_mut().enumerate() {

@@ -295,9 +295,9 @@ impl CoverageIndex<'_> {
             if c.ifn.is_none() {
                 acc.b.communes_without_ifn += 1;
             }
-            for k in 0..4 {
-                acc.weighted[k] += parts[k] * c.population as f64;
-                acc.plain[k] += parts[k];
+            for (k, part) in parts.iter().enumerate() {
+                acc.weighted[k] += part * c.population as f64;
+                acc.plain[k] += part;
             }
         }
         let mut out: Vec<BassinPriority> = accs
