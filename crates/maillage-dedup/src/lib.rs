@@ -70,7 +70,6 @@ pub mod typology;
 
 use maillage_domain::{Place, PlaceRecord};
 use serde::{Deserialize, Serialize};
-use strsim::normalized_levenshtein;
 
 use normalize::{
     commune_key, email_keys, fold_commune, identifier, is_anonymous_name, normalise_address, normalise_name, phone_key,
@@ -283,6 +282,34 @@ impl Prepared {
     }
 }
 
+/// Normalised Levenshtein similarity (1 − distance / longer length), on bytes: the strings
+/// compared are folded, hence ASCII, so bytes are characters (and much faster to compare).
+fn normalized_levenshtein(a: &str, b: &str) -> f64 {
+    if a == b {
+        return 1.0;
+    }
+    if !(a.is_ascii() && b.is_ascii()) {
+        return strsim::normalized_levenshtein(a, b);
+    }
+    let longer = a.len().max(b.len());
+    1.0 - byte_levenshtein(a.as_bytes(), b.as_bytes()) as f64 / longer as f64
+}
+
+/// Levenshtein distance on bytes, one row of memory.
+fn byte_levenshtein(a: &[u8], b: &[u8]) -> usize {
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, &x) in a.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &y) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = if x == y { diagonal } else { 1 + diagonal.min(above).min(row[j]) };
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
 /// Calls `f` with the two strings in a canonical order, so that the result is symmetric even
 /// when `f` is not exactly.
 fn symmetric(a: &str, b: &str, f: impl Fn(&str, &str) -> f64) -> f64 {
@@ -301,8 +328,11 @@ fn name_similarity(a: &Prepared, b: &Prepared) -> f64 {
     let shared = a.distinctive.iter().filter(|token| b.distinctive.contains(token)).count();
     let shorter = a.distinctive.len().min(b.distinctive.len());
     let containment = if shorter == 0 { 0.0 } else { shared as f64 / shorter as f64 };
+    let unchanged = a.name_without_commune == a.name.sorted && b.name_without_commune == b.name.sorted;
     let without_commune = if a.name_without_commune.is_empty() || b.name_without_commune.is_empty() {
         0.0
+    } else if unchanged {
+        edit
     } else {
         symmetric(&a.name_without_commune, &b.name_without_commune, normalized_levenshtein)
     };
@@ -478,14 +508,28 @@ pub fn scan_records(
     keep: impl Fn(usize, usize) -> bool,
 ) -> Vec<ScoredPair> {
     let prepared: Vec<Prepared> = records.iter().map(|record| Prepared::new(record)).collect();
-    candidate_record_pairs(records, max_distance_m)
-        .into_iter()
-        .filter(|&(i, j)| keep(i, j))
-        .filter_map(|(i, j)| {
-            let score = score_prepared(&prepared[i], &prepared[j]);
-            (score.veto.is_none() && score.score >= min_score).then_some(ScoredPair { i, j, score })
-        })
-        .collect()
+    let pairs: Vec<(usize, usize)> =
+        candidate_record_pairs(records, max_distance_m).into_iter().filter(|&(i, j)| keep(i, j)).collect();
+    let score_chunk = |chunk: &[(usize, usize)]| -> Vec<ScoredPair> {
+        chunk
+            .iter()
+            .filter_map(|&(i, j)| {
+                let score = score_prepared(&prepared[i], &prepared[j]);
+                (score.veto.is_none() && score.score >= min_score).then_some(ScoredPair { i, j, score })
+            })
+            .collect()
+    };
+    // Scoring is pure and dominates the time: spread it over the available cores, keeping the
+    // order of the pairs.
+    let threads = std::thread::available_parallelism().map_or(1, usize::from).min(16);
+    if threads <= 1 || pairs.len() < 20_000 {
+        return score_chunk(&pairs);
+    }
+    let chunk_len = pairs.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = pairs.chunks(chunk_len).map(|chunk| scope.spawn(move || score_chunk(chunk))).collect();
+        handles.into_iter().flat_map(|handle| handle.join().expect("scoring never panics")).collect()
+    })
 }
 
 /// [`scan_records`] for places of the registry, never pairing a place with itself.
@@ -552,4 +596,15 @@ pub fn explain(score: &PairScore) -> Vec<String> {
         lines.push(if c.email_match { "courriel commun" } else { "courriels différents" }.to_owned());
     }
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn byte_levenshtein_agrees_with_strsim() {
+        for (a, b) in [("", ""), ("abc", ""), ("kitten", "sitting"), ("mairie", "marie"), ("cc val", "val cc")] {
+            assert_eq!(super::byte_levenshtein(a.as_bytes(), b.as_bytes()), strsim::levenshtein(a, b), "{a} / {b}");
+            assert!((super::normalized_levenshtein(a, b) - strsim::normalized_levenshtein(a, b)).abs() < 1e-12);
+        }
+    }
 }
