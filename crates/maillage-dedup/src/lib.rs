@@ -59,10 +59,13 @@
 //! * incompatible typologies (a médiathèque and a mission locale);
 //! * an anonymous name on either side ("[Non diffusible]", "inconnu").
 //!
-//! # Thresholds
+//! # Decisions
 //!
-//! [`Thresholds::default`]: `auto_merge` 0.90, `review` 0.70, set on the Conseillers numériques
-//! and data·inclusion files (see `tests/real_data.rs`).
+//! [`decide`]: vetoed → distinct; score ≥ `auto_merge` **and** corroborated (same SIRET/RNA,
+//! same phone, a shared e-mail, or names equal once normalised, ≥ 0.97) → merge; score ≥
+//! `review` → review; else distinct. [`Thresholds::default`]: `auto_merge` 0.90, `review`
+//! 0.70, set on the Conseillers numériques and data·inclusion files (see `tests/real_data.rs`).
+//! Deciding is the caller's: this crate writes nothing.
 
 pub mod candidates;
 pub mod normalize;
@@ -212,17 +215,32 @@ pub enum Decision {
     Distinct,
 }
 
-/// What to do with a pair: a veto always means distinct.
+/// Name similarity from which a name alone corroborates an automatic merge.
+pub const NAME_CORROBORATES: f64 = 0.97;
+
+/// What to do with a pair: a veto always means distinct. An automatic merge also needs the
+/// score to be corroborated by something other than place and a partly shared name: the
+/// same SIRET/RNA, the same phone, a shared e-mail, or names equal once normalised (two
+/// services in one building, "Bibliothèque Champs Manceaux" and "Espace social Champs
+/// Manceaux", share an address and a word; they go to review).
 pub fn decide(score: &PairScore, thresholds: &Thresholds) -> Decision {
     if score.veto.is_some() {
         Decision::Distinct
-    } else if score.score >= thresholds.auto_merge {
+    } else if score.score >= thresholds.auto_merge && corroborated(&score.components) {
         Decision::Merge
     } else if score.score >= thresholds.review {
         Decision::Review
     } else {
         Decision::Distinct
     }
+}
+
+/// Whether something beyond place and a partial name supports the pair.
+pub fn corroborated(components: &ScoreComponents) -> bool {
+    components.same_identifier == Some(true)
+        || components.phone_match
+        || components.email_match
+        || components.name >= NAME_CORROBORATES
 }
 
 /// What is compared of a record, computed once per record.
