@@ -153,6 +153,17 @@ fn main() {
     index.recompute_all();
     assert_eq!(incremental, index.communes(), "incremental differs from full recompute");
     println!("check: incremental updates == full recompute ({} communes)", incremental.len());
+    if let Some(dir) = arg("--write-csv") {
+        // The nearest place of every commune for the initial places, to compare with PostGIS.
+        let index = CoverageIndex::build(&territory, &places);
+        let mut f = std::io::BufWriter::new(std::fs::File::create(format!("{dir}/rust_nearest.csv")).unwrap());
+        writeln!(f, "code,id,km").unwrap();
+        for c in index.communes() {
+            if let Some(n) = c.nearest {
+                writeln!(f, "{},{},{}", c.code_insee, n.place_id.replace([',', '"'], "_"), n.distance_km).unwrap();
+            }
+        }
+    }
     println!("RUST_FULL_MS={:.3}", ms(median(full)));
     println!("RUST_FULL_1THREAD_MS={:.3}", ms(median(recompute_1)));
 }

@@ -8,9 +8,6 @@ use rstar::primitives::GeomWithData;
 use rstar::RTree;
 use serde::Serialize;
 
-/// Mean Earth radius (IUGG), in km: the one `maillage_territory::distance_km` uses.
-const EARTH_RADIUS_KM: f64 = 6371.0088;
-
 /// Slack on the unit sphere (about 6 µm) under which two chord lengths are treated as a tie,
 /// so that the exact great-circle rerank sees every candidate the rounding could hide.
 const CHORD_SLACK: f64 = 1e-12;
@@ -84,11 +81,13 @@ struct Slot {
 /// never depends on insertion order: an index updated incrementally is identical to one
 /// computed from scratch ([`CoverageIndex::recompute_all`]).
 ///
-/// Search: places and communes sit in R-trees of their points embedded on the unit sphere
-/// (x, y, z). The chord length between two embedded points is a monotonic function of
-/// their great-circle distance, so the k nearest by chord are the k nearest on the sphere;
-/// the candidates within a rounding slack of the best chord are reranked by the exact
-/// great-circle distance.
+/// Search: places sit in an R-tree of their points embedded on the unit sphere (x, y, z).
+/// The chord length between two embedded points is a monotonic function of their
+/// great-circle distance, so the nearest by chord is the nearest on the sphere; the
+/// candidates within a rounding slack of the best chord are reranked by the exact
+/// great-circle distance. An added place is tested against each commune's current nearest
+/// chord (a linear pass over unit vectors, no trigonometry); a withdrawn place's communes
+/// get a fresh R-tree query.
 pub struct CoverageIndex<'t> {
     territory: &'t Territory,
     /// Indices into `territory.communes()` of the covered communes (in scope, with a point).
@@ -97,13 +96,15 @@ pub struct CoverageIndex<'t> {
     commune_points: Vec<LatLon>,
     /// In scope but without a point: listed, never guessed.
     unlocated: Vec<u32>,
-    commune_tree: RTree<Entry>,
-    commune_by_code: HashMap<String, u32>,
+    commune_by_code: HashMap<&'t str, u32>,
     slots: Vec<Option<Slot>>,
     free: Vec<u32>,
     by_id: HashMap<String, u32>,
     place_tree: RTree<Entry>,
     nearest: Vec<Option<(u32, f64)>>,
+    /// Per commune: the squared chord (unit sphere) within which a new place may beat its
+    /// current nearest place (the current chord plus the rounding slack; infinite without one).
+    reach2: Vec<f64>,
     places_in: Vec<u32>,
     pub(crate) thresholds: Vec<f64>,
     threads: usize,
@@ -114,10 +115,13 @@ pub(crate) fn unit(p: LatLon) -> [f64; 3] {
     [lat.cos() * lon.cos(), lat.cos() * lon.sin(), lat.sin()]
 }
 
-/// Chord length on the unit sphere of a great-circle distance in km.
-fn chord_of_km(km: f64) -> f64 {
-    let half_angle = (km / (2.0 * EARTH_RADIUS_KM)).min(std::f64::consts::FRAC_PI_2);
-    2.0 * half_angle.sin()
+fn chord2(a: [f64; 3], b: [f64; 3]) -> f64 {
+    let (x, y, z) = (a[0] - b[0], a[1] - b[1], a[2] - b[2]);
+    x * x + y * y + z * z
+}
+
+fn chord(a: [f64; 3], b: [f64; 3]) -> f64 {
+    chord2(a, b).sqrt()
 }
 
 fn valid(p: LatLon) -> bool {
@@ -160,12 +164,10 @@ impl<'t> CoverageIndex<'t> {
                 _ => unlocated.push(i as u32),
             }
         }
-        let commune_tree =
-            RTree::bulk_load(commune_xyz.iter().enumerate().map(|(i, xyz)| Entry::new(*xyz, i as u32)).collect());
         let commune_by_code = communes
             .iter()
             .enumerate()
-            .map(|(i, &ti)| (territory.communes()[ti as usize].code_insee.clone(), i as u32))
+            .map(|(i, &ti)| (territory.communes()[ti as usize].code_insee.as_str(), i as u32))
             .collect();
         let n = communes.len();
         let mut index = CoverageIndex {
@@ -174,13 +176,13 @@ impl<'t> CoverageIndex<'t> {
             commune_xyz,
             commune_points,
             unlocated,
-            commune_tree,
             commune_by_code,
             slots: Vec::with_capacity(places.len()),
             free: Vec::new(),
             by_id: HashMap::with_capacity(places.len()),
             place_tree: RTree::new(),
             nearest: vec![None; n],
+            reach2: vec![f64::INFINITY; n],
             places_in: vec![0; n],
             thresholds: DEFAULT_THRESHOLDS_KM.to_vec(),
             threads: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(16),
@@ -272,24 +274,40 @@ impl<'t> CoverageIndex<'t> {
                 }
             });
         }
+        self.reach2 = (0..n).map(|c| self.reach2_of(c, nearest[c])).collect();
         self.nearest = nearest;
+    }
+
+    fn reach2_of(&self, c: usize, nearest: Option<(u32, f64)>) -> f64 {
+        match nearest {
+            None => f64::INFINITY,
+            Some((slot, _)) => {
+                let r = chord(self.commune_xyz[c], self.slot(slot).xyz) + CHORD_SLACK;
+                r * r
+            }
+        }
+    }
+
+    fn set_nearest(&mut self, c: usize, nearest: Option<(u32, f64)>) {
+        self.reach2[c] = self.reach2_of(c, nearest);
+        self.nearest[c] = nearest;
     }
 
     /// The nearest place of covered commune `c` by a fresh query of the place R-tree.
     fn nearest_of(&self, c: usize) -> Option<(u32, f64)> {
         let xyz = self.commune_xyz[c];
         let point = self.commune_points[c];
-        let mut iter = self.place_tree.nearest_neighbor_iter_with_distance_2(&xyz);
-        let (first, d2) = iter.next()?;
-        let limit = d2.sqrt() + CHORD_SLACK;
-        let first_slot = self.slot(first.data);
-        let mut best = (first.data, distance_km(point, first_slot.place.point));
-        for (entry, d2) in iter {
-            if d2.sqrt() > limit {
-                break;
+        let first = self.place_tree.nearest_neighbor(&xyz)?;
+        let limit = chord(xyz, *first.geom()) + CHORD_SLACK;
+        let mut best = (first.data, distance_km(point, self.slot(first.data).place.point));
+        // Every place as near as the first up to rounding, reranked by exact distance and id.
+        for entry in self.place_tree.locate_within_distance(xyz, limit * limit) {
+            if entry.data == best.0 {
+                continue;
             }
-            let km = distance_km(point, self.slot(entry.data).place.point);
-            if better(km, &self.slot(entry.data).place.id, best.1, &self.slot(best.0).place.id) {
+            let candidate = self.slot(entry.data);
+            let km = distance_km(point, candidate.place.point);
+            if better(km, &candidate.place.id, best.1, &self.slot(best.0).place.id) {
                 best = (entry.data, km);
             }
         }
@@ -320,25 +338,17 @@ impl<'t> CoverageIndex<'t> {
             self.places_in[c as usize] += 1;
         }
         let mut report = UpdateReport::default();
-        // The communes the new place can win: those within the current largest nearest
-        // distance (every commune while some commune has no place at all).
-        let mut max_km = 0.0f64;
-        let mut uncovered = false;
-        for n in &self.nearest {
-            match n {
-                Some((_, km)) => max_km = max_km.max(*km),
-                None => {
-                    uncovered = true;
-                    break;
-                }
-            }
-        }
-        let candidates: Vec<u32> = if uncovered {
-            (0..self.communes.len() as u32).collect()
-        } else {
-            let r = chord_of_km(max_km) + CHORD_SLACK;
-            self.commune_tree.locate_within_distance(xyz, r * r).map(|e| e.data).collect()
-        };
+        // The communes the new place can win: those where it is not farther (by chord, up to
+        // rounding) than their current nearest place. A linear pass over the communes' unit
+        // vectors (three multiplications each) is cheaper than any tree query at this size.
+        let candidates: Vec<u32> = self
+            .commune_xyz
+            .iter()
+            .zip(&self.reach2)
+            .enumerate()
+            .filter(|(_, (cxyz, reach2))| chord2(**cxyz, xyz) <= **reach2)
+            .map(|(c, _)| c as u32)
+            .collect();
         let id = self.slot(slot).place.id.clone();
         for c in candidates {
             report.communes_examined += 1;
@@ -348,7 +358,7 @@ impl<'t> CoverageIndex<'t> {
                 Some((cur, cur_km)) => better(km, &id, cur_km, &self.slot(cur).place.id),
             };
             if wins {
-                self.nearest[c as usize] = Some((slot, km));
+                self.set_nearest(c as usize, Some((slot, km)));
                 report.communes_changed += 1;
             }
         }
@@ -371,7 +381,8 @@ impl<'t> CoverageIndex<'t> {
         let mut report = UpdateReport::default();
         for c in 0..self.nearest.len() {
             if matches!(self.nearest[c], Some((n, _)) if n == slot) {
-                self.nearest[c] = self.nearest_of(c);
+                let nearest = self.nearest_of(c);
+                self.set_nearest(c, nearest);
                 report.communes_examined += 1;
                 report.communes_changed += 1;
             }

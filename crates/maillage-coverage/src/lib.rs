@@ -24,9 +24,11 @@
 //! # Nearest place
 //!
 //! Great-circle distance on the mean sphere (`maillage_territory::distance_km`), ties broken
-//! by the smaller place id. Both sets of points sit in R-trees on the unit sphere; chord
-//! length is monotonic with great-circle distance, so the nearest by chord are the nearest
-//! on the sphere, reranked by the exact distance.
+//! by the smaller place id. Places sit in an R-tree of their points on the unit sphere;
+//! chord length is monotonic with great-circle distance, so the nearest by chord are the
+//! nearest on the sphere, reranked by the exact distance. An added place is compared with
+//! each commune's current nearest chord (a linear pass over unit vectors, about 50 µs for
+//! all of France); a withdrawn place's communes get a fresh R-tree query.
 //!
 //! # Population beyond thresholds
 //!
