@@ -2,9 +2,10 @@
 //! data·inclusion 2023 files replicated with shifted ids and coordinates.
 //!
 //! Each copy is moved `SHIFT_M` metres north of the previous one (default 700 m, beyond the
-//! 500 m search radius, so copies of a located place are not candidates of each other, while
-//! every town gets denser); places without coordinates stay in their commune and meet their
-//! own copies there, as a registry fed the same file twice would.
+//! 500 m search radius), so every town gets denser and the R-tree has 9 times the work. Copies
+//! keep their commune, name and address, so the blocking rules (same commune and same name,
+//! or same number and street; unlocated places against their commune) pair each place with
+//! its copies, as a registry fed the same file nine times would: a worst case for scoring.
 //!
 //! `cargo bench -p maillage-dedup --bench scan` (optionally `SHIFT_M=300`, `PLACES=200000`).
 

@@ -38,8 +38,10 @@ fn to_xyz(c: Coordinates) -> [f64; 3] {
 }
 
 /// Index pairs `(i, j)`, `i < j`, of records that may be the same place: both located and
-/// at most `max_distance_m` apart, or at least one without usable coordinates and both in
-/// the same commune (see [`crate::normalize::same_commune`]). Sorted, without repeats.
+/// at most `max_distance_m` apart; or in the same commune (see
+/// [`crate::normalize::same_commune`]) and either one without usable coordinates, or the same
+/// normalised name, or the same house number and street ([`block_keys`], blocks of at most
+/// [`MAX_BLOCK`]). Sorted, without repeats.
 /// Pairs for which `same_place(i, j)` is true (one place listed twice) are left out.
 pub fn candidate_pairs_by(
     records: &[&PlaceRecord],
@@ -105,9 +107,53 @@ pub fn candidate_pairs_by(
         }
     }
     pairs.extend(unlocated_pairs);
+
+    // Located or not, the same commune and the same name or the same number and street:
+    // sources geocode differently (a town hall at the commune's centroid), so identical names
+    // or addresses are compared whatever the distance.
+    let mut blocks: HashMap<String, Vec<usize>> = HashMap::new();
+    for (index, record) in records.iter().enumerate() {
+        for block in block_keys(record) {
+            for commune in keys[index].code.iter().chain(std::iter::once(&keys[index].name_key)) {
+                blocks.entry(format!("{commune}|{block}")).or_default().push(index);
+            }
+        }
+    }
+    for members in blocks.values() {
+        if members.len() > MAX_BLOCK {
+            continue;
+        }
+        for (n, &i) in members.iter().enumerate() {
+            for &j in &members[n + 1..] {
+                let (i, j) = (i.min(j), i.max(j));
+                if i != j && !same_place(i, j) && crate::normalize::same_commune(&keys[i], &keys[j]) {
+                    pairs.push((i, j));
+                }
+            }
+        }
+    }
     pairs.sort_unstable();
     pairs.dedup();
     pairs
+}
+
+/// Blocks larger than this (the same name or address filed hundreds of times in one commune)
+/// are left out rather than paired all against all.
+pub const MAX_BLOCK: usize = 200;
+
+/// The blocking keys of a record: its normalised name (unless anonymous or empty) and its
+/// house number and street (when it has both).
+pub fn block_keys(record: &PlaceRecord) -> Vec<String> {
+    let mut keys = Vec::new();
+    let name = crate::normalize::normalise_name(&record.nom);
+    if !name.sorted.is_empty() && !crate::normalize::is_anonymous_name(&record.nom) {
+        keys.push(format!("n:{}", name.sorted));
+    }
+    let address = crate::normalize::normalise_address(&record.adresse);
+    if let Some(number) = address.number.filter(|_| !address.street.is_empty()) {
+        keys.push(format!("a:{number} {}", address.street));
+    }
+    keys
 }
 
 #[cfg(test)]

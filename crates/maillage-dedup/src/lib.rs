@@ -6,8 +6,11 @@
 //! in two steps:
 //!
 //! 1. **Candidates** ([`candidate_pairs`]): pairs of places at most `max_distance_m` apart (an
-//!    R-tree on points of the sphere), or, when a place has no usable coordinates, the places
-//!    of its commune. Never all against all; never a place with itself.
+//!    R-tree on points of the sphere); when a place has no usable coordinates, the places of
+//!    its commune; and, whatever the distance, places of one commune with the same normalised
+//!    name or the same number and street (sources geocode differently: a town hall at the
+//!    commune's centroid). Across and within sources. Never all against all; never a place
+//!    with itself.
 //! 2. **Score** ([`score`]): each pair gets components, a score in 0..=1 and maybe a veto.
 //!
 //! # Components

@@ -146,12 +146,15 @@ proptest! {
         for i in 0..places.len() {
             for j in i + 1..places.len() {
                 let (a, b) = (&places[i].record, &places[j].record);
+                let (ka, kb) = (maillage_dedup::normalize::commune_key(a), maillage_dedup::normalize::commune_key(b));
+                let same_commune = maillage_dedup::normalize::same_commune(&ka, &kb);
+                let (ba, bb) = (maillage_dedup::candidates::block_keys(a), maillage_dedup::candidates::block_keys(b));
+                let same_block = ba.iter().any(|key| bb.contains(key));
                 let close = match (a.coordinates, b.coordinates) {
-                    (Some(x), Some(y)) => maillage_dedup::candidates::distance_m(x, y) <= 300.0,
-                    _ => {
-                        let (ka, kb) = (maillage_dedup::normalize::commune_key(a), maillage_dedup::normalize::commune_key(b));
-                        maillage_dedup::normalize::same_commune(&ka, &kb)
+                    (Some(x), Some(y)) => {
+                        maillage_dedup::candidates::distance_m(x, y) <= 300.0 || (same_commune && same_block)
                     }
+                    _ => same_commune,
                 };
                 if close {
                     expected.push((i, j));
