@@ -23,7 +23,8 @@ pub struct CoveragePlace {
     pub id: String,
     pub name: String,
     pub point: LatLon,
-    /// INSEE code of the commune the place is in, for "places in the commune" counts.
+    /// INSEE code of the commune the place is in, for "places in the commune" counts (old,
+    /// delegated and arrondissement codes count for their current commune).
     pub code_commune: Option<String>,
 }
 
@@ -219,7 +220,7 @@ impl<'t> CoverageIndex<'t> {
     }
 
     fn new_slot(&mut self, place: CoveragePlace) -> u32 {
-        let commune = place.code_commune.as_deref().and_then(|c| self.commune_by_code.get(c).copied());
+        let commune = place.code_commune.as_deref().and_then(|c| self.covered_commune(c));
         let slot = Slot { xyz: unit(place.point), commune, place };
         match self.free.pop() {
             Some(i) => {
@@ -231,6 +232,15 @@ impl<'t> CoverageIndex<'t> {
                 (self.slots.len() - 1) as u32
             }
         }
+    }
+
+    /// The covered commune of an INSEE code; old, delegated and arrondissement codes
+    /// (Paris, Lyon, Marseille) count for the current commune they belong to.
+    fn covered_commune(&self, code: &str) -> Option<u32> {
+        self.commune_by_code.get(code).copied().or_else(|| {
+            let current = self.territory.resolve_code(code)?;
+            self.commune_by_code.get(current.code_insee.as_str()).copied()
+        })
     }
 
     fn slot(&self, i: u32) -> &Slot {
@@ -406,7 +416,7 @@ impl<'t> CoverageIndex<'t> {
         s.place.point = point;
         s.place.code_commune = code_commune;
         s.xyz = unit(point);
-        s.commune = s.place.code_commune.as_deref().and_then(|c| self.commune_by_code.get(c).copied());
+        s.commune = s.place.code_commune.as_deref().and_then(|c| self.covered_commune(c));
         self.slots[slot as usize] = Some(s);
         let added = self.insert_slot(slot);
         Ok(UpdateReport {

@@ -78,3 +78,51 @@ impl Filters {
         places.iter().filter(|p| p.status == PlaceStatus::Active && self.matches(p)).filter_map(locate).collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use maillage_domain::{PlaceId, PlaceRecord, Service};
+    use maillage_territory::LatLon;
+
+    fn place(id: &str, status: PlaceStatus, service: Option<Service>) -> Place {
+        let at = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        let mut record = PlaceRecord { id: id.into(), nom: format!("Lieu {id}"), ..Default::default() };
+        record.services.extend(service);
+        Place {
+            id: PlaceId(id.into()),
+            source: "test".into(),
+            source_id: id.into(),
+            batch_id: None,
+            status,
+            version: 1,
+            created_at: at,
+            updated_at: at,
+            record,
+            extras: Default::default(),
+        }
+    }
+
+    #[test]
+    fn select_keeps_active_matching_places() {
+        let places = [
+            place("a", PlaceStatus::Active, Some(Service::AideDemarchesAdministratives)),
+            place("b", PlaceStatus::Withdrawn, Some(Service::AideDemarchesAdministratives)),
+            place("c", PlaceStatus::Active, Some(Service::LoisirsCreations)),
+            place("d", PlaceStatus::Active, Some(Service::AideDemarchesAdministratives)),
+        ];
+        let locate = |p: &Place| {
+            (p.id.0 != "d").then(|| CoveragePlace {
+                id: p.id.0.clone(),
+                name: p.record.nom.clone(),
+                point: LatLon::new(47.0, 1.0),
+                code_commune: None,
+            })
+        };
+        let filters = Filters::parse(["service=Aide aux démarches administratives"]).unwrap();
+        let ids: Vec<String> = filters.select(&places, locate).into_iter().map(|p| p.id).collect();
+        assert_eq!(ids, ["a"]);
+        assert_eq!(Filters::default().select(&places, locate).len(), 2);
+        assert!(filters.matches(&places[0]));
+    }
+}

@@ -153,3 +153,17 @@ fn updates_touch_only_nearby_communes() {
     assert!(index.nearest("41018").unwrap().place_id != "zz-new");
     assert!(index.move_place("absent", LatLon::new(47.0, 1.0), None).is_err());
 }
+
+#[test]
+fn arrondissement_codes_count_for_their_commune() {
+    let t = territory();
+    let place = CoveragePlace {
+        id: "paris-1".into(),
+        name: "Lieu parisien".into(),
+        point: LatLon::new(48.8606, 2.3376),
+        code_commune: Some("75101".into()),
+    };
+    let index = CoverageIndex::build(t, &[place]);
+    assert_eq!(index.commune("75056").unwrap().places_in_commune, 1);
+    assert!(index.nearest("75056").unwrap().distance_km < 5.0);
+}
