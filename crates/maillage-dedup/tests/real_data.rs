@@ -88,6 +88,19 @@ fn survey() {
         }
     }
     println!("vetoes {vetoes:?}");
+    let mut typo: Vec<_> = cross
+        .iter()
+        .map(|&&(i, j)| (i, j, score(records[i], records[j])))
+        .filter(|p| matches!(p.2.veto, Some(maillage_dedup::Veto::IncompatibleTypology { .. })))
+        .collect();
+    typo.sort_by(|x, y| y.2.score.total_cmp(&x.2.score));
+    println!("==== typology vetoes: {}", typo.len());
+    for (i, j, s) in typo.iter().take(12) {
+        println!("{}", show(records[*i], records[*j], s));
+    }
+    let a: std::collections::BTreeSet<_> = pairs.found.iter().map(|p| p.0).collect();
+    let b: std::collections::BTreeSet<_> = pairs.found.iter().map(|p| p.1).collect();
+    println!("distinct cnfs places in pairs {} di places {}", a.len(), b.len());
     interesting.sort_by(|x, y| x.2.score.total_cmp(&y.2.score));
     for (i, j, s) in &interesting {
         println!("{}", show(records[*i], records[*j], s));
