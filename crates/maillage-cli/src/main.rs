@@ -1,6 +1,7 @@
 //! The `maillage` command: parses the command line, opens the store, calls a use case of
 //! `maillage-app` and prints its outcome in French. No business rule lives here.
 
+mod coverage;
 mod indicators;
 mod territory;
 
@@ -120,6 +121,8 @@ enum Command {
         #[command(subcommand)]
         command: territory::BassinsCommand,
     },
+    /// La couverture du territoire : distance au lieu le plus proche, population éloignée, priorités.
+    Coverage(coverage::CoverageArgs),
     /// Démarre le serveur web (API JSON sous /api/v1) sur les données de la base.
     Serve {
         /// Adresse d'écoute.
@@ -367,6 +370,11 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let store = open_store(&cli, true)?;
             let (territory, _) = load_territory();
             territory::run_bassins(command, store.as_ref(), &territory)
+        }
+        Command::Coverage(args) => {
+            let store = open_store(&cli, true)?;
+            let (territory, _) = load_territory();
+            coverage::run(args, store.as_ref(), &territory)
         }
         Command::Serve { addr } => {
             let store: std::sync::Arc<dyn Store> = std::sync::Arc::from(open_store(&cli, true)?);

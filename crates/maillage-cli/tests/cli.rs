@@ -447,3 +447,44 @@ fn postgres_backend_gives_the_same_export() {
     assert_eq!(exports[0], exports[1]);
     assert!(stats.contains("havre") && stats.contains("79 actifs"), "{stats}");
 }
+
+/// Coverage of the demo territory: per bassin with the priority score, per commune as CSV and
+/// GeoJSON; a bad filter or level is refused with a clear message.
+#[test]
+fn coverage_outputs() {
+    let (dir, db) = demo_db();
+    let table = stdout(&maillage(&db, &["coverage", "--level", "bassin", "--priority"]));
+    assert!(table.contains("425 lieux retenus, 1754 communes étudiées"), "{table}");
+    assert!(table.lines().nth(2).unwrap_or_default().starts_with("La Châtre"), "{table}");
+    assert!(table.contains("score = 100 × (0,5·d + 0,3·f + 0,2·p)"), "{table}");
+
+    let csv_out = dir.path().join("communes.csv");
+    let output = maillage(
+        &db,
+        &["coverage", "--level", "commune", "--priority", "--limit", "10", "--out", csv_out.to_str().unwrap()],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let rows = report_rows(&csv_out);
+    assert_eq!(rows.len(), 10);
+    assert_eq!(rows[0].get(0), Some("36192"), "Saint-Gaultier first: {:?}", rows[0]);
+
+    let geojson = dir.path().join("departements.geojson");
+    assert!(maillage(&db, &["coverage", "--level", "departement", "--out", geojson.to_str().unwrap()])
+        .status
+        .success());
+    let parsed: Value = serde_json::from_slice(&std::fs::read(&geojson).unwrap()).unwrap();
+    assert_eq!(parsed["features"].as_array().unwrap().len(), 6);
+    assert_eq!(parsed["features"][0]["geometry"]["type"], "MultiPolygon");
+
+    let filtered = stdout(&maillage(
+        &db,
+        &["coverage", "--level", "region", "--filter", "label=France Services", "--filter", "jour=samedi"],
+    ));
+    assert!(filtered.contains("filtres : label=France Services, jour=samedi"), "{filtered}");
+
+    let bad = maillage(&db, &["coverage", "--filter", "couleur=bleu"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("filtre invalide"), "{}", stderr(&bad));
+    let bad_level = maillage(&db, &["coverage", "--level", "canton"]);
+    assert!(stderr(&bad_level).contains("niveau inconnu"));
+}

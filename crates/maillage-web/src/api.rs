@@ -8,7 +8,10 @@ use serde::{Deserialize, Serialize};
 use crate::{ApiError, WebState};
 
 pub fn routes() -> Router<WebState> {
-    Router::new().route("/api/v1/sante", get(health)).route("/api/v1/communes", get(communes))
+    Router::new()
+        .route("/api/v1/sante", get(health))
+        .route("/api/v1/communes", get(communes))
+        .route("/api/v1/couverture", get(coverage))
 }
 
 #[derive(Serialize)]
@@ -68,4 +71,72 @@ async fn communes(
         })
         .collect();
     Ok(Json(hits))
+}
+
+#[derive(Deserialize)]
+struct CoverageQuery {
+    niveau: Option<String>,
+    /// Filters separated by `;` (all must hold): `service=…;gratuit;jour=mardi`.
+    filtres: Option<String>,
+    perimetre: Option<String>,
+    seuils: Option<String>,
+    tri: Option<String>,
+    limite: Option<String>,
+}
+
+/// Coverage ("zones blanches") at a level, with the priority score and its components.
+async fn coverage(
+    State(state): State<WebState>,
+    Query(query): Query<CoverageQuery>,
+) -> Result<Json<maillage_app::coverage::CoverageReport>, ApiError> {
+    use maillage_app::coverage::{CoverageRequest, Scope};
+    let level = match query.niveau.as_deref() {
+        None => maillage_app::territory::Level::Commune,
+        Some(text) => maillage_app::territory::Level::parse(text)
+            .ok_or_else(|| ApiError::bad_parameter("niveau", "commune, epci, bassin, departement ou region attendu"))?,
+    };
+    let filter_texts: Vec<&str> = query
+        .filtres
+        .as_deref()
+        .map(|t| t.split(';').map(str::trim).filter(|f| !f.is_empty()).collect())
+        .unwrap_or_default();
+    let filters =
+        maillage_coverage::Filters::parse(filter_texts).map_err(|err| ApiError::bad_parameter("filtres", err.0))?;
+    let scope = match query.perimetre.as_deref() {
+        None | Some("hub") => Scope::Hub,
+        Some("france") => Scope::France,
+        Some(_) => return Err(ApiError::bad_parameter("perimetre", "hub ou france attendu")),
+    };
+    let thresholds_km = match query.seuils.as_deref() {
+        None => maillage_coverage::DEFAULT_THRESHOLDS_KM.to_vec(),
+        Some(text) => text
+            .split(',')
+            .map(|t| t.trim().parse::<f64>().ok().filter(|v| v.is_finite() && *v > 0.0))
+            .collect::<Option<Vec<_>>>()
+            .filter(|v| !v.is_empty() && v.len() <= 10)
+            .ok_or_else(|| {
+                ApiError::bad_parameter("seuils", "distances en km positives, séparées par des virgules (10 au plus)")
+            })?,
+    };
+    let by_priority = match query.tri.as_deref() {
+        None | Some("code") => false,
+        Some("priorite") => true,
+        Some(_) => return Err(ApiError::bad_parameter("tri", "code ou priorite attendu")),
+    };
+    let limit = match query.limite.as_deref() {
+        None => None,
+        Some(raw) => Some(
+            raw.parse::<usize>()
+                .ok()
+                .filter(|l| (1..=100_000).contains(l))
+                .ok_or_else(|| ApiError::bad_parameter("limite", "nombre entier de 1 à 100000 attendu"))?,
+        ),
+    };
+    let request = CoverageRequest { level, filters, scope, thresholds_km, by_priority, limit };
+    let report = tokio::task::spawn_blocking(move || {
+        maillage_app::coverage::coverage(state.store.as_ref(), &state.territory, &request)
+    })
+    .await
+    .map_err(ApiError::internal)??;
+    Ok(Json(report))
 }

@@ -59,3 +59,46 @@ async fn health_names_the_backend() {
     assert_eq!(body["base"], "sqlite");
     assert_eq!(body["communes"], 34969);
 }
+
+fn demo_state() -> WebState {
+    let store = SqliteStore::in_memory().unwrap();
+    let territory = Territory::embedded();
+    maillage_app::demo::load_if_empty(&store, &territory).unwrap();
+    WebState { store: Arc::new(store), territory: Arc::new(territory) }
+}
+
+#[tokio::test]
+async fn coverage_by_bassin_with_priority() {
+    let state = demo_state();
+    let (status, _, body) = get(&state, "/api/v1/couverture?niveau=bassin&tri=priorite&limite=3&seuils=5,10").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["lignes"].as_array().unwrap().len(), 3);
+    assert_eq!(body["lignes"][0]["code"], "La Châtre");
+    let first = &body["lignes"][0];
+    let parts = ["part_distance", "part_fragilite", "part_population"].map(|k| first["priorite"][k].as_f64().unwrap());
+    assert!((parts.iter().sum::<f64>() - first["priorite"]["score"].as_f64().unwrap()).abs() < 1e-6);
+    assert!(body["formule"].as_str().unwrap().starts_with("score = 100"));
+    assert!(first["population_au_dela"]["10 km"].as_u64().unwrap() > 0);
+
+    let (status, _, filtered) =
+        get(&state, "/api/v1/couverture?niveau=commune&filtres=label%3DFrance%20Services&limite=1").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(filtered["lieux_retenus"].as_u64().unwrap() < body["lieux_retenus"].as_u64().unwrap());
+}
+
+#[tokio::test]
+async fn coverage_bad_parameters_name_the_field() {
+    let state = demo_state();
+    for (uri, field) in [
+        ("/api/v1/couverture?niveau=canton", "niveau"),
+        ("/api/v1/couverture?filtres=couleur%3Dbleu", "filtres"),
+        ("/api/v1/couverture?seuils=5,-1", "seuils"),
+        ("/api/v1/couverture?perimetre=lune", "perimetre"),
+        ("/api/v1/couverture?tri=hasard", "tri"),
+        ("/api/v1/couverture?limite=0", "limite"),
+    ] {
+        let (status, _, body) = get(&state, uri).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}: {body}");
+        assert_eq!(body["erreur"]["champ"], field, "{uri}");
+    }
+}
