@@ -536,7 +536,7 @@ impl Table {
         if text.trim().is_empty() {
             return Err(AppError::Input(format!("{file_name} est vide")));
         }
-        let delimiter = sniff_delimiter(text.lines().next().unwrap_or(""));
+        let delimiter = maillage_formats::reader::sniff_delimiter(&text);
         let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).from_reader(text.as_bytes());
         let headers: Vec<String> = reader
             .headers()
@@ -622,27 +622,6 @@ impl Table {
                 )))
             }
         }
-    }
-}
-
-fn sniff_delimiter(header: &str) -> u8 {
-    let mut in_quotes = false;
-    let (mut commas, mut semicolons, mut tabs) = (0, 0, 0);
-    for ch in header.chars() {
-        match ch {
-            '"' => in_quotes = !in_quotes,
-            ',' if !in_quotes => commas += 1,
-            ';' if !in_quotes => semicolons += 1,
-            '\t' if !in_quotes => tabs += 1,
-            _ => {}
-        }
-    }
-    if tabs > commas && tabs > semicolons {
-        b'\t'
-    } else if semicolons > commas {
-        b';'
-    } else {
-        b','
     }
 }
 

@@ -434,11 +434,7 @@ pub fn read_bassins_csv(territory: &Territory, bytes: &[u8]) -> Result<Vec<Bassi
     let mut errors = Vec::new();
     let mut members = Vec::new();
     let text = String::from_utf8_lossy(bytes);
-    let delimiter = if text.lines().next().map(|l| l.matches(';').count() > l.matches(',').count()).unwrap_or(false) {
-        b';'
-    } else {
-        b','
-    };
+    let delimiter = maillage_formats::reader::sniff_delimiter(&text);
     let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).from_reader(text.as_bytes());
     let headers: Vec<String> = match reader.headers() {
         Ok(h) => h.iter().map(maillage_domain::text::fold).collect(),

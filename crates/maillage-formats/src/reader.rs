@@ -111,7 +111,9 @@ pub enum ReadFailure<E> {
     Sink(E),
 }
 
-fn sniff_delimiter(text: &str) -> u8 {
+/// The delimiter of a CSV text, from its header line: the most frequent of `,`, `;` and tab
+/// outside quotes (`,` when none).
+pub fn sniff_delimiter(text: &str) -> u8 {
     let header = text.lines().next().unwrap_or("");
     let mut in_quotes = false;
     let (mut commas, mut semicolons, mut tabs) = (0, 0, 0);
