@@ -488,3 +488,112 @@ fn coverage_outputs() {
     let bad_level = maillage(&db, &["coverage", "--level", "canton"]);
     assert!(stderr(&bad_level).contains("niveau inconnu"));
 }
+
+/// Builds a large places file (the fixtures replicated with new ids) for crash tests.
+fn large_input(dir: &Path, copies: usize) -> PathBuf {
+    use std::io::Read as _;
+    let mut rows: Vec<Value> = Vec::new();
+    for name in ["cnfs-lieux-2022-12.json.gz", "data-inclusion-lieux-2023.json.gz"] {
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(std::fs::File::open(fixture(name)).unwrap()).read_to_string(&mut text).unwrap();
+        let items: Vec<Value> = serde_json::from_str(&text).unwrap();
+        rows.extend(items);
+    }
+    let mut out = Vec::new();
+    for copy in 0..copies {
+        for (index, row) in rows.iter().enumerate() {
+            let mut row = row.clone();
+            row["id"] = Value::String(format!("c{copy}-{index}"));
+            out.push(row);
+        }
+    }
+    let path = dir.join("large.json");
+    std::fs::write(&path, serde_json::to_vec(&out).unwrap()).unwrap();
+    path
+}
+
+fn places_of(db: &Path, source: &str) -> usize {
+    stdout(&maillage(db, &["places", "--all", "--source", source])).lines().count()
+}
+
+/// Kills `maillage import` (SIGKILL) at varied moments of a large import: afterwards the
+/// database opens, still holds what was committed before, and holds the killed import either
+/// whole or not at all — never part of it.
+fn kill_during_import(db: &Path, dir: &Path) {
+    let small = import(db, &[fixture("le-havre-2024.json.gz").to_str().unwrap(), "--source", "havre"]);
+    let committed = counts(&small)[1] as usize;
+    let large = large_input(dir, 3);
+    let expected = 3 * (4930 + 3811);
+    // Varied moments, from the start of the reading to the commit; a pseudo-random jitter
+    // (printed) moves them from run to run.
+    let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_millis() as u64;
+    eprintln!("kill test seed {seed}");
+    let mut completed = 0;
+    for (round, base_ms) in [50u64, 300, 800, 1500, 2500, 3300, 3800, 4200].into_iter().enumerate() {
+        let jitter =
+            (seed.wrapping_mul(6364136223846793005).wrapping_add(round as u64 * 1442695040888963407) >> 33) % 200;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_maillage"))
+            .arg("--db")
+            .arg(db)
+            .args(["--no-demo", "import", large.to_str().unwrap(), "--source", "grand"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(base_ms + jitter));
+        let _ = child.kill();
+        let status = child.wait().unwrap();
+        let found = places_of(db, "grand");
+        assert!(
+            found == 0 || found == expected,
+            "round {round}: {found} places of the killed import (0 or {expected} expected)"
+        );
+        if status.success() || found == expected {
+            completed += 1;
+        }
+        assert_eq!(places_of(db, "havre"), committed, "round {round}: committed data intact");
+        let batches = stdout(&maillage(db, &["imports"]));
+        assert_eq!(
+            batches.lines().filter(|line| line.contains("\tgrand\t")).count(),
+            usize::from(found == expected),
+            "{batches}"
+        );
+        if found == expected {
+            break;
+        }
+    }
+    eprintln!("kill test: {completed} import(s) completed before the kill");
+    // Left alone, the same import completes whole.
+    if completed == 0 {
+        let batch = import(db, &[large.to_str().unwrap(), "--source", "grand"]);
+        assert_eq!(counts(&batch)[1] as usize, expected);
+    }
+    assert_eq!(places_of(db, "grand"), expected);
+    assert_eq!(places_of(db, "havre"), committed);
+}
+
+#[test]
+fn a_killed_import_leaves_all_or_nothing_on_sqlite() {
+    let (dir, db) = temp_db();
+    kill_during_import(&db, dir.path());
+}
+
+#[test]
+fn a_killed_import_leaves_all_or_nothing_on_postgres() {
+    let Ok(server) = std::env::var("MAILLAGE_TEST_POSTGRES") else {
+        eprintln!(
+            "a_killed_import_leaves_all_or_nothing_on_postgres : ignoré, MAILLAGE_TEST_POSTGRES n'est pas définie"
+        );
+        return;
+    };
+    let name = format!("maillage_kill_{}", std::process::id());
+    let mut admin = postgres::Client::connect(&server, postgres::NoTls).expect("the test server answers");
+    admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+    let url = format!("{}/{name}", server.rsplit_once('/').expect("a database name").0);
+    let dir = tempfile::tempdir().unwrap();
+    let result = std::panic::catch_unwind(|| kill_during_import(&PathBuf::from(&url), dir.path()));
+    admin.batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)")).unwrap();
+    if let Err(panic) = result {
+        std::panic::resume_unwind(panic);
+    }
+}
