@@ -498,6 +498,325 @@ impl Store for PostgresStore {
     fn backend_name(&self) -> &'static str {
         "postgresql"
     }
+
+    fn snapshot(&self, visit: &mut dyn FnMut(SnapshotItem) -> StoreResult<()>) -> StoreResult<()> {
+        let mut connection = self.pool.get()?;
+        // REPEATABLE READ: every query below sees the same snapshot, taken at the first one,
+        // whatever imports commit meanwhile.
+        let mut tx = connection
+            .client()?
+            .build_transaction()
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .map_err(backend)?;
+        let result = read_snapshot(&mut tx, visit);
+        if let Err(err) = tx.rollback() {
+            tracing::error!(err = %describe(&err), "échec de la fin d'une lecture PostgreSQL");
+            connection.discard();
+        }
+        result
+    }
+
+    fn restore(&self, items: &mut dyn Iterator<Item = StoreResult<SnapshotItem>>) -> StoreResult<()> {
+        self.in_transaction(|tx| {
+            // Two restores (or a restore and an import) must not both see an empty store.
+            tx.batch_execute("LOCK TABLE places, place_versions, import_batches, import_report, bassin_members, indicators, indicator_values IN EXCLUSIVE MODE")
+                .map_err(backend)?;
+            let occupied: bool = tx
+                .query_one(
+                    "SELECT EXISTS (SELECT 1 FROM places) OR EXISTS (SELECT 1 FROM import_batches)
+                     OR EXISTS (SELECT 1 FROM bassin_members) OR EXISTS (SELECT 1 FROM indicators)",
+                    &[],
+                )
+                .map_err(backend)?
+                .get(0);
+            if occupied {
+                return Err(not_empty_error("PostgreSQL"));
+            }
+            let statements = RestoreStatements::prepare(tx).map_err(backend)?;
+            for item in items {
+                write_item(tx, &statements, &item?)?;
+            }
+            Ok(())
+        })
+    }
+}
+
+fn change_column(row: &Row, column: &str) -> StoreResult<ChangeKind> {
+    let text: &str = row.try_get(column).map_err(backend)?;
+    ChangeKind::parse(text).ok_or_else(|| StoreError::Backend(format!("type de changement inconnu en base : {text}")))
+}
+
+fn no_params() -> [&'static (dyn ToSql + Sync); 0] {
+    []
+}
+
+fn read_snapshot(tx: &mut Transaction<'_>, visit: &mut dyn FnMut(SnapshotItem) -> StoreResult<()>) -> StoreResult<()> {
+    use postgres::fallible_iterator::FallibleIterator;
+
+    // Batches and their reports are small: read whole, then grouped.
+    let batches = tx
+        .query("SELECT id, source, file_name, started_at, finished_at, counts FROM import_batches ORDER BY id", &[])
+        .map_err(backend)?;
+    let report_rows = tx
+        .query(
+            r#"SELECT batch_id, "row", source_id, severity, field, value, reason FROM import_report ORDER BY batch_id, seq"#,
+            &[],
+        )
+        .map_err(backend)?;
+    let mut reports: HashMap<String, Vec<ReportLine>> = HashMap::new();
+    for row in &report_rows {
+        let batch_id: String = row.try_get("batch_id").map_err(backend)?;
+        reports.entry(batch_id).or_default().push(ReportLine {
+            row: count_column(row, "row")?,
+            source_id: row.try_get("source_id").map_err(backend)?,
+            problem: Problem {
+                severity: severity_column(row, "severity")?,
+                field: row.try_get("field").map_err(backend)?,
+                value: row.try_get("value").map_err(backend)?,
+                reason: row.try_get("reason").map_err(backend)?,
+            },
+        });
+    }
+    drop(report_rows);
+    for row in &batches {
+        let batch = ImportBatch {
+            id: row.try_get("id").map_err(backend)?,
+            source: row.try_get("source").map_err(backend)?,
+            file_name: row.try_get("file_name").map_err(backend)?,
+            started_at: row.try_get("started_at").map_err(backend)?,
+            finished_at: row.try_get("finished_at").map_err(backend)?,
+            counts: json_column(row, "counts")?,
+        };
+        let report = reports.remove(&batch.id).unwrap_or_default();
+        visit(SnapshotItem::Batch(BatchSnapshot { batch, report }))?;
+    }
+    drop(batches);
+
+    // Places and versions are the bulk: streamed, never all in memory.
+    let mut rows = tx
+        .query_raw(&format!("SELECT {PLACE_COLUMNS}, content_hash, last_change FROM places ORDER BY id"), no_params())
+        .map_err(backend)?;
+    while let Some(row) = rows.next().map_err(backend)? {
+        visit(SnapshotItem::Place(PlaceSnapshot {
+            place: place_from_row(&row)?,
+            content_hash: row.try_get("content_hash").map_err(backend)?,
+            last_change: change_column(&row, "last_change")?,
+        }))?;
+    }
+    drop(rows);
+    let mut rows = tx
+        .query_raw(
+            "SELECT place_id, version, recorded_at, batch_id, change, status, record, extras FROM place_versions
+             ORDER BY place_id, version",
+            no_params(),
+        )
+        .map_err(backend)?;
+    while let Some(row) = rows.next().map_err(backend)? {
+        visit(SnapshotItem::PlaceVersion(PlaceVersion {
+            place_id: PlaceId(row.try_get("place_id").map_err(backend)?),
+            version: version_column(&row, "version")?,
+            recorded_at: row.try_get("recorded_at").map_err(backend)?,
+            batch_id: row.try_get("batch_id").map_err(backend)?,
+            change: change_column(&row, "change")?,
+            status: status_column(&row, "status")?,
+            record: json_column(&row, "record")?,
+            extras: json_column(&row, "extras")?,
+        }))?;
+    }
+    drop(rows);
+
+    let members = tx
+        .query("SELECT bassin, departement, kind, code FROM bassin_members ORDER BY bassin, kind, code", &[])
+        .map_err(backend)?;
+    for row in &members {
+        let kind: &str = row.try_get("kind").map_err(backend)?;
+        visit(SnapshotItem::BassinMember(BassinMember {
+            bassin: row.try_get("bassin").map_err(backend)?,
+            departement: row.try_get("departement").map_err(backend)?,
+            kind: MemberKind::parse(kind)
+                .ok_or_else(|| StoreError::Backend(format!("type de membre inconnu en base : {kind}")))?,
+            code: row.try_get("code").map_err(backend)?,
+        }))?;
+    }
+
+    let definitions = tx
+        .query("SELECT name, level, description, source_file, imported_at FROM indicators ORDER BY name, level", &[])
+        .map_err(backend)?;
+    for row in &definitions {
+        let level: &str = row.try_get("level").map_err(backend)?;
+        let definition = IndicatorDefinition {
+            name: row.try_get("name").map_err(backend)?,
+            level: IndicatorLevel::parse(level)
+                .ok_or_else(|| StoreError::Backend(format!("niveau d'indicateur inconnu en base : {level}")))?,
+            description: row.try_get("description").map_err(backend)?,
+            source_file: row.try_get("source_file").map_err(backend)?,
+            imported_at: row.try_get("imported_at").map_err(backend)?,
+        };
+        let values = tx
+            .query(
+                "SELECT code, value FROM indicator_values WHERE name = $1 AND level = $2 ORDER BY code",
+                &[&definition.name, &definition.level.as_str()],
+            )
+            .map_err(backend)?
+            .iter()
+            .map(|row| {
+                Ok(IndicatorValue {
+                    code: row.try_get("code").map_err(backend)?,
+                    value: row.try_get("value").map_err(backend)?,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        visit(SnapshotItem::Indicator(IndicatorSnapshot { definition, values }))?;
+    }
+    Ok(())
+}
+
+/// The statements a restore runs once per row, prepared once.
+struct RestoreStatements {
+    batch: Statement,
+    report: Statement,
+    place: Statement,
+    version: Statement,
+    member: Statement,
+    indicator: Statement,
+}
+
+impl RestoreStatements {
+    fn prepare(tx: &mut Transaction<'_>) -> Result<Self, postgres::Error> {
+        Ok(RestoreStatements {
+            batch: tx.prepare(
+                "INSERT INTO import_batches (id, source, file_name, started_at, finished_at, counts) VALUES ($1, $2, $3, $4, $5, $6)",
+            )?,
+            report: tx.prepare(
+                r#"INSERT INTO import_report (batch_id, seq, "row", source_id, severity, field, value, reason)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"#,
+            )?,
+            place: tx.prepare(
+                "INSERT INTO places (id, source, source_id, batch_id, status, version, created_at, updated_at, content_hash, last_change, record, extras)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            )?,
+            version: tx.prepare(
+                "INSERT INTO place_versions (place_id, version, recorded_at, batch_id, change, status, record, extras)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )?,
+            member: tx.prepare("INSERT INTO bassin_members (bassin, departement, kind, code) VALUES ($1, $2, $3, $4)")?,
+            indicator: tx.prepare(
+                "INSERT INTO indicators (name, level, description, source_file, imported_at) VALUES ($1, $2, $3, $4, $5)",
+            )?,
+        })
+    }
+}
+
+/// A broken key or reference in restored items is the backup's fault, not the database's.
+fn restore_error(err: postgres::Error) -> StoreError {
+    let code = err.as_db_error().map(|db| db.code().clone());
+    match code {
+        Some(code) if code.code().starts_with("23") => {
+            StoreError::Conflict(format!("données de sauvegarde incohérentes : {}", describe(&err)))
+        }
+        _ => backend(err),
+    }
+}
+
+fn write_item(tx: &mut Transaction<'_>, statements: &RestoreStatements, item: &SnapshotItem) -> StoreResult<()> {
+    match item {
+        SnapshotItem::Batch(BatchSnapshot { batch, report }) => {
+            tx.execute(
+                &statements.batch,
+                &[
+                    &batch.id,
+                    &batch.source,
+                    &batch.file_name,
+                    &batch.started_at,
+                    &batch.finished_at,
+                    &Json(&batch.counts),
+                ],
+            )
+            .map_err(restore_error)?;
+            for (index, line) in report.iter().enumerate() {
+                let seq = i32::try_from(index + 1)
+                    .map_err(|_| StoreError::Backend(format!("trop de lignes de rapport pour le lot {}", batch.id)))?;
+                let row = i64::try_from(line.row)
+                    .map_err(|_| StoreError::Backend(format!("numéro de ligne hors limites : {}", line.row)))?;
+                tx.execute(
+                    &statements.report,
+                    &[
+                        &batch.id,
+                        &seq,
+                        &row,
+                        &line.source_id,
+                        &severity_key(line.problem.severity),
+                        &line.problem.field,
+                        &line.problem.value,
+                        &line.problem.reason,
+                    ],
+                )
+                .map_err(restore_error)?;
+            }
+        }
+        SnapshotItem::Place(PlaceSnapshot { place, content_hash, last_change }) => {
+            let version = version_param(place.version)?;
+            tx.execute(
+                &statements.place,
+                &[
+                    &place.id.0,
+                    &place.source,
+                    &place.source_id,
+                    &place.batch_id,
+                    &place.status.as_str(),
+                    &version,
+                    &place.created_at,
+                    &place.updated_at,
+                    content_hash,
+                    &last_change.as_str(),
+                    &Json(&place.record),
+                    &Json(&place.extras),
+                ],
+            )
+            .map_err(restore_error)?;
+        }
+        SnapshotItem::PlaceVersion(version) => {
+            let number = version_param(version.version)?;
+            tx.execute(
+                &statements.version,
+                &[
+                    &version.place_id.0,
+                    &number,
+                    &version.recorded_at,
+                    &version.batch_id,
+                    &version.change.as_str(),
+                    &version.status.as_str(),
+                    &Json(&version.record),
+                    &Json(&version.extras),
+                ],
+            )
+            .map_err(restore_error)?;
+        }
+        SnapshotItem::BassinMember(member) => {
+            tx.execute(&statements.member, &[&member.bassin, &member.departement, &member.kind.as_str(), &member.code])
+                .map_err(restore_error)?;
+        }
+        SnapshotItem::Indicator(IndicatorSnapshot { definition, values }) => {
+            check_values(definition, values)?;
+            let level = definition.level.as_str();
+            tx.execute(
+                &statements.indicator,
+                &[&definition.name, &level, &definition.description, &definition.source_file, &definition.imported_at],
+            )
+            .map_err(restore_error)?;
+            let codes: Vec<&str> = values.iter().map(|value| value.code.as_str()).collect();
+            let numbers: Vec<f64> = values.iter().map(|value| value.value).collect();
+            tx.execute(
+                "INSERT INTO indicator_values (name, level, code, value)
+                 SELECT $1::text, $2::text, code, value FROM unnest($3::text[], $4::float8[]) AS v (code, value)",
+                &[&definition.name, &level, &codes, &numbers],
+            )
+            .map_err(restore_error)?;
+        }
+    }
+    Ok(())
 }
 
 /// The statements an import runs once per row, prepared once per session (a prepared

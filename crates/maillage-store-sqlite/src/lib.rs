@@ -445,6 +445,316 @@ impl Store for SqliteStore {
     fn backend_name(&self) -> &'static str {
         "sqlite"
     }
+
+    fn snapshot(&self, visit: &mut dyn FnMut(SnapshotItem) -> StoreResult<()>) -> StoreResult<()> {
+        let connection = self.lock()?;
+        // A deferred read transaction: its first SELECT fixes the snapshot every later one
+        // reads, whatever other processes commit meanwhile (WAL).
+        connection.execute_batch("BEGIN DEFERRED").map_err(backend)?;
+        let result = read_snapshot(&connection, visit);
+        if let Err(err) = connection.execute_batch("ROLLBACK") {
+            tracing::error!(%err, "échec de la fin d'une lecture SQLite");
+        }
+        result
+    }
+
+    fn restore(&self, items: &mut dyn Iterator<Item = StoreResult<SnapshotItem>>) -> StoreResult<()> {
+        let mut connection = self.lock()?;
+        let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate).map_err(backend)?;
+        let occupied: bool = tx
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM places) OR EXISTS (SELECT 1 FROM import_batches)
+                 OR EXISTS (SELECT 1 FROM bassin_members) OR EXISTS (SELECT 1 FROM indicators)",
+                [],
+                |row| row.get(0),
+            )
+            .map_err(backend)?;
+        if occupied {
+            return Err(not_empty_error("SQLite"));
+        }
+        for item in items {
+            write_item(&tx, &item?)?;
+        }
+        // Dropping `tx` on any error above rolls everything back.
+        tx.commit().map_err(backend)
+    }
+}
+
+fn change_column(text: &str) -> rusqlite::Result<ChangeKind> {
+    ChangeKind::parse(text)
+        .ok_or_else(|| rusqlite::Error::InvalidColumnType(0, text.to_owned(), rusqlite::types::Type::Text))
+}
+
+fn read_snapshot(connection: &Connection, visit: &mut dyn FnMut(SnapshotItem) -> StoreResult<()>) -> StoreResult<()> {
+    {
+        let mut batches = connection
+            .prepare("SELECT id, source, file_name, started_at, finished_at, counts FROM import_batches ORDER BY id")
+            .map_err(backend)?;
+        let mut report = connection
+            .prepare("SELECT row, source_id, severity, field, value, reason FROM import_report WHERE batch_id = ?1 ORDER BY seq")
+            .map_err(backend)?;
+        let mut rows = batches.query([]).map_err(backend)?;
+        while let Some(row) = rows.next().map_err(backend)? {
+            let finished: Option<String> = row.get(4).map_err(backend)?;
+            let batch = (|| {
+                Ok::<_, rusqlite::Error>(ImportBatch {
+                    id: row.get(0)?,
+                    source: row.get(1)?,
+                    file_name: row.get(2)?,
+                    started_at: parse_timestamp(&row.get::<_, String>(3)?)?,
+                    finished_at: finished.as_deref().map(parse_timestamp).transpose()?,
+                    counts: json_column(&row.get::<_, String>(5)?)?,
+                })
+            })()
+            .map_err(backend)?;
+            let lines = report
+                .query_map([&batch.id], |row| {
+                    let severity: String = row.get(2)?;
+                    let severity = match severity.as_str() {
+                        "error" => Severity::Error,
+                        "warning" => Severity::Warning,
+                        _ => Severity::Info,
+                    };
+                    Ok(ReportLine {
+                        row: row.get(0)?,
+                        source_id: row.get(1)?,
+                        problem: Problem { severity, field: row.get(3)?, value: row.get(4)?, reason: row.get(5)? },
+                    })
+                })
+                .map_err(backend)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(backend)?;
+            visit(SnapshotItem::Batch(BatchSnapshot { batch, report: lines }))?;
+        }
+    }
+    {
+        let mut statement = connection
+            .prepare(&format!("SELECT {PLACE_COLUMNS}, content_hash, last_change FROM places ORDER BY id"))
+            .map_err(backend)?;
+        let mut rows = statement.query([]).map_err(backend)?;
+        while let Some(row) = rows.next().map_err(backend)? {
+            let item = (|| {
+                Ok::<_, rusqlite::Error>(PlaceSnapshot {
+                    place: place_from_row(row)?,
+                    content_hash: row.get(10)?,
+                    last_change: change_column(&row.get::<_, String>(11)?)?,
+                })
+            })()
+            .map_err(backend)?;
+            visit(SnapshotItem::Place(item))?;
+        }
+    }
+    {
+        let mut statement = connection
+            .prepare(
+                "SELECT place_id, version, recorded_at, batch_id, change, status, record, extras FROM place_versions
+                 ORDER BY place_id, version",
+            )
+            .map_err(backend)?;
+        let mut rows = statement.query([]).map_err(backend)?;
+        while let Some(row) = rows.next().map_err(backend)? {
+            let version = (|| {
+                Ok::<_, rusqlite::Error>(PlaceVersion {
+                    place_id: PlaceId(row.get(0)?),
+                    version: row.get(1)?,
+                    recorded_at: parse_timestamp(&row.get::<_, String>(2)?)?,
+                    batch_id: row.get(3)?,
+                    change: change_column(&row.get::<_, String>(4)?)?,
+                    status: status_column(&row.get::<_, String>(5)?)?,
+                    record: json_column(&row.get::<_, String>(6)?)?,
+                    extras: json_column(&row.get::<_, String>(7)?)?,
+                })
+            })()
+            .map_err(backend)?;
+            visit(SnapshotItem::PlaceVersion(version))?;
+        }
+    }
+    {
+        let mut statement = connection
+            .prepare("SELECT bassin, departement, kind, code FROM bassin_members ORDER BY bassin, kind, code")
+            .map_err(backend)?;
+        let members = statement
+            .query_map([], |row| {
+                let kind: String = row.get(2)?;
+                Ok(BassinMember {
+                    bassin: row.get(0)?,
+                    departement: row.get(1)?,
+                    kind: MemberKind::parse(&kind).ok_or_else(|| {
+                        rusqlite::Error::InvalidColumnType(2, kind.clone(), rusqlite::types::Type::Text)
+                    })?,
+                    code: row.get(3)?,
+                })
+            })
+            .map_err(backend)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(backend)?;
+        for member in members {
+            visit(SnapshotItem::BassinMember(member))?;
+        }
+    }
+    {
+        let mut definitions = connection
+            .prepare("SELECT name, level, description, source_file, imported_at FROM indicators ORDER BY name, level")
+            .map_err(backend)?;
+        let mut values = connection
+            .prepare("SELECT code, value FROM indicator_values WHERE name = ?1 AND level = ?2 ORDER BY code")
+            .map_err(backend)?;
+        let mut rows = definitions.query([]).map_err(backend)?;
+        while let Some(row) = rows.next().map_err(backend)? {
+            let definition = (|| {
+                let level: String = row.get(1)?;
+                Ok::<_, rusqlite::Error>(IndicatorDefinition {
+                    name: row.get(0)?,
+                    level: IndicatorLevel::parse(&level).ok_or_else(|| {
+                        rusqlite::Error::InvalidColumnType(1, level.clone(), rusqlite::types::Type::Text)
+                    })?,
+                    description: row.get(2)?,
+                    source_file: row.get(3)?,
+                    imported_at: parse_timestamp(&row.get::<_, String>(4)?)?,
+                })
+            })()
+            .map_err(backend)?;
+            let indicator_values = values
+                .query_map(params![definition.name, definition.level.as_str()], |row| {
+                    Ok(IndicatorValue { code: row.get(0)?, value: row.get(1)? })
+                })
+                .map_err(backend)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(backend)?;
+            visit(SnapshotItem::Indicator(IndicatorSnapshot { definition, values: indicator_values }))?;
+        }
+    }
+    Ok(())
+}
+
+fn write_item(connection: &Connection, item: &SnapshotItem) -> StoreResult<()> {
+    match item {
+        SnapshotItem::Batch(BatchSnapshot { batch, report }) => {
+            connection
+                .prepare_cached(
+                    "INSERT INTO import_batches (id, source, file_name, started_at, finished_at, counts) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )
+                .and_then(|mut statement| {
+                    statement.execute(params![
+                        batch.id,
+                        batch.source,
+                        batch.file_name,
+                        timestamp(&batch.started_at),
+                        batch.finished_at.as_ref().map(timestamp),
+                        serde_json::to_string(&batch.counts).map_err(|err| rusqlite::Error::ToSqlConversionFailure(Box::new(err)))?
+                    ])
+                })
+                .map_err(restore_error)?;
+            let mut statement = connection
+                .prepare_cached(
+                    "INSERT INTO import_report (batch_id, seq, row, source_id, severity, field, value, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                )
+                .map_err(backend)?;
+            for (index, line) in report.iter().enumerate() {
+                statement
+                    .execute(params![
+                        batch.id,
+                        index + 1,
+                        line.row,
+                        line.source_id,
+                        severity_key(line.problem.severity),
+                        line.problem.field,
+                        line.problem.value,
+                        line.problem.reason
+                    ])
+                    .map_err(restore_error)?;
+            }
+        }
+        SnapshotItem::Place(PlaceSnapshot { place, content_hash, last_change }) => {
+            let record = serde_json::to_string(&place.record).map_err(backend)?;
+            let extras = serde_json::to_string(&place.extras).map_err(backend)?;
+            connection
+                .prepare_cached(
+                    "INSERT INTO places (id, source, source_id, batch_id, status, version, created_at, updated_at, content_hash, last_change, record, extras) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                )
+                .and_then(|mut statement| {
+                    statement.execute(params![
+                        place.id.0,
+                        place.source,
+                        place.source_id,
+                        place.batch_id,
+                        place.status.as_str(),
+                        place.version,
+                        timestamp(&place.created_at),
+                        timestamp(&place.updated_at),
+                        content_hash,
+                        last_change.as_str(),
+                        record,
+                        extras
+                    ])
+                })
+                .map_err(restore_error)?;
+        }
+        SnapshotItem::PlaceVersion(version) => {
+            let record = serde_json::to_string(&version.record).map_err(backend)?;
+            let extras = serde_json::to_string(&version.extras).map_err(backend)?;
+            connection
+                .prepare_cached(
+                    "INSERT INTO place_versions (place_id, version, recorded_at, batch_id, change, status, record, extras) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                )
+                .and_then(|mut statement| {
+                    statement.execute(params![
+                        version.place_id.0,
+                        version.version,
+                        timestamp(&version.recorded_at),
+                        version.batch_id,
+                        version.change.as_str(),
+                        version.status.as_str(),
+                        record,
+                        extras
+                    ])
+                })
+                .map_err(restore_error)?;
+        }
+        SnapshotItem::BassinMember(member) => {
+            connection
+                .prepare_cached("INSERT INTO bassin_members (bassin, departement, kind, code) VALUES (?1, ?2, ?3, ?4)")
+                .and_then(|mut statement| {
+                    statement.execute(params![member.bassin, member.departement, member.kind.as_str(), member.code])
+                })
+                .map_err(restore_error)?;
+        }
+        SnapshotItem::Indicator(IndicatorSnapshot { definition, values }) => {
+            check_values(definition, values)?;
+            connection
+                .prepare_cached(
+                    "INSERT INTO indicators (name, level, description, source_file, imported_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )
+                .and_then(|mut statement| {
+                    statement.execute(params![
+                        definition.name,
+                        definition.level.as_str(),
+                        definition.description,
+                        definition.source_file,
+                        timestamp(&definition.imported_at)
+                    ])
+                })
+                .map_err(restore_error)?;
+            let mut statement = connection
+                .prepare_cached("INSERT INTO indicator_values (name, level, code, value) VALUES (?1, ?2, ?3, ?4)")
+                .map_err(backend)?;
+            for value in values {
+                statement
+                    .execute(params![definition.name, definition.level.as_str(), value.code, value.value])
+                    .map_err(restore_error)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A broken key or reference in restored items is the backup's fault, not the database's.
+fn restore_error(err: rusqlite::Error) -> StoreError {
+    if is_constraint_violation(&err) {
+        StoreError::Conflict(format!("données de sauvegarde incohérentes : {err}"))
+    } else {
+        backend(err)
+    }
 }
 
 /// An open import: the connection is held, inside `BEGIN IMMEDIATE`, until commit or drop.

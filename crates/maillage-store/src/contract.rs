@@ -20,7 +20,20 @@ macro_rules! store_contract_tests {
             bassins_round_trip_in_order, replacing_bassins_drops_old_members, a_member_in_two_bassins_is_a_conflict,
             indicator_values_round_trip_exactly, replacing_an_indicator_replaces_its_values,
             levels_are_distinct_indicators, an_unknown_indicator_has_no_values, a_repeated_indicator_code_is_a_conflict,
-            a_nan_indicator_value_is_refused, a_commune_sized_indicator_replaces);
+            a_nan_indicator_value_is_refused, a_commune_sized_indicator_replaces,
+            snapshot_of_an_empty_store_is_empty, restore_into_a_non_empty_store_is_refused);
+        $crate::store_contract_tests!(@pairs $make;
+            snapshot_restores_identically, a_failed_restore_leaves_the_store_empty);
+    };
+    (@pairs $make:expr; $($case:ident),+) => {
+        $(
+            #[test]
+            fn $case() {
+                let source = $make;
+                let target = $make;
+                $crate::contract::$case(&*source, &*target);
+            }
+        )+
     };
     (@cases $make:expr; $($case:ident),+) => {
         $(
@@ -448,4 +461,128 @@ pub fn a_commune_sized_indicator_replaces(store: &dyn Store) {
     let read = store.indicator_values("ifn", IndicatorLevel::Commune).unwrap();
     assert_eq!(read.len(), 35_000);
     assert_eq!(read, replacement);
+}
+
+/// Every item of a snapshot, in order.
+pub fn snapshot_items(store: &dyn Store) -> Vec<SnapshotItem> {
+    let mut items = Vec::new();
+    store
+        .snapshot(&mut |item| {
+            items.push(item);
+            Ok(())
+        })
+        .expect("snapshot");
+    items
+}
+
+/// A store with something of everything a snapshot carries: places with several versions
+/// (an update, a withdrawal, a restoration), batches with report lines, bassins, indicators.
+pub fn fill_for_snapshot(store: &dyn Store) {
+    let mut full = place("hub", "structure-1", "b");
+    full.record = full_record();
+    full.extras.insert("bassin_de_vie".to_owned(), "Bourges".to_owned());
+    let other = place("hub", "2", "b");
+    let first = import(store, "hub", &[full.clone(), other.clone()]);
+    import(store, "autre", &[place("autre", "1", &first.id)]);
+
+    let mut batch = batch("hub");
+    batch.started_at += chrono::TimeDelta::seconds(1);
+    let mut session = store.begin_import(&batch).unwrap();
+    let mut changed = full.clone();
+    changed.version = 2;
+    changed.record.nom = "Nouveau nom".to_owned();
+    changed.batch_id = Some(batch.id.clone());
+    changed.updated_at = batch.started_at;
+    session.update(&changed, "h2", ChangeKind::Updated).unwrap();
+    let mut withdrawn = other.clone();
+    withdrawn.version = 2;
+    withdrawn.status = PlaceStatus::Withdrawn;
+    withdrawn.batch_id = Some(batch.id.clone());
+    session.update(&withdrawn, "h3", ChangeKind::Withdrawn).unwrap();
+    let mut restored = withdrawn.clone();
+    restored.version = 3;
+    restored.status = PlaceStatus::Active;
+    session.update(&restored, "h4", ChangeKind::Restored).unwrap();
+    session
+        .report(&[
+            ReportLine {
+                row: 2,
+                source_id: Some("1".to_owned()),
+                problem: Problem::warning("telephone", "123", "numéro non reconnu"),
+            },
+            ReportLine { row: 3, source_id: None, problem: Problem::error("nom", "", "champ obligatoire manquant") },
+        ])
+        .unwrap();
+    batch.finished_at = Some(batch.started_at + chrono::TimeDelta::microseconds(1234));
+    batch.counts =
+        ImportCounts { read: 3, updated: 1, withdrawn: 1, restored: 1, rejected: 1, ..ImportCounts::default() };
+    session.commit(&batch).unwrap();
+
+    store.replace_bassins(&hub_bassins()).unwrap();
+    store
+        .replace_indicator(
+            &indicator("ifn", IndicatorLevel::Commune),
+            &values(&[("18033", 0.1 + 0.2), ("36044", -1e-300)]),
+        )
+        .unwrap();
+    store.replace_indicator(&indicator("ifn", IndicatorLevel::Epci), &values(&[("241800507", 42.0)])).unwrap();
+}
+
+pub fn snapshot_of_an_empty_store_is_empty(store: &dyn Store) {
+    assert!(snapshot_items(store).is_empty());
+}
+
+pub fn snapshot_restores_identically(source: &dyn Store, target: &dyn Store) {
+    fill_for_snapshot(source);
+    let items = snapshot_items(source);
+    let kinds: BTreeSet<&str> = items.iter().map(SnapshotItem::kind).collect();
+    assert_eq!(kinds, ["batch", "bassin_member", "indicator", "place", "place_version"].into());
+    target.restore(&mut items.clone().into_iter().map(Ok)).unwrap();
+    assert_eq!(snapshot_items(target), items);
+    // What the ordinary reads see is the same too.
+    assert_eq!(target.places(&PlaceQuery::default()).unwrap(), source.places(&PlaceQuery::default()).unwrap());
+    assert_eq!(target.batches().unwrap(), source.batches().unwrap());
+    for place in source.places(&PlaceQuery::default()).unwrap() {
+        assert_eq!(target.place_history(&place.id).unwrap(), source.place_history(&place.id).unwrap());
+    }
+    // An import after a restore goes on from the restored versions and hashes.
+    let existing = {
+        let batch = batch("hub");
+        let mut session = target.begin_import(&batch).unwrap();
+        session.existing().unwrap()
+    };
+    assert!(existing.iter().any(|place| place.version == 3 && place.content_hash == "h4"));
+}
+
+pub fn restore_into_a_non_empty_store_is_refused(store: &dyn Store) {
+    store.replace_bassins(&hub_bassins()).unwrap();
+    let before = snapshot_items(store);
+    let item = SnapshotItem::BassinMember(member("Autre", "36", MemberKind::Commune, "36001"));
+    let refused = store.restore(&mut std::iter::once(Ok(item)));
+    assert!(
+        matches!(refused, Err(StoreError::Conflict(ref message)) if message.contains("n'est pas vide")),
+        "{refused:?}"
+    );
+    assert_eq!(snapshot_items(store), before);
+}
+
+pub fn a_failed_restore_leaves_the_store_empty(source: &dyn Store, target: &dyn Store) {
+    fill_for_snapshot(source);
+    let items = snapshot_items(source);
+    let count = items.len();
+    // The reader fails at the last item (a corrupt backup found late): nothing stays.
+    let mut failing = items.into_iter().enumerate().map(|(index, item)| {
+        if index + 1 == count {
+            Err(StoreError::Conflict("sauvegarde corrompue".to_owned()))
+        } else {
+            Ok(item)
+        }
+    });
+    assert!(target.restore(&mut failing).is_err());
+    assert!(snapshot_items(target).is_empty());
+    // A version whose place is missing breaks a reference: refused, nothing written.
+    let orphan = snapshot_items(source).into_iter().find(|item| matches!(item, SnapshotItem::PlaceVersion(_))).unwrap();
+    let member = SnapshotItem::BassinMember(member("Autre", "36", MemberKind::Commune, "36001"));
+    assert!(target.restore(&mut [member, orphan].into_iter().map(Ok)).is_err());
+    assert!(snapshot_items(target).is_empty());
 }

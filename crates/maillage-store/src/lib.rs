@@ -237,6 +237,64 @@ pub struct IndicatorValue {
     pub value: f64,
 }
 
+/// A place's current row as a backup keeps it: the place with what the store keeps beside
+/// it (the hash imports compare, how its current version came to be).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlaceSnapshot {
+    pub place: Place,
+    pub content_hash: String,
+    pub last_change: ChangeKind,
+}
+
+/// An import batch with its report lines, in row order.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BatchSnapshot {
+    pub batch: ImportBatch,
+    pub report: Vec<ReportLine>,
+}
+
+/// An indicator with its values, ordered by code.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct IndicatorSnapshot {
+    pub definition: IndicatorDefinition,
+    pub values: Vec<IndicatorValue>,
+}
+
+/// One item of a store's whole content, as [`Store::snapshot`] hands them out and
+/// [`Store::restore`] takes them back. Order of a snapshot: batches (by id), places (by id),
+/// superseded versions (by place then version), bassin members (by bassin, kind, code),
+/// indicators (by name then level); a restore needs every place before its versions.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum SnapshotItem {
+    Batch(BatchSnapshot),
+    Place(PlaceSnapshot),
+    /// A superseded version (the current one is in its [`SnapshotItem::Place`]).
+    PlaceVersion(PlaceVersion),
+    BassinMember(BassinMember),
+    Indicator(IndicatorSnapshot),
+}
+
+impl SnapshotItem {
+    /// The item's `type` tag, as written in backups.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            SnapshotItem::Batch(_) => "batch",
+            SnapshotItem::Place(_) => "place",
+            SnapshotItem::PlaceVersion(_) => "place_version",
+            SnapshotItem::BassinMember(_) => "bassin_member",
+            SnapshotItem::Indicator(_) => "indicator",
+        }
+    }
+}
+
+/// The refusal of a restore into a store that already holds data.
+pub fn not_empty_error(backend: &str) -> StoreError {
+    StoreError::Conflict(format!(
+        "la base {backend} de destination n'est pas vide : une restauration ne se fait que dans une base neuve"
+    ))
+}
+
 /// The database behind the registry.
 pub trait Store: Send + Sync {
     /// Opens an import of one source: one transaction, holding the source's import lock
@@ -275,6 +333,14 @@ pub trait Store: Send + Sync {
     fn indicator_values(&self, name: &str, level: IndicatorLevel) -> StoreResult<Vec<IndicatorValue>>;
     /// A short name of the backend for messages ("sqlite", "postgresql").
     fn backend_name(&self) -> &'static str;
+    /// Hands every row of the store to `visit`, in the order [`SnapshotItem`] names, all read
+    /// in one read transaction so that a backup taken while imports run is consistent.
+    /// `visit` must not call the store: the backend may hold its only connection.
+    fn snapshot(&self, visit: &mut dyn FnMut(SnapshotItem) -> StoreResult<()>) -> StoreResult<()>;
+    /// Writes `items` exactly as given (ids, versions, timestamps, hashes) into an empty
+    /// store, in one transaction: an error from the iterator or the database rolls it all
+    /// back. A store that holds anything is refused with a [`StoreError::Conflict`].
+    fn restore(&self, items: &mut dyn Iterator<Item = StoreResult<SnapshotItem>>) -> StoreResult<()>;
 }
 
 /// The writes of one import, inside one transaction.
