@@ -101,7 +101,7 @@ fn measure_in_child(input: &Path, db: &Path) {
     drop(report);
 
     let start = Instant::now();
-    let exported = export_places(&store, ExportFormat::Csv, &ExportFilter::default(), std::io::sink()).unwrap();
+    let exported = export_places(&store, None, ExportFormat::Csv, &ExportFilter::default(), std::io::sink()).unwrap();
     println!(
         "export CSV: {:.2} s ({exported} places); peak memory so far {:.0} MB",
         start.elapsed().as_secs_f64(),

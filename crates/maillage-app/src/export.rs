@@ -5,35 +5,84 @@ use std::io::Write;
 use maillage_formats::export::{ExportFormat, PlaceWriter};
 use maillage_store::{PlaceQuery, Store};
 
+use maillage_territory::Territory;
+
+use crate::territory::{locate, BassinIndex, Level};
 use crate::{AppError, AppResult};
 
 /// Which places to export.
 #[derive(Clone, Debug, Default)]
 pub struct ExportFilter {
     pub source: Option<String>,
-    /// Keep places whose INSEE code or postcode starts with one of these prefixes
-    /// (a département "18", a commune "18033").
-    pub territory_prefixes: Vec<String>,
+    /// Keep places located in one of these territories (none: everywhere).
+    pub areas: Vec<(Level, String)>,
+}
+
+/// Reads `--territory` values: `18` (a département), or `level:code` with level commune,
+/// epci, bassin, departement or region (`epci:241800507`, `bassin:Bourges`), comma-separated.
+/// Unknown levels or codes are refused with a French message.
+pub fn parse_areas(text: &str, territory: &Territory, bassins: &BassinIndex) -> AppResult<Vec<(Level, String)>> {
+    let mut areas = Vec::new();
+    for item in text.split(',').map(str::trim).filter(|item| !item.is_empty()) {
+        let (level, code) = match item.split_once(':') {
+            Some((level, code)) => (
+                Level::parse(level).ok_or_else(|| {
+                    AppError::Input(format!(
+                        "niveau de territoire inconnu « {level} » (commune, epci, bassin, departement, region)"
+                    ))
+                })?,
+                code.trim().to_owned(),
+            ),
+            None => (Level::Departement, item.to_owned()),
+        };
+        let known = match level {
+            Level::Commune => territory.resolve_code(&code).is_some(),
+            Level::Epci => territory.epci(&code).is_some(),
+            Level::Bassin => bassins.bassins().contains_key(&code),
+            Level::Departement => territory.departement(&code).is_some(),
+            Level::Region => territory.region(&code).is_some(),
+        };
+        if !known {
+            return Err(AppError::Input(format!("territoire inconnu : « {item} »")));
+        }
+        let code = match level {
+            Level::Commune => territory.resolve_code(&code).map(|c| c.code_insee.clone()).unwrap_or(code),
+            _ => code,
+        };
+        areas.push((level, code));
+    }
+    Ok(areas)
 }
 
 /// Writes every active place matching the filter, streaming from the store; returns how
 /// many were written.
 pub fn export_places<W: Write>(
     store: &dyn Store,
+    territory: Option<&Territory>,
     format: ExportFormat,
     filter: &ExportFilter,
     out: W,
 ) -> AppResult<usize> {
+    let locator = match (territory, filter.areas.is_empty()) {
+        (_, true) => None,
+        (Some(territory), false) => Some((territory, BassinIndex::new(&store.bassins()?, territory))),
+        (None, false) => {
+            return Err(AppError::Input("un filtre de territoire demande le territoire chargé".to_owned()))
+        }
+    };
     let query = PlaceQuery { source: filter.source.clone(), status: Some(maillage_domain::PlaceStatus::Active) };
     let mut writer = PlaceWriter::new(format, out)?;
     let mut failure = None;
     store
         .visit_places(&query, &mut |place| {
-            let selected = filter.territory_prefixes.is_empty()
-                || filter.territory_prefixes.iter().any(|prefix| {
-                    place.record.code_insee.as_deref().map(|code| code.starts_with(prefix.as_str())).unwrap_or(false)
-                        || (place.record.code_insee.is_none() && place.record.code_postal.starts_with(prefix.as_str()))
-                });
+            let selected = match &locator {
+                None => true,
+                Some((territory, bassins)) => locate(territory, bassins, &place.record)
+                    .map(|location| {
+                        filter.areas.iter().any(|(level, code)| level.code_of(&location) == Some(code.as_str()))
+                    })
+                    .unwrap_or(false),
+            };
             if selected {
                 if let Err(err) = writer.write(&place) {
                     failure = Some(err);

@@ -83,7 +83,7 @@ enum Command {
         /// Seulement les lieux d'une source.
         #[arg(long)]
         source: Option<String>,
-        /// Seulement un territoire : code de département (18) ou de commune (18033), plusieurs séparés par des virgules.
+        /// Seulement un territoire : 18 (département), ou niveau:code (commune:18033, epci:241800507, bassin:Bourges, region:24), plusieurs séparés par des virgules.
         #[arg(long)]
         territory: Option<String>,
         /// Fichier de sortie (par défaut : la sortie standard).
@@ -247,24 +247,33 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let format = ExportFormat::parse(format)
                 .ok_or_else(|| format!("format inconnu « {format} » (csv, json ou geojson)"))?;
             let store = open_store(&cli, true)?;
-            let filter = ExportFilter {
-                source: source.clone(),
-                territory_prefixes: territory
-                    .as_deref()
-                    .map(|t| t.split(',').map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()).collect())
-                    .unwrap_or_default(),
+            let loaded = territory.as_ref().map(|_| load_territory().0);
+            let areas = match (territory, &loaded) {
+                (Some(text), Some(loaded)) => {
+                    let bassins = maillage_app::territory::BassinIndex::new(
+                        &store.bassins().map_err(|err| err.to_string())?,
+                        loaded,
+                    );
+                    maillage_app::export::parse_areas(text, loaded, &bassins).map_err(|err| err.to_string())?
+                }
+                _ => Vec::new(),
             };
+            let filter = ExportFilter { source: source.clone(), areas };
             let count = match out {
                 Some(path) => {
                     let file = std::fs::File::create(path)
                         .map_err(|err| format!("création de {} impossible : {err}", path.display()))?;
-                    export_places(store.as_ref(), format, &filter, std::io::BufWriter::new(file))
+                    export_places(store.as_ref(), loaded.as_ref(), format, &filter, std::io::BufWriter::new(file))
                         .map_err(|err| err.to_string())?
                 }
-                None => {
-                    export_places(store.as_ref(), format, &filter, std::io::BufWriter::new(std::io::stdout().lock()))
-                        .map_err(|err| err.to_string())?
-                }
+                None => export_places(
+                    store.as_ref(),
+                    loaded.as_ref(),
+                    format,
+                    &filter,
+                    std::io::BufWriter::new(std::io::stdout().lock()),
+                )
+                .map_err(|err| err.to_string())?,
             };
             eprintln!("{count} lieux exportés.");
             Ok(ExitCode::SUCCESS)

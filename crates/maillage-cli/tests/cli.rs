@@ -312,6 +312,33 @@ fn demo_places_land_in_their_territory() {
     let bassins = stdout(&maillage(&db, &["territory", "counts", "--level", "bassin"]));
     assert_eq!(bassins.lines().count(), 23, "{bassins}");
 
+    // Exports of one territory at any level.
+    let in_bourges: usize = bassins
+        .lines()
+        .find(|line| line.starts_with("Bourges\t"))
+        .unwrap()
+        .rsplit('\t')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    for (area, expected) in
+        [("bassin:Bourges", in_bourges), ("18", 76), ("region:24", 425), ("epci:241800507,departement:36", 0)]
+    {
+        let out = dir.path().join("area.csv");
+        let output = maillage(&db, &["export", "--territory", area, "--out", out.to_str().unwrap()]);
+        assert!(output.status.success(), "{area}: {}", stderr(&output));
+        let rows = report_rows(&out).len();
+        if expected > 0 {
+            assert_eq!(rows, expected, "{area}");
+        } else {
+            assert!(rows > 39, "{area}: {rows}");
+        }
+    }
+    let unknown = maillage(&db, &["export", "--territory", "bassin:Atlantide"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(stderr(&unknown).contains("territoire inconnu : « bassin:Atlantide »"), "{}", stderr(&unknown));
+
     // Bassins round-trip through CSV; a bad file is refused with its line and changes nothing.
     let exported = dir.path().join("bassins.csv");
     assert!(maillage(&db, &["bassins", "export", "--out", exported.to_str().unwrap()]).status.success());
