@@ -5,6 +5,7 @@
 //! Boundary: orchestrates the domain, the formats and a `Store`; never names a concrete
 //! backend, never parses command lines or HTTP.
 
+pub mod backup;
 pub mod coverage;
 pub mod demo;
 pub mod export;

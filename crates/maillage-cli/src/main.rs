@@ -123,6 +123,13 @@ enum Command {
     },
     /// La couverture du territoire : distance au lieu le plus proche, population éloignée, priorités.
     Coverage(coverage::CoverageArgs),
+    /// Sauvegarde toute la base (lieux et historique, imports, bassins, indicateurs) dans un fichier portable.
+    Backup {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Restaure une sauvegarde dans une base vide (SQLite ou PostgreSQL), après l'avoir vérifiée.
+    Restore { file: PathBuf },
     /// Démarre le serveur web (API JSON sous /api/v1) sur les données de la base.
     Serve {
         /// Adresse d'écoute.
@@ -384,6 +391,32 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let store = open_store(&cli, true)?;
             let (territory, _) = load_territory();
             coverage::run(args, store.as_ref(), &territory)
+        }
+        Command::Backup { out } => {
+            let store = open_store(&cli, false)?;
+            let file = std::fs::File::create(out)
+                .map_err(|err| format!("création de {} impossible : {err}", out.display()))?;
+            let summary = maillage_app::backup::backup(store.as_ref(), std::io::BufWriter::new(file))
+                .map_err(|err| err.to_string())?;
+            let total: u64 = summary.counts.values().sum();
+            let detail: Vec<String> = summary.counts.iter().map(|(kind, n)| format!("{kind} {n}")).collect();
+            emit!(
+                "Sauvegarde écrite dans {} : {total} éléments ({}), SHA-256 {}.",
+                out.display(),
+                detail.join(", "),
+                summary.sha256
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Restore { file } => {
+            let store = open_store(&cli, false)?;
+            let input =
+                std::fs::File::open(file).map_err(|err| format!("lecture de {} impossible : {err}", file.display()))?;
+            let summary = maillage_app::backup::restore(store.as_ref(), std::io::BufReader::new(input))
+                .map_err(|err| err.to_string())?;
+            let total: u64 = summary.counts.values().sum();
+            emit!("Sauvegarde vérifiée et restaurée dans la base {} : {total} éléments.", store.backend_name());
+            Ok(ExitCode::SUCCESS)
         }
         Command::Serve { addr } => {
             let store: std::sync::Arc<dyn Store> = std::sync::Arc::from(open_store(&cli, true)?);

@@ -624,3 +624,50 @@ fn a_killed_import_leaves_all_or_nothing_on_postgres() {
         std::panic::resume_unwind(panic);
     }
 }
+
+/// Backups move a hub between backends: SQLite → backup → (PostgreSQL when available) →
+/// backup → SQLite gives the same registry; a backup is never restored over existing data.
+#[test]
+fn backup_and_restore_between_backends() {
+    let (dir, source) = demo_db();
+    import(&source, &[fixture("le-havre-2024.json.gz").to_str().unwrap(), "--source", "havre"]);
+    let first = dir.path().join("first.maillage.gz");
+    assert!(maillage(&source, &["backup", "--out", first.to_str().unwrap()]).status.success());
+
+    let refused = maillage(&source, &["restore", first.to_str().unwrap()]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(stderr(&refused).contains("n'est pas vide"), "{}", stderr(&refused));
+
+    let mut middle = dir.path().join("middle.db");
+    let mut admin = None;
+    if let Ok(server) = std::env::var("MAILLAGE_TEST_POSTGRES") {
+        let name = format!("maillage_backup_{}", std::process::id());
+        let mut client = postgres::Client::connect(&server, postgres::NoTls).expect("the test server answers");
+        client.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+        middle = PathBuf::from(format!("{}/{name}", server.rsplit_once('/').expect("a database name").0));
+        admin = Some((client, name));
+    }
+    let restored = maillage(&middle, &["restore", first.to_str().unwrap()]);
+    assert!(restored.status.success(), "{}", stderr(&restored));
+    let second = dir.path().join("second.maillage.gz");
+    assert!(maillage(&middle, &["backup", "--out", second.to_str().unwrap()]).status.success());
+    let middle_stats = stdout(&maillage(&middle, &["stats"]));
+    if let Some((mut client, name)) = admin {
+        client.batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)")).unwrap();
+    }
+    let last = dir.path().join("last.db");
+    assert!(maillage(&last, &["restore", second.to_str().unwrap()]).status.success());
+
+    let expected_stats = stdout(&maillage(&source, &["stats"]));
+    assert_eq!(middle_stats, expected_stats);
+    assert_eq!(stdout(&maillage(&last, &["stats"])), expected_stats);
+    let export = |db: &Path, name: &str| {
+        let out = dir.path().join(name);
+        assert!(maillage(db, &["export", "--out", out.to_str().unwrap()]).status.success());
+        std::fs::read_to_string(out).unwrap()
+    };
+    // Registry ids, versions and history come back as they were: the exports are identical.
+    assert_eq!(export(&source, "a.csv"), export(&last, "b.csv"));
+    let history = |db: &Path| stdout(&maillage(db, &["imports"]));
+    assert_eq!(history(&source), history(&last));
+}
