@@ -1711,17 +1711,4 @@ mod tests {
         assert_eq!(report.rows_checked, 5_000);
     }
 
-    /// `cargo test --release -p maillage-formats table_schema_timing -- --ignored --nocapture`
-    #[test]
-    #[ignore = "timing, meaningful in release builds only"]
-    fn table_schema_timing_100k_rows() {
-        let bytes = many_rows(100_000);
-        let schema = schema();
-        let start = std::time::Instant::now();
-        let report = schema.validate_csv(&bytes);
-        let elapsed = start.elapsed();
-        println!("100 000 lignes ({} Mo) validées en {elapsed:?}", bytes.len() / 1_000_000);
-        assert!(report.is_valid());
-        assert!(elapsed.as_secs_f64() < 3.0);
-    }
 }
