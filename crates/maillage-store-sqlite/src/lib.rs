@@ -119,6 +119,93 @@ fn place_from_row(row: &Row<'_>) -> rusqlite::Result<Place> {
     })
 }
 
+/// Runs a query and maps every row: the shape of every list read of this store.
+fn query_all<T, P: rusqlite::Params>(
+    connection: &Connection,
+    sql: &str,
+    params: P,
+    map: fn(&Row<'_>) -> rusqlite::Result<T>,
+) -> StoreResult<Vec<T>> {
+    let mut statement = connection.prepare_cached(sql).map_err(backend)?;
+    let rows = statement.query_map(params, map).map_err(backend)?;
+    rows.collect::<Result<_, _>>().map_err(backend)
+}
+
+fn text_column<T>(index: usize, text: String, parse: fn(&str) -> Option<T>) -> rusqlite::Result<T> {
+    parse(&text).ok_or(rusqlite::Error::InvalidColumnType(index, text, rusqlite::types::Type::Text))
+}
+
+const VERSION_COLUMNS: &str = "place_id, version, recorded_at, batch_id, change, status, record, extras";
+const CURRENT_VERSION_COLUMNS: &str = "id, version, updated_at, batch_id, last_change, status, record, extras";
+const BATCH_COLUMNS: &str = "id, source, file_name, started_at, finished_at, counts";
+const REPORT_SELECT: &str =
+    "SELECT row, source_id, severity, field, value, reason FROM import_report WHERE batch_id = ?1 ORDER BY seq";
+const MEMBER_COLUMNS: &str = "bassin, departement, kind, code";
+const INDICATOR_COLUMNS: &str = "name, level, description, source_file, imported_at";
+const VALUES_SELECT: &str = "SELECT code, value FROM indicator_values WHERE name = ?1 AND level = ?2 ORDER BY code";
+
+fn version_from_row(row: &Row<'_>) -> rusqlite::Result<PlaceVersion> {
+    Ok(PlaceVersion {
+        place_id: PlaceId(row.get(0)?),
+        version: row.get(1)?,
+        recorded_at: parse_timestamp(&row.get::<_, String>(2)?)?,
+        batch_id: row.get(3)?,
+        change: text_column(4, row.get(4)?, ChangeKind::parse)?,
+        status: status_column(&row.get::<_, String>(5)?)?,
+        record: json_column(&row.get::<_, String>(6)?)?,
+        extras: json_column(&row.get::<_, String>(7)?)?,
+    })
+}
+
+fn batch_from_row(row: &Row<'_>) -> rusqlite::Result<ImportBatch> {
+    let finished: Option<String> = row.get(4)?;
+    Ok(ImportBatch {
+        id: row.get(0)?,
+        source: row.get(1)?,
+        file_name: row.get(2)?,
+        started_at: parse_timestamp(&row.get::<_, String>(3)?)?,
+        finished_at: finished.as_deref().map(parse_timestamp).transpose()?,
+        counts: json_column(&row.get::<_, String>(5)?)?,
+    })
+}
+
+fn report_line_from_row(row: &Row<'_>) -> rusqlite::Result<ReportLine> {
+    let severity: String = row.get(2)?;
+    let severity = match severity.as_str() {
+        "error" => Severity::Error,
+        "warning" => Severity::Warning,
+        _ => Severity::Info,
+    };
+    Ok(ReportLine {
+        row: row.get(0)?,
+        source_id: row.get(1)?,
+        problem: Problem { severity, field: row.get(3)?, value: row.get(4)?, reason: row.get(5)? },
+    })
+}
+
+fn member_from_row(row: &Row<'_>) -> rusqlite::Result<BassinMember> {
+    Ok(BassinMember {
+        bassin: row.get(0)?,
+        departement: row.get(1)?,
+        kind: text_column(2, row.get(2)?, MemberKind::parse)?,
+        code: row.get(3)?,
+    })
+}
+
+fn indicator_from_row(row: &Row<'_>) -> rusqlite::Result<IndicatorDefinition> {
+    Ok(IndicatorDefinition {
+        name: row.get(0)?,
+        level: text_column(1, row.get(1)?, IndicatorLevel::parse)?,
+        description: row.get(2)?,
+        source_file: row.get(3)?,
+        imported_at: parse_timestamp(&row.get::<_, String>(4)?)?,
+    })
+}
+
+fn value_from_row(row: &Row<'_>) -> rusqlite::Result<IndicatorValue> {
+    Ok(IndicatorValue { code: row.get(0)?, value: row.get(1)? })
+}
+
 impl SqliteStore {
     /// Opens (creating if needed) a database file and brings its schema up to date.
     pub fn open(path: &Path) -> StoreResult<Self> {
@@ -204,16 +291,14 @@ impl Store for SqliteStore {
     }
 
     fn places(&self, query: &PlaceQuery) -> StoreResult<Vec<Place>> {
-        let connection = self.lock()?;
-        let mut statement = connection
-            .prepare_cached(&format!(
+        query_all(
+            &*self.lock()?,
+            &format!(
                 "SELECT {PLACE_COLUMNS} FROM places WHERE (?1 IS NULL OR source = ?1) AND (?2 IS NULL OR status = ?2) ORDER BY id"
-            ))
-            .map_err(backend)?;
-        let rows = statement
-            .query_map(params![query.source, query.status.map(PlaceStatus::as_str)], place_from_row)
-            .map_err(backend)?;
-        rows.collect::<Result<_, _>>().map_err(backend)
+            ),
+            params![query.source, query.status.map(PlaceStatus::as_str)],
+            place_from_row,
+        )
     }
 
     fn visit_places(&self, query: &PlaceQuery, visit: &mut dyn FnMut(Place) -> StoreResult<()>) -> StoreResult<()> {
@@ -232,117 +317,52 @@ impl Store for SqliteStore {
     }
 
     fn place_history(&self, id: &PlaceId) -> StoreResult<Vec<PlaceVersion>> {
-        let connection = self.lock()?;
-        let mut statement = connection
-            .prepare_cached(
-                "SELECT place_id, version, recorded_at, batch_id, change, status, record, extras FROM place_versions WHERE place_id = ?1
-                 UNION ALL
-                 SELECT id, version, updated_at, batch_id, last_change, status, record, extras FROM places WHERE id = ?1
-                 ORDER BY version",
-            )
-            .map_err(backend)?;
-        let rows = statement
-            .query_map([&id.0], |row| {
-                let change: String = row.get(4)?;
-                Ok(PlaceVersion {
-                    place_id: PlaceId(row.get(0)?),
-                    version: row.get(1)?,
-                    recorded_at: parse_timestamp(&row.get::<_, String>(2)?)?,
-                    batch_id: row.get(3)?,
-                    change: ChangeKind::parse(&change).ok_or_else(|| {
-                        rusqlite::Error::InvalidColumnType(4, change.clone(), rusqlite::types::Type::Text)
-                    })?,
-                    status: status_column(&row.get::<_, String>(5)?)?,
-                    record: json_column(&row.get::<_, String>(6)?)?,
-                    extras: json_column(&row.get::<_, String>(7)?)?,
-                })
-            })
-            .map_err(backend)?;
-        rows.collect::<Result<_, _>>().map_err(backend)
+        query_all(
+            &*self.lock()?,
+            &format!(
+                "SELECT {VERSION_COLUMNS} FROM place_versions WHERE place_id = ?1
+                 UNION ALL SELECT {CURRENT_VERSION_COLUMNS} FROM places WHERE id = ?1
+                 ORDER BY version"
+            ),
+            [&id.0],
+            version_from_row,
+        )
     }
 
     fn batches(&self) -> StoreResult<Vec<ImportBatch>> {
-        let connection = self.lock()?;
-        let mut statement = connection
-            .prepare_cached(
-                "SELECT id, source, file_name, started_at, finished_at, counts FROM import_batches WHERE finished_at IS NOT NULL ORDER BY started_at DESC, id DESC",
-            )
-            .map_err(backend)?;
-        let rows = statement
-            .query_map([], |row| {
-                let finished: Option<String> = row.get(4)?;
-                Ok(ImportBatch {
-                    id: row.get(0)?,
-                    source: row.get(1)?,
-                    file_name: row.get(2)?,
-                    started_at: parse_timestamp(&row.get::<_, String>(3)?)?,
-                    finished_at: finished.as_deref().map(parse_timestamp).transpose()?,
-                    counts: json_column(&row.get::<_, String>(5)?)?,
-                })
-            })
-            .map_err(backend)?;
-        rows.collect::<Result<_, _>>().map_err(backend)
+        query_all(
+            &*self.lock()?,
+            &format!(
+                "SELECT {BATCH_COLUMNS} FROM import_batches WHERE finished_at IS NOT NULL ORDER BY started_at DESC, id DESC"
+            ),
+            [],
+            batch_from_row,
+        )
     }
 
     fn batch_report(&self, batch_id: &str) -> StoreResult<Vec<ReportLine>> {
-        let connection = self.lock()?;
-        let mut statement = connection
-            .prepare_cached("SELECT row, source_id, severity, field, value, reason FROM import_report WHERE batch_id = ?1 ORDER BY seq")
-            .map_err(backend)?;
-        let rows = statement
-            .query_map([batch_id], |row| {
-                let severity: String = row.get(2)?;
-                let severity = match severity.as_str() {
-                    "error" => Severity::Error,
-                    "warning" => Severity::Warning,
-                    _ => Severity::Info,
-                };
-                Ok(ReportLine {
-                    row: row.get(0)?,
-                    source_id: row.get(1)?,
-                    problem: Problem { severity, field: row.get(3)?, value: row.get(4)?, reason: row.get(5)? },
-                })
-            })
-            .map_err(backend)?;
-        rows.collect::<Result<_, _>>().map_err(backend)
+        query_all(&*self.lock()?, REPORT_SELECT, [batch_id], report_line_from_row)
     }
 
     fn source_stats(&self) -> StoreResult<Vec<SourceStats>> {
-        let connection = self.lock()?;
-        let mut statement = connection
-            .prepare_cached(
-                "SELECT source, SUM(status = 'active'), SUM(status = 'withdrawn') FROM places GROUP BY source ORDER BY source",
-            )
-            .map_err(backend)?;
-        let rows = statement
-            .query_map([], |row| Ok(SourceStats { source: row.get(0)?, active: row.get(1)?, withdrawn: row.get(2)? }))
-            .map_err(backend)?;
-        rows.collect::<Result<_, _>>().map_err(backend)
+        query_all(
+            &*self.lock()?,
+            "SELECT source, SUM(status = 'active'), SUM(status = 'withdrawn') FROM places GROUP BY source ORDER BY source",
+            [],
+            |row| Ok(SourceStats { source: row.get(0)?, active: row.get(1)?, withdrawn: row.get(2)? }),
+        )
     }
 
     fn bassins(&self) -> StoreResult<Vec<BassinMember>> {
-        let connection = self.lock()?;
         // EPCI before commune, as `MemberKind` orders them (their names sort the other way).
-        let mut statement = connection
-            .prepare_cached(
-                "SELECT bassin, departement, kind, code FROM bassin_members
-                 ORDER BY bassin, CASE kind WHEN 'epci' THEN 0 ELSE 1 END, code",
-            )
-            .map_err(backend)?;
-        let rows = statement
-            .query_map([], |row| {
-                let kind: String = row.get(2)?;
-                Ok(BassinMember {
-                    bassin: row.get(0)?,
-                    departement: row.get(1)?,
-                    kind: MemberKind::parse(&kind).ok_or_else(|| {
-                        rusqlite::Error::InvalidColumnType(2, kind.clone(), rusqlite::types::Type::Text)
-                    })?,
-                    code: row.get(3)?,
-                })
-            })
-            .map_err(backend)?;
-        rows.collect::<Result<_, _>>().map_err(backend)
+        query_all(
+            &*self.lock()?,
+            &format!(
+                "SELECT {MEMBER_COLUMNS} FROM bassin_members ORDER BY bassin, CASE kind WHEN 'epci' THEN 0 ELSE 1 END, code"
+            ),
+            [],
+            member_from_row,
+        )
     }
 
     fn replace_bassins(&self, members: &[BassinMember]) -> StoreResult<()> {
@@ -372,28 +392,14 @@ impl Store for SqliteStore {
     }
 
     fn indicators(&self) -> StoreResult<Vec<IndicatorDefinition>> {
-        let connection = self.lock()?;
-        let mut statement = connection
-            .prepare_cached(
-                "SELECT name, level, description, source_file, imported_at FROM indicators
-                 ORDER BY name, CASE level WHEN 'commune' THEN 0 ELSE 1 END",
-            )
-            .map_err(backend)?;
-        let rows = statement
-            .query_map([], |row| {
-                let level: String = row.get(1)?;
-                Ok(IndicatorDefinition {
-                    name: row.get(0)?,
-                    level: IndicatorLevel::parse(&level).ok_or_else(|| {
-                        rusqlite::Error::InvalidColumnType(1, level.clone(), rusqlite::types::Type::Text)
-                    })?,
-                    description: row.get(2)?,
-                    source_file: row.get(3)?,
-                    imported_at: parse_timestamp(&row.get::<_, String>(4)?)?,
-                })
-            })
-            .map_err(backend)?;
-        rows.collect::<Result<_, _>>().map_err(backend)
+        query_all(
+            &*self.lock()?,
+            &format!(
+                "SELECT {INDICATOR_COLUMNS} FROM indicators ORDER BY name, CASE level WHEN 'commune' THEN 0 ELSE 1 END"
+            ),
+            [],
+            indicator_from_row,
+        )
     }
 
     fn replace_indicator(&self, definition: &IndicatorDefinition, values: &[IndicatorValue]) -> StoreResult<()> {
@@ -430,16 +436,7 @@ impl Store for SqliteStore {
     }
 
     fn indicator_values(&self, name: &str, level: IndicatorLevel) -> StoreResult<Vec<IndicatorValue>> {
-        let connection = self.lock()?;
-        let mut statement = connection
-            .prepare_cached("SELECT code, value FROM indicator_values WHERE name = ?1 AND level = ?2 ORDER BY code")
-            .map_err(backend)?;
-        let rows = statement
-            .query_map(params![name, level.as_str()], |row| {
-                Ok(IndicatorValue { code: row.get(0)?, value: row.get(1)? })
-            })
-            .map_err(backend)?;
-        rows.collect::<Result<_, _>>().map_err(backend)
+        query_all(&*self.lock()?, VALUES_SELECT, params![name, level.as_str()], value_from_row)
     }
 
     fn backend_name(&self) -> &'static str {
@@ -480,149 +477,55 @@ impl Store for SqliteStore {
     }
 }
 
-fn change_column(text: &str) -> rusqlite::Result<ChangeKind> {
-    ChangeKind::parse(text)
-        .ok_or_else(|| rusqlite::Error::InvalidColumnType(0, text.to_owned(), rusqlite::types::Type::Text))
-}
-
 fn read_snapshot(connection: &Connection, visit: &mut dyn FnMut(SnapshotItem) -> StoreResult<()>) -> StoreResult<()> {
+    for batch in
+        query_all(connection, &format!("SELECT {BATCH_COLUMNS} FROM import_batches ORDER BY id"), [], batch_from_row)?
     {
-        let mut batches = connection
-            .prepare("SELECT id, source, file_name, started_at, finished_at, counts FROM import_batches ORDER BY id")
-            .map_err(backend)?;
-        let mut report = connection
-            .prepare("SELECT row, source_id, severity, field, value, reason FROM import_report WHERE batch_id = ?1 ORDER BY seq")
-            .map_err(backend)?;
-        let mut rows = batches.query([]).map_err(backend)?;
-        while let Some(row) = rows.next().map_err(backend)? {
-            let finished: Option<String> = row.get(4).map_err(backend)?;
-            let batch = (|| {
-                Ok::<_, rusqlite::Error>(ImportBatch {
-                    id: row.get(0)?,
-                    source: row.get(1)?,
-                    file_name: row.get(2)?,
-                    started_at: parse_timestamp(&row.get::<_, String>(3)?)?,
-                    finished_at: finished.as_deref().map(parse_timestamp).transpose()?,
-                    counts: json_column(&row.get::<_, String>(5)?)?,
-                })
-            })()
-            .map_err(backend)?;
-            let lines = report
-                .query_map([&batch.id], |row| {
-                    let severity: String = row.get(2)?;
-                    let severity = match severity.as_str() {
-                        "error" => Severity::Error,
-                        "warning" => Severity::Warning,
-                        _ => Severity::Info,
-                    };
-                    Ok(ReportLine {
-                        row: row.get(0)?,
-                        source_id: row.get(1)?,
-                        problem: Problem { severity, field: row.get(3)?, value: row.get(4)?, reason: row.get(5)? },
-                    })
-                })
-                .map_err(backend)?
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(backend)?;
-            visit(SnapshotItem::Batch(BatchSnapshot { batch, report: lines }))?;
-        }
+        let report = query_all(connection, REPORT_SELECT, [&batch.id], report_line_from_row)?;
+        visit(SnapshotItem::Batch(BatchSnapshot { batch, report }))?;
     }
-    {
-        let mut statement = connection
-            .prepare(&format!("SELECT {PLACE_COLUMNS}, content_hash, last_change FROM places ORDER BY id"))
-            .map_err(backend)?;
-        let mut rows = statement.query([]).map_err(backend)?;
-        while let Some(row) = rows.next().map_err(backend)? {
-            let item = (|| {
-                Ok::<_, rusqlite::Error>(PlaceSnapshot {
-                    place: place_from_row(row)?,
-                    content_hash: row.get(10)?,
-                    last_change: change_column(&row.get::<_, String>(11)?)?,
-                })
-            })()
-            .map_err(backend)?;
-            visit(SnapshotItem::Place(item))?;
-        }
-    }
-    {
-        let mut statement = connection
-            .prepare(
-                "SELECT place_id, version, recorded_at, batch_id, change, status, record, extras FROM place_versions
-                 ORDER BY place_id, version",
-            )
-            .map_err(backend)?;
-        let mut rows = statement.query([]).map_err(backend)?;
-        while let Some(row) = rows.next().map_err(backend)? {
-            let version = (|| {
-                Ok::<_, rusqlite::Error>(PlaceVersion {
-                    place_id: PlaceId(row.get(0)?),
-                    version: row.get(1)?,
-                    recorded_at: parse_timestamp(&row.get::<_, String>(2)?)?,
-                    batch_id: row.get(3)?,
-                    change: change_column(&row.get::<_, String>(4)?)?,
-                    status: status_column(&row.get::<_, String>(5)?)?,
-                    record: json_column(&row.get::<_, String>(6)?)?,
-                    extras: json_column(&row.get::<_, String>(7)?)?,
-                })
-            })()
-            .map_err(backend)?;
-            visit(SnapshotItem::PlaceVersion(version))?;
-        }
-    }
-    {
-        let mut statement = connection
-            .prepare("SELECT bassin, departement, kind, code FROM bassin_members ORDER BY bassin, kind, code")
-            .map_err(backend)?;
-        let members = statement
-            .query_map([], |row| {
-                let kind: String = row.get(2)?;
-                Ok(BassinMember {
-                    bassin: row.get(0)?,
-                    departement: row.get(1)?,
-                    kind: MemberKind::parse(&kind).ok_or_else(|| {
-                        rusqlite::Error::InvalidColumnType(2, kind.clone(), rusqlite::types::Type::Text)
-                    })?,
-                    code: row.get(3)?,
-                })
+    // Places and versions are streamed: they are most of a registry.
+    let mut statement = connection
+        .prepare(&format!("SELECT {PLACE_COLUMNS}, content_hash, last_change FROM places ORDER BY id"))
+        .map_err(backend)?;
+    let mut rows = statement.query([]).map_err(backend)?;
+    while let Some(row) = rows.next().map_err(backend)? {
+        let item = (|| {
+            Ok::<_, rusqlite::Error>(PlaceSnapshot {
+                place: place_from_row(row)?,
+                content_hash: row.get(10)?,
+                last_change: text_column(11, row.get(11)?, ChangeKind::parse)?,
             })
-            .map_err(backend)?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(backend)?;
-        for member in members {
-            visit(SnapshotItem::BassinMember(member))?;
-        }
+        })()
+        .map_err(backend)?;
+        visit(SnapshotItem::Place(item))?;
     }
-    {
-        let mut definitions = connection
-            .prepare("SELECT name, level, description, source_file, imported_at FROM indicators ORDER BY name, level")
-            .map_err(backend)?;
-        let mut values = connection
-            .prepare("SELECT code, value FROM indicator_values WHERE name = ?1 AND level = ?2 ORDER BY code")
-            .map_err(backend)?;
-        let mut rows = definitions.query([]).map_err(backend)?;
-        while let Some(row) = rows.next().map_err(backend)? {
-            let definition = (|| {
-                let level: String = row.get(1)?;
-                Ok::<_, rusqlite::Error>(IndicatorDefinition {
-                    name: row.get(0)?,
-                    level: IndicatorLevel::parse(&level).ok_or_else(|| {
-                        rusqlite::Error::InvalidColumnType(1, level.clone(), rusqlite::types::Type::Text)
-                    })?,
-                    description: row.get(2)?,
-                    source_file: row.get(3)?,
-                    imported_at: parse_timestamp(&row.get::<_, String>(4)?)?,
-                })
-            })()
-            .map_err(backend)?;
-            let indicator_values = values
-                .query_map(params![definition.name, definition.level.as_str()], |row| {
-                    Ok(IndicatorValue { code: row.get(0)?, value: row.get(1)? })
-                })
-                .map_err(backend)?
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(backend)?;
-            visit(SnapshotItem::Indicator(IndicatorSnapshot { definition, values: indicator_values }))?;
-        }
+    let mut statement = connection
+        .prepare(&format!("SELECT {VERSION_COLUMNS} FROM place_versions ORDER BY place_id, version"))
+        .map_err(backend)?;
+    let mut rows = statement.query([]).map_err(backend)?;
+    while let Some(row) = rows.next().map_err(backend)? {
+        visit(SnapshotItem::PlaceVersion(version_from_row(row).map_err(backend)?))?;
+    }
+    let members = query_all(
+        connection,
+        &format!("SELECT {MEMBER_COLUMNS} FROM bassin_members ORDER BY bassin, kind, code"),
+        [],
+        member_from_row,
+    )?;
+    for member in members {
+        visit(SnapshotItem::BassinMember(member))?;
+    }
+    let definitions = query_all(
+        connection,
+        &format!("SELECT {INDICATOR_COLUMNS} FROM indicators ORDER BY name, level"),
+        [],
+        indicator_from_row,
+    )?;
+    for definition in definitions {
+        let values =
+            query_all(connection, VALUES_SELECT, params![definition.name, definition.level.as_str()], value_from_row)?;
+        visit(SnapshotItem::Indicator(IndicatorSnapshot { definition, values }))?;
     }
     Ok(())
 }
