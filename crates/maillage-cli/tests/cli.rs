@@ -442,23 +442,44 @@ fn indicators_import_and_aggregate() {
     assert!(stdout(&maillage(&db, &["indicators", "list"])).contains("essai\tcommune\t2 valeurs"));
 }
 
+/// A throw-away PostgreSQL database on the server `MAILLAGE_TEST_POSTGRES` names, dropped
+/// with the guard (also when the test fails). `None`, after saying so, without a server.
+struct ThrowawayPostgres {
+    server: String,
+    name: String,
+    url: PathBuf,
+}
+
+impl ThrowawayPostgres {
+    fn create(test: &str) -> Option<Self> {
+        let Ok(server) = std::env::var("MAILLAGE_TEST_POSTGRES") else {
+            eprintln!("{test} : ignoré, MAILLAGE_TEST_POSTGRES n'est pas définie");
+            return None;
+        };
+        let name = format!("maillage_cli_{}_{test}", std::process::id());
+        let mut admin = postgres::Client::connect(&server, postgres::NoTls).expect("the test server answers");
+        admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+        let base = server.rsplit_once('/').expect("MAILLAGE_TEST_POSTGRES ends with a database name").0;
+        let url = PathBuf::from(format!("{base}/{name}"));
+        Some(ThrowawayPostgres { server, name, url })
+    }
+}
+
+impl Drop for ThrowawayPostgres {
+    fn drop(&mut self) {
+        if let Ok(mut admin) = postgres::Client::connect(&self.server, postgres::NoTls) {
+            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+        }
+    }
+}
+
 /// The same commands on PostgreSQL (`--db postgres://…`) give the same registry as on SQLite.
 /// Runs when `MAILLAGE_TEST_POSTGRES` names a server; a throw-away database is made and dropped.
 #[test]
 fn postgres_backend_gives_the_same_export() {
-    let Ok(server) = std::env::var("MAILLAGE_TEST_POSTGRES") else {
-        eprintln!("postgres_backend_gives_the_same_export : ignoré, MAILLAGE_TEST_POSTGRES n'est pas définie");
-        return;
-    };
-    let name = format!("maillage_cli_{}", std::process::id());
-    let mut admin = postgres::Client::connect(&server, postgres::NoTls).expect("the test server answers");
-    admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
-    let url = match server.rsplit_once('/') {
-        Some((base, _)) => format!("{base}/{name}"),
-        None => panic!("MAILLAGE_TEST_POSTGRES must end with a database name"),
-    };
+    let Some(database) = ThrowawayPostgres::create("same_export") else { return };
     let (dir, sqlite) = temp_db();
-    let pg = PathBuf::from(&url);
+    let pg = database.url.clone();
     for db in [&sqlite, &pg] {
         let batch = import(db, &[fixture("le-havre-2024.json.gz").to_str().unwrap(), "--source", "havre"]);
         assert_eq!(counts(&batch)[1], 79);
@@ -470,7 +491,6 @@ fn postgres_backend_gives_the_same_export() {
         exports.push(exported_without_ids(&out));
     }
     let stats = stdout(&maillage(&pg, &["stats"]));
-    admin.batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)")).unwrap();
     assert_eq!(exports[0], exports[1]);
     assert!(stats.contains("havre") && stats.contains("79 actifs"), "{stats}");
 }
@@ -607,22 +627,9 @@ fn a_killed_import_leaves_all_or_nothing_on_sqlite() {
 
 #[test]
 fn a_killed_import_leaves_all_or_nothing_on_postgres() {
-    let Ok(server) = std::env::var("MAILLAGE_TEST_POSTGRES") else {
-        eprintln!(
-            "a_killed_import_leaves_all_or_nothing_on_postgres : ignoré, MAILLAGE_TEST_POSTGRES n'est pas définie"
-        );
-        return;
-    };
-    let name = format!("maillage_kill_{}", std::process::id());
-    let mut admin = postgres::Client::connect(&server, postgres::NoTls).expect("the test server answers");
-    admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
-    let url = format!("{}/{name}", server.rsplit_once('/').expect("a database name").0);
+    let Some(database) = ThrowawayPostgres::create("kill") else { return };
     let dir = tempfile::tempdir().unwrap();
-    let result = std::panic::catch_unwind(|| kill_during_import(&PathBuf::from(&url), dir.path()));
-    admin.batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)")).unwrap();
-    if let Err(panic) = result {
-        std::panic::resume_unwind(panic);
-    }
+    kill_during_import(&database.url, dir.path());
 }
 
 /// Backups move a hub between backends: SQLite → backup → (PostgreSQL when available) →
@@ -638,23 +645,13 @@ fn backup_and_restore_between_backends() {
     assert_eq!(refused.status.code(), Some(2));
     assert!(stderr(&refused).contains("n'est pas vide"), "{}", stderr(&refused));
 
-    let mut middle = dir.path().join("middle.db");
-    let mut admin = None;
-    if let Ok(server) = std::env::var("MAILLAGE_TEST_POSTGRES") {
-        let name = format!("maillage_backup_{}", std::process::id());
-        let mut client = postgres::Client::connect(&server, postgres::NoTls).expect("the test server answers");
-        client.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
-        middle = PathBuf::from(format!("{}/{name}", server.rsplit_once('/').expect("a database name").0));
-        admin = Some((client, name));
-    }
+    let postgres = ThrowawayPostgres::create("backup");
+    let middle = postgres.as_ref().map(|database| database.url.clone()).unwrap_or_else(|| dir.path().join("middle.db"));
     let restored = maillage(&middle, &["restore", first.to_str().unwrap()]);
     assert!(restored.status.success(), "{}", stderr(&restored));
     let second = dir.path().join("second.maillage.gz");
     assert!(maillage(&middle, &["backup", "--out", second.to_str().unwrap()]).status.success());
     let middle_stats = stdout(&maillage(&middle, &["stats"]));
-    if let Some((mut client, name)) = admin {
-        client.batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)")).unwrap();
-    }
     let last = dir.path().join("last.db");
     assert!(maillage(&last, &["restore", second.to_str().unwrap()]).status.success());
 
