@@ -247,6 +247,18 @@ struct Reading<'a> {
     raw: &'a str,
 }
 
+impl Reading<'_> {
+    /// A problem with this row's code.
+    fn code_problem(&self, code_column: &str, reason: impl Into<String>) -> RowProblem {
+        RowProblem {
+            line: self.line,
+            field: code_column.to_owned(),
+            value: self.code.to_owned(),
+            reason: reason.into(),
+        }
+    }
+}
+
 /// One row's contribution to a current commune's value.
 struct Contribution {
     line: usize,
@@ -275,22 +287,15 @@ fn commune_values(
                  arrondissement municipal"
                     .to_owned()
             };
-            report.unknown.push(RowProblem {
-                line: reading.line,
-                field: code_column.to_owned(),
-                value: reading.code.to_owned(),
-                reason,
-            });
+            report.unknown.push(reading.code_problem(code_column, reason));
             continue;
         };
         let code = normalise_code(reading.code);
         if let Some(first) = seen.get(&code) {
-            report.skipped.push(RowProblem {
-                line: reading.line,
-                field: code_column.to_owned(),
-                value: reading.code.to_owned(),
-                reason: format!("code déjà donné ligne {first} : seule la première valeur est retenue"),
-            });
+            report.skipped.push(reading.code_problem(
+                code_column,
+                format!("code déjà donné ligne {first} : seule la première valeur est retenue"),
+            ));
             continue;
         }
         seen.insert(code.clone(), reading.line);
@@ -408,21 +413,14 @@ fn epci_values(
             } else {
                 "SIREN inconnu : pas un EPCI à fiscalité propre en vigueur (fusionné ou dissous depuis ?)"
             };
-            report.unknown.push(RowProblem {
-                line: reading.line,
-                field: code_column.to_owned(),
-                value: reading.code.to_owned(),
-                reason: reason.to_owned(),
-            });
+            report.unknown.push(reading.code_problem(code_column, reason.to_owned()));
             continue;
         };
         if let Some(first) = seen.get(&epci.siren) {
-            report.skipped.push(RowProblem {
-                line: reading.line,
-                field: code_column.to_owned(),
-                value: reading.code.to_owned(),
-                reason: format!("SIREN déjà donné ligne {first} : seule la première valeur est retenue"),
-            });
+            report.skipped.push(reading.code_problem(
+                code_column,
+                format!("SIREN déjà donné ligne {first} : seule la première valeur est retenue"),
+            ));
             continue;
         }
         seen.insert(epci.siren.clone(), reading.line);
