@@ -26,7 +26,7 @@
 mod migrations;
 mod pool;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use maillage_domain::{Place, PlaceId, PlaceRecord, PlaceStatus, Problem, Severity};
 use maillage_store::*;
@@ -126,61 +126,6 @@ fn severity_key(severity: Severity) -> &'static str {
         Severity::Warning => "warning",
         Severity::Info => "info",
     }
-}
-
-fn member_label(kind: MemberKind, code: &str) -> String {
-    match kind {
-        MemberKind::Epci => format!("l'EPCI {code}"),
-        MemberKind::Commune => format!("la commune {code}"),
-    }
-}
-
-/// A commune or EPCI belongs to one bassin at most: a list that repeats one is refused
-/// before anything is written, naming it (the primary key would only say that some row
-/// clashed).
-fn check_members(members: &[BassinMember]) -> StoreResult<()> {
-    let mut seen: HashMap<(MemberKind, &str), &str> = HashMap::with_capacity(members.len());
-    for member in members {
-        if let Some(first) = seen.insert((member.kind, &member.code), &member.bassin) {
-            let label = member_label(member.kind, &member.code);
-            return Err(StoreError::Conflict(if first == member.bassin {
-                format!("{label} (deux fois dans le bassin « {first} »)")
-            } else {
-                format!("{label} (bassins « {first} » et « {} »)", member.bassin)
-            }));
-        }
-    }
-    Ok(())
-}
-
-fn indicator_label(definition: &IndicatorDefinition) -> String {
-    match definition.level {
-        IndicatorLevel::Commune => format!("l'indicateur {} par commune", definition.name),
-        IndicatorLevel::Epci => format!("l'indicateur {} par EPCI", definition.name),
-    }
-}
-
-/// One value per code, and no NaN: PostgreSQL could store it, but SQLite cannot, and both
-/// backends must accept the same indicators.
-fn check_values(definition: &IndicatorDefinition, values: &[IndicatorValue]) -> StoreResult<()> {
-    let mut seen = HashSet::with_capacity(values.len());
-    for value in values {
-        if value.value.is_nan() {
-            return Err(StoreError::Backend(format!(
-                "valeur non numérique (NaN) pour le code {} de {}",
-                value.code,
-                indicator_label(definition)
-            )));
-        }
-        if !seen.insert(value.code.as_str()) {
-            return Err(StoreError::Conflict(format!(
-                "le code {} (deux valeurs dans {})",
-                value.code,
-                indicator_label(definition)
-            )));
-        }
-    }
-    Ok(())
 }
 
 fn severity_column(row: &Row, column: &str) -> StoreResult<Severity> {
