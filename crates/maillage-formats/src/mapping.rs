@@ -907,7 +907,8 @@ mod tests {
             m.apply(&row(&[("o1 lundi", "09:00"), ("f1 lundi", "12:00"), ("o2 lundi", "13:00"), ("f2 lundi", ";")]));
         assert!(!raw.fields.contains_key("horaires"));
         assert_eq!(problems[0].severity, Severity::Warning);
-        assert!(problems[0].reason.contains("lundi 13:00-;"), "{}", problems[0].reason);
+        assert!(problems[0].value.contains("lundi 09:00-12:00 et 13:00-;"), "{}", problems[0].value);
+        assert!(problems[0].reason.contains("illisibles"), "{}", problems[0].reason);
     }
 
     #[test]

@@ -3,15 +3,12 @@
 //! of days plus one text for the times. The last three are turned into OSM syntax here,
 //! because only the mapping knows which column is which day.
 
-use chrono::{NaiveTime, Weekday};
+use chrono::Weekday;
 use maillage_domain::hours::french;
 use maillage_domain::text::fold;
 use maillage_domain::{Problem, RawRecord};
 
 use crate::reader::SourceRow;
-
-/// The opening slots of one day, in order.
-type Slots = Vec<(NaiveTime, NaiveTime)>;
 
 const WEEK: [Weekday; 7] =
     [Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri, Weekday::Sat, Weekday::Sun];
@@ -88,18 +85,6 @@ fn french_name(day: Weekday) -> &'static str {
     }
 }
 
-fn osm_name(day: Weekday) -> &'static str {
-    match day {
-        Weekday::Mon => "Mo",
-        Weekday::Tue => "Tu",
-        Weekday::Wed => "We",
-        Weekday::Thu => "Th",
-        Weekday::Fri => "Fr",
-        Weekday::Sat => "Sa",
-        Weekday::Sun => "Su",
-    }
-}
-
 fn converted(raw: &mut RawRecord, problems: &mut Vec<Problem>, original: &str, osm: String) {
     problems.push(Problem::info("horaires", original, format!("horaires convertis au format OpenStreetMap : {osm}")));
     raw.set("horaires", osm);
@@ -128,100 +113,59 @@ fn per_day(days: &[(Weekday, String)], row: &SourceRow, raw: &mut RawRecord, pro
     }
 }
 
-/// "09:00", "9:00", "9h", "9h30", "09h00", "9 h 30", "9".
-pub(super) fn parse_time(value: &str) -> Option<NaiveTime> {
-    let compact: String = value.trim().to_lowercase().chars().filter(|c| !c.is_whitespace()).collect();
-    let (hours, minutes) = match compact.find([':', 'h', '.']) {
-        Some(at) => (&compact[..at], &compact[at + 1..]),
-        None => (compact.as_str(), ""),
-    };
-    let hours: u32 = if (1..=2).contains(&hours.len()) && hours.chars().all(|c| c.is_ascii_digit()) {
-        hours.parse().ok()?
-    } else {
-        return None;
-    };
-    let minutes: u32 = match minutes.len() {
-        0 => 0,
-        2 if minutes.chars().all(|c| c.is_ascii_digit()) => minutes.parse().ok()?,
-        _ => return None,
-    };
-    NaiveTime::from_hms_opt(hours, minutes, 0)
-}
-
 fn per_day_ranges(
     days: &[(Weekday, Vec<(String, String)>)],
     row: &SourceRow,
     raw: &mut RawRecord,
     problems: &mut Vec<Problem>,
 ) {
-    let mut week: Vec<(Weekday, Slots)> = Vec::new();
-    let mut seen = Vec::new();
+    // Each day's slots become a day text ("08:30-12:00 et 13:30-17:00") that the domain's
+    // converter reads and groups like any per-day column.
+    let mut texts: Vec<(Weekday, String)> = Vec::new();
     let mut bad = Vec::new();
     for day in WEEK {
-        let mut ranges = Vec::new();
+        let mut slots = Vec::new();
         for (open_column, close_column) in days.iter().filter(|(d, _)| *d == day).flat_map(|(_, pairs)| pairs) {
-            let (open, close) = (cell(row, open_column), cell(row, close_column));
-            if open.is_none() && close.is_none() {
-                continue;
+            match (cell(row, open_column), cell(row, close_column)) {
+                (None, None) => {}
+                (Some(open), Some(close)) => slots.push(format!("{}-{}", open.trim(), close.trim())),
+                (open, close) => {
+                    bad.push(format!("{} {}-{}", french_name(day), open.unwrap_or("?"), close.unwrap_or("?")))
+                }
             }
-            let text = format!("{} {}-{}", french_name(day), open.unwrap_or("?"), close.unwrap_or("?"));
-            match (open.and_then(parse_time), close.and_then(parse_time)) {
-                (Some(start), Some(end)) if start < end => ranges.push((start, end)),
-                _ => bad.push(text.clone()),
-            }
-            seen.push(text);
         }
-        if !ranges.is_empty() {
-            ranges.sort();
-            week.push((day, ranges));
+        if !slots.is_empty() {
+            texts.push((day, slots.join(" et ")));
         }
     }
-    if seen.is_empty() {
+    if texts.is_empty() && bad.is_empty() {
         return;
     }
-    let original = seen.join(" ; ");
+    let original = texts
+        .iter()
+        .map(|(day, text)| format!("{} {text}", french_name(*day)))
+        .chain(bad.iter().cloned())
+        .collect::<Vec<_>>()
+        .join(" ; ");
     if !bad.is_empty() {
         // Half a day's hours would tell people a place is closed when it may be open.
         problems.push(Problem::warning(
             "horaires",
             &original,
-            format!("horaires par jour illisibles ({}), ignorés", bad.join(", ")),
+            format!("horaires par jour incomplets ({}), ignorés", bad.join(", ")),
         ));
         return;
     }
-    converted(raw, problems, &original, osm_week(&week));
-}
-
-/// Writes a week as OSM rules, grouping consecutive days that share the same slots:
-/// `Mo-Fr 09:00-12:00,13:00-16:00; Sa 09:00-12:00`.
-pub(super) fn osm_week(week: &[(Weekday, Slots)]) -> String {
-    let mut rules: Vec<(Weekday, Weekday, &Slots)> = Vec::new();
-    for (day, ranges) in week {
-        match rules.last_mut() {
-            Some((_, last, last_ranges)) if last.succ() == *day && *last_ranges == ranges && *day != Weekday::Mon => {
-                *last = *day
-            }
-            _ => rules.push((*day, *day, ranges)),
-        }
+    let week: Vec<(Weekday, Option<&str>)> =
+        WEEK.iter().map(|day| (*day, texts.iter().find(|(d, _)| d == day).map(|(_, text)| text.as_str()))).collect();
+    match french::week_to_osm(&week) {
+        Ok(osm) => converted(raw, problems, &original, osm),
+        Err(err) => problems.push(Problem::warning(
+            "horaires",
+            &original,
+            format!("horaires par jour illisibles, ignorés : {}", err.0),
+        )),
     }
-    rules
-        .iter()
-        .map(|(first, last, ranges)| {
-            let days = if first == last {
-                osm_name(*first).to_owned()
-            } else if first.succ() == *last {
-                format!("{},{}", osm_name(*first), osm_name(*last))
-            } else {
-                format!("{}-{}", osm_name(*first), osm_name(*last))
-            };
-            let times: Vec<String> = ranges
-                .iter()
-                .map(|(start, end)| format!("{}-{}", start.format("%H:%M"), end.format("%H:%M")))
-                .collect();
-            format!("{days} {}", times.join(","))
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 fn day_set(
@@ -275,36 +219,6 @@ fn day_set(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn t(h: u32, m: u32) -> NaiveTime {
-        NaiveTime::from_hms_opt(h, m, 0).unwrap()
-    }
-
-    #[test]
-    fn times_in_usual_spellings() {
-        assert_eq!(parse_time("09:00"), Some(t(9, 0)));
-        assert_eq!(parse_time("9h30"), Some(t(9, 30)));
-        assert_eq!(parse_time(" 14 h "), Some(t(14, 0)));
-        assert_eq!(parse_time("8"), Some(t(8, 0)));
-        assert_eq!(parse_time(";"), None);
-        assert_eq!(parse_time("25:00"), None);
-        assert_eq!(parse_time("9h3"), None);
-    }
-
-    #[test]
-    fn week_groups_consecutive_days() {
-        let slots = vec![(t(9, 0), t(12, 0)), (t(13, 0), t(16, 0))];
-        let week = vec![
-            (Weekday::Mon, slots.clone()),
-            (Weekday::Tue, slots.clone()),
-            (Weekday::Wed, slots.clone()),
-            (Weekday::Fri, slots.clone()),
-            (Weekday::Sat, vec![(t(9, 0), t(12, 0))]),
-        ];
-        assert_eq!(osm_week(&week), "Mo-We 09:00-12:00,13:00-16:00; Fr 09:00-12:00,13:00-16:00; Sa 09:00-12:00");
-        let two = vec![(Weekday::Sat, slots.clone()), (Weekday::Sun, slots)];
-        assert_eq!(osm_week(&two), "Sa,Su 09:00-12:00,13:00-16:00");
-    }
 
     #[test]
     fn day_names() {
