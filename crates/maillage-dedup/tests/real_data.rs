@@ -56,7 +56,6 @@ fn show(a: &PlaceRecord, b: &PlaceRecord, score: &PairScore) -> String {
     )
 }
 
-
 fn find<'a>(records: &'a [PlaceRecord], nom: &str, code_postal: &str) -> &'a PlaceRecord {
     let found: Vec<_> = records.iter().filter(|r| r.nom == nom && r.code_postal == code_postal).collect();
     assert!(!found.is_empty(), "{nom} ({code_postal}) not in the file");

@@ -1710,5 +1710,4 @@ mod tests {
         assert!(report.is_valid(), "{:#?}", report.errors.first());
         assert_eq!(report.rows_checked, 5_000);
     }
-
 }
