@@ -1,0 +1,109 @@
+// Starts a Maillage server on a throw-away SQLite database (the demo data loads on first start)
+// and the system's Chromium, for the browser tests. Chromium comes from the distribution: the
+// machines that run these tests cannot download browsers.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, existsSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createServer } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { chromium } from 'playwright-core';
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const repoRoot = resolve(here, '..', '..');
+export const screenshotDir = process.env.MAILLAGE_SCREENSHOTS ?? join(repoRoot, 'target', 'screenshots');
+
+const chromiumPath = process.env.MAILLAGE_CHROMIUM ?? '/usr/bin/chromium';
+const chromiumFlags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
+
+function binaryPath() {
+  if (process.env.MAILLAGE_BIN) return process.env.MAILLAGE_BIN;
+  for (const profile of ['debug', 'release']) {
+    const candidate = join(repoRoot, 'target', profile, 'maillage');
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new Error('binaire maillage introuvable : lancez `cargo build` ou définissez MAILLAGE_BIN');
+}
+
+async function freePort() {
+  return new Promise((ok, fail) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => ok(port));
+    });
+  });
+}
+
+async function waitUntilHealthy(base, child, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`le serveur s'est arrêté (code ${child.exitCode})`);
+    try {
+      const response = await fetch(`${base}/api/v1/sante`);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`le serveur ne répond pas après ${timeoutMs} ms`);
+}
+
+/** A running server on the demo data: `{ base, stop() }`. */
+export async function startServer(extraArgs = [], env = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'maillage-browser-'));
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const child = spawn(binaryPath(), ['--db', join(dir, 'maillage.db'), 'serve', '--addr', `127.0.0.1:${port}`, ...extraArgs], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, RUST_LOG: 'warn', ...env },
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  try {
+    await waitUntilHealthy(base, child, 60_000);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw new Error(`${err.message}\n${stderr}`);
+  }
+  return {
+    base,
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launchBrowser() {
+  return chromium.launch({ executablePath: chromiumPath, args: chromiumFlags });
+}
+
+/** Runs axe-core on the page and returns the serious and critical violations, readable. */
+export async function seriousViolations(page) {
+  // Evaluated through the debugging protocol, not as a <script> tag: the pages' CSP (rightly)
+  // refuses inline scripts, and the test must not weaken it.
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    return axe.run(document, { resultTypes: ['violations'] });
+  });
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}) : ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 5).join(', ')}`);
+}
+
+export async function screenshot(page, name) {
+  mkdirSync(screenshotDir, { recursive: true });
+  await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
+}
