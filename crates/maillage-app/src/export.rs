@@ -70,7 +70,11 @@ pub fn export_places<W: Write>(
             return Err(AppError::Input("un filtre de territoire demande le territoire chargé".to_owned()))
         }
     };
-    let query = PlaceQuery { source: filter.source.clone(), status: Some(maillage_domain::PlaceStatus::Active) };
+    let query = PlaceQuery {
+        source: filter.source.clone(),
+        status: Some(maillage_domain::PlaceStatus::Active),
+        updated_since: None,
+    };
     let mut writer = PlaceWriter::new(format, out)?;
     let mut failure = None;
     store

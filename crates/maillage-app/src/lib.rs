@@ -8,6 +8,7 @@
 pub mod backup;
 pub mod coverage;
 pub mod demo;
+pub mod directory;
 pub mod export;
 pub mod import;
 pub mod indicators;

@@ -523,7 +523,7 @@ pub fn read_bassins_csv(territory: &Territory, bytes: &[u8]) -> Result<Vec<Bassi
 }
 
 /// A territorial level above the commune, or the commune itself.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
     Commune,

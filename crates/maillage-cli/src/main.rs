@@ -334,6 +334,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let query = PlaceQuery {
                 source: source.clone(),
                 status: if *all { None } else { Some(maillage_domain::PlaceStatus::Active) },
+                updated_since: None,
             };
             for place in store.places(&query).map_err(|err| err.to_string())? {
                 emit!(

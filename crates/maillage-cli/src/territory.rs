@@ -172,7 +172,7 @@ pub fn run_bassins(command: &BassinsCommand, store: &dyn Store, territory: &Terr
     match command {
         BassinsCommand::Derive { source, out } => {
             let places = store
-                .places(&PlaceQuery { source: Some(source.clone()), status: None })
+                .places(&PlaceQuery { source: Some(source.clone()), ..PlaceQuery::default() })
                 .map_err(|err| err.to_string())?;
             if places.is_empty() {
                 return Err(format!("aucun lieu dans la source « {source} »"));
@@ -233,7 +233,7 @@ pub fn run_bassins(command: &BassinsCommand, store: &dyn Store, territory: &Terr
         BassinsCommand::Compare { source } => {
             let index = bassin_index(store, territory)?;
             let places = store
-                .places(&PlaceQuery { source: Some(source.clone()), status: None })
+                .places(&PlaceQuery { source: Some(source.clone()), ..PlaceQuery::default() })
                 .map_err(|err| err.to_string())?;
             let (mut same, mut different, mut unnamed) = (0, 0, 0);
             for place in &places {

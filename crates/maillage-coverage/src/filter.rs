@@ -2,8 +2,10 @@
 //!
 //! A filter list is an AND: a place matches when it matches every filter. Filters are
 //! written as short strings (`service=Aide aux démarches administratives`, `public=Seniors`,
-//! `gratuit`, `label=France Services`, `jour=mardi`, `weekend`, `itinerant`, `fixe`) and
-//! serialise as tagged values.
+//! `gratuit`, `label=France Services`, `jour=mardi`, `weekend`, `itinerant`, `fixe`,
+//! `prise_en_charge=Surdité`, `frais=Payant`, `acces=Téléphoner`,
+//! `accompagnement=Dans un atelier collectif`, `typologie=TIERS_LIEUX`) and serialise as tagged
+//! values. The same language serves the CLI's coverage, the API and the pages.
 //!
 //! **Days.** `jour=…` and `weekend` evaluate the place's OSM opening hours on a fixed
 //! reference week, [`REFERENCE_MONDAY`] (Monday 9 March 2026) to Sunday 15 March 2026: no
@@ -17,7 +19,10 @@ use std::str::FromStr;
 
 use chrono::{Datelike, NaiveDate, Weekday};
 use maillage_domain::text::fold;
-use maillage_domain::{Dispositif, FormationLabel, Frais, Itinerance, Place, PlaceRecord, Public, Service, Vocabulary};
+use maillage_domain::{
+    Dispositif, FormationLabel, Frais, Itinerance, ModaliteAcces, ModaliteAccompagnement, Place, PlaceRecord,
+    PriseEnCharge, Public, Service, Vocabulary,
+};
 use opening_hours::RuleKind;
 use serde::{Deserialize, Serialize};
 
@@ -123,6 +128,16 @@ pub enum PlaceFilter {
     Itinerant,
     /// Fixed (`itinerance` contains "Fixe", or says nothing: a place is fixed by default).
     Fixe,
+    /// Offers this specific support (`prise_en_charge_specifique`).
+    PriseEnCharge(PriseEnCharge),
+    /// `frais_a_charge` contains this value (`gratuit` alone stays the short form of `frais=Gratuit`).
+    Frais(Frais),
+    /// `modalites_acces` contains this value.
+    Acces(ModaliteAcces),
+    /// `modalites_accompagnement` contains this value.
+    Accompagnement(ModaliteAccompagnement),
+    /// `typologie` contains this code (compared accent- and case-insensitively).
+    Typologie(String),
 }
 
 /// Why a filter string was refused.
@@ -167,13 +182,35 @@ impl PlaceFilter {
                     PlaceFilter::Jour(Jour::parse(v).ok_or_else(|| unknown("jour", v))?)
                 }
             }
+            "prise en charge" | "prise en charge specifique" => {
+                let v = need(value, text)?;
+                PlaceFilter::PriseEnCharge(PriseEnCharge::from_label(v).ok_or_else(|| unknown("prise en charge", v))?)
+            }
+            "frais" | "frais a charge" => {
+                let v = need(value, text)?;
+                match Frais::from_label(v).ok_or_else(|| unknown("frais", v))? {
+                    Frais::Gratuit => PlaceFilter::Gratuit,
+                    other => PlaceFilter::Frais(other),
+                }
+            }
+            "acces" | "modalites acces" => {
+                let v = need(value, text)?;
+                PlaceFilter::Acces(ModaliteAcces::from_label(v).ok_or_else(|| unknown("accès", v))?)
+            }
+            "accompagnement" | "modalites accompagnement" => {
+                let v = need(value, text)?;
+                PlaceFilter::Accompagnement(
+                    ModaliteAccompagnement::from_label(v).ok_or_else(|| unknown("accompagnement", v))?,
+                )
+            }
+            "typologie" => PlaceFilter::Typologie(need(value, text)?.to_owned()),
             "gratuit" if value.is_none() => PlaceFilter::Gratuit,
             "weekend" | "week end" if value.is_none() => PlaceFilter::Weekend,
             "itinerant" if value.is_none() => PlaceFilter::Itinerant,
             "fixe" if value.is_none() => PlaceFilter::Fixe,
             _ => {
                 return Err(FilterError(format!(
-                    "filtre inconnu « {text} » (attendu : service=…, public=…, gratuit, label=…, jour=…, weekend, itinerant, fixe)"
+                    "filtre inconnu « {text} » (attendu : service=…, public=…, gratuit, frais=…, label=…, jour=…, weekend, itinerant, fixe, prise_en_charge=…, acces=…, accompagnement=…, typologie=…)"
                 )))
             }
         })
@@ -199,6 +236,14 @@ impl PlaceFilter {
             PlaceFilter::Weekend => open_on(record, &[Jour::Samedi, Jour::Dimanche]),
             PlaceFilter::Itinerant => record.itinerance.contains(&Itinerance::Itinerant),
             PlaceFilter::Fixe => record.itinerance.is_empty() || record.itinerance.contains(&Itinerance::Fixe),
+            PlaceFilter::PriseEnCharge(p) => record.prise_en_charge_specifique.contains(p),
+            PlaceFilter::Frais(f) => record.frais_a_charge.contains(f),
+            PlaceFilter::Acces(a) => record.modalites_acces.contains(a),
+            PlaceFilter::Accompagnement(a) => record.modalites_accompagnement.contains(a),
+            PlaceFilter::Typologie(code) => {
+                let wanted = fold(code);
+                record.typologie.iter().any(|t| fold(t) == wanted)
+            }
         }
     }
 }
@@ -221,6 +266,11 @@ impl fmt::Display for PlaceFilter {
             PlaceFilter::Weekend => f.write_str("weekend"),
             PlaceFilter::Itinerant => f.write_str("itinerant"),
             PlaceFilter::Fixe => f.write_str("fixe"),
+            PlaceFilter::PriseEnCharge(p) => write!(f, "prise_en_charge={}", p.label()),
+            PlaceFilter::Frais(x) => write!(f, "frais={}", x.label()),
+            PlaceFilter::Acces(a) => write!(f, "acces={}", a.label()),
+            PlaceFilter::Accompagnement(a) => write!(f, "accompagnement={}", a.label()),
+            PlaceFilter::Typologie(t) => write!(f, "typologie={t}"),
         }
     }
 }
@@ -316,6 +366,13 @@ mod tests {
         assert!(PlaceFilter::parse("service=nimporte").is_err());
         assert!(PlaceFilter::parse("jour=").is_err());
         assert!(PlaceFilter::parse("couleur=bleu").is_err());
+        assert_eq!(PlaceFilter::parse("frais=gratuit").unwrap(), PlaceFilter::Gratuit);
+        assert_eq!(
+            PlaceFilter::parse("prise_en_charge=surdite").unwrap(),
+            PlaceFilter::PriseEnCharge(PriseEnCharge::Surdite)
+        );
+        assert!(PlaceFilter::parse("frais=cher").is_err());
+        assert!(PlaceFilter::parse("acces=").is_err());
         for text in [
             "service=Aide aux démarches administratives",
             "public=Seniors",
@@ -325,6 +382,12 @@ mod tests {
             "weekend",
             "itinerant",
             "fixe",
+            "prise_en_charge=Surdité",
+            "frais=Payant",
+            "frais=Gratuit sous condition",
+            "acces=Téléphoner",
+            "accompagnement=Dans un atelier collectif",
+            "typologie=TIERS_LIEUX",
         ] {
             let f = PlaceFilter::parse(text).unwrap();
             assert_eq!(PlaceFilter::parse(&f.to_string()).unwrap(), f, "{text}");
@@ -355,6 +418,22 @@ mod tests {
         let all = Filters::parse(["service=Aide aux démarches administratives", "gratuit"]).unwrap();
         assert!(!all.matches_record(&r));
         assert!(Filters::default().matches_record(&r));
+        assert!(PlaceFilter::Frais(Frais::GratuitSousCondition).matches_record(&r));
+        assert!(!PlaceFilter::Frais(Frais::Payant).matches_record(&r));
+        assert!(!PlaceFilter::parse("acces=Téléphoner").unwrap().matches_record(&r));
+        r.modalites_acces.insert(ModaliteAcces::Telephoner);
+        r.modalites_accompagnement.insert(ModaliteAccompagnement::AtelierCollectif);
+        r.prise_en_charge_specifique.insert(PriseEnCharge::Surdite);
+        r.typologie.push("TIERS_LIEUX".into());
+        for text in [
+            "acces=Téléphoner",
+            "accompagnement=dans un atelier collectif",
+            "prise_en_charge=Surdité",
+            "typologie=tiers lieux",
+        ] {
+            assert!(PlaceFilter::parse(text).unwrap().matches_record(&r), "{text}");
+        }
+        assert!(!PlaceFilter::parse("typologie=MAIRIE").unwrap().matches_record(&r));
     }
 
     #[test]

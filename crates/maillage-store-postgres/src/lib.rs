@@ -236,9 +236,10 @@ impl Store for PostgresStore {
             &format!(
                 "SELECT {PLACE_COLUMNS} FROM places
                  WHERE ($1::text IS NULL OR source = $1) AND ($2::text IS NULL OR status = $2)
+                   AND ($3::timestamptz IS NULL OR updated_at >= $3)
                  ORDER BY id"
             ),
-            &[&query.source, &status],
+            &[&query.source, &status, &query.updated_since],
         )?;
         rows.iter().map(place_from_row).collect()
     }

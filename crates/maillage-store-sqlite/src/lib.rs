@@ -239,9 +239,9 @@ impl Store for SqliteStore {
         query_all(
             &*self.lock()?,
             &format!(
-                "SELECT {PLACE_COLUMNS} FROM places WHERE (?1 IS NULL OR source = ?1) AND (?2 IS NULL OR status = ?2) ORDER BY id"
+                "SELECT {PLACE_COLUMNS} FROM places WHERE (?1 IS NULL OR source = ?1) AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR updated_at >= ?3) ORDER BY id"
             ),
-            params![query.source, query.status.map(PlaceStatus::as_str)],
+            params![query.source, query.status.map(PlaceStatus::as_str), query.updated_since.as_ref().map(timestamp)],
             place_from_row,
         )
     }
@@ -250,11 +250,11 @@ impl Store for SqliteStore {
         let connection = self.lock()?;
         let mut statement = connection
             .prepare_cached(&format!(
-                "SELECT {PLACE_COLUMNS} FROM places WHERE (?1 IS NULL OR source = ?1) AND (?2 IS NULL OR status = ?2) ORDER BY id"
+                "SELECT {PLACE_COLUMNS} FROM places WHERE (?1 IS NULL OR source = ?1) AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR updated_at >= ?3) ORDER BY id"
             ))
             .map_err(backend)?;
         let mut rows =
-            statement.query(params![query.source, query.status.map(PlaceStatus::as_str)]).map_err(backend)?;
+            statement.query(params![query.source, query.status.map(PlaceStatus::as_str), query.updated_since.as_ref().map(timestamp)]).map_err(backend)?;
         while let Some(row) = rows.next().map_err(backend)? {
             visit(place_from_row(row).map_err(backend)?)?;
         }

@@ -21,7 +21,7 @@ macro_rules! store_contract_tests {
             indicator_values_round_trip_exactly, replacing_an_indicator_replaces_its_values,
             levels_are_distinct_indicators, an_unknown_indicator_has_no_values, a_repeated_indicator_code_is_a_conflict,
             a_nan_indicator_value_is_refused, a_commune_sized_indicator_replaces,
-            snapshot_of_an_empty_store_is_empty, restore_into_a_non_empty_store_is_refused);
+            snapshot_of_an_empty_store_is_empty, restore_into_a_non_empty_store_is_refused, places_updated_since);
         $crate::store_contract_tests!(@pairs $make;
             snapshot_restores_identically, a_failed_restore_leaves_the_store_empty);
     };
@@ -241,6 +241,29 @@ pub fn withdraw_keeps_the_place(store: &dyn Store) {
     assert_eq!(stats, vec![SourceStats { source: "hub".to_owned(), active: 0, withdrawn: 1 }]);
 }
 
+/// `updated_since` keeps places written at or after the instant, withdrawn ones included.
+pub fn places_updated_since(store: &dyn Store) {
+    let old = place("hub", "1", "b");
+    let mut recent = place("hub", "2", "b");
+    recent.updated_at = old.updated_at + chrono::Duration::microseconds(1);
+    let mut withdrawn = place("hub", "3", "b");
+    withdrawn.status = PlaceStatus::Withdrawn;
+    withdrawn.updated_at = old.updated_at + chrono::Duration::hours(1);
+    import(store, "hub", &[old.clone(), recent.clone(), withdrawn.clone()]);
+    let since = |at, status| {
+        let query = PlaceQuery { updated_since: Some(at), status, ..PlaceQuery::default() };
+        store.places(&query).unwrap().into_iter().map(|p| p.id).collect::<Vec<_>>()
+    };
+    assert_eq!(since(old.updated_at, None), vec![old.id.clone(), recent.id.clone(), withdrawn.id.clone()]);
+    assert_eq!(since(recent.updated_at, None), vec![recent.id.clone(), withdrawn.id.clone()]);
+    assert_eq!(since(recent.updated_at, Some(PlaceStatus::Active)), vec![recent.id.clone()]);
+    assert_eq!(since(withdrawn.updated_at + chrono::Duration::seconds(1), None), Vec::<PlaceId>::new());
+    let mut visited = Vec::new();
+    let query = PlaceQuery { updated_since: Some(recent.updated_at), ..PlaceQuery::default() };
+    store.visit_places(&query, &mut |p| Ok(visited.push(p.id))).unwrap();
+    assert_eq!(visited, vec![recent.id, withdrawn.id]);
+}
+
 pub fn every_field_round_trips(store: &dyn Store) {
     let mut full = place("hub", "structure-1", "b");
     full.record = full_record();
@@ -256,7 +279,7 @@ pub fn sources_are_isolated(store: &dyn Store) {
     let mut session = store.begin_import(&batch).unwrap();
     assert_eq!(session.existing().unwrap().len(), 1);
     drop(session);
-    let only_b = store.places(&PlaceQuery { source: Some("b".to_owned()), status: None }).unwrap();
+    let only_b = store.places(&PlaceQuery { source: Some("b".to_owned()), ..PlaceQuery::default() }).unwrap();
     assert_eq!(only_b.len(), 2);
 }
 

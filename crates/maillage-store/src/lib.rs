@@ -141,11 +141,14 @@ pub struct PlaceQuery {
     pub source: Option<String>,
     /// `None` lists every status.
     pub status: Option<PlaceStatus>,
+    /// Only places whose `updated_at` is at or after this instant (any status unless `status`
+    /// says otherwise): how the in-memory directory catches up with the store.
+    pub updated_since: Option<DateTime<Utc>>,
 }
 
 impl PlaceQuery {
     pub fn active() -> Self {
-        PlaceQuery { source: None, status: Some(PlaceStatus::Active) }
+        PlaceQuery { source: None, status: Some(PlaceStatus::Active), updated_since: None }
     }
 }
 
