@@ -135,6 +135,9 @@ enum Command {
         /// Adresse d'écoute.
         #[arg(long, env = "MAILLAGE_ADDR", default_value = "127.0.0.1:8080")]
         addr: std::net::SocketAddr,
+        /// Secondes entre deux lectures des lieux modifiés dans la base (annuaire en mémoire).
+        #[arg(long, env = "MAILLAGE_SYNC_INTERVAL", default_value_t = 2.0)]
+        sync_interval: f64,
     },
     /// Les indicateurs par commune ou par EPCI (indice de fragilité numérique, ou tout CSV).
     Indicators {
@@ -419,14 +422,29 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             emit!("Sauvegarde vérifiée et restaurée dans la base {} : {total} éléments.", store.backend_name());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Serve { addr } => {
+        Command::Serve { addr, sync_interval } => {
             let store: std::sync::Arc<dyn Store> = std::sync::Arc::from(open_store(&cli, true)?);
             let (territory, load_time) = load_territory();
             tracing::info!(ms = load_time.as_millis() as u64, "territoire chargé");
-            let state = maillage_web::WebState { store, territory: std::sync::Arc::new(territory) };
+            if !(sync_interval.is_finite() && (0.1..=3600.0).contains(sync_interval)) {
+                return Err("--sync-interval : nombre de secondes entre 0,1 et 3600 attendu".to_owned());
+            }
+            let started = std::time::Instant::now();
+            let state = maillage_web::WebState::new(store, std::sync::Arc::new(territory))
+                .map_err(|err| format!("chargement de l'annuaire impossible : {err}"))?;
+            let places = state.directory.current().len();
+            tracing::info!(lieux = places, ms = started.elapsed().as_millis() as u64, "annuaire chargé");
             let runtime = tokio::runtime::Runtime::new().map_err(|err| format!("démarrage impossible : {err}"))?;
-            eprintln!("Maillage : http://{addr}/api/v1/sante (Ctrl-C pour arrêter)");
-            runtime.block_on(maillage_web::serve(*addr, state)).map_err(|err| format!("serveur arrêté : {err}"))?;
+            eprintln!("Maillage : {places} lieux, http://{addr}/api/v1/sante (Ctrl-C pour arrêter)");
+            let every = std::time::Duration::from_secs_f64(*sync_interval);
+            runtime
+                .block_on(async {
+                    let sync = maillage_web::spawn_directory_sync(&state, every);
+                    let served = maillage_web::serve(*addr, state).await;
+                    sync.abort();
+                    served
+                })
+                .map_err(|err| format!("serveur arrêté : {err}"))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Indicators { command } => {

@@ -1,17 +1,43 @@
-//! The JSON API, `/api/v1`.
+//! The JSON API, `/api/v1`, described by the OpenAPI document at `/api/openapi.json` (and
+//! readable at `/api/docs`). Searches are answered from the in-memory directory; the store is
+//! read only for a withdrawn place by id, coverage and exports.
+//!
+//! Every query parameter is checked: an unknown, repeated or invalid one is a 400 naming it
+//! (`champ`) before anything else happens. Every route answers cross-origin GETs
+//! (`Access-Control-Allow-Origin: *`): the data is open.
+
+mod docs;
+mod export;
+mod lieux;
+mod limit;
+mod params;
+mod territoires;
 
 use axum::extract::{Query, State};
+use axum::http::Method;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use tower_http::cors::{Any, CorsLayer};
 
 use crate::{ApiError, WebState};
+
+pub use limit::RateLimiter;
 
 pub fn routes() -> Router<WebState> {
     Router::new()
         .route("/api/v1/sante", get(health))
         .route("/api/v1/communes", get(communes))
         .route("/api/v1/couverture", get(coverage))
+        .route("/api/v1/lieux", get(lieux::search))
+        .route("/api/v1/lieux.geojson", get(lieux::geojson))
+        .route("/api/v1/lieux/{id}", get(lieux::one))
+        .route("/api/v1/regroupements", get(territoires::bubbles))
+        .route("/api/v1/territoires/{niveau}/{code}", get(territoires::one))
+        .route("/api/v1/export", get(export::export))
+        .route("/api/openapi.json", get(docs::openapi))
+        .route("/api/docs", get(docs::page))
+        .layer(CorsLayer::new().allow_origin(Any).allow_methods([Method::GET, Method::HEAD]))
 }
 
 #[derive(Serialize)]

@@ -14,6 +14,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
+use maillage_app::directory::{Directory, DirectoryHandle};
 use maillage_store::Store;
 use maillage_territory::Territory;
 
@@ -24,6 +25,48 @@ pub use error::ApiError;
 pub struct WebState {
     pub store: Arc<dyn Store>,
     pub territory: Arc<Territory>,
+    /// The active places in memory, kept in step with the store by [`spawn_directory_sync`].
+    pub directory: Arc<DirectoryHandle>,
+    /// Per-client budget of the export endpoint.
+    pub export_limiter: Arc<api::RateLimiter>,
+}
+
+impl WebState {
+    /// Loads the directory from the store (blocking: call it before serving or on a blocking
+    /// thread).
+    pub fn new(store: Arc<dyn Store>, territory: Arc<Territory>) -> Result<WebState, maillage_app::AppError> {
+        let directory = Directory::load(store.as_ref(), territory.clone())?;
+        Ok(WebState {
+            store,
+            territory,
+            directory: Arc::new(DirectoryHandle::new(directory)),
+            export_limiter: Arc::new(api::RateLimiter::exports()),
+        })
+    }
+}
+
+/// Polls the store every `every` and applies the places changed since the last poll to the
+/// directory. A place written to the store is served by the API and pages at most `every`
+/// plus one poll's duration later.
+pub fn spawn_directory_sync(state: &WebState, every: std::time::Duration) -> tokio::task::JoinHandle<()> {
+    let (store, directory) = (state.store.clone(), state.directory.clone());
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        ticks.tick().await;
+        loop {
+            ticks.tick().await;
+            let (store, directory) = (store.clone(), directory.clone());
+            match tokio::task::spawn_blocking(move || directory.sync(store.as_ref())).await {
+                Ok(Ok(outcome)) if outcome.applied > 0 => {
+                    tracing::info!(lus = outcome.read, appliques = outcome.applied, "annuaire synchronisé")
+                }
+                Ok(Ok(_)) => {}
+                Ok(Err(err)) => tracing::warn!(%err, "synchronisation de l'annuaire impossible"),
+                Err(err) => tracing::error!(%err, "synchronisation de l'annuaire interrompue"),
+            }
+        }
+    })
 }
 
 /// The whole application: API routes and the middleware every response goes through.
@@ -35,7 +78,10 @@ pub fn router(state: WebState) -> Router {
 pub async fn serve(address: SocketAddr, state: WebState) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(address).await?;
     tracing::info!(%address, "Maillage écoute");
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()).await
+    // The peer address keys the per-client limits of the API.
+    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
 }
 
 async fn shutdown_signal() {

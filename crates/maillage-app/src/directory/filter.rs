@@ -9,8 +9,8 @@ use chrono::NaiveDateTime;
 use maillage_coverage::filter::{Jour, Label, PlaceFilter};
 use maillage_domain::text::fold;
 use maillage_domain::{
-    Dispositif, FormationLabel, Frais, Itinerance, ModaliteAcces, ModaliteAccompagnement, PlaceRecord, PriseEnCharge,
-    Public, Service, Vocabulary,
+    Dispositif, FormationLabel, Frais, ModaliteAcces, ModaliteAccompagnement, PlaceRecord, PriseEnCharge, Public,
+    Service, Vocabulary,
 };
 
 use super::{Directory, Query, QueryError};
@@ -26,6 +26,7 @@ const FORMATIONS: u32 = DISPOSITIFS + 11;
 const ITINERANT: u32 = FORMATIONS + 10;
 const FIXE: u32 = ITINERANT + 1;
 const DAYS: u32 = FIXE + 1;
+#[cfg(test)]
 const END: u32 = DAYS + 7;
 
 /// What the fast filters need to know about a place, as bits.
@@ -197,7 +198,7 @@ mod tests {
         assert_eq!(DISPOSITIFS - ACCOMPAGNEMENT, ModaliteAccompagnement::all().len() as u32);
         assert_eq!(FORMATIONS - DISPOSITIFS, Dispositif::all().len() as u32);
         assert_eq!(ITINERANT - FORMATIONS, FormationLabel::all().len() as u32);
-        assert_eq!(Itinerance::all().len(), 2);
+        assert_eq!(maillage_domain::Itinerance::all().len(), 2);
         const { assert!(END <= 128) };
     }
 }

@@ -1,0 +1,93 @@
+//! The OpenAPI document (`/api/openapi.json`, written by hand: it is the contract, reviewed like
+//! code) and a readable page rendered from it (`/api/docs`, no script or external style).
+
+use std::fmt::Write;
+use std::sync::OnceLock;
+
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Response};
+use serde_json::Value;
+
+const OPENAPI: &str = include_str!("openapi.json");
+
+pub async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
+}
+
+pub async fn page() -> Html<&'static str> {
+    static PAGE: OnceLock<String> = OnceLock::new();
+    Html(PAGE.get_or_init(render).as_str())
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+fn render() -> String {
+    let doc: Value = serde_json::from_str(OPENAPI).expect("the OpenAPI document is valid JSON (tested)");
+    let text = |v: &Value| escape(v.as_str().unwrap_or(""));
+    let mut html = String::new();
+    let _ = write!(
+        html,
+        "<!doctype html><html lang=\"fr\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title}</title></head><body><header><h1>{title}</h1><p>{description}</p>\
+         <p>Document OpenAPI 3.1 : <a href=\"/api/openapi.json\">/api/openapi.json</a></p></header><main>",
+        title = text(&doc["info"]["title"]),
+        description = text(&doc["info"]["description"]),
+    );
+    let _ = write!(html, "<nav aria-label=\"Routes\"><ul>");
+    let paths = doc["paths"].as_object().cloned().unwrap_or_default();
+    for (path, _) in &paths {
+        let _ = write!(
+            html,
+            "<li><a href=\"#{anchor}\"><code>GET {p}</code></a></li>",
+            anchor = anchor(path),
+            p = escape(path)
+        );
+    }
+    let _ = write!(html, "</ul></nav>");
+    for (path, item) in &paths {
+        let Some(operation) = item.get("get") else { continue };
+        let _ = write!(
+            html,
+            "<section id=\"{anchor}\"><h2><code>GET {p}</code> — {summary}</h2><p>{description}</p>",
+            anchor = anchor(path),
+            p = escape(path),
+            summary = text(&operation["summary"]),
+            description = text(&operation["description"]),
+        );
+        if let Some(parameters) = operation["parameters"].as_array().filter(|p| !p.is_empty()) {
+            let _ = write!(
+                html,
+                "<table><caption>Paramètres</caption><thead><tr><th scope=\"col\">Nom</th><th scope=\"col\">Où</th>\
+                 <th scope=\"col\">Obligatoire</th><th scope=\"col\">Description</th></tr></thead><tbody>"
+            );
+            for parameter in parameters {
+                let _ = write!(
+                    html,
+                    "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    text(&parameter["name"]),
+                    if parameter["in"] == "path" { "chemin" } else { "requête" },
+                    if parameter["required"] == true { "oui" } else { "non" },
+                    text(&parameter["description"]),
+                );
+            }
+            let _ = write!(html, "</tbody></table>");
+        }
+        if let Some(responses) = operation["responses"].as_object() {
+            let _ = write!(html, "<h3>Réponses</h3><ul>");
+            for (status, response) in responses {
+                let _ =
+                    write!(html, "<li><strong>{}</strong> : {}</li>", escape(status), text(&response["description"]));
+            }
+            let _ = write!(html, "</ul>");
+        }
+        let _ = write!(html, "</section>");
+    }
+    let _ = write!(html, "</main></body></html>");
+    html
+}
+
+fn anchor(path: &str) -> String {
+    path.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect()
+}

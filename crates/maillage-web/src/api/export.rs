@@ -1,0 +1,115 @@
+//! `GET /api/v1/export`: the active places in the standard's CSV, JSON or GeoJSON, streamed from
+//! the store as they are written, rate limited per client.
+
+use std::io::Write;
+use std::net::SocketAddr;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{ConnectInfo, RawQuery, State};
+use axum::http::{header, HeaderValue, Request, StatusCode};
+use axum::response::{IntoResponse, Response};
+use maillage_app::export::{export_places, ExportFilter};
+use maillage_formats::export::ExportFormat;
+use tokio::sync::mpsc;
+
+use super::params::Params;
+use crate::{ApiError, WebState};
+
+/// Bytes are handed to the response in chunks of this size.
+const CHUNK: usize = 64 * 1024;
+
+pub async fn export(State(state): State<WebState>, request: Request<Body>) -> Result<Response, ApiError> {
+    let raw = request.uri().query().map(str::to_owned);
+    let client = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip());
+    let RawQuery(raw) = RawQuery(raw);
+    let mut params = Params::parse(raw.as_deref())?;
+    let format = match params.get("format")? {
+        None => return Err(ApiError::bad_parameter("format", "csv, json ou geojson attendu")),
+        Some(text) => ExportFormat::parse(text)
+            .ok_or_else(|| ApiError::bad_parameter("format", "csv, json ou geojson attendu"))?,
+    };
+    let directory = state.directory.current();
+    let areas = params
+        .get("territoire")?
+        .map(|text| directory.parse_areas(text).map_err(|err| ApiError::bad_parameter("territoire", err.to_string())))
+        .transpose()?
+        .unwrap_or_default();
+    let source = params.get("source")?.map(str::to_owned);
+    params.finish()?;
+    if let Err(wait) = state.export_limiter.check(client) {
+        let seconds = wait.as_secs() + 1;
+        let mut response = ApiError {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            code: "trop_de_requetes",
+            message: format!("trop d'exports demandés : réessayez dans {seconds} s"),
+            field: None,
+        }
+        .into_response();
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        return Ok(response);
+    }
+    let filter = ExportFilter { source, areas, ..ExportFilter::default() };
+    let (sender, receiver) = mpsc::channel::<Result<Bytes, std::io::Error>>(4);
+    tokio::task::spawn_blocking(move || {
+        let mut out = ChannelWriter { sender, buffer: Vec::with_capacity(CHUNK) };
+        let result = export_places(state.store.as_ref(), Some(&state.territory), format, &filter, &mut out)
+            .map_err(|err| err.to_string())
+            .and_then(|_| out.flush().map_err(|err| err.to_string()));
+        if let Err(err) = result {
+            // Headers are gone already: the client sees a truncated body; the log says why.
+            tracing::error!(%err, "export interrompu");
+            let _ = out.sender.blocking_send(Err(std::io::Error::other("export interrompu")));
+        }
+    });
+    let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|item| (item, receiver))
+    });
+    let (content_type, name) = match format {
+        ExportFormat::Csv => ("text/csv; charset=utf-8", "lieux.csv"),
+        ExportFormat::Json => ("application/json", "lieux.json"),
+        ExportFormat::GeoJson => ("application/geo+json", "lieux.geojson"),
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")).map_err(ApiError::internal)?,
+            ),
+        ],
+        Body::from_stream(stream),
+    )
+        .into_response())
+}
+
+/// A writer whose bytes go to the response body, in chunks, from a blocking thread.
+struct ChannelWriter {
+    sender: mpsc::Sender<Result<Bytes, std::io::Error>>,
+    buffer: Vec<u8>,
+}
+
+impl ChannelWriter {
+    fn send(&mut self) -> std::io::Result<()> {
+        if self.buffer.is_empty() {
+            return Ok(());
+        }
+        let chunk = Bytes::from(std::mem::replace(&mut self.buffer, Vec::with_capacity(CHUNK)));
+        self.sender
+            .blocking_send(Ok(chunk))
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "client parti"))
+    }
+}
+
+impl Write for ChannelWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.buffer.extend_from_slice(bytes);
+        if self.buffer.len() >= CHUNK {
+            self.send()?;
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.send()
+    }
+}

@@ -1,0 +1,218 @@
+//! Places: search (`/api/v1/lieux`), the map's GeoJSON (`/api/v1/lieux.geojson`) and one place
+//! in the standard's fields with the registry's envelope (`/api/v1/lieux/{id}`).
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use maillage_app::directory::{DirectoryEntry, Hit};
+use maillage_domain::{Itinerance, Place, PlaceId, Service, Vocabulary};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use super::params::{self, Params, Use};
+use crate::{ApiError, WebState};
+
+/// A place as a search lists it: what a list row or a map popup shows.
+#[derive(Serialize)]
+struct Compact<'a> {
+    id: &'a str,
+    nom: &'a str,
+    commune: &'a str,
+    code_postal: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code_insee: Option<&'a str>,
+    adresse: &'a str,
+    latitude: Option<f64>,
+    longitude: Option<f64>,
+    /// True when the point is the commune's, the place having no coordinates.
+    position_approximative: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    distance_km: Option<f64>,
+    services: Vec<&'static str>,
+    typologie: &'a [String],
+    itinerant: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    telephone: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    horaires: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    departement: Option<&'a str>,
+    source: &'a str,
+}
+
+fn compact(hit: &Hit) -> Compact<'_> {
+    let entry: &DirectoryEntry = &hit.entry;
+    let record = &entry.place.record;
+    Compact {
+        id: entry.id(),
+        nom: &record.nom,
+        commune: &record.commune,
+        code_postal: &record.code_postal,
+        code_insee: record.code_insee.as_deref(),
+        adresse: &record.adresse,
+        latitude: entry.point.map(|p| p.lat),
+        longitude: entry.point.map(|p| p.lon),
+        position_approximative: record.coordinates.is_none(),
+        // Metres are enough for people, and shorter on the wire.
+        distance_km: hit.distance_km.map(|d| (d * 1000.0).round() / 1000.0),
+        services: record.services.iter().map(|s| s.label()).collect(),
+        typologie: &record.typologie,
+        itinerant: record.itinerance.contains(&Itinerance::Itinerant),
+        telephone: record.telephone.as_deref(),
+        horaires: record.horaires.as_ref().map(|h| h.as_str()),
+        departement: entry.location.as_ref().map(|l| l.code_departement.as_str()),
+        source: &entry.place.source,
+    }
+}
+
+#[derive(Serialize)]
+struct Page<'a> {
+    total: usize,
+    lieux: Vec<Compact<'a>>,
+    curseur_suivant: Option<String>,
+}
+
+fn json_response(body: Vec<u8>, content_type: &'static str) -> Response {
+    ([(header::CONTENT_TYPE, content_type)], body).into_response()
+}
+
+/// `GET /api/v1/lieux`: one page of places.
+pub async fn search(State(state): State<WebState>, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
+    let directory = state.directory.current();
+    let mut params = Params::parse(raw.as_deref())?;
+    let query = params::search(&mut params, &directory, Use::Page)?;
+    params.finish()?;
+    let result = directory.search(&query).map_err(|err| ApiError::bad_parameter(err.field, err.message))?;
+    let page = Page {
+        total: result.total,
+        lieux: result.hits.iter().map(compact).collect(),
+        curseur_suivant: result.next_cursor.map(|c| c.encode()),
+    };
+    let body = serde_json::to_vec(&page).map_err(ApiError::internal)?;
+    Ok(json_response(body, "application/json"))
+}
+
+#[derive(Serialize)]
+struct Feature<'a> {
+    r#type: &'static str,
+    id: &'a str,
+    geometry: Geometry,
+    properties: FeatureProperties<'a>,
+}
+
+#[derive(Serialize)]
+struct Geometry {
+    r#type: &'static str,
+    coordinates: [f64; 2],
+}
+
+#[derive(Serialize)]
+struct FeatureProperties<'a> {
+    nom: &'a str,
+    /// Indexes into the collection's `services` list.
+    s: Vec<u8>,
+}
+
+#[derive(Serialize)]
+struct Collection<'a> {
+    r#type: &'static str,
+    /// The labels the features' `s` indexes point to.
+    services: Vec<&'static str>,
+    features: Vec<Feature<'a>>,
+}
+
+/// `GET /api/v1/lieux.geojson`: every matching place with a point, compact, for the map.
+pub async fn geojson(State(state): State<WebState>, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
+    let directory = state.directory.current();
+    let mut params = Params::parse(raw.as_deref())?;
+    let query = params::search(&mut params, &directory, Use::All)?;
+    params.finish()?;
+    let hits = directory.matching(&query).map_err(|err| ApiError::bad_parameter(err.field, err.message))?;
+    // Five decimals are a metre: enough for a map marker.
+    let round = |v: f64| (v * 1e5).round() / 1e5;
+    let features = hits
+        .iter()
+        .filter_map(|hit| {
+            let point = hit.entry.point?;
+            Some(Feature {
+                r#type: "Feature",
+                id: hit.entry.id(),
+                geometry: Geometry { r#type: "Point", coordinates: [round(point.lon), round(point.lat)] },
+                properties: FeatureProperties {
+                    nom: &hit.entry.place.record.nom,
+                    s: hit
+                        .entry
+                        .place
+                        .record
+                        .services
+                        .iter()
+                        .map(|s| Service::all().iter().position(|x| x == s).unwrap_or(0) as u8)
+                        .collect(),
+                },
+            })
+        })
+        .collect();
+    let collection = Collection {
+        r#type: "FeatureCollection",
+        services: Service::all().iter().map(|s| s.label()).collect(),
+        features,
+    };
+    let body = serde_json::to_vec(&collection).map_err(ApiError::internal)?;
+    Ok(json_response(body, "application/geo+json"))
+}
+
+/// `GET /api/v1/lieux/{id}`: the standard's fields and the registry's envelope. Withdrawn
+/// places are still answered (from the store), with their status.
+pub async fn one(
+    State(state): State<WebState>,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    Params::parse(raw.as_deref())?.finish()?;
+    let directory = state.directory.current();
+    let (place, location) = match directory.get(&id) {
+        Some(entry) => (entry.place.clone(), entry.location.clone()),
+        None => {
+            let store = state.store.clone();
+            let key = PlaceId(id.clone());
+            let found = tokio::task::spawn_blocking(move || store.place(&key)).await.map_err(ApiError::internal)??;
+            match found {
+                Some(place) => {
+                    let location =
+                        maillage_app::territory::locate(&state.territory, directory.bassins(), &place.record);
+                    (std::sync::Arc::new(place), location)
+                }
+                None => return Err(ApiError::not_found(format!("aucun lieu n'a l'identifiant « {id} »"))),
+            }
+        }
+    };
+    let body = serde_json::to_vec(&full(&place, location.as_ref())).map_err(ApiError::internal)?;
+    Ok(json_response(body, "application/json"))
+}
+
+fn full(place: &Place, location: Option<&maillage_app::territory::PlaceLocation>) -> Value {
+    json!({
+        "lieu": maillage_formats::export::standard_object(place),
+        "registre": {
+            "id": place.id.0,
+            "source": place.source,
+            "id_source": place.source_id,
+            "statut": match place.status {
+                maillage_domain::PlaceStatus::Active => "actif",
+                maillage_domain::PlaceStatus::Withdrawn => "retiré",
+            },
+            "version": place.version,
+            "date_maj": place.published_date_maj().to_string(),
+            "cree_le": place.created_at.to_rfc3339(),
+            "modifie_le": place.updated_at.to_rfc3339(),
+        },
+        "territoire": location.map(|l| json!({
+            "commune": l.code_commune,
+            "nom_commune": l.commune,
+            "epci": l.code_epci,
+            "bassin": l.bassin,
+            "departement": l.code_departement,
+            "region": l.code_region,
+        })),
+    })
+}

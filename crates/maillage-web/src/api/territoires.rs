@@ -1,0 +1,77 @@
+//! Territory counts (`/api/v1/territoires/{niveau}/{code}`) and the map's low-zoom bubbles
+//! (`/api/v1/regroupements`).
+
+use axum::extract::{Path, RawQuery, State};
+use axum::Json;
+use maillage_app::directory::{Area, Query};
+use maillage_app::territory::Level;
+use maillage_domain::Vocabulary;
+use serde_json::{json, Value};
+
+use super::params::{self, Params, Use};
+use crate::{ApiError, WebState};
+
+fn level(text: &str) -> Result<Level, ApiError> {
+    Level::parse(text)
+        .ok_or_else(|| ApiError::bad_parameter("niveau", "commune, epci, bassin, departement ou region attendu"))
+}
+
+/// `GET /api/v1/territoires/{niveau}/{code}`: name, places, counts per service and typologie
+/// (with `filtres=` applied when given).
+pub async fn one(
+    State(state): State<WebState>,
+    Path((niveau, code)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    let level = level(&niveau)?;
+    let mut params = Params::parse(raw.as_deref())?;
+    let filters = params::filters(&mut params)?;
+    params.finish()?;
+    let directory = state.directory.current();
+    let code = match level {
+        // Old and delegated commune codes lead to today's commune.
+        Level::Commune => state.territory.resolve_code(&code).map(|c| c.code_insee.clone()).unwrap_or(code),
+        _ => code,
+    };
+    if !directory.territory_exists(level, &code) {
+        return Err(ApiError::not_found(format!("territoire inconnu : {niveau} « {code} »")));
+    }
+    let query = Query { area: Area::Territories(vec![(level, code.clone())]), filters, ..Query::default() };
+    let counts = directory.counts(&query).map_err(|err| ApiError::bad_parameter(err.field, err.message))?;
+    Ok(Json(json!({
+        "niveau": level,
+        "code": code,
+        "nom": level.name_of(&state.territory, &code),
+        "lieux": counts.total,
+        "services": counts.services.iter().map(|(s, n)| json!({"service": s.label(), "lieux": n})).collect::<Vec<_>>(),
+        "typologies": counts.typologies.iter().map(|(t, n)| json!({"typologie": t, "lieux": n})).collect::<Vec<_>>(),
+        "departements": counts.departements,
+    })))
+}
+
+/// `GET /api/v1/regroupements?niveau=region|departement&…`: matching places per région or
+/// département at its centre, for the map at low zoom (same search parameters as `lieux.geojson`).
+pub async fn bubbles(State(state): State<WebState>, RawQuery(raw): RawQuery) -> Result<Json<Value>, ApiError> {
+    let mut params = Params::parse(raw.as_deref())?;
+    let level = match params.get("niveau")? {
+        None => Level::Region,
+        Some(text) => match level(text)? {
+            l @ (Level::Region | Level::Departement) => l,
+            _ => return Err(ApiError::bad_parameter("niveau", "region ou departement attendu")),
+        },
+    };
+    let directory = state.directory.current();
+    let query = params::search(&mut params, &directory, Use::All)?;
+    params.finish()?;
+    let bubbles = directory.bubbles(level, &query).map_err(|err| ApiError::bad_parameter(err.field, err.message))?;
+    Ok(Json(json!({
+        "niveau": level,
+        "regroupements": bubbles.iter().map(|b| json!({
+            "code": b.code,
+            "nom": b.name,
+            "latitude": (b.point.lat * 1e5).round() / 1e5,
+            "longitude": (b.point.lon * 1e5).round() / 1e5,
+            "lieux": b.count,
+        })).collect::<Vec<_>>(),
+    })))
+}
