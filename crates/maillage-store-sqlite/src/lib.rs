@@ -4,6 +4,7 @@
 //! Boundary: implements `maillage_store::Store` and nothing else; depends on the domain and
 //! the store contract only.
 
+mod accounts;
 mod migrations;
 
 use std::path::Path;
@@ -149,6 +150,205 @@ fn indicator_from_row(row: &Row<'_>) -> rusqlite::Result<IndicatorDefinition> {
 
 fn value_from_row(row: &Row<'_>) -> rusqlite::Result<IndicatorValue> {
     Ok(IndicatorValue { code: row.get(0)?, value: row.get(1)? })
+}
+
+const PAIR_COLUMNS: &str =
+    "id, a_source, a_source_id, b_source, b_source_id, score, components, status, group_id, found_at, decided_by, decided_at";
+const GROUP_COLUMNS: &str = "id, record, reason, decided_by, created_at, updated_at";
+
+fn pair_from_row(row: &Row<'_>) -> rusqlite::Result<DuplicatePair> {
+    let decided_at: Option<String> = row.get(11)?;
+    Ok(DuplicatePair {
+        id: row.get(0)?,
+        a: PlaceKey { source: row.get(1)?, source_id: row.get(2)? },
+        b: PlaceKey { source: row.get(3)?, source_id: row.get(4)? },
+        score: row.get(5)?,
+        components: json_column(&row.get::<_, String>(6)?)?,
+        status: text_column(7, row.get(7)?, PairStatus::parse)?,
+        group_id: row.get(8)?,
+        found_at: parse_timestamp(&row.get::<_, String>(9)?)?,
+        decided_by: row.get(10)?,
+        decided_at: decided_at.as_deref().map(parse_timestamp).transpose()?,
+    })
+}
+
+/// Groups with their members, in id order.
+fn read_groups(connection: &Connection) -> StoreResult<Vec<MergeGroup>> {
+    let mut groups = query_all(connection, &format!("SELECT {GROUP_COLUMNS} FROM merge_groups ORDER BY id"), [], |row| {
+        Ok(MergeGroup {
+            id: row.get(0)?,
+            members: Vec::new(),
+            record: json_column(&row.get::<_, String>(1)?)?,
+            reason: row.get(2)?,
+            decided_by: row.get(3)?,
+            created_at: parse_timestamp(&row.get::<_, String>(4)?)?,
+            updated_at: parse_timestamp(&row.get::<_, String>(5)?)?,
+        })
+    })?;
+    let members = query_all(
+        connection,
+        "SELECT group_id, source, source_id FROM merge_group_members ORDER BY group_id, source, source_id",
+        [],
+        |row| Ok((row.get::<_, String>(0)?, PlaceKey { source: row.get(1)?, source_id: row.get(2)? })),
+    )?;
+    let index: std::collections::HashMap<String, usize> =
+        groups.iter().enumerate().map(|(i, group)| (group.id.clone(), i)).collect();
+    for (group_id, key) in members {
+        if let Some(&i) = index.get(&group_id) {
+            groups[i].members.push(key);
+        }
+    }
+    Ok(groups)
+}
+
+/// Creates or replaces a group and its members; a member already in another group is a
+/// conflict.
+fn write_group(connection: &Connection, group: &MergeGroup) -> StoreResult<()> {
+    let record = serde_json::to_string(&group.record).map_err(backend)?;
+    connection
+        .prepare_cached(
+            "INSERT INTO merge_groups (id, record, reason, decided_by, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (id) DO UPDATE SET record = excluded.record, reason = excluded.reason,
+                 decided_by = excluded.decided_by, created_at = excluded.created_at, updated_at = excluded.updated_at",
+        )
+        .and_then(|mut statement| {
+            statement.execute(params![
+                group.id,
+                record,
+                group.reason,
+                group.decided_by,
+                timestamp(&group.created_at),
+                timestamp(&group.updated_at)
+            ])
+        })
+        .map_err(backend)?;
+    connection
+        .prepare_cached("DELETE FROM merge_group_members WHERE group_id = ?1")
+        .and_then(|mut statement| statement.execute([&group.id]))
+        .map_err(backend)?;
+    let mut statement = connection
+        .prepare_cached("INSERT INTO merge_group_members (group_id, source, source_id) VALUES (?1, ?2, ?3)")
+        .map_err(backend)?;
+    for member in &group.members {
+        statement.execute(params![group.id, member.source, member.source_id]).map_err(|err| {
+            if is_constraint_violation(&err) {
+                StoreError::Conflict(format!("le lieu {member} est déjà dans un autre lieu fusionné"))
+            } else {
+                backend(err)
+            }
+        })?;
+    }
+    Ok(())
+}
+
+fn insert_pair(connection: &Connection, pair: &DuplicatePair) -> rusqlite::Result<usize> {
+    let components = serde_json::to_string(&pair.components)
+        .map_err(|err| rusqlite::Error::ToSqlConversionFailure(Box::new(err)))?;
+    connection
+        .prepare_cached(&format!(
+            "INSERT INTO duplicate_pairs ({PAIR_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+        ))?
+        .execute(params![
+            pair.id,
+            pair.a.source,
+            pair.a.source_id,
+            pair.b.source,
+            pair.b.source_id,
+            pair.score,
+            components,
+            pair.status.as_str(),
+            pair.group_id,
+            timestamp(&pair.found_at),
+            pair.decided_by,
+            pair.decided_at.as_ref().map(timestamp)
+        ])
+}
+
+fn write_duplicates(connection: &Connection, changes: &DuplicateChanges) -> StoreResult<()> {
+    for id in &changes.removed_groups {
+        connection
+            .prepare_cached("DELETE FROM merge_group_members WHERE group_id = ?1")
+            .and_then(|mut statement| statement.execute([id]))
+            .map_err(backend)?;
+    }
+    for group in &changes.groups {
+        write_group(connection, group)?;
+    }
+    for write in &changes.pairs {
+        let pair = &write.pair;
+        let written = match write.expected {
+            None => insert_pair(connection, pair),
+            Some(expected) => {
+                let components = serde_json::to_string(&pair.components).map_err(backend)?;
+                connection
+                    .prepare_cached(
+                        "UPDATE duplicate_pairs SET score = ?2, components = ?3, status = ?4, group_id = ?5, found_at = ?6,
+                             decided_by = ?7, decided_at = ?8
+                         WHERE id = ?1 AND status = ?9 AND a_source = ?10 AND a_source_id = ?11 AND b_source = ?12 AND b_source_id = ?13",
+                    )
+                    .and_then(|mut statement| {
+                        statement.execute(params![
+                            pair.id,
+                            pair.score,
+                            components,
+                            pair.status.as_str(),
+                            pair.group_id,
+                            timestamp(&pair.found_at),
+                            pair.decided_by,
+                            pair.decided_at.as_ref().map(timestamp),
+                            expected.as_str(),
+                            pair.a.source,
+                            pair.a.source_id,
+                            pair.b.source,
+                            pair.b.source_id
+                        ])
+                    })
+            }
+        };
+        match written {
+            Ok(1) => {}
+            // No row updated: the pair is not (any more) in the status its writer read.
+            Ok(_) => return Err(stale_pair_error(pair)),
+            Err(err) if is_constraint_violation(&err) => {
+                return Err(StoreError::Conflict(format!(
+                    "la paire {} / {} est déjà connue, ou nomme un groupe inconnu",
+                    pair.a, pair.b
+                )))
+            }
+            Err(err) => return Err(backend(err)),
+        }
+    }
+    for id in &changes.removed_groups {
+        connection
+            .prepare_cached("DELETE FROM merge_groups WHERE id = ?1")
+            .and_then(|mut statement| statement.execute([id]))
+            .map_err(|err| {
+                if is_constraint_violation(&err) {
+                    StoreError::Conflict(format!("le groupe {id} est encore nommé par une paire"))
+                } else {
+                    backend(err)
+                }
+            })?;
+    }
+    Ok(())
+}
+
+const REPORT_COLUMNS: &str = "id, place_id, category, message, created_at";
+
+fn place_report_from_row(row: &Row<'_>) -> rusqlite::Result<PlaceReport> {
+    Ok(PlaceReport {
+        id: row.get(0)?,
+        place_id: PlaceId(row.get(1)?),
+        category: row.get(2)?,
+        message: row.get(3)?,
+        created_at: parse_timestamp(&row.get::<_, String>(4)?)?,
+    })
+}
+
+fn insert_place_report(connection: &Connection, report: &PlaceReport) -> rusqlite::Result<usize> {
+    connection.prepare_cached(&format!("INSERT INTO place_reports ({REPORT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5)"))?.execute(
+        params![report.id, report.place_id.0, report.category, report.message, timestamp(&report.created_at)],
+    )
 }
 
 impl SqliteStore {
@@ -384,6 +584,58 @@ impl Store for SqliteStore {
         query_all(&*self.lock()?, VALUES_SELECT, params![name, level.as_str()], value_from_row)
     }
 
+    fn add_place_report(&self, report: &PlaceReport) -> StoreResult<()> {
+        let connection = self.lock()?;
+        let known: bool = connection
+            .query_row("SELECT EXISTS (SELECT 1 FROM places WHERE id = ?1)", [&report.place_id.0], |row| row.get(0))
+            .map_err(backend)?;
+        if !known {
+            return Err(StoreError::NotFound(format!("lieu {}", report.place_id)));
+        }
+        insert_place_report(&connection, report).map_err(backend)?;
+        Ok(())
+    }
+
+    fn place_reports(&self, place: Option<&PlaceId>) -> StoreResult<Vec<PlaceReport>> {
+        let connection = self.lock()?;
+        match place {
+            Some(id) => query_all(
+                &connection,
+                &format!("SELECT {REPORT_COLUMNS} FROM place_reports WHERE place_id = ?1 ORDER BY id"),
+                [&id.0],
+                place_report_from_row,
+            ),
+            None => query_all(
+                &connection,
+                &format!("SELECT {REPORT_COLUMNS} FROM place_reports ORDER BY id"),
+                [],
+                place_report_from_row,
+            ),
+        }
+    }
+
+    fn duplicate_pairs(&self) -> StoreResult<Vec<DuplicatePair>> {
+        query_all(
+            &*self.lock()?,
+            &format!("SELECT {PAIR_COLUMNS} FROM duplicate_pairs ORDER BY id"),
+            [],
+            pair_from_row,
+        )
+    }
+
+    fn merge_groups(&self) -> StoreResult<Vec<MergeGroup>> {
+        read_groups(&*self.lock()?)
+    }
+
+    fn save_duplicates(&self, changes: &DuplicateChanges) -> StoreResult<()> {
+        check_duplicates(changes)?;
+        let mut connection = self.lock()?;
+        let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate).map_err(backend)?;
+        write_duplicates(&tx, changes)?;
+        // Dropping `tx` on any error above rolls everything back.
+        tx.commit().map_err(backend)
+    }
+
     fn backend_name(&self) -> &'static str {
         "sqlite"
     }
@@ -406,12 +658,14 @@ impl Store for SqliteStore {
         let occupied: bool = tx
             .query_row(
                 "SELECT EXISTS (SELECT 1 FROM places) OR EXISTS (SELECT 1 FROM import_batches)
-                 OR EXISTS (SELECT 1 FROM bassin_members) OR EXISTS (SELECT 1 FROM indicators)",
+                 OR EXISTS (SELECT 1 FROM bassin_members) OR EXISTS (SELECT 1 FROM indicators)
+                 OR EXISTS (SELECT 1 FROM place_reports)
+                 OR EXISTS (SELECT 1 FROM merge_groups) OR EXISTS (SELECT 1 FROM duplicate_pairs)",
                 [],
                 |row| row.get(0),
             )
             .map_err(backend)?;
-        if occupied {
+        if occupied || accounts::occupied(&tx)? {
             return Err(not_empty_error("SQLite"));
         }
         for item in items {
@@ -472,7 +726,24 @@ fn read_snapshot(connection: &Connection, visit: &mut dyn FnMut(SnapshotItem) ->
             query_all(connection, VALUES_SELECT, params![definition.name, definition.level.as_str()], value_from_row)?;
         visit(SnapshotItem::Indicator(IndicatorSnapshot { definition, values }))?;
     }
-    Ok(())
+    let reports = query_all(
+        connection,
+        &format!("SELECT {REPORT_COLUMNS} FROM place_reports ORDER BY id"),
+        [],
+        place_report_from_row,
+    )?;
+    for report in reports {
+        visit(SnapshotItem::PlaceReport(report))?;
+    }
+    for group in read_groups(connection)? {
+        visit(SnapshotItem::MergeGroup(group))?;
+    }
+    for pair in
+        query_all(connection, &format!("SELECT {PAIR_COLUMNS} FROM duplicate_pairs ORDER BY id"), [], pair_from_row)?
+    {
+        visit(SnapshotItem::DuplicatePair(pair))?;
+    }
+    accounts::read_snapshot(connection, visit)
 }
 
 fn write_item(connection: &Connection, item: &SnapshotItem) -> StoreResult<()> {
@@ -592,6 +863,23 @@ fn write_item(connection: &Connection, item: &SnapshotItem) -> StoreResult<()> {
                     .map_err(restore_error)?;
             }
         }
+        SnapshotItem::PlaceReport(report) => {
+            insert_place_report(connection, report).map_err(restore_error)?;
+        }
+        SnapshotItem::MergeGroup(group) => {
+            check_duplicates(&DuplicateChanges { groups: vec![group.clone()], ..DuplicateChanges::default() })?;
+            write_group(connection, group)?;
+        }
+        SnapshotItem::DuplicatePair(pair) => {
+            insert_pair(connection, pair).map_err(restore_error)?;
+        }
+        SnapshotItem::User(_)
+        | SnapshotItem::Session(_)
+        | SnapshotItem::Token(_)
+        | SnapshotItem::Audit(_)
+        | SnapshotItem::VersionNote(_)
+        | SnapshotItem::Proposal(_)
+        | SnapshotItem::Campaign(_) => accounts::write_item(connection, item)?,
     }
     Ok(())
 }

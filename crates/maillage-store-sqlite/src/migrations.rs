@@ -81,4 +81,115 @@ pub const MIGRATIONS: &[&str] = &[
         FOREIGN KEY (name, level) REFERENCES indicators (name, level) ON DELETE CASCADE
     ) WITHOUT ROWID;
     "#,
+    // 3: duplicate pairs and their decisions, merge groups and their members. Places are named
+    // by (source, source_id), not by registry id, so that decisions read well and follow a
+    // place across re-imports that keep its id in the source.
+    r#"
+    CREATE TABLE merge_groups (
+        id TEXT PRIMARY KEY,
+        record TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        decided_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE merge_group_members (
+        group_id TEXT NOT NULL REFERENCES merge_groups(id) ON DELETE CASCADE,
+        source TEXT NOT NULL,
+        source_id TEXT NOT NULL,
+        -- A place belongs to one merged place at most.
+        PRIMARY KEY (source, source_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX merge_group_members_group ON merge_group_members (group_id);
+    CREATE TABLE duplicate_pairs (
+        id TEXT PRIMARY KEY,
+        a_source TEXT NOT NULL,
+        a_source_id TEXT NOT NULL,
+        b_source TEXT NOT NULL,
+        b_source_id TEXT NOT NULL,
+        score REAL NOT NULL,
+        components TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'distinct', 'merged', 'auto_merged')),
+        group_id TEXT REFERENCES merge_groups(id),
+        found_at TEXT NOT NULL,
+        decided_by TEXT,
+        decided_at TEXT,
+        UNIQUE (a_source, a_source_id, b_source, b_source_id)
+    );
+    CREATE INDEX duplicate_pairs_status ON duplicate_pairs (status);
+    "#,
+    // 4: problems reported on places from their public pages, for the coordinators.
+    r#"
+    CREATE TABLE place_reports (
+        id TEXT PRIMARY KEY,
+        place_id TEXT NOT NULL REFERENCES places(id),
+        category TEXT NOT NULL,
+        message TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX place_reports_by_place ON place_reports (place_id, id);
+    "#,
+    // 5: accounts, sessions, single-use tokens, the audit log, notes on versions written by
+    // people, the moderation queue and update campaigns. Sessions and tokens are kept as
+    // hashes only. Users, proposals and campaigns are JSON documents with the columns the
+    // queries need beside them, as places are.
+    r#"
+    CREATE TABLE users (
+        id TEXT PRIMARY KEY,
+        email TEXT NOT NULL UNIQUE,
+        data TEXT NOT NULL
+    );
+    CREATE TABLE sessions (
+        token_hash TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id),
+        csrf_token TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX sessions_by_user ON sessions (user_id);
+    CREATE TABLE one_time_tokens (
+        token_hash TEXT PRIMARY KEY,
+        purpose TEXT NOT NULL,
+        user_id TEXT REFERENCES users(id),
+        subject TEXT,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        used_at TEXT
+    ) WITHOUT ROWID;
+    CREATE TABLE audit_log (
+        id TEXT PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor TEXT,
+        action TEXT NOT NULL,
+        target TEXT,
+        detail TEXT NOT NULL
+    );
+    CREATE TABLE version_notes (
+        place_id TEXT NOT NULL REFERENCES places(id),
+        version INTEGER NOT NULL,
+        author TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        PRIMARY KEY (place_id, version)
+    ) WITHOUT ROWID;
+    CREATE TABLE proposals (
+        id TEXT PRIMARY KEY,
+        place_id TEXT NOT NULL REFERENCES places(id),
+        status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'rejected')),
+        data TEXT NOT NULL
+    );
+    CREATE INDEX proposals_by_status ON proposals (status, id);
+    CREATE TABLE campaigns (
+        id TEXT PRIMARY KEY,
+        data TEXT NOT NULL
+    );
+    CREATE TABLE campaign_places (
+        campaign_id TEXT NOT NULL REFERENCES campaigns(id),
+        place_id TEXT NOT NULL REFERENCES places(id),
+        status TEXT NOT NULL CHECK (status IN ('sent', 'confirmed', 'edited')),
+        sent_at TEXT,
+        reminded_at TEXT,
+        answered_at TEXT,
+        PRIMARY KEY (campaign_id, place_id)
+    ) WITHOUT ROWID;
+    "#,
 ];

@@ -21,9 +21,37 @@ macro_rules! store_contract_tests {
             indicator_values_round_trip_exactly, replacing_an_indicator_replaces_its_values,
             levels_are_distinct_indicators, an_unknown_indicator_has_no_values, a_repeated_indicator_code_is_a_conflict,
             a_nan_indicator_value_is_refused, a_commune_sized_indicator_replaces,
-            snapshot_of_an_empty_store_is_empty, restore_into_a_non_empty_store_is_refused, places_updated_since);
+            snapshot_of_an_empty_store_is_empty, restore_into_a_non_empty_store_is_refused,
+            place_reports_are_kept_per_place, duplicate_decisions_round_trip,
+            a_stale_pair_decision_is_a_conflict_and_writes_nothing, a_place_in_two_merge_groups_is_a_conflict,
+            a_group_absorbs_another_and_undo_removes_it, places_updated_since);
         $crate::store_contract_tests!(@pairs $make;
             snapshot_restores_identically, a_failed_restore_leaves_the_store_empty);
+        $crate::store_contract_tests!(@account_cases $make;
+            users_round_trip_and_emails_are_unique, sessions_are_found_by_hash_and_deleted,
+            a_token_is_used_once_and_expires, audit_log_is_newest_first,
+            a_person_edit_writes_a_version_with_its_note, a_stale_place_edit_is_a_conflict_and_writes_nothing,
+            proposals_are_decided_once_with_their_writes, campaigns_round_trip);
+        $crate::store_contract_tests!(@account_pairs $make; accounts_snapshot_restores_identically);
+    };
+    (@account_pairs $make:expr; $($case:ident),+) => {
+        $(
+            #[test]
+            fn $case() {
+                let source = $make;
+                let target = $make;
+                $crate::contract_accounts::$case(&*source, &*target);
+            }
+        )+
+    };
+    (@account_cases $make:expr; $($case:ident),+) => {
+        $(
+            #[test]
+            fn $case() {
+                let store = $make;
+                $crate::contract_accounts::$case(&*store);
+            }
+        )+
     };
     (@pairs $make:expr; $($case:ident),+) => {
         $(
@@ -549,6 +577,212 @@ pub fn fill_for_snapshot(store: &dyn Store) {
         )
         .unwrap();
     store.replace_indicator(&indicator("ifn", IndicatorLevel::Epci), &values(&[("241800507", 42.0)])).unwrap();
+    store.add_place_report(&report(&full.id, "horaires", "Fermé le mercredi depuis septembre.")).unwrap();
+    let merged = group("g1", &[("autre", "1"), ("hub", "structure-1")]);
+    store
+        .save_duplicates(&DuplicateChanges {
+            pairs: vec![
+                new_pair(duplicate("p1", ("autre", "1"), ("hub", "structure-1"), PairStatus::AutoMerged, Some("g1"))),
+                new_pair(duplicate("p2", ("autre", "1"), ("hub", "2"), PairStatus::Pending, None)),
+            ],
+            groups: vec![merged],
+            removed_groups: Vec::new(),
+        })
+        .unwrap();
+}
+
+fn key(source: &str, source_id: &str) -> PlaceKey {
+    PlaceKey { source: source.to_owned(), source_id: source_id.to_owned() }
+}
+
+fn duplicate(
+    id: &str,
+    a: (&str, &str),
+    b: (&str, &str),
+    status: PairStatus,
+    group_id: Option<&str>,
+) -> DuplicatePair {
+    let at = Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap() + chrono::TimeDelta::microseconds(123_456);
+    let decided = status != PairStatus::Pending;
+    DuplicatePair {
+        id: id.to_owned(),
+        a: key(a.0, a.1),
+        b: key(b.0, b.1),
+        // Not a short decimal: what is read back must be the very same float.
+        score: 0.1 + 0.2 + 0.6,
+        components: serde_json::json!({"name": 0.9333333333333333_f64, "address": null, "note": "l'« accent »"}),
+        status,
+        group_id: group_id.map(str::to_owned),
+        found_at: at,
+        decided_by: decided.then(|| "coordinatrice".to_owned()),
+        decided_at: decided.then_some(at + chrono::TimeDelta::seconds(1)),
+    }
+}
+
+fn group(id: &str, members: &[(&str, &str)]) -> MergeGroup {
+    let at = Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap();
+    MergeGroup {
+        id: id.to_owned(),
+        members: members.iter().map(|(source, source_id)| key(source, source_id)).collect(),
+        record: full_record(),
+        reason: "fusion automatique (score 0,97)".to_owned(),
+        decided_by: "scan".to_owned(),
+        created_at: at,
+        updated_at: at + chrono::TimeDelta::microseconds(1),
+    }
+}
+
+fn new_pair(pair: DuplicatePair) -> PairWrite {
+    PairWrite { pair, expected: None }
+}
+
+pub fn duplicate_decisions_round_trip(store: &dyn Store) {
+    assert!(store.duplicate_pairs().unwrap().is_empty());
+    assert!(store.merge_groups().unwrap().is_empty());
+    let merged = group("g1", &[("a", "1"), ("b", "1"), ("b", "2")]);
+    let pairs = vec![
+        duplicate("p2", ("a", "1"), ("b", "1"), PairStatus::AutoMerged, Some("g1")),
+        duplicate("p1", ("a", "1"), ("c", "9"), PairStatus::Pending, None),
+        duplicate("p3", ("b", "1"), ("b", "2"), PairStatus::Merged, Some("g1")),
+    ];
+    store
+        .save_duplicates(&DuplicateChanges {
+            groups: vec![merged.clone()],
+            pairs: pairs.iter().cloned().map(new_pair).collect(),
+            removed_groups: Vec::new(),
+        })
+        .unwrap();
+    let mut by_id = pairs.clone();
+    by_id.sort_by(|x, y| x.id.cmp(&y.id));
+    assert_eq!(store.duplicate_pairs().unwrap(), by_id);
+    assert_eq!(store.merge_groups().unwrap(), vec![merged]);
+    // A decision on the pending pair, expecting it pending.
+    let mut decided = pairs[1].clone();
+    decided.status = PairStatus::Distinct;
+    decided.decided_by = Some("coordinateur".to_owned());
+    decided.decided_at = Some(now());
+    store
+        .save_duplicates(&DuplicateChanges {
+            pairs: vec![PairWrite { pair: decided.clone(), expected: Some(PairStatus::Pending) }],
+            ..DuplicateChanges::default()
+        })
+        .unwrap();
+    assert_eq!(store.duplicate_pairs().unwrap()[0], decided);
+    // A pair must be in canonical order.
+    let reversed = duplicate("p9", ("z", "1"), ("a", "1"), PairStatus::Pending, None);
+    let refused = store.save_duplicates(&DuplicateChanges { pairs: vec![new_pair(reversed)], ..Default::default() });
+    assert!(matches!(refused, Err(StoreError::Conflict(_))), "{refused:?}");
+}
+
+pub fn a_stale_pair_decision_is_a_conflict_and_writes_nothing(store: &dyn Store) {
+    let pending = duplicate("p1", ("a", "1"), ("b", "1"), PairStatus::Pending, None);
+    store.save_duplicates(&DuplicateChanges { pairs: vec![new_pair(pending.clone())], ..Default::default() }).unwrap();
+    // Someone said "distinct" meanwhile.
+    let mut distinct = pending.clone();
+    distinct.status = PairStatus::Distinct;
+    store
+        .save_duplicates(&DuplicateChanges {
+            pairs: vec![PairWrite { pair: distinct.clone(), expected: Some(PairStatus::Pending) }],
+            ..Default::default()
+        })
+        .unwrap();
+    // A merge written by someone who read it pending: refused, the group is not written either.
+    let mut merged = pending.clone();
+    merged.status = PairStatus::Merged;
+    merged.group_id = Some("g1".to_owned());
+    let stale = store.save_duplicates(&DuplicateChanges {
+        groups: vec![group("g1", &[("a", "1"), ("b", "1")])],
+        pairs: vec![PairWrite { pair: merged, expected: Some(PairStatus::Pending) }],
+        removed_groups: Vec::new(),
+    });
+    assert!(matches!(stale, Err(StoreError::Conflict(_))), "{stale:?}");
+    assert!(store.merge_groups().unwrap().is_empty());
+    assert_eq!(store.duplicate_pairs().unwrap(), vec![distinct]);
+    // The same two places found again as a new pair: a conflict, not a second pair.
+    let again = duplicate("p2", ("a", "1"), ("b", "1"), PairStatus::Pending, None);
+    let twice = store.save_duplicates(&DuplicateChanges { pairs: vec![new_pair(again)], ..Default::default() });
+    assert!(matches!(twice, Err(StoreError::Conflict(_))), "{twice:?}");
+    assert_eq!(store.duplicate_pairs().unwrap().len(), 1);
+}
+
+pub fn a_place_in_two_merge_groups_is_a_conflict(store: &dyn Store) {
+    store.save_duplicates(&DuplicateChanges { groups: vec![group("g1", &[("a", "1"), ("b", "1")])], ..Default::default() }).unwrap();
+    let clash = store.save_duplicates(&DuplicateChanges {
+        groups: vec![group("g2", &[("b", "1"), ("c", "1")])],
+        ..Default::default()
+    });
+    assert!(matches!(clash, Err(StoreError::Conflict(ref message)) if message.contains("b/1")), "{clash:?}");
+    assert_eq!(store.merge_groups().unwrap().len(), 1);
+    let lonely = store.save_duplicates(&DuplicateChanges { groups: vec![group("g3", &[("d", "1")])], ..Default::default() });
+    assert!(matches!(lonely, Err(StoreError::Conflict(_))), "{lonely:?}");
+}
+
+pub fn a_group_absorbs_another_and_undo_removes_it(store: &dyn Store) {
+    let first = duplicate("p1", ("a", "1"), ("b", "1"), PairStatus::Merged, Some("g1"));
+    let second = duplicate("p2", ("c", "1"), ("d", "1"), PairStatus::Merged, Some("g2"));
+    store
+        .save_duplicates(&DuplicateChanges {
+            groups: vec![group("g1", &[("a", "1"), ("b", "1")]), group("g2", &[("c", "1"), ("d", "1")])],
+            pairs: vec![new_pair(first.clone()), new_pair(second.clone())],
+            removed_groups: Vec::new(),
+        })
+        .unwrap();
+    // b and c are the same: g1 takes g2's members, g2 goes, its pair now names g1.
+    let bridge = duplicate("p3", ("b", "1"), ("c", "1"), PairStatus::Merged, Some("g1"));
+    let mut moved = second.clone();
+    moved.group_id = Some("g1".to_owned());
+    let everything = group("g1", &[("a", "1"), ("b", "1"), ("c", "1"), ("d", "1")]);
+    store
+        .save_duplicates(&DuplicateChanges {
+            groups: vec![everything.clone()],
+            pairs: vec![new_pair(bridge.clone()), PairWrite { pair: moved.clone(), expected: Some(PairStatus::Merged) }],
+            removed_groups: vec!["g2".to_owned()],
+        })
+        .unwrap();
+    assert_eq!(store.merge_groups().unwrap(), vec![everything]);
+    // Undo: every pair of the group back to review, the group gone.
+    let back: Vec<PairWrite> = [first, moved, bridge]
+        .into_iter()
+        .map(|mut pair| {
+            let expected = Some(pair.status);
+            pair.status = PairStatus::Pending;
+            pair.group_id = None;
+            PairWrite { pair, expected }
+        })
+        .collect();
+    store.save_duplicates(&DuplicateChanges { pairs: back, removed_groups: vec!["g1".to_owned()], ..Default::default() }).unwrap();
+    assert!(store.merge_groups().unwrap().is_empty());
+    assert!(store.duplicate_pairs().unwrap().iter().all(|pair| pair.status == PairStatus::Pending && pair.group_id.is_none()));
+}
+
+fn report(place_id: &PlaceId, category: &str, message: &str) -> PlaceReport {
+    PlaceReport {
+        id: new_report_id(),
+        place_id: place_id.clone(),
+        category: category.to_owned(),
+        message: message.to_owned(),
+        created_at: now(),
+    }
+}
+
+pub fn place_reports_are_kept_per_place(store: &dyn Store) {
+    let first = place("hub", "1", "b");
+    let second = place("hub", "2", "b");
+    import(store, "hub", &[first.clone(), second.clone()]);
+    assert!(store.place_reports(None).unwrap().is_empty());
+    let a = report(&first.id, "horaires", "Fermé le mercredi.");
+    let b = report(&second.id, "adresse", "Le lieu a déménagé au 3 rue « Haute » — l'entrée est à gauche.");
+    let c = report(&first.id, "autre", "Plus de conseiller numérique.");
+    for item in [&a, &b, &c] {
+        store.add_place_report(item).unwrap();
+    }
+    assert_eq!(store.place_reports(Some(&first.id)).unwrap(), vec![a.clone(), c.clone()]);
+    assert_eq!(store.place_reports(None).unwrap(), vec![a, b, c]);
+    // An unknown place: refused, nothing written.
+    let stray = report(&PlaceId("inconnu".to_owned()), "autre", "?");
+    assert!(matches!(store.add_place_report(&stray), Err(StoreError::NotFound(_))));
+    assert_eq!(store.place_reports(None).unwrap().len(), 3);
+    assert!(store.place_reports(Some(&stray.place_id)).unwrap().is_empty());
 }
 
 pub fn snapshot_of_an_empty_store_is_empty(store: &dyn Store) {
@@ -559,7 +793,20 @@ pub fn snapshot_restores_identically(source: &dyn Store, target: &dyn Store) {
     fill_for_snapshot(source);
     let items = snapshot_items(source);
     let kinds: BTreeSet<&str> = items.iter().map(SnapshotItem::kind).collect();
-    assert_eq!(kinds, ["batch", "bassin_member", "indicator", "place", "place_version"].into());
+    assert_eq!(
+        kinds,
+        [
+            "batch",
+            "bassin_member",
+            "duplicate_pair",
+            "indicator",
+            "merge_group",
+            "place",
+            "place_report",
+            "place_version"
+        ]
+        .into()
+    );
     target.restore(&mut items.clone().into_iter().map(Ok)).unwrap();
     assert_eq!(snapshot_items(target), items);
     // What the ordinary reads see is the same too.

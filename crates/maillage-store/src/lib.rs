@@ -10,7 +10,11 @@
 //!
 //! Boundary: depends on the domain only; knows nothing of files, HTTP or the CLI.
 
+pub mod accounts;
 pub mod contract;
+pub mod contract_accounts;
+
+pub use accounts::*;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -43,6 +47,11 @@ pub fn new_place_id() -> PlaceId {
     // The generator only fails when 2^80 ids are asked for within one millisecond.
     let id = generator.generate().unwrap_or_else(|_| ulid::Ulid::new());
     PlaceId(id.to_string().to_lowercase())
+}
+
+/// New report ids, from the same generator as place ids so that id order is arrival order.
+pub fn new_report_id() -> String {
+    new_place_id().0
 }
 
 pub fn new_batch_id() -> String {
@@ -263,10 +272,192 @@ pub struct IndicatorSnapshot {
     pub values: Vec<IndicatorValue>,
 }
 
+/// A problem about a place that someone reported from its public page ("signaler une
+/// erreur"), kept for the hub's coordinators. It holds no personal data: what is wrong and
+/// the reporter's own words, nothing about who they are.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlaceReport {
+    /// A lower-case ULID: report-id order is arrival order.
+    pub id: String,
+    pub place_id: PlaceId,
+    /// What is wrong, one of [`PlaceReport::CATEGORIES`] (its key).
+    pub category: String,
+    pub message: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl PlaceReport {
+    /// The kinds of problem a person can report, as (key, French label).
+    pub const CATEGORIES: &'static [(&'static str, &'static str)] = &[
+        ("horaires", "Les horaires sont faux"),
+        ("adresse", "L'adresse ou la position sur la carte est fausse"),
+        ("contact", "Le téléphone, le courriel ou le site est faux"),
+        ("services", "Les services proposés ne sont pas les bons"),
+        ("ferme", "Le lieu a fermé ou n'accueille plus de public"),
+        ("autre", "Autre chose"),
+    ];
+}
+
+/// A place as duplicate decisions name it: its source and its id in that source, which
+/// survive re-imports (a registry id would too, but a place withdrawn then re-created by a
+/// hub that renumbered nothing keeps its key, and a key reads well in a review).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct PlaceKey {
+    pub source: String,
+    pub source_id: String,
+}
+
+impl PlaceKey {
+    pub fn of(place: &Place) -> Self {
+        PlaceKey { source: place.source.clone(), source_id: place.source_id.clone() }
+    }
+}
+
+impl std::fmt::Display for PlaceKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.source, self.source_id)
+    }
+}
+
+/// Where a pair of possible duplicates stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PairStatus {
+    /// In the review queue.
+    Pending,
+    /// A person said "not a duplicate": never queued again.
+    Distinct,
+    /// A person merged it.
+    Merged,
+    /// Merged by a scan, above the automatic threshold.
+    AutoMerged,
+}
+
+impl PairStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PairStatus::Pending => "pending",
+            PairStatus::Distinct => "distinct",
+            PairStatus::Merged => "merged",
+            PairStatus::AutoMerged => "auto_merged",
+        }
+    }
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "pending" => Some(PairStatus::Pending),
+            "distinct" => Some(PairStatus::Distinct),
+            "merged" => Some(PairStatus::Merged),
+            "auto_merged" => Some(PairStatus::AutoMerged),
+            _ => None,
+        }
+    }
+    pub fn is_merged(self) -> bool {
+        matches!(self, PairStatus::Merged | PairStatus::AutoMerged)
+    }
+}
+
+/// Two places that may be one, with the score that found them and the decision taken.
+/// Unique by `(a, b)`, with `a < b`: one decision per pair of places whatever the order
+/// they were found in.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DuplicatePair {
+    /// Registry id of the pair (ULID, lower case), as the review queue shows it.
+    pub id: String,
+    pub a: PlaceKey,
+    pub b: PlaceKey,
+    pub score: f64,
+    /// The score's components as the detector explains them (kept opaque here: the store
+    /// knows nothing of scoring).
+    pub components: serde_json::Value,
+    pub status: PairStatus,
+    /// The merge group the pair's merge went into.
+    pub group_id: Option<String>,
+    pub found_at: DateTime<Utc>,
+    /// Who decided ("scan" for automatic merges), when the pair is decided.
+    pub decided_by: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
+}
+
+/// Places merged into one published place. Members are never modified by a merge: the
+/// group only lists them, so undoing it gives every record back as it was.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MergeGroup {
+    /// Registry id of the group (ULID, lower case).
+    pub id: String,
+    /// At least two, sorted.
+    pub members: Vec<PlaceKey>,
+    /// The published record, as computed at the last decision or scan.
+    pub record: PlaceRecord,
+    /// Why the group exists, in French ("fusion automatique (score 0,97)").
+    pub reason: String,
+    pub decided_by: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One pair to write, with the status the writer read: `None` for a pair new to the store
+/// (an existing one is a conflict), else the stored status must still be that one (another
+/// decision in between is a conflict, never a lost decision).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PairWrite {
+    pub pair: DuplicatePair,
+    pub expected: Option<PairStatus>,
+}
+
+/// The writes of one duplicate decision or scan, applied in one transaction: the removed
+/// groups lose their members first (so a group absorbing another can take them), then groups
+/// are written (created or replaced, members included), then pairs, then the removed groups
+/// go (after the pairs that named them were written).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DuplicateChanges {
+    pub groups: Vec<MergeGroup>,
+    pub pairs: Vec<PairWrite>,
+    pub removed_groups: Vec<String>,
+}
+
+impl DuplicateChanges {
+    pub fn is_empty(&self) -> bool {
+        self.groups.is_empty() && self.pairs.is_empty() && self.removed_groups.is_empty()
+    }
+}
+
+/// The stored status of a pair did not match what its writer read.
+pub fn stale_pair_error(pair: &DuplicatePair) -> StoreError {
+    StoreError::Conflict(format!("la paire {} ({} / {}) a été modifiée entre-temps", pair.id, pair.a, pair.b))
+}
+
+/// A pair must name two different places in canonical order, and a group at least two
+/// sorted, distinct members: checked before anything is written.
+pub fn check_duplicates(changes: &DuplicateChanges) -> StoreResult<()> {
+    for write in &changes.pairs {
+        let pair = &write.pair;
+        if pair.a >= pair.b {
+            return Err(StoreError::Conflict(format!(
+                "paire {} : les deux lieux doivent être différents et dans l'ordre ({} / {})",
+                pair.id, pair.a, pair.b
+            )));
+        }
+        if pair.score.is_nan() {
+            return Err(StoreError::Backend(format!("paire {} : score non numérique (NaN)", pair.id)));
+        }
+    }
+    for group in &changes.groups {
+        if group.members.len() < 2 || group.members.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(StoreError::Conflict(format!(
+                "groupe {} : au moins deux membres distincts, triés, sont attendus",
+                group.id
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// One item of a store's whole content, as [`Store::snapshot`] hands them out and
 /// [`Store::restore`] takes them back. Order of a snapshot: batches (by id), places (by id),
 /// superseded versions (by place then version), bassin members (by bassin, kind, code),
-/// indicators (by name then level); a restore needs every place before its versions.
+/// indicators (by name then level), then the later kinds in the order of the enum (merge
+/// groups by id, duplicate pairs by id); a restore needs every place before its versions and
+/// every group before the pairs merged into it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum SnapshotItem {
@@ -276,6 +467,26 @@ pub enum SnapshotItem {
     PlaceVersion(PlaceVersion),
     BassinMember(BassinMember),
     Indicator(IndicatorSnapshot),
+    /// A problem reported on a place (after every place, by report id).
+    PlaceReport(PlaceReport),
+    /// A merged place with its members (by group id).
+    MergeGroup(MergeGroup),
+    /// A pair of possible duplicates and its decision (by pair id, after every group).
+    DuplicatePair(DuplicatePair),
+    /// An account (by id), before its sessions, tokens and proposals.
+    User(User),
+    /// A signed-in browser, by token hash.
+    Session(Session),
+    /// A single-use token, by token hash.
+    Token(OneTimeToken),
+    /// A line of the audit log, by id.
+    Audit(AuditEntry),
+    /// Who wrote a place version by hand and why (by place, then version).
+    VersionNote(VersionNote),
+    /// An item of the moderation queue, by id.
+    Proposal(Proposal),
+    /// An update campaign with its places, by campaign id.
+    Campaign(CampaignSnapshot),
 }
 
 impl SnapshotItem {
@@ -287,6 +498,16 @@ impl SnapshotItem {
             SnapshotItem::PlaceVersion(_) => "place_version",
             SnapshotItem::BassinMember(_) => "bassin_member",
             SnapshotItem::Indicator(_) => "indicator",
+            SnapshotItem::MergeGroup(_) => "merge_group",
+            SnapshotItem::DuplicatePair(_) => "duplicate_pair",
+            SnapshotItem::PlaceReport(_) => "place_report",
+            SnapshotItem::User(_) => "user",
+            SnapshotItem::Session(_) => "session",
+            SnapshotItem::Token(_) => "token",
+            SnapshotItem::Audit(_) => "audit",
+            SnapshotItem::VersionNote(_) => "version_note",
+            SnapshotItem::Proposal(_) => "proposal",
+            SnapshotItem::Campaign(_) => "campaign",
         }
     }
 }
@@ -356,7 +577,9 @@ pub fn check_values(definition: &IndicatorDefinition, values: &[IndicatorValue])
 }
 
 /// The database behind the registry.
-pub trait Store: Send + Sync {
+///
+/// The accounts half of the contract is [`AccountStore`], in its own module.
+pub trait Store: AccountStore + Send + Sync {
     /// Opens an import of one source: one transaction, holding the source's import lock
     /// so two imports of the same source cannot interleave. Dropping the session without
     /// [`ImportSession::commit`] rolls everything back.
@@ -391,6 +614,19 @@ pub trait Store: Send + Sync {
     fn replace_indicator(&self, definition: &IndicatorDefinition, values: &[IndicatorValue]) -> StoreResult<()>;
     /// The values of an indicator, ordered by code; empty when it does not exist.
     fn indicator_values(&self, name: &str, level: IndicatorLevel) -> StoreResult<Vec<IndicatorValue>>;
+    /// Records a problem reported on a place; an unknown place is [`StoreError::NotFound`]
+    /// and nothing is written.
+    fn add_place_report(&self, report: &PlaceReport) -> StoreResult<()>;
+    /// Reported problems, oldest first: those of one place, or all of them.
+    fn place_reports(&self, place: Option<&PlaceId>) -> StoreResult<Vec<PlaceReport>>;
+    /// Every pair of possible duplicates ever found, ordered by id.
+    fn duplicate_pairs(&self) -> StoreResult<Vec<DuplicatePair>>;
+    /// Every merge group, ordered by id, members sorted.
+    fn merge_groups(&self) -> StoreResult<Vec<MergeGroup>>;
+    /// Writes duplicate decisions in one transaction (see [`DuplicateChanges`]); a stale or
+    /// clashing write (a pair already there, a status changed since read, a place in two
+    /// groups) is a [`StoreError::Conflict`] and nothing is written.
+    fn save_duplicates(&self, changes: &DuplicateChanges) -> StoreResult<()>;
     /// A short name of the backend for messages ("sqlite", "postgresql").
     fn backend_name(&self) -> &'static str;
     /// Hands every row of the store to `visit`, in the order [`SnapshotItem`] names, all read
