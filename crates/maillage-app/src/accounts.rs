@@ -1,0 +1,722 @@
+//! Accounts: who may do what on which place, sign-in with a lockout delay, sessions,
+//! invitations and password resets by single-use expiring links.
+//!
+//! Role checks live here, not in the web layer: every use case that changes data takes an
+//! [`Actor`] and calls [`Actor::require`] before it reads anything else, so a forgotten check
+//! in a handler cannot open a write.
+//!
+//! Secrets: passwords are argon2 hashes (default parameters); sessions and links carry a
+//! random 256-bit token whose SHA-256 only is stored; links are also signed (HMAC-SHA-256
+//! with the hub's key and the link's purpose), so a forged or mistyped link is refused
+//! before the database is asked. No password, token or e-mail address is ever logged.
+
+use std::sync::Arc;
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use chrono::{DateTime, TimeDelta, Utc};
+use hmac::{Hmac, Mac};
+use maillage_domain::{Place, PlaceId, PlaceRecord};
+use maillage_store::*;
+use maillage_territory::Territory;
+use sha2::{Digest, Sha256};
+
+use crate::export::parse_areas;
+use crate::mail::{Mail, Mailer};
+use crate::territory::{locate, BassinIndex, Level, PlaceLocation};
+use crate::{AppError, AppResult};
+
+/// How long a session lasts after sign-in.
+pub const SESSION_HOURS: i64 = 12;
+/// How long an invitation link stays valid.
+pub const INVITATION_DAYS: i64 = 7;
+/// How long a password-reset link stays valid.
+pub const RESET_HOURS: i64 = 2;
+/// Failed sign-ins allowed before the account is locked for a while.
+pub const LOCK_AFTER_FAILURES: u32 = 5;
+/// The first lockout; each further failure doubles it, up to [`MAX_LOCK_MINUTES`].
+pub const FIRST_LOCK_MINUTES: i64 = 1;
+pub const MAX_LOCK_MINUTES: i64 = 60;
+/// Shortest password accepted.
+pub const MIN_PASSWORD_CHARS: usize = 12;
+
+const WRONG_CREDENTIALS: &str = "Adresse ou mot de passe incorrect.";
+
+/// Random bytes from the operating system, as lower-case hex.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).expect("the operating system always provides random bytes");
+    hex(&bytes)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// What the store keeps of a session or link token.
+pub fn hash_token(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+/// Signs and checks the tokens of mailed links, with the hub's secret key.
+#[derive(Clone)]
+pub struct LinkSigner {
+    key: Vec<u8>,
+}
+
+impl std::fmt::Debug for LinkSigner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LinkSigner(..)")
+    }
+}
+
+impl LinkSigner {
+    pub fn new(key: &[u8]) -> Self {
+        LinkSigner { key: key.to_vec() }
+    }
+
+    /// The key from `MAILLAGE_SECRET` (at least 32 characters), else a random one: links
+    /// mailed before a restart then stop working, which the log says once.
+    pub fn from_env() -> AppResult<Self> {
+        match std::env::var("MAILLAGE_SECRET") {
+            Ok(secret) if secret.len() >= 32 => Ok(LinkSigner::new(secret.as_bytes())),
+            Ok(_) => Err(AppError::Input("MAILLAGE_SECRET doit compter au moins 32 caractères".to_owned())),
+            Err(_) => {
+                tracing::warn!("MAILLAGE_SECRET absent : clé de signature aléatoire, les liens envoyés ne survivront pas à un redémarrage");
+                Ok(LinkSigner::new(random_token().as_bytes()))
+            }
+        }
+    }
+
+    fn mac(&self, purpose: TokenPurpose, token: &str) -> String {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes keys of any length");
+        mac.update(purpose.as_str().as_bytes());
+        mac.update(b":");
+        mac.update(token.as_bytes());
+        hex(&mac.finalize().into_bytes())
+    }
+
+    /// `<token>.<signature>`, as it goes into a link.
+    pub fn sign(&self, purpose: TokenPurpose, token: &str) -> String {
+        format!("{token}.{}", self.mac(purpose, token))
+    }
+
+    /// The token of a signed link, when the signature is right for this purpose.
+    pub fn verify(&self, purpose: TokenPurpose, signed: &str) -> Option<String> {
+        let (token, signature) = signed.split_once('.')?;
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes keys of any length");
+        mac.update(purpose.as_str().as_bytes());
+        mac.update(b":");
+        mac.update(token.as_bytes());
+        let bytes = decode_hex(signature)?;
+        // Constant-time comparison.
+        mac.verify_slice(&bytes).ok()?;
+        Some(token.to_owned())
+    }
+}
+
+fn decode_hex(text: &str) -> Option<Vec<u8>> {
+    if text.len() % 2 != 0 {
+        return None;
+    }
+    (0..text.len()).step_by(2).map(|index| u8::from_str_radix(text.get(index..index + 2)?, 16).ok()).collect()
+}
+
+/// Where places are, for scope checks: the territory and the hub's bassins.
+pub struct Locator {
+    pub territory: Arc<Territory>,
+    pub bassins: BassinIndex,
+}
+
+impl Locator {
+    /// Reads the bassins from the store (call again after they change).
+    pub fn load(store: &dyn Store, territory: Arc<Territory>) -> AppResult<Self> {
+        let bassins = BassinIndex::new(&store.bassins()?, &territory);
+        Ok(Locator { territory, bassins })
+    }
+
+    pub fn locate(&self, record: &PlaceRecord) -> Option<PlaceLocation> {
+        locate(&self.territory, &self.bassins, record)
+    }
+}
+
+/// What the use cases share: the store, the mailer, the link signer, the locator and the
+/// public address links start with.
+pub struct Context<'a> {
+    pub store: &'a dyn Store,
+    pub mailer: &'a dyn Mailer,
+    pub signer: &'a LinkSigner,
+    pub locator: &'a Locator,
+    /// `https://hub.example` (no trailing slash).
+    pub base_url: &'a str,
+}
+
+impl Context<'_> {
+    /// Writes a line of the audit log. A failure to audit fails the use case: a change
+    /// nobody can account for is worse than a refused one.
+    pub fn audit(
+        &self,
+        actor: Option<&str>,
+        action: &str,
+        target: Option<String>,
+        detail: impl Into<String>,
+        at: DateTime<Utc>,
+    ) -> AppResult<()> {
+        self.store.append_audit(&AuditEntry {
+            id: new_id(),
+            at,
+            actor: actor.map(str::to_owned),
+            action: action.to_owned(),
+            target,
+            detail: detail.into(),
+        })?;
+        Ok(())
+    }
+
+    /// Sends a mail; a failure is logged and reported, never shown with the address.
+    pub fn send(&self, mail: &Mail, kind: &str) -> AppResult<()> {
+        self.mailer.send(mail).inspect_err(|err| tracing::warn!(%err, kind, "courriel non envoyé"))
+    }
+
+    pub fn link(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+}
+
+/// Who is asking: the public, or a signed-in user.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Actor {
+    Public,
+    User(User),
+}
+
+/// What an actor may be allowed to do.
+#[derive(Clone, Copy, Debug)]
+pub enum Permission<'a> {
+    /// Users and roles, the outbox, the audit log: administrators.
+    Administer,
+    /// Invite a gestionnaire: administrators and coordinators.
+    InviteManager,
+    /// See the moderation queue (filtered to the actor's scope): administrators and
+    /// coordinators.
+    SeeQueue,
+    /// Approve, reject, revert, create, mark trusted, read the history: administrators
+    /// and the coordinators whose territory holds the place.
+    Moderate(&'a PlaceRecord),
+    /// Propose or publish an edit: moderators of the place, and the gestionnaires who
+    /// manage it.
+    Edit(&'a Place),
+    /// Ask to manage a place: any signed-in gestionnaire.
+    Claim,
+    /// Start a campaign on these areas: administrators, and coordinators whose scope holds
+    /// every area.
+    Campaign(&'a [(Level, String)]),
+}
+
+impl Actor {
+    pub fn user(&self) -> Option<&User> {
+        match self {
+            Actor::User(user) => Some(user),
+            Actor::Public => None,
+        }
+    }
+
+    pub fn id(&self) -> Option<&str> {
+        self.user().map(|user| user.id.as_str())
+    }
+
+    fn role(&self) -> Option<&Role> {
+        self.user().map(|user| &user.role)
+    }
+
+    /// Whether a coordinator's (or an administrator's) territory holds the place.
+    pub fn covers(&self, locator: &Locator, record: &PlaceRecord) -> bool {
+        match self.role() {
+            Some(Role::Administrateur) => true,
+            Some(Role::Coordinateur { departements, bassins }) => match locator.locate(record) {
+                Some(location) => {
+                    departements.contains(&location.code_departement)
+                        || location.bassin.as_ref().is_some_and(|bassin| bassins.contains(bassin))
+                }
+                None => false,
+            },
+            _ => false,
+        }
+    }
+
+    /// Whether a gestionnaire manages the place.
+    pub fn manages(&self, place: &PlaceId) -> bool {
+        matches!(self.role(), Some(Role::Gestionnaire { places }) if places.contains(place))
+    }
+
+    fn covers_area(&self, locator: &Locator, level: Level, code: &str) -> bool {
+        match self.role() {
+            Some(Role::Administrateur) => true,
+            Some(Role::Coordinateur { departements, bassins }) => match level {
+                Level::Departement => departements.iter().any(|d| d == code),
+                Level::Bassin => {
+                    bassins.iter().any(|b| b == code)
+                        || locator.bassins.bassins().get(code).is_some_and(|d| departements.contains(d))
+                }
+                Level::Commune => locator
+                    .territory
+                    .commune(code)
+                    .is_some_and(|commune| departements.contains(&commune.code_departement)),
+                Level::Epci | Level::Region => false,
+            },
+            _ => false,
+        }
+    }
+
+    /// Whether the actor may; see [`Permission`].
+    pub fn may(&self, locator: &Locator, permission: Permission<'_>) -> bool {
+        let Some(user) = self.user() else { return false };
+        if !user.active {
+            return false;
+        }
+        let moderator = matches!(user.role, Role::Administrateur | Role::Coordinateur { .. });
+        match permission {
+            Permission::Administer => matches!(user.role, Role::Administrateur),
+            Permission::InviteManager | Permission::SeeQueue => moderator,
+            Permission::Moderate(record) => self.covers(locator, record),
+            Permission::Edit(place) => self.covers(locator, &place.record) || self.manages(&place.id),
+            Permission::Claim => matches!(user.role, Role::Gestionnaire { .. }),
+            Permission::Campaign(areas) => {
+                !areas.is_empty() && areas.iter().all(|(level, code)| self.covers_area(locator, *level, code))
+            }
+        }
+    }
+
+    /// [`Actor::may`], as an error that says what was refused.
+    pub fn require(&self, locator: &Locator, permission: Permission<'_>) -> AppResult<()> {
+        if self.may(locator, permission) {
+            return Ok(());
+        }
+        let what = match permission {
+            Permission::Administer => "réservé aux administrateurs du hub",
+            Permission::InviteManager | Permission::SeeQueue => "réservé aux coordinateurs et administrateurs",
+            Permission::Moderate(_) => "ce lieu n'est pas dans votre territoire",
+            Permission::Edit(_) => "vous ne gérez pas ce lieu",
+            Permission::Claim => "réservé aux gestionnaires de lieux connectés",
+            Permission::Campaign(_) => "ce territoire n'est pas le vôtre",
+        };
+        tracing::info!(acteur = self.id().unwrap_or("public"), refus = what, "action refusée");
+        Err(AppError::Forbidden(format!("Action refusée : {what}.")))
+    }
+}
+
+/// Addresses are compared trimmed and in lower case.
+pub fn normalise_email(text: &str) -> String {
+    text.trim().to_lowercase()
+}
+
+/// A plausible address: one `@`, something on each side, a dot in the domain, no space.
+pub fn valid_email(email: &str) -> bool {
+    match email.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !domain.contains('@')
+                && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+        }
+        None => false,
+    }
+}
+
+pub fn hash_password(password: &str) -> AppResult<String> {
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt).expect("the operating system always provides random bytes");
+    let salt = SaltString::encode_b64(&salt).expect("16 bytes make a valid salt");
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|err| AppError::Input(format!("mot de passe impossible à chiffrer : {err}")))
+}
+
+pub fn verify_password(hash: &str, password: &str) -> bool {
+    match PasswordHash::new(hash) {
+        Ok(parsed) => Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// A hash to verify against when the account does not exist, so that an unknown address
+/// takes as long to refuse as a wrong password.
+fn decoy_hash() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| hash_password(&random_token()).unwrap_or_default())
+}
+
+fn check_new_password(password: &str) -> AppResult<()> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(AppError::Invalid(vec![crate::FieldError {
+            field: "mot_de_passe".to_owned(),
+            message: format!("au moins {MIN_PASSWORD_CHARS} caractères"),
+        }]));
+    }
+    Ok(())
+}
+
+/// The lockout after `failures` failed sign-ins in a row, if any.
+pub fn lockout(failures: u32) -> Option<TimeDelta> {
+    if failures < LOCK_AFTER_FAILURES {
+        return None;
+    }
+    let doublings = (failures - LOCK_AFTER_FAILURES).min(10);
+    Some(TimeDelta::minutes((FIRST_LOCK_MINUTES << doublings).min(MAX_LOCK_MINUTES)))
+}
+
+/// A new session: the token goes into the cookie, only its hash into the store.
+pub struct SignedIn {
+    pub token: String,
+    pub session: Session,
+    pub user: User,
+}
+
+/// Debug output names the account, never the token.
+impl std::fmt::Debug for SignedIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignedIn").field("user", &self.user.id).finish_non_exhaustive()
+    }
+}
+
+fn user_target(id: &str) -> Option<String> {
+    Some(format!("utilisateur:{id}"))
+}
+
+/// Signs in with an address and a password. Every refusal says the same thing, whether the
+/// account exists or not; a locked account says until when.
+pub fn sign_in(ctx: &Context<'_>, email: &str, password: &str, now: DateTime<Utc>) -> AppResult<SignedIn> {
+    let email = normalise_email(email);
+    let user = ctx.store.user_by_email(&email)?;
+    let Some(mut user) = user.filter(|user| user.active && user.password_hash.is_some()) else {
+        verify_password(decoy_hash(), password);
+        ctx.audit(None, "connexion_refusee", None, "compte inconnu, inactif ou sans mot de passe", now)?;
+        return Err(AppError::Refused(WRONG_CREDENTIALS.to_owned()));
+    };
+    if let Some(until) = user.locked_until.filter(|until| *until > now) {
+        ctx.audit(Some(&user.id), "connexion_refusee", user_target(&user.id), "compte verrouillé", now)?;
+        return Err(locked_error(until));
+    }
+    if !verify_password(user.password_hash.as_deref().unwrap_or_default(), password) {
+        user.failed_sign_ins = user.failed_sign_ins.saturating_add(1);
+        user.locked_until = lockout(user.failed_sign_ins).map(|delay| now + delay);
+        ctx.store.update_user(&user)?;
+        let detail = format!("mot de passe incorrect ({} échec(s) de suite)", user.failed_sign_ins);
+        ctx.audit(Some(&user.id), "connexion_refusee", user_target(&user.id), detail, now)?;
+        return Err(match user.locked_until {
+            Some(until) => locked_error(until),
+            None => AppError::Refused(WRONG_CREDENTIALS.to_owned()),
+        });
+    }
+    if user.failed_sign_ins > 0 || user.locked_until.is_some() {
+        user.failed_sign_ins = 0;
+        user.locked_until = None;
+        ctx.store.update_user(&user)?;
+    }
+    let signed_in = open_session(ctx.store, &user, now)?;
+    ctx.audit(Some(&user.id), "connexion", user_target(&user.id), "", now)?;
+    Ok(signed_in)
+}
+
+fn locked_error(until: DateTime<Utc>) -> AppError {
+    let local = until.with_timezone(&chrono_tz::Europe::Paris);
+    AppError::Refused(format!(
+        "Trop d'essais infructueux : le compte est verrouillé jusqu'à {}. Vous pouvez aussi réinitialiser votre mot de passe.",
+        local.format("%H:%M")
+    ))
+}
+
+fn open_session(store: &dyn Store, user: &User, now: DateTime<Utc>) -> AppResult<SignedIn> {
+    let token = random_token();
+    let session = Session {
+        token_hash: hash_token(&token),
+        user_id: user.id.clone(),
+        csrf_token: random_token(),
+        created_at: now,
+        expires_at: now + TimeDelta::hours(SESSION_HOURS),
+    };
+    store.insert_session(&session)?;
+    Ok(SignedIn { token, session, user: user.clone() })
+}
+
+/// The session and user of a session cookie, if it is still valid (an expired session is
+/// removed; a disabled account has none).
+pub fn session_user(store: &dyn Store, token: &str, now: DateTime<Utc>) -> AppResult<Option<(Session, User)>> {
+    let hash = hash_token(token);
+    let Some(session) = store.session(&hash)? else { return Ok(None) };
+    if session.expires_at <= now {
+        store.delete_session(&hash)?;
+        return Ok(None);
+    }
+    Ok(store.user(&session.user_id)?.filter(|user| user.active).map(|user| (session, user)))
+}
+
+pub fn sign_out(ctx: &Context<'_>, token: &str, now: DateTime<Utc>) -> AppResult<()> {
+    let hash = hash_token(token);
+    if let Some(session) = ctx.store.session(&hash)? {
+        ctx.store.delete_session(&hash)?;
+        ctx.audit(Some(&session.user_id), "deconnexion", user_target(&session.user_id), "", now)?;
+    }
+    Ok(())
+}
+
+/// Issues a single-use link token and returns the signed token for the link.
+pub fn issue_token(
+    store: &dyn Store,
+    signer: &LinkSigner,
+    purpose: TokenPurpose,
+    user_id: Option<&str>,
+    subject: Option<String>,
+    now: DateTime<Utc>,
+    valid_for: TimeDelta,
+) -> AppResult<String> {
+    let token = random_token();
+    store.insert_token(&OneTimeToken {
+        token_hash: hash_token(&token),
+        purpose,
+        user_id: user_id.map(str::to_owned),
+        subject,
+        created_at: now,
+        expires_at: now + valid_for,
+        used_at: None,
+    })?;
+    Ok(signer.sign(purpose, &token))
+}
+
+/// Spends a signed link token: refused (with a French message) when forged, unknown,
+/// expired or already used.
+pub fn spend_token(ctx: &Context<'_>, purpose: TokenPurpose, signed: &str, now: DateTime<Utc>) -> AppResult<OneTimeToken> {
+    let refused = |why: &str| AppError::Refused(format!("Ce lien {why}. Demandez-en un nouveau si besoin."));
+    let Some(token) = ctx.signer.verify(purpose, signed) else {
+        tracing::info!(usage = purpose.as_str(), "lien à la signature invalide");
+        return Err(refused("n'est pas valide"));
+    };
+    match ctx.store.use_token(&hash_token(&token), purpose, now)? {
+        TokenUse::Accepted(token) => Ok(token),
+        TokenUse::AlreadyUsed => Err(refused("a déjà servi")),
+        TokenUse::Expired => Err(refused("a expiré")),
+        TokenUse::Unknown => Err(refused("n'est pas valide")),
+    }
+}
+
+/// A new account, without a password until its invitation is accepted.
+pub fn new_user(email: &str, name: &str, role: Role, now: DateTime<Utc>) -> AppResult<User> {
+    let email = normalise_email(email);
+    let mut errors = Vec::new();
+    if !valid_email(&email) {
+        errors.push(crate::FieldError { field: "courriel".to_owned(), message: "adresse invalide".to_owned() });
+    }
+    if name.trim().is_empty() {
+        errors.push(crate::FieldError { field: "nom".to_owned(), message: "champ obligatoire".to_owned() });
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    Ok(User {
+        id: new_id(),
+        email,
+        name: name.trim().to_owned(),
+        password_hash: None,
+        role,
+        trusted: false,
+        active: true,
+        failed_sign_ins: 0,
+        locked_until: None,
+        created_at: now,
+    })
+}
+
+/// Mails an invitation link (valid [`INVITATION_DAYS`]) to an account.
+pub fn send_invitation(ctx: &Context<'_>, user: &User, now: DateTime<Utc>) -> AppResult<()> {
+    let signed = issue_token(
+        ctx.store,
+        ctx.signer,
+        TokenPurpose::Invitation,
+        Some(&user.id),
+        None,
+        now,
+        TimeDelta::days(INVITATION_DAYS),
+    )?;
+    let link = ctx.link(&format!("/compte/invitation?jeton={signed}"));
+    ctx.send(
+        &Mail {
+            to: user.email.clone(),
+            subject: "Votre compte Maillage".to_owned(),
+            body: format!(
+                "Bonjour {},\n\nUn compte de {} a été créé pour vous. Pour choisir votre mot de passe, ouvrez ce lien (valable {INVITATION_DAYS} jours, une seule fois) :\n\n{link}\n\nSi vous n'attendiez pas ce message, ignorez-le.\n",
+                user.name,
+                user.role.label()
+            ),
+        },
+        "invitation",
+    )
+}
+
+/// Invites someone: administrators invite any role, coordinators invite gestionnaires.
+pub fn invite(
+    ctx: &Context<'_>,
+    actor: &Actor,
+    email: &str,
+    name: &str,
+    role: Role,
+    now: DateTime<Utc>,
+) -> AppResult<User> {
+    match role {
+        Role::Gestionnaire { .. } => actor.require(ctx.locator, Permission::InviteManager)?,
+        _ => actor.require(ctx.locator, Permission::Administer)?,
+    }
+    let user = new_user(email, name, role, now)?;
+    ctx.store.insert_user(&user)?;
+    send_invitation(ctx, &user, now)?;
+    ctx.audit(actor.id(), "invitation", user_target(&user.id), format!("rôle {}", user.role.label()), now)?;
+    Ok(user)
+}
+
+/// Sets the password of an invited account from its link, and signs it in.
+pub fn accept_invitation(ctx: &Context<'_>, signed: &str, password: &str, now: DateTime<Utc>) -> AppResult<SignedIn> {
+    check_new_password(password)?;
+    let token = spend_token(ctx, TokenPurpose::Invitation, signed, now)?;
+    set_password_from_token(ctx, &token, password, "invitation_acceptee", now)
+}
+
+fn set_password_from_token(
+    ctx: &Context<'_>,
+    token: &OneTimeToken,
+    password: &str,
+    action: &str,
+    now: DateTime<Utc>,
+) -> AppResult<SignedIn> {
+    let user = token.user_id.as_deref().map(|id| ctx.store.user(id)).transpose()?.flatten();
+    let Some(mut user) = user.filter(|user| user.active) else {
+        return Err(AppError::Refused("Ce compte n'existe plus ou a été désactivé.".to_owned()));
+    };
+    user.password_hash = Some(hash_password(password)?);
+    user.failed_sign_ins = 0;
+    user.locked_until = None;
+    ctx.store.update_user(&user)?;
+    // Whoever held the old password is signed out everywhere.
+    ctx.store.delete_user_sessions(&user.id)?;
+    ctx.audit(Some(&user.id), action, user_target(&user.id), "", now)?;
+    open_session(ctx.store, &user, now)
+}
+
+/// Mails a reset link when the address has an active account; says nothing either way (the
+/// caller shows the same message), so the form reveals no account.
+pub fn request_password_reset(ctx: &Context<'_>, email: &str, now: DateTime<Utc>) -> AppResult<()> {
+    let Some(user) = ctx.store.user_by_email(&normalise_email(email))?.filter(|user| user.active) else {
+        ctx.audit(None, "reinitialisation_demandee", None, "adresse sans compte actif", now)?;
+        return Ok(());
+    };
+    let signed = issue_token(
+        ctx.store,
+        ctx.signer,
+        TokenPurpose::PasswordReset,
+        Some(&user.id),
+        None,
+        now,
+        TimeDelta::hours(RESET_HOURS),
+    )?;
+    let link = ctx.link(&format!("/compte/reinitialisation?jeton={signed}"));
+    ctx.send(
+        &Mail {
+            to: user.email.clone(),
+            subject: "Réinitialisation de votre mot de passe Maillage".to_owned(),
+            body: format!(
+                "Bonjour {},\n\nPour choisir un nouveau mot de passe, ouvrez ce lien (valable {RESET_HOURS} heures, une seule fois) :\n\n{link}\n\nSi vous n'avez rien demandé, ignorez ce message : votre mot de passe reste le même.\n",
+                user.name
+            ),
+        },
+        "reinitialisation",
+    )?;
+    ctx.audit(Some(&user.id), "reinitialisation_demandee", user_target(&user.id), "", now)
+}
+
+pub fn reset_password(ctx: &Context<'_>, signed: &str, password: &str, now: DateTime<Utc>) -> AppResult<SignedIn> {
+    check_new_password(password)?;
+    let token = spend_token(ctx, TokenPurpose::PasswordReset, signed, now)?;
+    set_password_from_token(ctx, &token, password, "mot_de_passe_reinitialise", now)
+}
+
+/// Changes an account's role and whether it is active (administrators only); the account
+/// is signed out everywhere so the new role applies at once.
+pub fn update_user(
+    ctx: &Context<'_>,
+    actor: &Actor,
+    user_id: &str,
+    role: Role,
+    active: bool,
+    now: DateTime<Utc>,
+) -> AppResult<User> {
+    actor.require(ctx.locator, Permission::Administer)?;
+    let mut user = ctx.store.user(user_id)?.ok_or_else(|| StoreError::NotFound(format!("utilisateur {user_id}")))?;
+    if actor.id() == Some(user_id) && (!active || role != Role::Administrateur) {
+        return Err(AppError::Input("Vous ne pouvez pas retirer vos propres droits d'administration.".to_owned()));
+    }
+    user.role = role;
+    user.active = active;
+    ctx.store.update_user(&user)?;
+    ctx.store.delete_user_sessions(&user.id)?;
+    let detail = format!("rôle {}{}", user.role.label(), if active { "" } else { ", désactivé" });
+    ctx.audit(actor.id(), "utilisateur_modifie", user_target(&user.id), detail, now)?;
+    Ok(user)
+}
+
+/// Marks a gestionnaire as trusted (its edits are published without moderation), or not:
+/// administrators, and coordinators whose territory holds every place it manages.
+pub fn set_trusted(
+    ctx: &Context<'_>,
+    actor: &Actor,
+    user_id: &str,
+    trusted: bool,
+    now: DateTime<Utc>,
+) -> AppResult<User> {
+    actor.require(ctx.locator, Permission::SeeQueue)?;
+    let mut user = ctx.store.user(user_id)?.ok_or_else(|| StoreError::NotFound(format!("utilisateur {user_id}")))?;
+    let Role::Gestionnaire { places } = &user.role else {
+        return Err(AppError::Input("Seul un gestionnaire de lieu peut être marqué « de confiance ».".to_owned()));
+    };
+    for id in places {
+        if let Some(place) = ctx.store.place(id)? {
+            actor.require(ctx.locator, Permission::Moderate(&place.record))?;
+        }
+    }
+    user.trusted = trusted;
+    ctx.store.update_user(&user)?;
+    let detail = if trusted { "marqué de confiance" } else { "confiance retirée" };
+    ctx.audit(actor.id(), "confiance", user_target(&user.id), detail, now)?;
+    Ok(user)
+}
+
+/// Creates the first administrator of a hub that has none (from the command line).
+pub fn bootstrap_admin(
+    store: &dyn Store,
+    email: &str,
+    name: &str,
+    password: &str,
+    now: DateTime<Utc>,
+) -> AppResult<User> {
+    if store.users()?.iter().any(|user| user.role == Role::Administrateur) {
+        return Err(AppError::Input("Ce hub a déjà un administrateur.".to_owned()));
+    }
+    check_new_password(password)?;
+    let mut user = new_user(email, name, Role::Administrateur, now)?;
+    user.password_hash = Some(hash_password(password)?);
+    store.insert_user(&user)?;
+    store.append_audit(&AuditEntry {
+        id: new_id(),
+        at: now,
+        actor: None,
+        action: "administrateur_initial".to_owned(),
+        target: user_target(&user.id),
+        detail: String::new(),
+    })?;
+    Ok(user)
+}
+
+/// For areas written as the export reads them ("18", "bassin:Bourges"), checked.
+pub fn parse_scope_areas(locator: &Locator, text: &str) -> AppResult<Vec<(Level, String)>> {
+    parse_areas(text, &locator.territory, &locator.bassins)
+}

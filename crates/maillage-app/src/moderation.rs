@@ -1,0 +1,544 @@
+//! Self-service edits and their moderation: a structure claims a place and edits it, a
+//! coordinator approves (possibly after correcting) or rejects with a reason, creates
+//! places, reads a place's history, compares two versions and reverts to one.
+//!
+//! A form is validated exactly as an import row is ([`build_record`]); but where an import
+//! keeps a row and drops a bad optional value with a warning, a form refuses it and says
+//! why next to the field: the person is there to fix it.
+//!
+//! Every write is a new place version carrying who and why (a [`VersionNote`]) and names
+//! the version it replaces, so two people editing at once get a conflict, never a lost
+//! update.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use maillage_domain::build::{build_record, RawRecord, FIELDS};
+use maillage_domain::place::content_hash;
+use maillage_domain::{Place, PlaceId, PlaceRecord, PlaceStatus, Severity};
+use maillage_formats::export::standard_values;
+use maillage_store::*;
+
+use crate::accounts::{new_user, send_invitation, Actor, Context, Permission};
+use crate::mail::Mail;
+use crate::{AppError, AppResult, FieldError};
+
+/// The source of places created in the registry itself rather than imported.
+pub const OWN_SOURCE: &str = "maillage";
+
+/// The 32 fields of a record as a form shows them ("" when empty).
+pub fn form_values(record: &PlaceRecord) -> BTreeMap<String, String> {
+    let place = Place {
+        id: PlaceId(record.id.clone()),
+        source: String::new(),
+        source_id: String::new(),
+        batch_id: None,
+        status: PlaceStatus::Active,
+        version: 1,
+        created_at: DateTime::UNIX_EPOCH,
+        updated_at: DateTime::UNIX_EPOCH,
+        record: record.clone(),
+        extras: BTreeMap::new(),
+    };
+    let mut values: BTreeMap<String, String> =
+        FIELDS.iter().map(|field| field.to_string()).zip(standard_values(&place)).collect();
+    // The export writes placeholders for what the standard requires; a form shows blanks.
+    if record.pivot.is_none() {
+        values.insert("pivot".to_owned(), String::new());
+    }
+    if record.date_maj.is_none() {
+        values.insert("date_maj".to_owned(), String::new());
+    }
+    values
+}
+
+/// Builds a record from a form's fields as an import builds a row; any error or warning is
+/// a refusal of its field, in French.
+pub fn record_from_form(fields: &BTreeMap<String, String>) -> Result<PlaceRecord, Vec<FieldError>> {
+    let raw = RawRecord {
+        fields: fields.iter().filter(|(field, _)| FIELDS.contains(&field.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect(),
+        extras: BTreeMap::new(),
+    };
+    let built = build_record(&raw);
+    let errors: Vec<FieldError> = built
+        .problems
+        .iter()
+        .filter(|problem| problem.severity != Severity::Info)
+        .map(|problem| FieldError { field: problem.field.clone(), message: problem.reason.clone() })
+        .collect();
+    match built.record {
+        Some(record) if errors.is_empty() => Ok(record),
+        _ => Err(errors),
+    }
+}
+
+/// One field that differs between two records.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct FieldChange {
+    pub field: &'static str,
+    pub before: String,
+    pub after: String,
+}
+
+/// The fields that differ, in the standard's order, as a form would show them.
+pub fn diff_records(before: &PlaceRecord, after: &PlaceRecord) -> Vec<FieldChange> {
+    let (old, new) = (form_values(before), form_values(after));
+    FIELDS
+        .iter()
+        .filter_map(|field| {
+            let (b, a) = (old.get(*field).cloned().unwrap_or_default(), new.get(*field).cloned().unwrap_or_default());
+            (b != a).then_some(FieldChange { field, before: b, after: a })
+        })
+        .collect()
+}
+
+fn place_target(id: &PlaceId) -> Option<String> {
+    Some(format!("lieu:{id}"))
+}
+
+fn load_place(store: &dyn Store, id: &PlaceId) -> AppResult<Place> {
+    Ok(store.place(id)?.ok_or_else(|| StoreError::NotFound(format!("lieu {id}")))?)
+}
+
+/// The next version of a place with a new record, as a person writes it.
+fn next_version(current: &Place, record: PlaceRecord, status: PlaceStatus, now: DateTime<Utc>) -> Place {
+    Place {
+        version: current.version + 1,
+        updated_at: now,
+        batch_id: None,
+        status,
+        record,
+        ..current.clone()
+    }
+}
+
+/// A form's record, with the fields a person cannot change kept from the place: its id in
+/// its source, and `date_maj`, which becomes today (the sheet was just checked).
+fn edited_record(current: &PlaceRecord, fields: &BTreeMap<String, String>, now: DateTime<Utc>) -> AppResult<PlaceRecord> {
+    let mut fields = fields.clone();
+    fields.insert("id".to_owned(), current.id.clone());
+    fields.insert("date_maj".to_owned(), now.date_naive().format("%Y-%m-%d").to_string());
+    record_from_form(&fields).map_err(AppError::Invalid)
+}
+
+/// What became of an edit.
+#[derive(Clone, Debug, PartialEq)]
+pub enum EditOutcome {
+    /// Written at once (a moderator of the place, or a trusted gestionnaire).
+    Published(Place),
+    /// Waiting in the moderation queue.
+    Queued(Proposal),
+}
+
+/// Edits a place from a form made on `base_version`.
+pub fn submit_edit(
+    ctx: &Context<'_>,
+    actor: &Actor,
+    place_id: &PlaceId,
+    base_version: u32,
+    fields: &BTreeMap<String, String>,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> AppResult<EditOutcome> {
+    let current = load_place(ctx.store, place_id)?;
+    actor.require(ctx.locator, Permission::Edit(&current))?;
+    let author = actor.id().unwrap_or_default().to_owned();
+    if current.version != base_version {
+        return Err(stale_place_error(place_id).into());
+    }
+    let record = edited_record(&current.record, fields, now)?;
+    let trusted = actor.user().is_some_and(|user| user.trusted);
+    let outcome = if actor.may(ctx.locator, Permission::Moderate(&current.record)) || trusted {
+        let place = next_version(&current, record, current.status, now);
+        let reason = if reason.trim().is_empty() { "modification".to_owned() } else { reason.trim().to_owned() };
+        ctx.store.save_place(&PlaceWrite {
+            place: place.clone(),
+            change: ChangeKind::Updated,
+            author: author.clone(),
+            reason,
+            content_hash: None,
+        })?;
+        ctx.audit(Some(&author), "lieu_modifie", place_target(place_id), format!("version {}", place.version), now)?;
+        EditOutcome::Published(place)
+    } else {
+        let proposal = Proposal {
+            id: new_id(),
+            place_id: place_id.clone(),
+            kind: ProposalKind::Edit { base_version, record },
+            author: author.clone(),
+            created_at: now,
+            status: ProposalStatus::Pending,
+            reviewer: None,
+            reviewed_at: None,
+            reason: (!reason.trim().is_empty()).then(|| reason.trim().to_owned()),
+        };
+        ctx.store.insert_proposal(&proposal)?;
+        ctx.audit(Some(&author), "modification_proposee", place_target(place_id), format!("proposition {}", proposal.id), now)?;
+        EditOutcome::Queued(proposal)
+    };
+    crate::campaigns::note_answer(ctx.store, place_id, CampaignPlaceStatus::Edited, now)?;
+    Ok(outcome)
+}
+
+fn pending_claim(store: &dyn Store, place_id: &PlaceId, author: &str) -> AppResult<Option<Proposal>> {
+    Ok(store.proposals(Some(ProposalStatus::Pending))?.into_iter().find(|proposal| {
+        proposal.place_id == *place_id && proposal.author == author && matches!(proposal.kind, ProposalKind::Claim { .. })
+    }))
+}
+
+fn insert_claim(ctx: &Context<'_>, place_id: &PlaceId, author: &str, message: &str, now: DateTime<Utc>) -> AppResult<Proposal> {
+    if let Some(existing) = pending_claim(ctx.store, place_id, author)? {
+        return Ok(existing);
+    }
+    let proposal = Proposal {
+        id: new_id(),
+        place_id: place_id.clone(),
+        kind: ProposalKind::Claim { message: message.trim().to_owned() },
+        author: author.to_owned(),
+        created_at: now,
+        status: ProposalStatus::Pending,
+        reviewer: None,
+        reviewed_at: None,
+        reason: None,
+    };
+    ctx.store.insert_proposal(&proposal)?;
+    ctx.audit(Some(author), "gestion_demandee", place_target(place_id), format!("proposition {}", proposal.id), now)?;
+    Ok(proposal)
+}
+
+/// A signed-in gestionnaire asks to manage one more place.
+pub fn claim(ctx: &Context<'_>, actor: &Actor, place_id: &PlaceId, message: &str, now: DateTime<Utc>) -> AppResult<Proposal> {
+    actor.require(ctx.locator, Permission::Claim)?;
+    let place = load_place(ctx.store, place_id)?;
+    if actor.manages(&place.id) {
+        return Err(AppError::Input("Vous gérez déjà ce lieu.".to_owned()));
+    }
+    insert_claim(ctx, place_id, actor.id().unwrap_or_default(), message, now)
+}
+
+/// Someone without an account asks to manage a place: an account is prepared (without a
+/// password) and the claim queued; the invitation goes out when a coordinator approves.
+pub fn request_access(
+    ctx: &Context<'_>,
+    place_id: &PlaceId,
+    email: &str,
+    name: &str,
+    message: &str,
+    now: DateTime<Utc>,
+) -> AppResult<Proposal> {
+    let place = load_place(ctx.store, place_id)?;
+    if place.status != PlaceStatus::Active {
+        return Err(StoreError::NotFound(format!("lieu {place_id}")).into());
+    }
+    let candidate = new_user(email, name, Role::Gestionnaire { places: Vec::new() }, now)?;
+    let user = match ctx.store.user_by_email(&candidate.email)? {
+        Some(user) if matches!(user.role, Role::Gestionnaire { .. }) && user.active => user,
+        Some(_) => {
+            return Err(AppError::Input(
+                "Cette adresse ne peut pas demander la gestion d'un lieu : connectez-vous ou écrivez au hub.".to_owned(),
+            ))
+        }
+        None => {
+            ctx.store.insert_user(&candidate)?;
+            ctx.audit(None, "compte_demande", Some(format!("utilisateur:{}", candidate.id)), "", now)?;
+            candidate
+        }
+    };
+    insert_claim(ctx, place_id, &user.id, message, now)
+}
+
+/// An item of the moderation queue, with what a reviewer needs to decide.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QueueItem {
+    pub proposal: Proposal,
+    pub place: Place,
+    /// For an edit: the fields it changes, against the place as it is now.
+    pub changes: Vec<FieldChange>,
+    pub author: Option<User>,
+}
+
+/// A problem reported by the public, beside the proposals.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReportItem {
+    pub report: PlaceReport,
+    pub place: Place,
+}
+
+/// The pending proposals and the public's reports on the places the actor moderates,
+/// oldest first.
+pub fn queue(ctx: &Context<'_>, actor: &Actor) -> AppResult<(Vec<QueueItem>, Vec<ReportItem>)> {
+    actor.require(ctx.locator, Permission::SeeQueue)?;
+    let mut items = Vec::new();
+    for proposal in ctx.store.proposals(Some(ProposalStatus::Pending))? {
+        let Some(place) = ctx.store.place(&proposal.place_id)? else { continue };
+        if !actor.covers(ctx.locator, &place.record) {
+            continue;
+        }
+        let changes = match &proposal.kind {
+            ProposalKind::Edit { record, .. } => diff_records(&place.record, record),
+            ProposalKind::Claim { .. } => Vec::new(),
+        };
+        let author = ctx.store.user(&proposal.author)?;
+        items.push(QueueItem { proposal, place, changes, author });
+    }
+    let mut reports = Vec::new();
+    for report in ctx.store.place_reports(None)? {
+        let Some(place) = ctx.store.place(&report.place_id)? else { continue };
+        if actor.covers(ctx.locator, &place.record) {
+            reports.push(ReportItem { report, place });
+        }
+    }
+    Ok((items, reports))
+}
+
+fn pending_proposal(store: &dyn Store, id: &str) -> AppResult<Proposal> {
+    let proposal = store.proposal(id)?.ok_or_else(|| StoreError::NotFound(format!("proposition {id}")))?;
+    if proposal.status != ProposalStatus::Pending {
+        return Err(decided_proposal_error(id).into());
+    }
+    Ok(proposal)
+}
+
+fn decided(mut proposal: Proposal, status: ProposalStatus, actor: &Actor, reason: Option<String>, now: DateTime<Utc>) -> Proposal {
+    proposal.status = status;
+    proposal.reviewer = actor.id().map(str::to_owned);
+    proposal.reviewed_at = Some(now);
+    if reason.is_some() {
+        proposal.reason = reason;
+    }
+    proposal
+}
+
+/// Approves a proposal. An edit is written on top of `seen_version` (the version the
+/// reviewer's diff was made against; another change since is a conflict), with the
+/// reviewer's corrections when `corrected` holds a form; a claim adds the place to the
+/// gestionnaire's places and, for a new account, sends its invitation.
+pub fn approve(
+    ctx: &Context<'_>,
+    actor: &Actor,
+    proposal_id: &str,
+    seen_version: u32,
+    corrected: Option<&BTreeMap<String, String>>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let proposal = pending_proposal(ctx.store, proposal_id)?;
+    let place = load_place(ctx.store, &proposal.place_id)?;
+    actor.require(ctx.locator, Permission::Moderate(&place.record))?;
+    let reviewer = actor.id().unwrap_or_default().to_owned();
+    let author = ctx.store.user(&proposal.author)?;
+    let mut decision = ProposalDecision {
+        proposal: decided(proposal.clone(), ProposalStatus::Approved, actor, None, now),
+        place: None,
+        user: None,
+    };
+    let subject;
+    match &proposal.kind {
+        ProposalKind::Edit { record, .. } => {
+            if place.version != seen_version {
+                return Err(stale_place_error(&place.id).into());
+            }
+            let record = match corrected {
+                Some(fields) => edited_record(&place.record, fields, now)?,
+                None => record.clone(),
+            };
+            let note = if corrected.is_some() { "approuvée avec corrections" } else { "approuvée" };
+            decision.place = Some(PlaceWrite {
+                place: next_version(&place, record, place.status, now),
+                change: ChangeKind::Updated,
+                author: proposal.author.clone(),
+                reason: format!("modification proposée, {note} par {reviewer}"),
+                content_hash: None,
+            });
+            subject = format!("Votre modification de « {} » est publiée", place.record.nom);
+        }
+        ProposalKind::Claim { .. } => {
+            let Some(mut user) = author.clone() else {
+                return Err(StoreError::NotFound(format!("utilisateur {}", proposal.author)).into());
+            };
+            if let Role::Gestionnaire { places } = &mut user.role {
+                if !places.contains(&place.id) {
+                    places.push(place.id.clone());
+                }
+            }
+            decision.user = Some(user);
+            subject = format!("Vous gérez désormais « {} »", place.record.nom);
+        }
+    }
+    ctx.store.decide_proposal(&decision)?;
+    ctx.audit(Some(&reviewer), "proposition_approuvee", place_target(&place.id), format!("proposition {proposal_id}"), now)?;
+    if let Some(user) = decision.user.as_ref().or(author.as_ref()) {
+        if user.password_hash.is_none() {
+            send_invitation(ctx, user, now)?;
+        } else {
+            let link = ctx.link(&format!("/admin/lieux/{}/modifier", place.id));
+            ctx.send(
+                &Mail {
+                    to: user.email.clone(),
+                    subject,
+                    body: format!("Bonjour {},\n\nVotre demande a été acceptée. Pour voir ou modifier la fiche :\n\n{link}\n", user.name),
+                },
+                "proposition_approuvee",
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Rejects a proposal with a reason, which is mailed to its author.
+pub fn reject(ctx: &Context<'_>, actor: &Actor, proposal_id: &str, reason: &str, now: DateTime<Utc>) -> AppResult<()> {
+    let proposal = pending_proposal(ctx.store, proposal_id)?;
+    let place = load_place(ctx.store, &proposal.place_id)?;
+    actor.require(ctx.locator, Permission::Moderate(&place.record))?;
+    if reason.trim().is_empty() {
+        return Err(AppError::Invalid(vec![FieldError {
+            field: "motif".to_owned(),
+            message: "indiquez pourquoi la proposition est refusée".to_owned(),
+        }]));
+    }
+    let decision = ProposalDecision {
+        proposal: decided(proposal.clone(), ProposalStatus::Rejected, actor, Some(reason.trim().to_owned()), now),
+        place: None,
+        user: None,
+    };
+    ctx.store.decide_proposal(&decision)?;
+    ctx.audit(actor.id(), "proposition_refusee", place_target(&place.id), format!("proposition {proposal_id}"), now)?;
+    if let Some(author) = ctx.store.user(&proposal.author)? {
+        let what = match proposal.kind {
+            ProposalKind::Edit { .. } => "Votre modification",
+            ProposalKind::Claim { .. } => "Votre demande de gestion",
+        };
+        ctx.send(
+            &Mail {
+                to: author.email.clone(),
+                subject: format!("{what} de « {} » n'a pas été retenue", place.record.nom),
+                body: format!(
+                    "Bonjour {},\n\n{what} de la fiche « {} » n'a pas été retenue, pour la raison suivante :\n\n{}\n\nVous pouvez répondre au hub pour en parler.\n",
+                    author.name,
+                    place.record.nom,
+                    reason.trim()
+                ),
+            },
+            "proposition_refusee",
+        )?;
+    }
+    Ok(())
+}
+
+/// A coordinator (or administrator) creates a place in the registry's own source.
+pub fn create_place(
+    ctx: &Context<'_>,
+    actor: &Actor,
+    fields: &BTreeMap<String, String>,
+    now: DateTime<Utc>,
+) -> AppResult<Place> {
+    actor.require(ctx.locator, Permission::SeeQueue)?;
+    let id = new_place_id();
+    let mut fields = fields.clone();
+    if fields.get("id").is_none_or(|value| value.trim().is_empty()) {
+        fields.insert("id".to_owned(), id.0.clone());
+    }
+    fields.insert("date_maj".to_owned(), now.date_naive().format("%Y-%m-%d").to_string());
+    let record = record_from_form(&fields).map_err(AppError::Invalid)?;
+    actor.require(ctx.locator, Permission::Moderate(&record))?;
+    let place = Place {
+        id,
+        source: OWN_SOURCE.to_owned(),
+        source_id: record.id.clone(),
+        batch_id: None,
+        status: PlaceStatus::Active,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+        record,
+        extras: BTreeMap::new(),
+    };
+    ctx.store.save_place(&PlaceWrite {
+        place: place.clone(),
+        change: ChangeKind::Created,
+        author: actor.id().unwrap_or_default().to_owned(),
+        reason: "création".to_owned(),
+        content_hash: Some(content_hash(&place.record, &place.extras)),
+    })?;
+    ctx.audit(actor.id(), "lieu_cree", place_target(&place.id), "", now)?;
+    Ok(place)
+}
+
+/// One version of a place with who wrote it and why.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HistoryEntry {
+    pub version: PlaceVersion,
+    /// A user id, "import <batch>" for an import, "campagne <id>" for a confirmation.
+    pub author: String,
+    pub reason: String,
+}
+
+/// Every version of a place, oldest first, with its author and reason (no permission
+/// check: for the CLI and for use cases that have checked already).
+pub fn history_entries(store: &dyn Store, place_id: &PlaceId) -> AppResult<Vec<HistoryEntry>> {
+    let notes: BTreeMap<u32, VersionNote> =
+        store.version_notes(place_id)?.into_iter().map(|note| (note.version, note)).collect();
+    Ok(store
+        .place_history(place_id)?
+        .into_iter()
+        .map(|version| {
+            let (author, reason) = match (notes.get(&version.version), &version.batch_id) {
+                (Some(note), _) => (note.author.clone(), note.reason.clone()),
+                (None, Some(batch)) => (format!("import {batch}"), "import".to_owned()),
+                (None, None) => ("inconnu".to_owned(), String::new()),
+            };
+            HistoryEntry { version, author, reason }
+        })
+        .collect())
+}
+
+/// A place's history, for the people who may edit it.
+pub fn history(ctx: &Context<'_>, actor: &Actor, place_id: &PlaceId) -> AppResult<Vec<HistoryEntry>> {
+    let place = load_place(ctx.store, place_id)?;
+    actor.require(ctx.locator, Permission::Edit(&place))?;
+    history_entries(ctx.store, place_id)
+}
+
+/// The fields that differ between two versions of a history.
+pub fn diff_versions(entries: &[HistoryEntry], from: u32, to: u32) -> AppResult<Vec<FieldChange>> {
+    let find = |version: u32| {
+        entries
+            .iter()
+            .find(|entry| entry.version.version == version)
+            .map(|entry| &entry.version.record)
+            .ok_or_else(|| AppError::Input(format!("version {version} inconnue")))
+    };
+    Ok(diff_records(find(from)?, find(to)?))
+}
+
+/// Makes an earlier version's record current again, as a new version (history is never
+/// rewritten). `seen_version` is the version the moderator looked at.
+pub fn revert(
+    ctx: &Context<'_>,
+    actor: &Actor,
+    place_id: &PlaceId,
+    to_version: u32,
+    seen_version: u32,
+    now: DateTime<Utc>,
+) -> AppResult<Place> {
+    let current = load_place(ctx.store, place_id)?;
+    actor.require(ctx.locator, Permission::Moderate(&current.record))?;
+    if current.version != seen_version {
+        return Err(stale_place_error(place_id).into());
+    }
+    let target = ctx
+        .store
+        .place_history(place_id)?
+        .into_iter()
+        .find(|version| version.version == to_version)
+        .ok_or_else(|| AppError::Input(format!("version {to_version} inconnue")))?;
+    let place = next_version(&current, target.record, current.status, now);
+    ctx.store.save_place(&PlaceWrite {
+        place: place.clone(),
+        change: ChangeKind::Updated,
+        author: actor.id().unwrap_or_default().to_owned(),
+        reason: format!("retour à la version {to_version}"),
+        content_hash: None,
+    })?;
+    ctx.audit(actor.id(), "lieu_restaure", place_target(place_id), format!("retour à la version {to_version}"), now)?;
+    Ok(place)
+}
