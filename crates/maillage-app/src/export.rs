@@ -3,10 +3,11 @@
 use std::io::Write;
 
 use maillage_formats::export::{ExportFormat, PlaceWriter};
-use maillage_store::{PlaceQuery, Store};
+use maillage_store::{PlaceKey, PlaceQuery, Store};
 
 use maillage_territory::Territory;
 
+use crate::duplicates::{published_place, Publication};
 use crate::territory::{locate, BassinIndex, Level};
 use crate::{AppError, AppResult};
 
@@ -16,6 +17,10 @@ pub struct ExportFilter {
     pub source: Option<String>,
     /// Keep places located in one of these territories (none: everywhere).
     pub areas: Vec<(Level, String)>,
+    /// Export every member of a merged place as its source gave it, instead of one published
+    /// record per merged place. A `source` filter always does (a merged record is no single
+    /// source's).
+    pub raw_members: bool,
 }
 
 /// Reads `--territory` values: `18` (a département), or `level:code` with level commune,
@@ -75,19 +80,29 @@ pub fn export_places<W: Write>(
         status: Some(maillage_domain::PlaceStatus::Active),
         updated_since: None,
     };
+    let selected = |record: &maillage_domain::PlaceRecord| match &locator {
+        None => true,
+        Some((territory, bassins)) => locate(territory, bassins, record)
+            .map(|location| filter.areas.iter().any(|(level, code)| level.code_of(&location) == Some(code.as_str())))
+            .unwrap_or(false),
+    };
+    // Merged places are published once: their members are held back while places stream by,
+    // then each group is written from its active members (see `crate::duplicates`).
+    let publication =
+        if filter.raw_members || filter.source.is_some() { None } else { Some(Publication::load(store)?) };
+    let mut held: Vec<Vec<maillage_domain::Place>> =
+        vec![Vec::new(); publication.as_ref().map_or(0, |publication| publication.groups.len())];
     let mut writer = PlaceWriter::new(format, out)?;
     let mut failure = None;
     store
         .visit_places(&query, &mut |place| {
-            let selected = match &locator {
-                None => true,
-                Some((territory, bassins)) => locate(territory, bassins, &place.record)
-                    .map(|location| {
-                        filter.areas.iter().any(|(level, code)| level.code_of(&location) == Some(code.as_str()))
-                    })
-                    .unwrap_or(false),
-            };
-            if selected {
+            if let Some(publication) = &publication {
+                if let Some(&index) = publication.group_of.get(&PlaceKey::of(&place)) {
+                    held[index].push(place);
+                    return Ok(());
+                }
+            }
+            if selected(&place.record) {
                 if let Err(err) = writer.write(&place) {
                     failure = Some(err);
                     return Err(maillage_store::StoreError::Backend("export interrompu".to_owned()));
@@ -99,5 +114,10 @@ pub fn export_places<W: Write>(
             Some(format_error) => AppError::from(format_error),
             None => AppError::from(err),
         })?;
+    for members in held {
+        if let Some(place) = published_place(&members).filter(|place| selected(&place.record)) {
+            writer.write(&place)?;
+        }
+    }
     Ok(writer.finish()?)
 }

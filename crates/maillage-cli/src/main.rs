@@ -2,6 +2,7 @@
 //! `maillage-app` and prints its outcome in French. No business rule lives here.
 
 mod coverage;
+mod duplicates;
 mod indicators;
 mod territory;
 
@@ -75,6 +76,9 @@ enum Command {
         /// Affiche le bilan de l'import en JSON (pour les scripts).
         #[arg(long)]
         json: bool,
+        /// Seuils des doublons comptés après l'import.
+        #[command(flatten)]
+        thresholds: duplicates::ThresholdArgs,
     },
     /// Exporte les lieux actifs au format du standard.
     Export {
@@ -89,6 +93,9 @@ enum Command {
         /// Fichier de sortie (par défaut : la sortie standard).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Exporte chaque fiche d'un lieu fusionné telle que sa source l'a donnée, au lieu d'une fiche publiée par lieu fusionné.
+        #[arg(long)]
+        members: bool,
     },
     /// Vérifie un fichier CSV ou JSON contre le schéma du standard (Table Schema).
     Validate {
@@ -143,6 +150,11 @@ enum Command {
     Indicators {
         #[command(subcommand)]
         command: indicators::IndicatorsCommand,
+    },
+    /// Les doublons entre sources : recherche, file de revue, fusion, annulation.
+    Duplicates {
+        #[command(subcommand)]
+        command: duplicates::DuplicatesCommand,
     },
 }
 
@@ -205,7 +217,8 @@ fn open_store(cli: &Cli, load_demo: bool) -> Result<Box<dyn Store>, String> {
 
 fn run(cli: Cli) -> Result<ExitCode, String> {
     match &cli.command {
-        Command::Import { file, source, mapping, report: report_path, prune, json } => {
+        Command::Import { file, source, mapping, report: report_path, prune, json, thresholds } => {
+            let thresholds = thresholds.thresholds()?;
             let store = open_store(&cli, false)?;
             let mapping = match mapping {
                 Some(path) => {
@@ -225,10 +238,23 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             };
             let outcome = import_file(store.as_ref(), &bytes, &file.to_string_lossy(), &options)
                 .map_err(|err| err.to_string())?;
+            // Read-only, after the commit: what a `duplicates scan` would look at.
+            let duplicates = maillage_app::duplicates::count_for_source(
+                store.as_ref(),
+                &outcome.batch.source,
+                &thresholds,
+            )
+            .map_err(|err| err.to_string())?;
             if *json {
-                emit!("{}", serde_json::to_string(&outcome.batch).unwrap_or_default());
+                let mut batch = serde_json::to_value(&outcome.batch).unwrap_or_default();
+                batch["doublons"] = serde_json::Value::from(duplicates);
+                emit!("{batch}");
             } else {
                 emit!("{}", report::summary(&outcome));
+                emit!(
+                    "  doublons possibles : {duplicates} paires avec un lieu de cette source (score ≥ {}) — maillage duplicates scan",
+                    format!("{:.2}", thresholds.review).replace('.', ",")
+                );
             }
             for line in outcome
                 .lines
@@ -253,7 +279,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Export { format, source, territory, out } => {
+        Command::Export { format, source, territory, out, members } => {
             let format = ExportFormat::parse(format)
                 .ok_or_else(|| format!("format inconnu « {format} » (csv, json ou geojson)"))?;
             let store = open_store(&cli, true)?;
@@ -268,7 +294,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 }
                 _ => Vec::new(),
             };
-            let filter = ExportFilter { source: source.clone(), areas };
+            let filter = ExportFilter { source: source.clone(), areas, raw_members: *members };
             let count = match out {
                 Some(path) => {
                     let file = std::fs::File::create(path)
@@ -451,6 +477,10 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let store = open_store(&cli, true)?;
             let (territory, _) = load_territory();
             indicators::run(command, store.as_ref(), &territory)
+        }
+        Command::Duplicates { command } => {
+            let store = open_store(&cli, true)?;
+            duplicates::run(command, store.as_ref())
         }
         Command::Imports { batch } => {
             let store = open_store(&cli, false)?;

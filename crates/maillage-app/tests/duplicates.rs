@@ -1,0 +1,244 @@
+//! Properties of duplicate decisions on generated places: the published record of a merge
+//! takes every value from some member, a scan never merges a vetoed pair nor a place with
+//! itself, and merge then undo gives back exactly the original records.
+
+use std::collections::BTreeMap;
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use maillage_app::duplicates::{self, published_record, Resolution, ScanOptions};
+use maillage_dedup::{score, Thresholds};
+use maillage_domain::vocab::Vocabulary;
+use maillage_domain::{Coordinates, Place, PlaceRecord, PlaceStatus, Service};
+use maillage_store::{ImportBatch, ImportCounts, PairStatus, PlaceKey, PlaceQuery, Store};
+use maillage_store_sqlite::SqliteStore;
+use proptest::prelude::*;
+
+const NAMES: &[&str] = &[
+    "Mairie de Loches",
+    "Hôtel de ville de Loches",
+    "Médiathèque François Mitterrand",
+    "Bibliothèque F. Mitterrand",
+    "Mission locale Touraine",
+    "[Non diffusible]",
+    "inconnu",
+    "Asso. Les Tracols",
+];
+const ADDRESSES: &[&str] = &["4 av de Saint-Menet", "4 avenue de St Menet", "12 rue Nationale", "", "inconnu"];
+const COMMUNES: &[(&str, &str, Option<&str>)] =
+    &[("Loches", "37600", Some("37132")), ("Loches", "37600", None), ("Tours", "37000", Some("37261"))];
+const PIVOTS: &[Option<&str>] = &[None, Some("00000000000000"), Some("77556026100015"), Some("21620033700014")];
+const PHONES: &[Option<&str>] = &[None, Some("+33247590000"), Some("+33247591111"), Some("NC")];
+const EMAILS: &[&[&str]] = &[&[], &["contact@mairie.fr"], &["CONTACT@mairie.fr", "accueil@mairie.fr"]];
+
+fn record() -> impl Strategy<Value = PlaceRecord> {
+    (
+        (0..NAMES.len(), 0..ADDRESSES.len(), 0..COMMUNES.len(), 0..PIVOTS.len()),
+        (0..PHONES.len(), 0..EMAILS.len(), 0usize..3),
+        proptest::option::of((47.120f64..47.1205, 0.990f64..0.9905)),
+        proptest::option::of(1u32..28),
+    )
+        .prop_map(|((name, address, commune, pivot), (phone, email, services), coords, day)| {
+            let (commune, postcode, insee) = COMMUNES[commune];
+            PlaceRecord {
+                id: "x".into(),
+                nom: NAMES[name].into(),
+                adresse: ADDRESSES[address].into(),
+                commune: commune.into(),
+                code_postal: postcode.into(),
+                code_insee: insee.map(str::to_owned),
+                pivot: PIVOTS[pivot].map(str::to_owned),
+                telephone: PHONES[phone].map(str::to_owned),
+                courriels: EMAILS[email].iter().map(|e| e.to_string()).collect(),
+                services: Service::all().iter().take(services).copied().collect(),
+                coordinates: coords.map(|(latitude, longitude)| Coordinates { latitude, longitude }),
+                date_maj: day.and_then(|day| NaiveDate::from_ymd_opt(2024, 3, day)),
+                ..Default::default()
+            }
+        })
+}
+
+fn place(n: usize, mut record: PlaceRecord, source: &str) -> Place {
+    let at = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap() + chrono::TimeDelta::seconds(n as i64);
+    record.id = format!("s{n}");
+    Place {
+        id: maillage_store::new_place_id(),
+        source: source.into(),
+        source_id: format!("s{n}"),
+        batch_id: None,
+        status: PlaceStatus::Active,
+        version: 1,
+        created_at: at,
+        updated_at: at,
+        record,
+        extras: Default::default(),
+    }
+}
+
+fn store_with(places: &[Place]) -> SqliteStore {
+    let store = SqliteStore::in_memory().unwrap();
+    let mut by_source: BTreeMap<&str, Vec<&Place>> = BTreeMap::new();
+    for place in places {
+        by_source.entry(&place.source).or_default().push(place);
+    }
+    for (source, places) in by_source {
+        let mut batch = ImportBatch {
+            id: maillage_store::new_batch_id(),
+            source: source.to_owned(),
+            file_name: "t.json".into(),
+            started_at: maillage_store::now(),
+            finished_at: None,
+            counts: ImportCounts::default(),
+        };
+        let mut session = store.begin_import(&batch).unwrap();
+        for place in places {
+            session.insert(place, "h").unwrap();
+        }
+        batch.finished_at = Some(batch.started_at);
+        session.commit(&batch).unwrap();
+    }
+    store
+}
+
+fn export(store: &dyn Store, raw: bool) -> String {
+    let mut out = Vec::new();
+    let filter = maillage_app::export::ExportFilter { raw_members: raw, ..Default::default() };
+    maillage_app::export::export_places(store, None, maillage_formats::export::ExportFormat::Json, &filter, &mut out)
+        .unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// Every value of the published record is some member's; lists are unions; a placeholder
+    /// never wins over a real value.
+    #[test]
+    fn published_fields_come_from_members(records in proptest::collection::vec(record(), 1..5)) {
+        let members: Vec<Place> = records.into_iter().enumerate().map(|(n, r)| place(n, r, "a")).collect();
+        let out = published_record(&members);
+        let from_some = |pick: &dyn Fn(&PlaceRecord) -> String| members.iter().any(|m| pick(&m.record) == pick(&out));
+        prop_assert!(from_some(&|r| r.nom.clone()), "nom");
+        prop_assert!(from_some(&|r| format!("{:?}", r.pivot)), "pivot");
+        prop_assert!(from_some(&|r| format!("{:?}", r.telephone)), "telephone");
+        prop_assert!(from_some(&|r| format!("{:?}", r.coordinates)), "coordinates");
+        prop_assert!(from_some(&|r| format!("{:?}", r.date_maj)), "date_maj");
+        // The address block comes from one member.
+        prop_assert!(from_some(&|r| format!("{}|{}|{}", r.adresse, r.code_postal, r.commune)), "adresse");
+        // The INSEE code is the address member's, else another's (members share a commune).
+        prop_assert!(from_some(&|r| format!("{:?}", r.code_insee)), "code_insee");
+        for email in &out.courriels {
+            prop_assert!(members.iter().any(|m| m.record.courriels.contains(email)));
+        }
+        for member in &members {
+            prop_assert!(member.record.services.is_subset(&out.services));
+            for email in &member.record.courriels {
+                prop_assert!(out.courriels.iter().any(|e| e.eq_ignore_ascii_case(email)));
+            }
+        }
+        let real = |text: &str| !maillage_dedup::normalize::is_anonymous_name(text);
+        if members.iter().any(|m| real(&m.record.nom)) {
+            prop_assert!(real(&out.nom));
+        }
+        if members.iter().any(|m| m.record.telephone.as_deref().is_some_and(real)) {
+            prop_assert!(out.telephone.as_deref().is_some_and(real));
+        }
+        if members.iter().any(|m| m.record.pivot.as_deref().and_then(maillage_dedup::normalize::identifier).is_some()) {
+            prop_assert!(out.pivot.as_deref().and_then(maillage_dedup::normalize::identifier).is_some());
+        }
+    }
+
+    /// A scan with thresholds at zero merges everything it may: still never a vetoed pair,
+    /// never a place with itself, and every merged pair was corroborated.
+    #[test]
+    fn scan_respects_vetoes(records in proptest::collection::vec(record(), 2..8)) {
+        let places: Vec<Place> =
+            records.into_iter().enumerate().map(|(n, r)| place(n, r, if n % 2 == 0 { "a" } else { "b" })).collect();
+        let store = store_with(&places);
+        let options = ScanOptions { sources: Vec::new(), thresholds: Thresholds { auto_merge: 0.0, review: 0.0 } };
+        duplicates::scan(&store, &options).unwrap();
+        let by_key: BTreeMap<PlaceKey, &Place> = places.iter().map(|p| (PlaceKey::of(p), p)).collect();
+        for pair in store.duplicate_pairs().unwrap() {
+            prop_assert!(pair.a < pair.b);
+            let s = score(&by_key[&pair.a].record, &by_key[&pair.b].record);
+            prop_assert!(s.veto.is_none(), "{:?}", pair);
+            if pair.status == PairStatus::AutoMerged && pair.decided_by.as_deref() == Some(duplicates::SCANNER) {
+                prop_assert!(pair.group_id.is_some());
+            }
+        }
+        // No two members of one group were vetoed as a pair... unless they are joined only
+        // through others; but no group ever holds a place twice.
+        for group in store.merge_groups().unwrap() {
+            let mut members = group.members.clone();
+            members.dedup();
+            prop_assert_eq!(members.len(), group.members.len());
+        }
+        // Scanning again changes nothing.
+        let before = store.duplicate_pairs().unwrap();
+        let again = duplicates::scan(&store, &options).unwrap();
+        prop_assert_eq!(again.auto_merged + again.queued, 0);
+        prop_assert_eq!(store.duplicate_pairs().unwrap(), before);
+    }
+
+    /// Merge then undo: the places, their history and the export are exactly as before.
+    #[test]
+    fn merge_then_undo_gives_back_the_originals(records in proptest::collection::vec(record(), 2..6)) {
+        let places: Vec<Place> =
+            records.into_iter().enumerate().map(|(n, r)| place(n, r, if n % 2 == 0 { "a" } else { "b" })).collect();
+        let store = store_with(&places);
+        let before_places = store.places(&PlaceQuery::default()).unwrap();
+        let before_export = export(&store, false);
+        let options = ScanOptions { sources: Vec::new(), thresholds: Thresholds { auto_merge: 1.1_f64.min(1.0), review: 0.0 } };
+        duplicates::scan(&store, &options).unwrap();
+        // Merge every queued pair a person may merge.
+        for pair in store.duplicate_pairs().unwrap() {
+            if pair.status == PairStatus::Pending {
+                let _ = duplicates::resolve(&store, &pair.id, Resolution::Merge, "test");
+            }
+        }
+        prop_assert_eq!(store.places(&PlaceQuery::default()).unwrap(), before_places.clone());
+        prop_assert_eq!(export(&store, true), before_export.clone());
+        let groups = store.merge_groups().unwrap();
+        for group in &groups {
+            duplicates::undo(&store, &group.id).unwrap();
+        }
+        prop_assert!(store.merge_groups().unwrap().is_empty());
+        prop_assert_eq!(store.places(&PlaceQuery::default()).unwrap(), before_places);
+        prop_assert_eq!(export(&store, false), before_export);
+        prop_assert!(store.duplicate_pairs().unwrap().iter().all(|pair| pair.status == PairStatus::Pending));
+    }
+}
+
+#[test]
+fn freshest_real_value_wins_and_lists_are_unions() {
+    let mut old = PlaceRecord {
+        nom: "Médiathèque de Loches".into(),
+        adresse: "12 rue Nationale".into(),
+        code_postal: "37600".into(),
+        commune: "Loches".into(),
+        telephone: Some("+33247590000".into()),
+        courriels: vec!["mediatheque@loches.fr".into()],
+        date_maj: NaiveDate::from_ymd_opt(2022, 7, 1),
+        ..Default::default()
+    };
+    old.services.insert(Service::all()[0]);
+    let mut new = PlaceRecord {
+        nom: "[Non diffusible]".into(),
+        adresse: "inconnu".into(),
+        code_postal: "37600".into(),
+        commune: "Loches".into(),
+        telephone: Some("+33247591111".into()),
+        courriels: vec!["MEDIATHEQUE@loches.fr".into(), "accueil@loches.fr".into()],
+        date_maj: NaiveDate::from_ymd_opt(2023, 1, 1),
+        ..Default::default()
+    };
+    new.services.insert(Service::all()[1]);
+    let members = vec![place(0, old.clone(), "a"), place(1, new.clone(), "b")];
+    let out = published_record(&members);
+    assert_eq!(out.nom, old.nom, "a placeholder never wins over a real name");
+    assert_eq!(out.adresse, old.adresse);
+    assert_eq!(out.telephone, new.telephone, "the freshest real phone");
+    assert_eq!(out.date_maj, new.date_maj);
+    assert_eq!(out.courriels, vec!["MEDIATHEQUE@loches.fr".to_owned(), "accueil@loches.fr".to_owned()]);
+    assert_eq!(out.services.len(), 2);
+    assert_eq!(out.presentation_resume, None, "nothing invented");
+}
