@@ -5,7 +5,9 @@
 //! Boundary: orchestrates the domain, the formats and a `Store`; never names a concrete
 //! backend, never parses command lines or HTTP.
 
+pub mod accounts;
 pub mod backup;
+pub mod campaigns;
 pub mod coverage;
 pub mod demo;
 pub mod duplicates;
@@ -13,6 +15,8 @@ pub mod directory;
 pub mod export;
 pub mod import;
 pub mod indicators;
+pub mod mail;
+pub mod moderation;
 pub mod report;
 pub mod territory;
 
@@ -27,6 +31,23 @@ pub enum AppError {
     Store(#[from] maillage_store::StoreError),
     #[error("{0}")]
     Input(String),
+    /// The actor may not do this (a role or scope check failed); the message says what.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Credentials or a link were refused (wrong password, locked account, expired or used
+    /// link); the message is safe to show and says nothing about which accounts exist.
+    #[error("{0}")]
+    Refused(String),
+    /// A form's values, field by field, as the import would report them.
+    #[error("formulaire invalide : {}", .0.iter().map(|e| format!("{} : {}", e.field, e.message)).collect::<Vec<_>>().join(" ; "))]
+    Invalid(Vec<FieldError>),
+}
+
+/// A problem with one field of a form, in French.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
 }
 
 pub type AppResult<T> = Result<T, AppError>;

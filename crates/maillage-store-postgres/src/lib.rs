@@ -23,10 +23,11 @@
 //! block: use it from blocking contexts (threads, `spawn_blocking`), never on an async
 //! executor's own threads.
 
+mod accounts;
 mod migrations;
 mod pool;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use maillage_domain::{Place, PlaceId, PlaceRecord, PlaceStatus, Problem, Severity};
 use maillage_store::*;
@@ -80,6 +81,16 @@ fn backend(err: postgres::Error) -> StoreError {
 }
 
 /// Versions are `u32` in the domain and `integer` in the schema.
+/// The places of a [`PlaceQuery`]: `$1` source, `$2` status, `$3` updated since.
+fn places_sql() -> String {
+    format!(
+        "SELECT {PLACE_COLUMNS} FROM places
+         WHERE ($1::text IS NULL OR source = $1) AND ($2::text IS NULL OR status = $2)
+           AND ($3::timestamptz IS NULL OR updated_at >= $3)
+         ORDER BY id"
+    )
+}
+
 fn version_param(version: u32) -> StoreResult<i32> {
     i32::try_from(version).map_err(|_| StoreError::Backend(format!("numéro de version hors limites : {version}")))
 }
@@ -211,6 +222,8 @@ impl Store for PostgresStore {
             failed: false,
             report_seq: 0,
             statements: None,
+            pending: Vec::new(),
+            known_source_ids: None,
         };
         let started = start_import(session.client()?, batch);
         started.map_err(|err| session.fail(err))?;
@@ -232,16 +245,21 @@ impl Store for PostgresStore {
 
     fn places(&self, query: &PlaceQuery) -> StoreResult<Vec<Place>> {
         let status = query.status.map(PlaceStatus::as_str);
-        let rows = self.query(
-            &format!(
-                "SELECT {PLACE_COLUMNS} FROM places
-                 WHERE ($1::text IS NULL OR source = $1) AND ($2::text IS NULL OR status = $2)
-                   AND ($3::timestamptz IS NULL OR updated_at >= $3)
-                 ORDER BY id"
-            ),
-            &[&query.source, &status, &query.updated_since],
-        )?;
+        let rows = self.query(&places_sql(), &[&query.source, &status, &query.updated_since])?;
         rows.iter().map(place_from_row).collect()
+    }
+
+    /// Rows are decoded as they arrive: an export of a national registry never holds it whole.
+    fn visit_places(&self, query: &PlaceQuery, visit: &mut dyn FnMut(Place) -> StoreResult<()>) -> StoreResult<()> {
+        use postgres::fallible_iterator::FallibleIterator;
+        let status = query.status.map(PlaceStatus::as_str);
+        let params: [&(dyn ToSql + Sync); 3] = [&query.source, &status, &query.updated_since];
+        let mut connection = self.pool.get()?;
+        let mut rows = connection.client()?.query_raw(&places_sql(), params).map_err(backend)?;
+        while let Some(row) = rows.next().map_err(backend)? {
+            visit(place_from_row(&row)?)?;
+        }
+        Ok(())
     }
 
     fn place_history(&self, id: &PlaceId) -> StoreResult<Vec<PlaceVersion>> {
@@ -441,6 +459,33 @@ impl Store for PostgresStore {
             .collect()
     }
 
+    fn add_place_report(&self, report: &PlaceReport) -> StoreResult<()> {
+        self.in_transaction(|tx| {
+            // Checked first so that an unknown place is "not found", not a broken reference.
+            let known: bool = tx
+                .query_one("SELECT EXISTS (SELECT 1 FROM places WHERE id = $1)", &[&report.place_id.0])
+                .map_err(backend)?
+                .get(0);
+            if !known {
+                return Err(StoreError::NotFound(format!("lieu {}", report.place_id)));
+            }
+            tx.execute(
+                REPORT_INSERT,
+                &[&report.id, &report.place_id.0, &report.category, &report.message, &report.created_at],
+            )
+            .map_err(backend)?;
+            Ok(())
+        })
+    }
+
+    fn place_reports(&self, place: Option<&PlaceId>) -> StoreResult<Vec<PlaceReport>> {
+        let rows = match place {
+            Some(id) => self.query(&format!("{REPORT_SELECT} WHERE place_id = $1 ORDER BY id"), &[&id.0])?,
+            None => self.query(&format!("{REPORT_SELECT} ORDER BY id"), &[])?,
+        };
+        rows.iter().map(place_report_from_row).collect()
+    }
+
     fn duplicate_pairs(&self) -> StoreResult<Vec<DuplicatePair>> {
         self.query(PAIR_SELECT, &[])?.iter().map(pair_from_row).collect()
     }
@@ -481,18 +526,20 @@ impl Store for PostgresStore {
     fn restore(&self, items: &mut dyn Iterator<Item = StoreResult<SnapshotItem>>) -> StoreResult<()> {
         self.in_transaction(|tx| {
             // Two restores (or a restore and an import) must not both see an empty store.
-            tx.batch_execute("LOCK TABLE places, place_versions, import_batches, import_report, bassin_members, indicators, indicator_values, merge_groups, merge_group_members, duplicate_pairs IN EXCLUSIVE MODE")
+            tx.batch_execute("LOCK TABLE places, place_versions, import_batches, import_report, bassin_members, indicators, indicator_values, place_reports, merge_groups, merge_group_members, duplicate_pairs IN EXCLUSIVE MODE")
                 .map_err(backend)?;
+            tx.batch_execute(&format!("LOCK TABLE {} IN EXCLUSIVE MODE", accounts::TABLES)).map_err(backend)?;
             let occupied: bool = tx
                 .query_one(
                     "SELECT EXISTS (SELECT 1 FROM places) OR EXISTS (SELECT 1 FROM import_batches)
                      OR EXISTS (SELECT 1 FROM bassin_members) OR EXISTS (SELECT 1 FROM indicators)
+                     OR EXISTS (SELECT 1 FROM place_reports)
                      OR EXISTS (SELECT 1 FROM merge_groups) OR EXISTS (SELECT 1 FROM duplicate_pairs)",
                     &[],
                 )
                 .map_err(backend)?
                 .get(0);
-            if occupied {
+            if occupied || accounts::occupied(tx)? {
                 return Err(not_empty_error("PostgreSQL"));
             }
             let statements = RestoreStatements::prepare(tx).map_err(backend)?;
@@ -502,6 +549,20 @@ impl Store for PostgresStore {
             Ok(())
         })
     }
+}
+
+const REPORT_SELECT: &str = "SELECT id, place_id, category, message, created_at FROM place_reports";
+const REPORT_INSERT: &str =
+    "INSERT INTO place_reports (id, place_id, category, message, created_at) VALUES ($1, $2, $3, $4, $5)";
+
+fn place_report_from_row(row: &Row) -> StoreResult<PlaceReport> {
+    Ok(PlaceReport {
+        id: row.try_get("id").map_err(backend)?,
+        place_id: PlaceId(row.try_get("place_id").map_err(backend)?),
+        category: row.try_get("category").map_err(backend)?,
+        message: row.try_get("message").map_err(backend)?,
+        created_at: row.try_get("created_at").map_err(backend)?,
+    })
 }
 
 const PAIR_SELECT: &str = "SELECT id, a_source, a_source_id, b_source, b_source_id, score, components, status, group_id,
@@ -794,13 +855,16 @@ fn read_snapshot(tx: &mut Transaction<'_>, visit: &mut dyn FnMut(SnapshotItem) -
             .collect::<StoreResult<Vec<_>>>()?;
         visit(SnapshotItem::Indicator(IndicatorSnapshot { definition, values }))?;
     }
+    for row in &tx.query(&format!("{REPORT_SELECT} ORDER BY id"), &[]).map_err(backend)? {
+        visit(SnapshotItem::PlaceReport(place_report_from_row(row)?))?;
+    }
     for group in read_groups(tx)? {
         visit(SnapshotItem::MergeGroup(group))?;
     }
     for row in &tx.query(PAIR_SELECT, &[]).map_err(backend)? {
         visit(SnapshotItem::DuplicatePair(pair_from_row(row)?))?;
     }
-    Ok(())
+    accounts::read_snapshot(tx, visit)
 }
 
 /// The statements a restore runs once per row, prepared once.
@@ -945,6 +1009,13 @@ fn write_item(tx: &mut Transaction<'_>, statements: &RestoreStatements, item: &S
             )
             .map_err(restore_error)?;
         }
+        SnapshotItem::PlaceReport(report) => {
+            tx.execute(
+                REPORT_INSERT,
+                &[&report.id, &report.place_id.0, &report.category, &report.message, &report.created_at],
+            )
+            .map_err(restore_error)?;
+        }
         SnapshotItem::MergeGroup(group) => {
             check_duplicates(&DuplicateChanges { groups: vec![group.clone()], ..DuplicateChanges::default() })?;
             write_group(tx, group)?;
@@ -952,6 +1023,13 @@ fn write_item(tx: &mut Transaction<'_>, statements: &RestoreStatements, item: &S
         SnapshotItem::DuplicatePair(pair) => {
             insert_pair(tx, pair).map_err(restore_error)?;
         }
+        SnapshotItem::User(_)
+        | SnapshotItem::Session(_)
+        | SnapshotItem::Token(_)
+        | SnapshotItem::Audit(_)
+        | SnapshotItem::VersionNote(_)
+        | SnapshotItem::Proposal(_)
+        | SnapshotItem::Campaign(_) => accounts::write_item(tx, item)?,
     }
     Ok(())
 }
@@ -959,7 +1037,7 @@ fn write_item(tx: &mut Transaction<'_>, statements: &RestoreStatements, item: &S
 /// The statements an import runs once per row, prepared once per session (a prepared
 /// statement belongs to its connection, and the pool does not keep them across sessions).
 struct Statements {
-    insert_place: Statement,
+    insert_places: Statement,
     update_place: Statement,
     insert_version: Statement,
     insert_report: Statement,
@@ -968,10 +1046,16 @@ struct Statements {
 impl Statements {
     fn prepare(client: &mut Client) -> Result<Self, postgres::Error> {
         Ok(Statements {
-            insert_place: client.prepare(
+            // One statement per batch of rows (arrays unnested server-side): a round trip per
+            // row would make a national import wait on the network, not on the database.
+            insert_places: client.prepare(
                 "INSERT INTO places (id, source, source_id, batch_id, status, version, created_at, updated_at, content_hash, last_change, record, extras)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'created', $10, $11)
-                 ON CONFLICT DO NOTHING",
+                 SELECT id, source, source_id, batch_id, status, version, created_at, updated_at, content_hash, 'created', record, extras
+                 FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int4[], $7::timestamptz[],
+                             $8::timestamptz[], $9::text[], $10::jsonb[], $11::jsonb[])
+                      AS t(id, source, source_id, batch_id, status, version, created_at, updated_at, content_hash, record, extras)
+                 ON CONFLICT DO NOTHING
+                 RETURNING id",
             )?,
             update_place: client.prepare(
                 "UPDATE places SET batch_id = $2, status = $3, version = $4, updated_at = $5, content_hash = $6, record = $7, extras = $8,
@@ -985,7 +1069,7 @@ impl Statements {
             )?,
             insert_report: client.prepare(
                 r#"INSERT INTO import_report (batch_id, seq, "row", source_id, severity, field, value, reason)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"#,
+                   SELECT $1, * FROM UNNEST($2::int4[], $3::int8[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])"#,
             )?,
         })
     }
@@ -1004,7 +1088,17 @@ struct PostgresImport<'a> {
     failed: bool,
     report_seq: i32,
     statements: Option<Statements>,
+    /// New places not yet sent: written in batches of [`INSERT_BATCH`], and always before
+    /// any other statement of the session so that reads and updates see them.
+    pending: Vec<(Place, String)>,
+    /// Ids in the source of the session's places, stored or pending: a repeated id must be a
+    /// conflict at once, as a single insert would be. Authoritative because the session holds
+    /// the source's lock; loaded with `existing` or at the first insert.
+    known_source_ids: Option<HashSet<String>>,
 }
+
+/// Rows per multi-row statement of an import.
+const INSERT_BATCH: usize = 2_000;
 
 impl PostgresImport<'_> {
     fn client(&mut self) -> StoreResult<&mut Client> {
@@ -1021,6 +1115,45 @@ impl PostgresImport<'_> {
     }
 
     /// One of the session's prepared statements, preparing them all on first use.
+    /// Sends the buffered new places in one statement; a place whose (source, id) already
+    /// exists is a conflict, as a single insert would have been.
+    fn flush_inserts(&mut self) -> StoreResult<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let pending = std::mem::take(&mut self.pending);
+        let statement = self.statement(|s| &s.insert_places)?;
+        let mut versions = Vec::with_capacity(pending.len());
+        for (place, _) in &pending {
+            versions.push(version_param(place.version)?);
+        }
+        let ids: Vec<&str> = pending.iter().map(|(p, _)| p.id.0.as_str()).collect();
+        let sources: Vec<&str> = pending.iter().map(|(p, _)| p.source.as_str()).collect();
+        let source_ids: Vec<&str> = pending.iter().map(|(p, _)| p.source_id.as_str()).collect();
+        let batch_ids: Vec<Option<&str>> = pending.iter().map(|(p, _)| p.batch_id.as_deref()).collect();
+        let statuses: Vec<&str> = pending.iter().map(|(p, _)| p.status.as_str()).collect();
+        let created: Vec<_> = pending.iter().map(|(p, _)| p.created_at).collect();
+        let updated: Vec<_> = pending.iter().map(|(p, _)| p.updated_at).collect();
+        let hashes: Vec<&str> = pending.iter().map(|(_, h)| h.as_str()).collect();
+        let records: Vec<Json<&PlaceRecord>> = pending.iter().map(|(p, _)| Json(&p.record)).collect();
+        let extras: Vec<Json<&BTreeMap<String, String>>> = pending.iter().map(|(p, _)| Json(&p.extras)).collect();
+        let result = self.client()?.query(
+            &statement,
+            &[&ids, &sources, &source_ids, &batch_ids, &statuses, &versions, &created, &updated, &hashes, &records, &extras],
+        );
+        let inserted = result.map_err(|err| self.fail(err))?;
+        if inserted.len() != pending.len() {
+            let written: HashSet<String> =
+                inserted.iter().filter_map(|row| row.try_get::<_, String>(0).ok()).collect();
+            let (place, _) = pending.iter().find(|(p, _)| !written.contains(&p.id.0)).expect("one row was not written");
+            return Err(StoreError::Conflict(format!(
+                "le lieu {} de la source {} existe déjà",
+                place.source_id, place.source
+            )));
+        }
+        Ok(())
+    }
+
     fn statement(&mut self, pick: fn(&Statements) -> &Statement) -> StoreResult<Statement> {
         if self.statements.is_none() {
             let prepared = Statements::prepare(self.client()?);
@@ -1063,12 +1196,14 @@ fn start_import(client: &mut Client, batch: &ImportBatch) -> Result<(), postgres
 
 impl ImportSession for PostgresImport<'_> {
     fn existing(&mut self) -> StoreResult<Vec<ExistingPlace>> {
+        self.flush_inserts()?;
         let source = self.source.clone();
         let result = self
             .client()?
             .query("SELECT id, source_id, version, status, content_hash FROM places WHERE source = $1", &[&source]);
         let rows = result.map_err(|err| self.fail(err))?;
-        rows.iter()
+        let existing = rows
+            .iter()
             .map(|row| {
                 Ok(ExistingPlace {
                     id: PlaceId(row.try_get("id").map_err(backend)?),
@@ -1078,43 +1213,35 @@ impl ImportSession for PostgresImport<'_> {
                     content_hash: row.try_get("content_hash").map_err(backend)?,
                 })
             })
-            .collect()
+            .collect::<StoreResult<Vec<_>>>()?;
+        self.known_source_ids = Some(existing.iter().map(|place| place.source_id.clone()).collect());
+        Ok(existing)
     }
 
     fn load(&mut self, id: &PlaceId) -> StoreResult<Option<Place>> {
+        self.flush_inserts()?;
         let result = self.client()?.query(&format!("SELECT {PLACE_COLUMNS} FROM places WHERE id = $1"), &[&id.0]);
         let rows = result.map_err(|err| self.fail(err))?;
         rows.first().map(place_from_row).transpose()
     }
 
     fn insert(&mut self, place: &Place, content_hash: &str) -> StoreResult<()> {
-        let version = version_param(place.version)?;
-        let statement = self.statement(|s| &s.insert_place)?;
-        // ON CONFLICT DO NOTHING rather than catching the unique violation: an error would
-        // abort the whole transaction, while a conflict must leave the import usable (as in
-        // SQLite, where a failed statement does not end the transaction).
-        let result = self.client()?.execute(
-            &statement,
-            &[
-                &place.id.0,
-                &place.source,
-                &place.source_id,
-                &place.batch_id,
-                &place.status.as_str(),
-                &version,
-                &place.created_at,
-                &place.updated_at,
-                &content_hash,
-                &Json(&place.record),
-                &Json(&place.extras),
-            ],
-        );
-        let inserted = result.map_err(|err| self.fail(err))?;
-        if inserted != 1 {
-            return Err(StoreError::Conflict(format!(
-                "le lieu {} de la source {} existe déjà",
-                place.source_id, place.source
-            )));
+        version_param(place.version)?;
+        if place.source == self.source {
+            if self.known_source_ids.is_none() {
+                self.existing()?;
+            }
+            let known = self.known_source_ids.as_mut().expect("loaded above");
+            if !known.insert(place.source_id.clone()) {
+                return Err(StoreError::Conflict(format!(
+                    "le lieu {} de la source {} existe déjà",
+                    place.source_id, place.source
+                )));
+            }
+        }
+        self.pending.push((place.clone(), content_hash.to_owned()));
+        if self.pending.len() >= INSERT_BATCH {
+            self.flush_inserts()?;
         }
         Ok(())
     }
@@ -1123,6 +1250,7 @@ impl ImportSession for PostgresImport<'_> {
         if place.version < 2 {
             return Err(StoreError::Conflict(format!("le lieu {} a été modifié entre-temps", place.id)));
         }
+        self.flush_inserts()?;
         self.archive_current(&place.id, place.version - 1)?;
         let version = version_param(place.version)?;
         let statement = self.statement(|s| &s.update_place)?;
@@ -1148,25 +1276,28 @@ impl ImportSession for PostgresImport<'_> {
     }
 
     fn report(&mut self, lines: &[ReportLine]) -> StoreResult<()> {
+        self.flush_inserts()?;
         let statement = self.statement(|s| &s.insert_report)?;
         let batch_id = self.batch_id.clone();
-        for line in lines {
-            let row = i64::try_from(line.row)
-                .map_err(|_| StoreError::Backend(format!("numéro de ligne hors limites : {}", line.row)))?;
-            self.report_seq += 1;
-            let seq = self.report_seq;
+        for chunk in lines.chunks(INSERT_BATCH) {
+            let mut seqs = Vec::with_capacity(chunk.len());
+            let mut rows = Vec::with_capacity(chunk.len());
+            for line in chunk {
+                rows.push(
+                    i64::try_from(line.row)
+                        .map_err(|_| StoreError::Backend(format!("numéro de ligne hors limites : {}", line.row)))?,
+                );
+                self.report_seq += 1;
+                seqs.push(self.report_seq);
+            }
+            let source_ids: Vec<Option<&str>> = chunk.iter().map(|l| l.source_id.as_deref()).collect();
+            let severities: Vec<&str> = chunk.iter().map(|l| severity_key(l.problem.severity)).collect();
+            let fields: Vec<&str> = chunk.iter().map(|l| l.problem.field.as_str()).collect();
+            let values: Vec<&str> = chunk.iter().map(|l| l.problem.value.as_str()).collect();
+            let reasons: Vec<&str> = chunk.iter().map(|l| l.problem.reason.as_str()).collect();
             let result = self.client()?.execute(
                 &statement,
-                &[
-                    &batch_id,
-                    &seq,
-                    &row,
-                    &line.source_id,
-                    &severity_key(line.problem.severity),
-                    &line.problem.field,
-                    &line.problem.value,
-                    &line.problem.reason,
-                ],
+                &[&batch_id, &seqs, &rows, &source_ids, &severities, &fields, &values, &reasons],
             );
             result.map_err(|err| self.fail(err))?;
         }
@@ -1174,6 +1305,7 @@ impl ImportSession for PostgresImport<'_> {
     }
 
     fn commit(mut self: Box<Self>, batch: &ImportBatch) -> StoreResult<()> {
+        self.flush_inserts()?;
         let finished = batch.finished_at.unwrap_or_else(now);
         let result = self.client()?.execute(
             "UPDATE import_batches SET finished_at = $2, counts = $3 WHERE id = $1",

@@ -133,6 +133,80 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX duplicate_pairs_status ON duplicate_pairs (status);
     "#,
+    // 4: problems reported on places from their public pages, for the coordinators.
+    r#"
+    CREATE TABLE place_reports (
+        id text COLLATE "C" PRIMARY KEY,
+        place_id text COLLATE "C" NOT NULL REFERENCES places (id),
+        category text NOT NULL,
+        message text NOT NULL,
+        created_at timestamptz NOT NULL
+    );
+    CREATE INDEX place_reports_by_place ON place_reports (place_id, id);
+    "#,
+    // 5: accounts, sessions, single-use tokens, the audit log, notes on versions written by
+    // people, the moderation queue and update campaigns. Sessions and tokens are kept as
+    // hashes only. Users, proposals and campaigns are JSON documents with the columns the
+    // queries need beside them, as places are.
+    r#"
+    CREATE TABLE users (
+        id text COLLATE "C" PRIMARY KEY,
+        email text COLLATE "C" NOT NULL UNIQUE,
+        data jsonb NOT NULL
+    );
+    CREATE TABLE sessions (
+        token_hash text COLLATE "C" PRIMARY KEY,
+        user_id text COLLATE "C" NOT NULL REFERENCES users (id),
+        csrf_token text NOT NULL,
+        created_at timestamptz NOT NULL,
+        expires_at timestamptz NOT NULL
+    );
+    CREATE INDEX sessions_by_user ON sessions (user_id);
+    CREATE TABLE one_time_tokens (
+        token_hash text COLLATE "C" PRIMARY KEY,
+        purpose text NOT NULL,
+        user_id text COLLATE "C" REFERENCES users (id),
+        subject text,
+        created_at timestamptz NOT NULL,
+        expires_at timestamptz NOT NULL,
+        used_at timestamptz
+    );
+    CREATE TABLE audit_log (
+        id text COLLATE "C" PRIMARY KEY,
+        at timestamptz NOT NULL,
+        actor text,
+        action text NOT NULL,
+        target text,
+        detail text NOT NULL
+    );
+    CREATE TABLE version_notes (
+        place_id text COLLATE "C" NOT NULL REFERENCES places (id),
+        version integer NOT NULL,
+        author text NOT NULL,
+        reason text NOT NULL,
+        PRIMARY KEY (place_id, version)
+    );
+    CREATE TABLE proposals (
+        id text COLLATE "C" PRIMARY KEY,
+        place_id text COLLATE "C" NOT NULL REFERENCES places (id),
+        status text NOT NULL CHECK (status IN ('pending', 'approved', 'rejected')),
+        data jsonb NOT NULL
+    );
+    CREATE INDEX proposals_by_status ON proposals (status, id);
+    CREATE TABLE campaigns (
+        id text COLLATE "C" PRIMARY KEY,
+        data jsonb NOT NULL
+    );
+    CREATE TABLE campaign_places (
+        campaign_id text COLLATE "C" NOT NULL REFERENCES campaigns (id),
+        place_id text COLLATE "C" NOT NULL REFERENCES places (id),
+        status text NOT NULL CHECK (status IN ('sent', 'confirmed', 'edited')),
+        sent_at timestamptz,
+        reminded_at timestamptz,
+        answered_at timestamptz,
+        PRIMARY KEY (campaign_id, place_id)
+    );
+    "#,
 ];
 
 /// Brings the schema up to date. Runs on a connection of its own, which the caller must

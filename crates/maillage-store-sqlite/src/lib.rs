@@ -4,6 +4,7 @@
 //! Boundary: implements `maillage_store::Store` and nothing else; depends on the domain and
 //! the store contract only.
 
+mod accounts;
 mod migrations;
 
 use std::path::Path;
@@ -332,6 +333,24 @@ fn write_duplicates(connection: &Connection, changes: &DuplicateChanges) -> Stor
     Ok(())
 }
 
+const REPORT_COLUMNS: &str = "id, place_id, category, message, created_at";
+
+fn place_report_from_row(row: &Row<'_>) -> rusqlite::Result<PlaceReport> {
+    Ok(PlaceReport {
+        id: row.get(0)?,
+        place_id: PlaceId(row.get(1)?),
+        category: row.get(2)?,
+        message: row.get(3)?,
+        created_at: parse_timestamp(&row.get::<_, String>(4)?)?,
+    })
+}
+
+fn insert_place_report(connection: &Connection, report: &PlaceReport) -> rusqlite::Result<usize> {
+    connection.prepare_cached(&format!("INSERT INTO place_reports ({REPORT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5)"))?.execute(
+        params![report.id, report.place_id.0, report.category, report.message, timestamp(&report.created_at)],
+    )
+}
+
 impl SqliteStore {
     /// Opens (creating if needed) a database file and brings its schema up to date.
     pub fn open(path: &Path) -> StoreResult<Self> {
@@ -565,6 +584,36 @@ impl Store for SqliteStore {
         query_all(&*self.lock()?, VALUES_SELECT, params![name, level.as_str()], value_from_row)
     }
 
+    fn add_place_report(&self, report: &PlaceReport) -> StoreResult<()> {
+        let connection = self.lock()?;
+        let known: bool = connection
+            .query_row("SELECT EXISTS (SELECT 1 FROM places WHERE id = ?1)", [&report.place_id.0], |row| row.get(0))
+            .map_err(backend)?;
+        if !known {
+            return Err(StoreError::NotFound(format!("lieu {}", report.place_id)));
+        }
+        insert_place_report(&connection, report).map_err(backend)?;
+        Ok(())
+    }
+
+    fn place_reports(&self, place: Option<&PlaceId>) -> StoreResult<Vec<PlaceReport>> {
+        let connection = self.lock()?;
+        match place {
+            Some(id) => query_all(
+                &connection,
+                &format!("SELECT {REPORT_COLUMNS} FROM place_reports WHERE place_id = ?1 ORDER BY id"),
+                [&id.0],
+                place_report_from_row,
+            ),
+            None => query_all(
+                &connection,
+                &format!("SELECT {REPORT_COLUMNS} FROM place_reports ORDER BY id"),
+                [],
+                place_report_from_row,
+            ),
+        }
+    }
+
     fn duplicate_pairs(&self) -> StoreResult<Vec<DuplicatePair>> {
         query_all(
             &*self.lock()?,
@@ -610,12 +659,13 @@ impl Store for SqliteStore {
             .query_row(
                 "SELECT EXISTS (SELECT 1 FROM places) OR EXISTS (SELECT 1 FROM import_batches)
                  OR EXISTS (SELECT 1 FROM bassin_members) OR EXISTS (SELECT 1 FROM indicators)
+                 OR EXISTS (SELECT 1 FROM place_reports)
                  OR EXISTS (SELECT 1 FROM merge_groups) OR EXISTS (SELECT 1 FROM duplicate_pairs)",
                 [],
                 |row| row.get(0),
             )
             .map_err(backend)?;
-        if occupied {
+        if occupied || accounts::occupied(&tx)? {
             return Err(not_empty_error("SQLite"));
         }
         for item in items {
@@ -676,6 +726,15 @@ fn read_snapshot(connection: &Connection, visit: &mut dyn FnMut(SnapshotItem) ->
             query_all(connection, VALUES_SELECT, params![definition.name, definition.level.as_str()], value_from_row)?;
         visit(SnapshotItem::Indicator(IndicatorSnapshot { definition, values }))?;
     }
+    let reports = query_all(
+        connection,
+        &format!("SELECT {REPORT_COLUMNS} FROM place_reports ORDER BY id"),
+        [],
+        place_report_from_row,
+    )?;
+    for report in reports {
+        visit(SnapshotItem::PlaceReport(report))?;
+    }
     for group in read_groups(connection)? {
         visit(SnapshotItem::MergeGroup(group))?;
     }
@@ -684,7 +743,7 @@ fn read_snapshot(connection: &Connection, visit: &mut dyn FnMut(SnapshotItem) ->
     {
         visit(SnapshotItem::DuplicatePair(pair))?;
     }
-    Ok(())
+    accounts::read_snapshot(connection, visit)
 }
 
 fn write_item(connection: &Connection, item: &SnapshotItem) -> StoreResult<()> {
@@ -804,6 +863,9 @@ fn write_item(connection: &Connection, item: &SnapshotItem) -> StoreResult<()> {
                     .map_err(restore_error)?;
             }
         }
+        SnapshotItem::PlaceReport(report) => {
+            insert_place_report(connection, report).map_err(restore_error)?;
+        }
         SnapshotItem::MergeGroup(group) => {
             check_duplicates(&DuplicateChanges { groups: vec![group.clone()], ..DuplicateChanges::default() })?;
             write_group(connection, group)?;
@@ -811,6 +873,13 @@ fn write_item(connection: &Connection, item: &SnapshotItem) -> StoreResult<()> {
         SnapshotItem::DuplicatePair(pair) => {
             insert_pair(connection, pair).map_err(restore_error)?;
         }
+        SnapshotItem::User(_)
+        | SnapshotItem::Session(_)
+        | SnapshotItem::Token(_)
+        | SnapshotItem::Audit(_)
+        | SnapshotItem::VersionNote(_)
+        | SnapshotItem::Proposal(_)
+        | SnapshotItem::Campaign(_) => accounts::write_item(connection, item)?,
     }
     Ok(())
 }

@@ -118,4 +118,78 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX duplicate_pairs_status ON duplicate_pairs (status);
     "#,
+    // 4: problems reported on places from their public pages, for the coordinators.
+    r#"
+    CREATE TABLE place_reports (
+        id TEXT PRIMARY KEY,
+        place_id TEXT NOT NULL REFERENCES places(id),
+        category TEXT NOT NULL,
+        message TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX place_reports_by_place ON place_reports (place_id, id);
+    "#,
+    // 5: accounts, sessions, single-use tokens, the audit log, notes on versions written by
+    // people, the moderation queue and update campaigns. Sessions and tokens are kept as
+    // hashes only. Users, proposals and campaigns are JSON documents with the columns the
+    // queries need beside them, as places are.
+    r#"
+    CREATE TABLE users (
+        id TEXT PRIMARY KEY,
+        email TEXT NOT NULL UNIQUE,
+        data TEXT NOT NULL
+    );
+    CREATE TABLE sessions (
+        token_hash TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id),
+        csrf_token TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX sessions_by_user ON sessions (user_id);
+    CREATE TABLE one_time_tokens (
+        token_hash TEXT PRIMARY KEY,
+        purpose TEXT NOT NULL,
+        user_id TEXT REFERENCES users(id),
+        subject TEXT,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        used_at TEXT
+    ) WITHOUT ROWID;
+    CREATE TABLE audit_log (
+        id TEXT PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor TEXT,
+        action TEXT NOT NULL,
+        target TEXT,
+        detail TEXT NOT NULL
+    );
+    CREATE TABLE version_notes (
+        place_id TEXT NOT NULL REFERENCES places(id),
+        version INTEGER NOT NULL,
+        author TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        PRIMARY KEY (place_id, version)
+    ) WITHOUT ROWID;
+    CREATE TABLE proposals (
+        id TEXT PRIMARY KEY,
+        place_id TEXT NOT NULL REFERENCES places(id),
+        status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'rejected')),
+        data TEXT NOT NULL
+    );
+    CREATE INDEX proposals_by_status ON proposals (status, id);
+    CREATE TABLE campaigns (
+        id TEXT PRIMARY KEY,
+        data TEXT NOT NULL
+    );
+    CREATE TABLE campaign_places (
+        campaign_id TEXT NOT NULL REFERENCES campaigns(id),
+        place_id TEXT NOT NULL REFERENCES places(id),
+        status TEXT NOT NULL CHECK (status IN ('sent', 'confirmed', 'edited')),
+        sent_at TEXT,
+        reminded_at TEXT,
+        answered_at TEXT,
+        PRIMARY KEY (campaign_id, place_id)
+    ) WITHOUT ROWID;
+    "#,
 ];

@@ -21,11 +21,37 @@ macro_rules! store_contract_tests {
             indicator_values_round_trip_exactly, replacing_an_indicator_replaces_its_values,
             levels_are_distinct_indicators, an_unknown_indicator_has_no_values, a_repeated_indicator_code_is_a_conflict,
             a_nan_indicator_value_is_refused, a_commune_sized_indicator_replaces,
-            snapshot_of_an_empty_store_is_empty, restore_into_a_non_empty_store_is_refused, places_updated_since,
-            duplicate_decisions_round_trip, a_stale_pair_decision_is_a_conflict_and_writes_nothing,
-            a_place_in_two_merge_groups_is_a_conflict, a_group_absorbs_another_and_undo_removes_it);
+            snapshot_of_an_empty_store_is_empty, restore_into_a_non_empty_store_is_refused,
+            place_reports_are_kept_per_place, duplicate_decisions_round_trip,
+            a_stale_pair_decision_is_a_conflict_and_writes_nothing, a_place_in_two_merge_groups_is_a_conflict,
+            a_group_absorbs_another_and_undo_removes_it, places_updated_since);
         $crate::store_contract_tests!(@pairs $make;
             snapshot_restores_identically, a_failed_restore_leaves_the_store_empty);
+        $crate::store_contract_tests!(@account_cases $make;
+            users_round_trip_and_emails_are_unique, sessions_are_found_by_hash_and_deleted,
+            a_token_is_used_once_and_expires, audit_log_is_newest_first,
+            a_person_edit_writes_a_version_with_its_note, a_stale_place_edit_is_a_conflict_and_writes_nothing,
+            proposals_are_decided_once_with_their_writes, campaigns_round_trip);
+        $crate::store_contract_tests!(@account_pairs $make; accounts_snapshot_restores_identically);
+    };
+    (@account_pairs $make:expr; $($case:ident),+) => {
+        $(
+            #[test]
+            fn $case() {
+                let source = $make;
+                let target = $make;
+                $crate::contract_accounts::$case(&*source, &*target);
+            }
+        )+
+    };
+    (@account_cases $make:expr; $($case:ident),+) => {
+        $(
+            #[test]
+            fn $case() {
+                let store = $make;
+                $crate::contract_accounts::$case(&*store);
+            }
+        )+
     };
     (@pairs $make:expr; $($case:ident),+) => {
         $(
@@ -551,6 +577,7 @@ pub fn fill_for_snapshot(store: &dyn Store) {
         )
         .unwrap();
     store.replace_indicator(&indicator("ifn", IndicatorLevel::Epci), &values(&[("241800507", 42.0)])).unwrap();
+    store.add_place_report(&report(&full.id, "horaires", "Fermé le mercredi depuis septembre.")).unwrap();
     let merged = group("g1", &[("autre", "1"), ("hub", "structure-1")]);
     store
         .save_duplicates(&DuplicateChanges {
@@ -728,6 +755,36 @@ pub fn a_group_absorbs_another_and_undo_removes_it(store: &dyn Store) {
     assert!(store.duplicate_pairs().unwrap().iter().all(|pair| pair.status == PairStatus::Pending && pair.group_id.is_none()));
 }
 
+fn report(place_id: &PlaceId, category: &str, message: &str) -> PlaceReport {
+    PlaceReport {
+        id: new_report_id(),
+        place_id: place_id.clone(),
+        category: category.to_owned(),
+        message: message.to_owned(),
+        created_at: now(),
+    }
+}
+
+pub fn place_reports_are_kept_per_place(store: &dyn Store) {
+    let first = place("hub", "1", "b");
+    let second = place("hub", "2", "b");
+    import(store, "hub", &[first.clone(), second.clone()]);
+    assert!(store.place_reports(None).unwrap().is_empty());
+    let a = report(&first.id, "horaires", "Fermé le mercredi.");
+    let b = report(&second.id, "adresse", "Le lieu a déménagé au 3 rue « Haute » — l'entrée est à gauche.");
+    let c = report(&first.id, "autre", "Plus de conseiller numérique.");
+    for item in [&a, &b, &c] {
+        store.add_place_report(item).unwrap();
+    }
+    assert_eq!(store.place_reports(Some(&first.id)).unwrap(), vec![a.clone(), c.clone()]);
+    assert_eq!(store.place_reports(None).unwrap(), vec![a, b, c]);
+    // An unknown place: refused, nothing written.
+    let stray = report(&PlaceId("inconnu".to_owned()), "autre", "?");
+    assert!(matches!(store.add_place_report(&stray), Err(StoreError::NotFound(_))));
+    assert_eq!(store.place_reports(None).unwrap().len(), 3);
+    assert!(store.place_reports(Some(&stray.place_id)).unwrap().is_empty());
+}
+
 pub fn snapshot_of_an_empty_store_is_empty(store: &dyn Store) {
     assert!(snapshot_items(store).is_empty());
 }
@@ -745,6 +802,7 @@ pub fn snapshot_restores_identically(source: &dyn Store, target: &dyn Store) {
             "indicator",
             "merge_group",
             "place",
+            "place_report",
             "place_version"
         ]
         .into()

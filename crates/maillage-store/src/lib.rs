@@ -10,7 +10,11 @@
 //!
 //! Boundary: depends on the domain only; knows nothing of files, HTTP or the CLI.
 
+pub mod accounts;
 pub mod contract;
+pub mod contract_accounts;
+
+pub use accounts::*;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -43,6 +47,11 @@ pub fn new_place_id() -> PlaceId {
     // The generator only fails when 2^80 ids are asked for within one millisecond.
     let id = generator.generate().unwrap_or_else(|_| ulid::Ulid::new());
     PlaceId(id.to_string().to_lowercase())
+}
+
+/// New report ids, from the same generator as place ids so that id order is arrival order.
+pub fn new_report_id() -> String {
+    new_place_id().0
 }
 
 pub fn new_batch_id() -> String {
@@ -263,6 +272,32 @@ pub struct IndicatorSnapshot {
     pub values: Vec<IndicatorValue>,
 }
 
+/// A problem about a place that someone reported from its public page ("signaler une
+/// erreur"), kept for the hub's coordinators. It holds no personal data: what is wrong and
+/// the reporter's own words, nothing about who they are.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlaceReport {
+    /// A lower-case ULID: report-id order is arrival order.
+    pub id: String,
+    pub place_id: PlaceId,
+    /// What is wrong, one of [`PlaceReport::CATEGORIES`] (its key).
+    pub category: String,
+    pub message: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl PlaceReport {
+    /// The kinds of problem a person can report, as (key, French label).
+    pub const CATEGORIES: &'static [(&'static str, &'static str)] = &[
+        ("horaires", "Les horaires sont faux"),
+        ("adresse", "L'adresse ou la position sur la carte est fausse"),
+        ("contact", "Le téléphone, le courriel ou le site est faux"),
+        ("services", "Les services proposés ne sont pas les bons"),
+        ("ferme", "Le lieu a fermé ou n'accueille plus de public"),
+        ("autre", "Autre chose"),
+    ];
+}
+
 /// A place as duplicate decisions name it: its source and its id in that source, which
 /// survive re-imports (a registry id would too, but a place withdrawn then re-created by a
 /// hub that renumbered nothing keeps its key, and a key reads well in a review).
@@ -432,10 +467,26 @@ pub enum SnapshotItem {
     PlaceVersion(PlaceVersion),
     BassinMember(BassinMember),
     Indicator(IndicatorSnapshot),
+    /// A problem reported on a place (after every place, by report id).
+    PlaceReport(PlaceReport),
     /// A merged place with its members (by group id).
     MergeGroup(MergeGroup),
     /// A pair of possible duplicates and its decision (by pair id, after every group).
     DuplicatePair(DuplicatePair),
+    /// An account (by id), before its sessions, tokens and proposals.
+    User(User),
+    /// A signed-in browser, by token hash.
+    Session(Session),
+    /// A single-use token, by token hash.
+    Token(OneTimeToken),
+    /// A line of the audit log, by id.
+    Audit(AuditEntry),
+    /// Who wrote a place version by hand and why (by place, then version).
+    VersionNote(VersionNote),
+    /// An item of the moderation queue, by id.
+    Proposal(Proposal),
+    /// An update campaign with its places, by campaign id.
+    Campaign(CampaignSnapshot),
 }
 
 impl SnapshotItem {
@@ -449,6 +500,14 @@ impl SnapshotItem {
             SnapshotItem::Indicator(_) => "indicator",
             SnapshotItem::MergeGroup(_) => "merge_group",
             SnapshotItem::DuplicatePair(_) => "duplicate_pair",
+            SnapshotItem::PlaceReport(_) => "place_report",
+            SnapshotItem::User(_) => "user",
+            SnapshotItem::Session(_) => "session",
+            SnapshotItem::Token(_) => "token",
+            SnapshotItem::Audit(_) => "audit",
+            SnapshotItem::VersionNote(_) => "version_note",
+            SnapshotItem::Proposal(_) => "proposal",
+            SnapshotItem::Campaign(_) => "campaign",
         }
     }
 }
@@ -518,7 +577,9 @@ pub fn check_values(definition: &IndicatorDefinition, values: &[IndicatorValue])
 }
 
 /// The database behind the registry.
-pub trait Store: Send + Sync {
+///
+/// The accounts half of the contract is [`AccountStore`], in its own module.
+pub trait Store: AccountStore + Send + Sync {
     /// Opens an import of one source: one transaction, holding the source's import lock
     /// so two imports of the same source cannot interleave. Dropping the session without
     /// [`ImportSession::commit`] rolls everything back.
@@ -553,6 +614,11 @@ pub trait Store: Send + Sync {
     fn replace_indicator(&self, definition: &IndicatorDefinition, values: &[IndicatorValue]) -> StoreResult<()>;
     /// The values of an indicator, ordered by code; empty when it does not exist.
     fn indicator_values(&self, name: &str, level: IndicatorLevel) -> StoreResult<Vec<IndicatorValue>>;
+    /// Records a problem reported on a place; an unknown place is [`StoreError::NotFound`]
+    /// and nothing is written.
+    fn add_place_report(&self, report: &PlaceReport) -> StoreResult<()>;
+    /// Reported problems, oldest first: those of one place, or all of them.
+    fn place_reports(&self, place: Option<&PlaceId>) -> StoreResult<Vec<PlaceReport>>;
     /// Every pair of possible duplicates ever found, ordered by id.
     fn duplicate_pairs(&self) -> StoreResult<Vec<DuplicatePair>>;
     /// Every merge group, ordered by id, members sorted.
