@@ -145,6 +145,17 @@ enum Command {
         /// Secondes entre deux lectures des lieux modifiés dans la base (annuaire en mémoire).
         #[arg(long, env = "MAILLAGE_SYNC_INTERVAL", default_value_t = 2.0)]
         sync_interval: f64,
+        /// Modèle d'URL des tuiles de fond de carte (https://…/{z}/{x}/{y}.png) ; sans lui, la
+        /// carte montre les lieux et les contours des territoires sur un fond uni.
+        #[arg(long, env = "MAILLAGE_TILES_URL")]
+        tiles_url: Option<String>,
+        /// Mention exigée par le fournisseur de tuiles, affichée sur la carte.
+        #[arg(long, env = "MAILLAGE_TILES_ATTRIBUTION")]
+        tiles_attribution: Option<String>,
+        /// URL de recherche de l'API Adresse nationale : active la recherche d'adresses dans les
+        /// pages (désactivée par défaut).
+        #[arg(long, env = "MAILLAGE_GEOCODER_URL")]
+        geocoder_url: Option<String>,
     },
     /// Les indicateurs par commune ou par EPCI (indice de fragilité numérique, ou tout CSV).
     Indicators {
@@ -448,7 +459,17 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             emit!("Sauvegarde vérifiée et restaurée dans la base {} : {total} éléments.", store.backend_name());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Serve { addr, sync_interval } => {
+        Command::Serve { addr, sync_interval, tiles_url, tiles_attribution, geocoder_url } => {
+            let site = maillage_web::SiteConfig {
+                tiles_url: tiles_url.clone().filter(|u| !u.trim().is_empty()),
+                tiles_attribution: tiles_attribution.clone().filter(|a| !a.trim().is_empty()),
+                geocoder_url: geocoder_url.clone().filter(|u| !u.trim().is_empty()),
+            };
+            for (option, url) in [("--tiles-url", &site.tiles_url), ("--geocoder-url", &site.geocoder_url)] {
+                if url.as_deref().is_some_and(|u| !u.starts_with("https://") && !u.starts_with("http://")) {
+                    return Err(format!("{option} : une adresse http:// ou https:// est attendue"));
+                }
+            }
             let store: std::sync::Arc<dyn Store> = std::sync::Arc::from(open_store(&cli, true)?);
             let (territory, load_time) = load_territory();
             tracing::info!(ms = load_time.as_millis() as u64, "territoire chargé");
@@ -466,7 +487,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             runtime
                 .block_on(async {
                     let sync = maillage_web::spawn_directory_sync(&state, every);
-                    let served = maillage_web::serve(*addr, state).await;
+                    let served = maillage_web::serve_site(*addr, state, site).await;
                     sync.abort();
                     served
                 })

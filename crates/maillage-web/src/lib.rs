@@ -9,6 +9,7 @@
 mod api;
 mod error;
 mod middleware;
+mod pages;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -19,6 +20,7 @@ use maillage_store::Store;
 use maillage_territory::Territory;
 
 pub use error::ApiError;
+pub use pages::SiteConfig;
 
 /// What every request handler can reach.
 #[derive(Clone)]
@@ -71,15 +73,34 @@ pub fn spawn_directory_sync(state: &WebState, every: std::time::Duration) -> tok
 
 /// The whole application: API routes and the middleware every response goes through.
 pub fn router(state: WebState) -> Router {
-    middleware::wrap(api::routes().with_state(state))
+    router_with_site(state, SiteConfig::from_env())
+}
+
+/// The whole application with the public pages' settings (tile server, geocoder) given.
+pub fn router_with_site(state: WebState, site: SiteConfig) -> Router {
+    let not_found_site = site.clone();
+    middleware::wrap(
+        api::routes()
+            .merge(pages::routes(site))
+            .fallback(move |uri: axum::http::Uri, headers: axum::http::HeaderMap| {
+                let site = not_found_site.clone();
+                async move { pages::fallback(site, uri, headers).await }
+            })
+            .with_state(state),
+    )
 }
 
 /// Serves until Ctrl-C or SIGTERM, then lets requests in flight finish.
 pub async fn serve(address: SocketAddr, state: WebState) -> std::io::Result<()> {
+    serve_site(address, state, SiteConfig::from_env()).await
+}
+
+/// [`serve`] with the public pages' settings given (the CLI's `--tiles-url`…).
+pub async fn serve_site(address: SocketAddr, state: WebState, site: SiteConfig) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(address).await?;
     tracing::info!(%address, "Maillage écoute");
     // The peer address keys the per-client limits of the API.
-    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
+    axum::serve(listener, router_with_site(state, site).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await
 }

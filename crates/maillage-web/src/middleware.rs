@@ -19,10 +19,21 @@ impl MakeRequestId for UlidRequestId {
     }
 }
 
+/// `X-Frame-Options: DENY` unless the response's own policy lets other sites frame it (the
+/// embed routes say `frame-ancestors *`): the old header must not contradict the CSP.
+fn frame_options<B>(response: &axum::http::Response<B>) -> Option<HeaderValue> {
+    let policy = response.headers().get(header::CONTENT_SECURITY_POLICY).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let allows_framing = policy
+        .split(';')
+        .filter_map(|directive| directive.trim().strip_prefix("frame-ancestors"))
+        .any(|sources| sources.trim() != "'none'");
+    (!allows_framing).then(|| HeaderValue::from_static("DENY"))
+}
+
 pub fn wrap(router: Router) -> Router {
     router
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
-        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, frame_options))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static("default-src 'self'; frame-ancestors 'none'"),

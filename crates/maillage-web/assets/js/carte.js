@@ -1,0 +1,174 @@
+// The map of /carte and /embed: places from the JSON API (the same search as the server-rendered
+// list, in the container's data-api-query), clustered; at low zoom, one bubble per région then
+// per département with its count; département outlines; a list synced with the visible part of
+// the map, nearest first from the search point; the map's view kept in the URL so it can be
+// shared. Without tiles configured the map still draws places and outlines.
+(function () {
+  "use strict";
+  var container = document.getElementById("carte");
+  if (!container || typeof L === "undefined") return;
+  container.hidden = false;
+
+  var apiQuery = container.getAttribute("data-api-query") || "";
+  var params = new URLSearchParams(apiQuery);
+  var origin = params.has("lat") && params.has("lon") ? L.latLng(+params.get("lat"), +params.get("lon")) : null;
+  var pageParams = new URLSearchParams(window.location.search);
+  var embed = document.body.classList.contains("embed");
+
+  var map = L.map(container, { zoomControl: true, preferCanvas: false, minZoom: 4, maxZoom: 18 });
+  map.attributionControl.setPrefix(false);
+  var tiles = document.body.getAttribute("data-tiles");
+  if (tiles) {
+    L.tileLayer(tiles, { maxZoom: 19, attribution: document.body.getAttribute("data-tiles-attribution") || "" }).addTo(map);
+  }
+
+  // Initial view: from the URL (shared link), else the search point, else France.
+  var z = parseInt(pageParams.get("z"), 10);
+  var c = (pageParams.get("c") || "").split(",").map(Number);
+  if (z >= 4 && z <= 18 && c.length === 2 && isFinite(c[0]) && isFinite(c[1])) {
+    map.setView([c[0], c[1]], z);
+  } else if (origin) {
+    map.setView(origin, params.has("rayon_km") ? 11 : 12);
+  } else {
+    map.setView([46.6, 2.4], 6);
+  }
+
+  // Département outlines, thin, under everything.
+  fetch("/carte/contours/departements.geojson").then(function (r) { return r.ok ? r.json() : null; }).then(function (json) {
+    if (!json) return;
+    L.geoJSON(json, { interactive: false, style: { color: "#4a4a4a", weight: 1, opacity: 0.7 } }).addTo(map);
+  }).catch(function () {});
+
+  if (origin) {
+    L.circleMarker(origin, { radius: 7, color: "#1e1e1e", weight: 3, fillColor: "#ffbf47", fillOpacity: 1 })
+      .bindTooltip("Point de recherche").addTo(map);
+  }
+
+  var icon = L.divIcon({ className: "marqueur-lieu", iconSize: [16, 16] });
+  var clusters = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 50, chunkedLoading: true });
+  var bubbles = L.layerGroup();
+  var features = [];
+  var services = [];
+  var heading = document.querySelector('[data-testid="nombre-resultats"]');
+  var list = document.getElementById("liste-lieux");
+
+  function escapeHtml(text) {
+    return String(text).replace(/[&<>"']/g, function (ch) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[ch];
+    });
+  }
+  function formatKm(km) {
+    if (km < 1) return Math.round(km * 100) * 10 + " m";
+    if (km < 10) return km.toFixed(1).replace(".", ",") + " km";
+    return Math.round(km) + " km";
+  }
+  function link(id) {
+    return "/lieux/" + encodeURIComponent(id);
+  }
+
+  function buildMarkers() {
+    var markers = features.map(function (f) {
+      var latlng = L.latLng(f.geometry.coordinates[1], f.geometry.coordinates[0]);
+      var marker = L.marker(latlng, { icon: icon, title: f.properties.nom, alt: f.properties.nom, keyboard: true });
+      marker.bindPopup('<a href="' + link(f.id) + '"' + (embed ? ' target="_blank" rel="noopener"' : "") + ">" + escapeHtml(f.properties.nom) + "</a>");
+      f.latlng = latlng;
+      return marker;
+    });
+    clusters.clearLayers();
+    clusters.addLayers(markers);
+  }
+
+  // Bubbles per région (zoom < 6) or département (6–7), from the API's counts.
+  var bubbleLevel = null;
+  function showBubbles(level) {
+    if (bubbleLevel === level) return;
+    bubbleLevel = level;
+    bubbles.clearLayers();
+    var q = new URLSearchParams(apiQuery);
+    q.set("niveau", level);
+    fetch("/api/v1/regroupements?" + q.toString()).then(function (r) { return r.ok ? r.json() : null; }).then(function (json) {
+      if (!json || bubbleLevel !== level) return;
+      json.regroupements.forEach(function (b) {
+        var size = Math.min(64, 28 + Math.round(Math.log(b.lieux + 1) * 6));
+        var marker = L.marker([b.latitude, b.longitude], {
+          icon: L.divIcon({ className: "bulle-territoire", html: String(b.lieux), iconSize: [size, size] }),
+          title: b.nom + " : " + b.lieux + " lieu" + (b.lieux > 1 ? "x" : ""),
+          alt: b.nom + " : " + b.lieux + " lieux",
+          keyboard: true
+        });
+        marker.on("click keypress", function () { map.setView([b.latitude, b.longitude], level === "region" ? 7 : 9); });
+        bubbles.addLayer(marker);
+      });
+    }).catch(function () {});
+  }
+
+  function updateLayers() {
+    var zoom = map.getZoom();
+    if (zoom < 6) {
+      if (map.hasLayer(clusters)) map.removeLayer(clusters);
+      showBubbles("region");
+      if (!map.hasLayer(bubbles)) map.addLayer(bubbles);
+    } else if (zoom < 8) {
+      if (map.hasLayer(clusters)) map.removeLayer(clusters);
+      showBubbles("departement");
+      if (!map.hasLayer(bubbles)) map.addLayer(bubbles);
+    } else {
+      if (map.hasLayer(bubbles)) map.removeLayer(bubbles);
+      if (!map.hasLayer(clusters)) map.addLayer(clusters);
+    }
+  }
+
+  // The list shows the places in view, nearest first from the search point (else the map's
+  // centre). It replaces the server's page once the map is ready.
+  function updateList() {
+    if (!list || !features.length) return;
+    var bounds = map.getBounds();
+    var from = origin || map.getCenter();
+    var visible = features.filter(function (f) { return bounds.contains(f.latlng); });
+    visible.forEach(function (f) { f.km = from.distanceTo(f.latlng) / 1000; });
+    visible.sort(function (a, b) { return a.km - b.km; });
+    var shown = visible.slice(0, 50);
+    list.innerHTML = shown.map(function (f) {
+      var names = (f.properties.s || []).map(function (i) { return services[i]; }).join(" · ");
+      return '<li class="lieu" data-id="' + escapeHtml(f.id) + '"><h3><a href="' + link(f.id) + '"' +
+        (embed ? ' target="_blank" rel="noopener"' : "") + ">" + escapeHtml(f.properties.nom) + "</a></h3>" +
+        "<p>à " + formatKm(f.km) + (origin ? " du point de recherche" : " du centre de la carte") + "</p>" +
+        (names ? '<p class="services-courts">' + escapeHtml(names) + "</p>" : "") + "</li>";
+    }).join("");
+    if (heading) {
+      heading.textContent = visible.length + " lieu" + (visible.length > 1 ? "x" : "") + " dans la partie visible de la carte" +
+        (visible.length > shown.length ? " (les 50 plus proches ci-dessous)" : "");
+    }
+    var pagination = document.querySelector('[data-testid="pagination"]');
+    if (pagination) pagination.hidden = true;
+  }
+
+  // The view in the URL, so a shared link opens the same map.
+  function saveView() {
+    var url = new URL(window.location.href);
+    var center = map.getCenter();
+    url.searchParams.set("z", String(map.getZoom()));
+    url.searchParams.set("c", center.lat.toFixed(4) + "," + center.lng.toFixed(4));
+    url.searchParams.delete("page");
+    history.replaceState(null, "", url.toString());
+  }
+
+  map.on("zoomend", updateLayers);
+  map.on("moveend", window.Maillage ? window.Maillage.debounce(function () { updateList(); saveView(); }, 150) : function () { updateList(); saveView(); });
+
+  // The map needs every matching place, in no particular order: the search point is sent only
+  // when it bounds the search (a radius), which spares the server a sort.
+  var geoParams = new URLSearchParams(apiQuery);
+  if (!geoParams.has("rayon_km")) { geoParams.delete("lat"); geoParams.delete("lon"); }
+  fetch("/api/v1/lieux.geojson?" + geoParams.toString()).then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); }).then(function (json) {
+    services = json.services || [];
+    features = json.features || [];
+    buildMarkers();
+    updateLayers();
+    updateList();
+    container.setAttribute("data-etat", "pret");
+    container.setAttribute("data-lieux", String(features.length));
+  }).catch(function () {
+    container.setAttribute("data-etat", "erreur");
+  });
+})();

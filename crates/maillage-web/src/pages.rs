@@ -1,0 +1,612 @@
+//! The public pages, server-rendered in French (askama templates under `templates/`): home,
+//! map and list, place sheets with "signaler une erreur", the guided orientation and its
+//! printable sheet, territory and coverage pages, and the embeddable map.
+//!
+//! Every page works without JavaScript: lists are rendered here from the query string, and the
+//! scripts (`assets/js/`) only enhance them with the map and live counts through the JSON API.
+//! Nothing personal is stored: the orientation sheet is echoed from its GET parameters.
+//! Pages carry their own Content-Security-Policy (tile host and geocoder when configured);
+//! only `/embed` may be framed by other sites.
+
+mod assets;
+mod contours;
+mod criteria;
+mod listing;
+mod orientation;
+mod place;
+mod site;
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::{Form, Path, Query, RawQuery, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Extension, Router};
+use maillage_domain::PlaceId;
+use maillage_store::{PlaceReport, StoreError};
+use serde::Deserialize;
+
+use crate::WebState;
+pub use criteria::{Criteria, FieldError, FilterGroup};
+pub use site::SiteConfig;
+
+/// The page routes; `site` says which tile server and geocoder the pages may use.
+pub fn routes(site: SiteConfig) -> Router<WebState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/carte", get(map_page))
+        .route("/lieux", get(|RawQuery(query): RawQuery| async move { redirect_with_query("/carte", query) }))
+        .route("/lieux/{id}", get(place_page))
+        .route("/lieux/{id}/signaler", get(place_redirect).post(report_post))
+        .route("/orientation", get(orientation::page))
+        .route("/orientation/fiche", get(orientation::fiche))
+        .route("/territoires", get(territories_index))
+        .route("/territoires/{niveau}/{code}", get(territory_page))
+        .route("/couverture", get(coverage_page))
+        .route("/embed", get(embed_page))
+        .route("/embed/aide", get(embed_help))
+        .route("/embed/theme.css", get(embed_theme))
+        .route("/carte/contours/departements.geojson", get(departement_outlines))
+        .route("/carte/contours/communes.geojson", get(commune_outlines))
+        .route("/static/{*path}", get(assets::serve))
+        .layer(Extension(Arc::new(site)))
+        .layer(tower_http::compression::CompressionLayer::new())
+}
+
+type Site = Extension<Arc<SiteConfig>>;
+
+/// What the layout needs on every page.
+pub struct Layout {
+    pub title: String,
+    /// The navigation entry to mark as current.
+    pub current: &'static str,
+    pub embed: bool,
+    pub tiles_url: String,
+    pub tiles_attribution: String,
+    pub geocoder_url: String,
+}
+
+impl Layout {
+    fn new(site: &SiteConfig, title: impl Into<String>, current: &'static str) -> Layout {
+        Layout {
+            title: title.into(),
+            current,
+            embed: false,
+            tiles_url: site.tiles_url.clone().unwrap_or_default(),
+            tiles_attribution: site.tiles_attribution.clone().unwrap_or_default(),
+            geocoder_url: site.geocoder_url.clone().unwrap_or_default(),
+        }
+    }
+
+    pub fn asset(&self, path: &str) -> String {
+        assets::url(path)
+    }
+
+    pub fn is_current(&self, entry: &str) -> bool {
+        self.current == entry
+    }
+}
+
+/// Renders a template with the page's security policy.
+fn render<T: Template>(site: &SiteConfig, status: StatusCode, template: &T, embed: bool) -> Response {
+    match template.render() {
+        Ok(body) => {
+            let mut response = (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response();
+            if let Ok(policy) = HeaderValue::from_str(&site.content_security_policy(embed)) {
+                response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, policy);
+            }
+            response
+        }
+        Err(err) => {
+            tracing::error!(%err, "échec du rendu d'une page");
+            (StatusCode::INTERNAL_SERVER_ERROR, "Erreur interne : la page n'a pas pu être affichée.").into_response()
+        }
+    }
+}
+
+fn request_id(headers: &HeaderMap) -> String {
+    headers.get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned()
+}
+
+fn redirect_with_query(path: &str, query: Option<String>) -> Redirect {
+    match query.filter(|q| !q.is_empty()) {
+        Some(query) => Redirect::to(&format!("{path}?{query}")),
+        None => Redirect::to(path),
+    }
+}
+
+fn pairs_of(query: Option<&str>) -> Vec<(String, String)> {
+    query.and_then(|q| serde_urlencoded::from_str(q).ok()).unwrap_or_default()
+}
+
+#[derive(Template)]
+#[template(path = "erreur.html")]
+struct ErrorPage {
+    layout: Layout,
+    heading: String,
+    message: String,
+    request_id: String,
+}
+
+/// A French error page naming the request id, so a person can quote it to the hub.
+pub fn error_page(
+    site: &SiteConfig,
+    headers: &HeaderMap,
+    status: StatusCode,
+    heading: &str,
+    message: &str,
+) -> Response {
+    let page = ErrorPage {
+        layout: Layout::new(site, heading, ""),
+        heading: heading.to_owned(),
+        message: message.to_owned(),
+        request_id: request_id(headers),
+    };
+    render(site, status, &page, false)
+}
+
+fn internal_error(site: &SiteConfig, headers: &HeaderMap, details: impl std::fmt::Display) -> Response {
+    tracing::error!(%details, "erreur interne sur une page");
+    error_page(
+        site,
+        headers,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Erreur interne",
+        "Une erreur est survenue de notre côté ; elle a été enregistrée. Vous pouvez réessayer dans un instant.",
+    )
+}
+
+fn not_found(site: &SiteConfig, headers: &HeaderMap, message: &str) -> Response {
+    error_page(site, headers, StatusCode::NOT_FOUND, "Page introuvable", message)
+}
+
+/// Unknown paths: the API's JSON error under `/api/`, the French 404 page elsewhere.
+pub async fn fallback(site: SiteConfig, uri: axum::http::Uri, headers: HeaderMap) -> Response {
+    if uri.path().starts_with("/api/") {
+        return crate::ApiError::not_found("aucune ressource à cette adresse").into_response();
+    }
+    not_found(&site, &headers, "Cette adresse ne correspond à aucune page. Vérifiez le lien ou repartez de l'accueil.")
+}
+
+// ---------------------------------------------------------------------------------------
+// Home
+
+#[derive(Template)]
+#[template(path = "accueil.html")]
+struct HomePage {
+    layout: Layout,
+    places: usize,
+}
+
+async fn home(State(state): State<WebState>, Extension(site): Site, headers: HeaderMap) -> Response {
+    let store = state.store.clone();
+    let count =
+        tokio::task::spawn_blocking(move || store.places(&maillage_store::PlaceQuery::active()).map(|p| p.len())).await;
+    match count {
+        Ok(Ok(places)) => {
+            render(&site, StatusCode::OK, &HomePage { layout: Layout::new(&site, "Accueil", "accueil"), places }, false)
+        }
+        Ok(Err(err)) => internal_error(&site, &headers, err),
+        Err(err) => internal_error(&site, &headers, err),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Place sheet and "signaler une erreur"
+
+#[derive(Template)]
+#[template(path = "lieu.html")]
+struct PlacePage {
+    layout: Layout,
+    place: place::PlaceView,
+    categories: &'static [(&'static str, &'static str)],
+    form: ReportForm,
+    errors: Vec<FieldError>,
+    sent: bool,
+}
+
+impl PlacePage {
+    fn category_is(&self, key: &str) -> bool {
+        self.form.categorie == key
+    }
+    fn error_for(&self, field: &str) -> Option<&str> {
+        self.errors.iter().find(|e| e.field == field).map(|e| e.message.as_str())
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct ReportForm {
+    #[serde(default)]
+    categorie: String,
+    #[serde(default)]
+    message: String,
+}
+
+#[derive(Deserialize)]
+struct PlaceQueryString {
+    signalement: Option<String>,
+}
+
+async fn load_place(state: &WebState, id: &str) -> Result<Option<maillage_domain::Place>, StoreError> {
+    let store = state.store.clone();
+    let id = PlaceId(id.to_owned());
+    tokio::task::spawn_blocking(move || store.place(&id)).await.map_err(|err| StoreError::Backend(err.to_string()))?
+}
+
+const UNKNOWN_PLACE: &str =
+    "Ce lieu n'existe pas ou n'est plus référencé. Il a peut-être fermé : cherchez un autre lieu sur la carte.";
+
+async fn place_page(
+    State(state): State<WebState>,
+    Extension(site): Site,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(query): Query<PlaceQueryString>,
+) -> Response {
+    let place = match load_place(&state, &id).await {
+        Ok(Some(place)) if place.status == maillage_domain::PlaceStatus::Active => place,
+        Ok(_) => return not_found(&site, &headers, UNKNOWN_PLACE),
+        Err(err) => return internal_error(&site, &headers, err),
+    };
+    let page = PlacePage {
+        layout: Layout::new(&site, place.record.nom.clone(), "carte"),
+        place: place::place_view(&place, maillage_store::now()),
+        categories: PlaceReport::CATEGORIES,
+        form: ReportForm::default(),
+        errors: Vec::new(),
+        sent: query.signalement.as_deref() == Some("envoye"),
+    };
+    render(&site, StatusCode::OK, &page, false)
+}
+
+async fn place_redirect(Path(id): Path<String>) -> Redirect {
+    Redirect::to(&format!("/lieux/{id}#signaler"))
+}
+
+/// Checks a report; the messages go beside their fields.
+pub fn validate_report(form: &ReportForm) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if !PlaceReport::CATEGORIES.iter().any(|(key, _)| *key == form.categorie) {
+        errors.push(FieldError { field: "categorie", message: "Choisissez ce qui ne va pas.".to_owned() });
+    }
+    let length = form.message.trim().chars().count();
+    if length < 5 {
+        errors.push(FieldError {
+            field: "message",
+            message: "Décrivez l'erreur en quelques mots (5 caractères au moins).".to_owned(),
+        });
+    } else if length > 2000 {
+        errors.push(FieldError {
+            field: "message",
+            message: format!("Votre message fait {length} caractères : 2000 au plus, merci de le raccourcir."),
+        });
+    }
+    errors
+}
+
+async fn report_post(
+    State(state): State<WebState>,
+    Extension(site): Site,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    form: Result<Form<ReportForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let place = match load_place(&state, &id).await {
+        Ok(Some(place)) if place.status == maillage_domain::PlaceStatus::Active => place,
+        Ok(_) => return not_found(&site, &headers, UNKNOWN_PLACE),
+        Err(err) => return internal_error(&site, &headers, err),
+    };
+    let form = form.map(|Form(form)| form).unwrap_or_default();
+    let errors = validate_report(&form);
+    if !errors.is_empty() {
+        let page = PlacePage {
+            layout: Layout::new(&site, format!("Erreur dans le signalement — {}", place.record.nom), "carte"),
+            place: place::place_view(&place, maillage_store::now()),
+            categories: PlaceReport::CATEGORIES,
+            form,
+            errors,
+            sent: false,
+        };
+        return render(&site, StatusCode::UNPROCESSABLE_ENTITY, &page, false);
+    }
+    let report = PlaceReport {
+        id: maillage_store::new_report_id(),
+        place_id: place.id.clone(),
+        category: form.categorie.clone(),
+        message: form.message.trim().to_owned(),
+        created_at: maillage_store::now(),
+    };
+    let store = state.store.clone();
+    match tokio::task::spawn_blocking(move || store.add_place_report(&report)).await {
+        // Post/redirect/get: reloading the confirmation does not send the report twice.
+        Ok(Ok(())) => Redirect::to(&format!("/lieux/{}?signalement=envoye#signaler", place.id)).into_response(),
+        Ok(Err(StoreError::NotFound(_))) => not_found(&site, &headers, UNKNOWN_PLACE),
+        Ok(Err(err)) => internal_error(&site, &headers, err),
+        Err(err) => internal_error(&site, &headers, err),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Map and list
+
+#[derive(Template)]
+#[template(path = "carte.html")]
+struct MapPage {
+    layout: Layout,
+    criteria: Criteria,
+    groups: Vec<FilterGroup>,
+    errors: Vec<FieldError>,
+    weekdays: &'static [&'static str],
+    distances: &'static [u32],
+    listing: listing::Listing,
+}
+
+impl MapPage {
+    /// Whether any filter beyond the search text is set (the filter panel then opens).
+    fn any_filter(&self) -> bool {
+        let c = &self.criteria;
+        !c.filters.is_empty() || c.jour.is_some() || c.ouvert_maintenant || c.itinerant || c.rayon_km.is_some() || !self.errors.is_empty()
+    }
+    fn rayon_is(&self, km: u32) -> bool {
+        self.criteria.rayon_km == Some(f64::from(km))
+    }
+    fn jour_is(&self, day: &str) -> bool {
+        self.criteria.jour == Some(day)
+    }
+    fn error_for(&self, field: &str) -> Option<&str> {
+        self.errors.iter().find(|e| e.field == field).map(|e| e.message.as_str())
+    }
+}
+
+async fn map_page(
+    State(state): State<WebState>,
+    Extension(site): Site,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let (criteria, errors) = Criteria::parse(&pairs_of(query.as_deref()));
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    let listing = if errors.is_empty() {
+        match listing::search(&state, &criteria, listing::PAGE_SIZE).await {
+            Ok(listing) => listing,
+            Err(err) => return internal_error(&site, &headers, err),
+        }
+    } else {
+        listing::Listing::default()
+    };
+    let page = MapPage {
+        layout: Layout::new(&site, "Carte et liste des lieux", "carte"),
+        groups: criteria.groups("f"),
+        criteria,
+        errors,
+        weekdays: &place::WEEKDAYS,
+        distances: &[5, 10, 20, 30, 50, 100],
+        listing,
+    };
+    render(&site, status, &page, false)
+}
+
+// ---------------------------------------------------------------------------------------
+// Territories and coverage
+
+#[derive(Template)]
+#[template(path = "territoires.html")]
+struct TerritoriesPage {
+    layout: Layout,
+    regions: Vec<listing::TerritoryLink>,
+}
+
+async fn territories_index(State(state): State<WebState>, Extension(site): Site, headers: HeaderMap) -> Response {
+    match listing::territory_index(&state).await {
+        Ok(regions) => render(
+            &site,
+            StatusCode::OK,
+            &TerritoriesPage { layout: Layout::new(&site, "Territoires", "territoires"), regions },
+            false,
+        ),
+        Err(err) => internal_error(&site, &headers, err),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "territoire.html")]
+struct TerritoryPage {
+    layout: Layout,
+    territory: listing::TerritorySummary,
+    listing: listing::Listing,
+}
+
+async fn territory_page(
+    State(state): State<WebState>,
+    Extension(site): Site,
+    headers: HeaderMap,
+    Path((niveau, code)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let page_number = pairs_of(query.as_deref())
+        .into_iter()
+        .find(|(k, _)| k == "page")
+        .and_then(|(_, v)| v.parse::<usize>().ok())
+        .filter(|p| (1..=10_000).contains(p))
+        .unwrap_or(1);
+    match listing::territory(&state, &niveau, &code, page_number).await {
+        Ok(Some(mut territory)) => {
+            let title = territory.title.clone();
+            let listing = std::mem::take(&mut territory.listing);
+            let page = TerritoryPage { layout: Layout::new(&site, title, "territoires"), territory, listing };
+            render(&site, StatusCode::OK, &page, false)
+        }
+        Ok(None) => not_found(
+            &site,
+            &headers,
+            "Ce territoire est inconnu. Les niveaux possibles sont région, département, EPCI (code SIREN) et bassin de vie.",
+        ),
+        Err(err) => internal_error(&site, &headers, err),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "couverture.html")]
+struct CoveragePage {
+    layout: Layout,
+    coverage: listing::CoverageTable,
+}
+
+async fn coverage_page(State(state): State<WebState>, Extension(site): Site, headers: HeaderMap) -> Response {
+    match listing::coverage_table(&state).await {
+        Ok(coverage) => render(
+            &site,
+            StatusCode::OK,
+            &CoveragePage { layout: Layout::new(&site, "Couverture du territoire", "couverture"), coverage },
+            false,
+        ),
+        Err(err) => internal_error(&site, &headers, err),
+    }
+}
+
+fn geojson_response(headers: &HeaderMap, bytes: Vec<u8>) -> Response {
+    use sha2::Digest;
+    let etag =
+        format!("\"{}\"", sha2::Sha256::digest(&bytes).iter().take(8).map(|b| format!("{b:02x}")).collect::<String>());
+    let cache = [
+        (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400")),
+        (header::ETAG, HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"\""))),
+    ];
+    if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
+        return (StatusCode::NOT_MODIFIED, cache).into_response();
+    }
+    (cache, [(header::CONTENT_TYPE, HeaderValue::from_static("application/geo+json"))], bytes).into_response()
+}
+
+async fn departement_outlines(State(state): State<WebState>, headers: HeaderMap) -> Response {
+    let territory = state.territory.clone();
+    match tokio::task::spawn_blocking(move || contours::departements(&territory).to_vec()).await {
+        Ok(bytes) => geojson_response(&headers, bytes),
+        Err(err) => crate::ApiError::internal(err).into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct CommuneOutlineQuery {
+    departement: Option<String>,
+}
+
+async fn commune_outlines(
+    State(state): State<WebState>,
+    headers: HeaderMap,
+    Query(query): Query<CommuneOutlineQuery>,
+) -> Response {
+    let Some(code) = query.departement.filter(|c| !c.trim().is_empty()) else {
+        return crate::ApiError::bad_parameter("departement", "indiquez le code d'un département (18, 2A…)")
+            .into_response();
+    };
+    let territory = state.territory.clone();
+    match tokio::task::spawn_blocking(move || contours::communes_of(&territory, code.trim())).await {
+        Ok(Some(bytes)) => geojson_response(&headers, bytes),
+        Ok(None) => crate::ApiError::bad_parameter("departement", "département inconnu").into_response(),
+        Err(err) => crate::ApiError::internal(err).into_response(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Embedding
+
+#[derive(Template)]
+#[template(path = "embed.html")]
+struct EmbedPage {
+    layout: Layout,
+    titre: String,
+    couleur: String,
+    criteria: Criteria,
+    listing: listing::Listing,
+}
+
+/// A colour for the embed's branding: `#rgb` or `#rrggbb` only, so nothing else can reach the
+/// page's style.
+pub fn parse_colour(text: &str) -> Option<String> {
+    let hex = text.trim().strip_prefix('#').unwrap_or(text.trim());
+    ((hex.len() == 3 || hex.len() == 6) && hex.chars().all(|c| c.is_ascii_hexdigit()))
+        .then(|| format!("#{}", hex.to_ascii_lowercase()))
+}
+
+async fn embed_page(
+    State(state): State<WebState>,
+    Extension(site): Site,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let pairs = pairs_of(query.as_deref());
+    let (criteria, mut errors) = Criteria::parse(&pairs);
+    let value = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.trim().to_owned());
+    let titre = value("titre")
+        .filter(|t| !t.is_empty())
+        .map(|t| t.chars().take(80).collect())
+        .unwrap_or_else(|| "Où trouver de l'aide avec le numérique ?".to_owned());
+    let couleur = match value("couleur").filter(|c| !c.is_empty()) {
+        None => "#005a9c".to_owned(),
+        Some(text) => parse_colour(&text).unwrap_or_else(|| {
+            errors.push(FieldError {
+                field: "couleur",
+                message: format!("« {text} » n'est pas une couleur : attendu #rrggbb (ex. #005a9c)"),
+            });
+            String::new()
+        }),
+    };
+    if !errors.is_empty() {
+        let message = errors.iter().map(|e| format!("{} : {}", e.field, e.message)).collect::<Vec<_>>().join(" ; ");
+        let mut response =
+            error_page(&site, &headers, StatusCode::BAD_REQUEST, "Paramètres de la carte invalides", &message);
+        if let Ok(policy) = HeaderValue::from_str(&site.content_security_policy(true)) {
+            response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, policy);
+        }
+        return response;
+    }
+    let listing = match listing::search(&state, &criteria, listing::PAGE_SIZE).await {
+        Ok(listing) => listing,
+        Err(err) => return internal_error(&site, &headers, err),
+    };
+    let mut layout = Layout::new(&site, titre.clone(), "");
+    layout.embed = true;
+    let page = EmbedPage { layout, titre, couleur, criteria, listing };
+    render(&site, StatusCode::OK, &page, true)
+}
+
+#[derive(Template)]
+#[template(path = "embed_aide.html")]
+struct EmbedHelpPage {
+    layout: Layout,
+    origin: String,
+}
+
+async fn embed_help(Extension(site): Site, headers: HeaderMap) -> Response {
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("localhost");
+    let origin = if host.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c)) {
+        format!("https://{host}")
+    } else {
+        "https://votre-hub.example".to_owned()
+    };
+    render(
+        &site,
+        StatusCode::OK,
+        &EmbedHelpPage { layout: Layout::new(&site, "Intégrer la carte", "embed"), origin },
+        false,
+    )
+}
+
+#[derive(Deserialize)]
+struct ThemeQuery {
+    couleur: Option<String>,
+}
+
+/// The partner's colour as a stylesheet: the page's policy allows no inline style, and a
+/// validated hex colour is all that reaches it.
+async fn embed_theme(Query(query): Query<ThemeQuery>) -> Response {
+    let colour = query.couleur.as_deref().and_then(parse_colour).unwrap_or_else(|| "#005a9c".to_owned());
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=86400")],
+        format!(":root {{ --couleur-marque: {colour}; }}\n"),
+    )
+        .into_response()
+}

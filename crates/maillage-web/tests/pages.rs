@@ -1,0 +1,376 @@
+//! The public pages through HTTP requests on the router, on the Centre-Val de Loire demo
+//! data: each page answers in French, forms validate, the report is stored, the embed may be
+//! framed and nothing else may, assets are cached and compressed, lists work without scripts.
+
+use std::sync::{Arc, OnceLock};
+
+use axum::body::Body;
+use axum::http::{header, HeaderMap, Request, StatusCode};
+use maillage_store::PlaceQuery;
+use maillage_store_sqlite::SqliteStore;
+use maillage_territory::Territory;
+use maillage_web::{router_with_site, SiteConfig, WebState};
+use tower::ServiceExt;
+
+/// The demo store, loaded once for the read-only tests.
+fn demo() -> WebState {
+    static STATE: OnceLock<WebState> = OnceLock::new();
+    STATE.get_or_init(fresh_demo).clone()
+}
+
+/// A store of its own, for the tests that write.
+fn fresh_demo() -> WebState {
+    let store = SqliteStore::in_memory().unwrap();
+    let territory = Arc::new(Territory::embedded());
+    maillage_app::demo::load_if_empty(&store, &territory).unwrap();
+    WebState::new(Arc::new(store), territory).unwrap()
+}
+
+fn site() -> SiteConfig {
+    SiteConfig {
+        tiles_url: Some("https://tuiles.example.org/{z}/{x}/{y}.png".to_owned()),
+        tiles_attribution: Some("© contributeurs OpenStreetMap".to_owned()),
+        geocoder_url: None,
+    }
+}
+
+struct Page {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+}
+
+async fn send(state: &WebState, request: Request<Body>) -> Page {
+    let response = router_with_site(state.clone(), site()).oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 24).await.unwrap();
+    Page { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+}
+
+async fn get(state: &WebState, uri: &str) -> Page {
+    send(state, Request::get(uri).body(Body::empty()).unwrap()).await
+}
+
+async fn post_form(state: &WebState, uri: &str, form: &str) -> Page {
+    let request = Request::post(uri)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(form.to_owned()))
+        .unwrap();
+    send(state, request).await
+}
+
+fn first_place(state: &WebState) -> maillage_domain::Place {
+    let mut places = state.store.places(&PlaceQuery::active()).unwrap();
+    places.sort_by_key(|p| std::cmp::Reverse(p.record.horaires.is_some() as u8 + p.record.services.len() as u8));
+    places.into_iter().next().unwrap()
+}
+
+fn assert_page(page: &Page, uri: &str) {
+    assert_eq!(page.status, StatusCode::OK, "{uri}: {}", &page.body[..page.body.len().min(2000)]);
+    assert!(page.body.contains("<html lang=\"fr\">"), "{uri}");
+    assert!(page.body.contains("href=\"#contenu\""), "{uri}: skip link");
+    assert!(page.body.contains("<main id=\"contenu\""), "{uri}: main landmark");
+    let policy = page.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+    assert!(policy.contains("script-src 'self'") && policy.contains("frame-ancestors 'none'"), "{uri}: {policy}");
+    assert!(policy.contains("img-src 'self' data: https://tuiles.example.org"), "{uri}: {policy}");
+    assert_eq!(page.headers[header::X_FRAME_OPTIONS], "DENY", "{uri}");
+    assert!(!page.body.contains("<script>") && !page.body.contains(" style=\""), "{uri}: inline script or style");
+}
+
+#[tokio::test]
+async fn every_page_answers_in_french() {
+    let state = demo();
+    let place = first_place(&state);
+    let place_uri = format!("/lieux/{}", place.id);
+    for (uri, expected) in [
+        ("/", "Trouver de l'aide avec le numérique"),
+        ("/carte", "Appliquer les filtres"),
+        ("/carte?q=Bourges", "autour de Bourges"),
+        (place_uri.as_str(), "Signaler une erreur"),
+        ("/orientation", "De quoi la personne a-t-elle besoin ?"),
+        ("/territoires", "Centre-Val de Loire"),
+        ("/territoires/region/24", "Lieux par service"),
+        ("/territoires/departement/18", "Télécharger les données"),
+        ("/couverture", "Habitants à plus de 10 km"),
+        ("/embed/aide", "&lt;iframe"),
+    ] {
+        let page = get(&state, uri).await;
+        assert_page(&page, uri);
+        assert!(page.body.contains(expected), "{uri} lacks « {expected} »");
+    }
+}
+
+#[tokio::test]
+async fn place_page_shows_the_standard_for_a_person() {
+    let state = demo();
+    let place = first_place(&state);
+    let page = get(&state, &format!("/lieux/{}", place.id)).await;
+    assert_page(&page, "lieu");
+    assert!(page.body.contains(&place.record.nom.replace('\'', "&#39;")) || page.body.contains(&place.record.nom));
+    assert!(page.body.contains("data-testid=\"completude\""));
+    assert!(page.body.contains("champs facultatifs du standard national"));
+    assert!(page.body.contains("Mise à jour"));
+    assert!(page.body.contains("Source"));
+    if place.record.horaires.is_some() {
+        assert!(page.body.contains("data-testid=\"horaires\""));
+        assert!(page.body.contains("(aujourd'hui)"));
+        assert!(["Ouvert maintenant", "Fermé maintenant", "Horaires à confirmer"]
+            .iter()
+            .any(|s| page.body.contains(s)));
+    }
+    for service in &place.record.services {
+        assert!(page.body.contains(maillage_domain::Vocabulary::label(*service)));
+    }
+}
+
+#[tokio::test]
+async fn unknown_place_is_a_french_404_with_the_request_id() {
+    let state = demo();
+    let page = get(&state, "/lieux/inexistant").await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    let id = page.headers["x-request-id"].to_str().unwrap();
+    assert!(page.body.contains("Page introuvable"));
+    assert!(page.body.contains(id), "the page names the request id {id}");
+    let page = get(&state, "/nulle-part").await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(page.body.contains("Cette adresse ne correspond à aucune page"));
+    let api = get(&state, "/api/v1/nulle-part").await;
+    assert_eq!(api.status, StatusCode::NOT_FOUND);
+    assert!(api.body.contains("\"erreur\""));
+}
+
+#[tokio::test]
+async fn a_valid_report_is_stored_and_a_bad_one_changes_nothing() {
+    let state = fresh_demo();
+    let place = first_place(&state);
+    let uri = format!("/lieux/{}/signaler", place.id);
+
+    let bad = post_form(&state, &uri, "categorie=&message=abc").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("Choisissez ce qui ne va pas."));
+    assert!(bad.body.contains("Décrivez l&#39;erreur") || bad.body.contains("Décrivez l'erreur"));
+    assert!(bad.body.contains("id=\"erreur-message\""), "the message sits beside its field");
+    assert!(bad.body.contains(">abc</textarea>"), "what was typed is kept");
+    let unknown_category = post_form(&state, &uri, "categorie=meteo&message=Il%20pleut%20beaucoup").await;
+    assert_eq!(unknown_category.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let too_long = post_form(&state, &uri, &format!("categorie=autre&message={}", "x".repeat(2001))).await;
+    assert_eq!(too_long.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(too_long.body.contains("2000 au plus"));
+    assert!(state.store.place_reports(None).unwrap().is_empty(), "nothing stored on bad input");
+
+    let good = post_form(&state, &uri, "categorie=horaires&message=Ferm%C3%A9%20le%20mercredi%20apr%C3%A8s-midi").await;
+    assert_eq!(good.status, StatusCode::SEE_OTHER);
+    let location = good.headers[header::LOCATION].to_str().unwrap().to_owned();
+    assert!(location.contains("signalement=envoye"));
+    let reports = state.store.place_reports(Some(&place.id)).unwrap();
+    assert_eq!(reports.len(), 1);
+    assert_eq!(reports[0].category, "horaires");
+    assert_eq!(reports[0].message, "Fermé le mercredi après-midi");
+    let confirmation = get(&state, &location).await;
+    assert!(confirmation.body.contains("votre signalement a été transmis"));
+
+    let nowhere = post_form(&state, "/lieux/inexistant/signaler", "categorie=autre&message=Bonjour%20!").await;
+    assert_eq!(nowhere.status, StatusCode::NOT_FOUND);
+    assert_eq!(state.store.place_reports(None).unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn the_list_works_and_paginates_without_javascript() {
+    let state = demo();
+    let first = get(&state, "/carte").await;
+    assert_page(&first, "/carte");
+    assert!(first.body.contains("data-testid=\"liste-lieux\""));
+    assert!(first.body.contains("data-testid=\"carte\""));
+    assert!(first.body.contains("data-testid=\"pagination\""), "the demo has more than one page");
+    assert!(first.body.contains("Page 1 sur"));
+    let ids = |body: &str| -> Vec<String> {
+        body.split("<li class=\"lieu\" data-id=\"")
+            .skip(1)
+            .map(|rest| rest.split('"').next().unwrap().to_owned())
+            .collect()
+    };
+    let page_one = ids(&first.body);
+    assert_eq!(page_one.len(), 20);
+    let second = get(&state, "/carte?page=2").await;
+    assert!(second.body.contains("Page 2 sur"));
+    assert!(second.body.contains("rel=\"prev\""));
+    let page_two = ids(&second.body);
+    assert!(!page_two.is_empty());
+    assert!(page_two.iter().all(|id| !page_one.contains(id)), "pages do not overlap");
+
+    // Nearest first around a commune, with distances.
+    let around = get(&state, "/carte?q=Ch%C3%A2teauroux&rayon=20").await;
+    assert!(around.body.contains("autour de Châteauroux"));
+    assert!(around.body.contains("class=\"distance\""));
+    // Filters narrow the list, and the form remembers them.
+    let all = total(&first.body);
+    let filtered = get(&state, "/carte?label=France+Services").await;
+    assert!(total(&filtered.body) < all);
+    assert!(filtered.body.contains("value=\"France Services\" checked"));
+    // The map's script gets the same search for the API.
+    assert!(filtered.body.contains("data-api-query=\"filtres=label%3DFrance+Services\""));
+}
+
+fn total(body: &str) -> usize {
+    let start = body.find("data-role=\"total\">").unwrap() + "data-role=\"total\">".len();
+    body[start..].split('<').next().unwrap().parse().unwrap()
+}
+
+#[tokio::test]
+async fn bad_filters_get_a_french_message_and_no_results() {
+    let state = demo();
+    let page = get(&state, "/carte?service=Jardinage&jour=demain").await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(page.body.contains("n&#39;est pas une valeur connue") || page.body.contains("n'est pas une valeur connue"));
+    assert!(page.body.contains("jour de la semaine attendu"));
+}
+
+#[tokio::test]
+async fn orientation_runs_to_a_fiche_without_javascript() {
+    let state = demo();
+    let step2 = get(&state, "/orientation?besoin=demarches").await;
+    assert_page(&step2, "étape 2");
+    assert!(step2.body.contains("data-testid=\"orientation-etape-2\""));
+    assert!(step2.body.contains("data-testid=\"orientation-compte\""));
+    assert!(step2.body.contains("href=\"/orientation\""), "undo goes back to step 1");
+    let step3 = get(&state, "/orientation?besoin=demarches&q=Bourges&rayon=30").await;
+    assert!(step3.body.contains("data-testid=\"orientation-etape-3\""));
+    assert!(step3.body.contains("Annuler le dernier choix"));
+    let step4 = get(&state, "/orientation?besoin=demarches&q=Bourges&rayon=30&accueil=aucun").await;
+    assert!(step4.body.contains("data-testid=\"orientation-etape-4\""));
+    let results = get(&state, "/orientation?besoin=demarches&q=Bourges&rayon=30&accueil=aucun&quand=indifferent").await;
+    assert_page(&results, "résultats");
+    assert!(results.body.contains("data-testid=\"orientation-resultats\""));
+    let id = results.body.split("name=\"lieu\" value=\"").nth(1).expect("a place to choose").split('"').next().unwrap();
+
+    let fiche = get(
+        &state,
+        &format!("/orientation/fiche?besoin=demarches&lieu={id}&prenom=Awa&notes=Ne+lit+pas+le+fran%C3%A7ais&oriente_par=CCAS+de+Bourges"),
+    )
+    .await;
+    assert_page(&fiche, "fiche");
+    assert!(fiche.body.contains("data-testid=\"fiche-orientation\""));
+    assert!(
+        fiche.body.contains("Awa")
+            && fiche.body.contains("Ne lit pas le français")
+            && fiche.body.contains("CCAS de Bourges")
+    );
+    assert!(fiche.body.contains("Faire une démarche administrative en ligne"));
+    assert!(fiche.body.contains("href=\"mailto:?subject=Fiche%20d%27orientation"));
+    // Nothing about the person is kept.
+    assert!(state.store.place_reports(None).unwrap().is_empty());
+
+    // Nothing within 5 km with a rare reception: a clear message and the nearest places.
+    let none = get(
+        &state,
+        "/orientation?besoin=equipement&q=Bourges&rayon=5&accueil=Surdit%C3%A9&accueil=D%C3%A9ficience+visuelle&quand=jour&jour=dimanche",
+    )
+    .await;
+    assert!(none.body.contains("Aucun lieu ne correspond à tous les critères"), "{}", none.body);
+    assert!(none.body.contains("hors critères"));
+
+    let bad = get(&state, "/orientation?besoin=demarches&q=Bourges&rayon=7").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("Choisissez une distance de 5 à 100 km"));
+}
+
+#[tokio::test]
+async fn territory_pages_count_and_link_downloads() {
+    let state = demo();
+    let page = get(&state, "/territoires/departement/36").await;
+    assert_page(&page, "département");
+    assert!(page.body.contains("Indre (36)"));
+    assert!(page.body.contains("/api/v1/export?format=csv&#38;territoire=departement%3A36"));
+    assert!(page.body.contains("/api/v1/export?format=geojson&#38;territoire=departement%3A36"));
+    assert!(page.body.contains("Aide aux démarches administratives"));
+    let region = get(&state, "/territoires/region/24").await;
+    assert!(region.body.contains("Par département"));
+    for uri in ["/territoires/departement/999", "/territoires/canton/1", "/territoires/epci/000000000"] {
+        assert_eq!(get(&state, uri).await.status, StatusCode::NOT_FOUND, "{uri}");
+    }
+    let bassins = state.store.bassins().unwrap();
+    if let Some(bassin) = bassins.first() {
+        let encoded: String =
+            serde_urlencoded::to_string([("b", bassin.bassin.as_str())]).unwrap()[2..].replace('+', "%20");
+        let page = get(&state, &format!("/territoires/bassin/{encoded}")).await;
+        assert_page(&page, "bassin");
+    }
+}
+
+#[tokio::test]
+async fn embed_may_be_framed_and_is_branded() {
+    let state = demo();
+    let page = get(&state, "/embed?territoire=departement:18&titre=Aide+dans+le+Cher&couleur=%23C0392B").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let policy = page.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+    assert!(policy.contains("frame-ancestors *"), "{policy}");
+    assert!(!page.headers.contains_key(header::X_FRAME_OPTIONS), "no DENY on the embed");
+    assert!(page.body.contains("Aide dans le Cher"));
+    assert!(page.body.contains("/embed/theme.css?couleur=%23c0392b"));
+    assert!(page.body.contains("data-testid=\"liste-lieux\""));
+    let theme = get(&state, "/embed/theme.css?couleur=%23c0392b").await;
+    assert!(theme.body.contains("--couleur-marque: #c0392b"));
+    let hostile = get(&state, "/embed/theme.css?couleur=red;}body{display:none").await;
+    assert!(hostile.body.contains("--couleur-marque: #005a9c"));
+
+    let bad = get(&state, "/embed?couleur=rouge").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("n&#39;est pas une couleur") || bad.body.contains("n'est pas une couleur"));
+    let help = get(&state, "/embed/aide").await;
+    assert_eq!(help.headers[header::X_FRAME_OPTIONS], "DENY");
+    assert!(help.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap().contains("frame-ancestors 'none'"));
+}
+
+#[tokio::test]
+async fn assets_are_cached_and_compressed() {
+    let state = demo();
+    let home = get(&state, "/").await;
+    let href = home.body.split("href=\"/static/css/app.css").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let uri = format!("/static/css/app.css{href}");
+    let request = Request::get(&uri).header(header::ACCEPT_ENCODING, "br, gzip").body(Body::empty()).unwrap();
+    let css = send(&state, request).await;
+    assert_eq!(css.status, StatusCode::OK);
+    assert_eq!(css.headers[header::CACHE_CONTROL], "public, max-age=31536000, immutable");
+    assert_eq!(css.headers[header::CONTENT_ENCODING], "br");
+    let etag = css.headers[header::ETAG].to_str().unwrap().to_owned();
+    let request = Request::get("/static/vendor/leaflet/leaflet.js")
+        .header(header::ACCEPT_ENCODING, "gzip")
+        .header(header::IF_NONE_MATCH, "\"autre\"")
+        .body(Body::empty())
+        .unwrap();
+    let js = send(&state, request).await;
+    assert_eq!(js.headers[header::CONTENT_ENCODING], "gzip");
+    assert_eq!(js.headers[header::CACHE_CONTROL], "public, max-age=3600, must-revalidate", "no hash: revalidated");
+    let request = Request::get("/static/css/app.css").header(header::IF_NONE_MATCH, &etag).body(Body::empty()).unwrap();
+    assert_eq!(send(&state, request).await.status, StatusCode::NOT_MODIFIED);
+    assert_eq!(get(&state, "/static/absent.js").await.status, StatusCode::NOT_FOUND);
+    // Every vendored file a page links is served.
+    let map = get(&state, "/carte").await;
+    for link in map.body.split("\"/static/").skip(1).map(|rest| rest.split('"').next().unwrap()) {
+        let uri = format!("/static/{}", link.replace("&#38;", "&"));
+        assert_eq!(get(&state, &uri).await.status, StatusCode::OK, "{uri}");
+    }
+}
+
+#[tokio::test]
+async fn outlines_are_geojson_and_cached() {
+    let state = demo();
+    let page = get(&state, "/carte/contours/departements.geojson").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.headers[header::CONTENT_TYPE], "application/geo+json");
+    assert!(page.headers.contains_key(header::ETAG));
+    let json: serde_json::Value = serde_json::from_str(&page.body).unwrap();
+    let features = json["features"].as_array().unwrap();
+    assert!(features.len() > 95, "every département");
+    let cher = features.iter().find(|f| f["properties"]["code"] == "18").unwrap();
+    assert!(
+        cher["geometry"]["coordinates"].as_array().unwrap().iter().map(|l| l.as_array().unwrap().len()).sum::<usize>()
+            > 50
+    );
+    let communes = get(&state, "/carte/contours/communes.geojson?departement=36").await;
+    assert_eq!(communes.status, StatusCode::OK);
+    let json: serde_json::Value = serde_json::from_str(&communes.body).unwrap();
+    assert!(json["features"].as_array().unwrap().len() > 200);
+    assert_eq!(get(&state, "/carte/contours/communes.geojson?departement=999").await.status, StatusCode::BAD_REQUEST);
+}
