@@ -180,17 +180,9 @@ struct HomePage {
     places: usize,
 }
 
-async fn home(State(state): State<WebState>, Extension(site): Site, headers: HeaderMap) -> Response {
-    let store = state.store.clone();
-    let count =
-        tokio::task::spawn_blocking(move || store.places(&maillage_store::PlaceQuery::active()).map(|p| p.len())).await;
-    match count {
-        Ok(Ok(places)) => {
-            render(&site, StatusCode::OK, &HomePage { layout: Layout::new(&site, "Accueil", "accueil"), places }, false)
-        }
-        Ok(Err(err)) => internal_error(&site, &headers, err),
-        Err(err) => internal_error(&site, &headers, err),
-    }
+async fn home(State(state): State<WebState>, Extension(site): Site) -> Response {
+    let places = state.directory.current().len();
+    render(&site, StatusCode::OK, &HomePage { layout: Layout::new(&site, "Accueil", "accueil"), places }, false)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -347,7 +339,12 @@ impl MapPage {
     /// Whether any filter beyond the search text is set (the filter panel then opens).
     fn any_filter(&self) -> bool {
         let c = &self.criteria;
-        !c.filters.is_empty() || c.jour.is_some() || c.ouvert_maintenant || c.itinerant || c.rayon_km.is_some() || !self.errors.is_empty()
+        !c.filters.is_empty()
+            || c.jour.is_some()
+            || c.ouvert_maintenant
+            || c.itinerant
+            || c.rayon_km.is_some()
+            || !self.errors.is_empty()
     }
     fn rayon_is(&self, km: u32) -> bool {
         self.criteria.rayon_km == Some(f64::from(km))

@@ -273,6 +273,13 @@ async fn orientation_runs_to_a_fiche_without_javascript() {
     let bad = get(&state, "/orientation?besoin=demarches&q=Bourges&rayon=7").await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert!(bad.body.contains("Choisissez une distance de 5 à 100 km"));
+    let nowhere = get(&state, "/orientation?besoin=demarches&q=Xyzzyville&rayon=10").await;
+    assert_eq!(nowhere.status, StatusCode::BAD_REQUEST);
+    assert!(
+        nowhere.body.contains("n&#39;est pas une commune connue")
+            || nowhere.body.contains("n'est pas une commune connue")
+    );
+    assert!(nowhere.body.contains("data-testid=\"orientation-etape-2\""), "back to step 2");
 }
 
 #[tokio::test]

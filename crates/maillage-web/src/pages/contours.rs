@@ -169,8 +169,7 @@ mod tests {
     #[test]
     fn a_departement_outline_omits_inner_borders() {
         let territory = Territory::embedded();
-        let codes: Vec<&str> =
-            territory.departement_communes("36").map(|c| c.code_insee.as_str()).collect::<Vec<_>>();
+        let codes: Vec<&str> = territory.departement_communes("36").map(|c| c.code_insee.as_str()).collect::<Vec<_>>();
         let all_edges: usize = codes
             .iter()
             .filter_map(|code| territory.commune_geometry(code))

@@ -28,6 +28,7 @@ pub struct ListItem {
     pub services: Vec<&'static str>,
     pub open: Option<OpenState>,
     pub telephone: Option<String>,
+    pub telephone_affiche: Option<String>,
     pub lat: Option<f64>,
     pub lon: Option<f64>,
 }
@@ -98,6 +99,7 @@ fn item(hit: &Hit, now_local: chrono::NaiveDateTime) -> ListItem {
             None => OpenState::Unknown,
         }),
         telephone: record.telephone.clone(),
+        telephone_affiche: record.telephone.as_deref().map(super::place::display_phone),
         lat: hit.entry.point.map(|p| p.lat),
         lon: hit.entry.point.map(|p| p.lon),
     }
@@ -115,7 +117,7 @@ pub fn format_km(km: f64) -> String {
 
 /// Reads the free text as a commune or a postcode when it is one: the search then goes around
 /// that commune instead of looking for the words in place names.
-fn commune_point(directory: &Directory, text: &str) -> Option<(LatLon, String)> {
+pub fn commune_point(directory: &Directory, text: &str) -> Option<(LatLon, String)> {
     let text = text.trim();
     if text.is_empty() {
         return None;

@@ -422,13 +422,33 @@ pub async fn page(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let (orientation, errors) = Orientation::parse(&pairs_of(query.as_deref()));
+    let (mut orientation, mut errors) = Orientation::parse(&pairs_of(query.as_deref()));
+    // "Où" is a commune or a postcode (or the browser's position): words that name no commune
+    // are refused here rather than searched in place names.
+    if orientation.point.is_none() && !orientation.q.is_empty() {
+        let directory = state.directory.current();
+        match listing::commune_point(&directory, &orientation.q) {
+            Some((point, name)) => {
+                orientation.point = Some((point.lat, point.lon));
+                orientation.q = name;
+            }
+            None => {
+                errors.push(FieldError {
+                    field: "q",
+                    message: format!(
+                        "« {} » n'est pas une commune connue : saisissez un nom de commune ou un code postal.",
+                        orientation.q
+                    ),
+                });
+            }
+        }
+    }
     // A wrong answer sends back to its step, with the message beside the field.
     let mut step = orientation.step();
     if let Some(error) = errors.first() {
         step = match error.field {
             "besoin" => 1,
-            "rayon" => 2,
+            "rayon" | "q" => 2,
             "accueil" => 3,
             _ => 4,
         }
@@ -531,7 +551,7 @@ fn mail_body(prenom: &str, besoin: &str, notes: &str, oriente_par: &str, places:
     for place in places {
         let v = &place.view;
         text.push_str(&format!("\n- {}\n  {}, {} {}\n", v.nom, v.adresse, v.code_postal, v.commune));
-        if let Some(phone) = &v.telephone {
+        if let Some(phone) = &v.telephone_affiche {
             text.push_str(&format!("  Téléphone : {phone}\n"));
         }
         if let Some(hours) = &v.hours {

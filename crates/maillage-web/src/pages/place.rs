@@ -157,6 +157,23 @@ pub fn completeness(record: &PlaceRecord) -> Completeness {
     }
 }
 
+/// A French number as people write it ("02 38 83 31 21"); other numbers unchanged. Links
+/// keep the international form the standard stores.
+pub fn display_phone(phone: &str) -> String {
+    match phone.strip_prefix("+33") {
+        Some(rest) if rest.len() == 9 && rest.bytes().all(|b| b.is_ascii_digit()) => {
+            let digits = format!("0{rest}");
+            digits
+                .as_bytes()
+                .chunks(2)
+                .map(|pair| String::from_utf8_lossy(pair).into_owned())
+                .collect::<Vec<_>>()
+                .join(" ")
+        }
+        _ => phone.to_owned(),
+    }
+}
+
 /// Structure types of the data·inclusion vocabulary the standard uses, in words.
 pub fn typology_label(code: &str) -> String {
     let label = match code {
@@ -197,6 +214,7 @@ pub struct PlaceView {
     pub coordinates: Option<(f64, f64)>,
     pub typologie: Vec<String>,
     pub telephone: Option<String>,
+    pub telephone_affiche: Option<String>,
     pub courriels: Vec<String>,
     pub site_web: Vec<String>,
     pub resume: Option<String>,
@@ -239,6 +257,7 @@ pub fn place_view(place: &Place, now: DateTime<Utc>) -> PlaceView {
         coordinates: r.coordinates.map(|c| (c.latitude, c.longitude)),
         typologie: r.typologie.iter().map(|t| typology_label(t)).collect(),
         telephone: r.telephone.clone(),
+        telephone_affiche: r.telephone.as_deref().map(display_phone),
         courriels: r.courriels.clone(),
         site_web: r
             .site_web
@@ -285,5 +304,12 @@ mod tests {
         let some = completeness(&record);
         assert_eq!((some.filled, some.percent), (2, 8));
         assert!(!some.missing.contains(&"téléphone") && some.missing.contains(&"horaires"));
+    }
+
+    #[test]
+    fn french_numbers_read_as_people_write_them() {
+        assert_eq!(display_phone("+33238833121"), "02 38 83 31 21");
+        assert_eq!(display_phone("+3223456789"), "+3223456789");
+        assert_eq!(display_phone("3949"), "3949");
     }
 }
