@@ -116,7 +116,7 @@ impl LinkSigner {
 }
 
 fn decode_hex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     (0..text.len()).step_by(2).map(|index| u8::from_str_radix(text.get(index..index + 2)?, 16).ok()).collect()
@@ -488,7 +488,12 @@ pub fn issue_token(
 
 /// Spends a signed link token: refused (with a French message) when forged, unknown,
 /// expired or already used.
-pub fn spend_token(ctx: &Context<'_>, purpose: TokenPurpose, signed: &str, now: DateTime<Utc>) -> AppResult<OneTimeToken> {
+pub fn spend_token(
+    ctx: &Context<'_>,
+    purpose: TokenPurpose,
+    signed: &str,
+    now: DateTime<Utc>,
+) -> AppResult<OneTimeToken> {
     let refused = |why: &str| AppError::Refused(format!("Ce lien {why}. Demandez-en un nouveau si besoin."));
     let Some(token) = ctx.signer.verify(purpose, signed) else {
         tracing::info!(usage = purpose.as_str(), "lien à la signature invalide");

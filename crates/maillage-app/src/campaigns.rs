@@ -86,7 +86,9 @@ pub fn cutoff_from_env() -> AppResult<Option<u32>> {
         Ok(text) => match text.trim().parse::<u32>() {
             Ok(0) => Ok(None),
             Ok(months) => Ok(Some(months)),
-            Err(_) => Err(AppError::Input(format!("MAILLAGE_MASQUER_APRES_MOIS : nombre de mois attendu, pas « {text} »"))),
+            Err(_) => {
+                Err(AppError::Input(format!("MAILLAGE_MASQUER_APRES_MOIS : nombre de mois attendu, pas « {text} »")))
+            }
         },
     }
 }
@@ -254,7 +256,13 @@ pub fn send_reminders(ctx: &Context<'_>, actor: &Actor, campaign_id: &str, now: 
             reminded += 1;
         }
     }
-    ctx.audit(actor.id(), "campagne_relancee", Some(format!("campagne:{campaign_id}")), format!("{reminded} relances"), now)?;
+    ctx.audit(
+        actor.id(),
+        "campagne_relancee",
+        Some(format!("campagne:{campaign_id}")),
+        format!("{reminded} relances"),
+        now,
+    )?;
     Ok(reminded)
 }
 
@@ -319,7 +327,12 @@ pub fn confirm_unchanged(ctx: &Context<'_>, signed: &str, now: DateTime<Utc>) ->
 
 /// Records an answer of a place to the campaigns waiting for one (an edit made or proposed
 /// by its gestionnaire counts as "edited").
-pub fn note_answer(store: &dyn Store, place_id: &PlaceId, status: CampaignPlaceStatus, now: DateTime<Utc>) -> AppResult<()> {
+pub fn note_answer(
+    store: &dyn Store,
+    place_id: &PlaceId,
+    status: CampaignPlaceStatus,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
     for campaign in store.campaigns()? {
         if let Some(mut entry) = store
             .campaign_entries(&campaign.id)?

@@ -131,7 +131,8 @@ impl Mailer for Outbox {
         let path = self.folder.join(format!("{}.eml", id.to_uppercase()));
         // Written beside, then renamed: a reader never sees half a mail.
         let partial = self.folder.join(format!(".{id}.tmp"));
-        std::fs::write(&partial, format_eml(&self.from, mail, Utc::now(), &id)).map_err(|err| io_error(&partial, err))?;
+        std::fs::write(&partial, format_eml(&self.from, mail, Utc::now(), &id))
+            .map_err(|err| io_error(&partial, err))?;
         std::fs::rename(&partial, &path).map_err(|err| io_error(&path, err))?;
         tracing::info!(fichier = %path.display(), "courriel déposé dans la boîte d'envoi");
         Ok(())
@@ -171,9 +172,10 @@ impl Mailer for SmtpMailer {
             .to(to)
             .subject(mail.subject.clone())
             .header(ContentType::TEXT_PLAIN)
-            .body(Body::new_with_encoding(mail.body.clone(), ContentTransferEncoding::QuotedPrintable).map_err(
-                |_| AppError::Input("corps de courriel impossible à encoder".to_owned()),
-            )?)
+            .body(
+                Body::new_with_encoding(mail.body.clone(), ContentTransferEncoding::QuotedPrintable)
+                    .map_err(|_| AppError::Input("corps de courriel impossible à encoder".to_owned()))?,
+            )
             .map_err(|err| AppError::Input(format!("courriel invalide : {err}")))?;
         self.transport.send(&message).map_err(|err| {
             // lettre's error names the server's answer, never the recipient.
@@ -185,10 +187,12 @@ impl Mailer for SmtpMailer {
     }
 }
 
+/// The mailer and, when mails go to a folder, the outbox (for its admin page).
+pub type MailSetup = (std::sync::Arc<dyn Mailer>, Option<std::sync::Arc<Outbox>>);
+
 /// The mailer the environment asks for: SMTP when `MAILLAGE_SMTP_URL` is set, else an outbox
-/// in `outbox_folder` (or `MAILLAGE_OUTBOX`). Returns the outbox too when there is one, for
-/// its admin page.
-pub fn mailer_from_env(outbox_folder: &Path) -> AppResult<(std::sync::Arc<dyn Mailer>, Option<std::sync::Arc<Outbox>>)> {
+/// in `outbox_folder` (or `MAILLAGE_OUTBOX`).
+pub fn mailer_from_env(outbox_folder: &Path) -> AppResult<MailSetup> {
     let from = std::env::var("MAILLAGE_MAIL_FROM").unwrap_or_else(|_| DEFAULT_FROM.to_owned());
     match std::env::var("MAILLAGE_SMTP_URL") {
         Ok(url) if !url.trim().is_empty() => Ok((std::sync::Arc::new(SmtpMailer::new(url.trim(), &from)?), None)),

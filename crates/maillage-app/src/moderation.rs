@@ -56,7 +56,11 @@ pub fn form_values(record: &PlaceRecord) -> BTreeMap<String, String> {
 /// a refusal of its field, in French.
 pub fn record_from_form(fields: &BTreeMap<String, String>) -> Result<PlaceRecord, Vec<FieldError>> {
     let raw = RawRecord {
-        fields: fields.iter().filter(|(field, _)| FIELDS.contains(&field.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect(),
+        fields: fields
+            .iter()
+            .filter(|(field, _)| FIELDS.contains(&field.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
         extras: BTreeMap::new(),
     };
     let built = build_record(&raw);
@@ -102,19 +106,16 @@ fn load_place(store: &dyn Store, id: &PlaceId) -> AppResult<Place> {
 
 /// The next version of a place with a new record, as a person writes it.
 fn next_version(current: &Place, record: PlaceRecord, status: PlaceStatus, now: DateTime<Utc>) -> Place {
-    Place {
-        version: current.version + 1,
-        updated_at: now,
-        batch_id: None,
-        status,
-        record,
-        ..current.clone()
-    }
+    Place { version: current.version + 1, updated_at: now, batch_id: None, status, record, ..current.clone() }
 }
 
 /// A form's record, with the fields a person cannot change kept from the place: its id in
 /// its source, and `date_maj`, which becomes today (the sheet was just checked).
-fn edited_record(current: &PlaceRecord, fields: &BTreeMap<String, String>, now: DateTime<Utc>) -> AppResult<PlaceRecord> {
+fn edited_record(
+    current: &PlaceRecord,
+    fields: &BTreeMap<String, String>,
+    now: DateTime<Utc>,
+) -> AppResult<PlaceRecord> {
     let mut fields = fields.clone();
     fields.insert("id".to_owned(), current.id.clone());
     fields.insert("date_maj".to_owned(), now.date_naive().format("%Y-%m-%d").to_string());
@@ -125,7 +126,8 @@ fn edited_record(current: &PlaceRecord, fields: &BTreeMap<String, String>, now: 
 #[derive(Clone, Debug, PartialEq)]
 pub enum EditOutcome {
     /// Written at once (a moderator of the place, or a trusted gestionnaire).
-    Published(Place),
+    /// (Boxed: a place is far larger than a proposal.)
+    Published(Box<Place>),
     /// Waiting in the moderation queue.
     Queued(Proposal),
 }
@@ -159,12 +161,12 @@ pub fn submit_edit(
             content_hash: None,
         })?;
         ctx.audit(Some(&author), "lieu_modifie", place_target(place_id), format!("version {}", place.version), now)?;
-        EditOutcome::Published(place)
+        EditOutcome::Published(Box::new(place))
     } else {
         let proposal = Proposal {
             id: new_id(),
             place_id: place_id.clone(),
-            kind: ProposalKind::Edit { base_version, record },
+            kind: ProposalKind::Edit { base_version, record: Box::new(record) },
             author: author.clone(),
             created_at: now,
             status: ProposalStatus::Pending,
@@ -173,7 +175,13 @@ pub fn submit_edit(
             reason: (!reason.trim().is_empty()).then(|| reason.trim().to_owned()),
         };
         ctx.store.insert_proposal(&proposal)?;
-        ctx.audit(Some(&author), "modification_proposee", place_target(place_id), format!("proposition {}", proposal.id), now)?;
+        ctx.audit(
+            Some(&author),
+            "modification_proposee",
+            place_target(place_id),
+            format!("proposition {}", proposal.id),
+            now,
+        )?;
         EditOutcome::Queued(proposal)
     };
     crate::campaigns::note_answer(ctx.store, place_id, CampaignPlaceStatus::Edited, now)?;
@@ -182,11 +190,19 @@ pub fn submit_edit(
 
 fn pending_claim(store: &dyn Store, place_id: &PlaceId, author: &str) -> AppResult<Option<Proposal>> {
     Ok(store.proposals(Some(ProposalStatus::Pending))?.into_iter().find(|proposal| {
-        proposal.place_id == *place_id && proposal.author == author && matches!(proposal.kind, ProposalKind::Claim { .. })
+        proposal.place_id == *place_id
+            && proposal.author == author
+            && matches!(proposal.kind, ProposalKind::Claim { .. })
     }))
 }
 
-fn insert_claim(ctx: &Context<'_>, place_id: &PlaceId, author: &str, message: &str, now: DateTime<Utc>) -> AppResult<Proposal> {
+fn insert_claim(
+    ctx: &Context<'_>,
+    place_id: &PlaceId,
+    author: &str,
+    message: &str,
+    now: DateTime<Utc>,
+) -> AppResult<Proposal> {
     if let Some(existing) = pending_claim(ctx.store, place_id, author)? {
         return Ok(existing);
     }
@@ -207,7 +223,13 @@ fn insert_claim(ctx: &Context<'_>, place_id: &PlaceId, author: &str, message: &s
 }
 
 /// A signed-in gestionnaire asks to manage one more place.
-pub fn claim(ctx: &Context<'_>, actor: &Actor, place_id: &PlaceId, message: &str, now: DateTime<Utc>) -> AppResult<Proposal> {
+pub fn claim(
+    ctx: &Context<'_>,
+    actor: &Actor,
+    place_id: &PlaceId,
+    message: &str,
+    now: DateTime<Utc>,
+) -> AppResult<Proposal> {
     actor.require(ctx.locator, Permission::Claim)?;
     let place = load_place(ctx.store, place_id)?;
     if actor.manages(&place.id) {
@@ -235,7 +257,8 @@ pub fn request_access(
         Some(user) if matches!(user.role, Role::Gestionnaire { .. }) && user.active => user,
         Some(_) => {
             return Err(AppError::Input(
-                "Cette adresse ne peut pas demander la gestion d'un lieu : connectez-vous ou écrivez au hub.".to_owned(),
+                "Cette adresse ne peut pas demander la gestion d'un lieu : connectez-vous ou écrivez au hub."
+                    .to_owned(),
             ))
         }
         None => {
@@ -299,7 +322,13 @@ fn pending_proposal(store: &dyn Store, id: &str) -> AppResult<Proposal> {
     Ok(proposal)
 }
 
-fn decided(mut proposal: Proposal, status: ProposalStatus, actor: &Actor, reason: Option<String>, now: DateTime<Utc>) -> Proposal {
+fn decided(
+    mut proposal: Proposal,
+    status: ProposalStatus,
+    actor: &Actor,
+    reason: Option<String>,
+    now: DateTime<Utc>,
+) -> Proposal {
     proposal.status = status;
     proposal.reviewer = actor.id().map(str::to_owned);
     proposal.reviewed_at = Some(now);
@@ -339,7 +368,7 @@ pub fn approve(
             }
             let record = match corrected {
                 Some(fields) => edited_record(&place.record, fields, now)?,
-                None => record.clone(),
+                None => record.as_ref().clone(),
             };
             let note = if corrected.is_some() { "approuvée avec corrections" } else { "approuvée" };
             decision.place = Some(PlaceWrite {
@@ -365,7 +394,13 @@ pub fn approve(
         }
     }
     ctx.store.decide_proposal(&decision)?;
-    ctx.audit(Some(&reviewer), "proposition_approuvee", place_target(&place.id), format!("proposition {proposal_id}"), now)?;
+    ctx.audit(
+        Some(&reviewer),
+        "proposition_approuvee",
+        place_target(&place.id),
+        format!("proposition {proposal_id}"),
+        now,
+    )?;
     if let Some(user) = decision.user.as_ref().or(author.as_ref()) {
         if user.password_hash.is_none() {
             send_invitation(ctx, user, now)?;
@@ -375,7 +410,10 @@ pub fn approve(
                 &Mail {
                     to: user.email.clone(),
                     subject,
-                    body: format!("Bonjour {},\n\nVotre demande a été acceptée. Pour voir ou modifier la fiche :\n\n{link}\n", user.name),
+                    body: format!(
+                        "Bonjour {},\n\nVotre demande a été acceptée. Pour voir ou modifier la fiche :\n\n{link}\n",
+                        user.name
+                    ),
                 },
                 "proposition_approuvee",
             )?;

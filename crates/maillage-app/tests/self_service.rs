@@ -257,7 +257,8 @@ fn a_managers_edit_waits_for_approval_and_a_trusted_one_is_published() {
     let place = hub.place("Médiathèque");
     let manager = hub.manager("g@asso.example", &[&place], false);
     let edit = with(fields("Médiathèque"), "horaires", "Mo-Sa 09:00-18:00");
-    let EditOutcome::Queued(proposal) = submit_edit(&ctx, &manager, &place.id, 1, &edit, "samedi", t0()).unwrap() else {
+    let EditOutcome::Queued(proposal) = submit_edit(&ctx, &manager, &place.id, 1, &edit, "samedi", t0()).unwrap()
+    else {
         panic!("queued expected")
     };
     assert_eq!(hub.store.place(&place.id).unwrap().unwrap().version, 1);
@@ -403,8 +404,16 @@ fn history_diffs_any_two_versions_and_a_revert_is_a_new_version() {
     let hub = Hub::new();
     let ctx = hub.ctx();
     let place = hub.place("Médiathèque");
-    submit_edit(&ctx, &hub.coordinator, &place.id, 1, &with(fields("Médiathèque"), "telephone", "0248000000"), "tél", t0())
-        .unwrap();
+    submit_edit(
+        &ctx,
+        &hub.coordinator,
+        &place.id,
+        1,
+        &with(fields("Médiathèque"), "telephone", "0248000000"),
+        "tél",
+        t0(),
+    )
+    .unwrap();
     submit_edit(&ctx, &hub.coordinator, &place.id, 2, &fields("Médiathèque Jean-Renoir"), "nom", t0()).unwrap();
     let entries = history(&ctx, &hub.coordinator, &place.id).unwrap();
     assert_eq!(entries.len(), 3);
@@ -413,7 +422,10 @@ fn history_diffs_any_two_versions_and_a_revert_is_a_new_version() {
     assert_eq!(fields_of(diff_versions(&entries, 1, 3).unwrap()), vec!["nom"]);
     assert_eq!(fields_of(diff_versions(&entries, 2, 3).unwrap()), vec!["nom", "telephone"]);
 
-    assert!(matches!(revert(&ctx, &hub.coordinator, &place.id, 1, 2, t0()), Err(AppError::Store(StoreError::Conflict(_)))));
+    assert!(matches!(
+        revert(&ctx, &hub.coordinator, &place.id, 1, 2, t0()),
+        Err(AppError::Store(StoreError::Conflict(_)))
+    ));
     let reverted = revert(&ctx, &hub.coordinator, &place.id, 1, 3, t0()).unwrap();
     assert_eq!(reverted.version, 4);
     assert_eq!(reverted.record, entries[0].version.record);
@@ -430,13 +442,9 @@ fn a_campaign_mails_contacts_confirms_in_one_click_and_reminds_the_others() {
     let first = hub.place("Médiathèque");
     let second = hub.place("Centre social");
     let silent = create_place(&ctx, &hub.admin, &with(fields("Sans courriel"), "courriels", ""), t0()).unwrap();
-    let elsewhere = create_place(
-        &ctx,
-        &hub.admin,
-        &with(with(fields("Tours"), "commune", "Tours"), "code_postal", "37000"),
-        t0(),
-    )
-    .unwrap();
+    let elsewhere =
+        create_place(&ctx, &hub.admin, &with(with(fields("Tours"), "commune", "Tours"), "code_postal", "37000"), t0())
+            .unwrap();
 
     let (campaign, counts) = start_campaign(&ctx, &hub.coordinator, "Printemps 2027", "18", 14, t0()).unwrap();
     assert_eq!(counts, CampaignCounts { sent: 2, no_answer: 2, no_contact: 1, ..CampaignCounts::default() });
@@ -466,10 +474,7 @@ fn a_campaign_mails_contacts_confirms_in_one_click_and_reminds_the_others() {
     let manager = hub.manager("g@asso.example", &[&second], false);
     submit_edit(&ctx, &manager, &second.id, 1, &fields("Centre social"), "", t0()).unwrap();
     let (_, counts) = dashboard(&ctx, &hub.coordinator, &campaign.id).unwrap();
-    assert_eq!(
-        counts,
-        CampaignCounts { sent: 2, confirmed: 1, edited: 1, no_answer: 0, no_contact: 1, reminded: 1 }
-    );
+    assert_eq!(counts, CampaignCounts { sent: 2, confirmed: 1, edited: 1, no_answer: 0, no_contact: 1, reminded: 1 });
 }
 
 #[test]
@@ -526,7 +531,7 @@ fn captured_logs() -> Captured {
 #[test]
 fn no_password_token_or_email_reaches_the_logs() {
     let captured = captured_logs();
-    let (secrets, mails) = (|| {
+    let (secrets, mails) = {
         let hub = Hub::new();
         let ctx = hub.ctx();
         let mut secrets = vec![PASSWORD.to_owned(), "mauvais-mot-de-passe".to_owned()];
@@ -552,7 +557,7 @@ fn no_password_token_or_email_reaches_the_logs() {
         secrets.push(confirm);
         forbidden(queue(&ctx, &Actor::Public));
         (secrets, hub.mails())
-    })();
+    };
     let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(log.contains("courriel déposé"), "the capture works: {log}");
     let mut needles = secrets;

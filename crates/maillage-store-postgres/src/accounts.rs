@@ -163,11 +163,9 @@ fn insert_proposal(client: &mut impl GenericClient, proposal: &Proposal) -> Stor
 }
 
 fn insert_campaign(client: &mut impl GenericClient, campaign: &Campaign, entries: &[CampaignEntry]) -> StoreResult<()> {
-    client
-        .execute("INSERT INTO campaigns (id, data) VALUES ($1, $2)", &[&campaign.id, &Json(campaign)])
-        .map_err(|err| {
-            constraint_or_backend(err, || StoreError::Conflict(format!("la campagne {} existe déjà", campaign.id)))
-        })?;
+    client.execute("INSERT INTO campaigns (id, data) VALUES ($1, $2)", &[&campaign.id, &Json(campaign)]).map_err(
+        |err| constraint_or_backend(err, || StoreError::Conflict(format!("la campagne {} existe déjà", campaign.id))),
+    )?;
     let statement = client
         .prepare(&format!("INSERT INTO campaign_places ({ENTRY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)"))
         .map_err(backend)?;
@@ -315,7 +313,9 @@ impl AccountStore for PostgresStore {
     fn insert_token(&self, token: &OneTimeToken) -> StoreResult<()> {
         self.in_transaction(|tx| {
             insert_token(tx, token).map_err(|err| {
-                constraint_or_backend(err, || StoreError::Conflict("jeton déjà enregistré ou compte inconnu".to_owned()))
+                constraint_or_backend(err, || {
+                    StoreError::Conflict("jeton déjà enregistré ou compte inconnu".to_owned())
+                })
             })?;
             Ok(())
         })
@@ -333,7 +333,10 @@ impl AccountStore for PostgresStore {
                 )
                 .map_err(backend)?;
             let token = tx
-                .query_opt(&format!("SELECT {TOKEN_COLUMNS} FROM one_time_tokens WHERE token_hash = $1"), &[&token_hash])
+                .query_opt(
+                    &format!("SELECT {TOKEN_COLUMNS} FROM one_time_tokens WHERE token_hash = $1"),
+                    &[&token_hash],
+                )
                 .map_err(backend)?
                 .as_ref()
                 .map(token_from_row)
@@ -517,8 +520,12 @@ pub(crate) fn read_snapshot(
     let sql = format!("SELECT {ENTRY_COLUMNS} FROM campaign_places WHERE campaign_id = $1 ORDER BY place_id");
     for row in campaigns {
         let campaign: Campaign = document(&row)?;
-        let entries =
-            client.query(&sql, &[&campaign.id]).map_err(backend)?.iter().map(entry_from_row).collect::<StoreResult<_>>()?;
+        let entries = client
+            .query(&sql, &[&campaign.id])
+            .map_err(backend)?
+            .iter()
+            .map(entry_from_row)
+            .collect::<StoreResult<_>>()?;
         visit(SnapshotItem::Campaign(CampaignSnapshot { campaign, entries }))?;
     }
     Ok(())

@@ -107,15 +107,15 @@ fn to_sql(err: StoreError) -> rusqlite::Error {
 }
 
 fn insert_session(connection: &Connection, session: &Session) -> rusqlite::Result<usize> {
-    connection.prepare_cached(&format!("INSERT INTO sessions ({SESSION_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5)"))?.execute(
-        params![
+    connection
+        .prepare_cached(&format!("INSERT INTO sessions ({SESSION_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5)"))?
+        .execute(params![
             session.token_hash,
             session.user_id,
             session.csrf_token,
             timestamp(&session.created_at),
             timestamp(&session.expires_at)
-        ],
-    )
+        ])
 }
 
 fn insert_token(connection: &Connection, token: &OneTimeToken) -> rusqlite::Result<usize> {
@@ -133,9 +133,9 @@ fn insert_token(connection: &Connection, token: &OneTimeToken) -> rusqlite::Resu
 }
 
 fn insert_audit(connection: &Connection, entry: &AuditEntry) -> rusqlite::Result<usize> {
-    connection.prepare_cached(&format!("INSERT INTO audit_log ({AUDIT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"))?.execute(
-        params![entry.id, timestamp(&entry.at), entry.actor, entry.action, entry.target, entry.detail],
-    )
+    connection
+        .prepare_cached(&format!("INSERT INTO audit_log ({AUDIT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"))?
+        .execute(params![entry.id, timestamp(&entry.at), entry.actor, entry.action, entry.target, entry.detail])
 }
 
 fn insert_note(connection: &Connection, note: &VersionNote) -> rusqlite::Result<usize> {
@@ -250,7 +250,11 @@ fn write_place(connection: &Connection, write: &PlaceWrite) -> StoreResult<()> {
             let known: bool = connection
                 .query_row("SELECT EXISTS (SELECT 1 FROM places WHERE id = ?1)", [&place.id.0], |row| row.get(0))
                 .map_err(backend)?;
-            return Err(if known { stale_place_error(&place.id) } else { StoreError::NotFound(format!("lieu {}", place.id)) });
+            return Err(if known {
+                stale_place_error(&place.id)
+            } else {
+                StoreError::NotFound(format!("lieu {}", place.id))
+            });
         }
         connection
             .prepare_cached(
@@ -550,7 +554,8 @@ pub(crate) fn read_snapshot(
     for proposal in query_all(connection, "SELECT data FROM proposals ORDER BY id", [], document_from_row)? {
         visit(SnapshotItem::Proposal(proposal))?;
     }
-    let campaigns: Vec<Campaign> = query_all(connection, "SELECT data FROM campaigns ORDER BY id", [], document_from_row)?;
+    let campaigns: Vec<Campaign> =
+        query_all(connection, "SELECT data FROM campaigns ORDER BY id", [], document_from_row)?;
     let sql = format!("SELECT {ENTRY_COLUMNS} FROM campaign_places WHERE campaign_id = ?1 ORDER BY place_id");
     for campaign in campaigns {
         let entries = query_all(connection, &sql, [&campaign.id], entry_from_row)?;
@@ -568,7 +573,9 @@ pub(crate) fn write_item(connection: &Connection, item: &SnapshotItem) -> StoreR
         SnapshotItem::Audit(entry) => insert_audit(connection, entry).map(drop).map_err(restore_error),
         SnapshotItem::VersionNote(note) => insert_note(connection, note).map(drop).map_err(restore_error),
         SnapshotItem::Proposal(proposal) => insert_proposal(connection, proposal),
-        SnapshotItem::Campaign(CampaignSnapshot { campaign, entries }) => insert_campaign(connection, campaign, entries),
+        SnapshotItem::Campaign(CampaignSnapshot { campaign, entries }) => {
+            insert_campaign(connection, campaign, entries)
+        }
         other => Err(StoreError::Backend(format!("élément de sauvegarde inattendu ici : {}", other.kind()))),
     }
 }

@@ -193,7 +193,8 @@ impl PlaceWrite {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ProposalKind {
     /// A gestionnaire's edit of a place it manages, made on `base_version`.
-    Edit { base_version: u32, record: PlaceRecord },
+    /// (The record is boxed: it is most of the proposal's size.)
+    Edit { base_version: u32, record: Box<PlaceRecord> },
     /// A person asks to manage a place.
     Claim { message: String },
 }

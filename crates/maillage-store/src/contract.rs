@@ -288,7 +288,12 @@ pub fn places_updated_since(store: &dyn Store) {
     assert_eq!(since(withdrawn.updated_at + chrono::Duration::seconds(1), None), Vec::<PlaceId>::new());
     let mut visited = Vec::new();
     let query = PlaceQuery { updated_since: Some(recent.updated_at), ..PlaceQuery::default() };
-    store.visit_places(&query, &mut |p| Ok(visited.push(p.id))).unwrap();
+    store
+        .visit_places(&query, &mut |p| {
+            visited.push(p.id);
+            Ok(())
+        })
+        .unwrap();
     assert_eq!(visited, vec![recent.id, withdrawn.id]);
 }
 

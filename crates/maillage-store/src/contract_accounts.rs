@@ -251,7 +251,7 @@ pub fn proposals_are_decided_once_with_their_writes(store: &dyn Store) {
     let edit = proposal(
         &first.place,
         &manager.id,
-        ProposalKind::Edit { base_version: 1, record: change.place.record.clone() },
+        ProposalKind::Edit { base_version: 1, record: Box::new(change.place.record.clone()) },
     );
     store.insert_proposal(&claim).unwrap();
     store.insert_proposal(&edit).unwrap();
@@ -265,7 +265,11 @@ pub fn proposals_are_decided_once_with_their_writes(store: &dyn Store) {
     manager.role = Role::Gestionnaire { places: vec![first.place.id.clone()] };
     let approved_claim = decided(claim.clone(), ProposalStatus::Approved, "u-coord");
     store
-        .decide_proposal(&ProposalDecision { proposal: approved_claim.clone(), place: None, user: Some(manager.clone()) })
+        .decide_proposal(&ProposalDecision {
+            proposal: approved_claim.clone(),
+            place: None,
+            user: Some(manager.clone()),
+        })
         .unwrap();
     assert_eq!(store.user(&manager.id).unwrap(), Some(manager.clone()));
     assert!(matches!(
@@ -377,7 +381,7 @@ pub fn fill_accounts(store: &dyn Store) {
         .insert_proposal(&proposal(
             &first.place,
             &person.id,
-            ProposalKind::Edit { base_version: 2, record: first.place.record.clone() },
+            ProposalKind::Edit { base_version: 2, record: Box::new(first.place.record.clone()) },
         ))
         .unwrap();
     let campaign = Campaign {

@@ -6,7 +6,9 @@
 //! never to a concrete database. Errors are mapped to HTTP once, in `error.rs`; internal
 //! details are logged with the request id, never shown.
 
+mod admin;
 mod api;
+mod auth;
 mod error;
 mod middleware;
 mod pages;
@@ -19,6 +21,7 @@ use maillage_app::directory::{Directory, DirectoryHandle};
 use maillage_store::Store;
 use maillage_territory::Territory;
 
+pub use auth::AccountsConfig;
 pub use error::ApiError;
 pub use pages::SiteConfig;
 
@@ -78,10 +81,25 @@ pub fn router(state: WebState) -> Router {
 
 /// The whole application with the public pages' settings (tile server, geocoder) given.
 pub fn router_with_site(state: WebState, site: SiteConfig) -> Router {
+    let accounts = AccountsConfig::from_env().unwrap_or_else(|err| {
+        // `serve_site` refuses to start on this error; here (tests, tools) the pages still
+        // work, with mails written to the default outbox folder.
+        tracing::error!(%err, "configuration des comptes invalide : boîte d'envoi locale");
+        let key = maillage_app::accounts::random_token();
+        AccountsConfig::with_outbox("boite-d-envoi", "http://localhost:8080", key.as_bytes())
+    });
+    router_with_accounts(state, site, Arc::new(accounts))
+}
+
+/// The whole application with the account pages' settings given (mailer, link key, public
+/// address).
+pub fn router_with_accounts(state: WebState, site: SiteConfig, accounts: Arc<AccountsConfig>) -> Router {
     let not_found_site = site.clone();
     middleware::wrap(
         api::routes()
             .merge(pages::routes(site))
+            .merge(auth::routes(accounts.clone()))
+            .merge(admin::routes(accounts))
             .fallback(move |uri: axum::http::Uri, headers: axum::http::HeaderMap| {
                 let site = not_found_site.clone();
                 async move { pages::fallback(site, uri, headers).await }
@@ -100,7 +118,10 @@ pub async fn serve_site(address: SocketAddr, state: WebState, site: SiteConfig) 
     let listener = tokio::net::TcpListener::bind(address).await?;
     tracing::info!(%address, "Maillage écoute");
     // The peer address keys the per-client limits of the API.
-    axum::serve(listener, router_with_site(state, site).into_make_service_with_connect_info::<SocketAddr>())
+    let accounts = AccountsConfig::from_env()
+        .map_err(|err| std::io::Error::new(std::io::ErrorKind::InvalidInput, err.to_string()))?;
+    let router = router_with_accounts(state, site, Arc::new(accounts));
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await
 }

@@ -51,6 +51,7 @@ pub fn routes(site: SiteConfig) -> Router<WebState> {
         .route("/carte/contours/departements.geojson", get(departement_outlines))
         .route("/carte/contours/communes.geojson", get(commune_outlines))
         .route("/static/{*path}", get(assets::serve))
+        .route("/favicon.ico", get(assets::favicon))
         .layer(Extension(Arc::new(site)))
         .layer(tower_http::compression::CompressionLayer::new())
 }

@@ -291,6 +291,11 @@ async fn territory_pages_count_and_link_downloads() {
     assert!(page.body.contains("/api/v1/export?format=csv&#38;territoire=departement%3A36"));
     assert!(page.body.contains("/api/v1/export?format=geojson&#38;territoire=departement%3A36"));
     assert!(page.body.contains("Aide aux démarches administratives"));
+    assert!(page.body.contains("Par intercommunalité (EPCI)"));
+    let epci = page.body.split("href=\"/territoires/epci/").nth(1).expect("an EPCI link").split('"').next().unwrap();
+    let epci_page = get(&state, &format!("/territoires/epci/{epci}")).await;
+    assert_page(&epci_page, "EPCI");
+    assert!(epci_page.body.contains("Intercommunalité (EPCI)"));
     let region = get(&state, "/territoires/region/24").await;
     assert!(region.body.contains("Par département"));
     for uri in ["/territoires/departement/999", "/territoires/canton/1", "/territoires/epci/000000000"] {

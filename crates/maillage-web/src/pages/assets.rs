@@ -92,3 +92,9 @@ pub async fn serve(Path(path): Path<String>, Query(version): Query<Version>, hea
     }
     response
 }
+
+/// Browsers ask for `/favicon.ico` on pages that name no icon (the API's documentation page):
+/// the logo answers, so no request of a page ends in a 404.
+pub async fn favicon(headers: HeaderMap) -> Response {
+    serve(Path("img/logo.svg".to_owned()), Query(Version { v: None }), headers).await
+}

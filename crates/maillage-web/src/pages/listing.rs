@@ -344,6 +344,7 @@ pub struct TerritorySummary {
     pub services: Vec<CountRow>,
     pub typologies: Vec<CountRow>,
     pub subdivisions: Vec<CountRow>,
+    pub subdivisions_title: &'static str,
     pub listing: Listing,
     pub map_query: String,
     pub exports: Vec<(&'static str, String)>,
@@ -418,7 +419,24 @@ fn territory_in(
                 href: Some(format!("/territoires/departement/{dep}")),
             })
             .collect(),
+        Level::Departement => territory
+            .departement_epcis(code)
+            .filter_map(|epci| {
+                let area = Area::Territories(vec![(Level::Epci, epci.siren.clone())]);
+                let count = directory.counts(&Query { area, ..Query::default() }).ok()?.total;
+                Some(CountRow {
+                    label: epci.name.clone(),
+                    count,
+                    percent: percent(count),
+                    href: Some(format!("/territoires/epci/{}", epci.siren)),
+                })
+            })
+            .collect(),
         _ => Vec::new(),
+    };
+    let subdivisions_title = match level {
+        Level::Region => "Par département",
+        _ => "Par intercommunalité (EPCI)",
     };
     let name = level.name_of(territory, code);
     let (level_label, title) = match level {
@@ -449,6 +467,7 @@ fn territory_in(
         services,
         typologies,
         subdivisions,
+        subdivisions_title,
         listing,
         map_query: serde_urlencoded::to_string([("territoire", area.as_str())]).unwrap_or_default(),
         exports,

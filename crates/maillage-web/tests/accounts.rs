@@ -1,0 +1,494 @@
+//! Accounts and administration through HTTP requests on the router: hardened session
+//! cookies, CSRF tokens on every form, the sign-in rate limit, and for every route that
+//! changes data, each role that must not use it refused with nothing changed.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use chrono::Utc;
+use maillage_app::accounts::{bootstrap_admin, hash_password, new_user, Actor, Context, LinkSigner, Locator};
+use maillage_app::mail::Outbox;
+use maillage_app::moderation::create_place;
+use maillage_domain::Place;
+use maillage_store::contract::snapshot_items;
+use maillage_store::{AccountStore, Role, Store};
+use maillage_store_sqlite::SqliteStore;
+use maillage_territory::Territory;
+use maillage_web::{router_with_accounts, AccountsConfig, SiteConfig, WebState};
+use tower::ServiceExt;
+
+const PASSWORD: &str = "correct horse battery staple";
+const KEY: &[u8] = b"une cle de test de trente-deux octets au moins";
+
+fn territory() -> Arc<Territory> {
+    static TERRITORY: OnceLock<Arc<Territory>> = OnceLock::new();
+    TERRITORY.get_or_init(|| Arc::new(Territory::embedded())).clone()
+}
+
+/// A hub with two places in the Cher, a gestionnaire of the first, a coordinator of the Cher
+/// and one of Indre-et-Loire, and an administrator.
+struct Hub {
+    store: Arc<SqliteStore>,
+    state: WebState,
+    config: Arc<AccountsConfig>,
+    folder: tempfile::TempDir,
+    place: Place,
+    other_place: Place,
+}
+
+fn fields(name: &str) -> BTreeMap<String, String> {
+    [
+        ("nom", name),
+        ("commune", "Bourges"),
+        ("code_postal", "18000"),
+        ("adresse", "1 rue Moyenne"),
+        ("courriels", "contact@lieu.example"),
+        ("horaires", "Mo-Fr 09:00-12:00"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect()
+}
+
+fn add_user(store: &SqliteStore, email: &str, role: Role) {
+    let mut user = new_user(email, "Personne", role, Utc::now()).unwrap();
+    user.password_hash = Some(hash_password(PASSWORD).unwrap());
+    store.insert_user(&user).unwrap();
+}
+
+impl Hub {
+    fn new() -> Hub {
+        let store = Arc::new(SqliteStore::in_memory().unwrap());
+        let admin = bootstrap_admin(store.as_ref(), "admin@hub.example", "Admin", PASSWORD, Utc::now()).unwrap();
+        let folder = tempfile::tempdir().unwrap();
+        let (place, other_place) = {
+            let outbox = Outbox::new(folder.path(), "x@hub.example");
+            let locator = Locator::load(store.as_ref(), territory()).unwrap();
+            let signer = LinkSigner::new(KEY);
+            let ctx = Context {
+                store: store.as_ref(),
+                mailer: &outbox,
+                signer: &signer,
+                locator: &locator,
+                base_url: "https://hub.example",
+            };
+            let actor = Actor::User(admin);
+            (
+                create_place(&ctx, &actor, &fields("Médiathèque"), Utc::now()).unwrap(),
+                create_place(&ctx, &actor, &fields("Centre social"), Utc::now()).unwrap(),
+            )
+        };
+        add_user(&store, "g@asso.example", Role::Gestionnaire { places: vec![place.id.clone()] });
+        add_user(&store, "g2@asso.example", Role::Gestionnaire { places: vec![other_place.id.clone()] });
+        let coordinator = |d: &str| Role::Coordinateur { departements: vec![d.to_owned()], bassins: Vec::new() };
+        add_user(&store, "coord18@hub.example", coordinator("18"));
+        add_user(&store, "coord37@hub.example", coordinator("37"));
+        let state = WebState::new(store.clone(), territory()).unwrap();
+        let config = Arc::new(AccountsConfig::with_outbox(folder.path(), "https://hub.example", KEY));
+        Hub { store, state, config, folder, place, other_place }
+    }
+
+    fn outbox(&self) -> Vec<maillage_app::mail::OutboxMail> {
+        Outbox::new(self.folder.path(), "x").list().unwrap()
+    }
+
+    fn client(&self) -> Client<'_> {
+        Client { hub: self, cookies: BTreeMap::new() }
+    }
+
+    async fn signed_in(&self, email: &str) -> Client<'_> {
+        let mut client = self.client();
+        let page = client.sign_in(email, PASSWORD).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{email} : {}", page.body);
+        client
+    }
+}
+
+struct Page {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: String,
+}
+
+impl Page {
+    fn location(&self) -> &str {
+        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+
+    /// The value of the first hidden `_csrf` field.
+    fn csrf(&self) -> String {
+        hidden(&self.body, "_csrf")
+    }
+}
+
+fn hidden(body: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = body.find(&marker).unwrap_or_else(|| panic!("no {name} in {body}")) + marker.len();
+    body[start..].split('"').next().unwrap().to_owned()
+}
+
+/// A browser: keeps its cookies between requests.
+struct Client<'h> {
+    hub: &'h Hub,
+    cookies: BTreeMap<String, String>,
+}
+
+impl Client<'_> {
+    async fn send(&mut self, request: axum::http::request::Builder, body: Body) -> Page {
+        let cookie = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
+        let request = request.header(header::COOKIE, cookie).body(body).unwrap();
+        let router = router_with_accounts(self.hub.state.clone(), SiteConfig::default(), self.hub.config.clone());
+        let response = router.oneshot(request).await.unwrap();
+        for value in response.headers().get_all(header::SET_COOKIE) {
+            let text = value.to_str().unwrap();
+            let (pair, _) = text.split_once(';').unwrap_or((text, ""));
+            let (key, value) = pair.split_once('=').unwrap();
+            if value.is_empty() {
+                self.cookies.remove(key);
+            } else {
+                self.cookies.insert(key.to_owned(), value.to_owned());
+            }
+        }
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 24).await.unwrap();
+        Page { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+    }
+
+    async fn get(&mut self, uri: &str) -> Page {
+        self.send(Request::get(uri), Body::empty()).await
+    }
+
+    async fn post(&mut self, uri: &str, form: &[(&str, &str)]) -> Page {
+        let body = serde_urlencoded::to_string(form).unwrap();
+        self.send(
+            Request::post(uri).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded"),
+            Body::from(body),
+        )
+        .await
+    }
+
+    async fn sign_in(&mut self, email: &str, password: &str) -> Page {
+        let form = self.get("/connexion").await;
+        let csrf = form.csrf();
+        self.post(
+            "/connexion",
+            &[("_csrf", &csrf), ("courriel", email), ("mot_de_passe", password), ("suite", "/admin")],
+        )
+        .await
+    }
+
+    /// The session's CSRF token, read from a signed-in page.
+    async fn csrf(&mut self) -> String {
+        self.get("/admin").await.csrf()
+    }
+}
+
+/// A route that changes data, the form to post, and who must be refused.
+type Route<'a> = (String, Vec<(&'a str, &'a str)>, &'static str);
+
+fn place_form<'a>(values: &'a BTreeMap<String, String>, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut form: Vec<(&str, &str)> = values.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    form.extend_from_slice(extra);
+    form
+}
+
+#[tokio::test]
+async fn sign_in_sets_a_hardened_session_cookie_and_signs_out() {
+    let hub = Hub::new();
+    let mut client = hub.client();
+    let refused = client.sign_in("coord18@hub.example", "mauvais").await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    assert!(refused.body.contains("Adresse ou mot de passe incorrect."));
+    assert!(!client.cookies.contains_key("maillage_session"));
+
+    let page = client.sign_in("coord18@hub.example", PASSWORD).await;
+    assert_eq!((page.status, page.location()), (StatusCode::SEE_OTHER, "/admin"));
+    let cookie = page
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|v| v.starts_with("maillage_session="))
+        .unwrap();
+    for attribute in ["HttpOnly", "SameSite=Lax", "Secure", "Path=/"] {
+        assert!(cookie.contains(attribute), "{cookie}");
+    }
+    let home = client.get("/admin").await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(home.body.contains("Modération"));
+    assert_eq!(home.headers.get(header::CACHE_CONTROL).unwrap(), "no-store");
+
+    // Signing out needs the form's token, then ends the session for good.
+    let token = client.cookies["maillage_session"].clone();
+    assert_eq!(client.post("/deconnexion", &[("_csrf", "faux")]).await.status, StatusCode::FORBIDDEN);
+    let csrf = client.csrf().await;
+    let out = client.post("/deconnexion", &[("_csrf", &csrf)]).await;
+    assert_eq!((out.status, out.location()), (StatusCode::SEE_OTHER, "/"));
+    let mut replay = hub.client();
+    replay.cookies.insert("maillage_session".to_owned(), token);
+    assert_eq!(replay.get("/admin").await.location(), "/connexion?suite=%2Fadmin");
+}
+
+#[tokio::test]
+async fn sign_in_is_rate_limited() {
+    let hub = Hub::new();
+    let mut client = hub.client();
+    for _ in 0..5 {
+        assert_eq!(client.sign_in("admin@hub.example", "mauvais").await.status, StatusCode::UNAUTHORIZED);
+    }
+    let limited = client.sign_in("admin@hub.example", PASSWORD).await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(limited.headers.contains_key(header::RETRY_AFTER));
+    assert!(!client.cookies.contains_key("maillage_session"));
+}
+
+#[tokio::test]
+async fn posts_without_their_csrf_token_are_refused_and_change_nothing() {
+    let hub = Hub::new();
+    let mut coordinator = hub.signed_in("coord18@hub.example").await;
+    let mut anonymous = hub.client();
+    let before = snapshot_items(hub.store.as_ref());
+    let values = fields("Sans jeton");
+    let id = hub.place.id.0.clone();
+    for csrf in [None, Some("faux")] {
+        let mut extra = vec![("version", "1")];
+        if let Some(csrf) = csrf {
+            extra.push(("_csrf", csrf));
+        }
+        let form = place_form(&values, &extra);
+        assert_eq!(coordinator.post(&format!("/admin/lieux/{id}/modifier"), &form).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(coordinator.post("/admin/lieux/nouveau", &form).await.status, StatusCode::FORBIDDEN);
+        let invite = [("courriel", "x@hub.example"), ("nom", "X"), ("role", "gestionnaire")];
+        assert_eq!(coordinator.post("/admin/utilisateurs", &invite).await.status, StatusCode::FORBIDDEN);
+        // Forms shown before sign-in carry a double-submit token.
+        let sign_in = [("courriel", "admin@hub.example"), ("mot_de_passe", PASSWORD)];
+        assert_eq!(anonymous.post("/connexion", &sign_in).await.status, StatusCode::FORBIDDEN);
+        let claim = [("courriel", "x@asso.example"), ("nom", "X"), ("message", "")];
+        assert_eq!(anonymous.post(&format!("/lieux/{id}/gerer"), &claim).await.status, StatusCode::FORBIDDEN);
+    }
+    assert_eq!(snapshot_items(hub.store.as_ref()), before);
+    assert!(hub.outbox().is_empty());
+}
+
+/// For every route that changes data: each role that must not use it is refused (403, or a
+/// redirection to the sign-in page for the public) and nothing changed.
+#[tokio::test]
+async fn every_data_changing_route_refuses_the_roles_that_must_not_use_it() {
+    let hub = Hub::new();
+    // A pending edit and a campaign to act on, made by the people allowed to.
+    let mut manager = hub.signed_in("g@asso.example").await;
+    let csrf = manager.csrf().await;
+    let id = hub.place.id.0.clone();
+    let edit = fields("Médiathèque centrale");
+    let queued = manager
+        .post(&format!("/admin/lieux/{id}/modifier"), &place_form(&edit, &[("_csrf", &csrf), ("version", "1")]))
+        .await;
+    assert!(queued.body.contains("après validation"), "{}", queued.body);
+    let proposal = hub.store.proposals(None).unwrap()[0].id.clone();
+    let mut coordinator = hub.signed_in("coord18@hub.example").await;
+    let csrf = coordinator.csrf().await;
+    let started =
+        coordinator.post("/admin/campagnes", &[("_csrf", &csrf), ("nom", "Printemps"), ("territoire", "18")]).await;
+    assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.body);
+    let campaign = hub.store.campaigns().unwrap()[0].id.clone();
+    let manager_id = hub.store.user_by_email("g@asso.example").unwrap().unwrap().id;
+
+    let mut other_manager = hub.signed_in("g2@asso.example").await;
+    let mut other_coordinator = hub.signed_in("coord37@hub.example").await;
+    let mut anonymous = hub.client();
+    let before = snapshot_items(hub.store.as_ref());
+    let mails = hub.outbox().len();
+
+    let new_place = fields("Nouveau lieu");
+    let other_id = hub.other_place.id.0.clone();
+    // (route, form, who must be refused: 'p' public, 'g' gestionnaire of another place,
+    // 'c' coordinator of another département)
+    let routes: Vec<Route> = vec![
+        (format!("/admin/moderation/{proposal}/approuver"), vec![("version", "1")], "pgc"),
+        (format!("/admin/moderation/{proposal}/refuser"), vec![("motif", "non")], "pgc"),
+        ("/admin/lieux/nouveau".to_owned(), place_form(&new_place, &[]), "pgc"),
+        (format!("/admin/lieux/{id}/modifier"), place_form(&edit, &[("version", "1")]), "pgc"),
+        (format!("/admin/lieux/{id}/restaurer"), vec![("version", "1"), ("cible", "1")], "pgc"),
+        (
+            "/admin/utilisateurs".to_owned(),
+            vec![("courriel", "n@hub.example"), ("nom", "N"), ("role", "administrateur")],
+            "pgc",
+        ),
+        (
+            "/admin/utilisateurs".to_owned(),
+            vec![("courriel", "m@asso.example"), ("nom", "M"), ("role", "gestionnaire")],
+            "pg",
+        ),
+        (format!("/admin/utilisateurs/{manager_id}"), vec![("role", "administrateur"), ("actif", "1")], "pgc"),
+        (format!("/admin/utilisateurs/{manager_id}/confiance"), vec![("confiance", "1")], "pgc"),
+        ("/admin/campagnes".to_owned(), vec![("nom", "Été"), ("territoire", "18")], "pgc"),
+        (format!("/admin/campagnes/{campaign}/relancer"), vec![], "pgc"),
+        (format!("/lieux/{other_id}/gerer"), vec![("message", "à nous")], "c"),
+    ];
+    for (route, form, refused) in &routes {
+        for (who, client) in [('p', &mut anonymous), ('g', &mut other_manager), ('c', &mut other_coordinator)] {
+            if !refused.contains(who) {
+                continue;
+            }
+            let mut form = form.clone();
+            let csrf = if who == 'p' { String::new() } else { client.csrf().await };
+            form.push(("_csrf", &csrf));
+            let page = client.post(route, &form).await;
+            let ok = match who {
+                'p' => page.status == StatusCode::SEE_OTHER && page.location().starts_with("/connexion"),
+                _ => page.status == StatusCode::FORBIDDEN,
+            };
+            assert!(ok, "{who} sur {route} : {} {} {}", page.status, page.location(), page.body);
+        }
+    }
+    // Administration pages that only read are refused too.
+    for route in ["/admin/boite-d-envoi", "/admin/journal"] {
+        assert_eq!(other_coordinator.get(route).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(other_manager.get(route).await.status, StatusCode::FORBIDDEN);
+    }
+    assert_eq!(other_manager.get("/admin/moderation").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(anonymous.get(&format!("/admin/lieux/{id}/historique")).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(other_manager.get(&format!("/admin/lieux/{id}/historique")).await.status, StatusCode::FORBIDDEN);
+
+    assert_eq!(snapshot_items(hub.store.as_ref()), before);
+    assert_eq!(hub.outbox().len(), mails);
+}
+
+#[tokio::test]
+async fn a_manager_edits_hours_the_coordinator_approves_from_the_diff_and_the_public_page_shows_it() {
+    let hub = Hub::new();
+    let id = hub.place.id.0.clone();
+    let mut manager = hub.signed_in("g@asso.example").await;
+    let form = manager.get(&format!("/admin/lieux/{id}/modifier")).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("Lundi") && form.body.contains("09:00–12:00"), "{}", form.body);
+    let csrf = form.csrf();
+
+    // A bad value comes back next to its field, and nothing is queued.
+    let mut wrong = fields("Médiathèque");
+    wrong.insert("code_postal".to_owned(), "18".to_owned());
+    let bad = place_form(&wrong, &[("_csrf", &csrf), ("version", "1")]);
+    let refused = manager.post(&format!("/admin/lieux/{id}/modifier"), &bad).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("id=\"erreur-code_postal\""), "{}", refused.body);
+    assert!(hub.store.proposals(None).unwrap().is_empty());
+
+    let mut values = fields("Médiathèque");
+    values.insert("horaires".to_owned(), "Mo-Sa 10:00-18:00".to_owned());
+    let sent = manager
+        .post(&format!("/admin/lieux/{id}/modifier"), &place_form(&values, &[("_csrf", &csrf), ("version", "1")]))
+        .await;
+    assert_eq!(sent.status, StatusCode::OK);
+
+    let mut coordinator = hub.signed_in("coord18@hub.example").await;
+    let queue = coordinator.get("/admin/moderation").await;
+    assert!(
+        queue.body.contains(
+            "<th scope=\"row\">horaires</th><td><del>Mo-Fr 09:00-12:00</del></td><td><ins>Mo-Sa 10:00-18:00</ins></td>"
+        ),
+        "{}",
+        queue.body
+    );
+    let proposal = hub.store.proposals(None).unwrap()[0].id.clone();
+    let csrf = queue.csrf();
+    let approved = coordinator
+        .post(&format!("/admin/moderation/{proposal}/approuver"), &[("_csrf", &csrf), ("version", "1")])
+        .await;
+    assert_eq!((approved.status, approved.location()), (StatusCode::SEE_OTHER, "/admin/moderation"));
+
+    hub.state.directory.sync(hub.store.as_ref()).unwrap();
+    let public = hub.client().get(&format!("/lieux/{id}")).await;
+    assert_eq!(public.status, StatusCode::OK);
+    assert!(public.body.contains("Mo-Sa 10:00-18:00"), "{}", public.body);
+    let history = coordinator.get(&format!("/admin/lieux/{id}/historique")).await;
+    assert!(history.body.contains("approuvée par"), "{}", history.body);
+}
+
+#[tokio::test]
+async fn a_campaign_mails_a_link_that_confirms_the_place_once() {
+    let hub = Hub::new();
+    let mut coordinator = hub.signed_in("coord18@hub.example").await;
+    let csrf = coordinator.csrf().await;
+    coordinator
+        .post(
+            "/admin/campagnes",
+            &[("_csrf", &csrf), ("nom", "Printemps"), ("territoire", "18"), ("relance_jours", "7")],
+        )
+        .await;
+    let mail = hub.outbox().into_iter().find(|mail| mail.subject.contains("Médiathèque")).unwrap();
+    let start = mail.body.find("https://hub.example/confirmer?").unwrap() + "https://hub.example".len();
+    let link = mail.body[start..].split_whitespace().next().unwrap().to_owned();
+
+    // Opening the link (as a mail scanner would) changes nothing.
+    let mut person = hub.client();
+    let page = person.get(&link).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(hub.store.place(&hub.place.id).unwrap().unwrap().version, 1);
+    let (csrf, token) = (page.csrf(), hidden(&page.body, "jeton"));
+    let done = person.post("/confirmer", &[("_csrf", &csrf), ("jeton", &token)]).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert!(done.body.contains("est confirmée à jour"));
+    let place = hub.store.place(&hub.place.id).unwrap().unwrap();
+    assert_eq!((place.version, place.record.date_maj), (2, Some(Utc::now().date_naive())));
+    let again = person.post("/confirmer", &[("_csrf", &csrf), ("jeton", &token)]).await;
+    assert_eq!(again.status, StatusCode::BAD_REQUEST);
+    assert!(again.body.contains("a déjà servi"));
+
+    let campaign = hub.store.campaigns().unwrap()[0].id.clone();
+    let dashboard = coordinator.get(&format!("/admin/campagnes/{campaign}")).await;
+    assert!(dashboard.body.contains("<dt>Confirmés</dt><dd>1</dd>"), "{}", dashboard.body);
+
+    // The administrator reads the mails in the outbox page.
+    let mut admin = hub.signed_in("admin@hub.example").await;
+    let outbox = admin.get("/admin/boite-d-envoi").await;
+    assert!(outbox.body.contains("Médiathèque"), "{}", outbox.body);
+}
+
+#[tokio::test]
+async fn a_structure_asks_for_access_and_gets_an_invitation_once_approved() {
+    let hub = Hub::new();
+    let id = hub.other_place.id.0.clone();
+    let mut person = hub.client();
+    let page = person.get(&format!("/lieux/{id}/gerer")).await;
+    let csrf = page.csrf();
+    let sent = person
+        .post(
+            &format!("/lieux/{id}/gerer"),
+            &[("_csrf", &csrf), ("nom", "Resp"), ("courriel", "resp@asso.example"), ("message", "EPN")],
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
+
+    let mut coordinator = hub.signed_in("coord18@hub.example").await;
+    let queue = coordinator.get("/admin/moderation").await;
+    assert!(queue.body.contains("Demande de gestion"));
+    let proposal = hub.store.proposals(None).unwrap()[0].id.clone();
+    let csrf = queue.csrf();
+    coordinator.post(&format!("/admin/moderation/{proposal}/approuver"), &[("_csrf", &csrf), ("version", "1")]).await;
+
+    let mail = hub.outbox().into_iter().find(|mail| mail.to == "resp@asso.example").unwrap();
+    let start = mail.body.find("https://hub.example/compte/invitation?").unwrap() + "https://hub.example".len();
+    let link = mail.body[start..].split_whitespace().next().unwrap().to_owned();
+    let form = person.get(&link).await;
+    let (csrf, token) = (form.csrf(), hidden(&form.body, "jeton"));
+    let set = person
+        .post(
+            "/compte/invitation",
+            &[("_csrf", &csrf), ("jeton", &token), ("mot_de_passe", PASSWORD), ("confirmation", PASSWORD)],
+        )
+        .await;
+    assert_eq!((set.status, set.location()), (StatusCode::SEE_OTHER, "/admin"));
+    let home = person.get("/admin").await;
+    assert!(home.body.contains("Centre social"), "{}", home.body);
+    // The link is spent.
+    let again = person
+        .post(
+            "/compte/invitation",
+            &[("_csrf", &csrf), ("jeton", &token), ("mot_de_passe", PASSWORD), ("confirmation", PASSWORD)],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::BAD_REQUEST);
+}
