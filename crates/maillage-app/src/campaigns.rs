@@ -240,22 +240,7 @@ pub fn start_campaign(
 /// answer and no reminder yet. Returns how many places were reminded.
 pub fn send_reminders(ctx: &Context<'_>, actor: &Actor, campaign_id: &str, now: DateTime<Utc>) -> AppResult<usize> {
     let campaign = load_campaign(ctx, actor, campaign_id)?;
-    let due = now - TimeDelta::days(i64::from(campaign.reminder_days));
-    let mut reminded = 0;
-    for mut entry in ctx.store.campaign_entries(campaign_id)? {
-        let waiting = entry.status == CampaignPlaceStatus::Sent && entry.reminded_at.is_none();
-        if !waiting || entry.sent_at.is_none_or(|sent| sent > due) {
-            continue;
-        }
-        let Some(place) = ctx.store.place(&entry.place_id)?.filter(|place| place.status == PlaceStatus::Active) else {
-            continue;
-        };
-        if mail_place(ctx, &campaign, &place, true, now)? {
-            entry.reminded_at = Some(now);
-            ctx.store.update_campaign_entry(&entry)?;
-            reminded += 1;
-        }
-    }
+    let reminded = remind(ctx, &campaign, now)?;
     ctx.audit(
         actor.id(),
         "campagne_relancee",
@@ -263,6 +248,41 @@ pub fn send_reminders(ctx: &Context<'_>, actor: &Actor, campaign_id: &str, now: 
         format!("{reminded} relances"),
         now,
     )?;
+    Ok(reminded)
+}
+
+/// The reminders due in every campaign, sent by the hub itself (the server's hourly task,
+/// or `maillage accounts reminders` from a scheduler). Returns how many places were reminded.
+pub fn send_due_reminders(ctx: &Context<'_>, now: DateTime<Utc>) -> AppResult<usize> {
+    let mut total = 0;
+    for campaign in ctx.store.campaigns()? {
+        let reminded = remind(ctx, &campaign, now)?;
+        if reminded > 0 {
+            let target = Some(format!("campagne:{}", campaign.id));
+            ctx.audit(None, "campagne_relancee", target, format!("{reminded} relances automatiques"), now)?;
+        }
+        total += reminded;
+    }
+    Ok(total)
+}
+
+fn remind(ctx: &Context<'_>, campaign: &Campaign, now: DateTime<Utc>) -> AppResult<usize> {
+    let due = now - TimeDelta::days(i64::from(campaign.reminder_days));
+    let mut reminded = 0;
+    for mut entry in ctx.store.campaign_entries(&campaign.id)? {
+        let waiting = entry.status == CampaignPlaceStatus::Sent && entry.reminded_at.is_none();
+        if !waiting || entry.sent_at.is_none_or(|sent| sent > due) {
+            continue;
+        }
+        let Some(place) = ctx.store.place(&entry.place_id)?.filter(|place| place.status == PlaceStatus::Active) else {
+            continue;
+        };
+        if mail_place(ctx, campaign, &place, true, now)? {
+            entry.reminded_at = Some(now);
+            ctx.store.update_campaign_entry(&entry)?;
+            reminded += 1;
+        }
+    }
     Ok(reminded)
 }
 

@@ -478,6 +478,19 @@ fn a_campaign_mails_contacts_confirms_in_one_click_and_reminds_the_others() {
 }
 
 #[test]
+fn the_hub_sends_due_reminders_by_itself_once() {
+    let hub = Hub::new();
+    let ctx = hub.ctx();
+    hub.place("Médiathèque");
+    start_campaign(&ctx, &hub.coordinator, "Automne", "18", 7, t0()).unwrap();
+    assert_eq!(send_due_reminders(&ctx, t0() + TimeDelta::days(6)).unwrap(), 0);
+    assert_eq!(send_due_reminders(&ctx, t0() + TimeDelta::days(7)).unwrap(), 1);
+    assert_eq!(send_due_reminders(&ctx, t0() + TimeDelta::days(8)).unwrap(), 0);
+    assert_eq!(hub.mails().len(), 2);
+    assert!(hub.mails()[0].subject.starts_with("Rappel"));
+}
+
+#[test]
 fn an_old_confirmation_link_expires() {
     let hub = Hub::new();
     let ctx = hub.ctx();

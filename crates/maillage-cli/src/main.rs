@@ -1,6 +1,7 @@
 //! The `maillage` command: parses the command line, opens the store, calls a use case of
 //! `maillage-app` and prints its outcome in French. No business rule lives here.
 
+mod accounts;
 mod coverage;
 mod duplicates;
 mod indicators;
@@ -166,6 +167,11 @@ enum Command {
     Duplicates {
         #[command(subcommand)]
         command: duplicates::DuplicatesCommand,
+    },
+    /// Les comptes : premier administrateur, liste, relances de campagne dues.
+    Accounts {
+        #[command(subcommand)]
+        command: accounts::AccountsCommand,
     },
 }
 
@@ -502,6 +508,10 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Duplicates { command } => {
             let store = open_store(&cli, true)?;
             duplicates::run(command, store.as_ref())
+        }
+        Command::Accounts { command } => {
+            let store = open_store(&cli, true)?;
+            accounts::run(command, store.as_ref())
         }
         Command::Imports { batch } => {
             let store = open_store(&cli, false)?;

@@ -107,6 +107,27 @@ pub async fn run<T: Send + 'static>(
     .map_err(|err| AppError::Store(StoreError::Backend(format!("tâche interrompue : {err}"))))?
 }
 
+/// Sends the campaign reminders that are due, every `every` (the first check right away):
+/// nobody has to remember to press the button.
+pub fn spawn_reminders(state: &WebState, config: Arc<AccountsConfig>, every: Duration) -> tokio::task::JoinHandle<()> {
+    let state = state.clone();
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            let sent =
+                run(&state, &config, |ctx| maillage_app::campaigns::send_due_reminders(ctx, maillage_store::now()))
+                    .await;
+            match sent {
+                Ok(0) => {}
+                Ok(reminded) => tracing::info!(reminded, "relances de campagne envoyées"),
+                Err(err) => tracing::warn!(%err, "relances de campagne impossibles"),
+            }
+        }
+    })
+}
+
 /// A cookie's value from the request headers.
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers

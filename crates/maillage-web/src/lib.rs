@@ -120,7 +120,9 @@ pub async fn serve_site(address: SocketAddr, state: WebState, site: SiteConfig) 
     // The peer address keys the per-client limits of the API.
     let accounts = AccountsConfig::from_env()
         .map_err(|err| std::io::Error::new(std::io::ErrorKind::InvalidInput, err.to_string()))?;
-    let router = router_with_accounts(state, site, Arc::new(accounts));
+    let accounts = Arc::new(accounts);
+    auth::spawn_reminders(&state, accounts.clone(), std::time::Duration::from_secs(3600));
+    let router = router_with_accounts(state, site, accounts);
     axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await
