@@ -188,6 +188,21 @@ pub fn submit_edit(
     Ok(outcome)
 }
 
+/// What an edit would change, without saving anything: the fields that differ from the
+/// published sheet, or the form's problems.
+pub fn preview_edit(
+    ctx: &Context<'_>,
+    actor: &Actor,
+    place_id: &PlaceId,
+    fields: &BTreeMap<String, String>,
+    now: DateTime<Utc>,
+) -> AppResult<Vec<FieldChange>> {
+    let current = load_place(ctx.store, place_id)?;
+    actor.require(ctx.locator, Permission::Edit(&current))?;
+    let record = edited_record(&current.record, fields, now)?;
+    Ok(diff_records(&current.record, &record))
+}
+
 fn pending_claim(store: &dyn Store, place_id: &PlaceId, author: &str) -> AppResult<Option<Proposal>> {
     Ok(store.proposals(Some(ProposalStatus::Pending))?.into_iter().find(|proposal| {
         proposal.place_id == *place_id

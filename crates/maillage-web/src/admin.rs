@@ -300,6 +300,7 @@ struct PlacePage {
     errors: usize,
     place_id: String,
     note: String,
+    preview: Option<Vec<FieldChange>>,
 }
 
 fn field_views(values: &BTreeMap<String, String>, errors: &[FieldError], locked: &[&str]) -> Vec<FieldView> {
@@ -323,12 +324,25 @@ fn field_views(values: &BTreeMap<String, String>, errors: &[FieldError], locked:
 /// The opening hours of a form read back day by day, as the public will see them.
 fn week_of(values: &BTreeMap<String, String>) -> Vec<(String, String)> {
     let Some(text) = values.get("horaires").filter(|text| !text.trim().is_empty()) else { return Vec::new() };
-    let Ok(hours) = maillage_domain::hours::Horaires::parse(text) else {
-        return vec![("Horaires".to_owned(), "illisibles : corrigez la syntaxe OSM".to_owned())];
+    // French text ("du lundi au vendredi de 9h à 12h") is accepted as the import accepts it,
+    // and read back in its OpenStreetMap form.
+    let parsed = maillage_domain::hours::Horaires::parse(text).or_else(|_| {
+        let converted = maillage_domain::hours::french::to_osm(text).map_err(|_| ())?;
+        maillage_domain::hours::Horaires::parse(&converted).map_err(|_| ())
+    });
+    let Ok(hours) = parsed else {
+        return vec![(
+            "Horaires".to_owned(),
+            "illisibles : écrivez-les en français ou au format OpenStreetMap".to_owned(),
+        )];
     };
+    let mut week = Vec::new();
+    if hours.as_str() != text.trim() {
+        week.push(("Format OpenStreetMap".to_owned(), hours.as_str().to_owned()));
+    }
     // A reference week without public holidays (Monday 5 to Sunday 11 January 2026).
     let monday = chrono::NaiveDate::from_ymd_opt(2026, 1, 5).expect("a valid date");
-    ["Lundi", "Mardi", "Mercredi", "Jeudi", "Vendredi", "Samedi", "Dimanche"]
+    let days = ["Lundi", "Mardi", "Mercredi", "Jeudi", "Vendredi", "Samedi", "Dimanche"]
         .iter()
         .zip(monday.iter_days())
         .map(|(name, date)| {
@@ -349,8 +363,9 @@ fn week_of(values: &BTreeMap<String, String>) -> Vec<(String, String)> {
                     .join(", ")
             };
             (name.to_string(), text)
-        })
-        .collect()
+        });
+    week.extend(days);
+    week
 }
 
 struct PlaceForm<'a> {
@@ -362,6 +377,8 @@ struct PlaceForm<'a> {
     values: BTreeMap<String, String>,
     errors: &'a [FieldError],
     note: String,
+    /// A preview: the changes against the published sheet, nothing saved.
+    preview: Option<Vec<FieldChange>>,
 }
 
 fn place_page(visitor: &Visitor, status: StatusCode, form: PlaceForm<'_>) -> Response {
@@ -378,6 +395,7 @@ fn place_page(visitor: &Visitor, status: StatusCode, form: PlaceForm<'_>) -> Res
         correcting: form.correcting,
         place_id: form.place_id,
         note: form.note,
+        preview: form.preview,
     };
     render(status, &page)
 }
@@ -414,6 +432,7 @@ async fn edit_page(
                 place_id: id,
                 values: moderation::form_values(&place.record),
                 errors: &[],
+                preview: None,
                 note: if direct {
                     "Vos modifications seront publiées dès l'enregistrement.".to_owned()
                 } else {
@@ -438,6 +457,31 @@ async fn edit_post(
     let base = version_of(&form);
     let reason = form.get("motif").cloned().unwrap_or_default();
     let place_id = PlaceId(id.clone());
+    if form.get("apercu").map(String::as_str) == Some("1") {
+        let (actor, submitted) = (visitor.actor.clone(), fields.clone());
+        let previewed =
+            run(&state, &config, move |ctx| moderation::preview_edit(ctx, &actor, &place_id, &submitted, now())).await;
+        let (status, errors, preview) = match previewed {
+            Ok(changes) => (StatusCode::OK, Vec::new(), Some(changes)),
+            Err(AppError::Invalid(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, errors, None),
+            Err(err) => return fail(err, &visitor),
+        };
+        return place_page(
+            &visitor,
+            status,
+            PlaceForm {
+                heading: "Aperçu de la modification".to_owned(),
+                action: format!("/admin/lieux/{id}/modifier"),
+                version: base,
+                correcting: false,
+                place_id: id,
+                values: fields,
+                errors: &errors,
+                preview,
+                note: "Aperçu : rien n'est encore enregistré.".to_owned(),
+            },
+        );
+    }
     let submitted = {
         let fields = fields.clone();
         run(&state, &config, move |ctx| moderation::submit_edit(ctx, &actor, &place_id, base, &fields, &reason, now()))
@@ -467,6 +511,7 @@ async fn edit_post(
                 place_id: id,
                 values: fields,
                 errors: &errors,
+                preview: None,
                 note: String::new(),
             },
         ),
@@ -511,6 +556,7 @@ async fn correct_page(
                 place_id: place.id.0.clone(),
                 values: moderation::form_values(&record),
                 errors: &[],
+                preview: None,
                 note: "La version corrigée sera publiée au nom de l'auteur de la proposition.".to_owned(),
             },
         ),
@@ -531,6 +577,7 @@ async fn new_place_page(State(state): State<WebState>, headers: HeaderMap) -> Re
             place_id: String::new(),
             values: BTreeMap::new(),
             errors: &[],
+            preview: None,
             note: "Le lieu est publié dès l'enregistrement.".to_owned(),
         },
     )
@@ -562,6 +609,7 @@ async fn new_place_post(
                 place_id: String::new(),
                 values: fields,
                 errors: &errors,
+                preview: None,
                 note: String::new(),
             },
         ),

@@ -376,6 +376,21 @@ async fn a_manager_edits_hours_the_coordinator_approves_from_the_diff_and_the_pu
     assert!(refused.body.contains("id=\"erreur-code_postal\""), "{}", refused.body);
     assert!(hub.store.proposals(None).unwrap().is_empty());
 
+    // A preview in French hours shows the OSM form, the week and the change, and saves nothing.
+    let mut french = fields("Médiathèque");
+    french.insert("horaires".to_owned(), "du lundi au samedi de 10h à 18h".to_owned());
+    let preview = manager
+        .post(
+            &format!("/admin/lieux/{id}/modifier"),
+            &place_form(&french, &[("_csrf", &csrf), ("version", "1"), ("apercu", "1")]),
+        )
+        .await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
+    assert!(preview.body.contains("Mo-Sa 10:00-18:00"), "{}", preview.body);
+    assert!(preview.body.contains("<th scope=\"row\">Samedi</th><td>10:00–18:00</td>"), "{}", preview.body);
+    assert!(preview.body.contains("data-testid=\"apercu\""));
+    assert!(hub.store.proposals(None).unwrap().is_empty());
+
     let mut values = fields("Médiathèque");
     values.insert("horaires".to_owned(), "Mo-Sa 10:00-18:00".to_owned());
     let sent = manager
