@@ -377,21 +377,42 @@ pub struct ReviewItem {
     pub b: Option<Place>,
     /// Every component of the score, in French.
     pub explanation: Vec<String>,
+    /// Other queued pairs between the same two (merged) places, decided with this one.
+    pub linked: usize,
 }
 
-/// The review queue: pending pairs, best score first, with both places and the explanation.
+/// The review queue: pending pairs, best score first, with both places and the explanation;
+/// one pair per two (merged) places, the others counted in [`ReviewItem::linked`] (the same
+/// place published by three sources makes up to nine pairs with another).
 pub fn review_queue(store: &dyn Store) -> AppResult<Vec<ReviewItem>> {
+    let groups = store.merge_groups()?;
+    let side_of: HashMap<&PlaceKey, String> =
+        groups.iter().flat_map(|group| group.members.iter().map(move |key| (key, group.id.clone()))).collect();
+    let side = |key: &PlaceKey| side_of.get(key).cloned().unwrap_or_else(|| format!("{key}"));
     let mut pending: Vec<DuplicatePair> =
         store.duplicate_pairs()?.into_iter().filter(|pair| pair.status == PairStatus::Pending).collect();
     pending.sort_by(|x, y| y.score.total_cmp(&x.score).then_with(|| x.id.cmp(&y.id)));
-    pending
-        .into_iter()
-        .map(|pair| {
+    let mut first: HashMap<(String, String), usize> = HashMap::new();
+    let mut kept: Vec<(DuplicatePair, usize)> = Vec::new();
+    for pair in pending {
+        let (x, y) = (side(&pair.a), side(&pair.b));
+        let sides = if x <= y { (x, y) } else { (y, x) };
+        match first.get(&sides) {
+            Some(&index) => kept[index].1 += 1,
+            None => {
+                first.insert(sides, kept.len());
+                kept.push((pair, 0));
+            }
+        }
+    }
+    kept.into_iter()
+        .map(|(pair, linked)| {
             let explanation = stored_score(&pair).map(|score| explain(&score)).unwrap_or_default();
             Ok(ReviewItem {
                 a: store.place_by_source_id(&pair.a.source, &pair.a.source_id)?,
                 b: store.place_by_source_id(&pair.b.source, &pair.b.source_id)?,
                 explanation,
+                linked,
                 pair,
             })
         })
@@ -447,11 +468,26 @@ pub fn resolve(store: &dyn Store, pair_id: &str, resolution: Resolution, decided
     decided.decided_at = Some(at);
     match resolution {
         Resolution::Distinct => {
+            // The decision is about the two places, whatever record of them the pair names:
+            // every queued pair between the same two (merged) places is decided with it.
+            let ledger = Ledger::new(store.merge_groups()?, &stored);
+            let (left, right) = ledger.members_after(&pair.a, &pair.b);
+            let (left, right): (HashSet<&PlaceKey>, HashSet<&PlaceKey>) = (left.iter().collect(), right.iter().collect());
+            let mut writes = Vec::new();
+            for other in stored.iter().filter(|other| other.status == PairStatus::Pending && other.id != pair.id) {
+                let across = (left.contains(&other.a) && right.contains(&other.b))
+                    || (right.contains(&other.a) && left.contains(&other.b));
+                if across {
+                    let mut other = other.clone();
+                    other.status = PairStatus::Distinct;
+                    other.decided_by = Some(decided_by.to_owned());
+                    other.decided_at = Some(at);
+                    writes.push(PairWrite { pair: other, expected: Some(PairStatus::Pending) });
+                }
+            }
             decided.status = PairStatus::Distinct;
-            store.save_duplicates(&DuplicateChanges {
-                pairs: vec![PairWrite { pair: decided, expected: Some(PairStatus::Pending) }],
-                ..DuplicateChanges::default()
-            })?;
+            writes.push(PairWrite { pair: decided, expected: Some(PairStatus::Pending) });
+            store.save_duplicates(&DuplicateChanges { pairs: writes, ..DuplicateChanges::default() })?;
             Ok(Resolved { pair_id: pair.id, status: PairStatus::Distinct, group_id: None })
         }
         Resolution::Merge => {
@@ -476,6 +512,20 @@ pub fn resolve(store: &dyn Store, pair_id: &str, resolution: Resolution, decided
             decided.status = PairStatus::Merged;
             decided.group_id = Some(group.clone());
             writes.push(PairWrite { pair: decided, expected: Some(PairStatus::Pending) });
+            // Queued pairs now inside the merged place are settled by this merge.
+            let inside: HashSet<&PlaceKey> = ledger.groups[&group].members.iter().collect();
+            let mut settled = Vec::new();
+            for other in stored.iter().filter(|other| other.status == PairStatus::Pending && other.id != pair.id) {
+                if inside.contains(&other.a) && inside.contains(&other.b) {
+                    let mut other = other.clone();
+                    other.status = PairStatus::Merged;
+                    other.group_id = Some(group.clone());
+                    other.decided_by = Some(decided_by.to_owned());
+                    other.decided_at = Some(at);
+                    settled.push(PairWrite { pair: other, expected: Some(PairStatus::Pending) });
+                }
+            }
+            writes.extend(settled);
             let changes = finish(store, ledger, writes, &HashMap::new())?;
             store.save_duplicates(&changes)?;
             Ok(Resolved { pair_id: pair.id, status: PairStatus::Merged, group_id: Some(group) })

@@ -123,6 +123,9 @@ fn print_item(item: &ReviewItem) {
     for line in &item.explanation {
         emit!("  · {line}");
     }
+    if item.linked > 0 {
+        emit!("  ({} autres paires entre les mêmes lieux, décidées avec celle-ci)", item.linked);
+    }
     emit!("");
 }
 
@@ -203,7 +206,24 @@ pub fn run(command: &DuplicatesCommand, store: &dyn Store) -> Result<ExitCode, S
         DuplicatesCommand::Groups { json } => {
             let groups = store.merge_groups().map_err(|err| err.to_string())?;
             if *json {
-                emit!("{}", serde_json::to_string(&groups).unwrap_or_default());
+                // Members with their registry id, so that scripts can `maillage show` them.
+                let mut out = Vec::with_capacity(groups.len());
+                for group in &groups {
+                    let mut members = Vec::with_capacity(group.members.len());
+                    for key in &group.members {
+                        let place =
+                            store.place_by_source_id(&key.source, &key.source_id).map_err(|err| err.to_string())?;
+                        members.push(serde_json::json!({
+                            "source": key.source,
+                            "source_id": key.source_id,
+                            "id": place.map(|place| place.id.0),
+                        }));
+                    }
+                    let mut value = serde_json::to_value(group).unwrap_or_default();
+                    value["members"] = serde_json::Value::Array(members);
+                    out.push(value);
+                }
+                emit!("{}", serde_json::Value::Array(out));
             } else {
                 for group in &groups {
                     let names: Vec<String> = group.members.iter().map(ToString::to_string).collect();

@@ -668,3 +668,216 @@ fn backup_and_restore_between_backends() {
     let history = |db: &Path| stdout(&maillage(db, &["imports"]));
     assert_eq!(history(&source), history(&last));
 }
+
+/// Runs a `maillage` command that prints one JSON document.
+fn json_of(db: &Path, args: &[&str]) -> Value {
+    let output = maillage(db, args);
+    assert!(output.status.success(), "{args:?} failed: {}{}", stdout(&output), stderr(&output));
+    serde_json::from_str(stdout(&output).trim()).unwrap_or_else(|err| panic!("not JSON ({err}): {}", stdout(&output)))
+}
+
+const DEDUP_FILES: [&str; 3] = ["cnfs-lieux-2022-07", "cnfs-lieux-2022-12", "data-inclusion-lieux-2023"];
+const C07: &str = "cnfs-lieux-2022-07";
+const C12: &str = "cnfs-lieux-2022-12";
+const DI: &str = "data-inclusion-lieux-2023";
+
+/// Where a pair of places stands after a scan: "merged" (one merged place), "review" (a
+/// queued pair joins their two merged places, or them), "none" (never paired).
+fn dedup_state(groups: &Value, queue: &Value, a: (&str, &str), b: (&str, &str)) -> &'static str {
+    let side = |(source, source_id): (&str, &str)| -> String {
+        groups
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|group| {
+                group["members"].as_array().unwrap().iter().any(|m| m["source"] == source && m["source_id"] == source_id)
+            })
+            .map(|group| group["id"].as_str().unwrap().to_owned())
+            .unwrap_or_else(|| format!("{source}/{source_id}"))
+    };
+    let (x, y) = (side(a), side(b));
+    if x == y {
+        return "merged";
+    }
+    let queued = queue.as_array().unwrap().iter().any(|item| {
+        let p = &item["pair"];
+        let (u, v) = (
+            side((p["a"]["source"].as_str().unwrap(), p["a"]["source_id"].as_str().unwrap())),
+            side((p["b"]["source"].as_str().unwrap(), p["b"]["source_id"].as_str().unwrap())),
+        );
+        (u == x && v == y) || (u == y && v == x)
+    });
+    if queued {
+        "review"
+    } else {
+        "none"
+    }
+}
+
+/// The queued item between two places, if any.
+fn queued_pair<'q>(groups: &Value, queue: &'q Value, a: (&str, &str), b: (&str, &str)) -> Option<&'q Value> {
+    queue
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|item| dedup_state(groups, &Value::Array(vec![(*item).clone()]), a, b) == "review")
+}
+
+/// Pairs read side by side and judged by hand: (place, place, state after the default scan,
+/// whether they are the same place, why).
+type Judged = ((&'static str, &'static str), (&'static str, &'static str), &'static str, bool, &'static str);
+const JUDGED: &[Judged] = &[
+    ((C07, "conseiller-numerique:62ab3fff8255a806e299ccf9"), (DI, "conseiller-numerique:62ab3fff8255a806e299ccf9"), "merged", true,
+     "Maison de quartier Kerihouais (Hennebont) republished under its id, same SIRET, phone and e-mail"),
+    ((C07, "conseiller-numerique:62b0275f8255a806e299dff0"), (C07, "conseiller-numerique:62b02c558255a806e299e089"), "merged", true,
+     "two entries of one France Services in Chaudes-Aigues, same name and address"),
+    ((C07, "conseiller-numerique:62b2d0aadd51e705b1807c95"), (DI, "Hinaura:1158"), "merged", true,
+     "La Poste Montreynaud and the bureau de poste de Montreynaud: same phone, same boulevard, 27 m"),
+    ((C07, "conseiller-numerique:62ab09e18255a806e299c7e1"), (C12, "conseiller-numerique:637e4534650be106f3686937"), "merged", true,
+     "the town hall of Villejuif twice, same SIRET and address"),
+    ((C07, "conseiller-numerique:628dc8b6e1b0b206ecbd7fbc"), (C07, "conseiller-numerique:62ac22f18255a806e299cfcd"), "review", true,
+     "the town hall of Flayosc, same SIRET and street, geocoded 1.5 km apart"),
+    ((C07, "conseiller-numerique:62b46df0dd51e705b180906d"), (DI, "Hinaura:1108"), "review", true,
+     "the médiathèque of Chabeuil: same phone and e-mail, house number missing on one side"),
+    ((C07, "conseiller-numerique:62ab2c598255a806e299ca57"), (DI, "Hinaura:773"), "review", true,
+     "the France Services of the CC de la Côtière is its desk at the same address and SIRET"),
+    ((C07, "conseiller-numerique:62c3e674c9ce0606dcdcf059"), (DI, "Hinaura:956"), "review", true,
+     "Maison des Solidarités des Ancizes, same name and avenue, 163 m"),
+    ((C07, "conseiller-numerique:62ab30d18255a806e299caf7"), (DI, "Hinaura:1114"), "review", false,
+     "a maison pour tous and the médiathèque du Plan: other address, other phone, only an e-mail shared"),
+    ((DI, "Hinaura:1027"), (DI, "Hinaura:1035"), "review", false,
+     "two sites of the centre social Les 7 lieux: different streets and SIRETs"),
+    ((C12, "conseiller-numerique:62aaf3ab8255a806e299c582"), (C12, "conseiller-numerique:62f35ad5a97f6105b212e125"), "review", false,
+     "a library and a social centre sharing a building in Rennes"),
+    ((C12, "conseiller-numerique:62ac4f348255a806e299d4f2"), (C12, "conseiller-numerique:62ac4e2f8255a806e299d4cb"), "none", false,
+     "the médiathèque and the town hall of Échalas"),
+    ((C12, "conseiller-numerique:62b059d78255a806e299e45c"), (C12, "conseiller-numerique:62bac207dd51e705b180b281"), "none", false,
+     "Reconnect and the CHRS Buzenval, two organisations of Paris 11e"),
+    ((C12, "conseiller-numerique:62aaf4498255a806e299c591"), (DI, "dora:3736904c-eef9-4ce3-90de-dafc900fee5d"), "none", false,
+     "Emmaüs Connect and WeTechCare, two associations"),
+    ((C12, "conseiller-numerique:62b034d28255a806e299e14f"), (C12, "conseiller-numerique:62b025a08255a806e299dfa1"), "none", false,
+     "the Secours catholique and the town of Vernon"),
+    ((C12, "conseiller-numerique:62b2cd70dd51e705b1807c55"), (DI, "Hinaura:207"), "none", false,
+     "a post office and the maison de quartier of Le Soleil (Saint-Étienne)"),
+];
+
+fn export_objects(db: &Path, extra: &[&str]) -> std::collections::BTreeMap<String, Value> {
+    let mut args = vec!["export", "--format", "json"];
+    args.extend_from_slice(extra);
+    let output = maillage(db, &args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let all: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
+    all.into_iter().map(|object| (object["id"].as_str().unwrap().to_owned(), object)).collect()
+}
+
+/// The three files that overlap: imports count the pairs, a scan merges the sure ones and
+/// queues the others, decisions hold through a re-import, a merge is undone exactly.
+#[test]
+fn duplicates_on_real_files() {
+    let (_dir, db) = temp_db();
+    let mut found = Vec::new();
+    for name in DEDUP_FILES {
+        let batch = import(&db, &[fixture(&format!("{name}.json.gz")).to_str().unwrap()]);
+        found.push(batch["doublons"].as_u64().unwrap());
+    }
+    // Pairs at or above the review threshold involving the source just imported.
+    assert_eq!(found, [127, 3094, 5219]);
+    let raw_before = export_objects(&db, &[]);
+    assert_eq!(raw_before.len(), 2731 + 4930 + 3811);
+
+    let scan = json_of(&db, &["duplicates", "scan", "--json"]);
+    let pinned = ["found", "auto_merged", "queued", "already_grouped", "groups"].map(|key| scan[key].as_u64().unwrap());
+    assert_eq!(pinned, [8440, 5303, 648, 2489, 3507], "{scan}");
+    let groups = json_of(&db, &["duplicates", "groups", "--json"]);
+    let queue = json_of(&db, &["duplicates", "list", "--json"]);
+    for (a, b, state, _, why) in JUDGED {
+        assert_eq!(dedup_state(&groups, &queue, *a, *b), *state, "{a:?} / {b:?}: {why}");
+    }
+    // Every queued pair is explained in French, and shows both places.
+    for item in queue.as_array().unwrap() {
+        let lines = item["explanation"].as_array().unwrap();
+        assert!(lines.iter().any(|line| line.as_str().unwrap().starts_with("score ")), "{item}");
+        assert!(item["a"]["record"]["nom"].is_string() && item["b"]["record"]["nom"].is_string());
+    }
+    // Published: one record per merged place; raw members on demand.
+    let published = export_objects(&db, &[]);
+    assert!(published.len() < raw_before.len());
+    assert_eq!(export_objects(&db, &["--members"]), raw_before);
+    let text = stdout(&maillage(&db, &["duplicates", "list"]));
+    assert!(text.contains("Paire ") && text.contains("noms ") && text.contains(" | "), "{text}");
+
+    // A second scan changes nothing.
+    let again = json_of(&db, &["duplicates", "scan", "--json"]);
+    assert_eq!((again["auto_merged"].as_u64(), again["queued"].as_u64()), (Some(0), Some(0)), "{again}");
+    assert_eq!(again["known"], scan["found"]);
+
+    // A bad pair id: a clear message, nothing changed.
+    let bad = maillage(&db, &["duplicates", "resolve", "pas-une-paire", "merge"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("aucune paire d'identifiant « pas-une-paire »"), "{}", stderr(&bad));
+    let bad = maillage(&db, &["duplicates", "resolve", "x", "peut-etre"]);
+    assert!(stderr(&bad).contains("décision inconnue"), "{}", stderr(&bad));
+    assert_eq!(json_of(&db, &["duplicates", "list", "--json"]), queue);
+
+    // Decide by hand, both ways, as judged above.
+    let (same, different) = (&JUDGED[5], &JUDGED[8]);
+    let item = queued_pair(&groups, &queue, same.0, same.1).unwrap();
+    let merged_id = item["pair"]["id"].as_str().unwrap().to_owned();
+    let output = maillage(&db, &["duplicates", "resolve", &merged_id, "merge", "--by", "Camille"]);
+    assert!(output.status.success() && stdout(&output).contains("fusionnée"), "{}", stderr(&output));
+    let item = queued_pair(&groups, &queue, different.0, different.1).unwrap();
+    let distinct_id = item["pair"]["id"].as_str().unwrap().to_owned();
+    let output = maillage(&db, &["duplicates", "resolve", &distinct_id, "distinct"]);
+    assert!(output.status.success() && stdout(&output).contains("distincte"), "{}", stderr(&output));
+    // Deciding again is refused.
+    let twice = maillage(&db, &["duplicates", "resolve", &distinct_id, "merge"]);
+    assert!(stderr(&twice).contains("déjà décidée"), "{}", stderr(&twice));
+    let check = |db: &Path| {
+        let groups = json_of(db, &["duplicates", "groups", "--json"]);
+        let queue = json_of(db, &["duplicates", "list", "--json"]);
+        assert_eq!(dedup_state(&groups, &queue, same.0, same.1), "merged");
+        // The pair said distinct, and its twin from the other Conseillers numériques file, are gone.
+        assert_eq!(dedup_state(&groups, &queue, different.0, different.1), "none");
+        assert_eq!(dedup_state(&groups, &queue, (C12, different.0 .1), different.1), "none");
+        (groups, queue)
+    };
+    let (groups, queue) = check(&db);
+    assert!(queue.as_array().unwrap().len() < 648);
+
+    // Re-importing a source keeps every decision; nothing is queued again.
+    let batch = import(&db, &[fixture("cnfs-lieux-2022-07.json.gz").to_str().unwrap()]);
+    assert_eq!(counts(&batch)[3], 2731, "every place unchanged");
+    let rescan = json_of(&db, &["duplicates", "scan", "--json"]);
+    assert_eq!((rescan["auto_merged"].as_u64(), rescan["queued"].as_u64()), (Some(0), Some(0)), "{rescan}");
+    let (groups_after, queue_after) = check(&db);
+    assert_eq!((groups_after, queue_after), (groups.clone(), queue));
+
+    // Undo the merged place: every member is published again exactly as imported.
+    let group = groups
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|group| group["members"].as_array().unwrap().iter().any(|m| m["source_id"] == same.1 .1))
+        .unwrap();
+    let member_ids: Vec<String> =
+        group["members"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(member_ids.len(), 2, "{group}");
+    let shown: Vec<String> = member_ids.iter().map(|id| stdout(&maillage(&db, &["show", id]))).collect();
+    let merged_export = export_objects(&db, &[]);
+    assert_eq!(member_ids.iter().filter(|id| merged_export.contains_key(*id)).count(), 1, "one published record");
+    let output = maillage(&db, &["duplicates", "undo", group["id"].as_str().unwrap()]);
+    assert!(output.status.success() && stdout(&output).contains("défait"), "{}", stderr(&output));
+    let after = export_objects(&db, &[]);
+    for (id, show) in member_ids.iter().zip(&shown) {
+        assert_eq!(after.get(id), raw_before.get(id), "{id} published as imported");
+        assert_eq!(&stdout(&maillage(&db, &["show", id])), show);
+    }
+    let bad_undo = maillage(&db, &["duplicates", "undo", group["id"].as_str().unwrap()]);
+    assert!(stderr(&bad_undo).contains("aucun lieu fusionné"), "{}", stderr(&bad_undo));
+    // Its pairs are back in review, and a scan does not merge them again.
+    let rescan = json_of(&db, &["duplicates", "scan", "--json"]);
+    assert_eq!(rescan["auto_merged"].as_u64(), Some(0), "{rescan}");
+    let groups = json_of(&db, &["duplicates", "groups", "--json"]);
+    let queue = json_of(&db, &["duplicates", "list", "--json"]);
+    assert_eq!(dedup_state(&groups, &queue, same.0, same.1), "review");
+}
