@@ -302,7 +302,7 @@ pub struct ReportItem {
     pub place: Place,
 }
 
-/// The pending proposals and the public's reports on the places the actor moderates,
+/// The pending proposals and the public's open reports on the places the actor moderates,
 /// oldest first.
 pub fn queue(ctx: &Context<'_>, actor: &Actor) -> AppResult<(Vec<QueueItem>, Vec<ReportItem>)> {
     actor.require(ctx.locator, Permission::SeeQueue)?;
@@ -319,14 +319,48 @@ pub fn queue(ctx: &Context<'_>, actor: &Actor) -> AppResult<(Vec<QueueItem>, Vec
         let author = ctx.store.user(&proposal.author)?;
         items.push(QueueItem { proposal, place, changes, author });
     }
+    let resolved: std::collections::BTreeSet<String> =
+        ctx.store.report_resolutions()?.into_iter().map(|resolution| resolution.report_id).collect();
     let mut reports = Vec::new();
-    for report in ctx.store.place_reports(None)? {
+    for report in ctx.store.place_reports(None)?.into_iter().filter(|report| !resolved.contains(&report.id)) {
         let Some(place) = ctx.store.place(&report.place_id)? else { continue };
         if actor.covers(ctx.locator, &place.record) {
             reports.push(ReportItem { report, place });
         }
     }
     Ok((items, reports))
+}
+
+/// Closes a problem reported by the public, saying what was done; it leaves the queue.
+pub fn resolve_report(
+    ctx: &Context<'_>,
+    actor: &Actor,
+    report_id: &str,
+    note: &str,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let report = ctx
+        .store
+        .place_reports(None)?
+        .into_iter()
+        .find(|report| report.id == report_id)
+        .ok_or_else(|| StoreError::NotFound(format!("signalement {report_id}")))?;
+    let place = load_place(ctx.store, &report.place_id)?;
+    actor.require(ctx.locator, Permission::Moderate(&place.record))?;
+    if note.trim().is_empty() {
+        return Err(AppError::Invalid(vec![FieldError {
+            field: "suite".to_owned(),
+            message: "indiquez ce qui a été fait".to_owned(),
+        }]));
+    }
+    ctx.store.resolve_report(&ReportResolution {
+        report_id: report.id.clone(),
+        resolved_by: actor.id().unwrap_or_default().to_owned(),
+        resolved_at: now,
+        note: note.trim().to_owned(),
+    })?;
+    ctx.audit(actor.id(), "signalement_traite", place_target(&place.id), format!("signalement {report_id}"), now)?;
+    Ok(())
 }
 
 fn pending_proposal(store: &dyn Store, id: &str) -> AppResult<Proposal> {

@@ -300,6 +300,31 @@ fn a_managers_edit_waits_for_approval_and_a_trusted_one_is_published() {
 }
 
 #[test]
+fn public_reports_join_the_queue_until_a_coordinator_closes_them() {
+    let hub = Hub::new();
+    let ctx = hub.ctx();
+    let place = hub.place("Médiathèque");
+    let report = PlaceReport {
+        id: new_report_id(),
+        place_id: place.id.clone(),
+        category: "horaires".to_owned(),
+        message: "Fermé le lundi".to_owned(),
+        created_at: t0(),
+    };
+    hub.store.add_place_report(&report).unwrap();
+    assert_eq!(queue(&ctx, &hub.coordinator).unwrap().1.len(), 1);
+    assert!(queue(&ctx, &hub.other_coordinator).unwrap().1.is_empty());
+    forbidden(resolve_report(&ctx, &hub.other_coordinator, &report.id, "vu", t0()));
+    assert!(matches!(resolve_report(&ctx, &hub.coordinator, &report.id, " ", t0()), Err(AppError::Invalid(_))));
+    resolve_report(&ctx, &hub.coordinator, &report.id, "horaires corrigés", t0()).unwrap();
+    assert!(queue(&ctx, &hub.coordinator).unwrap().1.is_empty());
+    assert!(matches!(
+        resolve_report(&ctx, &hub.coordinator, &report.id, "encore", t0()),
+        Err(AppError::Store(StoreError::Conflict(_)))
+    ));
+}
+
+#[test]
 fn a_rejection_needs_a_reason_and_mails_it() {
     let hub = Hub::new();
     let ctx = hub.ctx();

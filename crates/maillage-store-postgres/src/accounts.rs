@@ -194,6 +194,32 @@ fn insert_campaign(client: &mut impl GenericClient, campaign: &Campaign, entries
     Ok(())
 }
 
+fn resolution_from_row(row: &Row) -> StoreResult<ReportResolution> {
+    Ok(ReportResolution {
+        report_id: row.try_get("report_id").map_err(backend)?,
+        resolved_by: row.try_get("resolved_by").map_err(backend)?,
+        resolved_at: row.try_get("resolved_at").map_err(backend)?,
+        note: row.try_get("note").map_err(backend)?,
+    })
+}
+
+const RESOLUTIONS_SELECT: &str =
+    "SELECT report_id, resolved_by, resolved_at, note FROM place_report_resolutions ORDER BY report_id";
+
+fn insert_resolution(client: &mut impl GenericClient, resolution: &ReportResolution) -> StoreResult<()> {
+    client
+        .execute(
+            "INSERT INTO place_report_resolutions (report_id, resolved_by, resolved_at, note) VALUES ($1, $2, $3, $4)",
+            &[&resolution.report_id, &resolution.resolved_by, &resolution.resolved_at, &resolution.note],
+        )
+        .map_err(|err| {
+            constraint_or_backend(err, || {
+                StoreError::Conflict(format!("le signalement {} est déjà traité", resolution.report_id))
+            })
+        })?;
+    Ok(())
+}
+
 /// Writes a place version made by a person and its note, inside the caller's transaction.
 fn write_place(client: &mut impl GenericClient, write: &PlaceWrite) -> StoreResult<()> {
     check_place_write(write)?;
@@ -470,11 +496,28 @@ impl AccountStore for PostgresStore {
             Ok(())
         })
     }
+
+    fn resolve_report(&self, resolution: &ReportResolution) -> StoreResult<()> {
+        self.in_transaction(|tx| {
+            let known: bool = tx
+                .query_one("SELECT EXISTS (SELECT 1 FROM place_reports WHERE id = $1)", &[&resolution.report_id])
+                .map_err(backend)?
+                .get(0);
+            if !known {
+                return Err(StoreError::NotFound(format!("signalement {}", resolution.report_id)));
+            }
+            insert_resolution(tx, resolution)
+        })
+    }
+
+    fn report_resolutions(&self) -> StoreResult<Vec<ReportResolution>> {
+        self.query(RESOLUTIONS_SELECT, &[])?.iter().map(resolution_from_row).collect()
+    }
 }
 
 /// The accounts tables, for the restore's lock and emptiness check.
-pub(crate) const TABLES: &str =
-    "users, sessions, one_time_tokens, audit_log, version_notes, proposals, campaigns, campaign_places";
+pub(crate) const TABLES: &str = "users, sessions, one_time_tokens, audit_log, version_notes, proposals, campaigns, \
+     campaign_places, place_report_resolutions";
 
 /// Whether any accounts table holds a row (a restore goes only into an empty store).
 pub(crate) fn occupied(client: &mut impl GenericClient) -> StoreResult<bool> {
@@ -528,6 +571,9 @@ pub(crate) fn read_snapshot(
             .collect::<StoreResult<_>>()?;
         visit(SnapshotItem::Campaign(CampaignSnapshot { campaign, entries }))?;
     }
+    for row in client.query(RESOLUTIONS_SELECT, &[]).map_err(backend)? {
+        visit(SnapshotItem::ReportResolution(resolution_from_row(&row)?))?;
+    }
     Ok(())
 }
 
@@ -541,6 +587,7 @@ pub(crate) fn write_item(client: &mut impl GenericClient, item: &SnapshotItem) -
         SnapshotItem::VersionNote(note) => insert_note(client, note).map(drop),
         SnapshotItem::Proposal(proposal) => insert_proposal(client, proposal),
         SnapshotItem::Campaign(CampaignSnapshot { campaign, entries }) => insert_campaign(client, campaign, entries),
+        SnapshotItem::ReportResolution(resolution) => insert_resolution(client, resolution),
         other => Err(StoreError::Backend(format!("élément de sauvegarde inattendu ici : {}", other.kind()))),
     }
 }

@@ -1029,7 +1029,8 @@ fn write_item(tx: &mut Transaction<'_>, statements: &RestoreStatements, item: &S
         | SnapshotItem::Audit(_)
         | SnapshotItem::VersionNote(_)
         | SnapshotItem::Proposal(_)
-        | SnapshotItem::Campaign(_) => accounts::write_item(tx, item)?,
+        | SnapshotItem::Campaign(_)
+        | SnapshotItem::ReportResolution(_) => accounts::write_item(tx, item)?,
     }
     Ok(())
 }

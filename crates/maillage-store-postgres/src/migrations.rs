@@ -207,6 +207,16 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (campaign_id, place_id)
     );
     "#,
+    // 6: how the coordinators dealt with each problem reported by the public (a report is
+    // never deleted: its resolution says who closed it, when and how).
+    r#"
+    CREATE TABLE place_report_resolutions (
+        report_id text COLLATE "C" PRIMARY KEY REFERENCES place_reports (id),
+        resolved_by text NOT NULL,
+        resolved_at timestamptz NOT NULL,
+        note text NOT NULL
+    );
+    "#,
 ];
 
 /// Brings the schema up to date. Runs on a connection of its own, which the caller must

@@ -203,6 +203,41 @@ fn insert_campaign(connection: &Connection, campaign: &Campaign, entries: &[Camp
     Ok(())
 }
 
+fn resolution_from_row(row: &Row<'_>) -> rusqlite::Result<ReportResolution> {
+    Ok(ReportResolution {
+        report_id: row.get(0)?,
+        resolved_by: row.get(1)?,
+        resolved_at: parse_timestamp(&row.get::<_, String>(2)?)?,
+        note: row.get(3)?,
+    })
+}
+
+const RESOLUTIONS_SELECT: &str =
+    "SELECT report_id, resolved_by, resolved_at, note FROM place_report_resolutions ORDER BY report_id";
+
+fn insert_resolution(connection: &Connection, resolution: &ReportResolution) -> StoreResult<()> {
+    connection
+        .prepare_cached(
+            "INSERT INTO place_report_resolutions (report_id, resolved_by, resolved_at, note) VALUES (?1, ?2, ?3, ?4)",
+        )
+        .and_then(|mut statement| {
+            statement.execute(params![
+                resolution.report_id,
+                resolution.resolved_by,
+                timestamp(&resolution.resolved_at),
+                resolution.note
+            ])
+        })
+        .map_err(|err| {
+            if is_constraint_violation(&err) {
+                StoreError::Conflict(format!("le signalement {} est déjà traité", resolution.report_id))
+            } else {
+                backend(err)
+            }
+        })?;
+    Ok(())
+}
+
 /// Writes a place version made by a person and its note, inside the caller's transaction.
 fn write_place(connection: &Connection, write: &PlaceWrite) -> StoreResult<()> {
     check_place_write(write)?;
@@ -501,6 +536,23 @@ impl AccountStore for SqliteStore {
         }
         Ok(())
     }
+
+    fn resolve_report(&self, resolution: &ReportResolution) -> StoreResult<()> {
+        let connection = self.lock()?;
+        let known: bool = connection
+            .query_row("SELECT EXISTS (SELECT 1 FROM place_reports WHERE id = ?1)", [&resolution.report_id], |row| {
+                row.get(0)
+            })
+            .map_err(backend)?;
+        if !known {
+            return Err(StoreError::NotFound(format!("signalement {}", resolution.report_id)));
+        }
+        insert_resolution(&connection, resolution)
+    }
+
+    fn report_resolutions(&self) -> StoreResult<Vec<ReportResolution>> {
+        query_all(&*self.lock()?, RESOLUTIONS_SELECT, [], resolution_from_row)
+    }
 }
 
 /// Why a token was not accepted, once the atomic update has decided.
@@ -561,6 +613,9 @@ pub(crate) fn read_snapshot(
         let entries = query_all(connection, &sql, [&campaign.id], entry_from_row)?;
         visit(SnapshotItem::Campaign(CampaignSnapshot { campaign, entries }))?;
     }
+    for resolution in query_all(connection, RESOLUTIONS_SELECT, [], resolution_from_row)? {
+        visit(SnapshotItem::ReportResolution(resolution))?;
+    }
     Ok(())
 }
 
@@ -576,6 +631,7 @@ pub(crate) fn write_item(connection: &Connection, item: &SnapshotItem) -> StoreR
         SnapshotItem::Campaign(CampaignSnapshot { campaign, entries }) => {
             insert_campaign(connection, campaign, entries)
         }
+        SnapshotItem::ReportResolution(resolution) => insert_resolution(connection, resolution),
         other => Err(StoreError::Backend(format!("élément de sauvegarde inattendu ici : {}", other.kind()))),
     }
 }

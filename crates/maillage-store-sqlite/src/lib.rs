@@ -879,7 +879,8 @@ fn write_item(connection: &Connection, item: &SnapshotItem) -> StoreResult<()> {
         | SnapshotItem::Audit(_)
         | SnapshotItem::VersionNote(_)
         | SnapshotItem::Proposal(_)
-        | SnapshotItem::Campaign(_) => accounts::write_item(connection, item)?,
+        | SnapshotItem::Campaign(_)
+        | SnapshotItem::ReportResolution(_) => accounts::write_item(connection, item)?,
     }
     Ok(())
 }

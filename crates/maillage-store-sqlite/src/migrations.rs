@@ -192,4 +192,14 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (campaign_id, place_id)
     ) WITHOUT ROWID;
     "#,
+    // 6: how the coordinators dealt with each problem reported by the public (a report is
+    // never deleted: its resolution says who closed it, when and how).
+    r#"
+    CREATE TABLE place_report_resolutions (
+        report_id TEXT PRIMARY KEY REFERENCES place_reports(id),
+        resolved_by TEXT NOT NULL,
+        resolved_at TEXT NOT NULL,
+        note TEXT NOT NULL
+    ) WITHOUT ROWID;
+    "#,
 ];

@@ -313,6 +313,17 @@ pub struct CampaignSnapshot {
     pub entries: Vec<CampaignEntry>,
 }
 
+/// How a coordinator dealt with a problem reported by the public.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportResolution {
+    pub report_id: String,
+    /// A user id.
+    pub resolved_by: String,
+    pub resolved_at: DateTime<Utc>,
+    /// What was done ("fiche corrigée", "signalement infondé"…).
+    pub note: String,
+}
+
 /// The refusal of a second account with the same e-mail.
 /// The address itself stays out of the message: messages end up in logs.
 pub fn duplicate_email_error() -> StoreError {
@@ -389,4 +400,10 @@ pub trait AccountStore: Send + Sync {
     fn campaign_entries(&self, campaign_id: &str) -> StoreResult<Vec<CampaignEntry>>;
     /// Replaces one place's entry ([`StoreError::NotFound`] when absent).
     fn update_campaign_entry(&self, entry: &CampaignEntry) -> StoreResult<()>;
+
+    /// Closes a reported problem: an unknown report is [`StoreError::NotFound`], one already
+    /// closed a [`StoreError::Conflict`].
+    fn resolve_report(&self, resolution: &ReportResolution) -> StoreResult<()>;
+    /// Every resolution, by report id.
+    fn report_resolutions(&self) -> StoreResult<Vec<ReportResolution>>;
 }

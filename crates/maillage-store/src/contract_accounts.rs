@@ -340,6 +340,44 @@ pub fn campaigns_round_trip(store: &dyn Store) {
     assert_eq!(store.campaign("c3").unwrap(), None);
 }
 
+fn public_report(place: &Place, message: &str) -> PlaceReport {
+    PlaceReport {
+        id: new_report_id(),
+        place_id: place.id.clone(),
+        category: "horaires".to_owned(),
+        message: message.to_owned(),
+        created_at: at(1),
+    }
+}
+
+fn resolution(report: &PlaceReport) -> ReportResolution {
+    ReportResolution {
+        report_id: report.id.clone(),
+        resolved_by: "u-coord".to_owned(),
+        resolved_at: at(30),
+        note: "fiche corrigée".to_owned(),
+    }
+}
+
+pub fn reports_are_resolved_once(store: &dyn Store) {
+    let first = created("m-1", "u");
+    store.save_place(&first).unwrap();
+    let (a, b) = (public_report(&first.place, "a"), public_report(&first.place, "b"));
+    store.add_place_report(&a).unwrap();
+    store.add_place_report(&b).unwrap();
+    store.resolve_report(&resolution(&b)).unwrap();
+    assert_eq!(store.report_resolutions().unwrap(), vec![resolution(&b)]);
+    let mut again = resolution(&b);
+    again.note = "autre".to_owned();
+    assert!(matches!(store.resolve_report(&again), Err(StoreError::Conflict(_))));
+    let mut unknown = resolution(&a);
+    unknown.report_id = "inconnu".to_owned();
+    assert!(matches!(store.resolve_report(&unknown), Err(StoreError::NotFound(_))));
+    assert_eq!(store.report_resolutions().unwrap(), vec![resolution(&b)]);
+    // The report itself is kept.
+    assert_eq!(store.place_reports(None).unwrap().len(), 2);
+}
+
 /// Something of every accounts table.
 pub fn fill_accounts(store: &dyn Store) {
     let first = created("m-1", "u-coord");
@@ -401,13 +439,16 @@ pub fn fill_accounts(store: &dyn Store) {
         answered_at: Some(at(3)),
     };
     store.insert_campaign(&campaign, &[entry]).unwrap();
+    let report = public_report(&first.place, "fermé le lundi");
+    store.add_place_report(&report).unwrap();
+    store.resolve_report(&resolution(&report)).unwrap();
 }
 
 pub fn accounts_snapshot_restores_identically(source: &dyn Store, target: &dyn Store) {
     fill_accounts(source);
     let items = snapshot_items(source);
     let kinds: Vec<&str> = items.iter().map(SnapshotItem::kind).collect();
-    for kind in ["user", "session", "token", "audit", "version_note", "proposal", "campaign"] {
+    for kind in ["user", "session", "token", "audit", "version_note", "proposal", "campaign", "report_resolution"] {
         assert!(kinds.contains(&kind), "{kind} absent de {kinds:?}");
     }
     target.restore(&mut items.clone().into_iter().map(Ok)).unwrap();

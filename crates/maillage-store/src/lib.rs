@@ -487,6 +487,8 @@ pub enum SnapshotItem {
     Proposal(Proposal),
     /// An update campaign with its places, by campaign id.
     Campaign(CampaignSnapshot),
+    /// How a reported problem was closed, by report id (after the reports).
+    ReportResolution(ReportResolution),
 }
 
 impl SnapshotItem {
@@ -508,6 +510,7 @@ impl SnapshotItem {
             SnapshotItem::VersionNote(_) => "version_note",
             SnapshotItem::Proposal(_) => "proposal",
             SnapshotItem::Campaign(_) => "campaign",
+            SnapshotItem::ReportResolution(_) => "report_resolution",
         }
     }
 }

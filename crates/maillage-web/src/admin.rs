@@ -37,6 +37,7 @@ pub fn routes(config: Arc<AccountsConfig>) -> Router<WebState> {
         .route("/admin/moderation/{id}/corriger", get(correct_page))
         .route("/admin/moderation/{id}/approuver", post(approve_post))
         .route("/admin/moderation/{id}/refuser", post(reject_post))
+        .route("/admin/signalements/{id}/traiter", post(resolve_post))
         .route("/admin/lieux/nouveau", get(new_place_page).post(new_place_post))
         .route("/admin/lieux/{id}/modifier", get(edit_page).post(edit_post))
         .route("/admin/lieux/{id}/historique", get(history_page))
@@ -151,6 +152,7 @@ struct QueueView {
 }
 
 struct ReportView {
+    id: String,
     place_id: String,
     place_name: String,
     category: String,
@@ -200,6 +202,7 @@ async fn queue_page(State(state): State<WebState>, Extension(config): Accounts, 
             let reports = reports
                 .into_iter()
                 .map(|item| ReportView {
+                    id: item.report.id.clone(),
                     place_id: item.place.id.0.clone(),
                     place_name: item.place.record.nom.clone(),
                     category: maillage_store::PlaceReport::CATEGORIES
@@ -270,6 +273,22 @@ async fn reject_post(
     let reason = form.get("motif").cloned().unwrap_or_default();
     match run(&state, &config, move |ctx| moderation::reject(ctx, &actor, &id, &reason, now())).await {
         Ok(()) => Redirect::to("/admin/moderation").into_response(),
+        Err(err) => fail(err, &visitor),
+    }
+}
+
+async fn resolve_post(
+    State(state): State<WebState>,
+    Extension(config): Accounts,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Form(form): Fields,
+) -> Response {
+    let visitor = posted_or_return!(state, headers, form);
+    let actor = visitor.actor.clone();
+    let note = form.get("suite").cloned().unwrap_or_default();
+    match run(&state, &config, move |ctx| moderation::resolve_report(ctx, &actor, &id, &note, now())).await {
+        Ok(()) => Redirect::to("/admin/moderation#signalements").into_response(),
         Err(err) => fail(err, &visitor),
     }
 }

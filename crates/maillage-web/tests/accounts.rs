@@ -295,6 +295,14 @@ async fn every_data_changing_route_refuses_the_roles_that_must_not_use_it() {
     assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.body);
     let campaign = hub.store.campaigns().unwrap()[0].id.clone();
     let manager_id = hub.store.user_by_email("g@asso.example").unwrap().unwrap().id;
+    let report = maillage_store::PlaceReport {
+        id: maillage_store::new_report_id(),
+        place_id: hub.place.id.clone(),
+        category: "horaires".to_owned(),
+        message: "Fermé le lundi".to_owned(),
+        created_at: Utc::now(),
+    };
+    hub.store.add_place_report(&report).unwrap();
 
     let mut other_manager = hub.signed_in("g2@asso.example").await;
     let mut other_coordinator = hub.signed_in("coord37@hub.example").await;
@@ -327,6 +335,7 @@ async fn every_data_changing_route_refuses_the_roles_that_must_not_use_it() {
         ("/admin/campagnes".to_owned(), vec![("nom", "Été"), ("territoire", "18")], "pgc"),
         (format!("/admin/campagnes/{campaign}/relancer"), vec![], "pgc"),
         (format!("/lieux/{other_id}/gerer"), vec![("message", "à nous")], "c"),
+        (format!("/admin/signalements/{}/traiter", report.id), vec![("suite", "vu")], "pgc"),
     ];
     for (route, form, refused) in &routes {
         for (who, client) in [('p', &mut anonymous), ('g', &mut other_manager), ('c', &mut other_coordinator)] {
