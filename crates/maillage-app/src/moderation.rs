@@ -175,6 +175,7 @@ pub fn submit_edit(
             reason: (!reason.trim().is_empty()).then(|| reason.trim().to_owned()),
         };
         ctx.store.insert_proposal(&proposal)?;
+        notify_moderators(ctx, &current, "Une modification proposée")?;
         ctx.audit(
             Some(&author),
             "modification_proposee",
@@ -211,13 +212,43 @@ fn pending_claim(store: &dyn Store, place_id: &PlaceId, author: &str) -> AppResu
     }))
 }
 
+/// Tells the coordinators whose territory holds the place (or, when none does, the
+/// administrators) that something waits in their queue.
+fn notify_moderators(ctx: &Context<'_>, place: &Place, what: &str) -> AppResult<()> {
+    let users = ctx.store.users()?;
+    let covering = |user: &User| user.active && Actor::User(user.clone()).covers(ctx.locator, &place.record);
+    let coordinators: Vec<&User> =
+        users.iter().filter(|user| matches!(user.role, Role::Coordinateur { .. }) && covering(user)).collect();
+    let recipients = if coordinators.is_empty() {
+        users.iter().filter(|user| user.role == Role::Administrateur && user.active).collect()
+    } else {
+        coordinators
+    };
+    let link = ctx.link("/admin/moderation");
+    for user in recipients {
+        ctx.send(
+            &Mail {
+                to: user.email.clone(),
+                subject: format!("À modérer : {what} pour « {} »", place.record.nom),
+                body: format!(
+                    "Bonjour {},\n\n{what} attend votre décision pour la fiche « {} » ({}).\n\nFile de modération : {link}\n",
+                    user.name, place.record.nom, place.record.commune
+                ),
+            },
+            "notification_moderation",
+        )?;
+    }
+    Ok(())
+}
+
 fn insert_claim(
     ctx: &Context<'_>,
-    place_id: &PlaceId,
+    place: &Place,
     author: &str,
     message: &str,
     now: DateTime<Utc>,
 ) -> AppResult<Proposal> {
+    let place_id = &place.id;
     if let Some(existing) = pending_claim(ctx.store, place_id, author)? {
         return Ok(existing);
     }
@@ -234,6 +265,7 @@ fn insert_claim(
     };
     ctx.store.insert_proposal(&proposal)?;
     ctx.audit(Some(author), "gestion_demandee", place_target(place_id), format!("proposition {}", proposal.id), now)?;
+    notify_moderators(ctx, place, "Une demande de gestion")?;
     Ok(proposal)
 }
 
@@ -250,11 +282,13 @@ pub fn claim(
     if actor.manages(&place.id) {
         return Err(AppError::Input("Vous gérez déjà ce lieu.".to_owned()));
     }
-    insert_claim(ctx, place_id, actor.id().unwrap_or_default(), message, now)
+    insert_claim(ctx, &place, actor.id().unwrap_or_default(), message, now)
 }
 
 /// Someone without an account asks to manage a place: an account is prepared (without a
 /// password) and the claim queued; the invitation goes out when a coordinator approves.
+/// `None` when the address belongs to an account that cannot claim (nothing is queued, and
+/// the caller answers as if it were, so the form reveals no account).
 pub fn request_access(
     ctx: &Context<'_>,
     place_id: &PlaceId,
@@ -262,7 +296,7 @@ pub fn request_access(
     name: &str,
     message: &str,
     now: DateTime<Utc>,
-) -> AppResult<Proposal> {
+) -> AppResult<Option<Proposal>> {
     let place = load_place(ctx.store, place_id)?;
     if place.status != PlaceStatus::Active {
         return Err(StoreError::NotFound(format!("lieu {place_id}")).into());
@@ -270,11 +304,18 @@ pub fn request_access(
     let candidate = new_user(email, name, Role::Gestionnaire { places: Vec::new() }, now)?;
     let user = match ctx.store.user_by_email(&candidate.email)? {
         Some(user) if matches!(user.role, Role::Gestionnaire { .. }) && user.active => user,
-        Some(_) => {
-            return Err(AppError::Input(
-                "Cette adresse ne peut pas demander la gestion d'un lieu : connectez-vous ou écrivez au hub."
-                    .to_owned(),
-            ))
+        Some(user) => {
+            // The answer is the same as for a queued claim: the form must not tell who has
+            // an account. The log and the audit say why nothing was queued.
+            let target = Some(format!("utilisateur:{}", user.id));
+            ctx.audit(
+                None,
+                "gestion_demandee_ignoree",
+                target,
+                "adresse d'un compte non gestionnaire ou inactif",
+                now,
+            )?;
+            return Ok(None);
         }
         None => {
             ctx.store.insert_user(&candidate)?;
@@ -282,7 +323,7 @@ pub fn request_access(
             candidate
         }
     };
-    insert_claim(ctx, place_id, &user.id, message, now)
+    insert_claim(ctx, &place, &user.id, message, now).map(Some)
 }
 
 /// An item of the moderation queue, with what a reviewer needs to decide.

@@ -349,10 +349,18 @@ fn a_structure_claims_a_place_and_gets_its_invitation_on_approval() {
     let hub = Hub::new();
     let ctx = hub.ctx();
     let place = hub.place("Espace numérique");
-    let claim = request_access(&ctx, &place.id, "Resp@Asso.example", "Responsable", "Je dirige l'EPN.", t0()).unwrap();
-    // Asking twice queues one claim.
-    assert_eq!(request_access(&ctx, &place.id, "resp@asso.example", "Responsable", "", t0()).unwrap(), claim);
-    assert!(hub.mails().is_empty());
+    let claim =
+        request_access(&ctx, &place.id, "Resp@Asso.example", "Responsable", "Je dirige l'EPN.", t0()).unwrap().unwrap();
+    // Asking twice queues one claim; the coordinators of the place's territory are told once.
+    assert_eq!(
+        request_access(&ctx, &place.id, "resp@asso.example", "Responsable", "", t0()).unwrap(),
+        Some(claim.clone())
+    );
+    let told: Vec<String> = hub.mails().into_iter().map(|mail| mail.to).collect();
+    assert_eq!(told, vec!["coord18@hub.example".to_owned()]);
+    // The address of an account that cannot claim queues nothing, and the answer says nothing.
+    assert_eq!(request_access(&ctx, &place.id, "coord37@hub.example", "X", "", t0()).unwrap(), None);
+    assert_eq!(hub.store.proposals(None).unwrap().len(), 1);
     forbidden(approve(&ctx, &hub.other_coordinator, &claim.id, 1, None, t0()));
 
     approve(&ctx, &hub.coordinator, &claim.id, 1, None, t0()).unwrap();

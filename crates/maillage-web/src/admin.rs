@@ -813,8 +813,12 @@ async fn claim_post(
     Extension(config): Accounts,
     Path(id): Path<String>,
     headers: HeaderMap,
-    Form(form): Fields,
+    request: axum::extract::Request,
 ) -> Response {
+    let client = crate::auth::client_address(request.extensions().get());
+    let Ok(Form(form)) = <Fields as axum::extract::FromRequest<()>>::from_request(request, &()).await else {
+        return message_page(StatusCode::BAD_REQUEST, None, "Demande invalide", "Formulaire illisible.");
+    };
     let visitor = match visitor(&state, &headers).await {
         Ok(visitor) => visitor,
         Err(response) => return response,
@@ -826,10 +830,14 @@ async fn claim_post(
             return refused;
         }
         let actor = visitor.actor.clone();
-        run(&state, &config, move |ctx| moderation::claim(ctx, &actor, &place_id, &message, now())).await
+        run(&state, &config, move |ctx| moderation::claim(ctx, &actor, &place_id, &message, now()).map(Some)).await
     } else {
         if let Some(refused) = crate::auth::pre_session_refusal(&headers, &form) {
             return refused;
+        }
+        // Each public request may create an account: limited as sign-ins are.
+        if config.sign_in_limiter.check(client).is_err() {
+            return message_page(StatusCode::TOO_MANY_REQUESTS, None, "Trop de demandes", "Réessayez dans une minute.");
         }
         let email = form.get("courriel").cloned().unwrap_or_default();
         let name = form.get("nom").cloned().unwrap_or_default();
