@@ -433,6 +433,49 @@ fn each_forbidden_role_is_refused_and_nothing_changes() {
 }
 
 #[test]
+fn a_coordinator_scoped_to_a_bassin_moderates_its_places_only() {
+    let mut hub = Hub::new();
+    // Bourges Plus (the agglomeration of Bourges) makes the bassin « Bourges ».
+    let member = BassinMember {
+        bassin: "Bourges".to_owned(),
+        departement: "18".to_owned(),
+        kind: MemberKind::Epci,
+        code: "241800507".to_owned(),
+    };
+    hub.store.replace_bassins(&[member]).unwrap();
+    hub.locator = Locator::load(&hub.store, territory()).unwrap();
+    let mut user = new_user(
+        "bassin@hub.example",
+        "Bassin",
+        Role::Coordinateur { departements: Vec::new(), bassins: vec!["Bourges".to_owned()] },
+        t0(),
+    )
+    .unwrap();
+    user.password_hash = Some(hash_password(PASSWORD).unwrap());
+    hub.store.insert_user(&user).unwrap();
+    let scoped = Actor::User(user);
+    let ctx = hub.ctx();
+    let bourges = hub.place("Médiathèque");
+    let vierzon = create_place(
+        &ctx,
+        &hub.admin,
+        &with(with(fields("Vierzon"), "commune", "Vierzon"), "code_postal", "18100"),
+        t0(),
+    )
+    .unwrap();
+    assert!(scoped.covers(&hub.locator, &bourges.record));
+    assert!(!scoped.covers(&hub.locator, &vierzon.record));
+    assert!(matches!(
+        submit_edit(&ctx, &scoped, &bourges.id, 1, &fields("Médiathèque"), "", t0()).unwrap(),
+        EditOutcome::Published(_)
+    ));
+    forbidden(submit_edit(&ctx, &scoped, &vierzon.id, 1, &fields("Vierzon"), "", t0()));
+    let (campaign, _) = start_campaign(&ctx, &scoped, "Bassin", "bassin:Bourges", 7, t0()).unwrap();
+    assert_eq!(hub.store.campaign_entries(&campaign.id).unwrap().len(), 1);
+    forbidden(start_campaign(&ctx, &scoped, "Département", "18", 7, t0()));
+}
+
+#[test]
 fn history_diffs_any_two_versions_and_a_revert_is_a_new_version() {
     let hub = Hub::new();
     let ctx = hub.ctx();
