@@ -279,7 +279,8 @@ pub fn scan(store: &dyn Store, options: &ScanOptions) -> AppResult<ScanCounts> {
             // decided on.
             let pair = &mut stored[index];
             let components = components_json(&scored.score);
-            if pair.status == PairStatus::Pending && (pair.score != scored.score.score || pair.components != components) {
+            if pair.status == PairStatus::Pending && (pair.score != scored.score.score || pair.components != components)
+            {
                 pair.score = scored.score.score;
                 pair.components = components;
                 refreshed.push(index);
@@ -450,9 +451,7 @@ pub struct Resolved {
 pub fn resolve(store: &dyn Store, pair_id: &str, resolution: Resolution, decided_by: &str) -> AppResult<Resolved> {
     let mut stored = store.duplicate_pairs()?;
     let index = stored.iter().position(|pair| pair.id == pair_id).ok_or_else(|| {
-        AppError::Input(format!(
-            "aucune paire d'identifiant « {pair_id} » (voir `maillage duplicates list`)"
-        ))
+        AppError::Input(format!("aucune paire d'identifiant « {pair_id} » (voir `maillage duplicates list`)"))
     })?;
     let pair = stored[index].clone();
     if pair.status != PairStatus::Pending {
@@ -472,7 +471,8 @@ pub fn resolve(store: &dyn Store, pair_id: &str, resolution: Resolution, decided
             // every queued pair between the same two (merged) places is decided with it.
             let ledger = Ledger::new(store.merge_groups()?, &stored);
             let (left, right) = ledger.members_after(&pair.a, &pair.b);
-            let (left, right): (HashSet<&PlaceKey>, HashSet<&PlaceKey>) = (left.iter().collect(), right.iter().collect());
+            let (left, right): (HashSet<&PlaceKey>, HashSet<&PlaceKey>) =
+                (left.iter().collect(), right.iter().collect());
             let mut writes = Vec::new();
             for other in stored.iter().filter(|other| other.status == PairStatus::Pending && other.id != pair.id) {
                 let across = (left.contains(&other.a) && right.contains(&other.b))
@@ -615,8 +615,17 @@ pub fn published_record(members: &[Place]) -> PlaceRecord {
     fn pick_text(records: &[&PlaceRecord], get: fn(&PlaceRecord) -> &String) -> String {
         records.iter().map(|r| get(r)).find(|value| real_text(value)).unwrap_or(get(records[0])).clone()
     }
-    fn pick_option<T: Clone>(records: &[&PlaceRecord], get: fn(&PlaceRecord) -> &Option<T>, real: fn(&T) -> bool) -> Option<T> {
-        records.iter().filter_map(|r| get(r).as_ref()).find(|value| real(value)).cloned().or_else(|| get(records[0]).clone())
+    fn pick_option<T: Clone>(
+        records: &[&PlaceRecord],
+        get: fn(&PlaceRecord) -> &Option<T>,
+        real: fn(&T) -> bool,
+    ) -> Option<T> {
+        records
+            .iter()
+            .filter_map(|r| get(r).as_ref())
+            .find(|value| real(value))
+            .cloned()
+            .or_else(|| get(records[0]).clone())
     }
     fn text_ok(value: &String) -> bool {
         real_text(value)

@@ -176,10 +176,7 @@ pub fn run(command: &DuplicatesCommand, store: &dyn Store) -> Result<ExitCode, S
                 for item in &queue {
                     print_item(item);
                 }
-                emit!(
-                    "{} paires en attente. Décider : maillage duplicates resolve PAIRE merge|distinct",
-                    queue.len()
-                );
+                emit!("{} paires en attente. Décider : maillage duplicates resolve PAIRE merge|distinct", queue.len());
             }
             Ok(ExitCode::SUCCESS)
         }

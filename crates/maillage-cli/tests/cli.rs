@@ -690,7 +690,11 @@ fn dedup_state(groups: &Value, queue: &Value, a: (&str, &str), b: (&str, &str)) 
             .unwrap()
             .iter()
             .find(|group| {
-                group["members"].as_array().unwrap().iter().any(|m| m["source"] == source && m["source_id"] == source_id)
+                group["members"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|m| m["source"] == source && m["source_id"] == source_id)
             })
             .map(|group| group["id"].as_str().unwrap().to_owned())
             .unwrap_or_else(|| format!("{source}/{source_id}"))
@@ -727,38 +731,118 @@ fn queued_pair<'q>(groups: &Value, queue: &'q Value, a: (&str, &str), b: (&str, 
 /// whether they are the same place, why).
 type Judged = ((&'static str, &'static str), (&'static str, &'static str), &'static str, bool, &'static str);
 const JUDGED: &[Judged] = &[
-    ((C07, "conseiller-numerique:62ab3fff8255a806e299ccf9"), (DI, "conseiller-numerique:62ab3fff8255a806e299ccf9"), "merged", true,
-     "Maison de quartier Kerihouais (Hennebont) republished under its id, same SIRET, phone and e-mail"),
-    ((C07, "conseiller-numerique:62b0275f8255a806e299dff0"), (C07, "conseiller-numerique:62b02c558255a806e299e089"), "merged", true,
-     "two entries of one France Services in Chaudes-Aigues, same name and address"),
-    ((C07, "conseiller-numerique:62b2d0aadd51e705b1807c95"), (DI, "Hinaura:1158"), "merged", true,
-     "La Poste Montreynaud and the bureau de poste de Montreynaud: same phone, same boulevard, 27 m"),
-    ((C07, "conseiller-numerique:62ab09e18255a806e299c7e1"), (C12, "conseiller-numerique:637e4534650be106f3686937"), "merged", true,
-     "the town hall of Villejuif twice, same SIRET and address"),
-    ((C07, "conseiller-numerique:628dc8b6e1b0b206ecbd7fbc"), (C07, "conseiller-numerique:62ac22f18255a806e299cfcd"), "review", true,
-     "the town hall of Flayosc, same SIRET and street, geocoded 1.5 km apart"),
-    ((C07, "conseiller-numerique:62b46df0dd51e705b180906d"), (DI, "Hinaura:1108"), "review", true,
-     "the médiathèque of Chabeuil: same phone and e-mail, house number missing on one side"),
-    ((C07, "conseiller-numerique:62ab2c598255a806e299ca57"), (DI, "Hinaura:773"), "review", true,
-     "the France Services of the CC de la Côtière is its desk at the same address and SIRET"),
-    ((C07, "conseiller-numerique:62c3e674c9ce0606dcdcf059"), (DI, "Hinaura:956"), "review", true,
-     "Maison des Solidarités des Ancizes, same name and avenue, 163 m"),
-    ((C07, "conseiller-numerique:62ab30d18255a806e299caf7"), (DI, "Hinaura:1114"), "review", false,
-     "a maison pour tous and the médiathèque du Plan: other address, other phone, only an e-mail shared"),
-    ((DI, "Hinaura:1027"), (DI, "Hinaura:1035"), "review", false,
-     "two sites of the centre social Les 7 lieux: different streets and SIRETs"),
-    ((C12, "conseiller-numerique:62aaf3ab8255a806e299c582"), (C12, "conseiller-numerique:62f35ad5a97f6105b212e125"), "review", false,
-     "a library and a social centre sharing a building in Rennes"),
-    ((C12, "conseiller-numerique:62ac4f348255a806e299d4f2"), (C12, "conseiller-numerique:62ac4e2f8255a806e299d4cb"), "none", false,
-     "the médiathèque and the town hall of Échalas"),
-    ((C12, "conseiller-numerique:62b059d78255a806e299e45c"), (C12, "conseiller-numerique:62bac207dd51e705b180b281"), "none", false,
-     "Reconnect and the CHRS Buzenval, two organisations of Paris 11e"),
-    ((C12, "conseiller-numerique:62aaf4498255a806e299c591"), (DI, "dora:3736904c-eef9-4ce3-90de-dafc900fee5d"), "none", false,
-     "Emmaüs Connect and WeTechCare, two associations"),
-    ((C12, "conseiller-numerique:62b034d28255a806e299e14f"), (C12, "conseiller-numerique:62b025a08255a806e299dfa1"), "none", false,
-     "the Secours catholique and the town of Vernon"),
-    ((C12, "conseiller-numerique:62b2cd70dd51e705b1807c55"), (DI, "Hinaura:207"), "none", false,
-     "a post office and the maison de quartier of Le Soleil (Saint-Étienne)"),
+    (
+        (C07, "conseiller-numerique:62ab3fff8255a806e299ccf9"),
+        (DI, "conseiller-numerique:62ab3fff8255a806e299ccf9"),
+        "merged",
+        true,
+        "Maison de quartier Kerihouais (Hennebont) republished under its id, same SIRET, phone and e-mail",
+    ),
+    (
+        (C07, "conseiller-numerique:62b0275f8255a806e299dff0"),
+        (C07, "conseiller-numerique:62b02c558255a806e299e089"),
+        "merged",
+        true,
+        "two entries of one France Services in Chaudes-Aigues, same name and address",
+    ),
+    (
+        (C07, "conseiller-numerique:62b2d0aadd51e705b1807c95"),
+        (DI, "Hinaura:1158"),
+        "merged",
+        true,
+        "La Poste Montreynaud and the bureau de poste de Montreynaud: same phone, same boulevard, 27 m",
+    ),
+    (
+        (C07, "conseiller-numerique:62ab09e18255a806e299c7e1"),
+        (C12, "conseiller-numerique:637e4534650be106f3686937"),
+        "merged",
+        true,
+        "the town hall of Villejuif twice, same SIRET and address",
+    ),
+    (
+        (C07, "conseiller-numerique:628dc8b6e1b0b206ecbd7fbc"),
+        (C07, "conseiller-numerique:62ac22f18255a806e299cfcd"),
+        "review",
+        true,
+        "the town hall of Flayosc, same SIRET and street, geocoded 1.5 km apart",
+    ),
+    (
+        (C07, "conseiller-numerique:62b46df0dd51e705b180906d"),
+        (DI, "Hinaura:1108"),
+        "review",
+        true,
+        "the médiathèque of Chabeuil: same phone and e-mail, house number missing on one side",
+    ),
+    (
+        (C07, "conseiller-numerique:62ab2c598255a806e299ca57"),
+        (DI, "Hinaura:773"),
+        "review",
+        true,
+        "the France Services of the CC de la Côtière is its desk at the same address and SIRET",
+    ),
+    (
+        (C07, "conseiller-numerique:62c3e674c9ce0606dcdcf059"),
+        (DI, "Hinaura:956"),
+        "review",
+        true,
+        "Maison des Solidarités des Ancizes, same name and avenue, 163 m",
+    ),
+    (
+        (C07, "conseiller-numerique:62ab30d18255a806e299caf7"),
+        (DI, "Hinaura:1114"),
+        "review",
+        false,
+        "a maison pour tous and the médiathèque du Plan: other address, other phone, only an e-mail shared",
+    ),
+    (
+        (DI, "Hinaura:1027"),
+        (DI, "Hinaura:1035"),
+        "review",
+        false,
+        "two sites of the centre social Les 7 lieux: different streets and SIRETs",
+    ),
+    (
+        (C12, "conseiller-numerique:62aaf3ab8255a806e299c582"),
+        (C12, "conseiller-numerique:62f35ad5a97f6105b212e125"),
+        "review",
+        false,
+        "a library and a social centre sharing a building in Rennes",
+    ),
+    (
+        (C12, "conseiller-numerique:62ac4f348255a806e299d4f2"),
+        (C12, "conseiller-numerique:62ac4e2f8255a806e299d4cb"),
+        "none",
+        false,
+        "the médiathèque and the town hall of Échalas",
+    ),
+    (
+        (C12, "conseiller-numerique:62b059d78255a806e299e45c"),
+        (C12, "conseiller-numerique:62bac207dd51e705b180b281"),
+        "none",
+        false,
+        "Reconnect and the CHRS Buzenval, two organisations of Paris 11e",
+    ),
+    (
+        (C12, "conseiller-numerique:62aaf4498255a806e299c591"),
+        (DI, "dora:3736904c-eef9-4ce3-90de-dafc900fee5d"),
+        "none",
+        false,
+        "Emmaüs Connect and WeTechCare, two associations",
+    ),
+    (
+        (C12, "conseiller-numerique:62b034d28255a806e299e14f"),
+        (C12, "conseiller-numerique:62b025a08255a806e299dfa1"),
+        "none",
+        false,
+        "the Secours catholique and the town of Vernon",
+    ),
+    (
+        (C12, "conseiller-numerique:62b2cd70dd51e705b1807c55"),
+        (DI, "Hinaura:207"),
+        "none",
+        false,
+        "a post office and the maison de quartier of Le Soleil (Saint-Étienne)",
+    ),
 ];
 
 fn export_objects(db: &Path, extra: &[&str]) -> std::collections::BTreeMap<String, Value> {

@@ -565,9 +565,11 @@ fn place_report_from_row(row: &Row) -> StoreResult<PlaceReport> {
     })
 }
 
-const PAIR_SELECT: &str = "SELECT id, a_source, a_source_id, b_source, b_source_id, score, components, status, group_id,
+const PAIR_SELECT: &str =
+    "SELECT id, a_source, a_source_id, b_source, b_source_id, score, components, status, group_id,
     found_at, decided_by, decided_at FROM duplicate_pairs ORDER BY id";
-const PAIR_INSERT: &str = "INSERT INTO duplicate_pairs (id, a_source, a_source_id, b_source, b_source_id, score, components,
+const PAIR_INSERT: &str =
+    "INSERT INTO duplicate_pairs (id, a_source, a_source_id, b_source, b_source_id, score, components,
     status, group_id, found_at, decided_by, decided_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
 
 fn pair_from_row(row: &Row) -> StoreResult<DuplicatePair> {

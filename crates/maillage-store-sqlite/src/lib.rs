@@ -174,17 +174,18 @@ fn pair_from_row(row: &Row<'_>) -> rusqlite::Result<DuplicatePair> {
 
 /// Groups with their members, in id order.
 fn read_groups(connection: &Connection) -> StoreResult<Vec<MergeGroup>> {
-    let mut groups = query_all(connection, &format!("SELECT {GROUP_COLUMNS} FROM merge_groups ORDER BY id"), [], |row| {
-        Ok(MergeGroup {
-            id: row.get(0)?,
-            members: Vec::new(),
-            record: json_column(&row.get::<_, String>(1)?)?,
-            reason: row.get(2)?,
-            decided_by: row.get(3)?,
-            created_at: parse_timestamp(&row.get::<_, String>(4)?)?,
-            updated_at: parse_timestamp(&row.get::<_, String>(5)?)?,
-        })
-    })?;
+    let mut groups =
+        query_all(connection, &format!("SELECT {GROUP_COLUMNS} FROM merge_groups ORDER BY id"), [], |row| {
+            Ok(MergeGroup {
+                id: row.get(0)?,
+                members: Vec::new(),
+                record: json_column(&row.get::<_, String>(1)?)?,
+                reason: row.get(2)?,
+                decided_by: row.get(3)?,
+                created_at: parse_timestamp(&row.get::<_, String>(4)?)?,
+                updated_at: parse_timestamp(&row.get::<_, String>(5)?)?,
+            })
+        })?;
     let members = query_all(
         connection,
         "SELECT group_id, source, source_id FROM merge_group_members ORDER BY group_id, source, source_id",
@@ -615,12 +616,7 @@ impl Store for SqliteStore {
     }
 
     fn duplicate_pairs(&self) -> StoreResult<Vec<DuplicatePair>> {
-        query_all(
-            &*self.lock()?,
-            &format!("SELECT {PAIR_COLUMNS} FROM duplicate_pairs ORDER BY id"),
-            [],
-            pair_from_row,
-        )
+        query_all(&*self.lock()?, &format!("SELECT {PAIR_COLUMNS} FROM duplicate_pairs ORDER BY id"), [], pair_from_row)
     }
 
     fn merge_groups(&self) -> StoreResult<Vec<MergeGroup>> {

@@ -600,13 +600,7 @@ fn key(source: &str, source_id: &str) -> PlaceKey {
     PlaceKey { source: source.to_owned(), source_id: source_id.to_owned() }
 }
 
-fn duplicate(
-    id: &str,
-    a: (&str, &str),
-    b: (&str, &str),
-    status: PairStatus,
-    group_id: Option<&str>,
-) -> DuplicatePair {
+fn duplicate(id: &str, a: (&str, &str), b: (&str, &str), status: PairStatus, group_id: Option<&str>) -> DuplicatePair {
     let at = Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap() + chrono::TimeDelta::microseconds(123_456);
     let decided = status != PairStatus::Pending;
     DuplicatePair {
@@ -711,14 +705,20 @@ pub fn a_stale_pair_decision_is_a_conflict_and_writes_nothing(store: &dyn Store)
 }
 
 pub fn a_place_in_two_merge_groups_is_a_conflict(store: &dyn Store) {
-    store.save_duplicates(&DuplicateChanges { groups: vec![group("g1", &[("a", "1"), ("b", "1")])], ..Default::default() }).unwrap();
+    store
+        .save_duplicates(&DuplicateChanges {
+            groups: vec![group("g1", &[("a", "1"), ("b", "1")])],
+            ..Default::default()
+        })
+        .unwrap();
     let clash = store.save_duplicates(&DuplicateChanges {
         groups: vec![group("g2", &[("b", "1"), ("c", "1")])],
         ..Default::default()
     });
     assert!(matches!(clash, Err(StoreError::Conflict(ref message)) if message.contains("b/1")), "{clash:?}");
     assert_eq!(store.merge_groups().unwrap().len(), 1);
-    let lonely = store.save_duplicates(&DuplicateChanges { groups: vec![group("g3", &[("d", "1")])], ..Default::default() });
+    let lonely =
+        store.save_duplicates(&DuplicateChanges { groups: vec![group("g3", &[("d", "1")])], ..Default::default() });
     assert!(matches!(lonely, Err(StoreError::Conflict(_))), "{lonely:?}");
 }
 
@@ -740,7 +740,10 @@ pub fn a_group_absorbs_another_and_undo_removes_it(store: &dyn Store) {
     store
         .save_duplicates(&DuplicateChanges {
             groups: vec![everything.clone()],
-            pairs: vec![new_pair(bridge.clone()), PairWrite { pair: moved.clone(), expected: Some(PairStatus::Merged) }],
+            pairs: vec![
+                new_pair(bridge.clone()),
+                PairWrite { pair: moved.clone(), expected: Some(PairStatus::Merged) },
+            ],
             removed_groups: vec!["g2".to_owned()],
         })
         .unwrap();
@@ -755,9 +758,15 @@ pub fn a_group_absorbs_another_and_undo_removes_it(store: &dyn Store) {
             PairWrite { pair, expected }
         })
         .collect();
-    store.save_duplicates(&DuplicateChanges { pairs: back, removed_groups: vec!["g1".to_owned()], ..Default::default() }).unwrap();
+    store
+        .save_duplicates(&DuplicateChanges { pairs: back, removed_groups: vec!["g1".to_owned()], ..Default::default() })
+        .unwrap();
     assert!(store.merge_groups().unwrap().is_empty());
-    assert!(store.duplicate_pairs().unwrap().iter().all(|pair| pair.status == PairStatus::Pending && pair.group_id.is_none()));
+    assert!(store
+        .duplicate_pairs()
+        .unwrap()
+        .iter()
+        .all(|pair| pair.status == PairStatus::Pending && pair.group_id.is_none()));
 }
 
 fn report(place_id: &PlaceId, category: &str, message: &str) -> PlaceReport {
