@@ -93,6 +93,23 @@ pub fn cutoff_from_env() -> AppResult<Option<u32>> {
     }
 }
 
+/// How many active places of the actor's territory fall in each freshness class, freshest
+/// first: where a campaign is worth starting.
+pub fn freshness_counts(ctx: &Context<'_>, actor: &Actor, today: NaiveDate) -> AppResult<Vec<(Freshness, usize)>> {
+    actor.require(ctx.locator, Permission::SeeQueue)?;
+    let mut counts = [(Freshness::Fresh, 0), (Freshness::Recent, 0), (Freshness::Aging, 0), (Freshness::Stale, 0)];
+    ctx.store.visit_places(&PlaceQuery::active(), &mut |place| {
+        if actor.covers(ctx.locator, &place.record) {
+            let class = freshness(place.published_date_maj(), today);
+            if let Some(count) = counts.iter_mut().find(|(c, _)| *c == class) {
+                count.1 += 1;
+            }
+        }
+        Ok(())
+    })?;
+    Ok(counts.to_vec())
+}
+
 /// How long a campaign's links stay valid after each mail.
 pub const LINK_DAYS: i64 = 60;
 

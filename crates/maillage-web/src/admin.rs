@@ -104,17 +104,23 @@ struct HomePage {
     pending: usize,
     reports: usize,
     places: Vec<(String, String)>,
+    freshness: Vec<(&'static str, &'static str, usize)>,
 }
 
 async fn home(State(state): State<WebState>, Extension(config): Accounts, headers: HeaderMap) -> Response {
     let visitor = signed_in_or_return!(state, headers, "/admin");
     let actor = visitor.actor.clone();
     let loaded = run(&state, &config, move |ctx| {
-        let (pending, reports) = if actor.may(ctx.locator, Permission::SeeQueue) {
+        let (pending, reports, freshness) = if actor.may(ctx.locator, Permission::SeeQueue) {
             let (items, reports) = moderation::queue(ctx, &actor)?;
-            (items.len(), reports.len())
+            let today = maillage_domain::hours::paris_local(now()).date();
+            let freshness = campaigns::freshness_counts(ctx, &actor, today)?
+                .into_iter()
+                .map(|(class, count)| (class.key(), class.label(), count))
+                .collect();
+            (items.len(), reports.len(), freshness)
         } else {
-            (0, 0)
+            (0, 0, Vec::new())
         };
         let mut places = Vec::new();
         if let Some(Role::Gestionnaire { places: ids }) = actor.user().map(|user| &user.role) {
@@ -124,13 +130,20 @@ async fn home(State(state): State<WebState>, Extension(config): Accounts, header
                 }
             }
         }
-        Ok((pending, reports, places))
+        Ok((pending, reports, places, freshness))
     })
     .await;
     match loaded {
-        Ok((pending, reports, places)) => render(
+        Ok((pending, reports, places, freshness)) => render(
             StatusCode::OK,
-            &HomePage { layout: layout("Administration"), frame: Frame::of(&visitor), pending, reports, places },
+            &HomePage {
+                layout: layout("Administration"),
+                frame: Frame::of(&visitor),
+                pending,
+                reports,
+                places,
+                freshness,
+            },
         ),
         Err(err) => fail(err, &visitor),
     }

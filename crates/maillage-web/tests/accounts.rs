@@ -219,6 +219,8 @@ async fn sign_in_sets_a_hardened_session_cookie_and_signs_out() {
     let home = client.get("/admin").await;
     assert_eq!(home.status, StatusCode::OK);
     assert!(home.body.contains("Modération"));
+    // Both places of the Cher were created today.
+    assert!(home.body.contains("<th scope=\"row\">À jour (moins de 6 mois)</th><td>2</td>"), "{}", home.body);
     assert_eq!(home.headers.get(header::CACHE_CONTROL).unwrap(), "no-store");
 
     // Signing out needs the form's token, then ends the session for good.
