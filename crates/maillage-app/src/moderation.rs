@@ -76,6 +76,72 @@ pub fn record_from_form(fields: &BTreeMap<String, String>) -> Result<PlaceRecord
     }
 }
 
+/// The days of the week in OpenStreetMap's order and names.
+const OSM_DAYS: [&str; 7] = ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"];
+
+/// A time as people type it ("9", "9h", "9h30", "09:30") in OSM form ("09:30").
+fn osm_time(text: &str) -> Option<String> {
+    let text = text.trim().to_lowercase().replace('h', ":");
+    let (hours, minutes) = match text.split_once(':') {
+        Some((h, m)) => (h.trim(), if m.trim().is_empty() { "0" } else { m.trim() }),
+        None => (text.as_str(), "0"),
+    };
+    let (hours, minutes): (u32, u32) = (hours.parse().ok()?, minutes.parse().ok()?);
+    (hours <= 24 && minutes < 60 && (hours < 24 || minutes == 0)).then(|| format!("{hours:02}:{minutes:02}"))
+}
+
+/// One day's opening hours as typed in the week editor ("9h-12h, 14h-18h", "" or "fermé"
+/// when closed) in OSM form, `None` when closed.
+fn osm_day(text: &str) -> Result<Option<String>, String> {
+    let text = text.trim();
+    if text.is_empty() || maillage_domain::text::fold(text) == "ferme" {
+        return Ok(None);
+    }
+    let mut ranges = Vec::new();
+    for range in text.split([',', ';', '/']).map(str::trim).filter(|r| !r.is_empty()) {
+        let (start, end) = range
+            .split_once(['-', '–'])
+            .ok_or_else(|| format!("« {range} » : indiquez un début et une fin (9h-12h)"))?;
+        let (start, end) = match (osm_time(start), osm_time(end)) {
+            (Some(start), Some(end)) if start < end => (start, end),
+            _ => return Err(format!("« {range} » : heures illisibles ou dans le désordre")),
+        };
+        ranges.push(format!("{start}-{end}"));
+    }
+    Ok(Some(ranges.join(",")))
+}
+
+/// The week editor's seven days (Monday first) as one OpenStreetMap expression, consecutive
+/// days with the same hours grouped ("Mo-Fr 09:00-12:00; Sa 10:00-12:00"); empty when every
+/// day is closed. The error names the day at fault, in French.
+pub fn week_to_osm(days: &[String; 7]) -> Result<String, String> {
+    const NAMES: [&str; 7] = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"];
+    let mut parsed = Vec::with_capacity(7);
+    for (day, text) in NAMES.iter().zip(days) {
+        parsed.push(osm_day(text).map_err(|err| format!("{day} : {err}"))?);
+    }
+    let mut rules = Vec::new();
+    let mut index = 0;
+    while index < 7 {
+        let Some(hours) = &parsed[index] else {
+            index += 1;
+            continue;
+        };
+        let mut last = index;
+        while last + 1 < 7 && parsed[last + 1].as_ref() == Some(hours) {
+            last += 1;
+        }
+        let days = match last - index {
+            0 => OSM_DAYS[index].to_owned(),
+            1 => format!("{},{}", OSM_DAYS[index], OSM_DAYS[last]),
+            _ => format!("{}-{}", OSM_DAYS[index], OSM_DAYS[last]),
+        };
+        rules.push(format!("{days} {hours}"));
+        index = last + 1;
+    }
+    Ok(rules.join("; "))
+}
+
 /// One field that differs between two records.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct FieldChange {
@@ -669,4 +735,42 @@ pub fn revert(
     })?;
     ctx.audit(actor.id(), "lieu_restaure", place_target(place_id), format!("retour à la version {to_version}"), now)?;
     Ok(place)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn week(days: [&str; 7]) -> [String; 7] {
+        days.map(str::to_owned)
+    }
+
+    #[test]
+    fn the_week_editor_writes_grouped_osm_hours() {
+        let typed = week([
+            "9h-12h, 14h-18h",
+            "09:00-12:00,14:00-18:00",
+            "9h-12h,14h-18h",
+            "9-12, 14-18",
+            "9h-12h",
+            "10h-12h",
+            "fermé",
+        ]);
+        assert_eq!(week_to_osm(&typed).unwrap(), "Mo-Th 09:00-12:00,14:00-18:00; Fr 09:00-12:00; Sa 10:00-12:00");
+        let two = week(["", "", "", "", "", "9h30-12h", "9h30-12h"]);
+        assert_eq!(week_to_osm(&two).unwrap(), "Sa,Su 09:30-12:00");
+        assert_eq!(week_to_osm(&week(["", "", "", "", "", "", ""])).unwrap(), "");
+        // What it writes, the import reads back as the same hours.
+        let written = week_to_osm(&typed).unwrap();
+        assert_eq!(maillage_domain::hours::Horaires::parse(&written).unwrap().as_str(), written);
+    }
+
+    #[test]
+    fn the_week_editor_names_the_day_at_fault() {
+        let err = week_to_osm(&week(["", "", "14h-9h", "", "", "", ""])).unwrap_err();
+        assert!(err.starts_with("mercredi : « 14h-9h »"), "{err}");
+        let err = week_to_osm(&week(["", "", "", "", "9h", "", ""])).unwrap_err();
+        assert!(err.starts_with("vendredi"), "{err}");
+        assert!(week_to_osm(&week(["25h-26h", "", "", "", "", "", ""])).is_err());
+    }
 }

@@ -329,6 +329,8 @@ struct PlacePage {
     correcting: bool,
     fields: Vec<FieldView>,
     week: Vec<(String, String)>,
+    /// The week editor: (day, input name, hours as typed or read back).
+    days: Vec<(String, String, String)>,
     errors: usize,
     place_id: String,
     note: String,
@@ -419,6 +421,12 @@ fn place_page(visitor: &Visitor, status: StatusCode, form: PlaceForm<'_>) -> Res
         layout: layout(&form.heading),
         frame: Frame::of(visitor),
         week: week_of(&form.values),
+        days: week_of(&form.values)
+            .into_iter()
+            .filter(|(day, _)| day != "Format OpenStreetMap" && day != "Horaires")
+            .enumerate()
+            .map(|(index, (day, hours))| (day, format!("jour_{index}"), hours))
+            .collect(),
         fields: field_views(&form.values, form.errors, locked),
         errors: form.errors.len(),
         heading: form.heading,
@@ -489,14 +497,30 @@ async fn edit_post(
     let base = version_of(&form);
     let reason = form.get("motif").cloned().unwrap_or_default();
     let place_id = PlaceId(id.clone());
-    if form.get("apercu").map(String::as_str) == Some("1") {
+    // The week editor composes the hours into the OSM field, then shows a preview.
+    let composing = form.get("composer").map(String::as_str) == Some("1");
+    let mut fields = fields;
+    let mut composed_error = None;
+    if composing {
+        let days: [String; 7] =
+            std::array::from_fn(|day| form.get(&format!("jour_{day}")).cloned().unwrap_or_default());
+        match moderation::week_to_osm(&days) {
+            Ok(hours) => {
+                fields.insert("horaires".to_owned(), hours);
+            }
+            Err(message) => composed_error = Some(FieldError { field: "horaires".to_owned(), message }),
+        }
+    }
+    if composing || form.get("apercu").map(String::as_str) == Some("1") {
         let (actor, submitted) = (visitor.actor.clone(), fields.clone());
         let previewed =
             run(&state, &config, move |ctx| moderation::preview_edit(ctx, &actor, &place_id, &submitted, now())).await;
-        let (status, errors, preview) = match previewed {
-            Ok(changes) => (StatusCode::OK, Vec::new(), Some(changes)),
-            Err(AppError::Invalid(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, errors, None),
-            Err(err) => return fail(err, &visitor),
+        let (status, errors, preview) = match (previewed, composed_error) {
+            (Err(err @ (AppError::Forbidden(_) | AppError::Store(_))), _) => return fail(err, &visitor),
+            (_, Some(error)) => (StatusCode::UNPROCESSABLE_ENTITY, vec![error], None),
+            (Ok(changes), None) => (StatusCode::OK, Vec::new(), Some(changes)),
+            (Err(AppError::Invalid(errors)), None) => (StatusCode::UNPROCESSABLE_ENTITY, errors, None),
+            (Err(err), None) => return fail(err, &visitor),
         };
         return place_page(
             &visitor,

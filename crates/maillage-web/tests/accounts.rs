@@ -123,6 +123,16 @@ impl Page {
     }
 }
 
+/// The place fields of a form page, as its inputs hold them.
+fn values_of(body: &str) -> BTreeMap<String, String> {
+    maillage_domain::build::FIELDS
+        .iter()
+        .filter(|field| body.contains(&format!("name=\"{field}\"")))
+        .filter(|field| !body.contains(&format!("<textarea id=\"champ-{field}\"")))
+        .map(|field| (field.to_string(), hidden(body, field)))
+        .collect()
+}
+
 fn hidden(body: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     let start = body.find(&marker).unwrap_or_else(|| panic!("no {name} in {body}")) + marker.len();
@@ -385,6 +395,20 @@ async fn a_manager_edits_hours_the_coordinator_approves_from_the_diff_and_the_pu
     let refused = manager.post(&format!("/admin/lieux/{id}/modifier"), &bad).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.body.contains("id=\"erreur-code_postal\""), "{}", refused.body);
+    assert!(hub.store.proposals(None).unwrap().is_empty());
+
+    // The week editor shows the current hours day by day and writes what is typed as OSM.
+    assert!(form.body.contains("name=\"jour_0\" value=\"09:00–12:00\""), "{}", form.body);
+    assert!(form.body.contains("name=\"jour_6\" value=\"fermé\""), "{}", form.body);
+    let shown = values_of(&form.body);
+    let mut week = place_form(&shown, &[("_csrf", &csrf), ("version", "1"), ("composer", "1")]);
+    week.retain(|(key, _)| !key.starts_with("jour_"));
+    let typed = ["9h-12h", "9h-12h", "9h-12h", "9h-12h", "9h-12h, 14h-17h", "", "fermé"];
+    let names: Vec<String> = (0..7).map(|day| format!("jour_{day}")).collect();
+    week.extend(names.iter().map(String::as_str).zip(typed));
+    let composed = manager.post(&format!("/admin/lieux/{id}/modifier"), &week).await;
+    assert_eq!(composed.status, StatusCode::OK, "{}", composed.body);
+    assert!(composed.body.contains("value=\"Mo-Th 09:00-12:00; Fr 09:00-12:00,14:00-17:00\""), "{}", composed.body);
     assert!(hub.store.proposals(None).unwrap().is_empty());
 
     // A preview in French hours shows the OSM form, the week and the change, and saves nothing.
