@@ -903,6 +903,10 @@ struct UserView {
     trusted: bool,
     active: bool,
     invited: bool,
+    /// The scope as the role form writes it.
+    departements: String,
+    bassins: String,
+    places: String,
 }
 
 #[derive(Template)]
@@ -945,6 +949,20 @@ async fn users_page(State(state): State<WebState>, Extension(config): Accounts, 
                     trusted: user.trusted,
                     active: user.active,
                     invited: user.password_hash.is_none(),
+                    departements: match &user.role {
+                        Role::Coordinateur { departements, .. } => departements.join(", "),
+                        _ => String::new(),
+                    },
+                    bassins: match &user.role {
+                        Role::Coordinateur { bassins, .. } => bassins.join(", "),
+                        _ => String::new(),
+                    },
+                    places: match &user.role {
+                        Role::Gestionnaire { places } => {
+                            places.iter().map(|id| id.0.as_str()).collect::<Vec<_>>().join(", ")
+                        }
+                        _ => String::new(),
+                    },
                 });
             }
         }

@@ -81,14 +81,19 @@ pub fn router(state: WebState) -> Router {
 
 /// The whole application with the public pages' settings (tile server, geocoder) given.
 pub fn router_with_site(state: WebState, site: SiteConfig) -> Router {
-    let accounts = AccountsConfig::from_env().unwrap_or_else(|err| {
-        // `serve_site` refuses to start on this error; here (tests, tools) the pages still
-        // work, with mails written to the default outbox folder.
-        tracing::error!(%err, "configuration des comptes invalide : boîte d'envoi locale");
-        let key = maillage_app::accounts::random_token();
-        AccountsConfig::with_outbox("boite-d-envoi", "http://localhost:8080", key.as_bytes())
+    // Read once per process: every router shares one link key, so a link signed by one is
+    // valid for the next.
+    static ACCOUNTS: std::sync::OnceLock<Arc<AccountsConfig>> = std::sync::OnceLock::new();
+    let accounts = ACCOUNTS.get_or_init(|| {
+        Arc::new(AccountsConfig::from_env().unwrap_or_else(|err| {
+            // `serve_site` refuses to start on this error; here (tests, tools) the pages
+            // still work, with mails written to the default outbox folder.
+            tracing::error!(%err, "configuration des comptes invalide : boîte d'envoi locale");
+            let key = maillage_app::accounts::random_token();
+            AccountsConfig::with_outbox("boite-d-envoi", "http://localhost:8080", key.as_bytes())
+        }))
     });
-    router_with_accounts(state, site, Arc::new(accounts))
+    router_with_accounts(state, site, accounts.clone())
 }
 
 /// The whole application with the account pages' settings given (mailer, link key, public

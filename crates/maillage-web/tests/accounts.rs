@@ -495,6 +495,23 @@ async fn a_campaign_mails_a_link_that_confirms_the_place_once() {
     let mut admin = hub.signed_in("admin@hub.example").await;
     let outbox = admin.get("/admin/boite-d-envoi").await;
     assert!(outbox.body.contains("Médiathèque"), "{}", outbox.body);
+
+    // …and makes the coordinator of the Cher a coordinator of the Cher and the Indre, which
+    // signs the coordinator out.
+    let coordinator_id = hub.store.user_by_email("coord18@hub.example").unwrap().unwrap().id;
+    let users = admin.get("/admin/utilisateurs").await;
+    assert!(users.body.contains(&format!("action=\"/admin/utilisateurs/{coordinator_id}\"")));
+    let csrf = users.csrf();
+    let changed = admin
+        .post(
+            &format!("/admin/utilisateurs/{coordinator_id}"),
+            &[("_csrf", &csrf), ("role", "coordinateur"), ("departements", "18, 36"), ("actif", "1")],
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::SEE_OTHER);
+    let user = hub.store.user(&coordinator_id).unwrap().unwrap();
+    assert_eq!(user.role, Role::Coordinateur { departements: vec!["18".into(), "36".into()], bassins: Vec::new() });
+    assert_eq!(coordinator.get("/admin").await.status, StatusCode::SEE_OTHER);
 }
 
 #[tokio::test]
