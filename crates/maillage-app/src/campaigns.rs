@@ -352,7 +352,7 @@ pub fn confirm_unchanged(ctx: &Context<'_>, signed: &str, now: DateTime<Utc>) ->
         }
     };
     if let Some(mut entry) =
-        ctx.store.campaign_entries(&campaign_id)?.into_iter().find(|entry| entry.place_id == place_id)
+        ctx.store.place_campaign_entries(&place_id)?.into_iter().find(|entry| entry.campaign_id == campaign_id)
     {
         entry.status = CampaignPlaceStatus::Confirmed;
         entry.answered_at = Some(now);
@@ -370,12 +370,8 @@ pub fn note_answer(
     status: CampaignPlaceStatus,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    for campaign in store.campaigns()? {
-        if let Some(mut entry) = store
-            .campaign_entries(&campaign.id)?
-            .into_iter()
-            .find(|entry| entry.place_id == *place_id && entry.status == CampaignPlaceStatus::Sent)
-        {
+    for mut entry in store.place_campaign_entries(place_id)? {
+        if entry.status == CampaignPlaceStatus::Sent {
             entry.status = status;
             entry.answered_at = Some(now);
             store.update_campaign_entry(&entry)?;

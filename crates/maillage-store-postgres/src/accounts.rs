@@ -471,6 +471,16 @@ impl AccountStore for PostgresStore {
         .collect()
     }
 
+    fn place_campaign_entries(&self, place_id: &PlaceId) -> StoreResult<Vec<CampaignEntry>> {
+        self.query(
+            &format!("SELECT {ENTRY_COLUMNS} FROM campaign_places WHERE place_id = $1 ORDER BY campaign_id"),
+            &[&place_id.0],
+        )?
+        .iter()
+        .map(entry_from_row)
+        .collect()
+    }
+
     fn update_campaign_entry(&self, entry: &CampaignEntry) -> StoreResult<()> {
         self.in_transaction(|tx| {
             let changed = tx

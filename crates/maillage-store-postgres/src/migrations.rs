@@ -217,6 +217,10 @@ pub const MIGRATIONS: &[&str] = &[
         note text NOT NULL
     );
     "#,
+    // 7: a place's campaign entries, read on every edit and confirmation of the place.
+    r#"
+    CREATE INDEX campaign_places_by_place ON campaign_places (place_id, campaign_id);
+    "#,
 ];
 
 /// Brings the schema up to date. Runs on a connection of its own, which the caller must

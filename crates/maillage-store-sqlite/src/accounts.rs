@@ -515,6 +515,15 @@ impl AccountStore for SqliteStore {
         )
     }
 
+    fn place_campaign_entries(&self, place_id: &PlaceId) -> StoreResult<Vec<CampaignEntry>> {
+        query_all(
+            &*self.lock()?,
+            &format!("SELECT {ENTRY_COLUMNS} FROM campaign_places WHERE place_id = ?1 ORDER BY campaign_id"),
+            [&place_id.0],
+            entry_from_row,
+        )
+    }
+
     fn update_campaign_entry(&self, entry: &CampaignEntry) -> StoreResult<()> {
         let changed = self
             .lock()?

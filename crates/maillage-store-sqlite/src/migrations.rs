@@ -202,4 +202,8 @@ pub const MIGRATIONS: &[&str] = &[
         note TEXT NOT NULL
     ) WITHOUT ROWID;
     "#,
+    // 7: a place's campaign entries, read on every edit and confirmation of the place.
+    r#"
+    CREATE INDEX campaign_places_by_place ON campaign_places (place_id, campaign_id);
+    "#,
 ];

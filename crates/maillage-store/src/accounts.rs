@@ -398,6 +398,8 @@ pub trait AccountStore: Send + Sync {
     fn campaign(&self, id: &str) -> StoreResult<Option<Campaign>>;
     /// A campaign's places, by place id.
     fn campaign_entries(&self, campaign_id: &str) -> StoreResult<Vec<CampaignEntry>>;
+    /// One place's entries in every campaign, by campaign id.
+    fn place_campaign_entries(&self, place_id: &PlaceId) -> StoreResult<Vec<CampaignEntry>>;
     /// Replaces one place's entry ([`StoreError::NotFound`] when absent).
     fn update_campaign_entry(&self, entry: &CampaignEntry) -> StoreResult<()>;
 

@@ -331,7 +331,10 @@ pub fn campaigns_round_trip(store: &dyn Store) {
     confirmed.status = CampaignPlaceStatus::Confirmed;
     confirmed.answered_at = Some(at(50));
     store.update_campaign_entry(&confirmed).unwrap();
-    assert_eq!(store.campaign_entries("c1").unwrap(), vec![entries[0].clone(), confirmed]);
+    assert_eq!(store.campaign_entries("c1").unwrap(), vec![entries[0].clone(), confirmed.clone()]);
+    store.insert_campaign(&campaign("c0", 5), &[entry("c0", &b.place)]).unwrap();
+    assert_eq!(store.place_campaign_entries(&b.place.id).unwrap(), vec![entry("c0", &b.place), confirmed]);
+    assert!(store.place_campaign_entries(&PlaceId("inconnu".to_owned())).unwrap().is_empty());
     assert!(matches!(store.update_campaign_entry(&entry("c2", &a.place)), Err(StoreError::NotFound(_))));
 
     // A place twice, or an unknown place, refuses the whole campaign.
