@@ -657,6 +657,29 @@ pub fn create_place(
     Ok(place)
 }
 
+/// The active places an actor may edit whose name, commune or postcode holds `query`
+/// (accents and case ignored), by name, at most `limit`.
+pub fn editable_places(ctx: &Context<'_>, actor: &Actor, query: &str, limit: usize) -> AppResult<Vec<Place>> {
+    if actor.user().is_none() {
+        return Err(AppError::Forbidden("Action refusée : connectez-vous.".to_owned()));
+    }
+    let needle = maillage_domain::text::fold(query.trim());
+    let mut found = Vec::new();
+    ctx.store.visit_places(&PlaceQuery::active(), &mut |place| {
+        let matches = needle.is_empty()
+            || [&place.record.nom, &place.record.commune, &place.record.code_postal]
+                .iter()
+                .any(|text| maillage_domain::text::fold(text).contains(&needle));
+        if matches && actor.may(ctx.locator, Permission::Edit(&place)) {
+            found.push(place);
+        }
+        Ok(())
+    })?;
+    found.sort_by(|a, b| a.record.nom.cmp(&b.record.nom).then_with(|| a.id.cmp(&b.id)));
+    found.truncate(limit);
+    Ok(found)
+}
+
 /// One version of a place with who wrote it and why.
 #[derive(Clone, Debug, PartialEq)]
 pub struct HistoryEntry {

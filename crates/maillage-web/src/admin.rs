@@ -38,6 +38,7 @@ pub fn routes(config: Arc<AccountsConfig>) -> Router<WebState> {
         .route("/admin/moderation/{id}/approuver", post(approve_post))
         .route("/admin/moderation/{id}/refuser", post(reject_post))
         .route("/admin/signalements/{id}/traiter", post(resolve_post))
+        .route("/admin/lieux", get(places_page))
         .route("/admin/lieux/nouveau", get(new_place_page).post(new_place_post))
         .route("/admin/lieux/{id}/modifier", get(edit_page).post(edit_post))
         .route("/admin/lieux/{id}/historique", get(history_page))
@@ -669,6 +670,52 @@ async fn new_place_post(
                 note: String::new(),
             },
         ),
+        Err(err) => fail(err, &visitor),
+    }
+}
+
+// ---- places
+
+#[derive(Template)]
+#[template(path = "admin/lieux.html")]
+struct PlacesPage {
+    layout: Layout,
+    frame: Option<Frame>,
+    query: String,
+    places: Vec<(String, String, String, &'static str)>,
+}
+
+#[derive(Deserialize)]
+struct SearchQuery {
+    #[serde(default)]
+    q: String,
+}
+
+async fn places_page(
+    State(state): State<WebState>,
+    Extension(config): Accounts,
+    headers: HeaderMap,
+    Query(search): Query<SearchQuery>,
+) -> Response {
+    let visitor = signed_in_or_return!(state, headers, "/admin/lieux");
+    let actor = visitor.actor.clone();
+    let query = search.q.clone();
+    let loaded = run(&state, &config, move |ctx| moderation::editable_places(ctx, &actor, &query, 100)).await;
+    match loaded {
+        Ok(places) => {
+            let today = maillage_domain::hours::paris_local(now()).date();
+            let places = places
+                .into_iter()
+                .map(|place| {
+                    let freshness = campaigns::freshness(place.published_date_maj(), today);
+                    (place.id.0.clone(), place.record.nom.clone(), place.record.commune.clone(), freshness.label())
+                })
+                .collect();
+            render(
+                StatusCode::OK,
+                &PlacesPage { layout: layout("Lieux"), frame: Frame::of(&visitor), query: search.q, places },
+            )
+        }
         Err(err) => fail(err, &visitor),
     }
 }

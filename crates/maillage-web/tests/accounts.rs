@@ -383,6 +383,10 @@ async fn a_manager_edits_hours_the_coordinator_approves_from_the_diff_and_the_pu
     let hub = Hub::new();
     let id = hub.place.id.0.clone();
     let mut manager = hub.signed_in("g@asso.example").await;
+    // The gestionnaire's list holds its place only.
+    let list = manager.get("/admin/lieux?q=mediatheque").await;
+    assert!(list.body.contains(&format!("/admin/lieux/{id}/modifier")), "{}", list.body);
+    assert!(!list.body.contains(&hub.other_place.id.0));
     let form = manager.get(&format!("/admin/lieux/{id}/modifier")).await;
     assert_eq!(form.status, StatusCode::OK);
     assert!(form.body.contains("Lundi") && form.body.contains("09:00–12:00"), "{}", form.body);
