@@ -5,6 +5,10 @@
 //! like). Prints wall-clock times and the process's peak resident memory.
 //!
 //! Run: `cargo bench -p maillage-app --bench import_export [-- ROWS]`
+//!
+//! With `MAILLAGE_BENCH_POSTGRES=postgres://user@host/db` set, the same import and export run
+//! a second time on PostgreSQL, in a throw-away database made on that server and dropped after,
+//! so the two backends are measured side by side on the same input.
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -16,6 +20,8 @@ use std::time::Instant;
 use maillage_app::export::{export_places, ExportFilter};
 use maillage_app::{import_file, ImportOptions};
 use maillage_formats::export::ExportFormat;
+use maillage_store::Store;
+use maillage_store_postgres::PostgresStore;
 use maillage_store_sqlite::SqliteStore;
 use serde_json::Value;
 
@@ -76,9 +82,15 @@ fn build_input(rows: usize) -> Vec<u8> {
 
 /// The import and the export, measured in a process of their own so that the peak memory
 /// is that of the import, not of building the input.
-fn measure_in_child(input: &Path, db: &Path) {
+fn measure_in_child(input: &Path, db: &str) {
     let bytes = std::fs::read(input).unwrap();
-    let store = SqliteStore::open(db).unwrap();
+    let store: Box<dyn Store> = if db.starts_with("postgres://") {
+        Box::new(PostgresStore::connect(db).unwrap())
+    } else {
+        Box::new(SqliteStore::open(Path::new(db)).unwrap())
+    };
+    let store = store.as_ref();
+    println!("backend: {}", store.backend_name());
     let start = Instant::now();
     let territory = maillage_territory::Territory::embedded();
     println!("territory load: {:.2} s", start.elapsed().as_secs_f64());
@@ -87,7 +99,7 @@ fn measure_in_child(input: &Path, db: &Path) {
         ImportOptions { source: Some("bench".to_owned()), territory: Some(&territory), ..ImportOptions::default() };
 
     let start = Instant::now();
-    let report = import_file(&store, &bytes, "bench.json", &options).unwrap();
+    let report = import_file(store, &bytes, "bench.json", &options).unwrap();
     let c = &report.batch.counts;
     println!(
         "import: {:.2} s ({} read, {} created, {} rejected, {} report lines); peak memory so far {:.0} MB",
@@ -101,7 +113,7 @@ fn measure_in_child(input: &Path, db: &Path) {
     drop(report);
 
     let start = Instant::now();
-    let exported = export_places(&store, None, ExportFormat::Csv, &ExportFilter::default(), std::io::sink()).unwrap();
+    let exported = export_places(store, None, ExportFormat::Csv, &ExportFilter::default(), std::io::sink()).unwrap();
     println!(
         "export CSV: {:.2} s ({exported} places); peak memory so far {:.0} MB",
         start.elapsed().as_secs_f64(),
@@ -109,7 +121,7 @@ fn measure_in_child(input: &Path, db: &Path) {
     );
 
     let start = Instant::now();
-    let second = import_file(&store, &bytes, "bench.json", &options).unwrap();
+    let second = import_file(store, &bytes, "bench.json", &options).unwrap();
     println!(
         "re-import of the same file: {:.2} s ({} unchanged); peak memory {:.0} MB",
         start.elapsed().as_secs_f64(),
@@ -121,7 +133,7 @@ fn measure_in_child(input: &Path, db: &Path) {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(position) = args.iter().position(|arg| arg == "--child") {
-        measure_in_child(Path::new(&args[position + 1]), Path::new(&args[position + 2]));
+        measure_in_child(Path::new(&args[position + 1]), &args[position + 2]);
         return;
     }
     let rows: usize = args.iter().skip(1).find_map(|arg| arg.parse().ok()).unwrap_or(100_000);
@@ -152,11 +164,20 @@ fn main() {
     let input_path = dir.path().join("bench.json");
     std::fs::write(&input_path, &input).unwrap();
     drop(input);
-    let status = std::process::Command::new(std::env::current_exe().unwrap())
-        .arg("--child")
-        .arg(&input_path)
-        .arg(dir.path().join("bench.db"))
-        .status()
-        .unwrap();
-    assert!(status.success());
+    let run_child = |db: &str| {
+        let status =
+            std::process::Command::new(std::env::current_exe().unwrap()).arg("--child").arg(&input_path).arg(db).status();
+        assert!(status.unwrap().success());
+    };
+    run_child(dir.path().join("bench.db").to_str().unwrap());
+
+    if let Ok(server) = std::env::var("MAILLAGE_BENCH_POSTGRES") {
+        let name = format!("maillage_bench_{}", std::process::id());
+        let mut admin = postgres::Client::connect(&server, postgres::NoTls).unwrap();
+        admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+        let base = server.rsplit_once('/').expect("the URL ends with a database name").0;
+        println!();
+        run_child(&format!("{base}/{name}"));
+        admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).unwrap();
+    }
 }
