@@ -510,7 +510,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             duplicates::run(command, store.as_ref())
         }
         Command::Accounts { command } => {
-            let store = open_store(&cli, true)?;
+            // Creating an administrator must not fill an empty hub with the demo data.
+            let store = open_store(&cli, false)?;
             accounts::run(command, store.as_ref())
         }
         Command::Imports { batch } => {
