@@ -54,6 +54,9 @@ pub struct DirectoryEntry {
     search_key: String,
     hours: Option<Arc<HoursEvaluator>>,
     bits: FilterBits,
+    /// The presentation layer's serialised form of this entry, made once: entries never change
+    /// (a changed place gets a new entry), and a search page is mostly these bytes.
+    rendered: std::sync::OnceLock<Box<str>>,
 }
 
 impl DirectoryEntry {
@@ -72,6 +75,7 @@ impl DirectoryEntry {
             point,
             hours: record.horaires.as_ref().map(|h| h.evaluator()),
             bits: FilterBits::of(record),
+            rendered: std::sync::OnceLock::new(),
             location,
             place,
         }
@@ -86,6 +90,12 @@ impl DirectoryEntry {
     /// unknown then or it has none.
     pub fn is_open_at(&self, at: NaiveDateTime) -> Option<bool> {
         self.hours.as_ref().and_then(|h| h.is_open_at(at))
+    }
+
+    /// A serialised form of this entry, made by `render` on first use and kept with it. One
+    /// presentation per entry: every caller must pass the same renderer.
+    pub fn rendered(&self, render: impl FnOnce(&DirectoryEntry) -> String) -> &str {
+        self.rendered.get_or_init(|| render(self).into_boxed_str())
     }
 
     /// The code of its territory at a level.
@@ -312,6 +322,13 @@ pub struct Directory {
     by_id: HashMap<String, u32>,
     /// Unit vectors: chord order is great-circle order, so nearest-first is exact.
     sphere: RTree<PointEntry>,
+    /// The same, one tree per service (in the standard's order): a nearest-first search that
+    /// requires a service walks the smallest such tree instead of skipping the places
+    /// without it one by one.
+    by_service: Vec<RTree<PointEntry>>,
+    /// Totals of searches over every place with only vocabulary filters, per filter mask:
+    /// the same few filter combinations come back on every map move.
+    totals: std::sync::RwLock<HashMap<(u128, Vec<u128>), usize>>,
     lonlat: RTree<LonLatEntry>,
     by_name: Vec<u32>,
     by_area: HashMap<(Level, String), Vec<u32>>,
@@ -367,6 +384,18 @@ impl Directory {
         let sphere = RTree::bulk_load(
             entries.iter().enumerate().filter_map(|(i, e)| e.xyz.map(|xyz| PointEntry::new(xyz, i as u32))).collect(),
         );
+        let by_service = (0..Service::all().len())
+            .map(|s| {
+                RTree::bulk_load(
+                    entries
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, e)| e.bits.0 & (1 << s) != 0)
+                        .filter_map(|(i, e)| e.xyz.map(|xyz| PointEntry::new(xyz, i as u32)))
+                        .collect(),
+                )
+            })
+            .collect();
         let lonlat = RTree::bulk_load(
             entries
                 .iter()
@@ -384,7 +413,21 @@ impl Directory {
                 }
             }
         }
-        Directory { territory, bassins, centroids, entries, bits, by_id, sphere, lonlat, by_name, by_area, watermark }
+        Directory {
+            territory,
+            bassins,
+            centroids,
+            entries,
+            bits,
+            by_id,
+            sphere,
+            by_service,
+            totals: Default::default(),
+            lonlat,
+            by_name,
+            by_area,
+            watermark,
+        }
     }
 
     /// How many active places.
@@ -631,7 +674,23 @@ impl Directory {
     /// How many entries match, without building the list when the area is everywhere.
     fn count(&self, query: &Query, compiled: &filter::Compiled) -> usize {
         match &query.area {
-            Area::Everywhere => compiled.count_all(self),
+            Area::Everywhere => match compiled.mask_key() {
+                Some(key) => {
+                    if let Some(total) = self.totals.read().ok().and_then(|t| t.get(&key).copied()) {
+                        return total;
+                    }
+                    let total = compiled.count_all(self);
+                    if let Ok(mut totals) = self.totals.write() {
+                        // Bounded: past the limit, forgetting only costs recounting.
+                        if totals.len() >= 4096 {
+                            totals.clear();
+                        }
+                        totals.insert(key, total);
+                    }
+                    total
+                }
+                None => compiled.count_all(self),
+            },
             Area::Radius { center, km } => {
                 let r = km_to_chord(*km);
                 self.sphere
@@ -666,7 +725,12 @@ impl Directory {
         };
         let mut found: Vec<(DistanceKey, u32)> = Vec::with_capacity(limit + 1);
         let mut last_d2 = f64::NEG_INFINITY;
-        for (entry, d2) in self.sphere.nearest_neighbor_iter_with_distance_2(&origin) {
+        let tree = compiled
+            .required_services()
+            .map(|s| &self.by_service[s])
+            .min_by_key(|tree| tree.size())
+            .unwrap_or(&self.sphere);
+        for (entry, d2) in tree.nearest_neighbor_iter_with_distance_2(&origin) {
             if d2 > max_chord2 {
                 break;
             }

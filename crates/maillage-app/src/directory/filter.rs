@@ -135,6 +135,16 @@ impl<'q> Compiled<'q> {
         })
     }
 
+    /// The key of the cached totals: `Some` when only the bits decide.
+    pub(super) fn mask_key(&self) -> Option<(u128, Vec<u128>)> {
+        self.bits_only().then(|| (self.required, self.any_of.clone()))
+    }
+
+    /// Positions of the services every match must offer.
+    pub(super) fn required_services(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..Service::all().len()).filter(|s| self.required & (1 << (SERVICES as usize + s)) != 0)
+    }
+
     fn bits_only(&self) -> bool {
         self.slow.is_empty() && self.open_at.is_none() && self.words.is_empty() && self.source.is_none()
     }

@@ -26,8 +26,6 @@ struct Compact<'a> {
     longitude: Option<f64>,
     /// True when the point is the commune's, the place having no coordinates.
     position_approximative: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    distance_km: Option<f64>,
     services: Vec<&'static str>,
     typologie: &'a [String],
     itinerant: bool,
@@ -40,8 +38,7 @@ struct Compact<'a> {
     source: &'a str,
 }
 
-fn compact(hit: &Hit) -> Compact<'_> {
-    let entry: &DirectoryEntry = &hit.entry;
+fn compact(entry: &DirectoryEntry) -> Compact<'_> {
     let record = &entry.place.record;
     Compact {
         id: entry.id(),
@@ -53,8 +50,6 @@ fn compact(hit: &Hit) -> Compact<'_> {
         latitude: entry.point.map(|p| p.lat),
         longitude: entry.point.map(|p| p.lon),
         position_approximative: record.coordinates.is_none(),
-        // Metres are enough for people, and shorter on the wire.
-        distance_km: hit.distance_km.map(|d| (d * 1000.0).round() / 1000.0),
         services: record.services.iter().map(|s| s.label()).collect(),
         typologie: &record.typologie,
         itinerant: record.itinerance.contains(&Itinerance::Itinerant),
@@ -65,11 +60,19 @@ fn compact(hit: &Hit) -> Compact<'_> {
     }
 }
 
-#[derive(Serialize)]
-struct Page<'a> {
-    total: usize,
-    lieux: Vec<Compact<'a>>,
-    curseur_suivant: Option<String>,
+/// Writes a hit: the entry's object, serialised once and kept with it (everything but the
+/// distance), then the distance of this search.
+fn write_hit(out: &mut Vec<u8>, hit: &Hit) {
+    let object = hit.entry.rendered(|entry| serde_json::to_string(&compact(entry)).unwrap_or_else(|_| "{}".to_owned()));
+    let open = object.strip_suffix('}').unwrap_or(object);
+    out.extend_from_slice(open.as_bytes());
+    if let Some(km) = hit.distance_km {
+        // Metres are enough for people, and shorter on the wire.
+        let km = (km * 1000.0).round() / 1000.0;
+        out.extend_from_slice(if open.ends_with('{') { b"\"distance_km\":" } else { b",\"distance_km\":" });
+        out.extend_from_slice(serde_json::Number::from_f64(km).map(|n| n.to_string()).unwrap_or_default().as_bytes());
+    }
+    out.push(b'}');
 }
 
 fn json_response(body: Vec<u8>, content_type: &'static str) -> Response {
@@ -83,12 +86,21 @@ pub async fn search(State(state): State<WebState>, RawQuery(raw): RawQuery) -> R
     let query = params::search(&mut params, &directory, Use::Page)?;
     params.finish()?;
     let result = directory.search(&query).map_err(|err| ApiError::bad_parameter(err.field, err.message))?;
-    let page = Page {
-        total: result.total,
-        lieux: result.hits.iter().map(compact).collect(),
-        curseur_suivant: result.next_cursor.map(|c| c.encode()),
-    };
-    let body = serde_json::to_vec(&page).map_err(ApiError::internal)?;
+    let mut body = Vec::with_capacity(256 + result.hits.len() * 640);
+    body.extend_from_slice(format!("{{\"total\":{},\"lieux\":[", result.total).as_bytes());
+    for (i, hit) in result.hits.iter().enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        write_hit(&mut body, hit);
+    }
+    body.extend_from_slice(b"],\"curseur_suivant\":");
+    match result.next_cursor {
+        // Cursors are hexadecimal: nothing to escape.
+        Some(cursor) => body.extend_from_slice(format!("\"{}\"", cursor.encode()).as_bytes()),
+        None => body.extend_from_slice(b"null"),
+    }
+    body.push(b'}');
     Ok(json_response(body, "application/json"))
 }
 
