@@ -221,7 +221,7 @@ impl Cursor {
 
     /// Reads a token made by [`Cursor::encode`]; `None` for anything else.
     pub fn decode(token: &str) -> Option<Cursor> {
-        if token.len() % 2 != 0 || token.len() > 2048 {
+        if !token.len().is_multiple_of(2) || token.len() > 2048 {
             return None;
         }
         let bytes = (0..token.len())

@@ -25,15 +25,15 @@ fn place(n: usize, lat: f64, lon: f64) -> Place {
         coordinates: Some(Coordinates { latitude: lat, longitude: lon }),
         ..PlaceRecord::default()
     };
-    if n % 2 == 0 {
+    if n.is_multiple_of(2) {
         record.services.insert(Service::AideDemarchesAdministratives);
     }
-    if n % 3 == 0 {
+    if n.is_multiple_of(3) {
         record.horaires = Some(Horaires::parse("Mo-Fr 09:00-17:00").unwrap());
     }
     Place {
         id: PlaceId(format!("p{n:05}")),
-        source: if n % 5 == 0 { "b".into() } else { "a".into() },
+        source: if n.is_multiple_of(5) { "b".into() } else { "a".into() },
         source_id: n.to_string(),
         batch_id: None,
         status: PlaceStatus::Active,
