@@ -965,3 +965,6 @@ fn duplicates_on_real_files() {
     let queue = json_of(&db, &["duplicates", "list", "--json"]);
     assert_eq!(dedup_state(&groups, &queue, same.0, same.1), "review");
 }
+
+#[path = "cli/servers.rs"]
+mod servers;
