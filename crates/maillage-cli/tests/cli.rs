@@ -968,3 +968,6 @@ fn duplicates_on_real_files() {
 
 #[path = "cli/servers.rs"]
 mod servers;
+
+#[path = "cli/accounts.rs"]
+mod accounts;
