@@ -22,7 +22,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::Arc;
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use maillage_coverage::Filters;
 use maillage_domain::text::fold;
 use maillage_domain::{HoursEvaluator, Place, PlaceStatus, Service, Vocabulary};
@@ -36,6 +36,38 @@ use crate::AppResult;
 
 pub use filter::FilterBits;
 pub use sync::{DirectoryHandle, SyncOutcome, SYNC_OVERLAP};
+
+/// Which active places the public sees: all of them, or, when the hub sets a cut-off, those
+/// whose sheet was confirmed within it as of `today` (hidden ones stay in the store, for the
+/// coordinators).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Visibility {
+    pub cutoff_months: Option<u32>,
+    pub today: NaiveDate,
+}
+
+impl Visibility {
+    /// Every active place.
+    pub fn all() -> Visibility {
+        Visibility { cutoff_months: None, today: NaiveDate::MIN }
+    }
+
+    /// The cut-off as of today in Paris.
+    pub fn as_of_today(cutoff_months: Option<u32>) -> Visibility {
+        Visibility { cutoff_months, today: maillage_domain::paris_local(maillage_store::now()).date() }
+    }
+
+    pub fn shows(&self, place: &Place) -> bool {
+        place.status == PlaceStatus::Active
+            && crate::campaigns::shown_on_public_map(place.published_date_maj(), self.today, self.cutoff_months)
+    }
+
+    /// Whether the day has changed since: places age without being written, so a directory
+    /// with a cut-off is rebuilt once a day.
+    pub fn is_outdated(&self) -> bool {
+        self.cutoff_months.is_some() && Visibility::as_of_today(self.cutoff_months).today != self.today
+    }
+}
 
 /// Mean Earth radius (IUGG), in km, as `maillage_territory::distance_km` uses.
 const EARTH_RADIUS_KM: f64 = 6371.0088;
@@ -334,22 +366,34 @@ pub struct Directory {
     by_area: HashMap<(Level, String), Vec<u32>>,
     /// The latest `updated_at` of any place read (withdrawn ones too): where syncing resumes.
     watermark: Option<DateTime<Utc>>,
+    visibility: Visibility,
 }
 
 impl Directory {
     /// Reads every place of the store and indexes the active ones.
     pub fn load(store: &dyn Store, territory: Arc<Territory>) -> AppResult<Directory> {
+        Directory::load_visible(store, territory, Visibility::all())
+    }
+
+    /// Reads every place of the store and indexes the active ones the public may see.
+    pub fn load_visible(store: &dyn Store, territory: Arc<Territory>, visibility: Visibility) -> AppResult<Directory> {
         let bassins = Arc::new(BassinIndex::new(&store.bassins()?, &territory));
         let mut places = Vec::new();
         let mut watermark = None;
         store.visit_places(&PlaceQuery::default(), &mut |place| {
             watermark = watermark.max(Some(place.updated_at));
-            if place.status == PlaceStatus::Active {
+            if visibility.shows(&place) {
                 places.push(Arc::new(place));
             }
             Ok(())
         })?;
-        Ok(Directory::from_places(places, territory, bassins, watermark))
+        let mut directory = Directory::from_places(places, territory, bassins, watermark);
+        directory.visibility = visibility;
+        Ok(directory)
+    }
+
+    pub fn visibility(&self) -> Visibility {
+        self.visibility
     }
 
     /// Indexes these places (their status is not looked at).
@@ -427,6 +471,7 @@ impl Directory {
             by_name,
             by_area,
             watermark,
+            visibility: Visibility::all(),
         }
     }
 
@@ -723,7 +768,7 @@ impl Directory {
             Some(Cursor::Distance { km, id }) => Some(DistanceKey(*km, id.as_str())),
             _ => None,
         };
-        let mut found: Vec<(DistanceKey, u32)> = Vec::with_capacity(limit + 1);
+        let mut found: Vec<(DistanceKey, u32)> = Vec::with_capacity(limit.min(1024) + 1);
         let mut last_d2 = f64::NEG_INFINITY;
         let tree = compiled
             .required_services()
@@ -767,20 +812,24 @@ impl Directory {
         let mut by_id: HashMap<String, Option<Arc<DirectoryEntry>>> = HashMap::new();
         for place in changed {
             let id = place.id.0.clone();
-            let entry = (place.status == PlaceStatus::Active)
+            let entry = self
+                .visibility
+                .shows(&place)
                 .then(|| Arc::new(DirectoryEntry::new(Arc::new(place), &self.territory, &self.bassins)));
             by_id.insert(id, entry);
         }
         let mut entries: Vec<Arc<DirectoryEntry>> =
             self.entries.iter().filter(|e| !by_id.contains_key(e.id())).cloned().collect();
         entries.extend(by_id.into_values().flatten());
-        Directory::index(
+        let mut directory = Directory::index(
             entries,
             self.territory.clone(),
             self.bassins.clone(),
             self.centroids.clone(),
             watermark.max(self.watermark),
-        )
+        );
+        directory.visibility = self.visibility;
+        directory
     }
 }
 

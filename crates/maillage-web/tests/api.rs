@@ -364,6 +364,10 @@ async fn geojson_and_bubbles_for_the_map() {
     for index in first["properties"]["s"].as_array().unwrap() {
         assert!(labels.get(index.as_u64().unwrap() as usize).is_some());
     }
+    let (status, _, around) = get(&state, "/api/v1/lieux.geojson?lat=47.081&lon=2.399&rayon_km=20").await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, _, listed) = get(&state, "/api/v1/lieux?lat=47.081&lon=2.399&rayon_km=20&limite=1").await;
+    assert_eq!(around["features"].as_array().unwrap().len() as u64, listed["total"].as_u64().unwrap());
     let (_, _, filtered) = get(&state, "/api/v1/lieux.geojson?filtres=label%3DFrance%20Services").await;
     assert!(filtered["features"].as_array().unwrap().len() < features.len());
 

@@ -20,7 +20,9 @@ use super::Directory;
 use crate::AppResult;
 
 /// How far before the latest seen `updated_at` each poll starts reading again.
-pub const SYNC_OVERLAP: TimeDelta = TimeDelta::seconds(30);
+/// Writes outside imports (a person's edit, a merge) are short transactions: a few seconds
+/// covers them; imports are caught by their batch.
+pub const SYNC_OVERLAP: TimeDelta = TimeDelta::seconds(10);
 
 /// The current directory, shared by every request; replaced atomically on sync.
 pub struct DirectoryHandle {
@@ -60,6 +62,14 @@ impl DirectoryHandle {
         let first_poll = seen_guard.is_none();
         let seen = seen_guard.get_or_insert_with(HashSet::new);
         let directory = self.current();
+        if directory.visibility().is_outdated() {
+            // A new day: some places crossed the cut-off without being written.
+            let visibility = super::Visibility::as_of_today(directory.visibility().cutoff_months);
+            let reloaded = Directory::load_visible(store, directory.territory().clone(), visibility)?;
+            let applied = reloaded.len().abs_diff(directory.len());
+            self.replace(reloaded);
+            return Ok(SyncOutcome { read: 0, applied });
+        }
         let mut since: Option<DateTime<Utc>> = directory.watermark().map(|w| w - SYNC_OVERLAP);
         for batch in &batches {
             if !seen.contains(&batch.id) {
@@ -79,7 +89,8 @@ impl DirectoryHandle {
             read += 1;
             watermark = watermark.max(Some(place.updated_at));
             let known = directory.get(&place.id.0).map(|e| e.place.version);
-            let is_active = place.status == maillage_domain::PlaceStatus::Active;
+            // A place under the public cut-off is treated as withdrawn.
+            let is_active = directory.visibility().shows(&place);
             let unchanged = match known {
                 Some(version) => is_active && version == place.version,
                 None => !is_active,
