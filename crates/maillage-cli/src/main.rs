@@ -157,6 +157,11 @@ enum Command {
         /// pages (désactivée par défaut).
         #[arg(long, env = "MAILLAGE_GEOCODER_URL")]
         geocoder_url: Option<String>,
+        /// Masque de la carte, des listes et de la recherche publiques les lieux dont la fiche
+        /// n'a pas été confirmée depuis ce nombre de mois (0 : aucun masquage). Ils restent
+        /// dans la base et visibles des coordinateurs.
+        #[arg(long, env = "MAILLAGE_MASQUER_APRES_MOIS", default_value_t = 0)]
+        masquer_apres_mois: u32,
     },
     /// Les indicateurs par commune ou par EPCI (indice de fragilité numérique, ou tout CSV).
     Indicators {
@@ -465,11 +470,12 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             emit!("Sauvegarde vérifiée et restaurée dans la base {} : {total} éléments.", store.backend_name());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Serve { addr, sync_interval, tiles_url, tiles_attribution, geocoder_url } => {
+        Command::Serve { addr, sync_interval, tiles_url, tiles_attribution, geocoder_url, masquer_apres_mois } => {
             let site = maillage_web::SiteConfig {
                 tiles_url: tiles_url.clone().filter(|u| !u.trim().is_empty()),
                 tiles_attribution: tiles_attribution.clone().filter(|a| !a.trim().is_empty()),
                 geocoder_url: geocoder_url.clone().filter(|u| !u.trim().is_empty()),
+                branding: Default::default(),
             };
             for (option, url) in [("--tiles-url", &site.tiles_url), ("--geocoder-url", &site.geocoder_url)] {
                 if url.as_deref().is_some_and(|u| !u.starts_with("https://") && !u.starts_with("http://")) {
@@ -483,7 +489,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 return Err("--sync-interval : nombre de secondes entre 0,1 et 3600 attendu".to_owned());
             }
             let started = std::time::Instant::now();
-            let state = maillage_web::WebState::new(store, std::sync::Arc::new(territory))
+            let cutoff = (*masquer_apres_mois > 0).then_some(*masquer_apres_mois);
+            let state = maillage_web::WebState::with_cutoff(store, std::sync::Arc::new(territory), cutoff)
                 .map_err(|err| format!("chargement de l'annuaire impossible : {err}"))?;
             let places = state.directory.current().len();
             tracing::info!(lieux = places, ms = started.elapsed().as_millis() as u64, "annuaire chargé");

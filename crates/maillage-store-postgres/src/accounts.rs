@@ -523,6 +523,24 @@ impl AccountStore for PostgresStore {
     fn report_resolutions(&self) -> StoreResult<Vec<ReportResolution>> {
         self.query(RESOLUTIONS_SELECT, &[])?.iter().map(resolution_from_row).collect()
     }
+
+    fn setting(&self, key: &str) -> StoreResult<Option<String>> {
+        match self.query("SELECT value FROM settings WHERE key = $1", &[&key])?.first() {
+            Some(row) => Ok(Some(row.try_get("value").map_err(backend)?)),
+            None => Ok(None),
+        }
+    }
+
+    fn set_setting(&self, key: &str, value: &str) -> StoreResult<()> {
+        self.in_transaction(|tx| {
+            tx.execute(
+                "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                &[&key, &value],
+            )
+            .map_err(backend)?;
+            Ok(())
+        })
+    }
 }
 
 /// The accounts tables, for the restore's lock and emptiness check.

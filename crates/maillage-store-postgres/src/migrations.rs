@@ -221,6 +221,13 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     CREATE INDEX campaign_places_by_place ON campaign_places (place_id, campaign_id);
     "#,
+    // 8: the hub's settings (branding: name, colours, logo), one value per key.
+    r#"
+    CREATE TABLE settings (
+        key text COLLATE "C" PRIMARY KEY,
+        value text NOT NULL
+    );
+    "#,
 ];
 
 /// Brings the schema up to date. Runs on a connection of its own, which the caller must

@@ -562,6 +562,21 @@ impl AccountStore for SqliteStore {
     fn report_resolutions(&self) -> StoreResult<Vec<ReportResolution>> {
         query_all(&*self.lock()?, RESOLUTIONS_SELECT, [], resolution_from_row)
     }
+
+    fn setting(&self, key: &str) -> StoreResult<Option<String>> {
+        query_all(&*self.lock()?, "SELECT value FROM settings WHERE key = ?1", [key], |row| row.get(0))
+            .map(|values| values.into_iter().next())
+    }
+
+    fn set_setting(&self, key: &str, value: &str) -> StoreResult<()> {
+        self.lock()?
+            .execute(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![key, value],
+            )
+            .map_err(backend)?;
+        Ok(())
+    }
 }
 
 /// Why a token was not accepted, once the atomic update has decided.

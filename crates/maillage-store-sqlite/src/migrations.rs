@@ -206,4 +206,11 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     CREATE INDEX campaign_places_by_place ON campaign_places (place_id, campaign_id);
     "#,
+    // 8: the hub's settings (branding: name, colours, logo), one value per key.
+    r#"
+    CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    ) WITHOUT ROWID;
+    "#,
 ];

@@ -408,4 +408,8 @@ pub trait AccountStore: Send + Sync {
     fn resolve_report(&self, resolution: &ReportResolution) -> StoreResult<()>;
     /// Every resolution, by report id.
     fn report_resolutions(&self) -> StoreResult<Vec<ReportResolution>>;
+    /// A hub setting (the branding's name, colours, logo) by key; None when never set.
+    fn setting(&self, key: &str) -> StoreResult<Option<String>>;
+    /// Sets a hub setting, replacing its value.
+    fn set_setting(&self, key: &str, value: &str) -> StoreResult<()>;
 }

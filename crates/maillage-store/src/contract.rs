@@ -31,7 +31,8 @@ macro_rules! store_contract_tests {
             users_round_trip_and_emails_are_unique, sessions_are_found_by_hash_and_deleted,
             a_token_is_used_once_and_expires, audit_log_is_newest_first,
             a_person_edit_writes_a_version_with_its_note, a_stale_place_edit_is_a_conflict_and_writes_nothing,
-            proposals_are_decided_once_with_their_writes, campaigns_round_trip, reports_are_resolved_once);
+            proposals_are_decided_once_with_their_writes, campaigns_round_trip, reports_are_resolved_once,
+            settings_are_replaced_by_key);
         $crate::store_contract_tests!(@account_pairs $make; accounts_snapshot_restores_identically);
     };
     (@account_pairs $make:expr; $($case:ident),+) => {

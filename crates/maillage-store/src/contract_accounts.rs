@@ -381,6 +381,16 @@ pub fn reports_are_resolved_once(store: &dyn Store) {
     assert_eq!(store.place_reports(None).unwrap().len(), 2);
 }
 
+pub fn settings_are_replaced_by_key(store: &dyn Store) {
+    assert_eq!(store.setting("nom").unwrap(), None);
+    store.set_setting("nom", "Hub du Cher").unwrap();
+    store.set_setting("couleur", "#123456").unwrap();
+    store.set_setting("nom", "Hub du Berry").unwrap();
+    assert_eq!(store.setting("nom").unwrap().as_deref(), Some("Hub du Berry"));
+    assert_eq!(store.setting("couleur").unwrap().as_deref(), Some("#123456"));
+    assert_eq!(store.setting("logo").unwrap(), None);
+}
+
 /// Something of every accounts table.
 pub fn fill_accounts(store: &dyn Store) {
     let first = created("m-1", "u-coord");

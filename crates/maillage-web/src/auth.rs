@@ -247,6 +247,7 @@ pub fn layout(title: &str) -> Layout {
         tiles_url: String::new(),
         tiles_attribution: String::new(),
         geocoder_url: String::new(),
+        branding: Default::default(),
     }
 }
 

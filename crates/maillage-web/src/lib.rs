@@ -7,8 +7,10 @@
 //! details are logged with the request id, never shown.
 
 mod admin;
+mod admin_duplicates;
 mod api;
 mod auth;
+mod branding;
 mod error;
 mod middleware;
 mod pages;
@@ -17,7 +19,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use maillage_app::directory::{Directory, DirectoryHandle};
+use maillage_app::directory::{Directory, DirectoryHandle, Visibility};
 use maillage_store::Store;
 use maillage_territory::Territory;
 
@@ -34,18 +36,32 @@ pub struct WebState {
     pub directory: Arc<DirectoryHandle>,
     /// Per-client budget of the export endpoint.
     pub export_limiter: Arc<api::RateLimiter>,
+    /// The hub's name, colour and logo (administration, branding page).
+    pub branding: branding::BrandingCell,
 }
 
 impl WebState {
     /// Loads the directory from the store (blocking: call it before serving or on a blocking
     /// thread).
     pub fn new(store: Arc<dyn Store>, territory: Arc<Territory>) -> Result<WebState, maillage_app::AppError> {
-        let directory = Directory::load(store.as_ref(), territory.clone())?;
+        WebState::with_cutoff(store, territory, None)
+    }
+
+    /// As [`WebState::new`], hiding from the public map, lists and API search the places
+    /// whose sheet was not confirmed for `cutoff_months` (they stay in the store).
+    pub fn with_cutoff(
+        store: Arc<dyn Store>,
+        territory: Arc<Territory>,
+        cutoff_months: Option<u32>,
+    ) -> Result<WebState, maillage_app::AppError> {
+        let directory = Directory::load_visible(store.as_ref(), territory.clone(), Visibility::as_of_today(cutoff_months))?;
+        let branding = branding::Branding::load(store.as_ref())?;
         Ok(WebState {
             store,
             territory,
             directory: Arc::new(DirectoryHandle::new(directory)),
             export_limiter: Arc::new(api::RateLimiter::exports()),
+            branding: branding::BrandingCell::new(branding),
         })
     }
 }
@@ -98,12 +114,15 @@ pub fn router_with_site(state: WebState, site: SiteConfig) -> Router {
 
 /// The whole application with the account pages' settings given (mailer, link key, public
 /// address).
-pub fn router_with_accounts(state: WebState, site: SiteConfig, accounts: Arc<AccountsConfig>) -> Router {
+pub fn router_with_accounts(state: WebState, mut site: SiteConfig, accounts: Arc<AccountsConfig>) -> Router {
+    // The pages read the branding the administration page replaces.
+    site.branding = state.branding.clone();
     let not_found_site = site.clone();
     middleware::wrap(
         api::routes()
             .merge(pages::routes(site))
             .merge(auth::routes(accounts.clone()))
+            .merge(admin_duplicates::routes(accounts.clone()))
             .merge(admin::routes(accounts))
             .fallback(move |uri: axum::http::Uri, headers: axum::http::HeaderMap| {
                 let site = not_found_site.clone();

@@ -30,7 +30,7 @@ use serde::Deserialize;
 
 use crate::WebState;
 pub use criteria::{Criteria, FieldError, FilterGroup};
-pub use site::SiteConfig;
+pub use site::{origin_of_https, SiteConfig};
 
 /// The page routes; `site` says which tile server and geocoder the pages may use.
 pub fn routes(site: SiteConfig) -> Router<WebState> {
@@ -52,6 +52,8 @@ pub fn routes(site: SiteConfig) -> Router<WebState> {
         .route("/carte/contours/communes.geojson", get(commune_outlines))
         .route("/static/{*path}", get(assets::serve))
         .route("/favicon.ico", get(assets::favicon))
+        .route("/marque.css", get(crate::branding::stylesheet))
+        .route("/marque/logo", get(crate::branding::logo))
         .layer(Extension(Arc::new(site)))
         .layer(tower_http::compression::CompressionLayer::new())
 }
@@ -67,6 +69,8 @@ pub struct Layout {
     pub tiles_url: String,
     pub tiles_attribution: String,
     pub geocoder_url: String,
+    /// The hub's name, colour stylesheet and logo.
+    pub branding: std::sync::Arc<crate::branding::Branding>,
 }
 
 impl Layout {
@@ -78,7 +82,21 @@ impl Layout {
             tiles_url: site.tiles_url.clone().unwrap_or_default(),
             tiles_attribution: site.tiles_attribution.clone().unwrap_or_default(),
             geocoder_url: site.geocoder_url.clone().unwrap_or_default(),
+            branding: site.branding.current(),
         }
+    }
+
+    pub fn hub_name(&self) -> &str {
+        &self.branding.name
+    }
+
+    pub fn brand_stylesheet(&self) -> String {
+        self.branding.stylesheet_url()
+    }
+
+    /// The header's logo: the hub's, else the default one.
+    pub fn logo(&self) -> String {
+        self.branding.logo_url().unwrap_or_else(|| assets::url("img/logo.svg"))
     }
 
     pub fn asset(&self, path: &str) -> String {

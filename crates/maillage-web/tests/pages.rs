@@ -31,6 +31,7 @@ fn site() -> SiteConfig {
         tiles_url: Some("https://tuiles.example.org/{z}/{x}/{y}.png".to_owned()),
         tiles_attribution: Some("© contributeurs OpenStreetMap".to_owned()),
         geocoder_url: None,
+        branding: Default::default(),
     }
 }
 

@@ -31,6 +31,7 @@ pub struct ListItem {
     pub telephone_affiche: Option<String>,
     pub lat: Option<f64>,
     pub lon: Option<f64>,
+    pub freshness: maillage_app::campaigns::Freshness,
 }
 
 #[derive(Default)]
@@ -102,6 +103,7 @@ fn item(hit: &Hit, now_local: chrono::NaiveDateTime) -> ListItem {
         telephone_affiche: record.telephone.as_deref().map(super::place::display_phone),
         lat: hit.entry.point.map(|p| p.lat),
         lon: hit.entry.point.map(|p| p.lon),
+        freshness: maillage_app::campaigns::freshness(hit.entry.place.published_date_maj(), now_local.date()),
     }
 }
 

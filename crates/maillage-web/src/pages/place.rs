@@ -233,6 +233,8 @@ pub struct PlaceView {
     pub structure_parente: Option<String>,
     pub source: String,
     pub date_maj: String,
+    /// How old the sheet is, as a badge that says it in words.
+    pub freshness: maillage_app::campaigns::Freshness,
     pub hours: Option<HoursView>,
     pub completeness: Completeness,
 }
@@ -281,6 +283,7 @@ pub fn place_view(place: &Place, now: DateTime<Utc>) -> PlaceView {
         structure_parente: r.structure_parente.clone(),
         source: r.source.clone().unwrap_or_else(|| place.source.clone()),
         date_maj: format_date(place.published_date_maj()),
+        freshness: maillage_app::campaigns::freshness(place.published_date_maj(), paris_local(now).date()),
         hours: hours_view(r, now),
         completeness: completeness(r),
     }

@@ -11,6 +11,9 @@ pub struct SiteConfig {
     /// The national address API's base URL (`…/search/`): when set, the search box also
     /// geocodes street addresses in the browser. Off by default.
     pub geocoder_url: Option<String>,
+    /// The hub's name, colour and logo, shared with the administration page that changes them
+    /// (the router puts the state's in here).
+    pub branding: crate::branding::BrandingCell,
 }
 
 impl SiteConfig {
@@ -21,6 +24,7 @@ impl SiteConfig {
             tiles_url: read("MAILLAGE_TILES_URL"),
             tiles_attribution: read("MAILLAGE_TILES_ATTRIBUTION"),
             geocoder_url: read("MAILLAGE_GEOCODER_URL"),
+            branding: Default::default(),
         }
     }
 
@@ -30,6 +34,10 @@ impl SiteConfig {
     pub fn content_security_policy(&self, embed: bool) -> String {
         let mut img = "'self' data:".to_owned();
         if let Some(origin) = self.tiles_url.as_deref().and_then(origin_of) {
+            img.push(' ');
+            img.push_str(&origin);
+        }
+        if let Some(origin) = self.branding.current().logo_url().as_deref().and_then(origin_of_https) {
             img.push(' ');
             img.push_str(&origin);
         }
@@ -44,6 +52,11 @@ impl SiteConfig {
              font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors {ancestors}"
         )
     }
+}
+
+/// `https://host` of an https address (a logo elsewhere); None for anything else.
+pub fn origin_of_https(url: &str) -> Option<String> {
+    url.starts_with("https://").then(|| origin_of(url)).flatten().filter(|origin| !origin.contains('*'))
 }
 
 /// `https://host:port` of a URL template; `{s}` subdomain placeholders become a wildcard.
@@ -70,6 +83,7 @@ mod tests {
             tiles_url: Some("https://{s}.tuiles.example.org/{z}/{x}/{y}.png".to_owned()),
             tiles_attribution: None,
             geocoder_url: Some("https://adresse.example.fr/search/".to_owned()),
+            branding: Default::default(),
         };
         let policy = site.content_security_policy(false);
         assert!(policy.contains("img-src 'self' data: https://*.tuiles.example.org;"), "{policy}");
