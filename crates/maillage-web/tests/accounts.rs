@@ -689,15 +689,33 @@ fn hub_with_duplicates() -> Hub {
         &hub.store,
         "conseiller-numerique",
         &[
-            imported("conseiller-numerique", "cn-1", "Médiathèque des Gibjoncs", "3 rue Jean Rameau", (47.1030, 2.4100)),
-            imported("conseiller-numerique", "cn-2", "Centre social Asso Val d'Auron", "12 rue de Vouzeron", (47.0700, 2.3980)),
+            imported(
+                "conseiller-numerique",
+                "cn-1",
+                "Médiathèque des Gibjoncs",
+                "3 rue Jean Rameau",
+                (47.1030, 2.4100),
+            ),
+            imported(
+                "conseiller-numerique",
+                "cn-2",
+                "Centre social Asso Val d'Auron",
+                "12 rue de Vouzeron",
+                (47.0700, 2.3980),
+            ),
         ],
     );
     import(
         &hub.store,
         "data-inclusion",
         &[
-            imported("data-inclusion", "di-1", "Mediatheque Gibjoncs", "3 r Jean Rameau", (47.1031, 2.4101)),
+            imported(
+                "data-inclusion",
+                "di-1",
+                "Mediatheque Gibjoncs Bourges Nord",
+                "3 r Jean Rameau",
+                (47.1031, 2.4101),
+            ),
             imported("data-inclusion", "di-2", "Centre social du Val d'Auron", "12 rue Vouzeron", (47.0701, 2.3981)),
         ],
     );
@@ -731,7 +749,10 @@ async fn doublons_the_coordinator_reviews_pairs_side_by_side_decides_and_undoes(
     let hub = hub_with_duplicates();
     let library = pair_between(&hub, "cn-1", "di-1");
     let social = pair_between(&hub, "cn-2", "di-2");
-    assert_eq!((library.status, social.status), (maillage_store::PairStatus::Pending, maillage_store::PairStatus::Pending));
+    assert_eq!(
+        (library.status, social.status),
+        (maillage_store::PairStatus::Pending, maillage_store::PairStatus::Pending)
+    );
 
     let mut coordinator = hub.signed_in("coord18@hub.example").await;
     let home = coordinator.get("/admin").await;
@@ -744,7 +765,7 @@ async fn doublons_the_coordinator_reviews_pairs_side_by_side_decides_and_undoes(
     // Both records side by side, what differs marked, every component valued and explained.
     for text in [
         "Médiathèque des Gibjoncs",
-        "Mediatheque Gibjoncs",
+        "Mediatheque Gibjoncs Bourges Nord",
         "<mark>3 rue Jean Rameau</mark>",
         "conseiller-numerique",
         "data-inclusion",

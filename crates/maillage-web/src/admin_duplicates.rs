@@ -1,0 +1,566 @@
+//! The coordinators' duplicate review pages: the review queue with both records side by
+//! side and every component of the score explained, the merge / distinct decisions, the
+//! merged places with their members, and undoing a merge.
+//!
+//! Scope: a coordinator sees and decides only pairs (and merged places) whose every place is
+//! in its territory (the `Moderate` permission on each record), since a decision changes what
+//! is published for each of them; administrators see everything; gestionnaires and the
+//! public are refused. Decisions go through `maillage_app::duplicates`, whose writes name the
+//! status they read, so two coordinators deciding at once get a conflict, never a lost
+//! decision.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Router};
+use maillage_app::accounts::{Actor, Context, Locator, Permission};
+use maillage_app::duplicates::{self, Resolution};
+use maillage_app::{AppError, AppResult};
+use maillage_domain::{Place, PlaceRecord, Vocabulary};
+use maillage_store::{MergeGroup, PairStatus, StoreError};
+use serde::Deserialize;
+
+use crate::auth::{error_response, layout, message_page, render, run, signed_in, Accounts, AccountsConfig, Frame};
+use crate::pages::Layout;
+use crate::WebState;
+
+/// Pairs per page of the queue: each pair is two tables, a longer page is hard to review.
+const PER_PAGE: usize = 20;
+
+pub fn routes(config: Arc<AccountsConfig>) -> Router<WebState> {
+    Router::new()
+        .route("/admin/doublons", get(queue_page))
+        .route("/admin/doublons/groupes", get(groups_page))
+        .route("/admin/doublons/groupes/{id}/annuler", post(undo_post))
+        .route("/admin/doublons/{pair}/fusionner", post(merge_post))
+        .route("/admin/doublons/{pair}/distincts", post(distinct_post))
+        .layer(Extension(config))
+}
+
+/// Whether the actor may see and decide about these places: administrators always (even
+/// when a place has left the registry), coordinators when every place is in their territory.
+fn in_scope<'p>(actor: &Actor, locator: &Locator, places: impl IntoIterator<Item = Option<&'p Place>>) -> bool {
+    if actor.may(locator, Permission::Administer) {
+        return true;
+    }
+    places.into_iter().all(|place| place.is_some_and(|place| actor.may(locator, Permission::Moderate(&place.record))))
+}
+
+fn decimal(value: f64) -> String {
+    format!("{value:.2}").replace('.', ",")
+}
+
+fn day(at: &chrono::DateTime<chrono::Utc>) -> String {
+    maillage_domain::hours::paris_local(*at).format("%d/%m/%Y %H:%M").to_string()
+}
+
+fn or_dash(text: String) -> String {
+    if text.trim().is_empty() {
+        "—".to_owned()
+    } else {
+        text
+    }
+}
+
+// ---- the review queue
+
+/// One field of the two records, side by side.
+struct FieldRow {
+    label: &'static str,
+    a: String,
+    b: String,
+    differs: bool,
+}
+
+/// One component of the score: its value and the use case's explanation.
+struct ComponentRow {
+    label: &'static str,
+    value: String,
+    explanation: String,
+}
+
+struct PairView {
+    id: String,
+    score: String,
+    veto: Option<String>,
+    found: String,
+    linked: usize,
+    a_title: String,
+    b_title: String,
+    fields: Vec<FieldRow>,
+    components: Vec<ComponentRow>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/doublons.html")]
+struct QueuePage {
+    layout: Layout,
+    frame: Option<Frame>,
+    pairs: Vec<PairView>,
+    total: usize,
+    page: usize,
+    pages: usize,
+    notice: Option<&'static str>,
+}
+
+#[derive(Deserialize)]
+struct PageQuery {
+    /// Text, so a mistyped page number shows the first page rather than an error.
+    page: Option<String>,
+    /// The decision just taken, to confirm it (after the redirection back here).
+    fait: Option<String>,
+}
+
+/// The fields a coordinator compares, as text.
+fn field_values(place: Option<&Place>) -> Vec<(&'static str, String)> {
+    let Some(place) = place else {
+        return vec![("Fiche", "absente du registre".to_owned())];
+    };
+    let r = &place.record;
+    let address = match &r.complement_adresse {
+        Some(more) if !more.trim().is_empty() => format!("{}, {more}", r.adresse),
+        _ => r.adresse.clone(),
+    };
+    vec![
+        ("Nom", r.nom.clone()),
+        ("Adresse", address),
+        ("Commune", r.commune.clone()),
+        ("Code postal", r.code_postal.clone()),
+        ("Coordonnées", r.coordinates.map(|c| format!("{:.5}, {:.5}", c.latitude, c.longitude)).unwrap_or_default()),
+        ("SIRET / RNA (pivot)", r.pivot.clone().unwrap_or_default()),
+        ("Téléphone", r.telephone.clone().unwrap_or_default()),
+        ("Courriels", r.courriels.join(", ")),
+        ("Typologie", r.typologie.join(", ")),
+        ("Services", r.services.iter().map(|s| s.label()).collect::<Vec<_>>().join(", ")),
+        ("Source", place.source.clone()),
+        ("Identifiant dans la source", place.source_id.clone()),
+        ("Date de mise à jour", r.date_maj.map(|d| d.format("%d/%m/%Y").to_string()).unwrap_or_default()),
+    ]
+}
+
+/// Rows never highlighted as differences.
+const UNMARKED: [&str; 3] = ["Coordonnées", "Source", "Identifiant dans la source"];
+
+fn side_by_side(a: Option<&Place>, b: Option<&Place>) -> Vec<FieldRow> {
+    let (left, right) = (field_values(a), field_values(b));
+    if left.len() != right.len() {
+        // One record is missing: no field-by-field comparison to make.
+        let text = |values: &[(&'static str, String)]| {
+            values.iter().map(|(label, value)| format!("{label} : {value}")).collect::<Vec<_>>().join(" ; ")
+        };
+        return vec![FieldRow { label: "Fiche", a: text(&left), b: text(&right), differs: true }];
+    }
+    left.into_iter()
+        .zip(right)
+        .map(|((label, a), (_, b))| {
+            // Case and spacing differences are not what a coordinator is looking for; the
+            // records' provenance always differs and the coordinates' gap is the distance
+            // component, so marking them would only hide the differences that matter.
+            let differs = !UNMARKED.contains(&label) && a.trim().to_lowercase() != b.trim().to_lowercase();
+            FieldRow { label, a: or_dash(a), b: or_dash(b), differs }
+        })
+        .collect()
+}
+
+/// The explanation line the use case wrote for a component; the lines have a fixed wording
+/// per component ("noms proches (0,93)", "à 12 m", "même SIRET"…).
+fn line(lines: &[String], matches: impl Fn(&str) -> bool) -> Option<&String> {
+    lines.iter().find(|line| matches(line))
+}
+
+fn is_identifier_line(line: &str) -> bool {
+    ["SIRET", "SIREN", "RNA", "identifiant"].iter().any(|kind| line.contains(kind))
+}
+
+/// Every component of the stored score with its value, each next to its explanation.
+fn component_rows(pair: &maillage_store::DuplicatePair, lines: &[String]) -> Vec<ComponentRow> {
+    let Some(score) = duplicates::stored_score(pair) else {
+        return lines
+            .iter()
+            .map(|line| ComponentRow { label: "Élément", value: String::new(), explanation: line.clone() })
+            .collect();
+    };
+    let c = &score.components;
+    let explained = |matches: &dyn Fn(&str) -> bool, fallback: &str| {
+        line(lines, matches).cloned().unwrap_or_else(|| fallback.to_owned())
+    };
+    let compared = |compared: bool, same: bool| match (compared, same) {
+        (false, _) => "non comparé".to_owned(),
+        (true, true) => "identique".to_owned(),
+        (true, false) => "différent".to_owned(),
+    };
+    let families = format!(
+        "{} / {}",
+        c.families.0.map(|f| f.label()).unwrap_or("?"),
+        c.families.1.map(|f| f.label()).unwrap_or("?")
+    );
+    vec![
+        ComponentRow { label: "Nom", value: decimal(c.name), explanation: explained(&|l| l.starts_with("noms"), "") },
+        ComponentRow {
+            label: "Adresse",
+            value: c.address.map(decimal).unwrap_or_else(|| "—".to_owned()),
+            explanation: explained(&|l| l.contains("adresse"), ""),
+        },
+        ComponentRow {
+            label: "Distance",
+            value: c.distance_m.map(|d| format!("{} m", d.round() as i64)).unwrap_or_else(|| "—".to_owned()),
+            explanation: explained(&|l| l.starts_with("à ") || l.starts_with("distance"), ""),
+        },
+        ComponentRow {
+            label: "Identifiant (SIRET / RNA)",
+            value: match c.same_identifier {
+                Some(true) => "identique".to_owned(),
+                Some(false) => "différent".to_owned(),
+                None => "non comparé".to_owned(),
+            },
+            explanation: explained(
+                &|l| !l.starts_with("veto") && is_identifier_line(l),
+                "pas d'identifiant réel des deux côtés",
+            ),
+        },
+        ComponentRow {
+            label: "Typologie",
+            value: families,
+            explanation: explained(&|l| !l.starts_with("veto") && l.contains("typologie"), "typologie inconnue"),
+        },
+        ComponentRow {
+            label: "Téléphone",
+            value: compared(c.phones_compared, c.phone_match),
+            explanation: explained(&|l| l.contains("téléphone"), "pas de téléphone des deux côtés"),
+        },
+        ComponentRow {
+            label: "Courriels",
+            value: compared(c.emails_compared, c.email_match),
+            explanation: explained(&|l| l.starts_with("courriel"), "pas de courriel des deux côtés"),
+        },
+    ]
+}
+
+fn title(place: Option<&Place>, key: &maillage_store::PlaceKey) -> String {
+    match place {
+        Some(place) => format!("{} ({key})", place.record.nom),
+        None => format!("{key} (absente du registre)"),
+    }
+}
+
+async fn queue_page(
+    State(state): State<WebState>,
+    Extension(config): Accounts,
+    Query(query): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let visitor = match signed_in(&state, &headers, "/admin/doublons").await {
+        Ok(visitor) => visitor,
+        Err(response) => return response,
+    };
+    let actor = visitor.actor.clone();
+    let loaded = run(&state, &config, move |ctx| {
+        actor.require(ctx.locator, Permission::SeeQueue)?;
+        let mut items = duplicates::review_queue(ctx.store)?;
+        items.retain(|item| in_scope(&actor, ctx.locator, [item.a.as_ref(), item.b.as_ref()]));
+        Ok(items)
+    })
+    .await;
+    let items = match loaded {
+        Ok(items) => items,
+        Err(err) => return error_response(err, Frame::of(&visitor)),
+    };
+    let total = items.len();
+    let pages = total.div_ceil(PER_PAGE).max(1);
+    let page = query.page.and_then(|page| page.parse::<usize>().ok()).unwrap_or(1).clamp(1, pages);
+    let pairs = items
+        .into_iter()
+        .skip((page - 1) * PER_PAGE)
+        .take(PER_PAGE)
+        .map(|item| {
+            let veto = item.explanation.iter().find(|line| line.starts_with("veto")).cloned();
+            PairView {
+                id: item.pair.id.clone(),
+                score: decimal(item.pair.score),
+                veto,
+                found: day(&item.pair.found_at),
+                linked: item.linked,
+                a_title: title(item.a.as_ref(), &item.pair.a),
+                b_title: title(item.b.as_ref(), &item.pair.b),
+                fields: side_by_side(item.a.as_ref(), item.b.as_ref()),
+                components: component_rows(&item.pair, &item.explanation),
+            }
+        })
+        .collect();
+    let notice = match query.fait.as_deref() {
+        Some("fusionnes") => Some("Les deux fiches sont fusionnées : le lieu fusionné est publié à leur place."),
+        Some("distincts") => Some("Les deux fiches sont déclarées distinctes : cette paire ne sera plus proposée."),
+        _ => None,
+    };
+    render(
+        StatusCode::OK,
+        &QueuePage {
+            layout: layout("Doublons à examiner"),
+            frame: Frame::of(&visitor),
+            pairs,
+            total,
+            page,
+            pages,
+            notice,
+        },
+    )
+}
+
+// ---- decisions
+
+/// What a decision did, or why nothing was done.
+enum Outcome<T> {
+    Done(T),
+    /// Decided meanwhile (or by someone else): nothing changed.
+    Conflict(String),
+}
+
+fn conflict(frame: Option<Frame>, message: String) -> Response {
+    // Said as a conflict, not as bad input: the page was right when it was shown.
+    message_page(StatusCode::CONFLICT, frame, "Déjà décidé", &message)
+}
+
+/// Decides a pair within the actor's scope; a pair no longer pending is a conflict.
+fn decide(ctx: &Context<'_>, actor: &Actor, pair_id: &str, resolution: Resolution) -> AppResult<Outcome<()>> {
+    actor.require(ctx.locator, Permission::SeeQueue)?;
+    let user = actor.user().ok_or_else(|| AppError::Forbidden("Action refusée : connexion requise.".to_owned()))?;
+    let pair = ctx
+        .store
+        .duplicate_pairs()?
+        .into_iter()
+        .find(|pair| pair.id == pair_id)
+        .ok_or_else(|| AppError::Store(StoreError::NotFound(format!("paire {pair_id}"))))?;
+    let a = ctx.store.place_by_source_id(&pair.a.source, &pair.a.source_id)?;
+    let b = ctx.store.place_by_source_id(&pair.b.source, &pair.b.source_id)?;
+    if !in_scope(actor, ctx.locator, [a.as_ref(), b.as_ref()]) {
+        return Err(AppError::Forbidden(
+            "Action refusée : ces lieux ne sont pas tous dans votre territoire.".to_owned(),
+        ));
+    }
+    if pair.status != PairStatus::Pending {
+        return Ok(Outcome::Conflict(format!(
+            "Cette paire a déjà été décidée ({}) : rien n'a été changé. Rechargez la liste des doublons.",
+            duplicates::status_label(pair.status)
+        )));
+    }
+    let resolved = match duplicates::resolve(ctx.store, pair_id, resolution, &user.email) {
+        Ok(resolved) => resolved,
+        // The use case refuses a merge that would join places said distinct (and a pair
+        // decided in between): both contradict an earlier decision.
+        Err(AppError::Input(message)) => return Ok(Outcome::Conflict(format!("{message}. Rien n'a été changé."))),
+        Err(err) => return Err(err),
+    };
+    let names = format!("{} / {}", pair.a, pair.b);
+    let (action, detail) = match &resolved.group_id {
+        Some(group) => ("doublons_fusion", format!("{names} fusionnés dans {group} (score {})", decimal(pair.score))),
+        None => ("doublons_distincts", format!("{names} déclarés distincts (score {})", decimal(pair.score))),
+    };
+    ctx.audit(actor.id(), action, Some(format!("paire:{pair_id}")), detail, maillage_store::now())?;
+    Ok(Outcome::Done(()))
+}
+
+async fn decision(
+    state: WebState,
+    config: Arc<AccountsConfig>,
+    headers: HeaderMap,
+    form: BTreeMap<String, String>,
+    pair: String,
+    resolution: Resolution,
+) -> Response {
+    let visitor = match signed_in(&state, &headers, "/admin/doublons").await {
+        Ok(visitor) => visitor,
+        Err(response) => return response,
+    };
+    if let Some(refused) = visitor.csrf_refusal(&form) {
+        return refused;
+    }
+    let actor = visitor.actor.clone();
+    match run(&state, &config, move |ctx| decide(ctx, &actor, &pair, resolution)).await {
+        // Back to the queue: the next pair is what a coordinator wants to see.
+        Ok(Outcome::Done(())) => {
+            let done = match resolution {
+                Resolution::Merge => "fusionnes",
+                Resolution::Distinct => "distincts",
+            };
+            Redirect::to(&format!("/admin/doublons?fait={done}")).into_response()
+        }
+        Ok(Outcome::Conflict(message)) => conflict(Frame::of(&visitor), message),
+        Err(err) => error_response(err, Frame::of(&visitor)),
+    }
+}
+
+async fn merge_post(
+    State(state): State<WebState>,
+    Extension(config): Accounts,
+    Path(pair): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<BTreeMap<String, String>>,
+) -> Response {
+    decision(state, config, headers, form, pair, Resolution::Merge).await
+}
+
+async fn distinct_post(
+    State(state): State<WebState>,
+    Extension(config): Accounts,
+    Path(pair): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<BTreeMap<String, String>>,
+) -> Response {
+    decision(state, config, headers, form, pair, Resolution::Distinct).await
+}
+
+// ---- merged places
+
+struct MemberView {
+    source: String,
+    source_id: String,
+    name: String,
+    commune: String,
+}
+
+struct GroupView {
+    id: String,
+    members: Vec<MemberView>,
+    published: Vec<(&'static str, String)>,
+    name: String,
+    reason: String,
+    decided_by: String,
+    created: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/doublons_groupes.html")]
+struct GroupsPage {
+    layout: Layout,
+    frame: Option<Frame>,
+    groups: Vec<GroupView>,
+}
+
+fn published_fields(record: &PlaceRecord) -> Vec<(&'static str, String)> {
+    vec![
+        ("Nom", record.nom.clone()),
+        ("Adresse", record.adresse.clone()),
+        ("Commune", record.commune.clone()),
+        ("Code postal", record.code_postal.clone()),
+        ("SIRET / RNA (pivot)", record.pivot.clone().unwrap_or_default()),
+        ("Téléphone", record.telephone.clone().unwrap_or_default()),
+        ("Courriels", record.courriels.join(", ")),
+        ("Typologie", record.typologie.join(", ")),
+        ("Services", record.services.iter().map(|s| s.label()).collect::<Vec<_>>().join(", ")),
+    ]
+    .into_iter()
+    .map(|(label, value)| (label, or_dash(value)))
+    .collect()
+}
+
+/// A group's members as they are now (`None` for a member no longer in the registry).
+fn members_of(ctx: &Context<'_>, group: &MergeGroup) -> AppResult<Vec<(maillage_store::PlaceKey, Option<Place>)>> {
+    group
+        .members
+        .iter()
+        .map(|key| Ok((key.clone(), ctx.store.place_by_source_id(&key.source, &key.source_id)?)))
+        .collect()
+}
+
+async fn groups_page(State(state): State<WebState>, Extension(config): Accounts, headers: HeaderMap) -> Response {
+    let visitor = match signed_in(&state, &headers, "/admin/doublons/groupes").await {
+        Ok(visitor) => visitor,
+        Err(response) => return response,
+    };
+    let actor = visitor.actor.clone();
+    let loaded = run(&state, &config, move |ctx| {
+        actor.require(ctx.locator, Permission::SeeQueue)?;
+        let mut views = Vec::new();
+        for group in ctx.store.merge_groups()? {
+            let members = members_of(ctx, &group)?;
+            if !in_scope(&actor, ctx.locator, members.iter().map(|(_, place)| place.as_ref())) {
+                continue;
+            }
+            // The record published now (computed from the active members, as exports do);
+            // the stored one when no member is active any more.
+            let places: Vec<Place> = members.iter().filter_map(|(_, place)| place.clone()).collect();
+            let record = duplicates::published_place(&places).map(|place| place.record).unwrap_or(group.record);
+            views.push(GroupView {
+                name: record.nom.clone(),
+                published: published_fields(&record),
+                members: members
+                    .into_iter()
+                    .map(|(key, place)| MemberView {
+                        name: place.as_ref().map(|p| p.record.nom.clone()).unwrap_or_else(|| "—".to_owned()),
+                        commune: place.as_ref().map(|p| p.record.commune.clone()).unwrap_or_else(|| "—".to_owned()),
+                        source: key.source,
+                        source_id: key.source_id,
+                    })
+                    .collect(),
+                // The reason of a person's merge already names them.
+                decided_by: if group.reason.contains(&group.decided_by) { String::new() } else { group.decided_by },
+                reason: group.reason,
+                created: day(&group.created_at),
+                id: group.id,
+            });
+        }
+        views.sort_by(|x, y| x.name.cmp(&y.name).then_with(|| x.id.cmp(&y.id)));
+        Ok(views)
+    })
+    .await;
+    match loaded {
+        Ok(groups) => render(
+            StatusCode::OK,
+            &GroupsPage { layout: layout("Lieux fusionnés"), frame: Frame::of(&visitor), groups },
+        ),
+        Err(err) => error_response(err, Frame::of(&visitor)),
+    }
+}
+
+fn undo(ctx: &Context<'_>, actor: &Actor, group_id: &str) -> AppResult<Outcome<String>> {
+    actor.require(ctx.locator, Permission::SeeQueue)?;
+    let Some(group) = ctx.store.merge_groups()?.into_iter().find(|group| group.id == group_id) else {
+        // Most often the same form sent twice: the first one undid it.
+        return Ok(Outcome::Conflict(format!(
+            "Le lieu fusionné {group_id} n'existe pas ou plus (fusion déjà défaite ?) : rien n'a été changé."
+        )));
+    };
+    let members = members_of(ctx, &group)?;
+    if !in_scope(actor, ctx.locator, members.iter().map(|(_, place)| place.as_ref())) {
+        return Err(AppError::Forbidden(
+            "Action refusée : les fiches de ce lieu fusionné ne sont pas toutes dans votre territoire.".to_owned(),
+        ));
+    }
+    let keys = duplicates::undo(ctx.store, group_id)?;
+    let names: Vec<String> = keys.iter().map(ToString::to_string).collect();
+    ctx.audit(
+        actor.id(),
+        "doublons_fusion_annulee",
+        Some(format!("fusion:{group_id}")),
+        format!("fiches de nouveau séparées : {}", names.join(", ")),
+        maillage_store::now(),
+    )?;
+    Ok(Outcome::Done(format!("Fusion défaite : {} fiches de nouveau publiées séparément.", keys.len())))
+}
+
+async fn undo_post(
+    State(state): State<WebState>,
+    Extension(config): Accounts,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<BTreeMap<String, String>>,
+) -> Response {
+    let visitor = match signed_in(&state, &headers, "/admin/doublons/groupes").await {
+        Ok(visitor) => visitor,
+        Err(response) => return response,
+    };
+    if let Some(refused) = visitor.csrf_refusal(&form) {
+        return refused;
+    }
+    let actor = visitor.actor.clone();
+    match run(&state, &config, move |ctx| undo(ctx, &actor, &id)).await {
+        Ok(Outcome::Done(message)) => message_page(StatusCode::OK, Frame::of(&visitor), "Fusion défaite", &message),
+        Ok(Outcome::Conflict(message)) => conflict(Frame::of(&visitor), message),
+        Err(err) => error_response(err, Frame::of(&visitor)),
+    }
+}
