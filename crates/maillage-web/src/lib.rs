@@ -7,6 +7,7 @@
 //! details are logged with the request id, never shown.
 
 mod admin;
+mod admin_hub;
 mod admin_duplicates;
 mod api;
 mod auth;
@@ -123,7 +124,8 @@ pub fn router_with_accounts(state: WebState, mut site: SiteConfig, accounts: Arc
             .merge(pages::routes(site))
             .merge(auth::routes(accounts.clone()))
             .merge(admin_duplicates::routes(accounts.clone()))
-            .merge(admin::routes(accounts))
+            .merge(admin::routes(accounts.clone()))
+            .merge(admin_hub::routes(accounts))
             .fallback(move |uri: axum::http::Uri, headers: axum::http::HeaderMap| {
                 let site = not_found_site.clone();
                 async move { pages::fallback(site, uri, headers).await }
