@@ -29,6 +29,7 @@ use maillage_store::{PlaceReport, StoreError};
 use serde::Deserialize;
 
 use crate::WebState;
+pub use assets::url as asset_url;
 pub use criteria::{Criteria, FieldError, FilterGroup};
 pub use site::{origin_of_https, SiteConfig};
 

@@ -30,8 +30,11 @@ fn render() -> String {
     let _ = write!(
         html,
         "<!doctype html><html lang=\"fr\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{title}</title></head><body><header><h1>{title}</h1><p>{description}</p>\
+         <title>{title}</title><link rel=\"stylesheet\" href=\"{css}\"></head><body class=\"api-docs\"><div class=\"page-etroite\">\
+         <header><h1>{title}</h1><p>{description}</p>\
          <p>Document OpenAPI 3.1 : <a href=\"/api/openapi.json\">/api/openapi.json</a></p></header><main>",
+        // The site's stylesheet: long parameter tables scroll inside their box on a phone.
+        css = crate::pages::asset_url("css/app.css"),
         title = text(&doc["info"]["title"]),
         description = text(&doc["info"]["description"]),
     );
@@ -59,8 +62,11 @@ fn render() -> String {
         if let Some(parameters) = operation["parameters"].as_array().filter(|p| !p.is_empty()) {
             let _ = write!(
                 html,
-                "<table><caption>Paramètres</caption><thead><tr><th scope=\"col\">Nom</th><th scope=\"col\">Où</th>\
-                 <th scope=\"col\">Obligatoire</th><th scope=\"col\">Description</th></tr></thead><tbody>"
+                // Focusable, so that a keyboard can scroll the table on a narrow screen.
+                "<div class=\"tableau-defilant\" tabindex=\"0\" role=\"region\" aria-label=\"Paramètres de GET {p}\">\
+                 <table><caption>Paramètres</caption><thead><tr><th scope=\"col\">Nom</th><th scope=\"col\">Où</th>\
+                 <th scope=\"col\">Obligatoire</th><th scope=\"col\">Description</th></tr></thead><tbody>",
+                p = escape(path)
             );
             for parameter in parameters {
                 let _ = write!(
@@ -72,7 +78,7 @@ fn render() -> String {
                     text(&parameter["description"]),
                 );
             }
-            let _ = write!(html, "</tbody></table>");
+            let _ = write!(html, "</tbody></table></div>");
         }
         if let Some(responses) = operation["responses"].as_object() {
             let _ = write!(html, "<h3>Réponses</h3><ul>");
@@ -84,7 +90,7 @@ fn render() -> String {
         }
         let _ = write!(html, "</section>");
     }
-    let _ = write!(html, "</main></body></html>");
+    let _ = write!(html, "</main></div></body></html>");
     html
 }
 
