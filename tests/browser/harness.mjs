@@ -56,14 +56,36 @@ async function waitUntilHealthy(base, child, timeoutMs) {
   throw new Error(`le serveur ne répond pas après ${timeoutMs} ms`);
 }
 
-/** A running server on the demo data: `{ base, stop() }`. */
+/** Runs the `maillage` command on a database (`maillage --db <db> …`): its standard output. */
+export async function runCli(db, args, env = {}) {
+  return new Promise((ok, fail) => {
+    const child = spawn(binaryPath(), ['--db', db, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, RUST_LOG: 'warn', ...env },
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk) => (out += chunk));
+    child.stderr.on('data', (chunk) => (err += chunk));
+    child.on('error', fail);
+    child.on('exit', (code) => (code === 0 ? ok(out) : fail(new Error(`maillage ${args.join(' ')} : code ${code}\n${err}`))));
+  });
+}
+
+/**
+ * A running server on the demo data: `{ base, db, outbox, stop() }`. Links in mails point to
+ * `base`, and mails go to the `outbox` folder (read on the outbox page), unless `env` says
+ * otherwise.
+ */
 export async function startServer(extraArgs = [], env = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'maillage-browser-'));
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const child = spawn(binaryPath(), ['--db', join(dir, 'maillage.db'), 'serve', '--addr', `127.0.0.1:${port}`, ...extraArgs], {
+  const db = join(dir, 'maillage.db');
+  const outbox = join(dir, 'boite-d-envoi');
+  const child = spawn(binaryPath(), ['--db', db, 'serve', '--addr', `127.0.0.1:${port}`, ...extraArgs], {
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, RUST_LOG: 'warn', ...env },
+    env: { ...process.env, RUST_LOG: 'warn', MAILLAGE_BASE_URL: base, MAILLAGE_OUTBOX: outbox, ...env },
   });
   let stderr = '';
   child.stderr.on('data', (chunk) => {
@@ -77,6 +99,8 @@ export async function startServer(extraArgs = [], env = {}) {
   }
   return {
     base,
+    db,
+    outbox,
     async stop() {
       child.kill('SIGTERM');
       await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));

@@ -1,0 +1,216 @@
+// Accounts and self-service in Chromium, as the people involved use them: a structure claims
+// its place from the public page, the administrator approves and the invitation mail (read on
+// the outbox page) lets the gestionnaire set a password; the gestionnaire changes the hours with
+// the week editor, the coordinator approves from the field diff and the public page shows the
+// new hours; a campaign mail's "rien n'a changé" link confirms a place. axe-core must report no
+// serious or critical violation on the administration pages visited.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, runCli, launchBrowser, seriousViolations, screenshot } from './harness.mjs';
+
+const ADMIN = { email: 'admin@hub.example', password: 'un mot de passe assez long' };
+const MANAGER = { email: 'responsable@asso.example', name: 'Camille Responsable', password: 'encore un mot de passe long' };
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer(['--sync-interval', '0.2'], { MAILLAGE_SECRET: 'une clé de signature de test, assez longue' });
+  await runCli(server.db, ['accounts', 'admin', '--courriel', ADMIN.email, '--nom', 'Administratrice'], {
+    MAILLAGE_ADMIN_PASSWORD: ADMIN.password,
+  });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** A person with a browser of their own (cookies are not shared between people). */
+async function person() {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'fr-FR', timezoneId: 'Europe/Paris' });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (err) => problems.push(`erreur de script : ${err.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') problems.push(`console : ${msg.text()}`);
+  });
+  page.problems = problems;
+  return page;
+}
+
+async function expectAccessible(page, label) {
+  assert.deepEqual(await seriousViolations(page), [], `${label} : violations axe-core graves ou critiques`);
+  assert.deepEqual(page.problems, [], `${label} : erreurs dans la page`);
+}
+
+async function signIn(page, email, password) {
+  await page.goto(`${server.base}/connexion`);
+  await page.getByLabel('Adresse électronique').fill(email);
+  await page.getByLabel('Mot de passe').fill(password);
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await page.waitForURL(`${server.base}/admin`);
+}
+
+/** The body of the newest mail to `to`, read on the outbox page. */
+async function newestMailTo(admin, to) {
+  await admin.goto(`${server.base}/admin/boite-d-envoi`);
+  const row = admin.locator('tbody tr', { hasText: to }).first();
+  await row.getByRole('link').click();
+  return admin.getByTestId('courriel').locator('pre').textContent();
+}
+
+function linkIn(body, path) {
+  const match = body.match(new RegExp(`${server.base.replace(/[.]/g, '\\.')}${path}\\S+`));
+  assert.ok(match, `pas de lien ${path} dans :\n${body}`);
+  return match[0];
+}
+
+let placeId;
+let placeName;
+
+test('a structure claims its place, edits its hours, and the approved change is public', async () => {
+  const admin = await person();
+  await signIn(admin, ADMIN.email, ADMIN.password);
+  await expectAccessible(admin, 'tableau de bord');
+
+  // The public page of a place offers to manage it.
+  const manager = await person();
+  await manager.goto(`${server.base}/carte`);
+  const first = manager.getByTestId('liste-lieux').locator('li.lieu').first();
+  placeId = await first.getAttribute('data-id');
+  placeName = (await first.locator('h3').textContent()).trim();
+  await first.locator('h3 a').click();
+  await manager.getByTestId('gerer-fiche').click();
+  await manager.getByLabel('Votre nom').fill(MANAGER.name);
+  await manager.getByLabel('Votre adresse électronique professionnelle').fill(MANAGER.email);
+  await manager.getByLabel('Votre rôle dans la structure').fill('Responsable de l’espace numérique');
+  await manager.getByRole('button', { name: 'Envoyer la demande' }).click();
+  await manager.getByRole('heading', { name: 'Demande envoyée' }).waitFor();
+
+  // The administrator approves the claim; the invitation arrives in the outbox.
+  await admin.goto(`${server.base}/admin/moderation`);
+  const claim = admin.locator('article, li, section, div').filter({ hasText: 'Demande de gestion' }).filter({ hasText: placeName }).last();
+  await expectAccessible(admin, 'file de modération');
+  await claim.getByRole('button', { name: 'Approuver' }).click();
+  const invitation = linkIn(await newestMailTo(admin, MANAGER.email), '/compte/invitation\\?');
+  await expectAccessible(admin, "boîte d'envoi");
+
+  await manager.goto(invitation);
+  await manager.getByLabel(/Nouveau mot de passe/).fill(MANAGER.password);
+  await manager.getByLabel('Le même, une seconde fois').fill(MANAGER.password);
+  await manager.getByRole('button', { name: 'Enregistrer le mot de passe' }).click();
+  await manager.waitForURL(`${server.base}/admin`);
+  await manager.getByText(placeName).first().waitFor();
+
+  // The week editor writes the hours in OpenStreetMap syntax and shows the week back.
+  await manager.goto(`${server.base}/admin/lieux/${placeId}/modifier`);
+  const week = ['9h-12h, 14h-17h', '9h-12h, 14h-17h', 'fermé', '9h-12h, 14h-17h', '9h-12h', '', ''];
+  for (const [index, hours] of week.entries()) await manager.locator(`#jour_${index}`).fill(hours);
+  await manager.getByRole('button', { name: /Écrire ces horaires/ }).click();
+  const written = await manager.locator('[name="horaires"]').inputValue();
+  assert.equal(written, 'Mo,Tu 09:00-12:00,14:00-17:00; Th 09:00-12:00,14:00-17:00; Fr 09:00-12:00');
+  await expectAccessible(manager, 'formulaire de la fiche');
+  await screenshot(manager, 'gestionnaire-horaires');
+  await manager.getByRole('button', { name: 'Enregistrer', exact: true }).click();
+  await manager.getByText(/après validation/).first().waitFor();
+
+  // The coordinator (here the administrator) sees the field diff and approves.
+  await admin.goto(`${server.base}/admin/moderation`);
+  const diff = admin.locator('tr', { has: admin.locator('th', { hasText: 'horaires' }) }).last();
+  assert.equal(await diff.locator('ins').textContent(), written);
+  await expectAccessible(admin, 'modération avec différences');
+  await screenshot(admin, 'moderation-difference');
+  const proposal = admin.locator('article, li, section, div').filter({ hasText: 'Modification proposée' }).filter({ has: admin.locator('ins') }).last();
+  await proposal.getByRole('button', { name: 'Approuver' }).click();
+  await admin.waitForURL(`${server.base}/admin/moderation`);
+
+  const visitor = await person();
+  await visitor.goto(`${server.base}/lieux/${placeId}`);
+  const page = await visitor.getByTestId('fiche-lieu').textContent();
+  assert.ok(page.includes(written) || /14:00\s*–\s*17:00/.test(page), `horaires absents de la page publique :\n${page}`);
+  await expectAccessible(visitor, 'page publique du lieu');
+});
+
+test("a campaign mail's one-click link confirms a place", async () => {
+  const admin = await person();
+  await signIn(admin, ADMIN.email, ADMIN.password);
+  // A département with places that have contacts: the one of the first place of the list.
+  const visitor = await person();
+  await visitor.goto(`${server.base}/carte`);
+  await visitor.getByTestId('liste-lieux').locator('li.lieu h3 a').first().click();
+  const address = await visitor.locator('address').first().textContent();
+  const postcode = address.match(/(\d{5})/)?.[1];
+  assert.ok(postcode, `pas de code postal dans « ${address} »`);
+  const departement = postcode.slice(0, 2);
+
+  await admin.goto(`${server.base}/admin/campagnes`);
+  await expectAccessible(admin, 'campagnes');
+  await admin.getByLabel('Nom').fill('Vérification de printemps');
+  await admin.getByLabel(/Territoire/).fill(departement);
+  await admin.getByRole('button', { name: 'Envoyer les courriels' }).click();
+  await admin.waitForURL(/\/admin\/campagnes\/.+/);
+  await expectAccessible(admin, 'tableau de bord de campagne');
+
+  // The newest campaign mail: its confirmation link and the place it is about.
+  await admin.goto(`${server.base}/admin/boite-d-envoi`);
+  let body = '';
+  for (const row of await admin.locator('tbody tr').all()) {
+    await row.getByRole('link').click();
+    body = await admin.getByTestId('courriel').locator('pre').textContent();
+    if (body.includes('/confirmer?')) break;
+    await admin.goto(`${server.base}/admin/boite-d-envoi`);
+  }
+  const confirm = linkIn(body, '/confirmer\\?');
+  const id = linkIn(body, '/lieux/').match(/\/lieux\/([^/\s?]+)/)[1];
+
+  const before = await person();
+  await before.goto(`${server.base}/lieux/${id}`);
+  const badgeBefore = await before.getByTestId('fraicheur').textContent();
+
+  // Opening the link changes nothing (mail scanners open links); the button confirms.
+  const contact = await person();
+  await contact.goto(confirm);
+  await contact.getByRole('button', { name: /Rien n'a changé/ }).click();
+  await contact.getByText(/confirm/i).first().waitFor();
+
+  const after = await person();
+  await after.goto(`${server.base}/lieux/${id}`);
+  const badgeAfter = await after.getByTestId('fraicheur').textContent();
+  assert.equal(badgeAfter.trim(), 'À jour (moins de 6 mois)');
+  const today = new Intl.DateTimeFormat('fr-FR', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/Paris' }).format(new Date());
+  assert.ok((await after.locator('.donnees').textContent()).includes(`Mise à jour : ${today}`));
+  assert.ok(badgeBefore.trim() !== badgeAfter.trim() || badgeBefore.trim() === 'À jour (moins de 6 mois)');
+
+  // The link is single-use.
+  await contact.goto(confirm);
+  const again = await contact.getByRole('button', { name: /Rien n'a changé/ }).count();
+  if (again > 0) {
+    await contact.getByRole('button', { name: /Rien n'a changé/ }).click();
+    await contact.getByText(/déjà|expiré|plus valable|utilisé/i).first().waitFor();
+  }
+});
+
+test('the hub configuration pages are accessible', async () => {
+  const admin = await person();
+  await signIn(admin, ADMIN.email, ADMIN.password);
+  for (const path of ['/admin/imports', '/admin/bassins', '/admin/indicateurs', '/admin/marque', '/admin/utilisateurs']) {
+    const response = await admin.goto(server.base + path);
+    assert.equal(response.status(), 200, path);
+    await expectAccessible(admin, path);
+  }
+  // The branding reaches the public pages.
+  await admin.goto(`${server.base}/admin/marque`);
+  await admin.getByLabel(/Nom du hub/).fill('Hub numérique du Berry');
+  await admin.getByLabel(/Couleur principale/).fill('#1f4e79');
+  await admin.getByRole('button', { name: 'Enregistrer' }).click();
+  await admin.getByTestId('marque-enregistree').waitFor();
+  const visitor = await person();
+  await visitor.goto(`${server.base}/`);
+  assert.equal((await visitor.getByTestId('nom-hub').textContent()).trim(), 'Hub numérique du Berry');
+  assert.match(await visitor.title(), /Hub numérique du Berry$/);
+  const colour = await visitor.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--couleur-marque').trim());
+  assert.equal(colour, '#1f4e79');
+  await expectAccessible(visitor, 'accueil aux couleurs du hub');
+});
