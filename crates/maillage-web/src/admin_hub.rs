@@ -103,9 +103,8 @@ async fn read_upload(mut multipart: Multipart) -> Result<Upload, String> {
 
 /// The upload, once its CSRF token is checked; else the refusal.
 async fn checked_upload(visitor: &Visitor, multipart: Multipart) -> Result<Upload, Response> {
-    let upload = read_upload(multipart).await.map_err(|message| {
-        error_response(AppError::Input(message), Frame::of(visitor))
-    })?;
+    let upload =
+        read_upload(multipart).await.map_err(|message| error_response(AppError::Input(message), Frame::of(visitor)))?;
     if let Some(refused) = visitor.csrf_refusal(&upload.fields) {
         return Err(refused);
     }
@@ -155,7 +154,14 @@ async fn bassins_view(
     match loaded {
         Ok((bassins, check)) => render(
             status,
-            &BassinsPage { layout: layout("Bassins de vie"), frame: Frame::of(visitor), bassins, check, problems, imported },
+            &BassinsPage {
+                layout: layout("Bassins de vie"),
+                frame: Frame::of(visitor),
+                bassins,
+                check,
+                problems,
+                imported,
+            },
         ),
         Err(err) => error_response(err, Frame::of(visitor)),
     }
@@ -194,7 +200,13 @@ async fn bassins_post(
         }
         ctx.store.replace_bassins(&members)?;
         let bassins: std::collections::BTreeSet<&str> = members.iter().map(|m| m.bassin.as_str()).collect();
-        ctx.audit(actor.id(), "bassins_importes", None, format!("{file_name} : {} bassin(s)", bassins.len()), maillage_store::now())?;
+        ctx.audit(
+            actor.id(),
+            "bassins_importes",
+            None,
+            format!("{file_name} : {} bassin(s)", bassins.len()),
+            maillage_store::now(),
+        )?;
         Ok(Ok(bassins.len()))
     })
     .await;
@@ -524,13 +536,18 @@ struct BrandingPage {
 
 impl BrandingPage {
     fn error_for(&self, field: &str) -> Option<String> {
-        let messages: Vec<&str> =
-            self.errors.iter().filter(|e| e.field == field).map(|e| e.message.as_str()).collect();
+        let messages: Vec<&str> = self.errors.iter().filter(|e| e.field == field).map(|e| e.message.as_str()).collect();
         (!messages.is_empty()).then(|| messages.join(" ; "))
     }
 }
 
-fn branding_view(visitor: &Visitor, current: &Branding, status: StatusCode, sent: Option<(&BTreeMap<String, String>, Vec<maillage_app::FieldError>)>, saved: bool) -> Response {
+fn branding_view(
+    visitor: &Visitor,
+    current: &Branding,
+    status: StatusCode,
+    sent: Option<(&BTreeMap<String, String>, Vec<maillage_app::FieldError>)>,
+    saved: bool,
+) -> Response {
     let (name, colour, logo_url, errors) = match sent {
         Some((fields, errors)) => (
             fields.get("nom").cloned().unwrap_or_default(),
@@ -606,7 +623,13 @@ async fn branding_post(
     let written = run(&state, &config, move |ctx| {
         actor.require(ctx.locator, Permission::Administer)?;
         saved.save(ctx.store)?;
-        ctx.audit(actor.id(), "marque_modifiee", None, format!("{} {}", saved.name, saved.colour), maillage_store::now())?;
+        ctx.audit(
+            actor.id(),
+            "marque_modifiee",
+            None,
+            format!("{} {}", saved.name, saved.colour),
+            maillage_store::now(),
+        )?;
         Ok(())
     })
     .await;

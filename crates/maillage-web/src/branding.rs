@@ -240,7 +240,7 @@ fn encode_hex(bytes: &[u8]) -> String {
 }
 
 fn decode_hex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect()
@@ -267,7 +267,10 @@ pub async fn logo(State(state): State<WebState>) -> Response {
             }
             headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000"));
             // An SVG opened directly must not run scripts.
-            headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'"));
+            headers.insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'"),
+            );
             (headers, bytes.clone()).into_response()
         }
         _ => StatusCode::NOT_FOUND.into_response(),

@@ -7,8 +7,8 @@
 //! details are logged with the request id, never shown.
 
 mod admin;
-mod admin_hub;
 mod admin_duplicates;
+mod admin_hub;
 mod api;
 mod auth;
 mod branding;
@@ -55,7 +55,8 @@ impl WebState {
         territory: Arc<Territory>,
         cutoff_months: Option<u32>,
     ) -> Result<WebState, maillage_app::AppError> {
-        let directory = Directory::load_visible(store.as_ref(), territory.clone(), Visibility::as_of_today(cutoff_months))?;
+        let directory =
+            Directory::load_visible(store.as_ref(), territory.clone(), Visibility::as_of_today(cutoff_months))?;
         let branding = branding::Branding::load(store.as_ref())?;
         Ok(WebState {
             store,

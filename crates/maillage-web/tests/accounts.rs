@@ -186,7 +186,8 @@ impl Client<'_> {
         let mut body = Vec::new();
         for (name, value) in form {
             body.extend_from_slice(
-                format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
+                format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                    .as_bytes(),
             );
         }
         if let Some((name, file_name, bytes)) = file {
@@ -927,8 +928,16 @@ async fn doublons_are_refused_to_other_roles_and_to_forms_without_their_token() 
     assert_eq!(hub.store.audit_log(1000).unwrap().len(), audit);
 }
 
+/// A file field of a multipart form: (field, file name, bytes).
+type Upload<'a> = (&'a str, &'a str, &'a [u8]);
+/// A route that takes a file: (path, text fields, file).
+type UploadRoute<'a> = (&'a str, Vec<(&'a str, &'a str)>, Upload<'a>);
+
 fn settings(store: &SqliteStore) -> Vec<Option<String>> {
-    ["marque.nom", "marque.couleur", "marque.logo", "marque.logo_url"].iter().map(|key| store.setting(key).unwrap()).collect()
+    ["marque.nom", "marque.couleur", "marque.logo", "marque.logo_url"]
+        .iter()
+        .map(|key| store.setting(key).unwrap())
+        .collect()
 }
 
 const BASSINS: &str = "bassin,departement,type,code\nBourges,18,commune,18033\n";
@@ -947,14 +956,19 @@ async fn hub_configuration_pages_are_for_administrators_only() {
     let mut anonymous = hub.client();
     let before = (snapshot_items(hub.store.as_ref()), settings(&hub.store));
     let png: &[u8] = b"\x89PNG\r\n\x1a\nimage";
-    let routes: Vec<(&str, Vec<(&str, &str)>, (&str, &str, &[u8]))> = vec![
+    let routes: Vec<UploadRoute> = vec![
         ("/admin/bassins", vec![], ("fichier", "bassins.csv", BASSINS.as_bytes())),
         ("/admin/imports", vec![("source", "essai")], ("fichier", "lieux.csv", PLACES_CSV.as_bytes())),
-        ("/admin/indicateurs", vec![("nom", "ifn"), ("niveau", "commune")], ("fichier", "ifn.csv", INDICATOR.as_bytes())),
+        (
+            "/admin/indicateurs",
+            vec![("nom", "ifn"), ("niveau", "commune")],
+            ("fichier", "ifn.csv", INDICATOR.as_bytes()),
+        ),
         ("/admin/marque", vec![("nom", "Hub pirate"), ("couleur", "#000000")], ("logo", "logo.png", png)),
     ];
     for (route, form, file) in &routes {
-        for (who, client) in [("public", &mut anonymous), ("gestionnaire", &mut manager), ("coordinateur", &mut coordinator)]
+        for (who, client) in
+            [("public", &mut anonymous), ("gestionnaire", &mut manager), ("coordinateur", &mut coordinator)]
         {
             let csrf = if who == "public" { String::new() } else { client.csrf().await };
             let mut form = form.clone();
@@ -987,7 +1001,13 @@ async fn an_administrator_imports_places_bassins_and_indicators_with_their_repor
     let mut admin = hub.signed_in("admin@hub.example").await;
     let csrf = admin.csrf().await;
 
-    let page = admin.post_file("/admin/imports", &[("_csrf", &csrf), ("source", "essai")], Some(("fichier", "lieux.csv", PLACES_CSV.as_bytes()))).await;
+    let page = admin
+        .post_file(
+            "/admin/imports",
+            &[("_csrf", &csrf), ("source", "essai")],
+            Some(("fichier", "lieux.csv", PLACES_CSV.as_bytes())),
+        )
+        .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     let report = admin.get(page.location()).await;
     assert!(report.body.contains("2 ligne(s) lue(s), 1 lieu(x) créé(s)"), "{}", report.body);
@@ -1003,7 +1023,11 @@ async fn an_administrator_imports_places_bassins_and_indicators_with_their_repor
     assert_eq!(broken.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", broken.body);
     assert!(broken.body.contains("Fichier refusé, rien n&#39;a été importé"), "{}", broken.body);
     let unknown = admin
-        .post_file("/admin/imports", &[("_csrf", &csrf), ("correspondance", "../secret")], Some(("fichier", "l.csv", PLACES_CSV.as_bytes())))
+        .post_file(
+            "/admin/imports",
+            &[("_csrf", &csrf), ("correspondance", "../secret")],
+            Some(("fichier", "l.csv", PLACES_CSV.as_bytes())),
+        )
         .await;
     assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
     let bad_bassins = "bassin,departement,type,code\nBourges,18,commune,18033\nNulle part,18,commune,99999\n";
@@ -1013,20 +1037,33 @@ async fn an_administrator_imports_places_bassins_and_indicators_with_their_repor
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.body.contains("ligne 3"), "{}", refused.body);
     let no_code = admin
-        .post_file("/admin/indicateurs", &[("_csrf", &csrf), ("nom", "ifn"), ("niveau", "commune")], Some(("fichier", "i.csv", b"a,b\n1,2\n".as_slice())))
+        .post_file(
+            "/admin/indicateurs",
+            &[("_csrf", &csrf), ("nom", "ifn"), ("niveau", "commune")],
+            Some(("fichier", "i.csv", b"a,b\n1,2\n".as_slice())),
+        )
         .await;
     assert_eq!(no_code.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", no_code.body);
     assert_eq!(snapshot_items(hub.store.as_ref()), before);
 
-    let page = admin.post_file("/admin/bassins", &[("_csrf", &csrf)], Some(("fichier", "b.csv", BASSINS.as_bytes()))).await;
+    let page =
+        admin.post_file("/admin/bassins", &[("_csrf", &csrf)], Some(("fichier", "b.csv", BASSINS.as_bytes()))).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(page.body.contains("1 bassin(s) importé(s)"));
     assert_eq!(hub.store.bassins().unwrap().len(), 1);
     let export = admin.get("/admin/bassins.csv").await;
-    assert!(export.body.starts_with("bassin,departement,type,code,nom\nBourges,18,commune,18033,Bourges"), "{}", export.body);
+    assert!(
+        export.body.starts_with("bassin,departement,type,code,nom\nBourges,18,commune,18033,Bourges"),
+        "{}",
+        export.body
+    );
 
     let page = admin
-        .post_file("/admin/indicateurs", &[("_csrf", &csrf), ("nom", "ifn"), ("niveau", "commune")], Some(("fichier", "ifn.csv", INDICATOR.as_bytes())))
+        .post_file(
+            "/admin/indicateurs",
+            &[("_csrf", &csrf), ("nom", "ifn"), ("niveau", "commune")],
+            Some(("fichier", "ifn.csv", INDICATOR.as_bytes())),
+        )
         .await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(page.body.contains("2 valeur(s) enregistrée(s)"), "{}", page.body);
@@ -1044,20 +1081,31 @@ async fn the_branding_is_validated_and_shown_on_public_pages() {
     let home = public.get("/").await;
     assert!(home.body.contains("— Maillage</title>"), "{}", home.body);
 
-    let invalid = admin.post_file("/admin/marque", &[("_csrf", &csrf), ("nom", "Hub du Cher"), ("couleur", "jaune")], None).await;
+    let invalid =
+        admin.post_file("/admin/marque", &[("_csrf", &csrf), ("nom", "Hub du Cher"), ("couleur", "jaune")], None).await;
     assert_eq!(invalid.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(invalid.body.contains("n&#39;est pas une couleur hexadécimale"), "{}", invalid.body);
-    let pale = admin.post_file("/admin/marque", &[("_csrf", &csrf), ("nom", "Hub du Cher"), ("couleur", "#ffee00")], None).await;
+    let pale = admin
+        .post_file("/admin/marque", &[("_csrf", &csrf), ("nom", "Hub du Cher"), ("couleur", "#ffee00")], None)
+        .await;
     assert!(pale.body.contains("trop claire"), "{}", pale.body);
     let not_an_image = admin
-        .post_file("/admin/marque", &[("_csrf", &csrf), ("nom", "Hub du Cher"), ("couleur", "#1f4e79")], Some(("logo", "logo.png", b"<script>".as_slice())))
+        .post_file(
+            "/admin/marque",
+            &[("_csrf", &csrf), ("nom", "Hub du Cher"), ("couleur", "#1f4e79")],
+            Some(("logo", "logo.png", b"<script>".as_slice())),
+        )
         .await;
     assert_eq!(not_an_image.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(settings(&hub.store), vec![None, None, None, None]);
 
     let png: &[u8] = b"\x89PNG\r\n\x1a\nune image";
     let saved = admin
-        .post_file("/admin/marque", &[("_csrf", &csrf), ("nom", "Hub du Cher"), ("couleur", "#1F4E79")], Some(("logo", "logo.png", png)))
+        .post_file(
+            "/admin/marque",
+            &[("_csrf", &csrf), ("nom", "Hub du Cher"), ("couleur", "#1F4E79")],
+            Some(("logo", "logo.png", png)),
+        )
         .await;
     assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
     let home = public.get("/").await;
