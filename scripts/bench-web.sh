@@ -4,7 +4,8 @@
 # asking for the nearest 20 places around random points with two filters.
 #
 # Needs `wrk` (Debian package). Settings: ROWS (30000), DURATION (20s), CONNECTIONS (32),
-# THREADS (1: wrk shares the machine with the server), PORT (18080).
+# THREADS (1: wrk shares the machine with the server), PORT (18080). Then the map page in Chromium:
+# bytes of a first visit and time until the map shows every place.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,7 +43,8 @@ curl -sf "http://$ADDR/api/v1/sante"; echo
 
 # One request shown in full, then a short warm-up.
 sample="/api/v1/lieux?lat=47.081&lon=2.399&limite=20&filtres=service%3DAide%20aux%20d%C3%A9marches%20administratives%3Bservice%3DMa%C3%AEtrise%20des%20outils%20num%C3%A9riques%20du%20quotidien"
-curl -sf "http://$ADDR$sample" | head -c 300; echo " …"
+response=$(curl -sf "http://$ADDR$sample")
+echo "${response:0:300} …"
 wrk -t "$THREADS" -c "$CONNECTIONS" -d 3s -s scripts/bench-web.lua "http://$ADDR" >/dev/null
 
 # The server's own CPU time per request: a figure that holds even when other processes share
@@ -54,3 +56,11 @@ after=$(cpu_ticks)
 requests=$(awk '/requests in/ {print $1}' "$work/wrk.txt")
 awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" -v n="$requests" \
   'BEGIN { printf "CPU du serveur : %.1f µs par requête (%d requêtes)\n", t / hz * 1e6 / n, n }'
+
+# The map page in Chromium on the same registry: bytes of a first visit and the time until
+# every place is on the map (needs the browser tests' tools: scripts/install-test-tools).
+if [ -x /usr/bin/chromium ] && [ -d tests/browser/node_modules ]; then
+  node tests/browser/bench-map.mjs "http://$ADDR" 5
+else
+  echo "Chromium ou tests/browser/node_modules absents : mesure de la carte sautée (scripts/install-test-tools)"
+fi

@@ -38,6 +38,9 @@ pub fn routes() -> Router<WebState> {
         .route("/api/openapi.json", get(docs::openapi))
         .route("/api/docs", get(docs::page))
         .layer(CorsLayer::new().allow_origin(Any).allow_methods([Method::GET, Method::HEAD]))
+        // For clients that ask for it: the map's GeoJSON of a national registry is several
+        // megabytes raw and a tenth of that compressed.
+        .layer(tower_http::compression::CompressionLayer::new())
 }
 
 #[derive(Serialize)]

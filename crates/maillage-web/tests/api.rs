@@ -399,6 +399,23 @@ async fn cors_allows_any_origin_on_the_api() {
     assert!(headers["access-control-allow-methods"].to_str().unwrap().contains("GET"));
 }
 
+/// The map's GeoJSON is compressed for a client that asks, and only then.
+#[tokio::test]
+async fn map_geojson_is_compressed_on_request() {
+    let state = demo_state();
+    let plain = request(&state, Request::get("/api/v1/lieux.geojson").body(Body::empty()).unwrap()).await;
+    assert_eq!(plain.0, StatusCode::OK);
+    assert!(!plain.1.contains_key("content-encoding"));
+    let asked = Request::get("/api/v1/lieux.geojson").header("accept-encoding", "gzip").body(Body::empty()).unwrap();
+    let (status, headers, body) = request(&state, asked).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-encoding"], "gzip");
+    assert!(body.len() * 3 < plain.2.len(), "{} compressed bytes for {} raw", body.len(), plain.2.len());
+    let mut unpacked = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(body.as_slice()), &mut unpacked).unwrap();
+    assert_eq!(unpacked, plain.2);
+}
+
 #[tokio::test]
 async fn exports_stream_the_standard_and_are_rate_limited() {
     let state = demo_state();
