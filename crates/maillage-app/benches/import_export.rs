@@ -165,8 +165,11 @@ fn main() {
     std::fs::write(&input_path, &input).unwrap();
     drop(input);
     let run_child = |db: &str| {
-        let status =
-            std::process::Command::new(std::env::current_exe().unwrap()).arg("--child").arg(&input_path).arg(db).status();
+        let status = std::process::Command::new(std::env::current_exe().unwrap())
+            .arg("--child")
+            .arg(&input_path)
+            .arg(db)
+            .status();
         assert!(status.unwrap().success());
     };
     run_child(dir.path().join("bench.db").to_str().unwrap());

@@ -261,12 +261,9 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let outcome = import_file(store.as_ref(), &bytes, &file.to_string_lossy(), &options)
                 .map_err(|err| err.to_string())?;
             // Read-only, after the commit: what a `duplicates scan` would look at.
-            let duplicates = maillage_app::duplicates::count_for_source(
-                store.as_ref(),
-                &outcome.batch.source,
-                &thresholds,
-            )
-            .map_err(|err| err.to_string())?;
+            let duplicates =
+                maillage_app::duplicates::count_for_source(store.as_ref(), &outcome.batch.source, &thresholds)
+                    .map_err(|err| err.to_string())?;
             if *json {
                 let mut batch = serde_json::to_value(&outcome.batch).unwrap_or_default();
                 batch["doublons"] = serde_json::Value::from(duplicates);

@@ -15,7 +15,9 @@ pub mod text;
 pub mod vocab;
 
 pub use build::{build_record, RawRecord};
-pub use hours::{french_public_holidays, is_french_public_holiday, paris_local, Horaires, HoursEvaluator, OpenInterval};
+pub use hours::{
+    french_public_holidays, is_french_public_holiday, paris_local, Horaires, HoursEvaluator, OpenInterval,
+};
 pub use place::{Coordinates, Place, PlaceId, PlaceRecord, PlaceStatus};
 pub use problem::{Problem, Severity};
 pub use vocab::{

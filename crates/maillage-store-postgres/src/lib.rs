@@ -1142,12 +1142,23 @@ impl PostgresImport<'_> {
         let extras: Vec<Json<&BTreeMap<String, String>>> = pending.iter().map(|(p, _)| Json(&p.extras)).collect();
         let result = self.client()?.query(
             &statement,
-            &[&ids, &sources, &source_ids, &batch_ids, &statuses, &versions, &created, &updated, &hashes, &records, &extras],
+            &[
+                &ids,
+                &sources,
+                &source_ids,
+                &batch_ids,
+                &statuses,
+                &versions,
+                &created,
+                &updated,
+                &hashes,
+                &records,
+                &extras,
+            ],
         );
         let inserted = result.map_err(|err| self.fail(err))?;
         if inserted.len() != pending.len() {
-            let written: HashSet<String> =
-                inserted.iter().filter_map(|row| row.try_get::<_, String>(0).ok()).collect();
+            let written: HashSet<String> = inserted.iter().filter_map(|row| row.try_get::<_, String>(0).ok()).collect();
             let (place, _) = pending.iter().find(|(p, _)| !written.contains(&p.id.0)).expect("one row was not written");
             return Err(StoreError::Conflict(format!(
                 "le lieu {} de la source {} existe déjà",
@@ -1298,10 +1309,9 @@ impl ImportSession for PostgresImport<'_> {
             let fields: Vec<&str> = chunk.iter().map(|l| l.problem.field.as_str()).collect();
             let values: Vec<&str> = chunk.iter().map(|l| l.problem.value.as_str()).collect();
             let reasons: Vec<&str> = chunk.iter().map(|l| l.problem.reason.as_str()).collect();
-            let result = self.client()?.execute(
-                &statement,
-                &[&batch_id, &seqs, &rows, &source_ids, &severities, &fields, &values, &reasons],
-            );
+            let result = self
+                .client()?
+                .execute(&statement, &[&batch_id, &seqs, &rows, &source_ids, &severities, &fields, &values, &reasons]);
             result.map_err(|err| self.fail(err))?;
         }
         Ok(())

@@ -347,9 +347,9 @@ fn place_report_from_row(row: &Row<'_>) -> rusqlite::Result<PlaceReport> {
 }
 
 fn insert_place_report(connection: &Connection, report: &PlaceReport) -> rusqlite::Result<usize> {
-    connection.prepare_cached(&format!("INSERT INTO place_reports ({REPORT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5)"))?.execute(
-        params![report.id, report.place_id.0, report.category, report.message, timestamp(&report.created_at)],
-    )
+    connection
+        .prepare_cached(&format!("INSERT INTO place_reports ({REPORT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5)"))?
+        .execute(params![report.id, report.place_id.0, report.category, report.message, timestamp(&report.created_at)])
 }
 
 impl SqliteStore {
@@ -454,8 +454,13 @@ impl Store for SqliteStore {
                 "SELECT {PLACE_COLUMNS} FROM places WHERE (?1 IS NULL OR source = ?1) AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR updated_at >= ?3) ORDER BY id"
             ))
             .map_err(backend)?;
-        let mut rows =
-            statement.query(params![query.source, query.status.map(PlaceStatus::as_str), query.updated_since.as_ref().map(timestamp)]).map_err(backend)?;
+        let mut rows = statement
+            .query(params![
+                query.source,
+                query.status.map(PlaceStatus::as_str),
+                query.updated_since.as_ref().map(timestamp)
+            ])
+            .map_err(backend)?;
         while let Some(row) = rows.next().map_err(backend)? {
             visit(place_from_row(row).map_err(backend)?)?;
         }
