@@ -1,7 +1,7 @@
 //! Coverage of all of France by the real places of `data/fixtures/lieux/`, checked against
 //! a brute-force search over every place.
 
-mod support;
+use super::support;
 
 use maillage_coverage::{CoverageIndex, CoveragePlace, Filters, Level};
 use maillage_territory::{distance_km, LatLon, Territory};

@@ -1,0 +1,4 @@
+//! The use cases' integration tests, in one test binary (each binary costs a link).
+
+mod duplicates;
+mod self_service;
