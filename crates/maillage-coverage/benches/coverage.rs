@@ -5,7 +5,7 @@
 //! `--write-csv DIR` also writes `communes.csv` and `places.csv` (the same points) for
 //! `scripts/bench-postgis.sh`.
 
-#[path = "../tests/support/mod.rs"]
+#[path = "../tests/coverage/support/mod.rs"]
 mod support;
 
 use std::io::Write;

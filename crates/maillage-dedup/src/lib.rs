@@ -67,7 +67,7 @@
 //! [`decide`]: vetoed → distinct; score ≥ `auto_merge` **and** corroborated (same SIRET/RNA,
 //! same phone, a shared e-mail, or names equal once normalised, ≥ 0.97) → merge; score ≥
 //! `review` → review; else distinct. [`Thresholds::default`]: `auto_merge` 0.90, `review`
-//! 0.70, set on the Conseillers numériques and data·inclusion files (see `tests/real_data.rs`).
+//! 0.70, set on the Conseillers numériques and data·inclusion files (see `tests/dedup/real_data.rs`).
 //! Deciding is the caller's: this crate writes nothing.
 
 pub mod candidates;
