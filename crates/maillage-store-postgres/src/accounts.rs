@@ -602,6 +602,12 @@ pub(crate) fn read_snapshot(
     for row in client.query(RESOLUTIONS_SELECT, &[]).map_err(backend)? {
         visit(SnapshotItem::ReportResolution(resolution_from_row(&row)?))?;
     }
+    for row in client.query("SELECT key, value FROM settings ORDER BY key", &[]).map_err(backend)? {
+        visit(SnapshotItem::Setting {
+            key: row.try_get(0).map_err(backend)?,
+            value: row.try_get(1).map_err(backend)?,
+        })?;
+    }
     Ok(())
 }
 
@@ -616,6 +622,10 @@ pub(crate) fn write_item(client: &mut impl GenericClient, item: &SnapshotItem) -
         SnapshotItem::Proposal(proposal) => insert_proposal(client, proposal),
         SnapshotItem::Campaign(CampaignSnapshot { campaign, entries }) => insert_campaign(client, campaign, entries),
         SnapshotItem::ReportResolution(resolution) => insert_resolution(client, resolution),
+        SnapshotItem::Setting { key, value } => client
+            .execute("INSERT INTO settings (key, value) VALUES ($1, $2)", &[key, value])
+            .map(drop)
+            .map_err(restore_error),
         other => Err(StoreError::Backend(format!("élément de sauvegarde inattendu ici : {}", other.kind()))),
     }
 }

@@ -1032,7 +1032,8 @@ fn write_item(tx: &mut Transaction<'_>, statements: &RestoreStatements, item: &S
         | SnapshotItem::VersionNote(_)
         | SnapshotItem::Proposal(_)
         | SnapshotItem::Campaign(_)
-        | SnapshotItem::ReportResolution(_) => accounts::write_item(tx, item)?,
+        | SnapshotItem::ReportResolution(_)
+        | SnapshotItem::Setting { .. } => accounts::write_item(tx, item)?,
     }
     Ok(())
 }

@@ -640,6 +640,12 @@ pub(crate) fn read_snapshot(
     for resolution in query_all(connection, RESOLUTIONS_SELECT, [], resolution_from_row)? {
         visit(SnapshotItem::ReportResolution(resolution))?;
     }
+    let settings = query_all(connection, "SELECT key, value FROM settings ORDER BY key", [], |row| {
+        Ok(SnapshotItem::Setting { key: row.get(0)?, value: row.get(1)? })
+    })?;
+    for setting in settings {
+        visit(setting)?;
+    }
     Ok(())
 }
 
@@ -656,6 +662,10 @@ pub(crate) fn write_item(connection: &Connection, item: &SnapshotItem) -> StoreR
             insert_campaign(connection, campaign, entries)
         }
         SnapshotItem::ReportResolution(resolution) => insert_resolution(connection, resolution),
+        SnapshotItem::Setting { key, value } => connection
+            .execute("INSERT INTO settings (key, value) VALUES (?1, ?2)", [key, value])
+            .map(drop)
+            .map_err(restore_error),
         other => Err(StoreError::Backend(format!("élément de sauvegarde inattendu ici : {}", other.kind()))),
     }
 }

@@ -881,7 +881,8 @@ fn write_item(connection: &Connection, item: &SnapshotItem) -> StoreResult<()> {
         | SnapshotItem::VersionNote(_)
         | SnapshotItem::Proposal(_)
         | SnapshotItem::Campaign(_)
-        | SnapshotItem::ReportResolution(_) => accounts::write_item(connection, item)?,
+        | SnapshotItem::ReportResolution(_)
+        | SnapshotItem::Setting { .. } => accounts::write_item(connection, item)?,
     }
     Ok(())
 }

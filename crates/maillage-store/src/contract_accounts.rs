@@ -459,13 +459,17 @@ pub fn fill_accounts(store: &dyn Store) {
 
 pub fn accounts_snapshot_restores_identically(source: &dyn Store, target: &dyn Store) {
     fill_accounts(source);
+    source.set_setting("marque.nom", "Hub du Centre").unwrap();
     let items = snapshot_items(source);
     let kinds: Vec<&str> = items.iter().map(SnapshotItem::kind).collect();
-    for kind in ["user", "session", "token", "audit", "version_note", "proposal", "campaign", "report_resolution"] {
+    for kind in
+        ["user", "session", "token", "audit", "version_note", "proposal", "campaign", "report_resolution", "setting"]
+    {
         assert!(kinds.contains(&kind), "{kind} absent de {kinds:?}");
     }
     target.restore(&mut items.clone().into_iter().map(Ok)).unwrap();
     assert_eq!(snapshot_items(target), items);
+    assert_eq!(target.setting("marque.nom").unwrap().as_deref(), Some("Hub du Centre"));
     for place in source.places(&PlaceQuery::default()).unwrap() {
         assert_eq!(target.version_notes(&place.id).unwrap(), source.version_notes(&place.id).unwrap());
     }

@@ -489,6 +489,8 @@ pub enum SnapshotItem {
     Campaign(CampaignSnapshot),
     /// How a reported problem was closed, by report id (after the reports).
     ReportResolution(ReportResolution),
+    /// A hub setting (branding), by key.
+    Setting { key: String, value: String },
 }
 
 impl SnapshotItem {
@@ -511,6 +513,7 @@ impl SnapshotItem {
             SnapshotItem::Proposal(_) => "proposal",
             SnapshotItem::Campaign(_) => "campaign",
             SnapshotItem::ReportResolution(_) => "report_resolution",
+            SnapshotItem::Setting { .. } => "setting",
         }
     }
 }
