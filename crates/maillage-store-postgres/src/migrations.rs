@@ -228,6 +228,11 @@ pub const MIGRATIONS: &[&str] = &[
         value text NOT NULL
     );
     "#,
+    // 9: places by last change, for the web servers' directory sync (`updated_since`), which
+    // polls every few seconds and must not scan the whole table to find the few rows changed.
+    r#"
+    CREATE INDEX places_by_updated_at ON places (updated_at);
+    "#,
 ];
 
 /// Brings the schema up to date. Runs on a connection of its own, which the caller must

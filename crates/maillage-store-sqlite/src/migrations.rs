@@ -213,4 +213,9 @@ pub const MIGRATIONS: &[&str] = &[
         value TEXT NOT NULL
     ) WITHOUT ROWID;
     "#,
+    // 9: places by last change, for the web servers' directory sync (`updated_since`), which
+    // polls every few seconds and must not scan the whole table to find the few rows changed.
+    r#"
+    CREATE INDEX places_by_updated_at ON places (updated_at);
+    "#,
 ];
