@@ -51,7 +51,16 @@ struct Cli {
     #[arg(long, global = true, env = "MAILLAGE_DB", default_value = "maillage.db")]
     db: PathBuf,
     /// Ne pas charger les données de démonstration dans une base vide.
-    #[arg(long, global = true, env = "MAILLAGE_NO_DEMO")]
+    // The environment variable reads 1/0, yes/no, on/off as well as true/false, as people write it.
+    #[arg(
+        long,
+        global = true,
+        env = "MAILLAGE_NO_DEMO",
+        value_parser = clap::builder::BoolishValueParser::new(),
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true"
+    )]
     no_demo: bool,
     #[command(subcommand)]
     command: Command,
