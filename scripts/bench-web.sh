@@ -6,6 +6,8 @@
 # Needs `wrk` (Debian package). Settings: ROWS (30000), DURATION (20s), CONNECTIONS (32),
 # THREADS (1: wrk shares the machine with the server), PORT (18080). Then the map page in Chromium:
 # bytes of a first visit and time until the map shows every place.
+# BENCH_POSTGRES=postgres://user@host/db runs it all on PostgreSQL instead of SQLite, in a
+# throw-away database made on that server and dropped after.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,8 +21,10 @@ command -v wrk >/dev/null || { echo "wrk est introuvable (apt-get install -y wrk
 
 work=$(mktemp -d)
 server=""
+pg_database=""
 cleanup() {
   if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
+  if [ -n "$pg_database" ]; then psql -q "$BENCH_POSTGRES" -c "DROP DATABASE IF EXISTS $pg_database WITH (FORCE)"; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -30,8 +34,16 @@ cargo run --release -q -p maillage-app --example bench_places -- "$ROWS" "$work/
 target=${CARGO_TARGET_DIR:-target}
 maillage="$target/release/maillage"
 
-export MAILLAGE_DB="$work/bench.db"
+if [ -n "${BENCH_POSTGRES:-}" ]; then
+  pg_database="maillage_bench_web_$$"
+  psql -q "$BENCH_POSTGRES" -c "CREATE DATABASE $pg_database"
+  export MAILLAGE_DB="${BENCH_POSTGRES%/*}/$pg_database"
+else
+  export MAILLAGE_DB="$work/bench.db"
+fi
+start=$(date +%s.%N)
 "$maillage" --no-demo import "$work/places.json" --source bench | tail -n 3
+awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "import (%s) : %.2f s\n", ENVIRON["MAILLAGE_DB"] ~ /^postgres/ ? "PostgreSQL" : "SQLite", e - s }'
 
 "$maillage" --no-demo serve --addr "$ADDR" &
 server=$!

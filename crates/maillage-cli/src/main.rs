@@ -496,6 +496,9 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             }
             let started = std::time::Instant::now();
             let cutoff = (*masquer_apres_mois > 0).then_some(*masquer_apres_mois);
+            // Held here until the runtime is gone: the last reference to a PostgreSQL store must
+            // not drop on a runtime thread, where closing its blocking connections would panic.
+            let store_until_shutdown = store.clone();
             let state = maillage_web::WebState::with_cutoff(store, std::sync::Arc::new(territory), cutoff)
                 .map_err(|err| format!("chargement de l'annuaire impossible : {err}"))?;
             let places = state.directory.current().len();
@@ -503,14 +506,17 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let runtime = tokio::runtime::Runtime::new().map_err(|err| format!("démarrage impossible : {err}"))?;
             eprintln!("Maillage : {places} lieux, http://{addr}/api/v1/sante (Ctrl-C pour arrêter)");
             let every = std::time::Duration::from_secs_f64(*sync_interval);
-            runtime
+            let served = runtime
                 .block_on(async {
                     let sync = maillage_web::spawn_directory_sync(&state, every);
                     let served = maillage_web::serve_site(*addr, state, site).await;
                     sync.abort();
                     served
                 })
-                .map_err(|err| format!("serveur arrêté : {err}"))?;
+                .map_err(|err| format!("serveur arrêté : {err}"));
+            runtime.shutdown_timeout(std::time::Duration::from_secs(5));
+            drop(store_until_shutdown);
+            served?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Indicators { command } => {
