@@ -490,7 +490,10 @@ pub enum SnapshotItem {
     /// How a reported problem was closed, by report id (after the reports).
     ReportResolution(ReportResolution),
     /// A hub setting (branding), by key.
-    Setting { key: String, value: String },
+    Setting {
+        key: String,
+        value: String,
+    },
 }
 
 impl SnapshotItem {
