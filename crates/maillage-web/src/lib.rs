@@ -72,15 +72,32 @@ impl WebState {
 /// directory. A place written to the store is served by the API and pages at most `every`
 /// plus one poll's duration later.
 pub fn spawn_directory_sync(state: &WebState, every: std::time::Duration) -> tokio::task::JoinHandle<()> {
-    let (store, directory) = (state.store.clone(), state.directory.clone());
+    let (store, directory, branding) = (state.store.clone(), state.directory.clone(), state.branding.clone());
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(every);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         ticks.tick().await;
+        let mut branding_read = std::time::Instant::now();
         loop {
             ticks.tick().await;
-            let (store, directory) = (store.clone(), directory.clone());
-            match tokio::task::spawn_blocking(move || directory.sync(store.as_ref())).await {
+            // Another server's branding page writes the same settings: follow them too, less
+            // often than places (the logo may weigh a few hundred kilobytes).
+            let read_branding = branding_read.elapsed() >= BRANDING_REFRESH;
+            if read_branding {
+                branding_read = std::time::Instant::now();
+            }
+            let (store, directory, branding) = (store.clone(), directory.clone(), branding.clone());
+            let synced = tokio::task::spawn_blocking(move || {
+                if read_branding {
+                    match branding::Branding::load(store.as_ref()) {
+                        Ok(latest) if *branding.current() != latest => branding.replace(latest),
+                        Ok(_) => {}
+                        Err(err) => tracing::warn!(%err, "lecture de la marque impossible"),
+                    }
+                }
+                directory.sync(store.as_ref())
+            });
+            match synced.await {
                 Ok(Ok(outcome)) if outcome.applied > 0 => {
                     tracing::info!(lus = outcome.read, appliques = outcome.applied, "annuaire synchronisé")
                 }
@@ -91,6 +108,9 @@ pub fn spawn_directory_sync(state: &WebState, every: std::time::Duration) -> tok
         }
     })
 }
+
+/// How long a server may show another server's previous branding.
+pub const BRANDING_REFRESH: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The whole application: API routes and the middleware every response goes through.
 pub fn router(state: WebState) -> Router {

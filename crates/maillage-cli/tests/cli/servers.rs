@@ -130,6 +130,28 @@ impl Browser {
         }
     }
 
+    /// A form with a file field, as the branding page sends it (no file chosen here).
+    fn post_multipart(&mut self, path: &str, form: &[(&str, &str)]) -> (u16, String) {
+        let boundary = "maillage-test-boundary";
+        let mut body = String::new();
+        for (name, value) in form {
+            body.push_str(&format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            ));
+        }
+        body.push_str(&format!("--{boundary}--\r\n"));
+        let response = self
+            .agent
+            .post(format!("{}{path}", self.base))
+            .header("cookie", self.cookie_header())
+            .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+            .send(body.as_bytes());
+        match response {
+            Ok(response) => self.keep(response),
+            Err(_) => (0, String::new()),
+        }
+    }
+
     fn sign_in(&mut self) {
         let (_, page) = self.get("/connexion");
         let csrf = hidden(&page, "_csrf");
@@ -239,6 +261,19 @@ fn two_servers_on_one_postgres_stay_consistent() {
     assert_eq!(status, 200);
     let history = stdout(&maillage(&database.url, &["show", &id]));
     assert_eq!(history.lines().filter(|l| l.trim_start().starts_with('v')).count(), 3, "{history}");
+    // The branding set through one server reaches the other's pages too.
+    let (_, page) = alice.get("/admin/marque");
+    let csrf = hidden(&page, "_csrf");
+    let (status, body) = alice
+        .post_multipart("/admin/marque", &[("_csrf", &csrf), ("nom", "Hub des Deux Serveurs"), ("couleur", "#005a9c")]);
+    assert!(status == 200 || status == 303, "{status}: {body}");
+    let written = Instant::now();
+    while !Browser::new(&second.base).get("/").1.contains("Hub des Deux Serveurs") {
+        assert!(written.elapsed() < Duration::from_secs(20), "the second server never showed the new branding");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    eprintln!("branding visible through the other server after {} ms", written.elapsed().as_millis());
+
     // Stopped as a service manager does, each server exits cleanly (its pooled connections
     // closed outside the async runtime).
     for server in [first, second] {
