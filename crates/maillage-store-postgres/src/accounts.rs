@@ -336,6 +336,15 @@ impl AccountStore for PostgresStore {
         self.query("DELETE FROM sessions WHERE user_id = $1", &[&user_id]).map(drop)
     }
 
+    fn delete_expired_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64> {
+        let deleted = self.query(
+            "WITH gone AS (DELETE FROM sessions WHERE expires_at < $1 RETURNING 1) SELECT count(*) FROM gone",
+            &[&now],
+        )?;
+        let count: i64 = deleted.first().map(|row| row.try_get(0)).transpose().map_err(backend)?.unwrap_or(0);
+        Ok(count as u64)
+    }
+
     fn insert_token(&self, token: &OneTimeToken) -> StoreResult<()> {
         self.in_transaction(|tx| {
             insert_token(tx, token).map_err(|err| {

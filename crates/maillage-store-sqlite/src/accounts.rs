@@ -375,6 +375,13 @@ impl AccountStore for SqliteStore {
         Ok(())
     }
 
+    fn delete_expired_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64> {
+        // Timestamps are stored in one fixed-width RFC 3339 form: text order is time order.
+        let deleted =
+            self.lock()?.execute("DELETE FROM sessions WHERE expires_at < ?1", [timestamp(&now)]).map_err(backend)?;
+        Ok(deleted as u64)
+    }
+
     fn insert_token(&self, token: &OneTimeToken) -> StoreResult<()> {
         insert_token(&*self.lock()?, token).map_err(|err| {
             if is_constraint_violation(&err) {

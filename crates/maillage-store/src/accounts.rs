@@ -369,6 +369,8 @@ pub trait AccountStore: Send + Sync {
     fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
     /// Signs a user out everywhere (after a password reset, a role change, a disabling).
     fn delete_user_sessions(&self, user_id: &str) -> StoreResult<()>;
+    /// Forgets the sessions that expired before `now` (already refused at sign-in checks); how many.
+    fn delete_expired_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64>;
 
     fn insert_token(&self, token: &OneTimeToken) -> StoreResult<()>;
     /// Marks a token used, atomically: of two concurrent uses, one is accepted.

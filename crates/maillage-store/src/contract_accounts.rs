@@ -125,6 +125,16 @@ pub fn sessions_are_found_by_hash_and_deleted(store: &dyn Store) {
     let mut stray = session("s3");
     stray.user_id = "inconnu".to_owned();
     assert!(store.insert_session(&stray).is_err());
+
+    // Expired sessions are forgotten; the others stay.
+    let mut old = session("s4");
+    old.expires_at = at(10);
+    store.insert_session(&old).unwrap();
+    store.insert_session(&session("s5")).unwrap();
+    assert_eq!(store.delete_expired_sessions(at(11)).unwrap(), 1);
+    assert_eq!(store.session("s4").unwrap(), None);
+    assert_eq!(store.session("s5").unwrap(), Some(session("s5")));
+    assert_eq!(store.delete_expired_sessions(at(11)).unwrap(), 0);
 }
 
 pub fn a_token_is_used_once_and_expires(store: &dyn Store) {

@@ -124,6 +124,14 @@ pub fn spawn_reminders(state: &WebState, config: Arc<AccountsConfig>, every: Dur
                 Ok(reminded) => tracing::info!(reminded, "relances de campagne envoyées"),
                 Err(err) => tracing::warn!(%err, "relances de campagne impossibles"),
             }
+            // Expired sessions are refused anyway; forgetting them keeps the table small.
+            let store = state.store.clone();
+            match tokio::task::spawn_blocking(move || store.delete_expired_sessions(maillage_store::now())).await {
+                Ok(Ok(0)) => {}
+                Ok(Ok(forgotten)) => tracing::info!(forgotten, "sessions expirées effacées"),
+                Ok(Err(err)) => tracing::warn!(%err, "effacement des sessions expirées impossible"),
+                Err(err) => tracing::error!(%err, "effacement des sessions expirées interrompu"),
+            }
         }
     })
 }
