@@ -42,6 +42,12 @@ async function person() {
 
 async function expectAccessible(page, label) {
   assert.deepEqual(await seriousViolations(page), [], `${label} : violations axe-core graves ou critiques`);
+  // The administration menu sits on the page's white: its links must not take the header
+  // band's white text (once shipped so, unnoticed: checked here on its own).
+  const whiteOnWhite = await page
+    .locator('.admin-nav a')
+    .evaluateAll((links) => links.filter((a) => getComputedStyle(a).color === 'rgb(255, 255, 255)').map((a) => a.textContent));
+  assert.deepEqual(whiteOnWhite, [], `${label} : liens du menu d'administration invisibles`);
   assert.deepEqual(page.problems, [], `${label} : erreurs dans la page`);
 }
 
