@@ -84,10 +84,13 @@ test('a structure claims its place, edits its hours, and the approved change is 
   // The public page of a place offers to manage it.
   const manager = await person();
   await manager.goto(`${server.base}/carte`);
+  // Once the map is ready its script owns the list (the server's order was by name): pick the
+  // place then, so that the name read and the link followed are the same place's.
+  await manager.locator('[data-testid=carte][data-etat=pret]').waitFor();
   const first = manager.getByTestId('liste-lieux').locator('li.lieu').first();
   placeId = await first.getAttribute('data-id');
   placeName = (await first.locator('h3').textContent()).trim();
-  await first.locator('h3 a').click();
+  await manager.goto(`${server.base}/lieux/${placeId}`);
   await manager.getByTestId('gerer-fiche').click();
   await manager.getByLabel('Votre nom').fill(MANAGER.name);
   await manager.getByLabel('Votre adresse électronique professionnelle').fill(MANAGER.email);
