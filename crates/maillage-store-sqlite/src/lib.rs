@@ -24,6 +24,38 @@ fn backend(err: impl std::fmt::Display) -> StoreError {
     StoreError::Backend(err.to_string())
 }
 
+/// A place's row as an import creates it or a restore brings it back.
+fn insert_place_row(
+    connection: &Connection,
+    place: &Place,
+    content_hash: &str,
+    last_change: ChangeKind,
+) -> rusqlite::Result<()> {
+    let record =
+        serde_json::to_string(&place.record).map_err(|err| rusqlite::Error::ToSqlConversionFailure(err.into()))?;
+    let extras =
+        serde_json::to_string(&place.extras).map_err(|err| rusqlite::Error::ToSqlConversionFailure(err.into()))?;
+    connection
+        .prepare_cached(
+            "INSERT INTO places (id, source, source_id, batch_id, status, version, created_at, updated_at, content_hash, last_change, record, extras) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        )?
+        .execute(params![
+            place.id.0,
+            place.source,
+            place.source_id,
+            place.batch_id,
+            place.status.as_str(),
+            place.version,
+            timestamp(&place.created_at),
+            timestamp(&place.updated_at),
+            content_hash,
+            last_change.as_str(),
+            record,
+            extras
+        ])
+        .map(drop)
+}
+
 fn timestamp(at: &DateTime<Utc>) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
@@ -786,29 +818,7 @@ fn write_item(connection: &Connection, item: &SnapshotItem) -> StoreResult<()> {
             }
         }
         SnapshotItem::Place(PlaceSnapshot { place, content_hash, last_change }) => {
-            let record = serde_json::to_string(&place.record).map_err(backend)?;
-            let extras = serde_json::to_string(&place.extras).map_err(backend)?;
-            connection
-                .prepare_cached(
-                    "INSERT INTO places (id, source, source_id, batch_id, status, version, created_at, updated_at, content_hash, last_change, record, extras) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-                )
-                .and_then(|mut statement| {
-                    statement.execute(params![
-                        place.id.0,
-                        place.source,
-                        place.source_id,
-                        place.batch_id,
-                        place.status.as_str(),
-                        place.version,
-                        timestamp(&place.created_at),
-                        timestamp(&place.updated_at),
-                        content_hash,
-                        last_change.as_str(),
-                        record,
-                        extras
-                    ])
-                })
-                .map_err(restore_error)?;
+            insert_place_row(connection, place, content_hash, *last_change).map_err(restore_error)?;
         }
         SnapshotItem::PlaceVersion(version) => {
             let record = serde_json::to_string(&version.record).map_err(backend)?;
@@ -960,34 +970,12 @@ impl ImportSession for SqliteImport<'_> {
     }
 
     fn insert(&mut self, place: &Place, content_hash: &str) -> StoreResult<()> {
-        let record = serde_json::to_string(&place.record).map_err(backend)?;
-        let extras = serde_json::to_string(&place.extras).map_err(backend)?;
-        self.connection
-            .prepare_cached(
-                "INSERT INTO places (id, source, source_id, batch_id, status, version, created_at, updated_at, content_hash, last_change, record, extras) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'created', ?10, ?11)",
-            )
-            .and_then(|mut statement| {
-                statement.execute(params![
-                    place.id.0,
-                    place.source,
-                    place.source_id,
-                    place.batch_id,
-                    place.status.as_str(),
-                    place.version,
-                    timestamp(&place.created_at),
-                    timestamp(&place.updated_at),
-                    content_hash,
-                    record,
-                    extras
-                ])
-            })
-            .map_err(|err| match err {
-                rusqlite::Error::SqliteFailure(code, _) if code.code == rusqlite::ErrorCode::ConstraintViolation => {
-                    StoreError::Conflict(format!("le lieu {} de la source {} existe déjà", place.source_id, place.source))
-                }
-                other => backend(other),
-            })?;
-        Ok(())
+        insert_place_row(&self.connection, place, content_hash, ChangeKind::Created).map_err(|err| match err {
+            rusqlite::Error::SqliteFailure(code, _) if code.code == rusqlite::ErrorCode::ConstraintViolation => {
+                StoreError::Conflict(format!("le lieu {} de la source {} existe déjà", place.source_id, place.source))
+            }
+            other => backend(other),
+        })
     }
 
     fn update(&mut self, place: &Place, content_hash: &str, change: ChangeKind) -> StoreResult<()> {
