@@ -7,7 +7,7 @@ use maillage_store::*;
 use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 
 use super::{
-    backend, is_constraint_violation, json_column, parse_timestamp, query_all, restore_error, text_column, timestamp,
+    backend, constraint_or_backend, json_column, parse_timestamp, query_all, restore_error, text_column, timestamp,
     SqliteStore,
 };
 
@@ -87,7 +87,7 @@ fn insert_user(connection: &Connection, user: &User) -> StoreResult<()> {
     connection
         .prepare_cached("INSERT INTO users (id, email, data) VALUES (?1, ?2, ?3)")
         .and_then(|mut statement| statement.execute(params![user.id, user.email, to_json(user).map_err(to_sql)?]))
-        .map_err(|err| if is_constraint_violation(&err) { duplicate_email_error() } else { backend(err) })?;
+        .map_err(constraint_or_backend(duplicate_email_error))?;
     Ok(())
 }
 
@@ -95,7 +95,7 @@ fn update_user(connection: &Connection, user: &User) -> StoreResult<()> {
     let changed = connection
         .prepare_cached("UPDATE users SET email = ?2, data = ?3 WHERE id = ?1")
         .and_then(|mut statement| statement.execute(params![user.id, user.email, to_json(user).map_err(to_sql)?]))
-        .map_err(|err| if is_constraint_violation(&err) { duplicate_email_error() } else { backend(err) })?;
+        .map_err(constraint_or_backend(duplicate_email_error))?;
     if changed != 1 {
         return Err(StoreError::NotFound(format!("utilisateur {}", user.id)));
     }
@@ -155,13 +155,7 @@ fn insert_proposal(connection: &Connection, proposal: &Proposal) -> StoreResult<
                 to_json(proposal).map_err(to_sql)?
             ])
         })
-        .map_err(|err| {
-            if is_constraint_violation(&err) {
-                StoreError::NotFound(format!("lieu {}", proposal.place_id))
-            } else {
-                backend(err)
-            }
-        })?;
+        .map_err(constraint_or_backend(|| StoreError::NotFound(format!("lieu {}", proposal.place_id))))?;
     Ok(())
 }
 
@@ -169,13 +163,7 @@ fn insert_campaign(connection: &Connection, campaign: &Campaign, entries: &[Camp
     connection
         .prepare_cached("INSERT INTO campaigns (id, data) VALUES (?1, ?2)")
         .and_then(|mut statement| statement.execute(params![campaign.id, to_json(campaign).map_err(to_sql)?]))
-        .map_err(|err| {
-            if is_constraint_violation(&err) {
-                StoreError::Conflict(format!("la campagne {} existe déjà", campaign.id))
-            } else {
-                backend(err)
-            }
-        })?;
+        .map_err(constraint_or_backend(|| StoreError::Conflict(format!("la campagne {} existe déjà", campaign.id))))?;
     let mut statement = connection
         .prepare_cached(&format!("INSERT INTO campaign_places ({ENTRY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"))
         .map_err(backend)?;
@@ -192,13 +180,9 @@ fn insert_campaign(connection: &Connection, campaign: &Campaign, entries: &[Camp
                 entry.reminded_at.as_ref().map(timestamp),
                 entry.answered_at.as_ref().map(timestamp)
             ])
-            .map_err(|err| {
-                if is_constraint_violation(&err) {
-                    StoreError::Conflict(format!("le lieu {} (inconnu, ou deux fois dans la campagne)", entry.place_id))
-                } else {
-                    backend(err)
-                }
-            })?;
+            .map_err(constraint_or_backend(|| {
+                StoreError::Conflict(format!("le lieu {} (inconnu, ou deux fois dans la campagne)", entry.place_id))
+            }))?;
     }
     Ok(())
 }
@@ -228,13 +212,9 @@ fn insert_resolution(connection: &Connection, resolution: &ReportResolution) -> 
                 resolution.note
             ])
         })
-        .map_err(|err| {
-            if is_constraint_violation(&err) {
-                StoreError::Conflict(format!("le signalement {} est déjà traité", resolution.report_id))
-            } else {
-                backend(err)
-            }
-        })?;
+        .map_err(constraint_or_backend(|| {
+            StoreError::Conflict(format!("le signalement {} est déjà traité", resolution.report_id))
+        }))?;
     Ok(())
 }
 
@@ -264,13 +244,7 @@ fn write_place(connection: &Connection, write: &PlaceWrite) -> StoreResult<()> {
                     extras
                 ])
             })
-            .map_err(|err| {
-                if is_constraint_violation(&err) {
-                    StoreError::Conflict(format!("le lieu {} de la source {} existe déjà", place.source_id, place.source))
-                } else {
-                    backend(err)
-                }
-            })?;
+            .map_err(constraint_or_backend(|| StoreError::Conflict(format!("le lieu {} de la source {} existe déjà", place.source_id, place.source))))?;
     } else {
         // The current version goes to the history first, only if it is the one the writer
         // read: a stale writer copies nothing and gets a conflict.
@@ -343,13 +317,8 @@ impl AccountStore for SqliteStore {
     }
 
     fn insert_session(&self, session: &Session) -> StoreResult<()> {
-        insert_session(&*self.lock()?, session).map_err(|err| {
-            if is_constraint_violation(&err) {
-                StoreError::NotFound(format!("utilisateur {}", session.user_id))
-            } else {
-                backend(err)
-            }
-        })?;
+        insert_session(&*self.lock()?, session)
+            .map_err(constraint_or_backend(|| StoreError::NotFound(format!("utilisateur {}", session.user_id))))?;
         Ok(())
     }
 
@@ -383,13 +352,9 @@ impl AccountStore for SqliteStore {
     }
 
     fn insert_token(&self, token: &OneTimeToken) -> StoreResult<()> {
-        insert_token(&*self.lock()?, token).map_err(|err| {
-            if is_constraint_violation(&err) {
-                StoreError::Conflict("jeton déjà enregistré ou compte inconnu".to_owned())
-            } else {
-                backend(err)
-            }
-        })?;
+        insert_token(&*self.lock()?, token).map_err(constraint_or_backend(|| {
+            StoreError::Conflict("jeton déjà enregistré ou compte inconnu".to_owned())
+        }))?;
         Ok(())
     }
 

@@ -80,6 +80,12 @@ fn is_constraint_violation(err: &rusqlite::Error) -> bool {
     matches!(err, rusqlite::Error::SqliteFailure(code, _) if code.code == rusqlite::ErrorCode::ConstraintViolation)
 }
 
+/// Maps a violated constraint to the store's own error for it (a conflict, an unknown
+/// reference), anything else to a backend error.
+fn constraint_or_backend(on_constraint: impl FnOnce() -> StoreError) -> impl FnOnce(rusqlite::Error) -> StoreError {
+    move |err| if is_constraint_violation(&err) { on_constraint() } else { backend(err) }
+}
+
 const PLACE_COLUMNS: &str = "id, source, source_id, batch_id, status, version, created_at, updated_at, record, extras";
 
 fn place_from_row(row: &Row<'_>) -> rusqlite::Result<Place> {
@@ -263,13 +269,9 @@ fn write_group(connection: &Connection, group: &MergeGroup) -> StoreResult<()> {
         .prepare_cached("INSERT INTO merge_group_members (group_id, source, source_id) VALUES (?1, ?2, ?3)")
         .map_err(backend)?;
     for member in &group.members {
-        statement.execute(params![group.id, member.source, member.source_id]).map_err(|err| {
-            if is_constraint_violation(&err) {
-                StoreError::Conflict(format!("le lieu {member} est déjà dans un autre lieu fusionné"))
-            } else {
-                backend(err)
-            }
-        })?;
+        statement.execute(params![group.id, member.source, member.source_id]).map_err(constraint_or_backend(|| {
+            StoreError::Conflict(format!("le lieu {member} est déjà dans un autre lieu fusionné"))
+        }))?;
     }
     Ok(())
 }
@@ -355,13 +357,9 @@ fn write_duplicates(connection: &Connection, changes: &DuplicateChanges) -> Stor
         connection
             .prepare_cached("DELETE FROM merge_groups WHERE id = ?1")
             .and_then(|mut statement| statement.execute([id]))
-            .map_err(|err| {
-                if is_constraint_violation(&err) {
-                    StoreError::Conflict(format!("le groupe {id} est encore nommé par une paire"))
-                } else {
-                    backend(err)
-                }
-            })?;
+            .map_err(constraint_or_backend(|| {
+                StoreError::Conflict(format!("le groupe {id} est encore nommé par une paire"))
+            }))?;
     }
     Ok(())
 }
@@ -559,15 +557,9 @@ impl Store for SqliteStore {
                 .prepare_cached("INSERT INTO bassin_members (bassin, departement, kind, code) VALUES (?1, ?2, ?3, ?4)")
                 .map_err(backend)?;
             for member in members {
-                insert.execute(params![member.bassin, member.departement, member.kind.as_str(), member.code]).map_err(
-                    |err| {
-                        if is_constraint_violation(&err) {
-                            StoreError::Conflict(member_label(member.kind, &member.code))
-                        } else {
-                            backend(err)
-                        }
-                    },
-                )?;
+                insert
+                    .execute(params![member.bassin, member.departement, member.kind.as_str(), member.code])
+                    .map_err(constraint_or_backend(|| StoreError::Conflict(member_label(member.kind, &member.code))))?;
             }
         }
         // Dropping the transaction on any error above rolls it back.
@@ -606,13 +598,11 @@ impl Store for SqliteStore {
                 .prepare_cached("INSERT INTO indicator_values (name, level, code, value) VALUES (?1, ?2, ?3, ?4)")
                 .map_err(backend)?;
             for value in values {
-                insert.execute(params![definition.name, level, value.code, value.value]).map_err(|err| {
-                    if is_constraint_violation(&err) {
+                insert.execute(params![definition.name, level, value.code, value.value]).map_err(
+                    constraint_or_backend(|| {
                         StoreError::Conflict(format!("le code {} de {}", value.code, indicator_label(definition)))
-                    } else {
-                        backend(err)
-                    }
-                })?;
+                    }),
+                )?;
             }
         }
         tx.commit().map_err(backend)
@@ -970,12 +960,9 @@ impl ImportSession for SqliteImport<'_> {
     }
 
     fn insert(&mut self, place: &Place, content_hash: &str) -> StoreResult<()> {
-        insert_place_row(&self.connection, place, content_hash, ChangeKind::Created).map_err(|err| match err {
-            rusqlite::Error::SqliteFailure(code, _) if code.code == rusqlite::ErrorCode::ConstraintViolation => {
-                StoreError::Conflict(format!("le lieu {} de la source {} existe déjà", place.source_id, place.source))
-            }
-            other => backend(other),
-        })
+        insert_place_row(&self.connection, place, content_hash, ChangeKind::Created).map_err(constraint_or_backend(
+            || StoreError::Conflict(format!("le lieu {} de la source {} existe déjà", place.source_id, place.source)),
+        ))
     }
 
     fn update(&mut self, place: &Place, content_hash: &str, change: ChangeKind) -> StoreResult<()> {
