@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use askama::Template;
-use axum::extract::{ConnectInfo, Form, Query, Request, State};
+use axum::extract::{ConnectInfo, Form, FromRequest, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -452,8 +452,6 @@ async fn sign_in_post(
         Err(err) => error_response(err, None),
     }
 }
-
-use axum::extract::FromRequest;
 
 async fn sign_out_post(
     State(state): State<WebState>,
