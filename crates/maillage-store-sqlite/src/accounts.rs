@@ -119,14 +119,13 @@ impl AccountTables for SqliteTables<'_> {
         self.run(&sql, params![note.place_id.0, note.version, note.author, note.reason]).map(drop)
     }
 
-    fn version_notes(&mut self, place_id: Option<&PlaceId>) -> StoreResult<Vec<VersionNote>> {
-        match place_id {
-            Some(id) => self.all(
-                &format!("SELECT {NOTE_COLUMNS} FROM version_notes WHERE place_id = ?1 ORDER BY version"),
-                [&id.0],
-            ),
-            None => self.all(&format!("SELECT {NOTE_COLUMNS} FROM version_notes ORDER BY place_id, version"), []),
-        }
+    fn version_notes(&mut self, place_id: &PlaceId) -> StoreResult<Vec<VersionNote>> {
+        let sql = format!("SELECT {NOTE_COLUMNS} FROM version_notes WHERE place_id = ?1 ORDER BY version");
+        self.all(&sql, [&place_id.0])
+    }
+
+    fn all_version_notes(&mut self) -> StoreResult<Vec<VersionNote>> {
+        self.all(&format!("SELECT {NOTE_COLUMNS} FROM version_notes ORDER BY place_id, version"), [])
     }
 
     fn insert_proposal(&mut self, proposal: &Proposal) -> WriteResult<()> {

@@ -2,7 +2,8 @@
 
 use maillage_store::backend::{DuplicateTables, GroupMember, WriteResult};
 use maillage_store::*;
-use rusqlite::params;
+use rusqlite::types::Value;
+use rusqlite::{params, params_from_iter};
 
 use crate::rows::*;
 use crate::SqliteTables;
@@ -16,44 +17,17 @@ impl DuplicateTables for SqliteTables<'_> {
         let sql = format!(
             "INSERT INTO duplicate_pairs ({PAIR_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
         );
-        let params = params![
-            pair.id,
-            pair.a.source,
-            pair.a.source_id,
-            pair.b.source,
-            pair.b.source_id,
-            pair.score,
-            json(&pair.components)?,
-            pair.status.as_str(),
-            pair.group_id,
-            timestamp(&pair.found_at),
-            pair.decided_by,
-            optional_timestamp(&pair.decided_at)
-        ];
-        self.run(&sql, params).map(drop)
+        self.run(&sql, params_from_iter(pair_values(pair)?)).map(drop)
     }
 
     fn update_pair(&mut self, pair: &DuplicatePair, expected: PairStatus) -> WriteResult<u64> {
-        let params = params![
-            pair.id,
-            pair.score,
-            json(&pair.components)?,
-            pair.status.as_str(),
-            pair.group_id,
-            timestamp(&pair.found_at),
-            pair.decided_by,
-            optional_timestamp(&pair.decided_at),
-            expected.as_str(),
-            pair.a.source,
-            pair.a.source_id,
-            pair.b.source,
-            pair.b.source_id
-        ];
+        let mut values = pair_values(pair)?;
+        values.push(Value::from(expected.as_str().to_owned()));
         self.run(
-            "UPDATE duplicate_pairs SET score = ?2, components = ?3, status = ?4, group_id = ?5, found_at = ?6,
-                 decided_by = ?7, decided_at = ?8
-             WHERE id = ?1 AND status = ?9 AND a_source = ?10 AND a_source_id = ?11 AND b_source = ?12 AND b_source_id = ?13",
-            params,
+            "UPDATE duplicate_pairs SET score = ?6, components = ?7, status = ?8, group_id = ?9, found_at = ?10,
+                 decided_by = ?11, decided_at = ?12
+             WHERE id = ?1 AND a_source = ?2 AND a_source_id = ?3 AND b_source = ?4 AND b_source_id = ?5 AND status = ?13",
+            params_from_iter(values),
         )
     }
 
@@ -96,4 +70,22 @@ impl DuplicateTables for SqliteTables<'_> {
     fn delete_group(&mut self, group_id: &str) -> WriteResult<()> {
         self.run("DELETE FROM merge_groups WHERE id = ?1", [group_id]).map(drop)
     }
+}
+
+/// A pair's values in [`PAIR_COLUMNS`]' order.
+fn pair_values(pair: &DuplicatePair) -> StoreResult<Vec<Value>> {
+    Ok(vec![
+        Value::from(pair.id.clone()),
+        Value::from(pair.a.source.clone()),
+        Value::from(pair.a.source_id.clone()),
+        Value::from(pair.b.source.clone()),
+        Value::from(pair.b.source_id.clone()),
+        Value::from(pair.score),
+        Value::from(json(&pair.components)?),
+        Value::from(pair.status.as_str().to_owned()),
+        Value::from(pair.group_id.clone()),
+        Value::from(timestamp(&pair.found_at)),
+        Value::from(pair.decided_by.clone()),
+        Value::from(optional_timestamp(&pair.decided_at)),
+    ])
 }

@@ -211,13 +211,12 @@ impl PlaceTables for SqliteTables<'_> {
         self.value("SELECT EXISTS (SELECT 1 FROM place_reports WHERE id = ?1)", [id])
     }
 
-    fn place_reports(&mut self, place: Option<&PlaceId>) -> StoreResult<Vec<PlaceReport>> {
-        match place {
-            Some(id) => self.all(
-                &format!("SELECT {PLACE_REPORT_COLUMNS} FROM place_reports WHERE place_id = ?1 ORDER BY id"),
-                [&id.0],
-            ),
-            None => self.all(&format!("SELECT {PLACE_REPORT_COLUMNS} FROM place_reports ORDER BY id"), []),
-        }
+    fn place_reports(&mut self, place: &PlaceId) -> StoreResult<Vec<PlaceReport>> {
+        let sql = format!("SELECT {PLACE_REPORT_COLUMNS} FROM place_reports WHERE place_id = ?1 ORDER BY id");
+        self.all(&sql, [&place.0])
+    }
+
+    fn all_place_reports(&mut self) -> StoreResult<Vec<PlaceReport>> {
+        self.all(&format!("SELECT {PLACE_REPORT_COLUMNS} FROM place_reports ORDER BY id"), [])
     }
 }

@@ -64,16 +64,12 @@ impl TerritoryTables for SqliteTables<'_> {
         self.run(&sql, indicator_params(definition)).map(drop)
     }
 
-    fn delete_indicator_values(&mut self, name: &str, level: IndicatorLevel) -> StoreResult<()> {
+    fn delete_values(&mut self, name: &str, level: IndicatorLevel) -> StoreResult<()> {
         self.run("DELETE FROM indicator_values WHERE name = ?1 AND level = ?2", params![name, level.as_str()])?;
         Ok(())
     }
 
-    fn insert_indicator_values(
-        &mut self,
-        definition: &IndicatorDefinition,
-        values: &[IndicatorValue],
-    ) -> WriteResult<()> {
+    fn insert_values(&mut self, definition: &IndicatorDefinition, values: &[IndicatorValue]) -> WriteResult<()> {
         let level = definition.level.as_str();
         for value in values {
             self.run(

@@ -51,8 +51,10 @@ pub trait AccountTables {
     fn audit_entries(&mut self) -> StoreResult<Vec<AuditEntry>>;
 
     fn insert_note(&mut self, note: &VersionNote) -> WriteResult<()>;
-    /// Notes by version: those of one place, or all of them by place then version.
-    fn version_notes(&mut self, place_id: Option<&PlaceId>) -> StoreResult<Vec<VersionNote>>;
+    /// One place's notes, by version.
+    fn version_notes(&mut self, place_id: &PlaceId) -> StoreResult<Vec<VersionNote>>;
+    /// Every note, by place then version.
+    fn all_version_notes(&mut self) -> StoreResult<Vec<VersionNote>>;
 
     /// A new proposal; an unknown place is refused.
     fn insert_proposal(&mut self, proposal: &Proposal) -> WriteResult<()>;
@@ -237,7 +239,7 @@ impl<B: Backend> AccountStore for B {
     }
 
     fn version_notes(&self, place_id: &PlaceId) -> StoreResult<Vec<VersionNote>> {
-        self.read(|tables| tables.version_notes(Some(place_id)))
+        self.read(|tables| tables.version_notes(place_id))
     }
 
     fn insert_proposal(&self, proposal: &Proposal) -> StoreResult<()> {

@@ -74,7 +74,7 @@ pub(crate) fn snapshot<T: Tables + ?Sized>(
         let values = tables.indicator_values(&definition.name, definition.level)?;
         visit(SnapshotItem::Indicator(IndicatorSnapshot { definition, values }))?;
     }
-    for report in tables.place_reports(None)? {
+    for report in tables.all_place_reports()? {
         visit(SnapshotItem::PlaceReport(report))?;
     }
     for group in merge_groups(tables)? {
@@ -102,7 +102,7 @@ fn snapshot_accounts<T: Tables + ?Sized>(
     for entry in tables.audit_entries()? {
         visit(SnapshotItem::Audit(entry))?;
     }
-    for note in tables.version_notes(None)? {
+    for note in tables.all_version_notes()? {
         visit(SnapshotItem::VersionNote(note))?;
     }
     for proposal in tables.proposals(None)? {
@@ -154,7 +154,7 @@ fn restore_item<T: Tables + ?Sized>(tables: &mut T, item: &SnapshotItem) -> Stor
         SnapshotItem::Indicator(IndicatorSnapshot { definition, values }) => {
             check_values(definition, values)?;
             tables.insert_indicator(definition).restoring()?;
-            tables.insert_indicator_values(definition, values).restoring()
+            tables.insert_values(definition, values).restoring()
         }
         SnapshotItem::PlaceReport(report) => tables.insert_place_report(report).restoring(),
         SnapshotItem::MergeGroup(group) => {

@@ -199,7 +199,10 @@ impl<B: Backend> Store for B {
     }
 
     fn place_reports(&self, place: Option<&PlaceId>) -> StoreResult<Vec<PlaceReport>> {
-        self.read(|tables| tables.place_reports(place))
+        self.read(|tables| match place {
+            Some(id) => tables.place_reports(id),
+            None => tables.all_place_reports(),
+        })
     }
 
     fn duplicate_pairs(&self) -> StoreResult<Vec<DuplicatePair>> {

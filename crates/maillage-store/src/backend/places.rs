@@ -63,8 +63,10 @@ pub trait PlaceTables: VersionWrites {
 
     fn insert_place_report(&mut self, report: &PlaceReport) -> WriteResult<()>;
     fn place_report_exists(&mut self, id: &str) -> StoreResult<bool>;
-    /// Reported problems by id (arrival order): those of one place, or all of them.
-    fn place_reports(&mut self, place: Option<&PlaceId>) -> StoreResult<Vec<PlaceReport>>;
+    /// One place's reported problems, by id (arrival order).
+    fn place_reports(&mut self, place: &PlaceId) -> StoreResult<Vec<PlaceReport>>;
+    /// Every reported problem, by id.
+    fn all_place_reports(&mut self) -> StoreResult<Vec<PlaceReport>>;
 }
 
 /// The refusal of a second place with the same id in its source.

@@ -22,12 +22,10 @@ pub trait TerritoryTables {
     fn upsert_indicator(&mut self, definition: &IndicatorDefinition) -> StoreResult<()>;
     /// A new definition; one of the same name and level is refused.
     fn insert_indicator(&mut self, definition: &IndicatorDefinition) -> WriteResult<()>;
-    fn delete_indicator_values(&mut self, name: &str, level: IndicatorLevel) -> StoreResult<()>;
-    fn insert_indicator_values(
-        &mut self,
-        definition: &IndicatorDefinition,
-        values: &[IndicatorValue],
-    ) -> WriteResult<()>;
+    /// Deletes an indicator's values.
+    fn delete_values(&mut self, name: &str, level: IndicatorLevel) -> StoreResult<()>;
+    /// Values of an indicator whose definition is written.
+    fn insert_values(&mut self, definition: &IndicatorDefinition, values: &[IndicatorValue]) -> WriteResult<()>;
 }
 
 /// Replaces the whole bassins configuration (already checked by [`crate::check_members`]).
@@ -45,6 +43,6 @@ pub(crate) fn replace_indicator<T: Tables + ?Sized>(
     values: &[IndicatorValue],
 ) -> StoreResult<()> {
     tables.upsert_indicator(definition)?;
-    tables.delete_indicator_values(&definition.name, definition.level)?;
-    Ok(tables.insert_indicator_values(definition, values)?)
+    tables.delete_values(&definition.name, definition.level)?;
+    Ok(tables.insert_values(definition, values)?)
 }
