@@ -15,9 +15,9 @@
 //! its row mapping, nothing that decides.
 //!
 //! Adding a capability's tables: its migration in each backend, a `…Tables` trait here with a
-//! method per statement and its use cases over it (a sub-trait of the store, like
+//! method per statement and its store half over it (a trait [`crate::Store`] requires, like
 //! [`crate::AccountStore`], implemented for every [`Backend`]), the trait among [`Tables`]'
-//! supertraits, its items in the backup ([`backup`]), its contract cases in a contract module
+//! supertraits, its items in the backup (`backup.rs`), its contract cases in a contract module
 //! of their own; then in each backend the trait's statements and the row mappers of its types.
 
 pub(crate) mod accounts;
@@ -50,9 +50,10 @@ pub trait Backend: Send + Sync {
 
     /// Reads, each statement seeing what was committed before it.
     fn read<T>(&self, work: impl FnOnce(&mut dyn Tables) -> StoreResult<T>) -> StoreResult<T>;
-    /// One write transaction: committed if `work` succeeds, rolled back otherwise, and
-    /// serialised against other writers of the same rows so that a version or a status read
-    /// inside it is still the stored one when it is replaced.
+    /// One write transaction: committed if `work` succeeds, rolled back otherwise. What it
+    /// replaces is named by the statements themselves (an update conditioned on the stored
+    /// version or status, [`PlaceTables::lock_place_version`]), so that a concurrent writer
+    /// gets a conflict rather than a lost update.
     fn write<T>(&self, work: impl FnOnce(&mut dyn Tables) -> StoreResult<T>) -> StoreResult<T>;
     /// One read transaction in which every statement sees the same state, whatever is
     /// committed meanwhile (backups).
