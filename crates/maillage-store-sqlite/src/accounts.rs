@@ -35,14 +35,8 @@ impl AccountTables for SqliteTables<'_> {
 
     fn insert_session(&mut self, session: &Session) -> WriteResult<()> {
         let sql = format!("INSERT INTO sessions ({SESSION_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5)");
-        let params = params![
-            session.token_hash,
-            session.user_id,
-            session.csrf_token,
-            timestamp(&session.created_at),
-            timestamp(&session.expires_at)
-        ];
-        self.run(&sql, params).map(drop)
+        let Session { token_hash, user_id, csrf_token, created_at, expires_at } = session;
+        self.run(&sql, params![token_hash, user_id, csrf_token, timestamp(created_at), timestamp(expires_at)]).map(drop)
     }
 
     fn session(&mut self, token_hash: &str) -> StoreResult<Option<Session>> {

@@ -142,6 +142,16 @@ fn import(store: &dyn Store, source: &str, places: &[Place]) -> ImportBatch {
     batch
 }
 
+/// A place of "hub" imported, then a second import of "hub" opened: how a case about an
+/// existing place begins.
+fn reimport(store: &dyn Store) -> (Place, ImportBatch, Box<dyn ImportSession + '_>) {
+    let original = place("hub", "1", "b");
+    import(store, "hub", std::slice::from_ref(&original));
+    let batch = batch("hub");
+    let session = store.begin_import(&batch).unwrap();
+    (original, batch, session)
+}
+
 pub fn import_then_read_back(store: &dyn Store) {
     let first = place("hub", "1", "b");
     let second = place("hub", "2", "b");
@@ -175,10 +185,7 @@ pub fn rollback_when_not_committed(store: &dyn Store) {
 }
 
 pub fn stale_version_is_a_conflict(store: &dyn Store) {
-    let original = place("hub", "1", "b");
-    import(store, "hub", std::slice::from_ref(&original));
-    let batch = batch("hub");
-    let mut session = store.begin_import(&batch).unwrap();
+    let (original, _, mut session) = reimport(store);
     let mut stale = original.clone();
     stale.version = 3;
     let result = session.update(&stale, "h", ChangeKind::Updated);
@@ -186,17 +193,12 @@ pub fn stale_version_is_a_conflict(store: &dyn Store) {
 }
 
 pub fn source_ids_are_unique_per_source(store: &dyn Store) {
-    import(store, "hub", &[place("hub", "1", "b")]);
-    let batch = batch("hub");
-    let mut session = store.begin_import(&batch).unwrap();
+    let (_, batch, mut session) = reimport(store);
     assert!(session.insert(&place("hub", "1", &batch.id), "h").is_err());
 }
 
 pub fn history_keeps_every_version(store: &dyn Store) {
-    let original = place("hub", "1", "b");
-    import(store, "hub", std::slice::from_ref(&original));
-    let batch = batch("hub");
-    let mut session = store.begin_import(&batch).unwrap();
+    let (original, batch, mut session) = reimport(store);
     let mut changed = original.clone();
     changed.version = 2;
     changed.record.nom = "Nouveau nom".to_owned();
@@ -238,10 +240,7 @@ pub fn batches_and_reports_round_trip(store: &dyn Store) {
 }
 
 pub fn withdraw_keeps_the_place(store: &dyn Store) {
-    let original = place("hub", "1", "b");
-    import(store, "hub", std::slice::from_ref(&original));
-    let batch = batch("hub");
-    let mut session = store.begin_import(&batch).unwrap();
+    let (original, batch, mut session) = reimport(store);
     let mut withdrawn = original.clone();
     withdrawn.version = 2;
     withdrawn.status = PlaceStatus::Withdrawn;
@@ -861,10 +860,7 @@ pub fn a_failed_restore_leaves_the_store_empty(source: &dyn Store, target: &dyn 
 /// (written once for every backend), and people read them.
 pub fn refusals_name_what_they_refuse(store: &dyn Store) {
     let refusal = |result: StoreResult<()>| result.expect_err("a refusal").to_string();
-    let first = place("hub", "1", "b");
-    import(store, "hub", std::slice::from_ref(&first));
-    let batch = batch("hub");
-    let mut session = store.begin_import(&batch).unwrap();
+    let (first, batch, mut session) = reimport(store);
     assert_eq!(
         refusal(session.insert(&place("hub", "1", &batch.id), "h")),
         "conflit : le lieu 1 de la source hub existe déjà"
@@ -879,35 +875,46 @@ pub fn refusals_name_what_they_refuse(store: &dyn Store) {
     let stray = report(&PlaceId("inconnu".to_owned()), "autre", "?");
     assert_eq!(refusal(store.add_place_report(&stray)), "introuvable : lieu inconnu");
 
+    // One pair merged into one group; then refusals, each writing nothing.
     let pending = duplicate("p1", ("a", "1"), ("b", "1"), PairStatus::Pending, None);
-    let save = |changes: DuplicateChanges| store.save_duplicates(&changes);
-    save(DuplicateChanges { pairs: vec![new_pair(pending.clone())], ..DuplicateChanges::default() }).unwrap();
+    let merged = DuplicatePair { status: PairStatus::Merged, group_id: Some("g1".to_owned()), ..pending.clone() };
+    let setup = [
+        DuplicateChanges { pairs: vec![new_pair(pending)], ..DuplicateChanges::default() },
+        DuplicateChanges {
+            groups: vec![group("g1", &[("a", "1"), ("b", "1")])],
+            pairs: vec![PairWrite { pair: merged.clone(), expected: Some(PairStatus::Pending) }],
+            ..DuplicateChanges::default()
+        },
+    ];
+    for changes in setup {
+        store.save_duplicates(&changes).unwrap();
+    }
     let again = duplicate("p2", ("a", "1"), ("b", "1"), PairStatus::Pending, None);
-    assert_eq!(
-        refusal(save(DuplicateChanges { pairs: vec![new_pair(again)], ..DuplicateChanges::default() })),
-        "conflit : la paire a/1 / b/1 est déjà connue, ou nomme un groupe inconnu"
-    );
-    let late = PairWrite {
-        pair: DuplicatePair { status: PairStatus::Distinct, ..pending.clone() },
-        expected: Some(PairStatus::Merged),
-    };
-    assert_eq!(
-        refusal(save(DuplicateChanges { pairs: vec![late], ..DuplicateChanges::default() })),
-        "conflit : la paire p1 (a/1 / b/1) a été modifiée entre-temps"
-    );
-    let merged = PairWrite {
-        pair: DuplicatePair { status: PairStatus::Merged, group_id: Some("g1".to_owned()), ..pending },
-        expected: Some(PairStatus::Pending),
-    };
-    let groups = vec![group("g1", &[("a", "1"), ("b", "1")])];
-    save(DuplicateChanges { groups, pairs: vec![merged], ..DuplicateChanges::default() }).unwrap();
-    let overlapping = vec![group("g2", &[("a", "1"), ("c", "1")])];
-    assert_eq!(
-        refusal(save(DuplicateChanges { groups: overlapping, ..DuplicateChanges::default() })),
-        "conflit : le lieu a/1 est déjà dans un autre lieu fusionné"
-    );
-    assert_eq!(
-        refusal(save(DuplicateChanges { removed_groups: vec!["g1".to_owned()], ..DuplicateChanges::default() })),
-        "conflit : le groupe g1 est encore nommé par une paire"
-    );
+    let late = DuplicatePair { status: PairStatus::Distinct, ..merged };
+    let refusals = [
+        (
+            DuplicateChanges { pairs: vec![new_pair(again)], ..DuplicateChanges::default() },
+            "conflit : la paire a/1 / b/1 est déjà connue, ou nomme un groupe inconnu",
+        ),
+        (
+            DuplicateChanges {
+                pairs: vec![PairWrite { pair: late, expected: Some(PairStatus::Pending) }],
+                ..DuplicateChanges::default()
+            },
+            "conflit : la paire p1 (a/1 / b/1) a été modifiée entre-temps",
+        ),
+        (
+            DuplicateChanges { groups: vec![group("g2", &[("a", "1"), ("c", "1")])], ..DuplicateChanges::default() },
+            "conflit : le lieu a/1 est déjà dans un autre lieu fusionné",
+        ),
+        (
+            DuplicateChanges { removed_groups: vec!["g1".to_owned()], ..DuplicateChanges::default() },
+            "conflit : le groupe g1 est encore nommé par une paire",
+        ),
+    ];
+    let before = (store.duplicate_pairs().unwrap(), store.merge_groups().unwrap());
+    for (changes, message) in refusals {
+        assert_eq!(refusal(store.save_duplicates(&changes)), message);
+    }
+    assert_eq!((store.duplicate_pairs().unwrap(), store.merge_groups().unwrap()), before);
 }
