@@ -10,7 +10,7 @@ use crate::backend;
 
 /// Advisory-lock namespace of migrations (the two-key form, so it can never collide with
 /// a single-key lock another application might take on the same database). The import
-/// locks use [`crate::IMPORT_LOCK_NAMESPACE`] with the source's hash as second key.
+/// locks use [`crate::import::IMPORT_LOCK_NAMESPACE`] with the source's hash as second key.
 const MIGRATION_LOCK_NAMESPACE: i32 = 0x4d41_4d31; // "MAM1"
 
 pub const MIGRATIONS: &[&str] = &[

@@ -12,9 +12,8 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use maillage_store::{
-    BassinMember, ImportBatch, ImportCounts, IndicatorDefinition, IndicatorLevel, IndicatorValue, MemberKind, Store,
-};
+use maillage_store::contract::{batch, place};
+use maillage_store::{BassinMember, IndicatorDefinition, IndicatorLevel, IndicatorValue, MemberKind, Store};
 use maillage_store_postgres::{PoolSettings, PostgresStore};
 
 const SERVER_VARIABLE: &str = "MAILLAGE_TEST_POSTGRES";
@@ -100,40 +99,6 @@ mod contract {
 
     // `return` in the store expression ends the generated test early when there is no server.
     maillage_store::store_contract_tests!(test_database!());
-}
-
-fn batch(source: &str) -> ImportBatch {
-    ImportBatch {
-        id: maillage_store::new_batch_id(),
-        source: source.to_owned(),
-        file_name: "test.csv".to_owned(),
-        started_at: maillage_store::now(),
-        finished_at: None,
-        counts: ImportCounts::default(),
-    }
-}
-
-fn place(source: &str, source_id: &str, batch_id: &str) -> maillage_domain::Place {
-    let at = maillage_store::now();
-    maillage_domain::Place {
-        id: maillage_store::new_place_id(),
-        source: source.to_owned(),
-        source_id: source_id.to_owned(),
-        batch_id: Some(batch_id.to_owned()),
-        status: maillage_domain::PlaceStatus::Active,
-        version: 1,
-        created_at: at,
-        updated_at: at,
-        record: maillage_domain::PlaceRecord {
-            id: source_id.to_owned(),
-            nom: format!("Lieu {source_id}"),
-            commune: "Bourges".to_owned(),
-            code_postal: "18000".to_owned(),
-            adresse: "1 rue de la Paix".to_owned(),
-            ..Default::default()
-        },
-        extras: Default::default(),
-    }
 }
 
 /// Sessions that wait for the source's advisory lock, as PostgreSQL itself sees them.

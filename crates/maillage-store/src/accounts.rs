@@ -118,7 +118,7 @@ pub struct OneTimeToken {
     pub purpose: TokenPurpose,
     /// The account it opens (invitations, resets).
     pub user_id: Option<String>,
-    /// What it acts on otherwise ("<campaign id>/<place id>" for a confirmation).
+    /// What it acts on otherwise (`<campaign id>/<place id>` for a confirmation).
     pub subject: Option<String>,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
@@ -146,7 +146,7 @@ pub struct AuditEntry {
     pub actor: Option<String>,
     /// A short stable key ("connexion", "connexion_refusee", "lieu_modifie"…).
     pub action: String,
-    /// What it acted on ("lieu:<id>", "utilisateur:<id>"…).
+    /// What it acted on (`lieu:<id>`, `utilisateur:<id>`…).
     pub target: Option<String>,
     /// Free text in French, for people reading the log.
     pub detail: String,
@@ -157,7 +157,7 @@ pub struct AuditEntry {
 pub struct VersionNote {
     pub place_id: PlaceId,
     pub version: u32,
-    /// A user id, or "campagne <id>" for a one-click confirmation.
+    /// A user id, or `campagne <id>` for a one-click confirmation.
     pub author: String,
     pub reason: String,
 }

@@ -9,11 +9,13 @@ use maillage_domain::*;
 
 use crate::*;
 
-/// Generates one `#[test]` per contract case for a backend.
+/// Generates one `#[test]` per contract case for a backend. Each capability's cases live in
+/// a contract module of their own, named in the first arm: `@cases` take one fresh store,
+/// `@pairs` two (a source and a target).
 #[macro_export]
 macro_rules! store_contract_tests {
     ($make:expr) => {
-        $crate::store_contract_tests!(@cases $make;
+        $crate::store_contract_tests!(@cases contract, $make;
             import_then_read_back, rollback_when_not_committed, stale_version_is_a_conflict,
             source_ids_are_unique_per_source, history_keeps_every_version, batches_and_reports_round_trip,
             withdraw_keeps_the_place, every_field_round_trips, sources_are_isolated,
@@ -24,58 +26,40 @@ macro_rules! store_contract_tests {
             snapshot_of_an_empty_store_is_empty, restore_into_a_non_empty_store_is_refused,
             place_reports_are_kept_per_place, duplicate_decisions_round_trip,
             a_stale_pair_decision_is_a_conflict_and_writes_nothing, a_place_in_two_merge_groups_is_a_conflict,
-            a_group_absorbs_another_and_undo_removes_it, places_updated_since);
-        $crate::store_contract_tests!(@pairs $make;
+            a_group_absorbs_another_and_undo_removes_it, places_updated_since, refusals_name_what_they_refuse);
+        $crate::store_contract_tests!(@pairs contract, $make;
             snapshot_restores_identically, a_failed_restore_leaves_the_store_empty);
-        $crate::store_contract_tests!(@account_cases $make;
+        $crate::store_contract_tests!(@cases contract_accounts, $make;
             users_round_trip_and_emails_are_unique, sessions_are_found_by_hash_and_deleted,
             a_token_is_used_once_and_expires, audit_log_is_newest_first,
             a_person_edit_writes_a_version_with_its_note, a_stale_place_edit_is_a_conflict_and_writes_nothing,
             proposals_are_decided_once_with_their_writes, campaigns_round_trip, reports_are_resolved_once,
-            settings_are_replaced_by_key);
-        $crate::store_contract_tests!(@account_pairs $make; accounts_snapshot_restores_identically);
+            settings_are_replaced_by_key, account_refusals_name_what_they_refuse);
+        $crate::store_contract_tests!(@pairs contract_accounts, $make; accounts_snapshot_restores_identically);
     };
-    (@account_pairs $make:expr; $($case:ident),+) => {
+    (@pairs $module:ident, $make:expr; $($case:ident),+) => {
         $(
             #[test]
             fn $case() {
                 let source = $make;
                 let target = $make;
-                $crate::contract_accounts::$case(&*source, &*target);
+                $crate::$module::$case(&*source, &*target);
             }
         )+
     };
-    (@account_cases $make:expr; $($case:ident),+) => {
+    (@cases $module:ident, $make:expr; $($case:ident),+) => {
         $(
             #[test]
             fn $case() {
                 let store = $make;
-                $crate::contract_accounts::$case(&*store);
-            }
-        )+
-    };
-    (@pairs $make:expr; $($case:ident),+) => {
-        $(
-            #[test]
-            fn $case() {
-                let source = $make;
-                let target = $make;
-                $crate::contract::$case(&*source, &*target);
-            }
-        )+
-    };
-    (@cases $make:expr; $($case:ident),+) => {
-        $(
-            #[test]
-            fn $case() {
-                let store = $make;
-                $crate::contract::$case(&*store);
+                $crate::$module::$case(&*store);
             }
         )+
     };
 }
 
-fn batch(source: &str) -> ImportBatch {
+/// A batch of `source`, not yet finished.
+pub fn batch(source: &str) -> ImportBatch {
     ImportBatch {
         id: new_batch_id(),
         source: source.to_owned(),
@@ -86,7 +70,8 @@ fn batch(source: &str) -> ImportBatch {
     }
 }
 
-fn place(source: &str, source_id: &str, batch_id: &str) -> Place {
+/// A new active place of `source` (version 1) with the fields every record needs.
+pub fn place(source: &str, source_id: &str, batch_id: &str) -> Place {
     let at = Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap();
     Place {
         id: new_place_id(),
@@ -157,6 +142,16 @@ fn import(store: &dyn Store, source: &str, places: &[Place]) -> ImportBatch {
     batch
 }
 
+/// A place of "hub" imported, then a second import of "hub" opened: how a case about an
+/// existing place begins.
+fn reimport(store: &dyn Store) -> (Place, ImportBatch, Box<dyn ImportSession + '_>) {
+    let original = place("hub", "1", "b");
+    import(store, "hub", std::slice::from_ref(&original));
+    let batch = batch("hub");
+    let session = store.begin_import(&batch).unwrap();
+    (original, batch, session)
+}
+
 pub fn import_then_read_back(store: &dyn Store) {
     let first = place("hub", "1", "b");
     let second = place("hub", "2", "b");
@@ -190,10 +185,7 @@ pub fn rollback_when_not_committed(store: &dyn Store) {
 }
 
 pub fn stale_version_is_a_conflict(store: &dyn Store) {
-    let original = place("hub", "1", "b");
-    import(store, "hub", std::slice::from_ref(&original));
-    let batch = batch("hub");
-    let mut session = store.begin_import(&batch).unwrap();
+    let (original, _, mut session) = reimport(store);
     let mut stale = original.clone();
     stale.version = 3;
     let result = session.update(&stale, "h", ChangeKind::Updated);
@@ -201,17 +193,12 @@ pub fn stale_version_is_a_conflict(store: &dyn Store) {
 }
 
 pub fn source_ids_are_unique_per_source(store: &dyn Store) {
-    import(store, "hub", &[place("hub", "1", "b")]);
-    let batch = batch("hub");
-    let mut session = store.begin_import(&batch).unwrap();
+    let (_, batch, mut session) = reimport(store);
     assert!(session.insert(&place("hub", "1", &batch.id), "h").is_err());
 }
 
 pub fn history_keeps_every_version(store: &dyn Store) {
-    let original = place("hub", "1", "b");
-    import(store, "hub", std::slice::from_ref(&original));
-    let batch = batch("hub");
-    let mut session = store.begin_import(&batch).unwrap();
+    let (original, batch, mut session) = reimport(store);
     let mut changed = original.clone();
     changed.version = 2;
     changed.record.nom = "Nouveau nom".to_owned();
@@ -253,10 +240,7 @@ pub fn batches_and_reports_round_trip(store: &dyn Store) {
 }
 
 pub fn withdraw_keeps_the_place(store: &dyn Store) {
-    let original = place("hub", "1", "b");
-    import(store, "hub", std::slice::from_ref(&original));
-    let batch = batch("hub");
-    let mut session = store.begin_import(&batch).unwrap();
+    let (original, batch, mut session) = reimport(store);
     let mut withdrawn = original.clone();
     withdrawn.version = 2;
     withdrawn.status = PlaceStatus::Withdrawn;
@@ -870,4 +854,67 @@ pub fn a_failed_restore_leaves_the_store_empty(source: &dyn Store, target: &dyn 
     let member = SnapshotItem::BassinMember(member("Autre", "36", MemberKind::Commune, "36001"));
     assert!(target.restore(&mut [member, orphan].into_iter().map(Ok)).is_err());
     assert!(snapshot_items(target).is_empty());
+}
+
+/// What each refusal of the registry half says, word for word: the messages are the store's
+/// (written once for every backend), and people read them.
+pub fn refusals_name_what_they_refuse(store: &dyn Store) {
+    let refusal = |result: StoreResult<()>| result.expect_err("a refusal").to_string();
+    let (first, batch, mut session) = reimport(store);
+    assert_eq!(
+        refusal(session.insert(&place("hub", "1", &batch.id), "h")),
+        "conflit : le lieu 1 de la source hub existe déjà"
+    );
+    let mut stale = first.clone();
+    stale.version = 3;
+    assert_eq!(
+        refusal(session.update(&stale, "h", ChangeKind::Updated)),
+        format!("conflit : le lieu {} a été modifié entre-temps", first.id)
+    );
+    drop(session);
+    let stray = report(&PlaceId("inconnu".to_owned()), "autre", "?");
+    assert_eq!(refusal(store.add_place_report(&stray)), "introuvable : lieu inconnu");
+
+    // One pair merged into one group; then refusals, each writing nothing.
+    let pending = duplicate("p1", ("a", "1"), ("b", "1"), PairStatus::Pending, None);
+    let merged = DuplicatePair { status: PairStatus::Merged, group_id: Some("g1".to_owned()), ..pending.clone() };
+    let setup = [
+        DuplicateChanges { pairs: vec![new_pair(pending)], ..DuplicateChanges::default() },
+        DuplicateChanges {
+            groups: vec![group("g1", &[("a", "1"), ("b", "1")])],
+            pairs: vec![PairWrite { pair: merged.clone(), expected: Some(PairStatus::Pending) }],
+            ..DuplicateChanges::default()
+        },
+    ];
+    for changes in setup {
+        store.save_duplicates(&changes).unwrap();
+    }
+    let again = duplicate("p2", ("a", "1"), ("b", "1"), PairStatus::Pending, None);
+    let late = DuplicatePair { status: PairStatus::Distinct, ..merged };
+    let refusals = [
+        (
+            DuplicateChanges { pairs: vec![new_pair(again)], ..DuplicateChanges::default() },
+            "conflit : la paire a/1 / b/1 est déjà connue, ou nomme un groupe inconnu",
+        ),
+        (
+            DuplicateChanges {
+                pairs: vec![PairWrite { pair: late, expected: Some(PairStatus::Pending) }],
+                ..DuplicateChanges::default()
+            },
+            "conflit : la paire p1 (a/1 / b/1) a été modifiée entre-temps",
+        ),
+        (
+            DuplicateChanges { groups: vec![group("g2", &[("a", "1"), ("c", "1")])], ..DuplicateChanges::default() },
+            "conflit : le lieu a/1 est déjà dans un autre lieu fusionné",
+        ),
+        (
+            DuplicateChanges { removed_groups: vec!["g1".to_owned()], ..DuplicateChanges::default() },
+            "conflit : le groupe g1 est encore nommé par une paire",
+        ),
+    ];
+    let before = (store.duplicate_pairs().unwrap(), store.merge_groups().unwrap());
+    for (changes, message) in refusals {
+        assert_eq!(refusal(store.save_duplicates(&changes)), message);
+    }
+    assert_eq!((store.duplicate_pairs().unwrap(), store.merge_groups().unwrap()), before);
 }

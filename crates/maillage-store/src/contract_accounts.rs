@@ -484,3 +484,114 @@ pub fn accounts_snapshot_restores_identically(source: &dyn Store, target: &dyn S
         assert_eq!(target.version_notes(&place.id).unwrap(), source.version_notes(&place.id).unwrap());
     }
 }
+
+/// What each refusal of the accounts half says, word for word (see
+/// [`crate::contract::refusals_name_what_they_refuse`]).
+pub fn account_refusals_name_what_they_refuse(store: &dyn Store) {
+    let refusal = |result: StoreResult<()>| result.expect_err("a refusal").to_string();
+    let admin = user("a@hub.example", Role::Administrateur);
+    store.insert_user(&admin).unwrap();
+    let twin = User { id: "u-twin".to_owned(), ..admin.clone() };
+    assert_eq!(refusal(store.insert_user(&twin)), "conflit : un compte existe déjà avec cette adresse");
+    assert_eq!(refusal(store.update_user(&twin)), "introuvable : utilisateur u-twin");
+    let session = Session {
+        token_hash: "s".to_owned(),
+        user_id: "personne".to_owned(),
+        csrf_token: "c".to_owned(),
+        created_at: at(0),
+        expires_at: at(60),
+    };
+    assert_eq!(refusal(store.insert_session(&session)), "introuvable : utilisateur personne");
+    let token = OneTimeToken {
+        token_hash: "t".to_owned(),
+        purpose: TokenPurpose::Invitation,
+        user_id: Some(admin.id.clone()),
+        subject: None,
+        created_at: at(0),
+        expires_at: at(60),
+        used_at: None,
+    };
+    store.insert_token(&token).unwrap();
+    assert_eq!(refusal(store.insert_token(&token)), "conflit : jeton déjà enregistré ou compte inconnu");
+
+    let first = created("m-1", "u");
+    store.save_place(&first).unwrap();
+    let id = first.place.id.clone();
+    assert_eq!(refusal(store.save_place(&first)), "conflit : le lieu m-1 de la source maillage existe déjà");
+    let second = edited(&first, "Autre nom", "u");
+    store.save_place(&second).unwrap();
+    assert_eq!(refusal(store.save_place(&second)), format!("conflit : le lieu {id} a été modifié entre-temps"));
+    let mut unknown = edited(&first, "x", "u");
+    unknown.place.id = PlaceId("inconnu".to_owned());
+    assert_eq!(refusal(store.save_place(&unknown)), "introuvable : lieu inconnu");
+
+    let claim = Proposal {
+        id: "pr1".to_owned(),
+        place_id: PlaceId("inconnu".to_owned()),
+        kind: ProposalKind::Claim { message: String::new() },
+        author: admin.id.clone(),
+        created_at: at(1),
+        status: ProposalStatus::Pending,
+        reviewer: None,
+        reviewed_at: None,
+        reason: None,
+    };
+    assert_eq!(refusal(store.insert_proposal(&claim)), "introuvable : lieu inconnu");
+    let claim = Proposal { place_id: id.clone(), ..claim };
+    store.insert_proposal(&claim).unwrap();
+    let decision = |proposal: Proposal| ProposalDecision {
+        proposal: Proposal { status: ProposalStatus::Rejected, ..proposal },
+        place: None,
+        user: None,
+    };
+    store.decide_proposal(&decision(claim.clone())).unwrap();
+    assert_eq!(
+        refusal(store.decide_proposal(&decision(claim.clone()))),
+        "conflit : la proposition pr1 a déjà été traitée"
+    );
+    let stray = Proposal { id: "pr2".to_owned(), ..claim };
+    assert_eq!(refusal(store.decide_proposal(&decision(stray))), "introuvable : proposition pr2");
+
+    let campaign = Campaign {
+        id: "c1".to_owned(),
+        name: "Printemps".to_owned(),
+        territory: "18".to_owned(),
+        created_by: admin.id.clone(),
+        created_at: at(2),
+        reminder_days: 14,
+    };
+    let entry = |campaign_id: &str, place_id: &PlaceId| CampaignEntry {
+        campaign_id: campaign_id.to_owned(),
+        place_id: place_id.clone(),
+        status: CampaignPlaceStatus::Sent,
+        sent_at: None,
+        reminded_at: None,
+        answered_at: None,
+    };
+    let elsewhere = [entry("c0", &id)];
+    assert_eq!(
+        refusal(store.insert_campaign(&campaign, &elsewhere)),
+        format!("conflit : le lieu {id} est rattaché à une autre campagne")
+    );
+    let stray = [entry("c1", &PlaceId("inconnu".to_owned()))];
+    assert_eq!(
+        refusal(store.insert_campaign(&campaign, &stray)),
+        "conflit : le lieu inconnu (inconnu, ou deux fois dans la campagne)"
+    );
+    store.insert_campaign(&campaign, &[]).unwrap();
+    assert_eq!(refusal(store.insert_campaign(&campaign, &[])), "conflit : la campagne c1 existe déjà");
+    assert_eq!(
+        refusal(store.update_campaign_entry(&entry("c1", &id))),
+        format!("introuvable : lieu {id} de la campagne c1")
+    );
+
+    let report = public_report(&first.place, "fermé");
+    store.add_place_report(&report).unwrap();
+    store.resolve_report(&resolution(&report)).unwrap();
+    assert_eq!(
+        refusal(store.resolve_report(&resolution(&report))),
+        format!("conflit : le signalement {} est déjà traité", report.id)
+    );
+    let unknown = ReportResolution { report_id: "inconnu".to_owned(), ..resolution(&report) };
+    assert_eq!(refusal(store.resolve_report(&unknown)), "introuvable : signalement inconnu");
+}

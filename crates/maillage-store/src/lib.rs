@@ -1,6 +1,8 @@
 //! The store contract of Maillage: what any database behind the registry must do, as a
-//! trait ([`Store`]) that SQLite (the embedded default) and PostgreSQL implement, and the
-//! contract test suite ([`contract`]) that every backend runs unchanged.
+//! trait ([`Store`], with its accounts half [`AccountStore`]), the contract test suite
+//! ([`contract`], [`contract_accounts`]) that every backend runs unchanged, and the contract's
+//! logic written once ([`backend`]): SQLite (the embedded default) and PostgreSQL implement
+//! only [`backend::Backend`] and the statements of [`backend::Tables`], and get [`Store`] from it.
 //!
 //! Invariants every backend keeps: an import is one transaction (a failure or a crash in the
 //! middle leaves the store as it was); every version of a place is kept (the current one in
@@ -11,6 +13,7 @@
 //! Boundary: depends on the domain only; knows nothing of files, HTTP or the CLI.
 
 pub mod accounts;
+pub mod backend;
 pub mod contract;
 pub mod contract_accounts;
 

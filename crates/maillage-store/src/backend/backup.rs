@@ -1,0 +1,188 @@
+//! Backups over any backend: the order a snapshot hands items out in (see
+//! [`SnapshotItem`]), and how a restore writes each kind back.
+
+use super::accounts::{insert_campaign, insert_proposal, insert_resolution, insert_user};
+use super::duplicates::{merge_groups, write_group};
+use super::{Refusal, Tables};
+use crate::{
+    check_duplicates, check_values, not_empty_error, BatchSnapshot, CampaignSnapshot, DuplicateChanges,
+    IndicatorSnapshot, PlaceSnapshot, SnapshotItem, StoreResult,
+};
+
+/// The tables a restore writes, locked against other writers (in this order) for its
+/// whole transaction so that two restores, or a restore and an import, never both find the
+/// store empty.
+const RESTORED_TABLES: &[&str] = &[
+    "places",
+    "place_versions",
+    "import_batches",
+    "import_report",
+    "bassin_members",
+    "indicators",
+    "indicator_values",
+    "place_reports",
+    "merge_groups",
+    "merge_group_members",
+    "duplicate_pairs",
+    "users",
+    "sessions",
+    "one_time_tokens",
+    "audit_log",
+    "version_notes",
+    "proposals",
+    "campaigns",
+    "campaign_places",
+    "place_report_resolutions",
+];
+
+/// The tables that must be empty for a restore: any row in one of them means the store is
+/// in use (the others only hold rows that refer to these).
+const MUST_BE_EMPTY: &[&str] = &[
+    "places",
+    "import_batches",
+    "bassin_members",
+    "indicators",
+    "place_reports",
+    "merge_groups",
+    "duplicate_pairs",
+    "users",
+    "audit_log",
+    "campaigns",
+    "one_time_tokens",
+];
+
+/// Hands every row to `visit`, in [`SnapshotItem`]'s order, inside the caller's consistent
+/// read.
+pub(crate) fn snapshot<T: Tables + ?Sized>(
+    tables: &mut T,
+    visit: &mut dyn FnMut(SnapshotItem) -> StoreResult<()>,
+) -> StoreResult<()> {
+    for batch in tables.all_batches()? {
+        let report = tables.report_lines(&batch.id)?;
+        visit(SnapshotItem::Batch(BatchSnapshot { batch, report }))?;
+    }
+    // Places and versions are streamed: they are most of a registry.
+    tables.visit_place_rows(&mut |place| visit(SnapshotItem::Place(place)))?;
+    tables.visit_versions(&mut |version| visit(SnapshotItem::PlaceVersion(version)))?;
+    // By bassin, kind, code, as text (so communes before EPCI, unlike the bassins' listing).
+    let mut members = tables.bassins()?;
+    members.sort_by(|a, b| (&a.bassin, a.kind.as_str(), &a.code).cmp(&(&b.bassin, b.kind.as_str(), &b.code)));
+    for member in members {
+        visit(SnapshotItem::BassinMember(member))?;
+    }
+    for definition in tables.indicators()? {
+        let values = tables.indicator_values(&definition.name, definition.level)?;
+        visit(SnapshotItem::Indicator(IndicatorSnapshot { definition, values }))?;
+    }
+    for report in tables.all_place_reports()? {
+        visit(SnapshotItem::PlaceReport(report))?;
+    }
+    for group in merge_groups(tables)? {
+        visit(SnapshotItem::MergeGroup(group))?;
+    }
+    for pair in tables.pairs()? {
+        visit(SnapshotItem::DuplicatePair(pair))?;
+    }
+    snapshot_accounts(tables, visit)
+}
+
+fn snapshot_accounts<T: Tables + ?Sized>(
+    tables: &mut T,
+    visit: &mut dyn FnMut(SnapshotItem) -> StoreResult<()>,
+) -> StoreResult<()> {
+    for user in tables.users()? {
+        visit(SnapshotItem::User(user))?;
+    }
+    for session in tables.sessions()? {
+        visit(SnapshotItem::Session(session))?;
+    }
+    for token in tables.tokens()? {
+        visit(SnapshotItem::Token(token))?;
+    }
+    for entry in tables.audit_entries()? {
+        visit(SnapshotItem::Audit(entry))?;
+    }
+    for note in tables.all_version_notes()? {
+        visit(SnapshotItem::VersionNote(note))?;
+    }
+    for proposal in tables.proposals(None)? {
+        visit(SnapshotItem::Proposal(proposal))?;
+    }
+    // Listed newest first; a backup keeps them by id.
+    for campaign in tables.campaigns()?.into_iter().rev() {
+        let entries = tables.campaign_entries(&campaign.id)?;
+        visit(SnapshotItem::Campaign(CampaignSnapshot { campaign, entries }))?;
+    }
+    for resolution in tables.report_resolutions()? {
+        visit(SnapshotItem::ReportResolution(resolution))?;
+    }
+    for (key, value) in tables.settings()? {
+        visit(SnapshotItem::Setting { key, value })?;
+    }
+    Ok(())
+}
+
+/// Writes `items` exactly as given into an empty store, inside the caller's write
+/// transaction; `label` names the database in the refusal of a store in use.
+pub(crate) fn restore<T: Tables + ?Sized>(
+    tables: &mut T,
+    label: &str,
+    items: &mut dyn Iterator<Item = StoreResult<SnapshotItem>>,
+) -> StoreResult<()> {
+    tables.lock_tables(RESTORED_TABLES)?;
+    if tables.any_rows(MUST_BE_EMPTY)? {
+        return Err(not_empty_error(label));
+    }
+    for item in items {
+        restore_item(tables, &item?)?;
+    }
+    Ok(())
+}
+
+/// Writes one item back, with the checks and messages of the ordinary writes of its kind.
+fn restore_item<T: Tables + ?Sized>(tables: &mut T, item: &SnapshotItem) -> StoreResult<()> {
+    match item {
+        SnapshotItem::Batch(BatchSnapshot { batch, report }) => {
+            tables.insert_batch(batch).restoring()?;
+            tables.insert_report_lines(&batch.id, 1, report).restoring()
+        }
+        SnapshotItem::Place(PlaceSnapshot { place, content_hash, last_change }) => {
+            tables.insert_place(place, content_hash, *last_change).restoring()
+        }
+        SnapshotItem::PlaceVersion(version) => tables.insert_version(version).restoring(),
+        SnapshotItem::BassinMember(member) => tables.insert_bassins(std::slice::from_ref(member)).restoring(),
+        SnapshotItem::Indicator(IndicatorSnapshot { definition, values }) => {
+            check_values(definition, values)?;
+            tables.insert_indicator(definition).restoring()?;
+            tables.insert_values(definition, values).restoring()
+        }
+        SnapshotItem::PlaceReport(report) => tables.insert_place_report(report).restoring(),
+        SnapshotItem::MergeGroup(group) => {
+            check_duplicates(&DuplicateChanges { groups: vec![group.clone()], ..DuplicateChanges::default() })?;
+            write_group(tables, group)
+        }
+        SnapshotItem::DuplicatePair(pair) => tables.insert_pair(pair).restoring(),
+        SnapshotItem::User(user) => insert_user(tables, user),
+        SnapshotItem::Session(session) => tables.insert_session(session).restoring(),
+        SnapshotItem::Token(token) => tables.insert_token(token).restoring(),
+        SnapshotItem::Audit(entry) => tables.insert_audit(entry).restoring(),
+        SnapshotItem::VersionNote(note) => tables.insert_note(note).restoring(),
+        SnapshotItem::Proposal(proposal) => insert_proposal(tables, proposal),
+        SnapshotItem::Campaign(CampaignSnapshot { campaign, entries }) => insert_campaign(tables, campaign, entries),
+        SnapshotItem::ReportResolution(resolution) => insert_resolution(tables, resolution),
+        SnapshotItem::Setting { key, value } => tables.insert_setting(key, value).restoring(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every table that must be empty is also locked.
+    #[test]
+    fn checked_tables_are_locked() {
+        for table in MUST_BE_EMPTY {
+            assert!(RESTORED_TABLES.contains(table), "{table}");
+        }
+    }
+}
