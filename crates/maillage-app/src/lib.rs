@@ -6,19 +6,20 @@
 //! backend, never parses command lines or HTTP.
 
 pub mod accounts;
-pub mod backup;
 pub mod campaigns;
 pub mod coverage;
-pub mod demo;
 pub mod directory;
 pub mod duplicates;
-pub mod export;
-pub mod import;
-pub mod indicators;
+pub mod hub;
 pub mod mail;
 pub mod moderation;
-pub mod report;
+pub mod places;
 pub mod territory;
+
+// The modules' former paths, while the crate's own paths are updated.
+pub use coverage::indicators;
+pub use hub::backup;
+pub use places::{demo, export, import, report};
 
 pub use import::{import_file, ImportOptions, ImportReport};
 

@@ -11,10 +11,10 @@ use crate::import::{import_file, ImportOptions, ImportReport};
 use crate::{AppError, AppResult};
 
 pub const DEMO_FILE_NAME: &str = "hub-lo-2023.json.gz";
-pub const DEMO_DATA: &[u8] = include_bytes!("../../../data/demo/hub-lo-2023.json.gz");
-pub const DEMO_MAPPING: &str = include_str!("../../../mappings/hub-lo.toml");
+pub const DEMO_DATA: &[u8] = include_bytes!("../../../../data/demo/hub-lo-2023.json.gz");
+pub const DEMO_MAPPING: &str = include_str!("../../../../mappings/hub-lo.toml");
 /// The hub's 23 bassins de vie, derived from its export (`maillage bassins derive`).
-pub const DEMO_BASSINS: &[u8] = include_bytes!("../../../data/demo/bassins-centre-val-de-loire.csv");
+pub const DEMO_BASSINS: &[u8] = include_bytes!("../../../../data/demo/bassins-centre-val-de-loire.csv");
 
 /// Loads the demo data when the store has never imported anything. Returns the report when
 /// it did.

@@ -21,10 +21,10 @@ use crate::{AppError, AppResult};
 
 /// The fragility index per commune (COG 2023) shipped with the demo.
 pub const DEMO_IFN_COMMUNES_FILE: &str = "ifn-communes-2023.csv.gz";
-pub const DEMO_IFN_COMMUNES: &[u8] = include_bytes!("../../../data/demo/ifn-communes-2023.csv.gz");
+pub const DEMO_IFN_COMMUNES: &[u8] = include_bytes!("../../../../data/demo/ifn-communes-2023.csv.gz");
 /// The fragility index per EPCI (2023) shipped with the demo.
 pub const DEMO_IFN_EPCI_FILE: &str = "ifn-epci-2023.csv.gz";
-pub const DEMO_IFN_EPCI: &[u8] = include_bytes!("../../../data/demo/ifn-epci-2023.csv.gz");
+pub const DEMO_IFN_EPCI: &[u8] = include_bytes!("../../../../data/demo/ifn-epci-2023.csv.gz");
 /// The name the demo gives the fragility index, at both levels.
 pub const DEMO_IFN_NAME: &str = "ifn";
 const DEMO_IFN_DESCRIPTION: &str = "Indice de fragilité numérique 2023 (0 à 10) : absence de très haut débit, \

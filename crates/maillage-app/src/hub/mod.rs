@@ -1,0 +1,3 @@
+//! The hub as a whole: its portable backup.
+
+pub mod backup;
