@@ -1,3 +1,4 @@
-//! The hub as a whole: its portable backup.
+//! The hub as a whole: its settings (the branding its pages show) and its portable backup.
 
 pub mod backup;
+pub mod branding;

@@ -5,3 +5,6 @@ pub mod demo;
 pub mod export;
 pub mod import;
 pub mod report;
+pub mod sources;
+
+pub use sources::{import_file, import_report, imports};
