@@ -17,7 +17,9 @@ use std::io::Read;
 use std::path::Path;
 use std::time::Instant;
 
-use maillage_app::export::{export_places, ExportFilter};
+use maillage_app::accounts::Actor;
+use maillage_app::context::Context;
+use maillage_app::places::export::{export_places, ExportFilter};
 use maillage_app::{import_file, ImportOptions};
 use maillage_formats::export::ExportFormat;
 use maillage_store::Store;
@@ -98,8 +100,10 @@ fn measure_in_child(input: &Path, db: &str) {
     let options =
         ImportOptions { source: Some("bench".to_owned()), territory: Some(&territory), ..ImportOptions::default() };
 
+    // As the command line does: the operator imports.
+    let (ctx, operator) = (Context::new(store), Actor::operator(None));
     let start = Instant::now();
-    let report = import_file(store, &bytes, "bench.json", &options).unwrap();
+    let report = import_file(&ctx, &operator, &bytes, "bench.json", &options).unwrap();
     let c = &report.batch.counts;
     println!(
         "import: {:.2} s ({} read, {} created, {} rejected, {} report lines); peak memory so far {:.0} MB",
@@ -121,7 +125,7 @@ fn measure_in_child(input: &Path, db: &str) {
     );
 
     let start = Instant::now();
-    let second = import_file(store, &bytes, "bench.json", &options).unwrap();
+    let second = import_file(&ctx, &operator, &bytes, "bench.json", &options).unwrap();
     println!(
         "re-import of the same file: {:.2} s ({} unchanged); peak memory {:.0} MB",
         start.elapsed().as_secs_f64(),

@@ -1,53 +1,32 @@
-//! Use cases of Maillage, shared by the CLI and the web layer: import a file into a source,
-//! export the registry in the standard's formats, validate a file against the standard's
-//! Table Schema, load the demo data.
+//! Use cases of Maillage, shared by the command line and the web layer, one module per
+//! capability: places and imports ([`places`]), the territory and the hub's bassins
+//! ([`territory`]), coverage and its indicators ([`coverage`]), the public directory in
+//! memory ([`directory`]), accounts and permissions ([`accounts`]), moderation
+//! ([`moderation`]), update campaigns ([`campaigns`]), duplicates ([`duplicates`]) and the
+//! hub's settings and backup ([`hub`]).
+//!
+//! This crate is the only guarded door: every use case that writes, or reads what is not
+//! public, takes the acting [`accounts::Actor`], checks its permission and scope itself and
+//! writes the audit entry itself; the edges only translate. Use cases are given a
+//! [`context::Context`]; errors are [`AppError`]s.
 //!
 //! Boundary: orchestrates the domain, the formats and a `Store`; never names a concrete
-//! backend, never parses command lines or HTTP.
+//! backend, never parses command lines or HTTP, never reads the environment, and sends mail
+//! only through the [`mail::Mailer`] it is given.
 
 pub mod accounts;
-pub mod backup;
 pub mod campaigns;
+pub mod context;
 pub mod coverage;
-pub mod demo;
 pub mod directory;
 pub mod duplicates;
-pub mod export;
-pub mod import;
-pub mod indicators;
+mod error;
+pub mod hub;
 pub mod mail;
 pub mod moderation;
-pub mod report;
+pub mod places;
 pub mod territory;
 
-pub use import::{import_file, ImportOptions, ImportReport};
-
-/// Errors of the application layer; each says in French what the user can do.
-#[derive(Debug, thiserror::Error)]
-pub enum AppError {
-    #[error(transparent)]
-    Format(#[from] maillage_formats::FormatError),
-    #[error(transparent)]
-    Store(#[from] maillage_store::StoreError),
-    #[error("{0}")]
-    Input(String),
-    /// The actor may not do this (a role or scope check failed); the message says what.
-    #[error("{0}")]
-    Forbidden(String),
-    /// Credentials or a link were refused (wrong password, locked account, expired or used
-    /// link); the message is safe to show and says nothing about which accounts exist.
-    #[error("{0}")]
-    Refused(String),
-    /// A form's values, field by field, as the import would report them.
-    #[error("formulaire invalide : {}", .0.iter().map(|e| format!("{} : {}", e.field, e.message)).collect::<Vec<_>>().join(" ; "))]
-    Invalid(Vec<FieldError>),
-}
-
-/// A problem with one field of a form, in French.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
-}
-
-pub type AppResult<T> = Result<T, AppError>;
+pub use error::{io_reason, AppError, AppResult, FieldError};
+pub use places::import::{ImportOptions, ImportReport};
+pub use places::sources::import_file;

@@ -3,13 +3,16 @@
 
 use std::io::BufRead;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use clap::Subcommand;
-use maillage_app::accounts::{bootstrap_admin, Context, LinkSigner, Locator};
+use maillage_app::accounts::{bootstrap_admin, users};
 use maillage_app::campaigns::send_due_reminders;
-use maillage_app::mail::mailer_from_env;
+use maillage_app::context::{Context, Mailing};
 use maillage_store::Store;
+
+use crate::config::Config;
+use crate::database::operator;
+use crate::error::{CliError, CliResult};
 
 #[derive(Subcommand)]
 pub enum AccountsCommand {
@@ -30,51 +33,42 @@ pub enum AccountsCommand {
     Reminders,
 }
 
-pub fn run(command: &AccountsCommand, store: &dyn Store) -> Result<ExitCode, String> {
+pub fn run(command: &AccountsCommand, store: &dyn Store, config: &Config) -> CliResult<ExitCode> {
+    let ctx = Context::new(store);
     match command {
         AccountsCommand::Admin { courriel, nom } => {
-            let password = match std::env::var("MAILLAGE_ADMIN_PASSWORD") {
-                Ok(password) => password,
-                Err(_) => {
+            let password = match &config.admin_password {
+                Some(password) => password.clone(),
+                None => {
                     let mut line = String::new();
                     std::io::stdin()
                         .lock()
                         .read_line(&mut line)
-                        .map_err(|err| format!("lecture du mot de passe : {err}"))?;
+                        .map_err(|err| CliError::System { what: "lecture du mot de passe impossible", err })?;
                     line.trim_end_matches(['\r', '\n']).to_owned()
                 }
             };
-            let user = bootstrap_admin(store, courriel, nom, &password, maillage_store::now())
-                .map_err(|err| err.to_string())?;
-            println!("Administrateur créé : {} ({}).", user.name, user.email);
+            let user = bootstrap_admin(&ctx, &operator(), courriel, nom, &password, maillage_store::now())?;
+            say!("Administrateur créé : {} ({}).", user.name, user.email);
             Ok(ExitCode::SUCCESS)
         }
         AccountsCommand::List => {
-            for user in store.users().map_err(|err| err.to_string())? {
+            for user in users(&ctx, &operator())? {
                 let state = match (user.active, user.password_hash.is_some()) {
                     (false, _) => "désactivé",
                     (true, false) => "invitation en attente",
                     (true, true) => "actif",
                 };
-                println!("{}\t{}\t{}\t{}", user.id, user.role.label(), state, user.email);
+                say!("{}\t{}\t{}\t{}", user.id, user.role.label(), state, user.email);
             }
             Ok(ExitCode::SUCCESS)
         }
         AccountsCommand::Reminders => {
-            let (mailer, _) = mailer_from_env(std::path::Path::new("boite-d-envoi")).map_err(|err| err.to_string())?;
-            let signer = LinkSigner::from_env().map_err(|err| err.to_string())?;
-            let territory = Arc::new(maillage_territory::Territory::embedded());
-            let locator = Locator::load(store, territory).map_err(|err| err.to_string())?;
-            let base_url = std::env::var("MAILLAGE_BASE_URL").unwrap_or_else(|_| "http://localhost:8080".to_owned());
-            let ctx = Context {
-                store,
-                mailer: mailer.as_ref(),
-                signer: &signer,
-                locator: &locator,
-                base_url: base_url.trim_end_matches('/'),
-            };
-            let reminded = send_due_reminders(&ctx, maillage_store::now()).map_err(|err| err.to_string())?;
-            println!("{reminded} lieu(x) relancé(s).");
+            let mail = config.mail_setup()?;
+            let signer = config.link_signer()?;
+            let mailing = Mailing { mailer: mail.mailer.as_ref(), signer: &signer, base_url: &config.base_url };
+            let reminded = send_due_reminders(&ctx.with_mailing(mailing), &operator(), maillage_store::now())?;
+            say!("{reminded} lieu(x) relancé(s).");
             Ok(ExitCode::SUCCESS)
         }
     }

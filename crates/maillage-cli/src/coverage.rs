@@ -10,6 +10,8 @@ use maillage_coverage::Filters;
 use maillage_store::Store;
 use maillage_territory::Territory;
 
+use crate::error::{CliError, CliResult};
+
 #[derive(Args)]
 pub struct CoverageArgs {
     /// Niveau : commune, epci, bassin, departement ou region.
@@ -42,15 +44,16 @@ pub fn parse_request(
     thresholds: &str,
     priority: bool,
     limit: Option<usize>,
-) -> Result<CoverageRequest, String> {
-    let level = Level::parse(level)
-        .ok_or_else(|| format!("niveau inconnu « {level} » (commune, epci, bassin, departement ou region)"))?;
-    let filters =
-        Filters::parse(filters.iter().map(String::as_str)).map_err(|err| format!("filtre invalide : {}", err.0))?;
+) -> CliResult<CoverageRequest> {
+    let level = Level::parse(level).ok_or_else(|| {
+        CliError::Usage(format!("niveau inconnu « {level} » (commune, epci, bassin, departement ou region)"))
+    })?;
+    let filters = Filters::parse(filters.iter().map(String::as_str))
+        .map_err(|err| CliError::Usage(format!("filtre invalide : {}", err.0)))?;
     let scope = match scope {
         "hub" => Scope::Hub,
         "france" => Scope::France,
-        other => return Err(format!("périmètre inconnu « {other} » (hub ou france)")),
+        other => return Err(CliError::Usage(format!("périmètre inconnu « {other} » (hub ou france)"))),
     };
     let thresholds_km = thresholds
         .split(',')
@@ -58,32 +61,37 @@ pub fn parse_request(
             t.trim()
                 .replace(',', ".")
                 .parse::<f64>()
-                .map_err(|_| format!("seuil invalide « {t} » (nombre de km attendu)"))
+                .map_err(|_| CliError::Usage(format!("seuil invalide « {t} » (nombre de km attendu)")))
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(CoverageRequest { level, filters, scope, thresholds_km, by_priority: priority, limit })
 }
 
-pub fn run(args: &CoverageArgs, store: &dyn Store, territory: &Territory) -> Result<ExitCode, String> {
+pub fn run(args: &CoverageArgs, store: &dyn Store, territory: &Territory) -> CliResult<ExitCode> {
     let request = parse_request(&args.level, &args.filters, &args.scope, &args.thresholds, args.priority, args.limit)?;
-    let report = coverage(store, territory, &request).map_err(|err| err.to_string())?;
+    let report = coverage(store, territory, &request)?;
     match &args.out {
         Some(path) => {
             let name = path.to_string_lossy().to_ascii_lowercase();
-            let file = std::fs::File::create(path)
-                .map_err(|err| format!("création de {} impossible : {err}", path.display()))?;
+            let file = std::fs::File::create(path).map_err(CliError::creating(path))?;
             let writer = std::io::BufWriter::new(file);
             if name.ends_with(".geojson") {
-                let bassins = BassinIndex::new(&store.bassins().map_err(|err| err.to_string())?, territory);
-                write_geojson(territory, &bassins, &report, writer).map_err(|err| err.to_string())?;
+                let bassins = BassinIndex::new(&store.bassins()?, territory);
+                write_geojson(territory, &bassins, &report, writer).map_err(CliError::writing(path))?;
             } else if name.ends_with(".json") {
-                serde_json::to_writer_pretty(writer, &report).map_err(|err| err.to_string())?;
+                serde_json::to_writer_pretty(writer, &report).map_err(|err| {
+                    CliError::Usage(format!(
+                        "écriture de {} impossible : {}",
+                        path.display(),
+                        maillage_formats::json_reason(&err)
+                    ))
+                })?;
             } else if name.ends_with(".csv") {
-                write_csv(&report, writer).map_err(|err| err.to_string())?;
+                write_csv(&report, writer).map_err(|err| CliError::Csv { path: Some(path.clone()), err })?;
             } else {
-                return Err("format de sortie inconnu : .csv, .geojson ou .json attendu".to_owned());
+                return Err(CliError::Usage("format de sortie inconnu : .csv, .geojson ou .json attendu".to_owned()));
             }
-            eprintln!("{} lignes écrites dans {}.", report.lignes.len(), path.display());
+            note!("{} lignes écrites dans {}.", report.lignes.len(), path.display());
         }
         None => print_table(&report),
     }
@@ -91,7 +99,7 @@ pub fn run(args: &CoverageArgs, store: &dyn Store, territory: &Territory) -> Res
 }
 
 fn print_table(report: &maillage_app::coverage::CoverageReport) {
-    println!(
+    say!(
         "{} lieux retenus{}, {} communes étudiées ({}).",
         report.lieux_retenus,
         if report.filtres.is_empty() { String::new() } else { format!(" (filtres : {})", report.filtres.join(", ")) },
@@ -99,7 +107,7 @@ fn print_table(report: &maillage_app::coverage::CoverageReport) {
         if matches!(report.perimetre, Scope::Hub) { "départements du hub" } else { "France entière" }
     );
     let thresholds: Vec<String> = report.seuils_km.iter().map(|t| format!(">{t} km")).collect();
-    println!(
+    say!(
         "{:<10} {:<30} {:>10} {:>6} {} {:>8}  lieu le plus proche",
         "code",
         "nom",
@@ -121,12 +129,18 @@ fn print_table(report: &maillage_app::coverage::CoverageReport) {
             .map(|n| format!("{} ({:.1} km)", n.nom, n.distance_km))
             .unwrap_or_default();
         let name: String = row.nom.chars().take(30).collect();
-        println!(
+        say!(
             "{:<10} {:<30} {:>10} {:>6} {} {:>8}  {}",
-            row.code, name, row.population, row.lieux, beyond, priority, nearest
+            row.code,
+            name,
+            row.population,
+            row.lieux,
+            beyond,
+            priority,
+            nearest
         );
     }
     if report.lignes.iter().any(|row| row.priorite.is_some()) {
-        println!("\n{}", report.formule);
+        say!("\n{}", report.formule);
     }
 }

@@ -3,10 +3,16 @@
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
+use maillage_app::accounts::Actor;
+use maillage_app::context::Context;
 use maillage_app::duplicates::{self, Resolution, ReviewItem, ScanOptions};
+use maillage_app::AppError;
 use maillage_dedup::Thresholds;
 use maillage_domain::Place;
-use maillage_store::Store;
+use maillage_store::{Store, StoreError};
+
+use crate::database::operator;
+use crate::error::{CliError, CliResult};
 
 /// The thresholds, from the command line or the environment, else the defaults.
 #[derive(Args, Clone, Debug)]
@@ -20,13 +26,13 @@ pub struct ThresholdArgs {
 }
 
 impl ThresholdArgs {
-    pub fn thresholds(&self) -> Result<Thresholds, String> {
+    pub fn thresholds(&self) -> CliResult<Thresholds> {
         let defaults = Thresholds::default();
         let thresholds = Thresholds {
             auto_merge: self.auto_merge.unwrap_or(defaults.auto_merge),
             review: self.review.unwrap_or(defaults.review),
         };
-        duplicates::check_thresholds(&thresholds).map_err(|err| err.to_string())?;
+        duplicates::check_thresholds(&thresholds)?;
         Ok(thresholds)
     }
 }
@@ -71,17 +77,6 @@ pub enum DuplicatesCommand {
     },
 }
 
-macro_rules! emit {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        if let Err(err) = writeln!(std::io::stdout().lock(), $($arg)*) {
-            if err.kind() == std::io::ErrorKind::BrokenPipe {
-                std::process::exit(0);
-            }
-        }
-    }};
-}
-
 fn decimal(value: f64) -> String {
     format!("{value:.2}").replace('.', ",")
 }
@@ -108,7 +103,7 @@ fn fields(place: Option<&Place>) -> Vec<(&'static str, String)> {
 }
 
 fn print_item(item: &ReviewItem) {
-    emit!(
+    say!(
         "Paire {} — score {} ({})",
         item.pair.id,
         decimal(item.pair.score),
@@ -118,34 +113,45 @@ fn print_item(item: &ReviewItem) {
     for index in 0..left.len().max(right.len()) {
         let label = left.get(index).or(right.get(index)).map(|(label, _)| *label).unwrap_or("");
         let value = |side: &[(&str, String)]| side.get(index).map(|(_, value)| value.clone()).unwrap_or_default();
-        emit!("  {label:<12} {:<48} | {}", value(&left), value(&right));
+        say!("  {label:<12} {:<48} | {}", value(&left), value(&right));
     }
     for line in &item.explanation {
-        emit!("  · {line}");
+        say!("  · {line}");
     }
     if item.linked > 0 {
-        emit!("  ({} autres paires entre les mêmes lieux, décidées avec celle-ci)", item.linked);
+        say!("  ({} autres paires entre les mêmes lieux, décidées avec celle-ci)", item.linked);
     }
-    emit!("");
+    say!("");
 }
 
-pub fn run(command: &DuplicatesCommand, store: &dyn Store) -> Result<ExitCode, String> {
+/// A decision's error, with the command to run when a pair or merged place is not what the
+/// person thought.
+fn with_hint(err: AppError, hint: &str) -> CliError {
+    match err {
+        AppError::Store(StoreError::NotFound(what)) => CliError::Usage(format!("introuvable : {what} ({hint})")),
+        AppError::Store(StoreError::Conflict(what)) => CliError::Usage(format!("conflit : {what} ({hint})")),
+        other => other.into(),
+    }
+}
+
+pub fn run(command: &DuplicatesCommand, store: &dyn Store) -> CliResult<ExitCode> {
+    let ctx = Context::new(store);
     match command {
         DuplicatesCommand::Scan { source, thresholds, json } => {
             let thresholds = thresholds.thresholds()?;
             let options = ScanOptions { sources: source.clone(), thresholds };
-            let counts = duplicates::scan(store, &options).map_err(|err| err.to_string())?;
+            let counts = duplicates::scan(&ctx, &operator(), &options)?;
             if *json {
-                emit!("{}", serde_json::to_string(&counts).unwrap_or_default());
+                say!("{}", serde_json::to_string(&counts).unwrap_or_default());
             } else {
-                emit!(
+                say!(
                     "{} lieux actifs examinés : {} paires au-dessus du seuil de revue ({}), dont {} déjà connues.",
                     counts.places,
                     counts.found,
                     decimal(thresholds.review),
                     counts.known
                 );
-                emit!(
+                say!(
                     "  fusionnées automatiquement (score ≥ {}) : {}  mises en revue : {}  déjà réunies : {}",
                     decimal(thresholds.auto_merge),
                     counts.auto_merged,
@@ -153,12 +159,12 @@ pub fn run(command: &DuplicatesCommand, store: &dyn Store) -> Result<ExitCode, S
                     counts.already_grouped
                 );
                 if counts.blocked_by_distinct > 0 {
-                    emit!(
+                    say!(
                         "  {} fusions mises en revue car elles réuniraient des lieux déclarés distincts",
                         counts.blocked_by_distinct
                     );
                 }
-                emit!(
+                say!(
                     "  lieux fusionnés : {}  paires en attente de revue : {} (maillage duplicates list)",
                     counts.groups,
                     counts.pending
@@ -167,33 +173,40 @@ pub fn run(command: &DuplicatesCommand, store: &dyn Store) -> Result<ExitCode, S
             Ok(ExitCode::SUCCESS)
         }
         DuplicatesCommand::List { json } => {
-            let queue = duplicates::review_queue(store).map_err(|err| err.to_string())?;
+            let queue = duplicates::review_queue(&ctx, &operator())?;
             if *json {
-                emit!("{}", serde_json::to_string(&queue).unwrap_or_default());
+                say!("{}", serde_json::to_string(&queue).unwrap_or_default());
             } else if queue.is_empty() {
-                emit!("Aucune paire en attente de revue.");
+                say!("Aucune paire en attente de revue.");
             } else {
                 for item in &queue {
                     print_item(item);
                 }
-                emit!("{} paires en attente. Décider : maillage duplicates resolve PAIRE merge|distinct", queue.len());
+                say!("{} paires en attente. Décider : maillage duplicates resolve PAIRE merge|distinct", queue.len());
             }
             Ok(ExitCode::SUCCESS)
         }
         DuplicatesCommand::Resolve { pair, decision, by } => {
-            let resolution = Resolution::parse(decision)
-                .ok_or_else(|| format!("décision inconnue « {decision} » : merge (même lieu) ou distinct"))?;
-            let resolved = duplicates::resolve(store, pair, resolution, by).map_err(|err| err.to_string())?;
+            let resolution = Resolution::parse(decision).ok_or_else(|| {
+                CliError::Usage(format!("décision inconnue « {decision} » : merge (même lieu) ou distinct"))
+            })?;
+            let resolved = duplicates::resolve(&ctx, &Actor::operator(Some(by)), pair, resolution).map_err(|err| {
+                with_hint(
+                    err,
+                    "voir `maillage duplicates list` ; une fusion se défait par `maillage duplicates undo GROUPE`",
+                )
+            })?;
             match resolved.group_id {
-                Some(group) => emit!("Paire {} fusionnée dans le lieu fusionné {group}.", resolved.pair_id),
-                None => emit!("Paire {} déclarée distincte : elle ne sera plus proposée.", resolved.pair_id),
+                Some(group) => say!("Paire {} fusionnée dans le lieu fusionné {group}.", resolved.pair_id),
+                None => say!("Paire {} déclarée distincte : elle ne sera plus proposée.", resolved.pair_id),
             }
             Ok(ExitCode::SUCCESS)
         }
         DuplicatesCommand::Undo { group } => {
-            let members = duplicates::undo(store, group).map_err(|err| err.to_string())?;
+            let members = duplicates::undo(&ctx, &operator(), group)
+                .map_err(|err| with_hint(err, "voir `maillage duplicates groups`"))?;
             let names: Vec<String> = members.iter().map(ToString::to_string).collect();
-            emit!(
+            say!(
                 "Lieu fusionné {group} défait : {} fiches de nouveau publiées séparément ({}). Ses paires retournent en revue.",
                 members.len(),
                 names.join(", ")
@@ -201,32 +214,36 @@ pub fn run(command: &DuplicatesCommand, store: &dyn Store) -> Result<ExitCode, S
             Ok(ExitCode::SUCCESS)
         }
         DuplicatesCommand::Groups { json } => {
-            let groups = store.merge_groups().map_err(|err| err.to_string())?;
+            let merged = duplicates::merged_places(&ctx, &operator())?;
             if *json {
                 // Members with their registry id, so that scripts can `maillage show` them.
-                let mut out = Vec::with_capacity(groups.len());
-                for group in &groups {
-                    let mut members = Vec::with_capacity(group.members.len());
-                    for key in &group.members {
-                        let place =
-                            store.place_by_source_id(&key.source, &key.source_id).map_err(|err| err.to_string())?;
-                        members.push(serde_json::json!({
-                            "source": key.source,
-                            "source_id": key.source_id,
-                            "id": place.map(|place| place.id.0),
-                        }));
-                    }
-                    let mut value = serde_json::to_value(group).unwrap_or_default();
-                    value["members"] = serde_json::Value::Array(members);
-                    out.push(value);
-                }
-                emit!("{}", serde_json::Value::Array(out));
+                let out: Vec<serde_json::Value> = merged
+                    .iter()
+                    .map(|merged| {
+                        let members = merged
+                            .members
+                            .iter()
+                            .map(|(key, place)| {
+                                serde_json::json!({
+                                    "source": key.source,
+                                    "source_id": key.source_id,
+                                    "id": place.as_ref().map(|place| place.id.0.clone()),
+                                })
+                            })
+                            .collect();
+                        let mut value = serde_json::to_value(&merged.group).unwrap_or_default();
+                        value["members"] = serde_json::Value::Array(members);
+                        value
+                    })
+                    .collect();
+                say!("{}", serde_json::Value::Array(out));
             } else {
-                for group in &groups {
+                for merged in &merged {
+                    let group = &merged.group;
                     let names: Vec<String> = group.members.iter().map(ToString::to_string).collect();
-                    emit!("{}\t{}\t{}\t{}", group.id, group.record.nom, group.reason, names.join(", "));
+                    say!("{}\t{}\t{}\t{}", group.id, group.record.nom, group.reason, names.join(", "));
                 }
-                emit!("{} lieux fusionnés.", groups.len());
+                say!("{} lieux fusionnés.", merged.len());
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -6,28 +6,21 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Subcommand;
-use maillage_app::indicators::{aggregate, import_indicator, AggregateLevel, IndicatorImport, IndicatorReport};
+use maillage_app::context::Context;
+use maillage_app::coverage::indicators::{
+    aggregate, import_indicator, AggregateLevel, IndicatorImport, IndicatorReport, RowProblem,
+};
 use maillage_app::territory::BassinIndex;
 use maillage_store::{IndicatorLevel, Store};
 use maillage_territory::Territory;
+
+use crate::database::operator;
+use crate::error::{CliError, CliResult};
 
 /// How many problem lines an import prints; the counts above them are complete.
 const PROBLEM_LINES: usize = 40;
 /// How many examples of remapped codes, combined values and missing territories it prints.
 const EXAMPLES: usize = 10;
-
-/// Prints a line to standard output; a closed pipe (`… | head`) ends the program quietly
-/// instead of panicking.
-macro_rules! say {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        if let Err(err) = writeln!(std::io::stdout().lock(), $($arg)*) {
-            if err.kind() == std::io::ErrorKind::BrokenPipe {
-                std::process::exit(0);
-            }
-        }
-    }};
-}
 
 #[derive(Subcommand)]
 pub enum IndicatorsCommand {
@@ -67,7 +60,7 @@ pub enum IndicatorsCommand {
     },
 }
 
-pub fn run(command: &IndicatorsCommand, store: &dyn Store, territory: &Territory) -> Result<ExitCode, String> {
+pub fn run(command: &IndicatorsCommand, store: &dyn Store, territory: &Territory) -> CliResult<ExitCode> {
     match command {
         IndicatorsCommand::Import { file, level, code_column, name, value_column, description } => {
             let options = IndicatorImport {
@@ -77,21 +70,19 @@ pub fn run(command: &IndicatorsCommand, store: &dyn Store, territory: &Territory
                 value_column: value_column.clone(),
                 description: description.clone(),
             };
-            let bytes =
-                std::fs::read(file).map_err(|err| format!("lecture de {} impossible : {err}", file.display()))?;
-            let report = import_indicator(store, territory, &bytes, &file.to_string_lossy(), &options)
-                .map_err(|err| err.to_string())?;
+            let bytes = std::fs::read(file).map_err(CliError::reading(file))?;
+            let ctx = Context::new(store);
+            let report = import_indicator(&ctx, &operator(), territory, &bytes, &file.to_string_lossy(), &options)?;
             print_report(&report);
             Ok(ExitCode::SUCCESS)
         }
         IndicatorsCommand::List => {
-            let definitions = store.indicators().map_err(|err| err.to_string())?;
+            let definitions = store.indicators()?;
             if definitions.is_empty() {
                 say!("Aucun indicateur : importez-en un avec « maillage indicators import ».");
             }
             for definition in definitions {
-                let count =
-                    store.indicator_values(&definition.name, definition.level).map_err(|err| err.to_string())?.len();
+                let count = store.indicator_values(&definition.name, definition.level)?.len();
                 say!(
                     "{}\t{}\t{} valeurs\timporté le {}\t{}\t{}",
                     definition.name,
@@ -106,19 +97,15 @@ pub fn run(command: &IndicatorsCommand, store: &dyn Store, territory: &Territory
         }
         IndicatorsCommand::Show { name, level, by, out } => {
             let level = parse_level(level)?;
-            let values = store.indicator_values(name, level).map_err(|err| err.to_string())?;
+            let values = store.indicator_values(name, level)?;
             if values.is_empty() {
-                let known: Vec<String> = store
-                    .indicators()
-                    .map_err(|err| err.to_string())?
-                    .iter()
-                    .map(|d| format!("{} ({})", d.name, d.level.as_str()))
-                    .collect();
-                return Err(format!(
+                let known: Vec<String> =
+                    store.indicators()?.iter().map(|d| format!("{} ({})", d.name, d.level.as_str())).collect();
+                return Err(CliError::Usage(format!(
                     "aucun indicateur « {name} » au niveau {} (indicateurs : {})",
                     level.as_str(),
                     if known.is_empty() { "aucun".to_owned() } else { known.join(", ") }
-                ));
+                )));
             }
             let by = by.as_deref().map(|b| b.trim().to_lowercase());
             let rows = match by.as_deref() {
@@ -126,23 +113,25 @@ pub fn run(command: &IndicatorsCommand, store: &dyn Store, territory: &Territory
                     commune_rows(territory, &values)
                 }
                 Some("commune" | "communes") => {
-                    return Err(format!(
+                    return Err(CliError::Usage(format!(
                         "« {name} » est donné par EPCI : pas de détail par commune (--by epci, bassin, departement ou \
                          region)"
-                    ))
+                    )))
                 }
                 other => {
                     let to = match other {
                         None => AggregateLevel::Epci,
                         Some(text) => AggregateLevel::parse(text).ok_or_else(|| {
-                            format!(
+                            CliError::Usage(format!(
                                 "niveau d'affichage inconnu « {text} » (commune, epci, bassin, departement ou region)"
-                            )
+                            ))
                         })?,
                     };
-                    let members = store.bassins().map_err(|err| err.to_string())?;
+                    let members = store.bassins()?;
                     if to == AggregateLevel::Bassin && members.is_empty() {
-                        return Err("aucun bassin de vie configuré (voir « maillage bassins »)".to_owned());
+                        return Err(CliError::Usage(
+                            "aucun bassin de vie configuré (voir « maillage bassins »)".to_owned(),
+                        ));
                     }
                     let bassins = BassinIndex::new(&members, territory);
                     let aggregated = aggregate(territory, &bassins, &values, level, to);
@@ -153,7 +142,7 @@ pub fn run(command: &IndicatorsCommand, store: &dyn Store, territory: &Territory
                         AggregateLevel::Region => territory.regions().len(),
                     };
                     if aggregated.len() < expected && out.is_none() {
-                        eprintln!(
+                        note!(
                             "{} territoires ({}) sur {expected} sans aucune valeur, non affichés.",
                             expected - aggregated.len(),
                             to.label()
@@ -185,9 +174,9 @@ pub fn run(command: &IndicatorsCommand, store: &dyn Store, territory: &Territory
     }
 }
 
-fn parse_level(text: &str) -> Result<IndicatorLevel, String> {
+fn parse_level(text: &str) -> CliResult<IndicatorLevel> {
     IndicatorLevel::parse(&text.trim().to_lowercase())
-        .ok_or_else(|| format!("niveau inconnu « {text} » (commune ou epci)"))
+        .ok_or_else(|| CliError::Usage(format!("niveau inconnu « {text} » (commune ou epci)")))
 }
 
 /// One line of `show`, whatever the level.
@@ -240,8 +229,8 @@ fn print_table(rows: &[Row]) {
     }
 }
 
-fn write_csv(path: &Path, rows: &[Row]) -> Result<(), String> {
-    let fail = |err: csv::Error| format!("écriture de {} impossible : {err}", path.display());
+fn write_csv(path: &Path, rows: &[Row]) -> CliResult<()> {
+    let fail = |err: csv::Error| CliError::Csv { path: Some(path.to_owned()), err };
     let mut writer = csv::Writer::from_path(path).map_err(fail)?;
     writer.write_record(["code", "nom", "valeur", "population_couverte", "population_totale"]).map_err(fail)?;
     for row in rows {
@@ -256,7 +245,7 @@ fn write_csv(path: &Path, rows: &[Row]) -> Result<(), String> {
             ])
             .map_err(fail)?;
     }
-    writer.flush().map_err(|err| format!("écriture de {} impossible : {err}", path.display()))
+    writer.flush().map_err(CliError::writing(path))
 }
 
 fn print_report(report: &IndicatorReport) {
@@ -317,8 +306,7 @@ fn print_report(report: &IndicatorReport) {
     if report.combined.len() > EXAMPLES {
         say!("  … et {} autres communes aux valeurs combinées", report.combined.len() - EXAMPLES);
     }
-    let mut problems: Vec<&maillage_app::indicators::RowProblem> =
-        report.unknown.iter().chain(&report.invalid).chain(&report.skipped).collect();
+    let mut problems: Vec<&RowProblem> = report.unknown.iter().chain(&report.invalid).chain(&report.skipped).collect();
     problems.sort_by_key(|p| p.line);
     for problem in problems.iter().take(PROBLEM_LINES) {
         say!("  ligne {}, {} : « {} » — {}", problem.line, problem.field, problem.value, problem.reason);

@@ -4,11 +4,16 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::Subcommand;
+use maillage_app::context::Context;
+use maillage_app::territory::bassins::save_bassins;
 use maillage_app::territory::{
     check_bassins, count_places, derive_bassins, places_in, read_bassins_csv, write_bassins_csv, BassinIndex, Level,
 };
 use maillage_store::{PlaceQuery, Store};
 use maillage_territory::Territory;
+
+use crate::database::operator;
+use crate::error::{CliError, CliResult};
 
 #[derive(Subcommand)]
 pub enum TerritoryCommand {
@@ -62,13 +67,14 @@ pub enum BassinsCommand {
     },
 }
 
-fn level(text: &str) -> Result<Level, String> {
-    Level::parse(text)
-        .ok_or_else(|| format!("niveau inconnu « {text} » (commune, epci, bassin, departement ou region)"))
+fn level(text: &str) -> CliResult<Level> {
+    Level::parse(text).ok_or_else(|| {
+        CliError::Usage(format!("niveau inconnu « {text} » (commune, epci, bassin, departement ou region)"))
+    })
 }
 
-fn bassin_index(store: &dyn Store, territory: &Territory) -> Result<BassinIndex, String> {
-    Ok(BassinIndex::new(&store.bassins().map_err(|err| err.to_string())?, territory))
+fn bassin_index(store: &dyn Store, territory: &Territory) -> CliResult<BassinIndex> {
+    Ok(BassinIndex::new(&store.bassins()?, territory))
 }
 
 pub fn run_territory(
@@ -76,23 +82,23 @@ pub fn run_territory(
     store: &dyn Store,
     territory: &Territory,
     load_time: std::time::Duration,
-) -> Result<ExitCode, String> {
+) -> CliResult<ExitCode> {
     match command {
         TerritoryCommand::Stats => {
             let bassins = bassin_index(store, territory)?;
-            println!("communes        {:>6}", territory.communes().len());
-            println!("EPCI            {:>6}", territory.epcis().len());
-            println!("départements    {:>6}", territory.departements().len());
-            println!("régions         {:>6}", territory.regions().len());
-            println!("bassins de vie  {:>6}", bassins.bassins().len());
-            println!("chargement du territoire : {:.0} ms", load_time.as_secs_f64() * 1000.0);
+            say!("communes        {:>6}", territory.communes().len());
+            say!("EPCI            {:>6}", territory.epcis().len());
+            say!("départements    {:>6}", territory.departements().len());
+            say!("régions         {:>6}", territory.regions().len());
+            say!("bassins de vie  {:>6}", bassins.bassins().len());
+            say!("chargement du territoire : {:.0} ms", load_time.as_secs_f64() * 1000.0);
         }
         TerritoryCommand::Search { query, limit } => {
             let start = Instant::now();
             let found = territory.search_communes(query, *limit);
             let elapsed = start.elapsed();
             for commune in &found {
-                println!(
+                say!(
                     "{}\t{}\t{}\t{}",
                     commune.code_insee,
                     commune.name,
@@ -100,65 +106,66 @@ pub fn run_territory(
                     commune.code_departement
                 );
             }
-            eprintln!("{} communes ({} µs)", found.len(), elapsed.as_micros());
+            note!("{} communes ({} µs)", found.len(), elapsed.as_micros());
         }
         TerritoryCommand::At { latitude, longitude } => {
-            let commune =
-                territory.commune_at(*latitude, *longitude).ok_or_else(|| "aucune commune à ce point".to_owned())?;
+            let commune = territory
+                .commune_at(*latitude, *longitude)
+                .ok_or_else(|| CliError::Usage("aucune commune à ce point".to_owned()))?;
             let bassins = bassin_index(store, territory)?;
-            println!("commune      {} {}", commune.code_insee, commune.name);
+            say!("commune      {} {}", commune.code_insee, commune.name);
             if let Some(epci) = territory.epci_of(commune) {
-                println!("EPCI         {} {}", epci.siren, epci.name);
+                say!("EPCI         {} {}", epci.siren, epci.name);
             }
             if let Some(bassin) = bassins.bassin_of(&commune.code_insee) {
-                println!("bassin       {bassin}");
+                say!("bassin       {bassin}");
             }
             if let Some(departement) = territory.departement_of(commune) {
-                println!("département  {} {}", departement.code, departement.name);
+                say!("département  {} {}", departement.code, departement.name);
             }
             if let Some(region) = territory.region_of(commune) {
-                println!("région       {} {}", region.code, region.name);
+                say!("région       {} {}", region.code, region.name);
             }
         }
         TerritoryCommand::Counts { level: text } => {
             let level = level(text)?;
             let bassins = bassin_index(store, territory)?;
-            let places = store.places(&PlaceQuery::active()).map_err(|err| err.to_string())?;
+            let places = store.places(&PlaceQuery::active())?;
             for (code, count) in count_places(territory, &bassins, &places, level) {
                 let name =
                     if code.is_empty() { "(non localisés)".to_owned() } else { level.name_of(territory, &code) };
-                println!("{code}\t{name}\t{count}");
+                say!("{code}\t{name}\t{count}");
             }
         }
         TerritoryCommand::Places { code, level: text } => {
             let level = level(text)?;
             let bassins = bassin_index(store, territory)?;
-            let places = store.places(&PlaceQuery::active()).map_err(|err| err.to_string())?;
+            let places = store.places(&PlaceQuery::active())?;
             for place in places_in(territory, &bassins, &places, level, code) {
-                println!("{}\t{}\t{} {}", place.id, place.record.nom, place.record.code_postal, place.record.commune);
+                say!("{}\t{}\t{} {}", place.id, place.record.nom, place.record.code_postal, place.record.commune);
             }
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_check(territory: &Territory, store: &dyn Store) -> Result<bool, String> {
-    let members = store.bassins().map_err(|err| err.to_string())?;
+fn print_check(territory: &Territory, store: &dyn Store) -> CliResult<bool> {
+    let members = store.bassins()?;
     let check = check_bassins(territory, &members);
-    println!("départements du hub : {}", check.departements.join(", "));
+    say!("départements du hub : {}", check.departements.join(", "));
     for (kind, code) in &check.unknown {
-        println!("code inconnu : {kind} {code}");
+        say!("code inconnu : {kind} {code}");
     }
     for (code, name) in &check.missing {
-        println!("commune sans bassin : {code} {name}");
+        say!("commune sans bassin : {code} {name}");
     }
     for (code, name, bassins) in &check.doubled {
-        println!("commune dans plusieurs bassins : {code} {name} ({})", bassins.join(", "));
+        say!("commune dans plusieurs bassins : {code} {name} ({})", bassins.join(", "));
     }
     if check.is_complete() {
-        println!("Couverture complète : chaque commune est dans exactement un bassin de vie.");
+        say!("Couverture complète : chaque commune est dans exactement un bassin de vie.");
     } else {
-        println!(
+        say!(
             "{} communes sans bassin, {} dans plusieurs bassins, {} codes inconnus.",
             check.missing.len(),
             check.doubled.len(),
@@ -168,73 +175,68 @@ fn print_check(territory: &Territory, store: &dyn Store) -> Result<bool, String>
     Ok(check.is_complete())
 }
 
-pub fn run_bassins(command: &BassinsCommand, store: &dyn Store, territory: &Territory) -> Result<ExitCode, String> {
+pub fn run_bassins(command: &BassinsCommand, store: &dyn Store, territory: &Territory) -> CliResult<ExitCode> {
     match command {
         BassinsCommand::Derive { source, out } => {
-            let places = store
-                .places(&PlaceQuery { source: Some(source.clone()), ..PlaceQuery::default() })
-                .map_err(|err| err.to_string())?;
+            let places = store.places(&PlaceQuery { source: Some(source.clone()), ..PlaceQuery::default() })?;
             if places.is_empty() {
-                return Err(format!("aucun lieu dans la source « {source} »"));
+                return Err(CliError::Usage(format!("aucun lieu dans la source « {source} »")));
             }
             let derivation = derive_bassins(territory, &places);
             for conflict in &derivation.conflicts {
-                eprintln!("conflit : {conflict}");
+                note!("conflit : {conflict}");
             }
             for line in &derivation.by_proximity {
-                eprintln!("EPCI sans lieu, rattaché au bassin le plus proche : {line}");
+                note!("EPCI sans lieu, rattaché au bassin le plus proche : {line}");
             }
             for name in &derivation.unresolved {
-                eprintln!("EPCI introuvable : « {name} » (lieux rattachés par leur commune)");
+                note!("EPCI introuvable : « {name} » (lieux rattachés par leur commune)");
             }
             let bassin_count =
                 derivation.members.iter().map(|m| &m.bassin).collect::<std::collections::BTreeSet<_>>().len();
-            eprintln!(
+            note!(
                 "{bassin_count} bassins de vie, {} EPCI, {} conflits tranchés à la majorité.",
                 derivation.members.len(),
                 derivation.conflicts.len()
             );
             match out {
                 Some(path) => {
-                    let file = std::fs::File::create(path)
-                        .map_err(|err| format!("création de {} impossible : {err}", path.display()))?;
-                    write_bassins_csv(territory, &derivation.members, file).map_err(|err| err.to_string())?;
+                    let file = std::fs::File::create(path).map_err(CliError::creating(path))?;
+                    write_bassins_csv(territory, &derivation.members, file)
+                        .map_err(|err| CliError::Csv { path: Some(path.clone()), err })?;
                 }
                 None => {
-                    store.replace_bassins(&derivation.members).map_err(|err| err.to_string())?;
+                    let origin = format!("déduits de la source {source}");
+                    save_bassins(&Context::new(store), &operator(), &derivation.members, &origin)?;
                     print_check(territory, store)?;
                 }
             }
         }
         BassinsCommand::Import { file } => {
-            let bytes =
-                std::fs::read(file).map_err(|err| format!("lecture de {} impossible : {err}", file.display()))?;
+            let bytes = std::fs::read(file).map_err(CliError::reading(file))?;
             let members = read_bassins_csv(territory, &bytes)
-                .map_err(|errors| format!("{} :\n  {}", file.display(), errors.join("\n  ")))?;
-            store.replace_bassins(&members).map_err(|err| err.to_string())?;
-            println!("{} membres de bassins de vie enregistrés.", members.len());
+                .map_err(|problems| CliError::Rejected { what: file.display().to_string(), problems })?;
+            save_bassins(&Context::new(store), &operator(), &members, &file.to_string_lossy())?;
+            say!("{} membres de bassins de vie enregistrés.", members.len());
             if !print_check(territory, store)? {
                 return Ok(ExitCode::from(1));
             }
         }
         BassinsCommand::Export { out } => {
-            let members = store.bassins().map_err(|err| err.to_string())?;
+            let members = store.bassins()?;
             match out {
                 Some(path) => {
-                    let file = std::fs::File::create(path)
-                        .map_err(|err| format!("création de {} impossible : {err}", path.display()))?;
-                    write_bassins_csv(territory, &members, file).map_err(|err| err.to_string())?;
+                    let file = std::fs::File::create(path).map_err(CliError::creating(path))?;
+                    write_bassins_csv(territory, &members, file)
+                        .map_err(|err| CliError::Csv { path: Some(path.clone()), err })?;
                 }
-                None => {
-                    write_bassins_csv(territory, &members, std::io::stdout().lock()).map_err(|err| err.to_string())?
-                }
+                None => write_bassins_csv(territory, &members, std::io::stdout().lock())
+                    .map_err(|err| CliError::Csv { path: None, err })?,
             }
         }
         BassinsCommand::Compare { source } => {
             let index = bassin_index(store, territory)?;
-            let places = store
-                .places(&PlaceQuery { source: Some(source.clone()), ..PlaceQuery::default() })
-                .map_err(|err| err.to_string())?;
+            let places = store.places(&PlaceQuery { source: Some(source.clone()), ..PlaceQuery::default() })?;
             let (mut same, mut different, mut unnamed) = (0, 0, 0);
             for place in &places {
                 let Some(named) = place.extras.get("bassin_de_vie") else {
@@ -246,7 +248,7 @@ pub fn run_bassins(command: &BassinsCommand, store: &dyn Store, territory: &Terr
                     same += 1;
                 } else {
                     different += 1;
-                    println!(
+                    say!(
                         "{}\t{}\t{} {}\tsource : {named}\ttrouvé : {}",
                         place.source_id,
                         place.record.nom,
@@ -256,7 +258,7 @@ pub fn run_bassins(command: &BassinsCommand, store: &dyn Store, territory: &Terr
                     );
                 }
             }
-            println!("{same} lieux dans le bassin indiqué par la source, {different} ailleurs, {unnamed} sans bassin indiqué.");
+            say!("{same} lieux dans le bassin indiqué par la source, {different} ailleurs, {unnamed} sans bassin indiqué.");
         }
         BassinsCommand::Check => {
             if !print_check(territory, store)? {

@@ -232,6 +232,58 @@ fn bad_inputs_get_clear_messages() {
     assert_eq!(stdout(&maillage(&db, &["imports"])), "");
 }
 
+/// What the system or a library says in English reaches no message, and what a file holds
+/// is shown escaped: a control character never reaches the terminal raw.
+#[test]
+fn messages_are_french_and_what_files_hold_is_escaped() {
+    let (dir, db) = temp_db();
+    let english = ["No such file", "os error", "EOF while parsing", "expected", "Permission denied"];
+    let french_only = |output: &Output, said: &str| {
+        let text = stderr(output);
+        assert_eq!(output.status.code(), Some(2), "{text}");
+        assert!(text.contains(said), "« {said} » attendu : {text}");
+        for words in english {
+            assert!(!text.contains(words), "« {words} » in {text}");
+        }
+    };
+    let missing = maillage(&db, &["import", "/nonexistent/file.csv"]);
+    french_only(&missing, "lecture de /nonexistent/file.csv impossible : fichier ou dossier introuvable");
+    let truncated = dir.path().join("tronque.json");
+    std::fs::write(&truncated, r#"[{"id":"1","nom":"A""#).unwrap();
+    let output = maillage(&db, &["import", truncated.to_str().unwrap()]);
+    french_only(&output, "JSON invalide : le texte s'arrête avant la fin (ligne 1, colonne 20)");
+    let output = maillage(&db, &["export", "--out", "/nonexistent/dossier/lieux.csv"]);
+    french_only(&output, "création de /nonexistent/dossier/lieux.csv impossible : fichier ou dossier introuvable");
+    let output = maillage(&db, &["restore", "/nonexistent/sauvegarde.gz"]);
+    french_only(&output, "lecture de /nonexistent/sauvegarde.gz impossible");
+    let mapping = dir.path().join("bad.toml");
+    std::fs::write(&mapping, "this is not = [toml").unwrap();
+    let output = maillage(&db, &["import", truncated.to_str().unwrap(), "--mapping", mapping.to_str().unwrap()]);
+    french_only(&output, "bad.toml : fichier de correspondance invalide : ligne 1 : syntaxe TOML incorrecte");
+
+    // A header and a value that would retitle the terminal and clear it.
+    let evil = dir.path().join("evil.csv");
+    std::fs::write(
+        &evil,
+        "id,nom,commune,code_postal,adresse,\x1b]0;PWNED\x07\x1b[2J\nx1,Tiers-lieu\x1b[8m,Bourges,18000,2 rue Moyenne,a\x1b[31mb\n",
+    )
+    .unwrap();
+    let validated = maillage(&db, &["validate", evil.to_str().unwrap()]);
+    let imported = maillage(&db, &["import", evil.to_str().unwrap()]);
+    assert!(imported.status.success(), "{}", stderr(&imported));
+    let listed = maillage(&db, &["places"]);
+    let id = stdout(&listed).split('\t').next().unwrap().to_owned();
+    let shown = maillage(&db, &["show", &id]);
+    let bassins = maillage(&db, &["bassins", "import", evil.to_str().unwrap()]);
+    for output in [&validated, &imported, &listed, &shown, &bassins] {
+        let printed = format!("{}{}", stdout(output), stderr(output));
+        assert!(!printed.contains('\x1b') && !printed.contains('\x07'), "raw control characters: {printed:?}");
+    }
+    assert!(stdout(&validated).contains(r"\x1b]0;PWNED\x07\x1b[2J"), "{}", stdout(&validated));
+    assert!(stdout(&listed).contains(r"Tiers-lieu\x1b[8m"), "{}", stdout(&listed));
+    assert!(stdout(&shown).contains(r"\x1b]0;PWNED\x07\x1b[2J : a\x1b[31mb"), "{}", stdout(&shown));
+}
+
 #[test]
 fn first_start_loads_the_demo() {
     let (_dir, db) = temp_db();
@@ -898,7 +950,7 @@ fn duplicates_on_real_files() {
     // A bad pair id: a clear message, nothing changed.
     let bad = maillage(&db, &["duplicates", "resolve", "pas-une-paire", "merge"]);
     assert_eq!(bad.status.code(), Some(2));
-    assert!(stderr(&bad).contains("aucune paire d'identifiant « pas-une-paire »"), "{}", stderr(&bad));
+    assert!(stderr(&bad).contains("introuvable : paire « pas-une-paire »"), "{}", stderr(&bad));
     let bad = maillage(&db, &["duplicates", "resolve", "x", "peut-etre"]);
     assert!(stderr(&bad).contains("décision inconnue"), "{}", stderr(&bad));
     assert_eq!(json_of(&db, &["duplicates", "list", "--json"]), queue);
@@ -915,7 +967,7 @@ fn duplicates_on_real_files() {
     assert!(output.status.success() && stdout(&output).contains("distincte"), "{}", stderr(&output));
     // Deciding again is refused.
     let twice = maillage(&db, &["duplicates", "resolve", &distinct_id, "merge"]);
-    assert!(stderr(&twice).contains("déjà décidée"), "{}", stderr(&twice));
+    assert!(stderr(&twice).contains("déjà été décidée"), "{}", stderr(&twice));
     let check = |db: &Path| {
         let groups = json_of(db, &["duplicates", "groups", "--json"]);
         let queue = json_of(db, &["duplicates", "list", "--json"]);

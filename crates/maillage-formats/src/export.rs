@@ -86,8 +86,31 @@ pub fn standard_values(place: &Place) -> [String; 32] {
     ]
 }
 
-fn write_error(err: impl std::fmt::Display) -> FormatError {
-    FormatError::Write(err.to_string())
+fn write_error(err: impl WriteFailure) -> FormatError {
+    FormatError::Write(err.reason())
+}
+
+/// The writers' errors, said in French.
+trait WriteFailure {
+    fn reason(&self) -> String;
+}
+
+impl WriteFailure for std::io::Error {
+    fn reason(&self) -> String {
+        crate::error::io_reason(self).to_owned()
+    }
+}
+
+impl WriteFailure for csv::Error {
+    fn reason(&self) -> String {
+        crate::error::csv_reason(self)
+    }
+}
+
+impl WriteFailure for serde_json::Error {
+    fn reason(&self) -> String {
+        crate::error::json_reason(self)
+    }
 }
 
 /// The standard's JSON object of a place: every non-empty field, coordinates as numbers.

@@ -13,5 +13,5 @@ pub mod reader;
 pub mod standard;
 pub mod table_schema;
 
-pub use error::FormatError;
+pub use error::{csv_reason, json_reason, FormatError};
 pub use reader::{InputFormat, SourceRow};

@@ -416,8 +416,14 @@ fn toml_error(text: &str, err: &toml::de::Error) -> String {
         let name = rest.split(',').next().unwrap_or(rest);
         let expected = rest.split_once("expected ").map(|(_, expected)| expected).unwrap_or("");
         format!("valeur inconnue : {name} (valeurs possibles : {expected})")
+    } else if let Some(rest) = message.strip_prefix("invalid type: ") {
+        let (found, expected) = rest.split_once(", expected ").unwrap_or((rest, "?"));
+        format!("type de valeur inattendu : {found} au lieu de {expected}")
+    } else if message.starts_with("duplicate key") {
+        "clé en double".to_owned()
     } else {
-        message.to_owned()
+        // The parser's own wording is English: the line is what helps.
+        "syntaxe TOML incorrecte".to_owned()
     };
     match err.span() {
         Some(span) => {

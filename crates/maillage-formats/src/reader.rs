@@ -7,7 +7,7 @@ use std::io::Read;
 use serde::de::{DeserializeSeed, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
-use crate::error::FormatError;
+use crate::error::{csv_reason, io_reason, json_reason, FormatError};
 
 /// One row of a source file. `number` is what a person finds in the file: the line of the
 /// record in a CSV (the header is line 1), the position of the object in a JSON array (from 1).
@@ -51,7 +51,7 @@ pub fn decode<'a>(bytes: &'a [u8], info: &mut FileInfo) -> Result<std::borrow::C
         let mut out = Vec::new();
         flate2::read::MultiGzDecoder::new(bytes)
             .read_to_end(&mut out)
-            .map_err(|err| FormatError::Unreadable(format!("archive gzip invalide ({err})")))?;
+            .map_err(|err| FormatError::Unreadable(format!("archive gzip invalide ({})", io_reason(&err))))?;
         info.gzip = true;
         return Ok(std::borrow::Cow::Owned(decode_text(&out, info).into_owned()));
     }
@@ -146,7 +146,7 @@ fn read_csv<E>(
         csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).has_headers(true).from_reader(text.as_bytes());
     let headers: Vec<String> = reader
         .headers()
-        .map_err(|err| ReadFailure::Format(FormatError::Csv { line: 1, message: err.to_string() }))?
+        .map_err(|err| ReadFailure::Format(FormatError::Csv { line: 1, message: csv_reason(&err) }))?
         .iter()
         .map(|name| name.trim().to_owned())
         .collect();
@@ -167,7 +167,7 @@ fn read_csv<E>(
             }
             Err(err) => {
                 let line = err.position().map(|pos| pos.line()).unwrap_or(0);
-                return Err(ReadFailure::Format(FormatError::Csv { line, message: err.to_string() }));
+                return Err(ReadFailure::Format(FormatError::Csv { line, message: csv_reason(&err) }));
             }
         }
     }
@@ -251,12 +251,12 @@ fn read_json<E>(
         if let Some(err) = failure {
             return Err(ReadFailure::Sink(err));
         }
-        result.map_err(|err| ReadFailure::Format(FormatError::Json(err.to_string())))?;
-        deserializer.end().map_err(|err| ReadFailure::Format(FormatError::Json(err.to_string())))?;
+        result.map_err(|err| ReadFailure::Format(FormatError::Json(json_reason(&err))))?;
+        deserializer.end().map_err(|err| ReadFailure::Format(FormatError::Json(json_reason(&err))))?;
         return Ok(());
     }
     let value: Value =
-        serde_json::from_str(trimmed).map_err(|err| ReadFailure::Format(FormatError::Json(err.to_string())))?;
+        serde_json::from_str(trimmed).map_err(|err| ReadFailure::Format(FormatError::Json(json_reason(&err))))?;
     let items = find_rows(&value).ok_or_else(|| {
         ReadFailure::Format(FormatError::Json(
             "aucune liste d'objets trouvée (tableau JSON, GeoJSON ou objet contenant une liste)".to_owned(),

@@ -269,7 +269,7 @@ impl TableSchema {
     /// unknown field.
     pub fn from_json(text: &str) -> Result<Self, FormatError> {
         let root: Value = serde_json::from_str(text.trim_start_matches('\u{feff}'))
-            .map_err(|e| schema_error(format!("JSON illisible : {e}")))?;
+            .map_err(|e| schema_error(format!("JSON illisible : {}", crate::error::json_reason(&e))))?;
         let root = root.as_object().ok_or_else(|| schema_error("le schéma doit être un objet JSON".into()))?;
         let name = root.get("name").and_then(Value::as_str).map(String::from);
         let version = root.get("version").and_then(Value::as_str).map(String::from);
@@ -440,7 +440,7 @@ impl TableSchema {
             Ok(root) => root,
             Err(e) => {
                 // The error names a line of the JSON text; rows here count objects.
-                checker.file_error(None, format!("JSON illisible : {e}"));
+                checker.file_error(None, format!("JSON illisible : {}", crate::error::json_reason(&e)));
                 return checker.finish();
             }
         };

@@ -21,7 +21,7 @@ use maillage_app::moderation::{self, EditOutcome, FieldChange};
 use maillage_app::{AppError, FieldError};
 use maillage_domain::build::FIELDS;
 use maillage_domain::{PlaceId, PlaceRecord};
-use maillage_store::{Proposal, ProposalKind, Role};
+use maillage_store::{ProposalKind, Role};
 use serde::Deserialize;
 
 use crate::auth::{
@@ -112,7 +112,7 @@ async fn home(State(state): State<WebState>, Extension(config): Accounts, header
     let visitor = signed_in_or_return!(state, headers, "/admin");
     let actor = visitor.actor.clone();
     let loaded = run(&state, &config, move |ctx| {
-        let (pending, reports, freshness) = if actor.may(ctx.locator, Permission::SeeQueue) {
+        let (pending, reports, freshness) = if actor.may(ctx, Permission::SeeQueue) {
             let (items, reports) = moderation::queue(ctx, &actor)?;
             let today = maillage_domain::hours::paris_local(now()).date();
             let freshness = campaigns::freshness_counts(ctx, &actor, today)?
@@ -450,17 +450,7 @@ async fn edit_page(
     let visitor = signed_in_or_return!(state, headers, &format!("/admin/lieux/{id}/modifier"));
     let actor = visitor.actor.clone();
     let place_id = PlaceId(id.clone());
-    let loaded = run(&state, &config, move |ctx| {
-        let place = ctx
-            .store
-            .place(&place_id)?
-            .ok_or_else(|| maillage_store::StoreError::NotFound(format!("lieu {place_id}")))?;
-        actor.require(ctx.locator, Permission::Edit(&place))?;
-        let direct =
-            actor.may(ctx.locator, Permission::Moderate(&place.record)) || actor.user().is_some_and(|u| u.trusted);
-        Ok((place, direct))
-    })
-    .await;
+    let loaded = run(&state, &config, move |ctx| moderation::edit_form(ctx, &actor, &place_id)).await;
     match loaded {
         Ok((place, direct)) => place_page(
             &visitor,
@@ -585,22 +575,7 @@ async fn correct_page(
     let visitor = signed_in_or_return!(state, headers, "/admin/moderation");
     let actor = visitor.actor.clone();
     let proposal_id = id.clone();
-    let loaded = run(&state, &config, move |ctx| {
-        let proposal: Proposal = ctx
-            .store
-            .proposal(&proposal_id)?
-            .ok_or_else(|| maillage_store::StoreError::NotFound(format!("proposition {proposal_id}")))?;
-        let place = ctx
-            .store
-            .place(&proposal.place_id)?
-            .ok_or_else(|| maillage_store::StoreError::NotFound(format!("lieu {}", proposal.place_id)))?;
-        actor.require(ctx.locator, Permission::Moderate(&place.record))?;
-        let ProposalKind::Edit { record, .. } = proposal.kind else {
-            return Err(AppError::Input("Une demande de gestion ne se corrige pas.".to_owned()));
-        };
-        Ok((place, *record))
-    })
-    .await;
+    let loaded = run(&state, &config, move |ctx| moderation::proposal_to_correct(ctx, &actor, &proposal_id)).await;
     match loaded {
         Ok((place, record)) => place_page(
             &visitor,
@@ -768,16 +743,12 @@ async fn history_page(
         let from = query.de.unwrap_or(to.saturating_sub(1).max(1));
         let changes = moderation::diff_versions(&entries, from, to)?;
         let record: PlaceRecord = entries.last().map(|entry| entry.version.record.clone()).unwrap_or_default();
-        let may_revert = actor.may(ctx.locator, Permission::Moderate(&record));
-        let mut names = BTreeMap::new();
-        for user in ctx.store.users()? {
-            names.insert(user.id.clone(), user.name.clone());
-        }
-        Ok((entries, from, to, changes, may_revert, names, record.nom))
+        let may_revert = actor.may(ctx, Permission::Moderate(&record));
+        Ok((entries, from, to, changes, may_revert, record.nom))
     })
     .await;
     match loaded {
-        Ok((entries, from, to, changes, may_revert, names, place_name)) => {
+        Ok((entries, from, to, changes, may_revert, place_name)) => {
             let current = entries.last().map(|entry| entry.version.version).unwrap_or(1);
             let versions = entries
                 .iter()
@@ -785,7 +756,7 @@ async fn history_page(
                 .map(|entry| VersionView {
                     version: entry.version.version,
                     at: day(&entry.version.recorded_at),
-                    author: names.get(&entry.author).cloned().unwrap_or_else(|| entry.author.clone()),
+                    author: entry.author_name.clone().unwrap_or_else(|| entry.author.clone()),
                     reason: entry.reason.clone(),
                     change: match entry.version.change {
                         maillage_store::ChangeKind::Created => "création",
@@ -981,37 +952,34 @@ async fn users_page(State(state): State<WebState>, Extension(config): Accounts, 
     let visitor = signed_in_or_return!(state, headers, "/admin/utilisateurs");
     let actor = visitor.actor.clone();
     let loaded = run(&state, &config, move |ctx| {
-        actor.require(ctx.locator, Permission::InviteManager)?;
-        let administrator = actor.may(ctx.locator, Permission::Administer);
+        let administrator = actor.may(ctx, Permission::Administer);
         let mut users = Vec::new();
-        for user in ctx.store.users()? {
-            // Coordinators see the gestionnaires only.
-            if administrator || matches!(user.role, Role::Gestionnaire { .. }) {
-                users.push(UserView {
-                    id: user.id.clone(),
-                    name: user.name.clone(),
-                    email: user.email.clone(),
-                    role: user.role.label().to_owned(),
-                    scope: scope_of(&user.role),
-                    trusted: user.trusted,
-                    active: user.active,
-                    invited: user.password_hash.is_none(),
-                    departements: match &user.role {
-                        Role::Coordinateur { departements, .. } => departements.join(", "),
-                        _ => String::new(),
-                    },
-                    bassins: match &user.role {
-                        Role::Coordinateur { bassins, .. } => bassins.join(", "),
-                        _ => String::new(),
-                    },
-                    places: match &user.role {
-                        Role::Gestionnaire { places } => {
-                            places.iter().map(|id| id.0.as_str()).collect::<Vec<_>>().join(", ")
-                        }
-                        _ => String::new(),
-                    },
-                });
-            }
+        // Coordinators see the gestionnaires only.
+        for user in accounts::users(ctx, &actor)? {
+            users.push(UserView {
+                id: user.id.clone(),
+                name: user.name.clone(),
+                email: user.email.clone(),
+                role: user.role.label().to_owned(),
+                scope: scope_of(&user.role),
+                trusted: user.trusted,
+                active: user.active,
+                invited: user.password_hash.is_none(),
+                departements: match &user.role {
+                    Role::Coordinateur { departements, .. } => departements.join(", "),
+                    _ => String::new(),
+                },
+                bassins: match &user.role {
+                    Role::Coordinateur { bassins, .. } => bassins.join(", "),
+                    _ => String::new(),
+                },
+                places: match &user.role {
+                    Role::Gestionnaire { places } => {
+                        places.iter().map(|id| id.0.as_str()).collect::<Vec<_>>().join(", ")
+                    }
+                    _ => String::new(),
+                },
+            });
         }
         Ok((users, administrator))
     })
@@ -1121,21 +1089,17 @@ async fn campaigns_page(State(state): State<WebState>, Extension(config): Accoun
     let visitor = signed_in_or_return!(state, headers, "/admin/campagnes");
     let actor = visitor.actor.clone();
     let loaded = run(&state, &config, move |ctx| {
-        actor.require(ctx.locator, Permission::SeeQueue)?;
-        let mut views = Vec::new();
-        for campaign in ctx.store.campaigns()? {
-            // Only the campaigns of the actor's territory.
-            if let Ok((campaign, counts)) = campaigns::dashboard(ctx, &actor, &campaign.id) {
-                views.push(CampaignView {
-                    id: campaign.id.clone(),
-                    name: campaign.name.clone(),
-                    territory: campaign.territory.clone(),
-                    created: day(&campaign.created_at),
-                    counts,
-                });
-            }
-        }
-        Ok(views)
+        // Only the campaigns of the actor's territory.
+        Ok(campaigns::campaigns(ctx, &actor)?
+            .into_iter()
+            .map(|(campaign, counts)| CampaignView {
+                created: day(&campaign.created_at),
+                id: campaign.id,
+                name: campaign.name,
+                territory: campaign.territory,
+                counts,
+            })
+            .collect::<Vec<_>>())
     })
     .await;
     match loaded {
@@ -1231,8 +1195,8 @@ struct OutboxPage {
     layout: Layout,
     frame: Option<Frame>,
     configured: bool,
-    mails: Vec<maillage_app::mail::OutboxMail>,
-    selected: Option<maillage_app::mail::OutboxMail>,
+    mails: Vec<maillage_mail::OutboxMail>,
+    selected: Option<maillage_mail::OutboxMail>,
 }
 
 async fn outbox(state: WebState, config: Arc<AccountsConfig>, headers: HeaderMap, name: Option<String>) -> Response {
@@ -1240,7 +1204,9 @@ async fn outbox(state: WebState, config: Arc<AccountsConfig>, headers: HeaderMap
     let actor = visitor.actor.clone();
     let outbox = config.outbox.clone();
     let loaded = run(&state, &config, move |ctx| {
-        actor.require(ctx.locator, Permission::Administer)?;
+        // The outbox is the mail transport's, at the edge, not a use case's: the page checks
+        // the permission itself.
+        actor.require(ctx, Permission::Administer)?;
         let Some(outbox) = outbox else { return Ok((false, Vec::new(), None)) };
         let selected = match &name {
             Some(name) => {
@@ -1284,11 +1250,7 @@ struct AuditPage {
 async fn audit_page(State(state): State<WebState>, Extension(config): Accounts, headers: HeaderMap) -> Response {
     let visitor = signed_in_or_return!(state, headers, "/admin/journal");
     let actor: Actor = visitor.actor.clone();
-    let loaded = run(&state, &config, move |ctx| {
-        actor.require(ctx.locator, Permission::Administer)?;
-        Ok(ctx.store.audit_log(500)?)
-    })
-    .await;
+    let loaded = run(&state, &config, move |ctx| accounts::audit_log(ctx, &actor, 500)).await;
     match loaded {
         Ok(entries) => {
             let entries = entries

@@ -2,12 +2,9 @@
 //! side and every component of the score explained, the merge / distinct decisions, the
 //! merged places with their members, and undoing a merge.
 //!
-//! Scope: a coordinator sees and decides only pairs (and merged places) whose every place is
-//! in its territory (the `Moderate` permission on each record), since a decision changes what
-//! is published for each of them; administrators see everything; gestionnaires and the
-//! public are refused. Decisions go through `maillage_app::duplicates`, whose writes name the
-//! status they read, so two coordinators deciding at once get a conflict, never a lost
-//! decision.
+//! Who may see and decide what (a coordinator only pairs whose every place is in its
+//! territory), the conflicts (a pair decided meanwhile) and the audit entries are the use
+//! cases' (`maillage_app::duplicates`); these pages only show them and translate.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -18,11 +15,10 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Router};
-use maillage_app::accounts::{Actor, Context, Locator, Permission};
-use maillage_app::duplicates::{self, Resolution};
-use maillage_app::{AppError, AppResult};
+use maillage_app::duplicates::{self, MergedPlace, Resolution};
+use maillage_app::AppError;
 use maillage_domain::{Place, PlaceRecord, Vocabulary};
-use maillage_store::{MergeGroup, PairStatus, StoreError};
+use maillage_store::StoreError;
 use serde::Deserialize;
 
 use crate::auth::{error_response, layout, message_page, render, run, signed_in, Accounts, AccountsConfig, Frame};
@@ -40,15 +36,6 @@ pub fn routes(config: Arc<AccountsConfig>) -> Router<WebState> {
         .route("/admin/doublons/{pair}/fusionner", post(merge_post))
         .route("/admin/doublons/{pair}/distincts", post(distinct_post))
         .layer(Extension(config))
-}
-
-/// Whether the actor may see and decide about these places: administrators always (even
-/// when a place has left the registry), coordinators when every place is in their territory.
-fn in_scope<'p>(actor: &Actor, locator: &Locator, places: impl IntoIterator<Item = Option<&'p Place>>) -> bool {
-    if actor.may(locator, Permission::Administer) {
-        return true;
-    }
-    places.into_iter().all(|place| place.is_some_and(|place| actor.may(locator, Permission::Moderate(&place.record))))
 }
 
 fn decimal(value: f64) -> String {
@@ -259,13 +246,7 @@ async fn queue_page(
         Err(response) => return response,
     };
     let actor = visitor.actor.clone();
-    let loaded = run(&state, &config, move |ctx| {
-        actor.require(ctx.locator, Permission::SeeQueue)?;
-        let mut items = duplicates::review_queue(ctx.store)?;
-        items.retain(|item| in_scope(&actor, ctx.locator, [item.a.as_ref(), item.b.as_ref()]));
-        Ok(items)
-    })
-    .await;
+    let loaded = run(&state, &config, move |ctx| duplicates::review_queue(ctx, &actor)).await;
     let items = match loaded {
         Ok(items) => items,
         Err(err) => return error_response(err, Frame::of(&visitor)),
@@ -313,55 +294,9 @@ async fn queue_page(
 
 // ---- decisions
 
-/// What a decision did, or why nothing was done.
-enum Outcome<T> {
-    Done(T),
-    /// Decided meanwhile (or by someone else): nothing changed.
-    Conflict(String),
-}
-
-fn conflict(frame: Option<Frame>, message: String) -> Response {
+fn conflict(frame: Option<Frame>, message: &str) -> Response {
     // Said as a conflict, not as bad input: the page was right when it was shown.
-    message_page(StatusCode::CONFLICT, frame, "Déjà décidé", &message)
-}
-
-/// Decides a pair within the actor's scope; a pair no longer pending is a conflict.
-fn decide(ctx: &Context<'_>, actor: &Actor, pair_id: &str, resolution: Resolution) -> AppResult<Outcome<()>> {
-    actor.require(ctx.locator, Permission::SeeQueue)?;
-    let user = actor.user().ok_or_else(|| AppError::Forbidden("Action refusée : connexion requise.".to_owned()))?;
-    let pair = ctx
-        .store
-        .duplicate_pairs()?
-        .into_iter()
-        .find(|pair| pair.id == pair_id)
-        .ok_or_else(|| AppError::Store(StoreError::NotFound(format!("paire {pair_id}"))))?;
-    let a = ctx.store.place_by_source_id(&pair.a.source, &pair.a.source_id)?;
-    let b = ctx.store.place_by_source_id(&pair.b.source, &pair.b.source_id)?;
-    if !in_scope(actor, ctx.locator, [a.as_ref(), b.as_ref()]) {
-        return Err(AppError::Forbidden(
-            "Action refusée : ces lieux ne sont pas tous dans votre territoire.".to_owned(),
-        ));
-    }
-    if pair.status != PairStatus::Pending {
-        return Ok(Outcome::Conflict(format!(
-            "Cette paire a déjà été décidée ({}) : rien n'a été changé. Rechargez la liste des doublons.",
-            duplicates::status_label(pair.status)
-        )));
-    }
-    let resolved = match duplicates::resolve(ctx.store, pair_id, resolution, &user.email) {
-        Ok(resolved) => resolved,
-        // The use case refuses a merge that would join places said distinct (and a pair
-        // decided in between): both contradict an earlier decision.
-        Err(AppError::Input(message)) => return Ok(Outcome::Conflict(format!("{message}. Rien n'a été changé."))),
-        Err(err) => return Err(err),
-    };
-    let names = format!("{} / {}", pair.a, pair.b);
-    let (action, detail) = match &resolved.group_id {
-        Some(group) => ("doublons_fusion", format!("{names} fusionnés dans {group} (score {})", decimal(pair.score))),
-        None => ("doublons_distincts", format!("{names} déclarés distincts (score {})", decimal(pair.score))),
-    };
-    ctx.audit(actor.id(), action, Some(format!("paire:{pair_id}")), detail, maillage_store::now())?;
-    Ok(Outcome::Done(()))
+    message_page(StatusCode::CONFLICT, frame, "Déjà décidé", &format!("Conflit : {message}. Rien n'a été changé."))
 }
 
 async fn decision(
@@ -380,16 +315,16 @@ async fn decision(
         return refused;
     }
     let actor = visitor.actor.clone();
-    match run(&state, &config, move |ctx| decide(ctx, &actor, &pair, resolution)).await {
+    match run(&state, &config, move |ctx| duplicates::resolve(ctx, &actor, &pair, resolution)).await {
         // Back to the queue: the next pair is what a coordinator wants to see.
-        Ok(Outcome::Done(())) => {
+        Ok(_) => {
             let done = match resolution {
                 Resolution::Merge => "fusionnes",
                 Resolution::Distinct => "distincts",
             };
             Redirect::to(&format!("/admin/doublons?fait={done}")).into_response()
         }
-        Ok(Outcome::Conflict(message)) => conflict(Frame::of(&visitor), message),
+        Err(AppError::Store(StoreError::Conflict(message))) => conflict(Frame::of(&visitor), &message),
         Err(err) => error_response(err, Frame::of(&visitor)),
     }
 }
@@ -458,56 +393,18 @@ fn published_fields(record: &PlaceRecord) -> Vec<(&'static str, String)> {
     .collect()
 }
 
-/// A group's members as they are now (`None` for a member no longer in the registry).
-fn members_of(ctx: &Context<'_>, group: &MergeGroup) -> AppResult<Vec<(maillage_store::PlaceKey, Option<Place>)>> {
-    group
-        .members
-        .iter()
-        .map(|key| Ok((key.clone(), ctx.store.place_by_source_id(&key.source, &key.source_id)?)))
-        .collect()
-}
-
 async fn groups_page(State(state): State<WebState>, Extension(config): Accounts, headers: HeaderMap) -> Response {
     let visitor = match signed_in(&state, &headers, "/admin/doublons/groupes").await {
         Ok(visitor) => visitor,
         Err(response) => return response,
     };
     let actor = visitor.actor.clone();
-    let loaded = run(&state, &config, move |ctx| {
-        actor.require(ctx.locator, Permission::SeeQueue)?;
-        let mut views = Vec::new();
-        for group in ctx.store.merge_groups()? {
-            let members = members_of(ctx, &group)?;
-            if !in_scope(&actor, ctx.locator, members.iter().map(|(_, place)| place.as_ref())) {
-                continue;
-            }
-            // The record published now (computed from the active members, as exports do);
-            // the stored one when no member is active any more.
-            let places: Vec<Place> = members.iter().filter_map(|(_, place)| place.clone()).collect();
-            let record = duplicates::published_place(&places).map(|place| place.record).unwrap_or(group.record);
-            views.push(GroupView {
-                name: record.nom.clone(),
-                published: published_fields(&record),
-                members: members
-                    .into_iter()
-                    .map(|(key, place)| MemberView {
-                        name: place.as_ref().map(|p| p.record.nom.clone()).unwrap_or_else(|| "—".to_owned()),
-                        commune: place.as_ref().map(|p| p.record.commune.clone()).unwrap_or_else(|| "—".to_owned()),
-                        source: key.source,
-                        source_id: key.source_id,
-                    })
-                    .collect(),
-                // The reason of a person's merge already names them.
-                decided_by: if group.reason.contains(&group.decided_by) { String::new() } else { group.decided_by },
-                reason: group.reason,
-                created: day(&group.created_at),
-                id: group.id,
-            });
-        }
+    let loaded = run(&state, &config, move |ctx| duplicates::merged_places(ctx, &actor)).await;
+    let loaded = loaded.map(|merged| {
+        let mut views: Vec<GroupView> = merged.into_iter().map(group_view).collect();
         views.sort_by(|x, y| x.name.cmp(&y.name).then_with(|| x.id.cmp(&y.id)));
-        Ok(views)
-    })
-    .await;
+        views
+    });
     match loaded {
         Ok(groups) => render(
             StatusCode::OK,
@@ -517,30 +414,26 @@ async fn groups_page(State(state): State<WebState>, Extension(config): Accounts,
     }
 }
 
-fn undo(ctx: &Context<'_>, actor: &Actor, group_id: &str) -> AppResult<Outcome<String>> {
-    actor.require(ctx.locator, Permission::SeeQueue)?;
-    let Some(group) = ctx.store.merge_groups()?.into_iter().find(|group| group.id == group_id) else {
-        // Most often the same form sent twice: the first one undid it.
-        return Ok(Outcome::Conflict(format!(
-            "Le lieu fusionné {group_id} n'existe pas ou plus (fusion déjà défaite ?) : rien n'a été changé."
-        )));
-    };
-    let members = members_of(ctx, &group)?;
-    if !in_scope(actor, ctx.locator, members.iter().map(|(_, place)| place.as_ref())) {
-        return Err(AppError::Forbidden(
-            "Action refusée : les fiches de ce lieu fusionné ne sont pas toutes dans votre territoire.".to_owned(),
-        ));
+fn group_view(merged: MergedPlace) -> GroupView {
+    let MergedPlace { group, members, published } = merged;
+    GroupView {
+        name: published.nom.clone(),
+        published: published_fields(&published),
+        members: members
+            .into_iter()
+            .map(|(key, place)| MemberView {
+                name: place.as_ref().map(|p| p.record.nom.clone()).unwrap_or_else(|| "—".to_owned()),
+                commune: place.as_ref().map(|p| p.record.commune.clone()).unwrap_or_else(|| "—".to_owned()),
+                source: key.source,
+                source_id: key.source_id,
+            })
+            .collect(),
+        // The reason of a person's merge already names them.
+        decided_by: if group.reason.contains(&group.decided_by) { String::new() } else { group.decided_by },
+        reason: group.reason,
+        created: day(&group.created_at),
+        id: group.id,
     }
-    let keys = duplicates::undo(ctx.store, group_id)?;
-    let names: Vec<String> = keys.iter().map(ToString::to_string).collect();
-    ctx.audit(
-        actor.id(),
-        "doublons_fusion_annulee",
-        Some(format!("fusion:{group_id}")),
-        format!("fiches de nouveau séparées : {}", names.join(", ")),
-        maillage_store::now(),
-    )?;
-    Ok(Outcome::Done(format!("Fusion défaite : {} fiches de nouveau publiées séparément.", keys.len())))
 }
 
 async fn undo_post(
@@ -558,9 +451,12 @@ async fn undo_post(
         return refused;
     }
     let actor = visitor.actor.clone();
-    match run(&state, &config, move |ctx| undo(ctx, &actor, &id)).await {
-        Ok(Outcome::Done(message)) => message_page(StatusCode::OK, Frame::of(&visitor), "Fusion défaite", &message),
-        Ok(Outcome::Conflict(message)) => conflict(Frame::of(&visitor), message),
+    match run(&state, &config, move |ctx| duplicates::undo(ctx, &actor, &id)).await {
+        Ok(keys) => {
+            let message = format!("Fusion défaite : {} fiches de nouveau publiées séparément.", keys.len());
+            message_page(StatusCode::OK, Frame::of(&visitor), "Fusion défaite", &message)
+        }
+        Err(AppError::Store(StoreError::Conflict(message))) => conflict(Frame::of(&visitor), &message),
         Err(err) => error_response(err, Frame::of(&visitor)),
     }
 }

@@ -2,9 +2,10 @@
 //! with its problems, export), sources and imports (batches, their reports, uploading a file
 //! with a shipped mapping), indicators (list, CSV import) and branding (name, colour, logo).
 //!
-//! As in `admin.rs`: every POST checks the session's CSRF token before anything else, and the
-//! permission is checked again on the blocking thread, next to the write. A refused file
-//! changes nothing: the use cases read and check the whole file before their one transaction.
+//! As in `admin.rs`: every POST checks the session's CSRF token before anything else; the
+//! use cases check the permission again, next to the write, and write the audit entry. A
+//! refused file changes nothing: the use cases read and check the whole file before their one
+//! transaction.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -15,15 +16,16 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
-use maillage_app::accounts::Permission;
-use maillage_app::indicators::{import_indicator, IndicatorImport};
-use maillage_app::territory::{check_bassins, read_bassins_csv, write_bassins_csv, CoverageCheck};
-use maillage_app::{import_file, AppError, ImportOptions};
+use maillage_app::coverage::indicators::{import_indicator, indicators, IndicatorImport, IndicatorReport};
+use maillage_app::hub::branding::{save_branding, Branding, BrandingForm, Logo};
+use maillage_app::places::{import_file, import_report, imports};
+use maillage_app::territory::bassins::{bassins, import_bassins, write_bassins_csv, CoverageCheck, FILE_FIELD};
+use maillage_app::{AppError, ImportOptions};
 use maillage_formats::mapping::Mapping;
 use maillage_store::{IndicatorLevel, ReportLine};
 
 use crate::auth::{error_response, layout, render, run, signed_in, Accounts, AccountsConfig, Frame, Visitor};
-use crate::branding::{self, Branding};
+use crate::branding;
 use crate::pages::Layout;
 use crate::WebState;
 
@@ -141,9 +143,7 @@ async fn bassins_view(
     let actor = visitor.actor.clone();
     let territory = state.territory.clone();
     let loaded = run(state, config, move |ctx| {
-        actor.require(ctx.locator, Permission::Administer)?;
-        let members = ctx.store.bassins()?;
-        let check = check_bassins(&territory, &members);
+        let (members, check) = bassins(ctx, &actor, &territory)?;
         let mut bassins: BTreeMap<(String, String), usize> = BTreeMap::new();
         for member in &members {
             *bassins.entry((member.bassin.clone(), member.departement.clone())).or_default() += 1;
@@ -189,30 +189,11 @@ async fn bassins_post(
     };
     let actor = visitor.actor.clone();
     let territory = state.territory.clone();
-    let written = run(&state, &config, move |ctx| {
-        actor.require(ctx.locator, Permission::Administer)?;
-        let members = match read_bassins_csv(&territory, &bytes) {
-            Ok(members) => members,
-            Err(problems) => return Ok(Err(problems)),
-        };
-        if members.is_empty() {
-            return Ok(Err(vec!["Le fichier ne contient aucun bassin.".to_owned()]));
-        }
-        ctx.store.replace_bassins(&members)?;
-        let bassins: std::collections::BTreeSet<&str> = members.iter().map(|m| m.bassin.as_str()).collect();
-        ctx.audit(
-            actor.id(),
-            "bassins_importes",
-            None,
-            format!("{file_name} : {} bassin(s)", bassins.len()),
-            maillage_store::now(),
-        )?;
-        Ok(Ok(bassins.len()))
-    })
-    .await;
+    let written = run(&state, &config, move |ctx| import_bassins(ctx, &actor, &territory, &file_name, &bytes)).await;
     match written {
-        Ok(Ok(count)) => bassins_view(&state, &config, &visitor, StatusCode::OK, Vec::new(), Some(count)).await,
-        Ok(Err(problems)) => {
+        Ok(count) => bassins_view(&state, &config, &visitor, StatusCode::OK, Vec::new(), Some(count)).await,
+        Err(AppError::Invalid(problems)) if problems.iter().all(|problem| problem.field == FILE_FIELD) => {
+            let problems = problems.into_iter().map(|problem| problem.message).collect();
             bassins_view(&state, &config, &visitor, StatusCode::UNPROCESSABLE_ENTITY, problems, None).await
         }
         Err(err) => error_response(err, Frame::of(&visitor)),
@@ -224,8 +205,7 @@ async fn bassins_export(State(state): State<WebState>, Extension(config): Accoun
     let actor = visitor.actor.clone();
     let territory = state.territory.clone();
     let written = run(&state, &config, move |ctx| {
-        actor.require(ctx.locator, Permission::Administer)?;
-        let members = ctx.store.bassins()?;
+        let (members, _) = bassins(ctx, &actor, &territory)?;
         let mut out = Vec::new();
         write_bassins_csv(&territory, &members, &mut out).map_err(|err| AppError::Input(err.to_string()))?;
         Ok(out)
@@ -289,9 +269,9 @@ async fn imports_view(
 ) -> Response {
     let actor = visitor.actor.clone();
     let loaded = run(state, config, move |ctx| {
-        actor.require(ctx.locator, Permission::Administer)?;
-        let batches: Vec<BatchView> = ctx.store.batches()?.iter().map(BatchView::from).collect();
-        let sources = ctx.store.source_stats()?.into_iter().map(|s| (s.source.clone(), s.active)).collect();
+        let (batches, sources) = imports(ctx, &actor)?;
+        let batches: Vec<BatchView> = batches.iter().map(BatchView::from).collect();
+        let sources = sources.into_iter().map(|s| (s.source, s.active)).collect();
         Ok((batches, sources))
     })
     .await;
@@ -348,17 +328,8 @@ async fn import_post(
     let actor = visitor.actor.clone();
     let territory = state.territory.clone();
     let imported = run(&state, &config, move |ctx| {
-        actor.require(ctx.locator, Permission::Administer)?;
         let options = ImportOptions { source, mapping: mapping.as_ref(), prune: false, territory: Some(&territory) };
-        let report = import_file(ctx.store, &bytes, &file_name, &options)?;
-        ctx.audit(
-            actor.id(),
-            "import",
-            Some(format!("lot:{}", report.batch.id)),
-            format!("{} → source {}", report.batch.file_name, report.batch.source),
-            maillage_store::now(),
-        )?;
-        Ok(report.batch.id)
+        Ok(import_file(ctx, &actor, &bytes, &file_name, &options)?.batch.id)
     })
     .await;
     match imported {
@@ -390,14 +361,7 @@ async fn batch_page(
     let visitor = administrator_or_return!(state, headers, "/admin/imports");
     let actor = visitor.actor.clone();
     let loaded = run(&state, &config, move |ctx| {
-        actor.require(ctx.locator, Permission::Administer)?;
-        let batch = ctx
-            .store
-            .batches()?
-            .into_iter()
-            .find(|batch| batch.id == id)
-            .ok_or_else(|| maillage_store::StoreError::NotFound(format!("import {id}")))?;
-        let lines = ctx.store.batch_report(&batch.id)?;
+        let (batch, lines) = import_report(ctx, &actor, &id)?;
         Ok((BatchView::from(&batch), lines))
     })
     .await;
@@ -419,7 +383,7 @@ struct IndicatorsPage {
     frame: Option<Frame>,
     /// (name, level, description, file, imported, values)
     indicators: Vec<(String, &'static str, String, String, String, usize)>,
-    report: Option<maillage_app::indicators::IndicatorReport>,
+    report: Option<IndicatorReport>,
     error: Option<String>,
 }
 
@@ -428,25 +392,19 @@ async fn indicators_view(
     config: &Arc<AccountsConfig>,
     visitor: &Visitor,
     status: StatusCode,
-    report: Option<maillage_app::indicators::IndicatorReport>,
+    report: Option<IndicatorReport>,
     error: Option<String>,
 ) -> Response {
     let actor = visitor.actor.clone();
     let loaded = run(state, config, move |ctx| {
-        actor.require(ctx.locator, Permission::Administer)?;
-        let mut indicators = Vec::new();
-        for definition in ctx.store.indicators()? {
-            let count = ctx.store.indicator_values(&definition.name, definition.level)?.len();
-            indicators.push((
-                definition.name.clone(),
-                definition.level.as_str(),
-                definition.description.clone(),
-                definition.source_file.clone(),
-                day(&definition.imported_at),
-                count,
-            ));
-        }
-        Ok(indicators)
+        Ok(indicators(ctx, &actor)?
+            .into_iter()
+            .map(|(definition, count)| {
+                let imported = day(&definition.imported_at);
+                let level = definition.level.as_str();
+                (definition.name, level, definition.description, definition.source_file, imported, count)
+            })
+            .collect())
     })
     .await;
     match loaded {
@@ -496,19 +454,8 @@ async fn indicator_post(
     };
     let actor = visitor.actor.clone();
     let territory = state.territory.clone();
-    let imported = run(&state, &config, move |ctx| {
-        actor.require(ctx.locator, Permission::Administer)?;
-        let report = import_indicator(ctx.store, &territory, &bytes, &file_name, &options)?;
-        ctx.audit(
-            actor.id(),
-            "indicateur_importe",
-            Some(format!("indicateur:{}", report.definition.name)),
-            format!("{file_name} : {} valeur(s)", report.values_stored),
-            maillage_store::now(),
-        )?;
-        Ok(report)
-    })
-    .await;
+    let imported =
+        run(&state, &config, move |ctx| import_indicator(ctx, &actor, &territory, &bytes, &file_name, &options)).await;
     match imported {
         Ok(report) => indicators_view(&state, &config, &visitor, StatusCode::OK, Some(report), None).await,
         Err(err @ (AppError::Input(_) | AppError::Format(_))) => {
@@ -559,7 +506,7 @@ fn branding_view(
             current.name.clone(),
             current.colour.clone(),
             match &current.logo {
-                Some(branding::Logo::Url(url)) => url.clone(),
+                Some(Logo::Url(url)) => url.clone(),
                 _ => String::new(),
             },
             Vec::new(),
@@ -573,7 +520,7 @@ fn branding_view(
             name,
             colour,
             logo_url,
-            logo_shown: current.logo_url(),
+            logo_shown: branding::logo_url(current),
             errors,
             saved,
         },
@@ -596,47 +543,23 @@ async fn branding_post(
         Ok(upload) => upload,
         Err(refused) => return refused,
     };
-    let current = state.branding.current();
     let field = |name: &str| upload.fields.get(name).cloned().unwrap_or_default();
-    let keep = if field("retirer_logo") == "1" {
-        None
-    } else {
-        // Without a new file or address, an uploaded logo is kept (an address is in the form).
-        current.logo.clone().filter(|logo| matches!(logo, branding::Logo::Uploaded { .. }))
-    };
-    let file = upload.file.map(|(_, content_type, bytes)| (content_type, bytes));
-    let branding = match branding::validate(&field("nom"), &field("couleur"), &field("logo_url"), file, keep) {
-        Ok(branding) => branding,
-        Err(AppError::Invalid(errors)) => {
-            return branding_view(
-                &visitor,
-                &current,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some((&upload.fields, errors)),
-                false,
-            )
-        }
-        Err(err) => return error_response(err, Frame::of(&visitor)),
+    let form = BrandingForm {
+        name: field("nom"),
+        colour: field("couleur"),
+        logo_url: field("logo_url"),
+        upload: upload.file.map(|(_, content_type, bytes)| (content_type, bytes)),
+        remove_logo: field("retirer_logo") == "1",
     };
     let actor = visitor.actor.clone();
-    let saved = branding.clone();
-    let written = run(&state, &config, move |ctx| {
-        actor.require(ctx.locator, Permission::Administer)?;
-        saved.save(ctx.store)?;
-        ctx.audit(
-            actor.id(),
-            "marque_modifiee",
-            None,
-            format!("{} {}", saved.name, saved.colour),
-            maillage_store::now(),
-        )?;
-        Ok(())
-    })
-    .await;
-    match written {
-        Ok(()) => {
+    match run(&state, &config, move |ctx| save_branding(ctx, &actor, &form)).await {
+        Ok(branding) => {
             state.branding.replace(branding.clone());
             branding_view(&visitor, &branding, StatusCode::OK, None, true)
+        }
+        Err(AppError::Invalid(errors)) => {
+            let current = state.branding.current();
+            branding_view(&visitor, &current, StatusCode::UNPROCESSABLE_ENTITY, Some((&upload.fields, errors)), false)
         }
         Err(err) => error_response(err, Frame::of(&visitor)),
     }

@@ -23,9 +23,12 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
-use maillage_app::accounts::{self, Actor, Context, LinkSigner, Locator};
-use maillage_app::mail::{mailer_from_env, Mailer, Outbox, DEFAULT_FROM};
+use maillage_app::accounts::{self, Actor, LinkSigner};
+use maillage_app::context::{Context, Mailing};
+use maillage_app::mail::Mailer;
+use maillage_app::territory::Locator;
 use maillage_app::{AppError, AppResult};
+use maillage_mail::{MailSetup, Outbox, DEFAULT_FROM};
 use maillage_store::{Session, StoreError, User};
 use serde::Deserialize;
 
@@ -53,25 +56,13 @@ pub struct AccountsConfig {
 }
 
 impl AccountsConfig {
-    /// From the environment: `MAILLAGE_BASE_URL` (default `http://localhost:8080`),
-    /// `MAILLAGE_SECRET`, `MAILLAGE_SMTP_URL` or `MAILLAGE_OUTBOX` (default `boite-d-envoi`).
-    pub fn from_env() -> AppResult<AccountsConfig> {
-        let base_url = std::env::var("MAILLAGE_BASE_URL").unwrap_or_else(|_| "http://localhost:8080".to_owned());
-        let (mailer, outbox) = mailer_from_env(&PathBuf::from("boite-d-envoi"))?;
-        Ok(AccountsConfig::new(mailer, outbox, LinkSigner::from_env()?, &base_url))
-    }
-
-    /// Mails into an outbox folder (tests, demo).
-    pub fn with_outbox(folder: impl Into<PathBuf>, base_url: &str, key: &[u8]) -> AccountsConfig {
-        let outbox = Arc::new(Outbox::new(folder, DEFAULT_FROM));
-        AccountsConfig::new(outbox.clone(), Some(outbox), LinkSigner::new(key), base_url)
-    }
-
-    fn new(mailer: Arc<dyn Mailer>, outbox: Option<Arc<Outbox>>, signer: LinkSigner, base_url: &str) -> AccountsConfig {
+    /// The mail transport, the link key and the public address (`https://hub.example`), as
+    /// the binary read them from its configuration.
+    pub fn new(mail: MailSetup, signer: LinkSigner, base_url: &str) -> AccountsConfig {
         let base_url = base_url.trim_end_matches('/').to_owned();
         AccountsConfig {
-            mailer,
-            outbox,
+            mailer: mail.mailer,
+            outbox: mail.outbox,
             signer,
             secure_cookies: base_url.starts_with("https://"),
             base_url,
@@ -79,6 +70,11 @@ impl AccountsConfig {
             // never slowed, a password-guessing client is (the account lockout does the rest).
             sign_in_limiter: RateLimiter::new(5, Duration::from_secs(12)),
         }
+    }
+
+    /// Mails into an outbox folder (tests, tools).
+    pub fn with_outbox(folder: impl Into<PathBuf>, base_url: &str, key: &[u8]) -> AccountsConfig {
+        AccountsConfig::new(MailSetup::outbox(Outbox::new(folder, DEFAULT_FROM)), LinkSigner::new(key), base_url)
     }
 }
 
@@ -94,18 +90,16 @@ pub async fn run<T: Send + 'static>(
     let (store, territory, config) = (state.store.clone(), state.territory.clone(), config.clone());
     tokio::task::spawn_blocking(move || {
         let locator = Locator::load(store.as_ref(), territory)?;
-        let ctx = Context {
-            store: store.as_ref(),
-            mailer: config.mailer.as_ref(),
-            signer: &config.signer,
-            locator: &locator,
-            base_url: &config.base_url,
-        };
+        let mailing = Mailing { mailer: config.mailer.as_ref(), signer: &config.signer, base_url: &config.base_url };
+        let ctx = Context::new(store.as_ref()).with_locator(&locator).with_mailing(mailing);
         work(&ctx)
     })
     .await
     .map_err(|err| AppError::Store(StoreError::Backend(format!("tâche interrompue : {err}"))))?
 }
+
+/// Who the server's reminder task acts as: the hub itself.
+const REMINDERS: &str = "relances automatiques";
 
 /// Sends the campaign reminders that are due, every `every` (the first check right away):
 /// nobody has to remember to press the button.
@@ -116,9 +110,11 @@ pub fn spawn_reminders(state: &WebState, config: Arc<AccountsConfig>, every: Dur
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
-            let sent =
-                run(&state, &config, |ctx| maillage_app::campaigns::send_due_reminders(ctx, maillage_store::now()))
-                    .await;
+            let sent = run(&state, &config, |ctx| {
+                let hub = Actor::System(REMINDERS.to_owned());
+                maillage_app::campaigns::send_due_reminders(ctx, &hub, maillage_store::now())
+            })
+            .await;
             match sent {
                 Ok(0) => {}
                 Ok(reminded) => tracing::info!(reminded, "relances de campagne envoyées"),

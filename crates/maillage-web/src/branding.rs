@@ -1,109 +1,42 @@
-//! The hub's branding: its name (header and page titles), its colour (a served stylesheet
-//! that sets `--couleur-marque`: the CSP forbids inline style) and its logo (uploaded into the
-//! store, or an https address whose origin the pages' CSP then allows for images).
+//! The hub's branding as the pages render it: its colour in a served stylesheet that sets
+//! `--couleur-marque` (the CSP forbids inline style), its uploaded logo served from here, and
+//! content-hashed URLs for both. What the branding is, how it is checked and saved, is the
+//! use case's (`maillage_app::hub::branding`).
 //!
-//! Kept in the store as settings and cached in memory: every public page reads it, so it is
-//! read from the store once at start and replaced whole when an administrator saves it.
+//! Cached in memory: every public page reads it, so it is read from the store once at start
+//! and replaced whole when an administrator saves it.
 
 use std::sync::{Arc, RwLock};
 
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use maillage_app::{AppError, FieldError};
-use maillage_store::{Store, StoreResult};
+use maillage_app::hub::branding::{Branding, Logo};
 use sha2::{Digest, Sha256};
 
 use crate::WebState;
 
-pub const DEFAULT_NAME: &str = "Maillage";
-pub const DEFAULT_COLOUR: &str = "#005a9c";
-/// Larger logos are refused: the header shows it at 32 pixels.
-pub const MAX_LOGO_BYTES: usize = 200 * 1024;
-
-const NAME_KEY: &str = "marque.nom";
-const COLOUR_KEY: &str = "marque.couleur";
-const LOGO_URL_KEY: &str = "marque.logo_url";
-const LOGO_TYPE_KEY: &str = "marque.logo_type";
-const LOGO_DATA_KEY: &str = "marque.logo";
-
-/// What the hub set; defaults for what it did not.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Branding {
-    pub name: String,
-    /// `#rrggbb`.
-    pub colour: String,
-    pub logo: Option<Logo>,
+/// A short fingerprint: the stylesheet's and logo's URLs change when the branding does, so
+/// they can be cached for long.
+pub fn version(branding: &Branding) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(branding.colour.as_bytes());
+    if let Some(Logo::Uploaded { bytes, .. }) = &branding.logo {
+        hasher.update(bytes);
+    }
+    hasher.finalize().iter().take(6).map(|b| format!("{b:02x}")).collect()
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Logo {
-    Url(String),
-    Uploaded { content_type: String, bytes: Vec<u8> },
+pub fn stylesheet_url(branding: &Branding) -> String {
+    format!("/marque.css?v={}", version(branding))
 }
 
-impl Default for Branding {
-    fn default() -> Self {
-        Branding { name: DEFAULT_NAME.to_owned(), colour: DEFAULT_COLOUR.to_owned(), logo: None }
-    }
-}
-
-impl Branding {
-    pub fn load(store: &dyn Store) -> StoreResult<Branding> {
-        let mut branding = Branding::default();
-        if let Some(name) = store.setting(NAME_KEY)?.filter(|name| !name.trim().is_empty()) {
-            branding.name = name;
-        }
-        if let Some(colour) = store.setting(COLOUR_KEY)?.as_deref().and_then(parse_hex_colour) {
-            branding.colour = colour;
-        }
-        branding.logo = match (store.setting(LOGO_URL_KEY)?, store.setting(LOGO_TYPE_KEY)?) {
-            (Some(url), _) if !url.is_empty() => Some(Logo::Url(url)),
-            (_, Some(content_type)) if !content_type.is_empty() => store
-                .setting(LOGO_DATA_KEY)?
-                .and_then(|hex| decode_hex(&hex))
-                .map(|bytes| Logo::Uploaded { content_type, bytes }),
-            _ => None,
-        };
-        Ok(branding)
-    }
-
-    /// Writes every setting (the logo's other form is cleared).
-    pub fn save(&self, store: &dyn Store) -> StoreResult<()> {
-        store.set_setting(NAME_KEY, &self.name)?;
-        store.set_setting(COLOUR_KEY, &self.colour)?;
-        let (url, content_type, data) = match &self.logo {
-            None => (String::new(), String::new(), String::new()),
-            Some(Logo::Url(url)) => (url.clone(), String::new(), String::new()),
-            Some(Logo::Uploaded { content_type, bytes }) => (String::new(), content_type.clone(), encode_hex(bytes)),
-        };
-        store.set_setting(LOGO_DATA_KEY, &data)?;
-        store.set_setting(LOGO_TYPE_KEY, &content_type)?;
-        store.set_setting(LOGO_URL_KEY, &url)
-    }
-
-    /// A short fingerprint: the stylesheet's and logo's URLs change when the branding does,
-    /// so they can be cached for long.
-    pub fn version(&self) -> String {
-        let mut hasher = Sha256::new();
-        hasher.update(self.colour.as_bytes());
-        if let Some(Logo::Uploaded { bytes, .. }) = &self.logo {
-            hasher.update(bytes);
-        }
-        hasher.finalize().iter().take(6).map(|b| format!("{b:02x}")).collect()
-    }
-
-    pub fn stylesheet_url(&self) -> String {
-        format!("/marque.css?v={}", self.version())
-    }
-
-    /// Where the header's logo comes from; None for the default one.
-    pub fn logo_url(&self) -> Option<String> {
-        match &self.logo {
-            None => None,
-            Some(Logo::Url(url)) => Some(url.clone()),
-            Some(Logo::Uploaded { .. }) => Some(format!("/marque/logo?v={}", self.version())),
-        }
+/// Where the header's logo comes from; None for the default one.
+pub fn logo_url(branding: &Branding) -> Option<String> {
+    match &branding.logo {
+        None => None,
+        Some(Logo::Url(url)) => Some(url.clone()),
+        Some(Logo::Uploaded { .. }) => Some(format!("/marque/logo?v={}", version(branding))),
     }
 }
 
@@ -123,127 +56,6 @@ impl BrandingCell {
     pub fn replace(&self, branding: Branding) {
         *self.0.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(branding);
     }
-}
-
-/// `#rgb` or `#rrggbb` (the `#` optional) as `#rrggbb`.
-pub fn parse_hex_colour(text: &str) -> Option<String> {
-    let hex = text.trim().strip_prefix('#').unwrap_or(text.trim());
-    if !hex.chars().all(|c| c.is_ascii_hexdigit()) {
-        return None;
-    }
-    match hex.len() {
-        6 => Some(format!("#{}", hex.to_ascii_lowercase())),
-        3 => Some(format!("#{}", hex.chars().flat_map(|c| [c, c]).collect::<String>().to_ascii_lowercase())),
-        _ => None,
-    }
-}
-
-/// WCAG contrast ratio of a `#rrggbb` colour against white.
-pub fn contrast_with_white(colour: &str) -> f64 {
-    let channel = |i: usize| {
-        let value = u8::from_str_radix(&colour[1 + 2 * i..3 + 2 * i], 16).unwrap_or(0) as f64 / 255.0;
-        if value <= 0.03928 {
-            value / 12.92
-        } else {
-            ((value + 0.055) / 1.055).powf(2.4)
-        }
-    };
-    let luminance = 0.2126 * channel(0) + 0.7152 * channel(1) + 0.0722 * channel(2);
-    1.05 / (luminance + 0.05)
-}
-
-/// What an administrator sent, checked: French messages per field, nothing kept on error.
-pub fn validate(
-    name: &str,
-    colour: &str,
-    logo_url: &str,
-    upload: Option<(String, Vec<u8>)>,
-    keep_logo: Option<Logo>,
-) -> Result<Branding, AppError> {
-    let mut errors = Vec::new();
-    let mut error = |field: &str, message: String| errors.push(FieldError { field: field.to_owned(), message });
-    let name = name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > 80 {
-        error("nom", "le nom du hub est obligatoire (80 caractères au plus)".to_owned());
-    }
-    let colour = match parse_hex_colour(colour) {
-        None => {
-            error("couleur", format!("« {} » n'est pas une couleur hexadécimale (#1f4e79 par exemple)", colour.trim()));
-            String::new()
-        }
-        // Links and buttons use this colour on white: below 4.5:1 they become unreadable.
-        Some(colour) if contrast_with_white(&colour) < 4.5 => {
-            error(
-                "couleur",
-                format!(
-                    "{colour} est trop claire sur fond blanc (contraste {:.1}:1, 4,5:1 au moins) : choisissez une couleur plus foncée",
-                    contrast_with_white(&colour)
-                ),
-            );
-            String::new()
-        }
-        Some(colour) => colour,
-    };
-    let logo_url = logo_url.trim();
-    let logo = match upload {
-        Some((content_type, bytes)) => {
-            if bytes.len() > MAX_LOGO_BYTES {
-                error("logo", format!("le logo pèse {} Ko : 200 Ko au plus", bytes.len() / 1024));
-            }
-            let sniffed = sniff_image(&bytes);
-            match sniffed {
-                Some(kind) => Some(Logo::Uploaded { content_type: kind.to_owned(), bytes }),
-                None => {
-                    error(
-                        "logo",
-                        format!("le fichier envoyé ({content_type}) n'est pas une image PNG, JPEG, WebP ou SVG"),
-                    );
-                    None
-                }
-            }
-        }
-        None if !logo_url.is_empty() => {
-            if crate::pages::origin_of_https(logo_url).is_none() {
-                error("logo_url", "l'adresse du logo doit commencer par https:// et désigner une image".to_owned());
-                None
-            } else {
-                Some(Logo::Url(logo_url.to_owned()))
-            }
-        }
-        None => keep_logo,
-    };
-    if errors.is_empty() {
-        Ok(Branding { name, colour, logo })
-    } else {
-        Err(AppError::Invalid(errors))
-    }
-}
-
-/// The image type by the file's first bytes, not by what the browser claims.
-fn sniff_image(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some("image/png")
-    } else if bytes.starts_with(&[0xff, 0xd8, 0xff]) {
-        Some("image/jpeg")
-    } else if bytes.len() > 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
-        Some("image/webp")
-    } else {
-        let head = String::from_utf8_lossy(&bytes[..bytes.len().min(512)]).to_ascii_lowercase();
-        (head.trim_start().starts_with("<?xml") || head.trim_start().starts_with("<svg"))
-            .then_some("image/svg+xml")
-            .filter(|_| head.contains("<svg"))
-    }
-}
-
-fn encode_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn decode_hex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect()
 }
 
 /// `/marque.css`: the hub's colour as a CSS variable.
@@ -274,34 +86,5 @@ pub async fn logo(State(state): State<WebState>) -> Response {
             (headers, bytes.clone()).into_response()
         }
         _ => StatusCode::NOT_FOUND.into_response(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn colours_are_hex_and_readable_on_white() {
-        assert_eq!(parse_hex_colour("#1F4E79").as_deref(), Some("#1f4e79"));
-        assert_eq!(parse_hex_colour("abc").as_deref(), Some("#aabbcc"));
-        assert_eq!(parse_hex_colour("red"), None);
-        assert_eq!(parse_hex_colour("#12345"), None);
-        assert!(validate("Hub", "#1f4e79", "", None, None).is_ok());
-        let Err(AppError::Invalid(errors)) = validate("Hub", "#ffff00", "", None, None) else { panic!() };
-        assert_eq!(errors[0].field, "couleur");
-        let Err(AppError::Invalid(errors)) = validate(" ", "bleu", "javascript:alert(1)", None, None) else { panic!() };
-        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["nom", "couleur", "logo_url"]);
-    }
-
-    #[test]
-    fn uploads_are_checked_by_content() {
-        let png = b"\x89PNG\r\n\x1a\n rest".to_vec();
-        let ok = validate("Hub", "#005a9c", "", Some(("image/png".into(), png.clone())), None).unwrap();
-        assert_eq!(ok.logo, Some(Logo::Uploaded { content_type: "image/png".into(), bytes: png }));
-        let text = validate("Hub", "#005a9c", "", Some(("image/png".into(), b"hello".to_vec())), None);
-        assert!(matches!(text, Err(AppError::Invalid(_))));
-        assert_eq!(decode_hex(&encode_hex(&[0, 1, 254, 255])), Some(vec![0, 1, 254, 255]));
     }
 }

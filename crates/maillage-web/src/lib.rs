@@ -21,6 +21,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use maillage_app::directory::{Directory, DirectoryHandle, Visibility};
+use maillage_app::hub::branding::Branding;
 use maillage_store::Store;
 use maillage_territory::Territory;
 
@@ -57,7 +58,7 @@ impl WebState {
     ) -> Result<WebState, maillage_app::AppError> {
         let directory =
             Directory::load_visible(store.as_ref(), territory.clone(), Visibility::as_of_today(cutoff_months))?;
-        let branding = branding::Branding::load(store.as_ref())?;
+        let branding = Branding::load(store.as_ref())?;
         Ok(WebState {
             store,
             territory,
@@ -89,7 +90,7 @@ pub fn spawn_directory_sync(state: &WebState, every: std::time::Duration) -> tok
             let (store, directory, branding) = (store.clone(), directory.clone(), branding.clone());
             let synced = tokio::task::spawn_blocking(move || {
                 if read_branding {
-                    match branding::Branding::load(store.as_ref()) {
+                    match Branding::load(store.as_ref()) {
                         Ok(latest) if *branding.current() != latest => branding.replace(latest),
                         Ok(_) => {}
                         Err(err) => tracing::warn!(%err, "lecture de la marque impossible"),
@@ -112,24 +113,21 @@ pub fn spawn_directory_sync(state: &WebState, every: std::time::Duration) -> tok
 /// How long a server may show another server's previous branding.
 pub const BRANDING_REFRESH: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// The whole application: API routes and the middleware every response goes through.
+/// The whole application with the default settings: no tile server or geocoder, mails into
+/// the default outbox folder (tests, tools).
 pub fn router(state: WebState) -> Router {
-    router_with_site(state, SiteConfig::from_env())
+    router_with_site(state, SiteConfig::default())
 }
 
-/// The whole application with the public pages' settings (tile server, geocoder) given.
+/// The whole application with the public pages' settings given, and the default account
+/// settings (mails into the default outbox folder).
 pub fn router_with_site(state: WebState, site: SiteConfig) -> Router {
-    // Read once per process: every router shares one link key, so a link signed by one is
-    // valid for the next.
+    // One per process: every router shares one link key, so a link signed by one is valid
+    // for the next.
     static ACCOUNTS: std::sync::OnceLock<Arc<AccountsConfig>> = std::sync::OnceLock::new();
     let accounts = ACCOUNTS.get_or_init(|| {
-        Arc::new(AccountsConfig::from_env().unwrap_or_else(|err| {
-            // `serve_site` refuses to start on this error; here (tests, tools) the pages
-            // still work, with mails written to the default outbox folder.
-            tracing::error!(%err, "configuration des comptes invalide : boîte d'envoi locale");
-            let key = maillage_app::accounts::random_token();
-            AccountsConfig::with_outbox("boite-d-envoi", "http://localhost:8080", key.as_bytes())
-        }))
+        let key = maillage_app::accounts::random_token();
+        Arc::new(AccountsConfig::with_outbox(maillage_mail::DEFAULT_OUTBOX, "http://localhost:8080", key.as_bytes()))
     });
     router_with_accounts(state, site, accounts.clone())
 }
@@ -155,21 +153,19 @@ pub fn router_with_accounts(state: WebState, mut site: SiteConfig, accounts: Arc
     )
 }
 
-/// Serves until Ctrl-C or SIGTERM, then lets requests in flight finish.
-pub async fn serve(address: SocketAddr, state: WebState) -> std::io::Result<()> {
-    serve_site(address, state, SiteConfig::from_env()).await
-}
-
-/// [`serve`] with the public pages' settings given (the CLI's `--tiles-url`…).
-pub async fn serve_site(address: SocketAddr, state: WebState, site: SiteConfig) -> std::io::Result<()> {
+/// Serves until Ctrl-C or SIGTERM, then lets requests in flight finish; the campaign
+/// reminders are sent hourly meanwhile. The settings are the binary's configuration.
+pub async fn serve(
+    address: SocketAddr,
+    state: WebState,
+    site: SiteConfig,
+    accounts: Arc<AccountsConfig>,
+) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(address).await?;
     tracing::info!(%address, "Maillage écoute");
-    // The peer address keys the per-client limits of the API.
-    let accounts = AccountsConfig::from_env()
-        .map_err(|err| std::io::Error::new(std::io::ErrorKind::InvalidInput, err.to_string()))?;
-    let accounts = Arc::new(accounts);
     auth::spawn_reminders(&state, accounts.clone(), std::time::Duration::from_secs(3600));
     let router = router_with_accounts(state, site, accounts);
+    // The peer address keys the per-client limits of the API.
     axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await

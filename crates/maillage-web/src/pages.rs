@@ -31,7 +31,7 @@ use serde::Deserialize;
 use crate::WebState;
 pub use assets::url as asset_url;
 pub use criteria::{Criteria, FieldError, FilterGroup};
-pub use site::{origin_of_https, SiteConfig};
+pub use site::SiteConfig;
 
 /// The page routes; `site` says which tile server and geocoder the pages may use.
 pub fn routes(site: SiteConfig) -> Router<WebState> {
@@ -71,7 +71,7 @@ pub struct Layout {
     pub tiles_attribution: String,
     pub geocoder_url: String,
     /// The hub's name, colour stylesheet and logo.
-    pub branding: std::sync::Arc<crate::branding::Branding>,
+    pub branding: std::sync::Arc<maillage_app::hub::branding::Branding>,
 }
 
 impl Layout {
@@ -92,12 +92,12 @@ impl Layout {
     }
 
     pub fn brand_stylesheet(&self) -> String {
-        self.branding.stylesheet_url()
+        crate::branding::stylesheet_url(&self.branding)
     }
 
     /// The header's logo: the hub's, else the default one.
     pub fn logo(&self) -> String {
-        self.branding.logo_url().unwrap_or_else(|| assets::url("img/logo.svg"))
+        crate::branding::logo_url(&self.branding).unwrap_or_else(|| assets::url("img/logo.svg"))
     }
 
     pub fn asset(&self, path: &str) -> String {

@@ -5,6 +5,8 @@
 use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, TimeZone, Utc};
+use maillage_app::accounts::Actor;
+use maillage_app::context::Context;
 use maillage_app::duplicates::{self, published_record, Resolution, ScanOptions};
 use maillage_dedup::{score, Thresholds};
 use maillage_domain::vocab::Vocabulary;
@@ -101,9 +103,15 @@ fn store_with(places: &[Place]) -> SqliteStore {
 
 fn export(store: &dyn Store, raw: bool) -> String {
     let mut out = Vec::new();
-    let filter = maillage_app::export::ExportFilter { raw_members: raw, ..Default::default() };
-    maillage_app::export::export_places(store, None, maillage_formats::export::ExportFormat::Json, &filter, &mut out)
-        .unwrap();
+    let filter = maillage_app::places::export::ExportFilter { raw_members: raw, ..Default::default() };
+    maillage_app::places::export::export_places(
+        store,
+        None,
+        maillage_formats::export::ExportFormat::Json,
+        &filter,
+        &mut out,
+    )
+    .unwrap();
     String::from_utf8(out).unwrap()
 }
 
@@ -155,7 +163,7 @@ proptest! {
             records.into_iter().enumerate().map(|(n, r)| place(n, r, if n % 2 == 0 { "a" } else { "b" })).collect();
         let store = store_with(&places);
         let options = ScanOptions { sources: Vec::new(), thresholds: Thresholds { auto_merge: 0.0, review: 0.0 } };
-        duplicates::scan(&store, &options).unwrap();
+        duplicates::scan(&Context::new(&store), &Actor::operator(None), &options).unwrap();
         let by_key: BTreeMap<PlaceKey, &Place> = places.iter().map(|p| (PlaceKey::of(p), p)).collect();
         for pair in store.duplicate_pairs().unwrap() {
             prop_assert!(pair.a < pair.b);
@@ -174,7 +182,7 @@ proptest! {
         }
         // Scanning again changes nothing.
         let before = store.duplicate_pairs().unwrap();
-        let again = duplicates::scan(&store, &options).unwrap();
+        let again = duplicates::scan(&Context::new(&store), &Actor::operator(None), &options).unwrap();
         prop_assert_eq!(again.auto_merged + again.queued, 0);
         prop_assert_eq!(store.duplicate_pairs().unwrap(), before);
     }
@@ -188,18 +196,18 @@ proptest! {
         let before_places = store.places(&PlaceQuery::default()).unwrap();
         let before_export = export(&store, false);
         let options = ScanOptions { sources: Vec::new(), thresholds: Thresholds { auto_merge: 1.1_f64.min(1.0), review: 0.0 } };
-        duplicates::scan(&store, &options).unwrap();
+        duplicates::scan(&Context::new(&store), &Actor::operator(None), &options).unwrap();
         // Merge every queued pair a person may merge.
         for pair in store.duplicate_pairs().unwrap() {
             if pair.status == PairStatus::Pending {
-                let _ = duplicates::resolve(&store, &pair.id, Resolution::Merge, "test");
+                let _ = duplicates::resolve(&Context::new(&store), &Actor::operator(Some("test")), &pair.id, Resolution::Merge);
             }
         }
         prop_assert_eq!(store.places(&PlaceQuery::default()).unwrap(), before_places.clone());
         prop_assert_eq!(export(&store, true), before_export.clone());
         let groups = store.merge_groups().unwrap();
         for group in &groups {
-            duplicates::undo(&store, &group.id).unwrap();
+            duplicates::undo(&Context::new(&store), &Actor::operator(None), &group.id).unwrap();
         }
         prop_assert!(store.merge_groups().unwrap().is_empty());
         prop_assert_eq!(store.places(&PlaceQuery::default()).unwrap(), before_places);

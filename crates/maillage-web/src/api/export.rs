@@ -8,7 +8,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, RawQuery, State};
 use axum::http::{header, HeaderValue, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
-use maillage_app::export::{export_places, ExportFilter};
+use maillage_app::places::export::{export_places, ExportFilter};
 use maillage_formats::export::ExportFormat;
 use tokio::sync::mpsc;
 

@@ -1,6 +1,6 @@
 //! What a hub configures about its public pages, and the security policy that follows from it.
 
-/// Settings of the public pages, read once at start.
+/// Settings of the public pages, as the binary read them at start.
 #[derive(Clone, Debug, Default)]
 pub struct SiteConfig {
     /// A tile URL template for Leaflet (`https://tiles.example/{z}/{x}/{y}.png`). None: the map
@@ -17,17 +17,6 @@ pub struct SiteConfig {
 }
 
 impl SiteConfig {
-    /// From `MAILLAGE_TILES_URL`, `MAILLAGE_TILES_ATTRIBUTION` and `MAILLAGE_GEOCODER_URL`.
-    pub fn from_env() -> SiteConfig {
-        let read = |name: &str| std::env::var(name).ok().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
-        SiteConfig {
-            tiles_url: read("MAILLAGE_TILES_URL"),
-            tiles_attribution: read("MAILLAGE_TILES_ATTRIBUTION"),
-            geocoder_url: read("MAILLAGE_GEOCODER_URL"),
-            branding: Default::default(),
-        }
-    }
-
     /// The Content-Security-Policy of a page: everything from this server, plus the tile host
     /// for images and the geocoder for fetches when configured. `embed` pages may be framed by
     /// any site (that is their purpose); every other page by none.
@@ -37,7 +26,7 @@ impl SiteConfig {
             img.push(' ');
             img.push_str(&origin);
         }
-        if let Some(origin) = self.branding.current().logo_url().as_deref().and_then(origin_of_https) {
+        if let Some(origin) = crate::branding::logo_url(&self.branding.current()).as_deref().and_then(origin_of_https) {
             img.push(' ');
             img.push_str(&origin);
         }
@@ -54,9 +43,10 @@ impl SiteConfig {
     }
 }
 
-/// `https://host` of an https address (a logo elsewhere); None for anything else.
+/// `https://host` of an https address (a logo elsewhere); None for anything else. The same
+/// rule the branding use case checks a logo's address with.
 pub fn origin_of_https(url: &str) -> Option<String> {
-    url.starts_with("https://").then(|| origin_of(url)).flatten().filter(|origin| !origin.contains('*'))
+    maillage_app::hub::branding::https_origin(url)
 }
 
 /// `https://host:port` of a URL template; `{s}` subdomain placeholders become a wildcard.

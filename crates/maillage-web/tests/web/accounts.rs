@@ -8,10 +8,12 @@ use std::sync::{Arc, OnceLock};
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use chrono::Utc;
-use maillage_app::accounts::{bootstrap_admin, hash_password, new_user, Actor, Context, LinkSigner, Locator};
-use maillage_app::mail::Outbox;
+use maillage_app::accounts::{bootstrap_admin, hash_password, new_user, Actor, LinkSigner};
+use maillage_app::context::{Context, Mailing};
 use maillage_app::moderation::create_place;
+use maillage_app::territory::Locator;
 use maillage_domain::Place;
+use maillage_mail::Outbox;
 use maillage_store::contract::snapshot_items;
 use maillage_store::{AccountStore, Role, Store};
 use maillage_store_sqlite::SqliteStore;
@@ -61,19 +63,23 @@ fn add_user(store: &SqliteStore, email: &str, role: Role) {
 impl Hub {
     fn new() -> Hub {
         let store = Arc::new(SqliteStore::in_memory().unwrap());
-        let admin = bootstrap_admin(store.as_ref(), "admin@hub.example", "Admin", PASSWORD, Utc::now()).unwrap();
+        let operator = Actor::operator(None);
+        let admin = bootstrap_admin(
+            &Context::new(store.as_ref()),
+            &operator,
+            "admin@hub.example",
+            "Admin",
+            PASSWORD,
+            Utc::now(),
+        )
+        .unwrap();
         let folder = tempfile::tempdir().unwrap();
         let (place, other_place) = {
             let outbox = Outbox::new(folder.path(), "x@hub.example");
             let locator = Locator::load(store.as_ref(), territory()).unwrap();
             let signer = LinkSigner::new(KEY);
-            let ctx = Context {
-                store: store.as_ref(),
-                mailer: &outbox,
-                signer: &signer,
-                locator: &locator,
-                base_url: "https://hub.example",
-            };
+            let mailing = Mailing { mailer: &outbox, signer: &signer, base_url: "https://hub.example" };
+            let ctx = Context::new(store.as_ref()).with_locator(&locator).with_mailing(mailing);
             let actor = Actor::User(admin);
             (
                 create_place(&ctx, &actor, &fields("Médiathèque"), Utc::now()).unwrap(),
@@ -90,7 +96,7 @@ impl Hub {
         Hub { store, state, config, folder, place, other_place }
     }
 
-    fn outbox(&self) -> Vec<maillage_app::mail::OutboxMail> {
+    fn outbox(&self) -> Vec<maillage_mail::OutboxMail> {
         Outbox::new(self.folder.path(), "x").list().unwrap()
     }
 
@@ -599,7 +605,8 @@ async fn a_structure_asks_for_access_and_gets_an_invitation_once_approved() {
 #[tokio::test]
 async fn stale_places_are_hidden_from_public_searches_but_kept() {
     let store = Arc::new(SqliteStore::in_memory().unwrap());
-    maillage_app::demo::load_if_empty(store.as_ref(), &territory()).unwrap();
+    maillage_app::places::demo::load_if_empty(&Context::new(store.as_ref()), &Actor::operator(None), &territory())
+        .unwrap();
     let today = maillage_domain::paris_local(Utc::now()).date();
     let mut places = Vec::new();
     store
@@ -757,7 +764,7 @@ fn scan(hub: &Hub) -> maillage_app::duplicates::ScanCounts {
     let mut options = maillage_app::duplicates::ScanOptions::default();
     options.thresholds.auto_merge = 1.0;
     options.thresholds.review = 0.5;
-    maillage_app::duplicates::scan(hub.store.as_ref(), &options).unwrap()
+    maillage_app::duplicates::scan(&Context::new(hub.store.as_ref()), &Actor::operator(None), &options).unwrap()
 }
 
 /// The stored pair between two places given by their id in source.

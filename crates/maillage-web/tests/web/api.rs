@@ -24,7 +24,12 @@ fn state() -> WebState {
 
 fn demo_state() -> WebState {
     let store = SqliteStore::in_memory().unwrap();
-    maillage_app::demo::load_if_empty(&store, &territory()).unwrap();
+    maillage_app::places::demo::load_if_empty(
+        &maillage_app::context::Context::new(&store),
+        &maillage_app::accounts::Actor::operator(None),
+        &territory(),
+    )
+    .unwrap();
     WebState::new(Arc::new(store), territory()).unwrap()
 }
 

@@ -22,7 +22,12 @@ fn demo() -> WebState {
 fn fresh_demo() -> WebState {
     let store = SqliteStore::in_memory().unwrap();
     let territory = Arc::new(Territory::embedded());
-    maillage_app::demo::load_if_empty(&store, &territory).unwrap();
+    maillage_app::places::demo::load_if_empty(
+        &maillage_app::context::Context::new(&store),
+        &maillage_app::accounts::Actor::operator(None),
+        &territory,
+    )
+    .unwrap();
     WebState::new(Arc::new(store), territory).unwrap()
 }
 

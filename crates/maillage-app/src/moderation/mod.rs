@@ -19,7 +19,8 @@ use maillage_domain::{Place, PlaceId, PlaceRecord, PlaceStatus, Severity};
 use maillage_formats::export::standard_values;
 use maillage_store::*;
 
-use crate::accounts::{new_user, send_invitation, Actor, Context, Permission};
+use crate::accounts::{new_user, send_invitation, Actor, Permission};
+use crate::context::Context;
 use crate::mail::Mail;
 use crate::{AppError, AppResult, FieldError};
 
@@ -209,14 +210,14 @@ pub fn submit_edit(
     now: DateTime<Utc>,
 ) -> AppResult<EditOutcome> {
     let current = load_place(ctx.store, place_id)?;
-    actor.require(ctx.locator, Permission::Edit(&current))?;
+    actor.require(ctx, Permission::Edit(&current))?;
     let author = actor.id().unwrap_or_default().to_owned();
     if current.version != base_version {
         return Err(stale_place_error(place_id).into());
     }
     let record = edited_record(&current.record, fields, now)?;
     let trusted = actor.user().is_some_and(|user| user.trusted);
-    let outcome = if actor.may(ctx.locator, Permission::Moderate(&current.record)) || trusted {
+    let outcome = if actor.may(ctx, Permission::Moderate(&current.record)) || trusted {
         let place = next_version(&current, record, current.status, now);
         let reason = if reason.trim().is_empty() { "modification".to_owned() } else { reason.trim().to_owned() };
         ctx.store.save_place(&PlaceWrite {
@@ -255,6 +256,15 @@ pub fn submit_edit(
     Ok(outcome)
 }
 
+/// A place to edit, for the edit form: the place, and whether the actor's edits are published
+/// at once (a moderator of the place, or a trusted gestionnaire) rather than queued.
+pub fn edit_form(ctx: &Context<'_>, actor: &Actor, place_id: &PlaceId) -> AppResult<(Place, bool)> {
+    let place = load_place(ctx.store, place_id)?;
+    actor.require(ctx, Permission::Edit(&place))?;
+    let direct = actor.may(ctx, Permission::Moderate(&place.record)) || actor.user().is_some_and(|user| user.trusted);
+    Ok((place, direct))
+}
+
 /// What an edit would change, without saving anything: the fields that differ from the
 /// published sheet, or the form's problems.
 pub fn preview_edit(
@@ -265,7 +275,7 @@ pub fn preview_edit(
     now: DateTime<Utc>,
 ) -> AppResult<Vec<FieldChange>> {
     let current = load_place(ctx.store, place_id)?;
-    actor.require(ctx.locator, Permission::Edit(&current))?;
+    actor.require(ctx, Permission::Edit(&current))?;
     let record = edited_record(&current.record, fields, now)?;
     Ok(diff_records(&current.record, &record))
 }
@@ -281,8 +291,11 @@ fn pending_claim(store: &dyn Store, place_id: &PlaceId, author: &str) -> AppResu
 /// Tells the coordinators whose territory holds the place (or, when none does, the
 /// administrators) that something waits in their queue.
 fn notify_moderators(ctx: &Context<'_>, place: &Place, what: &str) -> AppResult<()> {
+    // Without a locator no coordinator would cover the place and the mail would go to the
+    // administrators only: refuse instead.
+    ctx.locator()?;
     let users = ctx.store.users()?;
-    let covering = |user: &User| user.active && Actor::User(user.clone()).covers(ctx.locator, &place.record);
+    let covering = |user: &User| user.active && Actor::User(user.clone()).covers(ctx, &place.record);
     let coordinators: Vec<&User> =
         users.iter().filter(|user| matches!(user.role, Role::Coordinateur { .. }) && covering(user)).collect();
     let recipients = if coordinators.is_empty() {
@@ -290,7 +303,7 @@ fn notify_moderators(ctx: &Context<'_>, place: &Place, what: &str) -> AppResult<
     } else {
         coordinators
     };
-    let link = ctx.link("/admin/moderation");
+    let link = ctx.link("/admin/moderation")?;
     for user in recipients {
         ctx.send(
             &Mail {
@@ -343,7 +356,7 @@ pub fn claim(
     message: &str,
     now: DateTime<Utc>,
 ) -> AppResult<Proposal> {
-    actor.require(ctx.locator, Permission::Claim)?;
+    actor.require(ctx, Permission::Claim)?;
     let place = load_place(ctx.store, place_id)?;
     if actor.manages(&place.id) {
         return Err(AppError::Input("Vous gérez déjà ce lieu.".to_owned()));
@@ -412,11 +425,11 @@ pub struct ReportItem {
 /// The pending proposals and the public's open reports on the places the actor moderates,
 /// oldest first.
 pub fn queue(ctx: &Context<'_>, actor: &Actor) -> AppResult<(Vec<QueueItem>, Vec<ReportItem>)> {
-    actor.require(ctx.locator, Permission::SeeQueue)?;
+    actor.require(ctx, Permission::SeeQueue)?;
     let mut items = Vec::new();
     for proposal in ctx.store.proposals(Some(ProposalStatus::Pending))? {
         let Some(place) = ctx.store.place(&proposal.place_id)? else { continue };
-        if !actor.covers(ctx.locator, &place.record) {
+        if !actor.covers(ctx, &place.record) {
             continue;
         }
         let changes = match &proposal.kind {
@@ -431,7 +444,7 @@ pub fn queue(ctx: &Context<'_>, actor: &Actor) -> AppResult<(Vec<QueueItem>, Vec
     let mut reports = Vec::new();
     for report in ctx.store.place_reports(None)?.into_iter().filter(|report| !resolved.contains(&report.id)) {
         let Some(place) = ctx.store.place(&report.place_id)? else { continue };
-        if actor.covers(ctx.locator, &place.record) {
+        if actor.covers(ctx, &place.record) {
             reports.push(ReportItem { report, place });
         }
     }
@@ -453,7 +466,7 @@ pub fn resolve_report(
         .find(|report| report.id == report_id)
         .ok_or_else(|| StoreError::NotFound(format!("signalement {report_id}")))?;
     let place = load_place(ctx.store, &report.place_id)?;
-    actor.require(ctx.locator, Permission::Moderate(&place.record))?;
+    actor.require(ctx, Permission::Moderate(&place.record))?;
     if note.trim().is_empty() {
         return Err(AppError::Invalid(vec![FieldError {
             field: "suite".to_owned(),
@@ -494,6 +507,19 @@ fn decided(
     proposal
 }
 
+/// A proposed edit and its place, for a moderator to correct before approving it; a claim
+/// has nothing to correct.
+pub fn proposal_to_correct(ctx: &Context<'_>, actor: &Actor, proposal_id: &str) -> AppResult<(Place, PlaceRecord)> {
+    let proposal =
+        ctx.store.proposal(proposal_id)?.ok_or_else(|| StoreError::NotFound(format!("proposition {proposal_id}")))?;
+    let place = load_place(ctx.store, &proposal.place_id)?;
+    actor.require(ctx, Permission::Moderate(&place.record))?;
+    match proposal.kind {
+        ProposalKind::Edit { record, .. } => Ok((place, *record)),
+        ProposalKind::Claim { .. } => Err(AppError::Input("Une demande de gestion ne se corrige pas.".to_owned())),
+    }
+}
+
 /// Approves a proposal. An edit is written on top of `seen_version` (the version the
 /// reviewer's diff was made against; another change since is a conflict), with the
 /// reviewer's corrections when `corrected` holds a form; a claim adds the place to the
@@ -508,7 +534,7 @@ pub fn approve(
 ) -> AppResult<()> {
     let proposal = pending_proposal(ctx.store, proposal_id)?;
     let place = load_place(ctx.store, &proposal.place_id)?;
-    actor.require(ctx.locator, Permission::Moderate(&place.record))?;
+    actor.require(ctx, Permission::Moderate(&place.record))?;
     let reviewer = actor.id().unwrap_or_default().to_owned();
     let author = ctx.store.user(&proposal.author)?;
     let mut decision = ProposalDecision {
@@ -561,7 +587,7 @@ pub fn approve(
         if user.password_hash.is_none() {
             send_invitation(ctx, user, now)?;
         } else {
-            let link = ctx.link(&format!("/admin/lieux/{}/modifier", place.id));
+            let link = ctx.link(&format!("/admin/lieux/{}/modifier", place.id))?;
             ctx.send(
                 &Mail {
                     to: user.email.clone(),
@@ -582,7 +608,7 @@ pub fn approve(
 pub fn reject(ctx: &Context<'_>, actor: &Actor, proposal_id: &str, reason: &str, now: DateTime<Utc>) -> AppResult<()> {
     let proposal = pending_proposal(ctx.store, proposal_id)?;
     let place = load_place(ctx.store, &proposal.place_id)?;
-    actor.require(ctx.locator, Permission::Moderate(&place.record))?;
+    actor.require(ctx, Permission::Moderate(&place.record))?;
     if reason.trim().is_empty() {
         return Err(AppError::Invalid(vec![FieldError {
             field: "motif".to_owned(),
@@ -625,7 +651,7 @@ pub fn create_place(
     fields: &BTreeMap<String, String>,
     now: DateTime<Utc>,
 ) -> AppResult<Place> {
-    actor.require(ctx.locator, Permission::SeeQueue)?;
+    actor.require(ctx, Permission::SeeQueue)?;
     let id = new_place_id();
     let mut fields = fields.clone();
     if fields.get("id").is_none_or(|value| value.trim().is_empty()) {
@@ -633,7 +659,7 @@ pub fn create_place(
     }
     fields.insert("date_maj".to_owned(), now.date_naive().format("%Y-%m-%d").to_string());
     let record = record_from_form(&fields).map_err(AppError::Invalid)?;
-    actor.require(ctx.locator, Permission::Moderate(&record))?;
+    actor.require(ctx, Permission::Moderate(&record))?;
     let place = Place {
         id,
         source: OWN_SOURCE.to_owned(),
@@ -660,7 +686,7 @@ pub fn create_place(
 /// The active places an actor may edit whose name, commune or postcode holds `query`
 /// (accents and case ignored), by name, at most `limit`.
 pub fn editable_places(ctx: &Context<'_>, actor: &Actor, query: &str, limit: usize) -> AppResult<Vec<Place>> {
-    if actor.user().is_none() {
+    if !actor.user().is_some_and(|user| user.active) {
         return Err(AppError::Forbidden("Action refusée : connectez-vous.".to_owned()));
     }
     let needle = maillage_domain::text::fold(query.trim());
@@ -670,7 +696,7 @@ pub fn editable_places(ctx: &Context<'_>, actor: &Actor, query: &str, limit: usi
             || [&place.record.nom, &place.record.commune, &place.record.code_postal]
                 .iter()
                 .any(|text| maillage_domain::text::fold(text).contains(&needle));
-        if matches && actor.may(ctx.locator, Permission::Edit(&place)) {
+        if matches && actor.may(ctx, Permission::Edit(&place)) {
             found.push(place);
         }
         Ok(())
@@ -686,12 +712,15 @@ pub struct HistoryEntry {
     pub version: PlaceVersion,
     /// A user id, "import <batch>" for an import, "campagne <id>" for a confirmation.
     pub author: String,
+    /// The account's name when the author is an account.
+    pub author_name: Option<String>,
     pub reason: String,
 }
 
 /// Every version of a place, oldest first, with its author and reason (no permission
-/// check: for the CLI and for use cases that have checked already).
-pub fn history_entries(store: &dyn Store, place_id: &PlaceId) -> AppResult<Vec<HistoryEntry>> {
+/// check: for use cases that have checked already).
+fn history_entries(store: &dyn Store, place_id: &PlaceId) -> AppResult<Vec<HistoryEntry>> {
+    let names: BTreeMap<String, String> = store.users()?.into_iter().map(|user| (user.id, user.name)).collect();
     let notes: BTreeMap<u32, VersionNote> =
         store.version_notes(place_id)?.into_iter().map(|note| (note.version, note)).collect();
     Ok(store
@@ -703,7 +732,7 @@ pub fn history_entries(store: &dyn Store, place_id: &PlaceId) -> AppResult<Vec<H
                 (None, Some(batch)) => (format!("import {batch}"), "import".to_owned()),
                 (None, None) => ("inconnu".to_owned(), String::new()),
             };
-            HistoryEntry { version, author, reason }
+            HistoryEntry { author_name: names.get(&author).cloned(), version, author, reason }
         })
         .collect())
 }
@@ -711,7 +740,7 @@ pub fn history_entries(store: &dyn Store, place_id: &PlaceId) -> AppResult<Vec<H
 /// A place's history, for the people who may edit it.
 pub fn history(ctx: &Context<'_>, actor: &Actor, place_id: &PlaceId) -> AppResult<Vec<HistoryEntry>> {
     let place = load_place(ctx.store, place_id)?;
-    actor.require(ctx.locator, Permission::Edit(&place))?;
+    actor.require(ctx, Permission::Edit(&place))?;
     history_entries(ctx.store, place_id)
 }
 
@@ -738,7 +767,7 @@ pub fn revert(
     now: DateTime<Utc>,
 ) -> AppResult<Place> {
     let current = load_place(ctx.store, place_id)?;
-    actor.require(ctx.locator, Permission::Moderate(&current.record))?;
+    actor.require(ctx, Permission::Moderate(&current.record))?;
     if current.version != seen_version {
         return Err(stale_place_error(place_id).into());
     }

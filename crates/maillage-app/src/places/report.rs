@@ -4,8 +4,10 @@ use std::io::Write;
 
 use maillage_domain::Severity;
 
-use crate::import::ImportReport;
-use crate::{AppError, AppResult};
+use super::import::ImportReport;
+use maillage_formats::csv_reason;
+
+use crate::{io_reason, AppError, AppResult};
 
 /// The French summary printed after an import.
 pub fn summary(report: &ImportReport) -> String {
@@ -31,7 +33,7 @@ pub fn summary(report: &ImportReport) -> String {
 /// Writes one CSV line per problem: row, id in the source, severity, field, value, reason.
 pub fn write_csv<W: Write>(report: &ImportReport, out: W) -> AppResult<()> {
     let mut writer = csv::Writer::from_writer(out);
-    let fail = |err: csv::Error| AppError::Input(format!("écriture du rapport impossible : {err}"));
+    let fail = |err: csv::Error| AppError::Input(format!("écriture du rapport impossible : {}", csv_reason(&err)));
     writer.write_record(["ligne", "id_source", "gravite", "champ", "valeur", "motif"]).map_err(fail)?;
     for line in &report.lines {
         writer
@@ -45,5 +47,5 @@ pub fn write_csv<W: Write>(report: &ImportReport, out: W) -> AppResult<()> {
             ])
             .map_err(fail)?;
     }
-    writer.flush().map_err(|err| AppError::Input(format!("écriture du rapport impossible : {err}")))
+    writer.flush().map_err(|err| AppError::Input(format!("écriture du rapport impossible : {}", io_reason(&err))))
 }

@@ -20,6 +20,8 @@ use maillage_store::{SnapshotItem, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::accounts::{Actor, Permission};
+use crate::context::Context;
 use crate::{AppError, AppResult};
 
 /// The format's name in the header.
@@ -69,15 +71,23 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn write_error(err: std::io::Error) -> AppError {
-    AppError::Input(format!("écriture de la sauvegarde impossible : {err}"))
+    AppError::Input(format!("écriture de la sauvegarde impossible : {}", crate::io_reason(&err)))
 }
 
 fn unreadable(detail: impl std::fmt::Display) -> AppError {
     AppError::Input(format!("sauvegarde illisible (fichier tronqué ou corrompu) : {detail}"))
 }
 
-/// Writes a backup of everything in `store` to `out`.
-pub fn backup<W: Write>(store: &dyn Store, out: W) -> AppResult<BackupSummary> {
+/// Writes a backup of everything in the store to `out`: the administrators' (and the
+/// operator's) since it holds every account and personal datum. Taking it writes no audit
+/// entry: the store it reads stays exactly as it was, so a backup restored and taken again is
+/// the same file.
+pub fn backup<W: Write>(ctx: &Context<'_>, actor: &Actor, out: W) -> AppResult<BackupSummary> {
+    actor.require(ctx, Permission::Administer)?;
+    write_backup(ctx.store, out)
+}
+
+fn write_backup<W: Write>(store: &dyn Store, out: W) -> AppResult<BackupSummary> {
     // Items are serialised inside the read transaction but written after it: the header
     // carries the counts, and a slow output must not hold the store's transaction open.
     let mut lines: Vec<String> = Vec::new();
@@ -128,7 +138,7 @@ fn json_line<T: Serialize>(value: &T) -> AppResult<String> {
 /// end with one was cut short.
 fn read_lines<R: Read>(input: R) -> AppResult<Vec<String>> {
     let mut input = BufReader::new(input);
-    let head = input.fill_buf().map_err(unreadable)?;
+    let head = input.fill_buf().map_err(|err| unreadable(crate::io_reason(&err)))?;
     if !head.starts_with(&[0x1f, 0x8b]) {
         return Err(AppError::Input("ce fichier n'est pas une sauvegarde Maillage (gzip attendu)".to_owned()));
     }
@@ -136,7 +146,7 @@ fn read_lines<R: Read>(input: R) -> AppResult<Vec<String>> {
     let mut lines = Vec::new();
     loop {
         let mut line = String::new();
-        let read = reader.read_line(&mut line).map_err(unreadable)?;
+        let read = reader.read_line(&mut line).map_err(|err| unreadable(crate::io_reason(&err)))?;
         if read == 0 {
             break;
         }
@@ -165,12 +175,20 @@ fn check_header(line: Option<&String>) -> AppResult<Header> {
         }
         None => return Err(AppError::Input("sauvegarde sans numéro de version de format".to_owned())),
     }
-    serde_json::from_value(value).map_err(|err| AppError::Input(format!("en-tête de sauvegarde invalide : {err}")))
+    serde_json::from_value(value).map_err(|err| {
+        AppError::Input(format!("en-tête de sauvegarde invalide : {}", maillage_formats::json_reason(&err)))
+    })
 }
 
-/// Restores a backup into `store`, which must be empty. Nothing is written unless the whole
-/// file checks out.
-pub fn restore<R: Read>(store: &dyn Store, input: R) -> AppResult<BackupSummary> {
+/// Restores a backup into the store, which must be empty: administrators, and the operator.
+/// Nothing is written unless the whole file checks out, and then exactly what it holds (its
+/// own audit log included: a restore adds no entry of its own).
+pub fn restore<R: Read>(ctx: &Context<'_>, actor: &Actor, input: R) -> AppResult<BackupSummary> {
+    actor.require(ctx, Permission::Administer)?;
+    restore_into(ctx.store, input)
+}
+
+fn restore_into<R: Read>(store: &dyn Store, input: R) -> AppResult<BackupSummary> {
     let lines = read_lines(input)?;
     let header = check_header(lines.first())?;
     let trailer: Trailer = match lines.last() {
@@ -188,8 +206,9 @@ pub fn restore<R: Read>(store: &dyn Store, input: R) -> AppResult<BackupSummary>
         digest.update(line.as_bytes());
         digest.update(b"\n");
         // Only the tag here: whole items are parsed once, while they are written.
-        let kind = serde_json::from_str::<TypeTag>(line)
-            .map_err(|err| AppError::Input(format!("élément de sauvegarde invalide : {err}")))?;
+        let kind = serde_json::from_str::<TypeTag>(line).map_err(|err| {
+            AppError::Input(format!("élément de sauvegarde invalide : {}", maillage_formats::json_reason(&err)))
+        })?;
         *counts.entry(kind.kind).or_default() += 1;
     }
     let sha256 = hex(&digest.finalize());
@@ -207,8 +226,9 @@ pub fn restore<R: Read>(store: &dyn Store, input: R) -> AppResult<BackupSummary>
     }
 
     let mut parsed = items.iter().map(|line| {
-        serde_json::from_str::<SnapshotItem>(line)
-            .map_err(|err| StoreError::Conflict(format!("élément de sauvegarde invalide : {err}")))
+        serde_json::from_str::<SnapshotItem>(line).map_err(|err| {
+            StoreError::Conflict(format!("élément de sauvegarde invalide : {}", maillage_formats::json_reason(&err)))
+        })
     });
     store.restore(&mut parsed).map_err(|err| match err {
         StoreError::Conflict(message) => AppError::Input(format!("restauration refusée : {message}")),
@@ -240,7 +260,7 @@ mod tests {
 
     fn take(store: &dyn Store) -> Vec<u8> {
         let mut out = Vec::new();
-        backup(store, &mut out).unwrap();
+        write_backup(store, &mut out).unwrap();
         out
     }
 
@@ -263,7 +283,7 @@ mod tests {
 
     fn refused(bytes: &[u8]) -> String {
         let target = SqliteStore::in_memory().unwrap();
-        let err = restore(&target, bytes).unwrap_err().to_string();
+        let err = restore_into(&target, bytes).unwrap_err().to_string();
         assert!(snapshot_items(&target).is_empty(), "the target stays empty");
         err
     }
@@ -273,7 +293,7 @@ mod tests {
         let source = filled();
         let first = take(&source);
         let target = SqliteStore::in_memory().unwrap();
-        let summary = restore(&target, first.as_slice()).unwrap();
+        let summary = restore_into(&target, first.as_slice()).unwrap();
         assert_eq!(summary.counts.get("place"), Some(&3));
         assert_eq!(summary.counts.get("place_version"), Some(&3));
         let second = take(&target);
@@ -289,7 +309,7 @@ mod tests {
     fn an_empty_store_round_trips() {
         let bytes = take(&SqliteStore::in_memory().unwrap());
         let target = SqliteStore::in_memory().unwrap();
-        assert_eq!(restore(&target, bytes.as_slice()).unwrap().total(), 0);
+        assert_eq!(restore_into(&target, bytes.as_slice()).unwrap().total(), 0);
     }
 
     #[test]
@@ -352,7 +372,7 @@ mod tests {
         let bytes = take(&filled());
         let target = filled();
         let before = snapshot_items(&target);
-        let err = restore(&target, bytes.as_slice()).unwrap_err().to_string();
+        let err = restore_into(&target, bytes.as_slice()).unwrap_err().to_string();
         assert!(err.contains("n'est pas vide"), "{err}");
         assert_eq!(snapshot_items(&target), before);
     }

@@ -20,14 +20,15 @@ use maillage_dedup::{decide, explain, Decision, PairScore, Thresholds, DEFAULT_M
 use maillage_domain::{Place, PlaceRecord, PlaceStatus};
 use maillage_store::{
     new_place_id, now, DuplicateChanges, DuplicatePair, MergeGroup, PairStatus, PairWrite, PlaceKey, PlaceQuery, Store,
+    StoreError,
 };
 use serde::Serialize;
 
-use crate::{AppError, AppResult};
+mod decisions;
 
-/// Environment variables that set the thresholds (the CLI also takes them as options).
-pub const ENV_AUTO_MERGE: &str = "MAILLAGE_DEDUP_AUTO_MERGE";
-pub const ENV_REVIEW: &str = "MAILLAGE_DEDUP_REVIEW";
+pub use decisions::{merged_places, resolve, review_queue, scan, undo, MergedPlace};
+
+use crate::{AppError, AppResult};
 
 /// Who scans: the `decided_by` of automatic merges.
 pub const SCANNER: &str = "scan";
@@ -250,7 +251,7 @@ fn decimal(value: f64) -> String {
 
 /// Scans the active places: merges new pairs the detector is sure of, queues the others
 /// between the thresholds, keeps every earlier decision; writes it all in one transaction.
-pub fn scan(store: &dyn Store, options: &ScanOptions) -> AppResult<ScanCounts> {
+fn scan_places(store: &dyn Store, options: &ScanOptions) -> AppResult<ScanCounts> {
     check_thresholds(&options.thresholds)?;
     let places = store.places(&PlaceQuery::active())?;
     let thresholds = options.thresholds;
@@ -385,7 +386,7 @@ pub struct ReviewItem {
 /// The review queue: pending pairs, best score first, with both places and the explanation;
 /// one pair per two (merged) places, the others counted in [`ReviewItem::linked`] (the same
 /// place published by three sources makes up to nine pairs with another).
-pub fn review_queue(store: &dyn Store) -> AppResult<Vec<ReviewItem>> {
+fn queue_of(store: &dyn Store) -> AppResult<Vec<ReviewItem>> {
     let groups = store.merge_groups()?;
     let side_of: HashMap<&PlaceKey, String> =
         groups.iter().flat_map(|group| group.members.iter().map(move |key| (key, group.id.clone()))).collect();
@@ -446,20 +447,14 @@ pub struct Resolved {
     pub group_id: Option<String>,
 }
 
-/// Decides a pair of the review queue. An unknown id or a pair already decided is refused
-/// with a French message, and nothing is written.
-pub fn resolve(store: &dyn Store, pair_id: &str, resolution: Resolution, decided_by: &str) -> AppResult<Resolved> {
+/// Decides a pair of the review queue. An unknown id is not found, a pair already decided
+/// (or a merge that contradicts an earlier decision) is a conflict, and nothing is written.
+fn decide_pair(store: &dyn Store, pair_id: &str, resolution: Resolution, decided_by: &str) -> AppResult<Resolved> {
     let mut stored = store.duplicate_pairs()?;
-    let index = stored.iter().position(|pair| pair.id == pair_id).ok_or_else(|| {
-        AppError::Input(format!("aucune paire d'identifiant « {pair_id} » (voir `maillage duplicates list`)"))
-    })?;
+    let index = stored.iter().position(|pair| pair.id == pair_id).ok_or_else(|| pair_not_found(pair_id))?;
     let pair = stored[index].clone();
     if pair.status != PairStatus::Pending {
-        return Err(AppError::Input(format!(
-            "la paire {pair_id} est déjà décidée ({}) : seule une paire en attente de revue se décide{}",
-            status_label(pair.status),
-            if pair.status.is_merged() { " ; pour défaire la fusion : `maillage duplicates undo GROUPE`" } else { "" }
-        )));
+        return Err(already_decided(&pair).into());
     }
     let at = now();
     let mut decided = pair.clone();
@@ -493,9 +488,10 @@ pub fn resolve(store: &dyn Store, pair_id: &str, resolution: Resolution, decided
         Resolution::Merge => {
             let mut ledger = Ledger::new(store.merge_groups()?, &stored);
             if let Some((x, y)) = ledger.distinct_between(&pair.a, &pair.b) {
-                return Err(AppError::Input(format!(
+                return Err(StoreError::Conflict(format!(
                     "fusion refusée : {x} et {y} ont été déclarés distincts, et cette fusion les réunirait"
-                )));
+                ))
+                .into());
             }
             let mut writes = Vec::new();
             let group = match ledger.same_group(&pair.a, &pair.b) {
@@ -537,10 +533,9 @@ pub fn resolve(store: &dyn Store, pair_id: &str, resolution: Resolution, decided
 /// queue (a person decides again; the scanner never merges them again), and every member is
 /// again published as itself, exactly as it was (members are never changed by a merge).
 /// Returns the members.
-pub fn undo(store: &dyn Store, group_id: &str) -> AppResult<Vec<PlaceKey>> {
-    let group = store.merge_groups()?.into_iter().find(|group| group.id == group_id).ok_or_else(|| {
-        AppError::Input(format!("aucun lieu fusionné d'identifiant « {group_id} » (voir `maillage duplicates groups`)"))
-    })?;
+fn undo_group(store: &dyn Store, group_id: &str) -> AppResult<Vec<PlaceKey>> {
+    let group =
+        store.merge_groups()?.into_iter().find(|group| group.id == group_id).ok_or_else(|| group_gone(group_id))?;
     let pairs = store
         .duplicate_pairs()?
         .into_iter()
@@ -560,6 +555,26 @@ pub fn undo(store: &dyn Store, group_id: &str) -> AppResult<Vec<PlaceKey>> {
         ..DuplicateChanges::default()
     })?;
     Ok(group.members)
+}
+
+fn pair_not_found(pair_id: &str) -> AppError {
+    StoreError::NotFound(format!("paire « {pair_id} »")).into()
+}
+
+fn already_decided(pair: &DuplicatePair) -> StoreError {
+    StoreError::Conflict(format!(
+        "la paire {} a déjà été décidée ({}) : seule une paire en attente de revue se décide",
+        pair.id,
+        status_label(pair.status)
+    ))
+}
+
+/// Most often the same undo sent twice: the first one undid it.
+fn group_gone(group_id: &str) -> AppError {
+    StoreError::Conflict(format!(
+        "aucun lieu fusionné d'identifiant « {group_id} » : il n'existe pas ou plus (fusion déjà défaite ?)"
+    ))
+    .into()
 }
 
 /// A status in French.

@@ -2,6 +2,8 @@
 //! active place (optionally filtered), people beyond thresholds, figures per territory and
 //! the explainable priority score, for the CLI and the API.
 
+pub mod indicators;
+
 use std::collections::{BTreeMap, HashMap};
 
 use maillage_coverage::{

@@ -162,7 +162,7 @@ pub enum Area {
         center: LatLon,
         km: f64,
     },
-    /// In any of these territories (codes as [`crate::export::parse_areas`] gives them).
+    /// In any of these territories (codes as [`crate::territory::parse_areas`] gives them).
     Territories(Vec<(Level, String)>),
 }
 
@@ -511,7 +511,7 @@ impl Directory {
     /// Reads territory codes in the syntax of `--territory` (`18`, `epci:…`, `region:24`,
     /// `bassin:…`, `commune:…`, comma-separated), checked against the territory and bassins.
     pub fn parse_areas(&self, text: &str) -> AppResult<Vec<(Level, String)>> {
-        crate::export::parse_areas(text, &self.territory, &self.bassins)
+        crate::territory::parse_areas(text, &self.territory, &self.bassins)
     }
 
     /// Whether a territory code exists at a level.

@@ -12,19 +12,22 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use maillage_domain::text::fold;
+use maillage_formats::csv_reason;
 use maillage_store::{IndicatorDefinition, IndicatorLevel, IndicatorValue, Store};
 use maillage_territory::{CodeKind, Commune, Territory};
 use serde::Serialize;
 
+use crate::accounts::{Actor, Permission};
+use crate::context::Context;
 use crate::territory::BassinIndex;
 use crate::{AppError, AppResult};
 
 /// The fragility index per commune (COG 2023) shipped with the demo.
 pub const DEMO_IFN_COMMUNES_FILE: &str = "ifn-communes-2023.csv.gz";
-pub const DEMO_IFN_COMMUNES: &[u8] = include_bytes!("../../../data/demo/ifn-communes-2023.csv.gz");
+pub const DEMO_IFN_COMMUNES: &[u8] = include_bytes!("../../../../data/demo/ifn-communes-2023.csv.gz");
 /// The fragility index per EPCI (2023) shipped with the demo.
 pub const DEMO_IFN_EPCI_FILE: &str = "ifn-epci-2023.csv.gz";
-pub const DEMO_IFN_EPCI: &[u8] = include_bytes!("../../../data/demo/ifn-epci-2023.csv.gz");
+pub const DEMO_IFN_EPCI: &[u8] = include_bytes!("../../../../data/demo/ifn-epci-2023.csv.gz");
 /// The name the demo gives the fragility index, at both levels.
 pub const DEMO_IFN_NAME: &str = "ifn";
 const DEMO_IFN_DESCRIPTION: &str = "Indice de fragilité numérique 2023 (0 à 10) : absence de très haut débit, \
@@ -125,7 +128,40 @@ pub struct IndicatorReport {
 /// Imports a file of values per commune or per EPCI, replacing the indicator of the same name
 /// and level in one transaction. A file without the code or value column, or without a single
 /// usable value, is refused and nothing is written; single bad rows are reported and skipped.
+/// Administrators, and the operator's command line; the audit log names the indicator.
 pub fn import_indicator(
+    ctx: &Context<'_>,
+    actor: &Actor,
+    territory: &Territory,
+    bytes: &[u8],
+    file_name: &str,
+    options: &IndicatorImport,
+) -> AppResult<IndicatorReport> {
+    actor.require(ctx, Permission::Administer)?;
+    let report = store_indicator(ctx.store, territory, bytes, file_name, options)?;
+    ctx.audit(
+        actor.id(),
+        "indicateur_importe",
+        Some(format!("indicateur:{}", report.definition.name)),
+        format!("{file_name} : {} valeur(s)", report.values_stored),
+        maillage_store::now(),
+    )?;
+    Ok(report)
+}
+
+/// The indicators imported, each with how many values it holds (administrators).
+pub fn indicators(ctx: &Context<'_>, actor: &Actor) -> AppResult<Vec<(IndicatorDefinition, usize)>> {
+    actor.require(ctx, Permission::Administer)?;
+    let mut listed = Vec::new();
+    for definition in ctx.store.indicators()? {
+        let count = ctx.store.indicator_values(&definition.name, definition.level)?.len();
+        listed.push((definition, count));
+    }
+    Ok(listed)
+}
+
+/// [`import_indicator`] without the permission check and the audit entry, for it and the demo.
+fn store_indicator(
     store: &dyn Store,
     territory: &Territory,
     bytes: &[u8],
@@ -235,7 +271,7 @@ pub fn load_demo_indicators(store: &dyn Store, territory: &Territory) -> AppResu
             value_column: Some("total".to_owned()),
             description: Some(DEMO_IFN_DESCRIPTION.to_owned()),
         };
-        import_indicator(store, territory, bytes, file_name, &options)?;
+        store_indicator(store, territory, bytes, file_name, &options)?;
     }
     Ok(())
 }
@@ -538,7 +574,7 @@ impl Table {
         let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).from_reader(text.as_bytes());
         let headers: Vec<String> = reader
             .headers()
-            .map_err(|err| AppError::Input(format!("{file_name}, ligne 1 : en-tête illisible ({err})")))?
+            .map_err(|err| AppError::Input(format!("{file_name}, ligne 1 : en-tête illisible ({})", csv_reason(&err))))?
             .iter()
             .map(|h| h.trim().to_owned())
             .collect();
@@ -561,7 +597,7 @@ impl Table {
                         line,
                         field: String::new(),
                         value: String::new(),
-                        reason: format!("ligne illisible ({err})"),
+                        reason: format!("ligne illisible ({})", csv_reason(&err)),
                     });
                     if !matches!(err.kind(), csv::ErrorKind::Utf8 { .. } | csv::ErrorKind::UnequalLengths { .. }) {
                         break;
@@ -827,7 +863,7 @@ mod tests {
     #[test]
     fn commune_file_maps_old_codes_combines_and_reports() {
         let store = SqliteStore::in_memory().unwrap();
-        let report = import_indicator(
+        let report = store_indicator(
             &store,
             territory(),
             COMMUNES_CSV.as_bytes(),
@@ -886,7 +922,7 @@ mod tests {
         let store = SqliteStore::in_memory().unwrap();
         let csv = "code,valeur\n75056,3\n75101,9\n";
         let report =
-            import_indicator(&store, territory(), csv.as_bytes(), "p.csv", &options(IndicatorLevel::Commune, None))
+            store_indicator(&store, territory(), csv.as_bytes(), "p.csv", &options(IndicatorLevel::Commune, None))
                 .unwrap();
         assert_eq!(report.value_column, "valeur");
         let values = store.indicator_values("test", IndicatorLevel::Commune).unwrap();
@@ -903,7 +939,7 @@ mod tests {
         gz.write_all(csv.as_bytes()).unwrap();
         let bytes = gz.finish().unwrap();
         let options = IndicatorImport { code_column: "SIREN".to_owned(), ..options(IndicatorLevel::Epci, None) };
-        let report = import_indicator(&store, territory(), &bytes, "epci.csv.gz", &options).unwrap();
+        let report = store_indicator(&store, territory(), &bytes, "epci.csv.gz", &options).unwrap();
         assert_eq!((report.code_column.as_str(), report.value_column.as_str()), ("siren", "total"));
         let values = store.indicator_values("test", IndicatorLevel::Epci).unwrap();
         assert_eq!(values, [IndicatorValue { code: "241800507".to_owned(), value: 4.5 }]);
@@ -917,17 +953,17 @@ mod tests {
     fn unusable_files_store_nothing() {
         let store = SqliteStore::in_memory().unwrap();
         let commune = options(IndicatorLevel::Commune, None);
-        let no_code = import_indicator(&store, territory(), b"insee,total\n18033,1\n", "a.csv", &commune);
+        let no_code = store_indicator(&store, territory(), b"insee,total\n18033,1\n", "a.csv", &commune);
         assert!(matches!(no_code, Err(AppError::Input(m)) if m.contains("colonne des codes « code » absente")));
 
-        let two_numbers = import_indicator(&store, territory(), b"code,a,b\n18033,1,2\n", "b.csv", &commune);
+        let two_numbers = store_indicator(&store, territory(), b"code,a,b\n18033,1,2\n", "b.csv", &commune);
         assert!(matches!(two_numbers, Err(AppError::Input(m)) if m.contains("plusieurs colonnes numériques (a, b)")));
 
         let named = options(IndicatorLevel::Commune, Some("c"));
-        let no_value = import_indicator(&store, territory(), b"code,a,b\n18033,1,2\n", "c.csv", &named);
+        let no_value = store_indicator(&store, territory(), b"code,a,b\n18033,1,2\n", "c.csv", &named);
         assert!(matches!(no_value, Err(AppError::Input(m)) if m.contains("« c » absente")));
 
-        let wrong_level = import_indicator(&store, territory(), b"code,total\n241800507,1\n", "d.csv", &commune);
+        let wrong_level = store_indicator(&store, territory(), b"code,total\n241800507,1\n", "d.csv", &commune);
         assert!(matches!(wrong_level, Err(AppError::Input(m)) if m.contains("niveau epci")));
 
         assert!(store.indicators().unwrap().is_empty());
@@ -937,8 +973,8 @@ mod tests {
     fn reimport_replaces_the_values() {
         let store = SqliteStore::in_memory().unwrap();
         let commune = options(IndicatorLevel::Commune, None);
-        import_indicator(&store, territory(), b"code,total\n18033,1\n18279,2\n", "a.csv", &commune).unwrap();
-        import_indicator(&store, territory(), b"code;total\n18033;3\n", "b.csv", &commune).unwrap();
+        store_indicator(&store, territory(), b"code,total\n18033,1\n18279,2\n", "a.csv", &commune).unwrap();
+        store_indicator(&store, territory(), b"code;total\n18033;3\n", "b.csv", &commune).unwrap();
         let values = store.indicator_values("test", IndicatorLevel::Commune).unwrap();
         assert_eq!(values, [IndicatorValue { code: "18033".to_owned(), value: 3.0 }]);
         assert_eq!(store.indicators().unwrap()[0].source_file, "b.csv");
@@ -1062,8 +1098,7 @@ mod tests {
             value_column: None,
             description: None,
         };
-        let report =
-            import_indicator(&store, territory(), DEMO_IFN_COMMUNES, DEMO_IFN_COMMUNES_FILE, &options).unwrap();
+        let report = store_indicator(&store, territory(), DEMO_IFN_COMMUNES, DEMO_IFN_COMMUNES_FILE, &options).unwrap();
         assert_eq!((report.rows_read, report.values_stored), (35_008, 34_867));
         let count = |kind| report.remapped.iter().filter(|r| r.kind == kind).count();
         assert_eq!(
@@ -1088,7 +1123,7 @@ mod tests {
         assert_eq!(report.missing_examples[0].code, "15031");
 
         let options = IndicatorImport { level: IndicatorLevel::Epci, ..options };
-        let epci = import_indicator(&store, territory(), DEMO_IFN_EPCI, DEMO_IFN_EPCI_FILE, &options).unwrap();
+        let epci = store_indicator(&store, territory(), DEMO_IFN_EPCI, DEMO_IFN_EPCI_FILE, &options).unwrap();
         assert_eq!((epci.rows_read, epci.values_stored, epci.unknown.len(), epci.missing), (1_255, 1_250, 5, 5));
         assert!(epci.unknown[4].reason.contains("hors EPCI"));
     }

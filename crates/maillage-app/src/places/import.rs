@@ -177,7 +177,8 @@ pub fn source_key(record: &maillage_domain::PlaceRecord) -> String {
 }
 
 /// Imports one file into one source of the store. Either everything is written or nothing.
-pub fn import_file(
+/// No permission check: [`super::sources::import_file`] is the use case.
+pub(crate) fn run_import(
     store: &dyn Store,
     bytes: &[u8],
     file_name: &str,

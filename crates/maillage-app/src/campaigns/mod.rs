@@ -10,10 +10,11 @@ use chrono::{DateTime, Months, NaiveDate, TimeDelta, Utc};
 use maillage_domain::{Place, PlaceId, PlaceStatus};
 use maillage_store::*;
 
-use crate::accounts::{issue_token, spend_token, Actor, Context, Permission};
+use crate::accounts::{issue_token, spend_token, Actor, Permission};
+use crate::context::Context;
 use crate::mail::Mail;
-use crate::territory::places_in;
-use crate::{AppError, AppResult};
+use crate::territory::{parse_areas, places_in};
+use crate::{AppError, AppResult, FieldError};
 
 /// How old a sheet is, by its `date_maj`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -79,27 +80,13 @@ pub fn shown_on_public_map(date_maj: NaiveDate, today: NaiveDate, cutoff_months:
     }
 }
 
-/// The cut-off from `MAILLAGE_MASQUER_APRES_MOIS` (months; unset or 0 for none).
-pub fn cutoff_from_env() -> AppResult<Option<u32>> {
-    match std::env::var("MAILLAGE_MASQUER_APRES_MOIS") {
-        Err(_) => Ok(None),
-        Ok(text) => match text.trim().parse::<u32>() {
-            Ok(0) => Ok(None),
-            Ok(months) => Ok(Some(months)),
-            Err(_) => {
-                Err(AppError::Input(format!("MAILLAGE_MASQUER_APRES_MOIS : nombre de mois attendu, pas « {text} »")))
-            }
-        },
-    }
-}
-
 /// How many active places of the actor's territory fall in each freshness class, freshest
 /// first: where a campaign is worth starting.
 pub fn freshness_counts(ctx: &Context<'_>, actor: &Actor, today: NaiveDate) -> AppResult<Vec<(Freshness, usize)>> {
-    actor.require(ctx.locator, Permission::SeeQueue)?;
+    actor.require(ctx, Permission::SeeQueue)?;
     let mut counts = [(Freshness::Fresh, 0), (Freshness::Recent, 0), (Freshness::Aging, 0), (Freshness::Stale, 0)];
     ctx.store.visit_places(&PlaceQuery::active(), &mut |place| {
-        if actor.covers(ctx.locator, &place.record) {
+        if actor.covers(ctx, &place.record) {
             let class = freshness(place.published_date_maj(), today);
             if let Some(count) = counts.iter_mut().find(|(c, _)| *c == class) {
                 count.1 += 1;
@@ -163,15 +150,15 @@ fn mail_place(
     }
     let signed = issue_token(
         ctx.store,
-        ctx.signer,
+        ctx.mailing()?.signer,
         TokenPurpose::CampaignConfirmation,
         None,
         Some(subject(&campaign.id, &place.id)),
         now,
         TimeDelta::days(LINK_DAYS),
     )?;
-    let confirm = ctx.link(&format!("/confirmer?jeton={signed}"));
-    let edit = ctx.link(&format!("/lieux/{}/gerer", place.id));
+    let confirm = ctx.link(&format!("/confirmer?jeton={signed}"))?;
+    let edit = ctx.link(&format!("/lieux/{}/gerer", place.id))?;
     let prefix = if reminder { "Rappel : " } else { "" };
     for to in &place.record.courriels {
         ctx.send(
@@ -200,11 +187,12 @@ pub fn start_campaign(
     reminder_days: u32,
     now: DateTime<Utc>,
 ) -> AppResult<(Campaign, CampaignCounts)> {
-    actor.require(ctx.locator, Permission::SeeQueue)?;
-    let areas = crate::accounts::parse_scope_areas(ctx.locator, territory)?;
-    actor.require(ctx.locator, Permission::Campaign(&areas))?;
+    actor.require(ctx, Permission::SeeQueue)?;
+    let locator = ctx.locator()?;
+    let areas = parse_areas(territory, &locator.territory, &locator.bassins)?;
+    actor.require(ctx, Permission::Campaign(&areas))?;
     if name.trim().is_empty() {
-        return Err(AppError::Invalid(vec![crate::FieldError {
+        return Err(AppError::Invalid(vec![FieldError {
             field: "nom".to_owned(),
             message: "champ obligatoire".to_owned(),
         }]));
@@ -212,7 +200,7 @@ pub fn start_campaign(
     let places = ctx.store.places(&PlaceQuery::active())?;
     let mut chosen: Vec<&Place> = Vec::new();
     for (level, code) in &areas {
-        for place in places_in(&ctx.locator.territory, &ctx.locator.bassins, &places, *level, code) {
+        for place in places_in(&locator.territory, &locator.bassins, &places, *level, code) {
             if !chosen.iter().any(|known| known.id == place.id) {
                 chosen.push(place);
             }
@@ -269,14 +257,16 @@ pub fn send_reminders(ctx: &Context<'_>, actor: &Actor, campaign_id: &str, now: 
 }
 
 /// The reminders due in every campaign, sent by the hub itself (the server's hourly task,
-/// or `maillage accounts reminders` from a scheduler). Returns how many places were reminded.
-pub fn send_due_reminders(ctx: &Context<'_>, now: DateTime<Utc>) -> AppResult<usize> {
+/// or `maillage accounts reminders` from a scheduler, as [`Actor::System`]) or by an
+/// administrator. Returns how many places were reminded.
+pub fn send_due_reminders(ctx: &Context<'_>, actor: &Actor, now: DateTime<Utc>) -> AppResult<usize> {
+    actor.require(ctx, Permission::Administer)?;
     let mut total = 0;
     for campaign in ctx.store.campaigns()? {
         let reminded = remind(ctx, &campaign, now)?;
         if reminded > 0 {
             let target = Some(format!("campagne:{}", campaign.id));
-            ctx.audit(None, "campagne_relancee", target, format!("{reminded} relances automatiques"), now)?;
+            ctx.audit(actor.id(), "campagne_relancee", target, format!("{reminded} relances automatiques"), now)?;
         }
         total += reminded;
     }
@@ -304,12 +294,29 @@ fn remind(ctx: &Context<'_>, campaign: &Campaign, now: DateTime<Utc>) -> AppResu
 }
 
 fn load_campaign(ctx: &Context<'_>, actor: &Actor, campaign_id: &str) -> AppResult<Campaign> {
-    actor.require(ctx.locator, Permission::SeeQueue)?;
+    actor.require(ctx, Permission::SeeQueue)?;
     let campaign =
         ctx.store.campaign(campaign_id)?.ok_or_else(|| StoreError::NotFound(format!("campagne {campaign_id}")))?;
-    let areas = crate::accounts::parse_scope_areas(ctx.locator, &campaign.territory)?;
-    actor.require(ctx.locator, Permission::Campaign(&areas))?;
+    let locator = ctx.locator()?;
+    let areas = parse_areas(&campaign.territory, &locator.territory, &locator.bassins)?;
+    actor.require(ctx, Permission::Campaign(&areas))?;
     Ok(campaign)
+}
+
+/// The campaigns of the actor's territory with their counts, newest first as the store lists
+/// them.
+pub fn campaigns(ctx: &Context<'_>, actor: &Actor) -> AppResult<Vec<(Campaign, CampaignCounts)>> {
+    actor.require(ctx, Permission::SeeQueue)?;
+    let mut listed = Vec::new();
+    for campaign in ctx.store.campaigns()? {
+        let locator = ctx.locator()?;
+        let Ok(areas) = parse_areas(&campaign.territory, &locator.territory, &locator.bassins) else { continue };
+        if actor.may(ctx, Permission::Campaign(&areas)) {
+            let entries = ctx.store.campaign_entries(&campaign.id)?;
+            listed.push((campaign, counts(&entries)));
+        }
+    }
+    Ok(listed)
 }
 
 /// A campaign's dashboard.

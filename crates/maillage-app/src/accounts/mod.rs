@@ -1,30 +1,29 @@
 //! Accounts: who may do what on which place, sign-in with a lockout delay, sessions,
 //! invitations and password resets by single-use expiring links.
 //!
-//! Role checks live here, not in the web layer: every use case that changes data takes an
-//! [`Actor`] and calls [`Actor::require`] before it reads anything else, so a forgotten check
-//! in a handler cannot open a write.
+//! Role checks live here ([`Actor`], [`Permission`]), not at the edges: every use case that
+//! changes data, or reads what is not public, takes an [`Actor`] and calls [`Actor::require`]
+//! before it reads anything else, so a forgotten check in a handler cannot open a write.
 //!
 //! Secrets: passwords are argon2 hashes (default parameters); sessions and links carry a
 //! random 256-bit token whose SHA-256 only is stored; links are also signed (HMAC-SHA-256
 //! with the hub's key and the link's purpose), so a forged or mistyped link is refused
 //! before the database is asked. No password, token or e-mail address is ever logged.
 
-use std::sync::Arc;
-
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use chrono::{DateTime, TimeDelta, Utc};
 use hmac::{Hmac, Mac};
-use maillage_domain::{Place, PlaceId, PlaceRecord};
 use maillage_store::*;
-use maillage_territory::Territory;
 use sha2::{Digest, Sha256};
 
-use crate::export::parse_areas;
-use crate::mail::{Mail, Mailer};
-use crate::territory::{locate, BassinIndex, Level, PlaceLocation};
-use crate::{AppError, AppResult};
+mod actor;
+
+pub use actor::{Actor, Permission, OPERATOR};
+
+use crate::context::Context;
+use crate::mail::Mail;
+use crate::{AppError, AppResult, FieldError};
 
 /// How long a session lasts after sign-in.
 pub const SESSION_HOURS: i64 = 12;
@@ -39,6 +38,8 @@ pub const FIRST_LOCK_MINUTES: i64 = 1;
 pub const MAX_LOCK_MINUTES: i64 = 60;
 /// Shortest password accepted.
 pub const MIN_PASSWORD_CHARS: usize = 12;
+/// Shortest secret key accepted for signing links.
+pub const MIN_SECRET_CHARS: usize = 32;
 
 const WRONG_CREDENTIALS: &str = "Adresse ou mot de passe incorrect.";
 
@@ -75,17 +76,20 @@ impl LinkSigner {
         LinkSigner { key: key.to_vec() }
     }
 
-    /// The key from `MAILLAGE_SECRET` (at least 32 characters), else a random one: links
-    /// mailed before a restart then stop working, which the log says once.
-    pub fn from_env() -> AppResult<Self> {
-        match std::env::var("MAILLAGE_SECRET") {
-            Ok(secret) if secret.len() >= 32 => Ok(LinkSigner::new(secret.as_bytes())),
-            Ok(_) => Err(AppError::Input("MAILLAGE_SECRET doit compter au moins 32 caractères".to_owned())),
-            Err(_) => {
-                tracing::warn!("MAILLAGE_SECRET absent : clé de signature aléatoire, les liens envoyés ne survivront pas à un redémarrage");
-                Ok(LinkSigner::new(random_token().as_bytes()))
-            }
+    /// The hub's secret key, as configured: at least [`MIN_SECRET_CHARS`] characters.
+    pub fn from_secret(secret: &str) -> AppResult<Self> {
+        if secret.chars().count() < MIN_SECRET_CHARS {
+            return Err(AppError::Input(format!(
+                "la clé de signature des liens doit compter au moins {MIN_SECRET_CHARS} caractères"
+            )));
         }
+        Ok(LinkSigner::new(secret.as_bytes()))
+    }
+
+    /// A random key, when the hub configured none: links mailed before a restart then stop
+    /// working (the edge that chose it says so in its log).
+    pub fn random() -> Self {
+        LinkSigner::new(random_token().as_bytes())
     }
 
     fn mac(&self, purpose: TokenPurpose, token: &str) -> String {
@@ -120,189 +124,6 @@ fn decode_hex(text: &str) -> Option<Vec<u8>> {
         return None;
     }
     (0..text.len()).step_by(2).map(|index| u8::from_str_radix(text.get(index..index + 2)?, 16).ok()).collect()
-}
-
-/// Where places are, for scope checks: the territory and the hub's bassins.
-pub struct Locator {
-    pub territory: Arc<Territory>,
-    pub bassins: BassinIndex,
-}
-
-impl Locator {
-    /// Reads the bassins from the store (call again after they change).
-    pub fn load(store: &dyn Store, territory: Arc<Territory>) -> AppResult<Self> {
-        let bassins = BassinIndex::new(&store.bassins()?, &territory);
-        Ok(Locator { territory, bassins })
-    }
-
-    pub fn locate(&self, record: &PlaceRecord) -> Option<PlaceLocation> {
-        locate(&self.territory, &self.bassins, record)
-    }
-}
-
-/// What the use cases share: the store, the mailer, the link signer, the locator and the
-/// public address links start with.
-pub struct Context<'a> {
-    pub store: &'a dyn Store,
-    pub mailer: &'a dyn Mailer,
-    pub signer: &'a LinkSigner,
-    pub locator: &'a Locator,
-    /// `https://hub.example` (no trailing slash).
-    pub base_url: &'a str,
-}
-
-impl Context<'_> {
-    /// Writes a line of the audit log. A failure to audit fails the use case: a change
-    /// nobody can account for is worse than a refused one.
-    pub fn audit(
-        &self,
-        actor: Option<&str>,
-        action: &str,
-        target: Option<String>,
-        detail: impl Into<String>,
-        at: DateTime<Utc>,
-    ) -> AppResult<()> {
-        self.store.append_audit(&AuditEntry {
-            id: new_id(),
-            at,
-            actor: actor.map(str::to_owned),
-            action: action.to_owned(),
-            target,
-            detail: detail.into(),
-        })?;
-        Ok(())
-    }
-
-    /// Sends a mail; a failure is logged and reported, never shown with the address.
-    pub fn send(&self, mail: &Mail, kind: &str) -> AppResult<()> {
-        self.mailer.send(mail).inspect_err(|err| tracing::warn!(%err, kind, "courriel non envoyé"))
-    }
-
-    pub fn link(&self, path: &str) -> String {
-        format!("{}{path}", self.base_url)
-    }
-}
-
-/// Who is asking: the public, or a signed-in user.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Actor {
-    Public,
-    User(User),
-}
-
-/// What an actor may be allowed to do.
-#[derive(Clone, Copy, Debug)]
-pub enum Permission<'a> {
-    /// Users and roles, the outbox, the audit log: administrators.
-    Administer,
-    /// Invite a gestionnaire: administrators and coordinators.
-    InviteManager,
-    /// See the moderation queue (filtered to the actor's scope): administrators and
-    /// coordinators.
-    SeeQueue,
-    /// Approve, reject, revert, create, mark trusted, read the history: administrators
-    /// and the coordinators whose territory holds the place.
-    Moderate(&'a PlaceRecord),
-    /// Propose or publish an edit: moderators of the place, and the gestionnaires who
-    /// manage it.
-    Edit(&'a Place),
-    /// Ask to manage a place: any signed-in gestionnaire.
-    Claim,
-    /// Start a campaign on these areas: administrators, and coordinators whose scope holds
-    /// every area.
-    Campaign(&'a [(Level, String)]),
-}
-
-impl Actor {
-    pub fn user(&self) -> Option<&User> {
-        match self {
-            Actor::User(user) => Some(user),
-            Actor::Public => None,
-        }
-    }
-
-    pub fn id(&self) -> Option<&str> {
-        self.user().map(|user| user.id.as_str())
-    }
-
-    fn role(&self) -> Option<&Role> {
-        self.user().map(|user| &user.role)
-    }
-
-    /// Whether a coordinator's (or an administrator's) territory holds the place.
-    pub fn covers(&self, locator: &Locator, record: &PlaceRecord) -> bool {
-        match self.role() {
-            Some(Role::Administrateur) => true,
-            Some(Role::Coordinateur { departements, bassins }) => match locator.locate(record) {
-                Some(location) => {
-                    departements.contains(&location.code_departement)
-                        || location.bassin.as_ref().is_some_and(|bassin| bassins.contains(bassin))
-                }
-                None => false,
-            },
-            _ => false,
-        }
-    }
-
-    /// Whether a gestionnaire manages the place.
-    pub fn manages(&self, place: &PlaceId) -> bool {
-        matches!(self.role(), Some(Role::Gestionnaire { places }) if places.contains(place))
-    }
-
-    fn covers_area(&self, locator: &Locator, level: Level, code: &str) -> bool {
-        match self.role() {
-            Some(Role::Administrateur) => true,
-            Some(Role::Coordinateur { departements, bassins }) => match level {
-                Level::Departement => departements.iter().any(|d| d == code),
-                Level::Bassin => {
-                    bassins.iter().any(|b| b == code)
-                        || locator.bassins.bassins().get(code).is_some_and(|d| departements.contains(d))
-                }
-                Level::Commune => locator
-                    .territory
-                    .commune(code)
-                    .is_some_and(|commune| departements.contains(&commune.code_departement)),
-                Level::Epci | Level::Region => false,
-            },
-            _ => false,
-        }
-    }
-
-    /// Whether the actor may; see [`Permission`].
-    pub fn may(&self, locator: &Locator, permission: Permission<'_>) -> bool {
-        let Some(user) = self.user() else { return false };
-        if !user.active {
-            return false;
-        }
-        let moderator = matches!(user.role, Role::Administrateur | Role::Coordinateur { .. });
-        match permission {
-            Permission::Administer => matches!(user.role, Role::Administrateur),
-            Permission::InviteManager | Permission::SeeQueue => moderator,
-            Permission::Moderate(record) => self.covers(locator, record),
-            Permission::Edit(place) => self.covers(locator, &place.record) || self.manages(&place.id),
-            Permission::Claim => matches!(user.role, Role::Gestionnaire { .. }),
-            Permission::Campaign(areas) => {
-                !areas.is_empty() && areas.iter().all(|(level, code)| self.covers_area(locator, *level, code))
-            }
-        }
-    }
-
-    /// [`Actor::may`], as an error that says what was refused.
-    pub fn require(&self, locator: &Locator, permission: Permission<'_>) -> AppResult<()> {
-        if self.may(locator, permission) {
-            return Ok(());
-        }
-        let what = match permission {
-            Permission::Administer => "réservé aux administrateurs du hub",
-            Permission::InviteManager | Permission::SeeQueue => "réservé aux coordinateurs et administrateurs",
-            Permission::Moderate(_) => "ce lieu n'est pas dans votre territoire",
-            Permission::Edit(_) => "vous ne gérez pas ce lieu",
-            Permission::Claim => "réservé aux gestionnaires de lieux connectés",
-            Permission::Campaign(_) => "ce territoire n'est pas le vôtre",
-        };
-        tracing::info!(acteur = self.id().unwrap_or("public"), refus = what, "action refusée");
-        Err(AppError::Forbidden(format!("Action refusée : {what}.")))
-    }
 }
 
 /// Addresses are compared trimmed and in lower case.
@@ -351,7 +172,7 @@ fn decoy_hash() -> &'static str {
 
 fn check_new_password(password: &str) -> AppResult<()> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(AppError::Invalid(vec![crate::FieldError {
+        return Err(AppError::Invalid(vec![FieldError {
             field: "mot_de_passe".to_owned(),
             message: format!("au moins {MIN_PASSWORD_CHARS} caractères"),
         }]));
@@ -495,7 +316,7 @@ pub fn spend_token(
     now: DateTime<Utc>,
 ) -> AppResult<OneTimeToken> {
     let refused = |why: &str| AppError::Refused(format!("Ce lien {why}. Demandez-en un nouveau si besoin."));
-    let Some(token) = ctx.signer.verify(purpose, signed) else {
+    let Some(token) = ctx.mailing()?.signer.verify(purpose, signed) else {
         tracing::info!(usage = purpose.as_str(), "lien à la signature invalide");
         return Err(refused("n'est pas valide"));
     };
@@ -512,10 +333,10 @@ pub fn new_user(email: &str, name: &str, role: Role, now: DateTime<Utc>) -> AppR
     let email = normalise_email(email);
     let mut errors = Vec::new();
     if !valid_email(&email) {
-        errors.push(crate::FieldError { field: "courriel".to_owned(), message: "adresse invalide".to_owned() });
+        errors.push(FieldError { field: "courriel".to_owned(), message: "adresse invalide".to_owned() });
     }
     if name.trim().is_empty() {
-        errors.push(crate::FieldError { field: "nom".to_owned(), message: "champ obligatoire".to_owned() });
+        errors.push(FieldError { field: "nom".to_owned(), message: "champ obligatoire".to_owned() });
     }
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
@@ -538,14 +359,14 @@ pub fn new_user(email: &str, name: &str, role: Role, now: DateTime<Utc>) -> AppR
 pub fn send_invitation(ctx: &Context<'_>, user: &User, now: DateTime<Utc>) -> AppResult<()> {
     let signed = issue_token(
         ctx.store,
-        ctx.signer,
+        ctx.mailing()?.signer,
         TokenPurpose::Invitation,
         Some(&user.id),
         None,
         now,
         TimeDelta::days(INVITATION_DAYS),
     )?;
-    let link = ctx.link(&format!("/compte/invitation?jeton={signed}"));
+    let link = ctx.link(&format!("/compte/invitation?jeton={signed}"))?;
     ctx.send(
         &Mail {
             to: user.email.clone(),
@@ -570,8 +391,8 @@ pub fn invite(
     now: DateTime<Utc>,
 ) -> AppResult<User> {
     match role {
-        Role::Gestionnaire { .. } => actor.require(ctx.locator, Permission::InviteManager)?,
-        _ => actor.require(ctx.locator, Permission::Administer)?,
+        Role::Gestionnaire { .. } => actor.require(ctx, Permission::InviteManager)?,
+        _ => actor.require(ctx, Permission::Administer)?,
     }
     let user = new_user(email, name, role, now)?;
     ctx.store.insert_user(&user)?;
@@ -617,14 +438,14 @@ pub fn request_password_reset(ctx: &Context<'_>, email: &str, now: DateTime<Utc>
     };
     let signed = issue_token(
         ctx.store,
-        ctx.signer,
+        ctx.mailing()?.signer,
         TokenPurpose::PasswordReset,
         Some(&user.id),
         None,
         now,
         TimeDelta::hours(RESET_HOURS),
     )?;
-    let link = ctx.link(&format!("/compte/reinitialisation?jeton={signed}"));
+    let link = ctx.link(&format!("/compte/reinitialisation?jeton={signed}"))?;
     ctx.send(
         &Mail {
             to: user.email.clone(),
@@ -655,7 +476,7 @@ pub fn update_user(
     active: bool,
     now: DateTime<Utc>,
 ) -> AppResult<User> {
-    actor.require(ctx.locator, Permission::Administer)?;
+    actor.require(ctx, Permission::Administer)?;
     let mut user = ctx.store.user(user_id)?.ok_or_else(|| StoreError::NotFound(format!("utilisateur {user_id}")))?;
     if actor.id() == Some(user_id) && (!active || role != Role::Administrateur) {
         return Err(AppError::Input("Vous ne pouvez pas retirer vos propres droits d'administration.".to_owned()));
@@ -678,14 +499,14 @@ pub fn set_trusted(
     trusted: bool,
     now: DateTime<Utc>,
 ) -> AppResult<User> {
-    actor.require(ctx.locator, Permission::SeeQueue)?;
+    actor.require(ctx, Permission::SeeQueue)?;
     let mut user = ctx.store.user(user_id)?.ok_or_else(|| StoreError::NotFound(format!("utilisateur {user_id}")))?;
     let Role::Gestionnaire { places } = &user.role else {
         return Err(AppError::Input("Seul un gestionnaire de lieu peut être marqué « de confiance ».".to_owned()));
     };
     for id in places {
         if let Some(place) = ctx.store.place(id)? {
-            actor.require(ctx.locator, Permission::Moderate(&place.record))?;
+            actor.require(ctx, Permission::Moderate(&place.record))?;
         }
     }
     user.trusted = trusted;
@@ -695,33 +516,43 @@ pub fn set_trusted(
     Ok(user)
 }
 
-/// Creates the first administrator of a hub that has none (from the command line).
+/// Creates the first administrator of a hub that has none: the operator's command line
+/// (`maillage accounts admin`), since nobody can sign in to invite anyone yet.
 pub fn bootstrap_admin(
-    store: &dyn Store,
+    ctx: &Context<'_>,
+    actor: &Actor,
     email: &str,
     name: &str,
     password: &str,
     now: DateTime<Utc>,
 ) -> AppResult<User> {
-    if store.users()?.iter().any(|user| user.role == Role::Administrateur) {
+    actor.require(ctx, Permission::Administer)?;
+    if ctx.store.users()?.iter().any(|user| user.role == Role::Administrateur) {
         return Err(AppError::Input("Ce hub a déjà un administrateur.".to_owned()));
     }
     check_new_password(password)?;
     let mut user = new_user(email, name, Role::Administrateur, now)?;
     user.password_hash = Some(hash_password(password)?);
-    store.insert_user(&user)?;
-    store.append_audit(&AuditEntry {
-        id: new_id(),
-        at: now,
-        actor: None,
-        action: "administrateur_initial".to_owned(),
-        target: user_target(&user.id),
-        detail: String::new(),
-    })?;
+    ctx.store.insert_user(&user)?;
+    ctx.audit(None, "administrateur_initial", user_target(&user.id), "", now)?;
     Ok(user)
 }
 
-/// For areas written as the export reads them ("18", "bassin:Bourges"), checked.
-pub fn parse_scope_areas(locator: &Locator, text: &str) -> AppResult<Vec<(Level, String)>> {
-    parse_areas(text, &locator.territory, &locator.bassins)
+/// The accounts an actor manages: every account for administrators, the gestionnaires for
+/// coordinators (who invite them and mark them trusted).
+pub fn users(ctx: &Context<'_>, actor: &Actor) -> AppResult<Vec<User>> {
+    actor.require(ctx, Permission::InviteManager)?;
+    let administrator = actor.may(ctx, Permission::Administer);
+    Ok(ctx
+        .store
+        .users()?
+        .into_iter()
+        .filter(|user| administrator || matches!(user.role, Role::Gestionnaire { .. }))
+        .collect())
+}
+
+/// The latest entries of the audit log, newest first (administrators).
+pub fn audit_log(ctx: &Context<'_>, actor: &Actor, limit: usize) -> AppResult<Vec<AuditEntry>> {
+    actor.require(ctx, Permission::Administer)?;
+    Ok(ctx.store.audit_log(limit)?)
 }

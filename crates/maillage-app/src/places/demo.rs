@@ -2,29 +2,31 @@
 //! a first start on an empty database shows real places without any file around.
 
 use maillage_formats::mapping::Mapping;
-use maillage_store::Store;
 use maillage_territory::Territory;
 
+use super::import::{run_import, ImportOptions, ImportReport};
+use crate::accounts::{Actor, Permission};
+use crate::context::Context;
 use crate::territory::read_bassins_csv;
-
-use crate::import::{import_file, ImportOptions, ImportReport};
 use crate::{AppError, AppResult};
 
 pub const DEMO_FILE_NAME: &str = "hub-lo-2023.json.gz";
-pub const DEMO_DATA: &[u8] = include_bytes!("../../../data/demo/hub-lo-2023.json.gz");
-pub const DEMO_MAPPING: &str = include_str!("../../../mappings/hub-lo.toml");
+pub const DEMO_DATA: &[u8] = include_bytes!("../../../../data/demo/hub-lo-2023.json.gz");
+pub const DEMO_MAPPING: &str = include_str!("../../../../mappings/hub-lo.toml");
 /// The hub's 23 bassins de vie, derived from its export (`maillage bassins derive`).
-pub const DEMO_BASSINS: &[u8] = include_bytes!("../../../data/demo/bassins-centre-val-de-loire.csv");
+pub const DEMO_BASSINS: &[u8] = include_bytes!("../../../../data/demo/bassins-centre-val-de-loire.csv");
 
-/// Loads the demo data when the store has never imported anything. Returns the report when
-/// it did.
-pub fn load_if_empty(store: &dyn Store, territory: &Territory) -> AppResult<Option<ImportReport>> {
+/// Loads the demo data when the store has never imported anything (the operator's command
+/// line, on a first start). Returns the report when it did.
+pub fn load_if_empty(ctx: &Context<'_>, actor: &Actor, territory: &Territory) -> AppResult<Option<ImportReport>> {
+    actor.require(ctx, Permission::Administer)?;
+    let store = ctx.store;
     if !store.batches()?.is_empty() {
         return Ok(None);
     }
     let mapping = Mapping::from_toml(DEMO_MAPPING)
         .map_err(|err| AppError::Input(format!("correspondance de démonstration invalide : {err}")))?;
-    let report = import_file(
+    let report = run_import(
         store,
         DEMO_DATA,
         DEMO_FILE_NAME,
@@ -37,7 +39,14 @@ pub fn load_if_empty(store: &dyn Store, territory: &Territory) -> AppResult<Opti
         store.replace_bassins(&members)?;
     }
     if store.indicators()?.is_empty() {
-        crate::indicators::load_demo_indicators(store, territory)?;
+        crate::coverage::indicators::load_demo_indicators(store, territory)?;
     }
+    ctx.audit(
+        actor.id(),
+        "demonstration_chargee",
+        Some(format!("lot:{}", report.batch.id)),
+        format!("{} lieux de démonstration, bassins et indicateurs", report.batch.counts.created),
+        maillage_store::now(),
+    )?;
     Ok(Some(report))
 }

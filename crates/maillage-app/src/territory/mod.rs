@@ -1,0 +1,265 @@
+//! Places in their territory: which commune a place is in (from its INSEE code, else its
+//! postcode and commune name, else its coordinates), hence its EPCI, the hub's bassin de vie,
+//! département and région; the places and counts of a territory; the hub's bassins de vie
+//! ([`bassins`]); territories named in a request ([`areas`]); where places are for scope
+//! checks ([`Locator`]).
+
+mod areas;
+pub mod bassins;
+mod locator;
+
+use std::collections::BTreeMap;
+
+use maillage_domain::{PlaceRecord, Problem};
+use maillage_territory::{distance_km, Commune, LatLon, MatchKind, Territory};
+use serde::Serialize;
+
+pub use areas::parse_areas;
+pub use bassins::{
+    check_bassins, derive_bassins, read_bassins_csv, write_bassins_csv, BassinDerivation, BassinIndex, CoverageCheck,
+};
+pub use locator::Locator;
+
+/// Coordinates this far outside the place's own commune are flagged: real files have places
+/// geocoded in the wrong town.
+pub const OUTSIDE_COMMUNE_KM: f64 = 5.0;
+
+/// How a place's commune was found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LocatedBy {
+    CodeInsee,
+    PostcodeAndName,
+    Coordinates,
+}
+
+/// Where a place is, at every level.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PlaceLocation {
+    pub code_commune: String,
+    pub commune: String,
+    pub code_epci: Option<String>,
+    pub code_departement: String,
+    pub code_region: String,
+    pub bassin: Option<String>,
+    /// The place's own coordinates, or its commune's point when it has none.
+    pub point: Option<LatLon>,
+    /// True when `point` is the commune's point, not the place's.
+    pub approximate: bool,
+    pub located_by: LocatedBy,
+}
+
+/// Finds the commune of a record, without changing it.
+pub fn find_commune<'t>(territory: &'t Territory, record: &PlaceRecord) -> Option<(&'t Commune, LocatedBy)> {
+    if let Some(code) = record.code_insee.as_deref() {
+        if let Some(commune) = territory.resolve_code(code) {
+            return Some((commune, LocatedBy::CodeInsee));
+        }
+    }
+    if let Some(found) = territory.match_commune(&record.code_postal, &record.commune) {
+        if found.kind != MatchKind::PostcodeOnly || record.commune.trim().is_empty() {
+            return Some((found.commune, LocatedBy::PostcodeAndName));
+        }
+    }
+    if let Some(c) = record.coordinates {
+        if let Some(commune) = territory.commune_at(c.latitude, c.longitude) {
+            return Some((commune, LocatedBy::Coordinates));
+        }
+    }
+    None
+}
+
+/// Locates a record at every level.
+pub fn locate(territory: &Territory, bassins: &BassinIndex, record: &PlaceRecord) -> Option<PlaceLocation> {
+    let (commune, located_by) = find_commune(territory, record)?;
+    let (point, approximate) = match record.coordinates {
+        Some(c) => (Some(LatLon::new(c.latitude, c.longitude)), false),
+        None => (commune.point, true),
+    };
+    Some(PlaceLocation {
+        code_commune: commune.code_insee.clone(),
+        commune: commune.name.clone(),
+        code_epci: commune.siren_epci.clone(),
+        code_departement: commune.code_departement.clone(),
+        code_region: commune.code_region.clone(),
+        bassin: bassins.bassin_of(&commune.code_insee).map(str::to_owned),
+        point,
+        approximate,
+        located_by,
+    })
+}
+
+/// Places a freshly built record in its territory during an import: fills a missing INSEE
+/// code from the postcode and name (or the coordinates), flags coordinates far from the
+/// commune, and says when the place will be shown at its commune's point.
+pub fn enrich(territory: &Territory, record: &mut PlaceRecord, problems: &mut Vec<Problem>) {
+    if let Some(code) = record.code_insee.clone() {
+        match territory.resolve_code_detail(&code) {
+            Some(resolved) if resolved.commune.code_insee != code => problems.push(Problem::info(
+                "code_insee",
+                &code,
+                format!(
+                    "ancien code ou arrondissement : rattaché à la commune {} ({})",
+                    resolved.commune.name, resolved.commune.code_insee
+                ),
+            )),
+            Some(_) => {}
+            None => problems.push(Problem::warning(
+                "code_insee",
+                &code,
+                "code INSEE inconnu du code officiel géographique en vigueur",
+            )),
+        }
+    }
+    let Some((commune, located_by)) = find_commune(territory, record) else {
+        problems.push(Problem::warning(
+            "commune",
+            &format!("{} {}", record.code_postal, record.commune),
+            "commune introuvable (ni code INSEE, ni code postal et nom, ni coordonnées reconnus) : lieu hors des statistiques territoriales",
+        ));
+        return;
+    };
+    match located_by {
+        LocatedBy::CodeInsee => {}
+        LocatedBy::PostcodeAndName => {
+            problems.push(Problem::info(
+                "code_insee",
+                &commune.code_insee,
+                format!("code INSEE déduit du code postal et du nom de la commune ({})", commune.name),
+            ));
+            record.code_insee = Some(commune.code_insee.clone());
+        }
+        LocatedBy::Coordinates => {
+            problems.push(Problem::warning(
+                "code_insee",
+                &commune.code_insee,
+                format!(
+                    "commune « {} » non reconnue : code INSEE déduit des coordonnées ({})",
+                    record.commune, commune.name
+                ),
+            ));
+            record.code_insee = Some(commune.code_insee.clone());
+        }
+    }
+    match record.coordinates {
+        None => problems.push(Problem::info(
+            "latitude",
+            "",
+            format!(
+                "pas de coordonnées : le lieu est placé au centre de la commune ({}), position approchée",
+                commune.name
+            ),
+        )),
+        Some(c) => {
+            if territory.has_geometry(&commune.code_insee)
+                && !territory.commune_contains(&commune.code_insee, c.latitude, c.longitude)
+            {
+                let here = LatLon::new(c.latitude, c.longitude);
+                let distance = commune.point.map(|point| distance_km(point, here)).unwrap_or(f64::INFINITY);
+                // The distance to the commune's point overstates the distance to its border
+                // by about the commune's radius.
+                let radius = territory
+                    .commune_area_km2(&commune.code_insee)
+                    .map(|area| (area / std::f64::consts::PI).sqrt())
+                    .unwrap_or(0.0);
+                if distance - radius > OUTSIDE_COMMUNE_KM {
+                    let elsewhere = territory
+                        .commune_at(c.latitude, c.longitude)
+                        .map(|other| format!(", dans la commune {} ({})", other.name, other.code_insee))
+                        .unwrap_or_default();
+                    problems.push(Problem::warning(
+                        "latitude",
+                        &format!("{}, {}", c.latitude, c.longitude),
+                        format!(
+                            "coordonnées à environ {:.0} km de {} ({}){elsewhere} : à vérifier",
+                            distance, commune.name, commune.code_insee
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// A territorial level above the commune, or the commune itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Commune,
+    Epci,
+    Bassin,
+    Departement,
+    Region,
+}
+
+impl Level {
+    pub fn parse(text: &str) -> Option<Self> {
+        match maillage_domain::text::fold(text).as_str() {
+            "commune" | "communes" => Some(Level::Commune),
+            "epci" => Some(Level::Epci),
+            "bassin" | "bassins" | "bassin de vie" | "bv" => Some(Level::Bassin),
+            "departement" | "departements" | "dep" => Some(Level::Departement),
+            "region" | "regions" | "reg" => Some(Level::Region),
+            _ => None,
+        }
+    }
+
+    /// The code of a location at this level.
+    pub fn code_of(self, location: &PlaceLocation) -> Option<&str> {
+        match self {
+            Level::Commune => Some(&location.code_commune),
+            Level::Epci => location.code_epci.as_deref(),
+            Level::Bassin => location.bassin.as_deref(),
+            Level::Departement => Some(&location.code_departement),
+            Level::Region => Some(&location.code_region),
+        }
+    }
+
+    /// The name of a territory of this level.
+    pub fn name_of(self, territory: &Territory, code: &str) -> String {
+        match self {
+            Level::Commune => territory.commune(code).map(|c| c.name.clone()),
+            Level::Epci => territory.epci(code).map(|e| e.name.clone()),
+            Level::Bassin => Some(code.to_owned()),
+            Level::Departement => territory.departement(code).map(|d| d.name.clone()),
+            Level::Region => territory.region(code).map(|r| r.name.clone()),
+        }
+        .unwrap_or_default()
+    }
+}
+
+/// Counts of places per territory of one level; places that could not be located are
+/// counted under the empty code.
+pub fn count_places(
+    territory: &Territory,
+    bassins: &BassinIndex,
+    places: &[maillage_domain::Place],
+    level: Level,
+) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    for place in places {
+        let code = locate(territory, bassins, &place.record)
+            .and_then(|location| level.code_of(&location).map(str::to_owned))
+            .unwrap_or_default();
+        *counts.entry(code).or_default() += 1;
+    }
+    counts
+}
+
+/// The places of one territory (code at the given level).
+pub fn places_in<'p>(
+    territory: &Territory,
+    bassins: &BassinIndex,
+    places: &'p [maillage_domain::Place],
+    level: Level,
+    code: &str,
+) -> Vec<&'p maillage_domain::Place> {
+    places
+        .iter()
+        .filter(|place| {
+            locate(territory, bassins, &place.record)
+                .map(|location| level.code_of(&location) == Some(code))
+                .unwrap_or(false)
+        })
+        .collect()
+}

@@ -1,0 +1,432 @@
+//! The guarded door, through the use cases alone (no HTTP): every use case that writes, or
+//! reads what is not public, refuses every role that must not use it with
+//! `AppError::Forbidden`, and then nothing is written (no change, no audit line, no mail).
+//! Removing a check at an edge therefore cannot open a hole.
+//!
+//! One row per use case (or per way of calling it): adding a use case adds a row, and a test
+//! reads the crate's sources to fail when a public function that takes an `&Actor` has none.
+
+use std::collections::BTreeMap;
+
+use maillage_app::accounts::{self, Actor};
+use maillage_app::context::Context;
+use maillage_app::coverage::indicators::{self, IndicatorImport};
+use maillage_app::duplicates::{self, Resolution, ScanOptions};
+use maillage_app::hub::backup;
+use maillage_app::hub::branding::{self, BrandingForm};
+use maillage_app::moderation::{self, EditOutcome};
+use maillage_app::places::{self, demo};
+use maillage_app::territory::bassins;
+use maillage_app::{campaigns, AppError, AppResult, ImportOptions};
+use maillage_dedup::Thresholds;
+use maillage_domain::Place;
+use maillage_store::contract::snapshot_items;
+use maillage_store::{AccountStore, IndicatorLevel, PairStatus, PlaceReport, Role, Store};
+
+use crate::support::*;
+
+/// Who tries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Who {
+    /// Nobody signed in.
+    Public,
+    /// The gestionnaire of the Bourges place the rows act on.
+    Manager,
+    /// A gestionnaire of another place (in Tours).
+    OtherManager,
+    /// The coordinator of the Cher, whose territory holds the Bourges places.
+    Coordinator,
+    /// The coordinator of Indre-et-Loire.
+    OtherCoordinator,
+    /// A disabled administrator.
+    Inactive,
+}
+
+use Who::*;
+
+/// Everyone but an administrator.
+const NOT_ADMIN: &[Who] = &[Public, Manager, OtherManager, Coordinator, OtherCoordinator, Inactive];
+/// Everyone but an administrator and a coordinator (whose territory holds the place or not).
+const NOT_MODERATOR: &[Who] = &[Public, Manager, OtherManager, Inactive];
+/// Everyone but an administrator and the coordinator of the Cher.
+const NOT_IN_SCOPE: &[Who] = &[Public, Manager, OtherManager, OtherCoordinator, Inactive];
+/// Everyone who may not edit the Bourges place (its gestionnaire and the Cher's coordinator may).
+const NOT_EDITOR: &[Who] = &[Public, OtherManager, OtherCoordinator, Inactive];
+
+/// A hub with something for every use case to act on, all in Bourges (Cher) unless said.
+struct Fixture {
+    hub: Hub,
+    manager: Actor,
+    other_manager: Actor,
+    inactive: Actor,
+    /// Managed by `manager`.
+    place: Place,
+    /// In Tours, managed by `other_manager`.
+    other_place: Place,
+    /// The gestionnaire's pending edit of `place`.
+    proposal: String,
+    /// A public report on `place`, not closed.
+    report: String,
+    campaign: String,
+    /// A pair of two places in Bourges, waiting for review.
+    pair: String,
+    /// A merged place of two places in Bourges.
+    group: String,
+    batch: String,
+}
+
+fn fixture() -> Fixture {
+    let hub = Hub::new();
+    let ctx = hub.ctx();
+    let operator = Actor::operator(None);
+    let place = hub.place("Médiathèque");
+    let tours = with(with(fields("Maison des services"), "commune", "Tours"), "code_postal", "37000");
+    let other_place = moderation::create_place(&ctx, &hub.admin, &tours, t0()).unwrap();
+    let manager = hub.manager("g@asso.example", &[&place], false);
+    let other_manager = hub.manager("g2@asso.example", &[&other_place], false);
+    let mut disabled = hub.admin.user().unwrap().clone();
+    disabled.active = false;
+    let inactive = Actor::User(disabled);
+
+    let EditOutcome::Queued(proposal) =
+        moderation::submit_edit(&ctx, &manager, &place.id, 1, &fields("Médiathèque centrale"), "", t0()).unwrap()
+    else {
+        panic!("a gestionnaire's edit waits")
+    };
+    let report = PlaceReport {
+        id: maillage_store::new_report_id(),
+        place_id: place.id.clone(),
+        category: PlaceReport::CATEGORIES[0].0.to_owned(),
+        message: "Fermé le lundi".to_owned(),
+        created_at: t0(),
+    };
+    hub.store.add_place_report(&report).unwrap();
+    let (campaign, _) = campaigns::start_campaign(&ctx, &hub.coordinator, "Printemps", "18", 14, t0()).unwrap();
+
+    // Two pairs of duplicates in Bourges, at two addresses: one merged, one left to review
+    // (its names differ, so it never scores a sure merge).
+    let at = |name: &str, address: &str| with(fields(name), "adresse", address);
+    for (name, address) in [
+        ("Espace numérique", "3 rue Jean Rameau"),
+        ("Espace numérique", "3 rue Jean Rameau"),
+        ("Point numérique", "40 avenue de Lattre"),
+        ("Point numérique du centre", "40 avenue de Lattre"),
+    ] {
+        moderation::create_place(&ctx, &hub.admin, &at(name, address), t0()).unwrap();
+    }
+    let options = ScanOptions { sources: Vec::new(), thresholds: Thresholds { auto_merge: 1.0, review: 0.5 } };
+    duplicates::scan(&ctx, &operator, &options).unwrap();
+    let named = |pair: &maillage_store::DuplicatePair, prefix: &str| {
+        [&pair.a, &pair.b].iter().all(|key| {
+            let place = hub.store.place_by_source_id(&key.source, &key.source_id).unwrap();
+            place.is_some_and(|place| place.record.nom.starts_with(prefix))
+        })
+    };
+    let pairs = hub.store.duplicate_pairs().unwrap();
+    let first = pairs.iter().find(|pair| named(pair, "Espace")).expect("a pair of the first two");
+    let group = match first.status {
+        PairStatus::Pending => duplicates::resolve(&ctx, &operator, &first.id, Resolution::Merge).unwrap().group_id,
+        _ => first.group_id.clone(),
+    }
+    .expect("a merged place");
+    let pending = pairs
+        .iter()
+        .find(|pair| pair.status == PairStatus::Pending && named(pair, "Point"))
+        .expect("a pair of the other two, waiting for review");
+
+    let batch = places::import_file(&ctx, &operator, CSV, "lieux.csv", &ImportOptions::default()).unwrap().batch.id;
+    Fixture {
+        manager,
+        other_manager,
+        inactive,
+        place,
+        other_place,
+        proposal: proposal.id,
+        report: report.id,
+        campaign: campaign.id,
+        pair: pending.id.clone(),
+        group,
+        batch,
+        hub,
+    }
+}
+
+const CSV: &[u8] = b"id,nom,commune,code_postal,adresse\nx1,Tiers-lieu,Bourges,18000,2 rue Moyenne\n";
+
+impl Fixture {
+    fn actor(&self, who: Who) -> &Actor {
+        static PUBLIC: Actor = Actor::Public;
+        match who {
+            Public => &PUBLIC,
+            Manager => &self.manager,
+            OtherManager => &self.other_manager,
+            Coordinator => &self.hub.coordinator,
+            OtherCoordinator => &self.hub.other_coordinator,
+            Inactive => &self.inactive,
+        }
+    }
+}
+
+type Run = fn(&Fixture, &Context<'_>, &Actor) -> AppResult<()>;
+
+/// A use case, and who must be refused it.
+struct Row {
+    /// `module::function`, then what the row tries when a use case has several rows.
+    name: &'static str,
+    refused: &'static [Who],
+    run: Run,
+}
+
+const fn row(name: &'static str, refused: &'static [Who], run: Run) -> Row {
+    Row { name, refused, run }
+}
+
+fn now() -> chrono::DateTime<chrono::Utc> {
+    t0()
+}
+
+fn gestionnaire() -> Role {
+    Role::Gestionnaire { places: Vec::new() }
+}
+
+fn indicator() -> IndicatorImport {
+    IndicatorImport {
+        name: "essai".to_owned(),
+        level: IndicatorLevel::Commune,
+        code_column: "code".to_owned(),
+        value_column: None,
+        description: None,
+    }
+}
+
+fn branding_form() -> BrandingForm {
+    BrandingForm { name: "Hub".to_owned(), colour: "#1f4e79".to_owned(), ..BrandingForm::default() }
+}
+
+fn bassins_csv() -> &'static [u8] {
+    b"bassin,departement,type,code\nBourges,18,epci,241800507\n"
+}
+
+fn edited() -> BTreeMap<String, String> {
+    fields("Médiathèque des Gibjoncs")
+}
+
+#[rustfmt::skip]
+const ROWS: &[Row] = &[
+    // Accounts.
+    row("accounts::invite (administrateur)", NOT_ADMIN, |_, ctx, actor| {
+        accounts::invite(ctx, actor, "x@hub.example", "X", Role::Administrateur, now()).map(drop)
+    }),
+    row("accounts::invite (gestionnaire)", NOT_MODERATOR, |_, ctx, actor| {
+        accounts::invite(ctx, actor, "y@hub.example", "Y", gestionnaire(), now()).map(drop)
+    }),
+    row("accounts::update_user", NOT_ADMIN, |f, ctx, actor| {
+        accounts::update_user(ctx, actor, f.manager.id().unwrap(), Role::Administrateur, true, now()).map(drop)
+    }),
+    row("accounts::set_trusted", NOT_IN_SCOPE, |f, ctx, actor| {
+        accounts::set_trusted(ctx, actor, f.manager.id().unwrap(), true, now()).map(drop)
+    }),
+    row("accounts::users", NOT_MODERATOR, |_, ctx, actor| accounts::users(ctx, actor).map(drop)),
+    row("accounts::audit_log", NOT_ADMIN, |_, ctx, actor| accounts::audit_log(ctx, actor, 10).map(drop)),
+    row("accounts::bootstrap_admin", NOT_ADMIN, |_, ctx, actor| {
+        accounts::bootstrap_admin(ctx, actor, "z@hub.example", "Z", PASSWORD, now()).map(drop)
+    }),
+    // Moderation.
+    row("moderation::queue", NOT_MODERATOR, |_, ctx, actor| moderation::queue(ctx, actor).map(drop)),
+    row("moderation::edit_form", NOT_EDITOR, |f, ctx, actor| moderation::edit_form(ctx, actor, &f.place.id).map(drop)),
+    row("moderation::edit_form (another place)", &[Manager], |f, ctx, actor| {
+        moderation::edit_form(ctx, actor, &f.other_place.id).map(drop)
+    }),
+    row("moderation::preview_edit", NOT_EDITOR, |f, ctx, actor| {
+        moderation::preview_edit(ctx, actor, &f.place.id, &edited(), now()).map(drop)
+    }),
+    row("moderation::submit_edit", NOT_EDITOR, |f, ctx, actor| {
+        moderation::submit_edit(ctx, actor, &f.place.id, 1, &edited(), "", now()).map(drop)
+    }),
+    row("moderation::submit_edit (another place)", &[Manager], |f, ctx, actor| {
+        moderation::submit_edit(ctx, actor, &f.other_place.id, 1, &edited(), "", now()).map(drop)
+    }),
+    row("moderation::claim", &[Public, Coordinator, OtherCoordinator, Inactive], |f, ctx, actor| {
+        moderation::claim(ctx, actor, &f.other_place.id, "", now()).map(drop)
+    }),
+    row("moderation::editable_places", &[Public, Inactive], |_, ctx, actor| {
+        moderation::editable_places(ctx, actor, "", 10).map(drop)
+    }),
+    row("moderation::proposal_to_correct", NOT_IN_SCOPE, |f, ctx, actor| {
+        moderation::proposal_to_correct(ctx, actor, &f.proposal).map(drop)
+    }),
+    row("moderation::approve", NOT_IN_SCOPE, |f, ctx, actor| {
+        moderation::approve(ctx, actor, &f.proposal, 1, None, now())
+    }),
+    row("moderation::reject", NOT_IN_SCOPE, |f, ctx, actor| moderation::reject(ctx, actor, &f.proposal, "non", now())),
+    row("moderation::resolve_report", NOT_IN_SCOPE, |f, ctx, actor| {
+        moderation::resolve_report(ctx, actor, &f.report, "corrigé", now())
+    }),
+    row("moderation::create_place", NOT_IN_SCOPE, |_, ctx, actor| {
+        moderation::create_place(ctx, actor, &fields("Nouveau lieu"), now()).map(drop)
+    }),
+    row("moderation::history", NOT_EDITOR, |f, ctx, actor| moderation::history(ctx, actor, &f.place.id).map(drop)),
+    row("moderation::revert", NOT_IN_SCOPE, |f, ctx, actor| {
+        moderation::revert(ctx, actor, &f.place.id, 1, 1, now()).map(drop)
+    }),
+    // Campaigns.
+    row("campaigns::freshness_counts", NOT_MODERATOR, |_, ctx, actor| {
+        campaigns::freshness_counts(ctx, actor, now().date_naive()).map(drop)
+    }),
+    row("campaigns::start_campaign", NOT_IN_SCOPE, |_, ctx, actor| {
+        campaigns::start_campaign(ctx, actor, "Automne", "18", 14, now()).map(drop)
+    }),
+    row("campaigns::campaigns", NOT_MODERATOR, |_, ctx, actor| campaigns::campaigns(ctx, actor).map(drop)),
+    row("campaigns::dashboard", NOT_IN_SCOPE, |f, ctx, actor| campaigns::dashboard(ctx, actor, &f.campaign).map(drop)),
+    row("campaigns::send_reminders", NOT_IN_SCOPE, |f, ctx, actor| {
+        campaigns::send_reminders(ctx, actor, &f.campaign, now() + chrono::TimeDelta::days(30)).map(drop)
+    }),
+    row("campaigns::send_due_reminders", NOT_ADMIN, |_, ctx, actor| {
+        campaigns::send_due_reminders(ctx, actor, now() + chrono::TimeDelta::days(30)).map(drop)
+    }),
+    // Duplicates.
+    row("duplicates::scan", NOT_ADMIN, |_, ctx, actor| duplicates::scan(ctx, actor, &ScanOptions::default()).map(drop)),
+    row("duplicates::review_queue", NOT_MODERATOR, |_, ctx, actor| duplicates::review_queue(ctx, actor).map(drop)),
+    row("duplicates::resolve (fusion)", NOT_IN_SCOPE, |f, ctx, actor| {
+        duplicates::resolve(ctx, actor, &f.pair, Resolution::Merge).map(drop)
+    }),
+    row("duplicates::resolve (distincts)", NOT_IN_SCOPE, |f, ctx, actor| {
+        duplicates::resolve(ctx, actor, &f.pair, Resolution::Distinct).map(drop)
+    }),
+    row("duplicates::undo", NOT_IN_SCOPE, |f, ctx, actor| duplicates::undo(ctx, actor, &f.group).map(drop)),
+    row("duplicates::merged_places", NOT_MODERATOR, |_, ctx, actor| duplicates::merged_places(ctx, actor).map(drop)),
+    // Places and imports.
+    row("places::import_file", NOT_ADMIN, |_, ctx, actor| {
+        places::import_file(ctx, actor, CSV, "autre.csv", &ImportOptions::default()).map(drop)
+    }),
+    row("places::imports", NOT_ADMIN, |_, ctx, actor| places::imports(ctx, actor).map(drop)),
+    row("places::import_report", NOT_ADMIN, |f, ctx, actor| places::import_report(ctx, actor, &f.batch).map(drop)),
+    row("demo::load_if_empty", NOT_ADMIN, |_, ctx, actor| demo::load_if_empty(ctx, actor, &territory()).map(drop)),
+    // Territory.
+    row("bassins::bassins", NOT_ADMIN, |_, ctx, actor| bassins::bassins(ctx, actor, &territory()).map(drop)),
+    row("bassins::import_bassins", NOT_ADMIN, |_, ctx, actor| {
+        bassins::import_bassins(ctx, actor, &territory(), "bassins.csv", bassins_csv()).map(drop)
+    }),
+    row("bassins::save_bassins", NOT_ADMIN, |_, ctx, actor| {
+        let members = maillage_app::territory::read_bassins_csv(&territory(), bassins_csv()).unwrap();
+        bassins::save_bassins(ctx, actor, &members, "essai").map(drop)
+    }),
+    // Coverage indicators.
+    row("indicators::import_indicator", NOT_ADMIN, |_, ctx, actor| {
+        indicators::import_indicator(ctx, actor, &territory(), b"code,valeur\n18033,3\n", "i.csv", &indicator()).map(drop)
+    }),
+    row("indicators::indicators", NOT_ADMIN, |_, ctx, actor| indicators::indicators(ctx, actor).map(drop)),
+    // The hub.
+    row("branding::save_branding", NOT_ADMIN, |_, ctx, actor| branding::save_branding(ctx, actor, &branding_form()).map(drop)),
+    row("backup::backup", NOT_ADMIN, |_, ctx, actor| backup::backup(ctx, actor, std::io::sink()).map(drop)),
+    row("backup::restore", NOT_ADMIN, |_, ctx, actor| backup::restore(ctx, actor, &b""[..]).map(drop)),
+];
+
+#[test]
+fn every_guarded_use_case_refuses_every_role_that_must_not_use_it_and_writes_nothing() {
+    let fixture = fixture();
+    let ctx = fixture.hub.ctx();
+    let mut failures = Vec::new();
+    for row in ROWS {
+        for &who in row.refused {
+            let before = snapshot_items(&fixture.hub.store);
+            let mails = fixture.hub.mails().len();
+            let result = (row.run)(&fixture, &ctx, fixture.actor(who));
+            if !matches!(result, Err(AppError::Forbidden(_))) {
+                failures.push(format!("{} by {who:?}: {result:?}", row.name));
+            }
+            if snapshot_items(&fixture.hub.store) != before || fixture.hub.mails().len() != mails {
+                failures.push(format!("{} by {who:?} changed something", row.name));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The rows are not vacuous: an administrator passes every check but the claim, which only
+/// a gestionnaire may make.
+#[test]
+fn an_administrator_passes_every_check() {
+    let fixture = fixture();
+    let ctx = fixture.hub.ctx();
+    for row in ROWS {
+        let actor = if row.name.starts_with("moderation::claim") { &fixture.manager } else { &fixture.hub.admin };
+        let result = (row.run)(&fixture, &ctx, actor);
+        assert!(!matches!(result, Err(AppError::Forbidden(_))), "{}: {result:?}", row.name);
+    }
+}
+
+/// Lists filtered to a scope show an out-of-scope coordinator nothing of the Cher.
+#[test]
+fn scoped_lists_show_nothing_outside_the_territory() {
+    let fixture = fixture();
+    let ctx = fixture.hub.ctx();
+    let outsider = &fixture.hub.other_coordinator;
+    let (proposals, reports) = moderation::queue(&ctx, outsider).unwrap();
+    assert!(proposals.is_empty() && reports.is_empty());
+    assert!(duplicates::review_queue(&ctx, outsider).unwrap().is_empty());
+    assert!(duplicates::merged_places(&ctx, outsider).unwrap().is_empty());
+    assert!(campaigns::campaigns(&ctx, outsider).unwrap().is_empty());
+    let users = accounts::users(&ctx, outsider).unwrap();
+    assert!(users.iter().all(|user| matches!(user.role, Role::Gestionnaire { .. })), "{users:?}");
+    // The same lists are not empty for the Cher's coordinator.
+    let coordinator = &fixture.hub.coordinator;
+    assert_eq!(moderation::queue(&ctx, coordinator).unwrap().0.len(), 1);
+    assert_eq!(duplicates::review_queue(&ctx, coordinator).unwrap().len(), 1);
+    assert_eq!(duplicates::merged_places(&ctx, coordinator).unwrap().len(), 1);
+    assert_eq!(campaigns::campaigns(&ctx, coordinator).unwrap().len(), 1);
+}
+
+/// The operator's command line may do what an administrator may, but not what only a person
+/// can (claim a place); its audit entries name no account.
+#[test]
+fn the_operator_acts_as_the_hub_itself() {
+    let fixture = fixture();
+    let ctx = fixture.hub.ctx();
+    let operator = Actor::operator(Some("Camille"));
+    assert!(matches!(moderation::claim(&ctx, &operator, &fixture.place.id, "", now()), Err(AppError::Forbidden(_))));
+    let resolved = duplicates::resolve(&ctx, &operator, &fixture.pair, Resolution::Distinct).unwrap();
+    let pair = fixture.hub.store.duplicate_pairs().unwrap().into_iter().find(|p| p.id == resolved.pair_id).unwrap();
+    assert_eq!(pair.decided_by.as_deref(), Some("Camille"));
+    let entry = fixture.hub.store.audit_log(1).unwrap().remove(0);
+    assert_eq!((entry.action.as_str(), entry.actor), ("doublons_distincts", None));
+    // Without a locator, a coordinator's scope fails closed; the operator needs none.
+    let bare = Context::new(&fixture.hub.store);
+    assert!(matches!(moderation::queue(&bare, &fixture.hub.coordinator), Ok((items, _)) if items.is_empty()));
+    assert!(matches!(
+        moderation::approve(&bare, &fixture.hub.coordinator, &fixture.proposal, 1, None, now()),
+        Err(AppError::Forbidden(_))
+    ));
+    assert!(duplicates::merged_places(&bare, &operator).is_ok());
+}
+
+/// Every public function of the crate that takes an `&Actor` has a row: a use case added
+/// without one fails here.
+#[test]
+fn every_use_case_taking_an_actor_has_a_row() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut found = Vec::new();
+    let mut folders = vec![root];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if path.extension().is_some_and(|ext| ext == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                for (_, rest) in text.match_indices("\npub fn ").map(|(at, _)| text.split_at(at + 8)) {
+                    let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                    let signature = &rest[..rest.find('{').unwrap_or(rest.len())];
+                    if signature.contains(": &Actor") {
+                        found.push(name);
+                    }
+                }
+            }
+        }
+    }
+    assert!(found.len() > 30, "the scan finds the use cases: {found:?}");
+    let covered: Vec<&str> =
+        ROWS.iter().map(|row| row.name.split([' ', ':']).filter(|part| !part.is_empty()).nth(1).unwrap()).collect();
+    let missing: Vec<&String> = found.iter().filter(|name| !covered.contains(&name.as_str())).collect();
+    assert!(missing.is_empty(), "use cases taking an actor without a row in the table: {missing:?}");
+}

@@ -1,0 +1,130 @@
+//! The configuration of a run, read once here: the command line's options (which clap also
+//! reads from their `MAILLAGE_*` variables) and the variables that have no option. It is
+//! passed down as typed values; nothing below the binary reads the environment.
+//!
+//! Variables (see the README): `MAILLAGE_DB`, `MAILLAGE_NO_DEMO`, `MAILLAGE_PG_POOL_SIZE`,
+//! `MAILLAGE_PG_CONNECT_TIMEOUT`, `MAILLAGE_PG_ACQUIRE_TIMEOUT`, `MAILLAGE_PG_IDLE_CHECK`,
+//! `MAILLAGE_BASE_URL` (default `http://localhost:8080`), `MAILLAGE_SECRET`,
+//! `MAILLAGE_SMTP_URL`, `MAILLAGE_MAIL_FROM`, `MAILLAGE_OUTBOX` (default `boite-d-envoi`),
+//! `MAILLAGE_ADMIN_PASSWORD`; the server's options and the duplicate thresholds have their
+//! own variables, declared with the options; `MAILLAGE_LOG` sets the log filter.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use maillage_app::accounts::{LinkSigner, MIN_SECRET_CHARS};
+use maillage_mail::{MailConfig, MailSetup, DEFAULT_FROM, DEFAULT_OUTBOX};
+use maillage_store_postgres::PoolSettings;
+
+use crate::error::{CliError, CliResult};
+
+/// The public address links in mails start with when the hub sets none.
+pub const DEFAULT_BASE_URL: &str = "http://localhost:8080";
+
+/// What a run of the command is configured with.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// `--db`: a SQLite file (or `sqlite://path`) or a PostgreSQL URL.
+    pub database: String,
+    /// Load the demo data into an empty database (unless `--no-demo`).
+    pub demo: bool,
+    /// The `MAILLAGE_PG_*` values as written, read when a PostgreSQL database is opened.
+    pub pool: PoolVariables,
+    /// `https://hub.example`: links in mails start with it; HTTPS makes cookies `Secure`.
+    pub base_url: String,
+    /// The key that signs links in mails; a random one (links die with the process) if unset.
+    pub secret: Option<String>,
+    pub mail: MailConfig,
+    /// The first administrator's password, else read on the standard input.
+    pub admin_password: Option<String>,
+}
+
+/// The PostgreSQL pool settings as the environment gives them.
+#[derive(Clone, Debug, Default)]
+pub struct PoolVariables {
+    pub size: Option<String>,
+    pub connect_timeout: Option<String>,
+    pub acquire_timeout: Option<String>,
+    pub idle_check: Option<String>,
+}
+
+fn variable(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+impl Config {
+    /// The configuration of this run: the global options given, the rest from the environment.
+    pub fn read(database: &std::path::Path, no_demo: bool) -> Config {
+        Config {
+            database: database.to_string_lossy().into_owned(),
+            demo: !no_demo,
+            pool: PoolVariables {
+                size: variable("MAILLAGE_PG_POOL_SIZE"),
+                connect_timeout: variable("MAILLAGE_PG_CONNECT_TIMEOUT"),
+                acquire_timeout: variable("MAILLAGE_PG_ACQUIRE_TIMEOUT"),
+                idle_check: variable("MAILLAGE_PG_IDLE_CHECK"),
+            },
+            base_url: variable("MAILLAGE_BASE_URL")
+                .unwrap_or_else(|| DEFAULT_BASE_URL.to_owned())
+                .trim_end_matches('/')
+                .to_owned(),
+            secret: variable("MAILLAGE_SECRET"),
+            mail: MailConfig {
+                smtp_url: variable("MAILLAGE_SMTP_URL").filter(|url| !url.trim().is_empty()),
+                from: variable("MAILLAGE_MAIL_FROM").unwrap_or_else(|| DEFAULT_FROM.to_owned()),
+                outbox: std::env::var_os("MAILLAGE_OUTBOX").map(PathBuf::from).unwrap_or_else(|| DEFAULT_OUTBOX.into()),
+            },
+            admin_password: variable("MAILLAGE_ADMIN_PASSWORD"),
+        }
+    }
+
+    /// The PostgreSQL pool settings: the defaults, overridden by the variables that are set.
+    /// A variable that is set but not a whole number is refused rather than ignored.
+    pub fn pool_settings(&self) -> CliResult<PoolSettings> {
+        let number = |name: &str, value: &Option<String>| -> CliResult<Option<u64>> {
+            value
+                .as_deref()
+                .map(|text| {
+                    text.trim()
+                        .parse::<u64>()
+                        .map_err(|_| CliError::Usage(format!("{name} doit être un nombre entier, pas « {text} »")))
+                })
+                .transpose()
+        };
+        let mut settings = PoolSettings::default();
+        if let Some(size) = number("MAILLAGE_PG_POOL_SIZE", &self.pool.size)? {
+            settings.max_size = (size as usize).max(1);
+        }
+        if let Some(seconds) = number("MAILLAGE_PG_CONNECT_TIMEOUT", &self.pool.connect_timeout)? {
+            settings.connect_timeout = Duration::from_secs(seconds);
+        }
+        if let Some(seconds) = number("MAILLAGE_PG_ACQUIRE_TIMEOUT", &self.pool.acquire_timeout)? {
+            settings.acquire_timeout = Duration::from_secs(seconds);
+        }
+        if let Some(seconds) = number("MAILLAGE_PG_IDLE_CHECK", &self.pool.idle_check)? {
+            settings.idle_check_after = Duration::from_secs(seconds);
+        }
+        Ok(settings)
+    }
+
+    /// The key that signs the links mailed by the hub. Without `MAILLAGE_SECRET`, a random
+    /// one: links mailed before a restart then stop working, which the log says.
+    pub fn link_signer(&self) -> CliResult<LinkSigner> {
+        match &self.secret {
+            Some(secret) => LinkSigner::from_secret(secret).map_err(|_| {
+                CliError::Usage(format!("MAILLAGE_SECRET doit compter au moins {MIN_SECRET_CHARS} caractères"))
+            }),
+            None => {
+                tracing::warn!(
+                    "MAILLAGE_SECRET absent : clé de signature aléatoire, les liens envoyés ne survivront pas à un redémarrage"
+                );
+                Ok(LinkSigner::random())
+            }
+        }
+    }
+
+    /// The mail transport: SMTP when `MAILLAGE_SMTP_URL` is set, else the outbox folder.
+    pub fn mail_setup(&self) -> CliResult<MailSetup> {
+        Ok(MailSetup::from_config(&self.mail)?)
+    }
+}

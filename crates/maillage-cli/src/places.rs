@@ -1,0 +1,298 @@
+//! `maillage import`, `export`, `validate`, `stats`, `places`, `show`, `imports`, `backup` and
+//! `restore`: the registry's places, their sources and the whole hub's backup.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use maillage_app::context::Context;
+use maillage_app::places::export::{export_places, ExportFilter};
+use maillage_app::places::report;
+use maillage_app::territory::{parse_areas, BassinIndex};
+use maillage_app::{hub::backup, ImportOptions};
+use maillage_dedup::Thresholds;
+use maillage_formats::export::ExportFormat;
+use maillage_formats::mapping::Mapping;
+use maillage_formats::table_schema::TableSchema;
+use maillage_store::PlaceQuery;
+
+use crate::config::Config;
+use crate::database::{self, load_territory, operator};
+use crate::error::{CliError, CliResult};
+
+const DEFAULT_SCHEMA: &str = include_str!("../../../data/standard/schema-lieux-mediation-numerique-1.0.2.json");
+
+fn read_file(path: &Path) -> CliResult<Vec<u8>> {
+    std::fs::read(path).map_err(CliError::reading(path))
+}
+
+fn read_text(path: &Path) -> CliResult<String> {
+    std::fs::read_to_string(path).map_err(CliError::reading(path))
+}
+
+/// What `maillage import` was asked.
+pub struct ImportRequest {
+    pub file: PathBuf,
+    pub source: Option<String>,
+    pub mapping: Option<PathBuf>,
+    pub report: Option<PathBuf>,
+    pub prune: bool,
+    pub json: bool,
+    pub thresholds: Thresholds,
+}
+
+pub fn import(config: &Config, request: &ImportRequest) -> CliResult<ExitCode> {
+    let store = database::open(config, false)?;
+    let mapping = match &request.mapping {
+        Some(path) => Some(
+            Mapping::from_toml(&read_text(path)?)
+                .map_err(|err| CliError::Usage(format!("{} : {}", path.display(), CliError::Format(err).message())))?,
+        ),
+        None => None,
+    };
+    let bytes = read_file(&request.file)?;
+    let (territory, _) = load_territory();
+    let options = ImportOptions {
+        source: request.source.clone(),
+        mapping: mapping.as_ref(),
+        prune: request.prune,
+        territory: Some(&territory),
+    };
+    let ctx = Context::new(store.as_ref());
+    let outcome = maillage_app::import_file(&ctx, &operator(), &bytes, &request.file.to_string_lossy(), &options)?;
+    // Read-only, after the commit: what a `duplicates scan` would look at.
+    let duplicates =
+        maillage_app::duplicates::count_for_source(store.as_ref(), &outcome.batch.source, &request.thresholds)?;
+    if request.json {
+        let mut batch = serde_json::to_value(&outcome.batch).unwrap_or_default();
+        batch["doublons"] = serde_json::Value::from(duplicates);
+        say!("{batch}");
+    } else {
+        say!("{}", report::summary(&outcome));
+        say!(
+            "  doublons possibles : {duplicates} paires avec un lieu de cette source (score ≥ {}) — maillage duplicates scan",
+            format!("{:.2}", request.thresholds.review).replace('.', ",")
+        );
+        for line in
+            outcome.lines.iter().filter(|line| line.problem.severity != maillage_domain::Severity::Info).take(40)
+        {
+            say!(
+                "  ligne {} [{}] {} : « {} » — {}",
+                line.row,
+                line.problem.severity.label(),
+                line.problem.field,
+                line.problem.value,
+                line.problem.reason
+            );
+        }
+    }
+    if let Some(path) = &request.report {
+        let out = std::fs::File::create(path).map_err(CliError::creating(path))?;
+        report::write_csv(&outcome, std::io::BufWriter::new(out))?;
+        say!("Rapport complet : {}", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn export(
+    config: &Config,
+    format: &str,
+    source: Option<String>,
+    territory: Option<&str>,
+    out: Option<&Path>,
+    members: bool,
+) -> CliResult<ExitCode> {
+    let format = ExportFormat::parse(format)
+        .ok_or_else(|| CliError::Usage(format!("format inconnu « {format} » (csv, json ou geojson)")))?;
+    let store = database::open(config, true)?;
+    let loaded = territory.map(|_| load_territory().0);
+    let areas = match (territory, &loaded) {
+        (Some(text), Some(loaded)) => {
+            let bassins = BassinIndex::new(&store.bassins()?, loaded);
+            parse_areas(text, loaded, &bassins)?
+        }
+        _ => Vec::new(),
+    };
+    let filter = ExportFilter { source, areas, raw_members: members };
+    let count = match out {
+        Some(path) => {
+            let file = std::fs::File::create(path).map_err(CliError::creating(path))?;
+            export_places(store.as_ref(), loaded.as_ref(), format, &filter, std::io::BufWriter::new(file))?
+        }
+        None => export_places(
+            store.as_ref(),
+            loaded.as_ref(),
+            format,
+            &filter,
+            std::io::BufWriter::new(std::io::stdout().lock()),
+        )?,
+    };
+    note!("{count} lieux exportés.");
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn validate(file: &Path, schema: Option<&Path>) -> CliResult<ExitCode> {
+    let schema_text = match schema {
+        Some(path) => read_text(path)?,
+        None => DEFAULT_SCHEMA.to_owned(),
+    };
+    let schema = TableSchema::from_json(&schema_text)?;
+    let bytes = read_file(file)?;
+    let mut info = maillage_formats::reader::FileInfo::default();
+    let text = maillage_formats::reader::decode(&bytes, &mut info)?;
+    let validation = match maillage_formats::reader::detect_format(&file.to_string_lossy(), &text) {
+        maillage_formats::InputFormat::Csv => schema.validate_csv(text.as_bytes()),
+        maillage_formats::InputFormat::Json => schema.validate_json(text.as_bytes()),
+    };
+    for note in &validation.notes {
+        say!("remarque : {}", describe(note));
+    }
+    for error in validation.errors.iter().take(200) {
+        say!("{}", describe(error));
+    }
+    if validation.errors.is_empty() {
+        say!("Fichier valide : {} lignes conformes au schéma.", validation.rows_checked);
+        Ok(ExitCode::SUCCESS)
+    } else {
+        say!("Fichier non valide : {} erreurs sur {} lignes.", validation.errors.len(), validation.rows_checked);
+        Ok(ExitCode::from(1))
+    }
+}
+
+fn describe(issue: &maillage_formats::table_schema::ValidationIssue) -> String {
+    let mut out = String::new();
+    if let Some(row) = issue.row {
+        out.push_str(&format!("ligne {row}, "));
+    }
+    if let Some(field) = &issue.field {
+        out.push_str(&format!("champ {field} : "));
+    }
+    if let Some(value) = &issue.value {
+        out.push_str(&format!("« {value} » "));
+    }
+    out.push_str(&issue.message);
+    out
+}
+
+pub fn stats(config: &Config) -> CliResult<ExitCode> {
+    let store = database::open(config, true)?;
+    let (mut active, mut withdrawn) = (0, 0);
+    for row in store.source_stats()? {
+        say!("{:<32} {:>7} actifs {:>7} retirés", row.source, row.active, row.withdrawn);
+        active += row.active;
+        withdrawn += row.withdrawn;
+    }
+    say!("{:<32} {:>7} actifs {:>7} retirés", "total", active, withdrawn);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn list(config: &Config, source: Option<String>, all: bool) -> CliResult<ExitCode> {
+    let store = database::open(config, true)?;
+    let query = PlaceQuery {
+        source,
+        status: if all { None } else { Some(maillage_domain::PlaceStatus::Active) },
+        updated_since: None,
+    };
+    for place in store.places(&query)? {
+        say!(
+            "{}\t{}\t{}\t{} {}",
+            place.id,
+            place.source,
+            place.record.nom,
+            place.record.code_postal,
+            place.record.commune
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn show(config: &Config, id: &str) -> CliResult<ExitCode> {
+    let store = database::open(config, true)?;
+    let id = maillage_domain::PlaceId(id.to_owned());
+    let place = store.place(&id)?.ok_or_else(|| CliError::Usage(format!("aucun lieu d'identifiant {id}")))?;
+    let object = maillage_formats::export::standard_object(&place);
+    say!("{}", serde_json::to_string_pretty(&object).unwrap_or_default());
+    say!(
+        "source : {} (id {}), statut : {}, version {}",
+        place.source,
+        place.source_id,
+        place.status.as_str(),
+        place.version
+    );
+    for (key, value) in &place.extras {
+        say!("  {key} : {value}");
+    }
+    for version in store.place_history(&id)? {
+        say!(
+            "  v{} {} {} (lot {})",
+            version.version,
+            version.recorded_at.format("%Y-%m-%d %H:%M"),
+            version.change.as_str(),
+            version.batch_id.unwrap_or_default()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn imports(config: &Config, batch: Option<&str>) -> CliResult<ExitCode> {
+    let store = database::open(config, false)?;
+    let ctx = Context::new(store.as_ref());
+    match batch {
+        None => {
+            let (batches, _) = maillage_app::places::imports(&ctx, &operator())?;
+            for batch in batches {
+                let c = &batch.counts;
+                say!(
+                    "{}\t{}\t{}\t{}\tlus {} créés {} modifiés {} inchangés {} rejetés {} retirés {}",
+                    batch.id,
+                    batch.started_at.format("%Y-%m-%d %H:%M"),
+                    batch.source,
+                    batch.file_name,
+                    c.read,
+                    c.created,
+                    c.updated,
+                    c.unchanged,
+                    c.rejected,
+                    c.withdrawn
+                );
+            }
+        }
+        Some(id) => {
+            let (_, lines) = maillage_app::places::import_report(&ctx, &operator(), id)?;
+            for line in lines {
+                say!(
+                    "ligne {} [{}] {} : « {} » — {}",
+                    line.row,
+                    line.problem.severity.label(),
+                    line.problem.field,
+                    line.problem.value,
+                    line.problem.reason
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn backup(config: &Config, out: &Path) -> CliResult<ExitCode> {
+    let store = database::open(config, false)?;
+    let file = std::fs::File::create(out).map_err(CliError::creating(out))?;
+    let summary = backup::backup(&Context::new(store.as_ref()), &operator(), std::io::BufWriter::new(file))?;
+    let total: u64 = summary.counts.values().sum();
+    let detail: Vec<String> = summary.counts.iter().map(|(kind, n)| format!("{kind} {n}")).collect();
+    say!(
+        "Sauvegarde écrite dans {} : {total} éléments ({}), SHA-256 {}.",
+        out.display(),
+        detail.join(", "),
+        summary.sha256
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn restore(config: &Config, file: &Path) -> CliResult<ExitCode> {
+    let store = database::open(config, false)?;
+    let input = std::fs::File::open(file).map_err(CliError::reading(file))?;
+    let summary = backup::restore(&Context::new(store.as_ref()), &operator(), std::io::BufReader::new(input))?;
+    let total: u64 = summary.counts.values().sum();
+    say!("Sauvegarde vérifiée et restaurée dans la base {} : {total} éléments.", store.backend_name());
+    Ok(ExitCode::SUCCESS)
+}
