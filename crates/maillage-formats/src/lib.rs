@@ -8,6 +8,7 @@
 
 pub mod error;
 pub mod export;
+pub mod geo;
 pub mod mapping;
 pub mod reader;
 pub mod standard;

@@ -409,6 +409,7 @@ fn the_documented_example_loads() {
             ("c_formation".to_owned(), "oui".to_owned()),
             ("c_bassin_de_vie".to_owned(), "Épernay".to_owned()),
         ],
+        merged: Vec::new(),
     };
     let (raw, problems) = mapping.apply(&row);
     assert_eq!(raw.fields["adresse"], "1 Rue X");
