@@ -31,6 +31,7 @@
 //! not converted, a row skipped. Nothing is dropped silently.
 
 mod hours;
+pub mod shipped;
 mod spec;
 pub mod write;
 
@@ -467,7 +468,16 @@ impl Mapping {
             .into_iter()
             .map(|(name, value)| {
                 let context = format!("[fields] {name}");
-                Ok((field_name(&name, "[fields]")?, compile_value(value, &context)?))
+                let field = field_name(&name, "[fields]")?;
+                let value = compile_value(value, &context)?;
+                // A constant of a vocabulary is checked like a term rule's value: a typo would
+                // otherwise be dropped from every row, one warning at a time.
+                if let Some(constant) = value.constant.as_deref().filter(|_| LIST_FIELDS.contains(&field)) {
+                    for part in constant.split('|').filter(|part| !part.trim().is_empty()) {
+                        vocabulary_label(field, part).map_err(|err| format!("{context} : {err}"))?;
+                    }
+                }
+                Ok((field, value))
             })
             .collect::<Result<Vec<_>, String>>()?;
         let extras = spec
@@ -785,17 +795,27 @@ impl Value {
         if let Some(constant) = &self.constant {
             return Some(constant.clone());
         }
-        let mut found = self
-            .columns
-            .iter()
-            .filter_map(|column| row.get(column))
-            .filter_map(|text| self.clean(text, field, problems));
         let value = match &self.join {
+            // Every value of every column, each once: rows merged by `[group]` repeat columns,
+            // and a place's comments may differ from one of its rows to the next.
             Some(separator) => {
-                let parts: Vec<String> = found.collect();
+                let mut parts: Vec<String> = Vec::new();
+                for column in &self.columns {
+                    for (_, text) in row.values.iter().filter(|(name, text)| name == column && !text.trim().is_empty()) {
+                        if let Some(text) = self.clean(text, field, problems) {
+                            if !parts.contains(&text) {
+                                parts.push(text);
+                            }
+                        }
+                    }
+                }
                 (!parts.is_empty()).then(|| parts.join(separator))
             }
-            None => found.next(),
+            None => self
+                .columns
+                .iter()
+                .filter_map(|column| row.get(column))
+                .find_map(|text| self.clean(text, field, problems)),
         };
         value.or_else(|| self.default.clone())
     }
@@ -1110,6 +1130,56 @@ mod tests {
     }
 
     #[test]
+    fn skipped_rows_say_why() {
+        let m = mapping(&format!(
+            "{HEAD}[fields]\nnom = \"n\"\n[[skip]]\ncolumn = \"actif\"\nequals = [\"false\", \"non\"]\nreason = \"structure inactive\"\n"
+        ));
+        match m.map_row(&row(&[("n", "A"), ("actif", "False")])) {
+            Mapped::Skipped(problem) => {
+                assert_eq!((problem.severity, problem.field.as_str(), problem.value.as_str()), (Severity::Error, "actif", "False"));
+                assert_eq!(problem.reason, "ligne écartée par la correspondance : structure inactive");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(m.map_row(&row(&[("n", "A"), ("actif", "true")])), Mapped::Record(..)));
+        assert!(matches!(m.map_row(&row(&[("n", "A")])), Mapped::Record(..)));
+    }
+
+    #[test]
+    fn merged_rows_add_every_row_to_terms_and_joins() {
+        let m = mapping(&format!(
+            "{HEAD}[fields]\nnom = \"n\"\npresentation_detail = {{ column = \"c\", join = \" / \" }}\n\
+             [group]\nby = [\"n\"]\n\
+             [[terms]]\ncolumn = \"s\"\ncontains = \"internet\"\nfield = \"services\"\nvalue = \"Accès internet et matériel informatique\"\n\
+             [[terms]]\ncolumn = \"s\"\ncontains = \"démarches\"\nfield = \"services\"\nvalue = \"Aide aux démarches administratives\"\n"
+        ));
+        let mut merged = row(&[("n", "A"), ("s", "Accès à internet"), ("c", "un"), ("n", "A"), ("s", "Aide aux démarches"), ("c", "deux"), ("c", "un")]);
+        merged.merged = vec![3];
+        let (raw, problems) = m.apply(&merged);
+        assert_eq!(raw.fields["nom"], "A");
+        assert_eq!(raw.fields["services"], "Accès internet et matériel informatique|Aide aux démarches administratives");
+        assert_eq!(raw.fields["presentation_detail"], "un / deux");
+        assert_eq!(problems.len(), 1);
+        assert_eq!((problems[0].field.as_str(), problems[0].value.as_str()), ("*", "2, 3"));
+        assert!(problems[0].reason.contains("regroupées"), "{}", problems[0].reason);
+        assert_eq!(m.group_by(), Some(&["n".to_owned()][..]));
+    }
+
+    #[test]
+    fn lambert93_columns_become_wgs84() {
+        let m = mapping(&format!("{HEAD}[coordinates]\nprojection = \"lambert93\"\nx = \"X\"\ny = \"Y\"\n"));
+        let (raw, problems) = m.apply(&row(&[("X", "700000,0"), ("Y", "6600000")]));
+        assert_eq!((raw.fields["latitude"].as_str(), raw.fields["longitude"].as_str()), ("46.500000", "3.000000"));
+        assert_eq!(problems[0].severity, Severity::Info);
+        let (raw, problems) = m.apply(&row(&[("X", "2.35"), ("Y", "48.85")]));
+        assert!(!raw.fields.contains_key("latitude"));
+        assert!(problems[0].reason.contains("hors de France métropolitaine"), "{}", problems[0].reason);
+        let (_, problems) = m.apply(&row(&[("X", "700000")]));
+        assert!(problems[0].reason.contains("incomplètes"), "{}", problems[0].reason);
+        assert_eq!(m.columns(), vec![("X".to_owned(), "longitude".to_owned()), ("Y".to_owned(), "latitude".to_owned())]);
+    }
+
+    #[test]
     fn missing_columns_are_listed_once() {
         let m = mapping(&format!(
             "{HEAD}[fields]\nnom = \"n\"\ntelephone = [\"t1\", \"t2\"]\n[[terms]]\ncolumn = \"t1\"\ntruthy = true\nfield = \"typologie\"\nvalue = \"X\"\n[extras]\nepci_nom = \"epci\"\n"
@@ -1142,6 +1212,12 @@ mod tests {
         assert!(message.starts_with("ligne 4 : valeur inconnue : `weekly`"), "{message}");
         let message = error(&format!("{HEAD}[hours]\nlayout = \"per_day\"\ndays = {{ lunedi = \"L\" }}\n"));
         assert!(message.contains("« lunedi » n'est pas un jour"), "{message}");
+        let message = error(&format!("{HEAD}[fields]\nservices = {{ value = \"Aide aux démarches administratives|Cuisine\" }}\n"));
+        assert!(message.contains("[fields] services : « Cuisine » ne fait pas partie des valeurs de services"), "{message}");
+        let message = error(&format!("{HEAD}[[skip]]\ncolumn = \"c\"\nequals = \"x\"\nreason = \" \"\n"));
+        assert!(message.contains("« reason » est vide"), "{message}");
+        let message = error(&format!("{HEAD}[coordinates]\nprojection = \"lambert2\"\nx = \"x\"\ny = \"y\"\n"));
+        assert!(message.contains("valeur inconnue : `lambert2`"), "{message}");
         let message = error(&format!("{HEAD}[source2]\n"));
         assert!(message.contains("clé inconnue"), "{message}");
         let message = error("[source\nname = 1");

@@ -27,14 +27,9 @@ use crate::branding::{self, Branding};
 use crate::pages::Layout;
 use crate::WebState;
 
-/// The mappings shipped with Maillage (`mappings/`), built in so that the page offers them
-/// wherever the server runs from.
-const MAPPINGS: &[(&str, &str)] = &[
-    ("hinaura", include_str!("../../../mappings/hinaura.toml")),
-    ("hub-lo", include_str!("../../../mappings/hub-lo.toml")),
-    ("paca-regionsud", include_str!("../../../mappings/paca-regionsud.toml")),
-    ("ultra-num", include_str!("../../../mappings/ultra-num.toml")),
-];
+/// The mappings shipped with Maillage (`mappings/`), built into the binary by the formats
+/// crate so that the page offers them wherever the server runs from.
+const MAPPINGS: &[(&str, &str)] = &maillage_formats::mapping::shipped::SHIPPED;
 
 /// Source files of a whole region can be tens of megabytes.
 const MAX_UPLOAD_BYTES: usize = 64 * 1024 * 1024;
