@@ -14,7 +14,7 @@ use clap::{Parser, Subcommand};
 use maillage_app::export::{export_places, ExportFilter};
 use maillage_app::{demo, import_file, report, ImportOptions};
 use maillage_formats::export::ExportFormat;
-use maillage_formats::mapping::Mapping;
+use maillage_formats::mapping::{shipped, Mapping};
 use maillage_formats::table_schema::TableSchema;
 use maillage_store::{PlaceQuery, Store};
 use maillage_store_postgres::PostgresStore;
@@ -261,9 +261,12 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             };
             let bytes = read_file(file)?;
             let (territory, _) = load_territory();
+            // Without --mapping, a file with the layout of a shipped export is read with its mapping.
+            let candidates = if mapping.is_none() { shipped::all() } else { Vec::new() };
             let options = ImportOptions {
                 source: source.clone(),
                 mapping: mapping.as_ref(),
+                candidates: &candidates,
                 prune: *prune,
                 territory: Some(&territory),
             };
@@ -276,8 +279,14 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             if *json {
                 let mut batch = serde_json::to_value(&outcome.batch).unwrap_or_default();
                 batch["doublons"] = serde_json::Value::from(duplicates);
+                if let Some((name, _)) = &outcome.recognised {
+                    batch["correspondance_reconnue"] = serde_json::Value::from(name.as_str());
+                }
                 emit!("{batch}");
             } else {
+                if let Some((name, how)) = &outcome.recognised {
+                    emit!("Correspondance reconnue d'après les colonnes du fichier : {name} ({how}).");
+                }
                 emit!("{}", report::summary(&outcome));
                 emit!(
                     "  doublons possibles : {duplicates} paires avec un lieu de cette source (score ≥ {}) — maillage duplicates scan",

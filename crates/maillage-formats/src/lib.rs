@@ -10,7 +10,9 @@ pub mod error;
 pub mod export;
 pub mod geo;
 pub mod mapping;
+pub mod preview;
 pub mod reader;
+pub mod recognise;
 pub mod standard;
 pub mod table_schema;
 

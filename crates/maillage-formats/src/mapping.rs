@@ -801,7 +801,8 @@ impl Value {
             Some(separator) => {
                 let mut parts: Vec<String> = Vec::new();
                 for column in &self.columns {
-                    for (_, text) in row.values.iter().filter(|(name, text)| name == column && !text.trim().is_empty()) {
+                    for (_, text) in row.values.iter().filter(|(name, text)| name == column && !text.trim().is_empty())
+                    {
                         if let Some(text) = self.clean(text, field, problems) {
                             if !parts.contains(&text) {
                                 parts.push(text);
@@ -1136,7 +1137,10 @@ mod tests {
         ));
         match m.map_row(&row(&[("n", "A"), ("actif", "False")])) {
             Mapped::Skipped(problem) => {
-                assert_eq!((problem.severity, problem.field.as_str(), problem.value.as_str()), (Severity::Error, "actif", "False"));
+                assert_eq!(
+                    (problem.severity, problem.field.as_str(), problem.value.as_str()),
+                    (Severity::Error, "actif", "False")
+                );
                 assert_eq!(problem.reason, "ligne écartée par la correspondance : structure inactive");
             }
             other => panic!("{other:?}"),
@@ -1153,11 +1157,22 @@ mod tests {
              [[terms]]\ncolumn = \"s\"\ncontains = \"internet\"\nfield = \"services\"\nvalue = \"Accès internet et matériel informatique\"\n\
              [[terms]]\ncolumn = \"s\"\ncontains = \"démarches\"\nfield = \"services\"\nvalue = \"Aide aux démarches administratives\"\n"
         ));
-        let mut merged = row(&[("n", "A"), ("s", "Accès à internet"), ("c", "un"), ("n", "A"), ("s", "Aide aux démarches"), ("c", "deux"), ("c", "un")]);
+        let mut merged = row(&[
+            ("n", "A"),
+            ("s", "Accès à internet"),
+            ("c", "un"),
+            ("n", "A"),
+            ("s", "Aide aux démarches"),
+            ("c", "deux"),
+            ("c", "un"),
+        ]);
         merged.merged = vec![3];
         let (raw, problems) = m.apply(&merged);
         assert_eq!(raw.fields["nom"], "A");
-        assert_eq!(raw.fields["services"], "Accès internet et matériel informatique|Aide aux démarches administratives");
+        assert_eq!(
+            raw.fields["services"],
+            "Accès internet et matériel informatique|Aide aux démarches administratives"
+        );
         assert_eq!(raw.fields["presentation_detail"], "un / deux");
         assert_eq!(problems.len(), 1);
         assert_eq!((problems[0].field.as_str(), problems[0].value.as_str()), ("*", "2, 3"));
@@ -1176,7 +1191,10 @@ mod tests {
         assert!(problems[0].reason.contains("hors de France métropolitaine"), "{}", problems[0].reason);
         let (_, problems) = m.apply(&row(&[("X", "700000")]));
         assert!(problems[0].reason.contains("incomplètes"), "{}", problems[0].reason);
-        assert_eq!(m.columns(), vec![("X".to_owned(), "longitude".to_owned()), ("Y".to_owned(), "latitude".to_owned())]);
+        assert_eq!(
+            m.columns(),
+            vec![("X".to_owned(), "longitude".to_owned()), ("Y".to_owned(), "latitude".to_owned())]
+        );
     }
 
     #[test]
@@ -1212,8 +1230,13 @@ mod tests {
         assert!(message.starts_with("ligne 4 : valeur inconnue : `weekly`"), "{message}");
         let message = error(&format!("{HEAD}[hours]\nlayout = \"per_day\"\ndays = {{ lunedi = \"L\" }}\n"));
         assert!(message.contains("« lunedi » n'est pas un jour"), "{message}");
-        let message = error(&format!("{HEAD}[fields]\nservices = {{ value = \"Aide aux démarches administratives|Cuisine\" }}\n"));
-        assert!(message.contains("[fields] services : « Cuisine » ne fait pas partie des valeurs de services"), "{message}");
+        let message = error(&format!(
+            "{HEAD}[fields]\nservices = {{ value = \"Aide aux démarches administratives|Cuisine\" }}\n"
+        ));
+        assert!(
+            message.contains("[fields] services : « Cuisine » ne fait pas partie des valeurs de services"),
+            "{message}"
+        );
         let message = error(&format!("{HEAD}[[skip]]\ncolumn = \"c\"\nequals = \"x\"\nreason = \" \"\n"));
         assert!(message.contains("« reason » est vide"), "{message}");
         let message = error(&format!("{HEAD}[coordinates]\nprojection = \"lambert2\"\nx = \"x\"\ny = \"y\"\n"));

@@ -222,7 +222,10 @@ fn every_mapping_knows_its_exports_layout() {
         let layout = mapping.layout();
         let unknown: Vec<&String> = columns.iter().filter(|column| !layout.contains(column)).collect();
         let absent: Vec<&String> = layout.iter().filter(|column| !columns.contains(column)).collect();
-        assert!(unknown.is_empty() && absent.is_empty(), "{name}: not in the mapping {unknown:?}, not in the file {absent:?}");
+        assert!(
+            unknown.is_empty() && absent.is_empty(),
+            "{name}: not in the mapping {unknown:?}, not in the file {absent:?}"
+        );
     }
 }
 
@@ -566,7 +569,6 @@ fn corse() {
     assert_eq!(labels(&bus.record.dispositif_programmes_nationaux), ["France Services"]);
 }
 
-
 #[test]
 fn epernay() {
     let outcome = run(&load_mapping("epernay.toml"), "raw-hubs/epernay-2023.json.gz");
@@ -677,7 +679,10 @@ fn france_services() {
     assert_eq!(outcome.with_services(), 2657);
     // Hours per day: converted for all but 17 kept places, which say why.
     assert_eq!(outcome.hours_accounted(), (2546, 17));
-    assert!(outcome.kept.iter().all(|kept| labels(&kept.record.dispositif_programmes_nationaux) == ["France Services"]));
+    assert!(outcome
+        .kept
+        .iter()
+        .all(|kept| labels(&kept.record.dispositif_programmes_nationaux) == ["France Services"]));
     let valserhone = outcome.record("1");
     assert_eq!(valserhone.record.nom, "France services de Valserhône");
     assert_eq!(valserhone.record.code_insee.as_deref(), Some("01033"));
@@ -767,7 +772,10 @@ fn maine_et_loire() {
             (194, vec!["nom", "commune", "adresse", "code_postal"]),
         ]
     );
-    assert!(outcome.skipped.iter().all(|(_, p)| p.field == "AFFICHAGE" && p.value == "INACTIF" && p.reason.contains("inactif")));
+    assert!(outcome
+        .skipped
+        .iter()
+        .all(|(_, p)| p.field == "AFFICHAGE" && p.value == "INACTIF" && p.reason.contains("inactif")));
     assert_eq!(outcome.file_problems, vec![]);
     assert_eq!(
         outcome.counts_without_hours(),
@@ -794,7 +802,9 @@ fn maine_et_loire() {
     assert_eq!(labels(&amia.record.frais_a_charge), ["Payant"]);
     assert!(outcome.kept.iter().filter(|kept| !kept.record.modalites_acces.is_empty()).all(|kept| labels(
         &kept.record.modalites_acces
-    ) == ["Ce lieu n'accueille pas de public"]));
+    ) == [
+        "Ce lieu n'accueille pas de public"
+    ]));
 }
 
 #[test]
@@ -872,10 +882,7 @@ fn numi() {
         labels(&csapa.record.prise_en_charge_specifique),
         ["Surdité", "Handicaps mentaux", "Illettrisme", "Langues étrangères (autres)", "Déficience visuelle"]
     );
-    assert_eq!(
-        labels(&csapa.record.modalites_accompagnement),
-        ["En autonomie", "Dans un atelier collectif"]
-    );
+    assert_eq!(labels(&csapa.record.modalites_accompagnement), ["En autonomie", "Dans un atelier collectif"]);
 }
 
 #[test]
@@ -917,7 +924,10 @@ fn cnfs_structures() {
     // A structure's later committee decisions at the same address: same id, the import keeps
     // the first and reports the others.
     assert_eq!(outcome.duplicate_ids(), 30);
-    assert!(outcome.kept.iter().all(|kept| labels(&kept.record.dispositif_programmes_nationaux)[0] == "Conseillers numériques"));
+    assert!(outcome
+        .kept
+        .iter()
+        .all(|kept| labels(&kept.record.dispositif_programmes_nationaux)[0] == "Conseillers numériques"));
     let fabrique = outcome.named("FABRIQUE GARE NUMERIQUE");
     assert_eq!(
         (fabrique.record.adresse.as_str(), fabrique.record.code_postal.as_str(), fabrique.record.commune.as_str()),

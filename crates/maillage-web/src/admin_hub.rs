@@ -344,7 +344,15 @@ async fn import_post(
     let territory = state.territory.clone();
     let imported = run(&state, &config, move |ctx| {
         actor.require(ctx.locator, Permission::Administer)?;
-        let options = ImportOptions { source, mapping: mapping.as_ref(), prune: false, territory: Some(&territory) };
+        // Without a chosen mapping, a file whose columns are a shipped export's is read with it.
+        let candidates = maillage_formats::mapping::shipped::all();
+        let options = ImportOptions {
+            source,
+            mapping: mapping.as_ref(),
+            candidates: &candidates,
+            prune: false,
+            territory: Some(&territory),
+        };
         let report = import_file(ctx.store, &bytes, &file_name, &options)?;
         ctx.audit(
             actor.id(),

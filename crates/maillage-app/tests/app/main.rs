@@ -1,4 +1,5 @@
 //! The use cases' integration tests, in one test binary (each binary costs a link).
 
 mod duplicates;
+mod mappings;
 mod self_service;
