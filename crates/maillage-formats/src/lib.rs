@@ -14,6 +14,7 @@ pub mod preview;
 pub mod reader;
 pub mod recognise;
 pub mod standard;
+pub mod suggest;
 pub mod table_schema;
 
 pub use error::FormatError;
