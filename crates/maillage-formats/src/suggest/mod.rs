@@ -992,12 +992,43 @@ impl Builder<'_> {
             let negative =
                 |folded: &str| lexicon::NEGATIVE.contains(&folded) || folded.is_empty() || folded.starts_with("non ");
             let affirmative = |folded: &str| lexicon::AFFIRMATIVE.contains(&folded);
-            let yes_no = column.values.len() <= 8
+            // "Oui, sur rendez-vous" is a yes with a precision.
+            let says_yes = |folded: &str| folded == "oui" || folded.starts_with("oui ");
+            let short_answers = column.values.len() <= 8
                 && folded_values
                     .iter()
                     .all(|(folded, _, _)| negative(folded) || affirmative(folded) || folded.split(' ').count() <= 3)
-                && folded_values.iter().any(|(folded, _, _)| !negative(folded))
                 && column.mean_length <= 25.0;
+            let yes_with_precision = column.values.len() <= 40
+                && folded_values.iter().all(|(folded, _, _)| negative(folded) || says_yes(folded))
+                && folded_values.iter().any(|(folded, _, _)| folded.len() > 3 && says_yes(folded));
+            let yes_no =
+                (short_answers || yes_with_precision) && folded_values.iter().any(|(folded, _, _)| !negative(folded));
+            // A column about something else (the price, the terms, the hours of an offer) does not
+            // say the offer exists: "tarif_acces_equipement" is a price.
+            let about_else = [
+                "tarif",
+                "tarifs",
+                "prix",
+                "cout",
+                "modalite",
+                "modalites",
+                "horaire",
+                "horaires",
+                "nombre",
+                "nb",
+                "date",
+                "contact",
+                "conditions",
+                "commentaire",
+                "commentaires",
+                "autre",
+            ]
+            .iter()
+            .any(|head| {
+                column.words().next().is_some_and(|first| first == *head)
+                    || column.compact.starts_with(head) && head.len() > 4
+            });
             // (b) A yes/no column whose name says what "yes" means.
             let name_values: Vec<(&'static str, &'static str)> = lexicon::NAME_KEYWORDS
                 .iter()
@@ -1015,7 +1046,7 @@ impl Builder<'_> {
                         .map(|(code, _)| ("typologie", *code)),
                 )
                 .collect();
-            if yes_no && !name_values.is_empty() {
+            if yes_no && !name_values.is_empty() && !about_else {
                 let positives: Vec<&(String, usize, &str)> =
                     folded_values.iter().filter(|(folded, _, _)| !negative(folded)).collect();
                 let rows: usize = positives.iter().map(|(_, count, _)| count).sum();
@@ -1029,6 +1060,8 @@ impl Builder<'_> {
                     };
                     if all_truthy {
                         term.truthy = Some(true);
+                    } else if yes_with_precision {
+                        term.regex = Some(r"(?i)^\s*oui\b".to_owned());
                     } else {
                         term.equals =
                             Some(OneOrMany::Many(positives.iter().map(|(_, _, raw)| raw.to_string()).collect()));
@@ -1118,7 +1151,7 @@ impl Builder<'_> {
                     keyword.field == "services" && keyword.contains.iter().any(|part| column.compact.contains(part))
                 })
                 .collect();
-            if !services_by_name.is_empty() && !yes_no {
+            if !services_by_name.is_empty() && !yes_no && !about_else {
                 let negatives: Vec<String> = folded_values
                     .iter()
                     .filter(|(folded, _, _)| negative(folded) && !folded.is_empty())
