@@ -936,3 +936,37 @@ fn cnfs_structures() {
     assert_eq!(fabrique.record.code_insee.as_deref(), Some("84031"));
     assert_eq!(fabrique.raw.extras["nombre_conseillers"], "2");
 }
+
+/// Each export is recognised as its own from the columns of its first 200 rows (what the
+/// import reads), clearly ahead of any other; no file of the standard is taken for an export.
+#[test]
+fn every_export_is_recognised_and_no_file_of_the_standard_is() {
+    use maillage_formats::reader::sample_rows;
+    use maillage_formats::recognise::{recognise, score, Recognition};
+    let candidates = shipped::all();
+    for (name, data) in EXPORTS {
+        let (info, _) = sample_rows(&data_file(data), data, 200).expect("readable");
+        match recognise(&info.columns, &candidates) {
+            Recognition::Found(found) => {
+                assert_eq!(found.mapping.source_name(), name);
+                assert!(found.score >= 0.95, "{name}: {}", found.score);
+            }
+            _ => panic!("{name} not recognised"),
+        }
+        let others = candidates.iter().filter(|m| m.source_name() != name).map(|m| score(&info.columns, m).score);
+        assert!(others.fold(0.0, f64::max) < 0.3, "{name}");
+    }
+    let fixtures = repo().join("data/fixtures/lieux");
+    for entry in std::fs::read_dir(&fixtures).expect("fixtures") {
+        let path = entry.expect("entry").path();
+        if !path.to_string_lossy().ends_with(".gz") {
+            continue;
+        }
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let (info, _) = sample_rows(&std::fs::read(&path).unwrap(), &name, 200).expect("readable");
+        match recognise(&info.columns, &candidates) {
+            Recognition::NotFound(Some(best)) => assert!(best.score < 0.52, "{name}: {}", best.score),
+            _ => panic!("{name} taken for an export"),
+        }
+    }
+}
