@@ -10,8 +10,11 @@ use maillage_domain::build::FIELDS;
 
 use super::spec::*;
 
-/// A line (or block) of a mapping file, to hang a comment on.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// A line (or block) of a mapping file, to hang a comment on (and, in a form, to show and
+/// correct one line of a proposal): indexes count the `[[split]]`, `[[terms]]` and `[[skip]]`
+/// tables in their order.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "ligne", content = "cle", rename_all = "snake_case")]
 pub enum LineKey {
     /// The file's opening comment.
     Header,

@@ -88,7 +88,7 @@ pub struct Alternative {
 /// Why one line of the proposed mapping is there.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Explanation {
-    #[serde(skip)]
+    /// Which line of the proposed mapping this explains.
     pub key: LineKey,
     /// The field (or section) the line fills, for display.
     pub target: String,
@@ -237,7 +237,10 @@ fn value_score(field: &str, column: &ColumnProfile) -> (f64, String) {
     let seen = |share: f64, what: &str| (share, format!("{} des valeurs sont {what}", percent(share)));
     match field {
         "id" => {
-            if column.uniqueness() >= 0.999 && column.fill() >= 0.95 && column.mean_length < 60.0 {
+            // Identifiers are codes: unique, short, without spaces ("LMN008", "42", a UUID).
+            let spaced = column.values.iter().filter(|(value, _)| value.contains(char::is_whitespace)).count();
+            let coded = spaced * 5 <= column.values.len() && column.share(Kind::YesNo) < 0.5;
+            if column.uniqueness() >= 0.999 && column.fill() >= 0.95 && column.mean_length < 60.0 && coded {
                 (1.0, "chaque ligne a sa propre valeur".to_owned())
             } else {
                 (0.0, format!("{} des valeurs sont distinctes", percent(column.uniqueness())))
@@ -1332,4 +1335,52 @@ pub fn suggest(columns: &[String], rows: &[SourceRow], options: &SuggestOptions)
         .collect();
     let Builder { spec, lines, .. } = builder;
     Ok(Suggestion { spec, lines, rows: rows.len() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(number: usize, pairs: &[(&str, &str)]) -> SourceRow {
+        SourceRow {
+            number,
+            values: pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            merged: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_small_file_gets_every_layout_it_shows() {
+        let columns: Vec<String> =
+            ["Nom de la structure", "Adresse", "Téléphone", "INTERNET", "Public", "x", "y"].iter().map(|c| c.to_string()).collect();
+        let rows = vec![
+            row(2, &[("Nom de la structure", "Médiathèque de Blois"), ("Adresse", "2 place Jean Jaurès, 41000 Blois"), ("Téléphone", "02 54 56 27 40"), ("INTERNET", "Oui"), ("Public", "Seniors, jeunes"), ("x", "572000,5"), ("y", "6726000,1")]),
+            row(3, &[("Nom de la structure", "Mairie de Vineuil"), ("Adresse", "1 rue de la Mairie 41350 Vineuil"), ("Téléphone", "0254500000"), ("INTERNET", "Non"), ("Public", "Tout public"), ("x", "575000"), ("y", "6723000")]),
+        ];
+        let proposal = suggest(&columns, &rows, &SuggestOptions { source: Some("blois".into()), file: Some("lieux.csv".into()) })
+            .expect("a proposal");
+        let spec = &proposal.spec;
+        assert_eq!(spec.source.name, "blois");
+        assert_eq!(spec.fields["nom"], ValueSpec::Column("Nom de la structure".into()));
+        assert_eq!(spec.fields["telephone"], ValueSpec::Column("Téléphone".into()));
+        assert_eq!(spec.split[0].column, "Adresse");
+        assert_eq!(spec.coordinates.as_ref().map(|c| (c.x.as_str(), c.y.as_str())), Some(("x", "y")));
+        assert_eq!(spec.derive_id.as_ref().map(|d| d.prefix.as_str()), Some("blois-"), "{:?}", spec.fields);
+        let internet = spec.terms.iter().find(|t| t.column.as_deref() == Some("INTERNET")).expect("yes/no rule");
+        assert_eq!((internet.field.as_str(), internet.truthy), ("services", Some(true)));
+        // "Seniors, jeunes" are the standard's labels: the column is mapped whole.
+        assert_eq!(spec.fields["publics_specifiquement_adresses"], ValueSpec::Column("Public".into()));
+        // Every line is explained, and the mapping it makes loads.
+        assert!(proposal.lines.iter().all(|line| !line.reason.is_empty()));
+        crate::mapping::Mapping::from_spec(spec.clone()).expect("valid");
+        // The explanations travel as data (a form shows them line by line).
+        let json = serde_json::to_value(&proposal.lines[0]).unwrap();
+        assert!(json["key"]["ligne"].is_string(), "{json}");
+    }
+
+    #[test]
+    fn source_names_come_from_file_names() {
+        assert_eq!(source_name_of("exports/Lieux Numériques 2024.csv.gz"), "lieux-numeriques-2024");
+        assert_eq!(source_name_of(".csv"), "import");
+    }
 }
