@@ -39,9 +39,17 @@ pub struct ImportOptions<'a> {
 pub struct ImportReport {
     pub batch: ImportBatch,
     pub lines: Vec<ReportLine>,
-    /// The mapping recognised from the file's columns, when none was given: its source name
-    /// and how well the columns matched, in French.
-    pub recognised: Option<(String, String)>,
+    /// The mapping recognised from the file's columns, when none was given.
+    pub recognised: Option<Recognised>,
+}
+
+/// A mapping chosen from the candidates because the file's columns are its export's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recognised {
+    /// The mapping's source name.
+    pub name: String,
+    /// How well the columns matched, in French ("38 colonnes en commun sur…").
+    pub how: String,
 }
 
 impl ImportReport {
@@ -204,7 +212,7 @@ fn choose_mapping<'m>(
     bytes: &[u8],
     file_name: &str,
     options: &ImportOptions<'m>,
-) -> AppResult<(Option<&'m Mapping>, Option<(String, String)>)> {
+) -> AppResult<(Option<&'m Mapping>, Option<Recognised>)> {
     if let Some(mapping) = options.mapping {
         return Ok((Some(mapping), None));
     }
@@ -214,8 +222,8 @@ fn choose_mapping<'m>(
     let (info, _) = sample_rows(bytes, file_name, RECOGNITION_SAMPLE)?;
     match recognise(&info.columns, options.candidates) {
         Recognition::Found(found) => {
-            let name = found.mapping.source_name().to_owned();
-            Ok((Some(found.mapping), Some((name, found.describe()))))
+            let recognised = Recognised { name: found.mapping.source_name().to_owned(), how: found.describe() };
+            Ok((Some(found.mapping), Some(recognised)))
         }
         Recognition::Ambiguous(matches) => Err(AppError::Input(format!(
             "les colonnes du fichier ressemblent à plusieurs exports connus ({}) : indiquez la correspondance à utiliser",
@@ -347,7 +355,7 @@ pub fn import_file(
                     missing.iter().map(|p| format!("« {} » ({})", p.value, p.field)).collect::<Vec<_>>().join(", ")
                 )));
             }
-            if let Some((name, how)) = &recognised {
+            if let Some(Recognised { name, how }) = &recognised {
                 file_notes.push(Problem::info(
                     "*",
                     name,

@@ -287,13 +287,17 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             if *json {
                 let mut batch = serde_json::to_value(&outcome.batch).unwrap_or_default();
                 batch["doublons"] = serde_json::Value::from(duplicates);
-                if let Some((name, _)) = &outcome.recognised {
-                    batch["correspondance_reconnue"] = serde_json::Value::from(name.as_str());
+                if let Some(recognised) = &outcome.recognised {
+                    batch["correspondance_reconnue"] = serde_json::Value::from(recognised.name.as_str());
                 }
                 emit!("{batch}");
             } else {
-                if let Some((name, how)) = &outcome.recognised {
-                    emit!("Correspondance reconnue d'après les colonnes du fichier : {name} ({how}).");
+                if let Some(recognised) = &outcome.recognised {
+                    emit!(
+                        "Correspondance reconnue d'après les colonnes du fichier : {} ({}).",
+                        recognised.name,
+                        recognised.how
+                    );
                 }
                 emit!("{}", report::summary(&outcome));
                 emit!(

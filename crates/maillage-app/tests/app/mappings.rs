@@ -103,9 +103,9 @@ fn import(store: &SqliteStore, path: &str, mapping: Option<&Mapping>) -> Result<
 fn an_export_is_recognised_from_its_columns_and_said_so() {
     let store = SqliteStore::in_memory().unwrap();
     let report = import(&store, "raw-hubs/epernay-2023.json.gz", None).expect("imported");
-    let (name, how) = report.recognised.clone().expect("recognised");
-    assert_eq!(name, "epernay");
-    assert!(how.contains("colonnes en commun"), "{how}");
+    let recognised = report.recognised.clone().expect("recognised");
+    assert_eq!(recognised.name, "epernay");
+    assert!(recognised.how.contains("colonnes en commun"), "{}", recognised.how);
     assert_eq!(report.batch.source, "epernay");
     assert_eq!((report.batch.counts.read, report.batch.counts.created, report.batch.counts.rejected), (39, 39, 0));
     let note = &report.lines[0];
@@ -131,7 +131,7 @@ fn an_export_is_recognised_from_its_columns_and_said_so() {
 fn grouped_rows_are_read_once_and_skipped_rows_say_why() {
     let store = SqliteStore::in_memory().unwrap();
     let report = import(&store, "raw-hubs/haute-vienne-2023.json.gz", None).expect("imported");
-    assert_eq!(report.recognised.as_ref().map(|(name, _)| name.as_str()), Some("haute-vienne"));
+    assert_eq!(report.recognised.as_ref().map(|found| found.name.as_str()), Some("haute-vienne"));
     let counts = &report.batch.counts;
     // 561 rows read, 209 places: 151 created, 58 rejected.
     assert_eq!((counts.read, counts.created, counts.rejected), (561, 151, 58));

@@ -1090,9 +1090,53 @@ impl Builder<'_> {
                 .iter()
                 .any(|word| column.words().any(|w| w == *word) || column.compact.contains(word) && word.len() > 4);
             let mut matched_any = false;
-            for (folded, count, _) in &folded_values {
+            // Pieces of the lists that the domain's vocabularies know (a v1 label, a v0.1 label, a
+            // spelling met in real files): each sets its value, whatever the other pieces are, unless
+            // it is part of a longer known piece of the same field ("gratuit" in "gratuit sous
+            // condition"), which the words below handle.
+            let mut known: Vec<(String, &'static str, &'static str)> = Vec::new();
+            if !free_text {
+                for (_, _, raw) in &folded_values {
+                    for piece in pieces(raw) {
+                        for field in VOCABULARY_FIELDS {
+                            if let Some(label) = vocabulary_value(field, piece) {
+                                let word = fold(piece);
+                                if !word.is_empty() && !known.iter().any(|(w, f, _)| *w == word && *f == field) {
+                                    known.push((word, field, label));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            let overlaps = |word: &str, field: &str, label: &str| {
+                known.iter().any(|(other, f, l)| {
+                    *f == field && *l != label && other != word && format!(" {other} ").contains(&format!(" {word} "))
+                })
+            };
+            for (folded, count, raw) in &folded_values {
                 let padded = format!(" {folded} ");
                 let has = |word: &str| padded.contains(&format!(" {word} "));
+                if !free_text {
+                    for piece in pieces(raw) {
+                        for field in VOCABULARY_FIELDS {
+                            let Some(label) = vocabulary_value(field, piece) else { continue };
+                            let word = fold(piece);
+                            if word.is_empty() || overlaps(&word, field, label) {
+                                continue;
+                            }
+                            matched_any = true;
+                            let entry = gathered.entry((field, label, false)).or_default();
+                            if !entry.columns.contains(&index) {
+                                entry.columns.push(index);
+                            }
+                            if !entry.words.contains(&word) {
+                                entry.words.push(word);
+                            }
+                            entry.rows += count;
+                        }
+                    }
+                }
                 for keyword in lexicon::KEYWORDS {
                     let words = if free_text { keyword.strong } else { keyword.words };
                     let found: Vec<&str> = words.iter().copied().filter(|word| has(word)).collect();
@@ -1351,14 +1395,39 @@ mod tests {
 
     #[test]
     fn a_small_file_gets_every_layout_it_shows() {
-        let columns: Vec<String> =
-            ["Nom de la structure", "Adresse", "Téléphone", "INTERNET", "Public", "x", "y"].iter().map(|c| c.to_string()).collect();
+        let columns: Vec<String> = ["Nom de la structure", "Adresse", "Téléphone", "INTERNET", "Public", "x", "y"]
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
         let rows = vec![
-            row(2, &[("Nom de la structure", "Médiathèque de Blois"), ("Adresse", "2 place Jean Jaurès, 41000 Blois"), ("Téléphone", "02 54 56 27 40"), ("INTERNET", "Oui"), ("Public", "Seniors, jeunes"), ("x", "572000,5"), ("y", "6726000,1")]),
-            row(3, &[("Nom de la structure", "Mairie de Vineuil"), ("Adresse", "1 rue de la Mairie 41350 Vineuil"), ("Téléphone", "0254500000"), ("INTERNET", "Non"), ("Public", "Tout public"), ("x", "575000"), ("y", "6723000")]),
+            row(
+                2,
+                &[
+                    ("Nom de la structure", "Médiathèque de Blois"),
+                    ("Adresse", "2 place Jean Jaurès, 41000 Blois"),
+                    ("Téléphone", "02 54 56 27 40"),
+                    ("INTERNET", "Oui"),
+                    ("Public", "Seniors, jeunes"),
+                    ("x", "572000,5"),
+                    ("y", "6726000,1"),
+                ],
+            ),
+            row(
+                3,
+                &[
+                    ("Nom de la structure", "Mairie de Vineuil"),
+                    ("Adresse", "1 rue de la Mairie 41350 Vineuil"),
+                    ("Téléphone", "0254500000"),
+                    ("INTERNET", "Non"),
+                    ("Public", "Tout public"),
+                    ("x", "575000"),
+                    ("y", "6723000"),
+                ],
+            ),
         ];
-        let proposal = suggest(&columns, &rows, &SuggestOptions { source: Some("blois".into()), file: Some("lieux.csv".into()) })
-            .expect("a proposal");
+        let proposal =
+            suggest(&columns, &rows, &SuggestOptions { source: Some("blois".into()), file: Some("lieux.csv".into()) })
+                .expect("a proposal");
         let spec = &proposal.spec;
         assert_eq!(spec.source.name, "blois");
         assert_eq!(spec.fields["nom"], ValueSpec::Column("Nom de la structure".into()));
