@@ -13,6 +13,7 @@ mod database;
 mod duplicates;
 mod error;
 mod indicators;
+mod mapping;
 mod places;
 mod serve;
 mod territory;
@@ -58,13 +59,13 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Importe un fichier de lieux (standard v1 ou v0.1, CSV ou JSON, ou export d'un hub avec --mapping).
+    /// Importe un fichier de lieux (standard v1 ou v0.1, CSV ou JSON, export d'un hub reconnu d'après ses colonnes ou lu avec --mapping).
     Import {
         file: PathBuf,
         /// Source de données alimentée (par défaut : celle du fichier de correspondance, sinon le nom du fichier).
         #[arg(long)]
         source: Option<String>,
-        /// Fichier de correspondance TOML pour l'export propre d'un hub.
+        /// Fichier de correspondance TOML pour l'export propre d'un hub (sans lui, une correspondance livrée est cherchée d'après les colonnes du fichier).
         #[arg(long)]
         mapping: Option<PathBuf>,
         /// Écrit le rapport (une ligne par problème) dans ce fichier CSV.
@@ -79,6 +80,11 @@ enum Command {
         /// Seuils des doublons comptés après l'import.
         #[command(flatten)]
         thresholds: duplicates::ThresholdArgs,
+    },
+    /// Les correspondances pour les exports propres des hubs : liste, et proposition par l'assistant.
+    Mapping {
+        #[command(subcommand)]
+        command: mapping::MappingCommand,
     },
     /// Exporte les lieux actifs au format du standard.
     Export {
@@ -214,6 +220,7 @@ fn run(command: Command, config: &Config) -> CliResult<ExitCode> {
             let store = database::open(config, true)?;
             duplicates::run(&command, store.as_ref())
         }
+        Command::Mapping { command } => mapping::run(&command),
         Command::Accounts { command } => {
             // Creating an administrator must not fill an empty hub with the demo data.
             let store = database::open(config, false)?;

@@ -21,7 +21,7 @@ use crate::error::{CliError, CliResult};
 
 const DEFAULT_SCHEMA: &str = include_str!("../../../data/standard/schema-lieux-mediation-numerique-1.0.2.json");
 
-fn read_file(path: &Path) -> CliResult<Vec<u8>> {
+pub(crate) fn read_file(path: &Path) -> CliResult<Vec<u8>> {
     std::fs::read(path).map_err(CliError::reading(path))
 }
 
@@ -51,9 +51,12 @@ pub fn import(config: &Config, request: &ImportRequest) -> CliResult<ExitCode> {
     };
     let bytes = read_file(&request.file)?;
     let (territory, _) = load_territory();
+    // Without --mapping, a file with the layout of a shipped export is read with its mapping.
+    let candidates = if mapping.is_none() { maillage_formats::mapping::shipped::all() } else { Vec::new() };
     let options = ImportOptions {
         source: request.source.clone(),
         mapping: mapping.as_ref(),
+        candidates: &candidates,
         prune: request.prune,
         territory: Some(&territory),
     };
@@ -65,8 +68,14 @@ pub fn import(config: &Config, request: &ImportRequest) -> CliResult<ExitCode> {
     if request.json {
         let mut batch = serde_json::to_value(&outcome.batch).unwrap_or_default();
         batch["doublons"] = serde_json::Value::from(duplicates);
+        if let Some(recognised) = &outcome.recognised {
+            batch["correspondance_reconnue"] = serde_json::Value::from(recognised.name.as_str());
+        }
         say!("{batch}");
     } else {
+        if let Some(recognised) = &outcome.recognised {
+            say!("Correspondance reconnue d'après les colonnes du fichier : {} ({}).", recognised.name, recognised.how);
+        }
         say!("{}", report::summary(&outcome));
         say!(
             "  doublons possibles : {duplicates} paires avec un lieu de cette source (score ≥ {}) — maillage duplicates scan",

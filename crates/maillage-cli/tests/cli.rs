@@ -221,10 +221,13 @@ fn bad_inputs_get_clear_messages() {
     assert_eq!(bad_mapping.status.code(), Some(2));
     assert!(stderr(&bad_mapping).contains("bad.toml"), "{}", stderr(&bad_mapping));
 
-    let raw = repo().join("data/demo/hub-lo-2023.json.gz");
+    // A hub's export that no shipped mapping knows: refused, with the way forward.
+    let raw = dir.path().join("export-inconnu.csv");
+    std::fs::write(&raw, "Intitulé;Voie;Localité\nMédiathèque;1 rue X;Blois\n").unwrap();
     let no_mapping = maillage(&db, &["import", raw.to_str().unwrap()]);
     assert_eq!(no_mapping.status.code(), Some(2));
     assert!(stderr(&no_mapping).contains("--mapping"), "{}", stderr(&no_mapping));
+    assert!(stderr(&no_mapping).contains("maillage mapping suggest"), "{}", stderr(&no_mapping));
 
     let format = maillage(&db, &["export", "--format", "xlsx"]);
     assert!(stderr(&format).contains("format inconnu"));
@@ -1023,3 +1026,6 @@ mod servers;
 
 #[path = "cli/accounts.rs"]
 mod accounts;
+
+#[path = "cli/mappings.rs"]
+mod mappings;

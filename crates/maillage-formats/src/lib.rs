@@ -8,9 +8,13 @@
 
 pub mod error;
 pub mod export;
+pub mod geo;
 pub mod mapping;
+pub mod preview;
 pub mod reader;
+pub mod recognise;
 pub mod standard;
+pub mod suggest;
 pub mod table_schema;
 
 pub use error::{csv_reason, json_reason, FormatError};

@@ -4,102 +4,36 @@
 //! (vocabularies, phones, postcodes, dates, opening hours), so a mapping only says *where*
 //! each value is, never how to clean it up beyond simple text cleanup.
 //!
-//! # The format
+//! The format is documented for the people who write mappings in `mappings/README.md` at
+//! the repository root (a test checks that its example loads); in short:
 //!
-//! ```toml
-//! [source]                        # required
-//! name = "hub-lo"                 # required: the registry's name for this source
-//! description = "Cartographie des lieux du Hub-Lo (Centre-Val de Loire)"
-//! file = "hub-lo.json"            # the export it was written for (public name, no local path)
-//! origin = "anct-cartographie-nationale/mednum-cli, assets/input/hub-lo/hub-lo.json @ b3ed3dd"
-//! licence = "Données publiques ouvertes ; licence à vérifier avant rediffusion"
+//! - `[source]`: the registry's name for the source, where the export comes from, and the
+//!   columns deliberately left `unread` (they help recognise the export's layout);
+//! - `[fields]` and `[extras]`: where each v1 field or extra attribute is (a column, the first
+//!   non-empty of several, columns joined, a constant; placeholders ignored, case, regex
+//!   replacements);
+//! - `[[split]]`: one column cut into several fields, by a separator or a regex;
+//! - `[coordinates]`: Lambert-93 X/Y columns converted to WGS84 latitude and longitude;
+//! - `[derive_id]`: a stable id hashed from mapped fields when the export has none;
+//! - `[[terms]]`: words, values or patterns found in columns set values of the multi-valued
+//!   fields (`services`, `publics_specifiquement_adresses`…), checked against the
+//!   vocabularies when the mapping is loaded;
+//! - `[hours]`: opening hours in one of four layouts (one column, one column per day,
+//!   opening/closing columns per day, a set of days plus a text);
+//! - `[[skip]]`: rows left out on purpose (an inactive structure), each reported with its reason;
+//! - `[group]`: consecutive rows that describe one place (one row per service offered),
+//!   merged into one record.
 //!
-//! [fields]                        # v1 field = where its value is
-//! nom = "c_nom"                   # one column
-//! telephone = ["c_telephone", "c_mobile"]                # first non-empty column
-//! adresse = { columns = ["numero", "rue"], join = " " }  # non-empty columns joined
-//! source = { value = "Hub-Lo" }   # a constant
-//! commune = { column = "ville", case = "title", ignore = ["-", "?"] }
-//! courriels = { column = "mail", replace = [['^mailto:', '']] }
-//!
-//! [[split]]                       # one column feeding several fields
-//! column = "adresse_complete"     # "1 Rue X, 51200, Épernay, Marne"
-//! separator = ","
-//! into = ["adresse", "code_postal", "commune", ""]     # "" skips a part
-//!
-//! [[split]]
-//! column = "coordonnees"          # "47.7698,7.32193"
-//! regex = '^\s*(?P<latitude>-?[0-9.]+)\s*[,;]\s*(?P<longitude>-?[0-9.]+)\s*$'
-//!
-//! [derive_id]                     # when the export has no identifier
-//! from = ["nom", "adresse", "code_postal"]
-//! prefix = "hinaura-"
-//!
-//! [[terms]]                       # words found in columns set vocabulary values
-//! column = "c_formation"
-//! equals = "oui"                  # or contains = [...], regex = '...', truthy = true
-//! field = "services"
-//! value = "Maîtrise des outils numériques du quotidien"
-//!
-//! [hours]                         # one of four layouts, see below
-//! layout = "day_set"
-//! days = "c_jours_semaine"
-//! text = "c_horaire_ouverture"
-//!
-//! [extras]                        # source columns kept verbatim as extra attributes
-//! bassin_de_vie = "c_bassin_de_vie"
-//! ```
-//!
-//! **Values** (`[fields]`, `[extras]`): a string names a column, a list names columns of
-//! which the first non-empty one is taken, a table accepts `column` or `columns`, `join`
-//! (join every non-empty column with this separator instead of taking the first), `value`
-//! (a constant), `default` (used when every column is empty), `ignore` (placeholder values
-//! such as `"-"`, compared case-insensitively, dropped with an info), `case` (`"upper"`,
-//! `"lower"`, `"title"`) and `replace` (a list of `[regex, replacement]` applied in order).
-//! Values are always trimmed. Keys of `[fields]` must be v1 field names (or the v0 composite
-//! names `publics_accueillis` and `labels_nationaux`, which the builder splits itself).
-//! Coordinates are plain fields (`latitude`, `longitude`) or a `[[split]]` of a combined
-//! column; Lambert-93 coordinates are not supported yet.
-//!
-//! **Splits** cut one column with a `separator` (into at most `into.len()` parts: the last
-//! target takes the rest) or a `regex` whose named groups are field names (or whose numbered
-//! groups go to `into`). A split only fills fields that `[fields]` left empty. A value that
-//! does not split as expected is reported and, if `otherwise` names a field, kept whole there;
-//! with `optional = true` (for a column also mapped whole in `[fields]`, so that nothing is
-//! lost) a value that does not match is left alone without a report.
-//!
-//! **Identifiers**: `id` is an ordinary field. `[derive_id]` is used for rows whose `id` is
-//! still empty: the listed fields (after mapping) are folded (case, accents, punctuation)
-//! and hashed with SHA-256; the id is `prefix` + the first 16 hex digits, stable as long
-//! as those values do not change, and each derived id is reported as an info.
-//!
-//! **Terms**: each `[[terms]]` rule looks at `column` or `columns` and fires when one of
-//! them matches; the matcher is exactly one of `equals` (whole value), `contains` (whole
-//! words inside the value), both case-, accent- and punctuation-insensitive, `regex` (Rust
-//! syntax on the raw value; `(?i)` for case-insensitive) or `truthy = true` (`true`, `oui`,
-//! `x`, `1`, `yes`, `vrai`, `o`, `y`, `ok`). `unless` lists words that stop the rule.
-//! `value` or `values` are appended to `field`, a multi-valued v1 field; values of the
-//! standard's vocabularies are checked when the mapping is loaded and written with their
-//! exact v1 label. Rules add to what `[fields]` gave the field; they never remove.
-//!
-//! **Hours** (`[hours]`, at most one layout; the builder checks the OSM result):
-//! - `layout = "column"`, `column` or `columns`: OSM syntax or French free text, copied to
-//!   `horaires`; the builder converts French text it recognises and reports the rest.
-//! - `layout = "per_day"`, `days = { lundi = "Lundi", …, dimanche = "Dimanche" }`: one
-//!   free-text column per day, converted with [`french::week_to_osm`](maillage_domain::hours::french).
-//! - `layout = "per_day_ranges"`, `days.lundi = [["ouverture matin lundi", "fermeture
-//!   matin lundi"], ["ouverture aprem lundi", "fermeture aprem lundi"]]`, …: opening and
-//!   closing time columns per slot; any unreadable time drops the whole week, with a warning.
-//! - `layout = "day_set"`, `days` (a column listing open days: `{Lundi,Mardi}`) and `text`
-//!   (times as free text), converted with `french::to_osm_for_days`: times alone apply to each
-//!   listed day, days named in the text win.
-//!
-//! Every problem the mapping meets becomes a [`Problem`] (field, value, French reason):
-//! a column the mapping names and the file lacks ([`Mapping::check_columns`]), a value that
-//! does not split, a placeholder dropped, hours not converted. Nothing is dropped silently.
+//! [`MappingSpec`] is the file as written (serde types, [`write::to_toml`] writes it back);
+//! [`Mapping`] is the checked, compiled form that maps rows. Every problem the mapping meets
+//! becomes a [`Problem`] (field, value, French reason): a column the mapping names and the file
+//! lacks ([`Mapping::check_columns`]), a value that does not split, a placeholder dropped, hours
+//! not converted, a row skipped. Nothing is dropped silently.
 
 mod hours;
+pub mod shipped;
 mod spec;
+pub mod write;
 
 use maillage_domain::build::{FIELDS, V0_LABELS_NATIONAUX, V0_PUBLICS_ACCUEILLIS};
 use maillage_domain::text::fold;
@@ -114,21 +48,34 @@ use sha2::{Digest, Sha256};
 use crate::error::FormatError;
 use crate::reader::SourceRow;
 
-pub use spec::SourceInfo;
+pub use spec::{
+    CaseSpec, CoordinatesSpec, DeriveIdSpec, GroupSpec, HoursSpec, MappingSpec, OneOrMany, Projection, SkipSpec,
+    SourceInfo, SplitSpec, TermSpec, ValueSpec, ValueTable,
+};
 
 use hours::Hours;
-use spec::{CaseSpec, FileSpec, HoursSpec, SplitSpec, TermSpec, ValueSpec};
 
 /// A checked, compiled mapping file.
 #[derive(Clone, Debug)]
 pub struct Mapping {
-    source: SourceInfo,
+    spec: MappingSpec,
     fields: Vec<(&'static str, Value)>,
     extras: Vec<(String, Value)>,
     splits: Vec<Split>,
     terms: Vec<Term>,
+    skips: Vec<Skip>,
     hours: Option<Hours>,
+    coordinates: Option<CoordinatesSpec>,
     derive_id: Option<DeriveId>,
+}
+
+/// What a mapping makes of one row (or one group of rows).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Mapped {
+    /// A raw record for the builder, with the problems the mapping met.
+    Record(RawRecord, Vec<Problem>),
+    /// A row the mapping leaves out on purpose (`[[skip]]`): an error problem with the reason.
+    Skipped(Problem),
 }
 
 #[derive(Clone, Debug, Default)]
@@ -169,13 +116,25 @@ enum Matcher {
     Truthy,
 }
 
+/// The columns a rule looks at and how it decides that one of them matches.
 #[derive(Clone, Debug)]
-struct Term {
+struct Condition {
     columns: Vec<String>,
     matcher: Matcher,
     unless: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+struct Term {
+    condition: Condition,
     field: &'static str,
     values: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+struct Skip {
+    condition: Condition,
+    reason: String,
 }
 
 #[derive(Clone, Debug)]
@@ -185,7 +144,7 @@ struct DeriveId {
 }
 
 /// Fields that hold several values, the only ones term rules may add to.
-const LIST_FIELDS: [&str; 11] = [
+pub const LIST_FIELDS: [&str; 11] = [
     "typologie",
     "services",
     "publics_specifiquement_adresses",
@@ -206,7 +165,7 @@ fn field_name(name: &str, context: &str) -> Result<&'static str, String> {
 }
 
 /// The exact v1 label of a vocabulary value, or the value itself for free-text list fields.
-fn vocabulary_label(field: &str, value: &str) -> Result<String, String> {
+pub fn vocabulary_label(field: &str, value: &str) -> Result<String, String> {
     fn label<T: Vocabulary>(value: &str) -> Result<String, String> {
         T::from_label(value).map(|found| found.label().to_owned()).ok_or_else(|| {
             let known: Vec<&str> = T::all().iter().map(|v| v.label()).collect();
@@ -302,15 +261,18 @@ fn compile_split(spec: SplitSpec, index: usize) -> Result<Split, String> {
     Ok(Split { column: spec.column, how, into, named, otherwise, optional: spec.optional })
 }
 
-fn compile_term(spec: TermSpec, index: usize) -> Result<Term, String> {
-    let context = format!("[[terms]] n° {} (champ « {} »)", index + 1, spec.field);
-    let field = field_name(&spec.field, &context)?;
-    if !LIST_FIELDS.contains(&field) {
-        return Err(format!(
-            "{context} : une règle de termes ne peut remplir qu'un champ à valeurs multiples ({})",
-            LIST_FIELDS.join(", ")
-        ));
-    }
+/// The matcher fields shared by `[[terms]]` and `[[skip]]`.
+struct ConditionSpec {
+    column: Option<String>,
+    columns: Option<Vec<String>>,
+    contains: Option<OneOrMany>,
+    equals: Option<OneOrMany>,
+    regex: Option<String>,
+    truthy: Option<bool>,
+    unless: Vec<String>,
+}
+
+fn compile_condition(spec: ConditionSpec, context: &str) -> Result<Condition, String> {
     let mut columns = spec.columns.unwrap_or_default();
     if let Some(column) = spec.column {
         columns.insert(0, column);
@@ -334,7 +296,7 @@ fn compile_term(spec: TermSpec, index: usize) -> Result<Term, String> {
         matchers.push(Matcher::Contains(folded(values.into_vec())?));
     }
     if let Some(pattern) = spec.regex {
-        matchers.push(Matcher::Regex(compile_regex(&pattern, &context)?));
+        matchers.push(Matcher::Regex(compile_regex(&pattern, context)?));
     }
     if spec.truthy == Some(true) {
         matchers.push(Matcher::Truthy);
@@ -344,6 +306,34 @@ fn compile_term(spec: TermSpec, index: usize) -> Result<Term, String> {
             "{context} : indiquer exactement un critère parmi « equals », « contains », « regex », « truthy = true »"
         ));
     }
+    Ok(Condition {
+        columns,
+        matcher: matchers.remove(0),
+        unless: spec.unless.iter().map(|word| fold(word)).filter(|word| !word.is_empty()).collect(),
+    })
+}
+
+fn compile_term(spec: TermSpec, index: usize) -> Result<Term, String> {
+    let context = format!("[[terms]] n° {} (champ « {} »)", index + 1, spec.field);
+    let field = field_name(&spec.field, &context)?;
+    if !LIST_FIELDS.contains(&field) {
+        return Err(format!(
+            "{context} : une règle de termes ne peut remplir qu'un champ à valeurs multiples ({})",
+            LIST_FIELDS.join(", ")
+        ));
+    }
+    let condition = compile_condition(
+        ConditionSpec {
+            column: spec.column,
+            columns: spec.columns,
+            contains: spec.contains,
+            equals: spec.equals,
+            regex: spec.regex,
+            truthy: spec.truthy,
+            unless: spec.unless,
+        },
+        &context,
+    )?;
     let mut values = spec.values.unwrap_or_default();
     if let Some(value) = spec.value {
         values.insert(0, value);
@@ -355,13 +345,27 @@ fn compile_term(spec: TermSpec, index: usize) -> Result<Term, String> {
         .iter()
         .map(|value| vocabulary_label(field, value).map_err(|err| format!("{context} : {err}")))
         .collect::<Result<_, _>>()?;
-    Ok(Term {
-        columns,
-        matcher: matchers.remove(0),
-        unless: spec.unless.iter().map(|word| fold(word)).filter(|word| !word.is_empty()).collect(),
-        field,
-        values,
-    })
+    Ok(Term { condition, field, values })
+}
+
+fn compile_skip(spec: SkipSpec, index: usize) -> Result<Skip, String> {
+    let context = format!("[[skip]] n° {}", index + 1);
+    if spec.reason.trim().is_empty() {
+        return Err(format!("{context} : « reason » est vide (dire pourquoi ces lignes sont écartées)"));
+    }
+    let condition = compile_condition(
+        ConditionSpec {
+            column: spec.column,
+            columns: spec.columns,
+            contains: spec.contains,
+            equals: spec.equals,
+            regex: spec.regex,
+            truthy: spec.truthy,
+            unless: spec.unless,
+        },
+        &context,
+    )?;
+    Ok(Skip { condition, reason: spec.reason.trim().to_owned() })
 }
 
 fn compile_hours(spec: HoursSpec) -> Result<Hours, String> {
@@ -435,15 +439,33 @@ fn toml_error(text: &str, err: &toml::de::Error) -> String {
     }
 }
 
+impl MappingSpec {
+    /// Reads a mapping file as written, without checking its meaning ([`Mapping::from_spec`]
+    /// does). Syntax mistakes give a French message with their line.
+    pub fn from_toml(text: &str) -> Result<Self, FormatError> {
+        toml::from_str(text).map_err(|err| FormatError::Mapping(toml_error(text, &err)))
+    }
+
+    /// The mapping as a TOML file a person can read and edit.
+    pub fn to_toml(&self) -> String {
+        write::to_toml(self, &|_| None)
+    }
+}
+
 impl Mapping {
     /// Reads and checks a mapping file. Every mistake gives a French message with its line
     /// (syntax) or the section it is in (meaning).
     pub fn from_toml(text: &str) -> Result<Self, FormatError> {
-        let spec: FileSpec = toml::from_str(text).map_err(|err| FormatError::Mapping(toml_error(text, &err)))?;
+        Self::from_spec(MappingSpec::from_toml(text)?)
+    }
+
+    /// Checks and compiles a mapping given as data (written by the assistant or a form).
+    pub fn from_spec(spec: MappingSpec) -> Result<Self, FormatError> {
         Self::compile(spec).map_err(FormatError::Mapping)
     }
 
-    fn compile(spec: FileSpec) -> Result<Self, String> {
+    fn compile(spec: MappingSpec) -> Result<Self, String> {
+        let kept = spec.clone();
         if spec.source.name.trim().is_empty() {
             return Err("[source] : « name » est vide".to_owned());
         }
@@ -452,7 +474,16 @@ impl Mapping {
             .into_iter()
             .map(|(name, value)| {
                 let context = format!("[fields] {name}");
-                Ok((field_name(&name, "[fields]")?, compile_value(value, &context)?))
+                let field = field_name(&name, "[fields]")?;
+                let value = compile_value(value, &context)?;
+                // A constant of a vocabulary is checked like a term rule's value: a typo would
+                // otherwise be dropped from every row, one warning at a time.
+                if let Some(constant) = value.constant.as_deref().filter(|_| LIST_FIELDS.contains(&field)) {
+                    for part in constant.split('|').filter(|part| !part.trim().is_empty()) {
+                        vocabulary_label(field, part).map_err(|err| format!("{context} : {err}"))?;
+                    }
+                }
+                Ok((field, value))
             })
             .collect::<Result<Vec<_>, String>>()?;
         let extras = spec
@@ -478,9 +509,25 @@ impl Mapping {
             .enumerate()
             .map(|(index, term)| compile_term(term, index))
             .collect::<Result<_, _>>()?;
+        let skips = spec
+            .skip
+            .into_iter()
+            .enumerate()
+            .map(|(index, skip)| compile_skip(skip, index))
+            .collect::<Result<_, _>>()?;
         let hours = spec.hours.map(compile_hours).transpose()?;
         if hours.is_some() && fields.iter().any(|(field, _)| *field == "horaires") {
             return Err("« horaires » est donné à la fois dans [fields] et dans [hours] : n'en garder qu'un".to_owned());
+        }
+        if let Some(coordinates) = &spec.coordinates {
+            if coordinates.x.trim().is_empty() || coordinates.y.trim().is_empty() {
+                return Err("[coordinates] : nommer les colonnes « x » et « y »".to_owned());
+            }
+        }
+        if let Some(group) = &spec.group {
+            if group.by.iter().all(|column| column.trim().is_empty()) {
+                return Err("[group] : « by » doit nommer au moins une colonne".to_owned());
+            }
         }
         let derive_id = match spec.derive_id {
             Some(derive) => {
@@ -492,17 +539,37 @@ impl Mapping {
             }
             None => None,
         };
-        Ok(Mapping { source: spec.source, fields, extras, splits, terms, hours, derive_id })
+        Ok(Mapping {
+            spec: kept,
+            fields,
+            extras,
+            splits,
+            terms,
+            skips,
+            hours,
+            coordinates: spec.coordinates,
+            derive_id,
+        })
     }
 
     /// The registry's name for this source.
     pub fn source_name(&self) -> &str {
-        &self.source.name
+        &self.spec.source.name
     }
 
     /// Everything `[source]` says.
     pub fn source(&self) -> &SourceInfo {
-        &self.source
+        &self.spec.source
+    }
+
+    /// The mapping as written, for editing or writing back to TOML.
+    pub fn spec(&self) -> &MappingSpec {
+        &self.spec
+    }
+
+    /// The source columns that say consecutive rows are one place (`[group]`), if any.
+    pub fn group_by(&self) -> Option<&[String]> {
+        self.spec.group.as_ref().map(|group| group.by.as_slice())
     }
 
     /// Every column the mapping reads, each once, in the order the mapping names them,
@@ -520,14 +587,36 @@ impl Mapping {
         for split in &self.splits {
             add(&split.column, split.first_target());
         }
+        if let Some(coordinates) = &self.coordinates {
+            add(&coordinates.x, "longitude");
+            add(&coordinates.y, "latitude");
+        }
         for term in &self.terms {
-            term.columns.iter().for_each(|column| add(column, term.field));
+            term.condition.columns.iter().for_each(|column| add(column, term.field));
+        }
+        for skip in &self.skips {
+            skip.condition.columns.iter().for_each(|column| add(column, "*"));
         }
         if let Some(hours) = &self.hours {
             hours.columns().into_iter().for_each(|column| add(column, "horaires"));
         }
+        for column in self.group_by().unwrap_or_default() {
+            add(column, "*");
+        }
         for (name, value) in &self.extras {
             value.columns.iter().for_each(|column| add(column, name));
+        }
+        out
+    }
+
+    /// The export's layout as the mapping knows it: the columns it reads and the ones it
+    /// leaves unread on purpose.
+    pub fn layout(&self) -> Vec<String> {
+        let mut out: Vec<String> = self.columns().into_iter().map(|(column, _)| column).collect();
+        for column in &self.spec.source.unread {
+            if !out.contains(column) {
+                out.push(column.clone());
+            }
         }
         out
     }
@@ -550,10 +639,42 @@ impl Mapping {
             .collect()
     }
 
-    /// Turns one row into a raw record, with the problems the mapping itself met.
+    /// Turns one row into a raw record, with the problems the mapping itself met. A row that
+    /// `[[skip]]` leaves out gives an empty record and its reason: use [`Mapping::map_row`]
+    /// to tell the two apart.
     pub fn apply(&self, row: &SourceRow) -> (RawRecord, Vec<Problem>) {
+        match self.map_row(row) {
+            Mapped::Record(raw, problems) => (raw, problems),
+            Mapped::Skipped(problem) => (RawRecord::default(), vec![problem]),
+        }
+    }
+
+    /// Maps one row (or one group of rows merged by `[group]`), or says why it is skipped.
+    pub fn map_row(&self, row: &SourceRow) -> Mapped {
+        for skip in &self.skips {
+            if let Some((column, value)) = skip.condition.first_match(row) {
+                return Mapped::Skipped(Problem::error(
+                    column,
+                    value,
+                    format!("ligne écartée par la correspondance : {}", skip.reason),
+                ));
+            }
+        }
         let mut raw = RawRecord::default();
         let mut problems = Vec::new();
+        if !row.merged.is_empty() {
+            let lines: Vec<String> =
+                std::iter::once(row.number).chain(row.merged.iter().copied()).map(|n| n.to_string()).collect();
+            problems.push(Problem::info(
+                "*",
+                &lines.join(", "),
+                format!(
+                    "{} lignes consécutives décrivent le même lieu (mêmes {}) : regroupées en une fiche",
+                    lines.len(),
+                    self.group_by().unwrap_or_default().join(", ")
+                ),
+            ));
+        }
         for (field, value) in &self.fields {
             if let Some(text) = value.read(row, field, &mut problems) {
                 raw.set(field, text);
@@ -562,11 +683,14 @@ impl Mapping {
         for split in &self.splits {
             split.apply(row, &mut raw, &mut problems);
         }
+        if let Some(coordinates) = &self.coordinates {
+            apply_coordinates(coordinates, row, &mut raw, &mut problems);
+        }
         if let Some(derive) = &self.derive_id {
             derive.apply(&mut raw, &mut problems);
         }
         for term in &self.terms {
-            if term.matches(row) {
+            if term.condition.first_match(row).is_some() {
                 for value in &term.values {
                     append_unique(&mut raw, term.field, value);
                 }
@@ -580,7 +704,50 @@ impl Mapping {
                 raw.extras.insert(name.clone(), text);
             }
         }
-        (raw, problems)
+        Mapped::Record(raw, problems)
+    }
+}
+
+/// Converts projected X/Y columns into the standard's latitude and longitude, unless the
+/// row already gave them.
+fn apply_coordinates(spec: &CoordinatesSpec, row: &SourceRow, raw: &mut RawRecord, problems: &mut Vec<Problem>) {
+    if !is_empty(raw, "latitude") || !is_empty(raw, "longitude") {
+        return;
+    }
+    let x = row.get(&spec.x).map(str::trim);
+    let y = row.get(&spec.y).map(str::trim);
+    let (x_text, y_text) = match (x, y) {
+        (None, None) => return,
+        (Some(x), Some(y)) => (x, y),
+        (x, y) => {
+            problems.push(Problem::warning(
+                "latitude",
+                &format!("{} ; {}", x.unwrap_or(""), y.unwrap_or("")),
+                "coordonnées Lambert-93 incomplètes (X ou Y manquant), ignorées",
+            ));
+            return;
+        }
+    };
+    let number = |text: &str| text.replace([' ', '\u{a0}'], "").replace(',', ".").parse::<f64>().ok();
+    let converted = match (number(x_text), number(y_text), spec.projection) {
+        (Some(x), Some(y), Projection::Lambert93) => crate::geo::lambert93_to_wgs84(x, y),
+        _ => None,
+    };
+    match converted {
+        Some((latitude, longitude)) => {
+            problems.push(Problem::info(
+                "latitude",
+                &format!("{x_text} ; {y_text}"),
+                format!("coordonnées Lambert-93 converties en WGS84 : {latitude:.6}, {longitude:.6}"),
+            ));
+            raw.set("latitude", format!("{latitude:.6}"));
+            raw.set("longitude", format!("{longitude:.6}"));
+        }
+        None => problems.push(Problem::warning(
+            "latitude",
+            &format!("{x_text} ; {y_text}"),
+            "coordonnées Lambert-93 illisibles ou hors de France métropolitaine, ignorées",
+        )),
     }
 }
 
@@ -634,17 +801,28 @@ impl Value {
         if let Some(constant) = &self.constant {
             return Some(constant.clone());
         }
-        let mut found = self
-            .columns
-            .iter()
-            .filter_map(|column| row.get(column))
-            .filter_map(|text| self.clean(text, field, problems));
         let value = match &self.join {
+            // Every value of every column, each once: rows merged by `[group]` repeat columns,
+            // and a place's comments may differ from one of its rows to the next.
             Some(separator) => {
-                let parts: Vec<String> = found.collect();
+                let mut parts: Vec<String> = Vec::new();
+                for column in &self.columns {
+                    for (_, text) in row.values.iter().filter(|(name, text)| name == column && !text.trim().is_empty())
+                    {
+                        if let Some(text) = self.clean(text, field, problems) {
+                            if !parts.contains(&text) {
+                                parts.push(text);
+                            }
+                        }
+                    }
+                }
                 (!parts.is_empty()).then(|| parts.join(separator))
             }
-            None => found.next(),
+            None => self
+                .columns
+                .iter()
+                .filter_map(|column| row.get(column))
+                .find_map(|text| self.clean(text, field, problems)),
         };
         value.or_else(|| self.default.clone())
     }
@@ -720,23 +898,32 @@ impl Split {
     }
 }
 
-const TRUTHY: [&str; 10] = ["true", "oui", "x", "1", "1 0", "yes", "vrai", "o", "y", "ok"];
+/// Values read as "yes" by `truthy = true`, folded.
+pub const TRUTHY: [&str; 10] = ["true", "oui", "x", "1", "1 0", "yes", "vrai", "o", "y", "ok"];
 
-impl Term {
-    fn matches(&self, row: &SourceRow) -> bool {
-        self.columns.iter().filter_map(|column| row.get(column)).any(|value| {
-            let folded = fold(value);
-            let padded = format!(" {folded} ");
-            if self.unless.iter().any(|word| padded.contains(&format!(" {word} "))) {
-                return false;
-            }
-            match &self.matcher {
-                Matcher::Equals(values) => values.contains(&folded),
-                Matcher::Contains(words) => words.iter().any(|word| padded.contains(&format!(" {word} "))),
-                Matcher::Regex(regex) => regex.is_match(value),
-                Matcher::Truthy => TRUTHY.contains(&folded.as_str()),
-            }
-        })
+impl Condition {
+    /// The first (column, value) of the row that satisfies the condition. Every value of a
+    /// column counts, not only the first: rows merged by `[group]` repeat columns.
+    fn first_match<'r>(&self, row: &'r SourceRow) -> Option<(&'r str, &'r str)> {
+        row.values
+            .iter()
+            .filter(|(name, value)| !value.trim().is_empty() && self.columns.iter().any(|column| column == name))
+            .find(|(_, value)| self.matches(value))
+            .map(|(name, value)| (name.as_str(), value.as_str()))
+    }
+
+    fn matches(&self, value: &str) -> bool {
+        let folded = fold(value);
+        let padded = format!(" {folded} ");
+        if self.unless.iter().any(|word| padded.contains(&format!(" {word} "))) {
+            return false;
+        }
+        match &self.matcher {
+            Matcher::Equals(values) => values.contains(&folded),
+            Matcher::Contains(words) => words.iter().any(|word| padded.contains(&format!(" {word} "))),
+            Matcher::Regex(regex) => regex.is_match(value),
+            Matcher::Truthy => TRUTHY.contains(&folded.as_str()),
+        }
     }
 }
 
@@ -769,7 +956,11 @@ mod tests {
     use maillage_domain::Severity;
 
     fn row(pairs: &[(&str, &str)]) -> SourceRow {
-        SourceRow { number: 2, values: pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect() }
+        SourceRow {
+            number: 2,
+            values: pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            merged: Vec::new(),
+        }
     }
 
     fn mapping(text: &str) -> Mapping {
@@ -946,6 +1137,73 @@ mod tests {
     }
 
     #[test]
+    fn skipped_rows_say_why() {
+        let m = mapping(&format!(
+            "{HEAD}[fields]\nnom = \"n\"\n[[skip]]\ncolumn = \"actif\"\nequals = [\"false\", \"non\"]\nreason = \"structure inactive\"\n"
+        ));
+        match m.map_row(&row(&[("n", "A"), ("actif", "False")])) {
+            Mapped::Skipped(problem) => {
+                assert_eq!(
+                    (problem.severity, problem.field.as_str(), problem.value.as_str()),
+                    (Severity::Error, "actif", "False")
+                );
+                assert_eq!(problem.reason, "ligne écartée par la correspondance : structure inactive");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(m.map_row(&row(&[("n", "A"), ("actif", "true")])), Mapped::Record(..)));
+        assert!(matches!(m.map_row(&row(&[("n", "A")])), Mapped::Record(..)));
+    }
+
+    #[test]
+    fn merged_rows_add_every_row_to_terms_and_joins() {
+        let m = mapping(&format!(
+            "{HEAD}[fields]\nnom = \"n\"\npresentation_detail = {{ column = \"c\", join = \" / \" }}\n\
+             [group]\nby = [\"n\"]\n\
+             [[terms]]\ncolumn = \"s\"\ncontains = \"internet\"\nfield = \"services\"\nvalue = \"Accès internet et matériel informatique\"\n\
+             [[terms]]\ncolumn = \"s\"\ncontains = \"démarches\"\nfield = \"services\"\nvalue = \"Aide aux démarches administratives\"\n"
+        ));
+        let mut merged = row(&[
+            ("n", "A"),
+            ("s", "Accès à internet"),
+            ("c", "un"),
+            ("n", "A"),
+            ("s", "Aide aux démarches"),
+            ("c", "deux"),
+            ("c", "un"),
+        ]);
+        merged.merged = vec![3];
+        let (raw, problems) = m.apply(&merged);
+        assert_eq!(raw.fields["nom"], "A");
+        assert_eq!(
+            raw.fields["services"],
+            "Accès internet et matériel informatique|Aide aux démarches administratives"
+        );
+        assert_eq!(raw.fields["presentation_detail"], "un / deux");
+        assert_eq!(problems.len(), 1);
+        assert_eq!((problems[0].field.as_str(), problems[0].value.as_str()), ("*", "2, 3"));
+        assert!(problems[0].reason.contains("regroupées"), "{}", problems[0].reason);
+        assert_eq!(m.group_by(), Some(&["n".to_owned()][..]));
+    }
+
+    #[test]
+    fn lambert93_columns_become_wgs84() {
+        let m = mapping(&format!("{HEAD}[coordinates]\nprojection = \"lambert93\"\nx = \"X\"\ny = \"Y\"\n"));
+        let (raw, problems) = m.apply(&row(&[("X", "700000,0"), ("Y", "6600000")]));
+        assert_eq!((raw.fields["latitude"].as_str(), raw.fields["longitude"].as_str()), ("46.500000", "3.000000"));
+        assert_eq!(problems[0].severity, Severity::Info);
+        let (raw, problems) = m.apply(&row(&[("X", "2.35"), ("Y", "48.85")]));
+        assert!(!raw.fields.contains_key("latitude"));
+        assert!(problems[0].reason.contains("hors de France métropolitaine"), "{}", problems[0].reason);
+        let (_, problems) = m.apply(&row(&[("X", "700000")]));
+        assert!(problems[0].reason.contains("incomplètes"), "{}", problems[0].reason);
+        assert_eq!(
+            m.columns(),
+            vec![("X".to_owned(), "longitude".to_owned()), ("Y".to_owned(), "latitude".to_owned())]
+        );
+    }
+
+    #[test]
     fn missing_columns_are_listed_once() {
         let m = mapping(&format!(
             "{HEAD}[fields]\nnom = \"n\"\ntelephone = [\"t1\", \"t2\"]\n[[terms]]\ncolumn = \"t1\"\ntruthy = true\nfield = \"typologie\"\nvalue = \"X\"\n[extras]\nepci_nom = \"epci\"\n"
@@ -978,6 +1236,17 @@ mod tests {
         assert!(message.starts_with("ligne 4 : valeur inconnue : `weekly`"), "{message}");
         let message = error(&format!("{HEAD}[hours]\nlayout = \"per_day\"\ndays = {{ lunedi = \"L\" }}\n"));
         assert!(message.contains("« lunedi » n'est pas un jour"), "{message}");
+        let message = error(&format!(
+            "{HEAD}[fields]\nservices = {{ value = \"Aide aux démarches administratives|Cuisine\" }}\n"
+        ));
+        assert!(
+            message.contains("[fields] services : « Cuisine » ne fait pas partie des valeurs de services"),
+            "{message}"
+        );
+        let message = error(&format!("{HEAD}[[skip]]\ncolumn = \"c\"\nequals = \"x\"\nreason = \" \"\n"));
+        assert!(message.contains("« reason » est vide"), "{message}");
+        let message = error(&format!("{HEAD}[coordinates]\nprojection = \"lambert2\"\nx = \"x\"\ny = \"y\"\n"));
+        assert!(message.contains("valeur inconnue : `lambert2`"), "{message}");
         let message = error(&format!("{HEAD}[source2]\n"));
         assert!(message.contains("clé inconnue"), "{message}");
         let message = error("[source\nname = 1");

@@ -15,6 +15,9 @@ use crate::error::{csv_reason, io_reason, json_reason, FormatError};
 pub struct SourceRow {
     pub number: usize,
     pub values: Vec<(String, String)>,
+    /// The numbers of the rows a mapping's `[group]` merged into this one (their values
+    /// follow this row's in `values`); empty for a row read alone.
+    pub merged: Vec<usize>,
 }
 
 impl SourceRow {
@@ -45,7 +48,8 @@ pub struct FileInfo {
 }
 
 /// Undoes gzip and legacy encodings, so the rest works on UTF-8 text. Plain UTF-8 input is
-/// borrowed, not copied: national files are large.
+/// borrowed, not copied: national files are large. Binary content (a spreadsheet, an image,
+/// UTF-16 text) is refused here rather than read as garbage rows.
 pub fn decode<'a>(bytes: &'a [u8], info: &mut FileInfo) -> Result<std::borrow::Cow<'a, str>, FormatError> {
     if bytes.starts_with(&[0x1f, 0x8b]) {
         let mut out = Vec::new();
@@ -53,9 +57,30 @@ pub fn decode<'a>(bytes: &'a [u8], info: &mut FileInfo) -> Result<std::borrow::C
             .read_to_end(&mut out)
             .map_err(|err| FormatError::Unreadable(format!("archive gzip invalide ({})", io_reason(&err))))?;
         info.gzip = true;
+        check_text(&out)?;
         return Ok(std::borrow::Cow::Owned(decode_text(&out, info).into_owned()));
     }
+    check_text(bytes)?;
     Ok(decode_text(bytes, info))
+}
+
+/// Text files (CSV, JSON) in UTF-8 or Windows-1252 never hold NUL bytes, and hold few other
+/// control characters; the start of the file is enough to tell.
+fn check_text(bytes: &[u8]) -> Result<(), FormatError> {
+    let head = &bytes[..bytes.len().min(8192)];
+    let controls = head.iter().filter(|byte| **byte < 0x20 && !matches!(byte, b'\t' | b'\n' | b'\r' | 0x0c)).count();
+    let spreadsheet = head.starts_with(b"PK\x03\x04") || head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]);
+    if spreadsheet || head.contains(&0) || controls * 20 > head.len() {
+        let hint = if spreadsheet {
+            "classeur ou archive (xlsx, ods, zip) : enregistrez-le d'abord au format CSV"
+        } else {
+            "contenu binaire (ou texte en UTF-16)"
+        };
+        return Err(FormatError::Unreadable(format!(
+            "ce n'est pas un fichier texte CSV ou JSON : {hint} ; un fichier CSV ou JSON en UTF-8 ou Windows-1252 est attendu"
+        )));
+    }
+    Ok(())
 }
 
 fn decode_text<'a>(bytes: &'a [u8], info: &mut FileInfo) -> std::borrow::Cow<'a, str> {
@@ -94,14 +119,85 @@ pub fn for_each_row<E>(
     mut sink: impl FnMut(SourceRow) -> Result<(), E>,
 ) -> Result<FileInfo, ReadFailure<E>> {
     let mut info = FileInfo::default();
-    let text = decode(bytes, &mut info).map_err(ReadFailure::Format)?;
+    read_rows(bytes, name, &mut info, &mut sink)?;
+    Ok(info)
+}
+
+fn read_rows<E>(
+    bytes: &[u8],
+    name: &str,
+    info: &mut FileInfo,
+    sink: &mut impl FnMut(SourceRow) -> Result<(), E>,
+) -> Result<(), ReadFailure<E>> {
+    let text = decode(bytes, info).map_err(ReadFailure::Format)?;
     let format = detect_format(name, &text);
     info.format = Some(format);
     match format {
-        InputFormat::Csv => read_csv(&text, &mut info, &mut sink)?,
-        InputFormat::Json => read_json(&text, &mut info, &mut sink)?,
+        InputFormat::Csv => read_csv(&text, info, sink),
+        InputFormat::Json => read_json(&text, info, sink),
+    }
+}
+
+/// [`for_each_row`], with consecutive rows that have the same non-empty values in the
+/// `group_by` columns merged into one row (a mapping's `[group]`: exports that give one row
+/// per service of a place). The merged row keeps the first row's number and lists the others
+/// in `merged`; its values are those of every row, in order. Rows are never held beyond the
+/// current group.
+pub fn for_each_grouped_row<E>(
+    bytes: &[u8],
+    name: &str,
+    group_by: Option<&[String]>,
+    mut sink: impl FnMut(SourceRow) -> Result<(), E>,
+) -> Result<FileInfo, ReadFailure<E>> {
+    let Some(columns) = group_by.filter(|columns| !columns.is_empty()) else {
+        return for_each_row(bytes, name, sink);
+    };
+    let key = |row: &SourceRow| -> Option<Vec<String>> {
+        let values: Vec<String> = columns
+            .iter()
+            .map(|column| row.get(column).map(|value| value.trim().to_owned()).unwrap_or_default())
+            .collect();
+        values.iter().any(|value| !value.is_empty()).then_some(values)
+    };
+    let mut current: Option<(Option<Vec<String>>, SourceRow)> = None;
+    let info = for_each_row(bytes, name, |row| {
+        let row_key = key(&row);
+        if let Some((group_key, group)) = current.as_mut() {
+            if row_key.is_some() && *group_key == row_key {
+                group.merged.push(row.number);
+                group.values.extend(row.values);
+                return Ok(());
+            }
+        }
+        match current.replace((row_key, row)) {
+            Some((_, done)) => sink(done),
+            None => Ok(()),
+        }
+    })?;
+    if let Some((_, last)) = current {
+        sink(last).map_err(ReadFailure::Sink)?;
     }
     Ok(info)
+}
+
+/// The first `limit` rows of a file and what the reader saw of it (for a JSON file, the
+/// columns of those rows only), without reading the rest: enough to recognise a layout or
+/// to suggest a mapping.
+pub fn sample_rows(bytes: &[u8], name: &str, limit: usize) -> Result<(FileInfo, Vec<SourceRow>), FormatError> {
+    struct Enough;
+    let mut info = FileInfo::default();
+    let mut rows = Vec::new();
+    let read = read_rows(bytes, name, &mut info, &mut |row| {
+        if rows.len() >= limit {
+            return Err(Enough);
+        }
+        rows.push(row);
+        Ok(())
+    });
+    match read {
+        Ok(()) | Err(ReadFailure::Sink(Enough)) => Ok((info, rows)),
+        Err(ReadFailure::Format(err)) => Err(err),
+    }
 }
 
 /// Either the file could not be read, or the sink stopped the reading.
@@ -163,7 +259,7 @@ fn read_csv<E>(
                     .filter(|(_, value)| !value.trim().is_empty())
                     .map(|(name, value)| (name.clone(), value.to_owned()))
                     .collect();
-                sink(SourceRow { number: line, values }).map_err(ReadFailure::Sink)?;
+                sink(SourceRow { number: line, values, merged: Vec::new() }).map_err(ReadFailure::Sink)?;
             }
             Err(err) => {
                 let line = err.position().map(|pos| pos.line()).unwrap_or(0);
@@ -234,7 +330,7 @@ fn object_to_row(number: usize, object: &Map<String, Value>) -> SourceRow {
             flatten(key, value, &mut values);
         }
     }
-    SourceRow { number, values }
+    SourceRow { number, values, merged: Vec::new() }
 }
 
 fn read_json<E>(
@@ -265,7 +361,7 @@ fn read_json<E>(
     for (index, item) in items.iter().enumerate() {
         let row = match item {
             Value::Object(object) => object_to_row(index + 1, object),
-            _ => SourceRow { number: index + 1, values: Vec::new() },
+            _ => SourceRow { number: index + 1, ..SourceRow::default() },
         };
         remember_columns(&mut info.columns, &row);
         sink(row).map_err(ReadFailure::Sink)?;
@@ -325,7 +421,7 @@ impl<'de, E, F: FnMut(SourceRow) -> Result<(), E>> Visitor<'de> for RowVisitor<'
             number += 1;
             let row = match &item {
                 Value::Object(object) => object_to_row(number, object),
-                _ => SourceRow { number, values: Vec::new() },
+                _ => SourceRow { number, ..SourceRow::default() },
             };
             remember_columns(self.columns, &row);
             if let Err(err) = (self.sink)(row) {
@@ -369,6 +465,45 @@ mod tests {
         assert_eq!(rows[0].get("geo.lat"), Some("1.5"));
         assert_eq!(rows[0].get("l"), Some("a|b"));
         assert_eq!(rows[0].get("x"), None);
+    }
+
+    #[test]
+    fn binary_files_are_refused() {
+        for bytes in
+            [&b"PK\x03\x04\x14\x00\x06\x00"[..], &b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"[..], &b"n\x00o\x00m\x00"[..]]
+        {
+            let err = for_each_row::<()>(bytes, "x.csv", |_| Ok(())).map(|_| ()).unwrap_err();
+            match err {
+                ReadFailure::Format(FormatError::Unreadable(message)) => {
+                    assert!(message.contains("pas un fichier texte CSV ou JSON"), "{message}")
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn consecutive_rows_of_one_place_are_grouped() {
+        let bytes = b"nom;service\nA;x\nA;y\nB;z\n;w\n;v\nA;u\n";
+        let mut out = Vec::new();
+        let by = vec!["nom".to_owned()];
+        for_each_grouped_row::<()>(bytes, "x.csv", Some(&by), |row| {
+            out.push(row);
+            Ok(())
+        })
+        .map_err(|_| "read failed")
+        .unwrap();
+        let summary: Vec<(usize, Vec<usize>, usize)> =
+            out.iter().map(|row| (row.number, row.merged.clone(), row.values.len())).collect();
+        // A and A merge; rows without a key never merge; A again later is another row.
+        assert_eq!(summary, vec![(2, vec![3], 4), (4, vec![], 2), (5, vec![], 1), (6, vec![], 1), (7, vec![], 2)]);
+    }
+
+    #[test]
+    fn a_sample_stops_early_and_keeps_the_header() {
+        let (info, rows) = sample_rows(b"a,b,c\n1,,\n2,,\n3,,\n", "x.csv", 2).unwrap();
+        assert_eq!(info.columns, ["a", "b", "c"]);
+        assert_eq!(rows.len(), 2);
     }
 
     #[test]

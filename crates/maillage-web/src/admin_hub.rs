@@ -29,14 +29,9 @@ use crate::branding;
 use crate::pages::Layout;
 use crate::WebState;
 
-/// The mappings shipped with Maillage (`mappings/`), built in so that the page offers them
-/// wherever the server runs from.
-const MAPPINGS: &[(&str, &str)] = &[
-    ("hinaura", include_str!("../../../mappings/hinaura.toml")),
-    ("hub-lo", include_str!("../../../mappings/hub-lo.toml")),
-    ("paca-regionsud", include_str!("../../../mappings/paca-regionsud.toml")),
-    ("ultra-num", include_str!("../../../mappings/ultra-num.toml")),
-];
+/// The mappings shipped with Maillage (`mappings/`), built into the binary by the formats
+/// crate so that the page offers them wherever the server runs from.
+const MAPPINGS: &[(&str, &str)] = &maillage_formats::mapping::shipped::SHIPPED;
 
 /// Source files of a whole region can be tens of megabytes.
 const MAX_UPLOAD_BYTES: usize = 64 * 1024 * 1024;
@@ -328,7 +323,15 @@ async fn import_post(
     let actor = visitor.actor.clone();
     let territory = state.territory.clone();
     let imported = run(&state, &config, move |ctx| {
-        let options = ImportOptions { source, mapping: mapping.as_ref(), prune: false, territory: Some(&territory) };
+        // Without a chosen mapping, a file whose columns are a shipped export's is read with it.
+        let candidates = maillage_formats::mapping::shipped::all();
+        let options = ImportOptions {
+            source,
+            mapping: mapping.as_ref(),
+            candidates: &candidates,
+            prune: false,
+            territory: Some(&territory),
+        };
         Ok(import_file(ctx, &actor, &bytes, &file_name, &options)?.batch.id)
     })
     .await;

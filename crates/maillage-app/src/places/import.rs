@@ -1,13 +1,16 @@
-//! Importing a file into a source: read, map, build, compare with what the store holds for
-//! that source, write creations, updates and withdrawals in one transaction, report.
+//! Importing a file into a source: read, map (with the mapping given, or the one whose layout
+//! the file's columns match among the candidates), repair from the territory, build, compare
+//! with what the store holds for that source, write creations, updates and withdrawals in one
+//! transaction, report.
 
 use std::collections::{HashMap, HashSet};
 
 use maillage_domain::build::build_record;
 use maillage_domain::place::{changed_fields, content_hash};
 use maillage_domain::{Place, PlaceStatus, Problem, Severity};
-use maillage_formats::mapping::Mapping;
-use maillage_formats::reader::{for_each_row, ReadFailure};
+use maillage_formats::mapping::{Mapped, Mapping};
+use maillage_formats::reader::{for_each_grouped_row, sample_rows, ReadFailure};
+use maillage_formats::recognise::{recognise, Recognition};
 use maillage_formats::standard::{self, column_target, ColumnTarget};
 use maillage_store::*;
 
@@ -20,6 +23,9 @@ pub struct ImportOptions<'a> {
     /// file name without its extensions.
     pub source: Option<String>,
     pub mapping: Option<&'a Mapping>,
+    /// Without `mapping`, the mappings whose export the file may be (the shipped ones, the
+    /// hub's saved ones): the one whose layout the file's columns match is used, and said so.
+    pub candidates: &'a [Mapping],
     /// Mark the source's places absent from this file as withdrawn.
     pub prune: bool,
     /// Places each record in its commune (filling a missing INSEE code, flagging far-off
@@ -27,11 +33,23 @@ pub struct ImportOptions<'a> {
     pub territory: Option<&'a maillage_territory::Territory>,
 }
 
-/// What an import did, row by row.
+/// What an import did, row by row. `batch.counts.read` counts the file's rows; rows that a
+/// mapping's `[group]` merges into one place are read, and the report says which were merged.
 #[derive(Debug, Clone)]
 pub struct ImportReport {
     pub batch: ImportBatch,
     pub lines: Vec<ReportLine>,
+    /// The mapping recognised from the file's columns, when none was given.
+    pub recognised: Option<Recognised>,
+}
+
+/// A mapping chosen from the candidates because the file's columns are its export's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recognised {
+    /// The mapping's source name.
+    pub name: String,
+    /// How well the columns matched, in French ("38 colonnes en commun sur…").
+    pub how: String,
 }
 
 impl ImportReport {
@@ -68,8 +86,8 @@ impl Progress<'_> {
     }
 
     fn accept(&mut self, built: BuiltRow) -> AppResult<()> {
-        self.batch.counts.read += 1;
-        let BuiltRow { row, record, extras, problems, hash, raw_id } = built;
+        let BuiltRow { row, rows, record, extras, problems, hash, raw_id } = built;
+        self.batch.counts.read += rows;
         let source_id = record.as_ref().map(|record| record.id.clone()).or(raw_id);
         for problem in problems {
             self.problem(row, source_id.as_deref(), problem);
@@ -141,6 +159,8 @@ impl Progress<'_> {
 /// A row read and built on the reading thread, ready to be compared and written.
 struct BuiltRow {
     row: usize,
+    /// Rows of the file this record comes from (several when a mapping groups them).
+    rows: usize,
     record: Option<maillage_domain::PlaceRecord>,
     extras: std::collections::BTreeMap<String, String>,
     problems: Vec<Problem>,
@@ -150,11 +170,14 @@ struct BuiltRow {
 
 impl BuiltRow {
     fn build(
-        row: usize,
-        raw: maillage_domain::RawRecord,
+        row: &maillage_formats::SourceRow,
+        mut raw: maillage_domain::RawRecord,
         mut problems: Vec<Problem>,
         territory: Option<&maillage_territory::Territory>,
     ) -> Self {
+        if let Some(territory) = territory {
+            crate::territory::repair(territory, &mut raw, &mut problems);
+        }
         let mut built = build_record(&raw);
         problems.extend(built.problems);
         if let (Some(territory), Some(record)) = (territory, built.record.as_mut()) {
@@ -162,7 +185,51 @@ impl BuiltRow {
         }
         let hash = built.record.as_ref().map(|record| content_hash(record, &raw.extras)).unwrap_or_default();
         let raw_id = raw.fields.get("id").cloned();
-        BuiltRow { row, record: built.record, extras: raw.extras, problems, hash, raw_id }
+        let rows = 1 + row.merged.len();
+        BuiltRow { row: row.number, rows, record: built.record, extras: raw.extras, problems, hash, raw_id }
+    }
+
+    /// A row the mapping leaves out on purpose: rejected with the mapping's reason.
+    fn skipped(row: &maillage_formats::SourceRow, problem: Problem) -> Self {
+        BuiltRow {
+            row: row.number,
+            rows: 1 + row.merged.len(),
+            record: None,
+            extras: Default::default(),
+            problems: vec![problem],
+            hash: String::new(),
+            raw_id: None,
+        }
+    }
+}
+
+/// How many rows are enough to recognise a layout (JSON objects need not all have the same keys).
+const RECOGNITION_SAMPLE: usize = 200;
+
+/// The mapping to use: the one given, else the candidate whose layout the file's columns
+/// match (with its match, described), else none (a file of the standard).
+fn choose_mapping<'m>(
+    bytes: &[u8],
+    file_name: &str,
+    options: &ImportOptions<'m>,
+) -> AppResult<(Option<&'m Mapping>, Option<Recognised>)> {
+    if let Some(mapping) = options.mapping {
+        return Ok((Some(mapping), None));
+    }
+    if options.candidates.is_empty() {
+        return Ok((None, None));
+    }
+    let (info, _) = sample_rows(bytes, file_name, RECOGNITION_SAMPLE)?;
+    match recognise(&info.columns, options.candidates) {
+        Recognition::Found(found) => {
+            let recognised = Recognised { name: found.mapping.source_name().to_owned(), how: found.describe() };
+            Ok((Some(found.mapping), Some(recognised)))
+        }
+        Recognition::Ambiguous(matches) => Err(AppError::Input(format!(
+            "les colonnes du fichier ressemblent à plusieurs exports connus ({}) : indiquez la correspondance à utiliser",
+            matches.iter().map(|found| found.mapping.source_name()).collect::<Vec<_>>().join(", ")
+        ))),
+        Recognition::NotFound(_) => Ok((None, None)),
     }
 }
 
@@ -170,10 +237,25 @@ impl BuiltRow {
 /// several producers whose ids collide; the standard's `source` field names the producer,
 /// so (producer, id) is the key whenever the producer is given.
 pub fn source_key(record: &maillage_domain::PlaceRecord) -> String {
-    match &record.source {
-        Some(producer) => format!("{producer}:{}", record.id),
-        None => record.id.clone(),
-    }
+    // One definition for the import and its preview.
+    maillage_formats::preview::source_key(record)
+}
+
+/// What importing `bytes` with `mapping` would give (counts of the whole file, the first
+/// `shown` rows built), with the territory's repairs when given; nothing is written.
+pub fn preview(
+    bytes: &[u8],
+    file_name: &str,
+    mapping: &Mapping,
+    territory: Option<&maillage_territory::Territory>,
+    shown: usize,
+) -> AppResult<maillage_formats::preview::Preview> {
+    let repair = |raw: &mut maillage_domain::RawRecord, problems: &mut Vec<Problem>| {
+        if let Some(territory) = territory {
+            crate::territory::repair(territory, raw, problems);
+        }
+    };
+    Ok(maillage_formats::preview::preview(bytes, file_name, mapping, Some(&repair), shown)?)
 }
 
 /// Imports one file into one source of the store. Either everything is written or nothing.
@@ -184,10 +266,11 @@ pub(crate) fn run_import(
     file_name: &str,
     options: &ImportOptions<'_>,
 ) -> AppResult<ImportReport> {
+    let (mapping, recognised) = choose_mapping(bytes, file_name, options)?;
     let source = options
         .source
         .clone()
-        .or_else(|| options.mapping.map(|mapping| mapping.source_name().to_owned()))
+        .or_else(|| mapping.map(|mapping| mapping.source_name().to_owned()))
         .unwrap_or_else(|| default_source_name(file_name));
     if source.trim().is_empty() {
         return Err(AppError::Input("le nom de la source ne peut pas être vide".to_owned()));
@@ -209,17 +292,18 @@ pub(crate) fn run_import(
     let (read, consumed) = std::thread::scope(|scope| {
         const CHUNK: usize = 256;
         let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<BuiltRow>>(8);
-        let mapping = options.mapping;
         let territory = options.territory;
         let producer = scope.spawn(move || {
             let mut columns = standard::StandardColumns::default();
             let mut chunk = Vec::with_capacity(CHUNK);
-            let info = for_each_row(bytes, file_name, |row| {
-                let (raw, problems) = match mapping {
-                    Some(mapping) => mapping.apply(&row),
-                    None => (columns.row_to_raw(&row), Vec::new()),
+            let group_by = mapping.and_then(Mapping::group_by);
+            let info = for_each_grouped_row(bytes, file_name, group_by, |row| {
+                let built = match mapping.map(|mapping| mapping.map_row(&row)) {
+                    Some(Mapped::Record(raw, problems)) => BuiltRow::build(&row, raw, problems, territory),
+                    Some(Mapped::Skipped(problem)) => BuiltRow::skipped(&row, problem),
+                    None => BuiltRow::build(&row, columns.row_to_raw(&row), Vec::new(), territory),
                 };
-                chunk.push(BuiltRow::build(row.number, raw, problems, territory));
+                chunk.push(built);
                 if chunk.len() == CHUNK {
                     sender.send(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK))).map_err(|_| ())?;
                 }
@@ -249,16 +333,45 @@ pub(crate) fn run_import(
         Err(ReadFailure::Sink(())) => return Err(AppError::Input("lecture interrompue".to_owned())),
     };
 
+    if info.columns.len() == 1 {
+        return Err(AppError::Input(format!(
+            "une seule colonne lue dans « {} » (« {} ») : un fichier de lieux en a plusieurs ; pour un CSV, \
+             le séparateur n'est sans doute pas reconnu (virgule, point-virgule ou tabulation attendus)",
+            progress.batch.file_name,
+            info.columns[0].chars().take(80).collect::<String>()
+        )));
+    }
     let mut file_notes = Vec::new();
-    match options.mapping {
-        Some(mapping) => file_notes.extend(mapping.check_columns(&info.columns)),
+    match mapping {
+        Some(mapping) => {
+            // A column the mapping names and the file lacks is a typo in the mapping or a new
+            // version of the export: importing anyway would silently empty a field everywhere.
+            let missing = mapping.check_columns(&info.columns);
+            if !missing.is_empty() {
+                return Err(AppError::Input(format!(
+                    "la correspondance « {} » nomme des colonnes absentes du fichier « {} » (ou vides sur toutes ses lignes) : {}. \
+                     Rien n'a été importé : corrigez la correspondance ou le fichier.",
+                    mapping.source_name(),
+                    progress.batch.file_name,
+                    missing.iter().map(|p| format!("« {} » ({})", p.value, p.field)).collect::<Vec<_>>().join(", ")
+                )));
+            }
+            if let Some(Recognised { name, how }) = &recognised {
+                file_notes.push(Problem::info(
+                    "*",
+                    name,
+                    format!("correspondance « {name} » reconnue d'après les colonnes du fichier ({how})"),
+                ));
+            }
+        }
         None => {
             let recognised = info.columns.iter().filter(|column| column_target(column) != ColumnTarget::Extra).count();
             if recognised == 0 || !info.columns.iter().any(|column| column_target(column) == ColumnTarget::Field("nom"))
             {
                 return Err(AppError::Input(format!(
                     "aucune colonne du standard des lieux de médiation numérique reconnue dans « {} » (colonnes : {}). \
-                     Pour l'export propre d'un hub, indiquez un fichier de correspondance avec --mapping.",
+                     Pour l'export propre d'un hub, indiquez un fichier de correspondance avec --mapping \
+                     (maillage mapping suggest FICHIER en propose un).",
                     progress.batch.file_name,
                     info.columns.iter().take(12).cloned().collect::<Vec<_>>().join(", ")
                 )));
@@ -321,5 +434,5 @@ pub(crate) fn run_import(
     session.report(&lines)?;
     batch.finished_at = Some(now());
     session.commit(&batch)?;
-    Ok(ImportReport { batch, lines })
+    Ok(ImportReport { batch, lines, recognised })
 }

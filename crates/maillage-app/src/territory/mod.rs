@@ -181,6 +181,101 @@ pub fn enrich(territory: &Territory, record: &mut PlaceRecord, problems: &mut Ve
     }
 }
 
+/// A place whose coordinates fall this close outside a commune's simplified polygon (the
+/// coast, a small island) still belongs to it when its commune must be found from them.
+const REPAIR_NEAREST_KM: f64 = 1.0;
+
+/// Fills the commune or the postcode a row lacks from what the territory knows, before the
+/// record is built (both are required: without this, the row would be rejected). The commune
+/// comes from the row's INSEE code, else from its coordinates, else from a postcode that only
+/// one commune has; the postcode from that commune (or the arrondissement its coordinates are
+/// in) when it has only one. Every repair is reported; a field that cannot be repaired is
+/// reported too, with the reason, and the builder then rejects the row.
+pub fn repair(territory: &Territory, raw: &mut maillage_domain::RawRecord, problems: &mut Vec<Problem>) {
+    let present = |raw: &maillage_domain::RawRecord, field: &str| {
+        raw.fields.get(field).is_some_and(|value| !value.trim().is_empty())
+    };
+    let lacks_commune = !present(raw, "commune");
+    let lacks_postcode = !present(raw, "code_postal");
+    if !lacks_commune && !lacks_postcode {
+        return;
+    }
+    let coordinate = |field: &str| {
+        raw.fields
+            .get(field)
+            .and_then(|value| value.trim().replace(',', ".").parse::<f64>().ok())
+            .filter(|v| v.is_finite())
+    };
+    let point = match (coordinate("latitude"), coordinate("longitude")) {
+        (Some(lat), Some(lon)) if (lat, lon) != (0.0, 0.0) => Some((lat, lon)),
+        _ => None,
+    };
+    let by_code =
+        raw.fields.get("code_insee").and_then(|code| territory.resolve_code(code)).map(|c| (c, "du code INSEE"));
+    let by_point = || {
+        point
+            .and_then(|(lat, lon)| territory.nearest_commune(lat, lon, REPAIR_NEAREST_KM))
+            .map(|(commune, _)| (commune, "des coordonnées"))
+    };
+    let by_postcode = || {
+        let postcode = raw.fields.get("code_postal")?;
+        match territory.communes_with_postcode(postcode).as_slice() {
+            [only] => Some((*only, "du code postal, qu'elle est seule à porter")),
+            _ => None,
+        }
+    };
+    let Some((commune, how)) = by_code.or_else(by_point).or_else(by_postcode) else {
+        let missing = if lacks_commune { "commune" } else { "code_postal" };
+        problems.push(Problem::warning(
+            missing,
+            "",
+            "champ obligatoire absent et rien dans le territoire pour le déduire (ni code INSEE, ni coordonnées, \
+             ni code postal connus des communes françaises)",
+        ));
+        return;
+    };
+    if lacks_commune {
+        problems.push(Problem::info(
+            "commune",
+            &commune.name,
+            format!("commune absente de la ligne : déduite {how} ({}, {})", commune.name, commune.code_insee),
+        ));
+        raw.set("commune", commune.name.clone());
+    }
+    if lacks_postcode {
+        // In Paris, Lyon and Marseille the arrondissement has the postcode, not the commune.
+        let arrondissement = point.and_then(|(lat, lon)| territory.arrondissement_at(lat, lon));
+        let postcodes = match arrondissement {
+            Some(arrondissement) if arrondissement.code_commune == commune.code_insee => &arrondissement.postcodes,
+            _ => &commune.postcodes,
+        };
+        match postcodes.as_slice() {
+            [only] => {
+                problems.push(Problem::info(
+                    "code_postal",
+                    only,
+                    format!("code postal absent de la ligne : celui de la commune {} ({how})", commune.name),
+                ));
+                raw.set("code_postal", only.clone());
+            }
+            [] => problems.push(Problem::warning(
+                "code_postal",
+                "",
+                format!("code postal absent de la ligne, et aucun n'est connu pour la commune {}", commune.name),
+            )),
+            several => problems.push(Problem::warning(
+                "code_postal",
+                &several.join(", "),
+                format!(
+                    "code postal absent de la ligne, et la commune {} en a plusieurs : impossible de choisir",
+                    commune.name
+                ),
+            )),
+        }
+    }
+}
+
+
 /// A territorial level above the commune, or the commune itself.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
