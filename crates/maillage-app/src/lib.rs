@@ -2,8 +2,9 @@
 //! capability: places and imports ([`places`]), the territory and the hub's bassins
 //! ([`territory`]), coverage and its indicators ([`coverage`]), the public directory in
 //! memory ([`directory`]), accounts and permissions ([`accounts`]), moderation
-//! ([`moderation`]), update campaigns ([`campaigns`]), duplicates ([`duplicates`]) and the
-//! hub's settings and backup ([`hub`]).
+//! ([`moderation`]), update campaigns ([`campaigns`]), duplicates ([`duplicates`]), the
+//! actors directory the hub's team meets ([`actors`]) and the hub's settings and backup
+//! ([`hub`]).
 //!
 //! This crate is the only guarded door: every use case that writes, or reads what is not
 //! public, takes the acting [`accounts::Actor`], checks its permission and scope itself and
@@ -15,6 +16,7 @@
 //! only through the [`mail::Mailer`] it is given.
 
 pub mod accounts;
+pub mod actors;
 pub mod campaigns;
 pub mod context;
 pub mod coverage;

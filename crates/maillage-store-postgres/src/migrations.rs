@@ -233,6 +233,34 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     CREATE INDEX places_by_updated_at ON places (updated_at);
     "#,
+    // 10: the actors directory: organisations, elected officials and registry places the hub's
+    // team meets, named by id from the activity log, the projects and the agenda. A merged entry
+    // stays as a redirect (`merged_into`) so that references to it still resolve; one entry not
+    // merged per place.
+    r#"
+    CREATE TABLE stakeholders (
+        id text COLLATE "C" PRIMARY KEY,
+        name text NOT NULL,
+        -- Folded name and commune, for the autocomplete.
+        search_key text COLLATE "C" NOT NULL,
+        kind text NOT NULL CHECK (kind IN ('lieu', 'institution', 'collectivite', 'elu', 'association',
+            'entreprise', 'partenaire', 'autre')),
+        commune_code text,
+        commune text,
+        departement text,
+        place_id text COLLATE "C" REFERENCES places (id),
+        contact text,
+        created_by text,
+        created_at timestamptz NOT NULL,
+        updated_at timestamptz NOT NULL,
+        version integer NOT NULL,
+        merged_into text COLLATE "C" REFERENCES stakeholders (id)
+    );
+    CREATE UNIQUE INDEX stakeholders_one_per_place ON stakeholders (place_id)
+        WHERE place_id IS NOT NULL AND merged_into IS NULL;
+    CREATE INDEX stakeholders_by_place ON stakeholders (place_id) WHERE place_id IS NOT NULL;
+    CREATE INDEX stakeholders_by_merge ON stakeholders (merged_into) WHERE merged_into IS NOT NULL;
+    "#,
 ];
 
 /// Brings the schema up to date. Runs on a connection of its own, which the caller must

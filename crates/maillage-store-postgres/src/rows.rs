@@ -378,3 +378,26 @@ impl FromRow for (String, String) {
         Ok((get(row, "key")?, get(row, "value")?))
     }
 }
+
+pub(crate) const STAKEHOLDER_COLUMNS: &str = "id, name, kind, commune_code, commune, departement, place_id, contact, \
+     created_by, created_at, updated_at, version, merged_into";
+
+impl FromRow for Stakeholder {
+    fn from_row(row: &Row) -> StoreResult<Self> {
+        Ok(Stakeholder {
+            id: get(row, "id")?,
+            name: get(row, "name")?,
+            kind: key(row, "kind", StakeholderKind::parse)?,
+            commune_code: get(row, "commune_code")?,
+            commune: get(row, "commune")?,
+            departement: get(row, "departement")?,
+            place_id: get::<Option<String>>(row, "place_id")?.map(PlaceId),
+            contact: get(row, "contact")?,
+            created_by: get(row, "created_by")?,
+            created_at: get(row, "created_at")?,
+            updated_at: get(row, "updated_at")?,
+            version: version(row, "version")?,
+            merged_into: get(row, "merged_into")?,
+        })
+    }
+}

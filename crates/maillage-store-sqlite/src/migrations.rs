@@ -218,4 +218,32 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     CREATE INDEX places_by_updated_at ON places (updated_at);
     "#,
+    // 10: the actors directory: organisations, elected officials and registry places the hub's
+    // team meets, named by id from the activity log, the projects and the agenda. A merged entry
+    // stays as a redirect (`merged_into`) so that references to it still resolve; one entry not
+    // merged per place.
+    r#"
+    CREATE TABLE stakeholders (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        -- Folded name and commune, for the autocomplete.
+        search_key TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('lieu', 'institution', 'collectivite', 'elu', 'association',
+            'entreprise', 'partenaire', 'autre')),
+        commune_code TEXT,
+        commune TEXT,
+        departement TEXT,
+        place_id TEXT REFERENCES places(id),
+        contact TEXT,
+        created_by TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        merged_into TEXT REFERENCES stakeholders(id)
+    );
+    CREATE UNIQUE INDEX stakeholders_one_per_place ON stakeholders (place_id)
+        WHERE place_id IS NOT NULL AND merged_into IS NULL;
+    CREATE INDEX stakeholders_by_place ON stakeholders (place_id) WHERE place_id IS NOT NULL;
+    CREATE INDEX stakeholders_by_merge ON stakeholders (merged_into) WHERE merged_into IS NOT NULL;
+    "#,
 ];

@@ -385,3 +385,26 @@ impl FromRow for (String, String) {
         Ok((row.get(0)?, row.get(1)?))
     }
 }
+
+pub(crate) const STAKEHOLDER_COLUMNS: &str = "id, name, kind, commune_code, commune, departement, place_id, contact, \
+     created_by, created_at, updated_at, version, merged_into";
+
+impl FromRow for Stakeholder {
+    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Stakeholder {
+            id: row.get(0)?,
+            name: row.get(1)?,
+            kind: key(row, 2, StakeholderKind::parse)?,
+            commune_code: row.get(3)?,
+            commune: row.get(4)?,
+            departement: row.get(5)?,
+            place_id: row.get::<_, Option<String>>(6)?.map(PlaceId),
+            contact: row.get(7)?,
+            created_by: row.get(8)?,
+            created_at: instant(row, 9)?,
+            updated_at: instant(row, 10)?,
+            version: row.get(11)?,
+            merged_into: row.get(12)?,
+        })
+    }
+}

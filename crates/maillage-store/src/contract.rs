@@ -36,6 +36,11 @@ macro_rules! store_contract_tests {
             proposals_are_decided_once_with_their_writes, campaigns_round_trip, reports_are_resolved_once,
             settings_are_replaced_by_key, account_refusals_name_what_they_refuse);
         $crate::store_contract_tests!(@pairs contract_accounts, $make; accounts_snapshot_restores_identically);
+        $crate::store_contract_tests!(@cases contract_actors, $make;
+            stakeholders_round_trip_and_are_found_by_folded_words, one_entry_stands_for_a_place,
+            a_stale_stakeholder_edit_is_a_conflict_and_writes_nothing, a_merge_keeps_every_reference,
+            actor_refusals_name_what_they_refuse);
+        $crate::store_contract_tests!(@pairs contract_actors, $make; actors_snapshot_restores_identically);
     };
     (@pairs $module:ident, $make:expr; $($case:ident),+) => {
         $(
@@ -130,7 +135,8 @@ fn full_record() -> PlaceRecord {
     }
 }
 
-fn import(store: &dyn Store, source: &str, places: &[Place]) -> ImportBatch {
+/// Imports `places` into `source` in one committed batch.
+pub fn import(store: &dyn Store, source: &str, places: &[Place]) -> ImportBatch {
     let mut batch = batch(source);
     let mut session = store.begin_import(&batch).expect("begin");
     for place in places {

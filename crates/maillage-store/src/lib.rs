@@ -1,6 +1,7 @@
 //! The store contract of Maillage: what any database behind the registry must do, as a
-//! trait ([`Store`], with its accounts half [`AccountStore`]), the contract test suite
-//! ([`contract`], [`contract_accounts`]) that every backend runs unchanged, and the contract's
+//! trait ([`Store`], with its accounts half [`AccountStore`] and the actors directory's
+//! [`StakeholderStore`]), the contract test suite ([`contract`], [`contract_accounts`],
+//! [`contract_actors`]) that every backend runs unchanged, and the contract's
 //! logic written once ([`backend`]): SQLite (the embedded default) and PostgreSQL implement
 //! only [`backend::Backend`] and the statements of [`backend::Tables`], and get [`Store`] from it.
 //!
@@ -13,11 +14,14 @@
 //! Boundary: depends on the domain only; knows nothing of files, HTTP or the CLI.
 
 pub mod accounts;
+pub mod actors;
 pub mod backend;
 pub mod contract;
 pub mod contract_accounts;
+pub mod contract_actors;
 
 pub use accounts::*;
+pub use actors::*;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -497,6 +501,9 @@ pub enum SnapshotItem {
         key: String,
         value: String,
     },
+    /// An entry of the actors directory: those not merged by id, then the merged ones by id
+    /// (each points at one before it).
+    Stakeholder(Stakeholder),
 }
 
 impl SnapshotItem {
@@ -520,6 +527,7 @@ impl SnapshotItem {
             SnapshotItem::Campaign(_) => "campaign",
             SnapshotItem::ReportResolution(_) => "report_resolution",
             SnapshotItem::Setting { .. } => "setting",
+            SnapshotItem::Stakeholder(_) => "stakeholder",
         }
     }
 }
@@ -590,8 +598,9 @@ pub fn check_values(definition: &IndicatorDefinition, values: &[IndicatorValue])
 
 /// The database behind the registry.
 ///
-/// The accounts half of the contract is [`AccountStore`], in its own module.
-pub trait Store: AccountStore + Send + Sync {
+/// The accounts half of the contract is [`AccountStore`], the actors directory
+/// [`StakeholderStore`], each in its own module.
+pub trait Store: AccountStore + StakeholderStore + Send + Sync {
     /// Opens an import of one source: one transaction, holding the source's import lock
     /// so two imports of the same source cannot interleave. Dropping the session without
     /// [`ImportSession::commit`] rolls everything back.

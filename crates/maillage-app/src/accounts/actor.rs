@@ -34,6 +34,9 @@ pub enum Permission<'a> {
     Administer,
     /// Invite a gestionnaire: administrators and coordinators.
     InviteManager,
+    /// The hub team's own tools (the actors directory and what names people met):
+    /// administrators and coordinators.
+    Team,
     /// See the moderation queue (filtered to the actor's scope): administrators and
     /// coordinators.
     SeeQueue,
@@ -95,6 +98,22 @@ impl Actor {
         matches!(self.role(), Some(Role::Gestionnaire { places }) if places.contains(place))
     }
 
+    /// Whether a coordinator's (or an administrator's) territory holds this département: named
+    /// in its scope, or holding one of its bassins. Without a locator, a coordinator scoped by
+    /// bassins only holds none.
+    pub fn covers_departement(&self, ctx: &Context<'_>, code: &str) -> bool {
+        match (self, self.role()) {
+            (Actor::System(_), _) | (_, Some(Role::Administrateur)) => true,
+            (_, Some(Role::Coordinateur { departements, bassins })) => {
+                departements.iter().any(|d| d == code)
+                    || ctx.locator.is_some_and(|locator| {
+                        bassins.iter().any(|b| locator.bassins.bassins().get(b).is_some_and(|d| d == code))
+                    })
+            }
+            _ => false,
+        }
+    }
+
     fn covers_area(&self, ctx: &Context<'_>, level: Level, code: &str) -> bool {
         let coordinator = match (self, self.role()) {
             (Actor::System(_), _) | (_, Some(Role::Administrateur)) => return true,
@@ -128,7 +147,7 @@ impl Actor {
         let moderator = matches!(user.role, Role::Administrateur | Role::Coordinateur { .. });
         match permission {
             Permission::Administer => matches!(user.role, Role::Administrateur),
-            Permission::InviteManager | Permission::SeeQueue => moderator,
+            Permission::InviteManager | Permission::SeeQueue | Permission::Team => moderator,
             Permission::Moderate(record) => self.covers(ctx, record),
             Permission::Edit(place) => self.covers(ctx, &place.record) || self.manages(&place.id),
             Permission::Claim => matches!(user.role, Role::Gestionnaire { .. }),
@@ -146,6 +165,7 @@ impl Actor {
         let what = match permission {
             Permission::Administer => "réservé aux administrateurs du hub",
             Permission::InviteManager | Permission::SeeQueue => "réservé aux coordinateurs et administrateurs",
+            Permission::Team => "réservé à l'équipe du hub (coordinateurs et administrateurs)",
             Permission::Moderate(_) => "ce lieu n'est pas dans votre territoire",
             Permission::Edit(_) => "vous ne gérez pas ce lieu",
             Permission::Claim => "réservé aux gestionnaires de lieux connectés",

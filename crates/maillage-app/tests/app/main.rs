@@ -1,5 +1,6 @@
 //! The use cases' integration tests, in one test binary (each binary costs a link).
 
+mod actors;
 mod duplicates;
 mod mappings;
 mod permissions;

@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 
 use maillage_app::accounts::{self, Actor};
+use maillage_app::actors::{self, StakeholderForm};
 use maillage_app::context::Context;
 use maillage_app::coverage::indicators::{self, IndicatorImport};
 use maillage_app::duplicates::{self, Resolution, ScanOptions};
@@ -73,6 +74,9 @@ struct Fixture {
     /// A merged place of two places in Bourges.
     group: String,
     batch: String,
+    /// Two entries of the actors directory in the Cher, created by the administrator.
+    stakeholder: maillage_store::Stakeholder,
+    other_stakeholder: maillage_store::Stakeholder,
 }
 
 fn fixture() -> Fixture {
@@ -135,7 +139,12 @@ fn fixture() -> Fixture {
         .expect("a pair of the other two, waiting for review");
 
     let batch = places::import_file(&ctx, &operator, CSV, "lieux.csv", &ImportOptions::default()).unwrap().batch.id;
+    let stakeholder = actors::create(&ctx, &hub.admin, &stakeholder_form("CAF du Cher"), t0()).unwrap();
+    let other_stakeholder =
+        actors::create(&ctx, &hub.admin, &stakeholder_form("Caisse d'allocations familiales"), t0()).unwrap();
     Fixture {
+        stakeholder,
+        other_stakeholder,
         manager,
         other_manager,
         inactive,
@@ -205,6 +214,15 @@ fn branding_form() -> BrandingForm {
 
 fn bassins_csv() -> &'static [u8] {
     b"bassin,departement,type,code\nBourges,18,epci,241800507\n"
+}
+
+fn stakeholder_form(name: &str) -> StakeholderForm {
+    StakeholderForm {
+        name: name.to_owned(),
+        kind: "institution".to_owned(),
+        commune: "18033".to_owned(),
+        ..StakeholderForm::default()
+    }
 }
 
 fn edited() -> BTreeMap<String, String> {
@@ -320,6 +338,32 @@ const ROWS: &[Row] = &[
     row("branding::save_branding", NOT_ADMIN, |_, ctx, actor| branding::save_branding(ctx, actor, &branding_form()).map(drop)),
     row("backup::backup", NOT_ADMIN, |_, ctx, actor| backup::backup(ctx, actor, std::io::sink()).map(drop)),
     row("backup::restore", NOT_ADMIN, |_, ctx, actor| backup::restore(ctx, actor, &b""[..]).map(drop)),
+    // The actors directory: the hub's team reads it; changes stay within a coordinator's
+    // départements.
+    row("actors::search", NOT_MODERATOR, |_, ctx, actor| actors::search(ctx, actor, None, "caf", 10).map(drop)),
+    row("actors::create", NOT_MODERATOR, |_, ctx, actor| {
+        actors::create(ctx, actor, &stakeholder_form("Mission locale"), now()).map(drop)
+    }),
+    row("actors::from_place", NOT_MODERATOR, |f, ctx, actor| actors::from_place(ctx, actor, &f.place.id, now()).map(drop)),
+    row("actors::stakeholder", NOT_MODERATOR, |f, ctx, actor| {
+        actors::stakeholder(ctx, actor, &f.stakeholder.id).map(drop)
+    }),
+    row("actors::resolve", NOT_MODERATOR, |f, ctx, actor| {
+        actors::resolve(ctx, actor, std::slice::from_ref(&f.stakeholder.id)).map(drop)
+    }),
+    row("actors::stakeholders", NOT_MODERATOR, |_, ctx, actor| {
+        actors::stakeholders(ctx, actor, &actors::StakeholderFilter::default()).map(drop)
+    }),
+    row("actors::check_change", NOT_IN_SCOPE, |f, ctx, actor| actors::check_change(ctx, actor, &f.stakeholder)),
+    row("actors::update", NOT_IN_SCOPE, |f, ctx, actor| {
+        actors::update(ctx, actor, &f.stakeholder.id, 1, &stakeholder_form("CAF"), now()).map(drop)
+    }),
+    row("actors::forget_person", NOT_IN_SCOPE, |f, ctx, actor| {
+        actors::forget_person(ctx, actor, &f.stakeholder.id, 1, now()).map(drop)
+    }),
+    row("actors::merge", NOT_IN_SCOPE, |f, ctx, actor| {
+        actors::merge(ctx, actor, (&f.other_stakeholder.id, 1), (&f.stakeholder.id, 1), now()).map(drop)
+    }),
 ];
 
 #[test]

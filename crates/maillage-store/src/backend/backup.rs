@@ -2,6 +2,7 @@
 //! [`SnapshotItem`]), and how a restore writes each kind back.
 
 use super::accounts::{insert_campaign, insert_proposal, insert_resolution, insert_user};
+use super::actors::insert_stakeholder;
 use super::duplicates::{merge_groups, write_group};
 use super::{Refusal, Tables};
 use crate::{
@@ -33,6 +34,7 @@ const RESTORED_TABLES: &[&str] = &[
     "campaigns",
     "campaign_places",
     "place_report_resolutions",
+    "stakeholders",
 ];
 
 /// The tables that must be empty for a restore: any row in one of them means the store is
@@ -49,6 +51,7 @@ const MUST_BE_EMPTY: &[&str] = &[
     "audit_log",
     "campaigns",
     "one_time_tokens",
+    "stakeholders",
 ];
 
 /// Hands every row to `visit`, in [`SnapshotItem`]'s order, inside the caller's consistent
@@ -119,6 +122,12 @@ fn snapshot_accounts<T: Tables + ?Sized>(
     for (key, value) in tables.settings()? {
         visit(SnapshotItem::Setting { key, value })?;
     }
+    // Redirects after the entries they point at.
+    let (merged, kept): (Vec<_>, Vec<_>) =
+        tables.stakeholders()?.into_iter().partition(|stakeholder| stakeholder.merged_into.is_some());
+    for stakeholder in kept.into_iter().chain(merged) {
+        visit(SnapshotItem::Stakeholder(stakeholder))?;
+    }
     Ok(())
 }
 
@@ -171,6 +180,7 @@ fn restore_item<T: Tables + ?Sized>(tables: &mut T, item: &SnapshotItem) -> Stor
         SnapshotItem::Campaign(CampaignSnapshot { campaign, entries }) => insert_campaign(tables, campaign, entries),
         SnapshotItem::ReportResolution(resolution) => insert_resolution(tables, resolution),
         SnapshotItem::Setting { key, value } => tables.insert_setting(key, value).restoring(),
+        SnapshotItem::Stakeholder(stakeholder) => insert_stakeholder(tables, stakeholder),
     }
 }
 
