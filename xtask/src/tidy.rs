@@ -233,3 +233,35 @@ fn every_crate_inherits_the_workspace_lints_and_says_its_role() {
     }
     assert!(broken.is_empty(), "{}", broken.join("\n"));
 }
+
+/// Crates that may read the environment: the binary, which reads its configuration once and
+/// passes it down, and this crate.
+const READS_ENVIRONMENT: &[&str] = &["maillage-cli", "xtask"];
+
+#[test]
+fn only_the_binary_reads_the_environment() {
+    let meta = metadata();
+    let mut broken = Vec::new();
+    for (name, (_, manifest)) in members(&meta) {
+        if READS_ENVIRONMENT.contains(&name.as_str()) {
+            continue;
+        }
+        let mut stack = vec![manifest.parent().unwrap().join("src")];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.extension().is_some_and(|ext| ext == "rs") {
+                    let source = std::fs::read_to_string(&path).unwrap();
+                    for (number, line) in source.lines().enumerate() {
+                        if ["env::var(", "env::var_os(", "env::vars("].iter().any(|call| line.contains(call)) {
+                            broken.push(format!("{}:{}: reads the environment", path.display(), number + 1));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(broken.is_empty(), "configuration is read by the binary only:\n{}", broken.join("\n"));
+}

@@ -48,6 +48,37 @@ pub struct PoolVariables {
     pub idle_check: Option<String>,
 }
 
+impl PoolVariables {
+    /// The pool settings: the defaults, overridden by the variables that are set.
+    /// A variable that is set but not a whole number is refused rather than ignored.
+    pub fn settings(&self) -> CliResult<PoolSettings> {
+        let number = |name: &str, value: &Option<String>| -> CliResult<Option<u64>> {
+            value
+                .as_deref()
+                .map(|text| {
+                    text.trim()
+                        .parse::<u64>()
+                        .map_err(|_| CliError::Usage(format!("{name} doit être un nombre entier, pas « {text} »")))
+                })
+                .transpose()
+        };
+        let mut settings = PoolSettings::default();
+        if let Some(size) = number("MAILLAGE_PG_POOL_SIZE", &self.size)? {
+            settings.max_size = (size as usize).max(1);
+        }
+        if let Some(seconds) = number("MAILLAGE_PG_CONNECT_TIMEOUT", &self.connect_timeout)? {
+            settings.connect_timeout = Duration::from_secs(seconds);
+        }
+        if let Some(seconds) = number("MAILLAGE_PG_ACQUIRE_TIMEOUT", &self.acquire_timeout)? {
+            settings.acquire_timeout = Duration::from_secs(seconds);
+        }
+        if let Some(seconds) = number("MAILLAGE_PG_IDLE_CHECK", &self.idle_check)? {
+            settings.idle_check_after = Duration::from_secs(seconds);
+        }
+        Ok(settings)
+    }
+}
+
 fn variable(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }
@@ -79,32 +110,8 @@ impl Config {
     }
 
     /// The PostgreSQL pool settings: the defaults, overridden by the variables that are set.
-    /// A variable that is set but not a whole number is refused rather than ignored.
     pub fn pool_settings(&self) -> CliResult<PoolSettings> {
-        let number = |name: &str, value: &Option<String>| -> CliResult<Option<u64>> {
-            value
-                .as_deref()
-                .map(|text| {
-                    text.trim()
-                        .parse::<u64>()
-                        .map_err(|_| CliError::Usage(format!("{name} doit être un nombre entier, pas « {text} »")))
-                })
-                .transpose()
-        };
-        let mut settings = PoolSettings::default();
-        if let Some(size) = number("MAILLAGE_PG_POOL_SIZE", &self.pool.size)? {
-            settings.max_size = (size as usize).max(1);
-        }
-        if let Some(seconds) = number("MAILLAGE_PG_CONNECT_TIMEOUT", &self.pool.connect_timeout)? {
-            settings.connect_timeout = Duration::from_secs(seconds);
-        }
-        if let Some(seconds) = number("MAILLAGE_PG_ACQUIRE_TIMEOUT", &self.pool.acquire_timeout)? {
-            settings.acquire_timeout = Duration::from_secs(seconds);
-        }
-        if let Some(seconds) = number("MAILLAGE_PG_IDLE_CHECK", &self.pool.idle_check)? {
-            settings.idle_check_after = Duration::from_secs(seconds);
-        }
-        Ok(settings)
+        self.pool.settings()
     }
 
     /// The key that signs the links mailed by the hub. Without `MAILLAGE_SECRET`, a random
@@ -126,5 +133,31 @@ impl Config {
     /// The mail transport: SMTP when `MAILLAGE_SMTP_URL` is set, else the outbox folder.
     pub fn mail_setup(&self) -> CliResult<MailSetup> {
         Ok(MailSetup::from_config(&self.mail)?)
+    }
+}
+
+#[cfg(test)]
+mod pool_tests {
+    use super::*;
+
+    #[test]
+    fn pool_settings_come_from_the_variables_set() {
+        let pool = PoolVariables { size: Some("8".into()), acquire_timeout: Some(" 5 ".into()), ..Default::default() };
+        let settings = pool.settings().unwrap();
+        assert_eq!(settings.max_size, 8);
+        assert_eq!(settings.acquire_timeout, Duration::from_secs(5));
+        assert_eq!(settings.connect_timeout, PoolSettings::default().connect_timeout);
+    }
+
+    #[test]
+    fn a_bad_pool_setting_is_refused_with_its_name() {
+        let pool = PoolVariables { size: Some("beaucoup".into()), ..Default::default() };
+        assert!(matches!(pool.settings(), Err(CliError::Usage(message)) if message.contains("MAILLAGE_PG_POOL_SIZE")));
+    }
+
+    #[test]
+    fn a_zero_pool_size_still_allows_one_connection() {
+        let pool = PoolVariables { size: Some("0".into()), ..Default::default() };
+        assert_eq!(pool.settings().unwrap().max_size, 1);
     }
 }

@@ -11,7 +11,7 @@
 //! "C" collation so ordering is byte order, as in SQLite.
 //!
 //! - Connecting: [`PostgresStore::connect`] takes a `postgres://` URL; the pool's size and
-//!   timeouts are [`PoolSettings`], overridable by `MAILLAGE_PG_*` variables.
+//!   timeouts are [`PoolSettings`] (the binary reads them from `MAILLAGE_PG_*` variables).
 //! - Migrations: [`MIGRATIONS`], recorded in `schema_migrations`, one transaction each, under
 //!   a session advisory lock so that processes starting together migrate once.
 //! - Writes: one transaction each in READ COMMITTED; what a write reads before it replaces it
@@ -107,10 +107,9 @@ fn write_error(err: postgres::Error) -> WriteError {
 
 impl PostgresStore {
     /// Connects to `url` (`postgres://user:password@host:port/database?…`, or the
-    /// `key=value` form) with the pool settings of the environment
-    /// ([`PoolSettings::from_env`]), and brings the schema up to date.
+    /// `key=value` form) with the default pool settings, and brings the schema up to date.
     pub fn connect(url: &str) -> StoreResult<Self> {
-        Self::connect_with(url, PoolSettings::from_env()?)
+        Self::connect_with(url, PoolSettings::default())
     }
 
     /// As [`PostgresStore::connect`], with explicit pool settings.

@@ -17,7 +17,7 @@ use postgres::{Client, Config, NoTls};
 
 use crate::backend;
 
-/// Pool settings. [`PoolSettings::from_env`] reads overrides from the environment.
+/// Pool settings. The binary reads overrides from its `MAILLAGE_PG_*` variables.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PoolSettings {
     /// Most connections open at once (`MAILLAGE_PG_POOL_SIZE`, default 4, at least 1). An
@@ -43,41 +43,6 @@ impl Default for PoolSettings {
             acquire_timeout: Duration::from_secs(30),
             idle_check_after: Duration::from_secs(30),
         }
-    }
-}
-
-impl PoolSettings {
-    /// The defaults, overridden by the `MAILLAGE_PG_*` variables that are set. A variable
-    /// that is set but not a whole number is an error rather than silently ignored.
-    pub fn from_env() -> StoreResult<Self> {
-        Self::from_lookup(|name| std::env::var(name).ok())
-    }
-
-    fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> StoreResult<Self> {
-        let number = |name: &str| -> StoreResult<Option<u64>> {
-            match lookup(name) {
-                None => Ok(None),
-                Some(text) => text
-                    .trim()
-                    .parse::<u64>()
-                    .map(Some)
-                    .map_err(|_| StoreError::Backend(format!("{name} doit être un nombre entier, pas « {text} »"))),
-            }
-        };
-        let mut settings = PoolSettings::default();
-        if let Some(size) = number("MAILLAGE_PG_POOL_SIZE")? {
-            settings.max_size = (size as usize).max(1);
-        }
-        if let Some(seconds) = number("MAILLAGE_PG_CONNECT_TIMEOUT")? {
-            settings.connect_timeout = Duration::from_secs(seconds);
-        }
-        if let Some(seconds) = number("MAILLAGE_PG_ACQUIRE_TIMEOUT")? {
-            settings.acquire_timeout = Duration::from_secs(seconds);
-        }
-        if let Some(seconds) = number("MAILLAGE_PG_IDLE_CHECK")? {
-            settings.idle_check_after = Duration::from_secs(seconds);
-        }
-        Ok(settings)
     }
 }
 
@@ -210,33 +175,5 @@ impl Drop for Pooled<'_> {
         if let Some(client) = self.client.take() {
             self.pool.put_back(client);
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn settings_come_from_the_environment() {
-        let vars = [("MAILLAGE_PG_POOL_SIZE", "8"), ("MAILLAGE_PG_ACQUIRE_TIMEOUT", " 5 ")];
-        let lookup = |name: &str| vars.iter().find(|(key, _)| *key == name).map(|(_, value)| value.to_string());
-        let settings = PoolSettings::from_lookup(lookup).unwrap();
-        assert_eq!(settings.max_size, 8);
-        assert_eq!(settings.acquire_timeout, Duration::from_secs(5));
-        assert_eq!(settings.connect_timeout, PoolSettings::default().connect_timeout);
-    }
-
-    #[test]
-    fn a_bad_setting_is_an_error() {
-        let result = PoolSettings::from_lookup(|name| (name == "MAILLAGE_PG_POOL_SIZE").then(|| "beaucoup".to_owned()));
-        assert!(matches!(result, Err(StoreError::Backend(message)) if message.contains("MAILLAGE_PG_POOL_SIZE")));
-    }
-
-    #[test]
-    fn a_zero_pool_size_still_allows_one_connection() {
-        let settings =
-            PoolSettings::from_lookup(|name| (name == "MAILLAGE_PG_POOL_SIZE").then(|| "0".to_owned())).unwrap();
-        assert_eq!(settings.max_size, 1);
     }
 }
