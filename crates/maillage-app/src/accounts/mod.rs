@@ -14,6 +14,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::Argon2;
 use chrono::{DateTime, TimeDelta, Utc};
 use hmac::{Hmac, Mac};
+use maillage_domain::{PlaceId, PlaceRecord};
 use maillage_store::*;
 use sha2::{Digest, Sha256};
 
@@ -381,7 +382,8 @@ pub fn send_invitation(ctx: &Context<'_>, user: &User, now: DateTime<Utc>) -> Ap
     )
 }
 
-/// Invites someone: administrators invite any role, coordinators invite gestionnaires.
+/// Invites someone: administrators invite any role, coordinators invite gestionnaires of
+/// places their territory holds (at least one, every one of them).
 pub fn invite(
     ctx: &Context<'_>,
     actor: &Actor,
@@ -390,8 +392,11 @@ pub fn invite(
     role: Role,
     now: DateTime<Utc>,
 ) -> AppResult<User> {
-    match role {
-        Role::Gestionnaire { .. } => actor.require(ctx, Permission::InviteManager)?,
+    match &role {
+        Role::Gestionnaire { places } => {
+            actor.require(ctx, Permission::InviteManager)?;
+            check_managed_places(ctx, actor, places)?;
+        }
         _ => actor.require(ctx, Permission::Administer)?,
     }
     let user = new_user(email, name, role, now)?;
@@ -399,6 +404,28 @@ pub fn invite(
     send_invitation(ctx, &user, now)?;
     ctx.audit(actor.id(), "invitation", user_target(&user.id), format!("rôle {}", user.role.label()), now)?;
     Ok(user)
+}
+
+/// Whether the actor may give a gestionnaire these places: an administrator any place that
+/// exists, a coordinator at least one place and only places its territory holds. A place
+/// unknown to a coordinator is refused as one outside its territory, so the refusal tells
+/// nothing about which ids exist.
+fn check_managed_places(ctx: &Context<'_>, actor: &Actor, places: &[PlaceId]) -> AppResult<()> {
+    let administrator = actor.may(ctx, Permission::Administer);
+    if !administrator && places.is_empty() {
+        return Err(AppError::Invalid(vec![FieldError::new("lieux", "au moins un lieu de votre territoire")]));
+    }
+    for id in places {
+        match ctx.store.place(id)? {
+            Some(place) => actor.require(ctx, Permission::Moderate(&place.record))?,
+            None if administrator => {
+                return Err(AppError::Invalid(vec![FieldError::new("lieux", format!("lieu inconnu : {id}"))]))
+            }
+            // A record located nowhere: the very refusal a place elsewhere gets.
+            None => actor.require(ctx, Permission::Moderate(&PlaceRecord::default()))?,
+        }
+    }
+    Ok(())
 }
 
 /// Sets the password of an invited account from its link, and signs it in.
@@ -538,17 +565,39 @@ pub fn bootstrap_admin(
     Ok(user)
 }
 
-/// The accounts an actor manages: every account for administrators, the gestionnaires for
-/// coordinators (who invite them and mark them trusted).
+/// The accounts an actor manages: every account for administrators; for coordinators (who
+/// invite gestionnaires and mark them trusted), the gestionnaires of at least one place their
+/// territory holds, so that names and addresses stay within the territory they work for.
 pub fn users(ctx: &Context<'_>, actor: &Actor) -> AppResult<Vec<User>> {
     actor.require(ctx, Permission::InviteManager)?;
-    let administrator = actor.may(ctx, Permission::Administer);
-    Ok(ctx
-        .store
-        .users()?
-        .into_iter()
-        .filter(|user| administrator || matches!(user.role, Role::Gestionnaire { .. }))
-        .collect())
+    if actor.may(ctx, Permission::Administer) {
+        return Ok(ctx.store.users()?);
+    }
+    // Many gestionnaires share places: each place is read and located once.
+    let mut covered: std::collections::HashMap<PlaceId, bool> = std::collections::HashMap::new();
+    let mut visible = Vec::new();
+    for user in ctx.store.users()? {
+        let Role::Gestionnaire { places } = &user.role else { continue };
+        let mut shown = false;
+        for id in places {
+            let in_scope = match covered.get(id) {
+                Some(known) => *known,
+                None => {
+                    let in_scope = ctx.store.place(id)?.is_some_and(|place| actor.covers(ctx, &place.record));
+                    covered.insert(id.clone(), in_scope);
+                    in_scope
+                }
+            };
+            if in_scope {
+                shown = true;
+                break;
+            }
+        }
+        if shown {
+            visible.push(user);
+        }
+    }
+    Ok(visible)
 }
 
 /// The latest entries of the audit log, newest first (administrators).
