@@ -23,9 +23,11 @@ fn sign_in_locks_after_repeated_failures_then_lets_in_after_the_delay() {
     for _ in 0..LOCK_AFTER_FAILURES - 1 {
         refused(sign_in(&ctx, email, "mauvais", t0()), "incorrect");
     }
-    refused(sign_in(&ctx, email, "mauvais", t0()), "verrouillé");
+    refused(sign_in(&ctx, email, "mauvais", t0()), "incorrect");
+    let locked = hub.store.user_by_email(email).unwrap().unwrap().locked_until;
+    assert_eq!(locked, Some(t0() + TimeDelta::minutes(FIRST_LOCK_MINUTES)));
     // Locked: even the right password is refused until the delay has passed.
-    refused(sign_in(&ctx, email, PASSWORD, t0() + TimeDelta::seconds(30)), "verrouillé");
+    refused(sign_in(&ctx, email, PASSWORD, t0() + TimeDelta::seconds(30)), "incorrect");
     let signed = sign_in(&ctx, " Coord18@HUB.example ", PASSWORD, t0() + TimeDelta::minutes(2)).unwrap();
     assert_eq!(signed.user.failed_sign_ins, 0);
     assert_eq!(hub.store.user(&signed.user.id).unwrap().unwrap().locked_until, None);
@@ -53,6 +55,63 @@ fn unknown_accounts_and_wrong_passwords_get_the_same_answer() {
     assert_eq!(unknown, wrong);
     let log = hub.store.audit_log(10).unwrap();
     assert_eq!(log.iter().filter(|entry| entry.action == "connexion_refusee").count(), 2);
+}
+
+/// Whether an address has an account shows neither in the answer nor in the work done: a
+/// locked account, a wrong password, an unknown or disabled address all get the same words
+/// after exactly one password verification (timing itself is too noisy to test).
+#[test]
+fn a_locked_account_answers_like_an_unknown_address_after_the_same_work() {
+    let hub = Hub::new();
+    let ctx = hub.ctx();
+    let mut disabled = new_user("partie@hub.example", "Partie", Role::Administrateur, t0()).unwrap();
+    disabled.password_hash = Some(hash_password(PASSWORD).unwrap());
+    disabled.active = false;
+    hub.store.insert_user(&disabled).unwrap();
+    let email = "coord18@hub.example";
+    for _ in 0..LOCK_AFTER_FAILURES {
+        let _ = sign_in(&ctx, email, "mauvais", t0());
+    }
+    let attempts: [(&str, &str); 6] = [
+        ("personne@hub.example", PASSWORD),
+        ("personne@hub.example", "mauvais"),
+        ("partie@hub.example", PASSWORD),
+        ("admin@hub.example", "mauvais"),
+        (email, "mauvais"),
+        // Locked: the right password gets the same refusal.
+        (email, PASSWORD),
+    ];
+    for (address, password) in attempts {
+        let before = password_verifications();
+        let result = sign_in(&ctx, address, password, t0() + TimeDelta::seconds(10));
+        assert_eq!(password_verifications() - before, 1, "{address}");
+        match result {
+            Err(AppError::Refused(message)) => assert_eq!(message, SIGN_IN_REFUSED, "{address}"),
+            other => panic!("{address}: {other:?}"),
+        }
+    }
+    assert!(!SIGN_IN_REFUSED.contains("jusqu"));
+}
+
+/// A reset asked for an unknown address draws, signs and stores a link token as for a known
+/// one (a token that names no account, so it sets no password) and writes one audit line;
+/// only the mail differs.
+#[test]
+fn a_reset_request_does_the_same_work_for_known_and_unknown_addresses() {
+    let hub = Hub::new();
+    let ctx = hub.ctx();
+    let rows = |kind: &str| {
+        let items = maillage_store::contract::snapshot_items(&hub.store);
+        items.iter().filter(|item| item.kind() == kind).count()
+    };
+    let (tokens, audit) = (rows("token"), rows("audit"));
+    request_password_reset(&ctx, "personne@hub.example", t0()).unwrap();
+    assert_eq!((rows("token"), rows("audit")), (tokens + 1, audit + 1));
+    request_password_reset(&ctx, "admin@hub.example", t0()).unwrap();
+    assert_eq!((rows("token"), rows("audit")), (tokens + 2, audit + 2));
+    assert_eq!(hub.mails().len(), 1);
+    let log = hub.store.audit_log(2).unwrap();
+    assert!(log.iter().all(|entry| !entry.detail.contains("personne") && !entry.detail.contains('@')), "{log:?}");
 }
 
 #[test]
