@@ -31,7 +31,7 @@ macro_rules! store_contract_tests {
             snapshot_restores_identically, a_failed_restore_leaves_the_store_empty);
         $crate::store_contract_tests!(@cases contract_accounts, $make;
             users_round_trip_and_emails_are_unique, sessions_are_found_by_hash_and_deleted,
-            a_token_is_used_once_and_expires, audit_log_is_newest_first,
+            a_token_is_used_once_and_expires, an_accounts_earlier_tokens_are_spent_together, audit_log_is_newest_first,
             a_person_edit_writes_a_version_with_its_note, a_stale_place_edit_is_a_conflict_and_writes_nothing,
             proposals_are_decided_once_with_their_writes, campaigns_round_trip, reports_are_resolved_once,
             settings_are_replaced_by_key, account_refusals_name_what_they_refuse);

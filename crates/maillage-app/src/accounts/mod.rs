@@ -458,8 +458,12 @@ fn set_password_from_token(
     user.failed_sign_ins = 0;
     user.locked_until = None;
     ctx.store.update_user(&user)?;
-    // Whoever held the old password is signed out everywhere.
+    // Whoever held the old password is signed out everywhere, and every link mailed before
+    // that could set a password is void.
     ctx.store.delete_user_sessions(&user.id)?;
+    for purpose in [TokenPurpose::PasswordReset, TokenPurpose::Invitation] {
+        ctx.store.spend_user_tokens(&user.id, purpose, now)?;
+    }
     ctx.audit(Some(&user.id), action, user_target(&user.id), "", now)?;
     open_session(ctx.store, &user, now)
 }

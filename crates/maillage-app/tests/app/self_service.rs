@@ -161,6 +161,26 @@ fn a_password_reset_signs_out_everywhere_and_reveals_no_account() {
     refused(reset_password(&ctx, &token, "encore un autre mot de passe", t0() + TimeDelta::minutes(9)), "déjà servi");
 }
 
+/// A reset voids every reset link mailed to the account before it, used or not.
+#[test]
+fn a_password_reset_voids_every_earlier_reset_link() {
+    let hub = Hub::new();
+    let ctx = hub.ctx();
+    let link = "https://hub.example/compte/reinitialisation?jeton=";
+    request_password_reset(&ctx, "admin@hub.example", t0()).unwrap();
+    let first = hub.link_token(link);
+    request_password_reset(&ctx, "admin@hub.example", t0() + TimeDelta::minutes(1)).unwrap();
+    let second = hub.link_token(link);
+    request_password_reset(&ctx, "coord18@hub.example", t0() + TimeDelta::minutes(1)).unwrap();
+    let someone_elses = hub.link_token(link);
+    assert_ne!(first, second);
+    reset_password(&ctx, &second, "un nouveau mot de passe", t0() + TimeDelta::minutes(2)).unwrap();
+    refused(reset_password(&ctx, &first, "celui de l'attaquant", t0() + TimeDelta::minutes(3)), "déjà servi");
+    sign_in(&ctx, "admin@hub.example", "un nouveau mot de passe", t0() + TimeDelta::minutes(4)).unwrap();
+    // Another account's link is untouched.
+    reset_password(&ctx, &someone_elses, "un autre mot de passe", t0() + TimeDelta::minutes(5)).unwrap();
+}
+
 #[test]
 fn forms_are_validated_as_imports_are_with_a_message_per_field() {
     let hub = Hub::new();

@@ -41,6 +41,8 @@ pub trait AccountTables {
     /// not expired; how many rows changed (of two concurrent uses, one gets 1).
     fn take_token(&mut self, token_hash: &str, purpose: TokenPurpose, at: DateTime<Utc>) -> StoreResult<u64>;
     fn token(&mut self, token_hash: &str) -> StoreResult<Option<OneTimeToken>>;
+    /// Marks used at `at` the account's unused, unexpired tokens of this purpose; how many.
+    fn take_user_tokens(&mut self, user_id: &str, purpose: TokenPurpose, at: DateTime<Utc>) -> StoreResult<u64>;
     /// Every token, by hash.
     fn tokens(&mut self) -> StoreResult<Vec<OneTimeToken>>;
 
@@ -224,6 +226,10 @@ impl<B: Backend> AccountStore for B {
             let token = tables.token(token_hash)?;
             Ok(classify_token(token, taken == 1, purpose))
         })
+    }
+
+    fn spend_user_tokens(&self, user_id: &str, purpose: TokenPurpose, at: DateTime<Utc>) -> StoreResult<u64> {
+        self.write(|tables| tables.take_user_tokens(user_id, purpose, at))
     }
 
     fn append_audit(&self, entry: &AuditEntry) -> StoreResult<()> {
