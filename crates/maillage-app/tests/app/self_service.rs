@@ -269,6 +269,51 @@ fn public_reports_join_the_queue_until_a_coordinator_closes_them() {
     ));
 }
 
+/// The public's report is bounded in length and throttled per client: a flood from one
+/// client stops after its allowance and writes nothing more; other clients still report.
+#[test]
+fn public_reports_are_bounded_and_throttled_per_client() {
+    let hub = Hub::new();
+    let ctx = hub.ctx();
+    let place = hub.place("Médiathèque");
+    let throttle = maillage_app::moderation::report_throttle();
+    let stored = || hub.store.place_reports(None).unwrap().len();
+    let report =
+        |client: &str, message: &str, at| report_problem(&ctx, &throttle, client, &place.id, "horaires", message, at);
+
+    let long = "x".repeat(REPORT_MAX_CHARS + 1);
+    let Err(AppError::Invalid(errors)) = report("a", &long, t0()) else { panic!("a long report is refused") };
+    assert_eq!(errors[0].field, "message");
+    assert!(errors[0].message.contains("2001 caractères : 2000 au plus"), "{errors:?}");
+    assert!(matches!(report("a", "abc", t0()), Err(AppError::Invalid(_))));
+    let Err(AppError::Invalid(errors)) = report_problem(&ctx, &throttle, "a", &place.id, "autre?", "Fermé", t0())
+    else {
+        panic!("an unknown category is refused")
+    };
+    assert_eq!(errors[0].field, "categorie");
+    assert_eq!(stored(), 0);
+
+    // Refused forms did not count: the allowance is whole.
+    let longest = "é".repeat(REPORT_MAX_CHARS);
+    for index in 0..300 {
+        let _ = report("a", &longest, t0() + TimeDelta::milliseconds(index));
+    }
+    assert_eq!(stored(), REPORTS_PER_CLIENT);
+    let Err(AppError::Refused(message)) = report("a", "Fermé le lundi", t0() + TimeDelta::minutes(1)) else {
+        panic!("throttled")
+    };
+    assert!(message.contains("réessayez dans 9 minutes"), "{message}");
+    report("b", "Fermé le lundi", t0() + TimeDelta::minutes(1)).unwrap();
+    report("a", "Fermé le lundi", t0() + TimeDelta::minutes(REPORT_WINDOW_MINUTES)).unwrap();
+    assert_eq!(stored(), REPORTS_PER_CLIENT + 2);
+
+    // An unknown or withdrawn place is not found, and nothing is written.
+    let unknown = maillage_store::new_place_id();
+    let result = report_problem(&ctx, &throttle, "c", &unknown, "horaires", "Fermé le lundi", t0());
+    assert!(matches!(result, Err(AppError::Store(StoreError::NotFound(_)))), "{result:?}");
+    assert_eq!(stored(), REPORTS_PER_CLIENT + 2);
+}
+
 #[test]
 fn a_rejection_needs_a_reason_and_mails_it() {
     let hub = Hub::new();
