@@ -241,7 +241,10 @@ impl<B: Backend> AccountStore for B {
     }
 
     fn save_place(&self, write: &PlaceWrite) -> StoreResult<()> {
-        self.write(|tables| write_place(tables, write))
+        self.write(|tables| {
+            write_place(tables, write)?;
+            tables.bump_data_version()
+        })
     }
 
     fn version_notes(&self, place_id: &PlaceId) -> StoreResult<Vec<VersionNote>> {
@@ -272,6 +275,7 @@ impl<B: Backend> AccountStore for B {
             }
             if let Some(write) = &decision.place {
                 write_place(tables, write)?;
+                tables.bump_data_version()?;
             }
             if let Some(user) = &decision.user {
                 update_user(tables, user)?;
