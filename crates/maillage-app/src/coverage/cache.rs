@@ -13,7 +13,7 @@
 //! identical requests costs one computation (the others wait, then find it) and never holds
 //! more than one computation's memory.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use maillage_coverage::Filters;
 use maillage_store::Store;
@@ -22,6 +22,29 @@ use maillage_territory::Territory;
 use super::{coverage, CoverageReport, CoverageRequest, Scope};
 use crate::territory::Level;
 use crate::AppResult;
+
+/// An answer as the cache keeps it: the report, and its JSON written once on first demand (a
+/// France-wide answer is megabytes of JSON, longer to write than to find).
+#[derive(Debug)]
+pub struct CachedCoverage {
+    pub report: CoverageReport,
+    json: OnceLock<Vec<u8>>,
+}
+
+impl CachedCoverage {
+    /// The report as JSON, as the API sends it.
+    pub fn json(&self) -> &[u8] {
+        // Strings, numbers, and maps keyed by strings: nothing in a report can fail to serialise.
+        self.json.get_or_init(|| serde_json::to_vec(&self.report).expect("a coverage report serialises"))
+    }
+}
+
+impl std::ops::Deref for CachedCoverage {
+    type Target = CoverageReport;
+    fn deref(&self) -> &CoverageReport {
+        &self.report
+    }
+}
 
 /// How many answers a cache keeps by default.
 pub const CACHED_REPORTS: usize = 8;
@@ -57,7 +80,7 @@ impl Key {
 pub struct CoverageCache {
     capacity: usize,
     /// Most recently used last.
-    entries: Mutex<Vec<(Key, Arc<CoverageReport>)>>,
+    entries: Mutex<Vec<(Key, Arc<CachedCoverage>)>>,
     /// Held while computing a miss.
     computing: Mutex<()>,
     computed: std::sync::atomic::AtomicU64,
@@ -101,7 +124,7 @@ impl CoverageCache {
         store: &dyn Store,
         territory: &Territory,
         request: &CoverageRequest,
-    ) -> AppResult<Arc<CoverageReport>> {
+    ) -> AppResult<Arc<CachedCoverage>> {
         let key = Key::of(store.data_version()?, request);
         if let Some(found) = self.find(&key) {
             return Ok(found);
@@ -111,7 +134,7 @@ impl CoverageCache {
         if let Some(found) = self.find(&key) {
             return Ok(found);
         }
-        let report = Arc::new(coverage(store, territory, request)?);
+        let report = Arc::new(CachedCoverage { report: coverage(store, territory, request)?, json: OnceLock::new() });
         self.computed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut entries = self.lock_entries();
         let newest = entries.iter().map(|(k, _)| k.data_version).max().unwrap_or(0).max(key.data_version);
@@ -125,7 +148,7 @@ impl CoverageCache {
         Ok(report)
     }
 
-    fn find(&self, key: &Key) -> Option<Arc<CoverageReport>> {
+    fn find(&self, key: &Key) -> Option<Arc<CachedCoverage>> {
         let mut entries = self.lock_entries();
         let at = entries.iter().position(|(k, _)| k == key)?;
         let entry = entries.remove(at);
@@ -134,7 +157,7 @@ impl CoverageCache {
         Some(report)
     }
 
-    fn lock_entries(&self) -> std::sync::MutexGuard<'_, Vec<(Key, Arc<CoverageReport>)>> {
+    fn lock_entries(&self) -> std::sync::MutexGuard<'_, Vec<(Key, Arc<CachedCoverage>)>> {
         self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }

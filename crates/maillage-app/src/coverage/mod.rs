@@ -6,7 +6,7 @@
 mod cache;
 pub mod indicators;
 
-pub use cache::{CoverageCache, CACHED_REPORTS};
+pub use cache::{CachedCoverage, CoverageCache, CACHED_REPORTS};
 
 use std::collections::{BTreeMap, HashMap};
 

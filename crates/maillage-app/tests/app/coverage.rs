@@ -23,6 +23,9 @@ fn a_second_request_is_served_from_the_cache_until_the_registry_changes() {
     let again = cache.coverage(&hub.store, &territory, &request).unwrap();
     assert_eq!(cache.computations(), 1);
     assert!(Arc::ptr_eq(&first, &again));
+    // Its JSON is written once, and is the report's.
+    assert!(std::ptr::eq(first.json(), again.json()));
+    assert_eq!(first.json(), serde_json::to_vec(&first.report).unwrap().as_slice());
 
     // Another filter set is another answer.
     let filtered = CoverageRequest { filters: Filters::parse(["weekend"]).unwrap(), ..request.clone() };
