@@ -20,7 +20,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use tower_http::cors::{Any, CorsLayer};
 
-use crate::{ApiError, WebState};
+use crate::{WebError, WebState};
 
 pub use limit::RateLimiter;
 
@@ -74,16 +74,16 @@ struct CommuneHit {
 async fn communes(
     State(state): State<WebState>,
     Query(query): Query<CommuneQuery>,
-) -> Result<Json<Vec<CommuneHit>>, ApiError> {
+) -> Result<Json<Vec<CommuneHit>>, WebError> {
     let text = query.q.as_deref().map(str::trim).unwrap_or("");
     if text.is_empty() {
-        return Err(ApiError::bad_parameter("q", "indiquez le début d'un nom de commune ou d'un code postal"));
+        return Err(WebError::bad_parameter("q", "indiquez le début d'un nom de commune ou d'un code postal"));
     }
     let limit = match query.limite.as_deref() {
         None => 10,
         Some(raw) => match raw.parse::<usize>() {
             Ok(limit) if (1..=50).contains(&limit) => limit,
-            _ => return Err(ApiError::bad_parameter("limite", "nombre entier de 1 à 50 attendu")),
+            _ => return Err(WebError::bad_parameter("limite", "nombre entier de 1 à 50 attendu")),
         },
     };
     let hits = state
@@ -117,12 +117,12 @@ struct CoverageQuery {
 async fn coverage(
     State(state): State<WebState>,
     Query(query): Query<CoverageQuery>,
-) -> Result<Json<maillage_app::coverage::CoverageReport>, ApiError> {
+) -> Result<Json<maillage_app::coverage::CoverageReport>, WebError> {
     use maillage_app::coverage::{CoverageRequest, Scope};
     let level = match query.niveau.as_deref() {
         None => maillage_app::territory::Level::Commune,
         Some(text) => maillage_app::territory::Level::parse(text)
-            .ok_or_else(|| ApiError::bad_parameter("niveau", "commune, epci, bassin, departement ou region attendu"))?,
+            .ok_or_else(|| WebError::bad_parameter("niveau", "commune, epci, bassin, departement ou region attendu"))?,
     };
     let filter_texts: Vec<&str> = query
         .filtres
@@ -130,11 +130,11 @@ async fn coverage(
         .map(|t| t.split(';').map(str::trim).filter(|f| !f.is_empty()).collect())
         .unwrap_or_default();
     let filters =
-        maillage_coverage::Filters::parse(filter_texts).map_err(|err| ApiError::bad_parameter("filtres", err.0))?;
+        maillage_coverage::Filters::parse(filter_texts).map_err(|err| WebError::bad_parameter("filtres", err.0))?;
     let scope = match query.perimetre.as_deref() {
         None | Some("hub") => Scope::Hub,
         Some("france") => Scope::France,
-        Some(_) => return Err(ApiError::bad_parameter("perimetre", "hub ou france attendu")),
+        Some(_) => return Err(WebError::bad_parameter("perimetre", "hub ou france attendu")),
     };
     let thresholds_km = match query.seuils.as_deref() {
         None => maillage_coverage::DEFAULT_THRESHOLDS_KM.to_vec(),
@@ -144,13 +144,13 @@ async fn coverage(
             .collect::<Option<Vec<_>>>()
             .filter(|v| !v.is_empty() && v.len() <= 10)
             .ok_or_else(|| {
-                ApiError::bad_parameter("seuils", "distances en km positives, séparées par des virgules (10 au plus)")
+                WebError::bad_parameter("seuils", "distances en km positives, séparées par des virgules (10 au plus)")
             })?,
     };
     let by_priority = match query.tri.as_deref() {
         None | Some("code") => false,
         Some("priorite") => true,
-        Some(_) => return Err(ApiError::bad_parameter("tri", "code ou priorite attendu")),
+        Some(_) => return Err(WebError::bad_parameter("tri", "code ou priorite attendu")),
     };
     let limit = match query.limite.as_deref() {
         None => None,
@@ -158,7 +158,7 @@ async fn coverage(
             raw.parse::<usize>()
                 .ok()
                 .filter(|l| (1..=100_000).contains(l))
-                .ok_or_else(|| ApiError::bad_parameter("limite", "nombre entier de 1 à 100000 attendu"))?,
+                .ok_or_else(|| WebError::bad_parameter("limite", "nombre entier de 1 à 100000 attendu"))?,
         ),
     };
     let request = CoverageRequest { level, filters, scope, thresholds_km, by_priority, limit };
@@ -166,6 +166,6 @@ async fn coverage(
         maillage_app::coverage::coverage(state.store.as_ref(), &state.territory, &request)
     })
     .await
-    .map_err(ApiError::internal)??;
+    .map_err(WebError::internal)??;
     Ok(Json(report))
 }

@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::params::{self, Params, Use};
-use crate::{ApiError, WebState};
+use crate::{WebError, WebState};
 
 /// A place as a search lists it: what a list row or a map popup shows.
 #[derive(Serialize)]
@@ -80,12 +80,12 @@ fn json_response(body: Vec<u8>, content_type: &'static str) -> Response {
 }
 
 /// `GET /api/v1/lieux`: one page of places.
-pub async fn search(State(state): State<WebState>, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
+pub async fn search(State(state): State<WebState>, RawQuery(raw): RawQuery) -> Result<Response, WebError> {
     let directory = state.directory.current();
     let mut params = Params::parse(raw.as_deref())?;
     let query = params::search(&mut params, &directory, Use::Page)?;
     params.finish()?;
-    let result = directory.search(&query).map_err(|err| ApiError::bad_parameter(err.field, err.message))?;
+    let result = directory.search(&query).map_err(|err| WebError::bad_parameter(err.field, err.message))?;
     let mut body = Vec::with_capacity(256 + result.hits.len() * 640);
     body.extend_from_slice(format!("{{\"total\":{},\"lieux\":[", result.total).as_bytes());
     for (i, hit) in result.hits.iter().enumerate() {
@@ -134,12 +134,12 @@ struct Collection<'a> {
 }
 
 /// `GET /api/v1/lieux.geojson`: every matching place with a point, compact, for the map.
-pub async fn geojson(State(state): State<WebState>, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
+pub async fn geojson(State(state): State<WebState>, RawQuery(raw): RawQuery) -> Result<Response, WebError> {
     let directory = state.directory.current();
     let mut params = Params::parse(raw.as_deref())?;
     let query = params::search(&mut params, &directory, Use::All)?;
     params.finish()?;
-    let hits = directory.matching(&query).map_err(|err| ApiError::bad_parameter(err.field, err.message))?;
+    let hits = directory.matching(&query).map_err(|err| WebError::bad_parameter(err.field, err.message))?;
     // Five decimals are a metre: enough for a map marker.
     let round = |v: f64| (v * 1e5).round() / 1e5;
     let features = hits
@@ -169,7 +169,7 @@ pub async fn geojson(State(state): State<WebState>, RawQuery(raw): RawQuery) -> 
         services: Service::all().iter().map(|s| s.label()).collect(),
         features,
     };
-    let body = serde_json::to_vec(&collection).map_err(ApiError::internal)?;
+    let body = serde_json::to_vec(&collection).map_err(WebError::internal)?;
     Ok(json_response(body, "application/geo+json"))
 }
 
@@ -179,7 +179,7 @@ pub async fn one(
     State(state): State<WebState>,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
-) -> Result<Response, ApiError> {
+) -> Result<Response, WebError> {
     Params::parse(raw.as_deref())?.finish()?;
     let directory = state.directory.current();
     let (place, location) = match directory.get(&id) {
@@ -187,18 +187,18 @@ pub async fn one(
         None => {
             let store = state.store.clone();
             let key = PlaceId(id.clone());
-            let found = tokio::task::spawn_blocking(move || store.place(&key)).await.map_err(ApiError::internal)??;
+            let found = tokio::task::spawn_blocking(move || store.place(&key)).await.map_err(WebError::internal)??;
             match found {
                 Some(place) => {
                     let location =
                         maillage_app::territory::locate(&state.territory, directory.bassins(), &place.record);
                     (std::sync::Arc::new(place), location)
                 }
-                None => return Err(ApiError::not_found(format!("aucun lieu n'a l'identifiant « {id} »"))),
+                None => return Err(WebError::not_found(format!("aucun lieu n'a l'identifiant « {id} »"))),
             }
         }
     };
-    let body = serde_json::to_vec(&full(&place, location.as_ref())).map_err(ApiError::internal)?;
+    let body = serde_json::to_vec(&full(&place, location.as_ref())).map_err(WebError::internal)?;
     Ok(json_response(body, "application/json"))
 }
 
