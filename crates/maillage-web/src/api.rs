@@ -10,17 +10,21 @@ mod docs;
 mod export;
 mod lieux;
 mod limit;
-mod params;
+
 mod territoires;
 
-use axum::extract::{Query, State};
+use axum::extract::{RawQuery, State};
 use axum::http::Method;
 use axum::routing::get;
 use axum::{Json, Router};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use tower_http::cors::{Any, CorsLayer};
 
+use crate::query::{self, Params};
 use crate::{WebError, WebState};
+
+/// The largest coverage threshold: further than any two points of a région.
+const MAX_THRESHOLD_KM: f64 = 1000.0;
 
 pub use limit::RateLimiter;
 
@@ -54,12 +58,6 @@ async fn health(State(state): State<WebState>) -> Json<Health> {
     Json(Health { statut: "ok", base: state.store.backend_name(), communes: state.territory.communes().len() })
 }
 
-#[derive(Deserialize)]
-struct CommuneQuery {
-    q: Option<String>,
-    limite: Option<String>,
-}
-
 #[derive(Serialize)]
 struct CommuneHit {
     code: String,
@@ -71,21 +69,15 @@ struct CommuneHit {
 }
 
 /// Commune autocomplete: name or postcode prefix, accent-insensitive.
-async fn communes(
-    State(state): State<WebState>,
-    Query(query): Query<CommuneQuery>,
-) -> Result<Json<Vec<CommuneHit>>, WebError> {
-    let text = query.q.as_deref().map(str::trim).unwrap_or("");
-    if text.is_empty() {
-        return Err(WebError::bad_parameter("q", "indiquez le début d'un nom de commune ou d'un code postal"));
-    }
-    let limit = match query.limite.as_deref() {
-        None => 10,
-        Some(raw) => match raw.parse::<usize>() {
-            Ok(limit) if (1..=50).contains(&limit) => limit,
-            _ => return Err(WebError::bad_parameter("limite", "nombre entier de 1 à 50 attendu")),
-        },
-    };
+async fn communes(State(state): State<WebState>, RawQuery(raw): RawQuery) -> Result<Json<Vec<CommuneHit>>, WebError> {
+    let mut params = Params::parse(raw.as_deref())?;
+    let text = params
+        .get("q")?
+        .ok_or_else(|| WebError::bad_parameter("q", "indiquez le début d'un nom de commune ou d'un code postal"))?
+        .to_owned();
+    let limit = params.get("limite")?.map(|raw| query::integer("limite", raw, 1..=50)).transpose()?.unwrap_or(10);
+    params.finish()?;
+    let text = text.as_str();
     let hits = state
         .territory
         .search_communes(text, limit)
@@ -102,65 +94,50 @@ async fn communes(
     Ok(Json(hits))
 }
 
-#[derive(Deserialize)]
-struct CoverageQuery {
-    niveau: Option<String>,
-    /// Filters separated by `;` (all must hold): `service=…;gratuit;jour=mardi`.
-    filtres: Option<String>,
-    perimetre: Option<String>,
-    seuils: Option<String>,
-    tri: Option<String>,
-    limite: Option<String>,
-}
-
 /// Coverage ("zones blanches") at a level, with the priority score and its components.
 async fn coverage(
     State(state): State<WebState>,
-    Query(query): Query<CoverageQuery>,
+    RawQuery(raw): RawQuery,
 ) -> Result<Json<maillage_app::coverage::CoverageReport>, WebError> {
     use maillage_app::coverage::{CoverageRequest, Scope};
-    let level = match query.niveau.as_deref() {
+    let mut params = Params::parse(raw.as_deref())?;
+    let level = match params.get("niveau")? {
         None => maillage_app::territory::Level::Commune,
         Some(text) => maillage_app::territory::Level::parse(text)
             .ok_or_else(|| WebError::bad_parameter("niveau", "commune, epci, bassin, departement ou region attendu"))?,
     };
-    let filter_texts: Vec<&str> = query
-        .filtres
-        .as_deref()
-        .map(|t| t.split(';').map(str::trim).filter(|f| !f.is_empty()).collect())
-        .unwrap_or_default();
-    let filters =
-        maillage_coverage::Filters::parse(filter_texts).map_err(|err| WebError::bad_parameter("filtres", err.0))?;
-    let scope = match query.perimetre.as_deref() {
+    // Filters separated by `;` (all must hold): `service=…;gratuit;jour=mardi`, as a search.
+    let filters = query::filters(&mut params)?;
+    let scope = match params.get("perimetre")? {
         None | Some("hub") => Scope::Hub,
         Some("france") => Scope::France,
         Some(_) => return Err(WebError::bad_parameter("perimetre", "hub ou france attendu")),
     };
-    let thresholds_km = match query.seuils.as_deref() {
+    let thresholds_km = match params.get("seuils")? {
         None => maillage_coverage::DEFAULT_THRESHOLDS_KM.to_vec(),
-        Some(text) => text
-            .split(',')
-            .map(|t| t.trim().parse::<f64>().ok().filter(|v| v.is_finite() && *v > 0.0))
-            .collect::<Option<Vec<_>>>()
-            .filter(|v| !v.is_empty() && v.len() <= 10)
-            .ok_or_else(|| {
-                WebError::bad_parameter("seuils", "distances en km positives, séparées par des virgules (10 au plus)")
-            })?,
+        Some(text) => {
+            let refused = || {
+                WebError::bad_parameter("seuils", "distances en km de 0 à 1000, séparées par des virgules (10 au plus)")
+            };
+            // A decimal comma would be read as a separator: thresholds are written with a point.
+            let values = text
+                .split(',')
+                .map(|t| t.trim().parse::<f64>().ok().filter(|v| v.is_finite() && *v > 0.0 && *v <= MAX_THRESHOLD_KM))
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(refused)?;
+            if values.is_empty() || values.len() > 10 {
+                return Err(refused());
+            }
+            values
+        }
     };
-    let by_priority = match query.tri.as_deref() {
+    let by_priority = match params.get("tri")? {
         None | Some("code") => false,
         Some("priorite") => true,
         Some(_) => return Err(WebError::bad_parameter("tri", "code ou priorite attendu")),
     };
-    let limit = match query.limite.as_deref() {
-        None => None,
-        Some(raw) => Some(
-            raw.parse::<usize>()
-                .ok()
-                .filter(|l| (1..=100_000).contains(l))
-                .ok_or_else(|| WebError::bad_parameter("limite", "nombre entier de 1 à 100000 attendu"))?,
-        ),
-    };
+    let limit = params.get("limite")?.map(|raw| query::integer("limite", raw, 1..=100_000)).transpose()?;
+    params.finish()?;
     let request = CoverageRequest { level, filters, scope, thresholds_km, by_priority, limit };
     let report = tokio::task::spawn_blocking(move || {
         maillage_app::coverage::coverage(state.store.as_ref(), &state.territory, &request)

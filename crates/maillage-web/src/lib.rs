@@ -17,6 +17,7 @@ mod error;
 mod extract;
 mod middleware;
 mod pages;
+mod query;
 mod render;
 mod security;
 mod session;

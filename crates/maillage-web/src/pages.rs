@@ -28,6 +28,7 @@ use maillage_domain::PlaceId;
 use maillage_store::PlaceReport;
 use serde::Deserialize;
 
+use crate::query;
 use crate::security::Policy;
 use crate::{WebError, WebState};
 pub use assets::url as asset_url;
@@ -134,10 +135,6 @@ fn redirect_with_query(path: &str, query: Option<String>) -> Redirect {
         Some(query) => Redirect::to(&format!("{path}?{query}")),
         None => Redirect::to(path),
     }
-}
-
-fn pairs_of(query: Option<&str>) -> Vec<(String, String)> {
-    query.and_then(|q| serde_urlencoded::from_str(q).ok()).unwrap_or_default()
 }
 
 #[derive(Template)]
@@ -359,7 +356,7 @@ async fn map_page(
     Extension(site): Site,
     RawQuery(query): RawQuery,
 ) -> Result<Response, WebError> {
-    let (criteria, errors) = Criteria::parse(&pairs_of(query.as_deref()));
+    let (criteria, errors) = Criteria::parse(query.as_deref());
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
     let listing = if errors.is_empty() {
         listing::search(&state, &criteria, listing::PAGE_SIZE).await.map_err(WebError::internal)?
@@ -408,12 +405,8 @@ async fn territory_page(
     Path((niveau, code)): Path<(String, String)>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, WebError> {
-    let page_number = pairs_of(query.as_deref())
-        .into_iter()
-        .find(|(k, _)| k == "page")
-        .and_then(|(_, v)| v.parse::<usize>().ok())
-        .filter(|p| (1..=10_000).contains(p))
-        .unwrap_or(1);
+    // A wrong page number shows the first page: the territory is what was asked for.
+    let page_number = Criteria::parse(query.as_deref()).0.page;
     let found = listing::territory(&state, &niveau, &code, page_number).await.map_err(WebError::internal)?;
     let Some(mut territory) = found else {
         return Err(not_found(
@@ -511,14 +504,19 @@ async fn embed_page(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<Response, WebError> {
-    let pairs = pairs_of(query.as_deref());
-    let (criteria, mut errors) = Criteria::parse(&pairs);
-    let value = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.trim().to_owned());
+    let mut params = query::Params::parse(query.as_deref())?;
+    let (criteria, mut errors) = Criteria::read(&mut params);
+    let mut value = |key: &'static str| match params.get(key) {
+        Ok(value) => value.map(str::to_owned),
+        Err(err) => {
+            errors.push(FieldError { field: key, message: err.message });
+            None
+        }
+    };
     let titre = value("titre")
-        .filter(|t| !t.is_empty())
         .map(|t| t.chars().take(80).collect())
         .unwrap_or_else(|| "Où trouver de l'aide avec le numérique ?".to_owned());
-    let couleur = match value("couleur").filter(|c| !c.is_empty()) {
+    let couleur = match value("couleur") {
         None => "#005a9c".to_owned(),
         Some(text) => parse_colour(&text).unwrap_or_else(|| {
             errors.push(FieldError {

@@ -12,7 +12,7 @@ use maillage_app::places::export::{export_places, ExportFilter};
 use maillage_formats::export::ExportFormat;
 use tokio::sync::mpsc;
 
-use super::params::Params;
+use crate::query::Params;
 use crate::{WebError, WebState};
 
 /// Bytes are handed to the response in chunks of this size.

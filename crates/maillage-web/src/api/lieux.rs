@@ -9,7 +9,7 @@ use maillage_domain::{Itinerance, Place, PlaceId, Service, Vocabulary};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::params::{self, Params, Use};
+use crate::query::{self as params, Params, Use};
 use crate::{WebError, WebState};
 
 /// A place as a search lists it: what a list row or a map popup shows.

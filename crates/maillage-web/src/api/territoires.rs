@@ -8,7 +8,7 @@ use maillage_app::territory::Level;
 use maillage_domain::Vocabulary;
 use serde_json::{json, Value};
 
-use super::params::{self, Params, Use};
+use crate::query::{self as params, Params, Use};
 use crate::{WebError, WebState};
 
 fn level(text: &str) -> Result<Level, WebError> {

@@ -17,7 +17,8 @@ use maillage_domain::{paris_local, PriseEnCharge, Service, Vocabulary};
 use super::criteria::{Criteria, FieldError};
 use super::listing::{self, Listing};
 use super::place::{self, WEEKDAYS};
-use super::{pairs_of, render, request_id, Layout, Site};
+use super::{render, request_id, Layout, Site};
+use crate::query::pairs as pairs_of;
 use crate::WebError;
 use crate::WebState;
 

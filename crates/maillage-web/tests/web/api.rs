@@ -153,11 +153,32 @@ async fn coverage_bad_parameters_name_the_field() {
         ("/api/v1/couverture?perimetre=lune", "perimetre"),
         ("/api/v1/couverture?tri=hasard", "tri"),
         ("/api/v1/couverture?limite=0", "limite"),
+        ("/api/v1/couverture?seuils=1e308", "seuils"),
+        ("/api/v1/couverture?seuils=NaN", "seuils"),
+        ("/api/v1/couverture?niveau=epci&niveau=region", "niveau"),
+        ("/api/v1/couverture?filtre=gratuit", "filtre"),
+        ("/api/v1/communes?q=bourges&limit=3", "limit"),
+        ("/api/v1/communes?q=a&q=b", "q"),
     ] {
         let (status, _, body) = get(&state, uri).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}: {body}");
         assert_eq!(body["erreur"]["champ"], field, "{uri}");
     }
+}
+
+#[tokio::test]
+async fn empty_values_count_as_absent_and_rejections_answer_json() {
+    let state = demo_state();
+    let (status, _, body) = get(&state, "/api/v1/couverture?niveau=bassin&seuils=&filtres=&tri=").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, _, body) = get(&state, "/api/v1/communes?q=bourges&limite=").await;
+    assert_eq!((status, body[0]["nom"].as_str()), (StatusCode::OK, Some("Bourges")));
+    // The router's own refusal is said in the API's shape too.
+    let (status, headers, bytes) = request(&state, Request::post("/api/v1/lieux").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(headers["content-type"].to_str().unwrap().starts_with("application/json"));
+    let body: Value = serde_json::from_slice(&bytes).unwrap();
+    assert!(body["erreur"]["message"].as_str().is_some(), "{body}");
 }
 
 #[tokio::test]

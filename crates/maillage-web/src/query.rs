@@ -1,5 +1,11 @@
-//! Query strings read strictly: each parameter at most once, none unknown, each value checked
-//! by the handler that takes it, the error naming the parameter.
+//! The one reader of query strings, for the API and the pages alike: values trimmed, an empty
+//! value is an absent one, a single-valued parameter given twice is refused, numbers must be
+//! finite and in their range, and every error names its parameter. The API also refuses any
+//! parameter no handler asked for ([`Params::finish`]); the pages ignore them (tracking
+//! parameters, the map's zoom…).
+//!
+//! [`search`] reads a directory search in the API's vocabulary; the pages read theirs with the
+//! same [`Params`] (`pages/criteria.rs`) and turn it into the same directory query.
 
 use chrono::{NaiveDateTime, Utc};
 use maillage_app::directory::{Area, BBox, Cursor, Directory, Order, Query};
@@ -22,7 +28,7 @@ impl Params {
         Ok(Params { pairs, taken })
     }
 
-    /// The value of a parameter (trimmed; empty means absent).
+    /// The value of a single-valued parameter (trimmed; empty means absent).
     pub fn get(&mut self, name: &'static str) -> Result<Option<&str>, WebError> {
         let mut found = None;
         for (i, (key, _)) in self.pairs.iter().enumerate() {
@@ -40,6 +46,21 @@ impl Params {
         }))
     }
 
+    /// Every non-empty value of a multi-valued parameter (`service=A&service=B`), in order.
+    pub fn get_all(&mut self, name: &str) -> Vec<&str> {
+        let mut values = Vec::new();
+        for (i, (key, value)) in self.pairs.iter().enumerate() {
+            if key == name {
+                self.taken[i] = true;
+                let value = value.trim();
+                if !value.is_empty() {
+                    values.push(value);
+                }
+            }
+        }
+        values
+    }
+
     /// Refuses any parameter no handler asked for (a misspelt one would otherwise be ignored).
     pub fn finish(&self) -> Result<(), WebError> {
         match self.pairs.iter().zip(&self.taken).find(|(_, taken)| !**taken) {
@@ -49,10 +70,23 @@ impl Params {
     }
 }
 
-fn number(field: &'static str, text: &str, range: std::ops::RangeInclusive<f64>) -> Result<f64, WebError> {
-    text.parse::<f64>().ok().filter(|v| v.is_finite() && range.contains(v)).ok_or_else(|| {
+/// A finite number in `range` (a decimal comma is read as a point: French keyboards type it).
+pub fn number(field: &str, text: &str, range: std::ops::RangeInclusive<f64>) -> Result<f64, WebError> {
+    text.trim().replace(',', ".").parse::<f64>().ok().filter(|v| v.is_finite() && range.contains(v)).ok_or_else(|| {
         WebError::bad_parameter(field, format!("nombre attendu entre {} et {}", range.start(), range.end()))
     })
+}
+
+/// A whole number in `range`.
+pub fn integer(field: &str, text: &str, range: std::ops::RangeInclusive<usize>) -> Result<usize, WebError> {
+    text.parse::<usize>().ok().filter(|v| range.contains(v)).ok_or_else(|| {
+        WebError::bad_parameter(field, format!("nombre entier de {} à {} attendu", range.start(), range.end()))
+    })
+}
+
+/// A query string's pairs as sent, for the forms that read their own fields (orientation).
+pub fn pairs(raw: Option<&str>) -> Vec<(String, String)> {
+    raw.and_then(|q| serde_urlencoded::from_str(q).ok()).unwrap_or_default()
 }
 
 /// `filtres`: filters separated by `;`, as the coverage endpoint reads them.
@@ -138,14 +172,7 @@ pub fn search(params: &mut Params, directory: &Directory, usage: Use) -> Result<
         if query.order == Some(Order::Distance) && origin.is_none() {
             return Err(WebError::bad_parameter("tri", "le tri par distance demande un point (lat, lon)"));
         }
-        query.limit = match params.get("limite")? {
-            None => 20,
-            Some(raw) => raw
-                .parse::<usize>()
-                .ok()
-                .filter(|l| (1..=200).contains(l))
-                .ok_or_else(|| WebError::bad_parameter("limite", "nombre entier de 1 à 200 attendu"))?,
-        };
+        query.limit = params.get("limite")?.map(|raw| integer("limite", raw, 1..=200)).transpose()?.unwrap_or(20);
         query.cursor = params
             .get("curseur")?
             .map(|t| Cursor::decode(t).ok_or_else(|| WebError::bad_parameter("curseur", "curseur invalide")))
