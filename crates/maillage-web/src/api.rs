@@ -6,19 +6,23 @@
 //! (`champ`) before anything else happens. Every route answers cross-origin GETs
 //! (`Access-Control-Allow-Origin: *`): the data is open.
 
+mod contract;
 mod docs;
 mod export;
 mod lieux;
 mod limit;
-
 mod territoires;
+
+use std::sync::Arc;
 
 use axum::extract::{RawQuery, State};
 use axum::http::Method;
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use serde::Serialize;
 use tower_http::cors::{Any, CorsLayer};
+use utoipa::{OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::query::{self, Params};
 use crate::{WebError, WebState};
@@ -26,39 +30,58 @@ use crate::{WebError, WebState};
 /// The largest coverage threshold: further than any two points of a région.
 const MAX_THRESHOLD_KM: f64 = 1000.0;
 
+pub use contract::{Erreur, ErreurDetail};
 pub use limit::RateLimiter;
 
+/// Every API route with its documentation: the router and the OpenAPI document are built
+/// from this one list, so the document cannot miss a route (each handler's `#[utoipa::path]`
+/// gives its path, parameters and answers).
+fn documented() -> OpenApiRouter<WebState> {
+    OpenApiRouter::with_openapi(contract::ApiDoc::openapi())
+        .routes(routes!(health))
+        .routes(routes!(communes))
+        .routes(routes!(coverage))
+        .routes(routes!(lieux::search))
+        .routes(routes!(lieux::geojson))
+        .routes(routes!(lieux::one))
+        .routes(routes!(territoires::bubbles))
+        .routes(routes!(territoires::one))
+        .routes(routes!(export::export))
+        .routes(routes!(docs::openapi))
+        .routes(routes!(docs::page))
+}
+
 pub fn routes() -> Router<WebState> {
-    Router::new()
-        .route("/api/v1/sante", get(health))
-        .route("/api/v1/communes", get(communes))
-        .route("/api/v1/couverture", get(coverage))
-        .route("/api/v1/lieux", get(lieux::search))
-        .route("/api/v1/lieux.geojson", get(lieux::geojson))
-        .route("/api/v1/lieux/{id}", get(lieux::one))
-        .route("/api/v1/regroupements", get(territoires::bubbles))
-        .route("/api/v1/territoires/{niveau}/{code}", get(territoires::one))
-        .route("/api/v1/export", get(export::export))
-        .route("/api/openapi.json", get(docs::openapi))
-        .route("/api/docs", get(docs::page))
+    // Nothing is routed here but through `documented`.
+    let (router, document) = documented().split_for_parts();
+    router
+        .layer(Extension(Arc::new(docs::Document::new(document))))
         .layer(CorsLayer::new().allow_origin(Any).allow_methods([Method::GET, Method::HEAD]))
         // For clients that ask for it: the map's GeoJSON of a national registry is several
         // megabytes raw and a tenth of that compressed.
         .layer(tower_http::compression::CompressionLayer::new())
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct Health {
     statut: &'static str,
     base: &'static str,
     communes: usize,
 }
 
-async fn health(State(state): State<WebState>) -> Json<Health> {
-    Json(Health { statut: "ok", base: state.store.backend_name(), communes: state.territory.communes().len() })
+#[utoipa::path(
+    get,
+    path = "/api/v1/sante",
+    summary = "État du service",
+    description = "Indique que le service répond, le moteur de base de données et le nombre de communes chargées.",
+    responses((status = 200, description = "Service disponible.", body = Health))
+)]
+async fn health(State(state): State<WebState>, RawQuery(raw): RawQuery) -> Result<Json<Health>, WebError> {
+    Params::parse(raw.as_deref())?.finish()?;
+    Ok(Json(Health { statut: "ok", base: state.store.backend_name(), communes: state.territory.communes().len() }))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct CommuneHit {
     code: String,
     nom: String,
@@ -69,6 +92,17 @@ struct CommuneHit {
 }
 
 /// Commune autocomplete: name or postcode prefix, accent-insensitive.
+#[utoipa::path(
+    get,
+    path = "/api/v1/communes",
+    summary = "Autocomplétion de communes",
+    description = "Communes dont le nom ou le code postal commence par le texte donné, sans tenir compte des accents.",
+    params(contract::Communes),
+    responses(
+        (status = 200, description = "Communes trouvées.", body = [CommuneHit]),
+        (status = 400, description = "Paramètre invalide : « champ » nomme le paramètre en cause.", body = contract::Erreur),
+    )
+)]
 async fn communes(State(state): State<WebState>, RawQuery(raw): RawQuery) -> Result<Json<Vec<CommuneHit>>, WebError> {
     let mut params = Params::parse(raw.as_deref())?;
     let text = params
@@ -95,6 +129,17 @@ async fn communes(State(state): State<WebState>, RawQuery(raw): RawQuery) -> Res
 }
 
 /// Coverage ("zones blanches") at a level, with the priority score and its components.
+#[utoipa::path(
+    get,
+    path = "/api/v1/couverture",
+    summary = "Couverture (zones blanches)",
+    description = "Distance de chaque territoire au lieu le plus proche, population au-delà des seuils et score de priorité « où agir d'abord ».",
+    params(contract::Couverture),
+    responses(
+        (status = 200, description = "Rapport de couverture.", body = Object),
+        (status = 400, description = "Paramètre invalide : « champ » nomme le paramètre en cause.", body = contract::Erreur),
+    )
+)]
 async fn coverage(
     State(state): State<WebState>,
     RawQuery(raw): RawQuery,

@@ -15,8 +15,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use maillage_app::AppError;
 use maillage_store::StoreError;
-use serde_json::json;
 
+use crate::api::{Erreur, ErreurDetail};
 use crate::render::{message_page, Frame};
 use crate::SiteConfig;
 
@@ -102,13 +102,9 @@ impl WebError {
         self
     }
 
-    /// The API's error object.
-    fn body(&self) -> serde_json::Value {
-        let mut body = json!({"code": self.code, "message": self.message});
-        if let Some(field) = &self.field {
-            body["champ"] = json!(field);
-        }
-        json!({ "erreur": body })
+    /// The API's error object, as the OpenAPI document describes it.
+    fn body(&self) -> Erreur {
+        Erreur { erreur: ErreurDetail { code: self.code, message: self.message.clone(), champ: self.field.clone() } }
     }
 }
 

@@ -12,12 +12,29 @@ use maillage_app::places::export::{export_places, ExportFilter};
 use maillage_formats::export::ExportFormat;
 use tokio::sync::mpsc;
 
+use super::contract;
 use crate::query::Params;
 use crate::{WebError, WebState};
 
 /// Bytes are handed to the response in chunks of this size.
 const CHUNK: usize = 64 * 1024;
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/export",
+    summary = "Export au format du standard",
+    description = "Les lieux actifs au format du standard (CSV, JSON ou GeoJSON), transmis au fil de l'eau. Limité par client : 5 exports d'affilée puis un toutes les 12 secondes ; au-delà, réponse 429 avec l'en-tête Retry-After.",
+    params(contract::Export),
+    responses(
+        (status = 200, description = "Le fichier.", content(
+            (String = "text/csv"),
+            (Object = "application/json"),
+            (Object = "application/geo+json"),
+        )),
+        (status = 400, description = "Paramètre invalide : « champ » nomme le paramètre en cause.", body = contract::Erreur),
+        (status = 429, description = "Trop d'exports demandés ; réessayer après le délai de l'en-tête Retry-After.", body = contract::Erreur),
+    )
+)]
 pub async fn export(State(state): State<WebState>, request: Request<Body>) -> Result<Response, WebError> {
     let raw = request.uri().query().map(str::to_owned);
     let client = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip());

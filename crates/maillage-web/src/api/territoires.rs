@@ -8,6 +8,7 @@ use maillage_app::territory::Level;
 use maillage_domain::Vocabulary;
 use serde_json::{json, Value};
 
+use super::contract;
 use crate::query::{self as params, Params, Use};
 use crate::{WebError, WebState};
 
@@ -18,6 +19,18 @@ fn level(text: &str) -> Result<Level, WebError> {
 
 /// `GET /api/v1/territoires/{niveau}/{code}`: name, places, counts per service and typologie
 /// (with `filtres=` applied when given).
+#[utoipa::path(
+    get,
+    path = "/api/v1/territoires/{niveau}/{code}",
+    summary = "Chiffres d'un territoire",
+    description = "Nom du territoire, nombre de lieux actifs, nombre de lieux par service et par typologie (filtres possibles).",
+    params(contract::Territoire, contract::Filtres),
+    responses(
+        (status = 200, description = "Chiffres du territoire.", body = Object),
+        (status = 400, description = "Paramètre invalide : « champ » nomme le paramètre en cause.", body = contract::Erreur),
+        (status = 404, description = "Introuvable.", body = contract::Erreur),
+    )
+)]
 pub async fn one(
     State(state): State<WebState>,
     Path((niveau, code)): Path<(String, String)>,
@@ -51,6 +64,17 @@ pub async fn one(
 
 /// `GET /api/v1/regroupements?niveau=region|departement&…`: matching places per région or
 /// département at its centre, for the map at low zoom (same search parameters as `lieux.geojson`).
+#[utoipa::path(
+    get,
+    path = "/api/v1/regroupements",
+    summary = "Lieux par région ou département, pour la carte à petite échelle",
+    description = "Nombre de lieux trouvés par région ou par département, placé au centre du territoire (mêmes paramètres de recherche que /api/v1/lieux.geojson).",
+    params(contract::Regroupement, contract::Recherche),
+    responses(
+        (status = 200, description = "Regroupements.", body = Object),
+        (status = 400, description = "Paramètre invalide : « champ » nomme le paramètre en cause.", body = contract::Erreur),
+    )
+)]
 pub async fn bubbles(State(state): State<WebState>, RawQuery(raw): RawQuery) -> Result<Json<Value>, WebError> {
     let mut params = Params::parse(raw.as_deref())?;
     let level = match params.get("niveau")? {

@@ -564,3 +564,53 @@ async fn openapi_describes_every_route_and_the_docs_page_lists_them() {
     }
     assert!(!page.contains("<script"));
 }
+
+/// A sample request path for a documented path (its path parameters filled in).
+fn sample(path: &str) -> String {
+    path.replace("{id}", "inconnu").replace("{niveau}", "departement").replace("{code}", "18")
+}
+
+/// The document is generated with the routes: every path it lists is served, every parameter
+/// it names is one the route reads, and any other parameter is refused with a 400 naming it.
+#[tokio::test]
+async fn the_document_lists_every_route_and_what_each_reads() {
+    let state = demo_state();
+    let (_, _, doc) = get(&state, "/api/openapi.json").await;
+    let paths = doc["paths"].as_object().unwrap();
+    assert_eq!(paths.len(), 11, "{:?}", paths.keys().collect::<Vec<_>>());
+    for (path, item) in paths {
+        let uri = sample(path);
+        let (status, _, body) = get(&state, &uri).await;
+        assert_ne!(body["erreur"]["message"], "aucune ressource à cette adresse", "{path} is not served");
+        assert_ne!(status, StatusCode::INTERNAL_SERVER_ERROR, "{path}");
+        let parameters = item["get"]["parameters"].as_array().cloned().unwrap_or_default();
+        for parameter in parameters.iter().filter(|p| p["in"] == "query") {
+            let name = parameter["name"].as_str().unwrap();
+            let (_, _, body) = get(&state, &format!("{uri}?{name}=x")).await;
+            let refused_as_unknown =
+                body["erreur"]["champ"] == name && body["erreur"]["message"] == "paramètre inconnu";
+            assert!(!refused_as_unknown, "{path} does not read {name}, which the document names");
+        }
+        // With the required parameters given, so that only the unknown one is wrong.
+        let required: Vec<String> = parameters
+            .iter()
+            .filter(|p| p["in"] == "query" && p["required"] == true)
+            .map(|p| match p["name"].as_str().unwrap() {
+                "format" => "format=csv".to_owned(),
+                name => format!("{name}=bourges"),
+            })
+            .chain(["inconnu=1".to_owned()])
+            .collect();
+        let (status, headers, body) = get(&state, &format!("{uri}?{}", required.join("&"))).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path} ignores an unknown parameter: {body}");
+        assert_eq!(
+            (body["erreur"]["champ"].as_str(), body["erreur"]["code"].as_str()),
+            (Some("inconnu"), Some("parametre_invalide")),
+            "{path}"
+        );
+        assert!(headers["content-type"].to_str().unwrap().starts_with("application/json"), "{path}");
+    }
+    // A path the document does not list is not served.
+    let (status, _, body) = get(&state, "/api/v1/nulle-part").await;
+    assert_eq!((status, body["erreur"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("introuvable")));
+}
