@@ -231,3 +231,35 @@ fn is_plain_rejection(response: &Response) -> bool {
         .is_some_and(|v| v.starts_with("application/json"));
     (status.is_client_error() || status.is_server_error()) && !json
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answered(err: AppError) -> (StatusCode, serde_json::Value) {
+        let response = WebError::from(err).into_response();
+        let error = response.extensions().get::<WebError>().cloned().unwrap();
+        (response.status(), serde_json::to_value(error.body()).unwrap())
+    }
+
+    #[test]
+    fn use_case_refusals_map_once_and_internal_details_stay_inside() {
+        let cases = [
+            (AppError::Forbidden("Action refusée.".into()), StatusCode::FORBIDDEN, "interdit"),
+            (AppError::Store(StoreError::NotFound("lieu x".into())), StatusCode::NOT_FOUND, "introuvable"),
+            (AppError::Store(StoreError::Conflict("version 2".into())), StatusCode::CONFLICT, "conflit"),
+            (AppError::Input("texte".into()), StatusCode::BAD_REQUEST, "requete_invalide"),
+            (AppError::Refused("lien usé".into()), StatusCode::BAD_REQUEST, "refus"),
+        ];
+        for (err, status, code) in cases {
+            let (answered_status, body) = answered(err);
+            assert_eq!((answered_status, body["erreur"]["code"].as_str()), (status, Some(code)));
+        }
+        let invalid = AppError::Invalid(vec![maillage_app::FieldError::new("nom", "obligatoire")]);
+        let (status, body) = answered(invalid);
+        assert_eq!((status, body["erreur"]["champ"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("nom")));
+        let (status, body) = answered(AppError::Store(StoreError::Backend("disque plein sur /var/secret".into())));
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!body.to_string().contains("secret"), "{body}");
+    }
+}
