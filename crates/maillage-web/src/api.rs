@@ -100,7 +100,7 @@ struct CommuneHit {
     params(contract::Communes),
     responses(
         (status = 200, description = "Communes trouvées.", body = [CommuneHit]),
-        (status = 400, description = "Paramètre invalide : « champ » nomme le paramètre en cause.", body = contract::Erreur),
+        contract::Refused,
     )
 )]
 async fn communes(State(state): State<WebState>, RawQuery(raw): RawQuery) -> Result<Json<Vec<CommuneHit>>, WebError> {
@@ -137,7 +137,7 @@ async fn communes(State(state): State<WebState>, RawQuery(raw): RawQuery) -> Res
     params(contract::Couverture),
     responses(
         (status = 200, description = "Rapport de couverture.", body = Object),
-        (status = 400, description = "Paramètre invalide : « champ » nomme le paramètre en cause.", body = contract::Erreur),
+        contract::Refused,
     )
 )]
 async fn coverage(

@@ -10,7 +10,7 @@
 #![allow(dead_code)]
 
 use serde::Serialize;
-use utoipa::{IntoParams, OpenApi, ToSchema};
+use utoipa::{IntoParams, IntoResponses, OpenApi, ToSchema};
 
 /// The document's root: its title, description and the shared schemas; the paths come from
 /// the handlers' annotations, added with the routes (`api::documented`).
@@ -41,6 +41,25 @@ pub struct ErreurDetail {
     /// Le paramètre ou le champ en cause.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub champ: Option<String>,
+}
+
+/// The refusal of a route's parameters.
+#[derive(IntoResponses)]
+pub enum Refused {
+    /// Paramètre invalide : « champ » nomme le paramètre en cause.
+    #[response(status = 400)]
+    Parametre(Erreur),
+}
+
+/// The refusals of a route that names a place or a territory.
+#[derive(IntoResponses)]
+pub enum RefusedOrMissing {
+    /// Paramètre invalide : « champ » nomme le paramètre en cause.
+    #[response(status = 400)]
+    Parametre(Erreur),
+    /// Introuvable.
+    #[response(status = 404)]
+    Introuvable(Erreur),
 }
 
 /// One page of a search (written by hand for speed, in this shape).

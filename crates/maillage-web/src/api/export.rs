@@ -31,7 +31,7 @@ const CHUNK: usize = 64 * 1024;
             (Object = "application/json"),
             (Object = "application/geo+json"),
         )),
-        (status = 400, description = "Paramètre invalide : « champ » nomme le paramètre en cause.", body = contract::Erreur),
+        contract::Refused,
         (status = 429, description = "Trop d'exports demandés ; réessayer après le délai de l'en-tête Retry-After.", body = contract::Erreur),
     )
 )]

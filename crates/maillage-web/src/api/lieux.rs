@@ -99,7 +99,7 @@ fn json_response(body: Vec<u8>, content_type: &'static str) -> Response {
     params(contract::Recherche, contract::Pagination),
     responses(
         (status = 200, description = "Une page de lieux.", body = contract::PageDeLieux),
-        (status = 400, description = "Paramètre invalide : « champ » nomme le paramètre en cause.", body = contract::Erreur),
+        contract::Refused,
     )
 )]
 pub async fn search(State(state): State<WebState>, RawQuery(raw): RawQuery) -> Result<Response, WebError> {
@@ -164,7 +164,7 @@ struct Collection<'a> {
     params(contract::Recherche),
     responses(
         (status = 200, description = "Collection GeoJSON.", body = Object, content_type = "application/geo+json"),
-        (status = 400, description = "Paramètre invalide : « champ » nomme le paramètre en cause.", body = contract::Erreur),
+        contract::Refused,
     )
 )]
 pub async fn geojson(State(state): State<WebState>, RawQuery(raw): RawQuery) -> Result<Response, WebError> {
@@ -216,8 +216,7 @@ pub async fn geojson(State(state): State<WebState>, RawQuery(raw): RawQuery) -> 
     params(contract::Lieu),
     responses(
         (status = 200, description = "Le lieu.", body = Object),
-        (status = 400, description = "Paramètre invalide : « champ » nomme le paramètre en cause.", body = contract::Erreur),
-        (status = 404, description = "Introuvable.", body = contract::Erreur),
+        contract::RefusedOrMissing,
     )
 )]
 pub async fn one(

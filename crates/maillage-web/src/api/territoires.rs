@@ -27,8 +27,7 @@ fn level(text: &str) -> Result<Level, WebError> {
     params(contract::Territoire, contract::Filtres),
     responses(
         (status = 200, description = "Chiffres du territoire.", body = Object),
-        (status = 400, description = "Paramètre invalide : « champ » nomme le paramètre en cause.", body = contract::Erreur),
-        (status = 404, description = "Introuvable.", body = contract::Erreur),
+        contract::RefusedOrMissing,
     )
 )]
 pub async fn one(
@@ -72,7 +71,7 @@ pub async fn one(
     params(contract::Regroupement, contract::Recherche),
     responses(
         (status = 200, description = "Regroupements.", body = Object),
-        (status = 400, description = "Paramètre invalide : « champ » nomme le paramètre en cause.", body = contract::Erreur),
+        contract::Refused,
     )
 )]
 pub async fn bubbles(State(state): State<WebState>, RawQuery(raw): RawQuery) -> Result<Json<Value>, WebError> {

@@ -39,6 +39,12 @@ async fn openapi_describes_every_route_and_the_docs_page_lists_them() {
     {
         assert!(names.contains(name), "{name}");
     }
+    // The refusals are documented with the error object.
+    let one = &paths["/api/v1/lieux/{id}"]["get"]["responses"];
+    for status in ["200", "400", "404"] {
+        assert!(one[status]["description"].as_str().is_some_and(|d| !d.is_empty()), "{status}: {one}");
+    }
+    assert_eq!(one["404"]["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/Erreur");
     let (status, headers, page) = request(&state, Request::get("/api/docs").body(Body::empty()).unwrap()).await;
     assert_eq!(status, StatusCode::OK);
     assert!(headers["content-type"].to_str().unwrap().starts_with("text/html"));
