@@ -134,6 +134,13 @@ fn with_hint(err: AppError, hint: &str) -> CliError {
     }
 }
 
+/// Says that some places had more candidates than the detector compares.
+pub(crate) fn capped_note(capped: usize) -> String {
+    format!(
+        "{capped} lieux ont trop de voisins ou d'homonymes dans leur commune (un même lieu déposé en nombre ?) : seuls les plus proches ont été comparés"
+    )
+}
+
 pub fn run(command: &DuplicatesCommand, store: &dyn Store) -> CliResult<ExitCode> {
     let ctx = Context::new(store);
     match command {
@@ -163,6 +170,9 @@ pub fn run(command: &DuplicatesCommand, store: &dyn Store) -> CliResult<ExitCode
                         "  {} fusions mises en revue car elles réuniraient des lieux déclarés distincts",
                         counts.blocked_by_distinct
                     );
+                }
+                if counts.capped > 0 {
+                    say!("  {}", capped_note(counts.capped));
                 }
                 say!(
                     "  lieux fusionnés : {}  paires en attente de revue : {} (maillage duplicates list)",

@@ -45,15 +45,16 @@ pub fn run(command: &MappingCommand) -> CliResult<ExitCode> {
         MappingCommand::Suggest { file, out, source } => {
             let name = file.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
             let bytes = read_file(file)?;
-            let (info, rows) =
-                sample_rows(&bytes, &name, SUGGEST_ROWS).map_err(|err| CliError::Usage(format!("{} : {}", file.display(), CliError::Format(err).message())))?;
-            let options = SuggestOptions { source: source.clone(), file: Some(name.clone()) };
-            let proposal =
-                suggest(&info.columns, &rows, &options)
+            let (info, rows) = sample_rows(&bytes, &name, SUGGEST_ROWS)
                 .map_err(|err| CliError::Usage(format!("{} : {}", file.display(), CliError::Format(err).message())))?;
-            let mapping = Mapping::from_spec(proposal.spec.clone())
-                .map_err(|err| {
-                CliError::Usage(format!("correspondance proposée invalide (à signaler) : {}", CliError::Format(err).message()))
+            let options = SuggestOptions { source: source.clone(), file: Some(name.clone()) };
+            let proposal = suggest(&info.columns, &rows, &options)
+                .map_err(|err| CliError::Usage(format!("{} : {}", file.display(), CliError::Format(err).message())))?;
+            let mapping = Mapping::from_spec(proposal.spec.clone()).map_err(|err| {
+                CliError::Usage(format!(
+                    "correspondance proposée invalide (à signaler) : {}",
+                    CliError::Format(err).message()
+                ))
             })?;
             let (territory, _) = load_territory();
             let preview = maillage_app::places::import::preview(&bytes, &name, &mapping, Some(&territory), 0)?;

@@ -528,14 +528,44 @@ pub fn scan_records(
     min_score: f64,
     keep: impl Fn(usize, usize) -> bool,
 ) -> Vec<ScoredPair> {
-    let prepared: Vec<Prepared> = records.iter().map(|record| Prepared::new(record)).collect();
-    let pairs: Vec<(usize, usize)> =
-        candidate_record_pairs(records, max_distance_m).into_iter().filter(|&(i, j)| keep(i, j)).collect();
+    scan_focused(records, max_distance_m, min_score, |_| true, keep).pairs
+}
+
+/// What a scan found, and how many places had candidates cut by a bound.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ScanResult {
+    pub pairs: Vec<ScoredPair>,
+    /// Places some of whose candidates were left out (see [`candidates::CandidateSet::capped`]).
+    pub capped: usize,
+}
+
+/// [`scan_records`] over the pairs involving at least one record for which `focus(i)` is
+/// true: after an import, only the imported source's places are searched around, and only the
+/// records of candidate pairs are prepared.
+pub fn scan_focused(
+    records: &[&PlaceRecord],
+    max_distance_m: f64,
+    min_score: f64,
+    focus: impl Fn(usize) -> bool,
+    keep: impl Fn(usize, usize) -> bool,
+) -> ScanResult {
+    let set = candidates::candidate_set(records, max_distance_m, focus, |_, _| false);
+    let pairs: Vec<(usize, usize)> = set.pairs.into_iter().filter(|&(i, j)| keep(i, j)).collect();
+    let mut prepared: Vec<Option<Prepared>> = vec![None; records.len()];
+    for &(i, j) in &pairs {
+        for index in [i, j] {
+            if prepared[index].is_none() {
+                prepared[index] = Some(Prepared::new(records[index]));
+            }
+        }
+    }
+    let prepared = &prepared;
     let score_chunk = |chunk: &[(usize, usize)]| -> Vec<ScoredPair> {
         chunk
             .iter()
             .filter_map(|&(i, j)| {
-                let score = score_prepared(&prepared[i], &prepared[j]);
+                let (a, b) = (prepared[i].as_ref()?, prepared[j].as_ref()?);
+                let score = score_prepared(a, b);
                 (score.veto.is_none() && score.score >= min_score).then_some(ScoredPair { i, j, score })
             })
             .collect()
@@ -543,14 +573,17 @@ pub fn scan_records(
     // Scoring is pure and dominates the time: spread it over the available cores, keeping the
     // order of the pairs.
     let threads = std::thread::available_parallelism().map_or(1, usize::from).min(16);
-    if threads <= 1 || pairs.len() < 20_000 {
-        return score_chunk(&pairs);
-    }
-    let chunk_len = pairs.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = pairs.chunks(chunk_len).map(|chunk| scope.spawn(move || score_chunk(chunk))).collect();
-        handles.into_iter().flat_map(|handle| handle.join().expect("scoring never panics")).collect()
-    })
+    let found = if threads <= 1 || pairs.len() < 20_000 {
+        score_chunk(&pairs)
+    } else {
+        let chunk_len = pairs.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> =
+                pairs.chunks(chunk_len).map(|chunk| scope.spawn(move || score_chunk(chunk))).collect();
+            handles.into_iter().flat_map(|handle| handle.join().expect("scoring never panics")).collect()
+        })
+    };
+    ScanResult { pairs: found, capped: set.capped }
 }
 
 /// [`scan_records`] for places of the registry, never pairing a place with itself.

@@ -74,6 +74,9 @@ pub struct ScanCounts {
     pub groups: usize,
     /// Pairs waiting for review after the scan.
     pub pending: usize,
+    /// Places with more candidates than the detector compares (the same place filed hundreds
+    /// of times at one spot): only the nearest were compared.
+    pub capped: usize,
 }
 
 /// The two places of a pair in canonical order, with their key.
@@ -100,24 +103,27 @@ pub fn stored_score(pair: &DuplicatePair) -> Option<PairScore> {
 struct Ledger {
     groups: BTreeMap<String, MergeGroup>,
     group_of: HashMap<PlaceKey, String>,
-    distinct: HashSet<(PlaceKey, PlaceKey)>,
+    /// Pairs said distinct, both ways: each place with the places it was said distinct from.
+    distinct: HashMap<PlaceKey, Vec<PlaceKey>>,
     changed_groups: BTreeSet<String>,
     removed_groups: Vec<String>,
 }
 
 impl Ledger {
-    fn new(groups: Vec<MergeGroup>, pairs: &[DuplicatePair]) -> Self {
+    fn new(mut groups: Vec<MergeGroup>, pairs: &[DuplicatePair]) -> Self {
         let mut group_of = HashMap::new();
-        for group in &groups {
+        for group in &mut groups {
+            // Sorted, so that a merge inserts newcomers by binary search.
+            group.members.sort();
             for member in &group.members {
                 group_of.insert(member.clone(), group.id.clone());
             }
         }
-        let distinct = pairs
-            .iter()
-            .filter(|pair| pair.status == PairStatus::Distinct)
-            .map(|pair| (pair.a.clone(), pair.b.clone()))
-            .collect();
+        let mut distinct: HashMap<PlaceKey, Vec<PlaceKey>> = HashMap::new();
+        for pair in pairs.iter().filter(|pair| pair.status == PairStatus::Distinct) {
+            distinct.entry(pair.a.clone()).or_default().push(pair.b.clone());
+            distinct.entry(pair.b.clone()).or_default().push(pair.a.clone());
+        }
         Ledger {
             groups: groups.into_iter().map(|group| (group.id.clone(), group)).collect(),
             group_of,
@@ -129,21 +135,32 @@ impl Ledger {
 
     /// The places that would be one after merging `a` and `b`.
     fn members_after(&self, a: &PlaceKey, b: &PlaceKey) -> (Vec<PlaceKey>, Vec<PlaceKey>) {
-        let side = |key: &PlaceKey| match self.group_of.get(key) {
-            Some(id) => self.groups[id].members.clone(),
-            None => vec![key.clone()],
-        };
-        (side(a), side(b))
+        (self.side(a).to_vec(), self.side(b).to_vec())
     }
 
-    /// A pair of places said distinct that a merge of `a` and `b` would join.
+    /// The places that are one with `key`: its group's members, else itself.
+    fn side<'k>(&'k self, key: &'k PlaceKey) -> &'k [PlaceKey] {
+        match self.group_of.get(key) {
+            Some(id) => &self.groups[id].members,
+            None => std::slice::from_ref(key),
+        }
+    }
+
+    /// A pair of places said distinct that a merge of `a` and `b` would join. Walks the
+    /// decisions of one side's members, so a group of thousands costs one pass, not a product.
     fn distinct_between(&self, a: &PlaceKey, b: &PlaceKey) -> Option<(PlaceKey, PlaceKey)> {
-        let (left, right) = self.members_after(a, b);
-        for x in &left {
-            for y in &right {
-                let pair = if x <= y { (x.clone(), y.clone()) } else { (y.clone(), x.clone()) };
-                if self.distinct.contains(&pair) {
-                    return Some(pair);
+        if self.distinct.is_empty() {
+            return None;
+        }
+        let right_group = self.group_of.get(b);
+        let on_right = |key: &PlaceKey| match right_group {
+            Some(group) => self.group_of.get(key) == Some(group),
+            None => key == b,
+        };
+        for x in self.side(a) {
+            for y in self.distinct.get(x).map(Vec::as_slice).unwrap_or(&[]) {
+                if on_right(y) {
+                    return Some(if x <= y { (x.clone(), y.clone()) } else { (y.clone(), x.clone()) });
                 }
             }
         }
@@ -159,7 +176,8 @@ impl Ledger {
 
     /// Merges the places (and their groups) of `a` and `b`; returns the group's id. The
     /// surviving group is the older one (smaller id), so a published id moves as little as
-    /// possible; the other is removed and its pairs are moved by the caller.
+    /// possible; the other is removed and its pairs are moved by the caller. Only newcomers
+    /// are inserted, so growing a group one place at a time stays cheap.
     fn merge(&mut self, a: &PlaceKey, b: &PlaceKey, reason: &str, decided_by: &str) -> (String, Option<String>) {
         let at = now();
         let (ga, gb) = (self.group_of.get(a).cloned(), self.group_of.get(b).cloned());
@@ -172,13 +190,11 @@ impl Ledger {
             (None, None) => (None, None),
         };
         let id = keep.unwrap_or_else(|| new_place_id().0);
-        let mut members: BTreeSet<PlaceKey> = [a.clone(), b.clone()].into();
-        if let Some(group) = self.groups.get(&id) {
-            members.extend(group.members.iter().cloned());
-        }
+        let mut newcomers: Vec<PlaceKey> =
+            [a, b].into_iter().filter(|key| self.group_of.get(*key) != Some(&id)).cloned().collect();
         if let Some(gone) = &absorbed {
             if let Some(group) = self.groups.remove(gone) {
-                members.extend(group.members);
+                newcomers.extend(group.members);
             }
             self.changed_groups.remove(gone);
             self.removed_groups.push(gone.clone());
@@ -192,11 +208,13 @@ impl Ledger {
             created_at: at,
             updated_at: at,
         });
-        group.members = members.into_iter().collect();
-        group.updated_at = at;
-        for member in &group.members {
-            self.group_of.insert(member.clone(), id.clone());
+        for key in newcomers {
+            if let Err(position) = group.members.binary_search(&key) {
+                self.group_of.insert(key.clone(), id.clone());
+                group.members.insert(position, key);
+            }
         }
+        group.updated_at = at;
         self.changed_groups.insert(id.clone());
         (id, absorbed)
     }
@@ -257,18 +275,17 @@ fn scan_places(store: &dyn Store, options: &ScanOptions) -> AppResult<ScanCounts
     let thresholds = options.thresholds;
     let wanted: HashSet<&str> = options.sources.iter().map(String::as_str).collect();
     let records: Vec<&PlaceRecord> = places.iter().map(|place| &place.record).collect();
-    let in_scope = |i: usize, j: usize| {
-        let (x, y) = (&places[i], &places[j]);
-        let one_place = x.id == y.id || (x.source == y.source && x.source_id == y.source_id);
-        !one_place && (wanted.is_empty() || wanted.contains(x.source.as_str()) || wanted.contains(y.source.as_str()))
-    };
-    let found = maillage_dedup::scan_records(&records, DEFAULT_MAX_DISTANCE_M, thresholds.review, in_scope);
+    let in_scope = |i: usize| wanted.is_empty() || wanted.contains(places[i].source.as_str());
+    let result = maillage_dedup::scan_focused(&records, DEFAULT_MAX_DISTANCE_M, thresholds.review, in_scope, |i, j| {
+        !one_place(&places[i], &places[j])
+    });
+    let (found, capped) = (result.pairs, result.capped);
 
     let mut stored = store.duplicate_pairs()?;
     let known: HashMap<(PlaceKey, PlaceKey), usize> =
         stored.iter().enumerate().map(|(i, pair)| ((pair.a.clone(), pair.b.clone()), i)).collect();
     let mut ledger = Ledger::new(store.merge_groups()?, &stored);
-    let mut counts = ScanCounts { places: places.len(), found: found.len(), ..ScanCounts::default() };
+    let mut counts = ScanCounts { places: places.len(), found: found.len(), capped, ..ScanCounts::default() };
     let mut writes: Vec<PairWrite> = Vec::new();
     let mut refreshed: Vec<usize> = Vec::new();
     let at = now();
@@ -357,17 +374,33 @@ fn scan_places(store: &dyn Store, options: &ScanOptions) -> AppResult<ScanCounts
     Ok(counts)
 }
 
+fn one_place(x: &Place, y: &Place) -> bool {
+    x.id == y.id || (x.source == y.source && x.source_id == y.source_id)
+}
+
+/// Possible duplicates involving one source, as counted after its import.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct SourceDuplicates {
+    /// Pairs at or above the review threshold, not vetoed, with a place of the source.
+    pub pairs: usize,
+    /// Places with more candidates than the detector compares (see [`ScanCounts::capped`]).
+    pub capped: usize,
+}
+
 /// How many pairs at or above the review threshold involve a place of `source` (after an
-/// import: what a scan would look at). Nothing is written.
-pub fn count_for_source(store: &dyn Store, source: &str, thresholds: &Thresholds) -> AppResult<usize> {
+/// import: what a scan would look at). Only the source's places are searched around and
+/// scored, not every pair of the registry. Nothing is written.
+pub fn count_for_source(store: &dyn Store, source: &str, thresholds: &Thresholds) -> AppResult<SourceDuplicates> {
     let places = store.places(&PlaceQuery::active())?;
     let records: Vec<&PlaceRecord> = places.iter().map(|place| &place.record).collect();
-    let found = maillage_dedup::scan_records(&records, DEFAULT_MAX_DISTANCE_M, thresholds.review, |i, j| {
-        let (x, y) = (&places[i], &places[j]);
-        let one_place = x.id == y.id || (x.source == y.source && x.source_id == y.source_id);
-        !one_place && (x.source == source || y.source == source)
-    });
-    Ok(found.len())
+    let result = maillage_dedup::scan_focused(
+        &records,
+        DEFAULT_MAX_DISTANCE_M,
+        thresholds.review,
+        |i| places[i].source == source,
+        |i, j| !one_place(&places[i], &places[j]),
+    );
+    Ok(SourceDuplicates { pairs: result.pairs.len(), capped: result.capped })
 }
 
 /// One pair of the review queue, as shown to a coordinator.

@@ -275,7 +275,6 @@ pub fn repair(territory: &Territory, raw: &mut maillage_domain::RawRecord, probl
     }
 }
 
-
 /// A territorial level above the commune, or the commune itself.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
