@@ -1029,3 +1029,37 @@ mod accounts;
 
 #[path = "cli/mappings.rs"]
 mod mappings;
+
+/// A 50 MB name used to be imported whole (729 MB of memory): every value is bounded, and a
+/// row with a value beyond its bound is reported (row, field) and not imported; the other
+/// rows are imported as usual.
+#[test]
+fn runaway_values_are_reported_not_imported() {
+    let (dir, db) = temp_db();
+    let file = dir.path().join("lieux.csv");
+    let huge = "N".repeat(50_000_000);
+    let mut text = String::from("id,nom,commune,code_postal,adresse,presentation_detail,date_maj\n");
+    text.push_str("a,Médiathèque,Bourges,18000,1 rue X,,2024-01-01\n");
+    text.push_str(&format!("b,{huge},Bourges,18000,2 rue Y,,2024-01-01\n"));
+    text.push_str(&format!("c,EPN,Bourges,18000,3 rue Z,{},2024-01-01\n", "d".repeat(10_001)));
+    std::fs::write(&file, text).unwrap();
+    drop(huge);
+    let report = dir.path().join("report.csv");
+    let batch = import(&db, &[file.to_str().unwrap(), "--report", report.to_str().unwrap()]);
+    assert_eq!(counts(&batch)[..5], [3, 2, 0, 0, 1], "{batch}");
+    let rows = report_rows(&report);
+    let line = |row: &str, field: &str| {
+        rows.iter()
+            .find(|r| r.get(0) == Some(row) && r.get(3) == Some(field))
+            .unwrap_or_else(|| panic!("no line {row} {field}: {rows:?}"))
+            .clone()
+    };
+    let nom = line("3", "nom");
+    assert_eq!(nom.get(2), Some("erreur"));
+    assert_eq!(nom.get(5), Some("valeur trop longue (plus de 10\u{202f}000 caractères, au plus 250) : ligne rejetée"));
+    assert!(nom.get(4).unwrap().len() < 100);
+    let detail = line("4", "presentation_detail");
+    assert_eq!(detail.get(2), Some("avertissement"));
+    let places = stdout(&maillage(&db, &["places"]));
+    assert!(places.contains("Médiathèque") && places.contains("EPN"), "{places}");
+}
