@@ -5,4 +5,5 @@ mod duplicates;
 mod mappings;
 mod permissions;
 mod self_service;
+mod spreadsheets;
 mod support;
