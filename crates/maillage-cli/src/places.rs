@@ -132,13 +132,7 @@ pub fn export(
             let file = std::fs::File::create(path).map_err(CliError::creating(path))?;
             export_places(store.as_ref(), loaded.as_ref(), format, &filter, std::io::BufWriter::new(file))?
         }
-        None => export_places(
-            store.as_ref(),
-            loaded.as_ref(),
-            format,
-            &filter,
-            std::io::BufWriter::new(std::io::stdout().lock()),
-        )?,
+        None => export_places(store.as_ref(), loaded.as_ref(), format, &filter, crate::output::data_stream())?,
     };
     note!("{count} lieux exportés.");
     Ok(ExitCode::SUCCESS)

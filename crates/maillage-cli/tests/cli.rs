@@ -1063,3 +1063,48 @@ fn runaway_values_are_reported_not_imported() {
     let places = stdout(&maillage(&db, &["places"]));
     assert!(places.contains("Médiathèque") && places.contains("EPN"), "{places}");
 }
+
+/// Every refusal is French, whatever refused it: clap, the TOML parser, serde, the system.
+#[test]
+fn errors_are_french_without_library_text() {
+    let (dir, db) = temp_db();
+    let truncated = dir.path().join("tronque.json");
+    std::fs::write(&truncated, "[{\"id\":\"a\",\"nom\":\"x\"").unwrap();
+    let mapping = dir.path().join("c.toml");
+    std::fs::write(&mapping, "[source]\nname = \"x\"\n[champs]\nnom = 3\n").unwrap();
+    let typed = dir.path().join("t.toml");
+    std::fs::write(&typed, "[source]\nname = \"x\"\n[fields]\nnom = 3\n").unwrap();
+    let (truncated, mapping, typed) = (truncated.to_str().unwrap(), mapping.to_str().unwrap(), typed.to_str().unwrap());
+    let english = [
+        "expected",
+        "invalid type",
+        "invalid value",
+        "error:",
+        "No such file",
+        "EOF while parsing",
+        "integer",
+        "For more information",
+        "Usage:",
+        "found",
+    ];
+    for args in [
+        vec!["import", "/pas/de/fichier.json"],
+        vec!["import", truncated],
+        vec!["import", truncated, "--mapping", mapping],
+        vec!["import", truncated, "--mapping", typed],
+        vec!["serve", "--addr", "999.1.1.1:80"],
+        vec!["frobnicate"],
+        vec!["import"],
+        vec!["import", "--nope", "x"],
+        vec!["duplicates", "scan", "--auto-merge", "abc"],
+        vec!["restore", truncated],
+    ] {
+        let output = maillage(&db, &args);
+        let text = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {text}");
+        assert!(text.starts_with("erreur : "), "{args:?}: {text}");
+        for word in english {
+            assert!(!text.contains(word), "{args:?}: « {word} » in {text}");
+        }
+    }
+}
