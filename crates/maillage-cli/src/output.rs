@@ -36,7 +36,7 @@ fn needs_escape(c: char) -> bool {
 pub fn data_stream() -> Box<dyn Write> {
     use std::io::IsTerminal;
     if std::io::stdout().is_terminal() {
-        Box::new(Escaped { out: std::io::stdout(), pending: Vec::new() })
+        Box::new(Escaped::new(std::io::stdout()))
     } else {
         Box::new(std::io::BufWriter::new(std::io::stdout()))
     }
