@@ -2,6 +2,7 @@
 
 mod actors;
 mod duplicates;
+mod fuzz_corpus;
 mod mappings;
 mod permissions;
 mod self_service;
