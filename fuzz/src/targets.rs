@@ -82,8 +82,11 @@ pub fn query_string(data: &[u8]) {
     }
 }
 
+/// A target: what it is called (its corpus folder) and its body.
+pub type Target = (&'static str, fn(&[u8]));
+
 /// Every target by name, for the corpus regression test.
-pub const TARGETS: [(&str, fn(&[u8])); 5] = [
+pub const TARGETS: [Target; 5] = [
     ("reader", reader),
     ("mapping_toml", mapping_toml),
     ("french_hours", french_hours),
