@@ -1108,3 +1108,32 @@ fn errors_are_french_without_library_text() {
         }
     }
 }
+
+/// A pair said distinct by mistake is put back in the review queue from the command line.
+#[test]
+fn a_distinct_decision_is_reopened() {
+    let (dir, db) = temp_db();
+    let file = dir.path().join("lieux.csv");
+    std::fs::write(
+        &file,
+        "id,nom,commune,code_postal,adresse,date_maj\n\
+         a,Point numérique,Bourges,18000,40 avenue de Lattre,2024-01-01\n\
+         b,Point numérique du centre,Bourges,18000,40 avenue de Lattre,2024-01-01\n",
+    )
+    .unwrap();
+    import(&db, &[file.to_str().unwrap()]);
+    let scan = json_of(&db, &["duplicates", "scan", "--json", "--auto-merge", "1", "--review", "0.5"]);
+    assert_eq!(scan["queued"], 1, "{scan}");
+    let queue = json_of(&db, &["duplicates", "list", "--json"]);
+    let id = queue[0]["pair"]["id"].as_str().unwrap().to_owned();
+    let early = maillage(&db, &["duplicates", "reopen", &id]);
+    assert_eq!(early.status.code(), Some(2));
+    assert!(stderr(&early).contains("n'est pas déclarée distincte"), "{}", stderr(&early));
+    assert!(maillage(&db, &["duplicates", "resolve", &id, "distinct"]).status.success());
+    assert_eq!(json_of(&db, &["duplicates", "list", "--json"]).as_array().unwrap().len(), 0);
+    let reopened = maillage(&db, &["duplicates", "reopen", &id, "--by", "Camille"]);
+    assert!(stdout(&reopened).contains("remise en revue"), "{}", stderr(&reopened));
+    let queue = json_of(&db, &["duplicates", "list", "--json"]);
+    assert_eq!(queue[0]["pair"]["id"], id.as_str());
+    assert_eq!(queue[0]["pair"]["decided_by"], "Camille");
+}

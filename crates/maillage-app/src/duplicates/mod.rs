@@ -26,7 +26,7 @@ use serde::Serialize;
 
 mod decisions;
 
-pub use decisions::{merged_places, resolve, review_queue, scan, undo, MergedPlace};
+pub use decisions::{merged_places, reopen, resolve, review_queue, scan, undo, MergedPlace};
 
 use crate::{AppError, AppResult};
 
@@ -267,9 +267,41 @@ fn decimal(value: f64) -> String {
     format!("{value:.2}").replace('.', ",")
 }
 
+/// How many times a scan starts again when a decision was taken while it ran.
+const SCAN_ATTEMPTS: usize = 4;
+
 /// Scans the active places: merges new pairs the detector is sure of, queues the others
 /// between the thresholds, keeps every earlier decision; writes it all in one transaction.
+/// A decision a person takes while the scan runs makes its write a conflict: the scan then
+/// starts again from what is stored, so the decision is respected instead of failing the scan.
 fn scan_places(store: &dyn Store, options: &ScanOptions) -> AppResult<ScanCounts> {
+    scan_places_with(store, options, &mut |_| {})
+}
+
+/// [`scan_places`], calling `before_write` between the reads and the write of each attempt
+/// (where a concurrent decision lands).
+fn scan_places_with(
+    store: &dyn Store,
+    options: &ScanOptions,
+    before_write: &mut dyn FnMut(&dyn Store),
+) -> AppResult<ScanCounts> {
+    let mut attempt = 1;
+    loop {
+        match scan_once(store, options, before_write) {
+            Err(AppError::Store(StoreError::Conflict(reason))) if attempt < SCAN_ATTEMPTS => {
+                tracing::info!(%reason, attempt, "décision prise pendant la recherche de doublons : recherche reprise");
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+fn scan_once(
+    store: &dyn Store,
+    options: &ScanOptions,
+    before_write: &mut dyn FnMut(&dyn Store),
+) -> AppResult<ScanCounts> {
     check_thresholds(&options.thresholds)?;
     let places = store.places(&PlaceQuery::active())?;
     let thresholds = options.thresholds;
@@ -368,6 +400,7 @@ fn scan_places(store: &dyn Store, options: &ScanOptions) -> AppResult<ScanCounts
     let changes = finish(store, ledger, writes, &by_key)?;
     counts.pending = stored.iter().filter(|pair| pair.status == PairStatus::Pending).count()
         + changes.pairs.iter().filter(|w| w.expected.is_none() && w.pair.status == PairStatus::Pending).count();
+    before_write(store);
     if !changes.is_empty() {
         store.save_duplicates(&changes)?;
     }
@@ -751,5 +784,75 @@ impl Publication {
             .flat_map(|(index, group)| group.members.iter().map(move |key| (key.clone(), index)))
             .collect();
         Ok(Publication { groups, group_of })
+    }
+}
+
+#[cfg(test)]
+mod concurrent_decisions {
+    //! A decision taken while a scan runs, on both backends (PostgreSQL when
+    //! `MAILLAGE_TEST_POSTGRES` names a server).
+
+    use super::*;
+    use crate::accounts::Actor;
+    use crate::context::Context;
+    use crate::{import_file, ImportOptions};
+
+    const FILE: &str = "id,nom,commune,code_postal,adresse,date_maj\n\
+        a,Point numérique,Bourges,18000,40 avenue de Lattre,2024-01-01\n\
+        b,Point numérique du centre,Bourges,18000,40 avenue de Lattre,2024-01-01\n";
+
+    fn options() -> ScanOptions {
+        ScanOptions { sources: Vec::new(), thresholds: Thresholds { auto_merge: 1.0, review: 0.5 } }
+    }
+
+    /// The scan reads a queued pair, a person says it is distinct, the scan writes the pair's
+    /// new score: it used to fail with a conflict. It starts again and keeps the decision.
+    fn decision_during_scan_is_respected(store: &dyn Store) {
+        let (ctx, operator) = (Context::new(store), Actor::operator(None));
+        let import = ImportOptions { source: Some("essai".into()), ..ImportOptions::default() };
+        import_file(&ctx, &operator, FILE.as_bytes(), "lieux.csv", &import).unwrap();
+        assert_eq!(scan_places(store, &options()).unwrap().queued, 1);
+        // The stored score is not what the next scan computes, so the scan rewrites the pair.
+        let mut pair = store.duplicate_pairs().unwrap().remove(0);
+        pair.score -= 0.01;
+        let write = PairWrite { pair: pair.clone(), expected: Some(PairStatus::Pending) };
+        store.save_duplicates(&DuplicateChanges { pairs: vec![write], ..DuplicateChanges::default() }).unwrap();
+
+        let mut decided = false;
+        let counts = scan_places_with(store, &options(), &mut |store| {
+            if !decided {
+                decided = true;
+                decide_pair(store, &pair.id, Resolution::Distinct, "camille@hub.example").unwrap();
+            }
+        })
+        .expect("the scan is not failed by a decision taken meanwhile");
+        assert_eq!((counts.known, counts.queued, counts.pending), (1, 0, 0), "{counts:?}");
+        let stored = store.duplicate_pairs().unwrap().remove(0);
+        assert_eq!(stored.status, PairStatus::Distinct);
+        assert_eq!(stored.decided_by.as_deref(), Some("camille@hub.example"));
+    }
+
+    #[test]
+    fn on_sqlite() {
+        decision_during_scan_is_respected(&maillage_store_sqlite::SqliteStore::in_memory().unwrap());
+    }
+
+    #[test]
+    fn on_postgres() {
+        let Ok(url) = std::env::var("MAILLAGE_TEST_POSTGRES") else {
+            println!("on_postgres : ignoré, MAILLAGE_TEST_POSTGRES n'est pas définie");
+            return;
+        };
+        let server: postgres::Config = url.parse().unwrap();
+        let name = format!("maillage_test_{}", maillage_store::new_batch_id());
+        let mut admin = server.connect(postgres::NoTls).unwrap();
+        admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+        let mut config = server.clone();
+        config.dbname(&name);
+        {
+            let store = maillage_store_postgres::PostgresStore::from_config(config, Default::default()).unwrap();
+            decision_during_scan_is_respected(&store);
+        }
+        admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).unwrap();
     }
 }
