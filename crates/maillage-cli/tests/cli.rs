@@ -920,13 +920,15 @@ fn duplicates_on_real_files() {
         found.push(batch["doublons"].as_u64().unwrap());
     }
     // Pairs at or above the review threshold involving the source just imported.
-    assert_eq!(found, [127, 3094, 5219]);
+    // [127, 3094, 5219] before a France Services and its host at one address went to review.
+    assert_eq!(found, [131, 3115, 5229]);
     let raw_before = export_objects(&db, &[]);
     assert_eq!(raw_before.len(), 2731 + 4930 + 3811);
 
     let scan = json_of(&db, &["duplicates", "scan", "--json"]);
     let pinned = ["found", "auto_merged", "queued", "already_grouped", "groups"].map(|key| scan[key].as_u64().unwrap());
-    assert_eq!(pinned, [8440, 5303, 648, 2489, 3507], "{scan}");
+    // 35 more queued (none merged) since a France Services and its host at one address are reviewed.
+    assert_eq!(pinned, [8475, 5303, 683, 2489, 3507], "{scan}");
     let groups = json_of(&db, &["duplicates", "groups", "--json"]);
     let queue = json_of(&db, &["duplicates", "list", "--json"]);
     for (a, b, state, _, why) in JUDGED {
@@ -981,7 +983,7 @@ fn duplicates_on_real_files() {
         (groups, queue)
     };
     let (groups, queue) = check(&db);
-    assert!(queue.as_array().unwrap().len() < 648);
+    assert!(queue.as_array().unwrap().len() < 683);
 
     // Re-importing a source keeps every decision; nothing is queued again.
     let batch = import(&db, &[fixture("cnfs-lieux-2022-07.json.gz").to_str().unwrap()]);

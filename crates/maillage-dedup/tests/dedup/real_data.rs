@@ -125,7 +125,8 @@ fn pairs_between_cnfs_2022_12_and_data_inclusion_2023() {
     assert_eq!((pairs.cnfs.len(), pairs.di.len()), (4930, 3811));
     let same_id = pairs.found.iter().filter(|p| pairs.cnfs[p.0].id == pairs.di[p.1].id).count();
     let merge = pairs.found.iter().filter(|p| decide(&p.2, &t) == Decision::Merge).count();
-    assert_eq!((pairs.found.len(), merge, same_id), (3142, 2968, 2545));
+    // 3,142 before France Services were paired with their host at one address: 7 more to review.
+    assert_eq!((pairs.found.len(), merge, same_id), (3149, 2968, 2545));
     // Every place republished under the same id is found, and every one of them is a merge.
     let republished = pairs
         .cnfs
