@@ -45,7 +45,7 @@ fn to_xyz(c: Coordinates) -> [f64; 3] {
 /// At most this many spatial neighbours per place, the nearest first: beyond it (the same
 /// place filed thousands of times at one spot) the farther ones are left out, so candidates
 /// stay linear in the number of places.
-pub const MAX_NEIGHBOURS: usize = 10;
+pub const MAX_NEIGHBOURS: usize = 8;
 
 /// The pairs a commune's places without coordinates may make with the commune's places
 /// (unlocated × filed there) before the commune is capped: up to it, every unlocated place
@@ -62,7 +62,7 @@ pub const MAX_BLOCK: usize = 200;
 
 /// How many following members each member of an oversized block meets. Identical copies
 /// chained this way still end in one merged place, since merges are transitive.
-pub const BLOCK_WINDOW: usize = 2;
+pub const BLOCK_WINDOW: usize = 1;
 
 /// Candidate pairs, and what the bounds left out.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

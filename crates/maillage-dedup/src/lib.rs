@@ -587,39 +587,69 @@ pub fn scan_focused(
 ) -> ScanResult {
     let set = candidates::candidate_set(records, max_distance_m, focus, |_, _| false);
     let pairs: Vec<(usize, usize)> = set.pairs.into_iter().filter(|&(i, j)| keep(i, j)).collect();
+    let prepared = prepare(records, &pairs);
+    let found = score_all(&pairs, &prepared, min_score, |i, j, score| ScoredPair { i, j, score });
+    ScanResult { pairs: found, capped: set.capped }
+}
+
+/// How many pairs [`scan_focused`] would return, without keeping their scores: after an
+/// import of 100,000 places, a million pairs are counted in the memory of none.
+pub fn count_focused(
+    records: &[&PlaceRecord],
+    max_distance_m: f64,
+    min_score: f64,
+    focus: impl Fn(usize) -> bool,
+    keep: impl Fn(usize, usize) -> bool,
+) -> (usize, usize) {
+    let set = candidates::candidate_set(records, max_distance_m, focus, |_, _| false);
+    let pairs: Vec<(usize, usize)> = set.pairs.into_iter().filter(|&(i, j)| keep(i, j)).collect();
+    let prepared = prepare(records, &pairs);
+    // A vector of `()` holds no memory: only its length is kept.
+    (score_all(&pairs, &prepared, min_score, |_, _, _| ()).len(), set.capped)
+}
+
+/// The records of the pairs, prepared once each.
+fn prepare(records: &[&PlaceRecord], pairs: &[(usize, usize)]) -> Vec<Option<Prepared>> {
     let mut prepared: Vec<Option<Prepared>> = vec![None; records.len()];
-    for &(i, j) in &pairs {
+    for &(i, j) in pairs {
         for index in [i, j] {
             if prepared[index].is_none() {
                 prepared[index] = Some(Prepared::new(records[index]));
             }
         }
     }
-    let prepared = &prepared;
-    let score_chunk = |chunk: &[(usize, usize)]| -> Vec<ScoredPair> {
+    prepared
+}
+
+/// Scores the pairs, keeping `make(i, j, score)` for those not vetoed and at least
+/// `min_score`, in the pairs' order. Scoring is pure and dominates the time: it is spread over
+/// the available cores.
+fn score_all<T: Send>(
+    pairs: &[(usize, usize)],
+    prepared: &[Option<Prepared>],
+    min_score: f64,
+    make: impl Fn(usize, usize, PairScore) -> T + Sync,
+) -> Vec<T> {
+    let make = &make;
+    let score_chunk = |chunk: &[(usize, usize)]| -> Vec<T> {
         chunk
             .iter()
             .filter_map(|&(i, j)| {
                 let (a, b) = (prepared[i].as_ref()?, prepared[j].as_ref()?);
                 let score = score_prepared(a, b);
-                (score.veto.is_none() && score.score >= min_score).then_some(ScoredPair { i, j, score })
+                (score.veto.is_none() && score.score >= min_score).then(|| make(i, j, score))
             })
             .collect()
     };
-    // Scoring is pure and dominates the time: spread it over the available cores, keeping the
-    // order of the pairs.
     let threads = std::thread::available_parallelism().map_or(1, usize::from).min(16);
-    let found = if threads <= 1 || pairs.len() < 20_000 {
-        score_chunk(&pairs)
-    } else {
-        let chunk_len = pairs.len().div_ceil(threads);
-        std::thread::scope(|scope| {
-            let handles: Vec<_> =
-                pairs.chunks(chunk_len).map(|chunk| scope.spawn(move || score_chunk(chunk))).collect();
-            handles.into_iter().flat_map(|handle| handle.join().expect("scoring never panics")).collect()
-        })
-    };
-    ScanResult { pairs: found, capped: set.capped }
+    if threads <= 1 || pairs.len() < 20_000 {
+        return score_chunk(pairs);
+    }
+    let chunk_len = pairs.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = pairs.chunks(chunk_len).map(|chunk| scope.spawn(move || score_chunk(chunk))).collect();
+        handles.into_iter().flat_map(|handle| handle.join().expect("scoring never panics")).collect()
+    })
 }
 
 /// [`scan_records`] for places of the registry, never pairing a place with itself.

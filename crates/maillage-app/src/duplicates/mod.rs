@@ -426,14 +426,14 @@ pub struct SourceDuplicates {
 pub fn count_for_source(store: &dyn Store, source: &str, thresholds: &Thresholds) -> AppResult<SourceDuplicates> {
     let places = store.places(&PlaceQuery::active())?;
     let records: Vec<&PlaceRecord> = places.iter().map(|place| &place.record).collect();
-    let result = maillage_dedup::scan_focused(
+    let (pairs, capped) = maillage_dedup::count_focused(
         &records,
         DEFAULT_MAX_DISTANCE_M,
         thresholds.review,
         |i| places[i].source == source,
         |i, j| !one_place(&places[i], &places[j]),
     );
-    Ok(SourceDuplicates { pairs: result.pairs.len(), capped: result.capped })
+    Ok(SourceDuplicates { pairs, capped })
 }
 
 /// One pair of the review queue, as shown to a coordinator.

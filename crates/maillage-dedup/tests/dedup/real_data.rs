@@ -34,10 +34,20 @@ fn cross_pairs() -> Pairs {
     let records: Vec<&PlaceRecord> = cnfs.iter().chain(di.iter()).collect();
     let split = cnfs.len();
     let thresholds = Thresholds::default();
-    let found = scan_records(&records, DEFAULT_MAX_DISTANCE_M, thresholds.review, |i, j| i < split && j >= split)
-        .into_iter()
-        .map(|pair| (pair.i, pair.j - split, pair.score))
-        .collect();
+    let found: Vec<_> =
+        scan_records(&records, DEFAULT_MAX_DISTANCE_M, thresholds.review, |i, j| i < split && j >= split)
+            .into_iter()
+            .map(|pair| (pair.i, pair.j - split, pair.score))
+            .collect();
+    // Counting without keeping the scores finds as many.
+    let (count, _) = maillage_dedup::count_focused(
+        &records,
+        DEFAULT_MAX_DISTANCE_M,
+        thresholds.review,
+        |i| i >= split,
+        |i, j| i < split && j >= split,
+    );
+    assert_eq!(count, found.len());
     Pairs { cnfs, di, found }
 }
 
