@@ -145,7 +145,7 @@ fn with_hint(err: AppError, hint: &str) -> CliError {
 /// Says that some places had more candidates than the detector compares.
 pub(crate) fn capped_note(capped: usize) -> String {
     format!(
-        "{capped} lieux ont trop de voisins ou d'homonymes dans leur commune (un même lieu déposé en nombre ?) : seuls les plus proches ont été comparés"
+        "{capped} lieux ont plus de voisins ou d'homonymes que le détecteur n'en compare (centre-ville dense, ou un même lieu déposé en nombre) : seuls les plus proches ont été comparés"
     )
 }
 
