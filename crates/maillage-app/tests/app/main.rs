@@ -3,7 +3,9 @@
 mod actors;
 mod coverage;
 mod duplicates;
+mod fuzz_corpus;
 mod mappings;
 mod permissions;
 mod self_service;
+mod spreadsheets;
 mod support;
