@@ -254,7 +254,10 @@ fn only_the_binary_reads_the_environment() {
                     stack.push(path);
                 } else if path.extension().is_some_and(|ext| ext == "rs") {
                     let source = std::fs::read_to_string(&path).unwrap();
-                    for (number, line) in source.lines().enumerate() {
+                    // Unit tests sit at the end of a file after `#[cfg(test)]` and may read
+                    // the test server's address.
+                    let lines = source.lines().take_while(|line| line.trim() != "#[cfg(test)]");
+                    for (number, line) in lines.enumerate() {
                         if ["env::var(", "env::var_os(", "env::vars("].iter().any(|call| line.contains(call)) {
                             broken.push(format!("{}:{}: reads the environment", path.display(), number + 1));
                         }
