@@ -711,12 +711,15 @@ pub struct Publication {
 
 impl Publication {
     pub fn load(store: &dyn Store) -> AppResult<Self> {
-        let groups = store.merge_groups()?;
+        Ok(Publication::from_groups(store.merge_groups()?))
+    }
+
+    pub fn from_groups(groups: Vec<MergeGroup>) -> Self {
         let group_of = groups
             .iter()
             .enumerate()
             .flat_map(|(index, group)| group.members.iter().map(move |key| (key.clone(), index)))
             .collect();
-        Ok(Publication { groups, group_of })
+        Publication { groups, group_of }
     }
 }

@@ -3,6 +3,7 @@
 //! itself, and merge then undo gives back exactly the original records.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use maillage_app::accounts::Actor;
@@ -249,4 +250,62 @@ fn freshest_real_value_wins_and_lists_are_unions() {
     assert_eq!(out.courriels, vec!["MEDIATHEQUE@loches.fr".to_owned(), "accueil@loches.fr".to_owned()]);
     assert_eq!(out.services.len(), 2);
     assert_eq!(out.presentation_resume, None, "nothing invented");
+}
+
+/// The directory (map, list, API, counts) serves a merged place once, with its published
+/// record, after a sync and after a restart; an undo brings both members back.
+#[test]
+fn the_directory_serves_a_merged_place_once() {
+    use maillage_app::directory::{Directory, DirectoryHandle, Query};
+    let loches = PlaceRecord {
+        nom: "Médiathèque de Loches".into(),
+        adresse: "12 rue Nationale".into(),
+        code_postal: "37600".into(),
+        commune: "Loches".into(),
+        coordinates: Some(Coordinates { latitude: 47.128, longitude: 0.995 }),
+        telephone: Some("+33247590000".into()),
+        ..Default::default()
+    };
+    let other = PlaceRecord {
+        nom: "France services de Tours".into(),
+        adresse: "1 place Jean Jaurès".into(),
+        code_postal: "37000".into(),
+        commune: "Tours".into(),
+        coordinates: Some(Coordinates { latitude: 47.390, longitude: 0.689 }),
+        ..Default::default()
+    };
+    let mut newer = loches.clone();
+    newer.courriels = vec!["accueil@loches.fr".into()];
+    let places = vec![place(0, loches, "a"), place(1, newer, "b"), place(2, other, "a")];
+    let store = store_with(&places);
+    let territory = crate::support::territory();
+    let handle = DirectoryHandle::new(Directory::load(&store, territory.clone()).unwrap());
+    let total = |directory: &Directory| directory.counts(&Query::default()).unwrap().total;
+    assert_eq!(total(&handle.current()), 3);
+
+    let options = ScanOptions { sources: Vec::new(), thresholds: Thresholds { auto_merge: 1.0, review: 0.5 } };
+    duplicates::scan(&Context::new(&store), &Actor::operator(None), &options).unwrap();
+    // The scan merges them itself (same name, address and phone); a person's merge goes
+    // through the same groups (see the web tests).
+    assert_eq!(store.merge_groups().unwrap().len(), 1);
+
+    assert!(handle.sync(&store).unwrap().applied > 0, "a merge writes no place but changes the directory");
+    for directory in [handle.current(), Arc::new(Directory::load(&store, territory.clone()).unwrap())] {
+        assert_eq!(total(&directory), 2);
+        assert_eq!(directory.len(), 2);
+        let earliest = places[..2].iter().map(|place| &place.id.0).min().unwrap();
+        let merged = directory.get(earliest).expect("published under the earliest member's id");
+        assert_eq!(merged.place.record.courriels, vec!["accueil@loches.fr".to_owned()], "the published record");
+        let later = places[..2].iter().map(|place| &place.id.0).max().unwrap();
+        assert!(directory.get(later).is_none());
+        let found = directory.search(&Query::default()).unwrap();
+        assert_eq!((found.total, found.hits.len()), (2, 2));
+    }
+    assert_eq!(handle.sync(&store).unwrap().applied, 0, "nothing more to apply");
+
+    let group = store.merge_groups().unwrap().remove(0);
+    duplicates::undo(&Context::new(&store), &Actor::operator(None), &group.id).unwrap();
+    assert!(handle.sync(&store).unwrap().applied > 0);
+    assert_eq!(total(&handle.current()), 3);
+    assert!(places.iter().all(|place| handle.current().get(&place.id.0).is_some()));
 }

@@ -270,3 +270,52 @@ async fn doublons_are_refused_to_other_roles_and_to_forms_without_their_token() 
     assert_eq!(snapshot_items(hub.store.as_ref()), before);
     assert_eq!(hub.store.audit_log(1000).unwrap().len(), audit);
 }
+
+/// The API's total and ids, and the Cher's count, as the public sees them now.
+async fn served(state: &maillage_web::WebState) -> (u64, Vec<String>, u64) {
+    let (status, _, list) = super::common::api::get(state, "/api/v1/lieux?tri=nom&limite=50").await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    let ids = list["lieux"].as_array().unwrap().iter().map(|item| item["id"].as_str().unwrap().to_owned()).collect();
+    let (_, _, cher) = super::common::api::get(state, "/api/v1/territoires/departement/18").await;
+    (list["total"].as_u64().unwrap(), ids, cher["lieux"].as_u64().unwrap())
+}
+
+#[tokio::test]
+async fn a_merged_place_is_served_once_until_undone() {
+    let hub = hub_with_duplicates();
+    hub.state.directory.sync(hub.store.as_ref()).unwrap();
+    let (total, ids, cher) = served(&hub.state).await;
+    let library = pair_between(&hub, "cn-1", "di-1");
+    let members: Vec<String> = ["cn-1", "di-1"]
+        .iter()
+        .map(|id| {
+            let source = if id.starts_with("cn") { "conseiller-numerique" } else { "data-inclusion" };
+            hub.store.place_by_source_id(source, id).unwrap().unwrap().id.0
+        })
+        .collect();
+    assert!(members.iter().all(|id| ids.contains(id)), "{ids:?}");
+
+    let mut admin = hub.signed_in("admin@hub.example").await;
+    let csrf = admin.get("/admin/doublons").await.csrf();
+    let merged = admin.post(&format!("/admin/doublons/{}/fusionner", library.id), &[("_csrf", &csrf)]).await;
+    assert_eq!(merged.status, StatusCode::SEE_OTHER, "{}", merged.body);
+    hub.state.directory.sync(hub.store.as_ref()).unwrap();
+    let (earliest, later) = (members.iter().min().unwrap(), members.iter().max().unwrap());
+    let after_restart = maillage_web::WebState::new(hub.store.clone(), super::common::territory()).unwrap();
+    for state in [&hub.state, &after_restart] {
+        let (merged_total, merged_ids, merged_cher) = served(state).await;
+        assert_eq!((merged_total, merged_cher), (total - 1, cher - 1));
+        assert!(merged_ids.contains(earliest) && !merged_ids.contains(later), "{merged_ids:?}");
+    }
+    let (_, _, place) = super::common::api::get(&hub.state, &format!("/api/v1/lieux/{earliest}")).await;
+    let group = hub.store.merge_groups().unwrap().remove(0);
+    assert_eq!(place["lieu"]["nom"], group.record.nom.as_str(), "the published record: {place}");
+    assert_eq!(place["lieu"]["adresse"], group.record.adresse.as_str(), "{place}");
+    let group = group.id;
+    let undone = admin.post(&format!("/admin/doublons/groupes/{group}/annuler"), &[("_csrf", &csrf)]).await;
+    assert_eq!(undone.status, StatusCode::OK, "{}", undone.body);
+    hub.state.directory.sync(hub.store.as_ref()).unwrap();
+    let (undone_total, undone_ids, undone_cher) = served(&hub.state).await;
+    assert_eq!((undone_total, undone_cher), (total, cher));
+    assert!(members.iter().all(|id| undone_ids.contains(id)));
+}
