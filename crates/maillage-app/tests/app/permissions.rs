@@ -282,7 +282,7 @@ const ROWS: &[Row] = &[
         moderation::claim(ctx, actor, &f.other_place.id, "", now()).map(drop)
     }),
     row("moderation::editable_places", &[Public, Inactive], |_, ctx, actor| {
-        moderation::editable_places(ctx, actor, "", 10).map(drop)
+        moderation::editable_places(ctx, actor, &Default::default()).map(drop)
     }),
     row("moderation::proposal_to_correct", NOT_IN_SCOPE, |f, ctx, actor| {
         moderation::proposal_to_correct(ctx, actor, &f.proposal).map(drop)

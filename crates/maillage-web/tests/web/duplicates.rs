@@ -12,7 +12,7 @@ use maillage_app::accounts::Actor;
 use maillage_app::context::Context;
 
 /// A place imported from a source (not created through the pages), in Bourges.
-fn imported(source: &str, source_id: &str, name: &str, address: &str, at: (f64, f64)) -> Place {
+pub(crate) fn imported(source: &str, source_id: &str, name: &str, address: &str, at: (f64, f64)) -> Place {
     let now = Utc::now();
     Place {
         id: maillage_store::new_place_id(),
@@ -36,7 +36,7 @@ fn imported(source: &str, source_id: &str, name: &str, address: &str, at: (f64, 
     }
 }
 
-fn import(store: &SqliteStore, source: &str, places: &[Place]) {
+pub(crate) fn import(store: &SqliteStore, source: &str, places: &[Place]) {
     let mut batch = maillage_store::ImportBatch {
         id: maillage_store::new_batch_id(),
         source: source.to_owned(),
