@@ -63,6 +63,22 @@ pub fn review_queue(ctx: &Context<'_>, actor: &Actor) -> AppResult<Vec<ReviewIte
     Ok(items)
 }
 
+/// The review queue of [`review_queue`] narrowed to pairs with a place in one département
+/// (by code); needs the territory (the context's locator).
+pub fn review_queue_in(ctx: &Context<'_>, actor: &Actor, departement: &str) -> AppResult<Vec<ReviewItem>> {
+    let mut items = review_queue(ctx, actor)?;
+    let locator = ctx
+        .locator
+        .ok_or_else(|| AppError::Input("un filtre de territoire demande le territoire chargé".to_owned()))?;
+    let inside = |place: Option<&Place>| {
+        place
+            .and_then(|place| locator.locate(&place.record))
+            .is_some_and(|location| location.code_departement == departement)
+    };
+    items.retain(|item| inside(item.a.as_ref()) || inside(item.b.as_ref()));
+    Ok(items)
+}
+
 /// Decides a queued pair within the actor's scope. An unknown pair is not found; a pair no
 /// longer pending, or a merge that would join places said distinct, is a conflict; nothing
 /// is written then.

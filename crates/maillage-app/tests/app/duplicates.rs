@@ -309,3 +309,34 @@ fn the_directory_serves_a_merged_place_once() {
     assert_eq!(total(&handle.current()), 3);
     assert!(places.iter().all(|place| handle.current().get(&place.id.0).is_some()));
 }
+
+/// The explanation says what the records hold: one phone is not "no phone on either side", and
+/// two names that both read as a médiathèque are not a declared "même typologie".
+#[test]
+fn explanations_tell_one_side_from_both_and_guessed_kinds_from_declared_ones() {
+    let base = PlaceRecord {
+        nom: "Médiathèque de Loches".into(),
+        adresse: "12 rue Nationale".into(),
+        code_postal: "37600".into(),
+        commune: "Loches".into(),
+        ..Default::default()
+    };
+    let mut with_phone = base.clone();
+    with_phone.nom = "Médiathèque municipale de Loches".into();
+    with_phone.telephone = Some("02 47 59 00 00".into());
+    let lines = duplicates::explain_pair(&score(&base, &with_phone), Some(&base), Some(&with_phone));
+    assert!(lines.contains(&"téléphone d'un seul côté (non comparé)".to_owned()), "{lines:?}");
+    assert!(!lines.iter().any(|line| line.contains("des deux côtés") && line.contains("téléphone")), "{lines:?}");
+    assert!(lines.contains(&"pas de courriel des deux côtés".to_owned()), "{lines:?}");
+    assert!(!lines.iter().any(|line| line.starts_with("même typologie")), "{lines:?}");
+    assert!(lines.iter().any(|line| line.starts_with("typologie non déclarée : même genre de lieu")), "{lines:?}");
+
+    let lines = duplicates::explain_pair(&score(&base, &base), Some(&base), Some(&base));
+    assert!(lines.contains(&"pas de téléphone des deux côtés".to_owned()), "{lines:?}");
+
+    let (mut declared, mut other) = (base.clone(), with_phone.clone());
+    declared.typologie = vec!["BIB".into()];
+    other.typologie = vec!["BIB".into()];
+    let lines = duplicates::explain_pair(&score(&declared, &other), Some(&declared), Some(&other));
+    assert!(lines.iter().any(|line| line.starts_with("même typologie")), "{lines:?}");
+}

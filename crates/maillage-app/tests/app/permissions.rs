@@ -319,6 +319,9 @@ const ROWS: &[Row] = &[
     // Duplicates.
     row("duplicates::scan", NOT_ADMIN, |_, ctx, actor| duplicates::scan(ctx, actor, &ScanOptions::default()).map(drop)),
     row("duplicates::review_queue", NOT_MODERATOR, |_, ctx, actor| duplicates::review_queue(ctx, actor).map(drop)),
+    row("duplicates::review_queue_in", NOT_MODERATOR, |_, ctx, actor| {
+        duplicates::review_queue_in(ctx, actor, "18").map(drop)
+    }),
     row("duplicates::resolve (fusion)", NOT_IN_SCOPE, |f, ctx, actor| {
         duplicates::resolve(ctx, actor, &f.pair, Resolution::Merge).map(drop)
     }),

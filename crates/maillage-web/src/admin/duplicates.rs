@@ -87,6 +87,19 @@ struct QueuePage {
     page: usize,
     pages: usize,
     notice: Option<&'static str>,
+    /// The département filter as typed ("" for none).
+    departement: String,
+}
+
+impl QueuePage {
+    /// The link to another page, keeping the filter.
+    fn page_link(&self, page: usize) -> String {
+        if self.departement.is_empty() {
+            format!("/admin/doublons?page={page}")
+        } else {
+            format!("/admin/doublons?departement={}&page={page}", self.departement)
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -95,6 +108,8 @@ struct PageQuery {
     page: Option<String>,
     /// The decision just taken, to confirm it (after the redirection back here).
     fait: Option<String>,
+    /// A département code: only pairs with a place there.
+    departement: Option<String>,
 }
 
 /// The fields a coordinator compares, as text.
@@ -231,7 +246,18 @@ fn title(place: Option<&Place>, key: &maillage_store::PlaceKey) -> String {
 
 async fn queue_page(user: Coordinator, app: App, Query(query): Query<PageQuery>) -> Result<Response, WebError> {
     let actor = user.actor.clone();
-    let items = app.run(move |ctx| duplicates::review_queue(ctx, &actor)).await?;
+    let departement =
+        query.departement.as_deref().map(str::trim).filter(|code| !code.is_empty()).map(str::to_uppercase);
+    if departement.as_ref().is_some_and(|code| !(2..=3).contains(&code.len())) {
+        return Err(WebError::bad_parameter("departement", "code de département attendu (18, 2A, 974…)"));
+    }
+    let wanted = departement.clone();
+    let items = app
+        .run(move |ctx| match &wanted {
+            Some(code) => duplicates::review_queue_in(ctx, &actor, code),
+            None => duplicates::review_queue(ctx, &actor),
+        })
+        .await?;
     let total = items.len();
     let pages = total.div_ceil(PER_PAGE).max(1);
     let page = query.page.and_then(|page| page.parse::<usize>().ok()).unwrap_or(1).clamp(1, pages);
@@ -269,6 +295,7 @@ async fn queue_page(user: Coordinator, app: App, Query(query): Query<PageQuery>)
             page,
             pages,
             notice,
+            departement: departement.unwrap_or_default(),
         },
     ))
 }

@@ -319,3 +319,21 @@ async fn a_merged_place_is_served_once_until_undone() {
     assert_eq!((undone_total, undone_cher), (total, cher));
     assert!(members.iter().all(|id| undone_ids.contains(id)));
 }
+
+#[tokio::test]
+async fn doublons_filter_by_departement_and_explain_what_the_records_hold() {
+    let hub = hub_with_duplicates();
+    let mut admin = hub.signed_in("admin@hub.example").await;
+    let all = admin.get("/admin/doublons").await;
+    assert!(all.body.contains("<p>2 paire(s)"), "{}", all.body);
+    let cher = admin.get("/admin/doublons?departement=18").await;
+    assert!(cher.body.contains("<p>2 paire(s)"), "{}", cher.body);
+    assert!(cher.body.contains("name=\"departement\" value=\"18\""), "{}", cher.body);
+    let elsewhere = admin.get("/admin/doublons?departement=37").await;
+    assert!(elsewhere.body.contains("<p>0 paire(s)") && elsewhere.body.contains("Aucune paire"), "{}", elsewhere.body);
+    let bad = admin.get("/admin/doublons?departement=180000").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
+    // Neither record has a phone or a typologie: said as such, never "même typologie".
+    assert!(all.body.contains("pas de téléphone des deux côtés"), "{}", all.body);
+    assert!(!all.body.contains("même typologie"), "{}", all.body);
+}
