@@ -158,3 +158,15 @@ async fn the_admin_list_counts_pages_filters_and_exports() {
     let csv = manager.get("/admin/lieux.csv").await;
     assert_eq!(csv.body.lines().count(), 2, "{}", csv.body);
 }
+
+#[tokio::test]
+async fn the_journal_names_accounts_instead_of_ids() {
+    let hub = Hub::new();
+    let mut admin = hub.signed_in("admin@hub.example").await;
+    let _ = admin.get("/admin/lieux").await;
+    let admin_id = hub.store.users().unwrap().into_iter().find(|user| user.email == "admin@hub.example").unwrap().id;
+    let journal = admin.get("/admin/journal").await;
+    assert_eq!(journal.status, StatusCode::OK);
+    assert!(journal.body.contains("Admin (admin@hub.example)"), "{}", journal.body);
+    assert!(!journal.body.contains(&admin_id), "{}", journal.body);
+}
