@@ -26,7 +26,9 @@ use serde::Serialize;
 
 mod decisions;
 
-pub use decisions::{merged_places, resolve, review_queue, review_queue_in, scan, undo, MergedPlace};
+pub use decisions::{
+    merged_places, resolve, review_queue, review_queue_in, scan, undo, MergedPlace, ScanState, ScanTracker,
+};
 
 use crate::{AppError, AppResult};
 

@@ -337,3 +337,69 @@ async fn doublons_filter_by_departement_and_explain_what_the_records_hold() {
     assert!(all.body.contains("pas de téléphone des deux côtés"), "{}", all.body);
     assert!(!all.body.contains("même typologie"), "{}", all.body);
 }
+
+/// Waits for the background scan to end; its final state.
+async fn scan_done(hub: &Hub) -> maillage_app::duplicates::ScanState {
+    for _ in 0..600 {
+        let state = hub.state.scans.state();
+        if !matches!(
+            state,
+            maillage_app::duplicates::ScanState::Running { .. } | maillage_app::duplicates::ScanState::Idle
+        ) {
+            return state;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("la recherche des doublons ne finit pas : {:?}", hub.state.scans.state());
+}
+
+#[tokio::test]
+async fn an_import_from_the_administration_fills_the_review_queue_and_a_button_runs_the_scan() {
+    let hub = Hub::new();
+    let mut admin = hub.signed_in("admin@hub.example").await;
+    let csrf = admin.csrf().await;
+    let header = "id,nom,commune,code_postal,adresse,latitude,longitude\n";
+    let files = [
+        ("cn", format!("{header}cn-1,Médiathèque des Gibjoncs,Bourges,18000,3 rue Jean Rameau,47.1030,2.4100\n")),
+        (
+            "di",
+            format!("{header}di-1,Mediatheque Gibjoncs Bourges Nord,Bourges,18000,3 r Jean Rameau,47.1031,2.4101\n"),
+        ),
+    ];
+    for (source, file) in &files {
+        let page = admin
+            .post_file(
+                "/admin/imports",
+                &[("_csrf", &csrf), ("source", source)],
+                Some(("fichier", "lieux.csv", file.as_bytes())),
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    }
+    let maillage_app::duplicates::ScanState::Done { counts, .. } = scan_done(&hub).await else {
+        panic!("{:?}", hub.state.scans.state());
+    };
+    assert_eq!(counts.found, 1, "{counts:?}");
+    let queue = admin.get("/admin/doublons").await;
+    assert!(queue.body.contains("Dernière recherche (après l&#39;import"), "{}", queue.body);
+    assert!(
+        queue.body.contains("1 paire(s) nouvelle(s) à examiner") || !hub.store.merge_groups().unwrap().is_empty(),
+        "{}",
+        queue.body
+    );
+    assert_eq!(hub.store.duplicate_pairs().unwrap().len(), 1);
+
+    // The button: a scan again, which keeps the earlier decision and says so.
+    let started = admin.post("/admin/doublons/recherche", &[("_csrf", &csrf)]).await;
+    assert_eq!((started.status, started.location()), (StatusCode::SEE_OTHER, "/admin/doublons"));
+    let maillage_app::duplicates::ScanState::Done { counts, reason, .. } = scan_done(&hub).await else {
+        panic!("{:?}", hub.state.scans.state());
+    };
+    assert_eq!((counts.queued, counts.auto_merged, reason.as_str()), (0, 0, "lancée depuis cette page"));
+    // Only administrators start one.
+    let mut coordinator = hub.signed_in("coord18@hub.example").await;
+    let token = coordinator.csrf().await;
+    let refused = coordinator.post("/admin/doublons/recherche", &[("_csrf", &token)]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    assert!(!coordinator.get("/admin/doublons").await.body.contains("/admin/doublons/recherche"));
+}
