@@ -383,13 +383,15 @@ pub struct Merges {
     fingerprint: Vec<(String, Vec<PlaceKey>)>,
     /// Each member read at load, by registry id: its version when the public sees it.
     members_seen: HashMap<String, Option<u32>>,
+    /// The registry id each visible member is published under.
+    published: HashMap<String, String>,
 }
 
 impl Merges {
     fn of(groups: &[MergeGroup]) -> Merges {
         let publication = Publication::from_groups(groups.to_vec());
         let fingerprint = groups.iter().map(|group| (group.id.clone(), group.members.clone())).collect();
-        Merges { group_of: publication.group_of, fingerprint, members_seen: HashMap::new() }
+        Merges { group_of: publication.group_of, fingerprint, members_seen: HashMap::new(), published: HashMap::new() }
     }
 
     /// Whether these groups are the ones this directory was built with.
@@ -411,6 +413,12 @@ impl Merges {
     /// the public sees it now).
     fn member_unchanged(&self, place: &Place, shown: bool) -> bool {
         self.members_seen.get(&place.id.0) == Some(&shown.then_some(place.version))
+    }
+
+    /// The registry id a merged place's member is published under (its own id for the
+    /// earliest member), `None` for a place in no merged place.
+    pub fn published_id(&self, member_id: &str) -> Option<&str> {
+        self.published.get(member_id).map(String::as_str)
     }
 
     /// How many merged places.
@@ -452,7 +460,14 @@ impl Directory {
             }
             Ok(())
         })?;
-        places.extend(held.iter().filter_map(|members| published_place(members)).map(Arc::new));
+        for members in &held {
+            if let Some(place) = published_place(members) {
+                for member in members {
+                    merges.published.insert(member.id.0.clone(), place.id.0.clone());
+                }
+                places.push(Arc::new(place));
+            }
+        }
         let mut directory = Directory::from_places(places, territory, bassins, watermark);
         directory.visibility = visibility;
         directory.merges = Arc::new(merges);

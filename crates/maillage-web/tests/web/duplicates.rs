@@ -310,6 +310,11 @@ async fn a_merged_place_is_served_once_until_undone() {
     let (_, _, place) = super::common::api::get(&hub.state, &format!("/api/v1/lieux/{earliest}")).await;
     let group = hub.store.merge_groups().unwrap().remove(0);
     assert_eq!(place["lieu"]["nom"], group.record.nom.as_str(), "the published record: {place}");
+    // The public sheet: the published record, and the other member's address leads to it.
+    let sheet = super::common::pages::get(&hub.state, &format!("/lieux/{earliest}")).await;
+    assert!(sheet.body.contains(&group.record.nom), "{}", sheet.body);
+    let other = super::common::pages::get(&hub.state, &format!("/lieux/{later}")).await;
+    assert_eq!((other.status, other.location()), (StatusCode::SEE_OTHER, format!("/lieux/{earliest}").as_str()));
     assert_eq!(place["lieu"]["adresse"], group.record.adresse.as_str(), "{place}");
     let group = group.id;
     let undone = admin.post(&format!("/admin/doublons/groupes/{group}/annuler"), &[("_csrf", &csrf)]).await;
