@@ -251,3 +251,38 @@ test('the whole map shows every place', async () => {
   console.log(`carte de France prête en ${elapsed} ms (${shown} lieux)`);
   await page.context().close();
 });
+
+test('on a phone, a filtered search whose view holds nothing widens to the nearest matches', async () => {
+  const page = await openPage(WIDTHS[1]);
+  await page.goto(`${server.base}/carte?q=Vierzon`, { waitUntil: 'networkidle' });
+  await page.locator('[data-testid=carte][data-etat=pret]').waitFor();
+  await expand(page.locator('details.tous-filtres'));
+  const group = page.locator('details.groupe-filtre').filter({ hasText: 'Aide aux démarches administratives' });
+  await expand(group);
+  await group.getByLabel('Aide aux démarches administratives', { exact: false }).first().check();
+  await page.locator('#f-jour').selectOption('samedi');
+  await Promise.all([page.waitForURL(/jour=samedi/), page.getByRole('button', { name: 'Appliquer les filtres' }).click()]);
+  await page.locator('[data-testid=carte][data-etat=pret]').waitFor();
+  await page.waitForLoadState('networkidle');
+
+  // The panel closed: the results follow the search box, not 1,400 px of filters.
+  assert.equal(await page.locator('details.tous-filtres').evaluate((el) => el.open), false, 'le panneau des filtres est fermé');
+  // The same search through the API, nearest first from Vierzon: what the demo holds.
+  const apiQuery = await page.getByTestId('carte').getAttribute('data-api-query');
+  const api = await (await fetch(`${server.base}/api/v1/lieux?${apiQuery}&limite=5`)).json();
+  assert.ok(api.total > 0, `des lieux correspondent : ${JSON.stringify(api)}`);
+  const heading = page.getByTestId('nombre-resultats');
+  await page.waitForFunction(() => !/^0 lieu/.test(document.querySelector('[data-testid=nombre-resultats]').textContent));
+  const items = page.locator('[data-testid=liste-lieux] li.lieu[data-id]');
+  await items.first().waitFor();
+  const ids = await items.evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-id')));
+  const nearest = api.lieux.map((item) => item.id);
+  assert.equal(ids[0], nearest[0], `le plus proche d'abord : ${ids} / ${nearest}`);
+  assert.ok(nearest.every((id) => ids.includes(id)), `les plus proches sont listés : ${ids} / ${nearest}`);
+  assert.match(await heading.innerText(), /dans la partie visible de la carte/);
+  assert.match(await items.first().innerText(), /à \d+(,\d)? k?m du point de recherche/);
+  await expectAccessible(page, 'carte filtrée sur mobile');
+  await screenshot(page, 'carte-vierzon-mobile');
+  expectNoProblems(page, 'carte filtrée sur mobile');
+  await page.context().close();
+});

@@ -241,7 +241,17 @@ async fn place_page(
     Path(id): Path<String>,
     Query(query): Query<PlaceQueryString>,
 ) -> Result<Response, WebError> {
-    let place = load_place(&state, &id).await?;
+    let mut place = load_place(&state, &id).await?;
+    // A merged place is one sheet: its record as published, under one id.
+    let directory = state.directory.current();
+    if let Some(published) = directory.merges().published_id(&id) {
+        if published != id {
+            return Ok(Redirect::to(&format!("/lieux/{published}")).into_response());
+        }
+        if let Some(entry) = directory.get(&id) {
+            place = (*entry.place).clone();
+        }
+    }
     let page = PlacePage {
         layout: Layout::new(&site, place.record.nom.clone(), "carte"),
         place: place::place_view(&place, maillage_store::now()),

@@ -31,6 +31,8 @@ pub struct WebState {
     pub export_limiter: Arc<RateLimiter>,
     /// The hub's name, colour and logo (administration, branding page).
     pub branding: BrandingCell,
+    /// The duplicate scan started from the administration (a button, after an import).
+    pub scans: Arc<maillage_app::duplicates::ScanTracker>,
 }
 
 impl WebState {
@@ -56,6 +58,7 @@ impl WebState {
             directory: Arc::new(DirectoryHandle::new(directory)),
             export_limiter: Arc::new(RateLimiter::exports()),
             branding: BrandingCell::new(branding),
+            scans: Arc::default(),
         })
     }
 }

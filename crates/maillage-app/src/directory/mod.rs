@@ -13,6 +13,9 @@
 //!   offset: a page starts strictly after that key, so no item is repeated or skipped when the
 //!   directory is swapped between two requests (items added or removed meanwhile appear or
 //!   disappear in their place, as in any keyset pagination).
+//! * Merged duplicates are served once, as exports publish them: the members of a merge group
+//!   are held back and the group's published place (`crate::duplicates::published_place`) is
+//!   indexed instead, computed from the visible members at load time.
 
 mod filter;
 mod sync;
@@ -26,11 +29,12 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use maillage_coverage::Filters;
 use maillage_domain::text::fold;
 use maillage_domain::{HoursEvaluator, Place, PlaceStatus, Service, Vocabulary};
-use maillage_store::{PlaceQuery, Store};
+use maillage_store::{MergeGroup, PlaceKey, PlaceQuery, Store};
 use maillage_territory::{LatLon, Territory};
 use rstar::primitives::GeomWithData;
 use rstar::{RTree, AABB};
 
+use crate::duplicates::{published_place, Publication};
 use crate::territory::{locate, BassinIndex, Level, PlaceLocation};
 use crate::AppResult;
 
@@ -367,6 +371,64 @@ pub struct Directory {
     /// The latest `updated_at` of any place read (withdrawn ones too): where syncing resumes.
     watermark: Option<DateTime<Utc>>,
     visibility: Visibility,
+    /// The merge groups this directory was built with.
+    merges: Arc<Merges>,
+}
+
+/// The merge groups a directory publishes: which places are members, and a fingerprint of
+/// the groups (ids and members) that tells a sync when a merge or an undo happened.
+#[derive(Debug, Default)]
+pub struct Merges {
+    group_of: HashMap<PlaceKey, usize>,
+    fingerprint: Vec<(String, Vec<PlaceKey>)>,
+    /// Each member read at load, by registry id: its version when the public sees it.
+    members_seen: HashMap<String, Option<u32>>,
+    /// The registry id each visible member is published under.
+    published: HashMap<String, String>,
+}
+
+impl Merges {
+    fn of(groups: &[MergeGroup]) -> Merges {
+        let publication = Publication::from_groups(groups.to_vec());
+        let fingerprint = groups.iter().map(|group| (group.id.clone(), group.members.clone())).collect();
+        Merges { group_of: publication.group_of, fingerprint, members_seen: HashMap::new(), published: HashMap::new() }
+    }
+
+    /// Whether these groups are the ones this directory was built with.
+    fn same_groups(&self, groups: &[MergeGroup]) -> bool {
+        self.fingerprint.len() == groups.len()
+            && self
+                .fingerprint
+                .iter()
+                .zip(groups)
+                .all(|((id, members), group)| *id == group.id && *members == group.members)
+    }
+
+    /// Whether this place belongs to a merged place.
+    pub fn is_member(&self, place: &Place) -> bool {
+        !self.group_of.is_empty() && self.group_of.contains_key(&PlaceKey::of(place))
+    }
+
+    /// Whether this member place is as it was when the directory was built (`shown`: whether
+    /// the public sees it now).
+    fn member_unchanged(&self, place: &Place, shown: bool) -> bool {
+        self.members_seen.get(&place.id.0) == Some(&shown.then_some(place.version))
+    }
+
+    /// The registry id a merged place's member is published under (its own id for the
+    /// earliest member), `None` for a place in no merged place.
+    pub fn published_id(&self, member_id: &str) -> Option<&str> {
+        self.published.get(member_id).map(String::as_str)
+    }
+
+    /// How many merged places.
+    pub fn len(&self) -> usize {
+        self.fingerprint.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.fingerprint.is_empty()
+    }
 }
 
 impl Directory {
@@ -378,22 +440,47 @@ impl Directory {
     /// Reads every place of the store and indexes the active ones the public may see.
     pub fn load_visible(store: &dyn Store, territory: Arc<Territory>, visibility: Visibility) -> AppResult<Directory> {
         let bassins = Arc::new(BassinIndex::new(&store.bassins()?, &territory));
+        // Groups read before places: a merge committed in between is caught by the next sync.
+        let mut merges = Merges::of(&store.merge_groups()?);
         let mut places = Vec::new();
+        let mut held: Vec<Vec<Place>> = vec![Vec::new(); merges.len()];
         let mut watermark = None;
         store.visit_places(&PlaceQuery::default(), &mut |place| {
             watermark = watermark.max(Some(place.updated_at));
-            if visibility.shows(&place) {
-                places.push(Arc::new(place));
+            let shown = visibility.shows(&place);
+            match merges.group_of.get(&PlaceKey::of(&place)) {
+                Some(&group) => {
+                    merges.members_seen.insert(place.id.0.clone(), shown.then_some(place.version));
+                    if shown {
+                        held[group].push(place);
+                    }
+                }
+                None if shown => places.push(Arc::new(place)),
+                None => {}
             }
             Ok(())
         })?;
+        for members in &held {
+            if let Some(place) = published_place(members) {
+                for member in members {
+                    merges.published.insert(member.id.0.clone(), place.id.0.clone());
+                }
+                places.push(Arc::new(place));
+            }
+        }
         let mut directory = Directory::from_places(places, territory, bassins, watermark);
         directory.visibility = visibility;
+        directory.merges = Arc::new(merges);
         Ok(directory)
     }
 
     pub fn visibility(&self) -> Visibility {
         self.visibility
+    }
+
+    /// The merge groups this directory publishes once each.
+    pub fn merges(&self) -> &Merges {
+        &self.merges
     }
 
     /// Indexes these places (their status is not looked at).
@@ -472,6 +559,7 @@ impl Directory {
             by_area,
             watermark,
             visibility: Visibility::all(),
+            merges: Arc::default(),
         }
     }
 
@@ -829,6 +917,7 @@ impl Directory {
             watermark.max(self.watermark),
         );
         directory.visibility = self.visibility;
+        directory.merges = self.merges.clone();
         directory
     }
 }

@@ -7,6 +7,10 @@
 //! import batch seen for the first time (batches become visible with their commit) makes the
 //! poll re-read from that batch's start. Re-read places whose version is already indexed cost
 //! nothing more than the read.
+//!
+//! Merges and undos write no place: each poll compares the store's merge groups with those the
+//! directory was built with, and reloads the directory whole when they differ, or when a place
+//! that belongs to a merged place changed (its published record is computed from every member).
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -62,13 +66,12 @@ impl DirectoryHandle {
         let first_poll = seen_guard.is_none();
         let seen = seen_guard.get_or_insert_with(HashSet::new);
         let directory = self.current();
-        if directory.visibility().is_outdated() {
-            // A new day: some places crossed the cut-off without being written.
-            let visibility = super::Visibility::as_of_today(directory.visibility().cutoff_months);
-            let reloaded = Directory::load_visible(store, directory.territory().clone(), visibility)?;
-            let applied = reloaded.len().abs_diff(directory.len());
-            self.replace(reloaded);
-            return Ok(SyncOutcome { read: 0, applied });
+        let groups = store.merge_groups()?;
+        let merged_changed = !directory.merges().same_groups(&groups);
+        if directory.visibility().is_outdated() || merged_changed {
+            // A new day (some places crossed the cut-off without being written), or a merge or
+            // an undo: reload whole.
+            return self.reload(store, &directory);
         }
         let mut since: Option<DateTime<Utc>> = directory.watermark().map(|w| w - SYNC_OVERLAP);
         for batch in &batches {
@@ -85,12 +88,19 @@ impl DirectoryHandle {
         let mut read = 0;
         let mut watermark = directory.watermark();
         let mut changed: Vec<Place> = Vec::new();
+        let mut member_changed = false;
         store.visit_places(&query, &mut |place| {
             read += 1;
             watermark = watermark.max(Some(place.updated_at));
-            let known = directory.get(&place.id.0).map(|e| e.place.version);
             // A place under the public cut-off is treated as withdrawn.
             let is_active = directory.visibility().shows(&place);
+            if directory.merges().is_member(&place) {
+                if !directory.merges().member_unchanged(&place, is_active) {
+                    member_changed = true;
+                }
+                return Ok(());
+            }
+            let known = directory.get(&place.id.0).map(|e| e.place.version);
             let unchanged = match known {
                 Some(version) => is_active && version == place.version,
                 None => !is_active,
@@ -100,10 +110,26 @@ impl DirectoryHandle {
             }
             Ok(())
         })?;
+        if member_changed {
+            // A merged place is published from all its members: rebuild it with the rest.
+            let mut outcome = self.reload(store, &directory)?;
+            outcome.read += read;
+            return Ok(outcome);
+        }
         let applied = changed.len();
         if applied > 0 || watermark != directory.watermark() {
             self.replace(directory.with_changes(changed, watermark));
         }
         Ok(SyncOutcome { read, applied })
+    }
+
+    /// Rebuilds the directory whole from the store. A merge or an undo changes which places
+    /// are served, not always how many: at least one change is counted.
+    fn reload(&self, store: &dyn Store, directory: &Directory) -> AppResult<SyncOutcome> {
+        let visibility = super::Visibility::as_of_today(directory.visibility().cutoff_months);
+        let reloaded = Directory::load_visible(store, directory.territory().clone(), visibility)?;
+        let applied = reloaded.len().abs_diff(directory.len()).max(1);
+        self.replace(reloaded);
+        Ok(SyncOutcome { read: 0, applied })
     }
 }

@@ -55,11 +55,96 @@ pub fn scan(ctx: &Context<'_>, actor: &Actor, options: &ScanOptions) -> AppResul
     Ok(counts)
 }
 
+/// Where the hub's duplicate scan stands, shared by the pages that start one (a button, an
+/// import) and the review page that shows it. One scan at a time: a scan reads every active
+/// place, two at once would only decide the same pairs twice.
+#[derive(Debug, Default)]
+pub struct ScanTracker {
+    /// The state, and whether another scan was asked for while one ran (an import committed
+    /// after the running scan read the places: its places must be scanned too).
+    state: std::sync::Mutex<(ScanState, bool)>,
+}
+
+/// The latest scan started through a [`ScanTracker`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum ScanState {
+    /// None since the server started.
+    #[default]
+    Idle,
+    Running {
+        since: chrono::DateTime<chrono::Utc>,
+        reason: String,
+    },
+    Done {
+        at: chrono::DateTime<chrono::Utc>,
+        reason: String,
+        counts: ScanCounts,
+    },
+    Failed {
+        at: chrono::DateTime<chrono::Utc>,
+        reason: String,
+        message: String,
+    },
+}
+
+impl ScanTracker {
+    pub fn state(&self) -> ScanState {
+        self.state.lock().unwrap_or_else(|p| p.into_inner()).0.clone()
+    }
+
+    /// Claims the tracker for a scan (`reason`: why it runs, in French); `false` when one is
+    /// already running: it will run once more when done ([`ScanTracker::finish`]).
+    pub fn begin(&self, reason: &str) -> bool {
+        let mut guard = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if matches!(guard.0, ScanState::Running { .. }) {
+            guard.1 = true;
+            return false;
+        }
+        guard.0 = ScanState::Running { since: now(), reason: reason.to_owned() };
+        true
+    }
+
+    /// Records how the scan claimed by [`ScanTracker::begin`] ended; `true` when another was
+    /// asked for meanwhile: the caller runs it (the tracker stays claimed).
+    pub fn finish(&self, result: &AppResult<ScanCounts>) -> bool {
+        let mut guard = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let reason = match &guard.0 {
+            ScanState::Running { reason, .. } => reason.clone(),
+            _ => String::new(),
+        };
+        if std::mem::take(&mut guard.1) {
+            guard.0 = ScanState::Running { since: now(), reason };
+            return true;
+        }
+        guard.0 = match result {
+            Ok(counts) => ScanState::Done { at: now(), reason, counts: counts.clone() },
+            Err(err) => ScanState::Failed { at: now(), reason, message: err.to_string() },
+        };
+        false
+    }
+}
+
 /// The review queue (see `queue_of`), limited to the pairs in the actor's scope.
 pub fn review_queue(ctx: &Context<'_>, actor: &Actor) -> AppResult<Vec<ReviewItem>> {
     actor.require(ctx, Permission::SeeQueue)?;
     let mut items = queue_of(ctx.store)?;
     items.retain(|item| in_scope(ctx, actor, [item.a.as_ref(), item.b.as_ref()]));
+    Ok(items)
+}
+
+/// The review queue of [`review_queue`] narrowed to pairs with a place in one département
+/// (by code); needs the territory (the context's locator).
+pub fn review_queue_in(ctx: &Context<'_>, actor: &Actor, departement: &str) -> AppResult<Vec<ReviewItem>> {
+    let mut items = review_queue(ctx, actor)?;
+    let locator = ctx
+        .locator
+        .ok_or_else(|| AppError::Input("un filtre de territoire demande le territoire chargé".to_owned()))?;
+    let inside = |place: Option<&Place>| {
+        place
+            .and_then(|place| locator.locate(&place.record))
+            .is_some_and(|location| location.code_departement == departement)
+    };
+    items.retain(|item| inside(item.a.as_ref()) || inside(item.b.as_ref()));
     Ok(items)
 }
 

@@ -26,7 +26,9 @@ use serde::Serialize;
 
 mod decisions;
 
-pub use decisions::{merged_places, reopen, resolve, review_queue, scan, undo, MergedPlace};
+pub use decisions::{
+    merged_places, reopen, resolve, review_queue, review_queue_in, scan, undo, MergedPlace, ScanState, ScanTracker,
+};
 
 use crate::{AppError, AppResult};
 
@@ -475,16 +477,57 @@ fn queue_of(store: &dyn Store) -> AppResult<Vec<ReviewItem>> {
     }
     kept.into_iter()
         .map(|(pair, linked)| {
-            let explanation = stored_score(&pair).map(|score| explain(&score)).unwrap_or_default();
-            Ok(ReviewItem {
-                a: store.place_by_source_id(&pair.a.source, &pair.a.source_id)?,
-                b: store.place_by_source_id(&pair.b.source, &pair.b.source_id)?,
-                explanation,
-                linked,
-                pair,
-            })
+            let a = store.place_by_source_id(&pair.a.source, &pair.a.source_id)?;
+            let b = store.place_by_source_id(&pair.b.source, &pair.b.source_id)?;
+            let explanation = stored_score(&pair)
+                .map(|score| explain_pair(&score, a.as_ref().map(|p| &p.record), b.as_ref().map(|p| &p.record)))
+                .unwrap_or_default();
+            Ok(ReviewItem { a, b, explanation, linked, pair })
         })
         .collect()
+}
+
+/// The score's explanation ([`explain`]) told with what the two records hold, which the score
+/// alone does not say: a kind of place guessed from both names is not a "même typologie"
+/// (neither declared one), and a phone or e-mail not compared is missing on one side or on
+/// both, said as such.
+pub fn explain_pair(score: &PairScore, a: Option<&PlaceRecord>, b: Option<&PlaceRecord>) -> Vec<String> {
+    let mut lines = explain(score);
+    let (Some(a), Some(b)) = (a, b) else {
+        return lines;
+    };
+    let label = |family: Option<maillage_dedup::typology::Family>| family.map(|f| f.label()).unwrap_or("?");
+    let families = &score.components.families;
+    if a.typologie.is_empty() && b.typologie.is_empty() {
+        for line in &mut lines {
+            if line.starts_with("même typologie") {
+                *line = format!("typologie non déclarée : même genre de lieu d'après les noms ({})", label(families.0));
+            } else if line.starts_with("typologies compatibles") {
+                *line = format!(
+                    "typologie non déclarée : genres de lieu compatibles d'après les noms ({} / {})",
+                    label(families.0),
+                    label(families.1)
+                );
+            }
+        }
+    }
+    let has_phone = |r: &PlaceRecord| {
+        r.telephone.as_deref().is_some_and(|phone| phone.chars().filter(char::is_ascii_digit).count() >= 9)
+    };
+    if !score.components.phones_compared {
+        lines.push(match (has_phone(a), has_phone(b)) {
+            (false, false) => "pas de téléphone des deux côtés".to_owned(),
+            _ => "téléphone d'un seul côté (non comparé)".to_owned(),
+        });
+    }
+    let has_email = |r: &PlaceRecord| r.courriels.iter().any(|email| email.contains('@'));
+    if !score.components.emails_compared {
+        lines.push(match (has_email(a), has_email(b)) {
+            (false, false) => "pas de courriel des deux côtés".to_owned(),
+            _ => "courriel d'un seul côté (non comparé)".to_owned(),
+        });
+    }
+    lines
 }
 
 /// A coordinator's decision on a queued pair.
@@ -777,13 +820,16 @@ pub struct Publication {
 
 impl Publication {
     pub fn load(store: &dyn Store) -> AppResult<Self> {
-        let groups = store.merge_groups()?;
+        Ok(Publication::from_groups(store.merge_groups()?))
+    }
+
+    pub fn from_groups(groups: Vec<MergeGroup>) -> Self {
         let group_of = groups
             .iter()
             .enumerate()
             .flat_map(|(index, group)| group.members.iter().map(move |key| (key.clone(), index)))
             .collect();
-        Ok(Publication { groups, group_of })
+        Publication { groups, group_of }
     }
 }
 

@@ -759,27 +759,105 @@ pub fn create_place(
     Ok(place)
 }
 
-/// The active places an actor may edit whose name, commune or postcode holds `query`
-/// (accents and case ignored), by name, at most `limit`.
-pub fn editable_places(ctx: &Context<'_>, actor: &Actor, query: &str, limit: usize) -> AppResult<Vec<Place>> {
+/// Which places an admin list shows: every criterion narrows it; the default is every active
+/// place.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PlaceFilter {
+    /// Name, commune or postcode holding this text (accents and case ignored).
+    pub query: String,
+    /// The département (code) the place is located in.
+    pub departement: Option<String>,
+    pub source: Option<String>,
+    pub freshness: Option<crate::campaigns::Freshness>,
+    /// Active when absent.
+    pub status: Option<PlaceStatus>,
+}
+
+/// The places an actor may edit that match `filter`, by name then id: every one, for a
+/// count, a page or an export.
+pub fn editable_places(ctx: &Context<'_>, actor: &Actor, filter: &PlaceFilter) -> AppResult<Vec<Place>> {
     if !actor.user().is_some_and(|user| user.active) {
         return Err(AppError::Forbidden("Action refusée : connectez-vous.".to_owned()));
     }
-    let needle = maillage_domain::text::fold(query.trim());
+    let locator = match (&filter.departement, ctx.locator) {
+        (None, _) => None,
+        (Some(code), Some(locator)) => Some((code, locator)),
+        (Some(_), None) => {
+            return Err(AppError::Input("un filtre de territoire demande le territoire chargé".to_owned()))
+        }
+    };
+    let today = maillage_domain::hours::paris_local(now()).date();
+    let needle = maillage_domain::text::fold(filter.query.trim());
+    let status = filter.status.unwrap_or(PlaceStatus::Active);
+    let query = PlaceQuery { source: filter.source.clone(), status: Some(status), updated_since: None };
     let mut found = Vec::new();
-    ctx.store.visit_places(&PlaceQuery::active(), &mut |place| {
+    ctx.store.visit_places(&query, &mut |place| {
         let matches = needle.is_empty()
             || [&place.record.nom, &place.record.commune, &place.record.code_postal]
                 .iter()
                 .any(|text| maillage_domain::text::fold(text).contains(&needle));
-        if matches && actor.may(ctx, Permission::Edit(&place)) {
+        let fresh = filter
+            .freshness
+            .is_none_or(|wanted| crate::campaigns::freshness(place.published_date_maj(), today) == wanted);
+        let located = locator.is_none_or(|(code, locator)| {
+            locator.locate(&place.record).is_some_and(|location| location.code_departement == *code)
+        });
+        if matches && fresh && located && actor.may(ctx, Permission::Edit(&place)) {
             found.push(place);
         }
         Ok(())
     })?;
     found.sort_by(|a, b| a.record.nom.cmp(&b.record.nom).then_with(|| a.id.cmp(&b.id)));
-    found.truncate(limit);
     Ok(found)
+}
+
+/// A CSV cell that a spreadsheet reads as text: a cell starting with `=`, `+`, `-`, `@`, a
+/// tab or a carriage return would be run as a formula, so it is prefixed with `'`.
+pub fn csv_cell(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}").into(),
+        _ => text.into(),
+    }
+}
+
+/// Writes an admin list of places as CSV (one line per place, the freshness as of `today`),
+/// every cell safe to open in a spreadsheet.
+pub fn write_places_csv(places: &[Place], today: chrono::NaiveDate, out: impl std::io::Write) -> AppResult<()> {
+    let failed = |err: csv::Error| AppError::Input(format!("écriture du CSV impossible : {err}"));
+    let mut writer = csv::Writer::from_writer(out);
+    writer
+        .write_record([
+            "id",
+            "nom",
+            "adresse",
+            "code_postal",
+            "commune",
+            "telephone",
+            "source",
+            "id_source",
+            "date_maj",
+            "fraicheur",
+        ])
+        .map_err(failed)?;
+    for place in places {
+        let record = &place.record;
+        let date_maj = record.date_maj.map(|d| d.to_string()).unwrap_or_default();
+        let row = [
+            place.id.0.as_str(),
+            &record.nom,
+            &record.adresse,
+            &record.code_postal,
+            &record.commune,
+            record.telephone.as_deref().unwrap_or(""),
+            &place.source,
+            &place.source_id,
+            &date_maj,
+            crate::campaigns::freshness(place.published_date_maj(), today).key(),
+        ];
+        writer.write_record(row.iter().map(|cell| csv_cell(cell).into_owned())).map_err(failed)?;
+    }
+    writer.flush().map_err(|err| AppError::Input(format!("écriture du CSV impossible : {err}")))?;
+    Ok(())
 }
 
 /// One version of a place with who wrote it and why.

@@ -3,6 +3,7 @@
 //! itself, and merge then undo gives back exactly the original records.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use maillage_app::accounts::Actor;
@@ -291,4 +292,93 @@ fn a_distinct_decision_can_be_taken_back() {
     assert!(duplicates::reopen(&ctx, &operator, &pair.id).is_err());
     let merged = duplicates::resolve(&ctx, &operator, &pair.id, Resolution::Merge).unwrap();
     assert!(merged.group_id.is_some());
+}
+
+/// The directory (map, list, API, counts) serves a merged place once, with its published
+/// record, after a sync and after a restart; an undo brings both members back.
+#[test]
+fn the_directory_serves_a_merged_place_once() {
+    use maillage_app::directory::{Directory, DirectoryHandle, Query};
+    let loches = PlaceRecord {
+        nom: "Médiathèque de Loches".into(),
+        adresse: "12 rue Nationale".into(),
+        code_postal: "37600".into(),
+        commune: "Loches".into(),
+        coordinates: Some(Coordinates { latitude: 47.128, longitude: 0.995 }),
+        telephone: Some("+33247590000".into()),
+        ..Default::default()
+    };
+    let other = PlaceRecord {
+        nom: "France services de Tours".into(),
+        adresse: "1 place Jean Jaurès".into(),
+        code_postal: "37000".into(),
+        commune: "Tours".into(),
+        coordinates: Some(Coordinates { latitude: 47.390, longitude: 0.689 }),
+        ..Default::default()
+    };
+    let mut newer = loches.clone();
+    newer.courriels = vec!["accueil@loches.fr".into()];
+    let places = vec![place(0, loches, "a"), place(1, newer, "b"), place(2, other, "a")];
+    let store = store_with(&places);
+    let territory = crate::support::territory();
+    let handle = DirectoryHandle::new(Directory::load(&store, territory.clone()).unwrap());
+    let total = |directory: &Directory| directory.counts(&Query::default()).unwrap().total;
+    assert_eq!(total(&handle.current()), 3);
+
+    let options = ScanOptions { sources: Vec::new(), thresholds: Thresholds { auto_merge: 1.0, review: 0.5 } };
+    duplicates::scan(&Context::new(&store), &Actor::operator(None), &options).unwrap();
+    // The scan merges them itself (same name, address and phone); a person's merge goes
+    // through the same groups (see the web tests).
+    assert_eq!(store.merge_groups().unwrap().len(), 1);
+
+    assert!(handle.sync(&store).unwrap().applied > 0, "a merge writes no place but changes the directory");
+    for directory in [handle.current(), Arc::new(Directory::load(&store, territory.clone()).unwrap())] {
+        assert_eq!(total(&directory), 2);
+        assert_eq!(directory.len(), 2);
+        let earliest = places[..2].iter().map(|place| &place.id.0).min().unwrap();
+        let merged = directory.get(earliest).expect("published under the earliest member's id");
+        assert_eq!(merged.place.record.courriels, vec!["accueil@loches.fr".to_owned()], "the published record");
+        let later = places[..2].iter().map(|place| &place.id.0).max().unwrap();
+        assert!(directory.get(later).is_none());
+        let found = directory.search(&Query::default()).unwrap();
+        assert_eq!((found.total, found.hits.len()), (2, 2));
+    }
+    assert_eq!(handle.sync(&store).unwrap().applied, 0, "nothing more to apply");
+
+    let group = store.merge_groups().unwrap().remove(0);
+    duplicates::undo(&Context::new(&store), &Actor::operator(None), &group.id).unwrap();
+    assert!(handle.sync(&store).unwrap().applied > 0);
+    assert_eq!(total(&handle.current()), 3);
+    assert!(places.iter().all(|place| handle.current().get(&place.id.0).is_some()));
+}
+
+/// The explanation says what the records hold: one phone is not "no phone on either side", and
+/// two names that both read as a médiathèque are not a declared "même typologie".
+#[test]
+fn explanations_tell_one_side_from_both_and_guessed_kinds_from_declared_ones() {
+    let base = PlaceRecord {
+        nom: "Médiathèque de Loches".into(),
+        adresse: "12 rue Nationale".into(),
+        code_postal: "37600".into(),
+        commune: "Loches".into(),
+        ..Default::default()
+    };
+    let mut with_phone = base.clone();
+    with_phone.nom = "Médiathèque municipale de Loches".into();
+    with_phone.telephone = Some("02 47 59 00 00".into());
+    let lines = duplicates::explain_pair(&score(&base, &with_phone), Some(&base), Some(&with_phone));
+    assert!(lines.contains(&"téléphone d'un seul côté (non comparé)".to_owned()), "{lines:?}");
+    assert!(!lines.iter().any(|line| line.contains("des deux côtés") && line.contains("téléphone")), "{lines:?}");
+    assert!(lines.contains(&"pas de courriel des deux côtés".to_owned()), "{lines:?}");
+    assert!(!lines.iter().any(|line| line.starts_with("même typologie")), "{lines:?}");
+    assert!(lines.iter().any(|line| line.starts_with("typologie non déclarée : même genre de lieu")), "{lines:?}");
+
+    let lines = duplicates::explain_pair(&score(&base, &base), Some(&base), Some(&base));
+    assert!(lines.contains(&"pas de téléphone des deux côtés".to_owned()), "{lines:?}");
+
+    let (mut declared, mut other) = (base.clone(), with_phone.clone());
+    declared.typologie = vec!["BIB".into()];
+    other.typologie = vec!["BIB".into()];
+    let lines = duplicates::explain_pair(&score(&declared, &other), Some(&declared), Some(&other));
+    assert!(lines.iter().any(|line| line.starts_with("même typologie")), "{lines:?}");
 }

@@ -282,7 +282,7 @@ const ROWS: &[Row] = &[
         moderation::claim(ctx, actor, &f.other_place.id, "", now()).map(drop)
     }),
     row("moderation::editable_places", &[Public, Inactive], |_, ctx, actor| {
-        moderation::editable_places(ctx, actor, "", 10).map(drop)
+        moderation::editable_places(ctx, actor, &Default::default()).map(drop)
     }),
     row("moderation::proposal_to_correct", NOT_IN_SCOPE, |f, ctx, actor| {
         moderation::proposal_to_correct(ctx, actor, &f.proposal).map(drop)
@@ -319,6 +319,9 @@ const ROWS: &[Row] = &[
     // Duplicates.
     row("duplicates::scan", NOT_ADMIN, |_, ctx, actor| duplicates::scan(ctx, actor, &ScanOptions::default()).map(drop)),
     row("duplicates::review_queue", NOT_MODERATOR, |_, ctx, actor| duplicates::review_queue(ctx, actor).map(drop)),
+    row("duplicates::review_queue_in", NOT_MODERATOR, |_, ctx, actor| {
+        duplicates::review_queue_in(ctx, actor, "18").map(drop)
+    }),
     row("duplicates::resolve (fusion)", NOT_IN_SCOPE, |f, ctx, actor| {
         duplicates::resolve(ctx, actor, &f.pair, Resolution::Merge).map(drop)
     }),

@@ -5,6 +5,14 @@
 // shared. Without tiles configured the map still draws places and outlines.
 (function () {
   "use strict";
+  // On a small screen the open filter panel pushes the results a screen or more down: once
+  // filters are applied (the page is their result), close it, unless it reports an error.
+  var panel = document.querySelector("details.tous-filtres");
+  if (panel && panel.open && window.matchMedia("(max-width: 39.99rem)").matches &&
+      !panel.closest("form").querySelector(".erreurs, .erreur-champ")) {
+    panel.open = false;
+  }
+
   var container = document.getElementById("carte");
   if (!container || typeof L === "undefined") return;
   container.hidden = false;
@@ -119,28 +127,48 @@
   }
 
   // The list shows the places in view, nearest first from the search point (else the map's
-  // centre). It replaces the server's page once the map is ready.
+  // centre). It replaces the server's page once the map is ready. When the view holds none of
+  // the matching places, it lists the nearest ones with their distance instead, and on the
+  // first display the map widens to show them with the search point: a search never ends on
+  // an empty map while places match.
+  var NEAREST = 5;
+  var widened = false;
+  function itemHtml(f) {
+    var names = (f.properties.s || []).map(function (i) { return services[i]; }).join(" · ");
+    return '<li class="lieu" data-id="' + escapeHtml(f.id) + '"><h3><a href="' + link(f.id) + '"' +
+      (embed ? ' target="_blank" rel="noopener"' : "") + ">" + escapeHtml(f.properties.nom) + "</a></h3>" +
+      "<p>à " + formatKm(f.km) + (origin ? " du point de recherche" : " du centre de la carte") + "</p>" +
+      (names ? '<p class="services-courts">' + escapeHtml(names) + "</p>" : "") + "</li>";
+  }
   function updateList() {
     if (!list || !features.length) return;
     var bounds = map.getBounds();
     var from = origin || map.getCenter();
     var visible = features.filter(function (f) { return bounds.contains(f.latlng); });
-    visible.forEach(function (f) { f.km = from.distanceTo(f.latlng) / 1000; });
-    visible.sort(function (a, b) { return a.km - b.km; });
-    var shown = visible.slice(0, 50);
-    list.innerHTML = shown.map(function (f) {
-      var names = (f.properties.s || []).map(function (i) { return services[i]; }).join(" · ");
-      return '<li class="lieu" data-id="' + escapeHtml(f.id) + '"><h3><a href="' + link(f.id) + '"' +
-        (embed ? ' target="_blank" rel="noopener"' : "") + ">" + escapeHtml(f.properties.nom) + "</a></h3>" +
-        "<p>à " + formatKm(f.km) + (origin ? " du point de recherche" : " du centre de la carte") + "</p>" +
-        (names ? '<p class="services-courts">' + escapeHtml(names) + "</p>" : "") + "</li>";
-    }).join("");
+    var nearest = !visible.length;
+    var candidates = nearest ? features : visible;
+    candidates.forEach(function (f) { f.km = from.distanceTo(f.latlng) / 1000; });
+    candidates.sort(function (a, b) { return a.km - b.km; });
+    var shown = candidates.slice(0, nearest ? NEAREST : 50);
+    list.innerHTML = shown.map(itemHtml).join("");
     if (heading) {
-      heading.textContent = visible.length + " lieu" + (visible.length > 1 ? "x" : "") + " dans la partie visible de la carte" +
-        (visible.length > shown.length ? " (les 50 plus proches ci-dessous)" : "");
+      heading.textContent = nearest
+        ? "Aucun lieu dans la partie visible de la carte : " +
+          (shown.length > 1 ? "les " + shown.length + " lieux les plus proches" : "le lieu le plus proche") +
+          (origin ? " du point de recherche" : " du centre de la carte")
+        : visible.length + " lieu" + (visible.length > 1 ? "x" : "") + " dans la partie visible de la carte" +
+          (visible.length > shown.length ? " (les 50 plus proches ci-dessous)" : "");
     }
     var pagination = document.querySelector('[data-testid="pagination"]');
     if (pagination) pagination.hidden = true;
+    if (nearest && !widened) {
+      widened = true;
+      var around = L.latLngBounds(shown.map(function (f) { return f.latlng; }));
+      if (origin) around.extend(origin);
+      map.fitBounds(around, { padding: [24, 24], maxZoom: 14 });
+    }
+    // Only the first display widens: a person who pans away from the places stays there.
+    widened = true;
   }
 
   // The view in the URL, so a shared link opens the same map.

@@ -19,7 +19,7 @@ use maillage_store::StoreError;
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 
-use crate::extract::{App, Coordinator, CsrfForm};
+use crate::extract::{Administrator, App, Coordinator, CsrfForm};
 use crate::pages::Layout;
 use crate::render::{day, layout, message_page, render, Frame};
 use crate::{WebError, WebState};
@@ -31,6 +31,7 @@ pub fn routes() -> Router<WebState> {
     Router::new()
         .route("/admin/doublons", get(queue_page))
         .route("/admin/doublons/groupes", get(groups_page))
+        .route("/admin/doublons/recherche", post(scan_post))
         .route("/admin/doublons/groupes/{id}/annuler", post(undo_post))
         .route("/admin/doublons/{pair}/fusionner", post(merge_post))
         .route("/admin/doublons/{pair}/distincts", post(distinct_post))
@@ -87,6 +88,22 @@ struct QueuePage {
     page: usize,
     pages: usize,
     notice: Option<&'static str>,
+    /// The département filter as typed ("" for none).
+    departement: String,
+    /// Where the latest scan started from the administration stands, in French.
+    scan: Option<String>,
+    scan_running: bool,
+}
+
+impl QueuePage {
+    /// The link to another page, keeping the filter.
+    fn page_link(&self, page: usize) -> String {
+        if self.departement.is_empty() {
+            format!("/admin/doublons?page={page}")
+        } else {
+            format!("/admin/doublons?departement={}&page={page}", self.departement)
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -95,6 +112,8 @@ struct PageQuery {
     page: Option<String>,
     /// The decision just taken, to confirm it (after the redirection back here).
     fait: Option<String>,
+    /// A département code: only pairs with a place there.
+    departement: Option<String>,
 }
 
 /// The fields a coordinator compares, as text.
@@ -231,7 +250,18 @@ fn title(place: Option<&Place>, key: &maillage_store::PlaceKey) -> String {
 
 async fn queue_page(user: Coordinator, app: App, Query(query): Query<PageQuery>) -> Result<Response, WebError> {
     let actor = user.actor.clone();
-    let items = app.run(move |ctx| duplicates::review_queue(ctx, &actor)).await?;
+    let departement =
+        query.departement.as_deref().map(str::trim).filter(|code| !code.is_empty()).map(str::to_uppercase);
+    if departement.as_ref().is_some_and(|code| !(2..=3).contains(&code.len())) {
+        return Err(WebError::bad_parameter("departement", "code de département attendu (18, 2A, 974…)"));
+    }
+    let wanted = departement.clone();
+    let items = app
+        .run(move |ctx| match &wanted {
+            Some(code) => duplicates::review_queue_in(ctx, &actor, code),
+            None => duplicates::review_queue(ctx, &actor),
+        })
+        .await?;
     let total = items.len();
     let pages = total.div_ceil(PER_PAGE).max(1);
     let page = query.page.and_then(|page| page.parse::<usize>().ok()).unwrap_or(1).clamp(1, pages);
@@ -269,8 +299,64 @@ async fn queue_page(user: Coordinator, app: App, Query(query): Query<PageQuery>)
             page,
             pages,
             notice,
+            departement: departement.unwrap_or_default(),
+            scan: scan_status(&app.state.scans.state()),
+            scan_running: matches!(app.state.scans.state(), duplicates::ScanState::Running { .. }),
         },
     ))
+}
+
+// ---- scans
+
+/// The scan's state as the review page says it.
+fn scan_status(state: &duplicates::ScanState) -> Option<String> {
+    use duplicates::ScanState;
+    match state {
+        ScanState::Idle => None,
+        ScanState::Running { since, reason } => Some(format!(
+            "Recherche des doublons en cours ({reason}, depuis {}) : rechargez la page pour voir les paires.",
+            crate::render::day(since)
+        )),
+        ScanState::Done { at, reason, counts } => Some(format!(
+            "Dernière recherche ({reason}, {}) : {} lieux comparés, {} paire(s) nouvelle(s) à examiner, {} fusionnée(s) automatiquement.",
+            crate::render::day(at),
+            counts.places,
+            counts.queued,
+            counts.auto_merged
+        )),
+        ScanState::Failed { at, reason, message } => {
+            Some(format!("La recherche des doublons ({reason}, {}) a échoué : {message}", crate::render::day(at)))
+        }
+    }
+}
+
+/// Starts a duplicate scan in the background (once more after the running one, if one runs):
+/// the page that asked answers at once, the review page shows the progress.
+/// `actor` runs the scan (the use case checks it may).
+pub(crate) fn start_scan(app: &App, actor: maillage_app::accounts::Actor, reason: &str) -> bool {
+    let tracker = app.state.scans.clone();
+    if !tracker.begin(reason) {
+        return false;
+    }
+    let app = App { state: app.state.clone(), config: app.config.clone() };
+    tokio::spawn(async move {
+        loop {
+            let actor = actor.clone();
+            let result = app.run(move |ctx| duplicates::scan(ctx, &actor, &duplicates::ScanOptions::default())).await;
+            if let Err(err) = &result {
+                tracing::warn!(%err, "recherche des doublons impossible");
+            }
+            if !tracker.finish(&result) {
+                break;
+            }
+        }
+    });
+    true
+}
+
+async fn scan_post(user: Administrator, app: App, _: CsrfForm<IgnoredAny>) -> Result<Response, WebError> {
+    start_scan(&app, user.actor.clone(), "lancée depuis cette page");
+    Ok(Redirect::to("/admin/doublons").into_response())
 }
 
 // ---- decisions

@@ -131,7 +131,11 @@ async fn import_post(user: Administrator, app: App, upload: CsrfUpload) -> Resul
         })
         .await;
     match imported {
-        Ok(batch) => Ok(Redirect::to(&format!("/admin/imports/{batch}")).into_response()),
+        Ok(batch) => {
+            // New places may duplicate known ones: the review queue fills in the background.
+            super::duplicates::start_scan(&app, user.actor.clone(), "après l'import");
+            Ok(Redirect::to(&format!("/admin/imports/{batch}")).into_response())
+        }
         // A file that cannot be read: the store is unchanged, the page says why.
         Err(err @ (AppError::Input(_) | AppError::Format(_))) => {
             let message = format!("Fichier refusé, rien n'a été importé : {err}");

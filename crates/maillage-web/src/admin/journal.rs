@@ -73,15 +73,27 @@ struct AuditPage {
 
 async fn audit_page(user: Administrator, app: App) -> Result<Response, WebError> {
     let actor = user.actor.clone();
-    let entries = app.run(move |ctx| accounts::audit_log(ctx, &actor, 500)).await?;
+    let (entries, users) =
+        app.run(move |ctx| Ok((accounts::audit_log(ctx, &actor, 500)?, accounts::users(ctx, &actor)?))).await?;
+    // People read names, not account ids: the acting account, and an account as the target.
+    let names: std::collections::HashMap<String, String> =
+        users.into_iter().map(|user| (user.id.clone(), format!("{} ({})", user.name, user.email))).collect();
+    let name_of = |id: &str| names.get(id).cloned().unwrap_or_else(|| id.to_owned());
     let entries = entries
         .into_iter()
         .map(|entry| {
+            let target = match entry.target.as_deref() {
+                Some(target) => match target.strip_prefix("utilisateur:") {
+                    Some(id) => format!("utilisateur : {}", name_of(id)),
+                    None => target.to_owned(),
+                },
+                None => String::new(),
+            };
             (
                 day(&entry.at),
-                entry.actor.unwrap_or_else(|| "public".to_owned()),
+                entry.actor.as_deref().map(name_of).unwrap_or_else(|| "public".to_owned()),
                 entry.action,
-                entry.target.unwrap_or_default(),
+                target,
                 entry.detail,
             )
         })

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use askama::Template;
-use axum::extract::{Path, Query};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, Query, RawQuery};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -26,6 +26,7 @@ use crate::{WebError, WebState};
 pub fn routes() -> Router<WebState> {
     Router::new()
         .route("/admin/lieux", get(places_page))
+        .route("/admin/lieux.csv", get(places_export))
         .route("/admin/lieux/nouveau", get(new_place_page).post(new_place_post))
         .route("/admin/lieux/{id}/modifier", get(edit_page).post(edit_post))
         .route("/admin/lieux/{id}/historique", get(history_page))
@@ -340,32 +341,150 @@ async fn new_place_post(user: SignedIn, app: App, CsrfForm(form): CsrfForm<Field
 struct PlacesPage {
     layout: Layout,
     frame: Option<Frame>,
-    query: String,
+    filter: ListFilter,
+    total: usize,
+    page: usize,
+    pages: usize,
+    /// The query string of the filters alone (for pages and the export).
+    filter_query: String,
     places: Vec<(String, String, String, &'static str)>,
+    freshness: Vec<(&'static str, &'static str)>,
 }
 
-#[derive(Deserialize)]
-struct SearchQuery {
-    #[serde(default)]
+impl PlacesPage {
+    fn page_link(&self, page: usize) -> String {
+        if self.filter_query.is_empty() {
+            format!("?page={page}")
+        } else {
+            format!("?{}&page={page}", self.filter_query)
+        }
+    }
+}
+
+/// Rows of the admin list per page.
+const PER_PAGE: usize = 50;
+
+/// The filters of `/admin/lieux` as typed (echoed in the form) and as the use case takes them.
+#[derive(Default)]
+struct ListFilter {
     q: String,
+    departement: String,
+    source: String,
+    fraicheur: String,
+    statut: String,
+    filter: moderation::PlaceFilter,
 }
 
-async fn places_page(user: SignedIn, app: App, Query(search): Query<SearchQuery>) -> Result<Response, WebError> {
+const FRESHNESS: [campaigns::Freshness; 4] = [
+    campaigns::Freshness::Fresh,
+    campaigns::Freshness::Recent,
+    campaigns::Freshness::Aging,
+    campaigns::Freshness::Stale,
+];
+
+/// Reads the list's filters and page; a value out of its list is refused, naming the parameter.
+fn list_filter(raw: Option<&str>) -> Result<(ListFilter, usize), WebError> {
+    let mut params = crate::query::Params::parse(raw)?;
+    let mut text = |name: &'static str| -> Result<String, WebError> { Ok(params.get(name)?.unwrap_or("").to_owned()) };
+    let (q, departement, source, fraicheur, statut, page) =
+        (text("q")?, text("departement")?, text("source")?, text("fraicheur")?, text("statut")?, text("page")?);
+    let freshness = match fraicheur.as_str() {
+        "" => None,
+        key => Some(FRESHNESS.into_iter().find(|f| f.key() == key).ok_or_else(|| {
+            WebError::bad_parameter(
+                "fraicheur",
+                "fraîcheur inconnue : moins-6-mois, 6-12-mois, 12-18-mois ou plus-18-mois",
+            )
+        })?),
+    };
+    let status = match statut.as_str() {
+        "" | "actif" => None,
+        "retire" => Some(maillage_domain::PlaceStatus::Withdrawn),
+        _ => return Err(WebError::bad_parameter("statut", "statut inconnu : actif ou retire")),
+    };
+    if !departement.is_empty() && !(2..=3).contains(&departement.len()) {
+        return Err(WebError::bad_parameter("departement", "code de département attendu (18, 2A, 974…)"));
+    }
+    let page = if page.is_empty() { 1 } else { crate::query::integer("page", &page, 1..=1_000_000)? };
+    let filter = moderation::PlaceFilter {
+        query: q.clone(),
+        departement: (!departement.is_empty()).then(|| departement.to_uppercase()),
+        source: (!source.is_empty()).then(|| source.clone()),
+        freshness,
+        status,
+    };
+    Ok((ListFilter { q, departement, source, fraicheur, statut, filter }, page))
+}
+
+impl ListFilter {
+    fn query_string(&self) -> String {
+        let pairs: Vec<(&str, &str)> = [
+            ("q", &self.q),
+            ("departement", &self.departement),
+            ("source", &self.source),
+            ("fraicheur", &self.fraicheur),
+            ("statut", &self.statut),
+        ]
+        .into_iter()
+        .filter(|(_, value)| !value.is_empty())
+        .map(|(key, value)| (key, value.as_str()))
+        .collect();
+        serde_urlencoded::to_string(pairs).unwrap_or_default()
+    }
+}
+
+async fn places_page(user: SignedIn, app: App, RawQuery(raw): RawQuery) -> Result<Response, WebError> {
+    let (filter, page) = list_filter(raw.as_deref())?;
     let actor = user.actor.clone();
-    let query = search.q.clone();
-    let places = app.run(move |ctx| moderation::editable_places(ctx, &actor, &query, 100)).await?;
+    let wanted = filter.filter.clone();
+    let places = app.run(move |ctx| moderation::editable_places(ctx, &actor, &wanted)).await?;
     let today = maillage_domain::hours::paris_local(now()).date();
+    let total = places.len();
+    let pages = total.div_ceil(PER_PAGE).max(1);
+    let page = page.min(pages);
     let places = places
         .into_iter()
+        .skip((page - 1) * PER_PAGE)
+        .take(PER_PAGE)
         .map(|place| {
             let freshness = campaigns::freshness(place.published_date_maj(), today);
             (place.id.0.clone(), place.record.nom.clone(), place.record.commune.clone(), freshness.label())
         })
         .collect();
+    let filter_query = filter.query_string();
+    let freshness = FRESHNESS.iter().map(|f| (f.key(), f.label())).collect();
     Ok(render(
         StatusCode::OK,
-        &PlacesPage { layout: layout("Lieux"), frame: Frame::of(&user), query: search.q, places },
+        &PlacesPage {
+            layout: layout("Lieux"),
+            frame: Frame::of(&user),
+            filter,
+            total,
+            page,
+            pages,
+            filter_query,
+            places,
+            freshness,
+        },
     ))
+}
+
+/// The filtered list as CSV, every page.
+async fn places_export(user: SignedIn, app: App, RawQuery(raw): RawQuery) -> Result<Response, WebError> {
+    let (filter, _) = list_filter(raw.as_deref())?;
+    let actor = user.actor.clone();
+    let places = app.run(move |ctx| moderation::editable_places(ctx, &actor, &filter.filter)).await?;
+    let today = maillage_domain::hours::paris_local(now()).date();
+    let mut bytes = Vec::new();
+    moderation::write_places_csv(&places, today, &mut bytes)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"lieux.csv\""),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 // ---- history

@@ -99,6 +99,10 @@ async fn an_administrator_imports_places_bassins_and_indicators_with_their_repor
     let listing = admin.get("/admin/imports").await;
     assert!(listing.body.contains("<td>essai</td>") && listing.body.contains("lieux.csv"), "{}", listing.body);
 
+    // The import started the duplicate scan in the background: let it write its audit entry.
+    while matches!(hub.state.scans.state(), maillage_app::duplicates::ScanState::Running { .. }) {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     let before = snapshot_items(hub.store.as_ref());
     let broken = admin
         .post_file("/admin/imports", &[("_csrf", &csrf)], Some(("fichier", "lieux.json", b"{ pas du json".as_slice())))

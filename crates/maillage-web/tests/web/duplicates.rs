@@ -12,7 +12,7 @@ use maillage_app::accounts::Actor;
 use maillage_app::context::Context;
 
 /// A place imported from a source (not created through the pages), in Bourges.
-fn imported(source: &str, source_id: &str, name: &str, address: &str, at: (f64, f64)) -> Place {
+pub(crate) fn imported(source: &str, source_id: &str, name: &str, address: &str, at: (f64, f64)) -> Place {
     let now = Utc::now();
     Place {
         id: maillage_store::new_place_id(),
@@ -36,7 +36,7 @@ fn imported(source: &str, source_id: &str, name: &str, address: &str, at: (f64, 
     }
 }
 
-fn import(store: &SqliteStore, source: &str, places: &[Place]) {
+pub(crate) fn import(store: &SqliteStore, source: &str, places: &[Place]) {
     let mut batch = maillage_store::ImportBatch {
         id: maillage_store::new_batch_id(),
         source: source.to_owned(),
@@ -269,4 +269,142 @@ async fn doublons_are_refused_to_other_roles_and_to_forms_without_their_token() 
     }
     assert_eq!(snapshot_items(hub.store.as_ref()), before);
     assert_eq!(hub.store.audit_log(1000).unwrap().len(), audit);
+}
+
+/// The API's total and ids, and the Cher's count, as the public sees them now.
+async fn served(state: &maillage_web::WebState) -> (u64, Vec<String>, u64) {
+    let (status, _, list) = super::common::api::get(state, "/api/v1/lieux?tri=nom&limite=50").await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    let ids = list["lieux"].as_array().unwrap().iter().map(|item| item["id"].as_str().unwrap().to_owned()).collect();
+    let (_, _, cher) = super::common::api::get(state, "/api/v1/territoires/departement/18").await;
+    (list["total"].as_u64().unwrap(), ids, cher["lieux"].as_u64().unwrap())
+}
+
+#[tokio::test]
+async fn a_merged_place_is_served_once_until_undone() {
+    let hub = hub_with_duplicates();
+    hub.state.directory.sync(hub.store.as_ref()).unwrap();
+    let (total, ids, cher) = served(&hub.state).await;
+    let library = pair_between(&hub, "cn-1", "di-1");
+    let members: Vec<String> = ["cn-1", "di-1"]
+        .iter()
+        .map(|id| {
+            let source = if id.starts_with("cn") { "conseiller-numerique" } else { "data-inclusion" };
+            hub.store.place_by_source_id(source, id).unwrap().unwrap().id.0
+        })
+        .collect();
+    assert!(members.iter().all(|id| ids.contains(id)), "{ids:?}");
+
+    let mut admin = hub.signed_in("admin@hub.example").await;
+    let csrf = admin.get("/admin/doublons").await.csrf();
+    let merged = admin.post(&format!("/admin/doublons/{}/fusionner", library.id), &[("_csrf", &csrf)]).await;
+    assert_eq!(merged.status, StatusCode::SEE_OTHER, "{}", merged.body);
+    hub.state.directory.sync(hub.store.as_ref()).unwrap();
+    let (earliest, later) = (members.iter().min().unwrap(), members.iter().max().unwrap());
+    let after_restart = maillage_web::WebState::new(hub.store.clone(), super::common::territory()).unwrap();
+    for state in [&hub.state, &after_restart] {
+        let (merged_total, merged_ids, merged_cher) = served(state).await;
+        assert_eq!((merged_total, merged_cher), (total - 1, cher - 1));
+        assert!(merged_ids.contains(earliest) && !merged_ids.contains(later), "{merged_ids:?}");
+    }
+    let (_, _, place) = super::common::api::get(&hub.state, &format!("/api/v1/lieux/{earliest}")).await;
+    let group = hub.store.merge_groups().unwrap().remove(0);
+    assert_eq!(place["lieu"]["nom"], group.record.nom.as_str(), "the published record: {place}");
+    // The public sheet: the published record, and the other member's address leads to it.
+    let sheet = super::common::pages::get(&hub.state, &format!("/lieux/{earliest}")).await;
+    assert!(sheet.body.contains(&group.record.nom), "{}", sheet.body);
+    let other = super::common::pages::get(&hub.state, &format!("/lieux/{later}")).await;
+    assert_eq!((other.status, other.location()), (StatusCode::SEE_OTHER, format!("/lieux/{earliest}").as_str()));
+    assert_eq!(place["lieu"]["adresse"], group.record.adresse.as_str(), "{place}");
+    let group = group.id;
+    let undone = admin.post(&format!("/admin/doublons/groupes/{group}/annuler"), &[("_csrf", &csrf)]).await;
+    assert_eq!(undone.status, StatusCode::OK, "{}", undone.body);
+    hub.state.directory.sync(hub.store.as_ref()).unwrap();
+    let (undone_total, undone_ids, undone_cher) = served(&hub.state).await;
+    assert_eq!((undone_total, undone_cher), (total, cher));
+    assert!(members.iter().all(|id| undone_ids.contains(id)));
+}
+
+#[tokio::test]
+async fn doublons_filter_by_departement_and_explain_what_the_records_hold() {
+    let hub = hub_with_duplicates();
+    let mut admin = hub.signed_in("admin@hub.example").await;
+    let all = admin.get("/admin/doublons").await;
+    assert!(all.body.contains("<p>2 paire(s)"), "{}", all.body);
+    let cher = admin.get("/admin/doublons?departement=18").await;
+    assert!(cher.body.contains("<p>2 paire(s)"), "{}", cher.body);
+    assert!(cher.body.contains("name=\"departement\" value=\"18\""), "{}", cher.body);
+    let elsewhere = admin.get("/admin/doublons?departement=37").await;
+    assert!(elsewhere.body.contains("<p>0 paire(s)") && elsewhere.body.contains("Aucune paire"), "{}", elsewhere.body);
+    let bad = admin.get("/admin/doublons?departement=180000").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
+    // Neither record has a phone or a typologie: said as such, never "même typologie".
+    assert!(all.body.contains("pas de téléphone des deux côtés"), "{}", all.body);
+    assert!(!all.body.contains("même typologie"), "{}", all.body);
+}
+
+/// Waits for the background scan to end; its final state.
+async fn scan_done(hub: &Hub) -> maillage_app::duplicates::ScanState {
+    for _ in 0..600 {
+        let state = hub.state.scans.state();
+        if !matches!(
+            state,
+            maillage_app::duplicates::ScanState::Running { .. } | maillage_app::duplicates::ScanState::Idle
+        ) {
+            return state;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("la recherche des doublons ne finit pas : {:?}", hub.state.scans.state());
+}
+
+#[tokio::test]
+async fn an_import_from_the_administration_fills_the_review_queue_and_a_button_runs_the_scan() {
+    let hub = Hub::new();
+    let mut admin = hub.signed_in("admin@hub.example").await;
+    let csrf = admin.csrf().await;
+    let header = "id,nom,commune,code_postal,adresse,latitude,longitude\n";
+    let files = [
+        ("cn", format!("{header}cn-1,Médiathèque des Gibjoncs,Bourges,18000,3 rue Jean Rameau,47.1030,2.4100\n")),
+        (
+            "di",
+            format!("{header}di-1,Mediatheque Gibjoncs Bourges Nord,Bourges,18000,3 r Jean Rameau,47.1031,2.4101\n"),
+        ),
+    ];
+    for (source, file) in &files {
+        let page = admin
+            .post_file(
+                "/admin/imports",
+                &[("_csrf", &csrf), ("source", source)],
+                Some(("fichier", "lieux.csv", file.as_bytes())),
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    }
+    let maillage_app::duplicates::ScanState::Done { counts, .. } = scan_done(&hub).await else {
+        panic!("{:?}", hub.state.scans.state());
+    };
+    assert_eq!(counts.found, 1, "{counts:?}");
+    let queue = admin.get("/admin/doublons").await;
+    assert!(queue.body.contains("Dernière recherche (après l&#39;import"), "{}", queue.body);
+    assert!(
+        queue.body.contains("1 paire(s) nouvelle(s) à examiner") || !hub.store.merge_groups().unwrap().is_empty(),
+        "{}",
+        queue.body
+    );
+    assert_eq!(hub.store.duplicate_pairs().unwrap().len(), 1);
+
+    // The button: a scan again, which keeps the earlier decision and says so.
+    let started = admin.post("/admin/doublons/recherche", &[("_csrf", &csrf)]).await;
+    assert_eq!((started.status, started.location()), (StatusCode::SEE_OTHER, "/admin/doublons"));
+    let maillage_app::duplicates::ScanState::Done { counts, reason, .. } = scan_done(&hub).await else {
+        panic!("{:?}", hub.state.scans.state());
+    };
+    assert_eq!((counts.queued, counts.auto_merged, reason.as_str()), (0, 0, "lancée depuis cette page"));
+    // Only administrators start one.
+    let mut coordinator = hub.signed_in("coord18@hub.example").await;
+    let token = coordinator.csrf().await;
+    let refused = coordinator.post("/admin/doublons/recherche", &[("_csrf", &token)]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    assert!(!coordinator.get("/admin/doublons").await.body.contains("/admin/doublons/recherche"));
 }
