@@ -24,13 +24,15 @@
 //! - `[group]`: consecutive rows that describe one place (one row per service offered),
 //!   merged into one record.
 //!
-//! [`MappingSpec`] is the file as written (serde types, [`write::to_toml`] writes it back);
+//! [`MappingSpec`] is the file as written (serde types, [`write::to_toml`] writes it back;
+//! [`locate`] finds a line of it in the text, so that a mistake says its line);
 //! [`Mapping`] is the checked, compiled form that maps rows. Every problem the mapping meets
 //! becomes a [`Problem`] (field, value, French reason): a column the mapping names and the file
 //! lacks ([`Mapping::check_columns`]), a value that does not split, a placeholder dropped, hours
 //! not converted, a row skipped. Nothing is dropped silently.
 
 mod hours;
+pub mod locate;
 pub mod shipped;
 mod spec;
 pub mod write;
@@ -456,7 +458,12 @@ impl Mapping {
     /// Reads and checks a mapping file. Every mistake gives a French message with its line
     /// (syntax) or the section it is in (meaning).
     pub fn from_toml(text: &str) -> Result<Self, FormatError> {
-        Self::from_spec(MappingSpec::from_toml(text)?)
+        Self::compile(MappingSpec::from_toml(text)?).map_err(|message| {
+            FormatError::Mapping(match locate::line_of_error(text, &message) {
+                Some(line) => format!("ligne {line} : {message}"),
+                None => message,
+            })
+        })
     }
 
     /// Checks and compiles a mapping given as data (written by the assistant or a form).
