@@ -3,8 +3,8 @@
 //! ([`territory`]), coverage and its indicators ([`coverage`]), the public directory in
 //! memory ([`directory`]), accounts and permissions ([`accounts`]), moderation
 //! ([`moderation`]), update campaigns ([`campaigns`]), duplicates ([`duplicates`]), the
-//! actors directory the hub's team meets ([`actors`]) and the hub's settings and backup
-//! ([`hub`]).
+//! actors directory the hub's team meets ([`actors`]), the hub's saved mappings and the mapping
+//! assistant's form ([`mappings`]) and the hub's settings and backup ([`hub`]).
 //!
 //! This crate is the only guarded door: every use case that writes, or reads what is not
 //! public, takes the acting [`accounts::Actor`], checks its permission and scope itself and
@@ -25,6 +25,7 @@ pub mod duplicates;
 mod error;
 pub mod hub;
 pub mod mail;
+pub mod mappings;
 pub mod moderation;
 pub mod places;
 pub mod territory;

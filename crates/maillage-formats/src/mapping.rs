@@ -189,6 +189,26 @@ pub fn vocabulary_label(field: &str, value: &str) -> Result<String, String> {
     }
 }
 
+/// The labels a vocabulary field takes, in the standard's order; empty for a free-text list
+/// field (`typologie`, `autres_formations_labels`) or a field that is no list.
+pub fn vocabulary_values(field: &str) -> Vec<&'static str> {
+    fn labels<T: Vocabulary>() -> Vec<&'static str> {
+        T::all().iter().map(|value| value.label()).collect()
+    }
+    match field {
+        "services" => labels::<Service>(),
+        "publics_specifiquement_adresses" => labels::<Public>(),
+        "prise_en_charge_specifique" => labels::<PriseEnCharge>(),
+        "frais_a_charge" => labels::<Frais>(),
+        "itinerance" => labels::<Itinerance>(),
+        "dispositif_programmes_nationaux" => labels::<Dispositif>(),
+        "formations_labels" => labels::<FormationLabel>(),
+        "modalites_acces" => labels::<ModaliteAcces>(),
+        "modalites_accompagnement" => labels::<ModaliteAccompagnement>(),
+        _ => Vec::new(),
+    }
+}
+
 fn compile_regex(pattern: &str, context: &str) -> Result<Regex, String> {
     Regex::new(pattern).map_err(|err| format!("{context} : expression régulière invalide « {pattern} » ({err})"))
 }
