@@ -393,7 +393,7 @@ pub(crate) fn run_import(
                     "*",
                     name,
                     format!(
-                        "correspondance « {name} » ({}) reconnue d'après les colonnes du fichier ({how})",
+                        "correspondance « {name} » reconnue d'après les colonnes du fichier ({} ; {how})",
                         recognised.origin()
                     ),
                 ));

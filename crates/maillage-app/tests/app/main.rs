@@ -4,5 +4,6 @@ mod actors;
 mod duplicates;
 mod mappings;
 mod permissions;
+mod saved_mappings;
 mod self_service;
 mod support;
