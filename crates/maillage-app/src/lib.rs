@@ -4,7 +4,8 @@
 //! memory ([`directory`]), accounts and permissions ([`accounts`]), moderation
 //! ([`moderation`]), update campaigns ([`campaigns`]), duplicates ([`duplicates`]), the
 //! actors directory the hub's team meets ([`actors`]), the hub's saved mappings and the mapping
-//! assistant's form ([`mappings`]) and the hub's settings and backup ([`hub`]).
+//! assistant's form ([`mappings`]), the hub's settings and backup ([`hub`]) and the per-client
+//! limiter of what the public posts ([`throttle`]).
 //!
 //! This crate is the only guarded door: every use case that writes, or reads what is not
 //! public, takes the acting [`accounts::Actor`], checks its permission and scope itself and
@@ -29,6 +30,7 @@ pub mod mappings;
 pub mod moderation;
 pub mod places;
 pub mod territory;
+pub mod throttle;
 
 pub use error::{io_reason, AppError, AppResult, FieldError};
 pub use places::import::{ImportOptions, ImportReport};

@@ -87,6 +87,14 @@ impl<C: GenericClient> AccountTables for PgTables<'_, C> {
         Ok(taken?)
     }
 
+    fn take_user_tokens(&mut self, user_id: &str, purpose: TokenPurpose, at: DateTime<Utc>) -> StoreResult<u64> {
+        Ok(self.run(
+            "UPDATE one_time_tokens SET used_at = $3
+             WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3",
+            &[&user_id, &purpose.as_str(), &at],
+        )?)
+    }
+
     fn token(&mut self, token_hash: &str) -> StoreResult<Option<OneTimeToken>> {
         self.one(&format!("SELECT {TOKEN_COLUMNS} FROM one_time_tokens WHERE token_hash = $1"), &[&token_hash])
     }

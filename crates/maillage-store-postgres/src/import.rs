@@ -183,6 +183,7 @@ impl ImportSession for PostgresImport<'_> {
         let finished = batch.finished_at.unwrap_or_else(now);
         self.flushed(|tables| {
             tables.finish_batch(batch, finished)?;
+            tables.bump_data_version()?;
             // On failure the server has ended the transaction (or the connection is gone):
             // drop's ROLLBACK is then a harmless no-op, or discards the connection.
             tables.batch("COMMIT")

@@ -85,6 +85,14 @@ impl AccountTables for SqliteTables<'_> {
         Ok(taken?)
     }
 
+    fn take_user_tokens(&mut self, user_id: &str, purpose: TokenPurpose, at: DateTime<Utc>) -> StoreResult<u64> {
+        Ok(self.run(
+            "UPDATE one_time_tokens SET used_at = ?3
+             WHERE user_id = ?1 AND purpose = ?2 AND used_at IS NULL AND expires_at > ?3",
+            params![user_id, purpose.as_str(), timestamp(&at)],
+        )?)
+    }
+
     fn token(&mut self, token_hash: &str) -> StoreResult<Option<OneTimeToken>> {
         self.one(&format!("SELECT {TOKEN_COLUMNS} FROM one_time_tokens WHERE token_hash = ?1"), [token_hash])
     }

@@ -69,6 +69,7 @@ impl ImportSession for SqliteImport<'_> {
 
     fn commit(mut self: Box<Self>, batch: &ImportBatch) -> StoreResult<()> {
         self.tables().finish_batch(batch, batch.finished_at.unwrap_or_else(now))?;
+        self.tables().bump_data_version()?;
         self.connection.execute_batch("COMMIT").map_err(backend)?;
         self.open = false;
         Ok(())

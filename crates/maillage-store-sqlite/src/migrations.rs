@@ -246,7 +246,17 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX stakeholders_by_place ON stakeholders (place_id) WHERE place_id IS NOT NULL;
     CREATE INDEX stakeholders_by_merge ON stakeholders (merged_into) WHERE merged_into IS NOT NULL;
     "#,
-    // 11: the mappings a hub saved for its sources' exports (the TOML text as written, the
+    // 11: the registry's data version, one row advanced by every write of places, bassins,
+    // indicators and duplicate decisions, so that what is computed from them (coverage) is
+    // cached under a number one cheap read gives.
+    r#"
+    CREATE TABLE data_version (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        version INTEGER NOT NULL
+    );
+    INSERT INTO data_version (id, version) VALUES (1, 0);
+    "#,
+    // 12: the mappings a hub saved for its sources' exports (the TOML text as written, the
     // source it feeds, the export's columns recognition compares files with), replaced by
     // version.
     r#"

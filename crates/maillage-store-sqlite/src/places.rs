@@ -151,6 +151,16 @@ impl PlaceTables for SqliteTables<'_> {
         self.run(&sql, params).map(drop)
     }
 
+    fn data_version(&mut self) -> StoreResult<u64> {
+        let version: i64 = self.value("SELECT version FROM data_version", [])?;
+        Ok(version.unsigned_abs())
+    }
+
+    fn bump_data_version(&mut self) -> StoreResult<()> {
+        self.run("UPDATE data_version SET version = version + 1", [])?;
+        Ok(())
+    }
+
     fn finish_batch(&mut self, batch: &ImportBatch, finished_at: DateTime<Utc>) -> StoreResult<()> {
         let sql = "UPDATE import_batches SET finished_at = ?2, counts = ?3 WHERE id = ?1";
         self.run(sql, params![batch.id, timestamp(&finished_at), json(&batch.counts)?])?;

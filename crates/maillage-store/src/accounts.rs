@@ -375,6 +375,9 @@ pub trait AccountStore: Send + Sync {
     fn insert_token(&self, token: &OneTimeToken) -> StoreResult<()>;
     /// Marks a token used, atomically: of two concurrent uses, one is accepted.
     fn use_token(&self, token_hash: &str, purpose: TokenPurpose, at: DateTime<Utc>) -> StoreResult<TokenUse>;
+    /// Marks used, at `at`, every token of this purpose the account still holds unused and
+    /// unexpired (a new password makes every earlier link of the account void); how many.
+    fn spend_user_tokens(&self, user_id: &str, purpose: TokenPurpose, at: DateTime<Utc>) -> StoreResult<u64>;
 
     fn append_audit(&self, entry: &AuditEntry) -> StoreResult<()>;
     /// The latest `limit` entries, newest first.

@@ -26,12 +26,13 @@ macro_rules! store_contract_tests {
             snapshot_of_an_empty_store_is_empty, restore_into_a_non_empty_store_is_refused,
             place_reports_are_kept_per_place, duplicate_decisions_round_trip,
             a_stale_pair_decision_is_a_conflict_and_writes_nothing, a_place_in_two_merge_groups_is_a_conflict,
-            a_group_absorbs_another_and_undo_removes_it, places_updated_since, refusals_name_what_they_refuse);
+            a_group_absorbs_another_and_undo_removes_it, places_updated_since, refusals_name_what_they_refuse,
+            the_data_version_follows_registry_writes_only);
         $crate::store_contract_tests!(@pairs contract, $make;
             snapshot_restores_identically, a_failed_restore_leaves_the_store_empty);
         $crate::store_contract_tests!(@cases contract_accounts, $make;
             users_round_trip_and_emails_are_unique, sessions_are_found_by_hash_and_deleted,
-            a_token_is_used_once_and_expires, audit_log_is_newest_first,
+            a_token_is_used_once_and_expires, an_accounts_earlier_tokens_are_spent_together, audit_log_is_newest_first,
             a_person_edit_writes_a_version_with_its_note, a_stale_place_edit_is_a_conflict_and_writes_nothing,
             proposals_are_decided_once_with_their_writes, campaigns_round_trip, reports_are_resolved_once,
             settings_are_replaced_by_key, account_refusals_name_what_they_refuse);
@@ -927,4 +928,59 @@ pub fn refusals_name_what_they_refuse(store: &dyn Store) {
         assert_eq!(refusal(store.save_duplicates(&changes)), message);
     }
     assert_eq!((store.duplicate_pairs().unwrap(), store.merge_groups().unwrap()), before);
+}
+
+/// The data version grows with every committed write of places, bassins and indicators, and
+/// stays when nothing of the registry changed: an account's writes, a rolled-back import, a
+/// refused replacement.
+pub fn the_data_version_follows_registry_writes_only(store: &dyn Store) {
+    let mut last = store.data_version().unwrap();
+    let mut grew = |store: &dyn Store, what: &str| {
+        let now = store.data_version().unwrap();
+        assert!(now > last, "{what}: {now} after {last}");
+        last = now;
+    };
+    let first = place("hub", "1", "b");
+    import(store, "hub", std::slice::from_ref(&first));
+    grew(store, "an import");
+    store.replace_bassins(&hub_bassins()).unwrap();
+    grew(store, "the bassins");
+    store.replace_indicator(&indicator("ifn", IndicatorLevel::Commune), &values(&[("18033", 1.0)])).unwrap();
+    grew(store, "an indicator");
+    let mut edited = store.place(&first.id).unwrap().unwrap();
+    edited.version = 2;
+    edited.record.nom = "Renommé".to_owned();
+    store
+        .save_place(&PlaceWrite {
+            place: edited,
+            change: ChangeKind::Updated,
+            author: "u1".to_owned(),
+            reason: "nom".to_owned(),
+            content_hash: None,
+        })
+        .unwrap();
+    grew(store, "a person's edit");
+
+    let unchanged = store.data_version().unwrap();
+    {
+        let batch = batch("hub");
+        let mut session = store.begin_import(&batch).unwrap();
+        session.insert(&place("hub", "2", &batch.id), "hash").unwrap();
+        // Dropped without commit.
+    }
+    let twice = vec![member("Bourges", "18", MemberKind::Epci, "241822673"); 2];
+    assert!(store.replace_bassins(&twice).is_err());
+    let user = crate::contract_accounts::user("a@hub.example", Role::Administrateur);
+    store.insert_user(&user).unwrap();
+    store
+        .append_audit(&AuditEntry {
+            id: new_id(),
+            at: Utc::now(),
+            actor: None,
+            action: "essai".to_owned(),
+            target: None,
+            detail: String::new(),
+        })
+        .unwrap();
+    assert_eq!(store.data_version().unwrap(), unchanged);
 }

@@ -162,6 +162,57 @@ pub fn a_token_is_used_once_and_expires(store: &dyn Store) {
     assert_eq!(store.use_token("nope", TokenPurpose::PasswordReset, at(1)).unwrap(), TokenUse::Unknown);
 }
 
+/// Spending an account's tokens of one purpose voids its earlier links of that purpose, and
+/// nothing else: not another purpose, not another account's, not what is used or expired.
+pub fn an_accounts_earlier_tokens_are_spent_together(store: &dyn Store) {
+    let person = user("a@hub.example", Role::Administrateur);
+    let other = user("b@hub.example", Role::Administrateur);
+    store.insert_user(&person).unwrap();
+    store.insert_user(&other).unwrap();
+    let token = |hash: &str, owner: &User, purpose, expires| OneTimeToken {
+        token_hash: hash.to_owned(),
+        purpose,
+        user_id: Some(owner.id.clone()),
+        subject: None,
+        created_at: at(0),
+        expires_at: at(expires),
+        used_at: None,
+    };
+    for token in [
+        token("r1", &person, TokenPurpose::PasswordReset, 3600),
+        token("r2", &person, TokenPurpose::PasswordReset, 3600),
+        token("r3", &person, TokenPurpose::PasswordReset, 3600),
+        token("old", &person, TokenPurpose::PasswordReset, 10),
+        token("inv", &person, TokenPurpose::Invitation, 3600),
+        token("theirs", &other, TokenPurpose::PasswordReset, 3600),
+    ] {
+        store.insert_token(&token).unwrap();
+    }
+    assert!(matches!(store.use_token("r3", TokenPurpose::PasswordReset, at(15)).unwrap(), TokenUse::Accepted(_)));
+    assert_eq!(store.spend_user_tokens(&person.id, TokenPurpose::PasswordReset, at(20)).unwrap(), 2);
+    assert_eq!(store.use_token("r1", TokenPurpose::PasswordReset, at(30)).unwrap(), TokenUse::AlreadyUsed);
+    assert_eq!(store.use_token("r2", TokenPurpose::PasswordReset, at(30)).unwrap(), TokenUse::AlreadyUsed);
+    assert_eq!(store.use_token("old", TokenPurpose::PasswordReset, at(30)).unwrap(), TokenUse::Expired);
+    let mut spent = token("r1", &person, TokenPurpose::PasswordReset, 3600);
+    spent.used_at = Some(at(20));
+    let tokens = tokens(store);
+    assert!(tokens.contains(&spent), "{tokens:?}");
+    assert!(matches!(store.use_token("inv", TokenPurpose::Invitation, at(30)).unwrap(), TokenUse::Accepted(_)));
+    assert!(matches!(store.use_token("theirs", TokenPurpose::PasswordReset, at(30)).unwrap(), TokenUse::Accepted(_)));
+    assert_eq!(store.spend_user_tokens(&person.id, TokenPurpose::PasswordReset, at(40)).unwrap(), 0);
+}
+
+/// Every token, as a backup holds them.
+fn tokens(store: &dyn Store) -> Vec<OneTimeToken> {
+    snapshot_items(store)
+        .into_iter()
+        .filter_map(|item| match item {
+            SnapshotItem::Token(token) => Some(token),
+            _ => None,
+        })
+        .collect()
+}
+
 pub fn audit_log_is_newest_first(store: &dyn Store) {
     let entries: Vec<AuditEntry> = (0..5)
         .map(|index| AuditEntry {

@@ -655,6 +655,12 @@ pub trait Store: AccountStore + StakeholderStore + MappingStore + Send + Sync {
     /// clashing write (a pair already there, a status changed since read, a place in two
     /// groups) is a [`StoreError::Conflict`] and nothing is written.
     fn save_duplicates(&self, changes: &DuplicateChanges) -> StoreResult<()>;
+    /// The registry's data version: a number that grows with every committed write of
+    /// places (an import, a person's edit, a decided proposal), bassins, indicators, duplicate
+    /// decisions or a restore, and with nothing else (sign-ins, sessions and the audit log
+    /// leave it alone). What is computed from the registry is cached under it: read it before
+    /// the data, so that a write committed in between makes the cache older, never wrong.
+    fn data_version(&self) -> StoreResult<u64>;
     /// A short name of the backend for messages ("sqlite", "postgresql").
     fn backend_name(&self) -> &'static str;
     /// Hands every row of the store to `visit`, in the order [`SnapshotItem`] names, all read

@@ -14,6 +14,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::Argon2;
 use chrono::{DateTime, TimeDelta, Utc};
 use hmac::{Hmac, Mac};
+use maillage_domain::{PlaceId, PlaceRecord};
 use maillage_store::*;
 use sha2::{Digest, Sha256};
 
@@ -41,7 +42,10 @@ pub const MIN_PASSWORD_CHARS: usize = 12;
 /// Shortest secret key accepted for signing links.
 pub const MIN_SECRET_CHARS: usize = 32;
 
-const WRONG_CREDENTIALS: &str = "Adresse ou mot de passe incorrect.";
+/// Every refused sign-in says this, whether the address has an account, the password is
+/// wrong or the account is locked: which addresses have accounts is nobody's business, so a
+/// lockout is mentioned as a possibility, never as a fact about one address.
+pub const SIGN_IN_REFUSED: &str = "Adresse ou mot de passe incorrect. Après plusieurs essais infructueux, la connexion est suspendue quelques minutes : réessayez plus tard, ou réinitialisez votre mot de passe.";
 
 /// Random bytes from the operating system, as lower-case hex.
 pub fn random_token() -> String {
@@ -156,7 +160,18 @@ pub fn hash_password(password: &str) -> AppResult<String> {
         .map_err(|err| AppError::Input(format!("mot de passe impossible à chiffrer : {err}")))
 }
 
+thread_local! {
+    static VERIFICATIONS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// How many password hashes this thread has verified: what shows, without timing anything,
+/// that every sign-in does the same work whatever the address.
+pub fn password_verifications() -> u64 {
+    VERIFICATIONS.with(std::cell::Cell::get)
+}
+
 pub fn verify_password(hash: &str, password: &str) -> bool {
+    VERIFICATIONS.with(|count| count.set(count.get() + 1));
     match PasswordHash::new(hash) {
         Ok(parsed) => Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
         Err(_) => false,
@@ -207,30 +222,32 @@ fn user_target(id: &str) -> Option<String> {
     Some(format!("utilisateur:{id}"))
 }
 
-/// Signs in with an address and a password. Every refusal says the same thing, whether the
-/// account exists or not; a locked account says until when.
+/// Signs in with an address and a password. Every refusal says the same thing
+/// ([`SIGN_IN_REFUSED`]) after the same work: one password verification (against a decoy hash
+/// when the address has no usable account), whether the account exists, is locked or not.
 pub fn sign_in(ctx: &Context<'_>, email: &str, password: &str, now: DateTime<Utc>) -> AppResult<SignedIn> {
     let email = normalise_email(email);
-    let user = ctx.store.user_by_email(&email)?;
-    let Some(mut user) = user.filter(|user| user.active && user.password_hash.is_some()) else {
-        verify_password(decoy_hash(), password);
+    let user = ctx.store.user_by_email(&email)?.filter(|user| user.active && user.password_hash.is_some());
+    // Verified before anything is decided, so that no refusal comes sooner than another.
+    let hash = user.as_ref().and_then(|user| user.password_hash.as_deref()).unwrap_or_else(|| decoy_hash());
+    let right_password = verify_password(hash, password);
+    let refused = || AppError::Refused(SIGN_IN_REFUSED.to_owned());
+    let Some(mut user) = user else {
         ctx.audit(None, "connexion_refusee", None, "compte inconnu, inactif ou sans mot de passe", now)?;
-        return Err(AppError::Refused(WRONG_CREDENTIALS.to_owned()));
+        return Err(refused());
     };
-    if let Some(until) = user.locked_until.filter(|until| *until > now) {
+    if user.locked_until.is_some_and(|until| until > now) {
+        // Even the right password waits for the end of the delay.
         ctx.audit(Some(&user.id), "connexion_refusee", user_target(&user.id), "compte verrouillé", now)?;
-        return Err(locked_error(until));
+        return Err(refused());
     }
-    if !verify_password(user.password_hash.as_deref().unwrap_or_default(), password) {
+    if !right_password {
         user.failed_sign_ins = user.failed_sign_ins.saturating_add(1);
         user.locked_until = lockout(user.failed_sign_ins).map(|delay| now + delay);
         ctx.store.update_user(&user)?;
         let detail = format!("mot de passe incorrect ({} échec(s) de suite)", user.failed_sign_ins);
         ctx.audit(Some(&user.id), "connexion_refusee", user_target(&user.id), detail, now)?;
-        return Err(match user.locked_until {
-            Some(until) => locked_error(until),
-            None => AppError::Refused(WRONG_CREDENTIALS.to_owned()),
-        });
+        return Err(refused());
     }
     if user.failed_sign_ins > 0 || user.locked_until.is_some() {
         user.failed_sign_ins = 0;
@@ -240,14 +257,6 @@ pub fn sign_in(ctx: &Context<'_>, email: &str, password: &str, now: DateTime<Utc
     let signed_in = open_session(ctx.store, &user, now)?;
     ctx.audit(Some(&user.id), "connexion", user_target(&user.id), "", now)?;
     Ok(signed_in)
-}
-
-fn locked_error(until: DateTime<Utc>) -> AppError {
-    let local = until.with_timezone(&chrono_tz::Europe::Paris);
-    AppError::Refused(format!(
-        "Trop d'essais infructueux : le compte est verrouillé jusqu'à {}. Vous pouvez aussi réinitialiser votre mot de passe.",
-        local.format("%H:%M")
-    ))
 }
 
 fn open_session(store: &dyn Store, user: &User, now: DateTime<Utc>) -> AppResult<SignedIn> {
@@ -381,7 +390,8 @@ pub fn send_invitation(ctx: &Context<'_>, user: &User, now: DateTime<Utc>) -> Ap
     )
 }
 
-/// Invites someone: administrators invite any role, coordinators invite gestionnaires.
+/// Invites someone: administrators invite any role, coordinators invite gestionnaires of
+/// places their territory holds (at least one, every one of them).
 pub fn invite(
     ctx: &Context<'_>,
     actor: &Actor,
@@ -390,8 +400,11 @@ pub fn invite(
     role: Role,
     now: DateTime<Utc>,
 ) -> AppResult<User> {
-    match role {
-        Role::Gestionnaire { .. } => actor.require(ctx, Permission::InviteManager)?,
+    match &role {
+        Role::Gestionnaire { places } => {
+            actor.require(ctx, Permission::InviteManager)?;
+            check_managed_places(ctx, actor, places)?;
+        }
         _ => actor.require(ctx, Permission::Administer)?,
     }
     let user = new_user(email, name, role, now)?;
@@ -399,6 +412,28 @@ pub fn invite(
     send_invitation(ctx, &user, now)?;
     ctx.audit(actor.id(), "invitation", user_target(&user.id), format!("rôle {}", user.role.label()), now)?;
     Ok(user)
+}
+
+/// Whether the actor may give a gestionnaire these places: an administrator any place that
+/// exists, a coordinator at least one place and only places its territory holds. A place
+/// unknown to a coordinator is refused as one outside its territory, so the refusal tells
+/// nothing about which ids exist.
+fn check_managed_places(ctx: &Context<'_>, actor: &Actor, places: &[PlaceId]) -> AppResult<()> {
+    let administrator = actor.may(ctx, Permission::Administer);
+    if !administrator && places.is_empty() {
+        return Err(AppError::Invalid(vec![FieldError::new("lieux", "au moins un lieu de votre territoire")]));
+    }
+    for id in places {
+        match ctx.store.place(id)? {
+            Some(place) => actor.require(ctx, Permission::Moderate(&place.record))?,
+            None if administrator => {
+                return Err(AppError::Invalid(vec![FieldError::new("lieux", format!("lieu inconnu : {id}"))]))
+            }
+            // A record located nowhere: the very refusal a place elsewhere gets.
+            None => actor.require(ctx, Permission::Moderate(&PlaceRecord::default()))?,
+        }
+    }
+    Ok(())
 }
 
 /// Sets the password of an invited account from its link, and signs it in.
@@ -423,29 +458,40 @@ fn set_password_from_token(
     user.failed_sign_ins = 0;
     user.locked_until = None;
     ctx.store.update_user(&user)?;
-    // Whoever held the old password is signed out everywhere.
+    // Whoever held the old password is signed out everywhere, and every link mailed before
+    // that could set a password is void.
     ctx.store.delete_user_sessions(&user.id)?;
+    for purpose in [TokenPurpose::PasswordReset, TokenPurpose::Invitation] {
+        ctx.store.spend_user_tokens(&user.id, purpose, now)?;
+    }
     ctx.audit(Some(&user.id), action, user_target(&user.id), "", now)?;
     open_session(ctx.store, &user, now)
 }
 
 /// Mails a reset link when the address has an active account; says nothing either way (the
 /// caller shows the same message), so the form reveals no account.
+///
+/// Known and unknown addresses cost the same here: a link token is drawn, signed and stored
+/// in both cases (for an unknown address it names no account, so it can never set a
+/// password, and expires like any other), and the audit log gets one line. What remains is
+/// handing the mail to the [`Mailer`](crate::mail::Mailer): an edge that answers before the
+/// mail has left gives it a [`QueuedMailer`](crate::mail::QueuedMailer).
 pub fn request_password_reset(ctx: &Context<'_>, email: &str, now: DateTime<Utc>) -> AppResult<()> {
-    let Some(user) = ctx.store.user_by_email(&normalise_email(email))?.filter(|user| user.active) else {
-        ctx.audit(None, "reinitialisation_demandee", None, "adresse sans compte actif", now)?;
-        return Ok(());
-    };
+    let user = ctx.store.user_by_email(&normalise_email(email))?.filter(|user| user.active);
     let signed = issue_token(
         ctx.store,
         ctx.mailing()?.signer,
         TokenPurpose::PasswordReset,
-        Some(&user.id),
+        user.as_ref().map(|user| user.id.as_str()),
         None,
         now,
         TimeDelta::hours(RESET_HOURS),
     )?;
     let link = ctx.link(&format!("/compte/reinitialisation?jeton={signed}"))?;
+    let Some(user) = user else {
+        ctx.audit(None, "reinitialisation_demandee", None, "adresse sans compte actif", now)?;
+        return Ok(());
+    };
     ctx.send(
         &Mail {
             to: user.email.clone(),
@@ -538,17 +584,39 @@ pub fn bootstrap_admin(
     Ok(user)
 }
 
-/// The accounts an actor manages: every account for administrators, the gestionnaires for
-/// coordinators (who invite them and mark them trusted).
+/// The accounts an actor manages: every account for administrators; for coordinators (who
+/// invite gestionnaires and mark them trusted), the gestionnaires of at least one place their
+/// territory holds, so that names and addresses stay within the territory they work for.
 pub fn users(ctx: &Context<'_>, actor: &Actor) -> AppResult<Vec<User>> {
     actor.require(ctx, Permission::InviteManager)?;
-    let administrator = actor.may(ctx, Permission::Administer);
-    Ok(ctx
-        .store
-        .users()?
-        .into_iter()
-        .filter(|user| administrator || matches!(user.role, Role::Gestionnaire { .. }))
-        .collect())
+    if actor.may(ctx, Permission::Administer) {
+        return Ok(ctx.store.users()?);
+    }
+    // Many gestionnaires share places: each place is read and located once.
+    let mut covered: std::collections::HashMap<PlaceId, bool> = std::collections::HashMap::new();
+    let mut visible = Vec::new();
+    for user in ctx.store.users()? {
+        let Role::Gestionnaire { places } = &user.role else { continue };
+        let mut shown = false;
+        for id in places {
+            let in_scope = match covered.get(id) {
+                Some(known) => *known,
+                None => {
+                    let in_scope = ctx.store.place(id)?.is_some_and(|place| actor.covers(ctx, &place.record));
+                    covered.insert(id.clone(), in_scope);
+                    in_scope
+                }
+            };
+            if in_scope {
+                shown = true;
+                break;
+            }
+        }
+        if shown {
+            visible.push(user);
+        }
+    }
+    Ok(visible)
 }
 
 /// The latest entries of the audit log, newest first (administrators).

@@ -1,8 +1,12 @@
 //! The coverage use case ("zones blanches"): distances from every commune to the nearest
 //! active place (optionally filtered), people beyond thresholds, figures per territory and
-//! the explainable priority score, for the CLI and the API.
+//! the explainable priority score, for the CLI and the API; [`CoverageCache`] keeps recent
+//! answers per data version of the store, for a server that answers the same requests often.
 
+mod cache;
 pub mod indicators;
+
+pub use cache::{CachedCoverage, CoverageCache, CACHED_REPORTS};
 
 use std::collections::{BTreeMap, HashMap};
 

@@ -22,6 +22,7 @@ use maillage_store::*;
 use crate::accounts::{new_user, send_invitation, Actor, Permission};
 use crate::context::Context;
 use crate::mail::Mail;
+use crate::throttle::{wait_in_words, Throttle};
 use crate::{AppError, AppResult, FieldError};
 
 /// The source of places created in the registry itself rather than imported.
@@ -420,6 +421,81 @@ pub struct QueueItem {
 pub struct ReportItem {
     pub report: PlaceReport,
     pub place: Place,
+}
+
+/// The shortest and longest description a public report may have, in characters.
+pub const REPORT_MIN_CHARS: usize = 5;
+pub const REPORT_MAX_CHARS: usize = 2000;
+/// Reports one client may send per [`REPORT_WINDOW_MINUTES`]: a person who found several
+/// errors sends a few, a script sending hundreds is stopped.
+pub const REPORTS_PER_CLIENT: usize = 5;
+pub const REPORT_WINDOW_MINUTES: i64 = 10;
+/// Clients the report throttle remembers at most.
+pub const REPORT_CLIENTS: usize = 10_000;
+
+/// The limiter an edge holds for [`report_problem`], one per process.
+pub fn report_throttle() -> Throttle {
+    Throttle::new(REPORTS_PER_CLIENT, chrono::TimeDelta::minutes(REPORT_WINDOW_MINUTES), REPORT_CLIENTS)
+}
+
+/// The problems of a public report's fields, each beside its field, in French.
+pub fn check_report(category: &str, message: &str) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if !PlaceReport::CATEGORIES.iter().any(|(key, _)| *key == category) {
+        errors.push(FieldError::new("categorie", "Choisissez ce qui ne va pas."));
+    }
+    let length = message.trim().chars().count();
+    if length < REPORT_MIN_CHARS {
+        errors.push(FieldError::new(
+            "message",
+            format!("Décrivez l'erreur en quelques mots ({REPORT_MIN_CHARS} caractères au moins)."),
+        ));
+    } else if length > REPORT_MAX_CHARS {
+        errors.push(FieldError::new(
+            "message",
+            format!("Votre message fait {length} caractères : {REPORT_MAX_CHARS} au plus, merci de le raccourcir."),
+        ));
+    }
+    errors
+}
+
+/// Records a problem the public reports on an active place ("signaler une erreur"). Anyone
+/// may, so no [`Actor`] is asked for; what guards it is the size of a report and `throttle`,
+/// keyed by `client` as the edge identifies the sender. Fields are checked first (a refused
+/// form does not count against the sender), then the allowance, then the place; a refusal
+/// writes nothing. The report names nobody and goes to the moderation queue.
+pub fn report_problem(
+    ctx: &Context<'_>,
+    throttle: &Throttle,
+    client: &str,
+    place_id: &PlaceId,
+    category: &str,
+    message: &str,
+    now: DateTime<Utc>,
+) -> AppResult<PlaceReport> {
+    let errors = check_report(category, message);
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    if let Err(wait) = throttle.admit(client, now) {
+        return Err(AppError::Refused(format!(
+            "Vous avez envoyé beaucoup de signalements en peu de temps : réessayez dans {}. Merci de votre aide !",
+            wait_in_words(wait)
+        )));
+    }
+    let place = ctx.store.place(place_id)?.filter(|place| place.status == PlaceStatus::Active);
+    let Some(place) = place else {
+        return Err(StoreError::NotFound(format!("lieu {place_id}")).into());
+    };
+    let report = PlaceReport {
+        id: new_report_id(),
+        place_id: place.id,
+        category: category.to_owned(),
+        message: message.trim().to_owned(),
+        created_at: now,
+    };
+    ctx.store.add_place_report(&report)?;
+    Ok(report)
 }
 
 /// The pending proposals and the public's open reports on the places the actor moderates,

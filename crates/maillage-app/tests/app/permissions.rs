@@ -254,6 +254,20 @@ const ROWS: &[Row] = &[
     row("accounts::invite (gestionnaire)", NOT_MODERATOR, |_, ctx, actor| {
         accounts::invite(ctx, actor, "y@hub.example", "Y", gestionnaire(), now()).map(drop)
     }),
+    row("accounts::invite (gestionnaire d'un lieu du Cher)", NOT_IN_SCOPE, |f, ctx, actor| {
+        let role = Role::Gestionnaire { places: vec![f.place.id.clone()] };
+        accounts::invite(ctx, actor, "w@hub.example", "W", role, now()).map(drop)
+    }),
+    row("accounts::invite (gestionnaire d'un lieu du Cher et d'un lieu de Tours)", NOT_ADMIN, |f, ctx, actor| {
+        let role = Role::Gestionnaire { places: vec![f.place.id.clone(), f.other_place.id.clone()] };
+        accounts::invite(ctx, actor, "v@hub.example", "V", role, now()).map(drop)
+    }),
+    // An id that names no place is refused to a coordinator as a place elsewhere (the
+    // administrator is told the id is unknown).
+    row("accounts::invite (lieu inconnu)", NOT_ADMIN, |_, ctx, actor| {
+        let role = Role::Gestionnaire { places: vec![maillage_store::new_place_id()] };
+        accounts::invite(ctx, actor, "u@hub.example", "U", role, now()).map(drop)
+    }),
     row("accounts::update_user", NOT_ADMIN, |f, ctx, actor| {
         accounts::update_user(ctx, actor, f.manager.id().unwrap(), Role::Administrateur, true, now()).map(drop)
     }),
@@ -439,8 +453,16 @@ fn scoped_lists_show_nothing_outside_the_territory() {
     assert!(duplicates::review_queue(&ctx, outsider).unwrap().is_empty());
     assert!(duplicates::merged_places(&ctx, outsider).unwrap().is_empty());
     assert!(campaigns::campaigns(&ctx, outsider).unwrap().is_empty());
-    let users = accounts::users(&ctx, outsider).unwrap();
-    assert!(users.iter().all(|user| matches!(user.role, Role::Gestionnaire { .. })), "{users:?}");
+    // Gestionnaires only, and only those of a place in the territory: the Indre-et-Loire's
+    // coordinator sees the gestionnaire of Tours, not the one of Bourges, and the reverse.
+    let emails = |actor: &Actor| -> Vec<String> {
+        let users = accounts::users(&ctx, actor).unwrap();
+        assert!(users.iter().all(|user| matches!(user.role, Role::Gestionnaire { .. })), "{users:?}");
+        users.into_iter().map(|user| user.email).collect()
+    };
+    assert_eq!(emails(outsider), ["g2@asso.example"]);
+    assert_eq!(emails(&fixture.hub.coordinator), ["g@asso.example"]);
+    assert_eq!(accounts::users(&ctx, &fixture.hub.admin).unwrap().len(), 5);
     // The same lists are not empty for the Cher's coordinator.
     let coordinator = &fixture.hub.coordinator;
     assert_eq!(moderation::queue(&ctx, coordinator).unwrap().0.len(), 1);

@@ -23,9 +23,11 @@ fn sign_in_locks_after_repeated_failures_then_lets_in_after_the_delay() {
     for _ in 0..LOCK_AFTER_FAILURES - 1 {
         refused(sign_in(&ctx, email, "mauvais", t0()), "incorrect");
     }
-    refused(sign_in(&ctx, email, "mauvais", t0()), "verrouillé");
+    refused(sign_in(&ctx, email, "mauvais", t0()), "incorrect");
+    let locked = hub.store.user_by_email(email).unwrap().unwrap().locked_until;
+    assert_eq!(locked, Some(t0() + TimeDelta::minutes(FIRST_LOCK_MINUTES)));
     // Locked: even the right password is refused until the delay has passed.
-    refused(sign_in(&ctx, email, PASSWORD, t0() + TimeDelta::seconds(30)), "verrouillé");
+    refused(sign_in(&ctx, email, PASSWORD, t0() + TimeDelta::seconds(30)), "incorrect");
     let signed = sign_in(&ctx, " Coord18@HUB.example ", PASSWORD, t0() + TimeDelta::minutes(2)).unwrap();
     assert_eq!(signed.user.failed_sign_ins, 0);
     assert_eq!(hub.store.user(&signed.user.id).unwrap().unwrap().locked_until, None);
@@ -53,6 +55,63 @@ fn unknown_accounts_and_wrong_passwords_get_the_same_answer() {
     assert_eq!(unknown, wrong);
     let log = hub.store.audit_log(10).unwrap();
     assert_eq!(log.iter().filter(|entry| entry.action == "connexion_refusee").count(), 2);
+}
+
+/// Whether an address has an account shows neither in the answer nor in the work done: a
+/// locked account, a wrong password, an unknown or disabled address all get the same words
+/// after exactly one password verification (timing itself is too noisy to test).
+#[test]
+fn a_locked_account_answers_like_an_unknown_address_after_the_same_work() {
+    let hub = Hub::new();
+    let ctx = hub.ctx();
+    let mut disabled = new_user("partie@hub.example", "Partie", Role::Administrateur, t0()).unwrap();
+    disabled.password_hash = Some(hash_password(PASSWORD).unwrap());
+    disabled.active = false;
+    hub.store.insert_user(&disabled).unwrap();
+    let email = "coord18@hub.example";
+    for _ in 0..LOCK_AFTER_FAILURES {
+        let _ = sign_in(&ctx, email, "mauvais", t0());
+    }
+    let attempts: [(&str, &str); 6] = [
+        ("personne@hub.example", PASSWORD),
+        ("personne@hub.example", "mauvais"),
+        ("partie@hub.example", PASSWORD),
+        ("admin@hub.example", "mauvais"),
+        (email, "mauvais"),
+        // Locked: the right password gets the same refusal.
+        (email, PASSWORD),
+    ];
+    for (address, password) in attempts {
+        let before = password_verifications();
+        let result = sign_in(&ctx, address, password, t0() + TimeDelta::seconds(10));
+        assert_eq!(password_verifications() - before, 1, "{address}");
+        match result {
+            Err(AppError::Refused(message)) => assert_eq!(message, SIGN_IN_REFUSED, "{address}"),
+            other => panic!("{address}: {other:?}"),
+        }
+    }
+    assert!(!SIGN_IN_REFUSED.contains("jusqu"));
+}
+
+/// A reset asked for an unknown address draws, signs and stores a link token as for a known
+/// one (a token that names no account, so it sets no password) and writes one audit line;
+/// only the mail differs.
+#[test]
+fn a_reset_request_does_the_same_work_for_known_and_unknown_addresses() {
+    let hub = Hub::new();
+    let ctx = hub.ctx();
+    let rows = |kind: &str| {
+        let items = maillage_store::contract::snapshot_items(&hub.store);
+        items.iter().filter(|item| item.kind() == kind).count()
+    };
+    let (tokens, audit) = (rows("token"), rows("audit"));
+    request_password_reset(&ctx, "personne@hub.example", t0()).unwrap();
+    assert_eq!((rows("token"), rows("audit")), (tokens + 1, audit + 1));
+    request_password_reset(&ctx, "admin@hub.example", t0()).unwrap();
+    assert_eq!((rows("token"), rows("audit")), (tokens + 2, audit + 2));
+    assert_eq!(hub.mails().len(), 1);
+    let log = hub.store.audit_log(2).unwrap();
+    assert!(log.iter().all(|entry| !entry.detail.contains("personne") && !entry.detail.contains('@')), "{log:?}");
 }
 
 #[test]
@@ -100,6 +159,26 @@ fn a_password_reset_signs_out_everywhere_and_reveals_no_account() {
     refused(sign_in(&ctx, "admin@hub.example", PASSWORD, t0() + TimeDelta::minutes(7)), "incorrect");
     sign_in(&ctx, "admin@hub.example", "encore un mot de passe", t0() + TimeDelta::minutes(8)).unwrap();
     refused(reset_password(&ctx, &token, "encore un autre mot de passe", t0() + TimeDelta::minutes(9)), "déjà servi");
+}
+
+/// A reset voids every reset link mailed to the account before it, used or not.
+#[test]
+fn a_password_reset_voids_every_earlier_reset_link() {
+    let hub = Hub::new();
+    let ctx = hub.ctx();
+    let link = "https://hub.example/compte/reinitialisation?jeton=";
+    request_password_reset(&ctx, "admin@hub.example", t0()).unwrap();
+    let first = hub.link_token(link);
+    request_password_reset(&ctx, "admin@hub.example", t0() + TimeDelta::minutes(1)).unwrap();
+    let second = hub.link_token(link);
+    request_password_reset(&ctx, "coord18@hub.example", t0() + TimeDelta::minutes(1)).unwrap();
+    let someone_elses = hub.link_token(link);
+    assert_ne!(first, second);
+    reset_password(&ctx, &second, "un nouveau mot de passe", t0() + TimeDelta::minutes(2)).unwrap();
+    refused(reset_password(&ctx, &first, "celui de l'attaquant", t0() + TimeDelta::minutes(3)), "déjà servi");
+    sign_in(&ctx, "admin@hub.example", "un nouveau mot de passe", t0() + TimeDelta::minutes(4)).unwrap();
+    // Another account's link is untouched.
+    reset_password(&ctx, &someone_elses, "un autre mot de passe", t0() + TimeDelta::minutes(5)).unwrap();
 }
 
 #[test]
@@ -188,6 +267,51 @@ fn public_reports_join_the_queue_until_a_coordinator_closes_them() {
         resolve_report(&ctx, &hub.coordinator, &report.id, "encore", t0()),
         Err(AppError::Store(StoreError::Conflict(_)))
     ));
+}
+
+/// The public's report is bounded in length and throttled per client: a flood from one
+/// client stops after its allowance and writes nothing more; other clients still report.
+#[test]
+fn public_reports_are_bounded_and_throttled_per_client() {
+    let hub = Hub::new();
+    let ctx = hub.ctx();
+    let place = hub.place("Médiathèque");
+    let throttle = maillage_app::moderation::report_throttle();
+    let stored = || hub.store.place_reports(None).unwrap().len();
+    let report =
+        |client: &str, message: &str, at| report_problem(&ctx, &throttle, client, &place.id, "horaires", message, at);
+
+    let long = "x".repeat(REPORT_MAX_CHARS + 1);
+    let Err(AppError::Invalid(errors)) = report("a", &long, t0()) else { panic!("a long report is refused") };
+    assert_eq!(errors[0].field, "message");
+    assert!(errors[0].message.contains("2001 caractères : 2000 au plus"), "{errors:?}");
+    assert!(matches!(report("a", "abc", t0()), Err(AppError::Invalid(_))));
+    let Err(AppError::Invalid(errors)) = report_problem(&ctx, &throttle, "a", &place.id, "autre?", "Fermé", t0())
+    else {
+        panic!("an unknown category is refused")
+    };
+    assert_eq!(errors[0].field, "categorie");
+    assert_eq!(stored(), 0);
+
+    // Refused forms did not count: the allowance is whole.
+    let longest = "é".repeat(REPORT_MAX_CHARS);
+    for index in 0..300 {
+        let _ = report("a", &longest, t0() + TimeDelta::milliseconds(index));
+    }
+    assert_eq!(stored(), REPORTS_PER_CLIENT);
+    let Err(AppError::Refused(message)) = report("a", "Fermé le lundi", t0() + TimeDelta::minutes(1)) else {
+        panic!("throttled")
+    };
+    assert!(message.contains("réessayez dans 9 minutes"), "{message}");
+    report("b", "Fermé le lundi", t0() + TimeDelta::minutes(1)).unwrap();
+    report("a", "Fermé le lundi", t0() + TimeDelta::minutes(REPORT_WINDOW_MINUTES)).unwrap();
+    assert_eq!(stored(), REPORTS_PER_CLIENT + 2);
+
+    // An unknown or withdrawn place is not found, and nothing is written.
+    let unknown = maillage_store::new_place_id();
+    let result = report_problem(&ctx, &throttle, "c", &unknown, "horaires", "Fermé le lundi", t0());
+    assert!(matches!(result, Err(AppError::Store(StoreError::NotFound(_)))), "{result:?}");
+    assert_eq!(stored(), REPORTS_PER_CLIENT + 2);
 }
 
 #[test]

@@ -41,6 +41,8 @@ pub trait AccountTables {
     /// not expired; how many rows changed (of two concurrent uses, one gets 1).
     fn take_token(&mut self, token_hash: &str, purpose: TokenPurpose, at: DateTime<Utc>) -> StoreResult<u64>;
     fn token(&mut self, token_hash: &str) -> StoreResult<Option<OneTimeToken>>;
+    /// Marks used at `at` the account's unused, unexpired tokens of this purpose; how many.
+    fn take_user_tokens(&mut self, user_id: &str, purpose: TokenPurpose, at: DateTime<Utc>) -> StoreResult<u64>;
     /// Every token, by hash.
     fn tokens(&mut self) -> StoreResult<Vec<OneTimeToken>>;
 
@@ -226,6 +228,10 @@ impl<B: Backend> AccountStore for B {
         })
     }
 
+    fn spend_user_tokens(&self, user_id: &str, purpose: TokenPurpose, at: DateTime<Utc>) -> StoreResult<u64> {
+        self.write(|tables| tables.take_user_tokens(user_id, purpose, at))
+    }
+
     fn append_audit(&self, entry: &AuditEntry) -> StoreResult<()> {
         self.write(|tables| Ok(tables.insert_audit(entry)?))
     }
@@ -235,7 +241,10 @@ impl<B: Backend> AccountStore for B {
     }
 
     fn save_place(&self, write: &PlaceWrite) -> StoreResult<()> {
-        self.write(|tables| write_place(tables, write))
+        self.write(|tables| {
+            write_place(tables, write)?;
+            tables.bump_data_version()
+        })
     }
 
     fn version_notes(&self, place_id: &PlaceId) -> StoreResult<Vec<VersionNote>> {
@@ -266,6 +275,7 @@ impl<B: Backend> AccountStore for B {
             }
             if let Some(write) = &decision.place {
                 write_place(tables, write)?;
+                tables.bump_data_version()?;
             }
             if let Some(user) = &decision.user {
                 update_user(tables, user)?;

@@ -187,7 +187,10 @@ impl<B: Backend> Store for B {
 
     fn replace_bassins(&self, members: &[BassinMember]) -> StoreResult<()> {
         check_members(members)?;
-        self.write(|tables| territory::replace_bassins(tables, members))
+        self.write(|tables| {
+            territory::replace_bassins(tables, members)?;
+            tables.bump_data_version()
+        })
     }
 
     fn indicators(&self) -> StoreResult<Vec<IndicatorDefinition>> {
@@ -196,7 +199,10 @@ impl<B: Backend> Store for B {
 
     fn replace_indicator(&self, definition: &IndicatorDefinition, values: &[IndicatorValue]) -> StoreResult<()> {
         check_values(definition, values)?;
-        self.write(|tables| territory::replace_indicator(tables, definition, values))
+        self.write(|tables| {
+            territory::replace_indicator(tables, definition, values)?;
+            tables.bump_data_version()
+        })
     }
 
     fn indicator_values(&self, name: &str, level: IndicatorLevel) -> StoreResult<Vec<IndicatorValue>> {
@@ -224,7 +230,14 @@ impl<B: Backend> Store for B {
 
     fn save_duplicates(&self, changes: &DuplicateChanges) -> StoreResult<()> {
         check_duplicates(changes)?;
-        self.write(|tables| duplicates::write_duplicates(tables, changes))
+        self.write(|tables| {
+            duplicates::write_duplicates(tables, changes)?;
+            tables.bump_data_version()
+        })
+    }
+
+    fn data_version(&self) -> StoreResult<u64> {
+        self.read(|tables| tables.data_version())
     }
 
     fn backend_name(&self) -> &'static str {
@@ -236,6 +249,9 @@ impl<B: Backend> Store for B {
     }
 
     fn restore(&self, items: &mut dyn Iterator<Item = StoreResult<SnapshotItem>>) -> StoreResult<()> {
-        self.write(|tables| backup::restore(tables, B::LABEL, items))
+        self.write(|tables| {
+            backup::restore(tables, B::LABEL, items)?;
+            tables.bump_data_version()
+        })
     }
 }

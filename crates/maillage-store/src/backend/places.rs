@@ -47,6 +47,12 @@ pub trait PlaceTables: VersionWrites {
     fn visit_versions(&mut self, visit: &mut dyn FnMut(PlaceVersion) -> StoreResult<()>) -> StoreResult<()>;
     /// Counts of places per source and status, by source.
     fn source_stats(&mut self) -> StoreResult<Vec<SourceStats>>;
+    /// The data version ([`crate::Store::data_version`]).
+    fn data_version(&mut self) -> StoreResult<u64>;
+    /// Advances the data version by one, inside the write transaction it accounts for (its
+    /// row then stays locked until the commit, where writers do not already exclude each
+    /// other, so that two writes never share a number).
+    fn bump_data_version(&mut self) -> StoreResult<()>;
 
     /// A batch's row with its counts, `finished_at` as given.
     fn insert_batch(&mut self, batch: &ImportBatch) -> WriteResult<()>;
