@@ -6,61 +6,82 @@
 //! (`champ`) before anything else happens. Every route answers cross-origin GETs
 //! (`Access-Control-Allow-Origin: *`): the data is open.
 
+mod contract;
 mod docs;
 mod export;
 mod lieux;
 mod limit;
-mod params;
 mod territoires;
 
-use axum::extract::{Query, State};
+use std::sync::Arc;
+
+use axum::extract::{RawQuery, State};
 use axum::http::Method;
-use axum::routing::get;
-use axum::{Json, Router};
-use serde::{Deserialize, Serialize};
+use axum::{Extension, Json, Router};
+use serde::Serialize;
 use tower_http::cors::{Any, CorsLayer};
+use utoipa::{OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use crate::{ApiError, WebState};
+use crate::query::{self, Params};
+use crate::{WebError, WebState};
 
+/// The largest coverage threshold: further than any two points of a région.
+const MAX_THRESHOLD_KM: f64 = 1000.0;
+
+pub use contract::{Erreur, ErreurDetail};
 pub use limit::RateLimiter;
 
+/// Every API route with its documentation: the router and the OpenAPI document are built
+/// from this one list, so the document cannot miss a route (each handler's `#[utoipa::path]`
+/// gives its path, parameters and answers).
+fn documented() -> OpenApiRouter<WebState> {
+    OpenApiRouter::with_openapi(contract::ApiDoc::openapi())
+        .routes(routes!(health))
+        .routes(routes!(communes))
+        .routes(routes!(coverage))
+        .routes(routes!(lieux::search))
+        .routes(routes!(lieux::geojson))
+        .routes(routes!(lieux::one))
+        .routes(routes!(territoires::bubbles))
+        .routes(routes!(territoires::one))
+        .routes(routes!(export::export))
+        .routes(routes!(docs::openapi))
+        .routes(routes!(docs::page))
+}
+
 pub fn routes() -> Router<WebState> {
-    Router::new()
-        .route("/api/v1/sante", get(health))
-        .route("/api/v1/communes", get(communes))
-        .route("/api/v1/couverture", get(coverage))
-        .route("/api/v1/lieux", get(lieux::search))
-        .route("/api/v1/lieux.geojson", get(lieux::geojson))
-        .route("/api/v1/lieux/{id}", get(lieux::one))
-        .route("/api/v1/regroupements", get(territoires::bubbles))
-        .route("/api/v1/territoires/{niveau}/{code}", get(territoires::one))
-        .route("/api/v1/export", get(export::export))
-        .route("/api/openapi.json", get(docs::openapi))
-        .route("/api/docs", get(docs::page))
+    // Nothing is routed here but through `documented`.
+    let (router, document) = documented().split_for_parts();
+    router
+        .layer(Extension(Arc::new(docs::Document::new(document))))
         .layer(CorsLayer::new().allow_origin(Any).allow_methods([Method::GET, Method::HEAD]))
         // For clients that ask for it: the map's GeoJSON of a national registry is several
         // megabytes raw and a tenth of that compressed.
         .layer(tower_http::compression::CompressionLayer::new())
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct Health {
     statut: &'static str,
     base: &'static str,
     communes: usize,
 }
 
-async fn health(State(state): State<WebState>) -> Json<Health> {
-    Json(Health { statut: "ok", base: state.store.backend_name(), communes: state.territory.communes().len() })
+#[utoipa::path(
+    get,
+    path = "/api/v1/sante",
+    summary = "État du service",
+    description = "Indique que le service répond, le moteur de base de données et le nombre de communes chargées.",
+    responses((status = 200, description = "Service disponible.", body = Health))
+)]
+async fn health(State(state): State<WebState>, RawQuery(raw): RawQuery) -> Result<Json<Health>, WebError> {
+    Params::parse(raw.as_deref())?.finish()?;
+    Ok(Json(Health { statut: "ok", base: state.store.backend_name(), communes: state.territory.communes().len() }))
 }
 
-#[derive(Deserialize)]
-struct CommuneQuery {
-    q: Option<String>,
-    limite: Option<String>,
-}
-
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct CommuneHit {
     code: String,
     nom: String,
@@ -71,21 +92,26 @@ struct CommuneHit {
 }
 
 /// Commune autocomplete: name or postcode prefix, accent-insensitive.
-async fn communes(
-    State(state): State<WebState>,
-    Query(query): Query<CommuneQuery>,
-) -> Result<Json<Vec<CommuneHit>>, ApiError> {
-    let text = query.q.as_deref().map(str::trim).unwrap_or("");
-    if text.is_empty() {
-        return Err(ApiError::bad_parameter("q", "indiquez le début d'un nom de commune ou d'un code postal"));
-    }
-    let limit = match query.limite.as_deref() {
-        None => 10,
-        Some(raw) => match raw.parse::<usize>() {
-            Ok(limit) if (1..=50).contains(&limit) => limit,
-            _ => return Err(ApiError::bad_parameter("limite", "nombre entier de 1 à 50 attendu")),
-        },
-    };
+#[utoipa::path(
+    get,
+    path = "/api/v1/communes",
+    summary = "Autocomplétion de communes",
+    description = "Communes dont le nom ou le code postal commence par le texte donné, sans tenir compte des accents.",
+    params(contract::Communes),
+    responses(
+        (status = 200, description = "Communes trouvées.", body = [CommuneHit]),
+        contract::Refused,
+    )
+)]
+async fn communes(State(state): State<WebState>, RawQuery(raw): RawQuery) -> Result<Json<Vec<CommuneHit>>, WebError> {
+    let mut params = Params::parse(raw.as_deref())?;
+    let text = params
+        .get("q")?
+        .ok_or_else(|| WebError::bad_parameter("q", "indiquez le début d'un nom de commune ou d'un code postal"))?
+        .to_owned();
+    let limit = params.get("limite")?.map(|raw| query::integer("limite", raw, 1..=50)).transpose()?.unwrap_or(10);
+    params.finish()?;
+    let text = text.as_str();
     let hits = state
         .territory
         .search_communes(text, limit)
@@ -102,70 +128,66 @@ async fn communes(
     Ok(Json(hits))
 }
 
-#[derive(Deserialize)]
-struct CoverageQuery {
-    niveau: Option<String>,
-    /// Filters separated by `;` (all must hold): `service=…;gratuit;jour=mardi`.
-    filtres: Option<String>,
-    perimetre: Option<String>,
-    seuils: Option<String>,
-    tri: Option<String>,
-    limite: Option<String>,
-}
-
 /// Coverage ("zones blanches") at a level, with the priority score and its components.
+#[utoipa::path(
+    get,
+    path = "/api/v1/couverture",
+    summary = "Couverture (zones blanches)",
+    description = "Distance de chaque territoire au lieu le plus proche, population au-delà des seuils et score de priorité « où agir d'abord ».",
+    params(contract::Couverture),
+    responses(
+        (status = 200, description = "Rapport de couverture.", body = Object),
+        contract::Refused,
+    )
+)]
 async fn coverage(
     State(state): State<WebState>,
-    Query(query): Query<CoverageQuery>,
-) -> Result<Json<maillage_app::coverage::CoverageReport>, ApiError> {
+    RawQuery(raw): RawQuery,
+) -> Result<Json<maillage_app::coverage::CoverageReport>, WebError> {
     use maillage_app::coverage::{CoverageRequest, Scope};
-    let level = match query.niveau.as_deref() {
+    let mut params = Params::parse(raw.as_deref())?;
+    let level = match params.get("niveau")? {
         None => maillage_app::territory::Level::Commune,
         Some(text) => maillage_app::territory::Level::parse(text)
-            .ok_or_else(|| ApiError::bad_parameter("niveau", "commune, epci, bassin, departement ou region attendu"))?,
+            .ok_or_else(|| WebError::bad_parameter("niveau", "commune, epci, bassin, departement ou region attendu"))?,
     };
-    let filter_texts: Vec<&str> = query
-        .filtres
-        .as_deref()
-        .map(|t| t.split(';').map(str::trim).filter(|f| !f.is_empty()).collect())
-        .unwrap_or_default();
-    let filters =
-        maillage_coverage::Filters::parse(filter_texts).map_err(|err| ApiError::bad_parameter("filtres", err.0))?;
-    let scope = match query.perimetre.as_deref() {
+    // Filters separated by `;` (all must hold): `service=…;gratuit;jour=mardi`, as a search.
+    let filters = query::filters(&mut params)?;
+    let scope = match params.get("perimetre")? {
         None | Some("hub") => Scope::Hub,
         Some("france") => Scope::France,
-        Some(_) => return Err(ApiError::bad_parameter("perimetre", "hub ou france attendu")),
+        Some(_) => return Err(WebError::bad_parameter("perimetre", "hub ou france attendu")),
     };
-    let thresholds_km = match query.seuils.as_deref() {
+    let thresholds_km = match params.get("seuils")? {
         None => maillage_coverage::DEFAULT_THRESHOLDS_KM.to_vec(),
-        Some(text) => text
-            .split(',')
-            .map(|t| t.trim().parse::<f64>().ok().filter(|v| v.is_finite() && *v > 0.0))
-            .collect::<Option<Vec<_>>>()
-            .filter(|v| !v.is_empty() && v.len() <= 10)
-            .ok_or_else(|| {
-                ApiError::bad_parameter("seuils", "distances en km positives, séparées par des virgules (10 au plus)")
-            })?,
+        Some(text) => {
+            let refused = || {
+                WebError::bad_parameter("seuils", "distances en km de 0 à 1000, séparées par des virgules (10 au plus)")
+            };
+            // A decimal comma would be read as a separator: thresholds are written with a point.
+            let values = text
+                .split(',')
+                .map(|t| t.trim().parse::<f64>().ok().filter(|v| v.is_finite() && *v > 0.0 && *v <= MAX_THRESHOLD_KM))
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(refused)?;
+            if values.is_empty() || values.len() > 10 {
+                return Err(refused());
+            }
+            values
+        }
     };
-    let by_priority = match query.tri.as_deref() {
+    let by_priority = match params.get("tri")? {
         None | Some("code") => false,
         Some("priorite") => true,
-        Some(_) => return Err(ApiError::bad_parameter("tri", "code ou priorite attendu")),
+        Some(_) => return Err(WebError::bad_parameter("tri", "code ou priorite attendu")),
     };
-    let limit = match query.limite.as_deref() {
-        None => None,
-        Some(raw) => Some(
-            raw.parse::<usize>()
-                .ok()
-                .filter(|l| (1..=100_000).contains(l))
-                .ok_or_else(|| ApiError::bad_parameter("limite", "nombre entier de 1 à 100000 attendu"))?,
-        ),
-    };
+    let limit = params.get("limite")?.map(|raw| query::integer("limite", raw, 1..=100_000)).transpose()?;
+    params.finish()?;
     let request = CoverageRequest { level, filters, scope, thresholds_km, by_priority, limit };
     let report = tokio::task::spawn_blocking(move || {
         maillage_app::coverage::coverage(state.store.as_ref(), &state.territory, &request)
     })
     .await
-    .map_err(ApiError::internal)??;
+    .map_err(WebError::internal)??;
     Ok(Json(report))
 }

@@ -78,12 +78,10 @@ pub async fn logo(State(state): State<WebState>) -> Response {
                 headers.insert(header::CONTENT_TYPE, value);
             }
             headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000"));
+            let mut response = (headers, bytes.clone()).into_response();
             // An SVG opened directly must not run scripts.
-            headers.insert(
-                header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'"),
-            );
-            (headers, bytes.clone()).into_response()
+            response.extensions_mut().insert(crate::security::Policy::InertImage);
+            response
         }
         _ => StatusCode::NOT_FOUND.into_response(),
     }

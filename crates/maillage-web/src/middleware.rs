@@ -1,13 +1,17 @@
-//! Middleware every response goes through, each named for what it guarantees: a request id
-//! (generated, echoed in `x-request-id` and in the logs), security headers, tracing.
+//! The layers every request goes through, each named for what it guarantees, outermost
+//! first: a request id (generated, echoed in `x-request-id` and in the log span), tracing,
+//! the security headers ([`crate::security`]) and the error pages ([`crate::error`]).
 
-use axum::http::{header, HeaderName, HeaderValue, Request};
+use std::sync::Arc;
+
+use axum::http::{HeaderName, HeaderValue, Request};
 use axum::Router;
 use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
-use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+use crate::SiteConfig;
+
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Request ids are ULIDs: sortable by time, unique without coordination between servers.
 #[derive(Clone, Copy, Default)]
@@ -19,26 +23,10 @@ impl MakeRequestId for UlidRequestId {
     }
 }
 
-/// `X-Frame-Options: DENY` unless the response's own policy lets other sites frame it (the
-/// embed routes say `frame-ancestors *`): the old header must not contradict the CSP.
-fn frame_options<B>(response: &axum::http::Response<B>) -> Option<HeaderValue> {
-    let policy = response.headers().get(header::CONTENT_SECURITY_POLICY).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let allows_framing = policy
-        .split(';')
-        .filter_map(|directive| directive.trim().strip_prefix("frame-ancestors"))
-        .any(|sources| sources.trim() != "'none'");
-    (!allows_framing).then(|| HeaderValue::from_static("DENY"))
-}
-
-pub fn wrap(router: Router) -> Router {
+pub fn wrap(router: Router, site: Arc<SiteConfig>) -> Router {
     router
-        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
-        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, frame_options))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("default-src 'self'; frame-ancestors 'none'"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        .layer(axum::middleware::from_fn_with_state(site.clone(), crate::error::render_errors))
+        .layer(axum::middleware::from_fn_with_state(site, crate::security::security_headers))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
             let id = request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();

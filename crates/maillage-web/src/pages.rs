@@ -5,8 +5,8 @@
 //! Every page works without JavaScript: lists are rendered here from the query string, and the
 //! scripts (`assets/js/`) only enhance them with the map and live counts through the JSON API.
 //! Nothing personal is stored: the orientation sheet is echoed from its GET parameters.
-//! Pages carry their own Content-Security-Policy (tile host and geocoder when configured);
-//! only `/embed` may be framed by other sites.
+//! Pages ask for the public Content-Security-Policy (tile host and geocoder when configured),
+//! which the security middleware writes; only `/embed` may be framed by other sites.
 
 mod assets;
 mod contours;
@@ -20,21 +20,23 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::{Form, Path, Query, RawQuery, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
 use maillage_domain::PlaceId;
-use maillage_store::{PlaceReport, StoreError};
+use maillage_store::PlaceReport;
 use serde::Deserialize;
 
-use crate::WebState;
+use crate::query;
+use crate::security::Policy;
+use crate::{WebError, WebState};
 pub use assets::url as asset_url;
 pub use criteria::{Criteria, FieldError, FilterGroup};
 pub use site::SiteConfig;
 
 /// The page routes; `site` says which tile server and geocoder the pages may use.
-pub fn routes(site: SiteConfig) -> Router<WebState> {
+pub fn routes(site: Arc<SiteConfig>) -> Router<WebState> {
     Router::new()
         .route("/", get(home))
         .route("/carte", get(map_page))
@@ -55,7 +57,7 @@ pub fn routes(site: SiteConfig) -> Router<WebState> {
         .route("/favicon.ico", get(assets::favicon))
         .route("/marque.css", get(crate::branding::stylesheet))
         .route("/marque/logo", get(crate::branding::logo))
-        .layer(Extension(Arc::new(site)))
+        .layer(Extension(site))
         .layer(tower_http::compression::CompressionLayer::new())
 }
 
@@ -109,14 +111,12 @@ impl Layout {
     }
 }
 
-/// Renders a template with the page's security policy.
-fn render<T: Template>(site: &SiteConfig, status: StatusCode, template: &T, embed: bool) -> Response {
+/// Renders a public page; it asks for the public security policy (`embed`: framed anywhere).
+fn render<T: Template>(status: StatusCode, template: &T, embed: bool) -> Response {
     match template.render() {
         Ok(body) => {
             let mut response = (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response();
-            if let Ok(policy) = HeaderValue::from_str(&site.content_security_policy(embed)) {
-                response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, policy);
-            }
+            response.extensions_mut().insert(Policy::Public { embed });
             response
         }
         Err(err) => {
@@ -126,8 +126,8 @@ fn render<T: Template>(site: &SiteConfig, status: StatusCode, template: &T, embe
     }
 }
 
-fn request_id(headers: &HeaderMap) -> String {
-    headers.get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned()
+fn request_id(headers: &HeaderMap) -> &str {
+    headers.get(crate::middleware::REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("")
 }
 
 fn redirect_with_query(path: &str, query: Option<String>) -> Redirect {
@@ -135,10 +135,6 @@ fn redirect_with_query(path: &str, query: Option<String>) -> Redirect {
         Some(query) => Redirect::to(&format!("{path}?{query}")),
         None => Redirect::to(path),
     }
-}
-
-fn pairs_of(query: Option<&str>) -> Vec<(String, String)> {
-    query.and_then(|q| serde_urlencoded::from_str(q).ok()).unwrap_or_default()
 }
 
 #[derive(Template)]
@@ -150,44 +146,29 @@ struct ErrorPage {
     request_id: String,
 }
 
-/// A French error page naming the request id, so a person can quote it to the hub.
-pub fn error_page(
-    site: &SiteConfig,
-    headers: &HeaderMap,
-    status: StatusCode,
-    heading: &str,
-    message: &str,
-) -> Response {
+/// A French error page naming the request id, so a person can quote it to the hub (the
+/// error middleware renders every public page's errors with it).
+pub fn error_page(site: &SiteConfig, request_id: &str, status: StatusCode, heading: &str, message: &str) -> Response {
     let page = ErrorPage {
         layout: Layout::new(site, heading, ""),
         heading: heading.to_owned(),
         message: message.to_owned(),
-        request_id: request_id(headers),
+        request_id: request_id.to_owned(),
     };
-    render(site, status, &page, false)
+    render(status, &page, false)
 }
 
-fn internal_error(site: &SiteConfig, headers: &HeaderMap, details: impl std::fmt::Display) -> Response {
-    tracing::error!(%details, "erreur interne sur une page");
-    error_page(
-        site,
-        headers,
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "Erreur interne",
-        "Une erreur est survenue de notre côté ; elle a été enregistrée. Vous pouvez réessayer dans un instant.",
-    )
-}
-
-fn not_found(site: &SiteConfig, headers: &HeaderMap, message: &str) -> Response {
-    error_page(site, headers, StatusCode::NOT_FOUND, "Page introuvable", message)
+/// A missing page or place: 404 with what to do instead.
+fn not_found(message: &str) -> WebError {
+    WebError::not_found(message).titled("Page introuvable")
 }
 
 /// Unknown paths: the API's JSON error under `/api/`, the French 404 page elsewhere.
-pub async fn fallback(site: SiteConfig, uri: axum::http::Uri, headers: HeaderMap) -> Response {
+pub async fn fallback(uri: Uri) -> WebError {
     if uri.path().starts_with("/api/") {
-        return crate::ApiError::not_found("aucune ressource à cette adresse").into_response();
+        return WebError::not_found("aucune ressource à cette adresse");
     }
-    not_found(&site, &headers, "Cette adresse ne correspond à aucune page. Vérifiez le lien ou repartez de l'accueil.")
+    not_found("Cette adresse ne correspond à aucune page. Vérifiez le lien ou repartez de l'accueil.")
 }
 
 // ---------------------------------------------------------------------------------------
@@ -202,7 +183,7 @@ struct HomePage {
 
 async fn home(State(state): State<WebState>, Extension(site): Site) -> Response {
     let places = state.directory.current().len();
-    render(&site, StatusCode::OK, &HomePage { layout: Layout::new(&site, "Accueil", "accueil"), places }, false)
+    render(StatusCode::OK, &HomePage { layout: Layout::new(&site, "Accueil", "accueil"), places }, false)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -241,10 +222,14 @@ struct PlaceQueryString {
     signalement: Option<String>,
 }
 
-async fn load_place(state: &WebState, id: &str) -> Result<Option<maillage_domain::Place>, StoreError> {
+/// An active place of the registry, else 404 (a withdrawn place's sheet is gone).
+async fn load_place(state: &WebState, id: &str) -> Result<maillage_domain::Place, WebError> {
     let store = state.store.clone();
     let id = PlaceId(id.to_owned());
-    tokio::task::spawn_blocking(move || store.place(&id)).await.map_err(|err| StoreError::Backend(err.to_string()))?
+    match tokio::task::spawn_blocking(move || store.place(&id)).await?? {
+        Some(place) if place.status == maillage_domain::PlaceStatus::Active => Ok(place),
+        _ => Err(not_found(UNKNOWN_PLACE)),
+    }
 }
 
 const UNKNOWN_PLACE: &str =
@@ -253,15 +238,10 @@ const UNKNOWN_PLACE: &str =
 async fn place_page(
     State(state): State<WebState>,
     Extension(site): Site,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Query(query): Query<PlaceQueryString>,
-) -> Response {
-    let place = match load_place(&state, &id).await {
-        Ok(Some(place)) if place.status == maillage_domain::PlaceStatus::Active => place,
-        Ok(_) => return not_found(&site, &headers, UNKNOWN_PLACE),
-        Err(err) => return internal_error(&site, &headers, err),
-    };
+) -> Result<Response, WebError> {
+    let place = load_place(&state, &id).await?;
     let page = PlacePage {
         layout: Layout::new(&site, place.record.nom.clone(), "carte"),
         place: place::place_view(&place, maillage_store::now()),
@@ -270,7 +250,7 @@ async fn place_page(
         errors: Vec::new(),
         sent: query.signalement.as_deref() == Some("envoye"),
     };
-    render(&site, StatusCode::OK, &page, false)
+    Ok(render(StatusCode::OK, &page, false))
 }
 
 async fn place_redirect(Path(id): Path<String>) -> Redirect {
@@ -301,15 +281,10 @@ pub fn validate_report(form: &ReportForm) -> Vec<FieldError> {
 async fn report_post(
     State(state): State<WebState>,
     Extension(site): Site,
-    headers: HeaderMap,
     Path(id): Path<String>,
     form: Result<Form<ReportForm>, axum::extract::rejection::FormRejection>,
-) -> Response {
-    let place = match load_place(&state, &id).await {
-        Ok(Some(place)) if place.status == maillage_domain::PlaceStatus::Active => place,
-        Ok(_) => return not_found(&site, &headers, UNKNOWN_PLACE),
-        Err(err) => return internal_error(&site, &headers, err),
-    };
+) -> Result<Response, WebError> {
+    let place = load_place(&state, &id).await?;
     let form = form.map(|Form(form)| form).unwrap_or_default();
     let errors = validate_report(&form);
     if !errors.is_empty() {
@@ -321,7 +296,7 @@ async fn report_post(
             errors,
             sent: false,
         };
-        return render(&site, StatusCode::UNPROCESSABLE_ENTITY, &page, false);
+        return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page, false));
     }
     let report = PlaceReport {
         id: maillage_store::new_report_id(),
@@ -331,12 +306,11 @@ async fn report_post(
         created_at: maillage_store::now(),
     };
     let store = state.store.clone();
-    match tokio::task::spawn_blocking(move || store.add_place_report(&report)).await {
+    match tokio::task::spawn_blocking(move || store.add_place_report(&report)).await? {
         // Post/redirect/get: reloading the confirmation does not send the report twice.
-        Ok(Ok(())) => Redirect::to(&format!("/lieux/{}?signalement=envoye#signaler", place.id)).into_response(),
-        Ok(Err(StoreError::NotFound(_))) => not_found(&site, &headers, UNKNOWN_PLACE),
-        Ok(Err(err)) => internal_error(&site, &headers, err),
-        Err(err) => internal_error(&site, &headers, err),
+        Ok(()) => Ok(Redirect::to(&format!("/lieux/{}?signalement=envoye#signaler", place.id)).into_response()),
+        Err(maillage_store::StoreError::NotFound(_)) => Err(not_found(UNKNOWN_PLACE)),
+        Err(err) => Err(err.into()),
     }
 }
 
@@ -380,16 +354,12 @@ impl MapPage {
 async fn map_page(
     State(state): State<WebState>,
     Extension(site): Site,
-    headers: HeaderMap,
     RawQuery(query): RawQuery,
-) -> Response {
-    let (criteria, errors) = Criteria::parse(&pairs_of(query.as_deref()));
+) -> Result<Response, WebError> {
+    let (criteria, errors) = Criteria::parse(query.as_deref());
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
     let listing = if errors.is_empty() {
-        match listing::search(&state, &criteria, listing::PAGE_SIZE).await {
-            Ok(listing) => listing,
-            Err(err) => return internal_error(&site, &headers, err),
-        }
+        listing::search(&state, &criteria, listing::PAGE_SIZE).await.map_err(WebError::internal)?
     } else {
         listing::Listing::default()
     };
@@ -402,7 +372,7 @@ async fn map_page(
         distances: &[5, 10, 20, 30, 50, 100],
         listing,
     };
-    render(&site, status, &page, false)
+    Ok(render(status, &page, false))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -415,16 +385,10 @@ struct TerritoriesPage {
     regions: Vec<listing::TerritoryLink>,
 }
 
-async fn territories_index(State(state): State<WebState>, Extension(site): Site, headers: HeaderMap) -> Response {
-    match listing::territory_index(&state).await {
-        Ok(regions) => render(
-            &site,
-            StatusCode::OK,
-            &TerritoriesPage { layout: Layout::new(&site, "Territoires", "territoires"), regions },
-            false,
-        ),
-        Err(err) => internal_error(&site, &headers, err),
-    }
+async fn territories_index(State(state): State<WebState>, Extension(site): Site) -> Result<Response, WebError> {
+    let regions = listing::territory_index(&state).await.map_err(WebError::internal)?;
+    let page = TerritoriesPage { layout: Layout::new(&site, "Territoires", "territoires"), regions };
+    Ok(render(StatusCode::OK, &page, false))
 }
 
 #[derive(Template)]
@@ -438,30 +402,21 @@ struct TerritoryPage {
 async fn territory_page(
     State(state): State<WebState>,
     Extension(site): Site,
-    headers: HeaderMap,
     Path((niveau, code)): Path<(String, String)>,
     RawQuery(query): RawQuery,
-) -> Response {
-    let page_number = pairs_of(query.as_deref())
-        .into_iter()
-        .find(|(k, _)| k == "page")
-        .and_then(|(_, v)| v.parse::<usize>().ok())
-        .filter(|p| (1..=10_000).contains(p))
-        .unwrap_or(1);
-    match listing::territory(&state, &niveau, &code, page_number).await {
-        Ok(Some(mut territory)) => {
-            let title = territory.title.clone();
-            let listing = std::mem::take(&mut territory.listing);
-            let page = TerritoryPage { layout: Layout::new(&site, title, "territoires"), territory, listing };
-            render(&site, StatusCode::OK, &page, false)
-        }
-        Ok(None) => not_found(
-            &site,
-            &headers,
+) -> Result<Response, WebError> {
+    // A wrong page number shows the first page: the territory is what was asked for.
+    let page_number = Criteria::parse(query.as_deref()).0.page;
+    let found = listing::territory(&state, &niveau, &code, page_number).await.map_err(WebError::internal)?;
+    let Some(mut territory) = found else {
+        return Err(not_found(
             "Ce territoire est inconnu. Les niveaux possibles sont région, département, EPCI (code SIREN) et bassin de vie.",
-        ),
-        Err(err) => internal_error(&site, &headers, err),
-    }
+        ));
+    };
+    let title = territory.title.clone();
+    let listing = std::mem::take(&mut territory.listing);
+    let page = TerritoryPage { layout: Layout::new(&site, title, "territoires"), territory, listing };
+    Ok(render(StatusCode::OK, &page, false))
 }
 
 #[derive(Template)]
@@ -471,16 +426,10 @@ struct CoveragePage {
     coverage: listing::CoverageTable,
 }
 
-async fn coverage_page(State(state): State<WebState>, Extension(site): Site, headers: HeaderMap) -> Response {
-    match listing::coverage_table(&state).await {
-        Ok(coverage) => render(
-            &site,
-            StatusCode::OK,
-            &CoveragePage { layout: Layout::new(&site, "Couverture du territoire", "couverture"), coverage },
-            false,
-        ),
-        Err(err) => internal_error(&site, &headers, err),
-    }
+async fn coverage_page(State(state): State<WebState>, Extension(site): Site) -> Result<Response, WebError> {
+    let coverage = listing::coverage_table(&state).await.map_err(WebError::internal)?;
+    let page = CoveragePage { layout: Layout::new(&site, "Couverture du territoire", "couverture"), coverage };
+    Ok(render(StatusCode::OK, &page, false))
 }
 
 fn geojson_response(headers: &HeaderMap, bytes: Vec<u8>) -> Response {
@@ -497,12 +446,12 @@ fn geojson_response(headers: &HeaderMap, bytes: Vec<u8>) -> Response {
     (cache, [(header::CONTENT_TYPE, HeaderValue::from_static("application/geo+json"))], bytes).into_response()
 }
 
-async fn departement_outlines(State(state): State<WebState>, headers: HeaderMap) -> Response {
+async fn departement_outlines(State(state): State<WebState>, headers: HeaderMap) -> Result<Response, WebError> {
     let territory = state.territory.clone();
-    match tokio::task::spawn_blocking(move || contours::departements(&territory).to_vec()).await {
-        Ok(bytes) => geojson_response(&headers, bytes),
-        Err(err) => crate::ApiError::internal(err).into_response(),
-    }
+    let bytes = tokio::task::spawn_blocking(move || contours::departements(&territory).to_vec())
+        .await
+        .map_err(|err| WebError::from(err).json())?;
+    Ok(geojson_response(&headers, bytes))
 }
 
 #[derive(Deserialize)]
@@ -514,16 +463,17 @@ async fn commune_outlines(
     State(state): State<WebState>,
     headers: HeaderMap,
     Query(query): Query<CommuneOutlineQuery>,
-) -> Response {
+) -> Result<Response, WebError> {
     let Some(code) = query.departement.filter(|c| !c.trim().is_empty()) else {
-        return crate::ApiError::bad_parameter("departement", "indiquez le code d'un département (18, 2A…)")
-            .into_response();
+        return Err(WebError::bad_parameter("departement", "indiquez le code d'un département (18, 2A…)").json());
     };
     let territory = state.territory.clone();
-    match tokio::task::spawn_blocking(move || contours::communes_of(&territory, code.trim())).await {
-        Ok(Some(bytes)) => geojson_response(&headers, bytes),
-        Ok(None) => crate::ApiError::bad_parameter("departement", "département inconnu").into_response(),
-        Err(err) => crate::ApiError::internal(err).into_response(),
+    match tokio::task::spawn_blocking(move || contours::communes_of(&territory, code.trim()))
+        .await
+        .map_err(|err| WebError::from(err).json())?
+    {
+        Some(bytes) => Ok(geojson_response(&headers, bytes)),
+        None => Err(WebError::bad_parameter("departement", "département inconnu").json()),
     }
 }
 
@@ -553,15 +503,20 @@ async fn embed_page(
     Extension(site): Site,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
-) -> Response {
-    let pairs = pairs_of(query.as_deref());
-    let (criteria, mut errors) = Criteria::parse(&pairs);
-    let value = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.trim().to_owned());
+) -> Result<Response, WebError> {
+    let mut params = query::Params::parse(query.as_deref())?;
+    let (criteria, mut errors) = Criteria::read(&mut params);
+    let mut value = |key: &'static str| match params.get(key) {
+        Ok(value) => value.map(str::to_owned),
+        Err(err) => {
+            errors.push(FieldError { field: key, message: err.message });
+            None
+        }
+    };
     let titre = value("titre")
-        .filter(|t| !t.is_empty())
         .map(|t| t.chars().take(80).collect())
         .unwrap_or_else(|| "Où trouver de l'aide avec le numérique ?".to_owned());
-    let couleur = match value("couleur").filter(|c| !c.is_empty()) {
+    let couleur = match value("couleur") {
         None => "#005a9c".to_owned(),
         Some(text) => parse_colour(&text).unwrap_or_else(|| {
             errors.push(FieldError {
@@ -573,21 +528,22 @@ async fn embed_page(
     };
     if !errors.is_empty() {
         let message = errors.iter().map(|e| format!("{} : {}", e.field, e.message)).collect::<Vec<_>>().join(" ; ");
-        let mut response =
-            error_page(&site, &headers, StatusCode::BAD_REQUEST, "Paramètres de la carte invalides", &message);
-        if let Ok(policy) = HeaderValue::from_str(&site.content_security_policy(true)) {
-            response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, policy);
-        }
-        return response;
+        let mut response = error_page(
+            &site,
+            request_id(&headers),
+            StatusCode::BAD_REQUEST,
+            "Paramètres de la carte invalides",
+            &message,
+        );
+        // Said inside the partner's frame.
+        response.extensions_mut().insert(Policy::Public { embed: true });
+        return Ok(response);
     }
-    let listing = match listing::search(&state, &criteria, listing::PAGE_SIZE).await {
-        Ok(listing) => listing,
-        Err(err) => return internal_error(&site, &headers, err),
-    };
+    let listing = listing::search(&state, &criteria, listing::PAGE_SIZE).await.map_err(WebError::internal)?;
     let mut layout = Layout::new(&site, titre.clone(), "");
     layout.embed = true;
     let page = EmbedPage { layout, titre, couleur, criteria, listing };
-    render(&site, StatusCode::OK, &page, true)
+    Ok(render(StatusCode::OK, &page, true))
 }
 
 #[derive(Template)]
@@ -604,12 +560,7 @@ async fn embed_help(Extension(site): Site, headers: HeaderMap) -> Response {
     } else {
         "https://votre-hub.example".to_owned()
     };
-    render(
-        &site,
-        StatusCode::OK,
-        &EmbedHelpPage { layout: Layout::new(&site, "Intégrer la carte", "embed"), origin },
-        false,
-    )
+    render(StatusCode::OK, &EmbedHelpPage { layout: Layout::new(&site, "Intégrer la carte", "embed"), origin }, false)
 }
 
 #[derive(Deserialize)]

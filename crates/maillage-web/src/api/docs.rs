@@ -1,30 +1,67 @@
-//! The OpenAPI document (`/api/openapi.json`, written by hand: it is the contract, reviewed like
-//! code) and a readable page rendered from it (`/api/docs`, no script or external style).
+//! The OpenAPI document (`/api/openapi.json`, generated from the handlers and the contract's
+//! types) and a readable page rendered from it (`/api/docs`, no script or external style).
 
 use std::fmt::Write;
-use std::sync::OnceLock;
+use std::sync::Arc;
 
+use axum::extract::RawQuery;
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
+use axum::Extension;
 use serde_json::Value;
 
-const OPENAPI: &str = include_str!("openapi.json");
+use crate::query::Params;
+use crate::WebError;
 
-pub async fn openapi() -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
+/// The document as served, and its page, built once with the router.
+pub struct Document {
+    json: String,
+    page: String,
 }
 
-pub async fn page() -> Html<&'static str> {
-    static PAGE: OnceLock<String> = OnceLock::new();
-    Html(PAGE.get_or_init(render).as_str())
+impl Document {
+    pub fn new(document: utoipa::openapi::OpenApi) -> Document {
+        let json = document.to_pretty_json().expect("the OpenAPI document serialises");
+        let value: Value = serde_json::from_str(&json).expect("the OpenAPI document is JSON");
+        Document { page: render(&value), json }
+    }
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/openapi.json",
+    summary = "Ce document",
+    description = "La description OpenAPI 3.1 de l'API, produite à partir du code.",
+    responses((status = 200, description = "Document OpenAPI.", body = Object))
+)]
+pub async fn openapi(
+    Extension(document): Extension<Arc<Document>>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, WebError> {
+    Params::parse(raw.as_deref())?.finish()?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], document.json.clone()).into_response())
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/docs",
+    summary = "Documentation lisible",
+    description = "Cette description présentée en page HTML.",
+    responses((status = 200, description = "Page HTML.", content_type = "text/html", body = String))
+)]
+pub async fn page(
+    Extension(document): Extension<Arc<Document>>,
+    RawQuery(raw): RawQuery,
+) -> Result<Html<String>, WebError> {
+    Params::parse(raw.as_deref())?.finish()?;
+    Ok(Html(document.page.clone()))
 }
 
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
-fn render() -> String {
-    let doc: Value = serde_json::from_str(OPENAPI).expect("the OpenAPI document is valid JSON (tested)");
+fn render(doc: &Value) -> String {
     let text = |v: &Value| escape(v.as_str().unwrap_or(""));
     let mut html = String::new();
     let _ = write!(

@@ -6,47 +6,57 @@ use std::net::SocketAddr;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, RawQuery, State};
-use axum::http::{header, HeaderValue, Request, StatusCode};
+use axum::http::{header, HeaderValue, Request};
 use axum::response::{IntoResponse, Response};
 use maillage_app::places::export::{export_places, ExportFilter};
 use maillage_formats::export::ExportFormat;
 use tokio::sync::mpsc;
 
-use super::params::Params;
-use crate::{ApiError, WebState};
+use super::contract;
+use crate::query::Params;
+use crate::{WebError, WebState};
 
 /// Bytes are handed to the response in chunks of this size.
 const CHUNK: usize = 64 * 1024;
 
-pub async fn export(State(state): State<WebState>, request: Request<Body>) -> Result<Response, ApiError> {
+#[utoipa::path(
+    get,
+    path = "/api/v1/export",
+    summary = "Export au format du standard",
+    description = "Les lieux actifs au format du standard (CSV, JSON ou GeoJSON), transmis au fil de l'eau. Limité par client : 5 exports d'affilée puis un toutes les 12 secondes ; au-delà, réponse 429 avec l'en-tête Retry-After.",
+    params(contract::Export),
+    responses(
+        (status = 200, description = "Le fichier.", content(
+            (String = "text/csv"),
+            (Object = "application/json"),
+            (Object = "application/geo+json"),
+        )),
+        contract::Refused,
+        (status = 429, description = "Trop d'exports demandés ; réessayer après le délai de l'en-tête Retry-After.", body = contract::Erreur),
+    )
+)]
+pub async fn export(State(state): State<WebState>, request: Request<Body>) -> Result<Response, WebError> {
     let raw = request.uri().query().map(str::to_owned);
     let client = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip());
     let RawQuery(raw) = RawQuery(raw);
     let mut params = Params::parse(raw.as_deref())?;
     let format = match params.get("format")? {
-        None => return Err(ApiError::bad_parameter("format", "csv, json ou geojson attendu")),
+        None => return Err(WebError::bad_parameter("format", "csv, json ou geojson attendu")),
         Some(text) => ExportFormat::parse(text)
-            .ok_or_else(|| ApiError::bad_parameter("format", "csv, json ou geojson attendu"))?,
+            .ok_or_else(|| WebError::bad_parameter("format", "csv, json ou geojson attendu"))?,
     };
     let directory = state.directory.current();
     let areas = params
         .get("territoire")?
-        .map(|text| directory.parse_areas(text).map_err(|err| ApiError::bad_parameter("territoire", err.to_string())))
+        .map(|text| directory.parse_areas(text).map_err(|err| WebError::bad_parameter("territoire", err.to_string())))
         .transpose()?
         .unwrap_or_default();
     let source = params.get("source")?.map(str::to_owned);
     params.finish()?;
     if let Err(wait) = state.export_limiter.check(client) {
         let seconds = wait.as_secs() + 1;
-        let mut response = ApiError {
-            status: StatusCode::TOO_MANY_REQUESTS,
-            code: "trop_de_requetes",
-            message: format!("trop d'exports demandés : réessayez dans {seconds} s"),
-            field: None,
-        }
-        .into_response();
-        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-        return Ok(response);
+        let message = format!("trop d'exports demandés : réessayez dans {seconds} s");
+        return Err(WebError::too_many("Trop de demandes", message, Some(seconds)));
     }
     let filter = ExportFilter { source, areas, ..ExportFilter::default() };
     let (sender, receiver) = mpsc::channel::<Result<Bytes, std::io::Error>>(4);
@@ -74,7 +84,7 @@ pub async fn export(State(state): State<WebState>, request: Request<Body>) -> Re
             (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
             (
                 header::CONTENT_DISPOSITION,
-                HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")).map_err(ApiError::internal)?,
+                HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")).map_err(WebError::internal)?,
             ),
         ],
         Body::from_stream(stream),

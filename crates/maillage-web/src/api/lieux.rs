@@ -8,13 +8,16 @@ use maillage_app::directory::{DirectoryEntry, Hit};
 use maillage_domain::{Itinerance, Place, PlaceId, Service, Vocabulary};
 use serde::Serialize;
 use serde_json::{json, Value};
+use utoipa::ToSchema;
 
-use super::params::{self, Params, Use};
-use crate::{ApiError, WebState};
+use super::contract;
+use crate::query::{self as params, Params, Use};
+use crate::{WebError, WebState};
 
 /// A place as a search lists it: what a list row or a map popup shows.
-#[derive(Serialize)]
-struct Compact<'a> {
+#[derive(Serialize, ToSchema)]
+#[schema(as = LieuCompact)]
+pub struct Compact<'a> {
     id: &'a str,
     nom: &'a str,
     commune: &'a str,
@@ -25,6 +28,7 @@ struct Compact<'a> {
     latitude: Option<f64>,
     longitude: Option<f64>,
     /// True when the point is the commune's, the place having no coordinates.
+    /// Vrai quand la position est celle de la commune.
     position_approximative: bool,
     services: Vec<&'static str>,
     typologie: &'a [String],
@@ -36,7 +40,13 @@ struct Compact<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     departement: Option<&'a str>,
     source: &'a str,
+    /// Distance au point de recherche (written after the object, per search).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    distance_km: Option<f64>,
 }
+
+/// The name the document gives a compact place.
+pub type LieuCompact = Compact<'static>;
 
 fn compact(entry: &DirectoryEntry) -> Compact<'_> {
     let record = &entry.place.record;
@@ -57,6 +67,7 @@ fn compact(entry: &DirectoryEntry) -> Compact<'_> {
         horaires: record.horaires.as_ref().map(|h| h.as_str()),
         departement: entry.location.as_ref().map(|l| l.code_departement.as_str()),
         source: &entry.place.source,
+        distance_km: None,
     }
 }
 
@@ -80,12 +91,23 @@ fn json_response(body: Vec<u8>, content_type: &'static str) -> Response {
 }
 
 /// `GET /api/v1/lieux`: one page of places.
-pub async fn search(State(state): State<WebState>, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
+#[utoipa::path(
+    get,
+    path = "/api/v1/lieux",
+    summary = "Rechercher des lieux",
+    description = "Une page de lieux actifs : dans une zone (partout, rectangle, rayon autour d'un point ou territoires), filtrés, ouverts à un moment donné, triés du plus proche au plus loin ou par nom. « total » compte tous les lieux trouvés ; « curseur_suivant » donne la page suivante (absent à la dernière page).",
+    params(contract::Recherche, contract::Pagination),
+    responses(
+        (status = 200, description = "Une page de lieux.", body = contract::PageDeLieux),
+        contract::Refused,
+    )
+)]
+pub async fn search(State(state): State<WebState>, RawQuery(raw): RawQuery) -> Result<Response, WebError> {
     let directory = state.directory.current();
     let mut params = Params::parse(raw.as_deref())?;
     let query = params::search(&mut params, &directory, Use::Page)?;
     params.finish()?;
-    let result = directory.search(&query).map_err(|err| ApiError::bad_parameter(err.field, err.message))?;
+    let result = directory.search(&query).map_err(|err| WebError::bad_parameter(err.field, err.message))?;
     let mut body = Vec::with_capacity(256 + result.hits.len() * 640);
     body.extend_from_slice(format!("{{\"total\":{},\"lieux\":[", result.total).as_bytes());
     for (i, hit) in result.hits.iter().enumerate() {
@@ -134,12 +156,23 @@ struct Collection<'a> {
 }
 
 /// `GET /api/v1/lieux.geojson`: every matching place with a point, compact, for the map.
-pub async fn geojson(State(state): State<WebState>, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
+#[utoipa::path(
+    get,
+    path = "/api/v1/lieux.geojson",
+    summary = "Tous les lieux trouvés, pour la carte",
+    description = "Collection GeoJSON compacte de tous les lieux trouvés (mêmes paramètres de recherche que /api/v1/lieux, sans pagination) : identifiant, nom, position et services sous forme d'indices dans la liste « services » de la collection.",
+    params(contract::Recherche),
+    responses(
+        (status = 200, description = "Collection GeoJSON.", body = Object, content_type = "application/geo+json"),
+        contract::Refused,
+    )
+)]
+pub async fn geojson(State(state): State<WebState>, RawQuery(raw): RawQuery) -> Result<Response, WebError> {
     let directory = state.directory.current();
     let mut params = Params::parse(raw.as_deref())?;
     let query = params::search(&mut params, &directory, Use::All)?;
     params.finish()?;
-    let hits = directory.matching(&query).map_err(|err| ApiError::bad_parameter(err.field, err.message))?;
+    let hits = directory.matching(&query).map_err(|err| WebError::bad_parameter(err.field, err.message))?;
     // Five decimals are a metre: enough for a map marker.
     let round = |v: f64| (v * 1e5).round() / 1e5;
     let features = hits
@@ -169,17 +202,28 @@ pub async fn geojson(State(state): State<WebState>, RawQuery(raw): RawQuery) -> 
         services: Service::all().iter().map(|s| s.label()).collect(),
         features,
     };
-    let body = serde_json::to_vec(&collection).map_err(ApiError::internal)?;
+    let body = serde_json::to_vec(&collection).map_err(WebError::internal)?;
     Ok(json_response(body, "application/geo+json"))
 }
 
 /// `GET /api/v1/lieux/{id}`: the standard's fields and the registry's envelope. Withdrawn
 /// places are still answered (from the store), with their status.
+#[utoipa::path(
+    get,
+    path = "/api/v1/lieux/{id}",
+    summary = "Un lieu",
+    description = "Tous les champs du standard (« lieu », noms de champs du standard), l'enveloppe du registre (« registre » : source, identifiant dans la source, statut, version, date_maj) et son territoire. Un lieu retiré reste consultable avec le statut « retiré ».",
+    params(contract::Lieu),
+    responses(
+        (status = 200, description = "Le lieu.", body = Object),
+        contract::RefusedOrMissing,
+    )
+)]
 pub async fn one(
     State(state): State<WebState>,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
-) -> Result<Response, ApiError> {
+) -> Result<Response, WebError> {
     Params::parse(raw.as_deref())?.finish()?;
     let directory = state.directory.current();
     let (place, location) = match directory.get(&id) {
@@ -187,18 +231,18 @@ pub async fn one(
         None => {
             let store = state.store.clone();
             let key = PlaceId(id.clone());
-            let found = tokio::task::spawn_blocking(move || store.place(&key)).await.map_err(ApiError::internal)??;
+            let found = tokio::task::spawn_blocking(move || store.place(&key)).await.map_err(WebError::internal)??;
             match found {
                 Some(place) => {
                     let location =
                         maillage_app::territory::locate(&state.territory, directory.bassins(), &place.record);
                     (std::sync::Arc::new(place), location)
                 }
-                None => return Err(ApiError::not_found(format!("aucun lieu n'a l'identifiant « {id} »"))),
+                None => return Err(WebError::not_found(format!("aucun lieu n'a l'identifiant « {id} »"))),
             }
         }
     };
-    let body = serde_json::to_vec(&full(&place, location.as_ref())).map_err(ApiError::internal)?;
+    let body = serde_json::to_vec(&full(&place, location.as_ref())).map_err(WebError::internal)?;
     Ok(json_response(body, "application/json"))
 }
 

@@ -8,21 +8,33 @@ use maillage_app::territory::Level;
 use maillage_domain::Vocabulary;
 use serde_json::{json, Value};
 
-use super::params::{self, Params, Use};
-use crate::{ApiError, WebState};
+use super::contract;
+use crate::query::{self as params, Params, Use};
+use crate::{WebError, WebState};
 
-fn level(text: &str) -> Result<Level, ApiError> {
+fn level(text: &str) -> Result<Level, WebError> {
     Level::parse(text)
-        .ok_or_else(|| ApiError::bad_parameter("niveau", "commune, epci, bassin, departement ou region attendu"))
+        .ok_or_else(|| WebError::bad_parameter("niveau", "commune, epci, bassin, departement ou region attendu"))
 }
 
 /// `GET /api/v1/territoires/{niveau}/{code}`: name, places, counts per service and typologie
 /// (with `filtres=` applied when given).
+#[utoipa::path(
+    get,
+    path = "/api/v1/territoires/{niveau}/{code}",
+    summary = "Chiffres d'un territoire",
+    description = "Nom du territoire, nombre de lieux actifs, nombre de lieux par service et par typologie (filtres possibles).",
+    params(contract::Territoire, contract::Filtres),
+    responses(
+        (status = 200, description = "Chiffres du territoire.", body = Object),
+        contract::RefusedOrMissing,
+    )
+)]
 pub async fn one(
     State(state): State<WebState>,
     Path((niveau, code)): Path<(String, String)>,
     RawQuery(raw): RawQuery,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Value>, WebError> {
     let level = level(&niveau)?;
     let mut params = Params::parse(raw.as_deref())?;
     let filters = params::filters(&mut params)?;
@@ -34,10 +46,10 @@ pub async fn one(
         _ => code,
     };
     if !directory.territory_exists(level, &code) {
-        return Err(ApiError::not_found(format!("territoire inconnu : {niveau} « {code} »")));
+        return Err(WebError::not_found(format!("territoire inconnu : {niveau} « {code} »")));
     }
     let query = Query { area: Area::Territories(vec![(level, code.clone())]), filters, ..Query::default() };
-    let counts = directory.counts(&query).map_err(|err| ApiError::bad_parameter(err.field, err.message))?;
+    let counts = directory.counts(&query).map_err(|err| WebError::bad_parameter(err.field, err.message))?;
     Ok(Json(json!({
         "niveau": level,
         "code": code,
@@ -51,19 +63,30 @@ pub async fn one(
 
 /// `GET /api/v1/regroupements?niveau=region|departement&…`: matching places per région or
 /// département at its centre, for the map at low zoom (same search parameters as `lieux.geojson`).
-pub async fn bubbles(State(state): State<WebState>, RawQuery(raw): RawQuery) -> Result<Json<Value>, ApiError> {
+#[utoipa::path(
+    get,
+    path = "/api/v1/regroupements",
+    summary = "Lieux par région ou département, pour la carte à petite échelle",
+    description = "Nombre de lieux trouvés par région ou par département, placé au centre du territoire (mêmes paramètres de recherche que /api/v1/lieux.geojson).",
+    params(contract::Regroupement, contract::Recherche),
+    responses(
+        (status = 200, description = "Regroupements.", body = Object),
+        contract::Refused,
+    )
+)]
+pub async fn bubbles(State(state): State<WebState>, RawQuery(raw): RawQuery) -> Result<Json<Value>, WebError> {
     let mut params = Params::parse(raw.as_deref())?;
     let level = match params.get("niveau")? {
         None => Level::Region,
         Some(text) => match level(text)? {
             l @ (Level::Region | Level::Departement) => l,
-            _ => return Err(ApiError::bad_parameter("niveau", "region ou departement attendu")),
+            _ => return Err(WebError::bad_parameter("niveau", "region ou departement attendu")),
         },
     };
     let directory = state.directory.current();
     let query = params::search(&mut params, &directory, Use::All)?;
     params.finish()?;
-    let bubbles = directory.bubbles(level, &query).map_err(|err| ApiError::bad_parameter(err.field, err.message))?;
+    let bubbles = directory.bubbles(level, &query).map_err(|err| WebError::bad_parameter(err.field, err.message))?;
     Ok(Json(json!({
         "niveau": level,
         "regroupements": bubbles.iter().map(|b| json!({

@@ -9,6 +9,8 @@ use maillage_domain::{
 };
 
 use super::place::WEEKDAYS;
+use crate::query::{self, Params};
+use crate::WebError;
 
 /// A filter group of the form: its query key, its legend, and its values' labels.
 pub struct FilterGroup {
@@ -76,81 +78,98 @@ pub struct Criteria {
     pub page: usize,
 }
 
-fn float(value: &str) -> Option<f64> {
-    value.trim().replace(',', ".").parse::<f64>().ok().filter(|v| v.is_finite())
+/// A value read by the shared reader, or its problem beside its field.
+fn checked<T>(errors: &mut Vec<FieldError>, field: &'static str, read: Result<Option<T>, WebError>) -> Option<T> {
+    read.unwrap_or_else(|err| {
+        errors.push(FieldError { field, message: err.message });
+        None
+    })
 }
 
 impl Criteria {
-    /// Reads a query string's pairs; every value is checked, and each problem is named with
-    /// its field so the form can show it beside the field.
-    pub fn parse(pairs: &[(String, String)]) -> (Criteria, Vec<FieldError>) {
-        let vocabularies = filter_vocabularies();
+    /// Reads a page's query string; every value is checked, and each problem is named with
+    /// its field so the form can show it beside the field. Unknown keys (tracking
+    /// parameters, the map's zoom…) are ignored.
+    pub fn parse(raw: Option<&str>) -> (Criteria, Vec<FieldError>) {
+        match Params::parse(raw) {
+            Ok(mut params) => Criteria::read(&mut params),
+            Err(err) => {
+                (Criteria { page: 1, ..Criteria::default() }, vec![FieldError { field: "q", message: err.message }])
+            }
+        }
+    }
+
+    /// Reads the search's parameters from the shared reader (the embed reads its own after).
+    pub fn read(params: &mut Params) -> (Criteria, Vec<FieldError>) {
         let mut criteria = Criteria { page: 1, ..Criteria::default() };
         let mut errors = Vec::new();
-        let (mut lat, mut lon) = (None, None);
-        for (key, value) in pairs {
-            let value = value.trim();
-            match key.as_str() {
-                "q" => criteria.q = value.chars().take(200).collect(),
-                "lat" if !value.is_empty() => match float(value).filter(|v| (-90.0..=90.0).contains(v)) {
-                    Some(v) => lat = Some(v),
-                    None => errors.push(FieldError { field: "lat", message: "latitude invalide".to_owned() }),
-                },
-                "lon" if !value.is_empty() => match float(value).filter(|v| (-180.0..=180.0).contains(v)) {
-                    Some(v) => lon = Some(v),
-                    None => errors.push(FieldError { field: "lon", message: "longitude invalide".to_owned() }),
-                },
-                "rayon" if !value.is_empty() => match float(value).filter(|v| (1.0..=200.0).contains(v)) {
-                    Some(v) => criteria.rayon_km = Some(v),
-                    None => errors
-                        .push(FieldError {
-                            field: "rayon", message: "distance en km attendue, de 1 à 200".to_owned()
-                        }),
-                },
-                "jour" if !value.is_empty() => match WEEKDAYS.iter().find(|d| **d == value) {
-                    Some(day) => criteria.jour = Some(day),
+        let text = |params: &mut Params, key: &'static str| params.get(key).map(|v| v.map(str::to_owned));
+        for (key, legend, allowed) in filter_vocabularies() {
+            for value in params.get_all(key) {
+                match allowed.iter().find(|label| **label == value) {
+                    Some(label) => {
+                        if !criteria.filters.iter().any(|(k, l)| *k == key && l == label) {
+                            criteria.filters.push((key, (*label).to_owned()));
+                        }
+                    }
                     None => errors.push(FieldError {
-                        field: "jour",
-                        message: "jour de la semaine attendu (lundi à dimanche)".to_owned(),
+                        field: key,
+                        message: format!("« {value} » n'est pas une valeur connue pour « {legend} »"),
                     }),
-                },
-                "ouvert" if !value.is_empty() => {
-                    if value == "maintenant" {
-                        criteria.ouvert_maintenant = true;
-                    } else {
-                        errors.push(FieldError {
-                            field: "ouvert",
-                            message: "seule valeur possible : maintenant".to_owned(),
-                        })
-                    }
-                }
-                "itinerant" if !value.is_empty() => criteria.itinerant = true,
-                "territoire" if !value.is_empty() => criteria.territoire = Some(value.chars().take(200).collect()),
-                "source" if !value.is_empty() => criteria.source = Some(value.chars().take(100).collect()),
-                "page" if !value.is_empty() => match value.parse::<usize>() {
-                    Ok(page) if (1..=10_000).contains(&page) => criteria.page = page,
-                    _ => errors.push(FieldError { field: "page", message: "numéro de page invalide".to_owned() }),
-                },
-                other => {
-                    if let Some((key, legend, allowed)) = vocabularies.iter().find(|(k, _, _)| *k == other) {
-                        if value.is_empty() {
-                            continue;
-                        }
-                        match allowed.iter().find(|label| **label == value) {
-                            Some(label) => {
-                                if !criteria.filters.iter().any(|(k, l)| k == key && l == label) {
-                                    criteria.filters.push((key, (*label).to_owned()));
-                                }
-                            }
-                            None => errors.push(FieldError {
-                                field: key,
-                                message: format!("« {value} » n'est pas une valeur connue pour « {legend} »"),
-                            }),
-                        }
-                    }
-                    // Unknown keys (tracking parameters, the map's zoom…) are ignored.
                 }
             }
+        }
+        let read = text(params, "q");
+        criteria.q = checked(&mut errors, "q", read).map(|q| q.chars().take(200).collect()).unwrap_or_default();
+        let read = text(params, "lat");
+        let lat = checked(
+            &mut errors,
+            "lat",
+            read.and_then(|v| v.map(|v| query::number("lat", &v, -90.0..=90.0)).transpose()),
+        );
+        let read = text(params, "lon");
+        let lon = checked(
+            &mut errors,
+            "lon",
+            read.and_then(|v| v.map(|v| query::number("lon", &v, -180.0..=180.0)).transpose()),
+        );
+        let read = text(params, "rayon");
+        criteria.rayon_km = checked(
+            &mut errors,
+            "rayon",
+            read.and_then(|v| v.map(|v| query::number("rayon", &v, 1.0..=200.0)).transpose()),
+        );
+        let read = text(params, "jour");
+        if let Some(value) = checked(&mut errors, "jour", read) {
+            match WEEKDAYS.iter().find(|d| **d == value) {
+                Some(day) => criteria.jour = Some(day),
+                None => errors.push(FieldError {
+                    field: "jour",
+                    message: "jour de la semaine attendu (lundi à dimanche)".to_owned(),
+                }),
+            }
+        }
+        let read = text(params, "ouvert");
+        match checked(&mut errors, "ouvert", read).as_deref() {
+            None => {}
+            Some("maintenant") => criteria.ouvert_maintenant = true,
+            Some(_) => {
+                errors.push(FieldError { field: "ouvert", message: "seule valeur possible : maintenant".to_owned() })
+            }
+        }
+        let read = text(params, "itinerant");
+        criteria.itinerant = checked(&mut errors, "itinerant", read).is_some();
+        let read = text(params, "territoire");
+        criteria.territoire = checked(&mut errors, "territoire", read).map(|t| t.chars().take(200).collect());
+        let read = text(params, "source");
+        criteria.source = checked(&mut errors, "source", read).map(|t| t.chars().take(100).collect());
+        let read = text(params, "page");
+        if let Some(page) = checked(
+            &mut errors,
+            "page",
+            read.and_then(|v| v.map(|v| query::integer("page", &v, 1..=10_000)).transpose()),
+        ) {
+            criteria.page = page;
         }
         match (lat, lon) {
             (Some(lat), Some(lon)) => criteria.point = Some((lat, lon)),
@@ -245,20 +264,20 @@ impl Criteria {
 mod tests {
     use super::*;
 
-    fn pairs(query: &str) -> Vec<(String, String)> {
-        serde_urlencoded::from_str(query).unwrap()
+    fn pairs(query: &str) -> Option<&str> {
+        Some(query)
     }
 
     #[test]
     fn known_labels_pass_and_unknown_ones_are_named() {
         let (criteria, errors) =
-            Criteria::parse(&pairs("service=Aide+aux+d%C3%A9marches+administratives&jour=mardi&itinerant=1&utm=x"));
+            Criteria::parse(pairs("service=Aide+aux+d%C3%A9marches+administratives&jour=mardi&itinerant=1&utm=x"));
         assert!(errors.is_empty(), "{errors:?}");
         assert_eq!(
             criteria.filter_expressions(),
             ["service=Aide aux démarches administratives", "jour=mardi", "itinerant"]
         );
-        let (_, errors) = Criteria::parse(&pairs("service=Jardinage&jour=demain&lat=48.1"));
+        let (_, errors) = Criteria::parse(pairs("service=Jardinage&jour=demain&lat=48.1"));
         let fields: Vec<_> = errors.iter().map(|e| e.field).collect();
         assert_eq!(fields, ["service", "jour", "lat"]);
         assert!(errors[0].message.contains("Jardinage"));
@@ -267,9 +286,9 @@ mod tests {
     #[test]
     fn query_round_trips() {
         let query = "q=Bourges&lat=47.08100&lon=2.39900&rayon=20&public=Seniors&ouvert=maintenant";
-        let (criteria, errors) = Criteria::parse(&pairs(query));
+        let (criteria, errors) = Criteria::parse(pairs(query));
         assert!(errors.is_empty());
-        let again = Criteria::parse(&pairs(&criteria.query_with_page(3))).0;
+        let again = Criteria::parse(pairs(&criteria.query_with_page(3))).0;
         assert_eq!(again.page, 3);
         assert_eq!(Criteria { page: 1, ..again }, criteria);
     }

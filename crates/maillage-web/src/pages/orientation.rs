@@ -17,7 +17,9 @@ use maillage_domain::{paris_local, PriseEnCharge, Service, Vocabulary};
 use super::criteria::{Criteria, FieldError};
 use super::listing::{self, Listing};
 use super::place::{self, WEEKDAYS};
-use super::{internal_error, pairs_of, render, Layout, Site};
+use super::{render, request_id, Layout, Site};
+use crate::query::pairs as pairs_of;
+use crate::WebError;
 use crate::WebState;
 
 /// A need as a person would say it, mapped to one of the standard's nine services.
@@ -419,9 +421,8 @@ const STEP_TITLES: [&str; 5] = ["Le besoin", "Où et à quelle distance", "Un ac
 pub async fn page(
     State(state): State<WebState>,
     Extension(site): Site,
-    headers: HeaderMap,
     RawQuery(query): RawQuery,
-) -> Response {
+) -> Result<Response, WebError> {
     let (mut orientation, mut errors) = Orientation::parse(&pairs_of(query.as_deref()));
     // "Où" is a commune or a postcode (or the browser's position): words that name no commune
     // are refused here rather than searched in place names.
@@ -458,20 +459,14 @@ pub async fn page(
     // The count of places that match the answers given so far.
     let answered = step.saturating_sub(1).min(4);
     let count = if answered >= 1 {
-        match listing::search(&state, &orientation.criteria(answered), 1).await {
-            Ok(found) if found.errors.is_empty() => Some(found.total),
-            Ok(_) => None,
-            Err(err) => return internal_error(&site, &headers, err),
-        }
+        let found = listing::search(&state, &orientation.criteria(answered), 1).await.map_err(WebError::internal)?;
+        found.errors.is_empty().then_some(found.total)
     } else {
         None
     };
     let mut results = Listing::default();
     if step == 5 && errors.is_empty() {
-        results = match listing::search(&state, &orientation.criteria(4), 50).await {
-            Ok(found) => found,
-            Err(err) => return internal_error(&site, &headers, err),
-        };
+        results = listing::search(&state, &orientation.criteria(4), 50).await.map_err(WebError::internal)?;
         in_time_range(&mut results, &state, &orientation);
         if results.total == 0 && results.nearest_outside.is_empty() {
             // Nothing matches: the nearest places with only the need kept.
@@ -504,7 +499,7 @@ pub async fn page(
         weekdays: &WEEKDAYS,
         listing: results,
     };
-    render(&site, status, &page, false)
+    Ok(render(status, &page, false))
 }
 
 impl Criteria {
@@ -623,7 +618,7 @@ pub async fn fiche(
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
     if places.is_empty() && !errors.is_empty() {
         let message = errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join(" ");
-        return super::error_page(&site, &headers, status, "Fiche d'orientation incomplète", &message);
+        return super::error_page(&site, request_id(&headers), status, "Fiche d'orientation incomplète", &message);
     }
     let page = FichePage {
         layout: Layout::new(&site, "Fiche d'orientation", "orientation"),
@@ -635,5 +630,5 @@ pub async fn fiche(
         mailto,
         errors,
     };
-    render(&site, status, &page, false)
+    render(status, &page, false)
 }

@@ -1,5 +1,15 @@
-//! The web crate's tests through HTTP on the router, in one test binary (each binary costs a link).
+//! The web crate's tests through HTTP on the router, in one test binary (each binary costs a
+//! link): shared support in `common/`, a module per resource, each with its bad input.
+
+mod common;
 
 mod accounts;
-mod api;
+mod admin_hub;
+mod admin_places;
+mod api_communes;
+mod api_contract;
+mod api_couverture;
+mod api_places;
+mod duplicates;
+mod errors;
 mod pages;

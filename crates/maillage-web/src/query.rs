@@ -1,12 +1,18 @@
-//! Query strings read strictly: each parameter at most once, none unknown, each value checked
-//! by the handler that takes it, the error naming the parameter.
+//! The one reader of query strings, for the API and the pages alike: values trimmed, an empty
+//! value is an absent one, a single-valued parameter given twice is refused, numbers must be
+//! finite and in their range, and every error names its parameter. The API also refuses any
+//! parameter no handler asked for ([`Params::finish`]); the pages ignore them (tracking
+//! parameters, the map's zoom…).
+//!
+//! [`search`] reads a directory search in the API's vocabulary; the pages read theirs with the
+//! same [`Params`] (`pages/criteria.rs`) and turn it into the same directory query.
 
 use chrono::{NaiveDateTime, Utc};
 use maillage_app::directory::{Area, BBox, Cursor, Directory, Order, Query};
 use maillage_coverage::Filters;
 use maillage_territory::LatLon;
 
-use crate::ApiError;
+use crate::WebError;
 
 /// The parameters of one request, taken one by one by name.
 pub struct Params {
@@ -15,20 +21,20 @@ pub struct Params {
 }
 
 impl Params {
-    pub fn parse(raw: Option<&str>) -> Result<Params, ApiError> {
+    pub fn parse(raw: Option<&str>) -> Result<Params, WebError> {
         let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.unwrap_or(""))
-            .map_err(|_| ApiError::bad_parameter("requete", "chaîne de requête illisible"))?;
+            .map_err(|_| WebError::bad_parameter("requete", "chaîne de requête illisible"))?;
         let taken = vec![false; pairs.len()];
         Ok(Params { pairs, taken })
     }
 
-    /// The value of a parameter (trimmed; empty means absent).
-    pub fn get(&mut self, name: &'static str) -> Result<Option<&str>, ApiError> {
+    /// The value of a single-valued parameter (trimmed; empty means absent).
+    pub fn get(&mut self, name: &'static str) -> Result<Option<&str>, WebError> {
         let mut found = None;
         for (i, (key, _)) in self.pairs.iter().enumerate() {
             if key == name {
                 if found.is_some() {
-                    return Err(ApiError::bad_parameter(name, "paramètre répété"));
+                    return Err(WebError::bad_parameter(name, "paramètre répété"));
                 }
                 found = Some(i);
             }
@@ -40,28 +46,56 @@ impl Params {
         }))
     }
 
+    /// Every non-empty value of a multi-valued parameter (`service=A&service=B`), in order.
+    pub fn get_all(&mut self, name: &str) -> Vec<&str> {
+        let mut values = Vec::new();
+        for (i, (key, value)) in self.pairs.iter().enumerate() {
+            if key == name {
+                self.taken[i] = true;
+                let value = value.trim();
+                if !value.is_empty() {
+                    values.push(value);
+                }
+            }
+        }
+        values
+    }
+
     /// Refuses any parameter no handler asked for (a misspelt one would otherwise be ignored).
-    pub fn finish(&self) -> Result<(), ApiError> {
+    pub fn finish(&self) -> Result<(), WebError> {
         match self.pairs.iter().zip(&self.taken).find(|(_, taken)| !**taken) {
-            Some(((key, _), _)) => Err(ApiError::bad_parameter(key, "paramètre inconnu")),
+            Some(((key, _), _)) => Err(WebError::bad_parameter(key, "paramètre inconnu")),
             None => Ok(()),
         }
     }
 }
 
-fn number(field: &'static str, text: &str, range: std::ops::RangeInclusive<f64>) -> Result<f64, ApiError> {
-    text.parse::<f64>().ok().filter(|v| v.is_finite() && range.contains(v)).ok_or_else(|| {
-        ApiError::bad_parameter(field, format!("nombre attendu entre {} et {}", range.start(), range.end()))
+/// A finite number in `range` (a decimal comma is read as a point: French keyboards type it).
+pub fn number(field: &str, text: &str, range: std::ops::RangeInclusive<f64>) -> Result<f64, WebError> {
+    text.trim().replace(',', ".").parse::<f64>().ok().filter(|v| v.is_finite() && range.contains(v)).ok_or_else(|| {
+        WebError::bad_parameter(field, format!("nombre attendu entre {} et {}", range.start(), range.end()))
     })
 }
 
+/// A whole number in `range`.
+pub fn integer(field: &str, text: &str, range: std::ops::RangeInclusive<usize>) -> Result<usize, WebError> {
+    text.parse::<usize>().ok().filter(|v| range.contains(v)).ok_or_else(|| {
+        WebError::bad_parameter(field, format!("nombre entier de {} à {} attendu", range.start(), range.end()))
+    })
+}
+
+/// A query string's pairs as sent, for the forms that read their own fields (orientation).
+pub fn pairs(raw: Option<&str>) -> Vec<(String, String)> {
+    raw.and_then(|q| serde_urlencoded::from_str(q).ok()).unwrap_or_default()
+}
+
 /// `filtres`: filters separated by `;`, as the coverage endpoint reads them.
-pub fn filters(params: &mut Params) -> Result<Filters, ApiError> {
+pub fn filters(params: &mut Params) -> Result<Filters, WebError> {
     let items: Vec<&str> = params
         .get("filtres")?
         .map(|t| t.split(';').map(str::trim).filter(|f| !f.is_empty()).collect())
         .unwrap_or_default();
-    Filters::parse(items).map_err(|err| ApiError::bad_parameter("filtres", err.0))
+    Filters::parse(items).map_err(|err| WebError::bad_parameter("filtres", err.0))
 }
 
 /// Which parts of a search a route reads.
@@ -74,18 +108,18 @@ pub enum Use {
 }
 
 /// Reads a directory search from the query string.
-pub fn search(params: &mut Params, directory: &Directory, usage: Use) -> Result<Query, ApiError> {
+pub fn search(params: &mut Params, directory: &Directory, usage: Use) -> Result<Query, WebError> {
     let mut query = Query::default();
     let bbox = params
         .get("bbox")?
         .map(|text| {
             let parts: Vec<&str> = text.split(',').map(str::trim).collect();
-            let bad = || ApiError::bad_parameter("bbox", "quatre nombres attendus : minlon,minlat,maxlon,maxlat");
+            let bad = || WebError::bad_parameter("bbox", "quatre nombres attendus : minlon,minlat,maxlon,maxlat");
             let [a, b, c, d] = parts.as_slice() else { return Err(bad()) };
             let (min_lon, min_lat) = (number("bbox", a, -180.0..=180.0)?, number("bbox", b, -90.0..=90.0)?);
             let (max_lon, max_lat) = (number("bbox", c, -180.0..=180.0)?, number("bbox", d, -90.0..=90.0)?);
             if min_lon > max_lon || min_lat > max_lat {
-                return Err(ApiError::bad_parameter("bbox", "le coin minimum doit précéder le coin maximum"));
+                return Err(WebError::bad_parameter("bbox", "le coin minimum doit précéder le coin maximum"));
             }
             Ok(BBox { min_lon, min_lat, max_lon, max_lat })
         })
@@ -95,27 +129,27 @@ pub fn search(params: &mut Params, directory: &Directory, usage: Use) -> Result<
     let origin = match (lat, lon) {
         (Some(lat), Some(lon)) => Some(LatLon::new(lat, lon)),
         (None, None) => None,
-        (Some(_), None) => return Err(ApiError::bad_parameter("lon", "lat et lon vont ensemble")),
-        (None, Some(_)) => return Err(ApiError::bad_parameter("lat", "lat et lon vont ensemble")),
+        (Some(_), None) => return Err(WebError::bad_parameter("lon", "lat et lon vont ensemble")),
+        (None, Some(_)) => return Err(WebError::bad_parameter("lat", "lat et lon vont ensemble")),
     };
     let radius = params.get("rayon_km")?.map(|t| number("rayon_km", t, 0.0..=1000.0)).transpose()?;
     let areas = params
         .get("territoire")?
-        .map(|text| directory.parse_areas(text).map_err(|err| ApiError::bad_parameter("territoire", err.to_string())))
+        .map(|text| directory.parse_areas(text).map_err(|err| WebError::bad_parameter("territoire", err.to_string())))
         .transpose()?;
     query.area = match (bbox, radius, areas) {
         (None, None, None) => Area::Everywhere,
         (Some(b), None, None) => Area::BBox(b),
         (None, Some(km), None) => match origin {
             Some(center) => Area::Radius { center, km },
-            None => return Err(ApiError::bad_parameter("rayon_km", "un rayon demande un point (lat, lon)")),
+            None => return Err(WebError::bad_parameter("rayon_km", "un rayon demande un point (lat, lon)")),
         },
         (None, None, Some(areas)) => Area::Territories(areas),
         (_, Some(_), _) => {
-            return Err(ApiError::bad_parameter("rayon_km", "une seule zone : bbox, rayon ou territoire"))
+            return Err(WebError::bad_parameter("rayon_km", "une seule zone : bbox, rayon ou territoire"))
         }
         (Some(_), None, Some(_)) => {
-            return Err(ApiError::bad_parameter("territoire", "une seule zone : bbox, rayon ou territoire"))
+            return Err(WebError::bad_parameter("territoire", "une seule zone : bbox, rayon ou territoire"))
         }
     };
     query.origin = origin;
@@ -123,7 +157,7 @@ pub fn search(params: &mut Params, directory: &Directory, usage: Use) -> Result<
     query.open_at = params.get("ouvert")?.map(open_at).transpose()?;
     query.text = match params.get("q")? {
         Some(text) if text.chars().count() > 200 => {
-            return Err(ApiError::bad_parameter("q", "200 caractères au plus"));
+            return Err(WebError::bad_parameter("q", "200 caractères au plus"));
         }
         other => other.map(str::to_owned),
     };
@@ -133,27 +167,20 @@ pub fn search(params: &mut Params, directory: &Directory, usage: Use) -> Result<
             None => None,
             Some("distance") => Some(Order::Distance),
             Some("nom") => Some(Order::Name),
-            Some(_) => return Err(ApiError::bad_parameter("tri", "distance ou nom attendu")),
+            Some(_) => return Err(WebError::bad_parameter("tri", "distance ou nom attendu")),
         };
         if query.order == Some(Order::Distance) && origin.is_none() {
-            return Err(ApiError::bad_parameter("tri", "le tri par distance demande un point (lat, lon)"));
+            return Err(WebError::bad_parameter("tri", "le tri par distance demande un point (lat, lon)"));
         }
-        query.limit = match params.get("limite")? {
-            None => 20,
-            Some(raw) => raw
-                .parse::<usize>()
-                .ok()
-                .filter(|l| (1..=200).contains(l))
-                .ok_or_else(|| ApiError::bad_parameter("limite", "nombre entier de 1 à 200 attendu"))?,
-        };
+        query.limit = params.get("limite")?.map(|raw| integer("limite", raw, 1..=200)).transpose()?.unwrap_or(20);
         query.cursor = params
             .get("curseur")?
-            .map(|t| Cursor::decode(t).ok_or_else(|| ApiError::bad_parameter("curseur", "curseur invalide")))
+            .map(|t| Cursor::decode(t).ok_or_else(|| WebError::bad_parameter("curseur", "curseur invalide")))
             .transpose()?;
         let order = query.effective_order();
         match (&query.cursor, order) {
             (Some(Cursor::Distance { .. }), Order::Name) | (Some(Cursor::Name { .. }), Order::Distance) => {
-                return Err(ApiError::bad_parameter("curseur", "ce curseur vient d'une recherche triée autrement"))
+                return Err(WebError::bad_parameter("curseur", "ce curseur vient d'une recherche triée autrement"))
             }
             _ => {}
         }
@@ -162,7 +189,7 @@ pub fn search(params: &mut Params, directory: &Directory, usage: Use) -> Result<
 }
 
 /// `ouvert`: `maintenant` (Europe/Paris) or a local `YYYY-MM-DDTHH:MM`.
-fn open_at(text: &str) -> Result<NaiveDateTime, ApiError> {
+fn open_at(text: &str) -> Result<NaiveDateTime, WebError> {
     if text == "maintenant" {
         return Ok(maillage_domain::paris_local(Utc::now()));
     }
@@ -170,6 +197,6 @@ fn open_at(text: &str) -> Result<NaiveDateTime, ApiError> {
         .ok()
         .filter(|at| (2000..=2100).contains(&chrono::Datelike::year(at)))
         .ok_or_else(|| {
-            ApiError::bad_parameter("ouvert", "« maintenant » ou une date et heure locales AAAA-MM-JJTHH:MM attendues")
+            WebError::bad_parameter("ouvert", "« maintenant » ou une date et heure locales AAAA-MM-JJTHH:MM attendues")
         })
 }

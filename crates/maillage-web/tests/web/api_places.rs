@@ -1,164 +1,15 @@
-//! The JSON API through HTTP requests on the router (no socket needed).
+//! `/api/v1/lieux`, its GeoJSON, one place, exports and the directory's sync, with their bad
+//! parameters (section "bad input").
 
 use std::collections::BTreeSet;
-use std::sync::{Arc, OnceLock};
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use maillage_domain::{Place, PlaceStatus, Service, Vocabulary};
-use maillage_store::{PlaceQuery, Store};
-use maillage_store_sqlite::SqliteStore;
-use maillage_territory::{distance_km, LatLon, Territory};
-use maillage_web::{router, WebState};
-use serde_json::Value;
-use tower::ServiceExt;
+use maillage_domain::{PlaceStatus, Service, Vocabulary};
+use maillage_store::Store;
+use maillage_territory::{distance_km, LatLon};
 
-fn territory() -> Arc<Territory> {
-    static TERRITORY: OnceLock<Arc<Territory>> = OnceLock::new();
-    TERRITORY.get_or_init(|| Arc::new(Territory::embedded())).clone()
-}
-
-fn state() -> WebState {
-    WebState::new(Arc::new(SqliteStore::in_memory().unwrap()), territory()).unwrap()
-}
-
-fn demo_state() -> WebState {
-    let store = SqliteStore::in_memory().unwrap();
-    maillage_app::places::demo::load_if_empty(
-        &maillage_app::context::Context::new(&store),
-        &maillage_app::accounts::Actor::operator(None),
-        &territory(),
-    )
-    .unwrap();
-    WebState::new(Arc::new(store), territory()).unwrap()
-}
-
-async fn request(state: &WebState, request: Request<Body>) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
-    let response = router(state.clone()).oneshot(request).await.unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = axum::body::to_bytes(response.into_body(), 64 << 20).await.unwrap();
-    (status, headers, bytes.to_vec())
-}
-
-async fn get(state: &WebState, uri: &str) -> (StatusCode, axum::http::HeaderMap, Value) {
-    let (status, headers, bytes) = request(state, Request::get(uri).body(Body::empty()).unwrap()).await;
-    let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    (status, headers, json)
-}
-
-/// Percent-encodes a query value.
-fn enc(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-/// Every page of a search, following the cursors: (total, ids in order).
-async fn walk(state: &WebState, base: &str) -> (u64, Vec<String>) {
-    let mut ids = Vec::new();
-    let mut total = None;
-    let mut uri = base.to_owned();
-    loop {
-        let (status, _, body) = get(state, &uri).await;
-        assert_eq!(status, StatusCode::OK, "{uri}: {body}");
-        let page_total = body["total"].as_u64().unwrap();
-        assert_eq!(*total.get_or_insert(page_total), page_total, "the total does not change between pages");
-        ids.extend(body["lieux"].as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap().to_owned()));
-        match body["curseur_suivant"].as_str() {
-            Some(cursor) => uri = format!("{base}&curseur={cursor}"),
-            None => return (total.unwrap(), ids),
-        }
-    }
-}
-
-fn active_places(state: &WebState) -> Vec<Place> {
-    state.store.places(&PlaceQuery::active()).unwrap()
-}
-
-/// Where the directory shows a place: its coordinates, else its commune's point.
-fn shown_at(state: &WebState, place: &Place) -> Option<LatLon> {
-    match place.record.coordinates {
-        Some(c) => Some(LatLon::new(c.latitude, c.longitude)),
-        None => maillage_app::territory::find_commune(&state.territory, &place.record).and_then(|(c, _)| c.point),
-    }
-}
-
-#[tokio::test]
-async fn commune_autocomplete() {
-    let state = state();
-    let (status, headers, body) = get(&state, "/api/v1/communes?q=bour&limite=2").await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(body.as_array().unwrap().len(), 2);
-    assert_eq!(body[0]["nom"], "Bourges");
-    assert_eq!(headers["x-content-type-options"], "nosniff");
-    assert_eq!(headers["x-frame-options"], "DENY");
-    assert!(headers.contains_key("x-request-id"));
-    let (_, _, by_postcode) = get(&state, "/api/v1/communes?q=18000").await;
-    assert_eq!(by_postcode[0]["code"], "18033");
-}
-
-#[tokio::test]
-async fn bad_parameters_name_the_field() {
-    let state = state();
-    for (uri, field) in [
-        ("/api/v1/communes", "q"),
-        ("/api/v1/communes?q=x&limite=99", "limite"),
-        ("/api/v1/communes?q=x&limite=abc", "limite"),
-    ] {
-        let (status, _, body) = get(&state, uri).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}");
-        assert_eq!(body["erreur"]["code"], "parametre_invalide", "{uri}");
-        assert_eq!(body["erreur"]["champ"], field, "{uri}");
-    }
-}
-
-#[tokio::test]
-async fn health_names_the_backend() {
-    let (status, _, body) = get(&state(), "/api/v1/sante").await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(body["base"], "sqlite");
-    assert_eq!(body["communes"], 34969);
-}
-
-#[tokio::test]
-async fn coverage_by_bassin_with_priority() {
-    let state = demo_state();
-    let (status, _, body) = get(&state, "/api/v1/couverture?niveau=bassin&tri=priorite&limite=3&seuils=5,10").await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(body["lignes"].as_array().unwrap().len(), 3);
-    assert_eq!(body["lignes"][0]["code"], "La Châtre");
-    let first = &body["lignes"][0];
-    let parts = ["part_distance", "part_fragilite", "part_population"].map(|k| first["priorite"][k].as_f64().unwrap());
-    assert!((parts.iter().sum::<f64>() - first["priorite"]["score"].as_f64().unwrap()).abs() < 1e-6);
-    assert!(body["formule"].as_str().unwrap().starts_with("score = 100"));
-    assert!(first["population_au_dela"]["10 km"].as_u64().unwrap() > 0);
-
-    let (status, _, filtered) =
-        get(&state, "/api/v1/couverture?niveau=commune&filtres=label%3DFrance%20Services&limite=1").await;
-    assert_eq!(status, StatusCode::OK);
-    assert!(filtered["lieux_retenus"].as_u64().unwrap() < body["lieux_retenus"].as_u64().unwrap());
-}
-
-#[tokio::test]
-async fn coverage_bad_parameters_name_the_field() {
-    let state = demo_state();
-    for (uri, field) in [
-        ("/api/v1/couverture?niveau=canton", "niveau"),
-        ("/api/v1/couverture?filtres=couleur%3Dbleu", "filtres"),
-        ("/api/v1/couverture?seuils=5,-1", "seuils"),
-        ("/api/v1/couverture?perimetre=lune", "perimetre"),
-        ("/api/v1/couverture?tri=hasard", "tri"),
-        ("/api/v1/couverture?limite=0", "limite"),
-    ] {
-        let (status, _, body) = get(&state, uri).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}: {body}");
-        assert_eq!(body["erreur"]["champ"], field, "{uri}");
-    }
-}
+use super::common::api::*;
 
 #[tokio::test]
 async fn places_pages_walk_without_repeats_or_gaps() {
@@ -305,52 +156,6 @@ async fn place_by_id_in_the_standard_fields() {
     assert_eq!(status, StatusCode::OK);
     assert!(bassin["lieux"].as_u64().unwrap() > 0);
     assert!(bassin["typologies"].is_array());
-}
-
-#[tokio::test]
-async fn search_bad_parameters_are_refused_naming_the_field() {
-    let state = demo_state();
-    for (uri, field) in [
-        ("/api/v1/lieux?bbox=1,2,3", "bbox"),
-        ("/api/v1/lieux?bbox=3,2,1,4", "bbox"),
-        ("/api/v1/lieux?bbox=a,b,c,d", "bbox"),
-        ("/api/v1/lieux?lat=47", "lon"),
-        ("/api/v1/lieux?lon=2", "lat"),
-        ("/api/v1/lieux?lat=95&lon=2", "lat"),
-        ("/api/v1/lieux?rayon_km=5", "rayon_km"),
-        ("/api/v1/lieux?lat=47&lon=2&rayon_km=-1", "rayon_km"),
-        ("/api/v1/lieux?lat=47&lon=2&rayon_km=5&territoire=18", "rayon_km"),
-        ("/api/v1/lieux?territoire=999", "territoire"),
-        ("/api/v1/lieux?territoire=canton:1", "territoire"),
-        ("/api/v1/lieux?filtres=couleur%3Dbleu", "filtres"),
-        ("/api/v1/lieux?ouvert=demain", "ouvert"),
-        ("/api/v1/lieux?ouvert=2026-13-01T10:00", "ouvert"),
-        ("/api/v1/lieux?tri=distance", "tri"),
-        ("/api/v1/lieux?tri=hasard", "tri"),
-        ("/api/v1/lieux?limite=0", "limite"),
-        ("/api/v1/lieux?limite=201", "limite"),
-        ("/api/v1/lieux?curseur=zz", "curseur"),
-        ("/api/v1/lieux?limit=5", "limit"),
-        ("/api/v1/lieux?q=a&q=b", "q"),
-        ("/api/v1/lieux.geojson?limite=5", "limite"),
-        ("/api/v1/lieux/x?y=1", "y"),
-        ("/api/v1/territoires/canton/18", "niveau"),
-        ("/api/v1/territoires/departement/18?filtres=gratuit%3Doui", "filtres"),
-        ("/api/v1/regroupements?niveau=commune", "niveau"),
-        ("/api/v1/export", "format"),
-        ("/api/v1/export?format=xml", "format"),
-        ("/api/v1/export?format=csv&territoire=lune", "territoire"),
-    ] {
-        let (status, _, body) = get(&state, uri).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}: {body}");
-        assert_eq!(body["erreur"]["code"], "parametre_invalide", "{uri}");
-        assert_eq!(body["erreur"]["champ"], field, "{uri}: {body}");
-    }
-    // A cursor of a distance search does not page a name search.
-    let (_, _, near) = get(&state, "/api/v1/lieux?lat=47&lon=2&limite=1").await;
-    let cursor = near["curseur_suivant"].as_str().unwrap();
-    let (status, _, body) = get(&state, &format!("/api/v1/lieux?curseur={cursor}")).await;
-    assert_eq!((status, body["erreur"]["champ"].as_str()), (StatusCode::BAD_REQUEST, Some("curseur")));
 }
 
 #[tokio::test]
@@ -503,43 +308,47 @@ async fn sync_applies_changes_made_in_the_store_after_start() {
 }
 
 #[tokio::test]
-async fn openapi_describes_every_route_and_the_docs_page_lists_them() {
-    let state = state();
-    let (status, _, doc) = get(&state, "/api/openapi.json").await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(doc["openapi"], "3.1.0");
-    let paths = doc["paths"].as_object().unwrap();
-    for path in [
-        "/api/v1/sante",
-        "/api/v1/communes",
-        "/api/v1/couverture",
-        "/api/v1/lieux",
-        "/api/v1/lieux.geojson",
-        "/api/v1/lieux/{id}",
-        "/api/v1/territoires/{niveau}/{code}",
-        "/api/v1/regroupements",
-        "/api/v1/export",
+async fn search_bad_parameters_are_refused_naming_the_field() {
+    let state = demo_state();
+    for (uri, field) in [
+        ("/api/v1/lieux?bbox=1,2,3", "bbox"),
+        ("/api/v1/lieux?bbox=3,2,1,4", "bbox"),
+        ("/api/v1/lieux?bbox=a,b,c,d", "bbox"),
+        ("/api/v1/lieux?lat=47", "lon"),
+        ("/api/v1/lieux?lon=2", "lat"),
+        ("/api/v1/lieux?lat=95&lon=2", "lat"),
+        ("/api/v1/lieux?rayon_km=5", "rayon_km"),
+        ("/api/v1/lieux?lat=47&lon=2&rayon_km=-1", "rayon_km"),
+        ("/api/v1/lieux?lat=47&lon=2&rayon_km=5&territoire=18", "rayon_km"),
+        ("/api/v1/lieux?territoire=999", "territoire"),
+        ("/api/v1/lieux?territoire=canton:1", "territoire"),
+        ("/api/v1/lieux?filtres=couleur%3Dbleu", "filtres"),
+        ("/api/v1/lieux?ouvert=demain", "ouvert"),
+        ("/api/v1/lieux?ouvert=2026-13-01T10:00", "ouvert"),
+        ("/api/v1/lieux?tri=distance", "tri"),
+        ("/api/v1/lieux?tri=hasard", "tri"),
+        ("/api/v1/lieux?limite=0", "limite"),
+        ("/api/v1/lieux?limite=201", "limite"),
+        ("/api/v1/lieux?curseur=zz", "curseur"),
+        ("/api/v1/lieux?limit=5", "limit"),
+        ("/api/v1/lieux?q=a&q=b", "q"),
+        ("/api/v1/lieux.geojson?limite=5", "limite"),
+        ("/api/v1/lieux/x?y=1", "y"),
+        ("/api/v1/territoires/canton/18", "niveau"),
+        ("/api/v1/territoires/departement/18?filtres=gratuit%3Doui", "filtres"),
+        ("/api/v1/regroupements?niveau=commune", "niveau"),
+        ("/api/v1/export", "format"),
+        ("/api/v1/export?format=xml", "format"),
+        ("/api/v1/export?format=csv&territoire=lune", "territoire"),
     ] {
-        assert!(paths.contains_key(path), "{path}");
+        let (status, _, body) = get(&state, uri).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}: {body}");
+        assert_eq!(body["erreur"]["code"], "parametre_invalide", "{uri}");
+        assert_eq!(body["erreur"]["champ"], field, "{uri}: {body}");
     }
-    let names: BTreeSet<&str> = paths["/api/v1/lieux"]["get"]["parameters"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["name"].as_str().unwrap())
-        .collect();
-    for name in
-        ["bbox", "lat", "lon", "rayon_km", "territoire", "filtres", "ouvert", "q", "source", "tri", "limite", "curseur"]
-    {
-        assert!(names.contains(name), "{name}");
-    }
-    let (status, headers, page) = request(&state, Request::get("/api/docs").body(Body::empty()).unwrap()).await;
-    assert_eq!(status, StatusCode::OK);
-    assert!(headers["content-type"].to_str().unwrap().starts_with("text/html"));
-    let page = String::from_utf8(page).unwrap();
-    assert!(page.contains("<html lang=\"fr\">"));
-    for path in paths.keys() {
-        assert!(page.contains(&format!("GET {path}")), "{path}");
-    }
-    assert!(!page.contains("<script"));
+    // A cursor of a distance search does not page a name search.
+    let (_, _, near) = get(&state, "/api/v1/lieux?lat=47&lon=2&limite=1").await;
+    let cursor = near["curseur_suivant"].as_str().unwrap();
+    let (status, _, body) = get(&state, &format!("/api/v1/lieux?curseur={cursor}")).await;
+    assert_eq!((status, body["erreur"]["champ"].as_str()), (StatusCode::BAD_REQUEST, Some("curseur")));
 }

@@ -6,44 +6,38 @@
 //! territory), the conflicts (a pair decided meanwhile) and the audit entries are the use
 //! cases' (`maillage_app::duplicates`); these pages only show them and translate.
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
-
 use askama::Template;
-use axum::extract::{Form, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, Query};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Router};
+use axum::Router;
 use maillage_app::duplicates::{self, MergedPlace, Resolution};
 use maillage_app::AppError;
 use maillage_domain::{Place, PlaceRecord, Vocabulary};
 use maillage_store::StoreError;
+use serde::de::IgnoredAny;
 use serde::Deserialize;
 
-use crate::auth::{error_response, layout, message_page, render, run, signed_in, Accounts, AccountsConfig, Frame};
+use crate::extract::{App, Coordinator, CsrfForm};
 use crate::pages::Layout;
-use crate::WebState;
+use crate::render::{day, layout, message_page, render, Frame};
+use crate::{WebError, WebState};
 
 /// Pairs per page of the queue: each pair is two tables, a longer page is hard to review.
 const PER_PAGE: usize = 20;
 
-pub fn routes(config: Arc<AccountsConfig>) -> Router<WebState> {
+pub fn routes() -> Router<WebState> {
     Router::new()
         .route("/admin/doublons", get(queue_page))
         .route("/admin/doublons/groupes", get(groups_page))
         .route("/admin/doublons/groupes/{id}/annuler", post(undo_post))
         .route("/admin/doublons/{pair}/fusionner", post(merge_post))
         .route("/admin/doublons/{pair}/distincts", post(distinct_post))
-        .layer(Extension(config))
 }
 
 fn decimal(value: f64) -> String {
     format!("{value:.2}").replace('.', ",")
-}
-
-fn day(at: &chrono::DateTime<chrono::Utc>) -> String {
-    maillage_domain::hours::paris_local(*at).format("%d/%m/%Y %H:%M").to_string()
 }
 
 fn or_dash(text: String) -> String {
@@ -235,22 +229,9 @@ fn title(place: Option<&Place>, key: &maillage_store::PlaceKey) -> String {
     }
 }
 
-async fn queue_page(
-    State(state): State<WebState>,
-    Extension(config): Accounts,
-    Query(query): Query<PageQuery>,
-    headers: HeaderMap,
-) -> Response {
-    let visitor = match signed_in(&state, &headers, "/admin/doublons").await {
-        Ok(visitor) => visitor,
-        Err(response) => return response,
-    };
-    let actor = visitor.actor.clone();
-    let loaded = run(&state, &config, move |ctx| duplicates::review_queue(ctx, &actor)).await;
-    let items = match loaded {
-        Ok(items) => items,
-        Err(err) => return error_response(err, Frame::of(&visitor)),
-    };
+async fn queue_page(user: Coordinator, app: App, Query(query): Query<PageQuery>) -> Result<Response, WebError> {
+    let actor = user.actor.clone();
+    let items = app.run(move |ctx| duplicates::review_queue(ctx, &actor)).await?;
     let total = items.len();
     let pages = total.div_ceil(PER_PAGE).max(1);
     let page = query.page.and_then(|page| page.parse::<usize>().ok()).unwrap_or(1).clamp(1, pages);
@@ -278,75 +259,62 @@ async fn queue_page(
         Some("distincts") => Some("Les deux fiches sont déclarées distinctes : cette paire ne sera plus proposée."),
         _ => None,
     };
-    render(
+    Ok(render(
         StatusCode::OK,
         &QueuePage {
             layout: layout("Doublons à examiner"),
-            frame: Frame::of(&visitor),
+            frame: Frame::of(&user),
             pairs,
             total,
             page,
             pages,
             notice,
         },
-    )
+    ))
 }
 
 // ---- decisions
 
-fn conflict(frame: Option<Frame>, message: &str) -> Response {
-    // Said as a conflict, not as bad input: the page was right when it was shown.
-    message_page(StatusCode::CONFLICT, frame, "Déjà décidé", &format!("Conflit : {message}. Rien n'a été changé."))
+/// A use case's refusal; a decision taken meanwhile is said as such, not as bad input: the
+/// page was right when it was shown.
+fn refusal(err: AppError) -> WebError {
+    match err {
+        AppError::Store(StoreError::Conflict(message)) => {
+            let mut error = WebError::from(StoreError::Conflict(String::new())).titled("Déjà décidé");
+            error.message = format!("Conflit : {message}. Rien n'a été changé.");
+            error
+        }
+        other => other.into(),
+    }
 }
 
-async fn decision(
-    state: WebState,
-    config: Arc<AccountsConfig>,
-    headers: HeaderMap,
-    form: BTreeMap<String, String>,
-    pair: String,
-    resolution: Resolution,
-) -> Response {
-    let visitor = match signed_in(&state, &headers, "/admin/doublons").await {
-        Ok(visitor) => visitor,
-        Err(response) => return response,
+async fn decision(user: Coordinator, app: App, pair: String, resolution: Resolution) -> Result<Response, WebError> {
+    let actor = user.actor.clone();
+    app.run(move |ctx| duplicates::resolve(ctx, &actor, &pair, resolution)).await.map_err(refusal)?;
+    // Back to the queue: the next pair is what a coordinator wants to see.
+    let done = match resolution {
+        Resolution::Merge => "fusionnes",
+        Resolution::Distinct => "distincts",
     };
-    if let Some(refused) = visitor.csrf_refusal(&form) {
-        return refused;
-    }
-    let actor = visitor.actor.clone();
-    match run(&state, &config, move |ctx| duplicates::resolve(ctx, &actor, &pair, resolution)).await {
-        // Back to the queue: the next pair is what a coordinator wants to see.
-        Ok(_) => {
-            let done = match resolution {
-                Resolution::Merge => "fusionnes",
-                Resolution::Distinct => "distincts",
-            };
-            Redirect::to(&format!("/admin/doublons?fait={done}")).into_response()
-        }
-        Err(AppError::Store(StoreError::Conflict(message))) => conflict(Frame::of(&visitor), &message),
-        Err(err) => error_response(err, Frame::of(&visitor)),
-    }
+    Ok(Redirect::to(&format!("/admin/doublons?fait={done}")).into_response())
 }
 
 async fn merge_post(
-    State(state): State<WebState>,
-    Extension(config): Accounts,
+    user: Coordinator,
+    app: App,
     Path(pair): Path<String>,
-    headers: HeaderMap,
-    Form(form): Form<BTreeMap<String, String>>,
-) -> Response {
-    decision(state, config, headers, form, pair, Resolution::Merge).await
+    _: CsrfForm<IgnoredAny>,
+) -> Result<Response, WebError> {
+    decision(user, app, pair, Resolution::Merge).await
 }
 
 async fn distinct_post(
-    State(state): State<WebState>,
-    Extension(config): Accounts,
+    user: Coordinator,
+    app: App,
     Path(pair): Path<String>,
-    headers: HeaderMap,
-    Form(form): Form<BTreeMap<String, String>>,
-) -> Response {
-    decision(state, config, headers, form, pair, Resolution::Distinct).await
+    _: CsrfForm<IgnoredAny>,
+) -> Result<Response, WebError> {
+    decision(user, app, pair, Resolution::Distinct).await
 }
 
 // ---- merged places
@@ -393,25 +361,12 @@ fn published_fields(record: &PlaceRecord) -> Vec<(&'static str, String)> {
     .collect()
 }
 
-async fn groups_page(State(state): State<WebState>, Extension(config): Accounts, headers: HeaderMap) -> Response {
-    let visitor = match signed_in(&state, &headers, "/admin/doublons/groupes").await {
-        Ok(visitor) => visitor,
-        Err(response) => return response,
-    };
-    let actor = visitor.actor.clone();
-    let loaded = run(&state, &config, move |ctx| duplicates::merged_places(ctx, &actor)).await;
-    let loaded = loaded.map(|merged| {
-        let mut views: Vec<GroupView> = merged.into_iter().map(group_view).collect();
-        views.sort_by(|x, y| x.name.cmp(&y.name).then_with(|| x.id.cmp(&y.id)));
-        views
-    });
-    match loaded {
-        Ok(groups) => render(
-            StatusCode::OK,
-            &GroupsPage { layout: layout("Lieux fusionnés"), frame: Frame::of(&visitor), groups },
-        ),
-        Err(err) => error_response(err, Frame::of(&visitor)),
-    }
+async fn groups_page(user: Coordinator, app: App) -> Result<Response, WebError> {
+    let actor = user.actor.clone();
+    let merged = app.run(move |ctx| duplicates::merged_places(ctx, &actor)).await?;
+    let mut groups: Vec<GroupView> = merged.into_iter().map(group_view).collect();
+    groups.sort_by(|x, y| x.name.cmp(&y.name).then_with(|| x.id.cmp(&y.id)));
+    Ok(render(StatusCode::OK, &GroupsPage { layout: layout("Lieux fusionnés"), frame: Frame::of(&user), groups }))
 }
 
 fn group_view(merged: MergedPlace) -> GroupView {
@@ -437,26 +392,13 @@ fn group_view(merged: MergedPlace) -> GroupView {
 }
 
 async fn undo_post(
-    State(state): State<WebState>,
-    Extension(config): Accounts,
+    user: Coordinator,
+    app: App,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    Form(form): Form<BTreeMap<String, String>>,
-) -> Response {
-    let visitor = match signed_in(&state, &headers, "/admin/doublons/groupes").await {
-        Ok(visitor) => visitor,
-        Err(response) => return response,
-    };
-    if let Some(refused) = visitor.csrf_refusal(&form) {
-        return refused;
-    }
-    let actor = visitor.actor.clone();
-    match run(&state, &config, move |ctx| duplicates::undo(ctx, &actor, &id)).await {
-        Ok(keys) => {
-            let message = format!("Fusion défaite : {} fiches de nouveau publiées séparément.", keys.len());
-            message_page(StatusCode::OK, Frame::of(&visitor), "Fusion défaite", &message)
-        }
-        Err(AppError::Store(StoreError::Conflict(message))) => conflict(Frame::of(&visitor), &message),
-        Err(err) => error_response(err, Frame::of(&visitor)),
-    }
+    _: CsrfForm<IgnoredAny>,
+) -> Result<Response, WebError> {
+    let actor = user.actor.clone();
+    let keys = app.run(move |ctx| duplicates::undo(ctx, &actor, &id)).await.map_err(refusal)?;
+    let message = format!("Fusion défaite : {} fiches de nouveau publiées séparément.", keys.len());
+    Ok(message_page(StatusCode::OK, Frame::of(&user), "Fusion défaite", &message))
 }

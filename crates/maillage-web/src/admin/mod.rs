@@ -1,0 +1,52 @@
+//! The hub's administration pages, a module per area: the dashboard (`home`), the moderation
+//! queue (`moderation`), places, their history and claims (`places`), users and roles
+//! (`accounts`), campaigns (`campaigns`), the outbox and the audit log (`journal`),
+//! duplicates (`duplicates`), and the hub's configuration (`hub`, `imports`).
+//!
+//! Handlers only translate HTTP: a role gate ([`crate::extract`]) says who may open a page,
+//! every POST's CSRF token is checked by its form extractor before the handler runs, and the
+//! use cases of `maillage-app` check every permission again and write the audit entries (a
+//! missing check here cannot open a write).
+
+mod accounts;
+mod campaigns;
+mod duplicates;
+mod home;
+mod hub;
+mod imports;
+mod journal;
+mod moderation;
+mod places;
+
+use axum::extract::DefaultBodyLimit;
+use axum::Router;
+
+use crate::WebState;
+
+/// Source files of a whole region can be tens of megabytes.
+const MAX_UPLOAD_BYTES: usize = 64 * 1024 * 1024;
+
+pub fn routes() -> Router<WebState> {
+    Router::new()
+        .merge(home::routes())
+        .merge(moderation::routes())
+        .merge(places::routes())
+        .merge(accounts::routes())
+        .merge(campaigns::routes())
+        .merge(journal::routes())
+        .merge(duplicates::routes())
+        .merge(hub::routes().merge(imports::routes()).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)))
+}
+
+/// A field name as a label: `code_postal` → "Code postal".
+fn label(field: &str) -> String {
+    let mut text = field.replace('_', " ");
+    if let Some(first) = text.get(..1) {
+        text.replace_range(..1, &first.to_uppercase());
+    }
+    text
+}
+
+fn now() -> chrono::DateTime<chrono::Utc> {
+    maillage_store::now()
+}

@@ -1,0 +1,80 @@
+//! Rendering of the account and administration pages: their layout (the public base with
+//! the signed-in navigation), the message page, and the dates as they show them.
+
+use askama::Template;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+use crate::extract::Visitor;
+use crate::pages::Layout;
+use crate::security::Policy;
+
+/// The layout of account and admin pages: the public base, without the map's settings.
+pub fn layout(title: &str) -> Layout {
+    Layout {
+        title: title.to_owned(),
+        current: "",
+        embed: false,
+        tiles_url: String::new(),
+        tiles_attribution: String::new(),
+        geocoder_url: String::new(),
+        branding: Default::default(),
+    }
+}
+
+/// Who is signed in, for the admin navigation.
+#[derive(Clone, Debug)]
+pub struct Frame {
+    pub user_name: String,
+    pub role: String,
+    pub csrf: String,
+    pub administrator: bool,
+    pub moderator: bool,
+}
+
+impl Frame {
+    pub fn of(visitor: &Visitor) -> Option<Frame> {
+        let user = visitor.user()?;
+        Some(Frame {
+            user_name: user.name.clone(),
+            role: user.role.label().to_owned(),
+            csrf: visitor.session.as_ref().map(|s| s.csrf_token.clone()).unwrap_or_default(),
+            administrator: matches!(user.role, maillage_store::Role::Administrateur),
+            moderator: !matches!(user.role, maillage_store::Role::Gestionnaire { .. }),
+        })
+    }
+}
+
+/// An account or admin page: forms, tokens and personal data, so the strict policy and no
+/// caching (the security middleware reads the policy).
+pub fn render<T: Template>(status: StatusCode, template: &T) -> Response {
+    match template.render() {
+        Ok(body) => {
+            let mut response = (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response();
+            response.extensions_mut().insert(Policy::Private);
+            response
+        }
+        Err(err) => crate::WebError::internal(err).into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/message.html")]
+struct MessagePage {
+    layout: crate::pages::Layout,
+    frame: Option<Frame>,
+    heading: String,
+    message: String,
+}
+
+pub fn message_page(status: StatusCode, frame: Option<Frame>, heading: &str, message: &str) -> Response {
+    render(
+        status,
+        &MessagePage { layout: layout(heading), frame, heading: heading.to_owned(), message: message.to_owned() },
+    )
+}
+
+/// A moment as the pages show it: Paris local time, to the minute.
+pub fn day(at: &chrono::DateTime<chrono::Utc>) -> String {
+    maillage_domain::hours::paris_local(*at).format("%d/%m/%Y %H:%M").to_string()
+}

@@ -1,0 +1,116 @@
+//! What every handler can reach: the shared state ([`WebState`]), the account pages'
+//! settings ([`AccountsConfig`]), and how a use case runs from a request ([`run`]).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use maillage_app::accounts::LinkSigner;
+use maillage_app::context::{Context, Mailing};
+use maillage_app::directory::{Directory, DirectoryHandle, Visibility};
+use maillage_app::hub::branding::Branding;
+use maillage_app::mail::Mailer;
+use maillage_app::territory::Locator;
+use maillage_app::{AppError, AppResult};
+use maillage_mail::{MailSetup, Outbox, DEFAULT_FROM};
+use maillage_store::{Store, StoreError};
+use maillage_territory::Territory;
+
+use crate::api::RateLimiter;
+use crate::branding::BrandingCell;
+
+/// What every request handler can reach.
+#[derive(Clone)]
+pub struct WebState {
+    pub store: Arc<dyn Store>,
+    pub territory: Arc<Territory>,
+    /// The active places in memory, kept in step with the store by
+    /// [`crate::spawn_directory_sync`].
+    pub directory: Arc<DirectoryHandle>,
+    /// Per-client budget of the export endpoint.
+    pub export_limiter: Arc<RateLimiter>,
+    /// The hub's name, colour and logo (administration, branding page).
+    pub branding: BrandingCell,
+}
+
+impl WebState {
+    /// Loads the directory from the store (blocking: call it before serving or on a blocking
+    /// thread).
+    pub fn new(store: Arc<dyn Store>, territory: Arc<Territory>) -> Result<WebState, AppError> {
+        WebState::with_cutoff(store, territory, None)
+    }
+
+    /// As [`WebState::new`], hiding from the public map, lists and API search the places
+    /// whose sheet was not confirmed for `cutoff_months` (they stay in the store).
+    pub fn with_cutoff(
+        store: Arc<dyn Store>,
+        territory: Arc<Territory>,
+        cutoff_months: Option<u32>,
+    ) -> Result<WebState, AppError> {
+        let directory =
+            Directory::load_visible(store.as_ref(), territory.clone(), Visibility::as_of_today(cutoff_months))?;
+        let branding = Branding::load(store.as_ref())?;
+        Ok(WebState {
+            store,
+            territory,
+            directory: Arc::new(DirectoryHandle::new(directory)),
+            export_limiter: Arc::new(RateLimiter::exports()),
+            branding: BrandingCell::new(branding),
+        })
+    }
+}
+
+/// What the account pages need beyond the shared state.
+pub struct AccountsConfig {
+    pub mailer: Arc<dyn Mailer>,
+    /// The outbox, when mails are written to a folder instead of sent (its admin page).
+    pub outbox: Option<Arc<Outbox>>,
+    pub signer: LinkSigner,
+    /// `https://hub.example`: links in mails start with it.
+    pub base_url: String,
+    /// `Secure` cookies: set when `base_url` is HTTPS.
+    pub secure_cookies: bool,
+    /// Sign-in and reset attempts per client address.
+    pub sign_in_limiter: RateLimiter,
+}
+
+impl AccountsConfig {
+    /// The mail transport, the link key and the public address (`https://hub.example`), as
+    /// the binary read them from its configuration.
+    pub fn new(mail: MailSetup, signer: LinkSigner, base_url: &str) -> AccountsConfig {
+        let base_url = base_url.trim_end_matches('/').to_owned();
+        AccountsConfig {
+            mailer: mail.mailer,
+            outbox: mail.outbox,
+            signer,
+            secure_cookies: base_url.starts_with("https://"),
+            base_url,
+            // Five attempts at once, then one every 12 seconds: a person who mistypes is
+            // never slowed, a password-guessing client is (the account lockout does the rest).
+            sign_in_limiter: RateLimiter::new(5, Duration::from_secs(12)),
+        }
+    }
+
+    /// Mails into an outbox folder (tests, tools).
+    pub fn with_outbox(folder: impl Into<PathBuf>, base_url: &str, key: &[u8]) -> AccountsConfig {
+        AccountsConfig::new(MailSetup::outbox(Outbox::new(folder, DEFAULT_FROM)), LinkSigner::new(key), base_url)
+    }
+}
+
+/// Runs a use case on a blocking thread with a fresh context (the locator reads the
+/// bassins, which an administrator may have just changed).
+pub async fn run<T: Send + 'static>(
+    state: &WebState,
+    config: &Arc<AccountsConfig>,
+    work: impl FnOnce(&Context<'_>) -> AppResult<T> + Send + 'static,
+) -> AppResult<T> {
+    let (store, territory, config) = (state.store.clone(), state.territory.clone(), config.clone());
+    tokio::task::spawn_blocking(move || {
+        let locator = Locator::load(store.as_ref(), territory)?;
+        let mailing = Mailing { mailer: config.mailer.as_ref(), signer: &config.signer, base_url: &config.base_url };
+        let ctx = Context::new(store.as_ref()).with_locator(&locator).with_mailing(mailing);
+        work(&ctx)
+    })
+    .await
+    .map_err(|err| AppError::Store(StoreError::Backend(format!("tâche interrompue : {err}"))))?
+}

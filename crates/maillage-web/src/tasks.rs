@@ -1,0 +1,88 @@
+//! The server's background tasks, started with it: following the store into the in-memory
+//! directory (and the branding), and the hourly campaign reminders.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use maillage_app::accounts::Actor;
+use maillage_app::hub::branding::Branding;
+
+use crate::state::{run, AccountsConfig, WebState};
+
+/// How long a server may show another server's previous branding.
+pub const BRANDING_REFRESH: Duration = Duration::from_secs(10);
+
+/// Polls the store every `every` and applies the places changed since the last poll to the
+/// directory. A place written to the store is served by the API and pages at most `every`
+/// plus one poll's duration later.
+pub fn spawn_directory_sync(state: &WebState, every: Duration) -> tokio::task::JoinHandle<()> {
+    let (store, directory, branding) = (state.store.clone(), state.directory.clone(), state.branding.clone());
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        ticks.tick().await;
+        let mut branding_read = std::time::Instant::now();
+        loop {
+            ticks.tick().await;
+            // Another server's branding page writes the same settings: follow them too, less
+            // often than places (the logo may weigh a few hundred kilobytes).
+            let read_branding = branding_read.elapsed() >= BRANDING_REFRESH;
+            if read_branding {
+                branding_read = std::time::Instant::now();
+            }
+            let (store, directory, branding) = (store.clone(), directory.clone(), branding.clone());
+            let synced = tokio::task::spawn_blocking(move || {
+                if read_branding {
+                    match Branding::load(store.as_ref()) {
+                        Ok(latest) if *branding.current() != latest => branding.replace(latest),
+                        Ok(_) => {}
+                        Err(err) => tracing::warn!(%err, "lecture de la marque impossible"),
+                    }
+                }
+                directory.sync(store.as_ref())
+            });
+            match synced.await {
+                Ok(Ok(outcome)) if outcome.applied > 0 => {
+                    tracing::info!(lus = outcome.read, appliques = outcome.applied, "annuaire synchronisé")
+                }
+                Ok(Ok(_)) => {}
+                Ok(Err(err)) => tracing::warn!(%err, "synchronisation de l'annuaire impossible"),
+                Err(err) => tracing::error!(%err, "synchronisation de l'annuaire interrompue"),
+            }
+        }
+    })
+}
+
+/// Who the server's reminder task acts as: the hub itself.
+const REMINDERS: &str = "relances automatiques";
+
+/// Sends the campaign reminders that are due, every `every` (the first check right away):
+/// nobody has to remember to press the button. Forgets expired sessions on the way.
+pub fn spawn_reminders(state: &WebState, config: Arc<AccountsConfig>, every: Duration) -> tokio::task::JoinHandle<()> {
+    let state = state.clone();
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            let sent = run(&state, &config, |ctx| {
+                let hub = Actor::System(REMINDERS.to_owned());
+                maillage_app::campaigns::send_due_reminders(ctx, &hub, maillage_store::now())
+            })
+            .await;
+            match sent {
+                Ok(0) => {}
+                Ok(reminded) => tracing::info!(reminded, "relances de campagne envoyées"),
+                Err(err) => tracing::warn!(%err, "relances de campagne impossibles"),
+            }
+            // Expired sessions are refused anyway; forgetting them keeps the table small.
+            let store = state.store.clone();
+            match tokio::task::spawn_blocking(move || store.delete_expired_sessions(maillage_store::now())).await {
+                Ok(Ok(0)) => {}
+                Ok(Ok(forgotten)) => tracing::info!(forgotten, "sessions expirées effacées"),
+                Ok(Err(err)) => tracing::warn!(%err, "effacement des sessions expirées impossible"),
+                Err(err) => tracing::error!(%err, "effacement des sessions expirées interrompu"),
+            }
+        }
+    })
+}

@@ -1,0 +1,64 @@
+//! `/api/v1/couverture`, with its bad parameters.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use serde_json::Value;
+
+use super::common::api::*;
+
+#[tokio::test]
+async fn coverage_by_bassin_with_priority() {
+    let state = demo_state();
+    let (status, _, body) = get(&state, "/api/v1/couverture?niveau=bassin&tri=priorite&limite=3&seuils=5,10").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["lignes"].as_array().unwrap().len(), 3);
+    assert_eq!(body["lignes"][0]["code"], "La Châtre");
+    let first = &body["lignes"][0];
+    let parts = ["part_distance", "part_fragilite", "part_population"].map(|k| first["priorite"][k].as_f64().unwrap());
+    assert!((parts.iter().sum::<f64>() - first["priorite"]["score"].as_f64().unwrap()).abs() < 1e-6);
+    assert!(body["formule"].as_str().unwrap().starts_with("score = 100"));
+    assert!(first["population_au_dela"]["10 km"].as_u64().unwrap() > 0);
+
+    let (status, _, filtered) =
+        get(&state, "/api/v1/couverture?niveau=commune&filtres=label%3DFrance%20Services&limite=1").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(filtered["lieux_retenus"].as_u64().unwrap() < body["lieux_retenus"].as_u64().unwrap());
+}
+
+#[tokio::test]
+async fn coverage_bad_parameters_name_the_field() {
+    let state = demo_state();
+    for (uri, field) in [
+        ("/api/v1/couverture?niveau=canton", "niveau"),
+        ("/api/v1/couverture?filtres=couleur%3Dbleu", "filtres"),
+        ("/api/v1/couverture?seuils=5,-1", "seuils"),
+        ("/api/v1/couverture?perimetre=lune", "perimetre"),
+        ("/api/v1/couverture?tri=hasard", "tri"),
+        ("/api/v1/couverture?limite=0", "limite"),
+        ("/api/v1/couverture?seuils=1e308", "seuils"),
+        ("/api/v1/couverture?seuils=NaN", "seuils"),
+        ("/api/v1/couverture?niveau=epci&niveau=region", "niveau"),
+        ("/api/v1/couverture?filtre=gratuit", "filtre"),
+        ("/api/v1/communes?q=bourges&limit=3", "limit"),
+        ("/api/v1/communes?q=a&q=b", "q"),
+    ] {
+        let (status, _, body) = get(&state, uri).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}: {body}");
+        assert_eq!(body["erreur"]["champ"], field, "{uri}");
+    }
+}
+
+#[tokio::test]
+async fn empty_values_count_as_absent_and_rejections_answer_json() {
+    let state = demo_state();
+    let (status, _, body) = get(&state, "/api/v1/couverture?niveau=bassin&seuils=&filtres=&tri=").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, _, body) = get(&state, "/api/v1/communes?q=bourges&limite=").await;
+    assert_eq!((status, body[0]["nom"].as_str()), (StatusCode::OK, Some("Bourges")));
+    // The router's own refusal is said in the API's shape too.
+    let (status, headers, bytes) = request(&state, Request::post("/api/v1/lieux").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(headers["content-type"].to_str().unwrap().starts_with("application/json"));
+    let body: Value = serde_json::from_slice(&bytes).unwrap();
+    assert!(body["erreur"]["message"].as_str().is_some(), "{body}");
+}
