@@ -277,13 +277,23 @@ fn write(suggestion: &Suggestion, spec: &MappingSpec, corrected: &[LineKey]) -> 
     if corrected.is_empty() {
         return Suggestion { spec: spec.clone(), ..suggestion.clone() }.to_toml();
     }
+    // A field emptied has no line left to mark: the header names every correction.
+    let named: Vec<String> = corrected
+        .iter()
+        .filter_map(|key| match key {
+            LineKey::Field(field) => Some(field.clone()),
+            LineKey::Term(index) => Some(format!("règle [[terms]] n° {}", index + 1)),
+            // Corrections change fields and rules only.
+            _ => None,
+        })
+        .collect();
     let header = format!(
         "Correspondance proposée par l'assistant de Maillage{} à partir de {} lignes,\n\
-         corrigée par l'administrateur ({} ligne(s) marquée(s) « corrigé »).\n\
+         corrigée par l'administrateur ({}).\n\
          La syntaxe est décrite dans mappings/README.md.",
         spec.source.file.as_deref().map(|file| format!(" pour « {file} »")).unwrap_or_default(),
         suggestion.rows,
-        corrected.len()
+        named.join(", ")
     );
     to_toml(spec, &|key| match key {
         LineKey::Header => Some(header.clone()),
