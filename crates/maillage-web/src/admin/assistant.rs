@@ -116,7 +116,10 @@ struct AssistantPage {
 fn field_view(line: &FieldLine, columns: &[String]) -> FieldView {
     let mut choices = Vec::new();
     let plain_one = line.other.is_none() && line.columns.len() == 1;
-    if !plain_one && !(line.other.is_none() && line.columns.is_empty()) {
+    let none_selected = line.other.is_none() && line.columns.is_empty();
+    // Several columns, or another way (a split, converted coordinates…): a select of one
+    // column cannot say it, so an option keeps it as proposed.
+    if !plain_one && !none_selected {
         let text = match &line.other {
             Some(other) => format!("tel que proposé : {other}"),
             None => format!(
@@ -126,7 +129,6 @@ fn field_view(line: &FieldLine, columns: &[String]) -> FieldView {
         };
         choices.push(Choice { value: AS_PROPOSED.to_owned(), text, selected: true });
     }
-    let none_selected = line.other.is_none() && line.columns.is_empty();
     choices.push(Choice { value: String::new(), text: "(aucune colonne)".to_owned(), selected: none_selected });
     for column in columns {
         let selected = plain_one && line.columns[0] == *column;

@@ -5,7 +5,7 @@
 
 use axum::http::StatusCode;
 use maillage_store::contract::snapshot_items;
-use maillage_store::{MappingStore, Role, Store};
+use maillage_store::{MappingStore, Role};
 
 use super::common::hub::*;
 
