@@ -4,6 +4,9 @@
 //! and coordinates until 100,000 rows, written as one JSON array (what a national file looks
 //! like). Prints wall-clock times and the process's peak resident memory.
 //!
+//! The import is measured as `maillage import` runs it: the import, then the count of possible
+//! duplicates involving the imported source.
+//!
 //! Run: `cargo bench -p maillage-app --bench import_export [-- ROWS]`
 //!
 //! With `MAILLAGE_BENCH_POSTGRES=postgres://user@host/db` set, the same import and export run
@@ -103,6 +106,7 @@ fn measure_in_child(input: &Path, db: &str) {
     // As the command line does: the operator imports.
     let (ctx, operator) = (Context::new(store), Actor::operator(None));
     let start = Instant::now();
+    let import_start = start;
     let report = import_file(&ctx, &operator, &bytes, "bench.json", &options).unwrap();
     let c = &report.batch.counts;
     println!(
@@ -115,6 +119,16 @@ fn measure_in_child(input: &Path, db: &str) {
         peak_memory_mb()
     );
     drop(report);
+    // As the command does after the commit: the possible duplicates involving the source.
+    let start = Instant::now();
+    let duplicates =
+        maillage_app::duplicates::count_for_source(store, "bench", &maillage_dedup::Thresholds::default()).unwrap();
+    println!(
+        "duplicates counted after the import: {duplicates:?} in {:.2} s; peak memory so far {:.0} MB",
+        start.elapsed().as_secs_f64(),
+        peak_memory_mb()
+    );
+    println!("import command (import + duplicate count): {:.2} s", import_start.elapsed().as_secs_f64());
 
     let start = Instant::now();
     let exported = export_places(store, None, ExportFormat::Csv, &ExportFilter::default(), std::io::sink()).unwrap();

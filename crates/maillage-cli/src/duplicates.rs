@@ -65,6 +65,14 @@ pub enum DuplicatesCommand {
         #[arg(long, default_value = "coordination")]
         by: String,
     },
+    /// Reprend une décision « distincts » : la paire revient dans la file de revue.
+    Reopen {
+        /// Identifiant de la paire déclarée distincte.
+        pair: String,
+        /// Qui reprend la décision (gardé avec la paire).
+        #[arg(long, default_value = "coordination")]
+        by: String,
+    },
     /// Défait un lieu fusionné : chaque fiche redevient publiée telle que sa source l'a donnée.
     Undo {
         /// Identifiant du lieu fusionné (voir `maillage duplicates groups`).
@@ -134,6 +142,13 @@ fn with_hint(err: AppError, hint: &str) -> CliError {
     }
 }
 
+/// Says that some places had more candidates than the detector compares.
+pub(crate) fn capped_note(capped: usize) -> String {
+    format!(
+        "{capped} lieux ont plus de voisins ou d'homonymes que le détecteur n'en compare (centre-ville dense, ou un même lieu déposé en nombre) : seuls les plus proches ont été comparés"
+    )
+}
+
 pub fn run(command: &DuplicatesCommand, store: &dyn Store) -> CliResult<ExitCode> {
     let ctx = Context::new(store);
     match command {
@@ -164,6 +179,9 @@ pub fn run(command: &DuplicatesCommand, store: &dyn Store) -> CliResult<ExitCode
                         counts.blocked_by_distinct
                     );
                 }
+                if counts.capped > 0 {
+                    say!("  {}", capped_note(counts.capped));
+                }
                 say!(
                     "  lieux fusionnés : {}  paires en attente de revue : {} (maillage duplicates list)",
                     counts.groups,
@@ -184,6 +202,13 @@ pub fn run(command: &DuplicatesCommand, store: &dyn Store) -> CliResult<ExitCode
                 }
                 say!("{} paires en attente. Décider : maillage duplicates resolve PAIRE merge|distinct", queue.len());
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        DuplicatesCommand::Reopen { pair, by } => {
+            let reopened = duplicates::reopen(&ctx, &Actor::operator(Some(by)), pair).map_err(|err| {
+                with_hint(err, "voir `maillage duplicates list --json` pour les paires et leur statut")
+            })?;
+            say!("Paire {} remise en revue (maillage duplicates list).", reopened.pair_id);
             Ok(ExitCode::SUCCESS)
         }
         DuplicatesCommand::Resolve { pair, decision, by } => {

@@ -235,15 +235,12 @@ fn write_csv(path: &Path, rows: &[Row]) -> CliResult<()> {
     writer.write_record(["code", "nom", "valeur", "population_couverte", "population_totale"]).map_err(fail)?;
     for row in rows {
         // Full precision and a decimal point: the file is for other programs.
-        writer
-            .write_record([
-                row.code.clone(),
-                row.name.clone(),
-                row.value.to_string(),
-                row.covered.to_string(),
-                row.total.to_string(),
-            ])
-            .map_err(fail)?;
+        // Names come from files and the hub's bassins: never a formula in a spreadsheet.
+        maillage_formats::spreadsheet::write_safe_record(
+            &mut writer,
+            [row.code.clone(), row.name.clone(), row.value.to_string(), row.covered.to_string(), row.total.to_string()],
+        )
+        .map_err(fail)?;
     }
     writer.flush().map_err(CliError::writing(path))
 }

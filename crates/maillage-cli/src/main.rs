@@ -167,7 +167,10 @@ fn main() -> ExitCode {
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("MAILLAGE_LOG").unwrap_or_else(|_| "warn".into()))
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return usage_error(&err),
+    };
     let config = Config::read(&cli.db, cli.no_demo);
     match run(cli.command, &config) {
         Ok(code) => code,
@@ -227,4 +230,39 @@ fn run(command: Command, config: &Config) -> CliResult<ExitCode> {
             accounts::run(&command, store.as_ref(), config)
         }
     }
+}
+
+/// A command line clap refuses, said in French (clap's own text is English); help and version
+/// are printed as clap writes them.
+fn usage_error(err: &clap::Error) -> ExitCode {
+    use clap::error::{ContextKind, ErrorKind};
+    let context = |kind: ContextKind| err.get(kind).map(|value| value.to_string()).unwrap_or_default();
+    let (arg, value) = (context(ContextKind::InvalidArg), context(ContextKind::InvalidValue));
+    let message = match err.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = err.print();
+            return ExitCode::SUCCESS;
+        }
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation => match context(ContextKind::ValidValue) {
+            valid if !valid.is_empty() => {
+                format!("valeur « {value} » invalide pour {arg} (valeurs possibles : {valid})")
+            }
+            _ => format!("valeur « {value} » invalide pour {arg}"),
+        },
+        ErrorKind::UnknownArgument => format!("option ou argument inconnu : {arg}"),
+        ErrorKind::InvalidSubcommand => format!("commande inconnue : {}", context(ContextKind::InvalidSubcommand)),
+        ErrorKind::MissingRequiredArgument => format!("argument obligatoire manquant : {arg}"),
+        ErrorKind::MissingSubcommand => "commande manquante".to_owned(),
+        ErrorKind::ArgumentConflict => {
+            format!("options incompatibles : {arg} et {}", context(ContextKind::PriorArg))
+        }
+        ErrorKind::NoEquals | ErrorKind::TooManyValues | ErrorKind::TooFewValues | ErrorKind::WrongNumberOfValues => {
+            format!("valeurs incorrectes pour {arg}")
+        }
+        ErrorKind::InvalidUtf8 => "argument qui n'est pas du texte UTF-8".to_owned(),
+        _ => "ligne de commande invalide".to_owned(),
+    };
+    tracing::debug!(details = %err, "ligne de commande refusée");
+    note!("erreur : {message} (maillage --help)");
+    ExitCode::from(2)
 }

@@ -68,7 +68,8 @@ pub fn import(config: &Config, request: &ImportRequest) -> CliResult<ExitCode> {
         maillage_app::duplicates::count_for_source(store.as_ref(), &outcome.batch.source, &request.thresholds)?;
     if request.json {
         let mut batch = serde_json::to_value(&outcome.batch).unwrap_or_default();
-        batch["doublons"] = serde_json::Value::from(duplicates);
+        batch["doublons"] = serde_json::Value::from(duplicates.pairs);
+        batch["doublons_plafonnes"] = serde_json::Value::from(duplicates.capped);
         if let Some(recognised) = &outcome.recognised {
             batch["correspondance_reconnue"] = serde_json::Value::from(recognised.name.as_str());
             batch["correspondance_enregistree"] = serde_json::Value::from(recognised.saved);
@@ -85,9 +86,13 @@ pub fn import(config: &Config, request: &ImportRequest) -> CliResult<ExitCode> {
         }
         say!("{}", report::summary(&outcome));
         say!(
-            "  doublons possibles : {duplicates} paires avec un lieu de cette source (score ≥ {}) — maillage duplicates scan",
+            "  doublons possibles : {} paires avec un lieu de cette source (score ≥ {}) — maillage duplicates scan",
+            duplicates.pairs,
             format!("{:.2}", request.thresholds.review).replace('.', ",")
         );
+        if duplicates.capped > 0 {
+            say!("  {}", crate::duplicates::capped_note(duplicates.capped));
+        }
         for line in
             outcome.lines.iter().filter(|line| line.problem.severity != maillage_domain::Severity::Info).take(40)
         {
@@ -134,13 +139,7 @@ pub fn export(
             let file = std::fs::File::create(path).map_err(CliError::creating(path))?;
             export_places(store.as_ref(), loaded.as_ref(), format, &filter, std::io::BufWriter::new(file))?
         }
-        None => export_places(
-            store.as_ref(),
-            loaded.as_ref(),
-            format,
-            &filter,
-            std::io::BufWriter::new(std::io::stdout().lock()),
-        )?,
+        None => export_places(store.as_ref(), loaded.as_ref(), format, &filter, crate::output::data_stream())?,
     };
     note!("{count} lieux exportés.");
     Ok(ExitCode::SUCCESS)

@@ -230,7 +230,7 @@ pub fn run_bassins(command: &BassinsCommand, store: &dyn Store, territory: &Terr
                     write_bassins_csv(territory, &members, file)
                         .map_err(|err| CliError::Csv { path: Some(path.clone()), err })?;
                 }
-                None => write_bassins_csv(territory, &members, std::io::stdout().lock())
+                None => write_bassins_csv(territory, &members, crate::output::data_stream())
                     .map_err(|err| CliError::Csv { path: None, err })?,
             }
         }

@@ -920,13 +920,15 @@ fn duplicates_on_real_files() {
         found.push(batch["doublons"].as_u64().unwrap());
     }
     // Pairs at or above the review threshold involving the source just imported.
-    assert_eq!(found, [127, 3094, 5219]);
+    // [127, 3094, 5219] before a France Services and its host at one address went to review.
+    assert_eq!(found, [131, 3115, 5229]);
     let raw_before = export_objects(&db, &[]);
     assert_eq!(raw_before.len(), 2731 + 4930 + 3811);
 
     let scan = json_of(&db, &["duplicates", "scan", "--json"]);
     let pinned = ["found", "auto_merged", "queued", "already_grouped", "groups"].map(|key| scan[key].as_u64().unwrap());
-    assert_eq!(pinned, [8440, 5303, 648, 2489, 3507], "{scan}");
+    // 35 more queued (none merged) since a France Services and its host at one address are reviewed.
+    assert_eq!(pinned, [8475, 5303, 683, 2489, 3507], "{scan}");
     let groups = json_of(&db, &["duplicates", "groups", "--json"]);
     let queue = json_of(&db, &["duplicates", "list", "--json"]);
     for (a, b, state, _, why) in JUDGED {
@@ -981,7 +983,7 @@ fn duplicates_on_real_files() {
         (groups, queue)
     };
     let (groups, queue) = check(&db);
-    assert!(queue.as_array().unwrap().len() < 648);
+    assert!(queue.as_array().unwrap().len() < 683);
 
     // Re-importing a source keeps every decision; nothing is queued again.
     let batch = import(&db, &[fixture("cnfs-lieux-2022-07.json.gz").to_str().unwrap()]);
@@ -1029,3 +1031,111 @@ mod accounts;
 
 #[path = "cli/mappings.rs"]
 mod mappings;
+
+/// A 50 MB name used to be imported whole (729 MB of memory): every value is bounded, and a
+/// row with a value beyond its bound is reported (row, field) and not imported; the other
+/// rows are imported as usual.
+#[test]
+fn runaway_values_are_reported_not_imported() {
+    let (dir, db) = temp_db();
+    let file = dir.path().join("lieux.csv");
+    let huge = "N".repeat(50_000_000);
+    let mut text = String::from("id,nom,commune,code_postal,adresse,presentation_detail,date_maj\n");
+    text.push_str("a,Médiathèque,Bourges,18000,1 rue X,,2024-01-01\n");
+    text.push_str(&format!("b,{huge},Bourges,18000,2 rue Y,,2024-01-01\n"));
+    text.push_str(&format!("c,EPN,Bourges,18000,3 rue Z,{},2024-01-01\n", "d".repeat(10_001)));
+    std::fs::write(&file, text).unwrap();
+    drop(huge);
+    let report = dir.path().join("report.csv");
+    let batch = import(&db, &[file.to_str().unwrap(), "--report", report.to_str().unwrap()]);
+    assert_eq!(counts(&batch)[..5], [3, 2, 0, 0, 1], "{batch}");
+    let rows = report_rows(&report);
+    let line = |row: &str, field: &str| {
+        rows.iter()
+            .find(|r| r.get(0) == Some(row) && r.get(3) == Some(field))
+            .unwrap_or_else(|| panic!("no line {row} {field}: {rows:?}"))
+            .clone()
+    };
+    let nom = line("3", "nom");
+    assert_eq!(nom.get(2), Some("erreur"));
+    assert_eq!(nom.get(5), Some("valeur trop longue (plus de 10\u{202f}000 caractères, au plus 250) : ligne rejetée"));
+    assert!(nom.get(4).unwrap().len() < 100);
+    let detail = line("4", "presentation_detail");
+    assert_eq!(detail.get(2), Some("avertissement"));
+    let places = stdout(&maillage(&db, &["places"]));
+    assert!(places.contains("Médiathèque") && places.contains("EPN"), "{places}");
+}
+
+/// Every refusal is French, whatever refused it: clap, the TOML parser, serde, the system.
+#[test]
+fn errors_are_french_without_library_text() {
+    let (dir, db) = temp_db();
+    let truncated = dir.path().join("tronque.json");
+    std::fs::write(&truncated, "[{\"id\":\"a\",\"nom\":\"x\"").unwrap();
+    let mapping = dir.path().join("c.toml");
+    std::fs::write(&mapping, "[source]\nname = \"x\"\n[champs]\nnom = 3\n").unwrap();
+    let typed = dir.path().join("t.toml");
+    std::fs::write(&typed, "[source]\nname = \"x\"\n[fields]\nnom = 3\n").unwrap();
+    let (truncated, mapping, typed) = (truncated.to_str().unwrap(), mapping.to_str().unwrap(), typed.to_str().unwrap());
+    let english = [
+        "expected",
+        "invalid type",
+        "invalid value",
+        "error:",
+        "No such file",
+        "EOF while parsing",
+        "integer",
+        "For more information",
+        "Usage:",
+        "found",
+    ];
+    for args in [
+        vec!["import", "/pas/de/fichier.json"],
+        vec!["import", truncated],
+        vec!["import", truncated, "--mapping", mapping],
+        vec!["import", truncated, "--mapping", typed],
+        vec!["serve", "--addr", "999.1.1.1:80"],
+        vec!["frobnicate"],
+        vec!["import"],
+        vec!["import", "--nope", "x"],
+        vec!["duplicates", "scan", "--auto-merge", "abc"],
+        vec!["restore", truncated],
+    ] {
+        let output = maillage(&db, &args);
+        let text = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {text}");
+        assert!(text.starts_with("erreur : "), "{args:?}: {text}");
+        for word in english {
+            assert!(!text.contains(word), "{args:?}: « {word} » in {text}");
+        }
+    }
+}
+
+/// A pair said distinct by mistake is put back in the review queue from the command line.
+#[test]
+fn a_distinct_decision_is_reopened() {
+    let (dir, db) = temp_db();
+    let file = dir.path().join("lieux.csv");
+    std::fs::write(
+        &file,
+        "id,nom,commune,code_postal,adresse,date_maj\n\
+         a,Point numérique,Bourges,18000,40 avenue de Lattre,2024-01-01\n\
+         b,Point numérique du centre,Bourges,18000,40 avenue de Lattre,2024-01-01\n",
+    )
+    .unwrap();
+    import(&db, &[file.to_str().unwrap()]);
+    let scan = json_of(&db, &["duplicates", "scan", "--json", "--auto-merge", "1", "--review", "0.5"]);
+    assert_eq!(scan["queued"], 1, "{scan}");
+    let queue = json_of(&db, &["duplicates", "list", "--json"]);
+    let id = queue[0]["pair"]["id"].as_str().unwrap().to_owned();
+    let early = maillage(&db, &["duplicates", "reopen", &id]);
+    assert_eq!(early.status.code(), Some(2));
+    assert!(stderr(&early).contains("n'est pas déclarée distincte"), "{}", stderr(&early));
+    assert!(maillage(&db, &["duplicates", "resolve", &id, "distinct"]).status.success());
+    assert_eq!(json_of(&db, &["duplicates", "list", "--json"]).as_array().unwrap().len(), 0);
+    let reopened = maillage(&db, &["duplicates", "reopen", &id, "--by", "Camille"]);
+    assert!(stdout(&reopened).contains("remise en revue"), "{}", stderr(&reopened));
+    let queue = json_of(&db, &["duplicates", "list", "--json"]);
+    assert_eq!(queue[0]["pair"]["id"], id.as_str());
+    assert_eq!(queue[0]["pair"]["decided_by"], "Camille");
+}

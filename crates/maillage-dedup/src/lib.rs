@@ -34,6 +34,11 @@
 //!   mairie, centre social, tiers-lieu, CCAS, mission locale…): same, compatible (a France
 //!   Services in a town hall), unknown, or incompatible (a veto).
 //! * `phone_match` / `email_match` — same subscriber number (last nine digits), a shared e-mail.
+//! * `hosted` — one place is a France Services and the other is not, at the same number and
+//!   street and at most 50 m apart (or not located), typologies not incompatible: the name then
+//!   counts as at least 0.75 (a France Services listed under its own name at its host's
+//!   address). Metric house numbers (from 100) at most 10 apart on one street count as one
+//!   building for the address (× 0.9, as when one number is unknown).
 //!
 //! # Formula
 //!
@@ -178,7 +183,13 @@ pub struct ScoreComponents {
     pub phones_compared: bool,
     pub email_match: bool,
     pub emails_compared: bool,
+    /// One is a France Services at the other's address and spot (see [`HOSTED_NAME_FLOOR`]).
+    #[serde(default)]
+    pub hosted: bool,
 }
+
+/// What the name counts for, at least, when a France Services shares its host's address.
+pub const HOSTED_NAME_FLOOR: f64 = 0.75;
 
 /// Why a pair can never be merged, whatever its score.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -364,6 +375,20 @@ fn name_similarity(a: &Prepared, b: &Prepared) -> f64 {
     edit.max(without_commune).max(0.9 * containment).max(acronym)
 }
 
+/// Two house numbers of one road a few metres apart in metric numbering (the number is the
+/// distance from the road's start, so 1620 and 1624 are one building's two entrances).
+fn metric_neighbours(x: &str, y: &str) -> bool {
+    match (x.parse::<u32>(), y.parse::<u32>()) {
+        (Ok(x), Ok(y)) => x.max(y) >= METRIC_NUMBERS_FROM && x.abs_diff(y) <= METRIC_NEIGHBOUR_GAP,
+        _ => false,
+    }
+}
+
+/// From this house number, a road is taken to be numbered in metres.
+pub const METRIC_NUMBERS_FROM: u32 = 100;
+/// Metric house numbers at most this far apart count as one building.
+pub const METRIC_NEIGHBOUR_GAP: u32 = 10;
+
 fn address_similarity(a: &NormalAddress, b: &NormalAddress) -> Option<f64> {
     if a.street.is_empty() || b.street.is_empty() {
         return None;
@@ -371,6 +396,7 @@ fn address_similarity(a: &NormalAddress, b: &NormalAddress) -> Option<f64> {
     let street = symmetric(&a.street, &b.street, normalized_levenshtein);
     Some(match (&a.number, &b.number) {
         (Some(x), Some(y)) if x == y => street,
+        (Some(x), Some(y)) if metric_neighbours(x, y) => street * 0.9,
         (Some(_), Some(_)) => street * 0.5,
         (None, None) => street,
         _ => street * 0.9,
@@ -411,7 +437,16 @@ pub fn score_prepared(a: &Prepared, b: &Prepared) -> PairScore {
     let emails_compared = !a.emails.is_empty() && !b.emails.is_empty();
     let email_match = emails_compared && a.emails.iter().any(|email| b.emails.contains(email));
 
-    let mut total = WEIGHT_NAME * name;
+    // A France Services is most often hosted by another structure (a town hall, an
+    // association) and listed under its own name at the host's address: at one address and
+    // one spot, a France Services and a compatible other structure are worth a look, whatever
+    // their names. The name counts as at least HOSTED_NAME_FLOOR, which can reach review but
+    // never a merge by itself (a merge needs an identifier, a phone, an e-mail or equal names).
+    let one_france_services = (a.family == Some(Family::FranceServices)) != (b.family == Some(Family::FranceServices));
+    let same_spot = distance_m.is_none_or(|d| d <= NEAR_M) && address.is_some_and(|value| value >= 0.999);
+    let hosted = one_france_services && same_spot && typology != TypologyMatch::Incompatible;
+    let name_value = if hosted { name.max(HOSTED_NAME_FLOOR) } else { name };
+    let mut total = WEIGHT_NAME * name_value;
     let mut weights = WEIGHT_NAME;
     let mut add = |weight: f64, value: f64| {
         total += weight * value;
@@ -460,6 +495,7 @@ pub fn score_prepared(a: &Prepared, b: &Prepared) -> PairScore {
         score,
         components: ScoreComponents {
             name,
+            hosted,
             address,
             distance_m,
             same_identifier,
@@ -528,23 +564,86 @@ pub fn scan_records(
     min_score: f64,
     keep: impl Fn(usize, usize) -> bool,
 ) -> Vec<ScoredPair> {
-    let prepared: Vec<Prepared> = records.iter().map(|record| Prepared::new(record)).collect();
-    let pairs: Vec<(usize, usize)> =
-        candidate_record_pairs(records, max_distance_m).into_iter().filter(|&(i, j)| keep(i, j)).collect();
-    let score_chunk = |chunk: &[(usize, usize)]| -> Vec<ScoredPair> {
+    scan_focused(records, max_distance_m, min_score, |_| true, keep).pairs
+}
+
+/// What a scan found, and how many places had candidates cut by a bound.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ScanResult {
+    pub pairs: Vec<ScoredPair>,
+    /// Places some of whose candidates were left out (see [`candidates::CandidateSet::capped`]).
+    pub capped: usize,
+}
+
+/// [`scan_records`] over the pairs involving at least one record for which `focus(i)` is
+/// true: after an import, only the imported source's places are searched around, and only the
+/// records of candidate pairs are prepared.
+pub fn scan_focused(
+    records: &[&PlaceRecord],
+    max_distance_m: f64,
+    min_score: f64,
+    focus: impl Fn(usize) -> bool,
+    keep: impl Fn(usize, usize) -> bool,
+) -> ScanResult {
+    let set = candidates::candidate_set(records, max_distance_m, focus, |_, _| false);
+    let pairs: Vec<(usize, usize)> = set.pairs.into_iter().filter(|&(i, j)| keep(i, j)).collect();
+    let prepared = prepare(records, &pairs);
+    let found = score_all(&pairs, &prepared, min_score, |i, j, score| ScoredPair { i, j, score });
+    ScanResult { pairs: found, capped: set.capped }
+}
+
+/// How many pairs [`scan_focused`] would return, without keeping their scores: after an
+/// import of 100,000 places, a million pairs are counted in the memory of none.
+pub fn count_focused(
+    records: &[&PlaceRecord],
+    max_distance_m: f64,
+    min_score: f64,
+    focus: impl Fn(usize) -> bool,
+    keep: impl Fn(usize, usize) -> bool,
+) -> (usize, usize) {
+    let set = candidates::candidate_set(records, max_distance_m, focus, |_, _| false);
+    let pairs: Vec<(usize, usize)> = set.pairs.into_iter().filter(|&(i, j)| keep(i, j)).collect();
+    let prepared = prepare(records, &pairs);
+    // A vector of `()` holds no memory: only its length is kept.
+    (score_all(&pairs, &prepared, min_score, |_, _, _| ()).len(), set.capped)
+}
+
+/// The records of the pairs, prepared once each.
+fn prepare(records: &[&PlaceRecord], pairs: &[(usize, usize)]) -> Vec<Option<Prepared>> {
+    let mut prepared: Vec<Option<Prepared>> = vec![None; records.len()];
+    for &(i, j) in pairs {
+        for index in [i, j] {
+            if prepared[index].is_none() {
+                prepared[index] = Some(Prepared::new(records[index]));
+            }
+        }
+    }
+    prepared
+}
+
+/// Scores the pairs, keeping `make(i, j, score)` for those not vetoed and at least
+/// `min_score`, in the pairs' order. Scoring is pure and dominates the time: it is spread over
+/// the available cores.
+fn score_all<T: Send>(
+    pairs: &[(usize, usize)],
+    prepared: &[Option<Prepared>],
+    min_score: f64,
+    make: impl Fn(usize, usize, PairScore) -> T + Sync,
+) -> Vec<T> {
+    let make = &make;
+    let score_chunk = |chunk: &[(usize, usize)]| -> Vec<T> {
         chunk
             .iter()
             .filter_map(|&(i, j)| {
-                let score = score_prepared(&prepared[i], &prepared[j]);
-                (score.veto.is_none() && score.score >= min_score).then_some(ScoredPair { i, j, score })
+                let (a, b) = (prepared[i].as_ref()?, prepared[j].as_ref()?);
+                let score = score_prepared(a, b);
+                (score.veto.is_none() && score.score >= min_score).then(|| make(i, j, score))
             })
             .collect()
     };
-    // Scoring is pure and dominates the time: spread it over the available cores, keeping the
-    // order of the pairs.
     let threads = std::thread::available_parallelism().map_or(1, usize::from).min(16);
     if threads <= 1 || pairs.len() < 20_000 {
-        return score_chunk(&pairs);
+        return score_chunk(pairs);
     }
     let chunk_len = pairs.len().div_ceil(threads);
     std::thread::scope(|scope| {
@@ -585,6 +684,9 @@ pub fn explain(score: &PairScore) -> Vec<String> {
     } else {
         format!("noms différents ({})", decimal(c.name))
     });
+    if c.hosted {
+        lines.push("France Services à la même adresse qu'une autre structure (souvent son hôte)".to_owned());
+    }
     lines.push(match c.address {
         None => "adresse inconnue d'un côté".to_owned(),
         Some(value) if value >= 0.999 => "même adresse".to_owned(),
@@ -627,5 +729,57 @@ mod tests {
             assert_eq!(super::byte_levenshtein(a.as_bytes(), b.as_bytes()), strsim::levenshtein(a, b), "{a} / {b}");
             assert!((super::normalized_levenshtein(a, b) - strsim::normalized_levenshtein(a, b)).abs() < 1e-12);
         }
+    }
+}
+
+#[cfg(test)]
+mod recall {
+    use maillage_domain::{Coordinates, PlaceRecord};
+
+    use super::*;
+
+    fn at(nom: &str, adresse: &str, lat: f64) -> PlaceRecord {
+        PlaceRecord {
+            nom: nom.into(),
+            adresse: adresse.into(),
+            commune: "Nexon".into(),
+            code_postal: "87800".into(),
+            code_insee: Some("87106".into()),
+            coordinates: Some(Coordinates { latitude: lat, longitude: 1.1833 }),
+            ..Default::default()
+        }
+    }
+
+    /// A France Services and the association that hosts it, at one address under different
+    /// names, were missed (score 0,65); they go to review, never to a merge on the name alone.
+    #[test]
+    fn a_france_services_and_its_host_go_to_review() {
+        let host =
+            at("Association d'animation et de jeunesse du pays de Nexon", "5 rue Jean-Jacques Rousseau", 45.6790);
+        let france_services = at("France services Nexon", "5 Rue Jean-Jacques Rousseau", 45.6791);
+        let s = score(&host, &france_services);
+        assert!(s.components.hosted, "{s:?}");
+        assert_eq!(decide(&s, &Thresholds::default()), Decision::Review, "{}", explain(&s).join(" ; "));
+        assert!(explain(&s).iter().any(|line| line.contains("France Services à la même adresse")));
+        // Not at the same number, or far apart: nothing special.
+        let elsewhere = at("France services Nexon", "9 Rue Jean-Jacques Rousseau", 45.6791);
+        assert!(!score(&host, &elsewhere).components.hosted);
+        let far = at("France services Nexon", "5 Rue Jean-Jacques Rousseau", 45.6840);
+        assert!(!score(&host, &far).components.hosted);
+        // Two structures sharing an address, neither a France Services: still distinct.
+        let club = at("Club informatique des aînés", "5 rue Jean-Jacques Rousseau", 45.6790);
+        assert_eq!(decide(&score(&host, &club), &Thresholds::default()), Decision::Distinct);
+    }
+
+    /// 1620 and 1624 of one road numbered in metres are one building; 2 and 6 rue X are not.
+    #[test]
+    fn metric_house_numbers_a_few_metres_apart_are_one_address() {
+        let address = |text: &str| normalize::normalise_address(text);
+        let near = address_similarity(&address("1620 route de Bidache"), &address("1624 Route de Bidache")).unwrap();
+        assert!((near - 0.9).abs() < 1e-9, "{near}");
+        let town = address_similarity(&address("2 rue Nationale"), &address("6 rue Nationale")).unwrap();
+        assert!((town - 0.5).abs() < 1e-9, "{town}");
+        let far = address_similarity(&address("1620 route de Bidache"), &address("1720 route de Bidache")).unwrap();
+        assert!((far - 0.5).abs() < 1e-9, "{far}");
     }
 }

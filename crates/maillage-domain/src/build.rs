@@ -5,6 +5,14 @@
 //! `code_postal`, `adresse`) is missing or unusable after every repair; a bad optional
 //! value is dropped with a warning and the row kept; placeholders (`pivot`
 //! `00000000000000`, `date_maj` 1970-01-01) become "unknown" with a warning.
+//!
+//! Every value is bounded ([`max_chars`]): a required field longer than its bound rejects
+//! the row, an optional one is dropped with a warning, so a runaway cell never reaches the
+//! registry. The standard bounds only `presentation_resume` (280, repaired below); the other
+//! bounds follow data·inclusion's `nom` (at most 150 characters) with room to spare: 250 for
+//! names and addresses, 1,000 for contacts and links, 2,000 for hours and lists, 10,000
+//! for descriptions and a mapping's extra columns, each well above the longest value of the
+//! real files we hold.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -91,6 +99,95 @@ impl RawRecord {
     }
 }
 
+/// The longest value kept for a field (or an extra column), in characters.
+pub fn max_chars(field: &str) -> usize {
+    match field {
+        "id" | "nom" | "commune" | "adresse" | "complement_adresse" | "source" | "structure_parente" | "pivot"
+        | "code_postal" | "code_insee" | "latitude" | "longitude" | "date_maj" | "itinerance" | "typologie" => 250,
+        "telephone" | "courriels" | "site_web" | "fiche_acces_libre" | "prise_rdv" | "autres_formations_labels" => {
+            1_000
+        }
+        "horaires"
+        | "services"
+        | "publics_specifiquement_adresses"
+        | "prise_en_charge_specifique"
+        | "frais_a_charge"
+        | "dispositif_programmes_nationaux"
+        | "formations_labels"
+        | "modalites_acces"
+        | "modalites_accompagnement"
+        | V0_PUBLICS_ACCUEILLIS
+        | V0_LABELS_NATIONAUX => 2_000,
+        _ => MAX_VALUE_CHARS,
+    }
+}
+
+/// The longest value of any field: descriptions and extra columns. Readers may cut a value
+/// just beyond it ([`MAX_VALUE_CHARS`] + 1 characters) so a huge cell never costs memory.
+pub const MAX_VALUE_CHARS: usize = 10_000;
+
+const REQUIRED: [&str; 5] = ["id", "nom", "commune", "code_postal", "adresse"];
+
+/// The start of a value, to show in a report without copying a runaway cell.
+pub fn preview(value: &str) -> String {
+    const SHOWN: usize = 60;
+    match value.char_indices().nth(SHOWN) {
+        Some((end, _)) => format!("{}…", &value[..end]),
+        None => value.to_owned(),
+    }
+}
+
+/// Drops every value longer than its bound, with a problem each; `Some` only when one was.
+fn without_long_values(raw: &RawRecord) -> Option<(RawRecord, Vec<Problem>, bool)> {
+    let too_long =
+        |field: &str, value: &str| value.len() > max_chars(field) && value.chars().count() > max_chars(field);
+    if !raw.fields.iter().chain(&raw.extras).any(|(field, value)| too_long(field, value)) {
+        return None;
+    }
+    let mut cleaned = raw.clone();
+    let mut problems = Vec::new();
+    let mut reject = false;
+    let mut check = |values: &mut BTreeMap<String, String>, extras: bool| {
+        values.retain(|field, value| {
+            if !too_long(field, value) {
+                return true;
+            }
+            let (max, count) = (max_chars(field), value.chars().count());
+            let required = !extras && REQUIRED.contains(&field.as_str());
+            let length = if count > MAX_VALUE_CHARS {
+                format!("plus de {}", thousands(MAX_VALUE_CHARS))
+            } else {
+                thousands(count)
+            };
+            let reason = format!(
+                "valeur trop longue ({length} caractères, au plus {}) : {}",
+                thousands(max),
+                if required { "ligne rejetée" } else { "valeur ignorée" }
+            );
+            reject |= required;
+            let severity = if required { crate::Severity::Error } else { crate::Severity::Warning };
+            problems.push(Problem::new(severity, field, &preview(value), reason));
+            false
+        });
+    };
+    check(&mut cleaned.fields, false);
+    check(&mut cleaned.extras, true);
+    Some((cleaned, problems, reject))
+}
+
+/// 12 345 → "12 345" (French thousands separator, a narrow no-break space).
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('\u{202f}');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// The outcome of building one record: `None` when the row is rejected.
 pub struct Built {
     pub record: Option<PlaceRecord>,
@@ -113,6 +210,19 @@ pub fn build_record(raw: &RawRecord) -> Built {
         let mut built = build_record(&cleaned);
         problems.append(&mut built.problems);
         built.problems = problems;
+        return built;
+    }
+    if let Some((cleaned, mut problems, reject)) = without_long_values(raw) {
+        let mut built = build_record(&cleaned);
+        // A required value dropped for its length is reported as too long, not as missing.
+        built.problems.retain(|problem| {
+            !(problems.iter().any(|long| long.field == problem.field) && problem.reason == "champ obligatoire manquant")
+        });
+        problems.append(&mut built.problems);
+        built.problems = problems;
+        if reject {
+            built.record = None;
+        }
         return built;
     }
     let mut problems = Vec::new();
@@ -699,5 +809,40 @@ mod tests {
         let record = build_record(&raw(&pairs)).record.unwrap();
         assert!(record.presentation_resume.unwrap().chars().count() <= 280);
         assert_eq!(record.presentation_detail.unwrap(), long.trim());
+    }
+
+    /// A name longer than its bound rejects the row, with the row's field named and a short
+    /// preview of the value; an over-long optional value is dropped and the row kept.
+    #[test]
+    fn values_longer_than_their_bound_are_reported() {
+        let long_name = "N".repeat(251);
+        let mut pairs = minimal();
+        pairs.retain(|(field, _)| *field != "nom");
+        pairs.push(("nom", long_name.as_str()));
+        let built = build_record(&raw(&pairs));
+        assert!(built.record.is_none());
+        let problem = built.problems.iter().find(|p| p.field == "nom").expect("a problem on nom");
+        assert_eq!(problem.severity, Severity::Error);
+        assert_eq!(problem.reason, "valeur trop longue (251 caractères, au plus 250) : ligne rejetée");
+        assert!(problem.value.chars().count() <= 61, "{}", problem.value);
+        assert!(!built.problems.iter().any(|p| p.reason == "champ obligatoire manquant"));
+
+        let exact = "N".repeat(250);
+        let mut pairs = minimal();
+        pairs.retain(|(field, _)| *field != "nom");
+        pairs.push(("nom", exact.as_str()));
+        assert_eq!(build_record(&raw(&pairs)).record.unwrap().nom, exact);
+
+        let detail = "é".repeat(MAX_VALUE_CHARS + 1);
+        let mut pairs = minimal();
+        pairs.push(("presentation_detail", detail.as_str()));
+        let mut with_extra = raw(&pairs);
+        with_extra.extras.insert("commentaire".into(), "x".repeat(MAX_VALUE_CHARS + 1));
+        let built = build_record(&with_extra);
+        let record = built.record.expect("kept");
+        assert_eq!(record.presentation_detail, None);
+        let warnings: Vec<_> = built.problems.iter().filter(|p| p.severity == Severity::Warning).collect();
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(warnings.iter().all(|p| p.reason.starts_with("valeur trop longue (plus de 10\u{202f}000 caractères")));
     }
 }

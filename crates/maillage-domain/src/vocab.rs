@@ -105,12 +105,15 @@ vocabulary!(
             | "Prendre en main un ordinateur"
             | "Utiliser le numérique au quotidien",
         InsertionProfessionnelle => "Insertion professionnelle via le numérique"
-            | "Favoriser mon insertion professionnelle",
+            | "Favoriser mon insertion professionnelle"
+            | "Créer et développer mon entreprise",
         UtilisationSecurisee => "Utilisation sécurisée du numérique",
         ParentaliteEducation => "Parentalité et éducation avec le numérique"
             | "Soutenir la parentalité et l'éducation avec le numérique",
         LoisirsCreations => "Loisirs et créations numériques" | "Créer avec le numérique",
-        ComprehensionMondeNumerique => "Compréhension du monde numérique" | "Approfondir ma culture numérique",
+        ComprehensionMondeNumerique => "Compréhension du monde numérique"
+            | "Approfondir ma culture numérique"
+            | "Promouvoir la citoyenneté numérique",
         AccesInternetMateriel => "Accès internet et matériel informatique"
             | "Accéder à une connexion internet"
             | "Accéder à du matériel",
@@ -258,7 +261,12 @@ mod tests {
         assert_eq!(Public::from_label("Jeunes (16/26 ans)"), Some(Public::Jeunes));
         assert_eq!(Dispositif::from_label("CNFS"), Some(Dispositif::ConseillersNumeriques));
         assert_eq!(FormationLabel::from_label("Étapes numériques(La Poste)"), Some(FormationLabel::EtapesNumeriques));
-        assert_eq!(Service::from_label("Promouvoir la citoyenneté numérique"), None);
+        // The two v0 services once dropped with a warning, converted as the national team does.
+        assert_eq!(
+            Service::from_label("Promouvoir la citoyenneté numérique"),
+            Some(Service::ComprehensionMondeNumerique)
+        );
+        assert_eq!(Service::from_label("Créer et développer mon entreprise"), Some(Service::InsertionProfessionnelle));
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod mapping;
 pub mod preview;
 pub mod reader;
 pub mod recognise;
+pub mod spreadsheet;
 pub mod standard;
 pub mod suggest;
 pub mod table_schema;

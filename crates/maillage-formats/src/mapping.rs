@@ -426,6 +426,38 @@ fn compile_hours(spec: HoursSpec) -> Result<Hours, String> {
     }
 }
 
+/// serde's "one of `a`, `b`" / "`a` or `b`" as a French list of the names.
+fn one_of(expected: &str) -> String {
+    let list = expected.trim().strip_prefix("one of ").unwrap_or(expected.trim());
+    list.replace(" or ", ", ")
+}
+
+/// serde's names of kinds of values ("a string", "integer `3`", "a sequence") in French; the
+/// value itself, between backquotes, is kept.
+fn serde_type(text: &str) -> String {
+    let text = text.trim();
+    let (kind, value) = match text.find('`') {
+        Some(at) => (text[..at].trim(), Some(&text[at..])),
+        None => (text, None),
+    };
+    let kind = kind.strip_prefix("a ").or_else(|| kind.strip_prefix("an ")).unwrap_or(kind);
+    let french = match kind {
+        "string" | "str" | "char" => "un texte",
+        "integer" | "i64" | "u64" | "i32" | "u32" | "usize" | "u8" | "u16" => "un nombre entier",
+        "float" | "floating point" | "f64" | "f32" => "un nombre",
+        "boolean" | "bool" => "un booléen (true ou false)",
+        "sequence" | "array" => "une liste",
+        "map" | "table" => "une table",
+        "date" | "datetime" | "local datetime" => "une date",
+        other if other.starts_with("struct ") || other.starts_with("enum ") => "une table",
+        _ => "une valeur d'un autre type",
+    };
+    match value {
+        Some(value) => format!("{french} {value}"),
+        None => french.to_owned(),
+    }
+}
+
 /// Turns toml's message into a French one with the line, for the person who wrote the file.
 fn toml_error(text: &str, err: &toml::de::Error) -> String {
     let message = err.message().trim();
@@ -433,7 +465,10 @@ fn toml_error(text: &str, err: &toml::de::Error) -> String {
         format!("clé obligatoire manquante : {rest}")
     } else if let Some(rest) = message.strip_prefix("unknown field ") {
         let name = rest.split(',').next().unwrap_or(rest);
-        format!("clé inconnue : {name} ({rest})")
+        match rest.split_once("expected ") {
+            Some((_, expected)) => format!("clé inconnue : {name} (clés possibles : {})", one_of(expected)),
+            None => format!("clé inconnue : {name}"),
+        }
     } else if message.contains("untagged enum ValueSpec") {
         "valeur mal formée : attendu un nom de colonne, une liste de colonnes ou une table \
          { column, columns, join, value, default, ignore, case, replace }"
@@ -441,10 +476,10 @@ fn toml_error(text: &str, err: &toml::de::Error) -> String {
     } else if let Some(rest) = message.strip_prefix("unknown variant ") {
         let name = rest.split(',').next().unwrap_or(rest);
         let expected = rest.split_once("expected ").map(|(_, expected)| expected).unwrap_or("");
-        format!("valeur inconnue : {name} (valeurs possibles : {expected})")
+        format!("valeur inconnue : {name} (valeurs possibles : {})", one_of(expected))
     } else if let Some(rest) = message.strip_prefix("invalid type: ") {
         let (found, expected) = rest.split_once(", expected ").unwrap_or((rest, "?"));
-        format!("type de valeur inattendu : {found} au lieu de {expected}")
+        format!("type de valeur inattendu : {} au lieu de {}", serde_type(found), serde_type(expected))
     } else if message.starts_with("duplicate key") {
         "clé en double".to_owned()
     } else {
@@ -1276,6 +1311,10 @@ mod tests {
         assert!(message.contains("valeur inconnue : `lambert2`"), "{message}");
         let message = error(&format!("{HEAD}[source2]\n"));
         assert!(message.contains("clé inconnue"), "{message}");
+        // No English from the parser: the keys it expected are listed in French.
+        assert!(!message.contains("expected") && message.contains("(clés possibles : `source`, `fields`"), "{message}");
+        let message = error(&format!("{HEAD}[fields]\nnom = 3\n"));
+        assert!(!message.contains("expected") && !message.contains("integer"), "{message}");
         let message = error("[source\nname = 1");
         assert!(message.starts_with("ligne 1 :"), "{message}");
     }

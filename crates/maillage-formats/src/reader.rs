@@ -257,7 +257,7 @@ fn read_csv<E>(
                     .iter()
                     .zip(record.iter())
                     .filter(|(_, value)| !value.trim().is_empty())
-                    .map(|(name, value)| (name.clone(), value.to_owned()))
+                    .map(|(name, value)| (name.clone(), bounded(value)))
                     .collect();
                 sink(SourceRow { number: line, values, merged: Vec::new() }).map_err(ReadFailure::Sink)?;
             }
@@ -270,6 +270,20 @@ fn read_csv<E>(
     Ok(())
 }
 
+/// A cell as kept in a row: at most one character beyond the longest value the domain
+/// accepts ([`maillage_domain::build::MAX_VALUE_CHARS`]), so that a runaway cell (a 50 MB
+/// name) is still reported as too long by the record builder but is never copied whole.
+pub fn bounded(value: &str) -> String {
+    let limit = maillage_domain::build::MAX_VALUE_CHARS + 1;
+    if value.len() <= limit {
+        return value.to_owned();
+    }
+    match value.char_indices().nth(limit) {
+        Some((end, _)) => value[..end].to_owned(),
+        None => value.to_owned(),
+    }
+}
+
 /// Flattens a JSON value into text columns: nested objects become `parent.child`, arrays of
 /// scalars are joined with the standard's `|`.
 fn flatten(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {
@@ -277,7 +291,7 @@ fn flatten(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {
         Value::Null => {}
         Value::String(text) => {
             if !text.trim().is_empty() {
-                out.push((prefix.to_owned(), text.clone()));
+                out.push((prefix.to_owned(), bounded(text)));
             }
         }
         Value::Number(number) => out.push((prefix.to_owned(), number.to_string())),
@@ -293,10 +307,10 @@ fn flatten(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {
                     })
                     .collect();
                 if !joined.is_empty() {
-                    out.push((prefix.to_owned(), joined.join("|")));
+                    out.push((prefix.to_owned(), bounded(&joined.join("|"))));
                 }
             } else {
-                out.push((prefix.to_owned(), value.to_string()));
+                out.push((prefix.to_owned(), bounded(&value.to_string())));
             }
         }
         Value::Object(map) => {
@@ -446,6 +460,28 @@ mod tests {
         .map_err(|_| "read failed")
         .unwrap();
         (info, out)
+    }
+
+    /// A runaway cell (megabytes in one name) is cut just beyond the longest value the
+    /// domain accepts, in CSV and JSON alike, so it is reported as too long without being
+    /// copied whole through the import.
+    #[test]
+    fn runaway_cells_are_cut_just_beyond_the_longest_value() {
+        let limit = maillage_domain::build::MAX_VALUE_CHARS + 1;
+        let huge = "é".repeat(3 * limit);
+        let csv = format!("id,nom\n1,{huge}\n2,court\n");
+        let json = serde_json::to_string(&serde_json::json!([{"id": "1", "nom": huge, "liste": [huge]}])).unwrap();
+        for (bytes, name) in [(csv.as_bytes(), "a.csv"), (json.as_bytes(), "a.json")] {
+            let mut rows = Vec::new();
+            for_each_row::<()>(bytes, name, |row| {
+                rows.push(row);
+                Ok(())
+            })
+            .unwrap();
+            let nom = rows[0].get("nom").unwrap();
+            assert_eq!(nom.chars().count(), limit, "{name}");
+            assert!(rows[0].values.iter().all(|(_, value)| value.chars().count() <= limit));
+        }
     }
 
     #[test]

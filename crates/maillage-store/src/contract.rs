@@ -25,7 +25,8 @@ macro_rules! store_contract_tests {
             a_nan_indicator_value_is_refused, a_commune_sized_indicator_replaces,
             snapshot_of_an_empty_store_is_empty, restore_into_a_non_empty_store_is_refused,
             place_reports_are_kept_per_place, duplicate_decisions_round_trip,
-            a_stale_pair_decision_is_a_conflict_and_writes_nothing, a_place_in_two_merge_groups_is_a_conflict,
+            a_stale_pair_decision_is_a_conflict_and_writes_nothing, a_distinct_decision_is_reopened_once,
+            a_place_in_two_merge_groups_is_a_conflict,
             a_group_absorbs_another_and_undo_removes_it, places_updated_since, refusals_name_what_they_refuse,
             the_data_version_follows_registry_writes_only);
         $crate::store_contract_tests!(@pairs contract, $make;
@@ -698,6 +699,27 @@ pub fn a_stale_pair_decision_is_a_conflict_and_writes_nothing(store: &dyn Store)
     let twice = store.save_duplicates(&DuplicateChanges { pairs: vec![new_pair(again)], ..Default::default() });
     assert!(matches!(twice, Err(StoreError::Conflict(_))), "{twice:?}");
     assert_eq!(store.duplicate_pairs().unwrap().len(), 1);
+}
+
+/// A "distinct" taken back: the pair is pending again, with who reopened it; a second reopen
+/// that read it distinct is a conflict and writes nothing.
+pub fn a_distinct_decision_is_reopened_once(store: &dyn Store) {
+    let distinct = duplicate("p1", ("a", "1"), ("b", "1"), PairStatus::Distinct, None);
+    store.save_duplicates(&DuplicateChanges { pairs: vec![new_pair(distinct.clone())], ..Default::default() }).unwrap();
+    let mut reopened = distinct.clone();
+    reopened.status = PairStatus::Pending;
+    reopened.decided_by = Some("camille".to_owned());
+    let write = |pair: &DuplicatePair| DuplicateChanges {
+        pairs: vec![PairWrite { pair: pair.clone(), expected: Some(PairStatus::Distinct) }],
+        ..Default::default()
+    };
+    store.save_duplicates(&write(&reopened)).unwrap();
+    assert_eq!(store.duplicate_pairs().unwrap(), vec![reopened.clone()]);
+    let mut again = reopened.clone();
+    again.decided_by = Some("dominique".to_owned());
+    let stale = store.save_duplicates(&write(&again));
+    assert!(matches!(stale, Err(StoreError::Conflict(_))), "{stale:?}");
+    assert_eq!(store.duplicate_pairs().unwrap(), vec![reopened]);
 }
 
 pub fn a_place_in_two_merge_groups_is_a_conflict(store: &dyn Store) {

@@ -1,8 +1,8 @@
 //! Finding communes and EPCI from what people type and what files contain.
 //!
 //! Two different jobs share the name folding of [`crate::names`]: the search box
-//! ([`CommuneIndex::search`]) matches prefixes of what is being typed and ranks by
-//! population; the importer ([`CommuneIndex::match_name`]) matches whole names written
+//! ([`CommuneIndex::search`]) matches what is being typed at the start of any word of a name,
+//! accents and case aside, and ranks the exact name first, then by population; the importer ([`CommuneIndex::match_name`]) matches whole names written
 //! every possible way, and uses the postcode to choose among homonyms.
 
 use std::collections::HashMap;
@@ -22,6 +22,9 @@ struct Target {
 struct Entry {
     key: Box<str>,
     target: Target,
+    /// The key starts at a word inside the name ("etienne" for Saint-Étienne): a match never
+    /// counts as the exact name.
+    inner: bool,
 }
 
 pub(crate) struct CommuneIndex {
@@ -179,8 +182,20 @@ impl CommuneIndex {
             let mut forms = vec![full_form(&toks), key_form(&toks), content_form(&toks)];
             forms.sort();
             forms.dedup();
+            // Every word of the name may start a search ("etienne" finds Saint-Étienne,
+            // "dore" Le Mont-Dore); small words do not ("en" would match half of France).
+            let mut inner: Vec<String> = (1..toks.len())
+                .filter(|&start| !is_stopword(&toks[start]))
+                .map(|start| full_form(&toks[start..]))
+                .filter(|form| !forms.contains(form))
+                .collect();
+            inner.sort();
+            inner.dedup();
             for f in forms {
-                entries.push(Entry { key: f.into(), target });
+                entries.push(Entry { key: f.into(), target, inner: false });
+            }
+            for f in inner {
+                entries.push(Entry { key: f.into(), target, inner: true });
             }
             by_key.entry(key_form(&toks).into()).or_default().push(target);
             by_loose.entry(loose.clone()).or_default().push(target);
@@ -263,7 +278,7 @@ impl CommuneIndex {
         for form in &forms {
             for e in self.prefix_range(form) {
                 let i = e.target.commune;
-                top.offer(e.key.len() == form.len(), self.population[i as usize], i);
+                top.offer(!e.inner && e.key.len() == form.len(), self.population[i as usize], i);
             }
         }
         top.into_sorted()

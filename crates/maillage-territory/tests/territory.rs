@@ -355,6 +355,34 @@ fn search_finds_what_people_type() {
     assert!(in_18.iter().all(|c| c.postcodes.iter().any(|p| p.starts_with("18"))));
 }
 
+/// Words anywhere in the name, accents and case aside, ranked by population: "etienne"
+/// used to find only communes whose name starts with it.
+#[test]
+fn search_matches_words_anywhere_in_the_name() {
+    let t = territory();
+    let codes =
+        |query: &str| -> Vec<String> { t.search_communes(query, 10).iter().map(|c| c.code_insee.clone()).collect() };
+    assert_eq!(first("etienne"), "42218");
+    assert_eq!(first("ÉTIENNE"), "42218");
+    assert!(codes("etienne").contains(&"76575".to_owned()), "Saint-Étienne-du-Rouvray: {:?}", codes("etienne"));
+    assert_eq!(first("dore"), first("mont dore"));
+    assert_eq!(first("provence"), "13001");
+    // Communes named exactly so come first (Rouvray), then the others.
+    let rouvray = t.search_communes("rouvray", 10);
+    assert_eq!(rouvray[0].name, "Rouvray");
+    assert!(rouvray.iter().any(|c| c.code_insee == "76575"), "{:?}", codes("rouvray"));
+    for query in ["etienne", "sur mer"] {
+        let pops: Vec<u32> = t.search_communes(query, 10).iter().map(|c| c.population.unwrap_or(0)).collect();
+        assert!(pops.windows(2).all(|w| w[0] >= w[1]), "{query}: ranked by population: {pops:?}");
+    }
+    // Communes named exactly "Mont" (or once so) first, then by population: Montpellier.
+    let mont = t.search_communes("mont", 10);
+    let first_other = mont.iter().position(|c| c.population.unwrap_or(0) > 100_000).unwrap();
+    assert_eq!(mont[first_other].code_insee, "34172");
+    let pops: Vec<u32> = mont[first_other..].iter().map(|c| c.population.unwrap_or(0)).collect();
+    assert!(pops.windows(2).all(|w| w[0] >= w[1]), "mont: {pops:?}");
+}
+
 #[test]
 fn exact_names_come_before_more_populous_prefixes() {
     // Bourg (33) is tiny, but it is what "bourg" names exactly.

@@ -329,7 +329,8 @@ pub fn write_csv<W: std::io::Write>(report: &CoverageReport, out: W) -> Result<(
             number(priority.map(|p| p.part_population)),
             number(priority.and_then(|p| p.ifn)),
         ]);
-        writer.write_record(&record)?;
+        // The nearest place's name comes from an imported file: never a formula.
+        maillage_formats::spreadsheet::write_safe_record(&mut writer, &record)?;
     }
     writer.flush()?;
     Ok(())

@@ -9,7 +9,7 @@
 //! conflict, never a lost decision.
 
 use maillage_domain::{Place, PlaceRecord};
-use maillage_store::{now, MergeGroup, PairStatus, PlaceKey};
+use maillage_store::{now, DuplicateChanges, MergeGroup, PairStatus, PairWrite, PlaceKey, StoreError};
 
 use super::{
     already_decided, decide_pair, decimal, group_gone, pair_not_found, published_place, queue_of, scan_places,
@@ -92,6 +92,48 @@ pub fn resolve(ctx: &Context<'_>, actor: &Actor, pair_id: &str, resolution: Reso
     };
     ctx.audit(actor.id(), action, Some(format!("paire:{pair_id}")), detail, now())?;
     Ok(resolved)
+}
+
+/// Takes back a "distinct" decision within the actor's scope: the pair goes back to the
+/// review queue (never straight to a merge, and the scanner never merges a pair a person has
+/// seen), with who reopened it. A pair that is not said distinct is a conflict; nothing is
+/// written then. The write names the status it read, so a decision taken meanwhile wins.
+pub fn reopen(ctx: &Context<'_>, actor: &Actor, pair_id: &str) -> AppResult<Resolved> {
+    actor.require(ctx, Permission::SeeQueue)?;
+    let pair = ctx
+        .store
+        .duplicate_pairs()?
+        .into_iter()
+        .find(|pair| pair.id == pair_id)
+        .ok_or_else(|| pair_not_found(pair_id))?;
+    let a = ctx.store.place_by_source_id(&pair.a.source, &pair.a.source_id)?;
+    let b = ctx.store.place_by_source_id(&pair.b.source, &pair.b.source_id)?;
+    if !in_scope(ctx, actor, [a.as_ref(), b.as_ref()]) {
+        return Err(AppError::Forbidden(
+            "Action refusée : ces lieux ne sont pas tous dans votre territoire.".to_owned(),
+        ));
+    }
+    if pair.status != PairStatus::Distinct {
+        return Err(StoreError::Conflict(format!(
+            "la paire {} n'est pas déclarée distincte : seule une décision « distincts » se reprend ainsi",
+            pair.id
+        ))
+        .into());
+    }
+    let mut reopened = pair.clone();
+    reopened.status = PairStatus::Pending;
+    reopened.decided_by = Some(decided_by(actor));
+    reopened.decided_at = Some(now());
+    let write = PairWrite { pair: reopened, expected: Some(PairStatus::Distinct) };
+    ctx.store.save_duplicates(&DuplicateChanges { pairs: vec![write], ..DuplicateChanges::default() })?;
+    ctx.audit(
+        actor.id(),
+        "doublons_reouverture",
+        Some(format!("paire:{pair_id}")),
+        format!("{} / {} : décision « distincts » reprise, paire remise en revue", pair.a, pair.b),
+        now(),
+    )?;
+    Ok(Resolved { pair_id: pair.id, status: PairStatus::Pending, group_id: None })
 }
 
 /// A group's members as they are now (`None` for a member no longer in the registry).

@@ -26,7 +26,7 @@ use serde::Serialize;
 
 mod decisions;
 
-pub use decisions::{merged_places, resolve, review_queue, scan, undo, MergedPlace};
+pub use decisions::{merged_places, reopen, resolve, review_queue, scan, undo, MergedPlace};
 
 use crate::{AppError, AppResult};
 
@@ -74,6 +74,9 @@ pub struct ScanCounts {
     pub groups: usize,
     /// Pairs waiting for review after the scan.
     pub pending: usize,
+    /// Places with more candidates than the detector compares (the same place filed hundreds
+    /// of times at one spot): only the nearest were compared.
+    pub capped: usize,
 }
 
 /// The two places of a pair in canonical order, with their key.
@@ -100,24 +103,27 @@ pub fn stored_score(pair: &DuplicatePair) -> Option<PairScore> {
 struct Ledger {
     groups: BTreeMap<String, MergeGroup>,
     group_of: HashMap<PlaceKey, String>,
-    distinct: HashSet<(PlaceKey, PlaceKey)>,
+    /// Pairs said distinct, both ways: each place with the places it was said distinct from.
+    distinct: HashMap<PlaceKey, Vec<PlaceKey>>,
     changed_groups: BTreeSet<String>,
     removed_groups: Vec<String>,
 }
 
 impl Ledger {
-    fn new(groups: Vec<MergeGroup>, pairs: &[DuplicatePair]) -> Self {
+    fn new(mut groups: Vec<MergeGroup>, pairs: &[DuplicatePair]) -> Self {
         let mut group_of = HashMap::new();
-        for group in &groups {
+        for group in &mut groups {
+            // Sorted, so that a merge inserts newcomers by binary search.
+            group.members.sort();
             for member in &group.members {
                 group_of.insert(member.clone(), group.id.clone());
             }
         }
-        let distinct = pairs
-            .iter()
-            .filter(|pair| pair.status == PairStatus::Distinct)
-            .map(|pair| (pair.a.clone(), pair.b.clone()))
-            .collect();
+        let mut distinct: HashMap<PlaceKey, Vec<PlaceKey>> = HashMap::new();
+        for pair in pairs.iter().filter(|pair| pair.status == PairStatus::Distinct) {
+            distinct.entry(pair.a.clone()).or_default().push(pair.b.clone());
+            distinct.entry(pair.b.clone()).or_default().push(pair.a.clone());
+        }
         Ledger {
             groups: groups.into_iter().map(|group| (group.id.clone(), group)).collect(),
             group_of,
@@ -129,21 +135,32 @@ impl Ledger {
 
     /// The places that would be one after merging `a` and `b`.
     fn members_after(&self, a: &PlaceKey, b: &PlaceKey) -> (Vec<PlaceKey>, Vec<PlaceKey>) {
-        let side = |key: &PlaceKey| match self.group_of.get(key) {
-            Some(id) => self.groups[id].members.clone(),
-            None => vec![key.clone()],
-        };
-        (side(a), side(b))
+        (self.side(a).to_vec(), self.side(b).to_vec())
     }
 
-    /// A pair of places said distinct that a merge of `a` and `b` would join.
+    /// The places that are one with `key`: its group's members, else itself.
+    fn side<'k>(&'k self, key: &'k PlaceKey) -> &'k [PlaceKey] {
+        match self.group_of.get(key) {
+            Some(id) => &self.groups[id].members,
+            None => std::slice::from_ref(key),
+        }
+    }
+
+    /// A pair of places said distinct that a merge of `a` and `b` would join. Walks the
+    /// decisions of one side's members, so a group of thousands costs one pass, not a product.
     fn distinct_between(&self, a: &PlaceKey, b: &PlaceKey) -> Option<(PlaceKey, PlaceKey)> {
-        let (left, right) = self.members_after(a, b);
-        for x in &left {
-            for y in &right {
-                let pair = if x <= y { (x.clone(), y.clone()) } else { (y.clone(), x.clone()) };
-                if self.distinct.contains(&pair) {
-                    return Some(pair);
+        if self.distinct.is_empty() {
+            return None;
+        }
+        let right_group = self.group_of.get(b);
+        let on_right = |key: &PlaceKey| match right_group {
+            Some(group) => self.group_of.get(key) == Some(group),
+            None => key == b,
+        };
+        for x in self.side(a) {
+            for y in self.distinct.get(x).map(Vec::as_slice).unwrap_or(&[]) {
+                if on_right(y) {
+                    return Some(if x <= y { (x.clone(), y.clone()) } else { (y.clone(), x.clone()) });
                 }
             }
         }
@@ -159,7 +176,8 @@ impl Ledger {
 
     /// Merges the places (and their groups) of `a` and `b`; returns the group's id. The
     /// surviving group is the older one (smaller id), so a published id moves as little as
-    /// possible; the other is removed and its pairs are moved by the caller.
+    /// possible; the other is removed and its pairs are moved by the caller. Only newcomers
+    /// are inserted, so growing a group one place at a time stays cheap.
     fn merge(&mut self, a: &PlaceKey, b: &PlaceKey, reason: &str, decided_by: &str) -> (String, Option<String>) {
         let at = now();
         let (ga, gb) = (self.group_of.get(a).cloned(), self.group_of.get(b).cloned());
@@ -172,13 +190,11 @@ impl Ledger {
             (None, None) => (None, None),
         };
         let id = keep.unwrap_or_else(|| new_place_id().0);
-        let mut members: BTreeSet<PlaceKey> = [a.clone(), b.clone()].into();
-        if let Some(group) = self.groups.get(&id) {
-            members.extend(group.members.iter().cloned());
-        }
+        let mut newcomers: Vec<PlaceKey> =
+            [a, b].into_iter().filter(|key| self.group_of.get(*key) != Some(&id)).cloned().collect();
         if let Some(gone) = &absorbed {
             if let Some(group) = self.groups.remove(gone) {
-                members.extend(group.members);
+                newcomers.extend(group.members);
             }
             self.changed_groups.remove(gone);
             self.removed_groups.push(gone.clone());
@@ -192,11 +208,13 @@ impl Ledger {
             created_at: at,
             updated_at: at,
         });
-        group.members = members.into_iter().collect();
-        group.updated_at = at;
-        for member in &group.members {
-            self.group_of.insert(member.clone(), id.clone());
+        for key in newcomers {
+            if let Err(position) = group.members.binary_search(&key) {
+                self.group_of.insert(key.clone(), id.clone());
+                group.members.insert(position, key);
+            }
         }
+        group.updated_at = at;
         self.changed_groups.insert(id.clone());
         (id, absorbed)
     }
@@ -249,26 +267,57 @@ fn decimal(value: f64) -> String {
     format!("{value:.2}").replace('.', ",")
 }
 
+/// How many times a scan starts again when a decision was taken while it ran.
+const SCAN_ATTEMPTS: usize = 4;
+
 /// Scans the active places: merges new pairs the detector is sure of, queues the others
 /// between the thresholds, keeps every earlier decision; writes it all in one transaction.
+/// A decision a person takes while the scan runs makes its write a conflict: the scan then
+/// starts again from what is stored, so the decision is respected instead of failing the scan.
 fn scan_places(store: &dyn Store, options: &ScanOptions) -> AppResult<ScanCounts> {
+    scan_places_with(store, options, &mut |_| {})
+}
+
+/// [`scan_places`], calling `before_write` between the reads and the write of each attempt
+/// (where a concurrent decision lands).
+fn scan_places_with(
+    store: &dyn Store,
+    options: &ScanOptions,
+    before_write: &mut dyn FnMut(&dyn Store),
+) -> AppResult<ScanCounts> {
+    let mut attempt = 1;
+    loop {
+        match scan_once(store, options, before_write) {
+            Err(AppError::Store(StoreError::Conflict(reason))) if attempt < SCAN_ATTEMPTS => {
+                tracing::info!(%reason, attempt, "décision prise pendant la recherche de doublons : recherche reprise");
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+fn scan_once(
+    store: &dyn Store,
+    options: &ScanOptions,
+    before_write: &mut dyn FnMut(&dyn Store),
+) -> AppResult<ScanCounts> {
     check_thresholds(&options.thresholds)?;
     let places = store.places(&PlaceQuery::active())?;
     let thresholds = options.thresholds;
     let wanted: HashSet<&str> = options.sources.iter().map(String::as_str).collect();
     let records: Vec<&PlaceRecord> = places.iter().map(|place| &place.record).collect();
-    let in_scope = |i: usize, j: usize| {
-        let (x, y) = (&places[i], &places[j]);
-        let one_place = x.id == y.id || (x.source == y.source && x.source_id == y.source_id);
-        !one_place && (wanted.is_empty() || wanted.contains(x.source.as_str()) || wanted.contains(y.source.as_str()))
-    };
-    let found = maillage_dedup::scan_records(&records, DEFAULT_MAX_DISTANCE_M, thresholds.review, in_scope);
+    let in_scope = |i: usize| wanted.is_empty() || wanted.contains(places[i].source.as_str());
+    let result = maillage_dedup::scan_focused(&records, DEFAULT_MAX_DISTANCE_M, thresholds.review, in_scope, |i, j| {
+        !one_place(&places[i], &places[j])
+    });
+    let (found, capped) = (result.pairs, result.capped);
 
     let mut stored = store.duplicate_pairs()?;
     let known: HashMap<(PlaceKey, PlaceKey), usize> =
         stored.iter().enumerate().map(|(i, pair)| ((pair.a.clone(), pair.b.clone()), i)).collect();
     let mut ledger = Ledger::new(store.merge_groups()?, &stored);
-    let mut counts = ScanCounts { places: places.len(), found: found.len(), ..ScanCounts::default() };
+    let mut counts = ScanCounts { places: places.len(), found: found.len(), capped, ..ScanCounts::default() };
     let mut writes: Vec<PairWrite> = Vec::new();
     let mut refreshed: Vec<usize> = Vec::new();
     let at = now();
@@ -351,23 +400,40 @@ fn scan_places(store: &dyn Store, options: &ScanOptions) -> AppResult<ScanCounts
     let changes = finish(store, ledger, writes, &by_key)?;
     counts.pending = stored.iter().filter(|pair| pair.status == PairStatus::Pending).count()
         + changes.pairs.iter().filter(|w| w.expected.is_none() && w.pair.status == PairStatus::Pending).count();
+    before_write(store);
     if !changes.is_empty() {
         store.save_duplicates(&changes)?;
     }
     Ok(counts)
 }
 
+fn one_place(x: &Place, y: &Place) -> bool {
+    x.id == y.id || (x.source == y.source && x.source_id == y.source_id)
+}
+
+/// Possible duplicates involving one source, as counted after its import.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct SourceDuplicates {
+    /// Pairs at or above the review threshold, not vetoed, with a place of the source.
+    pub pairs: usize,
+    /// Places with more candidates than the detector compares (see [`ScanCounts::capped`]).
+    pub capped: usize,
+}
+
 /// How many pairs at or above the review threshold involve a place of `source` (after an
-/// import: what a scan would look at). Nothing is written.
-pub fn count_for_source(store: &dyn Store, source: &str, thresholds: &Thresholds) -> AppResult<usize> {
+/// import: what a scan would look at). Only the source's places are searched around and
+/// scored, not every pair of the registry. Nothing is written.
+pub fn count_for_source(store: &dyn Store, source: &str, thresholds: &Thresholds) -> AppResult<SourceDuplicates> {
     let places = store.places(&PlaceQuery::active())?;
     let records: Vec<&PlaceRecord> = places.iter().map(|place| &place.record).collect();
-    let found = maillage_dedup::scan_records(&records, DEFAULT_MAX_DISTANCE_M, thresholds.review, |i, j| {
-        let (x, y) = (&places[i], &places[j]);
-        let one_place = x.id == y.id || (x.source == y.source && x.source_id == y.source_id);
-        !one_place && (x.source == source || y.source == source)
-    });
-    Ok(found.len())
+    let (pairs, capped) = maillage_dedup::count_focused(
+        &records,
+        DEFAULT_MAX_DISTANCE_M,
+        thresholds.review,
+        |i| places[i].source == source,
+        |i, j| !one_place(&places[i], &places[j]),
+    );
+    Ok(SourceDuplicates { pairs, capped })
 }
 
 /// One pair of the review queue, as shown to a coordinator.
@@ -718,5 +784,75 @@ impl Publication {
             .flat_map(|(index, group)| group.members.iter().map(move |key| (key.clone(), index)))
             .collect();
         Ok(Publication { groups, group_of })
+    }
+}
+
+#[cfg(test)]
+mod concurrent_decisions {
+    //! A decision taken while a scan runs, on both backends (PostgreSQL when
+    //! `MAILLAGE_TEST_POSTGRES` names a server).
+
+    use super::*;
+    use crate::accounts::Actor;
+    use crate::context::Context;
+    use crate::{import_file, ImportOptions};
+
+    const FILE: &str = "id,nom,commune,code_postal,adresse,date_maj\n\
+        a,Point numérique,Bourges,18000,40 avenue de Lattre,2024-01-01\n\
+        b,Point numérique du centre,Bourges,18000,40 avenue de Lattre,2024-01-01\n";
+
+    fn options() -> ScanOptions {
+        ScanOptions { sources: Vec::new(), thresholds: Thresholds { auto_merge: 1.0, review: 0.5 } }
+    }
+
+    /// The scan reads a queued pair, a person says it is distinct, the scan writes the pair's
+    /// new score: it used to fail with a conflict. It starts again and keeps the decision.
+    fn decision_during_scan_is_respected(store: &dyn Store) {
+        let (ctx, operator) = (Context::new(store), Actor::operator(None));
+        let import = ImportOptions { source: Some("essai".into()), ..ImportOptions::default() };
+        import_file(&ctx, &operator, FILE.as_bytes(), "lieux.csv", &import).unwrap();
+        assert_eq!(scan_places(store, &options()).unwrap().queued, 1);
+        // The stored score is not what the next scan computes, so the scan rewrites the pair.
+        let mut pair = store.duplicate_pairs().unwrap().remove(0);
+        pair.score -= 0.01;
+        let write = PairWrite { pair: pair.clone(), expected: Some(PairStatus::Pending) };
+        store.save_duplicates(&DuplicateChanges { pairs: vec![write], ..DuplicateChanges::default() }).unwrap();
+
+        let mut decided = false;
+        let counts = scan_places_with(store, &options(), &mut |store| {
+            if !decided {
+                decided = true;
+                decide_pair(store, &pair.id, Resolution::Distinct, "camille@hub.example").unwrap();
+            }
+        })
+        .expect("the scan is not failed by a decision taken meanwhile");
+        assert_eq!((counts.known, counts.queued, counts.pending), (1, 0, 0), "{counts:?}");
+        let stored = store.duplicate_pairs().unwrap().remove(0);
+        assert_eq!(stored.status, PairStatus::Distinct);
+        assert_eq!(stored.decided_by.as_deref(), Some("camille@hub.example"));
+    }
+
+    #[test]
+    fn on_sqlite() {
+        decision_during_scan_is_respected(&maillage_store_sqlite::SqliteStore::in_memory().unwrap());
+    }
+
+    #[test]
+    fn on_postgres() {
+        let Ok(url) = std::env::var("MAILLAGE_TEST_POSTGRES") else {
+            println!("on_postgres : ignoré, MAILLAGE_TEST_POSTGRES n'est pas définie");
+            return;
+        };
+        let server: postgres::Config = url.parse().unwrap();
+        let name = format!("maillage_test_{}", maillage_store::new_batch_id());
+        let mut admin = server.connect(postgres::NoTls).unwrap();
+        admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+        let mut config = server.clone();
+        config.dbname(&name);
+        {
+            let store = maillage_store_postgres::PostgresStore::from_config(config, Default::default()).unwrap();
+            decision_during_scan_is_respected(&store);
+        }
+        admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).unwrap();
     }
 }

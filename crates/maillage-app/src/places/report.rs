@@ -36,16 +36,19 @@ pub fn write_csv<W: Write>(report: &ImportReport, out: W) -> AppResult<()> {
     let fail = |err: csv::Error| AppError::Input(format!("écriture du rapport impossible : {}", csv_reason(&err)));
     writer.write_record(["ligne", "id_source", "gravite", "champ", "valeur", "motif"]).map_err(fail)?;
     for line in &report.lines {
-        writer
-            .write_record([
+        // Values and ids come from the imported file: never a formula in a spreadsheet.
+        maillage_formats::spreadsheet::write_safe_record(
+            &mut writer,
+            [
                 line.row.to_string().as_str(),
                 line.source_id.as_deref().unwrap_or(""),
                 line.problem.severity.label(),
                 &line.problem.field,
                 &line.problem.value,
                 &line.problem.reason,
-            ])
-            .map_err(fail)?;
+            ],
+        )
+        .map_err(fail)?;
     }
     writer.flush().map_err(|err| AppError::Input(format!("écriture du rapport impossible : {}", io_reason(&err))))
 }

@@ -263,13 +263,17 @@ pub fn write_bassins_csv<W: std::io::Write>(
             MemberKind::Commune => territory.resolve_code(&member.code).map(|c| c.name.clone()),
         }
         .unwrap_or_default();
-        writer.write_record([
-            member.bassin.as_str(),
-            member.departement.as_str(),
-            member.kind.as_str(),
-            member.code.as_str(),
-            name.as_str(),
-        ])?;
+        // A bassin's name is typed by the hub's team: never a formula in a spreadsheet.
+        maillage_formats::spreadsheet::write_safe_record(
+            &mut writer,
+            [
+                member.bassin.as_str(),
+                member.departement.as_str(),
+                member.kind.as_str(),
+                member.code.as_str(),
+                name.as_str(),
+            ],
+        )?;
     }
     writer.flush()?;
     Ok(())

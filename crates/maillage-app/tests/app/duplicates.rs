@@ -11,7 +11,7 @@ use maillage_app::duplicates::{self, published_record, Resolution, ScanOptions};
 use maillage_dedup::{score, Thresholds};
 use maillage_domain::vocab::Vocabulary;
 use maillage_domain::{Coordinates, Place, PlaceRecord, PlaceStatus, Service};
-use maillage_store::{ImportBatch, ImportCounts, PairStatus, PlaceKey, PlaceQuery, Store};
+use maillage_store::{AccountStore, ImportBatch, ImportCounts, PairStatus, PlaceKey, PlaceQuery, Store};
 use maillage_store_sqlite::SqliteStore;
 use proptest::prelude::*;
 
@@ -249,4 +249,46 @@ fn freshest_real_value_wins_and_lists_are_unions() {
     assert_eq!(out.courriels, vec!["MEDIATHEQUE@loches.fr".to_owned(), "accueil@loches.fr".to_owned()]);
     assert_eq!(out.services.len(), 2);
     assert_eq!(out.presentation_resume, None, "nothing invented");
+}
+
+/// "Distinct" is not forever: a person takes it back, the pair returns to the review queue
+/// (never to a merge on its own), a scan keeps it there, and the audit log says who.
+#[test]
+fn a_distinct_decision_can_be_taken_back() {
+    let at = |n: usize, name: &str| {
+        let record = PlaceRecord {
+            nom: name.into(),
+            adresse: "40 avenue de Lattre".into(),
+            code_postal: "18000".into(),
+            commune: "Bourges".into(),
+            ..Default::default()
+        };
+        place(n, record, "essai")
+    };
+    let store = store_with(&[at(0, "Point numérique"), at(1, "Point numérique du centre")]);
+    let (ctx, operator) = (Context::new(&store), Actor::operator(Some("Camille")));
+    let options = ScanOptions { sources: Vec::new(), thresholds: Thresholds { auto_merge: 1.0, review: 0.5 } };
+    duplicates::scan(&ctx, &operator, &options).unwrap();
+    let pair = store.duplicate_pairs().unwrap().remove(0);
+    assert_eq!(pair.status, PairStatus::Pending);
+    // Only a distinct pair is reopened.
+    assert!(matches!(
+        duplicates::reopen(&ctx, &operator, &pair.id),
+        Err(maillage_app::AppError::Store(maillage_store::StoreError::Conflict(_)))
+    ));
+    duplicates::resolve(&ctx, &operator, &pair.id, Resolution::Distinct).unwrap();
+    duplicates::scan(&ctx, &operator, &options).unwrap();
+    assert_eq!(store.duplicate_pairs().unwrap()[0].status, PairStatus::Distinct);
+
+    let reopened = duplicates::reopen(&ctx, &operator, &pair.id).unwrap();
+    assert_eq!(reopened.status, PairStatus::Pending);
+    let entry = store.audit_log(1).unwrap().remove(0);
+    assert_eq!(entry.action, "doublons_reouverture");
+    let counts = duplicates::scan(&ctx, &operator, &options).unwrap();
+    assert_eq!((counts.pending, counts.auto_merged), (1, 0), "{counts:?}");
+    assert_eq!(duplicates::review_queue(&ctx, &operator).unwrap().len(), 1);
+    // Reopened twice: the second finds it pending, a conflict, nothing written.
+    assert!(duplicates::reopen(&ctx, &operator, &pair.id).is_err());
+    let merged = duplicates::resolve(&ctx, &operator, &pair.id, Resolution::Merge).unwrap();
+    assert!(merged.group_id.is_some());
 }

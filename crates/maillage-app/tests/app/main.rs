@@ -3,8 +3,10 @@
 mod actors;
 mod coverage;
 mod duplicates;
+mod fuzz_corpus;
 mod mappings;
 mod permissions;
 mod saved_mappings;
 mod self_service;
+mod spreadsheets;
 mod support;

@@ -341,6 +341,7 @@ const ROWS: &[Row] = &[
     row("duplicates::resolve (distincts)", NOT_IN_SCOPE, |f, ctx, actor| {
         duplicates::resolve(ctx, actor, &f.pair, Resolution::Distinct).map(drop)
     }),
+    row("duplicates::reopen", NOT_IN_SCOPE, |f, ctx, actor| duplicates::reopen(ctx, actor, &f.pair).map(drop)),
     row("duplicates::undo", NOT_IN_SCOPE, |f, ctx, actor| duplicates::undo(ctx, actor, &f.group).map(drop)),
     row("duplicates::merged_places", NOT_MODERATOR, |_, ctx, actor| duplicates::merged_places(ctx, actor).map(drop)),
     // Places and imports.
