@@ -3,8 +3,9 @@
 //! ([`territory`]), coverage and its indicators ([`coverage`]), the public directory in
 //! memory ([`directory`]), accounts and permissions ([`accounts`]), moderation
 //! ([`moderation`]), update campaigns ([`campaigns`]), duplicates ([`duplicates`]), the
-//! actors directory the hub's team meets ([`actors`]), the hub's settings and backup
-//! ([`hub`]) and the per-client limiter of what the public posts ([`throttle`]).
+//! actors directory the hub's team meets ([`actors`]), the hub's saved mappings and the mapping
+//! assistant's form ([`mappings`]), the hub's settings and backup ([`hub`]) and the per-client
+//! limiter of what the public posts ([`throttle`]).
 //!
 //! This crate is the only guarded door: every use case that writes, or reads what is not
 //! public, takes the acting [`accounts::Actor`], checks its permission and scope itself and
@@ -25,6 +26,7 @@ pub mod duplicates;
 mod error;
 pub mod hub;
 pub mod mail;
+pub mod mappings;
 pub mod moderation;
 pub mod places;
 pub mod territory;

@@ -81,7 +81,7 @@ enum Command {
         #[command(flatten)]
         thresholds: duplicates::ThresholdArgs,
     },
-    /// Les correspondances pour les exports propres des hubs : liste, et proposition par l'assistant.
+    /// Les correspondances pour les exports propres des hubs : liste, enregistrement, export, suppression, et proposition par l'assistant.
     Mapping {
         #[command(subcommand)]
         command: mapping::MappingCommand,
@@ -223,7 +223,7 @@ fn run(command: Command, config: &Config) -> CliResult<ExitCode> {
             let store = database::open(config, true)?;
             duplicates::run(&command, store.as_ref())
         }
-        Command::Mapping { command } => mapping::run(&command),
+        Command::Mapping { command } => mapping::run(&command, config),
         Command::Accounts { command } => {
             // Creating an administrator must not fill an empty hub with the demo data.
             let store = database::open(config, false)?;

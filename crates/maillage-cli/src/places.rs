@@ -51,7 +51,8 @@ pub fn import(config: &Config, request: &ImportRequest) -> CliResult<ExitCode> {
     };
     let bytes = read_file(&request.file)?;
     let (territory, _) = load_territory();
-    // Without --mapping, a file with the layout of a shipped export is read with its mapping.
+    // Without --mapping, a file with the layout of a shipped export (or of one the hub saved:
+    // the use case adds those) is read with its mapping.
     let candidates = if mapping.is_none() { maillage_formats::mapping::shipped::all() } else { Vec::new() };
     let options = ImportOptions {
         source: request.source.clone(),
@@ -71,11 +72,17 @@ pub fn import(config: &Config, request: &ImportRequest) -> CliResult<ExitCode> {
         batch["doublons_plafonnes"] = serde_json::Value::from(duplicates.capped);
         if let Some(recognised) = &outcome.recognised {
             batch["correspondance_reconnue"] = serde_json::Value::from(recognised.name.as_str());
+            batch["correspondance_enregistree"] = serde_json::Value::from(recognised.saved);
         }
         say!("{batch}");
     } else {
         if let Some(recognised) = &outcome.recognised {
-            say!("Correspondance reconnue d'après les colonnes du fichier : {} ({}).", recognised.name, recognised.how);
+            say!(
+                "Correspondance reconnue d'après les colonnes du fichier : {} ({} ; {}).",
+                recognised.name,
+                recognised.origin(),
+                recognised.how
+            );
         }
         say!("{}", report::summary(&outcome));
         say!(

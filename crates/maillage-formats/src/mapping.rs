@@ -24,13 +24,15 @@
 //! - `[group]`: consecutive rows that describe one place (one row per service offered),
 //!   merged into one record.
 //!
-//! [`MappingSpec`] is the file as written (serde types, [`write::to_toml`] writes it back);
+//! [`MappingSpec`] is the file as written (serde types, [`write::to_toml`] writes it back;
+//! [`locate`] finds a line of it in the text, so that a mistake says its line);
 //! [`Mapping`] is the checked, compiled form that maps rows. Every problem the mapping meets
 //! becomes a [`Problem`] (field, value, French reason): a column the mapping names and the file
 //! lacks ([`Mapping::check_columns`]), a value that does not split, a placeholder dropped, hours
 //! not converted, a row skipped. Nothing is dropped silently.
 
 mod hours;
+pub mod locate;
 pub mod shipped;
 mod spec;
 pub mod write;
@@ -184,6 +186,26 @@ pub fn vocabulary_label(field: &str, value: &str) -> Result<String, String> {
         "modalites_accompagnement" => label::<ModaliteAccompagnement>(value),
         _ if value.trim().is_empty() => Err("valeur vide".to_owned()),
         _ => Ok(value.trim().to_owned()),
+    }
+}
+
+/// The labels a vocabulary field takes, in the standard's order; empty for a free-text list
+/// field (`typologie`, `autres_formations_labels`) or a field that is no list.
+pub fn vocabulary_values(field: &str) -> Vec<&'static str> {
+    fn labels<T: Vocabulary>() -> Vec<&'static str> {
+        T::all().iter().map(|value| value.label()).collect()
+    }
+    match field {
+        "services" => labels::<Service>(),
+        "publics_specifiquement_adresses" => labels::<Public>(),
+        "prise_en_charge_specifique" => labels::<PriseEnCharge>(),
+        "frais_a_charge" => labels::<Frais>(),
+        "itinerance" => labels::<Itinerance>(),
+        "dispositif_programmes_nationaux" => labels::<Dispositif>(),
+        "formations_labels" => labels::<FormationLabel>(),
+        "modalites_acces" => labels::<ModaliteAcces>(),
+        "modalites_accompagnement" => labels::<ModaliteAccompagnement>(),
+        _ => Vec::new(),
     }
 }
 
@@ -491,7 +513,12 @@ impl Mapping {
     /// Reads and checks a mapping file. Every mistake gives a French message with its line
     /// (syntax) or the section it is in (meaning).
     pub fn from_toml(text: &str) -> Result<Self, FormatError> {
-        Self::from_spec(MappingSpec::from_toml(text)?)
+        Self::compile(MappingSpec::from_toml(text)?).map_err(|message| {
+            FormatError::Mapping(match locate::line_of_error(text, &message) {
+                Some(line) => format!("ligne {line} : {message}"),
+                None => message,
+            })
+        })
     }
 
     /// Checks and compiles a mapping given as data (written by the assistant or a form).

@@ -271,6 +271,22 @@ pub const MIGRATIONS: &[&str] = &[
     );
     INSERT INTO data_version (id, version) VALUES (1, 0);
     "#,
+    // 12: the mappings a hub saved for its sources' exports (the TOML text as written, the
+    // source it feeds, the export's columns recognition compares files with), replaced by
+    // version.
+    r#"
+    CREATE TABLE mappings (
+        name text COLLATE "C" PRIMARY KEY,
+        source text NOT NULL,
+        toml text NOT NULL,
+        layout jsonb NOT NULL,
+        created_by text,
+        created_at timestamptz NOT NULL,
+        updated_by text,
+        updated_at timestamptz NOT NULL,
+        version integer NOT NULL
+    );
+    "#,
 ];
 
 /// Brings the schema up to date. Runs on a connection of its own, which the caller must

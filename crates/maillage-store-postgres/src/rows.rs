@@ -401,3 +401,22 @@ impl FromRow for Stakeholder {
         })
     }
 }
+
+pub(crate) const MAPPING_COLUMNS: &str =
+    "name, source, toml, layout, created_by, created_at, updated_by, updated_at, version";
+
+impl FromRow for SavedMapping {
+    fn from_row(row: &Row) -> StoreResult<Self> {
+        Ok(SavedMapping {
+            name: get(row, "name")?,
+            source: get(row, "source")?,
+            toml: get(row, "toml")?,
+            layout: document(row, "layout")?,
+            created_by: get(row, "created_by")?,
+            created_at: get(row, "created_at")?,
+            updated_by: get(row, "updated_by")?,
+            updated_at: get(row, "updated_at")?,
+            version: version(row, "version")?,
+        })
+    }
+}

@@ -256,4 +256,21 @@ pub const MIGRATIONS: &[&str] = &[
     );
     INSERT INTO data_version (id, version) VALUES (1, 0);
     "#,
+    // 12: the mappings a hub saved for its sources' exports (the TOML text as written, the
+    // source it feeds, the export's columns recognition compares files with), replaced by
+    // version.
+    r#"
+    CREATE TABLE mappings (
+        name TEXT PRIMARY KEY,
+        source TEXT NOT NULL,
+        toml TEXT NOT NULL,
+        -- The export's columns, a JSON array of strings.
+        layout TEXT NOT NULL,
+        created_by TEXT,
+        created_at TEXT NOT NULL,
+        updated_by TEXT,
+        updated_at TEXT NOT NULL,
+        version INTEGER NOT NULL
+    );
+    "#,
 ];

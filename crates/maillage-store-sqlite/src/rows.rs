@@ -408,3 +408,22 @@ impl FromRow for Stakeholder {
         })
     }
 }
+
+pub(crate) const MAPPING_COLUMNS: &str =
+    "name, source, toml, layout, created_by, created_at, updated_by, updated_at, version";
+
+impl FromRow for SavedMapping {
+    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
+        Ok(SavedMapping {
+            name: row.get(0)?,
+            source: row.get(1)?,
+            toml: row.get(2)?,
+            layout: document(row, 3)?,
+            created_by: row.get(4)?,
+            created_at: instant(row, 5)?,
+            updated_by: row.get(6)?,
+            updated_at: instant(row, 7)?,
+            version: row.get(8)?,
+        })
+    }
+}

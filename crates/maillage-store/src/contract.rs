@@ -43,6 +43,10 @@ macro_rules! store_contract_tests {
             a_stale_stakeholder_edit_is_a_conflict_and_writes_nothing, a_merge_keeps_every_reference,
             actor_refusals_name_what_they_refuse);
         $crate::store_contract_tests!(@pairs contract_actors, $make; actors_snapshot_restores_identically);
+        $crate::store_contract_tests!(@cases contract_mappings, $make;
+            saved_mappings_round_trip_by_name, a_mapping_is_replaced_by_its_next_version_only,
+            a_mapping_is_deleted_at_the_version_read, mapping_refusals_name_what_they_refuse);
+        $crate::store_contract_tests!(@pairs contract_mappings, $make; mappings_snapshot_restores_identically);
     };
     (@pairs $module:ident, $make:expr; $($case:ident),+) => {
         $(

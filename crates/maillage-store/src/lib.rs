@@ -1,7 +1,8 @@
 //! The store contract of Maillage: what any database behind the registry must do, as a
-//! trait ([`Store`], with its accounts half [`AccountStore`] and the actors directory's
-//! [`StakeholderStore`]), the contract test suite ([`contract`], [`contract_accounts`],
-//! [`contract_actors`]) that every backend runs unchanged, and the contract's
+//! trait ([`Store`], with its accounts half [`AccountStore`], the actors directory's
+//! [`StakeholderStore`] and the saved mappings' [`MappingStore`]), the contract test suite
+//! ([`contract`], [`contract_accounts`], [`contract_actors`], [`contract_mappings`]) that every
+//! backend runs unchanged, and the contract's
 //! logic written once ([`backend`]): SQLite (the embedded default) and PostgreSQL implement
 //! only [`backend::Backend`] and the statements of [`backend::Tables`], and get [`Store`] from it.
 //!
@@ -19,9 +20,12 @@ pub mod backend;
 pub mod contract;
 pub mod contract_accounts;
 pub mod contract_actors;
+pub mod contract_mappings;
+pub mod mappings;
 
 pub use accounts::*;
 pub use actors::*;
+pub use mappings::*;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -504,6 +508,8 @@ pub enum SnapshotItem {
     /// An entry of the actors directory: those not merged by id, then the merged ones by id
     /// (each points at one before it).
     Stakeholder(Stakeholder),
+    /// A mapping saved by the hub, by name.
+    Mapping(SavedMapping),
 }
 
 impl SnapshotItem {
@@ -528,6 +534,7 @@ impl SnapshotItem {
             SnapshotItem::ReportResolution(_) => "report_resolution",
             SnapshotItem::Setting { .. } => "setting",
             SnapshotItem::Stakeholder(_) => "stakeholder",
+            SnapshotItem::Mapping(_) => "mapping",
         }
     }
 }
@@ -599,8 +606,8 @@ pub fn check_values(definition: &IndicatorDefinition, values: &[IndicatorValue])
 /// The database behind the registry.
 ///
 /// The accounts half of the contract is [`AccountStore`], the actors directory
-/// [`StakeholderStore`], each in its own module.
-pub trait Store: AccountStore + StakeholderStore + Send + Sync {
+/// [`StakeholderStore`], the saved mappings [`MappingStore`], each in its own module.
+pub trait Store: AccountStore + StakeholderStore + MappingStore + Send + Sync {
     /// Opens an import of one source: one transaction, holding the source's import lock
     /// so two imports of the same source cannot interleave. Dropping the session without
     /// [`ImportSession::commit`] rolls everything back.

@@ -1,9 +1,10 @@
 //! What every handler can reach: the shared state ([`WebState`]), the account pages'
 //! settings ([`AccountsConfig`]), and how a use case runs from a request ([`run`]).
 
+use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use maillage_app::accounts::LinkSigner;
 use maillage_app::context::{Context, Mailing};
@@ -33,6 +34,9 @@ pub struct WebState {
     pub branding: BrandingCell,
     /// The duplicate scan started from the administration (a button, after an import).
     pub scans: Arc<maillage_app::duplicates::ScanTracker>,
+    /// Files uploaded to the mapping assistant, kept while their administrator corrects the
+    /// proposal (a form without JavaScript cannot send a file again).
+    pub drafts: Arc<Drafts>,
 }
 
 impl WebState {
@@ -59,6 +63,7 @@ impl WebState {
             export_limiter: Arc::new(RateLimiter::exports()),
             branding: BrandingCell::new(branding),
             scans: Arc::default(),
+            drafts: Arc::new(Drafts::default()),
         })
     }
 }
@@ -116,4 +121,63 @@ pub async fn run<T: Send + 'static>(
     })
     .await
     .map_err(|err| AppError::Store(StoreError::Backend(format!("tâche interrompue : {err}"))))?
+}
+
+/// A file uploaded to the mapping assistant, while its administrator corrects the proposal.
+#[derive(Clone)]
+pub struct Draft {
+    /// The account that uploaded it: nobody else reaches it.
+    pub user_id: String,
+    pub file_name: String,
+    pub bytes: Arc<Vec<u8>>,
+    /// The source name asked for at upload, if any.
+    pub source: Option<String>,
+    at: Instant,
+}
+
+/// The assistant's uploads, in memory: a few at a time, each for an hour at most (the oldest
+/// goes first), reached by an unguessable key and only by the account that uploaded it. A
+/// server restart forgets them: the administrator uploads the file again. (Several servers
+/// sharing one database each keep their own: the assistant's pages must reach the same one.)
+#[derive(Default)]
+pub struct Drafts {
+    files: Mutex<HashMap<String, Draft>>,
+}
+
+impl Drafts {
+    const MAX_FILES: usize = 8;
+    const LIFETIME: Duration = Duration::from_secs(3600);
+
+    /// Keeps a file; its key.
+    pub fn keep(&self, user_id: &str, file_name: &str, bytes: Vec<u8>, source: Option<String>) -> String {
+        let key = format!("{}{}", maillage_store::new_id(), maillage_store::new_id());
+        let mut files = self.files.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        files.retain(|_, draft| draft.at.elapsed() < Self::LIFETIME);
+        while files.len() >= Self::MAX_FILES {
+            let Some(oldest) = files.iter().min_by_key(|(_, draft)| draft.at).map(|(key, _)| key.clone()) else {
+                break;
+            };
+            files.remove(&oldest);
+        }
+        let draft = Draft {
+            user_id: user_id.to_owned(),
+            file_name: file_name.to_owned(),
+            bytes: Arc::new(bytes),
+            source,
+            at: Instant::now(),
+        };
+        files.insert(key.clone(), draft);
+        key
+    }
+
+    /// The file kept under `key` for this account, if it is still there.
+    pub fn get(&self, key: &str, user_id: &str) -> Option<Draft> {
+        let files = self.files.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        files.get(key).filter(|draft| draft.user_id == user_id && draft.at.elapsed() < Self::LIFETIME).cloned()
+    }
+
+    /// Forgets a file once its mapping is saved.
+    pub fn forget(&self, key: &str) {
+        self.files.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(key);
+    }
 }

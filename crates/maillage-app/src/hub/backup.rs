@@ -3,8 +3,8 @@
 //! Format, version 1: gzip-compressed JSON Lines.
 //! - first line, the header: `{"format":"maillage-backup","version":1,"created_at":…,"backend":…,"counts":{…}}`;
 //! - then one line per [`SnapshotItem`], tagged by `"type"` (`batch`, `place`, `place_version`,
-//!   `bassin_member`, `indicator`, then the duplicates', accounts', settings' and actors' kinds listed in
-//!   [`SnapshotItem::kind`]), in the order of [`Store::snapshot`];
+//!   `bassin_member`, `indicator`, then the duplicates', accounts', settings', actors' and saved
+//!   mappings' kinds listed in [`SnapshotItem::kind`]), in the order of [`Store::snapshot`];
 //! - last line, the trailer: `{"end":"maillage-backup","counts":{…},"sha256":…}`, the SHA-256
 //!   of the item lines, each with its final `\n`.
 //!

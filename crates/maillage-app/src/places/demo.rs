@@ -31,6 +31,7 @@ pub fn load_if_empty(ctx: &Context<'_>, actor: &Actor, territory: &Territory) ->
         DEMO_DATA,
         DEMO_FILE_NAME,
         &ImportOptions { mapping: Some(&mapping), territory: Some(territory), ..ImportOptions::default() },
+        &[],
     )?;
     if store.bassins()?.is_empty() {
         let members = read_bassins_csv(territory, DEMO_BASSINS).map_err(|errors| {

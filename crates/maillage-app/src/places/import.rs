@@ -10,7 +10,7 @@ use maillage_domain::place::{changed_fields, content_hash};
 use maillage_domain::{Place, PlaceStatus, Problem, Severity};
 use maillage_formats::mapping::{Mapped, Mapping};
 use maillage_formats::reader::{for_each_grouped_row, sample_rows, ReadFailure};
-use maillage_formats::recognise::{recognise, Recognition};
+use maillage_formats::recognise::{recognise, Match, Recognition};
 use maillage_formats::standard::{self, column_target, ColumnTarget};
 use maillage_store::*;
 
@@ -23,8 +23,10 @@ pub struct ImportOptions<'a> {
     /// file name without its extensions.
     pub source: Option<String>,
     pub mapping: Option<&'a Mapping>,
-    /// Without `mapping`, the mappings whose export the file may be (the shipped ones, the
-    /// hub's saved ones): the one whose layout the file's columns match is used, and said so.
+    /// Without `mapping`, the mappings whose export the file may be (the shipped ones): the
+    /// one whose layout the file's columns match is used, and said so. The hub's saved
+    /// mappings are candidates too, always ([`super::sources::import_file`] reads them), and
+    /// one of them wins over a shipped one its layout matches as well.
     pub candidates: &'a [Mapping],
     /// Mark the source's places absent from this file as withdrawn.
     pub prune: bool,
@@ -50,6 +52,19 @@ pub struct Recognised {
     pub name: String,
     /// How well the columns matched, in French ("38 colonnes en commun sur…").
     pub how: String,
+    /// Whether it is one the hub saved (else one shipped with Maillage).
+    pub saved: bool,
+}
+
+impl Recognised {
+    /// "enregistrée par le hub" or "livrée avec Maillage".
+    pub fn origin(&self) -> &'static str {
+        if self.saved {
+            "enregistrée par le hub"
+        } else {
+            "livrée avec Maillage"
+        }
+    }
 }
 
 impl ImportReport {
@@ -206,24 +221,39 @@ impl BuiltRow {
 /// How many rows are enough to recognise a layout (JSON objects need not all have the same keys).
 const RECOGNITION_SAMPLE: usize = 200;
 
-/// The mapping to use: the one given, else the candidate whose layout the file's columns
-/// match (with its match, described), else none (a file of the standard).
+/// The mapping to use: the one given, else the candidate (saved by the hub, or shipped) whose
+/// layout the file's columns match (with its match, described), else none (a file of the
+/// standard). Among candidates matching about as well, a single saved one wins: the hub saved
+/// it for this export, maybe as a corrected copy of a shipped one.
 fn choose_mapping<'m>(
     bytes: &[u8],
     file_name: &str,
     options: &ImportOptions<'m>,
+    saved: &'m [Mapping],
 ) -> AppResult<(Option<&'m Mapping>, Option<Recognised>)> {
     if let Some(mapping) = options.mapping {
         return Ok((Some(mapping), None));
     }
-    if options.candidates.is_empty() {
+    if options.candidates.is_empty() && saved.is_empty() {
         return Ok((None, None));
     }
     let (info, _) = sample_rows(bytes, file_name, RECOGNITION_SAMPLE)?;
-    match recognise(&info.columns, options.candidates) {
-        Recognition::Found(found) => {
-            let recognised = Recognised { name: found.mapping.source_name().to_owned(), how: found.describe() };
-            Ok((Some(found.mapping), Some(recognised)))
+    let is_saved = |mapping: &Mapping| saved.iter().any(|candidate| std::ptr::eq(candidate, mapping));
+    let chosen = |found: &Match<'m>| {
+        let recognised = Recognised {
+            name: found.mapping.source_name().to_owned(),
+            how: found.describe(),
+            saved: is_saved(found.mapping),
+        };
+        Ok((Some(found.mapping), Some(recognised)))
+    };
+    match recognise(&info.columns, saved.iter().chain(options.candidates)) {
+        Recognition::Found(found) => chosen(&found),
+        Recognition::Ambiguous(matches)
+            if matches.iter().filter(|found| is_saved(found.mapping)).count() == 1 =>
+        {
+            let found = matches.iter().find(|found| is_saved(found.mapping)).expect("one saved match");
+            chosen(found)
         }
         Recognition::Ambiguous(matches) => Err(AppError::Input(format!(
             "les colonnes du fichier ressemblent à plusieurs exports connus ({}) : indiquez la correspondance à utiliser",
@@ -260,13 +290,15 @@ pub fn preview(
 
 /// Imports one file into one source of the store. Either everything is written or nothing.
 /// No permission check: [`super::sources::import_file`] is the use case.
+/// `saved` are the hub's saved mappings, candidates beside `options.candidates`.
 pub(crate) fn run_import(
     store: &dyn Store,
     bytes: &[u8],
     file_name: &str,
     options: &ImportOptions<'_>,
+    saved: &[Mapping],
 ) -> AppResult<ImportReport> {
-    let (mapping, recognised) = choose_mapping(bytes, file_name, options)?;
+    let (mapping, recognised) = choose_mapping(bytes, file_name, options, saved)?;
     let source = options
         .source
         .clone()
@@ -356,11 +388,14 @@ pub(crate) fn run_import(
                     missing.iter().map(|p| format!("« {} » ({})", p.value, p.field)).collect::<Vec<_>>().join(", ")
                 )));
             }
-            if let Some(Recognised { name, how }) = &recognised {
+            if let Some(recognised @ Recognised { name, how, .. }) = &recognised {
                 file_notes.push(Problem::info(
                     "*",
                     name,
-                    format!("correspondance « {name} » reconnue d'après les colonnes du fichier ({how})"),
+                    format!(
+                        "correspondance « {name} » reconnue d'après les colonnes du fichier ({} ; {how})",
+                        recognised.origin()
+                    ),
                 ));
             }
         }

@@ -9,7 +9,9 @@ use crate::context::Context;
 use crate::AppResult;
 
 /// Imports one file into one source: one transaction, a refused file changes nothing; the
-/// audit log names the import's batch. Administrators, and the operator's command line.
+/// audit log names the import's batch. Without a mapping, the hub's saved mappings are
+/// candidates for recognition beside the ones given. Administrators, and the operator's
+/// command line.
 pub fn import_file(
     ctx: &Context<'_>,
     actor: &Actor,
@@ -18,7 +20,11 @@ pub fn import_file(
     options: &ImportOptions<'_>,
 ) -> AppResult<ImportReport> {
     actor.require(ctx, Permission::Administer)?;
-    let report = run_import(ctx.store, bytes, file_name, options)?;
+    let saved = match options.mapping {
+        Some(_) => Vec::new(),
+        None => crate::mappings::recognition_candidates(ctx.store)?,
+    };
+    let report = run_import(ctx.store, bytes, file_name, options, &saved)?;
     ctx.audit(
         actor.id(),
         "import",

@@ -6,6 +6,7 @@ mod duplicates;
 mod fuzz_corpus;
 mod mappings;
 mod permissions;
+mod saved_mappings;
 mod self_service;
 mod spreadsheets;
 mod support;

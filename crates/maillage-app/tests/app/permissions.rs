@@ -15,6 +15,7 @@ use maillage_app::coverage::indicators::{self, IndicatorImport};
 use maillage_app::duplicates::{self, Resolution, ScanOptions};
 use maillage_app::hub::backup;
 use maillage_app::hub::branding::{self, BrandingForm};
+use maillage_app::mappings::{self, assistant, MappingToSave, SampleFile};
 use maillage_app::moderation::{self, EditOutcome};
 use maillage_app::places::{self, demo};
 use maillage_app::territory::bassins;
@@ -139,6 +140,7 @@ fn fixture() -> Fixture {
         .expect("a pair of the other two, waiting for review");
 
     let batch = places::import_file(&ctx, &operator, CSV, "lieux.csv", &ImportOptions::default()).unwrap().batch.id;
+    mappings::save_mapping(&ctx, &operator, &mapping_to_save(None), t0()).unwrap();
     let stakeholder = actors::create(&ctx, &hub.admin, &stakeholder_form("CAF du Cher"), t0()).unwrap();
     let other_stakeholder =
         actors::create(&ctx, &hub.admin, &stakeholder_form("Caisse d'allocations familiales"), t0()).unwrap();
@@ -161,6 +163,20 @@ fn fixture() -> Fixture {
 }
 
 const CSV: &[u8] = b"id,nom,commune,code_postal,adresse\nx1,Tiers-lieu,Bourges,18000,2 rue Moyenne\n";
+
+/// A hub's own export, and the mapping the fixture saved for it (as "mediatheques").
+const EXPORT: &[u8] = b"Ref;Nom;Rue;Ville;CP\nm1;M\xc3\xa9diath\xc3\xa8que;1 rue X;Bourges;18000\n";
+const MAPPING: &str = "[source]\nname = \"mediatheques\"\n[fields]\nid = \"Ref\"\nnom = \"Nom\"\nadresse = \"Rue\"\n\
+                       commune = \"Ville\"\ncode_postal = \"CP\"\n";
+
+fn mapping_to_save(replaces: Option<u32>) -> MappingToSave<'static> {
+    MappingToSave {
+        toml: MAPPING,
+        name: None,
+        sample: Some(SampleFile { bytes: EXPORT, file_name: "export.csv" }),
+        replaces,
+    }
+}
 
 impl Fixture {
     fn actor(&self, who: Who) -> &Actor {
@@ -356,6 +372,18 @@ const ROWS: &[Row] = &[
     row("branding::save_branding", NOT_ADMIN, |_, ctx, actor| branding::save_branding(ctx, actor, &branding_form()).map(drop)),
     row("backup::backup", NOT_ADMIN, |_, ctx, actor| backup::backup(ctx, actor, std::io::sink()).map(drop)),
     row("backup::restore", NOT_ADMIN, |_, ctx, actor| backup::restore(ctx, actor, &b""[..]).map(drop)),
+    // Saved mappings and the assistant: the hub's configuration, administrators only.
+    row("mappings::save_mapping", NOT_ADMIN, |_, ctx, actor| {
+        mappings::save_mapping(ctx, actor, &mapping_to_save(Some(1)), now()).map(drop)
+    }),
+    row("mappings::saved_mappings", NOT_ADMIN, |_, ctx, actor| mappings::saved_mappings(ctx, actor).map(drop)),
+    row("mappings::saved_mapping", NOT_ADMIN, |_, ctx, actor| mappings::saved_mapping(ctx, actor, "mediatheques").map(drop)),
+    row("mappings::export_mapping", NOT_ADMIN, |_, ctx, actor| mappings::export_mapping(ctx, actor, "mediatheques").map(drop)),
+    row("mappings::delete_mapping", NOT_ADMIN, |_, ctx, actor| mappings::delete_mapping(ctx, actor, "mediatheques", 1)),
+    row("assistant::propose", NOT_ADMIN, |_, ctx, actor| {
+        let file = SampleFile { bytes: EXPORT, file_name: "export.csv" };
+        assistant::propose(ctx, actor, &file, &assistant::Corrections::default(), None, 1).map(drop)
+    }),
     // The actors directory: the hub's team reads it; changes stay within a coordinator's
     // départements.
     row("actors::search", NOT_MODERATOR, |_, ctx, actor| actors::search(ctx, actor, None, "caf", 10).map(drop)),

@@ -4,6 +4,7 @@
 use super::accounts::{insert_campaign, insert_proposal, insert_resolution, insert_user};
 use super::actors::insert_stakeholder;
 use super::duplicates::{merge_groups, write_group};
+use super::mappings::insert_mapping;
 use super::{Refusal, Tables};
 use crate::{
     check_duplicates, check_values, not_empty_error, BatchSnapshot, CampaignSnapshot, DuplicateChanges,
@@ -35,6 +36,7 @@ const RESTORED_TABLES: &[&str] = &[
     "campaign_places",
     "place_report_resolutions",
     "stakeholders",
+    "mappings",
 ];
 
 /// The tables that must be empty for a restore: any row in one of them means the store is
@@ -52,6 +54,7 @@ const MUST_BE_EMPTY: &[&str] = &[
     "campaigns",
     "one_time_tokens",
     "stakeholders",
+    "mappings",
 ];
 
 /// Hands every row to `visit`, in [`SnapshotItem`]'s order, inside the caller's consistent
@@ -128,6 +131,9 @@ fn snapshot_accounts<T: Tables + ?Sized>(
     for stakeholder in kept.into_iter().chain(merged) {
         visit(SnapshotItem::Stakeholder(stakeholder))?;
     }
+    for mapping in tables.saved_mappings()? {
+        visit(SnapshotItem::Mapping(mapping))?;
+    }
     Ok(())
 }
 
@@ -181,6 +187,7 @@ fn restore_item<T: Tables + ?Sized>(tables: &mut T, item: &SnapshotItem) -> Stor
         SnapshotItem::ReportResolution(resolution) => insert_resolution(tables, resolution),
         SnapshotItem::Setting { key, value } => tables.insert_setting(key, value).restoring(),
         SnapshotItem::Stakeholder(stakeholder) => insert_stakeholder(tables, stakeholder),
+        SnapshotItem::Mapping(mapping) => insert_mapping(tables, mapping),
     }
 }
 

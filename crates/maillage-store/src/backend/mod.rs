@@ -6,11 +6,11 @@
 //!   import session on its connections;
 //! - [`Tables`]: one method per statement (an insert, an update that says how many rows it
 //!   touched, a select mapped to the store's types), grouped by capability in
-//!   [`PlaceTables`], [`TerritoryTables`], [`DuplicateTables`], [`AccountTables`] and
-//!   [`StakeholderTables`].
+//!   [`PlaceTables`], [`TerritoryTables`], [`DuplicateTables`], [`AccountTables`],
+//!   [`StakeholderTables`] and [`MappingTables`].
 //!
-//! Everything else is here, once: [`crate::Store`], [`crate::AccountStore`] and
-//! [`crate::StakeholderStore`] are implemented
+//! Everything else is here, once: [`crate::Store`], [`crate::AccountStore`],
+//! [`crate::StakeholderStore`] and [`crate::MappingStore`] are implemented
 //! for every [`Backend`], with the version arithmetic and the order of the writes of each use
 //! (a person's edit, a duplicate decision, a proposal's decision, a restore), the conflict
 //! and not-found messages, and the order of a snapshot. A backend therefore holds its SQL and
@@ -26,12 +26,14 @@ pub(crate) mod accounts;
 pub(crate) mod actors;
 pub(crate) mod backup;
 pub(crate) mod duplicates;
+pub(crate) mod mappings;
 pub(crate) mod places;
 pub(crate) mod territory;
 
 pub use accounts::AccountTables;
 pub use actors::StakeholderTables;
 pub use duplicates::{DuplicateTables, GroupMember};
+pub use mappings::MappingTables;
 pub use places::{insert_new_place, replace_version, source_id_taken_error, PlaceTables, VersionWrites};
 pub use territory::TerritoryTables;
 
@@ -69,7 +71,9 @@ pub trait Backend: Send + Sync {
 
 /// Every statement of the store, on one connection (inside a transaction or not, as the
 /// [`Backend`] method that handed it decided).
-pub trait Tables: PlaceTables + TerritoryTables + DuplicateTables + AccountTables + StakeholderTables {
+pub trait Tables:
+    PlaceTables + TerritoryTables + DuplicateTables + AccountTables + StakeholderTables + MappingTables
+{
     /// Keeps other writers off `tables` until the transaction ends, where the database needs
     /// it (a database whose write transactions already exclude each other does nothing).
     fn lock_tables(&mut self, tables: &[&str]) -> StoreResult<()>;

@@ -1,6 +1,7 @@
 //! Sources and imports, for administrators: the batches and their reports by line, and
-//! uploading a file with one of the mappings built into the binary (or recognised from its
-//! columns when none is chosen). One transaction: a refused file changes nothing.
+//! uploading a file with one of the mappings built into the binary or saved by the hub (or
+//! recognised from its columns when none is chosen). One transaction: a refused file changes
+//! nothing. The saved mappings are listed here; the assistant that writes one is `assistant`.
 
 use askama::Template;
 use axum::extract::Path;
@@ -8,6 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
+use maillage_app::mappings::saved_mappings;
 use maillage_app::places::{import_file, import_report, imports};
 use maillage_app::{AppError, ImportOptions};
 use maillage_formats::mapping::Mapping;
@@ -59,22 +61,45 @@ struct ImportsPage {
     /// (source, active places)
     sources: Vec<(String, usize)>,
     mappings: Vec<&'static str>,
+    saved: Vec<SavedView>,
     error: Option<String>,
 }
 
-async fn imports_view(
+/// A saved mapping, as listed.
+struct SavedView {
+    name: String,
+    source: String,
+    version: u32,
+    updated: String,
+    columns: usize,
+}
+
+/// The select's value for a saved mapping (shipped ones are their names).
+const SAVED_PREFIX: &str = "enregistree:";
+
+pub(super) async fn imports_view(
     user: &Administrator,
     app: &App,
     status: StatusCode,
     error: Option<String>,
 ) -> Result<Response, WebError> {
     let actor = user.actor.clone();
-    let (batches, sources) = app
+    let (batches, sources, saved) = app
         .run(move |ctx| {
             let (batches, sources) = imports(ctx, &actor)?;
             let batches: Vec<BatchView> = batches.iter().map(BatchView::from).collect();
             let sources = sources.into_iter().map(|s| (s.source, s.active)).collect();
-            Ok((batches, sources))
+            let saved = saved_mappings(ctx, &actor)?
+                .into_iter()
+                .map(|saved| SavedView {
+                    updated: day(&saved.updated_at),
+                    columns: saved.layout.len(),
+                    name: saved.name,
+                    source: saved.source,
+                    version: saved.version,
+                })
+                .collect();
+            Ok((batches, sources, saved))
         })
         .await?;
     Ok(render(
@@ -85,6 +110,7 @@ async fn imports_view(
             batches,
             sources,
             mappings: MAPPINGS.iter().map(|(name, _)| *name).collect(),
+            saved,
             error,
         },
     ))
@@ -102,6 +128,11 @@ async fn import_post(user: Administrator, app: App, upload: CsrfUpload) -> Resul
     let chosen = upload.fields.get("correspondance").map(|name| name.trim()).filter(|name| !name.is_empty());
     let mapping = match chosen {
         None => None,
+        Some(value) if value.starts_with(SAVED_PREFIX) => {
+            let (actor, name) = (user.actor.clone(), value[SAVED_PREFIX.len()..].to_owned());
+            let saved = app.run(move |ctx| maillage_app::mappings::saved_mapping(ctx, &actor, &name)).await?;
+            Some(maillage_app::mappings::parse_mapping(&saved.toml)?)
+        }
         Some(name) => match MAPPINGS.iter().find(|(known, _)| *known == name) {
             Some((_, text)) => Some(
                 Mapping::from_toml(text)
@@ -118,7 +149,8 @@ async fn import_post(user: Administrator, app: App, upload: CsrfUpload) -> Resul
     let territory = app.state.territory.clone();
     let imported = app
         .run(move |ctx| {
-            // Without a chosen mapping, a file whose columns are a shipped export's is read with it.
+            // Without a chosen mapping, a file whose columns are a shipped or saved export's is
+            // read with it (the use case adds the saved ones).
             let candidates = maillage_formats::mapping::shipped::all();
             let options = ImportOptions {
                 source,

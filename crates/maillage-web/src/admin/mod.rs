@@ -1,7 +1,8 @@
 //! The hub's administration pages, a module per area: the dashboard (`home`), the moderation
 //! queue (`moderation`), places, their history and claims (`places`), users and roles
 //! (`accounts`), campaigns (`campaigns`), the outbox and the audit log (`journal`),
-//! duplicates (`duplicates`), and the hub's configuration (`hub`, `imports`).
+//! duplicates (`duplicates`), and the hub's configuration (`hub`, `imports`, and the mapping
+//! assistant with the saved mappings, `assistant`).
 //!
 //! Handlers only translate HTTP: a role gate ([`crate::extract`]) says who may open a page,
 //! every POST's CSRF token is checked by its form extractor before the handler runs, and the
@@ -9,6 +10,7 @@
 //! missing check here cannot open a write).
 
 mod accounts;
+mod assistant;
 mod campaigns;
 mod duplicates;
 mod home;
@@ -35,7 +37,12 @@ pub fn routes() -> Router<WebState> {
         .merge(campaigns::routes())
         .merge(journal::routes())
         .merge(duplicates::routes())
-        .merge(hub::routes().merge(imports::routes()).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)))
+        .merge(
+            hub::routes()
+                .merge(imports::routes())
+                .merge(assistant::routes())
+                .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
+        )
 }
 
 /// A field name as a label: `code_postal` → "Code postal".

@@ -5,6 +5,7 @@ mod common;
 
 mod accounts;
 mod admin_hub;
+mod admin_mappings;
 mod admin_places;
 mod api_communes;
 mod api_contract;
