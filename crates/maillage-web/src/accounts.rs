@@ -200,7 +200,16 @@ async fn forgot_post(
 ) -> Result<Response, WebError> {
     too_many(&app.config, client, "Trop de demandes", "Réessayez dans une minute.")?;
     let email = form.courriel;
-    app.run(move |ctx| accounts::request_password_reset(ctx, &email, maillage_store::now())).await?;
+    // The answer leaves before the work is done, so known and unknown addresses answer in
+    // the same time (the use case does the same work for both, but mailing takes longer).
+    tokio::spawn(async move {
+        if let Err(err) = app.run(move |ctx| accounts::request_password_reset(ctx, &email, maillage_store::now())).await
+        {
+            // Never the address: it is personal data, and saying it failed for it would tell
+            // the log's readers it exists.
+            tracing::warn!(error = %err, "demande de réinitialisation non traitée");
+        }
+    });
     // The same answer whether the address has an account or not.
     Ok(message_page(
         StatusCode::OK,
