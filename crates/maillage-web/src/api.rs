@@ -16,7 +16,8 @@ mod territoires;
 use std::sync::Arc;
 
 use axum::extract::{RawQuery, State};
-use axum::http::Method;
+use axum::http::{header, Method};
+use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json, Router};
 use serde::Serialize;
 use tower_http::cors::{Any, CorsLayer};
@@ -140,10 +141,7 @@ async fn communes(State(state): State<WebState>, RawQuery(raw): RawQuery) -> Res
         contract::Refused,
     )
 )]
-async fn coverage(
-    State(state): State<WebState>,
-    RawQuery(raw): RawQuery,
-) -> Result<Json<maillage_app::coverage::CoverageReport>, WebError> {
+async fn coverage(State(state): State<WebState>, RawQuery(raw): RawQuery) -> Result<Response, WebError> {
     use maillage_app::coverage::{CoverageRequest, Scope};
     let mut params = Params::parse(raw.as_deref())?;
     let level = match params.get("niveau")? {
@@ -185,9 +183,23 @@ async fn coverage(
     params.finish()?;
     let request = CoverageRequest { level, filters, scope, thresholds_km, by_priority, limit };
     let report = tokio::task::spawn_blocking(move || {
-        maillage_app::coverage::coverage(state.store.as_ref(), &state.territory, &request)
+        let report = state.coverage.coverage(state.store.as_ref(), &state.territory, &request)?;
+        // Written once per cached answer, on this blocking thread: megabytes for France.
+        report.json();
+        Ok::<_, maillage_app::AppError>(report)
     })
     .await
     .map_err(WebError::internal)??;
-    Ok(Json(report))
+    // The cached bytes themselves, not a copy: answers share them.
+    let body = axum::body::Bytes::from_owner(CachedJson(report));
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+/// A cached coverage answer's JSON as a response body.
+struct CachedJson(std::sync::Arc<maillage_app::coverage::CachedCoverage>);
+
+impl AsRef<[u8]> for CachedJson {
+    fn as_ref(&self) -> &[u8] {
+        self.0.json()
+    }
 }

@@ -186,6 +186,13 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
     }
 }
 
+impl ClientAddress {
+    /// The client as the per-client limits of the use cases key it.
+    pub fn key(&self) -> String {
+        self.0.map(|address| address.to_string()).unwrap_or_else(|| "local".to_owned())
+    }
+}
+
 /// Refuses a form whose token is absent or wrong: 403, nothing else happens.
 pub fn csrf_refused() -> Response {
     tracing::info!("formulaire refusé : jeton CSRF absent ou faux");

@@ -7,10 +7,12 @@ use std::time::Duration;
 
 use maillage_app::accounts::LinkSigner;
 use maillage_app::context::{Context, Mailing};
+use maillage_app::coverage::CoverageCache;
 use maillage_app::directory::{Directory, DirectoryHandle, Visibility};
 use maillage_app::hub::branding::Branding;
 use maillage_app::mail::Mailer;
 use maillage_app::territory::Locator;
+use maillage_app::throttle::Throttle;
 use maillage_app::{AppError, AppResult};
 use maillage_mail::{MailSetup, Outbox, DEFAULT_FROM};
 use maillage_store::{Store, StoreError};
@@ -31,6 +33,11 @@ pub struct WebState {
     pub export_limiter: Arc<RateLimiter>,
     /// The hub's name, colour and logo (administration, branding page).
     pub branding: BrandingCell,
+    /// Recent coverage answers per data version of the store (the API and the coverage page):
+    /// a France-wide answer is computed once, not once per request.
+    pub coverage: Arc<CoverageCache>,
+    /// Public error reports accepted per client (`moderation::report_problem`).
+    pub report_throttle: Arc<Throttle>,
 }
 
 impl WebState {
@@ -56,6 +63,8 @@ impl WebState {
             directory: Arc::new(DirectoryHandle::new(directory)),
             export_limiter: Arc::new(RateLimiter::exports()),
             branding: BrandingCell::new(branding),
+            coverage: Arc::new(CoverageCache::default()),
+            report_throttle: Arc::new(maillage_app::moderation::report_throttle()),
         })
     }
 }

@@ -62,3 +62,27 @@ async fn empty_values_count_as_absent_and_rejections_answer_json() {
     let body: Value = serde_json::from_slice(&bytes).unwrap();
     assert!(body["erreur"]["message"].as_str().is_some(), "{body}");
 }
+
+/// The API and the coverage page answer through the server's cache: the same request is
+/// computed once per data version, and the cached answer is the body sent.
+#[tokio::test]
+async fn coverage_answers_come_from_the_cache() {
+    let state = demo_state();
+    let uri = "/api/v1/couverture?niveau=bassin&tri=priorite";
+    let (status, headers, first) = get(&state, uri).await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    assert!(headers["content-type"].to_str().unwrap().starts_with("application/json"));
+    assert_eq!(state.coverage.computations(), 1);
+    let (_, _, again) = get(&state, uri).await;
+    assert_eq!(again, first);
+    assert_eq!(state.coverage.computations(), 1, "the second answer is the cached one");
+    let (status, _, _) = get(&state, "/api/v1/couverture?niveau=region").await;
+    assert_eq!((status, state.coverage.computations()), (StatusCode::OK, 2));
+
+    let page = super::common::pages::get(&state, "/couverture").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let computed = state.coverage.computations();
+    assert_eq!(computed, 3, "the page's table is a cached answer too");
+    super::common::pages::get(&state, "/couverture").await;
+    assert_eq!(state.coverage.computations(), computed);
+}
