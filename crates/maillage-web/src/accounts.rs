@@ -55,9 +55,16 @@ pub struct Next {
     suite: String,
 }
 
-/// Only paths of this site: `//host` and `http://…` would send the person elsewhere.
+/// Only a path of this site, else `/admin`. `//host`, `/\\host` and `http://…` would send the
+/// person elsewhere; browsers drop tabs and newlines from URLs (`/\t/host` is `//host`), and
+/// a control character cannot go in a `Location` header at all.
 fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
+    let mut chars = next.chars();
+    let local = chars.next() == Some('/')
+        && !matches!(chars.next(), Some('/' | '\\'))
+        && !next.chars().any(|c| c.is_control() || c == '\\')
+        && next.parse::<axum::http::uri::PathAndQuery>().is_ok();
+    if local {
         next.to_owned()
     } else {
         "/admin".to_owned()

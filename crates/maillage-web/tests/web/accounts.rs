@@ -426,3 +426,36 @@ async fn a_reset_request_answers_at_once_and_alike_for_known_and_unknown_address
         client.post("/compte/mot-de-passe-oublie", &[("_csrf", "faux"), ("courriel", "g@asso.example")]).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 }
+
+/// After signing in, only a local path is followed: tabs and newlines (which browsers drop,
+/// turning `/\t/host` into `//host`), backslashes and other hosts lead to `/admin`, and a
+/// newline never becomes a server error after the session was set.
+#[tokio::test]
+async fn the_post_sign_in_redirect_follows_local_paths_only() {
+    for (suite, expected) in [
+        ("/\t/evil.example/", "/admin"),
+        ("/\n/evil.example/", "/admin"),
+        ("/\r\nSet-Cookie: x=y", "/admin"),
+        ("//evil.example/", "/admin"),
+        ("/\\evil.example/", "/admin"),
+        ("/x\\..\\/evil.example", "/admin"),
+        ("https://evil.example/", "/admin"),
+        ("admin", "/admin"),
+        ("", "/admin"),
+        ("/admin/lieux?page=2", "/admin/lieux?page=2"),
+    ] {
+        // A hub each: the sign-in limit would stop the sixth attempt.
+        let hub = Hub::new();
+        let mut client = hub.client();
+        // The page echoes only a safe path in its hidden field.
+        let query = serde_urlencoded::to_string([("suite", suite)]).unwrap();
+        let page = client.get(&format!("/connexion?{query}")).await;
+        assert_eq!(page.status, StatusCode::OK, "{suite:?}");
+        assert_eq!(hidden(&page.body, "suite"), expected, "{suite:?}");
+        let csrf = page.csrf();
+        let form =
+            [("_csrf", csrf.as_str()), ("courriel", "admin@hub.example"), ("mot_de_passe", PASSWORD), ("suite", suite)];
+        let signed = client.post("/connexion", &form).await;
+        assert_eq!((signed.status, signed.location()), (StatusCode::SEE_OTHER, expected), "{suite:?}");
+    }
+}
