@@ -71,9 +71,10 @@ pub async fn export(State(state): State<WebState>, request: Request<Body>) -> Re
             let _ = out.sender.blocking_send(Err(std::io::Error::other("export interrompu")));
         }
     });
-    let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
-        receiver.recv().await.map(|item| (item, receiver))
-    });
+    // A closed channel keeps answering `None`: the compression layer polls the body once
+    // more after its end, which a stream that panics when polled again (`unfold`) cannot take.
+    let mut receiver = receiver;
+    let stream = futures_util::stream::poll_fn(move |cx| receiver.poll_recv(cx));
     let (content_type, name) = match format {
         ExportFormat::Csv => ("text/csv; charset=utf-8", "lieux.csv"),
         ExportFormat::Json => ("application/json", "lieux.json"),
