@@ -36,6 +36,11 @@ pub struct ServeArgs {
     /// dans la base et visibles des coordinateurs.
     #[arg(long, env = "MAILLAGE_MASQUER_APRES_MOIS", default_value_t = 0)]
     masquer_apres_mois: u32,
+    /// Mandataires inverses (reverse proxies) de confiance : adresses IP ou réseaux CIDR,
+    /// séparés par des virgules. Leurs en-têtes X-Forwarded-For (client des limites de débit)
+    /// et X-Forwarded-Proto (https : cookies Secure et HSTS) sont crus, ceux des autres non.
+    #[arg(long, env = "MAILLAGE_TRUSTED_PROXIES", default_value = "")]
+    trusted_proxies: String,
 }
 
 impl ServeArgs {
@@ -59,6 +64,8 @@ impl ServeArgs {
 
 pub fn run(config: &Config, args: &ServeArgs) -> CliResult<ExitCode> {
     let site = args.site()?;
+    let proxies = maillage_web::TrustedProxies::parse(&args.trusted_proxies)
+        .map_err(|err| CliError::Usage(format!("--trusted-proxies : {err}")))?;
     if !(args.sync_interval.is_finite() && (0.1..=3600.0).contains(&args.sync_interval)) {
         return Err(CliError::Usage("--sync-interval : nombre de secondes entre 0,1 et 3600 attendu".to_owned()));
     }
@@ -75,6 +82,11 @@ pub fn run(config: &Config, args: &ServeArgs) -> CliResult<ExitCode> {
     let state = WebState::with_cutoff(store, Arc::new(territory), cutoff).map_err(|err| {
         CliError::Usage(format!("chargement de l'annuaire impossible : {}", CliError::App(err).message()))
     })?;
+    let mut state = state;
+    if !proxies.is_empty() {
+        tracing::info!(mandataires = %args.trusted_proxies.trim(), "en-têtes X-Forwarded-* crus de ces mandataires");
+    }
+    state.trusted_proxies = Arc::new(proxies);
     let places = state.directory.current().len();
     tracing::info!(lieux = places, ms = started.elapsed().as_millis() as u64, "annuaire chargé");
     let runtime =

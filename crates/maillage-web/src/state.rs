@@ -20,6 +20,7 @@ use maillage_territory::Territory;
 
 use crate::api::RateLimiter;
 use crate::branding::BrandingCell;
+use crate::proxy::TrustedProxies;
 
 /// What every request handler can reach.
 #[derive(Clone)]
@@ -38,6 +39,8 @@ pub struct WebState {
     pub coverage: Arc<CoverageCache>,
     /// Public error reports accepted per client (`moderation::report_problem`).
     pub report_throttle: Arc<Throttle>,
+    /// The reverse proxies whose `X-Forwarded-*` headers are believed (none by default).
+    pub trusted_proxies: Arc<TrustedProxies>,
 }
 
 impl WebState {
@@ -65,6 +68,7 @@ impl WebState {
             branding: BrandingCell::new(branding),
             coverage: Arc::new(CoverageCache::default()),
             report_throttle: Arc::new(maillage_app::moderation::report_throttle()),
+            trusted_proxies: Arc::new(TrustedProxies::default()),
         })
     }
 }

@@ -2,10 +2,9 @@
 //! the store as they are written, rate limited per client.
 
 use std::io::Write;
-use std::net::SocketAddr;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{ConnectInfo, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderValue, Request};
 use axum::response::{IntoResponse, Response};
 use maillage_app::places::export::{export_places, ExportFilter};
@@ -37,7 +36,7 @@ const CHUNK: usize = 64 * 1024;
 )]
 pub async fn export(State(state): State<WebState>, request: Request<Body>) -> Result<Response, WebError> {
     let raw = request.uri().query().map(str::to_owned);
-    let client = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip());
+    let client = crate::extract::ClientAddress::of(request.extensions()).0;
     let RawQuery(raw) = RawQuery(raw);
     let mut params = Params::parse(raw.as_deref())?;
     let format = match params.get("format")? {

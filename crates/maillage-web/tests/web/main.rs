@@ -13,3 +13,4 @@ mod api_places;
 mod duplicates;
 mod errors;
 mod pages;
+mod proxy;
