@@ -32,6 +32,8 @@ pub struct WebState {
     pub directory: Arc<DirectoryHandle>,
     /// Per-client budget of the export endpoint.
     pub export_limiter: Arc<RateLimiter>,
+    /// Per-client budget of `/api/v1/couverture`.
+    pub coverage_limiter: Arc<RateLimiter>,
     /// The hub's name, colour and logo (administration, branding page).
     pub branding: BrandingCell,
     /// Recent coverage answers per data version of the store (the API and the coverage page):
@@ -65,6 +67,7 @@ impl WebState {
             territory,
             directory: Arc::new(DirectoryHandle::new(directory)),
             export_limiter: Arc::new(RateLimiter::exports()),
+            coverage_limiter: Arc::new(RateLimiter::coverage()),
             branding: BrandingCell::new(branding),
             coverage: Arc::new(CoverageCache::default()),
             report_throttle: Arc::new(maillage_app::moderation::report_throttle()),

@@ -86,3 +86,28 @@ async fn coverage_answers_come_from_the_cache() {
     super::common::pages::get(&state, "/couverture").await;
     assert_eq!(state.coverage.computations(), computed);
 }
+
+/// France-wide coverage is compressed for clients that accept it, and a client asking in a
+/// loop is stopped (429 with `Retry-After`) before anything is computed again.
+#[tokio::test]
+async fn france_wide_coverage_is_compressed_and_rate_limited_per_client() {
+    let state = demo_state();
+    let uri = "/api/v1/couverture?perimetre=france&niveau=departement";
+    let (status, headers, packed) =
+        request(&state, Request::get(uri).header("accept-encoding", "gzip").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-encoding"], "gzip");
+    let mut plain = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(packed.as_slice()), &mut plain).unwrap();
+    let (_, _, raw) = request(&state, Request::get(uri).body(Body::empty()).unwrap()).await;
+    assert_eq!(plain, raw);
+    assert!(packed.len() * 3 < raw.len(), "{} → {}", raw.len(), packed.len());
+    for _ in 2..20 {
+        assert_eq!(get(&state, uri).await.0, StatusCode::OK);
+    }
+    let (status, headers, body) = get(&state, uri).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert!(headers["retry-after"].to_str().unwrap().parse::<u64>().unwrap() >= 1);
+    assert_eq!(body["erreur"]["code"], "trop_de_requetes");
+    assert_eq!(state.coverage.computations(), 1);
+}
