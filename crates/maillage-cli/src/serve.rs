@@ -62,7 +62,23 @@ impl ServeArgs {
     }
 }
 
+/// Raises the soft limit of open files to the hard one: each connection holds a descriptor,
+/// and a distribution's default soft limit (often 1,024) turns a busy hour into "Too many
+/// open files" while the hard limit would allow far more. Says what it did in the log.
+fn raise_open_files_limit() {
+    let before = rlimit::getrlimit(rlimit::Resource::NOFILE).map(|(soft, _)| soft);
+    match (before, rlimit::increase_nofile_limit(u64::MAX)) {
+        (Ok(before), Ok(now)) => {
+            tracing::info!(avant = before, maintenant = now, "limite de fichiers ouverts relevée au maximum permis")
+        }
+        (_, Err(err)) | (Err(err), _) => {
+            tracing::warn!(erreur = %err, "limite de fichiers ouverts inchangée")
+        }
+    }
+}
+
 pub fn run(config: &Config, args: &ServeArgs) -> CliResult<ExitCode> {
+    raise_open_files_limit();
     let site = args.site()?;
     let proxies = maillage_web::TrustedProxies::parse(&args.trusted_proxies)
         .map_err(|err| CliError::Usage(format!("--trusted-proxies : {err}")))?;
