@@ -27,7 +27,7 @@ const CHUNK: usize = 64 * 1024;
     responses(
         (status = 200, description = "Le fichier.", content(
             (String = "text/csv"),
-            (Object = "application/json"),
+            ([Object] = "application/json"),
             (Object = "application/geo+json"),
         )),
         contract::Refused,

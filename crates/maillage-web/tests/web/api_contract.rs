@@ -133,3 +133,15 @@ async fn every_reference_of_the_document_resolves() {
         assert!(doc["components"]["schemas"].get(name).is_some(), "{target} does not resolve");
     }
 }
+
+/// The JSON export is an array of places, and the document says so.
+#[tokio::test]
+async fn the_json_export_is_documented_as_an_array() {
+    let (_, _, doc) = get(&state(), "/api/openapi.json").await;
+    let content = &doc["paths"]["/api/v1/export"]["get"]["responses"]["200"]["content"];
+    assert_eq!(content["application/json"]["schema"]["type"], "array", "{content}");
+    let state = demo_state();
+    let (status, _, body) = get(&state, "/api/v1/export?format=json").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.is_array());
+}
