@@ -102,10 +102,16 @@ async fn france_wide_coverage_is_compressed_and_rate_limited_per_client() {
     let (_, _, raw) = request(&state, Request::get(uri).body(Body::empty()).unwrap()).await;
     assert_eq!(plain, raw);
     assert!(packed.len() * 3 < raw.len(), "{} → {}", raw.len(), packed.len());
-    for _ in 2..20 {
-        assert_eq!(get(&state, uri).await.0, StatusCode::OK);
-    }
-    let (status, headers, body) = get(&state, uri).await;
+    // Twenty at once, then one every 3 seconds: a slow machine may earn a few more on the way.
+    let mut answered = 2;
+    let (status, headers, body) = loop {
+        let (status, headers, body) = get(&state, uri).await;
+        if status != StatusCode::OK || answered == 60 {
+            break (status, headers, body);
+        }
+        answered += 1;
+    };
+    assert!(answered >= 20, "{answered}");
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
     assert!(headers["retry-after"].to_str().unwrap().parse::<u64>().unwrap() >= 1);
     assert_eq!(body["erreur"]["code"], "trop_de_requetes");
