@@ -50,6 +50,15 @@ impl Throttle {
         Ok(())
     }
 
+    /// How long until `client` may be admitted again, counting nothing (`None`: it may now).
+    /// An edge says it in `Retry-After` after a refusal.
+    pub fn retry_after(&self, client: &str, now: DateTime<Utc>) -> Option<TimeDelta> {
+        let clients = self.clients.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let times = clients.get(client)?;
+        let live: Vec<_> = times.iter().filter(|at| **at + self.window > now).collect();
+        (live.len() >= self.limit).then(|| *live[0] + self.window - now)
+    }
+
     fn make_room(&self, clients: &mut HashMap<String, VecDeque<DateTime<Utc>>>, now: DateTime<Utc>) {
         clients.retain(|_, times| times.back().is_some_and(|last| *last + self.window > now));
         if clients.len() >= self.max_clients {
@@ -99,6 +108,18 @@ mod tests {
         throttle.admit("a", at(600)).unwrap();
         assert!(throttle.admit("a", at(600)).is_err());
         throttle.admit("a", at(602)).unwrap();
+    }
+
+    #[test]
+    fn retry_after_says_the_wait_without_counting() {
+        let throttle = Throttle::new(2, TimeDelta::minutes(10), 100);
+        assert_eq!(throttle.retry_after("a", at(0)), None);
+        throttle.admit("a", at(0)).unwrap();
+        throttle.admit("a", at(5)).unwrap();
+        assert_eq!(throttle.retry_after("a", at(60)), Some(TimeDelta::seconds(540)));
+        assert_eq!(throttle.retry_after("a", at(60)), Some(TimeDelta::seconds(540)), "asking counts nothing");
+        assert_eq!(throttle.retry_after("a", at(600)), None);
+        assert_eq!(throttle.retry_after("b", at(60)), None);
     }
 
     #[test]

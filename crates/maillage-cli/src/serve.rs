@@ -36,6 +36,11 @@ pub struct ServeArgs {
     /// dans la base et visibles des coordinateurs.
     #[arg(long, env = "MAILLAGE_MASQUER_APRES_MOIS", default_value_t = 0)]
     masquer_apres_mois: u32,
+    /// Mandataires inverses (reverse proxies) de confiance : adresses IP ou réseaux CIDR,
+    /// séparés par des virgules. Leurs en-têtes X-Forwarded-For (client des limites de débit)
+    /// et X-Forwarded-Proto (https : cookies Secure et HSTS) sont crus, ceux des autres non.
+    #[arg(long, env = "MAILLAGE_TRUSTED_PROXIES", default_value = "")]
+    trusted_proxies: String,
 }
 
 impl ServeArgs {
@@ -57,8 +62,26 @@ impl ServeArgs {
     }
 }
 
+/// Raises the soft limit of open files to the hard one: each connection holds a descriptor,
+/// and a distribution's default soft limit (often 1,024) turns a busy hour into "Too many
+/// open files" while the hard limit would allow far more. Says what it did in the log.
+fn raise_open_files_limit() {
+    let before = rlimit::getrlimit(rlimit::Resource::NOFILE).map(|(soft, _)| soft);
+    match (before, rlimit::increase_nofile_limit(u64::MAX)) {
+        (Ok(before), Ok(now)) => {
+            tracing::info!(avant = before, maintenant = now, "limite de fichiers ouverts relevée au maximum permis")
+        }
+        (_, Err(err)) | (Err(err), _) => {
+            tracing::warn!(erreur = %err, "limite de fichiers ouverts inchangée")
+        }
+    }
+}
+
 pub fn run(config: &Config, args: &ServeArgs) -> CliResult<ExitCode> {
+    raise_open_files_limit();
     let site = args.site()?;
+    let proxies = maillage_web::TrustedProxies::parse(&args.trusted_proxies)
+        .map_err(|err| CliError::Usage(format!("--trusted-proxies : {err}")))?;
     if !(args.sync_interval.is_finite() && (0.1..=3600.0).contains(&args.sync_interval)) {
         return Err(CliError::Usage("--sync-interval : nombre de secondes entre 0,1 et 3600 attendu".to_owned()));
     }
@@ -75,6 +98,11 @@ pub fn run(config: &Config, args: &ServeArgs) -> CliResult<ExitCode> {
     let state = WebState::with_cutoff(store, Arc::new(territory), cutoff).map_err(|err| {
         CliError::Usage(format!("chargement de l'annuaire impossible : {}", CliError::App(err).message()))
     })?;
+    let mut state = state;
+    if !proxies.is_empty() {
+        tracing::info!(mandataires = %args.trusted_proxies.trim(), "en-têtes X-Forwarded-* crus de ces mandataires");
+    }
+    state.trusted_proxies = Arc::new(proxies);
     let places = state.directory.current().len();
     tracing::info!(lieux = places, ms = started.elapsed().as_millis() as u64, "annuaire chargé");
     let runtime =

@@ -55,9 +55,16 @@ pub struct Next {
     suite: String,
 }
 
-/// Only paths of this site: `//host` and `http://…` would send the person elsewhere.
+/// Only a path of this site, else `/admin`. `//host`, `/\\host` and `http://…` would send the
+/// person elsewhere; browsers drop tabs and newlines from URLs (`/\t/host` is `//host`), and
+/// a control character cannot go in a `Location` header at all.
 fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
+    let mut chars = next.chars();
+    let local = chars.next() == Some('/')
+        && !matches!(chars.next(), Some('/' | '\\'))
+        && !next.chars().any(|c| c.is_control() || c == '\\')
+        && next.parse::<axum::http::uri::PathAndQuery>().is_ok();
+    if local {
         next.to_owned()
     } else {
         "/admin".to_owned()
@@ -200,7 +207,16 @@ async fn forgot_post(
 ) -> Result<Response, WebError> {
     too_many(&app.config, client, "Trop de demandes", "Réessayez dans une minute.")?;
     let email = form.courriel;
-    app.run(move |ctx| accounts::request_password_reset(ctx, &email, maillage_store::now())).await?;
+    // The answer leaves before the work is done, so known and unknown addresses answer in
+    // the same time (the use case does the same work for both, but mailing takes longer).
+    tokio::spawn(async move {
+        if let Err(err) = app.run(move |ctx| accounts::request_password_reset(ctx, &email, maillage_store::now())).await
+        {
+            // Never the address: it is personal data, and saying it failed for it would tell
+            // the log's readers it exists.
+            tracing::warn!(error = %err, "demande de réinitialisation non traitée");
+        }
+    });
     // The same answer whether the address has an account or not.
     Ok(message_page(
         StatusCode::OK,

@@ -16,7 +16,8 @@ mod territoires;
 use std::sync::Arc;
 
 use axum::extract::{RawQuery, State};
-use axum::http::Method;
+use axum::http::{header, Method};
+use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json, Router};
 use serde::Serialize;
 use tower_http::cors::{Any, CorsLayer};
@@ -133,17 +134,19 @@ async fn communes(State(state): State<WebState>, RawQuery(raw): RawQuery) -> Res
     get,
     path = "/api/v1/couverture",
     summary = "Couverture (zones blanches)",
-    description = "Distance de chaque territoire au lieu le plus proche, population au-delà des seuils et score de priorité « où agir d'abord ».",
+    description = "Distance de chaque territoire au lieu le plus proche, population au-delà des seuils et score de priorité « où agir d'abord ». La réponse est compressée (gzip ou br) pour les clients qui l'acceptent. Limité par client : 20 demandes d'affilée puis une toutes les 3 secondes ; au-delà, réponse 429 avec l'en-tête Retry-After.",
     params(contract::Couverture),
     responses(
         (status = 200, description = "Rapport de couverture.", body = Object),
         contract::Refused,
+        (status = 429, description = "Trop de demandes de ce client ; réessayer après le délai de l'en-tête Retry-After.", body = contract::Erreur),
     )
 )]
 async fn coverage(
     State(state): State<WebState>,
+    client: crate::extract::ClientAddress,
     RawQuery(raw): RawQuery,
-) -> Result<Json<maillage_app::coverage::CoverageReport>, WebError> {
+) -> Result<Response, WebError> {
     use maillage_app::coverage::{CoverageRequest, Scope};
     let mut params = Params::parse(raw.as_deref())?;
     let level = match params.get("niveau")? {
@@ -183,11 +186,30 @@ async fn coverage(
     };
     let limit = params.get("limite")?.map(|raw| query::integer("limite", raw, 1..=100_000)).transpose()?;
     params.finish()?;
+    if let Err(wait) = state.coverage_limiter.check(client.0) {
+        let seconds = wait.as_secs() + 1;
+        let message = format!("trop de demandes de couverture : réessayez dans {seconds} s");
+        return Err(WebError::too_many("Trop de demandes", message, Some(seconds)));
+    }
     let request = CoverageRequest { level, filters, scope, thresholds_km, by_priority, limit };
     let report = tokio::task::spawn_blocking(move || {
-        maillage_app::coverage::coverage(state.store.as_ref(), &state.territory, &request)
+        let report = state.coverage.coverage(state.store.as_ref(), &state.territory, &request)?;
+        // Written once per cached answer, on this blocking thread: megabytes for France.
+        report.json();
+        Ok::<_, maillage_app::AppError>(report)
     })
     .await
     .map_err(WebError::internal)??;
-    Ok(Json(report))
+    // The cached bytes themselves, not a copy: answers share them.
+    let body = axum::body::Bytes::from_owner(CachedJson(report));
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+/// A cached coverage answer's JSON as a response body.
+struct CachedJson(std::sync::Arc<maillage_app::coverage::CachedCoverage>);
+
+impl AsRef<[u8]> for CachedJson {
+    fn as_ref(&self) -> &[u8] {
+        self.0.json()
+    }
 }

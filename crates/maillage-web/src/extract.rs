@@ -174,15 +174,32 @@ impl FromRequestParts<WebState> for App {
     }
 }
 
-/// The client's address, for rate limits (none for in-process calls).
+/// The client's address, for rate limits: the connecting address, or the client a trusted
+/// proxy names (none for in-process calls).
 #[derive(Clone, Copy, Debug)]
 pub struct ClientAddress(pub Option<IpAddr>);
+
+impl ClientAddress {
+    pub fn of(parts: &axum::http::Extensions) -> ClientAddress {
+        match parts.get::<crate::proxy::Client>() {
+            Some(client) => ClientAddress(client.address),
+            None => ClientAddress(parts.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip())),
+        }
+    }
+}
 
 impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddress(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip())))
+        Ok(ClientAddress::of(&parts.extensions))
+    }
+}
+
+impl ClientAddress {
+    /// The client as the per-client limits of the use cases key it.
+    pub fn key(&self) -> String {
+        self.0.map(|address| address.to_string()).unwrap_or_else(|| "local".to_owned())
     }
 }
 

@@ -17,6 +17,7 @@ mod error;
 mod extract;
 mod middleware;
 mod pages;
+mod proxy;
 mod query;
 mod render;
 mod security;
@@ -31,6 +32,7 @@ use axum::{Extension, Router};
 
 pub use error::WebError;
 pub use pages::SiteConfig;
+pub use proxy::TrustedProxies;
 pub use state::{AccountsConfig, WebState};
 pub use tasks::{spawn_directory_sync, BRANDING_REFRESH};
 
@@ -60,6 +62,7 @@ pub fn router_with_accounts(state: WebState, mut site: SiteConfig, accounts: Arc
     // The pages read the branding the administration page replaces.
     site.branding = state.branding.clone();
     let site = Arc::new(site);
+    let proxies = state.trusted_proxies.clone();
     let routes = api::routes()
         .merge(pages::routes(site.clone()))
         .merge(accounts::routes())
@@ -67,7 +70,7 @@ pub fn router_with_accounts(state: WebState, mut site: SiteConfig, accounts: Arc
         .fallback(pages::fallback)
         .layer(Extension(accounts))
         .with_state(state);
-    middleware::wrap(routes, site)
+    middleware::wrap(routes, site, proxies)
 }
 
 /// Serves until Ctrl-C or SIGTERM, then lets requests in flight finish; the campaign
@@ -82,7 +85,7 @@ pub async fn serve(
     tracing::info!(%address, "Maillage écoute");
     tasks::spawn_reminders(&state, accounts.clone(), std::time::Duration::from_secs(3600));
     let router = router_with_accounts(state, site, accounts);
-    // The peer address keys the per-client limits of the API.
+    // The peer address (or the client a trusted proxy names) keys the per-client limits.
     axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await

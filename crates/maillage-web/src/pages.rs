@@ -28,11 +28,14 @@ use maillage_domain::PlaceId;
 use maillage_store::PlaceReport;
 use serde::Deserialize;
 
+use crate::extract::{App, ClientAddress};
 use crate::query;
 use crate::security::Policy;
+use crate::state::AccountsConfig;
 use crate::{WebError, WebState};
 pub use assets::url as asset_url;
 pub use criteria::{Criteria, FieldError, FilterGroup};
+use maillage_app::{moderation, AppError};
 pub use site::SiteConfig;
 
 /// The page routes; `site` says which tile server and geocoder the pages may use.
@@ -196,8 +199,10 @@ struct PlacePage {
     place: place::PlaceView,
     categories: &'static [(&'static str, &'static str)],
     form: ReportForm,
-    errors: Vec<FieldError>,
+    errors: Vec<maillage_app::FieldError>,
     sent: bool,
+    /// The report form's double-submit token (its cookie is set with the page).
+    csrf: String,
 }
 
 impl PlacePage {
@@ -215,6 +220,8 @@ pub struct ReportForm {
     categorie: String,
     #[serde(default)]
     message: String,
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
 }
 
 #[derive(Deserialize)]
@@ -238,6 +245,8 @@ const UNKNOWN_PLACE: &str =
 async fn place_page(
     State(state): State<WebState>,
     Extension(site): Site,
+    Extension(accounts): Extension<Arc<AccountsConfig>>,
+    headers: HeaderMap,
     Path(id): Path<String>,
     Query(query): Query<PlaceQueryString>,
 ) -> Result<Response, WebError> {
@@ -252,6 +261,9 @@ async fn place_page(
             place = (*entry.place).clone();
         }
     }
+    // The report form's token travels with the page, so the form works without JavaScript
+    // and without a session.
+    let (csrf, new) = crate::session::pre_session_token(&headers);
     let page = PlacePage {
         layout: Layout::new(&site, place.record.nom.clone(), "carte"),
         place: place::place_view(&place, maillage_store::now()),
@@ -259,67 +271,63 @@ async fn place_page(
         form: ReportForm::default(),
         errors: Vec::new(),
         sent: query.signalement.as_deref() == Some("envoye"),
+        csrf: csrf.clone(),
     };
-    Ok(render(StatusCode::OK, &page, false))
+    Ok(crate::session::with_form_cookie(&accounts, render(StatusCode::OK, &page, false), &csrf, new))
 }
 
 async fn place_redirect(Path(id): Path<String>) -> Redirect {
     Redirect::to(&format!("/lieux/{id}#signaler"))
 }
 
-/// Checks a report; the messages go beside their fields.
-pub fn validate_report(form: &ReportForm) -> Vec<FieldError> {
-    let mut errors = Vec::new();
-    if !PlaceReport::CATEGORIES.iter().any(|(key, _)| *key == form.categorie) {
-        errors.push(FieldError { field: "categorie", message: "Choisissez ce qui ne va pas.".to_owned() });
-    }
-    let length = form.message.trim().chars().count();
-    if length < 5 {
-        errors.push(FieldError {
-            field: "message",
-            message: "Décrivez l'erreur en quelques mots (5 caractères au moins).".to_owned(),
-        });
-    } else if length > 2000 {
-        errors.push(FieldError {
-            field: "message",
-            message: format!("Votre message fait {length} caractères : 2000 au plus, merci de le raccourcir."),
-        });
-    }
-    errors
-}
-
+/// "Signaler une erreur": the public's report goes through `moderation::report_problem`,
+/// which bounds its fields and throttles each client; the form's double-submit token (issued
+/// with the place page) is checked first.
 async fn report_post(
-    State(state): State<WebState>,
+    app: App,
     Extension(site): Site,
+    client: ClientAddress,
+    headers: HeaderMap,
     Path(id): Path<String>,
     form: Result<Form<ReportForm>, axum::extract::rejection::FormRejection>,
 ) -> Result<Response, WebError> {
-    let place = load_place(&state, &id).await?;
     let form = form.map(|Form(form)| form).unwrap_or_default();
-    let errors = validate_report(&form);
-    if !errors.is_empty() {
-        let page = PlacePage {
-            layout: Layout::new(&site, format!("Erreur dans le signalement — {}", place.record.nom), "carte"),
-            place: place::place_view(&place, maillage_store::now()),
-            categories: PlaceReport::CATEGORIES,
-            form,
-            errors,
-            sent: false,
-        };
-        return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page, false));
+    if !crate::session::pre_session_matches(&headers, Some(&form.csrf)) {
+        return Ok(crate::extract::csrf_refused());
     }
-    let report = PlaceReport {
-        id: maillage_store::new_report_id(),
-        place_id: place.id.clone(),
-        category: form.categorie.clone(),
-        message: form.message.trim().to_owned(),
-        created_at: maillage_store::now(),
+    let key = client.key();
+    let report = {
+        let (throttle, key) = (app.state.report_throttle.clone(), key.clone());
+        let (place_id, category, message) = (PlaceId(id.clone()), form.categorie.clone(), form.message.clone());
+        app.run(move |ctx| {
+            moderation::report_problem(ctx, &throttle, &key, &place_id, &category, &message, maillage_store::now())
+        })
+        .await
     };
-    let store = state.store.clone();
-    match tokio::task::spawn_blocking(move || store.add_place_report(&report)).await? {
+    match report {
         // Post/redirect/get: reloading the confirmation does not send the report twice.
-        Ok(()) => Ok(Redirect::to(&format!("/lieux/{}?signalement=envoye#signaler", place.id)).into_response()),
-        Err(maillage_store::StoreError::NotFound(_)) => Err(not_found(UNKNOWN_PLACE)),
+        Ok(report) => {
+            Ok(Redirect::to(&format!("/lieux/{}?signalement=envoye#signaler", report.place_id)).into_response())
+        }
+        Err(AppError::Invalid(errors)) => {
+            let place = load_place(&app.state, &id).await?;
+            let page = PlacePage {
+                layout: Layout::new(&site, format!("Erreur dans le signalement — {}", place.record.nom), "carte"),
+                place: place::place_view(&place, maillage_store::now()),
+                categories: PlaceReport::CATEGORIES,
+                csrf: form.csrf.clone(),
+                form,
+                errors,
+                sent: false,
+            };
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page, false))
+        }
+        Err(AppError::Refused(message)) => {
+            let wait = app.state.report_throttle.retry_after(&key, maillage_store::now());
+            let seconds = wait.map(|wait| wait.num_seconds().max(1) as u64);
+            Err(WebError::too_many("Trop de signalements", message, seconds))
+        }
+        Err(AppError::Store(maillage_store::StoreError::NotFound(_))) => Err(not_found(UNKNOWN_PLACE)),
         Err(err) => Err(err.into()),
     }
 }

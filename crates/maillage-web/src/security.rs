@@ -1,6 +1,7 @@
 //! Every security header of every response, from one middleware ([`security_headers`]):
 //! Content-Security-Policy, `X-Frame-Options` agreeing with its `frame-ancestors`,
-//! `nosniff`, the referrer policy, and `no-store` on private pages.
+//! `nosniff`, the referrer policy, `no-store` on private pages, and HSTS on requests that
+//! came over HTTPS (said by a trusted proxy, [`crate::proxy`]).
 //!
 //! Handlers never write these headers: a response that needs another policy than the strict
 //! default says which in a [`Policy`] extension (the public pages widen it for the tile host
@@ -13,6 +14,7 @@ use axum::http::{header, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
 
+use crate::proxy::Client;
 use crate::SiteConfig;
 
 /// Which policy a response needs.
@@ -35,6 +37,7 @@ const PRIVATE: &str = "default-src 'self'; frame-ancestors 'none'; form-action '
 const INERT_IMAGE: &str = "default-src 'none'; style-src 'unsafe-inline'";
 
 pub async fn security_headers(State(site): State<Arc<SiteConfig>>, request: Request, next: Next) -> Response {
+    let https = request.extensions().get::<Client>().is_some_and(|client| client.https);
     let mut response = next.run(request).await;
     let policy = response.extensions().get::<Policy>().copied().unwrap_or_default();
     let headers = response.headers_mut();
@@ -58,6 +61,10 @@ pub async fn security_headers(State(site): State<Arc<SiteConfig>>, request: Requ
     if policy == Policy::Private {
         // Pages with forms, tokens and personal data are never cached.
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if https {
+        // A year, as browsers' preload lists ask; subdomains are the operator's to add.
+        headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
     }
     response
 }

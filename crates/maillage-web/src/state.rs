@@ -8,10 +8,12 @@ use std::time::{Duration, Instant};
 
 use maillage_app::accounts::LinkSigner;
 use maillage_app::context::{Context, Mailing};
+use maillage_app::coverage::CoverageCache;
 use maillage_app::directory::{Directory, DirectoryHandle, Visibility};
 use maillage_app::hub::branding::Branding;
 use maillage_app::mail::Mailer;
 use maillage_app::territory::Locator;
+use maillage_app::throttle::Throttle;
 use maillage_app::{AppError, AppResult};
 use maillage_mail::{MailSetup, Outbox, DEFAULT_FROM};
 use maillage_store::{Store, StoreError};
@@ -19,6 +21,7 @@ use maillage_territory::Territory;
 
 use crate::api::RateLimiter;
 use crate::branding::BrandingCell;
+use crate::proxy::TrustedProxies;
 
 /// What every request handler can reach.
 #[derive(Clone)]
@@ -30,6 +33,8 @@ pub struct WebState {
     pub directory: Arc<DirectoryHandle>,
     /// Per-client budget of the export endpoint.
     pub export_limiter: Arc<RateLimiter>,
+    /// Per-client budget of `/api/v1/couverture`.
+    pub coverage_limiter: Arc<RateLimiter>,
     /// The hub's name, colour and logo (administration, branding page).
     pub branding: BrandingCell,
     /// The duplicate scan started from the administration (a button, after an import).
@@ -37,6 +42,13 @@ pub struct WebState {
     /// Files uploaded to the mapping assistant, kept while their administrator corrects the
     /// proposal (a form without JavaScript cannot send a file again).
     pub drafts: Arc<Drafts>,
+    /// Recent coverage answers per data version of the store (the API and the coverage page):
+    /// a France-wide answer is computed once, not once per request.
+    pub coverage: Arc<CoverageCache>,
+    /// Public error reports accepted per client (`moderation::report_problem`).
+    pub report_throttle: Arc<Throttle>,
+    /// The reverse proxies whose `X-Forwarded-*` headers are believed (none by default).
+    pub trusted_proxies: Arc<TrustedProxies>,
 }
 
 impl WebState {
@@ -61,9 +73,13 @@ impl WebState {
             territory,
             directory: Arc::new(DirectoryHandle::new(directory)),
             export_limiter: Arc::new(RateLimiter::exports()),
+            coverage_limiter: Arc::new(RateLimiter::coverage()),
             branding: BrandingCell::new(branding),
             scans: Arc::default(),
             drafts: Arc::new(Drafts::default()),
+            coverage: Arc::new(CoverageCache::default()),
+            report_throttle: Arc::new(maillage_app::moderation::report_throttle()),
+            trusted_proxies: Arc::new(TrustedProxies::default()),
         })
     }
 }

@@ -355,3 +355,38 @@ fn a_server_killed_during_edits_keeps_whole_versions_on_postgres() {
     let Some(database) = ThrowawayPostgres::create("kill_edits") else { return };
     kill_during_edits(&database.url);
 }
+
+/// Started with a low soft limit of open files, the server raises it to the hard limit and
+/// says so in its log (clients beyond 1,024 connections used to wait on "Too many open files").
+#[cfg(target_os = "linux")]
+#[test]
+fn serve_raises_the_open_files_limit_to_the_hard_one() {
+    let (_dir, db) = temp_db();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -Sn 256 && exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_maillage"))
+        .arg("--db")
+        .arg(&db)
+        .args(["--no-demo", "serve", "--addr", &format!("127.0.0.1:{port}")])
+        .env("MAILLAGE_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let server = Server { child, base: format!("http://127.0.0.1:{port}") };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Browser::new(&server.base).get("/api/v1/sante").0 != 200 {
+        assert!(Instant::now() < deadline, "the server did not answer");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", server.child.id())).unwrap();
+    let line = limits.lines().find(|line| line.starts_with("Max open files")).unwrap().to_owned();
+    let numbers: Vec<&str> = line.split_whitespace().skip(3).take(2).collect();
+    assert_eq!(numbers[0], numbers[1], "soft limit raised to the hard one: {line}");
+    assert_ne!(numbers[0], "256", "{line}");
+    let (_, stderr) = server.stop();
+    assert!(stderr.contains("limite de fichiers ouverts relevée"), "{stderr}");
+    assert!(stderr.contains("avant=256"), "{stderr}");
+}

@@ -22,7 +22,7 @@ use utoipa::{IntoParams, IntoResponses, OpenApi, ToSchema};
         description = "Les lieux de médiation numérique du registre (standard national v1.0.2), le territoire et la couverture. Toutes les routes répondent en JSON, acceptent les requêtes GET d'autres origines (CORS) et signalent les erreurs sous la forme {\"erreur\": {\"code\", \"message\", \"champ\"}}. Un paramètre inconnu, répété ou invalide est refusé (400) en nommant le paramètre ; une valeur vide vaut une valeur absente."
     ),
     servers((url = "/")),
-    components(schemas(Erreur))
+    components(schemas(Erreur, Niveau, NiveauCarte, Tri, Perimetre, TriCouverture, Format))
 )]
 pub struct ApiDoc;
 

@@ -2,10 +2,9 @@
 //! the store as they are written, rate limited per client.
 
 use std::io::Write;
-use std::net::SocketAddr;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{ConnectInfo, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderValue, Request};
 use axum::response::{IntoResponse, Response};
 use maillage_app::places::export::{export_places, ExportFilter};
@@ -28,7 +27,7 @@ const CHUNK: usize = 64 * 1024;
     responses(
         (status = 200, description = "Le fichier.", content(
             (String = "text/csv"),
-            (Object = "application/json"),
+            ([Object] = "application/json"),
             (Object = "application/geo+json"),
         )),
         contract::Refused,
@@ -37,7 +36,7 @@ const CHUNK: usize = 64 * 1024;
 )]
 pub async fn export(State(state): State<WebState>, request: Request<Body>) -> Result<Response, WebError> {
     let raw = request.uri().query().map(str::to_owned);
-    let client = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip());
+    let client = crate::extract::ClientAddress::of(request.extensions()).0;
     let RawQuery(raw) = RawQuery(raw);
     let mut params = Params::parse(raw.as_deref())?;
     let format = match params.get("format")? {
@@ -71,9 +70,10 @@ pub async fn export(State(state): State<WebState>, request: Request<Body>) -> Re
             let _ = out.sender.blocking_send(Err(std::io::Error::other("export interrompu")));
         }
     });
-    let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
-        receiver.recv().await.map(|item| (item, receiver))
-    });
+    // A closed channel keeps answering `None`: the compression layer polls the body once
+    // more after its end, which a stream that panics when polled again (`unfold`) cannot take.
+    let mut receiver = receiver;
+    let stream = futures_util::stream::poll_fn(move |cx| receiver.poll_recv(cx));
     let (content_type, name) = match format {
         ExportFormat::Csv => ("text/csv; charset=utf-8", "lieux.csv"),
         ExportFormat::Json => ("application/json", "lieux.json"),

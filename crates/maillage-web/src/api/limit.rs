@@ -1,5 +1,5 @@
 //! Per-client rate limiting: a token bucket per client address, for the costly routes
-//! (exports read the whole registry from the store).
+//! (exports read the whole registry from the store; a coverage answer weighs megabytes).
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -26,6 +26,12 @@ impl RateLimiter {
     /// Exports: 5 at once, then one every 12 seconds (5 a minute) per client.
     pub fn exports() -> RateLimiter {
         RateLimiter::new(5, Duration::from_secs(12))
+    }
+
+    /// Coverage: 20 at once, then one every 3 seconds per client. A page view asks once; a
+    /// client asking France-wide answers in a loop (megabytes each) is slowed down.
+    pub fn coverage() -> RateLimiter {
+        RateLimiter::new(20, Duration::from_secs(3))
     }
 
     /// Takes a token for this client, or says how long to wait for one. Clients without a

@@ -509,8 +509,7 @@ pub fn thousands(value: u64) -> String {
 /// same use case as `/api/v1/couverture`.
 pub async fn coverage_table(state: &WebState) -> Result<CoverageTable, String> {
     use maillage_app::coverage::{CoverageRequest, Scope};
-    let store = state.store.clone();
-    let territory = state.territory.clone();
+    let (store, territory, cache) = (state.store.clone(), state.territory.clone(), state.coverage.clone());
     tokio::task::spawn_blocking(move || {
         let request = CoverageRequest {
             level: Level::Departement,
@@ -520,8 +519,7 @@ pub async fn coverage_table(state: &WebState) -> Result<CoverageTable, String> {
             by_priority: false,
             limit: None,
         };
-        let report =
-            maillage_app::coverage::coverage(store.as_ref(), &territory, &request).map_err(|e| e.to_string())?;
+        let report = cache.coverage(store.as_ref(), &territory, &request).map_err(|e| e.to_string())?;
         let rows = report
             .lignes
             .iter()

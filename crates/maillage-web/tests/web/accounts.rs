@@ -369,3 +369,93 @@ async fn stale_places_are_hidden_from_public_searches_but_kept() {
     // A sync with nothing new changes nothing (hidden places are not re-applied each poll).
     assert_eq!(state.directory.sync(store.as_ref()).unwrap().applied, 0);
 }
+
+/// A transport that holds every mail until the test lets it go, and keeps what it sent.
+struct HeldMailer {
+    release: std::sync::Mutex<std::sync::mpsc::Receiver<()>>,
+    sent: std::sync::Mutex<Vec<String>>,
+}
+
+impl maillage_app::mail::Mailer for HeldMailer {
+    fn send(&self, mail: &maillage_app::mail::Mail) -> maillage_app::AppResult<()> {
+        let _ = self.release.lock().unwrap().recv_timeout(std::time::Duration::from_secs(10));
+        self.sent.lock().unwrap().push(mail.to.clone());
+        Ok(())
+    }
+}
+
+/// The reset request answers before its work is done, alike for known and unknown addresses:
+/// a transport that takes its time must not make known addresses answer later.
+#[tokio::test]
+async fn a_reset_request_answers_at_once_and_alike_for_known_and_unknown_addresses() {
+    let mut hub = Hub::new();
+    let (release, held) = std::sync::mpsc::channel();
+    let mailer = Arc::new(HeldMailer { release: std::sync::Mutex::new(held), sent: Default::default() });
+    hub.config = Arc::new(AccountsConfig::new(
+        maillage_mail::MailSetup { mailer: mailer.clone(), outbox: None },
+        maillage_app::accounts::LinkSigner::new(KEY),
+        "https://hub.example",
+    ));
+    let mut answers = Vec::new();
+    for email in ["g@asso.example", "personne@nulle-part.example"] {
+        let mut client = hub.client();
+        let csrf = client.get("/compte/mot-de-passe-oublie").await.csrf();
+        let form = [("_csrf", csrf.as_str()), ("courriel", email)];
+        let answer =
+            tokio::time::timeout(std::time::Duration::from_secs(3), client.post("/compte/mot-de-passe-oublie", &form))
+                .await
+                .expect("the answer does not wait for the mail to leave");
+        assert_eq!(answer.status, StatusCode::OK);
+        assert!(answer.body.contains("Demande enregistrée"), "{}", answer.body);
+        answers.push(answer.body);
+    }
+    assert_eq!(answers[0], answers[1], "the same page for both addresses");
+    // The work goes on after the answer: the known address gets its link once released.
+    release.send(()).unwrap();
+    for _ in 0..200 {
+        if !mailer.sent.lock().unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(*mailer.sent.lock().unwrap(), vec!["g@asso.example".to_owned()]);
+    // A refused token changes nothing and starts no work.
+    let mut client = hub.client();
+    client.get("/compte/mot-de-passe-oublie").await;
+    let refused =
+        client.post("/compte/mot-de-passe-oublie", &[("_csrf", "faux"), ("courriel", "g@asso.example")]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+}
+
+/// After signing in, only a local path is followed: tabs and newlines (which browsers drop,
+/// turning `/\t/host` into `//host`), backslashes and other hosts lead to `/admin`, and a
+/// newline never becomes a server error after the session was set.
+#[tokio::test]
+async fn the_post_sign_in_redirect_follows_local_paths_only() {
+    for (suite, expected) in [
+        ("/\t/evil.example/", "/admin"),
+        ("/\n/evil.example/", "/admin"),
+        ("/\r\nSet-Cookie: x=y", "/admin"),
+        ("//evil.example/", "/admin"),
+        ("/\\evil.example/", "/admin"),
+        ("/x\\..\\/evil.example", "/admin"),
+        ("https://evil.example/", "/admin"),
+        ("admin", "/admin"),
+        ("", "/admin"),
+        ("/admin/lieux?page=2", "/admin/lieux?page=2"),
+    ] {
+        // A hub each: the sign-in limit would stop the sixth attempt.
+        let hub = Hub::new();
+        let mut client = hub.client();
+        // The page echoes only a safe path in its hidden field.
+        let query = serde_urlencoded::to_string([("suite", suite)]).unwrap();
+        let page = client.get(&format!("/connexion?{query}")).await;
+        assert_eq!(page.status, StatusCode::OK, "{suite:?}");
+        assert_eq!(hidden(&page.body, "suite"), expected, "{suite:?}");
+        let csrf = page.csrf();
+        let form =
+            [("_csrf", csrf.as_str()), ("courriel", "admin@hub.example"), ("mot_de_passe", PASSWORD), ("suite", suite)];
+        let signed = client.post("/connexion", &form).await;
+        assert_eq!((signed.status, signed.location()), (StatusCode::SEE_OTHER, expected), "{suite:?}");
+    }
+}

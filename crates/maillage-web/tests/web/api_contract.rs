@@ -105,3 +105,43 @@ async fn the_document_lists_every_route_and_what_each_reads() {
     let (status, _, body) = get(&state, "/api/v1/nulle-part").await;
     assert_eq!((status, body["erreur"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("introuvable")));
 }
+
+/// Every `$ref` of the document names a schema the document holds: a client generator (or a
+/// property-based tester) must be able to resolve the parameters' enumerations.
+#[tokio::test]
+async fn every_reference_of_the_document_resolves() {
+    fn refs<'a>(value: &'a serde_json::Value, found: &mut Vec<&'a str>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, item) in map {
+                    match (key.as_str(), item.as_str()) {
+                        ("$ref", Some(target)) => found.push(target),
+                        _ => refs(item, found),
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|item| refs(item, found)),
+            _ => {}
+        }
+    }
+    let (_, _, doc) = get(&state(), "/api/openapi.json").await;
+    let mut found = Vec::new();
+    refs(&doc, &mut found);
+    assert!(found.len() > 5, "{found:?}");
+    for target in found {
+        let name = target.strip_prefix("#/components/schemas/").unwrap_or_else(|| panic!("{target}"));
+        assert!(doc["components"]["schemas"].get(name).is_some(), "{target} does not resolve");
+    }
+}
+
+/// The JSON export is an array of places, and the document says so.
+#[tokio::test]
+async fn the_json_export_is_documented_as_an_array() {
+    let (_, _, doc) = get(&state(), "/api/openapi.json").await;
+    let content = &doc["paths"]["/api/v1/export"]["get"]["responses"]["200"]["content"];
+    assert_eq!(content["application/json"]["schema"]["type"], "array", "{content}");
+    let state = demo_state();
+    let (status, _, body) = get(&state, "/api/v1/export?format=json").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.is_array());
+}

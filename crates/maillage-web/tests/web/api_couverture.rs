@@ -62,3 +62,58 @@ async fn empty_values_count_as_absent_and_rejections_answer_json() {
     let body: Value = serde_json::from_slice(&bytes).unwrap();
     assert!(body["erreur"]["message"].as_str().is_some(), "{body}");
 }
+
+/// The API and the coverage page answer through the server's cache: the same request is
+/// computed once per data version, and the cached answer is the body sent.
+#[tokio::test]
+async fn coverage_answers_come_from_the_cache() {
+    let state = demo_state();
+    let uri = "/api/v1/couverture?niveau=bassin&tri=priorite";
+    let (status, headers, first) = get(&state, uri).await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    assert!(headers["content-type"].to_str().unwrap().starts_with("application/json"));
+    assert_eq!(state.coverage.computations(), 1);
+    let (_, _, again) = get(&state, uri).await;
+    assert_eq!(again, first);
+    assert_eq!(state.coverage.computations(), 1, "the second answer is the cached one");
+    let (status, _, _) = get(&state, "/api/v1/couverture?niveau=region").await;
+    assert_eq!((status, state.coverage.computations()), (StatusCode::OK, 2));
+
+    let page = super::common::pages::get(&state, "/couverture").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let computed = state.coverage.computations();
+    assert_eq!(computed, 3, "the page's table is a cached answer too");
+    super::common::pages::get(&state, "/couverture").await;
+    assert_eq!(state.coverage.computations(), computed);
+}
+
+/// France-wide coverage is compressed for clients that accept it, and a client asking in a
+/// loop is stopped (429 with `Retry-After`) before anything is computed again.
+#[tokio::test]
+async fn france_wide_coverage_is_compressed_and_rate_limited_per_client() {
+    let state = demo_state();
+    let uri = "/api/v1/couverture?perimetre=france&niveau=departement";
+    let (status, headers, packed) =
+        request(&state, Request::get(uri).header("accept-encoding", "gzip").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-encoding"], "gzip");
+    let mut plain = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(packed.as_slice()), &mut plain).unwrap();
+    let (_, _, raw) = request(&state, Request::get(uri).body(Body::empty()).unwrap()).await;
+    assert_eq!(plain, raw);
+    assert!(packed.len() * 3 < raw.len(), "{} → {}", raw.len(), packed.len());
+    // Twenty at once, then one every 3 seconds: a slow machine may earn a few more on the way.
+    let mut answered = 2;
+    let (status, headers, body) = loop {
+        let (status, headers, body) = get(&state, uri).await;
+        if status != StatusCode::OK || answered == 60 {
+            break (status, headers, body);
+        }
+        answered += 1;
+    };
+    assert!(answered >= 20, "{answered}");
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert!(headers["retry-after"].to_str().unwrap().parse::<u64>().unwrap() >= 1);
+    assert_eq!(body["erreur"]["code"], "trop_de_requetes");
+    assert_eq!(state.coverage.computations(), 1);
+}

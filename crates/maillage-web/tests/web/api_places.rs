@@ -352,3 +352,44 @@ async fn search_bad_parameters_are_refused_naming_the_field() {
     let (status, _, body) = get(&state, &format!("/api/v1/lieux?curseur={cursor}")).await;
     assert_eq!((status, body["erreur"]["champ"].as_str()), (StatusCode::BAD_REQUEST, Some("curseur")));
 }
+
+/// Every export format downloads whole whatever the client accepts: gzip and br answers
+/// decompress to the very bytes of the uncompressed one (the stream used to be cut under
+/// compression).
+#[tokio::test]
+async fn exports_download_whole_with_gzip_br_and_none() {
+    for format in ["csv", "json", "geojson"] {
+        // A registry each: the export budget is per client, and in-process calls share one.
+        let state = demo_state();
+        let mut bodies = Vec::new();
+        for encoding in ["identity", "gzip", "br"] {
+            let uri = format!("/api/v1/export?format={format}");
+            let (status, headers, body) =
+                request(&state, Request::get(&uri).header("accept-encoding", encoding).body(Body::empty()).unwrap())
+                    .await;
+            assert_eq!(status, StatusCode::OK, "{format} {encoding}");
+            let used = headers.get("content-encoding").map(|v| v.to_str().unwrap().to_owned());
+            let mut plain = Vec::new();
+            match encoding {
+                "gzip" => {
+                    assert_eq!(used.as_deref(), Some("gzip"), "{format}");
+                    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(body.as_slice()), &mut plain)
+                        .unwrap_or_else(|err| panic!("{format} gzip: {err}"));
+                }
+                "br" => {
+                    assert_eq!(used.as_deref(), Some("br"), "{format}");
+                    std::io::Read::read_to_end(&mut brotli::Decompressor::new(body.as_slice(), 4096), &mut plain)
+                        .unwrap_or_else(|err| panic!("{format} br: {err}"));
+                }
+                _ => {
+                    assert_eq!(used, None, "{format}");
+                    plain = body;
+                }
+            }
+            bodies.push(plain);
+        }
+        assert!(bodies[0].len() > 1000, "{format}: {} bytes", bodies[0].len());
+        assert!(bodies[1] == bodies[0], "{format}: gzip body differs");
+        assert!(bodies[2] == bodies[0], "{format}: br body differs");
+    }
+}

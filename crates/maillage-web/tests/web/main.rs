@@ -14,3 +14,4 @@ mod api_places;
 mod duplicates;
 mod errors;
 mod pages;
+mod proxy;

@@ -5,7 +5,10 @@
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 
+use super::common::hub::{Client, Hub};
 use super::common::pages::*;
+use super::common::Page;
+use maillage_store::Store;
 
 #[tokio::test]
 async fn every_page_answers_in_french() {
@@ -71,37 +74,82 @@ async fn unknown_place_is_a_french_404_with_the_request_id() {
 
 #[tokio::test]
 async fn a_valid_report_is_stored_and_a_bad_one_changes_nothing() {
-    let state = fresh_demo();
-    let place = first_place(&state);
+    let hub = Hub::new();
+    let mut client = hub.client();
+    let place = hub.place.clone();
     let uri = format!("/lieux/{}/signaler", place.id);
+    // The token comes with the page, in a hidden field: no script, no session.
+    let sheet = client.get(&format!("/lieux/{}", place.id)).await;
+    assert_eq!(sheet.status, StatusCode::OK);
+    let csrf = sheet.csrf();
+    assert!(client.cookies.contains_key("maillage_formulaire"));
 
-    let bad = post_form(&state, &uri, "categorie=&message=abc").await;
+    let bad = report(&mut client, &uri, &csrf, "", "abc").await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.body.contains("Choisissez ce qui ne va pas."));
     assert!(bad.body.contains("Décrivez l&#39;erreur") || bad.body.contains("Décrivez l'erreur"));
     assert!(bad.body.contains("id=\"erreur-message\""), "the message sits beside its field");
     assert!(bad.body.contains(">abc</textarea>"), "what was typed is kept");
-    let unknown_category = post_form(&state, &uri, "categorie=meteo&message=Il%20pleut%20beaucoup").await;
+    assert_eq!(bad.csrf(), csrf, "the form shown again carries its token");
+    let unknown_category = report(&mut client, &uri, &csrf, "meteo", "Il pleut beaucoup").await;
     assert_eq!(unknown_category.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let too_long = post_form(&state, &uri, &format!("categorie=autre&message={}", "x".repeat(2001))).await;
+    let too_long = report(&mut client, &uri, &csrf, "autre", &"x".repeat(2001)).await;
     assert_eq!(too_long.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(too_long.body.contains("2000 au plus"));
-    assert!(state.store.place_reports(None).unwrap().is_empty(), "nothing stored on bad input");
+    assert!(hub.store.place_reports(None).unwrap().is_empty(), "nothing stored on bad input");
 
-    let good = post_form(&state, &uri, "categorie=horaires&message=Ferm%C3%A9%20le%20mercredi%20apr%C3%A8s-midi").await;
-    assert_eq!(good.status, StatusCode::SEE_OTHER);
-    let location = good.headers[header::LOCATION].to_str().unwrap().to_owned();
+    let good = report(&mut client, &uri, &csrf, "horaires", "Fermé le mercredi après-midi").await;
+    assert_eq!(good.status, StatusCode::SEE_OTHER, "{}", good.body);
+    let location = good.location().to_owned();
     assert!(location.contains("signalement=envoye"));
-    let reports = state.store.place_reports(Some(&place.id)).unwrap();
+    let reports = hub.store.place_reports(Some(&place.id)).unwrap();
     assert_eq!(reports.len(), 1);
     assert_eq!(reports[0].category, "horaires");
     assert_eq!(reports[0].message, "Fermé le mercredi après-midi");
-    let confirmation = get(&state, &location).await;
+    let confirmation = client.get(&location).await;
     assert!(confirmation.body.contains("votre signalement a été transmis"));
 
-    let nowhere = post_form(&state, "/lieux/inexistant/signaler", "categorie=autre&message=Bonjour%20!").await;
+    let nowhere = client
+        .post(
+            "/lieux/inexistant/signaler",
+            &[("_csrf", csrf.as_str()), ("categorie", "autre"), ("message", "Bonjour !")],
+        )
+        .await;
     assert_eq!(nowhere.status, StatusCode::NOT_FOUND);
-    assert_eq!(state.store.place_reports(None).unwrap().len(), 1);
+    assert_eq!(hub.store.place_reports(None).unwrap().len(), 1);
+}
+
+async fn report(client: &mut Client<'_>, uri: &str, csrf: &str, category: &str, message: &str) -> Page {
+    client.post(uri, &[("_csrf", csrf), ("categorie", category), ("message", message)]).await
+}
+
+/// The report form is protected against cross-site posts (a token issued with the page) and
+/// a client sending many is stopped: 429 with `Retry-After`, nothing more stored.
+#[tokio::test]
+async fn reports_need_the_pages_token_and_are_throttled_per_client() {
+    let hub = Hub::new();
+    let uri = format!("/lieux/{}/signaler", hub.place.id);
+    // A post from elsewhere: no cookie, or a token that is not the cookie's.
+    let mut stranger = hub.client();
+    assert_eq!(report(&mut stranger, &uri, "", "autre", "Le lieu a déménagé").await.status, StatusCode::FORBIDDEN);
+    stranger.get(&format!("/lieux/{}", hub.place.id)).await;
+    assert_eq!(
+        report(&mut stranger, &uri, &"0".repeat(64), "autre", "Le lieu a déménagé").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert!(hub.store.place_reports(None).unwrap().is_empty());
+
+    let mut client = hub.client();
+    let csrf = client.get(&format!("/lieux/{}", hub.place.id)).await.csrf();
+    for _ in 0..maillage_app::moderation::REPORTS_PER_CLIENT {
+        assert_eq!(report(&mut client, &uri, &csrf, "autre", "Le lieu a déménagé").await.status, StatusCode::SEE_OTHER);
+    }
+    let refused = report(&mut client, &uri, &csrf, "autre", "Le lieu a déménagé").await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS, "{}", refused.body);
+    let retry: u64 = refused.headers[header::RETRY_AFTER].to_str().unwrap().parse().unwrap();
+    assert!((1..=600).contains(&retry), "{retry}");
+    assert!(refused.body.contains("beaucoup de signalements"), "{}", refused.body);
+    assert_eq!(hub.store.place_reports(None).unwrap().len(), maillage_app::moderation::REPORTS_PER_CLIENT);
 }
 
 #[tokio::test]

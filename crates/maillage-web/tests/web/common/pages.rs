@@ -52,14 +52,6 @@ pub async fn get(state: &WebState, uri: &str) -> Page {
     send(state, Request::get(uri).body(Body::empty()).unwrap()).await
 }
 
-pub async fn post_form(state: &WebState, uri: &str, form: &str) -> Page {
-    let request = Request::post(uri)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(form.to_owned()))
-        .unwrap();
-    send(state, request).await
-}
-
 pub fn first_place(state: &WebState) -> maillage_domain::Place {
     let mut places = state.store.places(&PlaceQuery::active()).unwrap();
     places.sort_by_key(|p| std::cmp::Reverse(p.record.horaires.is_some() as u8 + p.record.services.len() as u8));
