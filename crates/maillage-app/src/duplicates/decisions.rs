@@ -9,7 +9,7 @@
 //! conflict, never a lost decision.
 
 use maillage_domain::{Place, PlaceRecord};
-use maillage_store::{now, DuplicateChanges, MergeGroup, PairStatus, PairWrite, PlaceKey, StoreError};
+use maillage_store::{now, DuplicateChanges, DuplicatePair, MergeGroup, PairStatus, PairWrite, PlaceKey, StoreError};
 
 use super::{
     already_decided, decide_pair, decimal, group_gone, pair_not_found, published_place, queue_of, scan_places,
@@ -148,10 +148,9 @@ pub fn review_queue_in(ctx: &Context<'_>, actor: &Actor, departement: &str) -> A
     Ok(items)
 }
 
-/// Decides a queued pair within the actor's scope. An unknown pair is not found; a pair no
-/// longer pending, or a merge that would join places said distinct, is a conflict; nothing
-/// is written then.
-pub fn resolve(ctx: &Context<'_>, actor: &Actor, pair_id: &str, resolution: Resolution) -> AppResult<Resolved> {
+/// The pair a decision names, once the actor may see the queue and both its places are in the
+/// actor's territory; an unknown pair is not found.
+fn pair_in_scope(ctx: &Context<'_>, actor: &Actor, pair_id: &str) -> AppResult<DuplicatePair> {
     actor.require(ctx, Permission::SeeQueue)?;
     let pair = ctx
         .store
@@ -166,6 +165,14 @@ pub fn resolve(ctx: &Context<'_>, actor: &Actor, pair_id: &str, resolution: Reso
             "Action refusée : ces lieux ne sont pas tous dans votre territoire.".to_owned(),
         ));
     }
+    Ok(pair)
+}
+
+/// Decides a queued pair within the actor's scope. An unknown pair is not found; a pair no
+/// longer pending, or a merge that would join places said distinct, is a conflict; nothing
+/// is written then.
+pub fn resolve(ctx: &Context<'_>, actor: &Actor, pair_id: &str, resolution: Resolution) -> AppResult<Resolved> {
+    let pair = pair_in_scope(ctx, actor, pair_id)?;
     if pair.status != PairStatus::Pending {
         return Err(already_decided(&pair).into());
     }
@@ -184,20 +191,7 @@ pub fn resolve(ctx: &Context<'_>, actor: &Actor, pair_id: &str, resolution: Reso
 /// seen), with who reopened it. A pair that is not said distinct is a conflict; nothing is
 /// written then. The write names the status it read, so a decision taken meanwhile wins.
 pub fn reopen(ctx: &Context<'_>, actor: &Actor, pair_id: &str) -> AppResult<Resolved> {
-    actor.require(ctx, Permission::SeeQueue)?;
-    let pair = ctx
-        .store
-        .duplicate_pairs()?
-        .into_iter()
-        .find(|pair| pair.id == pair_id)
-        .ok_or_else(|| pair_not_found(pair_id))?;
-    let a = ctx.store.place_by_source_id(&pair.a.source, &pair.a.source_id)?;
-    let b = ctx.store.place_by_source_id(&pair.b.source, &pair.b.source_id)?;
-    if !in_scope(ctx, actor, [a.as_ref(), b.as_ref()]) {
-        return Err(AppError::Forbidden(
-            "Action refusée : ces lieux ne sont pas tous dans votre territoire.".to_owned(),
-        ));
-    }
+    let pair = pair_in_scope(ctx, actor, pair_id)?;
     if pair.status != PairStatus::Distinct {
         return Err(StoreError::Conflict(format!(
             "la paire {} n'est pas déclarée distincte : seule une décision « distincts » se reprend ainsi",
