@@ -21,16 +21,9 @@ use maillage_dedup::Thresholds;
 use maillage_store_sqlite::SqliteStore;
 use serde_json::Value;
 
-fn peak_memory_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find(|line| line.starts_with("VmHWM:"))
-        .and_then(|line| line.split_whitespace().nth(1))
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(f64::NAN)
-}
+mod common;
+
+use common::peak_memory_mb;
 
 /// N copies of the first located place of the data·inclusion file, each with its own id.
 fn build_input(copies: usize) -> Vec<u8> {
