@@ -57,7 +57,8 @@ pub fn spawn_directory_sync(state: &WebState, every: Duration) -> tokio::task::J
 const REMINDERS: &str = "relances automatiques";
 
 /// Sends the campaign reminders that are due, every `every` (the first check right away):
-/// nobody has to remember to press the button. Forgets expired sessions on the way.
+/// nobody has to remember to press the button. Forgets expired sessions, and single-use links
+/// a month past their expiry, on the way.
 pub fn spawn_reminders(state: &WebState, config: Arc<AccountsConfig>, every: Duration) -> tokio::task::JoinHandle<()> {
     let state = state.clone();
     tokio::spawn(async move {
@@ -82,6 +83,15 @@ pub fn spawn_reminders(state: &WebState, config: Arc<AccountsConfig>, every: Dur
                 Ok(Ok(forgotten)) => tracing::info!(forgotten, "sessions expirées effacées"),
                 Ok(Err(err)) => tracing::warn!(%err, "effacement des sessions expirées impossible"),
                 Err(err) => tracing::error!(%err, "effacement des sessions expirées interrompu"),
+            }
+            let store = state.store.clone();
+            let before =
+                maillage_store::now() - chrono::TimeDelta::days(maillage_app::accounts::KEEP_EXPIRED_TOKENS_DAYS);
+            match tokio::task::spawn_blocking(move || store.delete_expired_tokens(before)).await {
+                Ok(Ok(0)) => {}
+                Ok(Ok(forgotten)) => tracing::info!(forgotten, "liens à usage unique expirés effacés"),
+                Ok(Err(err)) => tracing::warn!(%err, "effacement des liens expirés impossible"),
+                Err(err) => tracing::error!(%err, "effacement des liens expirés interrompu"),
             }
         }
     })
