@@ -156,6 +156,103 @@ pub fn communes_of(territory: &Territory, departement: &str) -> Option<Vec<u8>> 
     serde_json::to_vec(&json!({"type": "FeatureCollection", "features": features})).ok()
 }
 
+/// A commune's polygons, rounded like the outlines, as a GeoJSON MultiPolygon.
+pub fn commune_polygon(territory: &Territory, code: &str) -> Option<Value> {
+    let geometry = territory.commune_geometry(code)?;
+    let rounded: Vec<Vec<Vec<[f64; 2]>>> = geometry
+        .into_iter()
+        .map(|polygon| {
+            polygon
+                .into_iter()
+                .map(|ring| {
+                    let mut ring: Vec<[f64; 2]> = ring.into_iter().map(|p| [round(p[0]), round(p[1])]).collect();
+                    ring.dedup();
+                    ring
+                })
+                .filter(|ring| ring.len() >= 4)
+                .collect()
+        })
+        .collect();
+    Some(json!({"type": "MultiPolygon", "coordinates": rounded}))
+}
+
+/// Twice the signed area of a ring (positive when counter-clockwise).
+fn signed_area(ring: &[[f64; 2]]) -> f64 {
+    ring.windows(2).map(|pair| pair[0][0] * pair[1][1] - pair[1][0] * pair[0][1]).sum()
+}
+
+/// Whether a point is inside a ring (even-odd rule).
+fn inside(point: [f64; 2], ring: &[[f64; 2]]) -> bool {
+    let mut inside = false;
+    for pair in ring.windows(2) {
+        let ([x0, y0], [x1, y1]) = (pair[0], pair[1]);
+        if (y0 > point[1]) != (y1 > point[1]) && point[0] < (x1 - x0) * (point[1] - y0) / (y1 - y0) + x0 {
+            inside = !inside;
+        }
+    }
+    inside
+}
+
+/// The outline of a set of communes as a GeoJSON MultiPolygon: the outline's closed rings,
+/// each hole (an enclave of another bassin) inside the ring that holds it; outer rings
+/// counter-clockwise and holes clockwise, as RFC 7946 asks.
+fn dissolved<'a>(territory: &Territory, codes: impl Iterator<Item = &'a str>) -> Value {
+    let mut rings: Vec<Vec<[f64; 2]>> =
+        outline(territory, codes).into_iter().filter(|line| line.len() >= 4 && line.first() == line.last()).collect();
+    // Largest first: a ring's container is met before it.
+    rings.sort_by(|a, b| signed_area(b).abs().total_cmp(&signed_area(a).abs()));
+    // Each polygon: its outer ring, then its holes; `depth` tells outer (even) from hole (odd).
+    let mut polygons: Vec<Vec<Vec<[f64; 2]>>> = Vec::new();
+    let mut placed: Vec<(usize, usize, Vec<[f64; 2]>)> = Vec::new(); // (depth, polygon, ring)
+    for mut ring in rings {
+        let probe = ring[0];
+        // The smallest placed ring holding this one (the last found, as they are sorted).
+        let container = placed
+            .iter()
+            .rev()
+            .find(|(_, _, outer)| inside(probe, outer))
+            .map(|(depth, polygon, _)| (*depth, *polygon));
+        let depth = container.map_or(0, |(depth, _)| depth + 1);
+        let clockwise = signed_area(&ring) < 0.0;
+        if depth % 2 == 0 {
+            if clockwise {
+                ring.reverse();
+            }
+            polygons.push(vec![ring.clone()]);
+            placed.push((depth, polygons.len() - 1, ring));
+        } else {
+            if !clockwise {
+                ring.reverse();
+            }
+            let polygon = container.map_or(0, |(_, polygon)| polygon);
+            polygons[polygon].push(ring.clone());
+            placed.push((depth, polygon, ring));
+        }
+    }
+    json!({"type": "MultiPolygon", "coordinates": polygons})
+}
+
+/// The hub's bassins de vie, each one Feature whose id is its name, with its département and
+/// its number of communes, its geometry dissolved from its communes' polygons.
+pub fn bassin_polygons(territory: &Territory, bassins: &maillage_app::territory::BassinIndex) -> Vec<Value> {
+    bassins
+        .bassins()
+        .iter()
+        .map(|(name, departement)| {
+            let mut codes: Vec<&str> = bassins.communes_of(name).collect();
+            codes.sort_unstable();
+            let population: u64 =
+                codes.iter().filter_map(|code| territory.commune(code)).filter_map(|commune| commune.population).map(u64::from).sum();
+            json!({
+                "type": "Feature",
+                "id": name,
+                "geometry": dissolved(territory, codes.iter().copied()),
+                "properties": {"nom": name, "departement": departement, "communes": codes.len(), "population": population},
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
