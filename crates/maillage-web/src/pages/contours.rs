@@ -26,11 +26,20 @@ fn key(point: [f64; 2]) -> Key {
 
 /// The outline of a set of communes as lines (edges seen once, chained).
 fn outline<'a>(territory: &Territory, codes: impl Iterator<Item = &'a str>) -> Vec<Vec<[f64; 2]>> {
+    outline_of(territory, codes, false)
+}
+
+/// The outline, with each ring's closing edge when `close` (the pack's rings do not repeat
+/// their first point: a line drawn without it lacks one short edge, a polygon needs it).
+fn outline_of<'a>(territory: &Territory, codes: impl Iterator<Item = &'a str>, close: bool) -> Vec<Vec<[f64; 2]>> {
     let mut edges: HashMap<(Key, Key), ([f64; 2], [f64; 2])> = HashMap::new();
     for code in codes {
         let Some(geometry) = territory.commune_geometry(code) else { continue };
         for polygon in geometry {
-            for ring in polygon {
+            for mut ring in polygon {
+                if close && ring.len() > 2 && ring.first() != ring.last() {
+                    ring.push(ring[0]);
+                }
                 for pair in ring.windows(2) {
                     let (a, b) = (key(pair[0]), key(pair[1]));
                     if a == b {
@@ -39,7 +48,9 @@ fn outline<'a>(territory: &Territory, codes: impl Iterator<Item = &'a str>) -> V
                     let undirected = if a < b { (a, b) } else { (b, a) };
                     // An edge seen twice is a border between two communes of the set.
                     if edges.remove(&undirected).is_none() {
-                        edges.insert(undirected, (pair[0], pair[1]));
+                        // The points in the key's order, so each end keeps its own point.
+                        let points = if a < b { (pair[0], pair[1]) } else { (pair[1], pair[0]) };
+                        edges.insert(undirected, points);
                     }
                 }
             }
@@ -167,6 +178,10 @@ pub fn commune_polygon(territory: &Territory, code: &str) -> Option<Value> {
                 .map(|ring| {
                     let mut ring: Vec<[f64; 2]> = ring.into_iter().map(|p| [round(p[0]), round(p[1])]).collect();
                     ring.dedup();
+                    // GeoJSON's rings repeat their first point.
+                    if ring.len() > 2 && ring.first() != ring.last() {
+                        ring.push(ring[0]);
+                    }
                     ring
                 })
                 .filter(|ring| ring.len() >= 4)
@@ -256,6 +271,21 @@ pub fn bassin_polygons(territory: &Territory, bassins: &maillage_app::territory:
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_set_of_communes_dissolves_into_closed_rings() {
+        let territory = Territory::embedded();
+        let lines = outline_of(&territory, ["18279"].into_iter(), true);
+        let closed = lines.iter().filter(|line| line.first() == line.last()).count();
+        assert!(
+            !lines.is_empty() && closed == lines.len(),
+            "{} lines, {closed} closed: {:?}",
+            lines.len(),
+            lines.iter().map(|l| (l.len(), l.first(), l.last())).collect::<Vec<_>>()
+        );
+        let geometry = dissolved(&territory, ["18279"].into_iter());
+        assert_eq!(geometry["coordinates"].as_array().unwrap().len(), 1, "{geometry}");
+    }
 
     #[test]
     fn thinning_keeps_the_ends_and_spaced_points() {
