@@ -29,6 +29,7 @@ pub mod mail;
 pub mod mappings;
 pub mod moderation;
 pub mod places;
+pub mod publication;
 pub mod territory;
 pub mod throttle;
 

@@ -103,6 +103,12 @@ pub fn run(config: &Config, args: &ServeArgs) -> CliResult<ExitCode> {
         tracing::info!(mandataires = %args.trusted_proxies.trim(), "en-têtes X-Forwarded-* crus de ces mandataires");
     }
     state.trusted_proxies = Arc::new(proxies);
+    state.open_data = Arc::new(maillage_web::OpenData {
+        producer: config.producer()?.to_owned(),
+        base_url: Some(config.base_url.clone()),
+        publication_dir: config.publication_dir.clone(),
+    });
+    let publication_every = config.publication_interval()?;
     let places = state.directory.current().len();
     tracing::info!(lieux = places, ms = started.elapsed().as_millis() as u64, "annuaire chargé");
     let runtime =
@@ -111,8 +117,12 @@ pub fn run(config: &Config, args: &ServeArgs) -> CliResult<ExitCode> {
     let every = std::time::Duration::from_secs_f64(args.sync_interval);
     let served = runtime.block_on(async {
         let sync = maillage_web::spawn_directory_sync(&state, every);
+        let publication = maillage_web::spawn_publication(&state, accounts.clone(), publication_every);
         let served = maillage_web::serve(args.addr, state, site, accounts).await;
         sync.abort();
+        if let Some(publication) = publication {
+            publication.abort();
+        }
         served
     });
     runtime.shutdown_timeout(std::time::Duration::from_secs(5));

@@ -9,7 +9,7 @@
 //! which the security middleware writes; only `/embed` may be framed by other sites.
 
 mod assets;
-mod contours;
+pub(crate) mod contours;
 mod criteria;
 mod listing;
 mod orientation;
@@ -168,7 +168,7 @@ fn not_found(message: &str) -> WebError {
 
 /// Unknown paths: the API's JSON error under `/api/`, the French 404 page elsewhere.
 pub async fn fallback(uri: Uri) -> WebError {
-    if uri.path().starts_with("/api/") {
+    if uri.path().starts_with("/api/") || uri.path().starts_with("/ogc/") {
         return WebError::not_found("aucune ressource à cette adresse");
     }
     not_found("Cette adresse ne correspond à aucune page. Vérifiez le lien ou repartez de l'accueil.")

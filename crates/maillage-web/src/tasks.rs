@@ -1,5 +1,6 @@
 //! The server's background tasks, started with it: following the store into the in-memory
-//! directory (and the branding), and the hourly campaign reminders.
+//! directory (and the branding), the hourly campaign reminders, and the scheduled open-data
+//! publication.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -95,4 +96,43 @@ pub fn spawn_reminders(state: &WebState, config: Arc<AccountsConfig>, every: Dur
             }
         }
     })
+}
+
+/// Who the scheduled publication acts as: the hub itself.
+const PUBLICATION: &str = "publication programmée";
+
+/// Publishes the hub's open data every `every` (the first a minute after the start, once the
+/// directory has settled), when a publication folder is configured; `None` otherwise.
+pub fn spawn_publication(
+    state: &WebState,
+    config: Arc<AccountsConfig>,
+    every: Duration,
+) -> Option<tokio::task::JoinHandle<()>> {
+    state.open_data.publication_dir.as_ref()?;
+    let state = state.clone();
+    Some(tokio::spawn(async move {
+        let start = tokio::time::Instant::now() + Duration::from_secs(60).min(every);
+        let mut ticks = tokio::time::interval_at(start, every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            let Some(settings) = state.open_data.publication(&state) else { return };
+            let territory = state.territory.clone();
+            let published = run(&state, &config, move |ctx| {
+                let hub = Actor::System(PUBLICATION.to_owned());
+                maillage_app::publication::publish(ctx, &hub, &territory, &settings)
+            })
+            .await;
+            match published {
+                Ok(manifest) => {
+                    tracing::info!(
+                        lieux = manifest.lieux,
+                        fichiers = manifest.fichiers.len(),
+                        "données ouvertes publiées"
+                    )
+                }
+                Err(err) => tracing::warn!(%err, "publication des données ouvertes impossible"),
+            }
+        }
+    }))
 }

@@ -117,10 +117,26 @@ pub fn coverage(store: &dyn Store, territory: &Territory, request: &CoverageRequ
             "seuils de distance invalides : des nombres de kilomètres positifs sont attendus".to_owned(),
         ));
     }
-    let bassins = BassinIndex::new(&store.bassins()?, territory);
     let places = store.places(&PlaceQuery::active())?;
+    coverage_of(store, territory, request, &places)
+}
+
+/// Coverage for the request from these places only (a publication leaves out the places the
+/// public does not see).
+pub fn coverage_of(
+    store: &dyn Store,
+    territory: &Territory,
+    request: &CoverageRequest,
+    places: &[maillage_domain::Place],
+) -> AppResult<CoverageReport> {
+    if request.thresholds_km.is_empty() || request.thresholds_km.iter().any(|t| !t.is_finite() || *t <= 0.0) {
+        return Err(AppError::Input(
+            "seuils de distance invalides : des nombres de kilomètres positifs sont attendus".to_owned(),
+        ));
+    }
+    let bassins = BassinIndex::new(&store.bassins()?, territory);
     // Each place at its own point, or its commune's point when it has no coordinates.
-    let selected = request.filters.select(&places, |place| {
+    let selected = request.filters.select(places, |place| {
         let location = locate(territory, &bassins, &place.record)?;
         Some(CoveragePlace {
             id: place.id.0.clone(),

@@ -224,6 +224,18 @@ fn indicator() -> IndicatorImport {
     }
 }
 
+/// A publication into a folder that lasts as long as the tests.
+fn publication_settings() -> maillage_app::publication::PublicationSettings {
+    static FOLDER: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    maillage_app::publication::PublicationSettings {
+        dir: FOLDER.get_or_init(|| tempfile::tempdir().unwrap()).path().to_owned(),
+        producer: "hub".to_owned(),
+        base_url: None,
+        publisher: "Hub".to_owned(),
+        visible: maillage_app::directory::Visibility::all(),
+    }
+}
+
 fn branding_form() -> BrandingForm {
     BrandingForm { name: "Hub".to_owned(), colour: "#1f4e79".to_owned(), ..BrandingForm::default() }
 }
@@ -370,6 +382,9 @@ const ROWS: &[Row] = &[
     row("indicators::indicators", NOT_ADMIN, |_, ctx, actor| indicators::indicators(ctx, actor).map(drop)),
     // The hub.
     row("branding::save_branding", NOT_ADMIN, |_, ctx, actor| branding::save_branding(ctx, actor, &branding_form()).map(drop)),
+    row("publication::publish", NOT_ADMIN, |_, ctx, actor| {
+        maillage_app::publication::publish(ctx, actor, &territory(), &publication_settings()).map(drop)
+    }),
     row("backup::backup", NOT_ADMIN, |_, ctx, actor| backup::backup(ctx, actor, std::io::sink()).map(drop)),
     row("backup::restore", NOT_ADMIN, |_, ctx, actor| backup::restore(ctx, actor, &b""[..]).map(drop)),
     // Saved mappings and the assistant: the hub's configuration, administrators only.
