@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use maillage_domain::build::{build_record, RawRecord, FIELDS};
 use maillage_domain::place::content_hash;
-use maillage_domain::{Place, PlaceId, PlaceRecord, PlaceStatus, Severity};
+use maillage_domain::{paris_local, Place, PlaceId, PlaceRecord, PlaceStatus, Severity};
 use maillage_formats::export::standard_values;
 use maillage_store::*;
 
@@ -186,7 +186,7 @@ fn edited_record(
 ) -> AppResult<PlaceRecord> {
     let mut fields = fields.clone();
     fields.insert("id".to_owned(), current.id.clone());
-    fields.insert("date_maj".to_owned(), now.date_naive().format("%Y-%m-%d").to_string());
+    fields.insert("date_maj".to_owned(), paris_local(now).date().format("%Y-%m-%d").to_string());
     record_from_form(&fields).map_err(AppError::Invalid)
 }
 
@@ -733,7 +733,7 @@ pub fn create_place(
     if fields.get("id").is_none_or(|value| value.trim().is_empty()) {
         fields.insert("id".to_owned(), id.0.clone());
     }
-    fields.insert("date_maj".to_owned(), now.date_naive().format("%Y-%m-%d").to_string());
+    fields.insert("date_maj".to_owned(), paris_local(now).date().format("%Y-%m-%d").to_string());
     let record = record_from_form(&fields).map_err(AppError::Invalid)?;
     actor.require(ctx, Permission::Moderate(&record))?;
     let place = Place {
