@@ -36,6 +36,7 @@ mod import;
 mod mappings;
 mod migrations;
 mod places;
+mod pnt;
 mod pool;
 mod rows;
 mod territory;

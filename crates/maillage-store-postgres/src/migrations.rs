@@ -287,6 +287,50 @@ pub const MIGRATIONS: &[&str] = &[
         version integer NOT NULL
     );
     "#,
+    // 13: the territorial projects (PNT): each territory's plan, its projects (current row and
+    // every version, as documents beside the columns the projethèque filters on) and the
+    // prioritisation votes with their invited voters (known by their token's hash only).
+    r#"
+    CREATE TABLE pnt_plans (
+        territory text COLLATE "C" PRIMARY KEY,
+        document jsonb NOT NULL,
+        version integer NOT NULL
+    );
+    CREATE TABLE pnt_projects (
+        id text COLLATE "C" PRIMARY KEY,
+        sort_key text COLLATE "C" NOT NULL,
+        stage text NOT NULL,
+        axe text,
+        published boolean NOT NULL,
+        territories text NOT NULL,
+        needs text NOT NULL,
+        document jsonb NOT NULL,
+        version integer NOT NULL
+    );
+    CREATE INDEX pnt_projects_by_title ON pnt_projects (sort_key, id);
+    CREATE TABLE pnt_project_versions (
+        project_id text COLLATE "C" NOT NULL REFERENCES pnt_projects(id),
+        version integer NOT NULL,
+        document jsonb NOT NULL,
+        PRIMARY KEY (project_id, version)
+    );
+    CREATE TABLE pnt_votes (
+        id text COLLATE "C" PRIMARY KEY,
+        territory text COLLATE "C" NOT NULL,
+        created_at timestamptz NOT NULL,
+        document jsonb NOT NULL,
+        version integer NOT NULL
+    );
+    CREATE TABLE pnt_voters (
+        vote_id text COLLATE "C" NOT NULL REFERENCES pnt_votes(id),
+        token_hash text COLLATE "C" NOT NULL,
+        stakeholder text,
+        email text,
+        ballot jsonb,
+        cast_at timestamptz,
+        PRIMARY KEY (vote_id, token_hash)
+    );
+    "#,
 ];
 
 /// Brings the schema up to date. Runs on a connection of its own, which the caller must

@@ -18,6 +18,7 @@ mod import;
 mod mappings;
 mod migrations;
 mod places;
+mod pnt;
 mod rows;
 mod territory;
 

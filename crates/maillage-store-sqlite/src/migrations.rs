@@ -273,4 +273,50 @@ pub const MIGRATIONS: &[&str] = &[
         version INTEGER NOT NULL
     );
     "#,
+    // 13: the territorial projects (PNT): each territory's plan, its projects (current row and
+    // every version, as documents beside the columns the projethèque filters on) and the
+    // prioritisation votes with their invited voters (known by their token's hash only).
+    r#"
+    CREATE TABLE pnt_plans (
+        territory TEXT PRIMARY KEY,
+        document TEXT NOT NULL,
+        version INTEGER NOT NULL
+    );
+    CREATE TABLE pnt_projects (
+        id TEXT PRIMARY KEY,
+        -- Folded title: the projethèque's order and keyset.
+        sort_key TEXT NOT NULL,
+        stage TEXT NOT NULL,
+        axe TEXT,
+        published INTEGER NOT NULL,
+        -- Territory keys and need kinds between bars: "|bassin:Chinon|departement:37|".
+        territories TEXT NOT NULL,
+        needs TEXT NOT NULL,
+        document TEXT NOT NULL,
+        version INTEGER NOT NULL
+    );
+    CREATE INDEX pnt_projects_by_title ON pnt_projects (sort_key, id);
+    CREATE TABLE pnt_project_versions (
+        project_id TEXT NOT NULL REFERENCES pnt_projects(id),
+        version INTEGER NOT NULL,
+        document TEXT NOT NULL,
+        PRIMARY KEY (project_id, version)
+    ) WITHOUT ROWID;
+    CREATE TABLE pnt_votes (
+        id TEXT PRIMARY KEY,
+        territory TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        document TEXT NOT NULL,
+        version INTEGER NOT NULL
+    );
+    CREATE TABLE pnt_voters (
+        vote_id TEXT NOT NULL REFERENCES pnt_votes(id),
+        token_hash TEXT NOT NULL,
+        stakeholder TEXT,
+        email TEXT,
+        ballot TEXT,
+        cast_at TEXT,
+        PRIMARY KEY (vote_id, token_hash)
+    ) WITHOUT ROWID;
+    "#,
 ];

@@ -47,6 +47,11 @@ macro_rules! store_contract_tests {
             saved_mappings_round_trip_by_name, a_mapping_is_replaced_by_its_next_version_only,
             a_mapping_is_deleted_at_the_version_read, mapping_refusals_name_what_they_refuse);
         $crate::store_contract_tests!(@pairs contract_mappings, $make; mappings_snapshot_restores_identically);
+        $crate::store_contract_tests!(@cases contract_pnt, $make;
+            pnt_plans_are_replaced_by_version, projects_keep_every_version, projects_are_filtered_and_paged,
+            an_online_vote_counts_changeable_ballots_and_closes_for_good, a_room_vote_is_closed_by_its_tally,
+            two_hundred_ballots_at_once_are_counted_once);
+        $crate::store_contract_tests!(@pairs contract_pnt, $make; pnt_snapshot_restores_identically);
     };
     (@pairs $module:ident, $make:expr; $($case:ident),+) => {
         $(

@@ -21,11 +21,14 @@ pub mod contract;
 pub mod contract_accounts;
 pub mod contract_actors;
 pub mod contract_mappings;
+pub mod contract_pnt;
 pub mod mappings;
+pub mod pnt;
 
 pub use accounts::*;
 pub use actors::*;
 pub use mappings::*;
+pub use pnt::*;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -510,6 +513,12 @@ pub enum SnapshotItem {
     Stakeholder(Stakeholder),
     /// A mapping saved by the hub, by name.
     Mapping(SavedMapping),
+    /// A territory's projet numérique de territoire, by territory key.
+    Pnt(Pnt),
+    /// A territorial project with its earlier versions, by id.
+    Project(ProjectSnapshot),
+    /// A prioritisation vote with its voters, by id.
+    Vote(VoteSnapshot),
 }
 
 impl SnapshotItem {
@@ -535,6 +544,9 @@ impl SnapshotItem {
             SnapshotItem::Setting { .. } => "setting",
             SnapshotItem::Stakeholder(_) => "stakeholder",
             SnapshotItem::Mapping(_) => "mapping",
+            SnapshotItem::Pnt(_) => "pnt",
+            SnapshotItem::Project(_) => "project",
+            SnapshotItem::Vote(_) => "vote",
         }
     }
 }
@@ -607,7 +619,7 @@ pub fn check_values(definition: &IndicatorDefinition, values: &[IndicatorValue])
 ///
 /// The accounts half of the contract is [`AccountStore`], the actors directory
 /// [`StakeholderStore`], the saved mappings [`MappingStore`], each in its own module.
-pub trait Store: AccountStore + StakeholderStore + MappingStore + Send + Sync {
+pub trait Store: AccountStore + StakeholderStore + MappingStore + PntStore + Send + Sync {
     /// Opens an import of one source: one transaction, holding the source's import lock
     /// so two imports of the same source cannot interleave. Dropping the session without
     /// [`ImportSession::commit`] rolls everything back.

@@ -18,6 +18,7 @@ use maillage_app::hub::branding::{self, BrandingForm};
 use maillage_app::mappings::{self, assistant, MappingToSave, SampleFile};
 use maillage_app::moderation::{self, EditOutcome};
 use maillage_app::places::{self, demo};
+use maillage_app::pnt::{self, votes as pnt_votes};
 use maillage_app::territory::bassins;
 use maillage_app::{campaigns, AppError, AppResult, ImportOptions};
 use maillage_dedup::Thresholds;
@@ -78,6 +79,11 @@ struct Fixture {
     /// Two entries of the actors directory in the Cher, created by the administrator.
     stakeholder: maillage_store::Stakeholder,
     other_stakeholder: maillage_store::Stakeholder,
+    /// A project of the Cher's PNT (département level), not published; a room vote and an
+    /// online vote of the Cher, open.
+    pnt_project: String,
+    room_vote: String,
+    online_vote: String,
 }
 
 fn fixture() -> Fixture {
@@ -144,7 +150,13 @@ fn fixture() -> Fixture {
     let stakeholder = actors::create(&ctx, &hub.admin, &stakeholder_form("CAF du Cher"), t0()).unwrap();
     let other_stakeholder =
         actors::create(&ctx, &hub.admin, &stakeholder_form("Caisse d'allocations familiales"), t0()).unwrap();
+    let pnt_project = pnt::create_project(&ctx, &hub.admin, &pnt_form(), maillage_store::Stage::Idee, t0()).unwrap().id;
+    let room_vote = pnt_votes::create_room_vote(&ctx, &hub.admin, &vote_form(), t0()).unwrap().id;
+    let online_vote = pnt_votes::create_online_vote(&ctx, &hub.admin, &online_vote_form(), t0()).unwrap().id;
     Fixture {
+        pnt_project,
+        room_vote,
+        online_vote,
         stakeholder,
         other_stakeholder,
         manager,
@@ -208,6 +220,38 @@ const fn row(name: &'static str, refused: &'static [Who], run: Run) -> Row {
 
 fn now() -> chrono::DateTime<chrono::Utc> {
     t0()
+}
+
+fn pnt_form() -> pnt::ProjectForm {
+    pnt::ProjectForm {
+        title: "Bus numérique du Cher".to_owned(),
+        territories: vec!["departement:18".to_owned()],
+        ..pnt::ProjectForm::default()
+    }
+}
+
+fn vote_form() -> pnt_votes::VoteForm {
+    pnt_votes::VoteForm {
+        territory: "departement:18".to_owned(),
+        title: "Priorités".to_owned(),
+        items: "Animation\nFormation".to_owned(),
+        meeting: "Rencontre départementale".to_owned(),
+        held_on: "2026-03-02".to_owned(),
+        ..pnt_votes::VoteForm::default()
+    }
+}
+
+fn online_vote_form() -> pnt_votes::VoteForm {
+    pnt_votes::VoteForm {
+        points: "5".to_owned(),
+        closes_at: "2030-01-01T18:00".to_owned(),
+        invitations: "participant@asso.example".to_owned(),
+        ..vote_form()
+    }
+}
+
+fn pnt_plan() -> pnt::PlanForm {
+    pnt::PlanForm { territory: "departement:18".to_owned(), title: "PNT du Cher".to_owned(), ..pnt::PlanForm::default() }
 }
 
 fn gestionnaire() -> Role {
@@ -425,6 +469,50 @@ const ROWS: &[Row] = &[
     row("actors::merge", NOT_IN_SCOPE, |f, ctx, actor| {
         actors::merge(ctx, actor, (&f.other_stakeholder.id, 1), (&f.stakeholder.id, 1), now()).map(drop)
     }),
+    row("pnt::save_plan", NOT_IN_SCOPE, |_, ctx, actor| pnt::save_plan(ctx, actor, &pnt_plan(), 0, now()).map(drop)),
+    row("pnt::create_project", NOT_IN_SCOPE, |_, ctx, actor| {
+        pnt::create_project(ctx, actor, &pnt_form(), maillage_store::Stage::Idee, now()).map(drop)
+    }),
+    row("pnt::update_project", NOT_IN_SCOPE, |f, ctx, actor| {
+        pnt::update_project(ctx, actor, &f.pnt_project, 1, &pnt_form(), now()).map(drop)
+    }),
+    row("pnt::change_stage", NOT_IN_SCOPE, |f, ctx, actor| {
+        pnt::change_stage(ctx, actor, &f.pnt_project, 1, "proposition", "", now()).map(drop)
+    }),
+    row("pnt::add_incubator_step", NOT_IN_SCOPE, |f, ctx, actor| {
+        let form = pnt::IncubatorForm { stage: "coaching".to_owned(), date: "2026-02-01".to_owned(), ..Default::default() };
+        pnt::add_incubator_step(ctx, actor, &f.pnt_project, 1, &form, now()).map(drop)
+    }),
+    row("pnt::set_published", NOT_IN_SCOPE, |f, ctx, actor| {
+        pnt::set_published(ctx, actor, &f.pnt_project, 1, true, now()).map(drop)
+    }),
+    row("pnt::may_manage", NOT_IN_SCOPE, |_, ctx, actor| {
+        let cher = [maillage_store::PntTerritory::departement("18")];
+        if pnt::may_manage(ctx, actor, &cher) { Ok(()) } else { Err(AppError::Forbidden("hors territoire".to_owned())) }
+    }),
+    row("pnt::project (unpublished)", NOT_MODERATOR, |f, ctx, actor| pnt::project(ctx, actor, &f.pnt_project).map(drop)),
+    row("pnt::history", NOT_MODERATOR, |f, ctx, actor| pnt::history(ctx, actor, &f.pnt_project).map(drop)),
+    row("pnt::projects", NOT_MODERATOR, |_, ctx, actor| {
+        pnt::projects(ctx, actor, &pnt::ProjectFilter::default(), None, 10).map(drop)
+    }),
+    row("pnt_demo::load_if_empty", NOT_ADMIN, |_, ctx, actor| pnt::demo::load_if_empty(ctx, actor).map(drop)),
+    row("votes::create_room_vote", NOT_IN_SCOPE, |_, ctx, actor| {
+        pnt_votes::create_room_vote(ctx, actor, &vote_form(), now()).map(drop)
+    }),
+    row("votes::record_room_vote", NOT_IN_SCOPE, |f, ctx, actor| {
+        let counts = ["3".to_owned(), "4".to_owned()];
+        pnt_votes::record_room_vote(ctx, actor, &f.room_vote, 1, &counts, "7", now()).map(drop)
+    }),
+    row("votes::create_online_vote", NOT_IN_SCOPE, |_, ctx, actor| {
+        pnt_votes::create_online_vote(ctx, actor, &online_vote_form(), now()).map(drop)
+    }),
+    row("votes::close_vote", NOT_IN_SCOPE, |f, ctx, actor| {
+        pnt_votes::close_vote(ctx, actor, &f.online_vote, 1, now()).map(drop)
+    }),
+    row("votes::votes", NOT_MODERATOR, |_, ctx, actor| {
+        pnt_votes::votes(ctx, actor, &maillage_store::PntTerritory::departement("18"), now()).map(drop)
+    }),
+    row("votes::vote", NOT_MODERATOR, |f, ctx, actor| pnt_votes::vote(ctx, actor, &f.online_vote, now()).map(drop)),
 ];
 
 #[test]

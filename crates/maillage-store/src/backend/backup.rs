@@ -5,6 +5,7 @@ use super::accounts::{insert_campaign, insert_proposal, insert_resolution, inser
 use super::actors::insert_stakeholder;
 use super::duplicates::{merge_groups, write_group};
 use super::mappings::insert_mapping;
+use super::pnt::{insert_project_snapshot, insert_vote_snapshot};
 use super::{Refusal, Tables};
 use crate::{
     check_duplicates, check_values, not_empty_error, BatchSnapshot, CampaignSnapshot, DuplicateChanges,
@@ -37,6 +38,11 @@ const RESTORED_TABLES: &[&str] = &[
     "place_report_resolutions",
     "stakeholders",
     "mappings",
+    "pnt_plans",
+    "pnt_projects",
+    "pnt_project_versions",
+    "pnt_votes",
+    "pnt_voters",
 ];
 
 /// The tables that must be empty for a restore: any row in one of them means the store is
@@ -55,6 +61,9 @@ const MUST_BE_EMPTY: &[&str] = &[
     "one_time_tokens",
     "stakeholders",
     "mappings",
+    "pnt_plans",
+    "pnt_projects",
+    "pnt_votes",
 ];
 
 /// Hands every row to `visit`, in [`SnapshotItem`]'s order, inside the caller's consistent
@@ -134,6 +143,19 @@ fn snapshot_accounts<T: Tables + ?Sized>(
     for mapping in tables.saved_mappings()? {
         visit(SnapshotItem::Mapping(mapping))?;
     }
+    for pnt in tables.pnts()? {
+        visit(SnapshotItem::Pnt(pnt))?;
+    }
+    for project in tables.all_projects()? {
+        let mut versions = tables.project_versions(&project.id)?;
+        versions.retain(|version| version.version < project.version);
+        visit(SnapshotItem::Project(crate::ProjectSnapshot { project, versions }))?;
+    }
+    // Listed newest first; a backup keeps them oldest first.
+    for vote in tables.votes(None)?.into_iter().rev() {
+        let voters = tables.voters(&vote.id)?;
+        visit(SnapshotItem::Vote(crate::VoteSnapshot { vote, voters }))?;
+    }
     Ok(())
 }
 
@@ -188,6 +210,12 @@ fn restore_item<T: Tables + ?Sized>(tables: &mut T, item: &SnapshotItem) -> Stor
         SnapshotItem::Setting { key, value } => tables.insert_setting(key, value).restoring(),
         SnapshotItem::Stakeholder(stakeholder) => insert_stakeholder(tables, stakeholder),
         SnapshotItem::Mapping(mapping) => insert_mapping(tables, mapping),
+        SnapshotItem::Pnt(pnt) => {
+            crate::check_pnt(pnt)?;
+            tables.insert_pnt(pnt).restoring()
+        }
+        SnapshotItem::Project(snapshot) => insert_project_snapshot(tables, &snapshot.project, &snapshot.versions),
+        SnapshotItem::Vote(snapshot) => insert_vote_snapshot(tables, &snapshot.vote, &snapshot.voters),
     }
 }
 
