@@ -47,6 +47,12 @@ macro_rules! store_contract_tests {
             saved_mappings_round_trip_by_name, a_mapping_is_replaced_by_its_next_version_only,
             a_mapping_is_deleted_at_the_version_read, mapping_refusals_name_what_they_refuse);
         $crate::store_contract_tests!(@pairs contract_mappings, $make; mappings_snapshot_restores_identically);
+        $crate::store_contract_tests!(@cases contract_agenda, $make;
+            events_round_trip_and_are_listed_by_period, an_event_edit_names_its_sequence_and_keeps_the_seats_taken,
+            registrations_fill_the_seats_then_wait_in_order, approval_decides_before_a_seat_is_taken,
+            concurrent_registrations_take_exactly_the_seats, attendance_walk_ins_and_erasure,
+            agenda_refusals_name_what_they_refuse);
+        $crate::store_contract_tests!(@pairs contract_agenda, $make; agenda_snapshot_restores_identically);
     };
     (@pairs $module:ident, $make:expr; $($case:ident),+) => {
         $(

@@ -16,15 +16,18 @@
 
 pub mod accounts;
 pub mod actors;
+pub mod agenda;
 pub mod backend;
 pub mod contract;
 pub mod contract_accounts;
 pub mod contract_actors;
+pub mod contract_agenda;
 pub mod contract_mappings;
 pub mod mappings;
 
 pub use accounts::*;
 pub use actors::*;
+pub use agenda::*;
 pub use mappings::*;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -510,6 +513,10 @@ pub enum SnapshotItem {
     Stakeholder(Stakeholder),
     /// A mapping saved by the hub, by name.
     Mapping(SavedMapping),
+    /// An event of the agenda, by id.
+    Event(Event),
+    /// A registration, by event then arrival (after every event).
+    Registration(Registration),
 }
 
 impl SnapshotItem {
@@ -535,6 +542,8 @@ impl SnapshotItem {
             SnapshotItem::Setting { .. } => "setting",
             SnapshotItem::Stakeholder(_) => "stakeholder",
             SnapshotItem::Mapping(_) => "mapping",
+            SnapshotItem::Event(_) => "event",
+            SnapshotItem::Registration(_) => "registration",
         }
     }
 }
@@ -607,7 +616,7 @@ pub fn check_values(definition: &IndicatorDefinition, values: &[IndicatorValue])
 ///
 /// The accounts half of the contract is [`AccountStore`], the actors directory
 /// [`StakeholderStore`], the saved mappings [`MappingStore`], each in its own module.
-pub trait Store: AccountStore + StakeholderStore + MappingStore + Send + Sync {
+pub trait Store: AccountStore + StakeholderStore + MappingStore + AgendaStore + Send + Sync {
     /// Opens an import of one source: one transaction, holding the source's import lock
     /// so two imports of the same source cannot interleave. Dropping the session without
     /// [`ImportSession::commit`] rolls everything back.

@@ -3,6 +3,7 @@
 
 use super::accounts::{insert_campaign, insert_proposal, insert_resolution, insert_user};
 use super::actors::insert_stakeholder;
+use super::agenda::{insert_event, insert_registration};
 use super::duplicates::{merge_groups, write_group};
 use super::mappings::insert_mapping;
 use super::{Refusal, Tables};
@@ -37,6 +38,8 @@ const RESTORED_TABLES: &[&str] = &[
     "place_report_resolutions",
     "stakeholders",
     "mappings",
+    "events",
+    "registrations",
 ];
 
 /// The tables that must be empty for a restore: any row in one of them means the store is
@@ -55,6 +58,7 @@ const MUST_BE_EMPTY: &[&str] = &[
     "one_time_tokens",
     "stakeholders",
     "mappings",
+    "events",
 ];
 
 /// Hands every row to `visit`, in [`SnapshotItem`]'s order, inside the caller's consistent
@@ -134,6 +138,14 @@ fn snapshot_accounts<T: Tables + ?Sized>(
     for mapping in tables.saved_mappings()? {
         visit(SnapshotItem::Mapping(mapping))?;
     }
+    let mut events = tables.events(&crate::EventQuery::default())?;
+    events.sort_by(|a, b| a.id.cmp(&b.id));
+    for event in events {
+        visit(SnapshotItem::Event(event))?;
+    }
+    for registration in tables.all_registrations()? {
+        visit(SnapshotItem::Registration(registration))?;
+    }
     Ok(())
 }
 
@@ -188,6 +200,8 @@ fn restore_item<T: Tables + ?Sized>(tables: &mut T, item: &SnapshotItem) -> Stor
         SnapshotItem::Setting { key, value } => tables.insert_setting(key, value).restoring(),
         SnapshotItem::Stakeholder(stakeholder) => insert_stakeholder(tables, stakeholder),
         SnapshotItem::Mapping(mapping) => insert_mapping(tables, mapping),
+        SnapshotItem::Event(event) => insert_event(tables, event),
+        SnapshotItem::Registration(registration) => insert_registration(tables, registration),
     }
 }
 
