@@ -357,6 +357,14 @@ pub struct Registration {
     pub updated_at: DateTime<Utc>,
 }
 
+impl Registration {
+    /// Whether it counts against the capacity: seated or present, walk-ins excepted (they
+    /// came on the day, whatever the seats).
+    pub fn takes_seats(&self) -> bool {
+        self.state.holds_seats() && !self.walk_in
+    }
+}
+
 /// Which events to list: those overlapping a period (either bound open).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct EventQuery {

@@ -252,6 +252,8 @@ pub fn attendance_walk_ins_and_erasure(store: &dyn Store) {
     let walk_in = Registration { email: None, cancel_token_hash: String::new(), ..registration(&meeting, "Cy") };
     let walk_in = store.add_walk_in(&walk_in).unwrap();
     assert_eq!((walk_in.state, walk_in.walk_in, walk_in.arrival), (RegistrationState::Attended, true, 3));
+    // Walk-ins take no seat: Ana's and Bo's two fit a capacity of two.
+    store.update_event(&Event { capacity: Some(2), sequence: 1, ..meeting.clone() }).unwrap();
     store.mark_reminded(std::slice::from_ref(&ana.id), at(53)).unwrap();
     assert_eq!(store.registration(&ana.id).unwrap().unwrap().reminded_at, Some(at(53)));
     assert_eq!(store.anonymise_registrations(&meeting.id, at(60)).unwrap(), 3);

@@ -8,6 +8,7 @@
 
 mod contract;
 mod docs;
+mod evenements;
 mod export;
 mod lieux;
 mod limit;
@@ -48,6 +49,8 @@ fn documented() -> OpenApiRouter<WebState> {
         .routes(routes!(territoires::bubbles))
         .routes(routes!(territoires::one))
         .routes(routes!(export::export))
+        .routes(routes!(evenements::list))
+        .routes(routes!(evenements::one))
         .routes(routes!(docs::openapi))
         .routes(routes!(docs::page))
 }

@@ -51,6 +51,9 @@ pub enum Permission<'a> {
     /// Start a campaign on these areas: administrators, and coordinators whose scope holds
     /// every area.
     Campaign(&'a [(Level, String)]),
+    /// Manage an event of the agenda held in this département (`None`: a regional one):
+    /// administrators, and the coordinators whose territory holds the département.
+    Agenda(Option<&'a str>),
 }
 
 impl Actor {
@@ -154,6 +157,8 @@ impl Actor {
             Permission::Campaign(areas) => {
                 !areas.is_empty() && areas.iter().all(|(level, code)| self.covers_area(ctx, *level, code))
             }
+            Permission::Agenda(Some(departement)) => moderator && self.covers_departement(ctx, departement),
+            Permission::Agenda(None) => matches!(user.role, Role::Administrateur),
         }
     }
 
@@ -170,6 +175,8 @@ impl Actor {
             Permission::Edit(_) => "vous ne gérez pas ce lieu",
             Permission::Claim => "réservé aux gestionnaires de lieux connectés",
             Permission::Campaign(_) => "ce territoire n'est pas le vôtre",
+            Permission::Agenda(Some(_)) => "cet événement n'est pas dans votre territoire",
+            Permission::Agenda(None) => "les événements régionaux sont réservés aux administrateurs du hub",
         };
         tracing::info!(acteur = self.id().unwrap_or("public"), refus = what, "action refusée");
         Err(AppError::Forbidden(format!("Action refusée : {what}.")))

@@ -34,7 +34,7 @@ pub trait AgendaTables {
 }
 
 fn seats_taken(registrations: &[Registration]) -> u32 {
-    registrations.iter().filter(|r| r.state.holds_seats()).map(|r| r.seats).sum()
+    registrations.iter().filter(|r| r.takes_seats()).map(|r| r.seats).sum()
 }
 
 /// Whether a new (or newly approved) registration of `seats` takes a seat now: it fits, and
