@@ -18,6 +18,7 @@
 
 pub mod accounts;
 pub mod actors;
+pub mod agenda;
 pub mod campaigns;
 pub mod context;
 pub mod coverage;

@@ -331,6 +331,34 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (vote_id, token_hash)
     );
     "#,
+    // 14: the agenda: events (the whole event as a jsonb document, with the columns queries
+    // filter and sort on beside it) and registrations (arrival numbers unique per event, the
+    // cancel link's token as a hash).
+    r#"
+    CREATE TABLE events (
+        id text COLLATE "C" PRIMARY KEY,
+        starts_at timestamptz NOT NULL,
+        ends_at timestamptz NOT NULL,
+        departement text,
+        status text NOT NULL,
+        publication text NOT NULL,
+        series_id text,
+        sequence integer NOT NULL,
+        document jsonb NOT NULL
+    );
+    CREATE INDEX events_by_start ON events (starts_at, id);
+    CREATE INDEX events_by_end ON events (ends_at);
+    CREATE TABLE registrations (
+        id text COLLATE "C" PRIMARY KEY,
+        event_id text COLLATE "C" NOT NULL REFERENCES events (id),
+        arrival bigint NOT NULL,
+        state text NOT NULL,
+        token_hash text,
+        document jsonb NOT NULL,
+        UNIQUE (event_id, arrival)
+    );
+    CREATE UNIQUE INDEX registrations_by_token ON registrations (token_hash) WHERE token_hash IS NOT NULL;
+    "#,
 ];
 
 /// Brings the schema up to date. Runs on a connection of its own, which the caller must

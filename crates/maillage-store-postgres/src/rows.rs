@@ -444,3 +444,17 @@ impl FromRow for Voter {
         })
     }
 }
+
+/// Events and registrations are read whole from their `document` column (the other columns
+/// are copies of its fields for the queries).
+impl FromRow for Event {
+    fn from_row(row: &Row) -> StoreResult<Self> {
+        document(row, "document")
+    }
+}
+
+impl FromRow for Registration {
+    fn from_row(row: &Row) -> StoreResult<Self> {
+        document(row, "document")
+    }
+}

@@ -319,4 +319,32 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (vote_id, token_hash)
     ) WITHOUT ROWID;
     "#,
+    // 14: the agenda: events (the whole event as a JSON document, with the columns queries
+    // filter and sort on beside it) and registrations (arrival numbers unique per event, the
+    // cancel link's token as a hash).
+    r#"
+    CREATE TABLE events (
+        id TEXT PRIMARY KEY,
+        starts_at TEXT NOT NULL,
+        ends_at TEXT NOT NULL,
+        departement TEXT,
+        status TEXT NOT NULL,
+        publication TEXT NOT NULL,
+        series_id TEXT,
+        sequence INTEGER NOT NULL,
+        document TEXT NOT NULL
+    );
+    CREATE INDEX events_by_start ON events (starts_at, id);
+    CREATE INDEX events_by_end ON events (ends_at);
+    CREATE TABLE registrations (
+        id TEXT PRIMARY KEY,
+        event_id TEXT NOT NULL REFERENCES events(id),
+        arrival INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        token_hash TEXT,
+        document TEXT NOT NULL,
+        UNIQUE (event_id, arrival)
+    );
+    CREATE UNIQUE INDEX registrations_by_token ON registrations (token_hash) WHERE token_hash IS NOT NULL;
+    "#,
 ];

@@ -455,3 +455,17 @@ impl FromRow for Voter {
         })
     }
 }
+
+/// Events and registrations are read whole from their JSON document (the other columns are
+/// copies of its fields for the queries).
+impl FromRow for Event {
+    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
+        document(row, 0)
+    }
+}
+
+impl FromRow for Registration {
+    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
+        document(row, 0)
+    }
+}

@@ -52,6 +52,12 @@ macro_rules! store_contract_tests {
             an_online_vote_counts_changeable_ballots_and_closes_for_good, a_room_vote_is_closed_by_its_tally,
             two_hundred_ballots_at_once_are_counted_once);
         $crate::store_contract_tests!(@pairs contract_pnt, $make; pnt_snapshot_restores_identically);
+        $crate::store_contract_tests!(@cases contract_agenda, $make;
+            events_round_trip_and_are_listed_by_period, an_event_edit_names_its_sequence_and_keeps_the_seats_taken,
+            registrations_fill_the_seats_then_wait_in_order, approval_decides_before_a_seat_is_taken,
+            concurrent_registrations_take_exactly_the_seats, attendance_walk_ins_and_erasure,
+            agenda_refusals_name_what_they_refuse);
+        $crate::store_contract_tests!(@pairs contract_agenda, $make; agenda_snapshot_restores_identically);
     };
     (@pairs $module:ident, $make:expr; $($case:ident),+) => {
         $(

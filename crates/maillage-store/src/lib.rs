@@ -16,10 +16,12 @@
 
 pub mod accounts;
 pub mod actors;
+pub mod agenda;
 pub mod backend;
 pub mod contract;
 pub mod contract_accounts;
 pub mod contract_actors;
+pub mod contract_agenda;
 pub mod contract_mappings;
 pub mod contract_pnt;
 pub mod mappings;
@@ -27,6 +29,7 @@ pub mod pnt;
 
 pub use accounts::*;
 pub use actors::*;
+pub use agenda::*;
 pub use mappings::*;
 pub use pnt::*;
 
@@ -519,6 +522,10 @@ pub enum SnapshotItem {
     Project(ProjectSnapshot),
     /// A prioritisation vote with its voters, by id.
     Vote(VoteSnapshot),
+    /// An event of the agenda, by id.
+    Event(Event),
+    /// A registration, by event then arrival (after every event).
+    Registration(Registration),
 }
 
 impl SnapshotItem {
@@ -547,6 +554,8 @@ impl SnapshotItem {
             SnapshotItem::Pnt(_) => "pnt",
             SnapshotItem::Project(_) => "project",
             SnapshotItem::Vote(_) => "vote",
+            SnapshotItem::Event(_) => "event",
+            SnapshotItem::Registration(_) => "registration",
         }
     }
 }
@@ -619,7 +628,7 @@ pub fn check_values(definition: &IndicatorDefinition, values: &[IndicatorValue])
 ///
 /// The accounts half of the contract is [`AccountStore`], the actors directory
 /// [`StakeholderStore`], the saved mappings [`MappingStore`], each in its own module.
-pub trait Store: AccountStore + StakeholderStore + MappingStore + PntStore + Send + Sync {
+pub trait Store: AccountStore + StakeholderStore + MappingStore + PntStore + AgendaStore + Send + Sync {
     /// Opens an import of one source: one transaction, holding the source's import lock
     /// so two imports of the same source cannot interleave. Dropping the session without
     /// [`ImportSession::commit`] rolls everything back.

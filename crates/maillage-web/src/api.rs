@@ -9,6 +9,7 @@
 mod changes;
 mod contract;
 mod docs;
+mod evenements;
 mod export;
 mod lieux;
 mod limit;
@@ -51,6 +52,8 @@ fn documented() -> OpenApiRouter<WebState> {
         .routes(routes!(export::export))
         .routes(routes!(changes::feed))
         .routes(routes!(changes::atom))
+        .routes(routes!(evenements::list))
+        .routes(routes!(evenements::one))
         .routes(routes!(docs::openapi))
         .routes(routes!(docs::page))
 }

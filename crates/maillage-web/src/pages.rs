@@ -8,6 +8,7 @@
 //! Pages ask for the public Content-Security-Policy (tile host and geocoder when configured),
 //! which the security middleware writes; only `/embed` may be framed by other sites.
 
+mod agenda;
 mod assets;
 pub(crate) mod contours;
 mod criteria;
@@ -60,6 +61,7 @@ pub fn routes(site: Arc<SiteConfig>) -> Router<WebState> {
         .route("/favicon.ico", get(assets::favicon))
         .route("/marque.css", get(crate::branding::stylesheet))
         .route("/marque/logo", get(crate::branding::logo))
+        .merge(agenda::routes())
         .layer(Extension(site))
         .layer(tower_http::compression::CompressionLayer::new())
 }

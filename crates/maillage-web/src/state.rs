@@ -47,6 +47,8 @@ pub struct WebState {
     pub coverage: Arc<CoverageCache>,
     /// Public error reports accepted per client (`moderation::report_problem`).
     pub report_throttle: Arc<Throttle>,
+    /// Public registrations to the agenda, per client.
+    pub registration_throttle: Arc<Throttle>,
     /// The reverse proxies whose `X-Forwarded-*` headers are believed (none by default).
     pub trusted_proxies: Arc<TrustedProxies>,
     /// How the hub names itself in the open data it publishes.
@@ -120,6 +122,7 @@ impl WebState {
             drafts: Arc::new(Drafts::default()),
             coverage: Arc::new(CoverageCache::default()),
             report_throttle: Arc::new(maillage_app::moderation::report_throttle()),
+            registration_throttle: Arc::new(maillage_app::agenda::registration::throttle()),
             trusted_proxies: Arc::new(TrustedProxies::default()),
             open_data: Arc::new(OpenData::default()),
         })

@@ -1,6 +1,7 @@
 //! The use cases' integration tests, in one test binary (each binary costs a link).
 
 mod actors;
+mod agenda;
 mod coverage;
 mod duplicates;
 mod fuzz_corpus;

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use maillage_app::accounts::{self, Actor};
 use maillage_app::actors::{self, StakeholderForm};
+use maillage_app::agenda::{self, registration as agenda_registration, tasks as agenda_tasks, EventForm, Recurrence};
 use maillage_app::context::Context;
 use maillage_app::coverage::indicators::{self, IndicatorImport};
 use maillage_app::duplicates::{self, Resolution, ScanOptions};
@@ -84,6 +85,9 @@ struct Fixture {
     pnt_project: String,
     room_vote: String,
     online_vote: String,
+    /// An event in the Cher (created by the administrator) and a registration for it.
+    event: maillage_store::Event,
+    registration: String,
 }
 
 fn fixture() -> Fixture {
@@ -153,10 +157,20 @@ fn fixture() -> Fixture {
     let pnt_project = pnt::create_project(&ctx, &hub.admin, &pnt_form(), maillage_store::Stage::Idee, t0()).unwrap().id;
     let room_vote = pnt_votes::create_room_vote(&ctx, &hub.admin, &vote_form(), t0()).unwrap().id;
     let online_vote = pnt_votes::create_online_vote(&ctx, &hub.admin, &online_vote_form(), t0()).unwrap().id;
+    let event = agenda::create_event(&ctx, &hub.admin, &event_form(), t0()).unwrap();
+    let registration = agenda_registration::register(&ctx, &event.id, &agenda_registration::RegistrationForm {
+        name: "Ana".to_owned(),
+        email: "ana@exemple.fr".to_owned(),
+        ..Default::default()
+    }, t0())
+    .unwrap()
+    .id;
     Fixture {
         pnt_project,
         room_vote,
         online_vote,
+        event,
+        registration,
         stakeholder,
         other_stakeholder,
         manager,
@@ -294,6 +308,23 @@ fn stakeholder_form(name: &str) -> StakeholderForm {
         kind: "institution".to_owned(),
         commune: "18033".to_owned(),
         ..StakeholderForm::default()
+    }
+}
+
+/// A meeting in Bourges (Cher) in December 2026.
+fn event_form() -> EventForm {
+    EventForm {
+        title: "Réunion de bassin".to_owned(),
+        kind: "reunion_bassin".to_owned(),
+        scale: "commune".to_owned(),
+        territory: "18033".to_owned(),
+        address: "Bourges".to_owned(),
+        date: "2026-12-18".to_owned(),
+        start: "09:30".to_owned(),
+        end: "12:00".to_owned(),
+        registration: "on".to_owned(),
+        capacity: "10".to_owned(),
+        ..EventForm::default()
     }
 }
 
@@ -513,6 +544,55 @@ const ROWS: &[Row] = &[
         pnt_votes::votes(ctx, actor, &maillage_store::PntTerritory::departement("18"), now()).map(drop)
     }),
     row("votes::vote", NOT_MODERATOR, |f, ctx, actor| pnt_votes::vote(ctx, actor, &f.online_vote, now()).map(drop)),
+    // The agenda.
+    row("agenda::check_manage", NOT_IN_SCOPE, |f, ctx, actor| agenda::check_manage(ctx, actor, &f.event)),
+    row("agenda::create_event", NOT_IN_SCOPE, |_, ctx, actor| agenda::create_event(ctx, actor, &event_form(), now()).map(drop)),
+    row("agenda::create_series", NOT_IN_SCOPE, |_, ctx, actor| {
+        agenda::create_series(ctx, actor, &event_form(), Recurrence::Weekly, 2, now()).map(drop)
+    }),
+    row("agenda::propose_event", NOT_EDITOR, |f, ctx, actor| {
+        agenda::propose_event(ctx, actor, &f.place.id, &event_form(), now()).map(drop)
+    }),
+    row("agenda::moderate_event", NOT_IN_SCOPE, |f, ctx, actor| {
+        agenda::moderate_event(ctx, actor, &f.event.id, f.event.sequence, true, now()).map(drop)
+    }),
+    row("agenda::update_event", NOT_IN_SCOPE, |f, ctx, actor| {
+        agenda::update_event(ctx, actor, &f.event.id, f.event.sequence, &event_form(), now()).map(drop)
+    }),
+    row("agenda::close_event", NOT_IN_SCOPE, |f, ctx, actor| {
+        agenda::close_event(ctx, actor, &f.event.id, f.event.sequence, "notes", "suites", now()).map(drop)
+    }),
+    row("agenda::managed_events", NOT_MODERATOR, |_, ctx, actor| {
+        agenda::managed_events(ctx, actor, &Default::default()).map(drop)
+    }),
+    row("agenda::event_with_registrations", NOT_IN_SCOPE, |f, ctx, actor| {
+        agenda::event_with_registrations(ctx, actor, &f.event.id).map(drop)
+    }),
+    row("registration::decide", NOT_IN_SCOPE, |f, ctx, actor| {
+        agenda_registration::decide(ctx, actor, &f.registration, true, now()).map(drop)
+    }),
+    row("registration::cancel_for", NOT_IN_SCOPE, |f, ctx, actor| {
+        agenda_registration::cancel_for(ctx, actor, &f.registration, now()).map(drop)
+    }),
+    row("registration::check_in", NOT_IN_SCOPE, |f, ctx, actor| {
+        agenda_registration::check_in(ctx, actor, &f.registration, true, now()).map(drop)
+    }),
+    row("registration::add_walk_in", NOT_IN_SCOPE, |f, ctx, actor| {
+        let form = agenda_registration::WalkInForm { name: "Eve".to_owned(), ..Default::default() };
+        agenda_registration::add_walk_in(ctx, actor, &f.event.id, &form, now()).map(drop)
+    }),
+    row("registration::attendees", NOT_IN_SCOPE, |f, ctx, actor| {
+        agenda_registration::attendees(ctx, actor, &f.event.id).map(drop)
+    }),
+    row("registration::registrants_csv", NOT_IN_SCOPE, |f, ctx, actor| {
+        agenda_registration::registrants_csv(ctx, actor, &f.event.id).map(drop)
+    }),
+    row("tasks::send_reminders", NOT_ADMIN, |_, ctx, actor| {
+        agenda_tasks::send_reminders(ctx, actor, now(), chrono::TimeDelta::days(30)).map(drop)
+    }),
+    row("tasks::purge_registrations", NOT_ADMIN, |_, ctx, actor| {
+        agenda_tasks::purge_registrations(ctx, actor, now() + chrono::TimeDelta::days(400), chrono::TimeDelta::days(90)).map(drop)
+    }),
 ];
 
 #[test]

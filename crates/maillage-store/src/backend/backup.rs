@@ -3,6 +3,7 @@
 
 use super::accounts::{insert_campaign, insert_proposal, insert_resolution, insert_user};
 use super::actors::insert_stakeholder;
+use super::agenda::{insert_event, insert_registration};
 use super::duplicates::{merge_groups, write_group};
 use super::mappings::insert_mapping;
 use super::pnt::{insert_project_snapshot, insert_vote_snapshot};
@@ -43,6 +44,8 @@ const RESTORED_TABLES: &[&str] = &[
     "pnt_project_versions",
     "pnt_votes",
     "pnt_voters",
+    "events",
+    "registrations",
 ];
 
 /// The tables that must be empty for a restore: any row in one of them means the store is
@@ -64,6 +67,7 @@ const MUST_BE_EMPTY: &[&str] = &[
     "pnt_plans",
     "pnt_projects",
     "pnt_votes",
+    "events",
 ];
 
 /// Hands every row to `visit`, in [`SnapshotItem`]'s order, inside the caller's consistent
@@ -156,6 +160,14 @@ fn snapshot_accounts<T: Tables + ?Sized>(
         let voters = tables.voters(&vote.id)?;
         visit(SnapshotItem::Vote(crate::VoteSnapshot { vote, voters }))?;
     }
+    let mut events = tables.events(&crate::EventQuery::default())?;
+    events.sort_by(|a, b| a.id.cmp(&b.id));
+    for event in events {
+        visit(SnapshotItem::Event(event))?;
+    }
+    for registration in tables.all_registrations()? {
+        visit(SnapshotItem::Registration(registration))?;
+    }
     Ok(())
 }
 
@@ -216,6 +228,8 @@ fn restore_item<T: Tables + ?Sized>(tables: &mut T, item: &SnapshotItem) -> Stor
         }
         SnapshotItem::Project(snapshot) => insert_project_snapshot(tables, &snapshot.project, &snapshot.versions),
         SnapshotItem::Vote(snapshot) => insert_vote_snapshot(tables, &snapshot.vote, &snapshot.voters),
+        SnapshotItem::Event(event) => insert_event(tables, event),
+        SnapshotItem::Registration(registration) => insert_registration(tables, registration),
     }
 }
 

@@ -24,6 +24,7 @@
 
 pub(crate) mod accounts;
 pub(crate) mod actors;
+pub(crate) mod agenda;
 pub(crate) mod backup;
 pub(crate) mod duplicates;
 pub(crate) mod mappings;
@@ -33,6 +34,7 @@ pub(crate) mod territory;
 
 pub use accounts::AccountTables;
 pub use actors::StakeholderTables;
+pub use agenda::AgendaTables;
 pub use duplicates::{DuplicateTables, GroupMember};
 pub use mappings::MappingTables;
 pub use pnt::PntTables;
@@ -74,7 +76,7 @@ pub trait Backend: Send + Sync {
 /// Every statement of the store, on one connection (inside a transaction or not, as the
 /// [`Backend`] method that handed it decided).
 pub trait Tables:
-    PlaceTables + TerritoryTables + DuplicateTables + AccountTables + StakeholderTables + MappingTables + PntTables
+    PlaceTables + TerritoryTables + DuplicateTables + AccountTables + StakeholderTables + MappingTables + PntTables + AgendaTables
 {
     /// Keeps other writers off `tables` until the transaction ends, where the database needs
     /// it (a database whose write transactions already exclude each other does nothing).

@@ -1,6 +1,6 @@
 //! The hub's administration pages, a module per area: the dashboard (`home`), the moderation
 //! queue (`moderation`), places, their history and claims (`places`), users and roles
-//! (`accounts`), campaigns (`campaigns`), the outbox and the audit log (`journal`),
+//! (`accounts`), campaigns (`campaigns`), the agenda's events and registrants (`agenda`), the outbox and the audit log (`journal`),
 //! duplicates (`duplicates`), and the hub's configuration (`hub`, `imports`, and the mapping
 //! assistant with the saved mappings, `assistant`), and the open-data publication (`publication`).
 //!
@@ -10,6 +10,7 @@
 //! missing check here cannot open a write).
 
 mod accounts;
+mod agenda;
 mod assistant;
 mod campaigns;
 mod duplicates;
@@ -36,6 +37,7 @@ pub fn routes() -> Router<WebState> {
         .merge(places::routes())
         .merge(accounts::routes())
         .merge(campaigns::routes())
+        .merge(agenda::routes())
         .merge(journal::routes())
         .merge(duplicates::routes())
         .merge(publication::routes())
