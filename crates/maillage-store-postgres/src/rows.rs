@@ -420,3 +420,22 @@ impl FromRow for SavedMapping {
         })
     }
 }
+
+/// The activity log's types are read whole from their JSON document (column `document`).
+impl FromRow for ActivityEntry {
+    fn from_row(row: &Row) -> StoreResult<Self> {
+        document(row, "document")
+    }
+}
+
+impl FromRow for PastTotals {
+    fn from_row(row: &Row) -> StoreResult<Self> {
+        document(row, "document")
+    }
+}
+
+impl FromRow for BilanIntroduction {
+    fn from_row(row: &Row) -> StoreResult<Self> {
+        document(row, "document")
+    }
+}

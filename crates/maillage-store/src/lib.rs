@@ -15,15 +15,18 @@
 //! Boundary: depends on the domain only; knows nothing of files, HTTP or the CLI.
 
 pub mod accounts;
+pub mod activity;
 pub mod actors;
 pub mod backend;
 pub mod contract;
 pub mod contract_accounts;
+pub mod contract_activity;
 pub mod contract_actors;
 pub mod contract_mappings;
 pub mod mappings;
 
 pub use accounts::*;
+pub use activity::*;
 pub use actors::*;
 pub use mappings::*;
 
@@ -510,6 +513,12 @@ pub enum SnapshotItem {
     Stakeholder(Stakeholder),
     /// A mapping saved by the hub, by name.
     Mapping(SavedMapping),
+    /// An entry of the activity log, by date then id.
+    Activity(ActivityEntry),
+    /// A past period's imported totals, by département, start, end.
+    PastTotals(PastTotals),
+    /// A bilan's written introduction, by scope, start, end.
+    BilanIntroduction(BilanIntroduction),
 }
 
 impl SnapshotItem {
@@ -535,6 +544,9 @@ impl SnapshotItem {
             SnapshotItem::Setting { .. } => "setting",
             SnapshotItem::Stakeholder(_) => "stakeholder",
             SnapshotItem::Mapping(_) => "mapping",
+            SnapshotItem::Activity(_) => "activity",
+            SnapshotItem::PastTotals(_) => "past_totals",
+            SnapshotItem::BilanIntroduction(_) => "bilan_introduction",
         }
     }
 }
@@ -607,7 +619,7 @@ pub fn check_values(definition: &IndicatorDefinition, values: &[IndicatorValue])
 ///
 /// The accounts half of the contract is [`AccountStore`], the actors directory
 /// [`StakeholderStore`], the saved mappings [`MappingStore`], each in its own module.
-pub trait Store: AccountStore + StakeholderStore + MappingStore + Send + Sync {
+pub trait Store: AccountStore + StakeholderStore + MappingStore + ActivityStore + Send + Sync {
     /// Opens an import of one source: one transaction, holding the source's import lock
     /// so two imports of the same source cannot interleave. Dropping the session without
     /// [`ImportSession::commit`] rolls everything back.

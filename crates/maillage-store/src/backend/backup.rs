@@ -2,6 +2,7 @@
 //! [`SnapshotItem`]), and how a restore writes each kind back.
 
 use super::accounts::{insert_campaign, insert_proposal, insert_resolution, insert_user};
+use super::activity::{insert_activity, insert_introduction};
 use super::actors::insert_stakeholder;
 use super::duplicates::{merge_groups, write_group};
 use super::mappings::insert_mapping;
@@ -37,6 +38,9 @@ const RESTORED_TABLES: &[&str] = &[
     "place_report_resolutions",
     "stakeholders",
     "mappings",
+    "activity_entries",
+    "activity_past_totals",
+    "bilan_introductions",
 ];
 
 /// The tables that must be empty for a restore: any row in one of them means the store is
@@ -55,6 +59,9 @@ const MUST_BE_EMPTY: &[&str] = &[
     "one_time_tokens",
     "stakeholders",
     "mappings",
+    "activity_entries",
+    "activity_past_totals",
+    "bilan_introductions",
 ];
 
 /// Hands every row to `visit`, in [`SnapshotItem`]'s order, inside the caller's consistent
@@ -134,6 +141,15 @@ fn snapshot_accounts<T: Tables + ?Sized>(
     for mapping in tables.saved_mappings()? {
         visit(SnapshotItem::Mapping(mapping))?;
     }
+    for entry in tables.activities(&crate::ActivityQuery::default())? {
+        visit(SnapshotItem::Activity(entry))?;
+    }
+    for totals in tables.past_totals()? {
+        visit(SnapshotItem::PastTotals(totals))?;
+    }
+    for introduction in tables.introductions()? {
+        visit(SnapshotItem::BilanIntroduction(introduction))?;
+    }
     Ok(())
 }
 
@@ -188,6 +204,12 @@ fn restore_item<T: Tables + ?Sized>(tables: &mut T, item: &SnapshotItem) -> Stor
         SnapshotItem::Setting { key, value } => tables.insert_setting(key, value).restoring(),
         SnapshotItem::Stakeholder(stakeholder) => insert_stakeholder(tables, stakeholder),
         SnapshotItem::Mapping(mapping) => insert_mapping(tables, mapping),
+        SnapshotItem::Activity(entry) => insert_activity(tables, entry),
+        SnapshotItem::PastTotals(totals) => {
+            crate::check_past_totals(std::slice::from_ref(totals))?;
+            tables.upsert_past_totals(totals)
+        }
+        SnapshotItem::BilanIntroduction(introduction) => insert_introduction(tables, introduction),
     }
 }
 

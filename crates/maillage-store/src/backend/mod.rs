@@ -23,6 +23,7 @@
 //! of their own; then in each backend the trait's statements and the row mappers of its types.
 
 pub(crate) mod accounts;
+pub(crate) mod activity;
 pub(crate) mod actors;
 pub(crate) mod backup;
 pub(crate) mod duplicates;
@@ -31,6 +32,7 @@ pub(crate) mod places;
 pub(crate) mod territory;
 
 pub use accounts::AccountTables;
+pub use activity::ActivityTables;
 pub use actors::StakeholderTables;
 pub use duplicates::{DuplicateTables, GroupMember};
 pub use mappings::MappingTables;
@@ -72,7 +74,7 @@ pub trait Backend: Send + Sync {
 /// Every statement of the store, on one connection (inside a transaction or not, as the
 /// [`Backend`] method that handed it decided).
 pub trait Tables:
-    PlaceTables + TerritoryTables + DuplicateTables + AccountTables + StakeholderTables + MappingTables
+    PlaceTables + TerritoryTables + DuplicateTables + AccountTables + StakeholderTables + MappingTables + ActivityTables
 {
     /// Keeps other writers off `tables` until the transaction ends, where the database needs
     /// it (a database whose write transactions already exclude each other does nothing).
