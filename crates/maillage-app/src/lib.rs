@@ -17,6 +17,7 @@
 //! only through the [`mail::Mailer`] it is given.
 
 pub mod accounts;
+pub mod activity;
 pub mod actors;
 pub mod agenda;
 pub mod campaigns;

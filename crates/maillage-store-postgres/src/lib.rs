@@ -30,6 +30,7 @@
 //! executor's own threads.
 
 mod accounts;
+mod activity;
 mod actors;
 mod agenda;
 mod duplicates;

@@ -359,6 +359,36 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE UNIQUE INDEX registrations_by_token ON registrations (token_hash) WHERE token_hash IS NOT NULL;
     "#,
+    // 15: the activity log (each entry a JSON document beside the columns its queries read:
+    // date, département, author), the totals of past periods a hub imports per département,
+    // and the written introductions of its bilans.
+    r#"
+    CREATE TABLE activity_entries (
+        id text COLLATE "C" PRIMARY KEY,
+        entry_date date NOT NULL,
+        departement text COLLATE "C",
+        author text COLLATE "C",
+        version integer NOT NULL,
+        document jsonb NOT NULL
+    );
+    CREATE INDEX activity_entries_by_date ON activity_entries (entry_date, id);
+    CREATE INDEX activity_entries_by_departement ON activity_entries (departement, entry_date);
+    CREATE TABLE activity_past_totals (
+        departement text COLLATE "C" NOT NULL,
+        period_start date NOT NULL,
+        period_end date NOT NULL,
+        document jsonb NOT NULL,
+        PRIMARY KEY (departement, period_start, period_end)
+    );
+    CREATE TABLE bilan_introductions (
+        scope text COLLATE "C" NOT NULL,
+        period_start date NOT NULL,
+        period_end date NOT NULL,
+        version integer NOT NULL,
+        document jsonb NOT NULL,
+        PRIMARY KEY (scope, period_start, period_end)
+    );
+    "#,
 ];
 
 /// Brings the schema up to date. Runs on a connection of its own, which the caller must

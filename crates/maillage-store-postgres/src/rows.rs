@@ -453,7 +453,26 @@ impl FromRow for Event {
     }
 }
 
+/// The activity log's types are read whole from their JSON document (column `document`).
+impl FromRow for ActivityEntry {
+    fn from_row(row: &Row) -> StoreResult<Self> {
+        document(row, "document")
+    }
+}
+
 impl FromRow for Registration {
+    fn from_row(row: &Row) -> StoreResult<Self> {
+        document(row, "document")
+    }
+}
+
+impl FromRow for PastTotals {
+    fn from_row(row: &Row) -> StoreResult<Self> {
+        document(row, "document")
+    }
+}
+
+impl FromRow for BilanIntroduction {
     fn from_row(row: &Row) -> StoreResult<Self> {
         document(row, "document")
     }

@@ -347,4 +347,34 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE UNIQUE INDEX registrations_by_token ON registrations (token_hash) WHERE token_hash IS NOT NULL;
     "#,
+    // 15: the activity log (each entry a JSON document beside the columns its queries read:
+    // date, département, author), the totals of past periods a hub imports per département,
+    // and the written introductions of its bilans.
+    r#"
+    CREATE TABLE activity_entries (
+        id TEXT PRIMARY KEY,
+        entry_date TEXT NOT NULL,
+        departement TEXT,
+        author TEXT,
+        version INTEGER NOT NULL,
+        document TEXT NOT NULL
+    );
+    CREATE INDEX activity_entries_by_date ON activity_entries (entry_date, id);
+    CREATE INDEX activity_entries_by_departement ON activity_entries (departement, entry_date);
+    CREATE TABLE activity_past_totals (
+        departement TEXT NOT NULL,
+        period_start TEXT NOT NULL,
+        period_end TEXT NOT NULL,
+        document TEXT NOT NULL,
+        PRIMARY KEY (departement, period_start, period_end)
+    );
+    CREATE TABLE bilan_introductions (
+        scope TEXT NOT NULL,
+        period_start TEXT NOT NULL,
+        period_end TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        document TEXT NOT NULL,
+        PRIMARY KEY (scope, period_start, period_end)
+    );
+    "#,
 ];

@@ -464,7 +464,26 @@ impl FromRow for Event {
     }
 }
 
+/// The activity log's types are read whole from their JSON document (the query's only column).
+impl FromRow for ActivityEntry {
+    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
+        document(row, 0)
+    }
+}
+
 impl FromRow for Registration {
+    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
+        document(row, 0)
+    }
+}
+
+impl FromRow for PastTotals {
+    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
+        document(row, 0)
+    }
+}
+
+impl FromRow for BilanIntroduction {
     fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
         document(row, 0)
     }

@@ -58,6 +58,11 @@ macro_rules! store_contract_tests {
             concurrent_registrations_take_exactly_the_seats, attendance_walk_ins_and_erasure,
             agenda_refusals_name_what_they_refuse);
         $crate::store_contract_tests!(@pairs contract_agenda, $make; agenda_snapshot_restores_identically);
+        $crate::store_contract_tests!(@cases contract_activity, $make;
+            activity_entries_round_trip_and_are_selected_by_date_and_departement,
+            an_activity_entry_is_replaced_by_its_next_version_only, past_totals_replace_those_of_the_same_period,
+            a_bilan_introduction_is_written_by_version, activity_refusals_name_what_they_refuse);
+        $crate::store_contract_tests!(@pairs contract_activity, $make; activity_snapshot_restores_identically);
     };
     (@pairs $module:ident, $make:expr; $($case:ident),+) => {
         $(

@@ -1,5 +1,6 @@
 //! The use cases' integration tests, in one test binary (each binary costs a link).
 
+mod activity;
 mod actors;
 mod agenda;
 mod coverage;

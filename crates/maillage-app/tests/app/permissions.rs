@@ -9,6 +9,9 @@
 use std::collections::BTreeMap;
 
 use maillage_app::accounts::{self, Actor};
+use maillage_app::activity::bilan::{self as activity_bilan, BilanScope};
+use maillage_app::activity::figures::{Period, Selector};
+use maillage_app::activity::{self, past, ActorRef, EntryForm};
 use maillage_app::actors::{self, StakeholderForm};
 use maillage_app::agenda::{self, registration as agenda_registration, tasks as agenda_tasks, EventForm, Recurrence};
 use maillage_app::context::Context;
@@ -88,6 +91,8 @@ struct Fixture {
     /// An event in the Cher (created by the administrator) and a registration for it.
     event: maillage_store::Event,
     registration: String,
+    /// A meeting in the Cher the administrator logged, with `stakeholder`.
+    activity: maillage_store::ActivityEntry,
 }
 
 fn fixture() -> Fixture {
@@ -165,12 +170,14 @@ fn fixture() -> Fixture {
     }, t0())
     .unwrap()
     .id;
+    let activity = activity::record(&ctx, &hub.admin, &activity_form(&stakeholder.id), t0()).unwrap();
     Fixture {
         pnt_project,
         room_vote,
         online_vote,
         event,
         registration,
+        activity,
         stakeholder,
         other_stakeholder,
         manager,
@@ -202,6 +209,25 @@ fn mapping_to_save(replaces: Option<u32>) -> MappingToSave<'static> {
         sample: Some(SampleFile { bytes: EXPORT, file_name: "export.csv" }),
         replaces,
     }
+}
+
+/// A meeting in the Cher naming one actor by id and one by a new name.
+fn activity_form(actor: &str) -> EntryForm {
+    EntryForm {
+        kind: "animation".to_owned(),
+        animation: "reunion_coordination".to_owned(),
+        date: "2026-11-20".to_owned(),
+        duration: "1h30".to_owned(),
+        level: "departement".to_owned(),
+        territory: "18".to_owned(),
+        actors: vec![ActorRef::Id(actor.to_owned()), ActorRef::Name("Mairie de Vierzon".to_owned())],
+        headcount: "4".to_owned(),
+        ..EntryForm::default()
+    }
+}
+
+fn period() -> Period {
+    Period::year(2026).unwrap()
 }
 
 impl Fixture {
@@ -592,6 +618,43 @@ const ROWS: &[Row] = &[
     }),
     row("tasks::purge_registrations", NOT_ADMIN, |_, ctx, actor| {
         agenda_tasks::purge_registrations(ctx, actor, now() + chrono::TimeDelta::days(400), chrono::TimeDelta::days(90)).map(drop)
+    // The activity log: the team logs; an entry is its author's, its territory's
+    // coordinators' and the administrators'.
+    row("activity::record", NOT_MODERATOR, |f, ctx, actor| {
+        activity::record(ctx, actor, &activity_form(&f.stakeholder.id), now()).map(drop)
+    }),
+    row("activity::entries", NOT_MODERATOR, |_, ctx, actor| {
+        activity::entries(ctx, actor, &activity::LogFilter::default()).map(drop)
+    }),
+    row("activity::entry", NOT_IN_SCOPE, |f, ctx, actor| activity::entry(ctx, actor, &f.activity.id).map(drop)),
+    row("activity::check_change", NOT_IN_SCOPE, |f, ctx, actor| activity::check_change(ctx, actor, &f.activity)),
+    row("activity::update", NOT_IN_SCOPE, |f, ctx, actor| {
+        activity::update(ctx, actor, &f.activity.id, 1, &activity_form(&f.stakeholder.id), now()).map(drop)
+    }),
+    row("activity::flag", NOT_IN_SCOPE, |f, ctx, actor| {
+        activity::flag(ctx, actor, &f.activity.id, 1, Some("Action notable"), now()).map(drop)
+    }),
+    row("activity::delete", NOT_IN_SCOPE, |f, ctx, actor| activity::delete(ctx, actor, &f.activity.id, 1, now())),
+    row("bilan::dashboard", NOT_MODERATOR, |_, ctx, actor| {
+        activity_bilan::dashboard(ctx, actor, &Selector::Departement("18".to_owned()), &period()).map(drop)
+    }),
+    row("bilan::dashboard of another member", NOT_ADMIN, |_, ctx, actor| {
+        let other = Selector::Member("quelqu-un".to_owned());
+        activity_bilan::dashboard(ctx, actor, &other, &period()).map(drop)
+    }),
+    row("bilan::bilan", NOT_IN_SCOPE, |_, ctx, actor| {
+        activity_bilan::bilan(ctx, actor, &BilanScope::Departement("18".to_owned()), &period()).map(drop)
+    }),
+    row("bilan::save_introduction", NOT_IN_SCOPE, |_, ctx, actor| {
+        let scope = BilanScope::Departement("18".to_owned());
+        activity_bilan::save_introduction(ctx, actor, &scope, &period(), "Introduction", 0, now()).map(drop)
+    }),
+    row("bilan::save_introduction of the hub", NOT_ADMIN, |_, ctx, actor| {
+        activity_bilan::save_introduction(ctx, actor, &BilanScope::Hub, &period(), "Introduction", 0, now()).map(drop)
+    }),
+    row("past::import_past", NOT_IN_SCOPE, |_, ctx, actor| {
+        let file = b"departement;debut;fin;reunions\n18;2022-01-01;2022-12-31;10\n";
+        past::import_past(ctx, actor, file, now()).map(drop)
     }),
 ];
 

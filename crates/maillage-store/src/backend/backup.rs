@@ -2,6 +2,7 @@
 //! [`SnapshotItem`]), and how a restore writes each kind back.
 
 use super::accounts::{insert_campaign, insert_proposal, insert_resolution, insert_user};
+use super::activity::{insert_activity, insert_introduction};
 use super::actors::insert_stakeholder;
 use super::agenda::{insert_event, insert_registration};
 use super::duplicates::{merge_groups, write_group};
@@ -46,6 +47,9 @@ const RESTORED_TABLES: &[&str] = &[
     "pnt_voters",
     "events",
     "registrations",
+    "activity_entries",
+    "activity_past_totals",
+    "bilan_introductions",
 ];
 
 /// The tables that must be empty for a restore: any row in one of them means the store is
@@ -68,6 +72,9 @@ const MUST_BE_EMPTY: &[&str] = &[
     "pnt_projects",
     "pnt_votes",
     "events",
+    "activity_entries",
+    "activity_past_totals",
+    "bilan_introductions",
 ];
 
 /// Hands every row to `visit`, in [`SnapshotItem`]'s order, inside the caller's consistent
@@ -168,6 +175,15 @@ fn snapshot_accounts<T: Tables + ?Sized>(
     for registration in tables.all_registrations()? {
         visit(SnapshotItem::Registration(registration))?;
     }
+    for entry in tables.activities(&crate::ActivityQuery::default())? {
+        visit(SnapshotItem::Activity(entry))?;
+    }
+    for totals in tables.past_totals()? {
+        visit(SnapshotItem::PastTotals(totals))?;
+    }
+    for introduction in tables.introductions()? {
+        visit(SnapshotItem::BilanIntroduction(introduction))?;
+    }
     Ok(())
 }
 
@@ -230,6 +246,12 @@ fn restore_item<T: Tables + ?Sized>(tables: &mut T, item: &SnapshotItem) -> Stor
         SnapshotItem::Vote(snapshot) => insert_vote_snapshot(tables, &snapshot.vote, &snapshot.voters),
         SnapshotItem::Event(event) => insert_event(tables, event),
         SnapshotItem::Registration(registration) => insert_registration(tables, registration),
+        SnapshotItem::Activity(entry) => insert_activity(tables, entry),
+        SnapshotItem::PastTotals(totals) => {
+            crate::check_past_totals(std::slice::from_ref(totals))?;
+            tables.upsert_past_totals(totals)
+        }
+        SnapshotItem::BilanIntroduction(introduction) => insert_introduction(tables, introduction),
     }
 }
 

@@ -23,6 +23,7 @@
 //! of their own; then in each backend the trait's statements and the row mappers of its types.
 
 pub(crate) mod accounts;
+pub(crate) mod activity;
 pub(crate) mod actors;
 pub(crate) mod agenda;
 pub(crate) mod backup;
@@ -33,6 +34,7 @@ pub(crate) mod pnt;
 pub(crate) mod territory;
 
 pub use accounts::AccountTables;
+pub use activity::ActivityTables;
 pub use actors::StakeholderTables;
 pub use agenda::AgendaTables;
 pub use duplicates::{DuplicateTables, GroupMember};
@@ -76,7 +78,7 @@ pub trait Backend: Send + Sync {
 /// Every statement of the store, on one connection (inside a transaction or not, as the
 /// [`Backend`] method that handed it decided).
 pub trait Tables:
-    PlaceTables + TerritoryTables + DuplicateTables + AccountTables + StakeholderTables + MappingTables + PntTables + AgendaTables
+    PlaceTables + TerritoryTables + DuplicateTables + AccountTables + StakeholderTables + MappingTables + PntTables + AgendaTables + ActivityTables
 {
     /// Keeps other writers off `tables` until the transaction ends, where the database needs
     /// it (a database whose write transactions already exclude each other does nothing).
