@@ -18,6 +18,7 @@ mod hub;
 mod imports;
 mod journal;
 mod moderation;
+mod place_form;
 mod places;
 
 use axum::extract::DefaultBodyLimit;
