@@ -218,27 +218,37 @@ pub fn coverage_of(
                 Level::Region => index.aggregate(AreaLevel::Region),
                 _ => index.aggregate_bassins(bassin_of),
             };
-            let bassin_scores: HashMap<Option<String>, PriorityOut> = if level == Level::Bassin {
-                index
-                    .bassin_priorities(bassin_of, ifn_of)
-                    .into_iter()
-                    .map(|b| {
-                        (
-                            b.code.clone(),
-                            PriorityOut {
-                                score: b.score,
-                                part_distance: b.distance_part,
-                                part_fragilite: Some(b.ifn_part),
-                                part_population: b.population_part,
-                                ifn: None,
-                                sans_ifn: b.communes_without_ifn > 0,
-                            },
-                        )
-                    })
-                    .collect()
-            } else {
-                HashMap::new()
+            // Every level's score is its communes' scores averaged by population, as a
+            // bassin's is: the ranking "where do we act first" at any level.
+            let commune_of = |code: &str| territory.commune(code);
+            let group_of = |code: &str| -> Option<String> {
+                match level {
+                    Level::Epci => commune_of(code).and_then(|c| c.siren_epci.clone()),
+                    Level::Departement => commune_of(code).map(|c| c.code_departement.clone()),
+                    Level::Region => commune_of(code).map(|c| c.code_region.clone()),
+                    _ => bassin_of(code),
+                }
             };
+            let bassin_scores: HashMap<Option<String>, PriorityOut> = index
+                .bassin_priorities(group_of, ifn_of)
+                .into_iter()
+                .map(|b| {
+                    (
+                        b.code.clone(),
+                        PriorityOut {
+                            score: b.score,
+                            part_distance: b.distance_part,
+                            part_fragilite: Some(b.ifn_part),
+                            part_population: b.population_part,
+                            // The fragility part is 100 × weight × IFN / 10: read back, it is
+                            // the population-weighted IFN, when every commune has one.
+                            ifn: (b.communes_without_ifn == 0)
+                                .then(|| b.ifn_part / (10.0 * maillage_coverage::PRIORITY_WEIGHTS.1)),
+                            sans_ifn: b.communes_without_ifn > 0,
+                        },
+                    )
+                })
+                .collect();
             areas
                 .into_iter()
                 .filter(|area| area.code.is_some())

@@ -19,6 +19,7 @@ mod hub;
 mod imports;
 mod journal;
 mod moderation;
+mod place_form;
 mod places;
 mod publication;
 
