@@ -5,6 +5,7 @@ mod coverage;
 mod duplicates;
 mod fuzz_corpus;
 mod mappings;
+mod monographie;
 mod permissions;
 mod saved_mappings;
 mod self_service;
