@@ -5,6 +5,7 @@
 
 pub mod figures;
 pub mod generate;
+pub mod map;
 
 pub use figures::{compare, figures, Figure, FigureChange, Unit};
 pub use generate::{generate, Generated, Sources};

@@ -89,6 +89,17 @@ fn every_demo_bassin_has_its_figures_right() {
         assert!(generated.couverture.priorities.len() <= 10);
         assert!(generated.couverture.priorities.windows(2).all(|w| w[0].score >= w[1].score));
 
+        // The maps: a shape per commune, a mark per place located by coordinates, each named.
+        let map = maillage_app::monographie::map::bassin_map(&territory, &generated).expect("a map");
+        let titles = map.matches("<title").count();
+        assert_eq!(titles, 1 + communes.len() + generated.map_places.len(), "{name}: map");
+        let choropleth = maillage_app::monographie::map::priority_map(&territory, &generated).expect("a map");
+        assert_eq!(choropleth.matches("<title").count(), 1 + communes.len());
+        if name == "Chinon" {
+            std::fs::write(std::env::temp_dir().join("chinon-bassin.svg"), &map).unwrap();
+            std::fs::write(std::env::temp_dir().join("chinon-priorite.svg"), &choropleth).unwrap();
+        }
+
         // The flat figures carry the same values.
         let all = figures(&generated);
         let figure = |key: &str| all.iter().find(|f| f.key == key).map(|f| f.value);
