@@ -29,6 +29,7 @@ mod error;
 pub mod hub;
 pub mod mail;
 pub mod mappings;
+pub mod monographie;
 pub mod moderation;
 pub mod places;
 pub mod pnt;

@@ -7,6 +7,7 @@ mod coverage;
 mod duplicates;
 mod fuzz_corpus;
 mod mappings;
+mod monographie;
 mod pnt;
 mod permissions;
 mod saved_mappings;
