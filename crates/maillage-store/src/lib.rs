@@ -640,7 +640,9 @@ pub fn check_values(definition: &IndicatorDefinition, values: &[IndicatorValue])
 ///
 /// The accounts half of the contract is [`AccountStore`], the actors directory
 /// [`StakeholderStore`], the saved mappings [`MappingStore`], each in its own module.
-pub trait Store: AccountStore + StakeholderStore + MappingStore + PntStore + AgendaStore + ActivityStore + Send + Sync {
+pub trait Store:
+    AccountStore + StakeholderStore + MappingStore + PntStore + AgendaStore + ActivityStore + Send + Sync
+{
     /// Opens an import of one source: one transaction, holding the source's import lock
     /// so two imports of the same source cannot interleave. Dropping the session without
     /// [`ImportSession::commit`] rolls everything back.

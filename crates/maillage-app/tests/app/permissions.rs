@@ -163,11 +163,16 @@ fn fixture() -> Fixture {
     let room_vote = pnt_votes::create_room_vote(&ctx, &hub.admin, &vote_form(), t0()).unwrap().id;
     let online_vote = pnt_votes::create_online_vote(&ctx, &hub.admin, &online_vote_form(), t0()).unwrap().id;
     let event = agenda::create_event(&ctx, &hub.admin, &event_form(), t0()).unwrap();
-    let registration = agenda_registration::register(&ctx, &event.id, &agenda_registration::RegistrationForm {
-        name: "Ana".to_owned(),
-        email: "ana@exemple.fr".to_owned(),
-        ..Default::default()
-    }, t0())
+    let registration = agenda_registration::register(
+        &ctx,
+        &event.id,
+        &agenda_registration::RegistrationForm {
+            name: "Ana".to_owned(),
+            email: "ana@exemple.fr".to_owned(),
+            ..Default::default()
+        },
+        t0(),
+    )
     .unwrap()
     .id;
     let activity = activity::record(&ctx, &hub.admin, &activity_form(&stakeholder.id), t0()).unwrap();
@@ -291,7 +296,11 @@ fn online_vote_form() -> pnt_votes::VoteForm {
 }
 
 fn pnt_plan() -> pnt::PlanForm {
-    pnt::PlanForm { territory: "departement:18".to_owned(), title: "PNT du Cher".to_owned(), ..pnt::PlanForm::default() }
+    pnt::PlanForm {
+        territory: "departement:18".to_owned(),
+        title: "PNT du Cher".to_owned(),
+        ..pnt::PlanForm::default()
+    }
 }
 
 fn gestionnaire() -> Role {
@@ -618,6 +627,7 @@ const ROWS: &[Row] = &[
     }),
     row("tasks::purge_registrations", NOT_ADMIN, |_, ctx, actor| {
         agenda_tasks::purge_registrations(ctx, actor, now() + chrono::TimeDelta::days(400), chrono::TimeDelta::days(90)).map(drop)
+    }),
     // The activity log: the team logs; an entry is its author's, its territory's
     // coordinators' and the administrators'.
     row("activity::record", NOT_MODERATOR, |f, ctx, actor| {

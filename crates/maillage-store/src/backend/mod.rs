@@ -39,8 +39,8 @@ pub use actors::StakeholderTables;
 pub use agenda::AgendaTables;
 pub use duplicates::{DuplicateTables, GroupMember};
 pub use mappings::MappingTables;
-pub use pnt::PntTables;
 pub use places::{insert_new_place, replace_version, source_id_taken_error, PlaceTables, VersionWrites};
+pub use pnt::PntTables;
 pub use territory::TerritoryTables;
 
 use maillage_domain::{Place, PlaceId};
@@ -78,7 +78,15 @@ pub trait Backend: Send + Sync {
 /// Every statement of the store, on one connection (inside a transaction or not, as the
 /// [`Backend`] method that handed it decided).
 pub trait Tables:
-    PlaceTables + TerritoryTables + DuplicateTables + AccountTables + StakeholderTables + MappingTables + PntTables + AgendaTables + ActivityTables
+    PlaceTables
+    + TerritoryTables
+    + DuplicateTables
+    + AccountTables
+    + StakeholderTables
+    + MappingTables
+    + PntTables
+    + AgendaTables
+    + ActivityTables
 {
     /// Keeps other writers off `tables` until the transaction ends, where the database needs
     /// it (a database whose write transactions already exclude each other does nothing).
