@@ -14,6 +14,7 @@
 //! Times: sessions are stored as UTC instants; forms and pages speak Europe/Paris local time
 //! ([`paris`], [`parse_local`]).
 
+pub mod demo;
 pub mod feeds;
 pub mod registration;
 pub mod tasks;

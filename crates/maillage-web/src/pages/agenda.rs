@@ -327,7 +327,7 @@ async fn agenda_page(app: App, Extension(site): Site, RawQuery(raw): RawQuery) -
         layout: Layout::new(&site, "Agenda des temps forts", "agenda"),
         kinds: EventKind::ALL.iter().map(|k| (k.as_str(), k.label())).collect(),
         territories: territory_choices(&state, &bassins, &all),
-        events: events.iter().map(|e| EventView::of(e)).collect(),
+        events: events.iter().map(EventView::of).collect(),
         query,
         error,
         month,
@@ -721,6 +721,6 @@ async fn embed_agenda(app: App, Extension(site): Site, RawQuery(raw): RawQuery) 
     let events = app.run(move |ctx| agenda::public_events(ctx, &filter)).await?;
     let mut layout = Layout::new(&site, titre.clone(), "");
     layout.embed = true;
-    let page = EmbedAgendaPage { layout, titre, couleur, events: events.iter().take(20).map(|e| EventView::of(e)).collect() };
+    let page = EmbedAgendaPage { layout, titre, couleur, events: events.iter().take(20).map(EventView::of).collect() };
     Ok(render(StatusCode::OK, &page, true))
 }
