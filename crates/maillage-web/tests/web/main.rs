@@ -4,6 +4,7 @@
 mod common;
 
 mod accounts;
+mod agenda;
 mod admin_hub;
 mod admin_mappings;
 mod admin_places;
