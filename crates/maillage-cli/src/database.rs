@@ -67,7 +67,11 @@ pub fn open(config: &Config, load_demo: bool) -> CliResult<Box<dyn Store>> {
         // The agenda's demo: the seeds' temps forts, and a few upcoming events to try.
         let locator = maillage_app::territory::Locator::load(store.as_ref(), std::sync::Arc::new(territory));
         match locator.and_then(|locator| {
-            maillage_app::agenda::demo::load_if_empty(&Context::new(store.as_ref()).with_locator(&locator), &operator(), maillage_store::now())
+            maillage_app::agenda::demo::load_if_empty(
+                &Context::new(store.as_ref()).with_locator(&locator),
+                &operator(),
+                maillage_store::now(),
+            )
         }) {
             Ok(0) => {}
             Ok(count) => note!("Agenda de démonstration : {count} événements."),

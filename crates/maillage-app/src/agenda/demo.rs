@@ -21,7 +21,18 @@ use crate::AppResult;
 
 /// One seed event: title, kind, scale, territory, date, start, end, address, description,
 /// publics.
-type Seed = (&'static str, &'static str, &'static str, &'static str, &'static str, &'static str, &'static str, &'static str, &'static str, &'static str);
+type Seed = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+);
 
 /// `seeds/002_*.txt`, « LES TEMPS FORTS À RETENIR ».
 const TEMPS_FORTS_37: &[Seed] = &[
@@ -101,13 +112,90 @@ const TEMPS_FORTS_37: &[Seed] = &[
 
 /// `seeds/001_*.txt`, « Et après : l'agenda du hub », one meeting per département page.
 const AGENDA_2023: &[Seed] = &[
-    ("Rencontre entre hubs à Orléans", "comite", "region", "24", "2023-10-04", "09:30", "12:00", "Orléans", "Dates nationales de l'agenda du hub.", "hubs"),
-    ("Coordination départementale des médiateurs numériques (Cher)", "rencontre_mediateurs", "departement", "18", "2023-09-08", "09:30", "12:00", "Berry Numérique, Cher", "Avec Berry Numérique.", "médiateurs"),
-    ("Rencontre des médiateurs numériques d'Eure-et-Loir", "rencontre_mediateurs", "departement", "28", "2023-09-13", "09:30", "12:00", "Eure-et-Loir", "Rencontre départementale.", "médiateurs"),
-    ("Rencontre des médiateurs numériques de l'Indre", "rencontre_mediateurs", "departement", "36", "2023-07-04", "09:30", "12:00", "Indre", "Rencontre départementale.", "médiateurs"),
-    ("Réunion des partenaires du projet Informatique pour tous", "comite", "departement", "37", "2023-09-22", "09:30", "12:00", "Indre-et-Loire", "Réunion des partenaires.", "partenaires"),
-    ("Rencontre des médiateurs numériques du Loiret", "rencontre_mediateurs", "departement", "45", "2023-09-12", "09:30", "12:00", "Loiret", "Rencontre départementale.", "médiateurs"),
-    ("Réunion du bassin de vie de Montargis", "reunion_bassin", "departement", "45", "2023-07-04", "09:30", "12:00", "Montargis", "Réunion de bassin de vie pour le projet numérique de territoire.", "acteurs du bassin"),
+    (
+        "Rencontre entre hubs à Orléans",
+        "comite",
+        "region",
+        "24",
+        "2023-10-04",
+        "09:30",
+        "12:00",
+        "Orléans",
+        "Dates nationales de l'agenda du hub.",
+        "hubs",
+    ),
+    (
+        "Coordination départementale des médiateurs numériques (Cher)",
+        "rencontre_mediateurs",
+        "departement",
+        "18",
+        "2023-09-08",
+        "09:30",
+        "12:00",
+        "Berry Numérique, Cher",
+        "Avec Berry Numérique.",
+        "médiateurs",
+    ),
+    (
+        "Rencontre des médiateurs numériques d'Eure-et-Loir",
+        "rencontre_mediateurs",
+        "departement",
+        "28",
+        "2023-09-13",
+        "09:30",
+        "12:00",
+        "Eure-et-Loir",
+        "Rencontre départementale.",
+        "médiateurs",
+    ),
+    (
+        "Rencontre des médiateurs numériques de l'Indre",
+        "rencontre_mediateurs",
+        "departement",
+        "36",
+        "2023-07-04",
+        "09:30",
+        "12:00",
+        "Indre",
+        "Rencontre départementale.",
+        "médiateurs",
+    ),
+    (
+        "Réunion des partenaires du projet Informatique pour tous",
+        "comite",
+        "departement",
+        "37",
+        "2023-09-22",
+        "09:30",
+        "12:00",
+        "Indre-et-Loire",
+        "Réunion des partenaires.",
+        "partenaires",
+    ),
+    (
+        "Rencontre des médiateurs numériques du Loiret",
+        "rencontre_mediateurs",
+        "departement",
+        "45",
+        "2023-09-12",
+        "09:30",
+        "12:00",
+        "Loiret",
+        "Rencontre départementale.",
+        "médiateurs",
+    ),
+    (
+        "Réunion du bassin de vie de Montargis",
+        "reunion_bassin",
+        "departement",
+        "45",
+        "2023-07-04",
+        "09:30",
+        "12:00",
+        "Montargis",
+        "Réunion de bassin de vie pour le projet numérique de territoire.",
+        "acteurs du bassin",
+    ),
 ];
 
 fn form(seed: &Seed) -> EventForm {
@@ -166,7 +254,9 @@ pub fn load_if_empty(ctx: &Context<'_>, actor: &Actor, now: DateTime<Utc>) -> Ap
         date: weekday_in(now, 42),
         capacity: "20".to_owned(),
         approval: "on".to_owned(),
-        description: "Événement de démonstration, généré : suite de la matinée ressourcerie - reconditionnement de 2023.".to_owned(),
+        description:
+            "Événement de démonstration, généré : suite de la matinée ressourcerie - reconditionnement de 2023."
+                .to_owned(),
         ..form(&TEMPS_FORTS_37[3])
     };
     create_event(ctx, actor, &workshop, now)?;

@@ -18,8 +18,13 @@ fn uid_host(base_url: &str) -> &str {
     let host = base_url.split("://").nth(1).unwrap_or(base_url);
     let host = host.split('/').next().unwrap_or_default();
     // Without the port: a UID's right-hand side names the domain.
-    let host = host.rsplit_once(':').filter(|(_, port)| port.chars().all(|c| c.is_ascii_digit())).map_or(host, |(h, _)| h);
-    if host.is_empty() { "maillage" } else { host }
+    let host =
+        host.rsplit_once(':').filter(|(_, port)| port.chars().all(|c| c.is_ascii_digit())).map_or(host, |(h, _)| h);
+    if host.is_empty() {
+        "maillage"
+    } else {
+        host
+    }
 }
 
 /// The `VEVENT`s of one event (one per session).
@@ -33,11 +38,7 @@ fn vevents(event: &Event, base_url: &str, stamp: DateTime<Utc>) -> Vec<icalendar
         .enumerate()
         .map(|(n, session)| {
             let mut vevent = icalendar::Event::new();
-            let summary = if count > 1 {
-                format!("{} ({}/{count})", event.title, n + 1)
-            } else {
-                event.title.clone()
-            };
+            let summary = if count > 1 { format!("{} ({}/{count})", event.title, n + 1) } else { event.title.clone() };
             vevent
                 .uid(&format!("{}-{}@{}", event.id, n + 1, uid_host(base_url)))
                 .summary(&summary)
@@ -79,7 +80,8 @@ pub fn icalendar(name: &str, events: &[Event], base_url: &str, stamp: DateTime<U
 
 /// An Atom feed of events (those to come, as the caller chose them).
 pub fn atom(title: &str, events: &[Event], base_url: &str, feed_path: &str, updated: DateTime<Utc>) -> String {
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
+    let mut out =
+        String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
     out.push_str(&format!("<title>{}</title>\n", escape(title)));
     out.push_str(&format!("<id>{}{}</id>\n", escape(base_url), escape(feed_path)));
     out.push_str(&format!("<link rel=\"self\" href=\"{}{}\"/>\n", escape(base_url), escape(feed_path)));
@@ -104,7 +106,10 @@ pub fn atom(title: &str, events: &[Event], base_url: &str, feed_path: &str, upda
             event.updated_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
         ));
         out.push_str(&format!("<summary>{}</summary>\n", escape(&summary)));
-        out.push_str(&format!("<content type=\"html\">{}</content>\n", escape(&super::text::to_html(&event.description))));
+        out.push_str(&format!(
+            "<content type=\"html\">{}</content>\n",
+            escape(&super::text::to_html(&event.description))
+        ));
         out.push_str("</entry>\n");
     }
     out.push_str("</feed>\n");

@@ -109,7 +109,12 @@ impl EventForm {
             .iter()
             .skip(1)
             .map(|s| {
-                format!("{} {}-{}", local(s.start).format("%Y-%m-%d"), local(s.start).format("%H:%M"), local(s.end).format("%H:%M"))
+                format!(
+                    "{} {}-{}",
+                    local(s.start).format("%Y-%m-%d"),
+                    local(s.start).format("%H:%M"),
+                    local(s.end).format("%H:%M")
+                )
             })
             .collect();
         let end_date = first
@@ -135,7 +140,12 @@ impl EventForm {
             contact: event.contact.clone().unwrap_or_default(),
             status: event.status.as_str().to_owned(),
             projects: event.projects.join(", "),
-            attachments: event.attachments.iter().map(|a| format!("{} | {}", a.label, a.url)).collect::<Vec<_>>().join("\n"),
+            attachments: event
+                .attachments
+                .iter()
+                .map(|a| format!("{} | {}", a.label, a.url))
+                .collect::<Vec<_>>()
+                .join("\n"),
             registration: if event.registration { "on".to_owned() } else { String::new() },
             capacity: event.capacity.map(|c| c.to_string()).unwrap_or_default(),
             deadline: event.deadline.map(|d| paris(d).format("%Y-%m-%dT%H:%M").to_string()).unwrap_or_default(),
@@ -308,7 +318,9 @@ pub fn build_event(
     if end_date == Some(None) {
         errors.push(FieldError::new("date_fin", "date attendue au format AAAA-MM-JJ"));
     }
-    if let Some(first) = session(&mut errors, "date", parse_date(&form.date), end_date.flatten(), &form.start, &form.end) {
+    if let Some(first) =
+        session(&mut errors, "date", parse_date(&form.date), end_date.flatten(), &form.start, &form.end)
+    {
         sessions.push(first);
     }
     for (n, line) in form.more_sessions.lines().map(str::trim).filter(|l| !l.is_empty()).enumerate() {
@@ -336,7 +348,8 @@ pub fn build_event(
             None => (line, line),
         };
         if web_address(url) {
-            attachments.push(Attachment { label: if label.is_empty() { url } else { label }.to_owned(), url: url.to_owned() });
+            attachments
+                .push(Attachment { label: if label.is_empty() { url } else { label }.to_owned(), url: url.to_owned() });
         } else {
             errors.push(FieldError::new(&format!("documents (ligne {})", n + 1), "adresse web attendue (https://…)"));
         }
@@ -346,7 +359,10 @@ pub fn build_event(
         text => match text.parse::<u32>() {
             Ok(capacity) if capacity > 0 => Some(capacity),
             _ => {
-                errors.push(FieldError::new("capacite", "nombre de places attendu (1 ou plus), ou vide pour sans limite"));
+                errors.push(FieldError::new(
+                    "capacite",
+                    "nombre de places attendu (1 ou plus), ou vide pour sans limite",
+                ));
                 None
             }
         },
@@ -378,7 +394,10 @@ pub fn build_event(
     };
     if let (Some(deadline), Some(first)) = (deadline, sessions.first()) {
         if deadline > first.end {
-            errors.push(FieldError::new("date_limite", "la date limite d'inscription doit précéder la fin de l'événement"));
+            errors.push(FieldError::new(
+                "date_limite",
+                "la date limite d'inscription doit précéder la fin de l'événement",
+            ));
         }
     }
     let questions = list(&form.questions, &['\n']);
@@ -465,7 +484,10 @@ pub fn create_series(
 ) -> AppResult<Vec<Event>> {
     actor.require(ctx, Permission::Team)?;
     if !(2..=MAX_SERIES).contains(&count) {
-        return Err(AppError::Invalid(vec![FieldError::new("occurrences", format!("de 2 à {MAX_SERIES} occurrences"))]));
+        return Err(AppError::Invalid(vec![FieldError::new(
+            "occurrences",
+            format!("de 2 à {MAX_SERIES} occurrences"),
+        )]));
     }
     let first = build_event(ctx, form, None, actor.id(), now)?;
     check_manage(ctx, actor, &first)?;
@@ -513,7 +535,10 @@ pub fn propose_event(
     form: &EventForm,
     now: DateTime<Utc>,
 ) -> AppResult<Event> {
-    let found = ctx.store.place(place)?.ok_or_else(|| AppError::Store(maillage_store::StoreError::NotFound(format!("lieu {place}"))))?;
+    let found = ctx
+        .store
+        .place(place)?
+        .ok_or_else(|| AppError::Store(maillage_store::StoreError::NotFound(format!("lieu {place}"))))?;
     actor.require(ctx, Permission::Edit(&found))?;
     let commune = ctx.locator()?.locate(&found.record).map(|l| l.code_commune).unwrap_or_default();
     let form = EventForm {
@@ -574,8 +599,7 @@ pub fn update_event(
     let event = build_event(ctx, form, Some(&current), None, now)?;
     // Moved to a territory that is not the actor's: refused as well.
     check_manage(ctx, actor, &event)?;
-    let taken: u32 =
-        ctx.store.registrations(id)?.iter().filter(|r| r.takes_seats()).map(|r| r.seats).sum();
+    let taken: u32 = ctx.store.registrations(id)?.iter().filter(|r| r.takes_seats()).map(|r| r.seats).sum();
     if event.capacity.is_some_and(|capacity| capacity < taken) {
         return Err(AppError::Invalid(vec![FieldError::new(
             "capacite",

@@ -91,7 +91,10 @@ fn check_form(ctx: &Context<'_>, event: &Event, form: &RegistrationForm) -> AppR
         text => match text.parse::<u32>() {
             Ok(seats) if (1..=event.seats_per_person).contains(&seats) => seats,
             _ => {
-                errors.push(FieldError::new("places", format!("de 1 à {} place(s) par personne", event.seats_per_person)));
+                errors.push(FieldError::new(
+                    "places",
+                    format!("de 1 à {} place(s) par personne", event.seats_per_person),
+                ));
                 1
             }
         },
@@ -139,11 +142,7 @@ fn mail_about(
     token: Option<&str>,
 ) -> AppResult<()> {
     let Some(to) = registration.email.clone() else { return Ok(()) };
-    let mut body = format!(
-        "Bonjour,\n\n{sentence}\n\n{}\n{}\n",
-        event.title,
-        when(event)
-    );
+    let mut body = format!("Bonjour,\n\n{sentence}\n\n{}\n{}\n", event.title, when(event));
     if let Some(address) = &event.address {
         body.push_str(&format!("Lieu : {address}\n"));
     }
@@ -174,7 +173,12 @@ pub(crate) fn mail_promoted(ctx: &Context<'_>, event: &Event, promoted: &[Regist
 /// Registers someone (the public, no account) for a published event: the store decides the
 /// seat or the waiting list; a confirmation with the cancel link is mailed. Returns the
 /// registration as stored.
-pub fn register(ctx: &Context<'_>, event_id: &str, form: &RegistrationForm, now: DateTime<Utc>) -> AppResult<Registration> {
+pub fn register(
+    ctx: &Context<'_>,
+    event_id: &str,
+    form: &RegistrationForm,
+    now: DateTime<Utc>,
+) -> AppResult<Registration> {
     let event = super::public_event(ctx, event_id)?;
     if let Some(reason) = closed_reason(&event, now) {
         return Err(AppError::Input(reason.to_owned()));
@@ -250,7 +254,13 @@ fn managed_registration(ctx: &Context<'_>, actor: &Actor, id: &str) -> AppResult
 }
 
 /// An organiser approves or refuses a registration awaiting approval; the person is mailed.
-pub fn decide(ctx: &Context<'_>, actor: &Actor, id: &str, approve: bool, now: DateTime<Utc>) -> AppResult<Registration> {
+pub fn decide(
+    ctx: &Context<'_>,
+    actor: &Actor,
+    id: &str,
+    approve: bool,
+    now: DateTime<Utc>,
+) -> AppResult<Registration> {
     let (event, _) = managed_registration(ctx, actor, id)?;
     let approval = if approve { Approval::Approve } else { Approval::Refuse };
     let decided = ctx.store.decide_registration(id, approval, now)?;
@@ -276,7 +286,13 @@ pub fn cancel_for(ctx: &Context<'_>, actor: &Actor, id: &str, now: DateTime<Utc>
 }
 
 /// Marks someone present (or not) on the day.
-pub fn check_in(ctx: &Context<'_>, actor: &Actor, id: &str, present: bool, now: DateTime<Utc>) -> AppResult<Registration> {
+pub fn check_in(
+    ctx: &Context<'_>,
+    actor: &Actor,
+    id: &str,
+    present: bool,
+    now: DateTime<Utc>,
+) -> AppResult<Registration> {
     let (event, _) = managed_registration(ctx, actor, id)?;
     let marked = ctx.store.set_attendance(id, present, now)?;
     audit(ctx, actor, "emargement", &event, marked.state.label().to_owned())?;
@@ -294,7 +310,13 @@ pub struct WalkInForm {
 }
 
 /// Records a walk-in, present.
-pub fn add_walk_in(ctx: &Context<'_>, actor: &Actor, event_id: &str, form: &WalkInForm, now: DateTime<Utc>) -> AppResult<Registration> {
+pub fn add_walk_in(
+    ctx: &Context<'_>,
+    actor: &Actor,
+    event_id: &str,
+    form: &WalkInForm,
+    now: DateTime<Utc>,
+) -> AppResult<Registration> {
     actor.require(ctx, Permission::Team)?;
     let event = stored_event(ctx, event_id)?;
     check_manage(ctx, actor, &event)?;

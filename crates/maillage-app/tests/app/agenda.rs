@@ -3,9 +3,9 @@
 //! of clocks, reminders and erasure, and the iCalendar feed read back by another library.
 
 use chrono::{TimeDelta, TimeZone, Utc};
+use maillage_app::accounts::Actor;
 use maillage_app::agenda::registration::{self, RegistrationForm, WalkInForm};
 use maillage_app::agenda::{self, feeds, tasks, EventFilter, EventForm, Recurrence};
-use maillage_app::accounts::Actor;
 use maillage_app::AppError;
 use maillage_store::{AccountStore, AgendaStore, EventQuery, EventStatus, Publication, RegistrationState};
 
@@ -68,7 +68,10 @@ fn bad_input_names_its_field_and_writes_nothing() {
     let bassin = EventForm { scale: "bassin".to_owned(), territory: "Inconnu".to_owned(), ..form("Bassin") };
     assert_eq!(fields(agenda::create_event(&ctx, &hub.admin, &bassin, before()).unwrap_err()), ["territoire"]);
     let odd = EventForm { capacity: "-3".to_owned(), online_url: "javascript:alert(1)".to_owned(), ..form("Bizarre") };
-    assert_eq!(fields(agenda::create_event(&ctx, &hub.admin, &odd, before()).unwrap_err()), ["lien_en_ligne", "capacite"]);
+    assert_eq!(
+        fields(agenda::create_event(&ctx, &hub.admin, &odd, before()).unwrap_err()),
+        ["lien_en_ligne", "capacite"]
+    );
     // The clocks skip 02:00–03:00 on 29 March 2026.
     let gap = EventForm { date: "2026-03-29".to_owned(), start: "02:30".to_owned(), ..form("Trou") };
     assert_eq!(fields(agenda::create_event(&ctx, &hub.admin, &gap, before()).unwrap_err()), ["date"]);
@@ -161,7 +164,11 @@ fn organisers_approve_check_in_and_close() {
     assert_eq!(decided.state, RegistrationState::Registered);
     assert_eq!(hub.mails()[0].to, "ana@exemple.fr");
     registration::check_in(&ctx, &hub.coordinator, &ana.id, true, before()).unwrap();
-    let walk_in = WalkInForm { name: "Eve".to_owned(), organisation: "médiathèque de bourges".to_owned(), ..WalkInForm::default() };
+    let walk_in = WalkInForm {
+        name: "Eve".to_owned(),
+        organisation: "médiathèque de bourges".to_owned(),
+        ..WalkInForm::default()
+    };
     registration::add_walk_in(&ctx, &hub.coordinator, &event.id, &walk_in, before()).unwrap();
     let twice = WalkInForm { name: "Ana".to_owned(), email: "ANA@exemple.fr".to_owned(), ..walk_in.clone() };
     registration::add_walk_in(&ctx, &hub.coordinator, &event.id, &twice, before()).unwrap();
@@ -169,9 +176,12 @@ fn organisers_approve_check_in_and_close() {
     assert_eq!(people.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["Ana", "Eve"]);
     assert_eq!(organisations, ["Médiathèque de Bourges"]);
     let csv = String::from_utf8(registration::registrants_csv(&ctx, &hub.coordinator, &event.id).unwrap()).unwrap();
-    assert!(csv.starts_with("ordre,nom,courriel,organisation,fonction,places,etat,sur_place,inscrit_le,Régime alimentaire ?"));
+    assert!(csv
+        .starts_with("ordre,nom,courriel,organisation,fonction,places,etat,sur_place,inscrit_le,Régime alimentaire ?"));
     assert!(csv.contains("ana@exemple.fr"));
-    let closed = agenda::close_event(&ctx, &hub.coordinator, &event.id, 0, "Bonne séance", "Un atelier de suite", before()).unwrap();
+    let closed =
+        agenda::close_event(&ctx, &hub.coordinator, &event.id, 0, "Bonne séance", "Un atelier de suite", before())
+            .unwrap();
     assert_eq!(closed.report.as_ref().unwrap().outcomes, "Un atelier de suite");
     let figures = agenda::attendance(&hub.store.registrations(&event.id).unwrap());
     assert_eq!((figures.attended, figures.walk_ins), (3, 2));
@@ -199,7 +209,10 @@ fn coordinators_manage_their_territory_and_gestionnaires_propose() {
     let place = hub.place("Médiathèque");
     let manager = hub.manager("g@asso.example", &[&place], false);
     let proposed = agenda::propose_event(&ctx, &manager, &place.id, &form("Portes ouvertes"), before()).unwrap();
-    assert_eq!((proposed.publication, proposed.scale.as_str(), proposed.territory.as_str()), (Publication::Propose, "commune", "18033"));
+    assert_eq!(
+        (proposed.publication, proposed.scale.as_str(), proposed.territory.as_str()),
+        (Publication::Propose, "commune", "18033")
+    );
     assert!(agenda::public_event(&ctx, &proposed.id).is_err());
     let other = hub.manager("g2@asso.example", &[], false);
     forbidden(agenda::propose_event(&ctx, &other, &place.id, &form("Pas à moi"), before()));
@@ -216,17 +229,23 @@ fn a_monthly_series_keeps_its_local_time_across_the_change_of_clocks() {
     let series = agenda::create_series(&ctx, &hub.admin, &march, Recurrence::Monthly, 3, before()).unwrap();
     let starts: Vec<_> = series.iter().map(|e| e.sessions[0].start).collect();
     // 09:30 in Paris: UTC+1 in March, UTC+2 from April.
-    assert_eq!(starts, [
-        Utc.with_ymd_and_hms(2026, 3, 5, 8, 30, 0).unwrap(),
-        Utc.with_ymd_and_hms(2026, 4, 5, 7, 30, 0).unwrap(),
-        Utc.with_ymd_and_hms(2026, 5, 5, 7, 30, 0).unwrap(),
-    ]);
+    assert_eq!(
+        starts,
+        [
+            Utc.with_ymd_and_hms(2026, 3, 5, 8, 30, 0).unwrap(),
+            Utc.with_ymd_and_hms(2026, 4, 5, 7, 30, 0).unwrap(),
+            Utc.with_ymd_and_hms(2026, 5, 5, 7, 30, 0).unwrap(),
+        ]
+    );
     assert!(series.iter().all(|e| e.series_id == series[0].series_id && e.series_id.is_some()));
     let ids: std::collections::HashSet<_> = series.iter().map(|e| &e.id).collect();
     assert_eq!(ids.len(), 3);
     let weekly = agenda::create_series(&ctx, &hub.admin, &form("Atelier"), Recurrence::Weekly, 2, before()).unwrap();
     assert_eq!(weekly[1].sessions[0].start - weekly[0].sessions[0].start, TimeDelta::weeks(1));
-    assert_eq!(fields(agenda::create_series(&ctx, &hub.admin, &form("Trop"), Recurrence::Weekly, 99, before()).unwrap_err()), ["occurrences"]);
+    assert_eq!(
+        fields(agenda::create_series(&ctx, &hub.admin, &form("Trop"), Recurrence::Weekly, 99, before()).unwrap_err()),
+        ["occurrences"]
+    );
 }
 
 #[test]
@@ -261,7 +280,12 @@ fn the_icalendar_feed_gives_utc_instants_in_summer_and_winter() {
     let hub = Hub::new();
     let ctx = hub.ctx();
     let summer = agenda::create_event(&ctx, &hub.admin, &form("Été"), before()).unwrap();
-    let winter_form = EventForm { date: "2026-12-10".to_owned(), start: "14:00".to_owned(), end: "16:30".to_owned(), ..form("Hiver") };
+    let winter_form = EventForm {
+        date: "2026-12-10".to_owned(),
+        start: "14:00".to_owned(),
+        end: "16:30".to_owned(),
+        ..form("Hiver")
+    };
     let winter = agenda::create_event(&ctx, &hub.admin, &winter_form, before()).unwrap();
     let cancelled = EventForm { status: "annule".to_owned(), ..EventForm::of(&winter) };
     let winter = agenda::update_event(&ctx, &hub.admin, &winter.id, 0, &cancelled, before()).unwrap();

@@ -149,11 +149,16 @@ fn fixture() -> Fixture {
     let other_stakeholder =
         actors::create(&ctx, &hub.admin, &stakeholder_form("Caisse d'allocations familiales"), t0()).unwrap();
     let event = agenda::create_event(&ctx, &hub.admin, &event_form(), t0()).unwrap();
-    let registration = agenda_registration::register(&ctx, &event.id, &agenda_registration::RegistrationForm {
-        name: "Ana".to_owned(),
-        email: "ana@exemple.fr".to_owned(),
-        ..Default::default()
-    }, t0())
+    let registration = agenda_registration::register(
+        &ctx,
+        &event.id,
+        &agenda_registration::RegistrationForm {
+            name: "Ana".to_owned(),
+            email: "ana@exemple.fr".to_owned(),
+            ..Default::default()
+        },
+        t0(),
+    )
     .unwrap()
     .id;
     Fixture {

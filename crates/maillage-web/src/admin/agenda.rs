@@ -260,7 +260,9 @@ async fn new_post(user: Coordinator, app: App, CsrfForm(fields): CsrfForm<EventF
     let result = {
         let form = form.clone();
         app.run(move |ctx| match recurrence {
-            Some(recurrence) => agenda::create_series(ctx, &actor, &form, recurrence, count, now()).map(|mut e| e.remove(0)),
+            Some(recurrence) => {
+                agenda::create_series(ctx, &actor, &form, recurrence, count, now()).map(|mut e| e.remove(0))
+            }
             None => agenda::create_event(ctx, &actor, &form, now()),
         })
         .await
@@ -603,7 +605,10 @@ fn back(event_id: &str, to: &str, q: &str) -> Response {
     let target = match to {
         "inscrits" => format!("/admin/agenda/{event_id}/inscrits"),
         _ if q.is_empty() => format!("/admin/agenda/{event_id}/emargement"),
-        _ => format!("/admin/agenda/{event_id}/emargement?{}", serde_urlencoded::to_string([("q", q)]).unwrap_or_default()),
+        _ => format!(
+            "/admin/agenda/{event_id}/emargement?{}",
+            serde_urlencoded::to_string([("q", q)]).unwrap_or_default()
+        ),
     };
     Redirect::to(&target).into_response()
 }
@@ -638,7 +643,12 @@ async fn walk_in_post(
     CsrfForm(fields): CsrfForm<BTreeMap<String, String>>,
 ) -> Result<Response, WebError> {
     let field = |name: &str| fields.get(name).cloned().unwrap_or_default();
-    let form = WalkInForm { name: field("nom"), organisation: field("organisation"), email: field("courriel"), role: field("fonction") };
+    let form = WalkInForm {
+        name: field("nom"),
+        organisation: field("organisation"),
+        email: field("courriel"),
+        role: field("fonction"),
+    };
     let actor = user.actor.clone();
     let target = id.clone();
     match app.run(move |ctx| reg::add_walk_in(ctx, &actor, &target, &form, now())).await {

@@ -127,7 +127,8 @@ pub async fn list(app: App, RawQuery(raw): RawQuery) -> Result<Json<Vec<Evenemen
     let kind = match params.get("type")? {
         None => None,
         Some(key) => Some(
-            EventKind::parse(key).ok_or_else(|| WebError::bad_parameter("type", format!("type inconnu : « {key} »")))?,
+            EventKind::parse(key)
+                .ok_or_else(|| WebError::bad_parameter("type", format!("type inconnu : « {key} »")))?,
         ),
     };
     let public = params.get("public")?.map(str::to_owned);

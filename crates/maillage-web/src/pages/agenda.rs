@@ -243,8 +243,20 @@ impl AgendaPage {
     }
 }
 
-const MONTHS: [&str; 12] =
-    ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"];
+const MONTHS: [&str; 12] = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+];
 
 fn month_view(year: i32, month: u32, events: &[Event], query: &AgendaQuery) -> Option<MonthView> {
     let first = NaiveDate::from_ymd_opt(year, month, 1)?;
@@ -257,7 +269,9 @@ fn month_view(year: i32, month: u32, events: &[Event], query: &AgendaQuery) -> O
         for _ in 0..7 {
             let on_day = events
                 .iter()
-                .filter(|e| e.sessions.iter().any(|s| agenda::local_day(s.start) <= day && day <= agenda::local_day(s.end)))
+                .filter(|e| {
+                    e.sessions.iter().any(|s| agenda::local_day(s.start) <= day && day <= agenda::local_day(s.end))
+                })
                 .map(|e| (e.id.clone(), e.title.clone(), if e.status == EventStatus::Annule { "annule" } else { "" }))
                 .collect();
             week.push(DayCell { day: day.day(), outside: day.month() != month, events: on_day });
@@ -275,7 +289,11 @@ fn month_view(year: i32, month: u32, events: &[Event], query: &AgendaQuery) -> O
 
 /// The territories the filter offers: the hub's régions, départements and bassins (those of
 /// its bassins' configuration, else those of its events).
-fn territory_choices(state: &WebState, locator_bassins: &BTreeMap<String, String>, events: &[Event]) -> Vec<(String, String)> {
+fn territory_choices(
+    state: &WebState,
+    locator_bassins: &BTreeMap<String, String>,
+    events: &[Event],
+) -> Vec<(String, String)> {
     let mut departements: std::collections::BTreeSet<String> = locator_bassins.values().cloned().collect();
     departements.extend(events.iter().filter_map(|e| e.departement.clone()));
     let mut regions = std::collections::BTreeSet::new();
@@ -440,7 +458,8 @@ fn calendar_links(event: &Event, base_url: &str) -> (String, String) {
     )
 }
 
-const UNKNOWN_EVENT: &str = "Cet événement n'existe pas ou n'est plus publié. Consultez l'agenda pour les prochains temps forts.";
+const UNKNOWN_EVENT: &str =
+    "Cet événement n'existe pas ou n'est plus publié. Consultez l'agenda pour les prochains temps forts.";
 
 async fn load_event(app: &App, id: &str) -> Result<(Event, u32), WebError> {
     let id = id.to_owned();
@@ -560,11 +579,10 @@ async fn register_post(
     };
     match result {
         // Post/redirect/get: reloading the confirmation registers nobody twice.
-        Ok(registration) => Ok(Redirect::to(&format!(
-            "/agenda/{id}?inscription={}#inscription",
-            registration.state.as_str()
-        ))
-        .into_response()),
+        Ok(registration) => {
+            Ok(Redirect::to(&format!("/agenda/{id}?inscription={}#inscription", registration.state.as_str()))
+                .into_response())
+        }
         Err(AppError::Invalid(errors)) => Ok(event_page_response(
             &site,
             &app.config.base_url,
@@ -666,7 +684,8 @@ fn calendar_response(body: String, file_name: &str) -> Response {
 
 async fn event_calendar(app: App, Path(id): Path<String>) -> Result<Response, WebError> {
     let (event, _) = load_event(&app, &id).await?;
-    let body = feeds::icalendar(&event.title, std::slice::from_ref(&event), &app.config.base_url, maillage_store::now());
+    let body =
+        feeds::icalendar(&event.title, std::slice::from_ref(&event), &app.config.base_url, maillage_store::now());
     Ok(calendar_response(body, "evenement.ics"))
 }
 
@@ -677,7 +696,8 @@ async fn hub_calendar(app: App, RawQuery(raw): RawQuery) -> Result<Response, Web
     let territory = params.get("territoire")?.map(str::to_owned).filter(|t| !t.is_empty());
     params.finish()?;
     let now = maillage_store::now();
-    let filter = EventFilter { territory: territory.clone(), from: Some(now - TimeDelta::days(30)), ..EventFilter::default() };
+    let filter =
+        EventFilter { territory: territory.clone(), from: Some(now - TimeDelta::days(30)), ..EventFilter::default() };
     let events = app.run(move |ctx| agenda::public_events(ctx, &filter)).await?;
     let name = match &territory {
         Some(code) => format!("Agenda du hub — {code}"),
@@ -710,11 +730,15 @@ struct EmbedAgendaPage {
 async fn embed_agenda(app: App, Extension(site): Site, RawQuery(raw): RawQuery) -> Result<Response, WebError> {
     let mut params = Params::parse(raw.as_deref())?;
     let territory = params.get("territoire")?.map(str::to_owned).filter(|t| !t.is_empty());
-    let titre = params.get("titre")?.map(|t| t.chars().take(80).collect()).unwrap_or_else(|| "Prochains temps forts".to_owned());
+    let titre = params
+        .get("titre")?
+        .map(|t| t.chars().take(80).collect())
+        .unwrap_or_else(|| "Prochains temps forts".to_owned());
     let couleur = match params.get("couleur")? {
         None => "#005a9c".to_owned(),
-        Some(text) => super::parse_colour(text)
-            .ok_or_else(|| WebError::bad_parameter("couleur", format!("« {text} » n'est pas une couleur : attendu #rrggbb")))?,
+        Some(text) => super::parse_colour(text).ok_or_else(|| {
+            WebError::bad_parameter("couleur", format!("« {text} » n'est pas une couleur : attendu #rrggbb"))
+        })?,
     };
     let now = maillage_store::now();
     let filter = EventFilter { territory, from: Some(now), ..EventFilter::default() };

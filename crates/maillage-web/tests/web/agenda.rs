@@ -6,8 +6,8 @@
 use axum::http::StatusCode;
 use maillage_store::{AgendaStore, EventQuery, RegistrationState};
 
-use crate::common::hub::Hub;
 use crate::common::hidden;
+use crate::common::hub::Hub;
 
 /// The form of an event in the Cher, a week ahead, 09:30–12:00, two seats.
 fn event_form(csrf: &str, date: &str) -> Vec<(String, String)> {
@@ -140,6 +140,7 @@ async fn register(
     name: &str,
     email: &str,
 ) -> crate::common::Page {
-    let form = [("_csrf", token), ("nom", name), ("courriel", email), ("organisation", "Médiathèque"), ("reponse_1", "oui")];
+    let form =
+        [("_csrf", token), ("nom", name), ("courriel", email), ("organisation", "Médiathèque"), ("reponse_1", "oui")];
     client.post(path, &form).await
 }

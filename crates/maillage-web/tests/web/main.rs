@@ -4,10 +4,10 @@
 mod common;
 
 mod accounts;
-mod agenda;
 mod admin_hub;
 mod admin_mappings;
 mod admin_places;
+mod agenda;
 mod api_communes;
 mod api_contract;
 mod api_couverture;
