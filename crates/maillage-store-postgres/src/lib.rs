@@ -30,6 +30,7 @@
 //! executor's own threads.
 
 mod accounts;
+mod activity;
 mod actors;
 mod agenda;
 mod duplicates;
@@ -37,6 +38,7 @@ mod import;
 mod mappings;
 mod migrations;
 mod places;
+mod pnt;
 mod pool;
 mod rows;
 mod territory;

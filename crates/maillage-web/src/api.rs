@@ -6,6 +6,7 @@
 //! (`champ`) before anything else happens. Every route answers cross-origin GETs
 //! (`Access-Control-Allow-Origin: *`): the data is open.
 
+mod changes;
 mod contract;
 mod docs;
 mod evenements;
@@ -49,6 +50,8 @@ fn documented() -> OpenApiRouter<WebState> {
         .routes(routes!(territoires::bubbles))
         .routes(routes!(territoires::one))
         .routes(routes!(export::export))
+        .routes(routes!(changes::feed))
+        .routes(routes!(changes::atom))
         .routes(routes!(evenements::list))
         .routes(routes!(evenements::one))
         .routes(routes!(docs::openapi))

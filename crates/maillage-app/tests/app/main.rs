@@ -1,12 +1,15 @@
 //! The use cases' integration tests, in one test binary (each binary costs a link).
 
+mod activity;
 mod actors;
 mod agenda;
 mod coverage;
 mod duplicates;
 mod fuzz_corpus;
 mod mappings;
+mod monographie;
 mod permissions;
+mod pnt;
 mod saved_mappings;
 mod self_service;
 mod spreadsheets;

@@ -9,6 +9,9 @@
 use std::collections::BTreeMap;
 
 use maillage_app::accounts::{self, Actor};
+use maillage_app::activity::bilan::{self as activity_bilan, BilanScope};
+use maillage_app::activity::figures::{Period, Selector};
+use maillage_app::activity::{self, past, ActorRef, EntryForm};
 use maillage_app::actors::{self, StakeholderForm};
 use maillage_app::agenda::{self, registration as agenda_registration, tasks as agenda_tasks, EventForm, Recurrence};
 use maillage_app::context::Context;
@@ -19,6 +22,7 @@ use maillage_app::hub::branding::{self, BrandingForm};
 use maillage_app::mappings::{self, assistant, MappingToSave, SampleFile};
 use maillage_app::moderation::{self, EditOutcome};
 use maillage_app::places::{self, demo};
+use maillage_app::pnt::{self, votes as pnt_votes};
 use maillage_app::territory::bassins;
 use maillage_app::{campaigns, AppError, AppResult, ImportOptions};
 use maillage_dedup::Thresholds;
@@ -79,9 +83,16 @@ struct Fixture {
     /// Two entries of the actors directory in the Cher, created by the administrator.
     stakeholder: maillage_store::Stakeholder,
     other_stakeholder: maillage_store::Stakeholder,
+    /// A project of the Cher's PNT (département level), not published; a room vote and an
+    /// online vote of the Cher, open.
+    pnt_project: String,
+    room_vote: String,
+    online_vote: String,
     /// An event in the Cher (created by the administrator) and a registration for it.
     event: maillage_store::Event,
     registration: String,
+    /// A meeting in the Cher the administrator logged, with `stakeholder`.
+    activity: maillage_store::ActivityEntry,
 }
 
 fn fixture() -> Fixture {
@@ -148,6 +159,9 @@ fn fixture() -> Fixture {
     let stakeholder = actors::create(&ctx, &hub.admin, &stakeholder_form("CAF du Cher"), t0()).unwrap();
     let other_stakeholder =
         actors::create(&ctx, &hub.admin, &stakeholder_form("Caisse d'allocations familiales"), t0()).unwrap();
+    let pnt_project = pnt::create_project(&ctx, &hub.admin, &pnt_form(), maillage_store::Stage::Idee, t0()).unwrap().id;
+    let room_vote = pnt_votes::create_room_vote(&ctx, &hub.admin, &vote_form(), t0()).unwrap().id;
+    let online_vote = pnt_votes::create_online_vote(&ctx, &hub.admin, &online_vote_form(), t0()).unwrap().id;
     let event = agenda::create_event(&ctx, &hub.admin, &event_form(), t0()).unwrap();
     let registration = agenda_registration::register(
         &ctx,
@@ -161,9 +175,14 @@ fn fixture() -> Fixture {
     )
     .unwrap()
     .id;
+    let activity = activity::record(&ctx, &hub.admin, &activity_form(&stakeholder.id), t0()).unwrap();
     Fixture {
+        pnt_project,
+        room_vote,
+        online_vote,
         event,
         registration,
+        activity,
         stakeholder,
         other_stakeholder,
         manager,
@@ -195,6 +214,25 @@ fn mapping_to_save(replaces: Option<u32>) -> MappingToSave<'static> {
         sample: Some(SampleFile { bytes: EXPORT, file_name: "export.csv" }),
         replaces,
     }
+}
+
+/// A meeting in the Cher naming one actor by id and one by a new name.
+fn activity_form(actor: &str) -> EntryForm {
+    EntryForm {
+        kind: "animation".to_owned(),
+        animation: "reunion_coordination".to_owned(),
+        date: "2026-11-20".to_owned(),
+        duration: "1h30".to_owned(),
+        level: "departement".to_owned(),
+        territory: "18".to_owned(),
+        actors: vec![ActorRef::Id(actor.to_owned()), ActorRef::Name("Mairie de Vierzon".to_owned())],
+        headcount: "4".to_owned(),
+        ..EntryForm::default()
+    }
+}
+
+fn period() -> Period {
+    Period::year(2026).unwrap()
 }
 
 impl Fixture {
@@ -229,6 +267,42 @@ fn now() -> chrono::DateTime<chrono::Utc> {
     t0()
 }
 
+fn pnt_form() -> pnt::ProjectForm {
+    pnt::ProjectForm {
+        title: "Bus numérique du Cher".to_owned(),
+        territories: vec!["departement:18".to_owned()],
+        ..pnt::ProjectForm::default()
+    }
+}
+
+fn vote_form() -> pnt_votes::VoteForm {
+    pnt_votes::VoteForm {
+        territory: "departement:18".to_owned(),
+        title: "Priorités".to_owned(),
+        items: "Animation\nFormation".to_owned(),
+        meeting: "Rencontre départementale".to_owned(),
+        held_on: "2026-03-02".to_owned(),
+        ..pnt_votes::VoteForm::default()
+    }
+}
+
+fn online_vote_form() -> pnt_votes::VoteForm {
+    pnt_votes::VoteForm {
+        points: "5".to_owned(),
+        closes_at: "2030-01-01T18:00".to_owned(),
+        invitations: "participant@asso.example".to_owned(),
+        ..vote_form()
+    }
+}
+
+fn pnt_plan() -> pnt::PlanForm {
+    pnt::PlanForm {
+        territory: "departement:18".to_owned(),
+        title: "PNT du Cher".to_owned(),
+        ..pnt::PlanForm::default()
+    }
+}
+
 fn gestionnaire() -> Role {
     Role::Gestionnaire { places: Vec::new() }
 }
@@ -240,6 +314,18 @@ fn indicator() -> IndicatorImport {
         code_column: "code".to_owned(),
         value_column: None,
         description: None,
+    }
+}
+
+/// A publication into a folder that lasts as long as the tests.
+fn publication_settings() -> maillage_app::publication::PublicationSettings {
+    static FOLDER: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    maillage_app::publication::PublicationSettings {
+        dir: FOLDER.get_or_init(|| tempfile::tempdir().unwrap()).path().to_owned(),
+        producer: "hub".to_owned(),
+        base_url: None,
+        publisher: "Hub".to_owned(),
+        visible: maillage_app::directory::Visibility::all(),
     }
 }
 
@@ -406,6 +492,9 @@ const ROWS: &[Row] = &[
     row("indicators::indicators", NOT_ADMIN, |_, ctx, actor| indicators::indicators(ctx, actor).map(drop)),
     // The hub.
     row("branding::save_branding", NOT_ADMIN, |_, ctx, actor| branding::save_branding(ctx, actor, &branding_form()).map(drop)),
+    row("publication::publish", NOT_ADMIN, |_, ctx, actor| {
+        maillage_app::publication::publish(ctx, actor, &territory(), &publication_settings()).map(drop)
+    }),
     row("backup::backup", NOT_ADMIN, |_, ctx, actor| backup::backup(ctx, actor, std::io::sink()).map(drop)),
     row("backup::restore", NOT_ADMIN, |_, ctx, actor| backup::restore(ctx, actor, &b""[..]).map(drop)),
     // Saved mappings and the assistant: the hub's configuration, administrators only.
@@ -446,6 +535,50 @@ const ROWS: &[Row] = &[
     row("actors::merge", NOT_IN_SCOPE, |f, ctx, actor| {
         actors::merge(ctx, actor, (&f.other_stakeholder.id, 1), (&f.stakeholder.id, 1), now()).map(drop)
     }),
+    row("pnt::save_plan", NOT_IN_SCOPE, |_, ctx, actor| pnt::save_plan(ctx, actor, &pnt_plan(), 0, now()).map(drop)),
+    row("pnt::create_project", NOT_IN_SCOPE, |_, ctx, actor| {
+        pnt::create_project(ctx, actor, &pnt_form(), maillage_store::Stage::Idee, now()).map(drop)
+    }),
+    row("pnt::update_project", NOT_IN_SCOPE, |f, ctx, actor| {
+        pnt::update_project(ctx, actor, &f.pnt_project, 1, &pnt_form(), now()).map(drop)
+    }),
+    row("pnt::change_stage", NOT_IN_SCOPE, |f, ctx, actor| {
+        pnt::change_stage(ctx, actor, &f.pnt_project, 1, "proposition", "", now()).map(drop)
+    }),
+    row("pnt::add_incubator_step", NOT_IN_SCOPE, |f, ctx, actor| {
+        let form = pnt::IncubatorForm { stage: "coaching".to_owned(), date: "2026-02-01".to_owned(), ..Default::default() };
+        pnt::add_incubator_step(ctx, actor, &f.pnt_project, 1, &form, now()).map(drop)
+    }),
+    row("pnt::set_published", NOT_IN_SCOPE, |f, ctx, actor| {
+        pnt::set_published(ctx, actor, &f.pnt_project, 1, true, now()).map(drop)
+    }),
+    row("pnt::may_manage", NOT_IN_SCOPE, |_, ctx, actor| {
+        let cher = [maillage_store::PntTerritory::departement("18")];
+        if pnt::may_manage(ctx, actor, &cher) { Ok(()) } else { Err(AppError::Forbidden("hors territoire".to_owned())) }
+    }),
+    row("pnt::project (unpublished)", NOT_MODERATOR, |f, ctx, actor| pnt::project(ctx, actor, &f.pnt_project).map(drop)),
+    row("pnt::history", NOT_MODERATOR, |f, ctx, actor| pnt::history(ctx, actor, &f.pnt_project).map(drop)),
+    row("pnt::projects", NOT_MODERATOR, |_, ctx, actor| {
+        pnt::projects(ctx, actor, &pnt::ProjectFilter::default(), None, 10).map(drop)
+    }),
+    row("pnt_demo::load_if_empty", NOT_ADMIN, |_, ctx, actor| pnt::demo::load_if_empty(ctx, actor).map(drop)),
+    row("votes::create_room_vote", NOT_IN_SCOPE, |_, ctx, actor| {
+        pnt_votes::create_room_vote(ctx, actor, &vote_form(), now()).map(drop)
+    }),
+    row("votes::record_room_vote", NOT_IN_SCOPE, |f, ctx, actor| {
+        let counts = ["3".to_owned(), "4".to_owned()];
+        pnt_votes::record_room_vote(ctx, actor, &f.room_vote, 1, &counts, "7", now()).map(drop)
+    }),
+    row("votes::create_online_vote", NOT_IN_SCOPE, |_, ctx, actor| {
+        pnt_votes::create_online_vote(ctx, actor, &online_vote_form(), now()).map(drop)
+    }),
+    row("votes::close_vote", NOT_IN_SCOPE, |f, ctx, actor| {
+        pnt_votes::close_vote(ctx, actor, &f.online_vote, 1, now()).map(drop)
+    }),
+    row("votes::votes", NOT_MODERATOR, |_, ctx, actor| {
+        pnt_votes::votes(ctx, actor, &maillage_store::PntTerritory::departement("18"), now()).map(drop)
+    }),
+    row("votes::vote", NOT_MODERATOR, |f, ctx, actor| pnt_votes::vote(ctx, actor, &f.online_vote, now()).map(drop)),
     // The agenda.
     row("agenda::check_manage", NOT_IN_SCOPE, |f, ctx, actor| agenda::check_manage(ctx, actor, &f.event)),
     row("agenda::create_event", NOT_IN_SCOPE, |_, ctx, actor| agenda::create_event(ctx, actor, &event_form(), now()).map(drop)),
@@ -494,6 +627,44 @@ const ROWS: &[Row] = &[
     }),
     row("tasks::purge_registrations", NOT_ADMIN, |_, ctx, actor| {
         agenda_tasks::purge_registrations(ctx, actor, now() + chrono::TimeDelta::days(400), chrono::TimeDelta::days(90)).map(drop)
+    }),
+    // The activity log: the team logs; an entry is its author's, its territory's
+    // coordinators' and the administrators'.
+    row("activity::record", NOT_MODERATOR, |f, ctx, actor| {
+        activity::record(ctx, actor, &activity_form(&f.stakeholder.id), now()).map(drop)
+    }),
+    row("activity::entries", NOT_MODERATOR, |_, ctx, actor| {
+        activity::entries(ctx, actor, &activity::LogFilter::default()).map(drop)
+    }),
+    row("activity::entry", NOT_IN_SCOPE, |f, ctx, actor| activity::entry(ctx, actor, &f.activity.id).map(drop)),
+    row("activity::check_change", NOT_IN_SCOPE, |f, ctx, actor| activity::check_change(ctx, actor, &f.activity)),
+    row("activity::update", NOT_IN_SCOPE, |f, ctx, actor| {
+        activity::update(ctx, actor, &f.activity.id, 1, &activity_form(&f.stakeholder.id), now()).map(drop)
+    }),
+    row("activity::flag", NOT_IN_SCOPE, |f, ctx, actor| {
+        activity::flag(ctx, actor, &f.activity.id, 1, Some("Action notable"), now()).map(drop)
+    }),
+    row("activity::delete", NOT_IN_SCOPE, |f, ctx, actor| activity::delete(ctx, actor, &f.activity.id, 1, now())),
+    row("bilan::dashboard", NOT_MODERATOR, |_, ctx, actor| {
+        activity_bilan::dashboard(ctx, actor, &Selector::Departement("18".to_owned()), &period()).map(drop)
+    }),
+    row("bilan::dashboard of another member", NOT_ADMIN, |_, ctx, actor| {
+        let other = Selector::Member("quelqu-un".to_owned());
+        activity_bilan::dashboard(ctx, actor, &other, &period()).map(drop)
+    }),
+    row("bilan::bilan", NOT_IN_SCOPE, |_, ctx, actor| {
+        activity_bilan::bilan(ctx, actor, &BilanScope::Departement("18".to_owned()), &period()).map(drop)
+    }),
+    row("bilan::save_introduction", NOT_IN_SCOPE, |_, ctx, actor| {
+        let scope = BilanScope::Departement("18".to_owned());
+        activity_bilan::save_introduction(ctx, actor, &scope, &period(), "Introduction", 0, now()).map(drop)
+    }),
+    row("bilan::save_introduction of the hub", NOT_ADMIN, |_, ctx, actor| {
+        activity_bilan::save_introduction(ctx, actor, &BilanScope::Hub, &period(), "Introduction", 0, now()).map(drop)
+    }),
+    row("past::import_past", NOT_IN_SCOPE, |_, ctx, actor| {
+        let file = b"departement;debut;fin;reunions\n18;2022-01-01;2022-12-31;10\n";
+        past::import_past(ctx, actor, file, now()).map(drop)
     }),
 ];
 

@@ -2,10 +2,12 @@
 //! [`SnapshotItem`]), and how a restore writes each kind back.
 
 use super::accounts::{insert_campaign, insert_proposal, insert_resolution, insert_user};
+use super::activity::{insert_activity, insert_introduction};
 use super::actors::insert_stakeholder;
 use super::agenda::{insert_event, insert_registration};
 use super::duplicates::{merge_groups, write_group};
 use super::mappings::insert_mapping;
+use super::pnt::{insert_project_snapshot, insert_vote_snapshot};
 use super::{Refusal, Tables};
 use crate::{
     check_duplicates, check_values, not_empty_error, BatchSnapshot, CampaignSnapshot, DuplicateChanges,
@@ -38,8 +40,16 @@ const RESTORED_TABLES: &[&str] = &[
     "place_report_resolutions",
     "stakeholders",
     "mappings",
+    "pnt_plans",
+    "pnt_projects",
+    "pnt_project_versions",
+    "pnt_votes",
+    "pnt_voters",
     "events",
     "registrations",
+    "activity_entries",
+    "activity_past_totals",
+    "bilan_introductions",
 ];
 
 /// The tables that must be empty for a restore: any row in one of them means the store is
@@ -58,7 +68,13 @@ const MUST_BE_EMPTY: &[&str] = &[
     "one_time_tokens",
     "stakeholders",
     "mappings",
+    "pnt_plans",
+    "pnt_projects",
+    "pnt_votes",
     "events",
+    "activity_entries",
+    "activity_past_totals",
+    "bilan_introductions",
 ];
 
 /// Hands every row to `visit`, in [`SnapshotItem`]'s order, inside the caller's consistent
@@ -138,6 +154,19 @@ fn snapshot_accounts<T: Tables + ?Sized>(
     for mapping in tables.saved_mappings()? {
         visit(SnapshotItem::Mapping(mapping))?;
     }
+    for pnt in tables.pnts()? {
+        visit(SnapshotItem::Pnt(pnt))?;
+    }
+    for project in tables.all_projects()? {
+        let mut versions = tables.project_versions(&project.id)?;
+        versions.retain(|version| version.version < project.version);
+        visit(SnapshotItem::Project(crate::ProjectSnapshot { project, versions }))?;
+    }
+    // Listed newest first; a backup keeps them oldest first.
+    for vote in tables.votes(None)?.into_iter().rev() {
+        let voters = tables.voters(&vote.id)?;
+        visit(SnapshotItem::Vote(crate::VoteSnapshot { vote, voters }))?;
+    }
     let mut events = tables.events(&crate::EventQuery::default())?;
     events.sort_by(|a, b| a.id.cmp(&b.id));
     for event in events {
@@ -145,6 +174,15 @@ fn snapshot_accounts<T: Tables + ?Sized>(
     }
     for registration in tables.all_registrations()? {
         visit(SnapshotItem::Registration(registration))?;
+    }
+    for entry in tables.activities(&crate::ActivityQuery::default())? {
+        visit(SnapshotItem::Activity(entry))?;
+    }
+    for totals in tables.past_totals()? {
+        visit(SnapshotItem::PastTotals(totals))?;
+    }
+    for introduction in tables.introductions()? {
+        visit(SnapshotItem::BilanIntroduction(introduction))?;
     }
     Ok(())
 }
@@ -200,8 +238,20 @@ fn restore_item<T: Tables + ?Sized>(tables: &mut T, item: &SnapshotItem) -> Stor
         SnapshotItem::Setting { key, value } => tables.insert_setting(key, value).restoring(),
         SnapshotItem::Stakeholder(stakeholder) => insert_stakeholder(tables, stakeholder),
         SnapshotItem::Mapping(mapping) => insert_mapping(tables, mapping),
+        SnapshotItem::Pnt(pnt) => {
+            crate::check_pnt(pnt)?;
+            tables.insert_pnt(pnt).restoring()
+        }
+        SnapshotItem::Project(snapshot) => insert_project_snapshot(tables, &snapshot.project, &snapshot.versions),
+        SnapshotItem::Vote(snapshot) => insert_vote_snapshot(tables, &snapshot.vote, &snapshot.voters),
         SnapshotItem::Event(event) => insert_event(tables, event),
         SnapshotItem::Registration(registration) => insert_registration(tables, registration),
+        SnapshotItem::Activity(entry) => insert_activity(tables, entry),
+        SnapshotItem::PastTotals(totals) => {
+            crate::check_past_totals(std::slice::from_ref(totals))?;
+            tables.upsert_past_totals(totals)
+        }
+        SnapshotItem::BilanIntroduction(introduction) => insert_introduction(tables, introduction),
     }
 }
 
