@@ -179,6 +179,8 @@ fn organisers_approve_check_in_and_close() {
     assert!(csv
         .starts_with("ordre,nom,courriel,organisation,fonction,places,etat,sur_place,inscrit_le,Régime alimentaire ?"));
     assert!(csv.contains("ana@exemple.fr"));
+    let ods = registration::registrants_ods(&ctx, &hub.coordinator, &event.id).unwrap();
+    assert!(ods.starts_with(b"PK") && ods.windows(39).any(|w| w == b"application/vnd.oasis.opendocument.spre"));
     let closed =
         agenda::close_event(&ctx, &hub.coordinator, &event.id, 0, "Bonne séance", "Un atelier de suite", before())
             .unwrap();

@@ -113,9 +113,12 @@ async fn an_event_is_created_registered_for_and_cancelled_by_its_link() {
     assert!(coordinator.get(&inscrits).await.body.contains("bo@exemple.fr"));
     let csv = coordinator.get(&format!("{inscrits}.csv")).await;
     assert!(csv.body.starts_with("ordre,nom,courriel") && csv.body.contains("bo@exemple.fr"));
+    let ods = coordinator.get(&format!("{inscrits}.ods")).await;
+    assert_eq!(ods.headers["content-type"], "application/vnd.oasis.opendocument.spreadsheet");
     let mut other = hub.signed_in("coord37@hub.example").await;
     assert_eq!(other.get(&inscrits).await.status, StatusCode::FORBIDDEN);
     assert_eq!(other.get(&format!("{inscrits}.csv")).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(other.get(&format!("{inscrits}.ods")).await.status, StatusCode::FORBIDDEN);
     let mut manager = hub.signed_in("g@asso.example").await;
     assert_eq!(manager.get("/admin/agenda").await.status, StatusCode::FORBIDDEN);
 
