@@ -68,6 +68,19 @@ pub fn open(config: &Config, load_demo: bool) -> CliResult<Box<dyn Store>> {
         if let Some(projects) = maillage_app::pnt::demo::load_if_empty(&Context::new(store.as_ref()), &operator())? {
             note!("Démonstration : PNT d'Indre-et-Loire ({projects} idées et projets, seed 002).");
         }
+        // The agenda's demo: the seeds' temps forts, and a few upcoming events to try.
+        let locator = maillage_app::territory::Locator::load(store.as_ref(), std::sync::Arc::new(territory));
+        match locator.and_then(|locator| {
+            maillage_app::agenda::demo::load_if_empty(
+                &Context::new(store.as_ref()).with_locator(&locator),
+                &operator(),
+                maillage_store::now(),
+            )
+        }) {
+            Ok(0) => {}
+            Ok(count) => note!("Agenda de démonstration : {count} événements."),
+            Err(err) => tracing::warn!(err = %err, "agenda de démonstration non chargé"),
+        }
     }
     Ok(store)
 }

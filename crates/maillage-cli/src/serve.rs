@@ -40,6 +40,13 @@ pub struct ServeArgs {
     /// dans la base et visibles des coordinateurs.
     #[arg(long, env = "MAILLAGE_MASQUER_APRES_MOIS", default_value_t = 0)]
     masquer_apres_mois: u32,
+    /// Agenda : rappel envoyé aux inscrits ce nombre d'heures avant le début d'un événement.
+    #[arg(long, env = "MAILLAGE_AGENDA_RAPPEL_HEURES", default_value_t = 48)]
+    agenda_rappel_heures: u32,
+    /// Agenda : données personnelles des inscrits effacées ce nombre de jours après la fin
+    /// d'un événement (noms, courriels, réponses ; les organisations et les comptes restent).
+    #[arg(long, env = "MAILLAGE_AGENDA_EFFACEMENT_JOURS", default_value_t = 90)]
+    agenda_effacement_jours: u32,
     /// Mandataires inverses (reverse proxies) de confiance : adresses IP ou réseaux CIDR,
     /// séparés par des virgules. Leurs en-têtes X-Forwarded-For (client des limites de débit)
     /// et X-Forwarded-Proto (https : cookies Secure et HSTS) sont crus, ceux des autres non.
@@ -122,6 +129,12 @@ pub fn run(config: &Config, args: &ServeArgs) -> CliResult<ExitCode> {
         tracing::info!(mandataires = %args.trusted_proxies.trim(), "en-têtes X-Forwarded-* crus de ces mandataires");
     }
     state.trusted_proxies = Arc::new(proxies);
+    if !(1..=24 * 60).contains(&args.agenda_rappel_heures) || !(1..=3650).contains(&args.agenda_effacement_jours) {
+        return Err(CliError::Usage(
+            "--agenda-rappel-heures : de 1 à 1440 ; --agenda-effacement-jours : de 1 à 3650".to_owned(),
+        ));
+    }
+    state.agenda = maillage_web::AgendaSettings::new(args.agenda_rappel_heures, args.agenda_effacement_jours);
     state.open_data = Arc::new(maillage_web::OpenData {
         producer: config.producer()?.to_owned(),
         base_url: Some(config.base_url.clone()),

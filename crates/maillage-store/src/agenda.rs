@@ -20,7 +20,7 @@ use crate::{StoreError, StoreResult};
 /// What kind of event it is (the list, as the seeds' agendas name them).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum EventKind {
+pub enum AgendaKind {
     ReunionBassin,
     RencontreMediateurs,
     Comite,
@@ -33,51 +33,51 @@ pub enum EventKind {
     Autre,
 }
 
-impl EventKind {
-    pub const ALL: [EventKind; 10] = [
-        EventKind::ReunionBassin,
-        EventKind::RencontreMediateurs,
-        EventKind::Comite,
-        EventKind::Carrefour,
-        EventKind::Atelier,
-        EventKind::Formation,
-        EventKind::Hackathon,
-        EventKind::Webinaire,
-        EventKind::GrandPublic,
-        EventKind::Autre,
+impl AgendaKind {
+    pub const ALL: [AgendaKind; 10] = [
+        AgendaKind::ReunionBassin,
+        AgendaKind::RencontreMediateurs,
+        AgendaKind::Comite,
+        AgendaKind::Carrefour,
+        AgendaKind::Atelier,
+        AgendaKind::Formation,
+        AgendaKind::Hackathon,
+        AgendaKind::Webinaire,
+        AgendaKind::GrandPublic,
+        AgendaKind::Autre,
     ];
 
     pub fn as_str(self) -> &'static str {
         match self {
-            EventKind::ReunionBassin => "reunion_bassin",
-            EventKind::RencontreMediateurs => "rencontre_mediateurs",
-            EventKind::Comite => "comite",
-            EventKind::Carrefour => "carrefour",
-            EventKind::Atelier => "atelier",
-            EventKind::Formation => "formation",
-            EventKind::Hackathon => "hackathon",
-            EventKind::Webinaire => "webinaire",
-            EventKind::GrandPublic => "grand_public",
-            EventKind::Autre => "autre",
+            AgendaKind::ReunionBassin => "reunion_bassin",
+            AgendaKind::RencontreMediateurs => "rencontre_mediateurs",
+            AgendaKind::Comite => "comite",
+            AgendaKind::Carrefour => "carrefour",
+            AgendaKind::Atelier => "atelier",
+            AgendaKind::Formation => "formation",
+            AgendaKind::Hackathon => "hackathon",
+            AgendaKind::Webinaire => "webinaire",
+            AgendaKind::GrandPublic => "grand_public",
+            AgendaKind::Autre => "autre",
         }
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        EventKind::ALL.into_iter().find(|kind| kind.as_str() == text)
+        AgendaKind::ALL.into_iter().find(|kind| kind.as_str() == text)
     }
 
     pub fn label(self) -> &'static str {
         match self {
-            EventKind::ReunionBassin => "Réunion de bassin",
-            EventKind::RencontreMediateurs => "Rencontre départementale des médiateurs",
-            EventKind::Comite => "Comité",
-            EventKind::Carrefour => "Carrefour de l'inclusion",
-            EventKind::Atelier => "Atelier",
-            EventKind::Formation => "Formation",
-            EventKind::Hackathon => "Hackathon",
-            EventKind::Webinaire => "Webinaire",
-            EventKind::GrandPublic => "Événement grand public",
-            EventKind::Autre => "Autre",
+            AgendaKind::ReunionBassin => "Réunion de bassin",
+            AgendaKind::RencontreMediateurs => "Rencontre départementale des médiateurs",
+            AgendaKind::Comite => "Comité",
+            AgendaKind::Carrefour => "Carrefour de l'inclusion",
+            AgendaKind::Atelier => "Atelier",
+            AgendaKind::Formation => "Formation",
+            AgendaKind::Hackathon => "Hackathon",
+            AgendaKind::Webinaire => "Webinaire",
+            AgendaKind::GrandPublic => "Événement grand public",
+            AgendaKind::Autre => "Autre",
         }
     }
 }
@@ -219,7 +219,7 @@ pub struct Event {
     pub title: String,
     /// Formatted text: paragraphs, `- ` lists, `**bold**` and links, rendered escaped.
     pub description: String,
-    pub kind: EventKind,
+    pub kind: AgendaKind,
     pub scale: EventScale,
     /// The territory's code at `scale` (INSEE, SIREN, or the bassin's name).
     pub territory: String,

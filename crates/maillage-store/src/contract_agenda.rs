@@ -16,7 +16,7 @@ pub fn event(title: &str, capacity: Option<u32>) -> Event {
         id: new_id(),
         title: title.to_owned(),
         description: "Ordre du jour :\n- tour de table\n- **points** divers".to_owned(),
-        kind: EventKind::RencontreMediateurs,
+        kind: AgendaKind::RencontreMediateurs,
         scale: EventScale::Departement,
         territory: "37".to_owned(),
         departement: Some("37".to_owned()),

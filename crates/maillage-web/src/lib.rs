@@ -35,7 +35,7 @@ use axum::{Extension, Router};
 pub use error::WebError;
 pub use pages::SiteConfig;
 pub use proxy::TrustedProxies;
-pub use state::{AccountsConfig, OpenData, WebState};
+pub use state::{AccountsConfig, AgendaSettings, OpenData, WebState};
 pub use tasks::{spawn_directory_sync, spawn_publication, BRANDING_REFRESH};
 
 /// The whole application with the default settings: no tile server or geocoder, mails into
@@ -88,6 +88,7 @@ pub async fn serve(
     let listener = tokio::net::TcpListener::bind(address).await?;
     tracing::info!(%address, "Maillage écoute");
     tasks::spawn_reminders(&state, accounts.clone(), std::time::Duration::from_secs(3600));
+    tasks::spawn_agenda(&state, accounts.clone(), std::time::Duration::from_secs(600));
     let router = router_with_accounts(state, site, accounts);
     // The peer address (or the client a trusted proxy names) keys the per-client limits.
     axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())

@@ -49,6 +49,8 @@ pub struct WebState {
     pub report_throttle: Arc<Throttle>,
     /// Public registrations to the agenda, per client.
     pub registration_throttle: Arc<Throttle>,
+    /// When the agenda's scheduled work runs (reminders, erasure of registrants).
+    pub agenda: AgendaSettings,
     /// The reverse proxies whose `X-Forwarded-*` headers are believed (none by default).
     pub trusted_proxies: Arc<TrustedProxies>,
     /// How the hub names itself in the open data it publishes.
@@ -123,6 +125,7 @@ impl WebState {
             coverage: Arc::new(CoverageCache::default()),
             report_throttle: Arc::new(maillage_app::moderation::report_throttle()),
             registration_throttle: Arc::new(maillage_app::agenda::registration::throttle()),
+            agenda: AgendaSettings::default(),
             trusted_proxies: Arc::new(TrustedProxies::default()),
             open_data: Arc::new(OpenData::default()),
         })
@@ -130,6 +133,31 @@ impl WebState {
 }
 
 /// What the account pages need beyond the shared state.
+/// The delays of the agenda's scheduled tasks (`maillage serve --agenda-rappel-heures`,
+/// `--agenda-effacement-jours`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AgendaSettings {
+    /// Reminders go this long before an event starts.
+    pub reminder: chrono::TimeDelta,
+    /// Registrants' personal data is erased this long after an event ends.
+    pub erasure: chrono::TimeDelta,
+}
+
+impl AgendaSettings {
+    pub fn new(reminder_hours: u32, erasure_days: u32) -> AgendaSettings {
+        AgendaSettings {
+            reminder: chrono::TimeDelta::hours(i64::from(reminder_hours)),
+            erasure: chrono::TimeDelta::days(i64::from(erasure_days)),
+        }
+    }
+}
+
+impl Default for AgendaSettings {
+    fn default() -> Self {
+        AgendaSettings { reminder: chrono::TimeDelta::hours(48), erasure: chrono::TimeDelta::days(90) }
+    }
+}
+
 pub struct AccountsConfig {
     pub mailer: Arc<dyn Mailer>,
     /// The outbox, when mails are written to a folder instead of sent (its admin page).

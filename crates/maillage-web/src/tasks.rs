@@ -1,6 +1,6 @@
 //! The server's background tasks, started with it: following the store into the in-memory
-//! directory (and the branding), the hourly campaign reminders, and the scheduled open-data
-//! publication.
+//! directory (and the branding), the hourly campaign reminders, the agenda's reminders and
+//! erasure of registrants, and the scheduled open-data publication.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -93,6 +93,37 @@ pub fn spawn_reminders(state: &WebState, config: Arc<AccountsConfig>, every: Dur
                 Ok(Ok(forgotten)) => tracing::info!(forgotten, "liens à usage unique expirés effacés"),
                 Ok(Err(err)) => tracing::warn!(%err, "effacement des liens expirés impossible"),
                 Err(err) => tracing::error!(%err, "effacement des liens expirés interrompu"),
+            }
+        }
+    })
+}
+
+/// Who the agenda's task acts as: the hub itself.
+const AGENDA: &str = "agenda automatique";
+
+/// Every `every`: mails the reminders of events starting within the configured delay, and
+/// erases the personal data of registrants of events ended longer ago than the configured
+/// delay (see [`crate::state::AgendaSettings`]).
+pub fn spawn_agenda(state: &WebState, config: Arc<AccountsConfig>, every: Duration) -> tokio::task::JoinHandle<()> {
+    let state = state.clone();
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            let settings = state.agenda;
+            let done = run(&state, &config, move |ctx| {
+                let hub = Actor::System(AGENDA.to_owned());
+                let now = maillage_store::now();
+                let reminded = maillage_app::agenda::tasks::send_reminders(ctx, &hub, now, settings.reminder)?;
+                let erased = maillage_app::agenda::tasks::purge_registrations(ctx, &hub, now, settings.erasure)?;
+                Ok((reminded, erased))
+            })
+            .await;
+            match done {
+                Ok((0, 0)) => {}
+                Ok((reminded, erased)) => tracing::info!(reminded, erased, "agenda : rappels et effacements"),
+                Err(err) => tracing::warn!(%err, "tâches de l'agenda impossibles"),
             }
         }
     })

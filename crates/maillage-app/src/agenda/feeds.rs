@@ -16,7 +16,15 @@ use super::text::{escape, to_plain};
 /// The host part of UIDs, from the hub's public address (`https://hub.example` → `hub.example`).
 fn uid_host(base_url: &str) -> &str {
     let host = base_url.split("://").nth(1).unwrap_or(base_url);
-    host.split('/').next().filter(|h| !h.is_empty()).unwrap_or("maillage")
+    let host = host.split('/').next().unwrap_or_default();
+    // Without the port: a UID's right-hand side names the domain.
+    let host =
+        host.rsplit_once(':').filter(|(_, port)| port.chars().all(|c| c.is_ascii_digit())).map_or(host, |(h, _)| h);
+    if host.is_empty() {
+        "maillage"
+    } else {
+        host
+    }
 }
 
 /// The `VEVENT`s of one event (one per session).
@@ -62,7 +70,6 @@ fn icalendar_utc(at: DateTime<Utc>) -> String {
 pub fn icalendar(name: &str, events: &[Event], base_url: &str, stamp: DateTime<Utc>) -> String {
     let mut calendar = Calendar::new();
     calendar.name(name);
-    calendar.append_property(icalendar::Property::new("PRODID", "-//Maillage//Agenda//FR"));
     for event in events {
         for vevent in vevents(event, base_url, stamp) {
             calendar.push(vevent);

@@ -14,6 +14,7 @@
 //! Times: sessions are stored as UTC instants; forms and pages speak Europe/Paris local time
 //! ([`paris`], [`parse_local`]).
 
+pub mod demo;
 pub mod feeds;
 pub mod registration;
 pub mod tasks;
@@ -23,7 +24,7 @@ use chrono::{DateTime, Datelike, Months, NaiveDate, NaiveDateTime, NaiveTime, Ti
 use chrono_tz::Europe::Paris;
 use maillage_domain::PlaceId;
 use maillage_store::{
-    new_id, Attachment, ClosingReport, Event, EventKind, EventQuery, EventScale, EventSession, EventStatus,
+    new_id, Attachment, ClosingReport, Event, AgendaKind, EventQuery, EventScale, EventSession, EventStatus,
     Publication, Registration,
 };
 
@@ -57,7 +58,7 @@ pub fn parse_local(local: NaiveDateTime) -> Option<DateTime<Utc>> {
 pub struct EventForm {
     pub title: String,
     pub description: String,
-    /// An [`EventKind`] key.
+    /// An [`AgendaKind`] key.
     pub kind: String,
     /// An [`EventScale`] key.
     pub scale: String,
@@ -179,7 +180,7 @@ pub struct EventFilter {
     /// SIREN or a commune's INSEE code; an event matches when it is held in it, or covers it
     /// (a regional event is listed for each of the région's départements).
     pub territory: Option<String>,
-    pub kind: Option<EventKind>,
+    pub kind: Option<AgendaKind>,
     /// A target public, matched without accents or case.
     pub public: Option<String>,
     /// Events ending at or after.
@@ -276,7 +277,7 @@ pub fn build_event(
     if form.description.chars().count() > MAX_DESCRIPTION {
         errors.push(FieldError::new("description", format!("{MAX_DESCRIPTION} caractères au plus")));
     }
-    let kind = EventKind::parse(form.kind.trim());
+    let kind = AgendaKind::parse(form.kind.trim());
     if kind.is_none() {
         errors.push(FieldError::new("type", "type d'événement inconnu"));
     }

@@ -426,7 +426,41 @@ pub fn registrants_csv(ctx: &Context<'_>, actor: &Actor, event_id: &str) -> AppR
     writer.into_inner().map_err(|err| AppError::Input(format!("écriture du CSV impossible : {err}")))
 }
 
-/// One row per registration: the cells of [`registrants_csv`] (and the ODS export).
+/// The registrants' list as an ODS workbook for the organisers (with e-mails): numbers and
+/// dates typed, text never read as a formula.
+pub fn registrants_ods(ctx: &Context<'_>, actor: &Actor, event_id: &str) -> AppResult<Vec<u8>> {
+    use maillage_documents::ods::{Cell, Workbook};
+    let (event, registrations) = super::event_with_registrations(ctx, actor, event_id)?;
+    audit(ctx, actor, "inscrits_exportes", &event, "ODS".to_owned())?;
+    let mut header: Vec<String> = ["N°", "Nom", "Courriel", "Organisation", "Fonction", "Places", "État", "Sur place", "Inscrit·e le"]
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    header.extend(event.questions.iter().cloned());
+    let mut workbook = Workbook::new();
+    let sheet = workbook.sheet("Inscrits", &header);
+    for r in &registrations {
+        let text = |value: &str| Cell::Text(value.to_owned());
+        let mut row = vec![
+            Cell::Integer(i64::try_from(r.arrival).unwrap_or(i64::MAX)),
+            text(&r.name),
+            text(r.email.as_deref().unwrap_or_default()),
+            text(&r.organisation),
+            text(r.role.as_deref().unwrap_or_default()),
+            Cell::Integer(i64::from(r.seats)),
+            text(r.state.label()),
+            text(if r.walk_in { "oui" } else { "non" }),
+            Cell::DateTime(paris(r.created_at).naive_local()),
+        ];
+        for n in 0..event.questions.len() {
+            row.push(text(r.answers.get(n).map(String::as_str).unwrap_or_default()));
+        }
+        sheet.push(row);
+    }
+    workbook.to_bytes().map_err(|err| AppError::Input(err.to_string()))
+}
+
+/// One row per registration: the cells of [`registrants_csv`].
 pub fn registrations_rows(event: &Event, registrations: &[Registration]) -> Vec<Vec<String>> {
     registrations
         .iter()

@@ -179,6 +179,8 @@ fn organisers_approve_check_in_and_close() {
     assert!(csv
         .starts_with("ordre,nom,courriel,organisation,fonction,places,etat,sur_place,inscrit_le,Régime alimentaire ?"));
     assert!(csv.contains("ana@exemple.fr"));
+    let ods = registration::registrants_ods(&ctx, &hub.coordinator, &event.id).unwrap();
+    assert!(ods.starts_with(b"PK") && ods.windows(39).any(|w| w == b"application/vnd.oasis.opendocument.spre"));
     let closed =
         agenda::close_event(&ctx, &hub.coordinator, &event.id, 0, "Bonne séance", "Un atelier de suite", before())
             .unwrap();
@@ -316,4 +318,22 @@ fn the_icalendar_feed_gives_utc_instants_in_summer_and_winter() {
 
 fn later() -> chrono::DateTime<Utc> {
     before() + TimeDelta::days(3)
+}
+
+#[test]
+fn the_demo_agenda_loads_once_with_past_and_upcoming_events() {
+    let hub = Hub::new();
+    let ctx = hub.ctx();
+    let system = Actor::operator(None);
+    let now = t0();
+    let added = agenda::demo::load_if_empty(&ctx, &system, now).unwrap();
+    assert_eq!(added, 18);
+    assert_eq!(agenda::demo::load_if_empty(&ctx, &system, now).unwrap(), 0);
+    let events = hub.store.events(&EventQuery::default()).unwrap();
+    let carrefour = events.iter().find(|e| e.title == "Le Carrefour de l'inclusion numérique 37").unwrap();
+    // 5 December 2023, 08:45 in Tours: 07:45 UTC.
+    assert_eq!(carrefour.sessions[0].start, Utc.with_ymd_and_hms(2023, 12, 5, 7, 45, 0).unwrap());
+    let upcoming = agenda::public_events(&ctx, &EventFilter { from: Some(now), ..EventFilter::default() }).unwrap();
+    assert_eq!(upcoming.len(), 5);
+    assert!(upcoming.iter().any(|e| e.capacity == Some(5)));
 }

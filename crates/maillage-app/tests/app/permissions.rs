@@ -622,6 +622,9 @@ const ROWS: &[Row] = &[
     row("registration::registrants_csv", NOT_IN_SCOPE, |f, ctx, actor| {
         agenda_registration::registrants_csv(ctx, actor, &f.event.id).map(drop)
     }),
+    row("registration::registrants_ods", NOT_IN_SCOPE, |f, ctx, actor| {
+        agenda_registration::registrants_ods(ctx, actor, &f.event.id).map(drop)
+    }),
     row("tasks::send_reminders", NOT_ADMIN, |_, ctx, actor| {
         agenda_tasks::send_reminders(ctx, actor, now(), chrono::TimeDelta::days(30)).map(drop)
     }),

@@ -18,7 +18,7 @@ use axum::Router;
 use maillage_app::agenda::registration::{self as reg, WalkInForm};
 use maillage_app::agenda::{self, EventForm, Recurrence};
 use maillage_app::{AppError, FieldError};
-use maillage_store::{Event, EventKind, EventScale, EventStatus, Publication, Registration, RegistrationState};
+use maillage_store::{Event, AgendaKind, EventScale, EventStatus, Publication, Registration, RegistrationState};
 use serde::Deserialize;
 
 use super::now;
@@ -36,6 +36,7 @@ pub fn routes() -> Router<WebState> {
         .route("/admin/agenda/{id}/publication", post(publication_post))
         .route("/admin/agenda/{id}/inscrits", get(registrants_page))
         .route("/admin/agenda/{id}/inscrits.csv", get(registrants_csv))
+        .route("/admin/agenda/{id}/inscrits.ods", get(registrants_ods))
         .route("/admin/agenda/{id}/feuille", get(sheet_page))
         .route("/admin/agenda/{id}/emargement", get(check_in_page))
         .route("/admin/agenda/{id}/sur-place", post(walk_in_post))
@@ -212,7 +213,7 @@ impl EventFormPage {
             action,
             form,
             errors: Vec::new(),
-            kinds: EventKind::ALL.iter().map(|k| (k.as_str(), k.label())).collect(),
+            kinds: AgendaKind::ALL.iter().map(|k| (k.as_str(), k.label())).collect(),
             scales: EventScale::ALL.iter().map(|s| (s.as_str(), s.label())).collect(),
             statuses: EventStatus::ALL.iter().map(|s| (s.as_str(), s.label())).collect(),
             event: None,
@@ -473,6 +474,20 @@ async fn registrants_csv(user: Coordinator, app: App, Path(id): Path<String>) ->
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
             (header::CONTENT_DISPOSITION, "attachment; filename=\"inscrits.csv\""),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+async fn registrants_ods(user: Coordinator, app: App, Path(id): Path<String>) -> Result<Response, WebError> {
+    let actor = user.actor.clone();
+    let bytes = app.run(move |ctx| reg::registrants_ods(ctx, &actor, &id)).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/vnd.oasis.opendocument.spreadsheet"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"inscrits.ods\""),
             (header::CACHE_CONTROL, "no-store"),
         ],
         bytes,

@@ -6,7 +6,7 @@ use axum::extract::{Path, RawQuery};
 use axum::Json;
 use chrono::NaiveDate;
 use maillage_app::agenda::{self, EventFilter};
-use maillage_store::{Event, EventKind};
+use maillage_store::{Event, AgendaKind};
 use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -127,7 +127,7 @@ pub async fn list(app: App, RawQuery(raw): RawQuery) -> Result<Json<Vec<Evenemen
     let kind = match params.get("type")? {
         None => None,
         Some(key) => Some(
-            EventKind::parse(key)
+            AgendaKind::parse(key)
                 .ok_or_else(|| WebError::bad_parameter("type", format!("type inconnu : « {key} »")))?,
         ),
     };

@@ -22,7 +22,7 @@ use chrono::{DateTime, Datelike, Months, NaiveDate, TimeDelta, Utc};
 use maillage_app::agenda::registration::{self as reg, RegistrationForm};
 use maillage_app::agenda::{self, feeds, text, EventFilter};
 use maillage_app::AppError;
-use maillage_store::{Event, EventKind, EventStatus, RegistrationState};
+use maillage_store::{Event, AgendaKind, EventStatus, RegistrationState};
 use serde::Deserialize;
 
 use super::{render, Layout, Site};
@@ -134,7 +134,7 @@ impl AgendaQuery {
         let midnight = |d: NaiveDate| agenda::parse_local(d.and_time(chrono::NaiveTime::MIN));
         let kind = match self.type_.as_str() {
             "" => None,
-            key => Some(EventKind::parse(key).ok_or(("type", format!("type d'événement inconnu : « {key} »")))?),
+            key => Some(AgendaKind::parse(key).ok_or(("type", format!("type d'événement inconnu : « {key} »")))?),
         };
         let mut filter = EventFilter {
             territory: Some(self.territoire.clone()).filter(|t| !t.is_empty()),
@@ -343,9 +343,9 @@ async fn agenda_page(app: App, Extension(site): Site, RawQuery(raw): RawQuery) -
     let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let page = AgendaPage {
         layout: Layout::new(&site, "Agenda des temps forts", "agenda"),
-        kinds: EventKind::ALL.iter().map(|k| (k.as_str(), k.label())).collect(),
+        kinds: AgendaKind::ALL.iter().map(|k| (k.as_str(), k.label())).collect(),
         territories: territory_choices(&state, &bassins, &all),
-        events: events.iter().map(|e| EventView::of(e)).collect(),
+        events: events.iter().map(EventView::of).collect(),
         query,
         error,
         month,
@@ -745,7 +745,6 @@ async fn embed_agenda(app: App, Extension(site): Site, RawQuery(raw): RawQuery) 
     let events = app.run(move |ctx| agenda::public_events(ctx, &filter)).await?;
     let mut layout = Layout::new(&site, titre.clone(), "");
     layout.embed = true;
-    let page =
-        EmbedAgendaPage { layout, titre, couleur, events: events.iter().take(20).map(|e| EventView::of(e)).collect() };
+    let page = EmbedAgendaPage { layout, titre, couleur, events: events.iter().take(20).map(EventView::of).collect() };
     Ok(render(StatusCode::OK, &page, true))
 }

@@ -7,6 +7,7 @@ mod accounts;
 mod admin_hub;
 mod admin_mappings;
 mod admin_places;
+mod agenda;
 mod api_communes;
 mod api_contract;
 mod api_couverture;
