@@ -85,7 +85,8 @@ export async function startServer(extraArgs = [], env = {}) {
   const outbox = join(dir, 'boite-d-envoi');
   const child = spawn(binaryPath(), ['--db', db, 'serve', '--addr', `127.0.0.1:${port}`, ...extraArgs], {
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, RUST_LOG: 'warn', MAILLAGE_BASE_URL: base, MAILLAGE_OUTBOX: outbox, ...env },
+    // No tiles unless a test brings its own tile server: the tests never reach the network.
+    env: { ...process.env, RUST_LOG: 'warn', MAILLAGE_BASE_URL: base, MAILLAGE_OUTBOX: outbox, MAILLAGE_TILES: 'non', ...env },
   });
   let stderr = '';
   child.stderr.on('data', (chunk) => {
@@ -125,6 +126,16 @@ export async function seriousViolations(page) {
   return result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id} (${v.impact}) : ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 5).join(', ')}`);
+}
+
+/** Every axe-core violation, whatever its impact (the pages of issue 13 are held to this). */
+export async function allViolations(page) {
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    return axe.run(document, { resultTypes: ['violations'] });
+  });
+  return result.violations.map((v) => `${v.id} (${v.impact}) : ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 5).join(', ')}`);
 }
 
 export async function screenshot(page, name) {

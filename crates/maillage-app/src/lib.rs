@@ -4,7 +4,7 @@
 //! memory ([`directory`]), accounts and permissions ([`accounts`]), moderation
 //! ([`moderation`]), update campaigns ([`campaigns`]), duplicates ([`duplicates`]), the
 //! actors directory the hub's team meets ([`actors`]), the hub's saved mappings and the mapping
-//! assistant's form ([`mappings`]), the hub's settings and backup ([`hub`]) and the per-client
+//! assistant's form ([`mappings`]), the projets numériques de territoire ([`pnt`]), the hub's settings and backup ([`hub`]) and the per-client
 //! limiter of what the public posts ([`throttle`]).
 //!
 //! This crate is the only guarded door: every use case that writes, or reads what is not
@@ -19,6 +19,7 @@
 pub mod accounts;
 pub mod activity;
 pub mod actors;
+pub mod agenda;
 pub mod campaigns;
 pub mod context;
 pub mod coverage;
@@ -29,7 +30,10 @@ pub mod hub;
 pub mod mail;
 pub mod mappings;
 pub mod moderation;
+pub mod monographie;
 pub mod places;
+pub mod pnt;
+pub mod publication;
 pub mod territory;
 pub mod throttle;
 

@@ -6,7 +6,7 @@
 //! `MAILLAGE_PG_CONNECT_TIMEOUT`, `MAILLAGE_PG_ACQUIRE_TIMEOUT`, `MAILLAGE_PG_IDLE_CHECK`,
 //! `MAILLAGE_BASE_URL` (default `http://localhost:8080`), `MAILLAGE_SECRET`,
 //! `MAILLAGE_SMTP_URL`, `MAILLAGE_MAIL_FROM`, `MAILLAGE_OUTBOX` (default `boite-d-envoi`),
-//! `MAILLAGE_ADMIN_PASSWORD`; the server's options and the duplicate thresholds have their
+//! `MAILLAGE_ADMIN_PASSWORD`, `MAILLAGE_PRODUCTEUR`, `MAILLAGE_PUBLICATION_DIR`, `MAILLAGE_PUBLICATION_HEURES`; the server's options and the duplicate thresholds have their
 //! own variables, declared with the options; `MAILLAGE_LOG` sets the log filter.
 
 use std::path::PathBuf;
@@ -37,6 +37,14 @@ pub struct Config {
     pub mail: MailConfig,
     /// The first administrator's password, else read on the standard input.
     pub admin_password: Option<String>,
+    /// `MAILLAGE_PRODUCTEUR`: the hub's name as a producer of open data (file names, the
+    /// data·inclusion `source`), a slug; default `maillage`.
+    pub producer: String,
+    /// `MAILLAGE_PUBLICATION_DIR`: the open-data folder (`maillage publish`, the server's
+    /// scheduled publication and `/donnees/…`); none: no publication.
+    pub publication_dir: Option<PathBuf>,
+    /// `MAILLAGE_PUBLICATION_HEURES`: hours between two scheduled publications (default 24).
+    pub publication_hours: Option<String>,
 }
 
 /// The PostgreSQL pool settings as the environment gives them.
@@ -106,7 +114,56 @@ impl Config {
                 outbox: std::env::var_os("MAILLAGE_OUTBOX").map(PathBuf::from).unwrap_or_else(|| DEFAULT_OUTBOX.into()),
             },
             admin_password: variable("MAILLAGE_ADMIN_PASSWORD"),
+            producer: variable("MAILLAGE_PRODUCTEUR")
+                .map(|text| text.trim().to_owned())
+                .filter(|text| !text.is_empty())
+                .unwrap_or_else(|| "maillage".to_owned()),
+            publication_dir: std::env::var_os("MAILLAGE_PUBLICATION_DIR")
+                .filter(|value| !value.is_empty())
+                .map(PathBuf::from),
+            publication_hours: variable("MAILLAGE_PUBLICATION_HEURES"),
         }
+    }
+
+    /// Time between two scheduled publications: `MAILLAGE_PUBLICATION_HEURES` (0.1 to 720), or a day.
+    pub fn publication_interval(&self) -> CliResult<Duration> {
+        match self.publication_hours.as_deref().map(str::trim) {
+            None | Some("") => Ok(Duration::from_secs(24 * 3600)),
+            Some(text) => text
+                .replace(',', ".")
+                .parse::<f64>()
+                .ok()
+                .filter(|hours| hours.is_finite() && (0.1..=720.0).contains(hours))
+                .map(|hours| Duration::from_secs_f64(hours * 3600.0))
+                .ok_or_else(|| {
+                    CliError::Usage(format!(
+                        "MAILLAGE_PUBLICATION_HEURES : nombre d'heures entre 0,1 et 720 attendu, pas « {text} »"
+                    ))
+                }),
+        }
+    }
+
+    /// The producer's slug, checked: lower-case letters, digits and hyphens only, since it
+    /// becomes part of file names and of every data·inclusion id.
+    pub fn producer(&self) -> CliResult<&str> {
+        let ok = self.producer.len() <= 60
+            && self.producer.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if ok {
+            Ok(&self.producer)
+        } else {
+            Err(CliError::Usage(format!(
+                "MAILLAGE_PRODUCTEUR doit ne contenir que des minuscules sans accent, des chiffres et des tirets, pas « {} »",
+                self.producer
+            )))
+        }
+    }
+
+    /// How data·inclusion files name the hub, as of today.
+    pub fn data_inclusion(&self) -> CliResult<maillage_formats::data_inclusion::Options> {
+        let mut options =
+            maillage_formats::data_inclusion::Options::new(self.producer()?, maillage_store::now().date_naive());
+        options.base_url = Some(self.base_url.clone());
+        Ok(options)
     }
 
     /// The PostgreSQL pool settings: the defaults, overridden by the variables that are set.

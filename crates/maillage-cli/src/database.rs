@@ -64,6 +64,10 @@ pub fn open(config: &Config, load_demo: bool) -> CliResult<Box<dyn Store>> {
                 loaded.batch.counts.created
             );
         }
+        // The Indre-et-Loire PNT of seed 002, beside the places and bassins it needs.
+        if let Some(projects) = maillage_app::pnt::demo::load_if_empty(&Context::new(store.as_ref()), &operator())? {
+            note!("Démonstration : PNT d'Indre-et-Loire ({projects} idées et projets, seed 002).");
+        }
     }
     Ok(store)
 }

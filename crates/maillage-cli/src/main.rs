@@ -86,8 +86,10 @@ enum Command {
         #[command(subcommand)]
         command: mapping::MappingCommand,
     },
-    /// Exporte les lieux actifs au format du standard.
+    /// Exporte les lieux actifs au format du standard (csv, json, geojson) ou de data·inclusion.
     Export {
+        /// csv, json, geojson ; data-inclusion (structures.json et services.json dans le dossier --out),
+        /// data-inclusion-structures ou data-inclusion-services (un fichier).
         #[arg(long, default_value = "csv")]
         format: String,
         /// Seulement les lieux d'une source.
@@ -102,6 +104,16 @@ enum Command {
         /// Exporte chaque fiche d'un lieu fusionné telle que sa source l'a donnée, au lieu d'une fiche publiée par lieu fusionné.
         #[arg(long)]
         members: bool,
+    },
+    /// Publie les données ouvertes du hub dans le dossier de publication : fichiers du standard
+    /// (CSV, JSON), GeoJSON, data·inclusion, couverture par commune, manifeste et catalogue.
+    Publish {
+        /// Dossier de publication (par défaut : MAILLAGE_PUBLICATION_DIR).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// Ne publie pas les lieux non confirmés depuis ce nombre de mois (comme la carte publique ; 0 : tous).
+        #[arg(long, env = "MAILLAGE_MASQUER_APRES_MOIS", default_value_t = 0)]
+        masquer_apres_mois: u32,
     },
     /// Vérifie un fichier CSV ou JSON contre le schéma du standard (Table Schema).
     Validate {
@@ -191,6 +203,7 @@ fn run(command: Command, config: &Config) -> CliResult<ExitCode> {
         Command::Export { format, source, territory, out, members } => {
             places::export(config, &format, source, territory.as_deref(), out.as_deref(), members)
         }
+        Command::Publish { dir, masquer_apres_mois } => places::publish(config, dir, masquer_apres_mois),
         Command::Validate { file, schema } => places::validate(&file, schema.as_deref()),
         Command::Stats => places::stats(config),
         Command::Places { source, all } => places::list(config, source, all),

@@ -122,8 +122,25 @@ pub fn export(
     out: Option<&Path>,
     members: bool,
 ) -> CliResult<ExitCode> {
-    let format = ExportFormat::parse(format)
-        .ok_or_else(|| CliError::Usage(format!("format inconnu « {format} » (csv, json ou geojson)")))?;
+    let formats = if format.eq_ignore_ascii_case("data-inclusion") {
+        // Two files: structures and services, side by side in the folder named by --out.
+        vec![ExportFormat::DataInclusionStructures, ExportFormat::DataInclusionServices]
+    } else {
+        vec![ExportFormat::parse(format).ok_or_else(|| {
+            CliError::Usage(format!(
+                "format inconnu « {format} » (csv, json, geojson, data-inclusion, data-inclusion-structures ou data-inclusion-services)"
+            ))
+        })?]
+    };
+    let folder = match (formats.len(), out) {
+        (1, _) => None,
+        (_, Some(path)) => Some(path),
+        (_, None) => {
+            return Err(CliError::Usage(
+                "--format data-inclusion écrit deux fichiers : donnez le dossier avec --out".to_owned(),
+            ))
+        }
+    };
     let store = database::open(config, true)?;
     let loaded = territory.map(|_| load_territory().0);
     let areas = match (territory, &loaded) {
@@ -133,7 +150,27 @@ pub fn export(
         }
         _ => Vec::new(),
     };
-    let filter = ExportFilter { source, areas, raw_members: members };
+    let filter = ExportFilter {
+        source,
+        areas,
+        raw_members: members,
+        data_inclusion: Some(config.data_inclusion()?),
+        visible: None,
+    };
+    if let Some(folder) = folder {
+        std::fs::create_dir_all(folder).map_err(CliError::creating(folder))?;
+        for (format, name, what) in [
+            (ExportFormat::DataInclusionStructures, "structures.json", "structures"),
+            (ExportFormat::DataInclusionServices, "services.json", "services"),
+        ] {
+            let path = folder.join(name);
+            let file = std::fs::File::create(&path).map_err(CliError::creating(&path))?;
+            let count = export_places(store.as_ref(), loaded.as_ref(), format, &filter, std::io::BufWriter::new(file))?;
+            note!("{count} {what} data·inclusion exportées dans {}.", path.display());
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let format = formats[0];
     let count = match out {
         Some(path) => {
             let file = std::fs::File::create(path).map_err(CliError::creating(path))?;
@@ -141,7 +178,43 @@ pub fn export(
         }
         None => export_places(store.as_ref(), loaded.as_ref(), format, &filter, crate::output::data_stream())?,
     };
-    note!("{count} lieux exportés.");
+    let what = match format {
+        ExportFormat::DataInclusionStructures => "structures data·inclusion exportées",
+        ExportFormat::DataInclusionServices => "services data·inclusion exportés",
+        _ => "lieux exportés",
+    };
+    note!("{count} {what}.");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `maillage publish`: the hub's open data into its publication folder, as the hub itself.
+pub fn publish(config: &Config, dir: Option<PathBuf>, hide_after_months: u32) -> CliResult<ExitCode> {
+    let dir = dir.or_else(|| config.publication_dir.clone()).ok_or_else(|| {
+        CliError::Usage("aucun dossier de publication : donnez --dir ou MAILLAGE_PUBLICATION_DIR".to_owned())
+    })?;
+    let store = database::open(config, true)?;
+    let territory = load_territory().0;
+    let publisher = maillage_app::hub::branding::Branding::load(store.as_ref())?.name;
+    let cutoff = (hide_after_months > 0).then_some(hide_after_months);
+    let settings = maillage_app::publication::PublicationSettings {
+        dir: dir.clone(),
+        producer: config.producer()?.to_owned(),
+        base_url: Some(config.base_url.clone()),
+        publisher,
+        visible: maillage_app::directory::Visibility::as_of_today(cutoff),
+    };
+    let ctx = Context::new(store.as_ref());
+    let manifest = maillage_app::publication::publish(&ctx, &operator(), &territory, &settings)?;
+    for file in &manifest.fichiers {
+        say!(
+            "{} : {} enregistrements, {} octets, sha256 {}",
+            file.fichier,
+            file.enregistrements,
+            file.octets,
+            file.sha256
+        );
+    }
+    note!("{} lieux publiés dans {}.", manifest.lieux, dir.display());
     Ok(ExitCode::SUCCESS)
 }
 

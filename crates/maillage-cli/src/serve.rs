@@ -20,8 +20,12 @@ pub struct ServeArgs {
     /// Secondes entre deux lectures des lieux modifiés dans la base (annuaire en mémoire).
     #[arg(long, env = "MAILLAGE_SYNC_INTERVAL", default_value_t = 2.0)]
     sync_interval: f64,
-    /// Modèle d'URL des tuiles de fond de carte (https://…/{z}/{x}/{y}.png) ; sans lui, la
-    /// carte montre les lieux et les contours des territoires sur un fond uni.
+    /// Fond de carte : « ign » (par défaut : le Plan IGN de la Géoplateforme, public et
+    /// sans clé), « non » (aucun fond : lieux et contours des territoires sur un fond uni,
+    /// aucune requête vers l'extérieur) ou un modèle d'URL de tuiles (https://…/{z}/{x}/{y}.png).
+    #[arg(long, env = "MAILLAGE_TILES")]
+    tiles: Option<String>,
+    /// Modèle d'URL des tuiles (ancienne forme de --tiles, prioritaire quand elle est donnée).
     #[arg(long, env = "MAILLAGE_TILES_URL")]
     tiles_url: Option<String>,
     /// Mention exigée par le fournisseur de tuiles, affichée sur la carte.
@@ -47,13 +51,23 @@ impl ServeArgs {
     /// The public pages' settings; a tile or geocoder address must be http(s).
     fn site(&self) -> CliResult<SiteConfig> {
         let given = |value: &Option<String>| value.clone().filter(|text| !text.trim().is_empty());
+        let (tiles_url, default_attribution) = match (given(&self.tiles_url), given(&self.tiles)) {
+            (Some(url), _) => (Some(url), None),
+            (None, None) => (Some(IGN_PLAN_TILES.to_owned()), Some(IGN_PLAN_ATTRIBUTION)),
+            (None, Some(choice)) => match choice.trim().to_lowercase().as_str() {
+                "ign" | "plan-ign" => (Some(IGN_PLAN_TILES.to_owned()), Some(IGN_PLAN_ATTRIBUTION)),
+                "non" | "off" | "aucun" | "0" => (None, None),
+                _ => (Some(choice), None),
+            },
+        };
         let site = SiteConfig {
-            tiles_url: given(&self.tiles_url),
-            tiles_attribution: given(&self.tiles_attribution),
+            tiles_attribution: given(&self.tiles_attribution)
+                .or_else(|| default_attribution.filter(|_| tiles_url.is_some()).map(str::to_owned)),
+            tiles_url,
             geocoder_url: given(&self.geocoder_url),
             branding: Default::default(),
         };
-        for (option, url) in [("--tiles-url", &site.tiles_url), ("--geocoder-url", &site.geocoder_url)] {
+        for (option, url) in [("--tiles", &site.tiles_url), ("--geocoder-url", &site.geocoder_url)] {
             if url.as_deref().is_some_and(|u| !u.starts_with("https://") && !u.starts_with("http://")) {
                 return Err(CliError::Usage(format!("{option} : une adresse http:// ou https:// est attendue")));
             }
@@ -61,6 +75,11 @@ impl ServeArgs {
         Ok(site)
     }
 }
+
+/// The IGN Géoplateforme's Plan IGN as WMTS tiles in Web Mercator: public, free, no key, and
+/// made for French public-service sites.
+const IGN_PLAN_TILES: &str = "https://data.geopf.fr/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=GEOGRAPHICALGRIDSYSTEMS.PLANIGNV2&STYLE=normal&TILEMATRIXSET=PM&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&FORMAT=image/png";
+const IGN_PLAN_ATTRIBUTION: &str = "Fond de carte © IGN – Plan IGN (Géoplateforme)";
 
 /// Raises the soft limit of open files to the hard one: each connection holds a descriptor,
 /// and a distribution's default soft limit (often 1,024) turns a busy hour into "Too many
@@ -103,6 +122,12 @@ pub fn run(config: &Config, args: &ServeArgs) -> CliResult<ExitCode> {
         tracing::info!(mandataires = %args.trusted_proxies.trim(), "en-têtes X-Forwarded-* crus de ces mandataires");
     }
     state.trusted_proxies = Arc::new(proxies);
+    state.open_data = Arc::new(maillage_web::OpenData {
+        producer: config.producer()?.to_owned(),
+        base_url: Some(config.base_url.clone()),
+        publication_dir: config.publication_dir.clone(),
+    });
+    let publication_every = config.publication_interval()?;
     let places = state.directory.current().len();
     tracing::info!(lieux = places, ms = started.elapsed().as_millis() as u64, "annuaire chargé");
     let runtime =
@@ -111,12 +136,52 @@ pub fn run(config: &Config, args: &ServeArgs) -> CliResult<ExitCode> {
     let every = std::time::Duration::from_secs_f64(args.sync_interval);
     let served = runtime.block_on(async {
         let sync = maillage_web::spawn_directory_sync(&state, every);
+        let publication = maillage_web::spawn_publication(&state, accounts.clone(), publication_every);
         let served = maillage_web::serve(args.addr, state, site, accounts).await;
         sync.abort();
+        if let Some(publication) = publication {
+            publication.abort();
+        }
         served
     });
     runtime.shutdown_timeout(std::time::Duration::from_secs(5));
     drop(store_until_shutdown);
     served.map_err(|err| CliError::System { what: "serveur arrêté", err })?;
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(tiles: Option<&str>, tiles_url: Option<&str>) -> ServeArgs {
+        ServeArgs {
+            addr: "127.0.0.1:8080".parse().unwrap(),
+            sync_interval: 2.0,
+            tiles: tiles.map(str::to_owned),
+            tiles_url: tiles_url.map(str::to_owned),
+            tiles_attribution: None,
+            geocoder_url: None,
+            masquer_apres_mois: 0,
+            trusted_proxies: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_plan_ign_by_default_with_its_attribution_or_none_or_the_hubs_own() {
+        let default = args(None, None).site().unwrap();
+        assert_eq!(default.tiles_url.as_deref(), Some(IGN_PLAN_TILES));
+        assert_eq!(default.tiles_attribution.as_deref(), Some(IGN_PLAN_ATTRIBUTION));
+        assert!(default.content_security_policy(false).contains("img-src 'self' data: https://data.geopf.fr"));
+        let off = args(Some("non"), None).site().unwrap();
+        assert_eq!((off.tiles_url, off.tiles_attribution), (None, None));
+        let own = args(Some("https://tuiles.example.org/{z}/{x}/{y}.png"), None).site().unwrap();
+        assert_eq!(own.tiles_url.as_deref(), Some("https://tuiles.example.org/{z}/{x}/{y}.png"));
+        assert_eq!(own.tiles_attribution, None);
+        let older = args(Some("non"), Some("http://127.0.0.1:9000/{z}/{x}/{y}.png")).site().unwrap();
+        assert_eq!(older.tiles_url.as_deref(), Some("http://127.0.0.1:9000/{z}/{x}/{y}.png"));
+        assert!(
+            matches!(args(Some("ftp://tuiles"), None).site(), Err(CliError::Usage(message)) if message.starts_with("--tiles"))
+        );
+    }
 }

@@ -1139,3 +1139,6 @@ fn a_distinct_decision_is_reopened() {
     assert_eq!(queue[0]["pair"]["id"], id.as_str());
     assert_eq!(queue[0]["pair"]["decided_by"], "Camille");
 }
+
+#[path = "cli/publication.rs"]
+mod publication;

@@ -1,6 +1,9 @@
-//! Documents made on the server, pure (bytes in, bytes out; no file, no clock): charts as
-//! SVG (`charts`), reports as data (`report`) printed as PDF (`pdf`).
+//! The documents Maillage hands to people rather than to programs: workbooks for the hub's
+//! team and its funders (`ods`); charts drawn on the server as SVG (`charts`); reports as
+//! data (`report`) printed as PDF (`pdf`). Pure: values in, bytes out; no file, network or
+//! clock.
 
 pub mod charts;
+pub mod ods;
 pub mod pdf;
 pub mod report;

@@ -12,6 +12,8 @@ use crate::charts::Chart;
 pub enum Cell {
     Text(String),
     Number(f64),
+    /// An amount in euros.
+    Euros(f64),
     Date(NaiveDate),
     Empty,
 }
@@ -22,6 +24,7 @@ impl Cell {
         match self {
             Cell::Text(text) => text.clone(),
             Cell::Number(value) => french_grouped(*value),
+            Cell::Euros(value) => format!("{} €", french_grouped(*value)),
             Cell::Date(day) => day.format("%d/%m/%Y").to_string(),
             Cell::Empty => String::new(),
         }
@@ -82,4 +85,31 @@ impl Report {
             _ => None,
         })
     }
+}
+
+/// Tables as a workbook, one sheet each (the shared writer's French formats: whole numbers as
+/// counts, others with two decimals, amounts in euros, days as dates).
+pub fn workbook(tables: &[Table]) -> crate::ods::Workbook {
+    use crate::ods;
+    let mut book = ods::Workbook::new();
+    for table in tables {
+        let sheet = book.sheet(&table.name, &table.headers);
+        for row in &table.rows {
+            sheet.push(
+                row.iter()
+                    .map(|cell| match cell {
+                        Cell::Text(text) => ods::Cell::Text(text.clone()),
+                        Cell::Number(value) if value.fract() == 0.0 && value.abs() < 1e15 => {
+                            ods::Cell::Integer(*value as i64)
+                        }
+                        Cell::Number(value) => ods::Cell::Decimal(*value),
+                        Cell::Euros(value) => ods::Cell::Euros(*value),
+                        Cell::Date(day) => ods::Cell::Date(*day),
+                        Cell::Empty => ods::Cell::Empty,
+                    })
+                    .collect(),
+            );
+        }
+    }
+    book
 }

@@ -15,6 +15,10 @@ pub enum ExportFormat {
     Csv,
     Json,
     GeoJson,
+    /// data·inclusion v1 structures (a JSON array), one per place.
+    DataInclusionStructures,
+    /// data·inclusion v1 services (a JSON array), one per place and kind of help.
+    DataInclusionServices,
 }
 
 impl ExportFormat {
@@ -23,6 +27,8 @@ impl ExportFormat {
             "csv" => Some(ExportFormat::Csv),
             "json" => Some(ExportFormat::Json),
             "geojson" => Some(ExportFormat::GeoJson),
+            "data-inclusion-structures" => Some(ExportFormat::DataInclusionStructures),
+            "data-inclusion-services" => Some(ExportFormat::DataInclusionServices),
             _ => None,
         }
     }
@@ -31,8 +37,14 @@ impl ExportFormat {
             ExportFormat::Csv => "csv",
             ExportFormat::Json => "json",
             ExportFormat::GeoJson => "geojson",
+            ExportFormat::DataInclusionStructures | ExportFormat::DataInclusionServices => "json",
         }
     }
+}
+
+/// Until a caller says otherwise: a producer named after the software, and no date bound.
+fn default_options() -> crate::data_inclusion::Options {
+    crate::data_inclusion::Options::new("maillage", chrono::NaiveDate::MAX)
 }
 
 fn join<T: Vocabulary>(values: &std::collections::BTreeSet<T>) -> String {
@@ -141,6 +153,7 @@ pub struct PlaceWriter<W: Write> {
     csv: Option<csv::Writer<W>>,
     out: Option<W>,
     count: usize,
+    data_inclusion: crate::data_inclusion::Options,
 }
 
 impl<W: Write> PlaceWriter<W> {
@@ -150,9 +163,15 @@ impl<W: Write> PlaceWriter<W> {
             ExportFormat::Csv => {
                 let mut writer = csv::WriterBuilder::new().quote_style(csv::QuoteStyle::Necessary).from_writer(out);
                 writer.write_record(FIELDS).map_err(write_error)?;
-                return Ok(PlaceWriter { format, csv: Some(writer), out: None, count: 0 });
+                return Ok(PlaceWriter {
+                    format,
+                    csv: Some(writer),
+                    out: None,
+                    count: 0,
+                    data_inclusion: default_options(),
+                });
             }
-            ExportFormat::Json => {
+            ExportFormat::Json | ExportFormat::DataInclusionStructures | ExportFormat::DataInclusionServices => {
                 out.write_all(b"[").map_err(write_error)?;
                 None
             }
@@ -161,7 +180,13 @@ impl<W: Write> PlaceWriter<W> {
                 None
             }
         };
-        Ok(PlaceWriter { format, csv, out: Some(out), count: 0 })
+        Ok(PlaceWriter { format, csv, out: Some(out), count: 0, data_inclusion: default_options() })
+    }
+
+    /// Who the data·inclusion files name as their producer, and as of which day.
+    pub fn with_data_inclusion(mut self, options: crate::data_inclusion::Options) -> Self {
+        self.data_inclusion = options;
+        self
     }
 
     pub fn write(&mut self, place: &Place) -> Result<(), FormatError> {
@@ -171,6 +196,16 @@ impl<W: Write> PlaceWriter<W> {
             return Ok(());
         }
         let out = self.out.as_mut().expect("a JSON writer keeps its output");
+        if self.format == ExportFormat::DataInclusionServices {
+            // A place without a kind of help has no service: it is written as a structure only.
+            for service in crate::data_inclusion::services(place, &self.data_inclusion) {
+                let separator: &[u8] = if self.count > 0 { b",\n" } else { b"\n" };
+                out.write_all(separator).map_err(write_error)?;
+                serde_json::to_writer(&mut *out, &service).map_err(write_error)?;
+                self.count += 1;
+            }
+            return Ok(());
+        }
         if self.count > 0 {
             out.write_all(b",").map_err(write_error)?;
         }
@@ -189,13 +224,18 @@ impl<W: Write> PlaceWriter<W> {
                 });
                 serde_json::to_writer(&mut *out, &feature).map_err(write_error)?;
             }
+            ExportFormat::DataInclusionStructures => {
+                let structure = crate::data_inclusion::structure(place, &self.data_inclusion);
+                serde_json::to_writer(&mut *out, &structure).map_err(write_error)?
+            }
             _ => serde_json::to_writer(&mut *out, &standard_object(place)).map_err(write_error)?,
         }
         self.count += 1;
         Ok(())
     }
 
-    /// Closes the file and returns how many places were written.
+    /// Closes the file and returns how many places (services, for data·inclusion's services)
+    /// were written.
     pub fn finish(self) -> Result<usize, FormatError> {
         if let Some(mut writer) = self.csv {
             writer.flush().map_err(write_error)?;

@@ -6,6 +6,7 @@
 //! never touches the store, the network or the file system itself (callers hand it bytes
 //! and writers), and depends only on `maillage-domain`.
 
+pub mod data_inclusion;
 pub mod error;
 pub mod export;
 pub mod geo;

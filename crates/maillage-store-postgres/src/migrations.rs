@@ -287,6 +287,78 @@ pub const MIGRATIONS: &[&str] = &[
         version integer NOT NULL
     );
     "#,
+    // 13: the territorial projects (PNT): each territory's plan, its projects (current row and
+    // every version, as documents beside the columns the projethèque filters on) and the
+    // prioritisation votes with their invited voters (known by their token's hash only).
+    r#"
+    CREATE TABLE pnt_plans (
+        territory text COLLATE "C" PRIMARY KEY,
+        document jsonb NOT NULL,
+        version integer NOT NULL
+    );
+    CREATE TABLE pnt_projects (
+        id text COLLATE "C" PRIMARY KEY,
+        sort_key text COLLATE "C" NOT NULL,
+        stage text NOT NULL,
+        axe text,
+        published boolean NOT NULL,
+        territories text NOT NULL,
+        needs text NOT NULL,
+        document jsonb NOT NULL,
+        version integer NOT NULL
+    );
+    CREATE INDEX pnt_projects_by_title ON pnt_projects (sort_key, id);
+    CREATE TABLE pnt_project_versions (
+        project_id text COLLATE "C" NOT NULL REFERENCES pnt_projects(id),
+        version integer NOT NULL,
+        document jsonb NOT NULL,
+        PRIMARY KEY (project_id, version)
+    );
+    CREATE TABLE pnt_votes (
+        id text COLLATE "C" PRIMARY KEY,
+        territory text COLLATE "C" NOT NULL,
+        created_at timestamptz NOT NULL,
+        document jsonb NOT NULL,
+        version integer NOT NULL
+    );
+    CREATE TABLE pnt_voters (
+        vote_id text COLLATE "C" NOT NULL REFERENCES pnt_votes(id),
+        token_hash text COLLATE "C" NOT NULL,
+        stakeholder text,
+        email text,
+        ballot jsonb,
+        cast_at timestamptz,
+        PRIMARY KEY (vote_id, token_hash)
+    );
+    "#,
+    // 14: the agenda: events (the whole event as a jsonb document, with the columns queries
+    // filter and sort on beside it) and registrations (arrival numbers unique per event, the
+    // cancel link's token as a hash).
+    r#"
+    CREATE TABLE events (
+        id text COLLATE "C" PRIMARY KEY,
+        starts_at timestamptz NOT NULL,
+        ends_at timestamptz NOT NULL,
+        departement text,
+        status text NOT NULL,
+        publication text NOT NULL,
+        series_id text,
+        sequence integer NOT NULL,
+        document jsonb NOT NULL
+    );
+    CREATE INDEX events_by_start ON events (starts_at, id);
+    CREATE INDEX events_by_end ON events (ends_at);
+    CREATE TABLE registrations (
+        id text COLLATE "C" PRIMARY KEY,
+        event_id text COLLATE "C" NOT NULL REFERENCES events (id),
+        arrival bigint NOT NULL,
+        state text NOT NULL,
+        token_hash text,
+        document jsonb NOT NULL,
+        UNIQUE (event_id, arrival)
+    );
+    CREATE UNIQUE INDEX registrations_by_token ON registrations (token_hash) WHERE token_hash IS NOT NULL;
+    "#,
     // 15: the activity log (each entry a JSON document beside the columns its queries read:
     // date, département, author), the totals of past periods a hub imports per département,
     // and the written introductions of its bilans.

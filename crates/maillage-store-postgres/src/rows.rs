@@ -421,8 +421,46 @@ impl FromRow for SavedMapping {
     }
 }
 
+/// A stored document (a plan, a project, a vote): the column `document`.
+pub(crate) struct Doc<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned + std::fmt::Debug> FromRow for Doc<T> {
+    fn from_row(row: &Row) -> StoreResult<Self> {
+        document(row, "document").map(Doc)
+    }
+}
+
+pub(crate) const VOTER_COLUMNS: &str = "vote_id, token_hash, stakeholder, email, ballot, cast_at";
+
+impl FromRow for Voter {
+    fn from_row(row: &Row) -> StoreResult<Self> {
+        Ok(Voter {
+            vote_id: get(row, "vote_id")?,
+            token_hash: get(row, "token_hash")?,
+            stakeholder: get(row, "stakeholder")?,
+            email: get(row, "email")?,
+            ballot: get::<Option<Json<Vec<u32>>>>(row, "ballot")?.map(|json| json.0),
+            cast_at: get(row, "cast_at")?,
+        })
+    }
+}
+
+/// Events and registrations are read whole from their `document` column (the other columns
+/// are copies of its fields for the queries).
+impl FromRow for Event {
+    fn from_row(row: &Row) -> StoreResult<Self> {
+        document(row, "document")
+    }
+}
+
 /// The activity log's types are read whole from their JSON document (column `document`).
 impl FromRow for ActivityEntry {
+    fn from_row(row: &Row) -> StoreResult<Self> {
+        document(row, "document")
+    }
+}
+
+impl FromRow for Registration {
     fn from_row(row: &Row) -> StoreResult<Self> {
         document(row, "document")
     }

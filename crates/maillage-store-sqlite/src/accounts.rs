@@ -62,6 +62,10 @@ impl AccountTables for SqliteTables<'_> {
         Ok(self.run("DELETE FROM sessions WHERE expires_at < ?1", [timestamp(&now)])?)
     }
 
+    fn delete_expired_tokens(&mut self, before: DateTime<Utc>) -> StoreResult<u64> {
+        Ok(self.run("DELETE FROM one_time_tokens WHERE expires_at < ?1", [timestamp(&before)])?)
+    }
+
     fn insert_token(&mut self, token: &OneTimeToken) -> WriteResult<()> {
         let sql = format!("INSERT INTO one_time_tokens ({TOKEN_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
         let params = params![

@@ -428,8 +428,50 @@ impl FromRow for SavedMapping {
     }
 }
 
+/// A stored document (a plan, a project, a vote), the one column a query selects.
+pub(crate) struct Doc<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned> FromRow for Doc<T> {
+    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
+        document(row, 0).map(Doc)
+    }
+}
+
+pub(crate) const VOTER_COLUMNS: &str = "vote_id, token_hash, stakeholder, email, ballot, cast_at";
+
+impl FromRow for Voter {
+    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
+        let ballot = match row.get::<_, Option<String>>(4)? {
+            Some(_) => Some(document(row, 4)?),
+            None => None,
+        };
+        Ok(Voter {
+            vote_id: row.get(0)?,
+            token_hash: row.get(1)?,
+            stakeholder: row.get(2)?,
+            email: row.get(3)?,
+            ballot,
+            cast_at: optional_instant(row, 5)?,
+        })
+    }
+}
+
+/// Events and registrations are read whole from their JSON document (the other columns are
+/// copies of its fields for the queries).
+impl FromRow for Event {
+    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
+        document(row, 0)
+    }
+}
+
 /// The activity log's types are read whole from their JSON document (the query's only column).
 impl FromRow for ActivityEntry {
+    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
+        document(row, 0)
+    }
+}
+
+impl FromRow for Registration {
     fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
         document(row, 0)
     }

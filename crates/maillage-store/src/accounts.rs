@@ -371,6 +371,10 @@ pub trait AccountStore: Send + Sync {
     fn delete_user_sessions(&self, user_id: &str) -> StoreResult<()>;
     /// Forgets the sessions that expired before `now` (already refused at sign-in checks); how many.
     fn delete_expired_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64>;
+    /// Forgets the single-use tokens (used or not) that expired before `before`; how many. A
+    /// link whose token is gone is refused as unknown instead of expired, so callers keep them
+    /// a while past their expiry (the server keeps them `KEEP_EXPIRED_TOKENS_DAYS` days).
+    fn delete_expired_tokens(&self, before: DateTime<Utc>) -> StoreResult<u64>;
 
     fn insert_token(&self, token: &OneTimeToken) -> StoreResult<()>;
     /// Marks a token used, atomically: of two concurrent uses, one is accepted.

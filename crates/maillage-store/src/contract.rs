@@ -47,6 +47,17 @@ macro_rules! store_contract_tests {
             saved_mappings_round_trip_by_name, a_mapping_is_replaced_by_its_next_version_only,
             a_mapping_is_deleted_at_the_version_read, mapping_refusals_name_what_they_refuse);
         $crate::store_contract_tests!(@pairs contract_mappings, $make; mappings_snapshot_restores_identically);
+        $crate::store_contract_tests!(@cases contract_pnt, $make;
+            pnt_plans_are_replaced_by_version, projects_keep_every_version, projects_are_filtered_and_paged,
+            an_online_vote_counts_changeable_ballots_and_closes_for_good, a_room_vote_is_closed_by_its_tally,
+            two_hundred_ballots_at_once_are_counted_once);
+        $crate::store_contract_tests!(@pairs contract_pnt, $make; pnt_snapshot_restores_identically);
+        $crate::store_contract_tests!(@cases contract_agenda, $make;
+            events_round_trip_and_are_listed_by_period, an_event_edit_names_its_sequence_and_keeps_the_seats_taken,
+            registrations_fill_the_seats_then_wait_in_order, approval_decides_before_a_seat_is_taken,
+            concurrent_registrations_take_exactly_the_seats, attendance_walk_ins_and_erasure,
+            agenda_refusals_name_what_they_refuse);
+        $crate::store_contract_tests!(@pairs contract_agenda, $make; agenda_snapshot_restores_identically);
         $crate::store_contract_tests!(@cases contract_activity, $make;
             activity_entries_round_trip_and_are_selected_by_date_and_departement,
             an_activity_entry_is_replaced_by_its_next_version_only, past_totals_replace_those_of_the_same_period,

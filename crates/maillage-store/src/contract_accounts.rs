@@ -160,6 +160,16 @@ pub fn a_token_is_used_once_and_expires(store: &dyn Store) {
     assert_eq!(store.use_token("t1", TokenPurpose::Invitation, at(11)).unwrap(), TokenUse::AlreadyUsed);
     assert_eq!(store.use_token("t2", TokenPurpose::PasswordReset, at(3600)).unwrap(), TokenUse::Expired);
     assert_eq!(store.use_token("nope", TokenPurpose::PasswordReset, at(1)).unwrap(), TokenUse::Unknown);
+
+    // Tokens that expired before the date are forgotten, used or not; the others stay.
+    let mut later = token("t3", TokenPurpose::Invitation);
+    later.expires_at = at(7200);
+    store.insert_token(&later).unwrap();
+    assert_eq!(store.delete_expired_tokens(at(3600)).unwrap(), 0);
+    assert_eq!(store.delete_expired_tokens(at(3601)).unwrap(), 2);
+    assert_eq!(store.use_token("t2", TokenPurpose::PasswordReset, at(3600)).unwrap(), TokenUse::Unknown);
+    assert!(matches!(store.use_token("t3", TokenPurpose::Invitation, at(3601)).unwrap(), TokenUse::Accepted(_)));
+    assert_eq!(store.delete_expired_tokens(at(3601)).unwrap(), 0);
 }
 
 /// Spending an account's tokens of one purpose voids its earlier links of that purpose, and

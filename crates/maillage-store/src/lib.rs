@@ -17,18 +17,24 @@
 pub mod accounts;
 pub mod activity;
 pub mod actors;
+pub mod agenda;
 pub mod backend;
 pub mod contract;
 pub mod contract_accounts;
 pub mod contract_activity;
 pub mod contract_actors;
+pub mod contract_agenda;
 pub mod contract_mappings;
+pub mod contract_pnt;
 pub mod mappings;
+pub mod pnt;
 
 pub use accounts::*;
 pub use activity::*;
 pub use actors::*;
+pub use agenda::*;
 pub use mappings::*;
+pub use pnt::*;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -513,6 +519,16 @@ pub enum SnapshotItem {
     Stakeholder(Stakeholder),
     /// A mapping saved by the hub, by name.
     Mapping(SavedMapping),
+    /// A territory's projet numérique de territoire, by territory key.
+    Pnt(Pnt),
+    /// A territorial project with its earlier versions, by id.
+    Project(ProjectSnapshot),
+    /// A prioritisation vote with its voters, by id.
+    Vote(VoteSnapshot),
+    /// An event of the agenda, by id.
+    Event(Event),
+    /// A registration, by event then arrival (after every event).
+    Registration(Registration),
     /// An entry of the activity log, by date then id.
     Activity(ActivityEntry),
     /// A past period's imported totals, by département, start, end.
@@ -544,6 +560,11 @@ impl SnapshotItem {
             SnapshotItem::Setting { .. } => "setting",
             SnapshotItem::Stakeholder(_) => "stakeholder",
             SnapshotItem::Mapping(_) => "mapping",
+            SnapshotItem::Pnt(_) => "pnt",
+            SnapshotItem::Project(_) => "project",
+            SnapshotItem::Vote(_) => "vote",
+            SnapshotItem::Event(_) => "event",
+            SnapshotItem::Registration(_) => "registration",
             SnapshotItem::Activity(_) => "activity",
             SnapshotItem::PastTotals(_) => "past_totals",
             SnapshotItem::BilanIntroduction(_) => "bilan_introduction",
@@ -619,7 +640,9 @@ pub fn check_values(definition: &IndicatorDefinition, values: &[IndicatorValue])
 ///
 /// The accounts half of the contract is [`AccountStore`], the actors directory
 /// [`StakeholderStore`], the saved mappings [`MappingStore`], each in its own module.
-pub trait Store: AccountStore + StakeholderStore + MappingStore + ActivityStore + Send + Sync {
+pub trait Store:
+    AccountStore + StakeholderStore + MappingStore + PntStore + AgendaStore + ActivityStore + Send + Sync
+{
     /// Opens an import of one source: one transaction, holding the source's import lock
     /// so two imports of the same source cannot interleave. Dropping the session without
     /// [`ImportSession::commit`] rolls everything back.

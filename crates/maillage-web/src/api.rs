@@ -6,8 +6,10 @@
 //! (`champ`) before anything else happens. Every route answers cross-origin GETs
 //! (`Access-Control-Allow-Origin: *`): the data is open.
 
+mod changes;
 mod contract;
 mod docs;
+mod evenements;
 mod export;
 mod lieux;
 mod limit;
@@ -48,6 +50,10 @@ fn documented() -> OpenApiRouter<WebState> {
         .routes(routes!(territoires::bubbles))
         .routes(routes!(territoires::one))
         .routes(routes!(export::export))
+        .routes(routes!(changes::feed))
+        .routes(routes!(changes::atom))
+        .routes(routes!(evenements::list))
+        .routes(routes!(evenements::one))
         .routes(routes!(docs::openapi))
         .routes(routes!(docs::page))
 }

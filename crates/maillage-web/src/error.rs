@@ -179,10 +179,11 @@ impl PageContext {
     }
 }
 
-/// Errors as their audience reads them: JSON under `/api` (framework rejections included,
+/// Errors as their audience reads them: JSON under `/api` and `/ogc` (framework rejections included,
 /// never `text/plain`), a French page elsewhere; internal failures logged with the request id.
 pub async fn render_errors(State(site): State<Arc<SiteConfig>>, mut request: Request, next: Next) -> Response {
-    let api = request.uri().path().starts_with("/api/");
+    // The OGC API's clients are programs too: its errors are JSON like the API's.
+    let api = request.uri().path().starts_with("/api/") || request.uri().path().starts_with("/ogc");
     let request_id =
         request.headers().get(crate::middleware::REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
     let context = PageContext::default();

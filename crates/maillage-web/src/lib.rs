@@ -16,6 +16,8 @@ mod branding;
 mod error;
 mod extract;
 mod middleware;
+mod ogc;
+mod open_data;
 mod pages;
 mod proxy;
 mod query;
@@ -33,8 +35,8 @@ use axum::{Extension, Router};
 pub use error::WebError;
 pub use pages::SiteConfig;
 pub use proxy::TrustedProxies;
-pub use state::{AccountsConfig, WebState};
-pub use tasks::{spawn_directory_sync, BRANDING_REFRESH};
+pub use state::{AccountsConfig, OpenData, WebState};
+pub use tasks::{spawn_directory_sync, spawn_publication, BRANDING_REFRESH};
 
 /// The whole application with the default settings: no tile server or geocoder, mails into
 /// the default outbox folder (tests, tools).
@@ -67,6 +69,8 @@ pub fn router_with_accounts(state: WebState, mut site: SiteConfig, accounts: Arc
         .merge(pages::routes(site.clone()))
         .merge(accounts::routes())
         .merge(admin::routes())
+        .merge(ogc::routes())
+        .merge(open_data::routes())
         .fallback(pages::fallback)
         .layer(Extension(accounts))
         .with_state(state);

@@ -4,16 +4,18 @@
 //!
 //! Every page works without JavaScript: lists are rendered here from the query string, and the
 //! scripts (`assets/js/`) only enhance them with the map and live counts through the JSON API.
-//! Nothing personal is stored: the orientation sheet is echoed from its GET parameters.
+//! Nothing personal is stored: the orientation sheet echoes its posted form, never cached.
 //! Pages ask for the public Content-Security-Policy (tile host and geocoder when configured),
 //! which the security middleware writes; only `/embed` may be framed by other sites.
 
+mod agenda;
 mod assets;
-mod contours;
+pub(crate) mod contours;
+mod coverage;
 mod criteria;
 mod listing;
 mod orientation;
-mod place;
+pub(crate) mod place;
 mod site;
 
 use std::sync::Arc;
@@ -47,7 +49,7 @@ pub fn routes(site: Arc<SiteConfig>) -> Router<WebState> {
         .route("/lieux/{id}", get(place_page))
         .route("/lieux/{id}/signaler", get(place_redirect).post(report_post))
         .route("/orientation", get(orientation::page))
-        .route("/orientation/fiche", get(orientation::fiche))
+        .route("/orientation/fiche", get(orientation::fiche_link).post(orientation::fiche_post))
         .route("/territoires", get(territories_index))
         .route("/territoires/{niveau}/{code}", get(territory_page))
         .route("/couverture", get(coverage_page))
@@ -60,6 +62,7 @@ pub fn routes(site: Arc<SiteConfig>) -> Router<WebState> {
         .route("/favicon.ico", get(assets::favicon))
         .route("/marque.css", get(crate::branding::stylesheet))
         .route("/marque/logo", get(crate::branding::logo))
+        .merge(agenda::routes())
         .layer(Extension(site))
         .layer(tower_http::compression::CompressionLayer::new())
 }
@@ -168,7 +171,7 @@ fn not_found(message: &str) -> WebError {
 
 /// Unknown paths: the API's JSON error under `/api/`, the French 404 page elsewhere.
 pub async fn fallback(uri: Uri) -> WebError {
-    if uri.path().starts_with("/api/") {
+    if uri.path().starts_with("/api/") || uri.path().starts_with("/ogc/") {
         return WebError::not_found("aucune ressource à cette adresse");
     }
     not_found("Cette adresse ne correspond à aucune page. Vérifiez le lien ou repartez de l'accueil.")
@@ -415,6 +418,8 @@ struct TerritoryPage {
     layout: Layout,
     territory: listing::TerritorySummary,
     listing: listing::Listing,
+    /// A bassin de vie's coverage, IFN and population.
+    coverage: Option<coverage::BassinCoverage>,
 }
 
 async fn territory_page(
@@ -433,7 +438,8 @@ async fn territory_page(
     };
     let title = territory.title.clone();
     let listing = std::mem::take(&mut territory.listing);
-    let page = TerritoryPage { layout: Layout::new(&site, title, "territoires"), territory, listing };
+    let coverage = if niveau == "bassin" { coverage::bassin(&state, &code).await? } else { None };
+    let page = TerritoryPage { layout: Layout::new(&site, title, "territoires"), territory, listing, coverage };
     Ok(render(StatusCode::OK, &page, false))
 }
 
@@ -442,11 +448,17 @@ async fn territory_page(
 struct CoveragePage {
     layout: Layout,
     coverage: listing::CoverageTable,
+    ranking: coverage::CoverageView,
 }
 
-async fn coverage_page(State(state): State<WebState>, Extension(site): Site) -> Result<Response, WebError> {
+async fn coverage_page(
+    State(state): State<WebState>,
+    Extension(site): Site,
+    RawQuery(query): RawQuery,
+) -> Result<Response, WebError> {
+    let ranking = coverage::view(&state, query.as_deref()).await?;
     let coverage = listing::coverage_table(&state).await.map_err(WebError::internal)?;
-    let page = CoveragePage { layout: Layout::new(&site, "Couverture du territoire", "couverture"), coverage };
+    let page = CoveragePage { layout: Layout::new(&site, "Couverture du territoire", "couverture"), coverage, ranking };
     Ok(render(StatusCode::OK, &page, false))
 }
 
@@ -571,12 +583,20 @@ struct EmbedHelpPage {
     origin: String,
 }
 
-async fn embed_help(Extension(site): Site, headers: HeaderMap) -> Response {
+async fn embed_help(
+    Extension(site): Site,
+    headers: HeaderMap,
+    client: Option<Extension<crate::proxy::Client>>,
+) -> Response {
+    // The snippet names this server as the partner's browser reaches it: over plain HTTP on
+    // an install without TLS (an `https://` frame would stay blank there), over HTTPS when the
+    // request came so (directly or through a trusted proxy).
+    let scheme = if client.is_some_and(|Extension(client)| client.https) { "https" } else { "http" };
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("localhost");
     let origin = if host.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c)) {
-        format!("https://{host}")
+        format!("{scheme}://{host}")
     } else {
-        "https://votre-hub.example".to_owned()
+        format!("{scheme}://votre-hub.example")
     };
     render(StatusCode::OK, &EmbedHelpPage { layout: Layout::new(&site, "Intégrer la carte", "embed"), origin }, false)
 }

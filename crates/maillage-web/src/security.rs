@@ -30,6 +30,9 @@ pub enum Policy {
     Public { embed: bool },
     /// An uploaded image opened directly: an SVG must not run scripts.
     InertImage,
+    /// A public page showing what someone typed about a person (the fiche d'orientation):
+    /// the public policy, never cached.
+    PublicPersonal,
 }
 
 const STRICT: &str = "default-src 'self'; frame-ancestors 'none'";
@@ -48,6 +51,9 @@ pub async fn security_headers(State(site): State<Arc<SiteConfig>>, request: Requ
         Policy::Public { embed } => {
             HeaderValue::from_str(&site.content_security_policy(embed)).unwrap_or(HeaderValue::from_static(STRICT))
         }
+        Policy::PublicPersonal => {
+            HeaderValue::from_str(&site.content_security_policy(false)).unwrap_or(HeaderValue::from_static(STRICT))
+        }
     };
     headers.insert(header::CONTENT_SECURITY_POLICY, csp);
     // The old header must not contradict the policy: the embed's says `frame-ancestors *`.
@@ -58,7 +64,7 @@ pub async fn security_headers(State(site): State<Arc<SiteConfig>>, request: Requ
     }
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
-    if policy == Policy::Private {
+    if matches!(policy, Policy::Private | Policy::PublicPersonal) {
         // Pages with forms, tokens and personal data are never cached.
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }

@@ -47,8 +47,51 @@ pub struct WebState {
     pub coverage: Arc<CoverageCache>,
     /// Public error reports accepted per client (`moderation::report_problem`).
     pub report_throttle: Arc<Throttle>,
+    /// Public registrations to the agenda, per client.
+    pub registration_throttle: Arc<Throttle>,
     /// The reverse proxies whose `X-Forwarded-*` headers are believed (none by default).
     pub trusted_proxies: Arc<TrustedProxies>,
+    /// How the hub names itself in the open data it publishes.
+    pub open_data: Arc<OpenData>,
+}
+
+/// How the hub names itself in its open data (the binary sets it from its configuration).
+#[derive(Clone, Debug)]
+pub struct OpenData {
+    /// The producer's slug: data·inclusion's `source`, the publication's file names.
+    pub producer: String,
+    /// The hub's public address: data·inclusion's `lien_source`, the catalogue's links.
+    pub base_url: Option<String>,
+    /// The publication folder (none: nothing is published and `/donnees/…` answers 404).
+    pub publication_dir: Option<std::path::PathBuf>,
+}
+
+impl Default for OpenData {
+    fn default() -> OpenData {
+        OpenData { producer: "maillage".to_owned(), base_url: None, publication_dir: None }
+    }
+}
+
+impl OpenData {
+    /// What a publication needs now: the folder, the producer, the hub's name as publisher
+    /// and the public map's cut-off (hidden places are not published).
+    pub fn publication(&self, state: &WebState) -> Option<maillage_app::publication::PublicationSettings> {
+        Some(maillage_app::publication::PublicationSettings {
+            dir: self.publication_dir.clone()?,
+            producer: self.producer.clone(),
+            base_url: self.base_url.clone(),
+            publisher: state.branding.current().name.clone(),
+            visible: state.directory.current().visibility(),
+        })
+    }
+
+    /// The data·inclusion files' producer, as of today.
+    pub fn data_inclusion(&self) -> maillage_formats::data_inclusion::Options {
+        let mut options =
+            maillage_formats::data_inclusion::Options::new(self.producer.clone(), maillage_store::now().date_naive());
+        options.base_url = self.base_url.clone();
+        options
+    }
 }
 
 impl WebState {
@@ -79,7 +122,9 @@ impl WebState {
             drafts: Arc::new(Drafts::default()),
             coverage: Arc::new(CoverageCache::default()),
             report_throttle: Arc::new(maillage_app::moderation::report_throttle()),
+            registration_throttle: Arc::new(maillage_app::agenda::registration::throttle()),
             trusted_proxies: Arc::new(TrustedProxies::default()),
+            open_data: Arc::new(OpenData::default()),
         })
     }
 }
@@ -137,6 +182,13 @@ pub async fn run<T: Send + 'static>(
     })
     .await
     .map_err(|err| AppError::Store(StoreError::Backend(format!("tâche interrompue : {err}"))))?
+}
+
+/// Runs work that needs no context (public reads of the store) on a blocking thread.
+pub async fn run_blocking<T: Send + 'static>(
+    work: impl FnOnce() -> AppResult<T> + Send + 'static,
+) -> Result<T, crate::WebError> {
+    Ok(tokio::task::spawn_blocking(work).await.map_err(crate::WebError::internal)??)
 }
 
 /// A file uploaded to the mapping assistant, while its administrator corrects the proposal.

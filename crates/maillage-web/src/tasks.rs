@@ -1,5 +1,6 @@
 //! The server's background tasks, started with it: following the store into the in-memory
-//! directory (and the branding), and the hourly campaign reminders.
+//! directory (and the branding), the hourly campaign reminders, and the scheduled open-data
+//! publication.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -57,7 +58,8 @@ pub fn spawn_directory_sync(state: &WebState, every: Duration) -> tokio::task::J
 const REMINDERS: &str = "relances automatiques";
 
 /// Sends the campaign reminders that are due, every `every` (the first check right away):
-/// nobody has to remember to press the button. Forgets expired sessions on the way.
+/// nobody has to remember to press the button. Forgets expired sessions, and single-use links
+/// a month past their expiry, on the way.
 pub fn spawn_reminders(state: &WebState, config: Arc<AccountsConfig>, every: Duration) -> tokio::task::JoinHandle<()> {
     let state = state.clone();
     tokio::spawn(async move {
@@ -83,6 +85,54 @@ pub fn spawn_reminders(state: &WebState, config: Arc<AccountsConfig>, every: Dur
                 Ok(Err(err)) => tracing::warn!(%err, "effacement des sessions expirées impossible"),
                 Err(err) => tracing::error!(%err, "effacement des sessions expirées interrompu"),
             }
+            let store = state.store.clone();
+            let before =
+                maillage_store::now() - chrono::TimeDelta::days(maillage_app::accounts::KEEP_EXPIRED_TOKENS_DAYS);
+            match tokio::task::spawn_blocking(move || store.delete_expired_tokens(before)).await {
+                Ok(Ok(0)) => {}
+                Ok(Ok(forgotten)) => tracing::info!(forgotten, "liens à usage unique expirés effacés"),
+                Ok(Err(err)) => tracing::warn!(%err, "effacement des liens expirés impossible"),
+                Err(err) => tracing::error!(%err, "effacement des liens expirés interrompu"),
+            }
         }
     })
+}
+
+/// Who the scheduled publication acts as: the hub itself.
+const PUBLICATION: &str = "publication programmée";
+
+/// Publishes the hub's open data every `every` (the first a minute after the start, once the
+/// directory has settled), when a publication folder is configured; `None` otherwise.
+pub fn spawn_publication(
+    state: &WebState,
+    config: Arc<AccountsConfig>,
+    every: Duration,
+) -> Option<tokio::task::JoinHandle<()>> {
+    state.open_data.publication_dir.as_ref()?;
+    let state = state.clone();
+    Some(tokio::spawn(async move {
+        let start = tokio::time::Instant::now() + Duration::from_secs(60).min(every);
+        let mut ticks = tokio::time::interval_at(start, every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            let Some(settings) = state.open_data.publication(&state) else { return };
+            let territory = state.territory.clone();
+            let published = run(&state, &config, move |ctx| {
+                let hub = Actor::System(PUBLICATION.to_owned());
+                maillage_app::publication::publish(ctx, &hub, &territory, &settings)
+            })
+            .await;
+            match published {
+                Ok(manifest) => {
+                    tracing::info!(
+                        lieux = manifest.lieux,
+                        fichiers = manifest.fichiers.len(),
+                        "données ouvertes publiées"
+                    )
+                }
+                Err(err) => tracing::warn!(%err, "publication des données ouvertes impossible"),
+            }
+        }
+    }))
 }

@@ -51,6 +51,14 @@ pub enum Permission<'a> {
     /// Start a campaign on these areas: administrators, and coordinators whose scope holds
     /// every area.
     Campaign(&'a [(Level, String)]),
+    /// Manage the projets numériques de territoire of these territories (plans, projects,
+    /// incubator, votes): administrators, and coordinators whose scope holds every one of
+    /// them (a bassin of theirs or of their départements, a département of theirs; a région
+    /// is the administrators').
+    Pnt(&'a [(Level, String)]),
+    /// Manage an event of the agenda held in this département (`None`: a regional one):
+    /// administrators, and the coordinators whose territory holds the département.
+    Agenda(Option<&'a str>),
 }
 
 impl Actor {
@@ -151,9 +159,11 @@ impl Actor {
             Permission::Moderate(record) => self.covers(ctx, record),
             Permission::Edit(place) => self.covers(ctx, &place.record) || self.manages(&place.id),
             Permission::Claim => matches!(user.role, Role::Gestionnaire { .. }),
-            Permission::Campaign(areas) => {
+            Permission::Campaign(areas) | Permission::Pnt(areas) => {
                 !areas.is_empty() && areas.iter().all(|(level, code)| self.covers_area(ctx, *level, code))
             }
+            Permission::Agenda(Some(departement)) => moderator && self.covers_departement(ctx, departement),
+            Permission::Agenda(None) => matches!(user.role, Role::Administrateur),
         }
     }
 
@@ -170,6 +180,9 @@ impl Actor {
             Permission::Edit(_) => "vous ne gérez pas ce lieu",
             Permission::Claim => "réservé aux gestionnaires de lieux connectés",
             Permission::Campaign(_) => "ce territoire n'est pas le vôtre",
+            Permission::Pnt(_) => "ce projet numérique de territoire n'est pas dans votre territoire",
+            Permission::Agenda(Some(_)) => "cet événement n'est pas dans votre territoire",
+            Permission::Agenda(None) => "les événements régionaux sont réservés aux administrateurs du hub",
         };
         tracing::info!(acteur = self.id().unwrap_or("public"), refus = what, "action refusée");
         Err(AppError::Forbidden(format!("Action refusée : {what}.")))

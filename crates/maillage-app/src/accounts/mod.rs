@@ -32,6 +32,9 @@ pub const SESSION_HOURS: i64 = 12;
 pub const INVITATION_DAYS: i64 = 7;
 /// How long a password-reset link stays valid.
 pub const RESET_HOURS: i64 = 2;
+/// How long a single-use token is kept past its expiry: a month of "ce lien a expiré" for a
+/// late click, then the row (which names an account or a place) is forgotten.
+pub const KEEP_EXPIRED_TOKENS_DAYS: i64 = 30;
 /// Failed sign-ins allowed before the account is locked for a while.
 pub const LOCK_AFTER_FAILURES: u32 = 5;
 /// The first lockout; each further failure doubles it, up to [`MAX_LOCK_MINUTES`].

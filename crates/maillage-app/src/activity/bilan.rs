@@ -6,9 +6,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use maillage_store::{
-    ActivityEntry, ActivityKind, ActivityQuery, BilanIntroduction, PastTotals, Store,
-};
+use maillage_store::{ActivityEntry, ActivityKind, ActivityQuery, BilanIntroduction, PastTotals, Store};
 use serde::Serialize;
 
 use super::figures::{self, Figures, Period, Selector};
@@ -273,4 +271,3 @@ pub fn save_introduction(
     )?;
     Ok(introduction)
 }
-

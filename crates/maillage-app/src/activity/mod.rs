@@ -280,7 +280,10 @@ fn keyed<T: Copy>(
     let found = parse(text.trim());
     if found.is_none() {
         let known: Vec<&str> = all.iter().map(|value| key(*value)).collect();
-        errors.push(FieldError::new(field, format!("« {} » inconnu : choisissez parmi {}", text.trim(), known.join(", "))));
+        errors.push(FieldError::new(
+            field,
+            format!("« {} » inconnu : choisissez parmi {}", text.trim(), known.join(", ")),
+        ));
     }
     found
 }
@@ -344,8 +347,14 @@ fn check_form(
         AnimationKind::as_str,
         &mut errors,
     );
-    let event =
-        optional_keyed(&form.event, "type d'événement", EventKind::parse, EventKind::ALL, EventKind::as_str, &mut errors);
+    let event = optional_keyed(
+        &form.event,
+        "type d'événement",
+        EventKind::parse,
+        EventKind::ALL,
+        EventKind::as_str,
+        &mut errors,
+    );
     let date = parse_day(&form.date);
     if date.is_none() {
         errors.push(FieldError::new(
@@ -421,7 +430,10 @@ fn check_form(
             Some(StakeholderKind::Lieu) | None => {
                 errors.push(FieldError::new(
                     "type des nouveaux acteurs",
-                    format!("« {} » : un type de l'annuaire autre que « lieu » est attendu", form.new_actor_kind.trim()),
+                    format!(
+                        "« {} » : un type de l'annuaire autre que « lieu » est attendu",
+                        form.new_actor_kind.trim()
+                    ),
                 ));
                 StakeholderKind::Autre
             }
@@ -495,7 +507,10 @@ fn check_form(
                 }
                 let day = parse_day(text);
                 if day.is_none() {
-                    errors.push(FieldError::new(field, format!("date attendue au format AAAA-MM-JJ (« {} »)", text.trim())));
+                    errors.push(FieldError::new(
+                        field,
+                        format!("date attendue au format AAAA-MM-JJ (« {} »)", text.trim()),
+                    ));
                 }
                 day
             };
@@ -626,9 +641,7 @@ pub fn check_change(ctx: &Context<'_>, actor: &Actor, entry: &ActivityEntry) -> 
     if allowed(ctx, actor, entry) {
         return Ok(());
     }
-    Err(AppError::Forbidden(
-        "Action refusée : cette entrée n'est ni la vôtre ni dans votre territoire.".to_owned(),
-    ))
+    Err(AppError::Forbidden("Action refusée : cette entrée n'est ni la vôtre ni dans votre territoire.".to_owned()))
 }
 
 fn audit(ctx: &Context<'_>, actor: &Actor, action: &str, entry: &ActivityEntry, at: DateTime<Utc>) -> AppResult<()> {
@@ -652,8 +665,10 @@ pub fn record(ctx: &Context<'_>, actor: &Actor, form: &EntryForm, at: DateTime<U
 /// One entry, for those who may see it.
 pub fn entry(ctx: &Context<'_>, actor: &Actor, id: &str) -> AppResult<ActivityEntry> {
     actor.require(ctx, Permission::Team)?;
-    let entry =
-        ctx.store.activity(id)?.ok_or_else(|| maillage_store::StoreError::NotFound(format!("entrée d'activité {id}")))?;
+    let entry = ctx
+        .store
+        .activity(id)?
+        .ok_or_else(|| maillage_store::StoreError::NotFound(format!("entrée d'activité {id}")))?;
     check_change(ctx, actor, &entry)?;
     Ok(entry)
 }
@@ -707,7 +722,10 @@ pub fn flag(
     let stored = entry(ctx, actor, id)?;
     let text = text.map(|t| t.split_whitespace().collect::<Vec<_>>().join(" ")).filter(|t| !t.is_empty());
     if text.as_ref().is_some_and(|t| t.chars().count() > MAX_SHORT) {
-        return Err(AppError::Invalid(vec![FieldError::new("action notable", format!("{MAX_SHORT} caractères au plus"))]));
+        return Err(AppError::Invalid(vec![FieldError::new(
+            "action notable",
+            format!("{MAX_SHORT} caractères au plus"),
+        )]));
     }
     let entry = ActivityEntry { notable: text, version: version + 1, updated_at: at, ..stored };
     ctx.store.update_activity(&entry)?;

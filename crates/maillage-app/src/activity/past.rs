@@ -150,9 +150,10 @@ pub fn read_past_csv(bytes: &[u8], by: Option<&str>, at: DateTime<Utc>) -> Resul
             errors.push(format!("ligne {line}, colonne « note » : 1 000 caractères au plus"));
         }
         if let (Some(start), Some(end), true) = (start, end, valid_code) {
-            if let Some(first) = rows.iter().position(|row: &PastTotals| {
-                row.departement == departement && row.start == start && row.end == end
-            }) {
+            if let Some(first) = rows
+                .iter()
+                .position(|row: &PastTotals| row.departement == departement && row.start == start && row.end == end)
+            {
                 errors.push(format!(
                     "ligne {line} : même département et même période qu'une ligne précédente (ligne {})",
                     lines[first]
@@ -209,8 +210,5 @@ pub fn import_past(ctx: &Context<'_>, actor: &Actor, bytes: &[u8], at: DateTime<
 
 /// The layout as a file to fill in (the header and one example line).
 pub fn template() -> String {
-    format!(
-        "{}\n18;2021-10-01;2022-12-31;10;10;;;;;;100;10;;Bilan 2022 du hub\n",
-        COLUMNS.join(";")
-    )
+    format!("{}\n18;2021-10-01;2022-12-31;10;10;;;;;;100;10;;Bilan 2022 du hub\n", COLUMNS.join(";"))
 }

@@ -195,7 +195,10 @@ fn check_text(field: &str, value: &str, required: bool, errors: &mut Vec<FieldEr
 
 /// The commune a person typed: an INSEE code, a postcode of one commune, or a name only one
 /// commune bears.
-pub(crate) fn find_commune<'t>(territory: &'t Territory, text: &str) -> Result<&'t maillage_territory::Commune, String> {
+pub(crate) fn find_commune<'t>(
+    territory: &'t Territory,
+    text: &str,
+) -> Result<&'t maillage_territory::Commune, String> {
     let text = text.trim();
     if let Some(commune) = territory.resolve_code(text) {
         return Ok(commune);

@@ -7,7 +7,7 @@
 //! it on every place they show.
 
 use chrono::{DateTime, Months, NaiveDate, TimeDelta, Utc};
-use maillage_domain::{Place, PlaceId, PlaceStatus};
+use maillage_domain::{paris_local, Place, PlaceId, PlaceStatus};
 use maillage_store::*;
 
 use crate::accounts::{issue_token, spend_token, Actor, Permission};
@@ -327,7 +327,8 @@ pub fn dashboard(ctx: &Context<'_>, actor: &Actor, campaign_id: &str) -> AppResu
 }
 
 /// The one-click "rien n'a changé": spends the link and writes a new version of the place
-/// with today's `date_maj`. Returns the place as now published.
+/// with `date_maj` the day of the click in France (23:30 UTC in summer is already the next day
+/// there). Returns the place as now published.
 pub fn confirm_unchanged(ctx: &Context<'_>, signed: &str, now: DateTime<Utc>) -> AppResult<Place> {
     let token = spend_token(ctx, TokenPurpose::CampaignConfirmation, signed, now)?;
     let (campaign_id, place_id) = token
@@ -343,7 +344,7 @@ pub fn confirm_unchanged(ctx: &Context<'_>, signed: &str, now: DateTime<Utc>) ->
         attempts += 1;
         let current = ctx.store.place(&place_id)?.ok_or_else(|| StoreError::NotFound(format!("lieu {place_id}")))?;
         let mut record = current.record.clone();
-        record.date_maj = Some(now.date_naive());
+        record.date_maj = Some(paris_local(now).date());
         let place = Place { version: current.version + 1, updated_at: now, batch_id: None, record, ..current };
         let written = ctx.store.save_place(&PlaceWrite {
             place: place.clone(),

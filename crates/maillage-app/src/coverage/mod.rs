@@ -117,10 +117,26 @@ pub fn coverage(store: &dyn Store, territory: &Territory, request: &CoverageRequ
             "seuils de distance invalides : des nombres de kilomètres positifs sont attendus".to_owned(),
         ));
     }
-    let bassins = BassinIndex::new(&store.bassins()?, territory);
     let places = store.places(&PlaceQuery::active())?;
+    coverage_of(store, territory, request, &places)
+}
+
+/// Coverage for the request from these places only (a publication leaves out the places the
+/// public does not see).
+pub fn coverage_of(
+    store: &dyn Store,
+    territory: &Territory,
+    request: &CoverageRequest,
+    places: &[maillage_domain::Place],
+) -> AppResult<CoverageReport> {
+    if request.thresholds_km.is_empty() || request.thresholds_km.iter().any(|t| !t.is_finite() || *t <= 0.0) {
+        return Err(AppError::Input(
+            "seuils de distance invalides : des nombres de kilomètres positifs sont attendus".to_owned(),
+        ));
+    }
+    let bassins = BassinIndex::new(&store.bassins()?, territory);
     // Each place at its own point, or its commune's point when it has no coordinates.
-    let selected = request.filters.select(&places, |place| {
+    let selected = request.filters.select(places, |place| {
         let location = locate(territory, &bassins, &place.record)?;
         Some(CoveragePlace {
             id: place.id.0.clone(),
@@ -202,27 +218,37 @@ pub fn coverage(store: &dyn Store, territory: &Territory, request: &CoverageRequ
                 Level::Region => index.aggregate(AreaLevel::Region),
                 _ => index.aggregate_bassins(bassin_of),
             };
-            let bassin_scores: HashMap<Option<String>, PriorityOut> = if level == Level::Bassin {
-                index
-                    .bassin_priorities(bassin_of, ifn_of)
-                    .into_iter()
-                    .map(|b| {
-                        (
-                            b.code.clone(),
-                            PriorityOut {
-                                score: b.score,
-                                part_distance: b.distance_part,
-                                part_fragilite: Some(b.ifn_part),
-                                part_population: b.population_part,
-                                ifn: None,
-                                sans_ifn: b.communes_without_ifn > 0,
-                            },
-                        )
-                    })
-                    .collect()
-            } else {
-                HashMap::new()
+            // Every level's score is its communes' scores averaged by population, as a
+            // bassin's is: the ranking "where do we act first" at any level.
+            let commune_of = |code: &str| territory.commune(code);
+            let group_of = |code: &str| -> Option<String> {
+                match level {
+                    Level::Epci => commune_of(code).and_then(|c| c.siren_epci.clone()),
+                    Level::Departement => commune_of(code).map(|c| c.code_departement.clone()),
+                    Level::Region => commune_of(code).map(|c| c.code_region.clone()),
+                    _ => bassin_of(code),
+                }
             };
+            let bassin_scores: HashMap<Option<String>, PriorityOut> = index
+                .bassin_priorities(group_of, ifn_of)
+                .into_iter()
+                .map(|b| {
+                    (
+                        b.code.clone(),
+                        PriorityOut {
+                            score: b.score,
+                            part_distance: b.distance_part,
+                            part_fragilite: Some(b.ifn_part),
+                            part_population: b.population_part,
+                            // The fragility part is 100 × weight × IFN / 10: read back, it is
+                            // the population-weighted IFN, when every commune has one.
+                            ifn: (b.communes_without_ifn == 0)
+                                .then(|| b.ifn_part / (10.0 * maillage_coverage::PRIORITY_WEIGHTS.1)),
+                            sans_ifn: b.communes_without_ifn > 0,
+                        },
+                    )
+                })
+                .collect();
             areas
                 .into_iter()
                 .filter(|area| area.code.is_some())

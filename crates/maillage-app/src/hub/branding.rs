@@ -22,6 +22,9 @@ const COLOUR_KEY: &str = "marque.couleur";
 const LOGO_URL_KEY: &str = "marque.logo_url";
 const LOGO_TYPE_KEY: &str = "marque.logo_type";
 const LOGO_DATA_KEY: &str = "marque.logo";
+const CONTACT_KEY: &str = "marque.contact";
+/// The contact line's limit: an address, a phone number and a few words.
+pub const MAX_CONTACT_CHARS: usize = 200;
 
 /// What the hub set; defaults for what it did not.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,6 +33,8 @@ pub struct Branding {
     /// `#rrggbb`.
     pub colour: String,
     pub logo: Option<Logo>,
+    /// How to reach the hub (printed on fiches d'orientation); empty when not given.
+    pub contact: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -40,7 +45,12 @@ pub enum Logo {
 
 impl Default for Branding {
     fn default() -> Self {
-        Branding { name: DEFAULT_NAME.to_owned(), colour: DEFAULT_COLOUR.to_owned(), logo: None }
+        Branding {
+            name: DEFAULT_NAME.to_owned(),
+            colour: DEFAULT_COLOUR.to_owned(),
+            logo: None,
+            contact: String::new(),
+        }
     }
 }
 
@@ -61,12 +71,14 @@ impl Branding {
                 .map(|bytes| Logo::Uploaded { content_type, bytes }),
             _ => None,
         };
+        branding.contact = store.setting(CONTACT_KEY)?.unwrap_or_default();
         Ok(branding)
     }
 
     /// Writes every setting (the logo's other form is cleared).
     fn save(&self, store: &dyn Store) -> StoreResult<()> {
         store.set_setting(NAME_KEY, &self.name)?;
+        store.set_setting(CONTACT_KEY, &self.contact)?;
         store.set_setting(COLOUR_KEY, &self.colour)?;
         let (url, content_type, data) = match &self.logo {
             None => (String::new(), String::new(), String::new()),
@@ -90,6 +102,8 @@ pub struct BrandingForm {
     pub upload: Option<(String, Vec<u8>)>,
     /// Remove the logo (back to Maillage's).
     pub remove_logo: bool,
+    /// The hub's contact line (e-mail, phone), or empty.
+    pub contact: String,
 }
 
 /// Checks and saves the branding an administrator sent, and writes the audit entry. Problems
@@ -102,7 +116,14 @@ pub fn save_branding(ctx: &Context<'_>, actor: &Actor, form: &BrandingForm) -> A
     } else {
         Branding::load(ctx.store)?.logo.filter(|logo| matches!(logo, Logo::Uploaded { .. }))
     };
-    let branding = validate(&form.name, &form.colour, &form.logo_url, form.upload.clone(), keep)?;
+    let mut branding = validate(&form.name, &form.colour, &form.logo_url, form.upload.clone(), keep)?;
+    branding.contact = form.contact.trim().to_owned();
+    if branding.contact.chars().count() > MAX_CONTACT_CHARS || branding.contact.chars().any(char::is_control) {
+        return Err(AppError::Invalid(vec![FieldError::new(
+            "contact",
+            format!("le contact tient sur une ligne de {MAX_CONTACT_CHARS} caractères au plus"),
+        )]));
+    }
     branding.save(ctx.store)?;
     ctx.audit(
         actor.id(),
@@ -212,7 +233,7 @@ fn validate(
         None => keep_logo,
     };
     if errors.is_empty() {
-        Ok(Branding { name, colour, logo })
+        Ok(Branding { name, colour, logo, contact: String::new() })
     } else {
         Err(AppError::Invalid(errors))
     }

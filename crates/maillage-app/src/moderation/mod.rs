@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use maillage_domain::build::{build_record, RawRecord, FIELDS};
 use maillage_domain::place::content_hash;
-use maillage_domain::{Place, PlaceId, PlaceRecord, PlaceStatus, Severity};
+use maillage_domain::{paris_local, Place, PlaceId, PlaceRecord, PlaceStatus, Severity};
 use maillage_formats::export::standard_values;
 use maillage_store::*;
 
@@ -70,11 +70,71 @@ pub fn record_from_form(fields: &BTreeMap<String, String>) -> Result<PlaceRecord
         .problems
         .iter()
         .filter(|problem| problem.severity != Severity::Info)
-        .map(|problem| FieldError { field: problem.field.clone(), message: problem.reason.clone() })
+        .map(|problem| FieldError { field: problem.field.clone(), message: form_message(problem) })
         .collect();
     match built.record {
         Some(record) if errors.is_empty() => Ok(record),
         _ => Err(errors),
+    }
+}
+
+/// The standard's values of a vocabulary field, in its order (`None` for a free field).
+pub fn allowed_values(field: &str) -> Option<Vec<&'static str>> {
+    use maillage_domain::vocab::*;
+    fn labels<T: Vocabulary>() -> Vec<&'static str> {
+        T::all().iter().map(|value| value.label()).collect()
+    }
+    Some(match field {
+        "services" => labels::<Service>(),
+        "publics_specifiquement_adresses" => labels::<Public>(),
+        "prise_en_charge_specifique" => labels::<PriseEnCharge>(),
+        "frais_a_charge" => labels::<Frais>(),
+        "itinerance" => labels::<Itinerance>(),
+        "dispositif_programmes_nationaux" => labels::<Dispositif>(),
+        "formations_labels" => labels::<FormationLabel>(),
+        "modalites_acces" => labels::<ModaliteAcces>(),
+        "modalites_accompagnement" => labels::<ModaliteAccompagnement>(),
+        _ => return None,
+    })
+}
+
+/// What a form accepts in a free field, said after a refused value.
+fn expected_format(field: &str) -> Option<&'static str> {
+    Some(match field {
+        "telephone" => "un numéro français à 10 chiffres (02 48 00 00 00) ou international (+33248000000)",
+        "courriels" => "une adresse comme contact@exemple.fr ; plusieurs séparées par |",
+        "site_web" | "prise_rdv" | "fiche_acces_libre" => "une adresse web complète commençant par https://",
+        "code_insee" => "le code officiel de la commune, 5 caractères (18033, 2A004)",
+        "latitude" | "longitude" => "des nombres décimaux avec un point (47.0810 et 2.3988), tous deux ou aucun",
+        "horaires" => "des horaires en français (du lundi au vendredi de 9h à 12h) ou au format OpenStreetMap",
+        "pivot" => "un SIRET de 14 chiffres ou un numéro RNA (W123456789)",
+        "date_maj" => "une date au format AAAA-MM-JJ",
+        _ => return None,
+    })
+}
+
+/// An import's problem as a form's refusal: a form drops nothing, so "ignorée" would be
+/// wrong, and the person needs what is allowed rather than what an import would do.
+fn form_message(problem: &maillage_domain::problem::Problem) -> String {
+    let reason = problem
+        .reason
+        .trim_end_matches(", coordonnées ignorées")
+        .trim_end_matches(", ignorée")
+        .trim_end_matches(", ignoré");
+    if let Some(values) = allowed_values(&problem.field) {
+        if reason.starts_with("valeur hors de la liste") {
+            return format!(
+                "« {} » n'est pas une valeur du standard. Valeurs admises : {}.",
+                problem.value,
+                values.join(" ; ")
+            );
+        }
+    }
+    match expected_format(&problem.field) {
+        Some(expected) if !problem.reason.starts_with("champ obligatoire") => {
+            format!("{reason}. Attendu : {expected}.")
+        }
+        _ => reason.to_owned(),
     }
 }
 
@@ -186,7 +246,7 @@ fn edited_record(
 ) -> AppResult<PlaceRecord> {
     let mut fields = fields.clone();
     fields.insert("id".to_owned(), current.id.clone());
-    fields.insert("date_maj".to_owned(), now.date_naive().format("%Y-%m-%d").to_string());
+    fields.insert("date_maj".to_owned(), paris_local(now).date().format("%Y-%m-%d").to_string());
     record_from_form(&fields).map_err(AppError::Invalid)
 }
 
@@ -733,7 +793,7 @@ pub fn create_place(
     if fields.get("id").is_none_or(|value| value.trim().is_empty()) {
         fields.insert("id".to_owned(), id.0.clone());
     }
-    fields.insert("date_maj".to_owned(), now.date_naive().format("%Y-%m-%d").to_string());
+    fields.insert("date_maj".to_owned(), paris_local(now).date().format("%Y-%m-%d").to_string());
     let record = record_from_form(&fields).map_err(AppError::Invalid)?;
     actor.require(ctx, Permission::Moderate(&record))?;
     let place = Place {

@@ -60,7 +60,9 @@ fn a_meeting_then_an_appointment_count_three_distinct_actors() {
     // Created on the fly, in the entry's département, by the coordinator.
     let directory = hub.store.stakeholders().unwrap();
     assert_eq!(directory.len(), 3);
-    assert!(directory.iter().all(|s| s.departement.as_deref() == Some("18") && s.created_by == coordinator.id().map(str::to_owned)));
+    assert!(directory
+        .iter()
+        .all(|s| s.departement.as_deref() == Some("18") && s.created_by == coordinator.id().map(str::to_owned)));
     // The RDV names one of them again, by another spelling: found, not created.
     let rdv = EntryForm { kind: "rdv".to_owned(), animation: String::new(), ..meeting("14/04/2026", &["caf du cher"]) };
     let second = activity::record(&ctx, coordinator, &rdv, t0()).unwrap();
@@ -161,7 +163,11 @@ fn each_sees_and_changes_its_own_and_its_territory() {
     let ctx = hub.ctx();
     let mine = activity::record(&ctx, &hub.coordinator, &meeting("2026-03-14", &["CAF du Cher"]), t0()).unwrap();
     // The Indre-et-Loire's coordinator logs a regional meeting (no département) and one in the Cher.
-    let regional = EntryForm { level: "region".to_owned(), territory: "Centre-Val de Loire".to_owned(), ..meeting("2026-03-15", &[]) };
+    let regional = EntryForm {
+        level: "region".to_owned(),
+        territory: "Centre-Val de Loire".to_owned(),
+        ..meeting("2026-03-15", &[])
+    };
     let theirs = activity::record(&ctx, &hub.other_coordinator, &regional, t0()).unwrap();
     assert_eq!((theirs.departement.as_deref(), theirs.region.as_deref()), (None, Some("24")));
     let in_cher = activity::record(&ctx, &hub.other_coordinator, &meeting("2026-03-16", &[]), t0()).unwrap();
@@ -175,14 +181,23 @@ fn each_sees_and_changes_its_own_and_its_territory() {
     assert!(matches!(activity::entry(&ctx, &hub.coordinator, &theirs.id), Err(AppError::Forbidden(_))));
     assert!(matches!(activity::entry(&ctx, &hub.other_coordinator, &mine.id), Err(AppError::Forbidden(_))));
     // Correcting: author and flag kept, version named.
-    let flagged = activity::flag(&ctx, &hub.coordinator, &mine.id, 1, Some("Petit déjeuner de l'inclusion"), t0()).unwrap();
-    let corrected = activity::update(&ctx, &hub.coordinator, &mine.id, 2, &meeting("2026-03-20", &["CAF du Cher"]), t0()).unwrap();
-    assert_eq!((corrected.version, corrected.author.clone(), corrected.notable.clone()), (3, mine.author.clone(), flagged.notable));
+    let flagged =
+        activity::flag(&ctx, &hub.coordinator, &mine.id, 1, Some("Petit déjeuner de l'inclusion"), t0()).unwrap();
+    let corrected =
+        activity::update(&ctx, &hub.coordinator, &mine.id, 2, &meeting("2026-03-20", &["CAF du Cher"]), t0()).unwrap();
+    assert_eq!(
+        (corrected.version, corrected.author.clone(), corrected.notable.clone()),
+        (3, mine.author.clone(), flagged.notable)
+    );
     assert!(matches!(
         activity::update(&ctx, &hub.coordinator, &mine.id, 2, &meeting("2026-03-20", &[]), t0()),
         Err(AppError::Store(StoreError::Conflict(_)))
     ));
-    let filtered = LogFilter { kind: Some(ActivityKind::Animation), author: hub.coordinator.id().map(str::to_owned), ..LogFilter::default() };
+    let filtered = LogFilter {
+        kind: Some(ActivityKind::Animation),
+        author: hub.coordinator.id().map(str::to_owned),
+        ..LogFilter::default()
+    };
     assert_eq!(activity::entries(&ctx, &hub.coordinator, &filtered).unwrap().len(), 1);
     activity::delete(&ctx, &hub.coordinator, &mine.id, 3, t0()).unwrap();
     assert_eq!(ids(&hub.coordinator), [in_cher.id]);
@@ -251,10 +266,7 @@ fn a_bilan_gathers_figures_notable_actions_events_partnerships_past_totals_and_i
     assert_eq!(found.dashboard.figures.participants, 89);
     assert_eq!(found.past.len(), 1);
     assert_eq!(found.introduction.as_ref().unwrap().text, "Une année de lancement.");
-    assert!(matches!(
-        bilan::bilan(&ctx, &hub.other_coordinator, &scope, &period),
-        Err(AppError::Forbidden(_))
-    ));
+    assert!(matches!(bilan::bilan(&ctx, &hub.other_coordinator, &scope, &period), Err(AppError::Forbidden(_))));
     let hub_bilan = bilan::bilan(&ctx, &hub.admin, &BilanScope::Hub, &period).unwrap();
     assert_eq!(hub_bilan.past.len(), 2);
     assert_eq!(hub_bilan.departements.keys().collect::<Vec<_>>(), ["18"]);
@@ -272,7 +284,11 @@ fn arbitrary_entries() -> impl Strategy<Value = (Vec<ActivityEntry>, HashMap<Str
             .enumerate()
             .map(|(index, (kind, departement, day, actors, headcount, author))| {
                 let date = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap() + chrono::TimeDelta::days(i64::from(day) * 7);
-                let mut entry = maillage_store::contract_activity::activity_entry(&format!("e{index}"), date, Some(["18", "28", "36"][departement as usize]));
+                let mut entry = maillage_store::contract_activity::activity_entry(
+                    &format!("e{index}"),
+                    date,
+                    Some(["18", "28", "36"][departement as usize]),
+                );
                 entry.kind = ActivityKind::ALL[kind];
                 entry.actors = actors.into_iter().map(|id| format!("a{id}")).collect();
                 entry.headcount = headcount;

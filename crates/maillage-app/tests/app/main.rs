@@ -2,11 +2,14 @@
 
 mod activity;
 mod actors;
+mod agenda;
 mod coverage;
 mod duplicates;
 mod fuzz_corpus;
 mod mappings;
+mod monographie;
 mod permissions;
+mod pnt;
 mod saved_mappings;
 mod self_service;
 mod spreadsheets;

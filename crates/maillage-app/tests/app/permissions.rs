@@ -13,6 +13,7 @@ use maillage_app::activity::bilan::{self as activity_bilan, BilanScope};
 use maillage_app::activity::figures::{Period, Selector};
 use maillage_app::activity::{self, past, ActorRef, EntryForm};
 use maillage_app::actors::{self, StakeholderForm};
+use maillage_app::agenda::{self, registration as agenda_registration, tasks as agenda_tasks, EventForm, Recurrence};
 use maillage_app::context::Context;
 use maillage_app::coverage::indicators::{self, IndicatorImport};
 use maillage_app::duplicates::{self, Resolution, ScanOptions};
@@ -21,6 +22,7 @@ use maillage_app::hub::branding::{self, BrandingForm};
 use maillage_app::mappings::{self, assistant, MappingToSave, SampleFile};
 use maillage_app::moderation::{self, EditOutcome};
 use maillage_app::places::{self, demo};
+use maillage_app::pnt::{self, votes as pnt_votes};
 use maillage_app::territory::bassins;
 use maillage_app::{campaigns, AppError, AppResult, ImportOptions};
 use maillage_dedup::Thresholds;
@@ -81,6 +83,14 @@ struct Fixture {
     /// Two entries of the actors directory in the Cher, created by the administrator.
     stakeholder: maillage_store::Stakeholder,
     other_stakeholder: maillage_store::Stakeholder,
+    /// A project of the Cher's PNT (département level), not published; a room vote and an
+    /// online vote of the Cher, open.
+    pnt_project: String,
+    room_vote: String,
+    online_vote: String,
+    /// An event in the Cher (created by the administrator) and a registration for it.
+    event: maillage_store::Event,
+    registration: String,
     /// A meeting in the Cher the administrator logged, with `stakeholder`.
     activity: maillage_store::ActivityEntry,
 }
@@ -149,8 +159,29 @@ fn fixture() -> Fixture {
     let stakeholder = actors::create(&ctx, &hub.admin, &stakeholder_form("CAF du Cher"), t0()).unwrap();
     let other_stakeholder =
         actors::create(&ctx, &hub.admin, &stakeholder_form("Caisse d'allocations familiales"), t0()).unwrap();
+    let pnt_project = pnt::create_project(&ctx, &hub.admin, &pnt_form(), maillage_store::Stage::Idee, t0()).unwrap().id;
+    let room_vote = pnt_votes::create_room_vote(&ctx, &hub.admin, &vote_form(), t0()).unwrap().id;
+    let online_vote = pnt_votes::create_online_vote(&ctx, &hub.admin, &online_vote_form(), t0()).unwrap().id;
+    let event = agenda::create_event(&ctx, &hub.admin, &event_form(), t0()).unwrap();
+    let registration = agenda_registration::register(
+        &ctx,
+        &event.id,
+        &agenda_registration::RegistrationForm {
+            name: "Ana".to_owned(),
+            email: "ana@exemple.fr".to_owned(),
+            ..Default::default()
+        },
+        t0(),
+    )
+    .unwrap()
+    .id;
     let activity = activity::record(&ctx, &hub.admin, &activity_form(&stakeholder.id), t0()).unwrap();
     Fixture {
+        pnt_project,
+        room_vote,
+        online_vote,
+        event,
+        registration,
         activity,
         stakeholder,
         other_stakeholder,
@@ -236,6 +267,42 @@ fn now() -> chrono::DateTime<chrono::Utc> {
     t0()
 }
 
+fn pnt_form() -> pnt::ProjectForm {
+    pnt::ProjectForm {
+        title: "Bus numérique du Cher".to_owned(),
+        territories: vec!["departement:18".to_owned()],
+        ..pnt::ProjectForm::default()
+    }
+}
+
+fn vote_form() -> pnt_votes::VoteForm {
+    pnt_votes::VoteForm {
+        territory: "departement:18".to_owned(),
+        title: "Priorités".to_owned(),
+        items: "Animation\nFormation".to_owned(),
+        meeting: "Rencontre départementale".to_owned(),
+        held_on: "2026-03-02".to_owned(),
+        ..pnt_votes::VoteForm::default()
+    }
+}
+
+fn online_vote_form() -> pnt_votes::VoteForm {
+    pnt_votes::VoteForm {
+        points: "5".to_owned(),
+        closes_at: "2030-01-01T18:00".to_owned(),
+        invitations: "participant@asso.example".to_owned(),
+        ..vote_form()
+    }
+}
+
+fn pnt_plan() -> pnt::PlanForm {
+    pnt::PlanForm {
+        territory: "departement:18".to_owned(),
+        title: "PNT du Cher".to_owned(),
+        ..pnt::PlanForm::default()
+    }
+}
+
 fn gestionnaire() -> Role {
     Role::Gestionnaire { places: Vec::new() }
 }
@@ -247,6 +314,18 @@ fn indicator() -> IndicatorImport {
         code_column: "code".to_owned(),
         value_column: None,
         description: None,
+    }
+}
+
+/// A publication into a folder that lasts as long as the tests.
+fn publication_settings() -> maillage_app::publication::PublicationSettings {
+    static FOLDER: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    maillage_app::publication::PublicationSettings {
+        dir: FOLDER.get_or_init(|| tempfile::tempdir().unwrap()).path().to_owned(),
+        producer: "hub".to_owned(),
+        base_url: None,
+        publisher: "Hub".to_owned(),
+        visible: maillage_app::directory::Visibility::all(),
     }
 }
 
@@ -264,6 +343,23 @@ fn stakeholder_form(name: &str) -> StakeholderForm {
         kind: "institution".to_owned(),
         commune: "18033".to_owned(),
         ..StakeholderForm::default()
+    }
+}
+
+/// A meeting in Bourges (Cher) in December 2026.
+fn event_form() -> EventForm {
+    EventForm {
+        title: "Réunion de bassin".to_owned(),
+        kind: "reunion_bassin".to_owned(),
+        scale: "commune".to_owned(),
+        territory: "18033".to_owned(),
+        address: "Bourges".to_owned(),
+        date: "2026-12-18".to_owned(),
+        start: "09:30".to_owned(),
+        end: "12:00".to_owned(),
+        registration: "on".to_owned(),
+        capacity: "10".to_owned(),
+        ..EventForm::default()
     }
 }
 
@@ -396,6 +492,9 @@ const ROWS: &[Row] = &[
     row("indicators::indicators", NOT_ADMIN, |_, ctx, actor| indicators::indicators(ctx, actor).map(drop)),
     // The hub.
     row("branding::save_branding", NOT_ADMIN, |_, ctx, actor| branding::save_branding(ctx, actor, &branding_form()).map(drop)),
+    row("publication::publish", NOT_ADMIN, |_, ctx, actor| {
+        maillage_app::publication::publish(ctx, actor, &territory(), &publication_settings()).map(drop)
+    }),
     row("backup::backup", NOT_ADMIN, |_, ctx, actor| backup::backup(ctx, actor, std::io::sink()).map(drop)),
     row("backup::restore", NOT_ADMIN, |_, ctx, actor| backup::restore(ctx, actor, &b""[..]).map(drop)),
     // Saved mappings and the assistant: the hub's configuration, administrators only.
@@ -435,6 +534,99 @@ const ROWS: &[Row] = &[
     }),
     row("actors::merge", NOT_IN_SCOPE, |f, ctx, actor| {
         actors::merge(ctx, actor, (&f.other_stakeholder.id, 1), (&f.stakeholder.id, 1), now()).map(drop)
+    }),
+    row("pnt::save_plan", NOT_IN_SCOPE, |_, ctx, actor| pnt::save_plan(ctx, actor, &pnt_plan(), 0, now()).map(drop)),
+    row("pnt::create_project", NOT_IN_SCOPE, |_, ctx, actor| {
+        pnt::create_project(ctx, actor, &pnt_form(), maillage_store::Stage::Idee, now()).map(drop)
+    }),
+    row("pnt::update_project", NOT_IN_SCOPE, |f, ctx, actor| {
+        pnt::update_project(ctx, actor, &f.pnt_project, 1, &pnt_form(), now()).map(drop)
+    }),
+    row("pnt::change_stage", NOT_IN_SCOPE, |f, ctx, actor| {
+        pnt::change_stage(ctx, actor, &f.pnt_project, 1, "proposition", "", now()).map(drop)
+    }),
+    row("pnt::add_incubator_step", NOT_IN_SCOPE, |f, ctx, actor| {
+        let form = pnt::IncubatorForm { stage: "coaching".to_owned(), date: "2026-02-01".to_owned(), ..Default::default() };
+        pnt::add_incubator_step(ctx, actor, &f.pnt_project, 1, &form, now()).map(drop)
+    }),
+    row("pnt::set_published", NOT_IN_SCOPE, |f, ctx, actor| {
+        pnt::set_published(ctx, actor, &f.pnt_project, 1, true, now()).map(drop)
+    }),
+    row("pnt::may_manage", NOT_IN_SCOPE, |_, ctx, actor| {
+        let cher = [maillage_store::PntTerritory::departement("18")];
+        if pnt::may_manage(ctx, actor, &cher) { Ok(()) } else { Err(AppError::Forbidden("hors territoire".to_owned())) }
+    }),
+    row("pnt::project (unpublished)", NOT_MODERATOR, |f, ctx, actor| pnt::project(ctx, actor, &f.pnt_project).map(drop)),
+    row("pnt::history", NOT_MODERATOR, |f, ctx, actor| pnt::history(ctx, actor, &f.pnt_project).map(drop)),
+    row("pnt::projects", NOT_MODERATOR, |_, ctx, actor| {
+        pnt::projects(ctx, actor, &pnt::ProjectFilter::default(), None, 10).map(drop)
+    }),
+    row("pnt_demo::load_if_empty", NOT_ADMIN, |_, ctx, actor| pnt::demo::load_if_empty(ctx, actor).map(drop)),
+    row("votes::create_room_vote", NOT_IN_SCOPE, |_, ctx, actor| {
+        pnt_votes::create_room_vote(ctx, actor, &vote_form(), now()).map(drop)
+    }),
+    row("votes::record_room_vote", NOT_IN_SCOPE, |f, ctx, actor| {
+        let counts = ["3".to_owned(), "4".to_owned()];
+        pnt_votes::record_room_vote(ctx, actor, &f.room_vote, 1, &counts, "7", now()).map(drop)
+    }),
+    row("votes::create_online_vote", NOT_IN_SCOPE, |_, ctx, actor| {
+        pnt_votes::create_online_vote(ctx, actor, &online_vote_form(), now()).map(drop)
+    }),
+    row("votes::close_vote", NOT_IN_SCOPE, |f, ctx, actor| {
+        pnt_votes::close_vote(ctx, actor, &f.online_vote, 1, now()).map(drop)
+    }),
+    row("votes::votes", NOT_MODERATOR, |_, ctx, actor| {
+        pnt_votes::votes(ctx, actor, &maillage_store::PntTerritory::departement("18"), now()).map(drop)
+    }),
+    row("votes::vote", NOT_MODERATOR, |f, ctx, actor| pnt_votes::vote(ctx, actor, &f.online_vote, now()).map(drop)),
+    // The agenda.
+    row("agenda::check_manage", NOT_IN_SCOPE, |f, ctx, actor| agenda::check_manage(ctx, actor, &f.event)),
+    row("agenda::create_event", NOT_IN_SCOPE, |_, ctx, actor| agenda::create_event(ctx, actor, &event_form(), now()).map(drop)),
+    row("agenda::create_series", NOT_IN_SCOPE, |_, ctx, actor| {
+        agenda::create_series(ctx, actor, &event_form(), Recurrence::Weekly, 2, now()).map(drop)
+    }),
+    row("agenda::propose_event", NOT_EDITOR, |f, ctx, actor| {
+        agenda::propose_event(ctx, actor, &f.place.id, &event_form(), now()).map(drop)
+    }),
+    row("agenda::moderate_event", NOT_IN_SCOPE, |f, ctx, actor| {
+        agenda::moderate_event(ctx, actor, &f.event.id, f.event.sequence, true, now()).map(drop)
+    }),
+    row("agenda::update_event", NOT_IN_SCOPE, |f, ctx, actor| {
+        agenda::update_event(ctx, actor, &f.event.id, f.event.sequence, &event_form(), now()).map(drop)
+    }),
+    row("agenda::close_event", NOT_IN_SCOPE, |f, ctx, actor| {
+        agenda::close_event(ctx, actor, &f.event.id, f.event.sequence, "notes", "suites", now()).map(drop)
+    }),
+    row("agenda::managed_events", NOT_MODERATOR, |_, ctx, actor| {
+        agenda::managed_events(ctx, actor, &Default::default()).map(drop)
+    }),
+    row("agenda::event_with_registrations", NOT_IN_SCOPE, |f, ctx, actor| {
+        agenda::event_with_registrations(ctx, actor, &f.event.id).map(drop)
+    }),
+    row("registration::decide", NOT_IN_SCOPE, |f, ctx, actor| {
+        agenda_registration::decide(ctx, actor, &f.registration, true, now()).map(drop)
+    }),
+    row("registration::cancel_for", NOT_IN_SCOPE, |f, ctx, actor| {
+        agenda_registration::cancel_for(ctx, actor, &f.registration, now()).map(drop)
+    }),
+    row("registration::check_in", NOT_IN_SCOPE, |f, ctx, actor| {
+        agenda_registration::check_in(ctx, actor, &f.registration, true, now()).map(drop)
+    }),
+    row("registration::add_walk_in", NOT_IN_SCOPE, |f, ctx, actor| {
+        let form = agenda_registration::WalkInForm { name: "Eve".to_owned(), ..Default::default() };
+        agenda_registration::add_walk_in(ctx, actor, &f.event.id, &form, now()).map(drop)
+    }),
+    row("registration::attendees", NOT_IN_SCOPE, |f, ctx, actor| {
+        agenda_registration::attendees(ctx, actor, &f.event.id).map(drop)
+    }),
+    row("registration::registrants_csv", NOT_IN_SCOPE, |f, ctx, actor| {
+        agenda_registration::registrants_csv(ctx, actor, &f.event.id).map(drop)
+    }),
+    row("tasks::send_reminders", NOT_ADMIN, |_, ctx, actor| {
+        agenda_tasks::send_reminders(ctx, actor, now(), chrono::TimeDelta::days(30)).map(drop)
+    }),
+    row("tasks::purge_registrations", NOT_ADMIN, |_, ctx, actor| {
+        agenda_tasks::purge_registrations(ctx, actor, now() + chrono::TimeDelta::days(400), chrono::TimeDelta::days(90)).map(drop)
     }),
     // The activity log: the team logs; an entry is its author's, its territory's
     // coordinators' and the administrators'.

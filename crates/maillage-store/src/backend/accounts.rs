@@ -34,6 +34,8 @@ pub trait AccountTables {
     fn delete_user_sessions(&mut self, user_id: &str) -> StoreResult<()>;
     /// Deletes the sessions that expired before `now`; how many.
     fn delete_expired_sessions(&mut self, now: DateTime<Utc>) -> StoreResult<u64>;
+    /// Deletes the single-use tokens that expired before `before`, used or not; how many.
+    fn delete_expired_tokens(&mut self, before: DateTime<Utc>) -> StoreResult<u64>;
 
     /// A new token; a hash already known or an unknown user is refused.
     fn insert_token(&mut self, token: &OneTimeToken) -> WriteResult<()>;
@@ -209,6 +211,10 @@ impl<B: Backend> AccountStore for B {
 
     fn delete_expired_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64> {
         self.write(|tables| tables.delete_expired_sessions(now))
+    }
+
+    fn delete_expired_tokens(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+        self.write(|tables| tables.delete_expired_tokens(before))
     }
 
     fn insert_token(&self, token: &OneTimeToken) -> StoreResult<()> {

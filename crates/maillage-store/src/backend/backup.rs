@@ -4,8 +4,10 @@
 use super::accounts::{insert_campaign, insert_proposal, insert_resolution, insert_user};
 use super::activity::{insert_activity, insert_introduction};
 use super::actors::insert_stakeholder;
+use super::agenda::{insert_event, insert_registration};
 use super::duplicates::{merge_groups, write_group};
 use super::mappings::insert_mapping;
+use super::pnt::{insert_project_snapshot, insert_vote_snapshot};
 use super::{Refusal, Tables};
 use crate::{
     check_duplicates, check_values, not_empty_error, BatchSnapshot, CampaignSnapshot, DuplicateChanges,
@@ -38,6 +40,13 @@ const RESTORED_TABLES: &[&str] = &[
     "place_report_resolutions",
     "stakeholders",
     "mappings",
+    "pnt_plans",
+    "pnt_projects",
+    "pnt_project_versions",
+    "pnt_votes",
+    "pnt_voters",
+    "events",
+    "registrations",
     "activity_entries",
     "activity_past_totals",
     "bilan_introductions",
@@ -59,6 +68,10 @@ const MUST_BE_EMPTY: &[&str] = &[
     "one_time_tokens",
     "stakeholders",
     "mappings",
+    "pnt_plans",
+    "pnt_projects",
+    "pnt_votes",
+    "events",
     "activity_entries",
     "activity_past_totals",
     "bilan_introductions",
@@ -141,6 +154,27 @@ fn snapshot_accounts<T: Tables + ?Sized>(
     for mapping in tables.saved_mappings()? {
         visit(SnapshotItem::Mapping(mapping))?;
     }
+    for pnt in tables.pnts()? {
+        visit(SnapshotItem::Pnt(pnt))?;
+    }
+    for project in tables.all_projects()? {
+        let mut versions = tables.project_versions(&project.id)?;
+        versions.retain(|version| version.version < project.version);
+        visit(SnapshotItem::Project(crate::ProjectSnapshot { project, versions }))?;
+    }
+    // Listed newest first; a backup keeps them oldest first.
+    for vote in tables.votes(None)?.into_iter().rev() {
+        let voters = tables.voters(&vote.id)?;
+        visit(SnapshotItem::Vote(crate::VoteSnapshot { vote, voters }))?;
+    }
+    let mut events = tables.events(&crate::EventQuery::default())?;
+    events.sort_by(|a, b| a.id.cmp(&b.id));
+    for event in events {
+        visit(SnapshotItem::Event(event))?;
+    }
+    for registration in tables.all_registrations()? {
+        visit(SnapshotItem::Registration(registration))?;
+    }
     for entry in tables.activities(&crate::ActivityQuery::default())? {
         visit(SnapshotItem::Activity(entry))?;
     }
@@ -204,6 +238,14 @@ fn restore_item<T: Tables + ?Sized>(tables: &mut T, item: &SnapshotItem) -> Stor
         SnapshotItem::Setting { key, value } => tables.insert_setting(key, value).restoring(),
         SnapshotItem::Stakeholder(stakeholder) => insert_stakeholder(tables, stakeholder),
         SnapshotItem::Mapping(mapping) => insert_mapping(tables, mapping),
+        SnapshotItem::Pnt(pnt) => {
+            crate::check_pnt(pnt)?;
+            tables.insert_pnt(pnt).restoring()
+        }
+        SnapshotItem::Project(snapshot) => insert_project_snapshot(tables, &snapshot.project, &snapshot.versions),
+        SnapshotItem::Vote(snapshot) => insert_vote_snapshot(tables, &snapshot.vote, &snapshot.voters),
+        SnapshotItem::Event(event) => insert_event(tables, event),
+        SnapshotItem::Registration(registration) => insert_registration(tables, registration),
         SnapshotItem::Activity(entry) => insert_activity(tables, entry),
         SnapshotItem::PastTotals(totals) => {
             crate::check_past_totals(std::slice::from_ref(totals))?;

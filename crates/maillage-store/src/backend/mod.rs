@@ -25,18 +25,22 @@
 pub(crate) mod accounts;
 pub(crate) mod activity;
 pub(crate) mod actors;
+pub(crate) mod agenda;
 pub(crate) mod backup;
 pub(crate) mod duplicates;
 pub(crate) mod mappings;
 pub(crate) mod places;
+pub(crate) mod pnt;
 pub(crate) mod territory;
 
 pub use accounts::AccountTables;
 pub use activity::ActivityTables;
 pub use actors::StakeholderTables;
+pub use agenda::AgendaTables;
 pub use duplicates::{DuplicateTables, GroupMember};
 pub use mappings::MappingTables;
 pub use places::{insert_new_place, replace_version, source_id_taken_error, PlaceTables, VersionWrites};
+pub use pnt::PntTables;
 pub use territory::TerritoryTables;
 
 use maillage_domain::{Place, PlaceId};
@@ -74,7 +78,15 @@ pub trait Backend: Send + Sync {
 /// Every statement of the store, on one connection (inside a transaction or not, as the
 /// [`Backend`] method that handed it decided).
 pub trait Tables:
-    PlaceTables + TerritoryTables + DuplicateTables + AccountTables + StakeholderTables + MappingTables + ActivityTables
+    PlaceTables
+    + TerritoryTables
+    + DuplicateTables
+    + AccountTables
+    + StakeholderTables
+    + MappingTables
+    + PntTables
+    + AgendaTables
+    + ActivityTables
 {
     /// Keeps other writers off `tables` until the transaction ends, where the database needs
     /// it (a database whose write transactions already exclude each other does nothing).

@@ -25,16 +25,38 @@
 
   var map = L.map(container, { zoomControl: true, preferCanvas: false, minZoom: 4, maxZoom: 18 });
   map.attributionControl.setPrefix(false);
+  // The background tiles, when the hub has them (the IGN's Plan IGN by default). When the tile
+  // server fails (offline, blocked), the layer is dropped: the outlines and places stay, on
+  // the plain background, rather than a grid of broken images.
   var tiles = document.body.getAttribute("data-tiles");
   if (tiles) {
-    L.tileLayer(tiles, { maxZoom: 19, attribution: document.body.getAttribute("data-tiles-attribution") || "" }).addTo(map);
+    var tileFailures = 0;
+    var tileLayer = L.tileLayer(tiles, { maxZoom: 19, attribution: document.body.getAttribute("data-tiles-attribution") || "" });
+    tileLayer.on("tileerror", function () {
+      tileFailures += 1;
+      if (tileFailures === 4 && map.hasLayer(tileLayer)) {
+        map.removeLayer(tileLayer);
+        container.setAttribute("data-tuiles", "indisponibles");
+      }
+    });
+    tileLayer.on("tileload", function () { container.setAttribute("data-tuiles", "chargees"); });
+    tileLayer.addTo(map);
   }
+  // Leaflet's own buttons speak English: their names in French.
+  var zoomIn = container.querySelector(".leaflet-control-zoom-in");
+  var zoomOut = container.querySelector(".leaflet-control-zoom-out");
+  if (zoomIn) { zoomIn.title = "Zoomer"; zoomIn.setAttribute("aria-label", "Zoomer"); }
+  if (zoomOut) { zoomOut.title = "Dézoomer"; zoomOut.setAttribute("aria-label", "Dézoomer"); }
 
-  // Initial view: from the URL (shared link), else the search point, else France.
+  // Initial view: from the URL (shared link), else the search point, else the territory
+  // searched (the box of its places, from the server), else France.
   var z = parseInt(pageParams.get("z"), 10);
   var c = (pageParams.get("c") || "").split(",").map(Number);
+  var box = (container.getAttribute("data-bounds") || "").split(",").map(Number);
   if (z >= 4 && z <= 18 && c.length === 2 && isFinite(c[0]) && isFinite(c[1])) {
     map.setView([c[0], c[1]], z);
+  } else if (!origin && box.length === 4 && box.every(isFinite)) {
+    map.fitBounds([[box[0], box[1]], [box[2], box[3]]], { padding: [16, 16], maxZoom: 13 });
   } else if (origin) {
     map.setView(origin, params.has("rayon_km") ? 11 : 12);
   } else {
@@ -74,11 +96,37 @@
     return "/lieux/" + encodeURIComponent(id);
   }
 
+  // A marker's popup: name, then address, phone and "open now" read from the place's API
+  // answer when it opens (the map's collection stays compact), and the link to its page.
+  function popupHtml(f, place) {
+    var html = '<div class="popup-lieu"><p class="popup-nom"><strong>' + escapeHtml(f.properties.nom) + "</strong></p>";
+    if (place) {
+      var l = place.lieu || {};
+      html += "<p>" + escapeHtml([l.adresse, [l.code_postal, l.commune].join(" ")].filter(Boolean).join(", ")) + "</p>";
+      if (l.telephone) html += '<p><a href="tel:' + escapeHtml(l.telephone) + '">' + escapeHtml(l.telephone) + "</a></p>";
+      if (place.ouvert_maintenant === true) html += '<p class="etat etat-ouvert">Ouvert maintenant</p>';
+      else if (place.ouvert_maintenant === false) html += '<p class="etat etat-ferme">Fermé maintenant</p>';
+    } else {
+      html += '<p class="discret">Chargement…</p>';
+    }
+    return html + '<p><a href="' + link(f.id) + '"' + (embed ? ' target="_blank" rel="noopener"' : "") +
+      ">Voir la fiche du lieu</a></p></div>";
+  }
+  function fillPopup(marker, f) {
+    if (f.details) { marker.setPopupContent(popupHtml(f, f.details)); return; }
+    fetch("/api/v1/lieux/" + encodeURIComponent(f.id)).then(function (r) { return r.ok ? r.json() : null; }).then(function (json) {
+      if (!json) return;
+      f.details = json;
+      marker.setPopupContent(popupHtml(f, json));
+    }).catch(function () {});
+  }
+
   function buildMarkers() {
     var markers = features.map(function (f) {
       var latlng = L.latLng(f.geometry.coordinates[1], f.geometry.coordinates[0]);
       var marker = L.marker(latlng, { icon: icon, title: f.properties.nom, alt: f.properties.nom, keyboard: true });
-      marker.bindPopup('<a href="' + link(f.id) + '"' + (embed ? ' target="_blank" rel="noopener"' : "") + ">" + escapeHtml(f.properties.nom) + "</a>");
+      marker.bindPopup(function () { return popupHtml(f, null); });
+      marker.on("popupopen", function () { fillPopup(marker, f); });
       f.latlng = latlng;
       return marker;
     });
@@ -128,16 +176,17 @@
 
   // The list shows the places in view, nearest first from the search point (else the map's
   // centre). It replaces the server's page once the map is ready. When the view holds none of
-  // the matching places, it lists the nearest ones with their distance instead, and on the
-  // first display the map widens to show them with the search point: a search never ends on
-  // an empty map while places match.
+  // the matching places, it lists the nearest ones instead, and on the first display the map
+  // widens to show them with the search point: a search never ends on an empty map while
+  // places match. A distance is written only from a point the person chose (a commune, an
+  // address, their position): the map's centre is nowhere a person is.
   var NEAREST = 5;
   var widened = false;
   function itemHtml(f) {
     var names = (f.properties.s || []).map(function (i) { return services[i]; }).join(" · ");
     return '<li class="lieu" data-id="' + escapeHtml(f.id) + '"><h3><a href="' + link(f.id) + '"' +
       (embed ? ' target="_blank" rel="noopener"' : "") + ">" + escapeHtml(f.properties.nom) + "</a></h3>" +
-      "<p>à " + formatKm(f.km) + (origin ? " du point de recherche" : " du centre de la carte") + "</p>" +
+      (origin ? "<p>à " + formatKm(f.km) + " du point de recherche</p>" : "") +
       (names ? '<p class="services-courts">' + escapeHtml(names) + "</p>" : "") + "</li>";
   }
   function updateList() {
@@ -154,8 +203,9 @@
     if (heading) {
       heading.textContent = nearest
         ? "Aucun lieu dans la partie visible de la carte : " +
-          (shown.length > 1 ? "les " + shown.length + " lieux les plus proches" : "le lieu le plus proche") +
-          (origin ? " du point de recherche" : " du centre de la carte")
+          (origin
+            ? (shown.length > 1 ? "les " + shown.length + " lieux les plus proches" : "le lieu le plus proche") + " du point de recherche"
+            : (shown.length > 1 ? "les " + shown.length + " lieux correspondants les plus proches, montrés sur la carte" : "le lieu correspondant le plus proche, montré sur la carte"))
         : visible.length + " lieu" + (visible.length > 1 ? "x" : "") + " dans la partie visible de la carte" +
           (visible.length > shown.length ? " (les 50 plus proches ci-dessous)" : "");
     }

@@ -37,7 +37,7 @@
         .then(function (r) { return r.ok ? r.json() : []; })
         .then(function (list) {
           return list.filter(function (c) { return c.latitude != null; }).map(function (c) {
-            return { label: c.nom + (c.codes_postaux.length ? " (" + c.codes_postaux[0] + ")" : ""), value: c.nom, lat: c.latitude, lon: c.longitude };
+            return { label: c.nom + (c.codes_postaux.length ? " (" + c.codes_postaux[0] + ")" : ""), value: c.nom, lat: c.latitude, lon: c.longitude, code: c.code, postcodes: c.codes_postaux };
           });
         })
     ];

@@ -199,6 +199,7 @@ struct BrandingPage {
     colour: String,
     logo_url: String,
     logo_shown: Option<String>,
+    contact: String,
     errors: Vec<maillage_app::FieldError>,
     saved: bool,
 }
@@ -217,6 +218,10 @@ fn branding_view(
     sent: Option<(&BTreeMap<String, String>, Vec<maillage_app::FieldError>)>,
     saved: bool,
 ) -> Response {
+    let contact = match sent {
+        Some((fields, _)) => fields.get("contact").cloned().unwrap_or_default(),
+        None => current.contact.clone(),
+    };
     let (name, colour, logo_url, errors) = match sent {
         Some((fields, errors)) => (
             fields.get("nom").cloned().unwrap_or_default(),
@@ -242,6 +247,7 @@ fn branding_view(
             name,
             colour,
             logo_url,
+            contact,
             logo_shown: branding::logo_url(current),
             errors,
             saved,
@@ -260,6 +266,7 @@ async fn branding_post(user: Administrator, app: App, mut upload: CsrfUpload) ->
         logo_url: upload.field("logo_url"),
         upload: upload.file.take().map(|(_, content_type, bytes)| (content_type, bytes)),
         remove_logo: upload.field("retirer_logo") == "1",
+        contact: upload.field("contact"),
     };
     let actor = user.actor.clone();
     match app.run(move |ctx| save_branding(ctx, &actor, &form)).await {

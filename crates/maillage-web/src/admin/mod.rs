@@ -1,8 +1,8 @@
 //! The hub's administration pages, a module per area: the dashboard (`home`), the moderation
 //! queue (`moderation`), places, their history and claims (`places`), users and roles
-//! (`accounts`), campaigns (`campaigns`), the outbox and the audit log (`journal`),
+//! (`accounts`), campaigns (`campaigns`), the agenda's events and registrants (`agenda`), the outbox and the audit log (`journal`),
 //! duplicates (`duplicates`), and the hub's configuration (`hub`, `imports`, and the mapping
-//! assistant with the saved mappings, `assistant`).
+//! assistant with the saved mappings, `assistant`), and the open-data publication (`publication`).
 //!
 //! Handlers only translate HTTP: a role gate ([`crate::extract`]) says who may open a page,
 //! every POST's CSRF token is checked by its form extractor before the handler runs, and the
@@ -10,6 +10,7 @@
 //! missing check here cannot open a write).
 
 mod accounts;
+mod agenda;
 mod assistant;
 mod campaigns;
 mod duplicates;
@@ -18,7 +19,9 @@ mod hub;
 mod imports;
 mod journal;
 mod moderation;
+mod place_form;
 mod places;
+mod publication;
 
 use axum::extract::DefaultBodyLimit;
 use axum::Router;
@@ -35,8 +38,10 @@ pub fn routes() -> Router<WebState> {
         .merge(places::routes())
         .merge(accounts::routes())
         .merge(campaigns::routes())
+        .merge(agenda::routes())
         .merge(journal::routes())
         .merge(duplicates::routes())
+        .merge(publication::routes())
         .merge(
             hub::routes()
                 .merge(imports::routes())

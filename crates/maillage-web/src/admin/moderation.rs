@@ -1,8 +1,6 @@
 //! The moderation queue with field-by-field diffs: approve (with corrections), reject with
 //! a reason, and close public reports ("signaler une erreur").
 
-use std::collections::BTreeMap;
-
 use askama::Template;
 use axum::extract::Path;
 use axum::http::StatusCode;
@@ -14,7 +12,7 @@ use maillage_app::{AppError, FieldError};
 use maillage_store::ProposalKind;
 use serde::Deserialize;
 
-use super::places::{place_fields, place_page, version_of, PlaceForm};
+use super::places::{place_page, posted_fields, version_of, PlaceForm};
 use super::{label, now};
 use crate::extract::{App, Coordinator, CsrfForm};
 use crate::pages::Layout;
@@ -133,11 +131,20 @@ async fn approve_post(
     user: Coordinator,
     app: App,
     Path(id): Path<String>,
-    CsrfForm(form): CsrfForm<BTreeMap<String, String>>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
     let actor = user.actor.clone();
+    let (form, fields, week_error) = posted_fields(pairs);
+    if let Some(error) = week_error {
+        return Err(WebError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "valeurs_invalides",
+            "Corrections invalides",
+            describe(&[error]),
+        ));
+    }
     let seen = version_of(&form);
-    let corrected = (form.get("corrige").map(String::as_str) == Some("1")).then(|| place_fields(&form));
+    let corrected = (form.get("corrige").map(String::as_str) == Some("1")).then_some(fields);
     match app.run(move |ctx| moderation::approve(ctx, &actor, &id, seen, corrected.as_ref(), now())).await {
         Ok(()) => Ok(Redirect::to("/admin/moderation").into_response()),
         Err(AppError::Invalid(errors)) => Err(WebError::new(

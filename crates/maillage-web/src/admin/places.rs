@@ -16,7 +16,8 @@ use maillage_domain::build::FIELDS;
 use maillage_domain::{PlaceId, PlaceRecord};
 use serde::Deserialize;
 
-use super::{label, now};
+use super::now;
+use super::place_form::{self, Section};
 use crate::extract::{App, ClientAddress, CsrfForm, SignedIn, Visitor};
 use crate::pages::Layout;
 use crate::render::{day, layout, message_page, render, Frame};
@@ -47,15 +48,6 @@ pub(super) fn place_fields(form: &Fields) -> Fields {
 
 // ---- the place form
 
-struct FieldView {
-    name: &'static str,
-    label: String,
-    value: String,
-    error: Option<String>,
-    long: bool,
-    locked: bool,
-}
-
 #[derive(Template)]
 #[template(path = "admin/lieu.html")]
 struct PlacePage {
@@ -66,33 +58,21 @@ struct PlacePage {
     version: u32,
     /// Hidden "corrige=1" for a reviewer's corrections.
     correcting: bool,
-    fields: Vec<FieldView>,
+    sections: Vec<Section>,
+    /// The list fields, named in a hidden field so a list left with no box ticked is emptied.
+    lists: String,
     week: Vec<(String, String)>,
     /// The week editor: (day, input name, hours as typed or read back).
     days: Vec<(String, String, String)>,
-    errors: usize,
+    /// The days as the editor showed them, one a line: what "changed" is measured against.
+    week_shown: String,
+    errors: Vec<(String, &'static str, String)>,
     place_id: String,
     note: String,
     preview: Option<Vec<FieldChange>>,
 }
 
-fn field_views(values: &BTreeMap<String, String>, errors: &[FieldError], locked: &[&str]) -> Vec<FieldView> {
-    FIELDS
-        .iter()
-        .map(|field| FieldView {
-            name: field,
-            label: label(field),
-            value: values.get(*field).cloned().unwrap_or_default(),
-            error: {
-                let messages: Vec<&str> =
-                    errors.iter().filter(|e| e.field == *field).map(|e| e.message.as_str()).collect();
-                (!messages.is_empty()).then(|| messages.join(" ; "))
-            },
-            long: matches!(*field, "presentation_detail" | "presentation_resume"),
-            locked: locked.contains(field),
-        })
-        .collect()
-}
+const WEEKDAY_NAMES: [&str; 7] = ["Lundi", "Mardi", "Mercredi", "Jeudi", "Vendredi", "Samedi", "Dimanche"];
 
 /// The opening hours of a form read back day by day, as the public will see them.
 fn week_of(values: &BTreeMap<String, String>) -> Vec<(String, String)> {
@@ -156,18 +136,51 @@ pub(super) struct PlaceForm<'a> {
 
 pub(super) fn place_page(visitor: &Visitor, status: StatusCode, form: PlaceForm<'_>) -> Response {
     let locked: &[&str] = if form.place_id.is_empty() { &["date_maj"] } else { &["id", "date_maj"] };
+    let today = maillage_domain::hours::paris_local(now()).date().format("%Y-%m-%d").to_string();
+    let week = week_of(&form.values);
+    let read: Vec<(String, String)> =
+        week.iter().filter(|(day, _)| WEEKDAY_NAMES.contains(&day.as_str())).cloned().collect();
+    let days: Vec<(String, String, String)> = WEEKDAY_NAMES
+        .iter()
+        .enumerate()
+        .map(|(index, day)| {
+            let name = format!("jour_{index}");
+            let hours = read.get(index).map(|(_, hours)| hours.clone()).unwrap_or_default();
+            (day.to_string(), name, hours)
+        })
+        .collect();
+    let week_shown = days.iter().map(|(_, _, hours)| hours.as_str()).collect::<Vec<_>>().join("|");
+    let sections = place_form::sections(&form.values, form.errors, locked, &today);
+    let lists = sections
+        .iter()
+        .flat_map(|section| &section.fields)
+        .filter(|field| field.kind == "choices")
+        .map(|field| field.name)
+        .collect::<Vec<_>>()
+        .join("|");
+    // The summary links each problem to its field (the first box of a list).
+    let errors = form
+        .errors
+        .iter()
+        .map(|error| {
+            let field = sections.iter().flat_map(|s| &s.fields).find(|f| f.name == error.field);
+            let anchor = match field {
+                Some(f) if f.kind == "choices" => format!("champ-{}-0", f.name),
+                Some(f) if f.name == "horaires" => "jour_0".to_owned(),
+                _ => format!("champ-{}", error.field),
+            };
+            (anchor, field.map(|f| f.label).unwrap_or("Fiche"), error.message.clone())
+        })
+        .collect();
     let page = PlacePage {
         layout: layout(&form.heading),
         frame: Frame::of(visitor),
-        week: week_of(&form.values),
-        days: week_of(&form.values)
-            .into_iter()
-            .filter(|(day, _)| day != "Format OpenStreetMap" && day != "Horaires")
-            .enumerate()
-            .map(|(index, (day, hours))| (day, format!("jour_{index}"), hours))
-            .collect(),
-        fields: field_views(&form.values, form.errors, locked),
-        errors: form.errors.len(),
+        week,
+        days,
+        week_shown,
+        sections,
+        lists,
+        errors,
         heading: form.heading,
         action: form.action,
         version: form.version,
@@ -177,6 +190,22 @@ pub(super) fn place_page(visitor: &Visitor, status: StatusCode, form: PlaceForm<
         preview: form.preview,
     };
     render(status, &page)
+}
+
+/// A posted place form read back: the place fields (lists joined), with the week editor's
+/// days written into `horaires` when the person changed them.
+pub(super) fn posted_fields(pairs: Vec<(String, String)>) -> (Fields, Fields, Option<FieldError>) {
+    let form = place_form::collect(pairs);
+    let mut fields = place_fields(&form);
+    let mut error = None;
+    match place_form::week_edited(&form) {
+        Ok(Some(hours)) => {
+            fields.insert("horaires".to_owned(), hours);
+        }
+        Ok(None) => {}
+        Err(refused) => error = Some(refused),
+    }
+    (form, fields, error)
 }
 
 async fn edit_page(user: SignedIn, app: App, Path(id): Path<String>) -> Result<Response, WebError> {
@@ -208,15 +237,14 @@ async fn edit_post(
     user: SignedIn,
     app: App,
     Path(id): Path<String>,
-    CsrfForm(form): CsrfForm<Fields>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
-    let mut fields = place_fields(&form);
+    let (form, mut fields, mut composed_error) = posted_fields(pairs);
     let base = version_of(&form);
     let reason = form.get("motif").cloned().unwrap_or_default();
     let place_id = PlaceId(id.clone());
     // The week editor composes the hours into the OSM field, then shows a preview.
     let composing = form.get("composer").map(String::as_str) == Some("1");
-    let mut composed_error = None;
     if composing {
         let days: [String; 7] =
             std::array::from_fn(|day| form.get(&format!("jour_{day}")).cloned().unwrap_or_default());
@@ -253,7 +281,9 @@ async fn edit_post(
             },
         ));
     }
-    let submitted = {
+    let submitted = if let Some(error) = composed_error {
+        Err(AppError::Invalid(vec![error]))
+    } else {
         let (actor, fields) = (user.actor.clone(), fields.clone());
         app.run(move |ctx| moderation::submit_edit(ctx, &actor, &place_id, base, &fields, &reason, now())).await
     };
@@ -307,9 +337,15 @@ async fn new_place_page(user: SignedIn) -> Response {
     )
 }
 
-async fn new_place_post(user: SignedIn, app: App, CsrfForm(form): CsrfForm<Fields>) -> Result<Response, WebError> {
-    let fields = place_fields(&form);
-    let created = {
+async fn new_place_post(
+    user: SignedIn,
+    app: App,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    let (_, fields, week_error) = posted_fields(pairs);
+    let created = if let Some(error) = week_error {
+        Err(AppError::Invalid(vec![error]))
+    } else {
         let (actor, fields) = (user.actor.clone(), fields.clone());
         app.run(move |ctx| moderation::create_place(ctx, &actor, &fields, now())).await
     };

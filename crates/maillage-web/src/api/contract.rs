@@ -216,15 +216,45 @@ pub enum Format {
     Csv,
     Json,
     Geojson,
+    #[serde(rename = "data-inclusion-structures")]
+    DataInclusionStructures,
+    #[serde(rename = "data-inclusion-services")]
+    DataInclusionServices,
 }
 
 #[derive(IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct Export {
-    /// csv, json ou geojson.
+    /// csv, json ou geojson (le standard) ; data-inclusion-structures ou data-inclusion-services
+    /// (data·inclusion v1 : une structure par lieu, un service par lieu et type d'aide).
     format: Format,
     /// Territoires, séparés par des virgules, comme pour la recherche de lieux.
     territoire: Option<String>,
     /// Ne garder que les lieux de cette source de données.
     source: Option<String>,
+}
+
+/// The parameters of `/api/v1/lieux/changements`.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct Changements {
+    /// Date et heure RFC 3339 (2026-12-01T00:00:00Z) : les changements à partir de cet instant. Pour suivre le registre, redemander avec le « jusqu_a » de la réponse précédente.
+    depuis: String,
+    /// Territoires, séparés par des virgules, comme pour la recherche de lieux.
+    territoire: Option<String>,
+    /// Nombre de changements par page.
+    #[param(minimum = 1, maximum = 1000, default = 200)]
+    limite: Option<usize>,
+    /// Le « curseur_suivant » de la page précédente.
+    curseur: Option<String>,
+}
+
+/// The parameters of `/api/v1/lieux/changements.atom`.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FluxAtom {
+    /// Territoires, séparés par des virgules, comme pour la recherche de lieux (par défaut : tout le registre).
+    territoire: Option<String>,
+    /// Date et heure RFC 3339 ; par défaut, les 30 derniers jours.
+    depuis: Option<String>,
 }

@@ -1,5 +1,6 @@
-//! `GET /api/v1/export`: the active places in the standard's CSV, JSON or GeoJSON, streamed from
-//! the store as they are written, rate limited per client.
+//! `GET /api/v1/export`: the active places in the standard's CSV, JSON or GeoJSON, or as
+//! data·inclusion v1 structures or services, streamed from the store as they are written, rate
+//! limited per client.
 
 use std::io::Write;
 
@@ -21,8 +22,8 @@ const CHUNK: usize = 64 * 1024;
 #[utoipa::path(
     get,
     path = "/api/v1/export",
-    summary = "Export au format du standard",
-    description = "Les lieux actifs au format du standard (CSV, JSON ou GeoJSON), transmis au fil de l'eau. Limité par client : 5 exports d'affilée puis un toutes les 12 secondes ; au-delà, réponse 429 avec l'en-tête Retry-After.",
+    summary = "Export au format du standard ou de data·inclusion",
+    description = "Les lieux actifs au format du standard (CSV, JSON ou GeoJSON), ou au schéma data·inclusion v1 (structures ; services : un par lieu et type d'aide), transmis au fil de l'eau. Limité par client : 5 exports d'affilée puis un toutes les 12 secondes ; au-delà, réponse 429 avec l'en-tête Retry-After.",
     params(contract::Export),
     responses(
         (status = 200, description = "Le fichier.", content(
@@ -39,10 +40,10 @@ pub async fn export(State(state): State<WebState>, request: Request<Body>) -> Re
     let client = crate::extract::ClientAddress::of(request.extensions()).0;
     let RawQuery(raw) = RawQuery(raw);
     let mut params = Params::parse(raw.as_deref())?;
+    const FORMATS: &str = "csv, json, geojson, data-inclusion-structures ou data-inclusion-services attendu";
     let format = match params.get("format")? {
-        None => return Err(WebError::bad_parameter("format", "csv, json ou geojson attendu")),
-        Some(text) => ExportFormat::parse(text)
-            .ok_or_else(|| WebError::bad_parameter("format", "csv, json ou geojson attendu"))?,
+        None => return Err(WebError::bad_parameter("format", FORMATS)),
+        Some(text) => ExportFormat::parse(text).ok_or_else(|| WebError::bad_parameter("format", FORMATS))?,
     };
     let directory = state.directory.current();
     let areas = params
@@ -57,7 +58,13 @@ pub async fn export(State(state): State<WebState>, request: Request<Body>) -> Re
         let message = format!("trop d'exports demandés : réessayez dans {seconds} s");
         return Err(WebError::too_many("Trop de demandes", message, Some(seconds)));
     }
-    let filter = ExportFilter { source, areas, ..ExportFilter::default() };
+    let filter = ExportFilter {
+        source,
+        areas,
+        data_inclusion: Some(state.open_data.data_inclusion()),
+        visible: Some(directory.visibility()),
+        ..ExportFilter::default()
+    };
     let (sender, receiver) = mpsc::channel::<Result<Bytes, std::io::Error>>(4);
     tokio::task::spawn_blocking(move || {
         let mut out = ChannelWriter { sender, buffer: Vec::with_capacity(CHUNK) };
@@ -78,6 +85,8 @@ pub async fn export(State(state): State<WebState>, request: Request<Body>) -> Re
         ExportFormat::Csv => ("text/csv; charset=utf-8", "lieux.csv"),
         ExportFormat::Json => ("application/json", "lieux.json"),
         ExportFormat::GeoJson => ("application/geo+json", "lieux.geojson"),
+        ExportFormat::DataInclusionStructures => ("application/json", "structures.json"),
+        ExportFormat::DataInclusionServices => ("application/json", "services.json"),
     };
     Ok((
         [

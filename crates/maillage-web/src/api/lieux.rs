@@ -212,7 +212,7 @@ pub async fn geojson(State(state): State<WebState>, RawQuery(raw): RawQuery) -> 
     get,
     path = "/api/v1/lieux/{id}",
     summary = "Un lieu",
-    description = "Tous les champs du standard (« lieu », noms de champs du standard), l'enveloppe du registre (« registre » : source, identifiant dans la source, statut, version, date_maj) et son territoire. Un lieu retiré reste consultable avec le statut « retiré ».",
+    description = "Tous les champs du standard (« lieu », noms de champs du standard), l'enveloppe du registre (« registre » : source, identifiant dans la source, statut, version, date_maj), son territoire et « ouvert_maintenant » (heure de Paris, jours fériés compris ; null sans horaires). Un lieu retiré reste consultable avec le statut « retiré ».",
     params(contract::Lieu),
     responses(
         (status = 200, description = "Le lieu.", body = Object),
@@ -226,8 +226,13 @@ pub async fn one(
 ) -> Result<Response, WebError> {
     Params::parse(raw.as_deref())?.finish()?;
     let directory = state.directory.current();
+    let now = maillage_domain::paris_local(maillage_store::now());
+    let mut open_now = None;
     let (place, location) = match directory.get(&id) {
-        Some(entry) => (entry.place.clone(), entry.location.clone()),
+        Some(entry) => {
+            open_now = entry.is_open_at(now);
+            (entry.place.clone(), entry.location.clone())
+        }
         None => {
             let store = state.store.clone();
             let key = PlaceId(id.clone());
@@ -242,7 +247,11 @@ pub async fn one(
             }
         }
     };
-    let body = serde_json::to_vec(&full(&place, location.as_ref())).map_err(WebError::internal)?;
+    let mut answer = full(&place, location.as_ref());
+    // Whether it is open now (Paris time, public holidays applied): null without hours, and
+    // for a place no longer served.
+    answer["ouvert_maintenant"] = json!(open_now);
+    let body = serde_json::to_vec(&answer).map_err(WebError::internal)?;
     Ok(json_response(body, "application/json"))
 }
 

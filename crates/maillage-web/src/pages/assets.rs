@@ -30,6 +30,7 @@ const ASSETS: &[Asset] = assets!(
     "js/orientation.js" => "text/javascript; charset=utf-8",
     "js/couverture.js" => "text/javascript; charset=utf-8",
     "js/confirmer.js" => "text/javascript; charset=utf-8",
+    "js/lieu.js" => "text/javascript; charset=utf-8",
     "img/logo.svg" => "image/svg+xml",
     "vendor/leaflet/leaflet.js" => "text/javascript; charset=utf-8",
     "vendor/leaflet/leaflet.css" => "text/css; charset=utf-8",

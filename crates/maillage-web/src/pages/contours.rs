@@ -26,11 +26,20 @@ fn key(point: [f64; 2]) -> Key {
 
 /// The outline of a set of communes as lines (edges seen once, chained).
 fn outline<'a>(territory: &Territory, codes: impl Iterator<Item = &'a str>) -> Vec<Vec<[f64; 2]>> {
+    outline_of(territory, codes, false)
+}
+
+/// The outline, with each ring's closing edge when `close` (the pack's rings do not repeat
+/// their first point: a line drawn without it lacks one short edge, a polygon needs it).
+fn outline_of<'a>(territory: &Territory, codes: impl Iterator<Item = &'a str>, close: bool) -> Vec<Vec<[f64; 2]>> {
     let mut edges: HashMap<(Key, Key), ([f64; 2], [f64; 2])> = HashMap::new();
     for code in codes {
         let Some(geometry) = territory.commune_geometry(code) else { continue };
         for polygon in geometry {
-            for ring in polygon {
+            for mut ring in polygon {
+                if close && ring.len() > 2 && ring.first() != ring.last() {
+                    ring.push(ring[0]);
+                }
                 for pair in ring.windows(2) {
                     let (a, b) = (key(pair[0]), key(pair[1]));
                     if a == b {
@@ -39,7 +48,9 @@ fn outline<'a>(territory: &Territory, codes: impl Iterator<Item = &'a str>) -> V
                     let undirected = if a < b { (a, b) } else { (b, a) };
                     // An edge seen twice is a border between two communes of the set.
                     if edges.remove(&undirected).is_none() {
-                        edges.insert(undirected, (pair[0], pair[1]));
+                        // The points in the key's order, so each end keeps its own point.
+                        let points = if a < b { (pair[0], pair[1]) } else { (pair[1], pair[0]) };
+                        edges.insert(undirected, points);
                     }
                 }
             }
@@ -156,9 +167,125 @@ pub fn communes_of(territory: &Territory, departement: &str) -> Option<Vec<u8>> 
     serde_json::to_vec(&json!({"type": "FeatureCollection", "features": features})).ok()
 }
 
+/// A commune's polygons, rounded like the outlines, as a GeoJSON MultiPolygon.
+pub fn commune_polygon(territory: &Territory, code: &str) -> Option<Value> {
+    let geometry = territory.commune_geometry(code)?;
+    let rounded: Vec<Vec<Vec<[f64; 2]>>> = geometry
+        .into_iter()
+        .map(|polygon| {
+            polygon
+                .into_iter()
+                .map(|ring| {
+                    let mut ring: Vec<[f64; 2]> = ring.into_iter().map(|p| [round(p[0]), round(p[1])]).collect();
+                    ring.dedup();
+                    // GeoJSON's rings repeat their first point.
+                    if ring.len() > 2 && ring.first() != ring.last() {
+                        ring.push(ring[0]);
+                    }
+                    ring
+                })
+                .filter(|ring| ring.len() >= 4)
+                .collect()
+        })
+        .collect();
+    Some(json!({"type": "MultiPolygon", "coordinates": rounded}))
+}
+
+/// Twice the signed area of a ring (positive when counter-clockwise).
+fn signed_area(ring: &[[f64; 2]]) -> f64 {
+    ring.windows(2).map(|pair| pair[0][0] * pair[1][1] - pair[1][0] * pair[0][1]).sum()
+}
+
+/// Whether a point is inside a ring (even-odd rule).
+fn inside(point: [f64; 2], ring: &[[f64; 2]]) -> bool {
+    let mut inside = false;
+    for pair in ring.windows(2) {
+        let ([x0, y0], [x1, y1]) = (pair[0], pair[1]);
+        if (y0 > point[1]) != (y1 > point[1]) && point[0] < (x1 - x0) * (point[1] - y0) / (y1 - y0) + x0 {
+            inside = !inside;
+        }
+    }
+    inside
+}
+
+/// The outline of a set of communes as a GeoJSON MultiPolygon: the outline's closed rings,
+/// each hole (an enclave of another bassin) inside the ring that holds it; outer rings
+/// counter-clockwise and holes clockwise, as RFC 7946 asks.
+fn dissolved<'a>(territory: &Territory, codes: impl Iterator<Item = &'a str>) -> Value {
+    let mut rings: Vec<Vec<[f64; 2]>> =
+        outline(territory, codes).into_iter().filter(|line| line.len() >= 4 && line.first() == line.last()).collect();
+    // Largest first: a ring's container is met before it.
+    rings.sort_by(|a, b| signed_area(b).abs().total_cmp(&signed_area(a).abs()));
+    // Each polygon: its outer ring, then its holes; `depth` tells outer (even) from hole (odd).
+    let mut polygons: Vec<Vec<Vec<[f64; 2]>>> = Vec::new();
+    let mut placed: Vec<(usize, usize, Vec<[f64; 2]>)> = Vec::new(); // (depth, polygon, ring)
+    for mut ring in rings {
+        let probe = ring[0];
+        // The smallest placed ring holding this one (the last found, as they are sorted).
+        let container = placed
+            .iter()
+            .rev()
+            .find(|(_, _, outer)| inside(probe, outer))
+            .map(|(depth, polygon, _)| (*depth, *polygon));
+        let depth = container.map_or(0, |(depth, _)| depth + 1);
+        let clockwise = signed_area(&ring) < 0.0;
+        if depth % 2 == 0 {
+            if clockwise {
+                ring.reverse();
+            }
+            polygons.push(vec![ring.clone()]);
+            placed.push((depth, polygons.len() - 1, ring));
+        } else {
+            if !clockwise {
+                ring.reverse();
+            }
+            let polygon = container.map_or(0, |(_, polygon)| polygon);
+            polygons[polygon].push(ring.clone());
+            placed.push((depth, polygon, ring));
+        }
+    }
+    json!({"type": "MultiPolygon", "coordinates": polygons})
+}
+
+/// The hub's bassins de vie, each one Feature whose id is its name, with its département and
+/// its number of communes, its geometry dissolved from its communes' polygons.
+pub fn bassin_polygons(territory: &Territory, bassins: &maillage_app::territory::BassinIndex) -> Vec<Value> {
+    bassins
+        .bassins()
+        .iter()
+        .map(|(name, departement)| {
+            let mut codes: Vec<&str> = bassins.communes_of(name).collect();
+            codes.sort_unstable();
+            let population: u64 =
+                codes.iter().filter_map(|code| territory.commune(code)).filter_map(|commune| commune.population).map(u64::from).sum();
+            json!({
+                "type": "Feature",
+                "id": name,
+                "geometry": dissolved(territory, codes.iter().copied()),
+                "properties": {"nom": name, "departement": departement, "communes": codes.len(), "population": population},
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_set_of_communes_dissolves_into_closed_rings() {
+        let territory = Territory::embedded();
+        let lines = outline_of(&territory, ["18279"].into_iter(), true);
+        let closed = lines.iter().filter(|line| line.first() == line.last()).count();
+        assert!(
+            !lines.is_empty() && closed == lines.len(),
+            "{} lines, {closed} closed: {:?}",
+            lines.len(),
+            lines.iter().map(|l| (l.len(), l.first(), l.last())).collect::<Vec<_>>()
+        );
+        let geometry = dissolved(&territory, ["18279"].into_iter());
+        assert_eq!(geometry["coordinates"].as_array().unwrap().len(), 1, "{geometry}");
+    }
 
     #[test]
     fn thinning_keeps_the_ends_and_spaced_points() {

@@ -50,6 +50,42 @@ pub struct Listing {
     pub errors: Vec<FieldError>,
     /// The same search for the JSON API (`/api/v1/lieux.geojson?…`), for the map's script.
     pub api_query: String,
+    /// "south,west,north,east" of the matching places when the search names territories, so
+    /// the map opens on them (a bassin, a département) rather than on France; else empty.
+    pub bounds: String,
+}
+
+/// Places read to frame a territory: beyond this, a région's places frame it well enough.
+const BOUNDS_SAMPLE: usize = 20_000;
+
+/// The box around the places a territory search matches (empty when none has a point).
+fn territory_bounds(directory: &Directory, query: &Query, total: usize) -> String {
+    if !matches!(query.area, Area::Territories(_)) || total == 0 {
+        return String::new();
+    }
+    let all = Query { limit: total.min(BOUNDS_SAMPLE), order: None, ..query.clone() };
+    let Ok(found) = directory.search(&all) else { return String::new() };
+    let (mut lats, mut lons): (Vec<f64>, Vec<f64>) =
+        found.hits.iter().filter_map(|hit| hit.entry.point).map(|p| (p.lat, p.lon)).unzip();
+    if lats.is_empty() {
+        return String::new();
+    }
+    let (south, north) = fenced_range(&mut lats);
+    let (west, east) = fenced_range(&mut lons);
+    format!("{south:.5},{west:.5},{north:.5},{east:.5}")
+}
+
+/// The smallest and largest values within Tukey's outer fences (3 interquartile ranges beyond the
+/// quartiles): a source's coordinates are sometimes wrong (a place of the Cher pinned in the
+/// Pyrenees, latitude and longitude swapped), and one of them would frame half of France.
+fn fenced_range(values: &mut [f64]) -> (f64, f64) {
+    values.sort_by(f64::total_cmp);
+    let quartile = |q: usize| values[(values.len() - 1) * q / 4];
+    let (q1, q3) = (quartile(1), quartile(3));
+    let (low, high) = (q1 - 3.0 * (q3 - q1), q3 + 3.0 * (q3 - q1));
+    let mut kept = values.iter().copied().filter(|v| (low..=high).contains(v));
+    let first = kept.next().unwrap_or(q1);
+    (first, kept.last().unwrap_or(first).max(first))
 }
 
 /// The JSON API's query string for a page's criteria, once the free text has been read.
@@ -251,6 +287,7 @@ pub fn search_in(directory: &Directory, criteria: &Criteria, page_size: usize) -
         nearest_outside,
         errors: Vec::new(),
         api_query: api_query(criteria, &query),
+        bounds: territory_bounds(directory, &query, result.total),
     }
 }
 
@@ -516,11 +553,12 @@ pub async fn coverage_table(state: &WebState) -> Result<CoverageTable, String> {
             filters: maillage_coverage::Filters::default(),
             scope: Scope::Hub,
             thresholds_km: vec![10.0],
-            by_priority: false,
+            // The ranking of the same page asks the same (by priority): one cached answer for both.
+            by_priority: true,
             limit: None,
         };
         let report = cache.coverage(store.as_ref(), &territory, &request).map_err(|e| e.to_string())?;
-        let rows = report
+        let mut rows: Vec<CoverageRow> = report
             .lignes
             .iter()
             .map(|line| CoverageRow {
@@ -542,6 +580,7 @@ pub async fn coverage_table(state: &WebState) -> Result<CoverageTable, String> {
                     .unwrap_or_else(|| "—".to_owned()),
             })
             .collect();
+        rows.sort_by(|a, b| a.code.cmp(&b.code));
         Ok(CoverageTable { rows })
     })
     .await

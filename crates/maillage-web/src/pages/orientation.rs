@@ -3,8 +3,9 @@
 //! matching places and the *fiche d'orientation* to print or mail.
 //!
 //! The whole state travels in the query string, so the steps work as plain forms without
-//! JavaScript, a step can be undone with the back link, and nothing about the person is ever
-//! stored: the fiche is rendered from its own GET parameters and forgotten.
+//! JavaScript and a step can be undone with the back link; none of it names the person. What
+//! is typed about the person (first name, notes) is posted with the last form, echoed once on
+//! the fiche (never cached) and forgotten: it is never stored, and never in an address.
 
 use askama::Template;
 use axum::extract::{RawQuery, State};
@@ -17,7 +18,7 @@ use maillage_domain::{paris_local, PriseEnCharge, Service, Vocabulary};
 use super::criteria::{Criteria, FieldError};
 use super::listing::{self, Listing};
 use super::place::{self, WEEKDAYS};
-use super::{render, request_id, Layout, Site};
+use super::{render, request_id, Layout, Site, SiteConfig};
 use crate::query::pairs as pairs_of;
 use crate::WebError;
 use crate::WebState;
@@ -514,6 +515,9 @@ impl Criteria {
 
 pub struct FichePlace {
     pub view: place::PlaceView,
+    /// An itinerant place: its address is its organiser's, not where people are received.
+    pub itinerant: bool,
+    pub week: Option<place::WeekPattern>,
 }
 
 #[derive(Template)]
@@ -522,48 +526,65 @@ struct FichePage {
     layout: Layout,
     prenom: String,
     besoin: String,
+    accueil: Vec<&'static str>,
     notes: String,
     oriente_par: String,
     places: Vec<FichePlace>,
     mailto: String,
     errors: Vec<FieldError>,
+    hub_name: String,
+    hub_contact: String,
+    issued: String,
 }
 
 fn field(pairs: &[(String, String)], key: &str, max: usize) -> String {
     pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.trim().chars().take(max).collect()).unwrap_or_default()
 }
 
-/// Builds the text of the fiche for the e-mail body.
-fn mail_body(prenom: &str, besoin: &str, notes: &str, oriente_par: &str, places: &[FichePlace]) -> String {
+const ITINERANT_WARNING: &str = "Lieu itinérant : l'adresse est celle de la structure qui l'organise, pas le lieu où la personne sera reçue. Appelez avant de vous déplacer pour connaître le prochain lieu et la date de passage.";
+
+/// The text of the fiche for the e-mail body: the places and the hub, never what was typed
+/// about the person (a `mailto:` link is an address, kept in places a browser history is).
+fn mail_body(besoin: &str, accueil: &[&str], places: &[FichePlace], hub: &str, contact: &str, issued: &str) -> String {
     let mut text = String::new();
-    if !prenom.is_empty() {
-        text.push_str(&format!("Personne orientée : {prenom}\n"));
-    }
     if !besoin.is_empty() {
         text.push_str(&format!("Besoin : {besoin}\n"));
+    }
+    if !accueil.is_empty() {
+        text.push_str(&format!("Accueil adapté : {}\n", accueil.join(", ")));
     }
     text.push_str("\nLieux proposés :\n");
     for place in places {
         let v = &place.view;
-        text.push_str(&format!("\n- {}\n  {}, {} {}\n", v.nom, v.adresse, v.code_postal, v.commune));
+        text.push_str(&format!("\n- {}\n", v.nom));
+        if place.itinerant {
+            text.push_str(&format!(
+                "  {ITINERANT_WARNING}\n  Structure : {}, {} {}\n",
+                v.adresse, v.code_postal, v.commune
+            ));
+        } else {
+            text.push_str(&format!("  {}, {} {}\n", v.adresse, v.code_postal, v.commune));
+        }
         if let Some(phone) = &v.telephone_affiche {
             text.push_str(&format!("  Téléphone : {phone}\n"));
         }
-        if let Some(hours) = &v.hours {
-            for day in &hours.days {
-                text.push_str(&format!("  {} : {}\n", day.name, day.hours));
+        if let Some(week) = &place.week {
+            if let Some(next) = &week.next {
+                text.push_str(&format!("  Prochaine ouverture : {next}\n"));
+            }
+            for (day, hours) in &week.days {
+                text.push_str(&format!("  {day} : {hours}\n"));
             }
         }
         if !v.modalites_acces.is_empty() {
             text.push_str(&format!("  Accès : {}\n", v.modalites_acces.join(", ")));
         }
     }
-    if !notes.is_empty() {
-        text.push_str(&format!("\nNotes pour le médiateur : {notes}\n"));
+    text.push_str(&format!("\nFiche remise le {issued} par {hub}"));
+    if !contact.is_empty() {
+        text.push_str(&format!(" ({contact})"));
     }
-    if !oriente_par.is_empty() {
-        text.push_str(&format!("\nOrienté par : {oriente_par}\n"));
-    }
+    text.push('\n');
     text
 }
 
@@ -578,13 +599,35 @@ fn mailto_encode(text: &str) -> String {
         .collect()
 }
 
-pub async fn fiche(
+/// `GET /orientation/fiche`: the places and the need from a link, without anything typed
+/// about the person (a link's query string stays in the browser's history).
+pub async fn fiche_link(
     State(state): State<WebState>,
     Extension(site): Site,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let pairs = pairs_of(query.as_deref());
+    let pairs: Vec<(String, String)> = pairs_of(query.as_deref())
+        .into_iter()
+        .filter(|(key, _)| !matches!(key.as_str(), "prenom" | "notes" | "oriente_par"))
+        .collect();
+    fiche(&state, &site, &headers, &pairs)
+}
+
+/// `POST /orientation/fiche`: the form of the last step, with the first name and notes in
+/// its body; the answer is never cached.
+pub async fn fiche_post(
+    State(state): State<WebState>,
+    Extension(site): Site,
+    headers: HeaderMap,
+    axum::extract::Form(pairs): axum::extract::Form<Vec<(String, String)>>,
+) -> Response {
+    let mut response = fiche(&state, &site, &headers, &pairs);
+    response.extensions_mut().insert(crate::security::Policy::PublicPersonal);
+    response
+}
+
+fn fiche(state: &WebState, site: &SiteConfig, headers: &HeaderMap, pairs: &[(String, String)]) -> Response {
     let mut errors = Vec::new();
     let ids: Vec<String> =
         pairs.iter().filter(|(k, _)| k == "lieu").map(|(_, v)| v.trim().to_owned()).take(10).collect();
@@ -596,39 +639,53 @@ pub async fn fiche(
     let mut places = Vec::new();
     for id in &ids {
         match directory.get(id) {
-            Some(entry) => places.push(FichePlace { view: place::place_view(&entry.place, now) }),
+            Some(entry) => places.push(FichePlace {
+                view: place::place_view(&entry.place, now),
+                itinerant: entry.place.record.itinerance.contains(&maillage_domain::vocab::Itinerance::Itinerant),
+                week: place::week_pattern(&entry.place.record, now),
+            }),
             None => errors
                 .push(FieldError {
                     field: "lieu", message: "Un des lieux choisis n'est plus référencé.".to_owned()
                 }),
         }
     }
-    let besoin = field(&pairs, "besoin", 100);
+    let besoin = field(pairs, "besoin", 100);
     let besoin = NEEDS.iter().find(|n| n.key == besoin).map(|n| n.title.to_owned()).unwrap_or_default();
-    let prenom = field(&pairs, "prenom", 60);
-    let notes = field(&pairs, "notes", 1500);
-    let oriente_par = field(&pairs, "oriente_par", 200);
-    let subject = if prenom.is_empty() {
-        "Fiche d'orientation numérique".to_owned()
-    } else {
-        format!("Fiche d'orientation numérique — {prenom}")
-    };
-    let body = mail_body(&prenom, &besoin, &notes, &oriente_par, &places);
-    let mailto = format!("mailto:?subject={}&body={}", mailto_encode(&subject), mailto_encode(&body));
+    let mut accueil: Vec<&'static str> = Vec::new();
+    for (_, value) in pairs.iter().filter(|(key, _)| key == "accueil") {
+        if let Some(found) = PriseEnCharge::all().iter().find(|p| p.label() == value.trim()) {
+            if !accueil.contains(&found.label()) {
+                accueil.push(found.label());
+            }
+        }
+    }
+    let prenom = field(pairs, "prenom", 60);
+    let notes = field(pairs, "notes", 1500);
+    let oriente_par = field(pairs, "oriente_par", 200);
+    let branding = site.branding.current();
+    let issued = place::format_date(paris_local(now).date());
+    let body = mail_body(&besoin, &accueil, &places, &branding.name, &branding.contact, &issued);
+    let mailto =
+        format!("mailto:?subject={}&body={}", mailto_encode("Fiche d'orientation numérique"), mailto_encode(&body));
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
     if places.is_empty() && !errors.is_empty() {
         let message = errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join(" ");
-        return super::error_page(&site, request_id(&headers), status, "Fiche d'orientation incomplète", &message);
+        return super::error_page(site, request_id(headers), status, "Fiche d'orientation incomplète", &message);
     }
     let page = FichePage {
-        layout: Layout::new(&site, "Fiche d'orientation", "orientation"),
+        layout: Layout::new(site, "Fiche d'orientation", "orientation"),
         prenom,
         besoin,
+        accueil,
         notes,
         oriente_par,
         places,
         mailto,
         errors,
+        hub_name: branding.name.clone(),
+        hub_contact: branding.contact.clone(),
+        issued,
     };
     render(status, &page, false)
 }

@@ -89,6 +89,64 @@ pub fn hours_view(record: &PlaceRecord, now: DateTime<Utc>) -> Option<HoursView>
     Some(HoursView { raw: horaires.as_str().to_owned(), now: state, days })
 }
 
+/// The usual week (a reference week without public holidays) and the next opening from
+/// now: what a printed sheet can say that stays true next week, unlike dated days.
+pub struct WeekPattern {
+    /// (day, hours) from Monday.
+    pub days: Vec<(&'static str, String)>,
+    /// "ouvert maintenant, jusqu'à 12:00" or "mardi 8 décembre 2026 à 09:00".
+    pub next: Option<String>,
+}
+
+fn intervals_text(intervals: &[maillage_domain::hours::OpenInterval]) -> String {
+    if intervals.is_empty() {
+        return "Fermé".to_owned();
+    }
+    intervals
+        .iter()
+        .map(|i| {
+            let end = i.end.map(|e| e.format("%H:%M").to_string()).unwrap_or_else(|| "24:00".to_owned());
+            format!("{} – {end}", i.start.format("%H:%M"))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub fn week_pattern(record: &PlaceRecord, now: DateTime<Utc>) -> Option<WeekPattern> {
+    let horaires = record.horaires.as_ref()?;
+    // Monday 5 to Sunday 11 January 2026: no public holiday.
+    let monday = NaiveDate::from_ymd_opt(2026, 1, 5).expect("a valid date");
+    let days = (0..7)
+        .map(|offset| {
+            let date = monday + Days::new(offset);
+            (WEEKDAYS[offset as usize], intervals_text(&horaires.open_intervals_on(date)))
+        })
+        .collect();
+    let local = paris_local(now);
+    let mut next = None;
+    for offset in 0..15 {
+        let date = local.date() + Days::new(offset);
+        for interval in horaires.open_intervals_on(date) {
+            let start = date.and_time(interval.start);
+            let end = interval.end.map(|end| date.and_time(end));
+            if start <= local && end.is_none_or(|end| end > local) {
+                let until = interval.end.map(|e| e.format("%H:%M").to_string()).unwrap_or_else(|| "minuit".to_owned());
+                next = Some(format!("ouvert maintenant, jusqu'à {until}"));
+            } else if start > local {
+                let name = WEEKDAYS[date.weekday().num_days_from_monday() as usize];
+                next = Some(format!("{name} {} à {}", format_date(date), interval.start.format("%H:%M")));
+            }
+            if next.is_some() {
+                break;
+            }
+        }
+        if next.is_some() {
+            break;
+        }
+    }
+    Some(WeekPattern { days, next })
+}
+
 pub fn format_date(date: NaiveDate) -> String {
     const MONTHS: [&str; 12] = [
         "janvier",

@@ -1,8 +1,10 @@
 //! Editing a place: the week editor, the preview, the moderation queue's diff and approval.
 
 use axum::http::StatusCode;
-use maillage_store::AccountStore;
+use chrono::Utc;
+use maillage_store::{AccountStore, Store};
 
+use super::common::hidden;
 use super::common::hub::*;
 
 #[tokio::test]
@@ -169,4 +171,99 @@ async fn the_journal_names_accounts_instead_of_ids() {
     assert_eq!(journal.status, StatusCode::OK);
     assert!(journal.body.contains("Admin (admin@hub.example)"), "{}", journal.body);
     assert!(!journal.body.contains(&admin_id), "{}", journal.body);
+}
+
+#[tokio::test]
+async fn the_place_form_has_sections_boxes_and_errors_that_say_what_is_allowed() {
+    let hub = Hub::new();
+    let id = hub.place.id.0.clone();
+    let mut admin = hub.signed_in("admin@hub.example").await;
+    let path = format!("/admin/lieux/{id}/modifier");
+    let form = admin.get(&path).await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    for section in
+        ["Identité", "Horaires", "Adresse", "Contact", "Services", "Publics", "Accessibilité", "Accompagnement"]
+    {
+        assert!(form.body.contains(&format!("<legend>{section}</legend>")), "{section}: {}", form.body);
+    }
+    // The week editor comes before the address; services are boxes with the standard's
+    // labels and a line each; required fields say so; the update date is never empty.
+    assert!(form.body.find("id=\"jour_0\"").unwrap() < form.body.find("id=\"champ-adresse\"").unwrap());
+    assert!(form.body.contains("name=\"services\" value=\"Aide aux démarches administratives\""), "{}", form.body);
+    assert!(form.body.contains("Reconnaître les arnaques"), "{}", form.body);
+    assert!(form.body.contains("Nom du lieu <span class=\"requis\">(obligatoire)</span>"), "{}", form.body);
+    let today = maillage_domain::hours::paris_local(Utc::now()).date().format("%Y-%m-%d").to_string();
+    assert!(form.body.contains(&format!("id=\"champ-date_maj\" value=\"{today}\"")), "{}", form.body);
+    assert_eq!(checked_boxes(&form.body, "services"), Some(Vec::new()));
+
+    // Two boxes ticked and Saturday typed in the week editor: one save writes both.
+    let csrf = form.csrf();
+    let shown = values_of(&form.body);
+    let mut posted: Vec<(&str, &str)> = shown.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    posted.retain(|(key, _)| *key != "services");
+    posted.extend([
+        ("_csrf", csrf.as_str()),
+        ("version", "1"),
+        ("services", "Aide aux démarches administratives"),
+        ("services", "Utilisation sécurisée du numérique"),
+        ("listes", "services|publics_specifiquement_adresses"),
+    ]);
+    let origin = hidden(&form.body, "semaine_origine");
+    posted.push(("semaine_origine", &origin));
+    let days: Vec<String> = (0..7).map(|day| format!("jour_{day}")).collect();
+    let typed = ["09:00–12:00", "09:00–12:00", "09:00–12:00", "09:00–12:00", "09:00–12:00", "10h-12h", "fermé"];
+    posted.extend(days.iter().map(String::as_str).zip(typed));
+    let saved = admin.post(&path, &posted).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    let place = hub.store.place(&hub.place.id).unwrap().unwrap();
+    assert_eq!(place.record.services.len(), 2);
+    assert_eq!(place.record.horaires.as_ref().unwrap().as_str(), "Mo-Fr 09:00-12:00; Sa 10:00-12:00");
+    assert!(place.record.publics_specifiquement_adresses.is_empty());
+
+    // The form shows them back ticked; unticking every box (the list is still named) empties it.
+    let again = admin.get(&path).await;
+    assert_eq!(checked_boxes(&again.body, "services").unwrap().len(), 2);
+    let csrf = again.csrf();
+    let mut values = values_of(&again.body);
+    values.remove("services");
+    let version = place.version.to_string();
+    let mut cleared = place_form(&values, &[("_csrf", &csrf), ("version", &version), ("listes", "services")]);
+    cleared.retain(|(key, _)| !key.starts_with("jour_"));
+    assert_eq!(admin.post(&path, &cleared).await.status, StatusCode::OK);
+    let place = hub.store.place(&hub.place.id).unwrap().unwrap();
+    assert!(place.record.services.is_empty(), "{:?}", place.record.services);
+    assert_eq!(place.record.horaires.as_ref().unwrap().as_str(), "Mo-Fr 09:00-12:00; Sa 10:00-12:00");
+
+    // A value off the list, a bad phone and a bad day each come back beside their field with
+    // what is allowed, and nothing is written.
+    let version = place.version.to_string();
+    let mut wrong = values_of(&again.body);
+    wrong.insert("services".to_owned(), "Cours de cuisine".to_owned());
+    wrong.insert("telephone".to_owned(), "12".to_owned());
+    let refused = admin.post(&path, &place_form(&wrong, &[("_csrf", &csrf), ("version", &version)])).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
+    assert!(
+        refused.body.contains("« Cours de cuisine » n&#39;est pas une valeur du standard. Valeurs admises : Aide aux démarches administratives ;"),
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("id=\"erreur-services\""), "{}", refused.body);
+    assert!(refused.body.contains("id=\"erreur-telephone\""), "{}", refused.body);
+    assert!(refused.body.contains("Attendu : un numéro français à 10 chiffres"), "{}", refused.body);
+    assert!(refused.body.contains("href=\"#champ-services-0\""), "the summary links to the field: {}", refused.body);
+    let shown = values_of(&again.body);
+    let day = place_form(&shown, &[("_csrf", &csrf), ("version", &version), ("semaine_origine", ""), ("jour_2", "9h")]);
+    let refused = admin.post(&path, &day).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
+    assert!(refused.body.contains("mercredi : « 9h » : indiquez un début et une fin"), "{}", refused.body);
+    assert_eq!(hub.store.place(&hub.place.id).unwrap().unwrap().version, place.version);
+
+    // A new place's form shows today's date too, also when it comes back with an error.
+    let new = admin.get("/admin/lieux/nouveau").await;
+    assert!(new.body.contains(&format!("id=\"champ-date_maj\" value=\"{today}\"")), "{}", new.body);
+    let csrf = new.csrf();
+    let refused = admin.post("/admin/lieux/nouveau", &[("_csrf", csrf.as_str()), ("nom", "Sans adresse")]).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains(&format!("id=\"champ-date_maj\" value=\"{today}\"")), "{}", refused.body);
+    assert!(refused.body.contains("id=\"erreur-adresse\""), "{}", refused.body);
 }

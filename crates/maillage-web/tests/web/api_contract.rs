@@ -68,7 +68,7 @@ async fn the_document_lists_every_route_and_what_each_reads() {
     let state = demo_state();
     let (_, _, doc) = get(&state, "/api/openapi.json").await;
     let paths = doc["paths"].as_object().unwrap();
-    assert_eq!(paths.len(), 11, "{:?}", paths.keys().collect::<Vec<_>>());
+    assert_eq!(paths.len(), 13, "{:?}", paths.keys().collect::<Vec<_>>());
     for (path, item) in paths {
         let uri = sample(path);
         let (status, _, body) = get(&state, &uri).await;
@@ -88,6 +88,7 @@ async fn the_document_lists_every_route_and_what_each_reads() {
             .filter(|p| p["in"] == "query" && p["required"] == true)
             .map(|p| match p["name"].as_str().unwrap() {
                 "format" => "format=csv".to_owned(),
+                "depuis" => "depuis=2026-01-01T00:00:00Z".to_owned(),
                 name => format!("{name}=bourges"),
             })
             .chain(["inconnu=1".to_owned()])

@@ -13,5 +13,7 @@ mod api_couverture;
 mod api_places;
 mod duplicates;
 mod errors;
+mod fiche;
+mod open_data;
 mod pages;
 mod proxy;

@@ -216,9 +216,14 @@ async fn orientation_runs_to_a_fiche_without_javascript() {
     assert!(results.body.contains("data-testid=\"orientation-resultats\""));
     let id = results.body.split("name=\"lieu\" value=\"").nth(1).expect("a place to choose").split('"').next().unwrap();
 
-    let fiche = get(
+    let form =
+        format!("besoin=demarches&lieu={id}&prenom=Awa&notes=Ne+lit+pas+le+fran%C3%A7ais&oriente_par=CCAS+de+Bourges");
+    let fiche = send(
         &state,
-        &format!("/orientation/fiche?besoin=demarches&lieu={id}&prenom=Awa&notes=Ne+lit+pas+le+fran%C3%A7ais&oriente_par=CCAS+de+Bourges"),
+        Request::post("/orientation/fiche")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(form))
+            .unwrap(),
     )
     .await;
     assert_page(&fiche, "fiche");
@@ -303,6 +308,24 @@ async fn embed_may_be_framed_and_is_branded() {
     assert!(bad.body.contains("n&#39;est pas une couleur") || bad.body.contains("n'est pas une couleur"));
     let help = get(&state, "/embed/aide").await;
     assert_eq!(help.headers[header::X_FRAME_OPTIONS], "DENY");
+    // A plain-HTTP install gets a plain-HTTP snippet (an https:// frame would stay blank).
+    let request = Request::get("/embed/aide").header(header::HOST, "maillage.local:8080").body(Body::empty()).unwrap();
+    let plain = send(&state, request).await;
+    assert!(plain.body.contains("src=\"http://maillage.local:8080/embed?"), "{}", plain.body);
+    assert!(!plain.body.contains("https://maillage.local"), "{}", plain.body);
+
+    // A territory opens on its places: the map's box is the Cher's, not France's.
+    let bounds = page.body.split("data-bounds=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let corners: Vec<f64> = bounds.split(',').map(|n| n.parse().unwrap()).collect();
+    assert_eq!(corners.len(), 4, "{bounds}");
+    assert!(corners[0] > 46.3 && corners[2] < 47.7 && corners[1] > 1.7 && corners[3] < 3.1, "{bounds}");
+    let everywhere = get(&state, "/embed").await;
+    assert!(everywhere.body.contains("data-bounds=\"\""), "no territory, no box");
+    let bassin = state.store.bassins().unwrap().into_iter().next().expect("the demo's bassins").bassin;
+    let query = serde_urlencoded::to_string([("territoire", format!("bassin:{bassin}"))]).unwrap();
+    let framed = get(&state, &format!("/embed?{query}")).await;
+    assert_eq!(framed.status, StatusCode::OK, "{}", framed.body);
+    assert!(!framed.body.contains("data-bounds=\"\""), "a bassin is framed too: {}", framed.body);
     assert!(help.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap().contains("frame-ancestors 'none'"));
 }
 
@@ -357,4 +380,51 @@ async fn outlines_are_geojson_and_cached() {
     let json: serde_json::Value = serde_json::from_str(&communes.body).unwrap();
     assert!(json["features"].as_array().unwrap().len() > 200);
     assert_eq!(get(&state, "/carte/contours/communes.geojson?departement=999").await.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn coverage_ranks_territories_by_priority_with_the_score_explained() {
+    let state = demo();
+    for level in ["region", "departement", "bassin", "epci"] {
+        let page = get(&state, &format!("/couverture?niveau={level}")).await;
+        assert_page(&page, level);
+        assert!(page.body.contains("data-testid=\"classement-couverture\""), "{level}");
+        assert!(page.body.contains("Comment le score est calculé") && page.body.contains("0,5·d"), "{level}");
+        assert!(page.body.contains(&format!("<option value=\"{level}\" selected>")), "{level}");
+    }
+    let asked = "/couverture?niveau=departement&service=Aide+aux+d%C3%A9marches+administratives&jour=samedi";
+    let page = get(&state, asked).await;
+    assert_page(&page, asked);
+    assert!(page.body.contains("(pour « Aide aux démarches administratives », ouverts le samedi)"), "{}", page.body);
+    assert!(
+        page.body.contains("filtres=service%3DAide+aux+d%C3%A9marches+administratives%3Bjour%3Dsamedi"),
+        "{}",
+        page.body
+    );
+    // Highest score first, each with its three parts.
+    let table = page.body.split("data-testid=\"classement-couverture\"").nth(1).unwrap();
+    let scores: Vec<f64> = table
+        .split("<td><strong>")
+        .skip(1)
+        .filter_map(|cell| cell.split('<').next().unwrap().replace(',', ".").parse().ok())
+        .collect();
+    assert!(scores.len() >= 2, "{table}");
+    assert!(scores.windows(2).all(|pair| pair[0] >= pair[1]), "{scores:?}");
+    assert!(table.contains("Part distance") && table.contains("Part fragilité") && table.contains("Part population"));
+
+    for bad in ["/couverture?niveau=canton", "/couverture?jour=demain", "/couverture?service=Jardinage"] {
+        let refused = get(&state, bad).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{bad}");
+    }
+    assert!(get(&state, "/couverture?niveau=canton").await.body.contains("niveau de territoire inconnu"));
+    assert!(get(&state, "/couverture?jour=demain").await.body.contains("jour inconnu"));
+
+    // A bassin's page gives its coverage, IFN and population.
+    let bassin = state.store.bassins().unwrap().into_iter().next().expect("the demo's bassins").bassin;
+    let encoded = serde_urlencoded::to_string([("b", bassin.as_str())]).unwrap()[2..].replace('+', "%20");
+    let page = get(&state, &format!("/territoires/bassin/{encoded}")).await;
+    assert_page(&page, "bassin");
+    let block = page.body.split("data-testid=\"couverture-bassin\"").nth(1).expect("the bassin's coverage");
+    assert!(block.contains("Indice de fragilité numérique") && block.contains("habitants"), "{block}");
+    assert!(block.contains("rang ") && block.contains(" des bassins du hub"), "{block}");
 }

@@ -112,8 +112,41 @@ pub fn values_of(body: &str) -> BTreeMap<String, String> {
         .iter()
         .filter(|field| body.contains(&format!("name=\"{field}\"")))
         .filter(|field| !body.contains(&format!("<textarea id=\"champ-{field}\"")))
-        .map(|field| (field.to_string(), hidden(body, field)))
+        .map(|field| match checked_boxes(body, field) {
+            Some(ticked) => (field.to_string(), ticked.join("|")),
+            None => (field.to_string(), hidden(body, field)),
+        })
         .collect()
+}
+
+/// The values of a list field's ticked boxes (`None` when the field is not a list of boxes).
+pub fn checked_boxes(body: &str, field: &str) -> Option<Vec<String>> {
+    let marker = format!("name=\"{field}\" value=\"");
+    let boxes: Vec<&str> = body
+        .split("<input type=\"checkbox\"")
+        .skip(1)
+        .map(|rest| &rest[..rest.find('>').unwrap_or(rest.len())])
+        .filter(|tag| tag.contains(&marker))
+        .collect();
+    if boxes.is_empty() {
+        return None;
+    }
+    Some(
+        boxes
+            .iter()
+            .filter(|tag| tag.contains(" checked"))
+            .map(|tag| {
+                let start = tag.find(&marker).unwrap() + marker.len();
+                tag[start..]
+                    .split('"')
+                    .next()
+                    .unwrap()
+                    .replace("&#39;", "'")
+                    .replace("&#38;", "&")
+                    .replace("&#34;", "\"")
+            })
+            .collect(),
+    )
 }
 
 /// A browser: keeps its cookies between requests.

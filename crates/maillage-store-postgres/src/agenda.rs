@@ -1,0 +1,121 @@
+//! The agenda on PostgreSQL. Every write of a registration holds its event's row
+//! (`FOR UPDATE`), so that registrations for one event are serialised and seats counted once.
+
+use maillage_store::backend::{AgendaTables, WriteResult};
+use maillage_store::*;
+use postgres::types::Json;
+
+use crate::rows::*;
+use crate::PgTables;
+
+fn arrival(registration: &Registration) -> StoreResult<i64> {
+    i64::try_from(registration.arrival)
+        .map_err(|_| StoreError::Backend(format!("numéro d'arrivée hors limites : {}", registration.arrival)))
+}
+
+/// An empty hash (walk-ins, anonymised registrations) is no token: NULL, which the unique
+/// index leaves alone.
+fn token_hash(registration: &Registration) -> Option<&str> {
+    Some(registration.cancel_token_hash.as_str()).filter(|hash| !hash.is_empty())
+}
+
+impl<C: postgres::GenericClient> AgendaTables for PgTables<'_, C> {
+    fn insert_event(&mut self, event: &Event) -> WriteResult<()> {
+        let sequence = version_param(event.sequence)?;
+        self.run(
+            "INSERT INTO events (id, starts_at, ends_at, departement, status, publication, series_id, sequence, document)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            &[
+                &event.id,
+                &event.starts_at(),
+                &event.ends_at(),
+                &event.departement,
+                &event.status.as_str(),
+                &event.publication.as_str(),
+                &event.series_id,
+                &sequence,
+                &Json(event),
+            ],
+        )
+        .map(drop)
+    }
+
+    fn update_event(&mut self, event: &Event, expected: u32) -> WriteResult<u64> {
+        let sequence = version_param(event.sequence)?;
+        let expected = version_param(expected)?;
+        self.run(
+            "UPDATE events SET starts_at = $2, ends_at = $3, departement = $4, status = $5, publication = $6,
+                 series_id = $7, sequence = $8, document = $9
+             WHERE id = $1 AND sequence = $10",
+            &[
+                &event.id,
+                &event.starts_at(),
+                &event.ends_at(),
+                &event.departement,
+                &event.status.as_str(),
+                &event.publication.as_str(),
+                &event.series_id,
+                &sequence,
+                &Json(event),
+                &expected,
+            ],
+        )
+    }
+
+    fn event(&mut self, id: &str) -> StoreResult<Option<Event>> {
+        self.one("SELECT document FROM events WHERE id = $1", &[&id])
+    }
+
+    fn lock_event(&mut self, id: &str) -> StoreResult<Option<Event>> {
+        self.one("SELECT document FROM events WHERE id = $1 FOR UPDATE", &[&id])
+    }
+
+    fn events(&mut self, query: &EventQuery) -> StoreResult<Vec<Event>> {
+        self.all(
+            "SELECT document FROM events
+             WHERE ($1::timestamptz IS NULL OR ends_at >= $1) AND ($2::timestamptz IS NULL OR starts_at < $2)
+             ORDER BY starts_at, id",
+            &[&query.ending_after, &query.starting_before],
+        )
+    }
+
+    fn insert_registration(&mut self, registration: &Registration) -> WriteResult<()> {
+        let arrival = arrival(registration)?;
+        self.run(
+            "INSERT INTO registrations (id, event_id, arrival, state, token_hash, document)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[
+                &registration.id,
+                &registration.event_id,
+                &arrival,
+                &registration.state.as_str(),
+                &token_hash(registration),
+                &Json(registration),
+            ],
+        )
+        .map(drop)
+    }
+
+    fn update_registration(&mut self, registration: &Registration) -> WriteResult<u64> {
+        self.run(
+            "UPDATE registrations SET state = $2, token_hash = $3, document = $4 WHERE id = $1",
+            &[&registration.id, &registration.state.as_str(), &token_hash(registration), &Json(registration)],
+        )
+    }
+
+    fn registration(&mut self, id: &str) -> StoreResult<Option<Registration>> {
+        self.one("SELECT document FROM registrations WHERE id = $1", &[&id])
+    }
+
+    fn registration_by_token(&mut self, hash: &str) -> StoreResult<Option<Registration>> {
+        self.one("SELECT document FROM registrations WHERE token_hash = $1", &[&hash])
+    }
+
+    fn registrations(&mut self, event_id: &str) -> StoreResult<Vec<Registration>> {
+        self.all("SELECT document FROM registrations WHERE event_id = $1 ORDER BY arrival", &[&event_id])
+    }
+
+    fn all_registrations(&mut self) -> StoreResult<Vec<Registration>> {
+        self.all("SELECT document FROM registrations ORDER BY event_id, arrival", &[])
+    }
+}

@@ -1,0 +1,260 @@
+//! The territorial projects on PostgreSQL.
+
+use chrono::{DateTime, Utc};
+use maillage_store::backend::{PntTables, WriteResult};
+use maillage_store::*;
+use postgres::types::{Json, ToSql};
+use postgres::GenericClient;
+
+use crate::rows::*;
+use crate::PgTables;
+
+/// The conditions of a project query and their text values (numbered from 1).
+fn project_filter(query: &ProjectQuery) -> (String, Vec<String>) {
+    let mut conditions = vec!["true".to_owned()];
+    let mut values: Vec<String> = Vec::new();
+    fn add(conditions: &mut Vec<String>, values: &mut Vec<String>, condition: &str, value: String) {
+        values.push(value);
+        conditions.push(condition.replace('?', &format!("${}", values.len())));
+    }
+    if query.published_only {
+        conditions.push("published".to_owned());
+    }
+    if let Some(territory) = &query.territory {
+        add(&mut conditions, &mut values, "strpos(territories, ?) > 0", bar_key(&territory.key()));
+    }
+    if let Some(stage) = query.stage {
+        add(&mut conditions, &mut values, "stage = ?", stage.as_str().to_owned());
+    }
+    if let Some(axe) = &query.axe {
+        add(&mut conditions, &mut values, "axe = ?", axe.clone());
+    }
+    if let Some(need) = query.need {
+        add(&mut conditions, &mut values, "strpos(needs, ?) > 0", bar_key(need.as_str()));
+    }
+    if let Some(within) = &query.within {
+        let mut any = Vec::new();
+        for territory in within {
+            values.push(bar_key(&territory.key()));
+            any.push(format!("strpos(territories, ${}) > 0", values.len()));
+        }
+        conditions.push(if any.is_empty() { "false".to_owned() } else { format!("({})", any.join(" OR ")) });
+    }
+    (conditions.join(" AND "), values)
+}
+
+fn refs(values: &[String]) -> Vec<&(dyn ToSql + Sync)> {
+    values.iter().map(|value| value as &(dyn ToSql + Sync)).collect()
+}
+
+impl<C: GenericClient> PntTables for PgTables<'_, C> {
+    fn insert_pnt(&mut self, pnt: &Pnt) -> WriteResult<()> {
+        let version = version_param(pnt.version)?;
+        self.run(
+            "INSERT INTO pnt_plans (territory, document, version) VALUES ($1, $2, $3)",
+            &[&pnt.territory.key(), &Json(pnt), &version],
+        )
+        .map(drop)
+    }
+
+    fn update_pnt(&mut self, pnt: &Pnt, expected: u32) -> WriteResult<u64> {
+        let (version, expected) = (version_param(pnt.version)?, version_param(expected)?);
+        self.run(
+            "UPDATE pnt_plans SET document = $2, version = $3 WHERE territory = $1 AND version = $4",
+            &[&pnt.territory.key(), &Json(pnt), &version, &expected],
+        )
+    }
+
+    fn pnt(&mut self, key: &str) -> StoreResult<Option<Pnt>> {
+        self.one("SELECT document FROM pnt_plans WHERE territory = $1", &[&key]).map(|row| row.map(|Doc(pnt)| pnt))
+    }
+
+    fn pnts(&mut self) -> StoreResult<Vec<Pnt>> {
+        let rows: Vec<Doc<Pnt>> = self.all("SELECT document FROM pnt_plans ORDER BY territory", &[])?;
+        Ok(rows.into_iter().map(|Doc(pnt)| pnt).collect())
+    }
+
+    fn insert_project(&mut self, project: &Project) -> WriteResult<()> {
+        let columns = ProjectColumns::of(project)?;
+        self.run(
+            "INSERT INTO pnt_projects (id, sort_key, stage, axe, published, territories, needs, document, version)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            &columns.params(),
+        )
+        .map(drop)
+    }
+
+    fn update_project(&mut self, project: &Project, expected: u32) -> WriteResult<u64> {
+        let columns = ProjectColumns::of(project)?;
+        let expected = version_param(expected)?;
+        let mut params = columns.params();
+        params.push(&expected);
+        self.run(
+            "UPDATE pnt_projects SET sort_key = $2, stage = $3, axe = $4, published = $5, territories = $6,
+                 needs = $7, document = $8, version = $9
+             WHERE id = $1 AND version = $10",
+            &params,
+        )
+    }
+
+    fn insert_project_version(&mut self, project: &Project) -> WriteResult<()> {
+        let version = version_param(project.version)?;
+        self.run(
+            "INSERT INTO pnt_project_versions (project_id, version, document) VALUES ($1, $2, $3)",
+            &[&project.id, &version, &Json(project)],
+        )
+        .map(drop)
+    }
+
+    fn project(&mut self, id: &str) -> StoreResult<Option<Project>> {
+        self.one("SELECT document FROM pnt_projects WHERE id = $1", &[&id]).map(|row| row.map(|Doc(project)| project))
+    }
+
+    fn lock_project(&mut self, id: &str) -> StoreResult<Option<Project>> {
+        self.one("SELECT document FROM pnt_projects WHERE id = $1 FOR UPDATE", &[&id])
+            .map(|row| row.map(|Doc(project)| project))
+    }
+
+    fn projects(&mut self, query: &ProjectQuery) -> StoreResult<Vec<Project>> {
+        let (mut conditions, mut values) = project_filter(query);
+        if let Some((key, id)) = &query.after {
+            values.push(key.clone());
+            values.push(id.clone());
+            conditions.push_str(&format!(" AND (sort_key, id) > (${}, ${})", values.len() - 1, values.len()));
+        }
+        let limit = i64::try_from(query.limit).unwrap_or(i64::MAX);
+        let sql = format!(
+            "SELECT document FROM pnt_projects WHERE {conditions} ORDER BY sort_key, id LIMIT ${}",
+            values.len() + 1
+        );
+        let mut params = refs(&values);
+        params.push(&limit);
+        let rows: Vec<Doc<Project>> = self.all(&sql, &params)?;
+        Ok(rows.into_iter().map(|Doc(project)| project).collect())
+    }
+
+    fn count_projects(&mut self, query: &ProjectQuery) -> StoreResult<u64> {
+        let (conditions, values) = project_filter(query);
+        let count: i64 =
+            self.value(&format!("SELECT count(*) FROM pnt_projects WHERE {conditions}"), &refs(&values))?;
+        Ok(count.max(0) as u64)
+    }
+
+    fn project_versions(&mut self, id: &str) -> StoreResult<Vec<Project>> {
+        let rows: Vec<Doc<Project>> =
+            self.all("SELECT document FROM pnt_project_versions WHERE project_id = $1 ORDER BY version", &[&id])?;
+        Ok(rows.into_iter().map(|Doc(project)| project).collect())
+    }
+
+    fn all_projects(&mut self) -> StoreResult<Vec<Project>> {
+        let rows: Vec<Doc<Project>> = self.all("SELECT document FROM pnt_projects ORDER BY id", &[])?;
+        Ok(rows.into_iter().map(|Doc(project)| project).collect())
+    }
+
+    fn insert_vote(&mut self, vote: &Vote) -> WriteResult<()> {
+        let version = version_param(vote.version)?;
+        self.run(
+            "INSERT INTO pnt_votes (id, territory, created_at, document, version) VALUES ($1, $2, $3, $4, $5)",
+            &[&vote.id, &vote.territory.key(), &vote.created_at, &Json(vote), &version],
+        )
+        .map(drop)
+    }
+
+    fn update_vote(&mut self, vote: &Vote, expected: u32) -> WriteResult<u64> {
+        let (version, expected) = (version_param(vote.version)?, version_param(expected)?);
+        self.run(
+            "UPDATE pnt_votes SET document = $2, version = $3 WHERE id = $1 AND version = $4",
+            &[&vote.id, &Json(vote), &version, &expected],
+        )
+    }
+
+    fn vote(&mut self, id: &str) -> StoreResult<Option<Vote>> {
+        self.one("SELECT document FROM pnt_votes WHERE id = $1", &[&id]).map(|row| row.map(|Doc(vote)| vote))
+    }
+
+    /// Ballots and closings of one vote wait for each other on its row.
+    fn lock_vote(&mut self, id: &str) -> StoreResult<Option<Vote>> {
+        self.one("SELECT document FROM pnt_votes WHERE id = $1 FOR UPDATE", &[&id]).map(|row| row.map(|Doc(vote)| vote))
+    }
+
+    fn votes(&mut self, territory: Option<&str>) -> StoreResult<Vec<Vote>> {
+        let rows: Vec<Doc<Vote>> = match territory {
+            Some(key) => self.all(
+                "SELECT document FROM pnt_votes WHERE territory = $1 ORDER BY created_at DESC, id DESC",
+                &[&key],
+            )?,
+            None => self.all("SELECT document FROM pnt_votes ORDER BY created_at DESC, id DESC", &[])?,
+        };
+        Ok(rows.into_iter().map(|Doc(vote)| vote).collect())
+    }
+
+    fn insert_voter(&mut self, voter: &Voter) -> WriteResult<()> {
+        let ballot = voter.ballot.as_ref().map(Json);
+        self.run(
+            &format!("INSERT INTO pnt_voters ({VOTER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)"),
+            &[&voter.vote_id, &voter.token_hash, &voter.stakeholder, &voter.email, &ballot, &voter.cast_at],
+        )
+        .map(drop)
+    }
+
+    fn voters(&mut self, vote_id: &str) -> StoreResult<Vec<Voter>> {
+        self.all(&format!("SELECT {VOTER_COLUMNS} FROM pnt_voters WHERE vote_id = $1 ORDER BY token_hash"), &[&vote_id])
+    }
+
+    fn voter(&mut self, vote_id: &str, token_hash: &str) -> StoreResult<Option<Voter>> {
+        self.one(
+            &format!("SELECT {VOTER_COLUMNS} FROM pnt_voters WHERE vote_id = $1 AND token_hash = $2"),
+            &[&vote_id, &token_hash],
+        )
+    }
+
+    fn set_ballot(&mut self, vote_id: &str, token_hash: &str, ballot: &[u32], at: DateTime<Utc>) -> StoreResult<u64> {
+        Ok(self.run(
+            "UPDATE pnt_voters SET ballot = $3, cast_at = $4 WHERE vote_id = $1 AND token_hash = $2",
+            &[&vote_id, &token_hash, &Json(ballot), &at],
+        )?)
+    }
+
+    fn forget_voter_emails(&mut self, vote_id: &str) -> StoreResult<u64> {
+        Ok(self.run("UPDATE pnt_voters SET email = NULL WHERE vote_id = $1 AND email IS NOT NULL", &[&vote_id])?)
+    }
+}
+
+/// A project's computed columns, encoded once for a statement.
+struct ProjectColumns<'a> {
+    project: &'a Project,
+    sort_key: String,
+    stage: &'static str,
+    territories: String,
+    needs: String,
+    document: Json<&'a Project>,
+    version: i32,
+}
+
+impl<'a> ProjectColumns<'a> {
+    fn of(project: &'a Project) -> StoreResult<Self> {
+        Ok(ProjectColumns {
+            project,
+            sort_key: project.sort_key(),
+            stage: project.stage.as_str(),
+            territories: territories_column(project),
+            needs: needs_column(project),
+            document: Json(project),
+            version: version_param(project.version)?,
+        })
+    }
+
+    fn params(&self) -> Vec<&(dyn ToSql + Sync)> {
+        vec![
+            &self.project.id,
+            &self.sort_key,
+            &self.stage,
+            &self.project.axe,
+            &self.project.published,
+            &self.territories,
+            &self.needs,
+            &self.document,
+            &self.version,
+        ]
+    }
+}

@@ -1,0 +1,117 @@
+//! The agenda on SQLite.
+
+use maillage_store::backend::{AgendaTables, WriteResult};
+use maillage_store::*;
+use rusqlite::params;
+
+use crate::rows::*;
+use crate::SqliteTables;
+
+impl AgendaTables for SqliteTables<'_> {
+    fn insert_event(&mut self, event: &Event) -> WriteResult<()> {
+        self.run(
+            "INSERT INTO events (id, starts_at, ends_at, departement, status, publication, series_id, sequence, document)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                event.id,
+                timestamp(&event.starts_at()),
+                timestamp(&event.ends_at()),
+                event.departement,
+                event.status.as_str(),
+                event.publication.as_str(),
+                event.series_id,
+                event.sequence,
+                json(event)?
+            ],
+        )
+        .map(drop)
+    }
+
+    fn update_event(&mut self, event: &Event, expected: u32) -> WriteResult<u64> {
+        self.run(
+            "UPDATE events SET starts_at = ?2, ends_at = ?3, departement = ?4, status = ?5, publication = ?6,
+                 series_id = ?7, sequence = ?8, document = ?9
+             WHERE id = ?1 AND sequence = ?10",
+            params![
+                event.id,
+                timestamp(&event.starts_at()),
+                timestamp(&event.ends_at()),
+                event.departement,
+                event.status.as_str(),
+                event.publication.as_str(),
+                event.series_id,
+                event.sequence,
+                json(event)?,
+                expected
+            ],
+        )
+    }
+
+    fn event(&mut self, id: &str) -> StoreResult<Option<Event>> {
+        self.one("SELECT document FROM events WHERE id = ?1", [id])
+    }
+
+    /// Write transactions are `IMMEDIATE`: the row is already safe from other writers.
+    fn lock_event(&mut self, id: &str) -> StoreResult<Option<Event>> {
+        self.event(id)
+    }
+
+    fn events(&mut self, query: &EventQuery) -> StoreResult<Vec<Event>> {
+        self.all(
+            "SELECT document FROM events
+             WHERE (?1 IS NULL OR ends_at >= ?1) AND (?2 IS NULL OR starts_at < ?2)
+             ORDER BY starts_at, id",
+            params![optional_timestamp(&query.ending_after), optional_timestamp(&query.starting_before)],
+        )
+    }
+
+    fn insert_registration(&mut self, registration: &Registration) -> WriteResult<()> {
+        self.run(
+            "INSERT INTO registrations (id, event_id, arrival, state, token_hash, document)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                registration.id,
+                registration.event_id,
+                arrival(registration)?,
+                registration.state.as_str(),
+                token_hash(registration),
+                json(registration)?
+            ],
+        )
+        .map(drop)
+    }
+
+    fn update_registration(&mut self, registration: &Registration) -> WriteResult<u64> {
+        self.run(
+            "UPDATE registrations SET state = ?2, token_hash = ?3, document = ?4 WHERE id = ?1",
+            params![registration.id, registration.state.as_str(), token_hash(registration), json(registration)?],
+        )
+    }
+
+    fn registration(&mut self, id: &str) -> StoreResult<Option<Registration>> {
+        self.one("SELECT document FROM registrations WHERE id = ?1", [id])
+    }
+
+    fn registration_by_token(&mut self, hash: &str) -> StoreResult<Option<Registration>> {
+        self.one("SELECT document FROM registrations WHERE token_hash = ?1", [hash])
+    }
+
+    fn registrations(&mut self, event_id: &str) -> StoreResult<Vec<Registration>> {
+        self.all("SELECT document FROM registrations WHERE event_id = ?1 ORDER BY arrival", [event_id])
+    }
+
+    fn all_registrations(&mut self) -> StoreResult<Vec<Registration>> {
+        self.all("SELECT document FROM registrations ORDER BY event_id, arrival", [])
+    }
+}
+
+/// An empty hash (walk-ins, anonymised registrations) is no token: stored as NULL so that
+/// the unique index leaves it alone.
+fn token_hash(registration: &Registration) -> Option<&str> {
+    Some(registration.cancel_token_hash.as_str()).filter(|hash| !hash.is_empty())
+}
+
+fn arrival(registration: &Registration) -> StoreResult<i64> {
+    i64::try_from(registration.arrival)
+        .map_err(|_| StoreError::Backend(format!("numéro d'arrivée hors limites : {}", registration.arrival)))
+}

@@ -1,0 +1,227 @@
+//! The territorial projects on SQLite.
+
+use chrono::{DateTime, Utc};
+use maillage_store::backend::{PntTables, WriteResult};
+use maillage_store::*;
+use rusqlite::types::Value;
+use rusqlite::{params, params_from_iter};
+
+use crate::rows::*;
+use crate::SqliteTables;
+
+/// The conditions of a project query and their values (numbered from 1).
+fn project_filter(query: &ProjectQuery) -> (String, Vec<Value>) {
+    let mut conditions = vec!["1 = 1".to_owned()];
+    let mut values: Vec<Value> = Vec::new();
+    fn add(conditions: &mut Vec<String>, values: &mut Vec<Value>, condition: &str, value: String) {
+        values.push(Value::from(value));
+        conditions.push(condition.replace('?', &format!("?{}", values.len())));
+    }
+    if query.published_only {
+        conditions.push("published = 1".to_owned());
+    }
+    if let Some(territory) = &query.territory {
+        add(&mut conditions, &mut values, "instr(territories, ?) > 0", bar_key(&territory.key()));
+    }
+    if let Some(stage) = query.stage {
+        add(&mut conditions, &mut values, "stage = ?", stage.as_str().to_owned());
+    }
+    if let Some(axe) = &query.axe {
+        add(&mut conditions, &mut values, "axe = ?", axe.clone());
+    }
+    if let Some(need) = query.need {
+        add(&mut conditions, &mut values, "instr(needs, ?) > 0", bar_key(need.as_str()));
+    }
+    if let Some(within) = &query.within {
+        let mut any = Vec::new();
+        for territory in within {
+            values.push(Value::from(bar_key(&territory.key())));
+            any.push(format!("instr(territories, ?{}) > 0", values.len()));
+        }
+        conditions.push(if any.is_empty() { "0 = 1".to_owned() } else { format!("({})", any.join(" OR ")) });
+    }
+    (conditions.join(" AND "), values)
+}
+
+impl PntTables for SqliteTables<'_> {
+    fn insert_pnt(&mut self, pnt: &Pnt) -> WriteResult<()> {
+        self.run(
+            "INSERT INTO pnt_plans (territory, document, version) VALUES (?1, ?2, ?3)",
+            params![pnt.territory.key(), json(pnt)?, pnt.version],
+        )
+        .map(drop)
+    }
+
+    fn update_pnt(&mut self, pnt: &Pnt, expected: u32) -> WriteResult<u64> {
+        self.run(
+            "UPDATE pnt_plans SET document = ?2, version = ?3 WHERE territory = ?1 AND version = ?4",
+            params![pnt.territory.key(), json(pnt)?, pnt.version, expected],
+        )
+    }
+
+    fn pnt(&mut self, key: &str) -> StoreResult<Option<Pnt>> {
+        self.one("SELECT document FROM pnt_plans WHERE territory = ?1", [key]).map(|row| row.map(|Doc(pnt)| pnt))
+    }
+
+    fn pnts(&mut self) -> StoreResult<Vec<Pnt>> {
+        let rows: Vec<Doc<Pnt>> = self.all("SELECT document FROM pnt_plans ORDER BY territory", [])?;
+        Ok(rows.into_iter().map(|Doc(pnt)| pnt).collect())
+    }
+
+    fn insert_project(&mut self, project: &Project) -> WriteResult<()> {
+        self.run(
+            "INSERT INTO pnt_projects (id, sort_key, stage, axe, published, territories, needs, document, version)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params_from_iter(project_values(project)?),
+        )
+        .map(drop)
+    }
+
+    fn update_project(&mut self, project: &Project, expected: u32) -> WriteResult<u64> {
+        let mut values = project_values(project)?;
+        values.push(Value::from(expected));
+        self.run(
+            "UPDATE pnt_projects SET sort_key = ?2, stage = ?3, axe = ?4, published = ?5, territories = ?6,
+                 needs = ?7, document = ?8, version = ?9
+             WHERE id = ?1 AND version = ?10",
+            params_from_iter(values),
+        )
+    }
+
+    fn insert_project_version(&mut self, project: &Project) -> WriteResult<()> {
+        self.run(
+            "INSERT INTO pnt_project_versions (project_id, version, document) VALUES (?1, ?2, ?3)",
+            params![project.id, project.version, json(project)?],
+        )
+        .map(drop)
+    }
+
+    fn project(&mut self, id: &str) -> StoreResult<Option<Project>> {
+        self.one("SELECT document FROM pnt_projects WHERE id = ?1", [id]).map(|row| row.map(|Doc(project)| project))
+    }
+
+    /// Write transactions are `IMMEDIATE`: the row is already safe from other writers.
+    fn lock_project(&mut self, id: &str) -> StoreResult<Option<Project>> {
+        PntTables::project(self, id)
+    }
+
+    fn projects(&mut self, query: &ProjectQuery) -> StoreResult<Vec<Project>> {
+        let (mut conditions, mut values) = project_filter(query);
+        if let Some((key, id)) = &query.after {
+            values.push(Value::from(key.clone()));
+            values.push(Value::from(id.clone()));
+            conditions.push_str(&format!(" AND (sort_key, id) > (?{}, ?{})", values.len() - 1, values.len()));
+        }
+        values.push(Value::from(i64::try_from(query.limit).unwrap_or(i64::MAX)));
+        let sql = format!(
+            "SELECT document FROM pnt_projects WHERE {conditions} ORDER BY sort_key, id LIMIT ?{}",
+            values.len()
+        );
+        let rows: Vec<Doc<Project>> = self.all(&sql, params_from_iter(values))?;
+        Ok(rows.into_iter().map(|Doc(project)| project).collect())
+    }
+
+    fn count_projects(&mut self, query: &ProjectQuery) -> StoreResult<u64> {
+        let (conditions, values) = project_filter(query);
+        let count: i64 =
+            self.value(&format!("SELECT count(*) FROM pnt_projects WHERE {conditions}"), params_from_iter(values))?;
+        Ok(count.max(0) as u64)
+    }
+
+    fn project_versions(&mut self, id: &str) -> StoreResult<Vec<Project>> {
+        let rows: Vec<Doc<Project>> =
+            self.all("SELECT document FROM pnt_project_versions WHERE project_id = ?1 ORDER BY version", [id])?;
+        Ok(rows.into_iter().map(|Doc(project)| project).collect())
+    }
+
+    fn all_projects(&mut self) -> StoreResult<Vec<Project>> {
+        let rows: Vec<Doc<Project>> = self.all("SELECT document FROM pnt_projects ORDER BY id", [])?;
+        Ok(rows.into_iter().map(|Doc(project)| project).collect())
+    }
+
+    fn insert_vote(&mut self, vote: &Vote) -> WriteResult<()> {
+        self.run(
+            "INSERT INTO pnt_votes (id, territory, created_at, document, version) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![vote.id, vote.territory.key(), timestamp(&vote.created_at), json(vote)?, vote.version],
+        )
+        .map(drop)
+    }
+
+    fn update_vote(&mut self, vote: &Vote, expected: u32) -> WriteResult<u64> {
+        self.run(
+            "UPDATE pnt_votes SET document = ?2, version = ?3 WHERE id = ?1 AND version = ?4",
+            params![vote.id, json(vote)?, vote.version, expected],
+        )
+    }
+
+    fn vote(&mut self, id: &str) -> StoreResult<Option<Vote>> {
+        self.one("SELECT document FROM pnt_votes WHERE id = ?1", [id]).map(|row| row.map(|Doc(vote)| vote))
+    }
+
+    /// Write transactions are `IMMEDIATE`: ballots and closings already run one at a time.
+    fn lock_vote(&mut self, id: &str) -> StoreResult<Option<Vote>> {
+        PntTables::vote(self, id)
+    }
+
+    fn votes(&mut self, territory: Option<&str>) -> StoreResult<Vec<Vote>> {
+        let rows: Vec<Doc<Vote>> = match territory {
+            Some(key) => self
+                .all("SELECT document FROM pnt_votes WHERE territory = ?1 ORDER BY created_at DESC, id DESC", [key])?,
+            None => self.all("SELECT document FROM pnt_votes ORDER BY created_at DESC, id DESC", [])?,
+        };
+        Ok(rows.into_iter().map(|Doc(vote)| vote).collect())
+    }
+
+    fn insert_voter(&mut self, voter: &Voter) -> WriteResult<()> {
+        let ballot = voter.ballot.as_ref().map(|ballot| json(ballot)).transpose()?;
+        self.run(
+            &format!("INSERT INTO pnt_voters ({VOTER_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"),
+            params![
+                voter.vote_id,
+                voter.token_hash,
+                voter.stakeholder,
+                voter.email,
+                ballot,
+                optional_timestamp(&voter.cast_at)
+            ],
+        )
+        .map(drop)
+    }
+
+    fn voters(&mut self, vote_id: &str) -> StoreResult<Vec<Voter>> {
+        self.all(&format!("SELECT {VOTER_COLUMNS} FROM pnt_voters WHERE vote_id = ?1 ORDER BY token_hash"), [vote_id])
+    }
+
+    fn voter(&mut self, vote_id: &str, token_hash: &str) -> StoreResult<Option<Voter>> {
+        self.one(
+            &format!("SELECT {VOTER_COLUMNS} FROM pnt_voters WHERE vote_id = ?1 AND token_hash = ?2"),
+            [vote_id, token_hash],
+        )
+    }
+
+    fn set_ballot(&mut self, vote_id: &str, token_hash: &str, ballot: &[u32], at: DateTime<Utc>) -> StoreResult<u64> {
+        Ok(self.run(
+            "UPDATE pnt_voters SET ballot = ?3, cast_at = ?4 WHERE vote_id = ?1 AND token_hash = ?2",
+            params![vote_id, token_hash, json(&ballot)?, timestamp(&at)],
+        )?)
+    }
+
+    fn forget_voter_emails(&mut self, vote_id: &str) -> StoreResult<u64> {
+        Ok(self.run("UPDATE pnt_voters SET email = NULL WHERE vote_id = ?1 AND email IS NOT NULL", [vote_id])?)
+    }
+}
+
+/// A project's values in the order of its row's columns.
+fn project_values(project: &Project) -> StoreResult<Vec<Value>> {
+    Ok(vec![
+        Value::from(project.id.clone()),
+        Value::from(project.sort_key()),
+        Value::from(project.stage.as_str().to_owned()),
+        Value::from(project.axe.clone()),
+        Value::from(project.published),
+        Value::from(territories_column(project)),
+        Value::from(needs_column(project)),
+        Value::from(json(project)?),
+        Value::from(project.version),
+    ])
+}

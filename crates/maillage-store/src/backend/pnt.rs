@@ -1,0 +1,319 @@
+//! The territorial projects over any [`Backend`]: the statements they need ([`PntTables`]) and
+//! [`PntStore`] written once over them (version arithmetic, a version row per project write,
+//! the checks of a ballot under the vote's lock, the freezing of a closed vote).
+
+use chrono::{DateTime, Utc};
+
+use super::{Backend, Refusal, Tables, WriteResult};
+use crate::{
+    check_pnt, check_project, check_vote, closed_vote_error, project_not_found, stale_pnt_error, stale_project_error,
+    tally, vote_not_found, Pnt, PntStore, PntTerritory, Project, ProjectQuery, RoomTally, StoreError, StoreResult,
+    Vote, VoteMode, Voter,
+};
+
+/// The statements of the territorial projects.
+pub trait PntTables {
+    fn insert_pnt(&mut self, pnt: &Pnt) -> WriteResult<()>;
+    /// Rewrites a plan if its stored version is `expected`; how many rows (0 or 1).
+    fn update_pnt(&mut self, pnt: &Pnt, expected: u32) -> WriteResult<u64>;
+    fn pnt(&mut self, key: &str) -> StoreResult<Option<Pnt>>;
+    /// Every plan, by key.
+    fn pnts(&mut self) -> StoreResult<Vec<Pnt>>;
+
+    /// A project's row (its current version).
+    fn insert_project(&mut self, project: &Project) -> WriteResult<()>;
+    /// Rewrites a project's row if its stored version is `expected`; how many (0 or 1).
+    fn update_project(&mut self, project: &Project, expected: u32) -> WriteResult<u64>;
+    /// A version row (the project as it was written at that version).
+    fn insert_project_version(&mut self, project: &Project) -> WriteResult<()>;
+    fn project(&mut self, id: &str) -> StoreResult<Option<Project>>;
+    /// As [`PntTables::project`], keeping other writers off the row where the database needs it.
+    fn lock_project(&mut self, id: &str) -> StoreResult<Option<Project>>;
+    /// Projects matching the query, by sort key then id, after its cursor, at most its limit.
+    fn projects(&mut self, query: &ProjectQuery) -> StoreResult<Vec<Project>>;
+    fn count_projects(&mut self, query: &ProjectQuery) -> StoreResult<u64>;
+    /// Every version row of a project, oldest first.
+    fn project_versions(&mut self, id: &str) -> StoreResult<Vec<Project>>;
+    /// Every project, by id.
+    fn all_projects(&mut self) -> StoreResult<Vec<Project>>;
+
+    fn insert_vote(&mut self, vote: &Vote) -> WriteResult<()>;
+    /// Rewrites a vote's row if its stored version is `expected`; how many (0 or 1).
+    fn update_vote(&mut self, vote: &Vote, expected: u32) -> WriteResult<u64>;
+    fn vote(&mut self, id: &str) -> StoreResult<Option<Vote>>;
+    /// As [`PntTables::vote`], keeping other writers off the row (ballots and closing
+    /// serialise on it) where the database needs it.
+    fn lock_vote(&mut self, id: &str) -> StoreResult<Option<Vote>>;
+    /// Votes of a territory key (or all), newest first.
+    fn votes(&mut self, territory: Option<&str>) -> StoreResult<Vec<Vote>>;
+    fn insert_voter(&mut self, voter: &Voter) -> WriteResult<()>;
+    fn voters(&mut self, vote_id: &str) -> StoreResult<Vec<Voter>>;
+    fn voter(&mut self, vote_id: &str, token_hash: &str) -> StoreResult<Option<Voter>>;
+    /// Sets a voter's ballot; how many rows (0 or 1).
+    fn set_ballot(&mut self, vote_id: &str, token_hash: &str, ballot: &[u32], at: DateTime<Utc>) -> StoreResult<u64>;
+    /// Erases the e-mails of a vote's voters.
+    fn forget_voter_emails(&mut self, vote_id: &str) -> StoreResult<u64>;
+}
+
+fn save_pnt<T: Tables + ?Sized>(tables: &mut T, pnt: &Pnt) -> StoreResult<()> {
+    check_pnt(pnt)?;
+    let key = pnt.territory.key();
+    let stored = tables.pnt(&key)?;
+    match (stored, pnt.version) {
+        (None, 1) => tables.insert_pnt(pnt).refused_as(|| stale_pnt_error(&key)),
+        (Some(stored), version) if stored.version + 1 == version => {
+            if tables.update_pnt(pnt, stored.version).refused_as(|| stale_pnt_error(&key))? != 1 {
+                return Err(stale_pnt_error(&key));
+            }
+            Ok(())
+        }
+        _ => Err(stale_pnt_error(&key)),
+    }
+}
+
+pub(crate) fn insert_project_snapshot<T: Tables + ?Sized>(
+    tables: &mut T,
+    project: &Project,
+    versions: &[Project],
+) -> StoreResult<()> {
+    check_project(project)?;
+    tables.insert_project(project).restoring()?;
+    for version in versions.iter().chain(std::iter::once(project)) {
+        tables.insert_project_version(version).restoring()?;
+    }
+    Ok(())
+}
+
+fn add_project<T: Tables + ?Sized>(tables: &mut T, project: &Project) -> StoreResult<()> {
+    check_project(project)?;
+    if project.version != 1 {
+        return Err(StoreError::Conflict(format!("le projet {} : un nouveau projet a la version 1", project.id)));
+    }
+    let exists = || StoreError::Conflict(format!("le projet {} existe déjà", project.id));
+    if tables.project(&project.id)?.is_some() {
+        return Err(exists());
+    }
+    tables.insert_project(project).refused_as(exists)?;
+    tables.insert_project_version(project).refused_as(exists)
+}
+
+fn update_project<T: Tables + ?Sized>(tables: &mut T, project: &Project) -> StoreResult<()> {
+    check_project(project)?;
+    let stored = tables.lock_project(&project.id)?.ok_or_else(|| project_not_found(&project.id))?;
+    if stored.version + 1 != project.version {
+        return Err(stale_project_error(&project.id));
+    }
+    let new = Project { created_by: stored.created_by.clone(), created_at: stored.created_at, ..project.clone() };
+    if tables.update_project(&new, stored.version).refused_as(|| stale_project_error(&new.id))? != 1 {
+        return Err(stale_project_error(&new.id));
+    }
+    tables.insert_project_version(&new).refused_as(|| stale_project_error(&new.id))
+}
+
+pub(crate) fn insert_vote_snapshot<T: Tables + ?Sized>(
+    tables: &mut T,
+    vote: &Vote,
+    voters: &[Voter],
+) -> StoreResult<()> {
+    check_vote(vote)?;
+    tables.insert_vote(vote).restoring()?;
+    for voter in voters {
+        tables.insert_voter(voter).restoring()?;
+    }
+    Ok(())
+}
+
+fn check_voters(vote: &Vote, voters: &[Voter]) -> StoreResult<()> {
+    if let Some(voter) = voters.iter().find(|voter| voter.vote_id != vote.id || voter.ballot.is_some()) {
+        return Err(StoreError::Conflict(format!(
+            "un participant invité au vote {} appartient à un autre vote ou a déjà voté ({})",
+            vote.id, voter.vote_id
+        )));
+    }
+    if !voters.is_empty() && vote.mode != VoteMode::EnLigne {
+        return Err(StoreError::Conflict(format!("le vote {} se tient en salle : pas d'invités", vote.id)));
+    }
+    Ok(())
+}
+
+fn invite<T: Tables + ?Sized>(tables: &mut T, vote: &Vote, voters: &[Voter]) -> StoreResult<()> {
+    check_voters(vote, voters)?;
+    for voter in voters {
+        tables
+            .insert_voter(voter)
+            .refused_as(|| StoreError::Conflict(format!("ce participant est déjà invité au vote {}", vote.id)))?;
+    }
+    Ok(())
+}
+
+fn add_vote<T: Tables + ?Sized>(tables: &mut T, vote: &Vote, voters: &[Voter]) -> StoreResult<()> {
+    check_vote(vote)?;
+    if vote.version != 1 || vote.closed_at.is_some() || vote.results.is_some() {
+        return Err(StoreError::Conflict(format!(
+            "le vote {} : un nouveau vote a la version 1 et est ouvert",
+            vote.id
+        )));
+    }
+    let exists = || StoreError::Conflict(format!("le vote {} existe déjà", vote.id));
+    if tables.vote(&vote.id)?.is_some() {
+        return Err(exists());
+    }
+    tables.insert_vote(vote).refused_as(exists)?;
+    invite(tables, vote, voters)
+}
+
+/// The vote, locked, still open.
+fn open_vote<T: Tables + ?Sized>(tables: &mut T, vote_id: &str) -> StoreResult<Vote> {
+    let vote = tables.lock_vote(vote_id)?.ok_or_else(|| vote_not_found(vote_id))?;
+    if vote.closed_at.is_some() {
+        return Err(closed_vote_error(vote_id));
+    }
+    Ok(vote)
+}
+
+fn cast<T: Tables + ?Sized>(
+    tables: &mut T,
+    vote_id: &str,
+    token_hash: &str,
+    ballot: &[u32],
+    at: DateTime<Utc>,
+) -> StoreResult<()> {
+    let vote = open_vote(tables, vote_id)?;
+    if vote.mode != VoteMode::EnLigne {
+        return Err(StoreError::Conflict(format!("le vote {vote_id} se tient en salle")));
+    }
+    if vote.opens_at.is_some_and(|opens| at < opens) {
+        return Err(StoreError::Conflict(format!("le vote {vote_id} n'est pas encore ouvert")));
+    }
+    if vote.closes_at.is_some_and(|closes| at >= closes) {
+        return Err(closed_vote_error(vote_id));
+    }
+    if ballot.len() != vote.items.len() {
+        return Err(StoreError::Conflict(format!(
+            "un bulletin du vote {vote_id} donne {} valeurs pour {} éléments",
+            ballot.len(),
+            vote.items.len()
+        )));
+    }
+    let given: u64 = ballot.iter().map(|points| u64::from(*points)).sum();
+    if given > u64::from(vote.points) {
+        return Err(StoreError::Conflict(format!(
+            "un bulletin du vote {vote_id} donne {given} points pour {} permis",
+            vote.points
+        )));
+    }
+    if tables.set_ballot(vote_id, token_hash, ballot, at)? != 1 {
+        return Err(StoreError::NotFound(format!("participant invité au vote {vote_id}")));
+    }
+    Ok(())
+}
+
+fn close<T: Tables + ?Sized>(
+    tables: &mut T,
+    vote_id: &str,
+    version: u32,
+    room: Option<&RoomTally>,
+    at: DateTime<Utc>,
+) -> StoreResult<Vote> {
+    let vote = open_vote(tables, vote_id)?;
+    if vote.version != version {
+        return Err(StoreError::Conflict(format!("le vote {vote_id} a été modifié entre-temps")));
+    }
+    let results = match (vote.mode, room) {
+        (VoteMode::Salle, Some(room)) if room.points.len() == vote.items.len() => {
+            crate::VoteResults { points: room.points.clone(), ballots: room.participants }
+        }
+        (VoteMode::EnLigne, None) => tally(vote.items.len(), &tables.voters(vote_id)?),
+        _ => {
+            return Err(StoreError::Conflict(format!(
+                "le vote {vote_id} se clôt par le décompte de la salle (en salle) ou des bulletins (en ligne)"
+            )))
+        }
+    };
+    let closed = Vote { closed_at: Some(at), results: Some(results), version: vote.version + 1, ..vote };
+    if tables.update_vote(&closed, version).refused_as(|| closed_vote_error(vote_id))? != 1 {
+        return Err(closed_vote_error(vote_id));
+    }
+    tables.forget_voter_emails(vote_id)?;
+    Ok(closed)
+}
+
+impl<B: Backend> PntStore for B {
+    fn pnt(&self, territory: &PntTerritory) -> StoreResult<Option<Pnt>> {
+        self.read(|tables| tables.pnt(&territory.key()))
+    }
+
+    fn pnts(&self) -> StoreResult<Vec<Pnt>> {
+        self.read(|tables| tables.pnts())
+    }
+
+    fn save_pnt(&self, pnt: &Pnt) -> StoreResult<()> {
+        self.write(|tables| save_pnt(tables, pnt))
+    }
+
+    fn project(&self, id: &str) -> StoreResult<Option<Project>> {
+        self.read(|tables| tables.project(id))
+    }
+
+    fn projects(&self, query: &ProjectQuery) -> StoreResult<Vec<Project>> {
+        self.read(|tables| tables.projects(query))
+    }
+
+    fn count_projects(&self, query: &ProjectQuery) -> StoreResult<u64> {
+        self.read(|tables| tables.count_projects(query))
+    }
+
+    fn project_history(&self, id: &str) -> StoreResult<Vec<Project>> {
+        self.read(|tables| tables.project_versions(id))
+    }
+
+    fn add_project(&self, project: &Project) -> StoreResult<()> {
+        self.write(|tables| add_project(tables, project))
+    }
+
+    fn update_project(&self, project: &Project) -> StoreResult<()> {
+        self.write(|tables| update_project(tables, project))
+    }
+
+    fn vote(&self, id: &str) -> StoreResult<Option<Vote>> {
+        self.read(|tables| tables.vote(id))
+    }
+
+    fn votes(&self, territory: Option<&PntTerritory>) -> StoreResult<Vec<Vote>> {
+        let key = territory.map(PntTerritory::key);
+        self.read(|tables| tables.votes(key.as_deref()))
+    }
+
+    fn add_vote(&self, vote: &Vote, voters: &[Voter]) -> StoreResult<()> {
+        self.write(|tables| add_vote(tables, vote, voters))
+    }
+
+    fn add_voters(&self, vote_id: &str, voters: &[Voter]) -> StoreResult<()> {
+        self.write(|tables| {
+            let vote = open_vote(tables, vote_id)?;
+            invite(tables, &vote, voters)
+        })
+    }
+
+    fn voters(&self, vote_id: &str) -> StoreResult<Vec<Voter>> {
+        self.read(|tables| tables.voters(vote_id))
+    }
+
+    fn voter(&self, vote_id: &str, token_hash: &str) -> StoreResult<Option<Voter>> {
+        self.read(|tables| tables.voter(vote_id, token_hash))
+    }
+
+    fn cast_ballot(&self, vote_id: &str, token_hash: &str, ballot: &[u32], at: DateTime<Utc>) -> StoreResult<()> {
+        self.write(|tables| cast(tables, vote_id, token_hash, ballot, at))
+    }
+
+    fn close_vote(
+        &self,
+        vote_id: &str,
+        version: u32,
+        tally: Option<&RoomTally>,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Vote> {
+        self.write(|tables| close(tables, vote_id, version, tally, at))
+    }
+}
