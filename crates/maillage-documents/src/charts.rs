@@ -19,7 +19,8 @@ const TOP: f64 = 36.0;
 const BOTTOM: f64 = 64.0;
 
 /// Colours of the series, each at least 4.5:1 on white.
-pub const PALETTE: [Rgb; 4] = [Rgb(0x1f, 0x5f, 0x8b), Rgb(0xa8, 0x3c, 0x0b), Rgb(0x2e, 0x6b, 0x30), Rgb(0x6a, 0x3d, 0x9a)];
+pub const PALETTE: [Rgb; 4] =
+    [Rgb(0x1f, 0x5f, 0x8b), Rgb(0xa8, 0x3c, 0x0b), Rgb(0x2e, 0x6b, 0x30), Rgb(0x6a, 0x3d, 0x9a)];
 /// Text and axes.
 pub const INK: Rgb = Rgb(0x22, 0x22, 0x22);
 /// Grid lines.
@@ -98,7 +99,11 @@ fn escape(text: &str) -> String {
 
 impl Chart {
     fn max(&self) -> f64 {
-        self.series.iter().flat_map(|series| series.values.iter().copied()).filter(|v| v.is_finite()).fold(0.0, f64::max)
+        self.series
+            .iter()
+            .flat_map(|series| series.values.iter().copied())
+            .filter(|v| v.is_finite())
+            .fold(0.0, f64::max)
     }
 
     /// The chart as shapes in the [`WIDTH`] × [`HEIGHT`] frame.
@@ -167,14 +172,28 @@ impl Chart {
             let x = LEFT + 150.0 * number as f64;
             let y = HEIGHT - 18.0;
             shapes.push(Shape::Rect { x, y: y - 9.0, width: 10.0, height: 10.0, fill: colour });
-            shapes.push(Shape::Text { x: x + 14.0, y, text: serie.name.clone(), size: 11.0, anchor: Anchor::Start, fill: INK });
+            shapes.push(Shape::Text {
+                x: x + 14.0,
+                y,
+                text: serie.name.clone(),
+                size: 11.0,
+                anchor: Anchor::Start,
+                fill: INK,
+            });
         }
         shapes.push(Shape::Line {
             points: vec![(LEFT, TOP), (LEFT, TOP + plot_height), (WIDTH - RIGHT, TOP + plot_height)],
             stroke: INK,
             width: 1.0,
         });
-        shapes.push(Shape::Text { x: LEFT, y: 20.0, text: self.title.clone(), size: 14.0, anchor: Anchor::Start, fill: INK });
+        shapes.push(Shape::Text {
+            x: LEFT,
+            y: 20.0,
+            text: self.title.clone(),
+            size: 14.0,
+            anchor: Anchor::Start,
+            fill: INK,
+        });
         shapes
     }
 

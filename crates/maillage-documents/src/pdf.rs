@@ -141,7 +141,13 @@ impl Writer {
         let header = |writer: &mut Writer| {
             writer.room(row_height);
             let y = writer.y;
-            writer.page().push(Op::Rect { x: MARGIN, y, width: CONTENT, height: row_height, fill: Rgb(0xe8, 0xee, 0xf3) });
+            writer.page().push(Op::Rect {
+                x: MARGIN,
+                y,
+                width: CONTENT,
+                height: row_height,
+                fill: Rgb(0xe8, 0xee, 0xf3),
+            });
             for (index, name) in table.headers.iter().enumerate() {
                 let line = wrap(name, size, width_at(index) - 4.0).remove(0);
                 writer.text(x_of(index) + 2.0, size, true, &line);
@@ -284,7 +290,8 @@ pub fn write(report: &Report) -> Result<Vec<u8>, PdfError> {
     }
     let pages = std::mem::take(&mut writer.pages);
     let count = pages.len();
-    let settings = PageSettings::from_wh(PAGE_WIDTH, PAGE_HEIGHT).ok_or_else(|| PdfError("format de page".to_owned()))?;
+    let settings =
+        PageSettings::from_wh(PAGE_WIDTH, PAGE_HEIGHT).ok_or_else(|| PdfError("format de page".to_owned()))?;
     for (number, ops) in pages.iter().enumerate() {
         let mut page = document.start_page_with(settings.clone());
         let mut surface = page.surface();
@@ -292,7 +299,14 @@ pub fn write(report: &Report) -> Result<Vec<u8>, PdfError> {
             draw(&mut surface, op, fonts);
         }
         let footer = format!("{} — page {} sur {count}", report.title, number + 1);
-        let footer = Op::Text { x: MARGIN, y: PAGE_HEIGHT - MARGIN / 2.0, size: 8.0, bold: false, text: footer, fill: charts::INK };
+        let footer = Op::Text {
+            x: MARGIN,
+            y: PAGE_HEIGHT - MARGIN / 2.0,
+            size: 8.0,
+            bold: false,
+            text: footer,
+            fill: charts::INK,
+        };
         draw(&mut surface, &footer, fonts);
         surface.finish();
         page.finish();
@@ -311,7 +325,9 @@ mod tests {
             subtitle: "Du 01/10/2021 au 31/12/2022".to_owned(),
             blocks: vec![
                 Block::Heading("Introduction".to_owned()),
-                Block::Paragraph("Une année de mise en place du réseau : « petits déjeuners de l'inclusion ». ".repeat(20)),
+                Block::Paragraph(
+                    "Une année de mise en place du réseau : « petits déjeuners de l'inclusion ». ".repeat(20),
+                ),
                 Block::Chart(Chart {
                     title: "Réunions par mois".to_owned(),
                     kind: ChartKind::Bar,
@@ -321,7 +337,9 @@ mod tests {
                 Block::Table(Table {
                     name: "Chiffres".to_owned(),
                     headers: vec!["Indicateur".to_owned(), "Valeur".to_owned()],
-                    rows: (0..rows).map(|i| vec![Cell::Text(format!("Ligne {i}")), Cell::Number(i as f64 * 1000.5)]).collect(),
+                    rows: (0..rows)
+                        .map(|i| vec![Cell::Text(format!("Ligne {i}")), Cell::Number(i as f64 * 1000.5)])
+                        .collect(),
                 }),
             ],
         }

@@ -71,7 +71,7 @@ keyed! {
 
 keyed! {
     /// The Coop's kinds of event.
-    EventKind {
+    ActivityEventKind {
         GrandPublic = "grand_public", "Grand public";
         National = "national", "National";
         InclusionNumerique = "inclusion_numerique", "Inclusion numérique";
@@ -127,7 +127,7 @@ pub struct ActivityEntry {
     /// For an [`ActivityKind::Animation`].
     pub animation: Option<AnimationKind>,
     /// For an [`ActivityKind::Evenement`].
-    pub event: Option<EventKind>,
+    pub event: Option<ActivityEventKind>,
     pub date: NaiveDate,
     pub duration_minutes: u32,
     pub level: TerritoryLevel,

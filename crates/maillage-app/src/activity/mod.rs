@@ -15,6 +15,7 @@
 //! totals of past periods.
 
 pub mod bilan;
+pub mod demo;
 pub mod figures;
 pub mod past;
 
@@ -23,8 +24,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use maillage_domain::text::fold;
 use maillage_store::{
-    new_id, ActivityEntry, ActivityKind, ActivityQuery, AnimationKind, EventKind, Partnership, PartnershipStatus,
-    Stakeholder, StakeholderKind, TerritoryLevel,
+    new_id, ActivityEntry, ActivityEventKind, ActivityKind, ActivityQuery, AnimationKind, Partnership,
+    PartnershipStatus, Stakeholder, StakeholderKind, TerritoryLevel,
 };
 use maillage_territory::Territory;
 
@@ -71,7 +72,7 @@ pub struct EntryForm {
     pub kind: String,
     /// An [`AnimationKind`] key (for a meeting); empty for none.
     pub animation: String,
-    /// An [`EventKind`] key (for an event); empty for none.
+    /// An [`ActivityEventKind`] key (for an event); empty for none.
     pub event: String,
     /// `AAAA-MM-JJ` or `JJ/MM/AAAA`.
     pub date: String,
@@ -350,9 +351,9 @@ fn check_form(
     let event = optional_keyed(
         &form.event,
         "type d'événement",
-        EventKind::parse,
-        EventKind::ALL,
-        EventKind::as_str,
+        ActivityEventKind::parse,
+        ActivityEventKind::ALL,
+        ActivityEventKind::as_str,
         &mut errors,
     );
     let date = parse_day(&form.date);
