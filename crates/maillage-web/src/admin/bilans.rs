@@ -333,55 +333,51 @@ pub fn bilan_report(territory: &Territory, scope: &BilanScope, period: &Period, 
         blocks.push(Block::Note(
             "Totaux importés tels que le hub les a tenus avant le journal d'activité (tableurs, rapports) : ils ne sont pas recalculés, ne sont pas dédoublonnés et ne s'ajoutent pas aux chiffres ci-dessus.".to_owned(),
         ));
-        blocks.push(Block::Table(Table {
-            name: "Chiffres importés".to_owned(),
-            headers: [
-                "Territoire",
-                "Début",
-                "Fin",
-                "Réunions",
-                "RDV individuels",
-                "Comités",
-                "Événements",
-                "Participants",
-                "Formations",
-                "Partenariats",
-                "Acteurs en réunion",
-                "Acteurs en RDV",
-                "Heures",
-                "Source",
-            ]
-            .map(str::to_owned)
-            .to_vec(),
-            rows: bilan
-                .past
-                .iter()
-                .map(|row| {
-                    let f = &row.figures;
-                    let place = if row.departement == past::HUB {
-                        "Hub".to_owned()
-                    } else {
-                        scope_name(territory, &BilanScope::Departement(row.departement.clone()))
-                    };
-                    vec![
-                        Cell::Text(place),
-                        Cell::Date(row.start),
-                        Cell::Date(row.end),
-                        optional(f.meetings),
-                        optional(f.rdv),
-                        optional(f.comites),
-                        optional(f.events),
-                        optional(f.participants),
-                        optional(f.trainings),
-                        optional(f.partnerships),
-                        optional(f.actors_in_meetings),
-                        optional(f.actors_in_rdv),
-                        optional(f.hours),
-                        Cell::Text(row.note.clone()),
-                    ]
-                })
+        // One column per imported period (a bilan has one or a few), one row per figure, so the
+        // table stays readable on a page; each source's words follow as notes.
+        let label = |row: &maillage_store::PastTotals| {
+            let place = if row.departement == past::HUB {
+                "Hub".to_owned()
+            } else {
+                scope_name(territory, &BilanScope::Departement(row.departement.clone()))
+            };
+            format!("{place}, {}", period_label(&Period { start: row.start, end: row.end }))
+        };
+        let mut headers = vec!["Indicateur".to_owned()];
+        headers.extend(bilan.past.iter().map(label));
+        let figure_rows: [(&str, fn(&maillage_store::PastFigures) -> Option<u32>); 10] = [
+            ("Réunions", |f| f.meetings),
+            ("RDV individuels", |f| f.rdv),
+            ("Comités", |f| f.comites),
+            ("Événements", |f| f.events),
+            ("Participants", |f| f.participants),
+            ("Formations", |f| f.trainings),
+            ("Partenariats", |f| f.partnerships),
+            ("Acteurs en réunion", |f| f.actors_in_meetings),
+            ("Acteurs en RDV", |f| f.actors_in_rdv),
+            ("Heures", |f| f.hours),
+        ];
+        let mut rows = vec![
+            std::iter::once(Cell::Text("Début".to_owned()))
+                .chain(bilan.past.iter().map(|row| Cell::Date(row.start)))
                 .collect(),
-        }));
+            std::iter::once(Cell::Text("Fin".to_owned()))
+                .chain(bilan.past.iter().map(|row| Cell::Date(row.end)))
+                .collect(),
+        ];
+        for (name, value) in figure_rows {
+            rows.push(
+                std::iter::once(Cell::Text(name.to_owned()))
+                    .chain(bilan.past.iter().map(|row| optional(value(&row.figures))))
+                    .collect(),
+            );
+        }
+        blocks.push(Block::Table(Table { name: "Chiffres importés".to_owned(), headers, rows }));
+        for row in &bilan.past {
+            if !row.note.is_empty() {
+                blocks.push(Block::Note(format!("Source ({}) : {}", label(row), row.note)));
+            }
+        }
     }
     Report {
         title: format!("Bilan d'activité : {}", scope_name(territory, scope)),

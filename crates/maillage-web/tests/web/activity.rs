@@ -95,7 +95,7 @@ async fn bad_input_is_shown_again_with_its_fields_and_writes_nothing() {
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     for text in [
         "<strong>personnes non nommées</strong> : un nombre positif ou nul est attendu (« -3 »)",
-        "<strong>acteurs</strong> : acteur inconnu dans l&#x27;annuaire (« inconnu »)",
+        "<strong>acteurs</strong> : acteur inconnu dans l&#39;annuaire (« inconnu »)",
         "<strong>fin du partenariat</strong> : la fin (01/05/2026) précède le début (01/06/2026)",
     ] {
         assert!(page.body.contains(text), "{text}: {}", page.body);
@@ -144,7 +144,7 @@ async fn the_log_is_the_teams_and_each_sees_its_own_territory() {
         .await;
     assert_eq!(flagged.status, StatusCode::SEE_OTHER);
     let bilan = coordinator.get("/admin/activite/bilan?perimetre=18&du=2026-01-01&au=2026-12-31").await;
-    assert!(bilan.body.contains("Petit déjeuner de l&#x27;inclusion"), "{}", bilan.body);
+    assert!(bilan.body.contains("Petit déjeuner de l&#39;inclusion"), "{}", bilan.body);
 }
 
 #[tokio::test]
@@ -188,7 +188,7 @@ async fn bilans_come_as_a_page_a_pdf_and_a_workbook_with_past_totals_marked() {
     let page = admin.get(&format!("/admin/activite/bilan?{query}")).await;
     assert_eq!(page.status, StatusCode::OK);
     for text in [
-        "Bilan d&#x27;activité : Cher (18)",
+        "Bilan d&#39;activité : Cher (18)",
         "Une année de lancement.",
         "Chiffres passés importés",
         "<td class=\"nombre\">100</td>",

@@ -125,7 +125,8 @@ async fn the_pdf_and_the_workbook_carry_the_figures() {
     let meetings = figures.iter().find(|row| row[0] == "Réunions").unwrap();
     assert_eq!(meetings[1].as_str().unwrap().parse::<f64>().unwrap(), 1.0);
     let past = sheets["Chiffres importés"].as_array().expect("a sheet of past totals");
-    assert_eq!(past[1][3].as_str().unwrap().parse::<f64>().unwrap(), 23.0, "{past:?}");
-    assert_eq!(past[1][10].as_str().unwrap().parse::<f64>().unwrap(), 150.0, "{past:?}");
-    assert_eq!(past[1][1], "2022-01-01");
+    let row = |name: &str| past.iter().find(|row| row[0] == name).unwrap_or_else(|| panic!("{name}: {past:?}"));
+    assert_eq!(row("Réunions")[1].as_str().unwrap().parse::<f64>().unwrap(), 23.0);
+    assert_eq!(row("Acteurs en réunion")[1].as_str().unwrap().parse::<f64>().unwrap(), 150.0);
+    assert!(row("Début")[1].as_str().unwrap().starts_with("2022-01-01"), "{past:?}");
 }
