@@ -215,6 +215,9 @@ fn scope_name(territory: &Territory, scope: &BilanScope) -> String {
     }
 }
 
+/// One figure of imported totals.
+type PastFigure = fn(&maillage_store::PastFigures) -> Option<u32>;
+
 fn optional(value: Option<u32>) -> Cell {
     value.map(|v| Cell::Number(v.into())).unwrap_or(Cell::Empty)
 }
@@ -345,7 +348,7 @@ pub fn bilan_report(territory: &Territory, scope: &BilanScope, period: &Period, 
         };
         let mut headers = vec!["Indicateur".to_owned()];
         headers.extend(bilan.past.iter().map(label));
-        let figure_rows: [(&str, fn(&maillage_store::PastFigures) -> Option<u32>); 10] = [
+        let figure_rows: [(&str, PastFigure); 10] = [
             ("Réunions", |f| f.meetings),
             ("RDV individuels", |f| f.rdv),
             ("Comités", |f| f.comites),
