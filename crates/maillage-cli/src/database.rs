@@ -81,6 +81,10 @@ pub fn open(config: &Config, load_demo: bool) -> CliResult<Box<dyn Store>> {
             Ok(count) => note!("Agenda de démonstration : {count} événements."),
             Err(err) => tracing::warn!(err = %err, "agenda de démonstration non chargé"),
         }
+        // The 2022 figures of seed 001's bilan, as past totals: the first bilan is a real one.
+        if let Some(lines) = maillage_app::activity::demo::load_if_empty(&Context::new(store.as_ref()), &operator())? {
+            note!("Démonstration : chiffres du bilan 2022 du hub ({lines} lignes de totaux, seed 001).");
+        }
     }
     Ok(store)
 }

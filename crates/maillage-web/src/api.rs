@@ -6,6 +6,7 @@
 //! (`champ`) before anything else happens. Every route answers cross-origin GETs
 //! (`Access-Control-Allow-Origin: *`): the data is open.
 
+mod activite;
 mod changes;
 mod contract;
 mod docs;
@@ -54,6 +55,7 @@ fn documented() -> OpenApiRouter<WebState> {
         .routes(routes!(changes::atom))
         .routes(routes!(evenements::list))
         .routes(routes!(evenements::one))
+        .routes(routes!(activite::figures))
         .routes(routes!(docs::openapi))
         .routes(routes!(docs::page))
 }

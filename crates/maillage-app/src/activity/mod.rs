@@ -15,6 +15,7 @@
 //! totals of past periods.
 
 pub mod bilan;
+pub mod demo;
 pub mod figures;
 pub mod past;
 

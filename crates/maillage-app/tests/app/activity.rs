@@ -345,3 +345,26 @@ proptest! {
         prop_assert!(monthly.iter().all(|(_, f)| f.actors <= counted.actors));
     }
 }
+
+#[test]
+fn the_demo_loads_the_2022_figures_of_the_six_departements_once() {
+    let hub = Hub::new();
+    let ctx = hub.ctx();
+    assert_eq!(activity::demo::load_if_empty(&ctx, &hub.admin).unwrap(), Some(7));
+    assert_eq!(activity::demo::load_if_empty(&ctx, &hub.admin).unwrap(), None);
+    let totals = hub.store.past_totals().unwrap();
+    let codes: Vec<&str> = totals.iter().map(|row| row.departement.as_str()).collect();
+    assert_eq!(codes, ["18", "28", "36", "37", "41", "45", "hub"]);
+    let indre_et_loire = &totals[3];
+    assert_eq!(
+        (indre_et_loire.figures.meetings, indre_et_loire.figures.rdv, indre_et_loire.figures.participants),
+        (Some(23), Some(45), Some(90))
+    );
+    assert!(indre_et_loire.note.contains("seed 001"));
+    let period =
+        Period::new(NaiveDate::from_ymd_opt(2021, 10, 1).unwrap(), NaiveDate::from_ymd_opt(2022, 12, 31).unwrap())
+            .unwrap();
+    let cher = bilan::bilan(&ctx, &hub.coordinator, &BilanScope::Departement("18".to_owned()), &period).unwrap();
+    assert_eq!(cher.past.len(), 1);
+    assert_eq!(cher.past[0].figures.actors_in_meetings, Some(100));
+}

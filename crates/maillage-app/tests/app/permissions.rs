@@ -669,6 +669,9 @@ const ROWS: &[Row] = &[
         let file = b"departement;debut;fin;reunions\n18;2022-01-01;2022-12-31;10\n";
         past::import_past(ctx, actor, file, now()).map(drop)
     }),
+    row("activity_demo::load_if_empty", NOT_ADMIN, |_, ctx, actor| {
+        activity::demo::load_if_empty(ctx, actor).map(drop)
+    }),
 ];
 
 #[test]

@@ -1,5 +1,7 @@
-//! The dashboard: the queue's size and the places' freshness for the team, a gestionnaire's
-//! own places.
+//! The coordinator's desk, the page the team opens every morning: what needs action in its
+//! territories (moderation, public reports, duplicates to review, stale places, campaign
+//! answers, and whatever other capabilities add to [`needs_action`]), this month's figures
+//! and charts of the activity log, then the hub's configuration; a gestionnaire's own places.
 
 use askama::Template;
 use axum::http::StatusCode;
@@ -7,7 +9,10 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use maillage_app::accounts::Permission;
-use maillage_app::{campaigns, moderation};
+use maillage_app::activity::bilan as activity_bilan;
+use maillage_app::activity::figures::{self, Period};
+use maillage_app::context::Context;
+use maillage_app::{campaigns, duplicates, moderation, AppResult};
 use maillage_store::Role;
 
 use super::now;
@@ -29,22 +34,62 @@ struct HomePage {
     reports: usize,
     places: Vec<(String, String)>,
     freshness: Vec<(&'static str, &'static str, usize)>,
+    /// What needs action: (count, what, link).
+    actions: Vec<(usize, String, String)>,
+    month: String,
+    blocks: Vec<super::bilans::HtmlBlock>,
+}
+
+/// One line of the desk's "à traiter" list: how many, what, where to act.
+pub type DeskItem = (usize, String, String);
+
+/// What needs action in the actor's territories. Each capability adds its line here (the
+/// agenda its registrations to approve, the territorial projects those updated), so the desk
+/// stays one list; a line with nothing to do is left out.
+fn needs_action(
+    ctx: &Context<'_>,
+    actor: &maillage_app::accounts::Actor,
+    pending: usize,
+    reports: usize,
+    stale: usize,
+) -> AppResult<Vec<DeskItem>> {
+    let mut items: Vec<DeskItem> = vec![
+        (pending, "proposition(s) de modification à modérer".to_owned(), "/admin/moderation".to_owned()),
+        (reports, "signalement(s) du public à traiter".to_owned(), "/admin/moderation#signalements".to_owned()),
+    ];
+    items.push((
+        duplicates::review_queue(ctx, actor)?.len(),
+        "doublon(s) possible(s) à examiner".to_owned(),
+        "/admin/doublons".to_owned(),
+    ));
+    items.push((stale, "lieu(x) non mis à jour depuis plus de 18 mois".to_owned(), "/admin/campagnes".to_owned()));
+    let answers: usize =
+        campaigns::campaigns(ctx, actor)?.iter().map(|(_, counts)| counts.confirmed + counts.edited).sum();
+    items.push((answers, "réponse(s) aux campagnes de mise à jour".to_owned(), "/admin/campagnes".to_owned()));
+    items.retain(|(count, _, _)| *count > 0);
+    Ok(items)
 }
 
 async fn home(user: SignedIn, app: App) -> Result<Response, WebError> {
     let actor = user.actor.clone();
-    let (pending, reports, places, freshness) = app
+    let selector = super::bilans::desk_selector(&user);
+    let today = maillage_domain::hours::paris_local(now()).date();
+    let month = Period::month_of(today);
+    let (pending, reports, places, freshness, actions, dashboard) = app
         .run(move |ctx| {
-            let (pending, reports, freshness) = if actor.may(ctx, Permission::SeeQueue) {
+            let (pending, reports, freshness, actions, dashboard) = if actor.may(ctx, Permission::SeeQueue) {
                 let (items, reports) = moderation::queue(ctx, &actor)?;
-                let today = maillage_domain::hours::paris_local(now()).date();
-                let freshness = campaigns::freshness_counts(ctx, &actor, today)?
-                    .into_iter()
-                    .map(|(class, count)| (class.key(), class.label(), count))
-                    .collect();
-                (items.len(), reports.len(), freshness)
+                let freshness: Vec<(&'static str, &'static str, usize)> =
+                    campaigns::freshness_counts(ctx, &actor, today)?
+                        .into_iter()
+                        .map(|(class, count)| (class.key(), class.label(), count))
+                        .collect();
+                let stale = freshness.iter().filter(|(key, _, _)| *key == "plus-18-mois").map(|(_, _, n)| n).sum();
+                let actions = needs_action(ctx, &actor, items.len(), reports.len(), stale)?;
+                let dashboard = activity_bilan::dashboard(ctx, &actor, &selector, &month)?;
+                (items.len(), reports.len(), freshness, actions, Some(dashboard))
             } else {
-                (0, 0, Vec::new())
+                (0, 0, Vec::new(), Vec::new(), None)
             };
             let mut places = Vec::new();
             if let Some(Role::Gestionnaire { places: ids }) = actor.user().map(|user| &user.role) {
@@ -54,11 +99,22 @@ async fn home(user: SignedIn, app: App) -> Result<Response, WebError> {
                     }
                 }
             }
-            Ok((pending, reports, places, freshness))
+            Ok((pending, reports, places, freshness, actions, dashboard))
         })
         .await?;
+    let blocks = dashboard.as_ref().map(super::bilans::desk_blocks).unwrap_or_default();
     Ok(render(
         StatusCode::OK,
-        &HomePage { layout: layout("Administration"), frame: Frame::of(&user), pending, reports, places, freshness },
+        &HomePage {
+            layout: layout("Administration"),
+            frame: Frame::of(&user),
+            pending,
+            reports,
+            places,
+            freshness,
+            actions,
+            month: figures::month_label(&month),
+            blocks,
+        },
     ))
 }

@@ -10,8 +10,10 @@
 //! missing check here cannot open a write).
 
 mod accounts;
+mod activity;
 mod agenda;
 mod assistant;
+pub(crate) mod bilans;
 mod campaigns;
 mod duplicates;
 mod home;
@@ -42,6 +44,8 @@ pub fn routes() -> Router<WebState> {
         .merge(journal::routes())
         .merge(duplicates::routes())
         .merge(publication::routes())
+        .merge(activity::routes())
+        .merge(bilans::routes().layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)))
         .merge(
             hub::routes()
                 .merge(imports::routes())

@@ -4,6 +4,7 @@
 mod common;
 
 mod accounts;
+mod activity;
 mod admin_hub;
 mod admin_mappings;
 mod admin_places;
@@ -12,6 +13,7 @@ mod api_communes;
 mod api_contract;
 mod api_couverture;
 mod api_places;
+mod bilan_readback;
 mod duplicates;
 mod errors;
 mod fiche;

@@ -1,0 +1,363 @@
+//! A [`Report`] printed as a PDF (A4, DejaVu Sans embedded, so every French letter prints
+//! whatever fonts the server has): bytes out, no file, no clock.
+//!
+//! The layout is a simple flow: blocks one after the other, a new page when the next line
+//! would not fit, tables with their header repeated on each page, charts drawn from the same
+//! shapes as their SVG. Text widths are estimated from the font's average advance, enough to
+//! wrap paragraphs and right-align numbers.
+
+use std::sync::OnceLock;
+
+use krilla::color::rgb;
+use krilla::geom::{PathBuilder, Point};
+use krilla::metadata::Metadata;
+use krilla::num::NormalizedF32;
+use krilla::page::PageSettings;
+use krilla::paint::{Fill, Stroke};
+use krilla::surface::Surface;
+use krilla::text::{Font, TextDirection};
+use krilla::Document;
+
+use crate::charts::{self, Anchor, Rgb, Shape};
+use crate::report::{Block, Cell, Report, Table};
+
+const PAGE_WIDTH: f32 = 595.0;
+const PAGE_HEIGHT: f32 = 842.0;
+const MARGIN: f32 = 50.0;
+const CONTENT: f32 = PAGE_WIDTH - 2.0 * MARGIN;
+/// DejaVu Sans' average advance, in ems (wide letters and digits).
+const AVERAGE_ADVANCE: f32 = 0.56;
+
+static REGULAR: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");
+static BOLD: &[u8] = include_bytes!("../fonts/DejaVuSans-Bold.ttf");
+
+/// Why a PDF could not be made (the library's words).
+#[derive(Debug, thiserror::Error)]
+#[error("PDF impossible à produire : {0}")]
+pub struct PdfError(String);
+
+fn fonts() -> Result<&'static (Font, Font), PdfError> {
+    static FONTS: OnceLock<Option<(Font, Font)>> = OnceLock::new();
+    FONTS
+        .get_or_init(|| Some((Font::new(REGULAR.into(), 0)?, Font::new(BOLD.into(), 0)?)))
+        .as_ref()
+        .ok_or_else(|| PdfError("police intégrée illisible".to_owned()))
+}
+
+fn width_of(text: &str, size: f32) -> f32 {
+    text.chars().count() as f32 * size * AVERAGE_ADVANCE
+}
+
+/// Lines of at most `width` points.
+fn wrap(text: &str, size: f32, width: f32) -> Vec<String> {
+    let max = ((width / (size * AVERAGE_ADVANCE)).floor() as usize).max(1);
+    let mut lines = Vec::new();
+    for paragraph in text.split('\n') {
+        let mut line = String::new();
+        for word in paragraph.split_whitespace() {
+            let candidate = if line.is_empty() { word.to_owned() } else { format!("{line} {word}") };
+            if candidate.chars().count() > max && !line.is_empty() {
+                lines.push(std::mem::take(&mut line));
+                line = word.to_owned();
+            } else {
+                line = candidate;
+            }
+            while line.chars().count() > max {
+                let cut: String = line.chars().take(max).collect();
+                line = line.chars().skip(max).collect();
+                lines.push(cut);
+            }
+        }
+        lines.push(line);
+    }
+    lines
+}
+
+fn colour(value: Rgb) -> rgb::Color {
+    rgb::Color::new(value.0, value.1, value.2)
+}
+
+fn fill(value: Rgb) -> Fill {
+    Fill { paint: colour(value).into(), opacity: NormalizedF32::ONE, rule: Default::default() }
+}
+
+/// The pages being written and where the next line goes.
+struct Writer {
+    pages: Vec<Vec<Op>>,
+    y: f32,
+}
+
+/// What a page holds, drawn when the document is finished (a krilla page borrows the
+/// document for as long as it is open, so pages are laid out first).
+enum Op {
+    Text { x: f32, y: f32, size: f32, bold: bool, text: String, fill: Rgb },
+    Rect { x: f32, y: f32, width: f32, height: f32, fill: Rgb },
+    Line { points: Vec<(f32, f32)>, stroke: Rgb, width: f32 },
+}
+
+impl Writer {
+    fn page(&mut self) -> &mut Vec<Op> {
+        if self.pages.is_empty() {
+            self.pages.push(Vec::new());
+        }
+        self.pages.last_mut().expect("a page")
+    }
+
+    fn new_page(&mut self) {
+        self.pages.push(Vec::new());
+        self.y = MARGIN;
+    }
+
+    /// Room for `height` more points, on a new page if need be.
+    fn room(&mut self, height: f32) {
+        if self.pages.is_empty() || self.y + height > PAGE_HEIGHT - MARGIN {
+            self.new_page();
+        }
+    }
+
+    fn text(&mut self, x: f32, size: f32, bold: bool, text: &str) {
+        let y = self.y + size;
+        self.page().push(Op::Text { x, y, size, bold, text: text.to_owned(), fill: charts::INK });
+    }
+
+    fn paragraph(&mut self, text: &str, size: f32, bold: bool, indent: f32) {
+        for line in wrap(text, size, CONTENT - indent) {
+            self.room(size * 1.4);
+            self.text(MARGIN + indent, size, bold, &line);
+            self.y += size * 1.4;
+        }
+    }
+
+    fn table(&mut self, table: &Table) {
+        let size = 9.0;
+        let row_height = size * 1.6;
+        let columns = table.headers.len().max(1);
+        let first = if columns == 1 { CONTENT } else { CONTENT * 0.4 };
+        let other = if columns == 1 { 0.0 } else { (CONTENT - first) / (columns - 1) as f32 };
+        let x_of = |index: usize| MARGIN + if index == 0 { 0.0 } else { first + other * (index - 1) as f32 };
+        let width_at = |index: usize| if index == 0 { first } else { other };
+        self.room(size * 2.0 + row_height * 2.0);
+        self.paragraph(&table.name, 10.0, true, 0.0);
+        let header = |writer: &mut Writer| {
+            writer.room(row_height);
+            let y = writer.y;
+            writer.page().push(Op::Rect {
+                x: MARGIN,
+                y,
+                width: CONTENT,
+                height: row_height,
+                fill: Rgb(0xe8, 0xee, 0xf3),
+            });
+            for (index, name) in table.headers.iter().enumerate() {
+                let line = wrap(name, size, width_at(index) - 4.0).remove(0);
+                writer.text(x_of(index) + 2.0, size, true, &line);
+            }
+            writer.y += row_height;
+        };
+        header(self);
+        for row in &table.rows {
+            if self.y + row_height > PAGE_HEIGHT - MARGIN {
+                self.new_page();
+                header(self);
+            }
+            for (index, cell) in row.iter().enumerate().take(columns) {
+                let text = cell.display();
+                let available = width_at(index) - 4.0;
+                let line = wrap(&text, size, available).remove(0);
+                let x = match cell {
+                    Cell::Number(_) => x_of(index) + width_at(index) - 2.0 - width_of(&line, size),
+                    _ => x_of(index) + 2.0,
+                };
+                self.text(x, size, false, &line);
+            }
+            let y = self.y + row_height;
+            self.page().push(Op::Line {
+                points: vec![(MARGIN, y - 2.0), (MARGIN + CONTENT, y - 2.0)],
+                stroke: charts::GRID,
+                width: 0.5,
+            });
+            self.y += row_height;
+        }
+        self.y += 8.0;
+    }
+
+    fn chart(&mut self, chart: &charts::Chart) {
+        let scale = CONTENT / charts::WIDTH as f32;
+        let height = charts::HEIGHT as f32 * scale;
+        self.room(height + 8.0);
+        let (left, top) = (MARGIN, self.y);
+        let at = |x: f64, y: f64| (left + x as f32 * scale, top + y as f32 * scale);
+        for shape in chart.shapes() {
+            let op = match shape {
+                Shape::Rect { x, y, width, height, fill } => {
+                    let (x, y) = at(x, y);
+                    Op::Rect { x, y, width: width as f32 * scale, height: height as f32 * scale, fill }
+                }
+                Shape::Line { points, stroke, width } => Op::Line {
+                    points: points.into_iter().map(|(x, y)| at(x, y)).collect(),
+                    stroke,
+                    width: width as f32 * scale,
+                },
+                Shape::Text { x, y, text, size, anchor, fill } => {
+                    let size = size as f32 * scale;
+                    let (x, y) = at(x, y);
+                    let x = match anchor {
+                        Anchor::Start => x,
+                        Anchor::Middle => x - width_of(&text, size) / 2.0,
+                        Anchor::End => x - width_of(&text, size),
+                    };
+                    Op::Text { x, y, size, bold: false, text, fill }
+                }
+            };
+            self.page().push(op);
+        }
+        self.y += height + 8.0;
+    }
+}
+
+fn draw(surface: &mut Surface<'_>, op: &Op, (regular, bold): &(Font, Font)) {
+    match op {
+        Op::Text { x, y, size, bold: is_bold, text, fill: ink } => {
+            surface.set_fill(Some(fill(*ink)));
+            let font = if *is_bold { bold.clone() } else { regular.clone() };
+            surface.draw_text(Point::from_xy(*x, *y), font, *size, text, false, TextDirection::Auto);
+        }
+        Op::Rect { x, y, width, height, fill: paint } => {
+            let mut builder = PathBuilder::new();
+            builder.move_to(*x, *y);
+            builder.line_to(x + width, *y);
+            builder.line_to(x + width, y + height);
+            builder.line_to(*x, y + height);
+            builder.close();
+            if let Some(path) = builder.finish() {
+                surface.set_stroke(None);
+                surface.set_fill(Some(fill(*paint)));
+                surface.draw_path(&path);
+            }
+        }
+        Op::Line { points, stroke, width } => {
+            let mut builder = PathBuilder::new();
+            for (index, (x, y)) in points.iter().enumerate() {
+                if index == 0 {
+                    builder.move_to(*x, *y);
+                } else {
+                    builder.line_to(*x, *y);
+                }
+            }
+            if let Some(path) = builder.finish() {
+                surface.set_fill(None);
+                surface.set_stroke(Some(Stroke { paint: colour(*stroke).into(), width: *width, ..Stroke::default() }));
+                surface.draw_path(&path);
+                surface.set_stroke(None);
+            }
+        }
+    }
+}
+
+/// The report as a PDF, its pages numbered.
+pub fn write(report: &Report) -> Result<Vec<u8>, PdfError> {
+    let fonts = fonts()?;
+    let mut document = Document::new();
+    document.set_metadata(
+        Metadata::new().title(report.title.clone()).language("fr".to_owned()).producer("Maillage".to_owned()),
+    );
+    let mut writer = Writer { pages: Vec::new(), y: MARGIN };
+    writer.room(40.0);
+    writer.paragraph(&report.title, 18.0, true, 0.0);
+    if !report.subtitle.is_empty() {
+        writer.paragraph(&report.subtitle, 11.0, false, 0.0);
+    }
+    writer.y += 10.0;
+    for block in &report.blocks {
+        match block {
+            Block::Heading(text) => {
+                writer.room(40.0);
+                writer.y += 6.0;
+                writer.paragraph(text, 13.0, true, 0.0);
+                writer.y += 4.0;
+            }
+            Block::Paragraph(text) => {
+                writer.paragraph(text, 10.0, false, 0.0);
+                writer.y += 6.0;
+            }
+            Block::Note(text) => {
+                writer.paragraph(text, 9.0, false, 12.0);
+                writer.y += 6.0;
+            }
+            Block::Table(table) => writer.table(table),
+            Block::Chart(chart) => writer.chart(chart),
+        }
+    }
+    let pages = std::mem::take(&mut writer.pages);
+    let count = pages.len();
+    let settings =
+        PageSettings::from_wh(PAGE_WIDTH, PAGE_HEIGHT).ok_or_else(|| PdfError("format de page".to_owned()))?;
+    for (number, ops) in pages.iter().enumerate() {
+        let mut page = document.start_page_with(settings.clone());
+        let mut surface = page.surface();
+        for op in ops {
+            draw(&mut surface, op, fonts);
+        }
+        let footer = format!("{} — page {} sur {count}", report.title, number + 1);
+        let footer = Op::Text {
+            x: MARGIN,
+            y: PAGE_HEIGHT - MARGIN / 2.0,
+            size: 8.0,
+            bold: false,
+            text: footer,
+            fill: charts::INK,
+        };
+        draw(&mut surface, &footer, fonts);
+        surface.finish();
+        page.finish();
+    }
+    document.finish().map_err(|err| PdfError(format!("{err:?}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::charts::{Chart, ChartKind, Series};
+
+    fn report(rows: usize) -> Report {
+        Report {
+            title: "Bilan 2022 : Cher".to_owned(),
+            subtitle: "Du 01/10/2021 au 31/12/2022".to_owned(),
+            blocks: vec![
+                Block::Heading("Introduction".to_owned()),
+                Block::Paragraph(
+                    "Une année de mise en place du réseau : « petits déjeuners de l'inclusion ». ".repeat(20),
+                ),
+                Block::Chart(Chart {
+                    title: "Réunions par mois".to_owned(),
+                    kind: ChartKind::Bar,
+                    labels: vec!["janv.".to_owned(), "févr.".to_owned()],
+                    series: vec![Series { name: "Réunions".to_owned(), values: vec![3.0, 5.0] }],
+                }),
+                Block::Table(Table {
+                    name: "Chiffres".to_owned(),
+                    headers: vec!["Indicateur".to_owned(), "Valeur".to_owned()],
+                    rows: (0..rows)
+                        .map(|i| vec![Cell::Text(format!("Ligne {i}")), Cell::Number(i as f64 * 1000.5)])
+                        .collect(),
+                }),
+            ],
+        }
+    }
+
+    #[test]
+    fn a_report_becomes_a_pdf_with_a_page_per_screenful() {
+        let short = write(&report(3)).unwrap();
+        assert!(short.starts_with(b"%PDF-"));
+        let long = write(&report(200)).unwrap();
+        assert!(long.len() > short.len());
+    }
+
+    #[test]
+    fn long_words_and_paragraphs_wrap() {
+        let lines = wrap("un deux trois quatre cinq six", 10.0, 10.0 * AVERAGE_ADVANCE * 9.0);
+        assert_eq!(lines, ["un deux", "trois", "quatre", "cinq six"]);
+        assert_eq!(wrap("abcdefghij", 10.0, 10.0 * AVERAGE_ADVANCE * 4.0), ["abcd", "efgh", "ij"]);
+        assert_eq!(wrap("a\n\nb", 10.0, 100.0), ["a", "", "b"]);
+    }
+}
