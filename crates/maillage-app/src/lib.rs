@@ -28,6 +28,7 @@ pub mod hub;
 pub mod mail;
 pub mod mappings;
 pub mod moderation;
+pub mod national;
 pub mod places;
 pub mod publication;
 pub mod territory;
