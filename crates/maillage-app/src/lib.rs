@@ -31,6 +31,7 @@ pub mod mail;
 pub mod mappings;
 pub mod moderation;
 pub mod monographie;
+pub mod national;
 pub mod places;
 pub mod pnt;
 pub mod publication;

@@ -6,7 +6,7 @@
 //! `MAILLAGE_PG_CONNECT_TIMEOUT`, `MAILLAGE_PG_ACQUIRE_TIMEOUT`, `MAILLAGE_PG_IDLE_CHECK`,
 //! `MAILLAGE_BASE_URL` (default `http://localhost:8080`), `MAILLAGE_SECRET`,
 //! `MAILLAGE_SMTP_URL`, `MAILLAGE_MAIL_FROM`, `MAILLAGE_OUTBOX` (default `boite-d-envoi`),
-//! `MAILLAGE_ADMIN_PASSWORD`, `MAILLAGE_PRODUCTEUR`, `MAILLAGE_PUBLICATION_DIR`, `MAILLAGE_PUBLICATION_HEURES`; the server's options and the duplicate thresholds have their
+//! `MAILLAGE_ADMIN_PASSWORD`, `MAILLAGE_PRODUCTEUR`, `MAILLAGE_PUBLICATION_DIR`, `MAILLAGE_PUBLICATION_HEURES`, `MAILLAGE_CARTE_NATIONALE_URL`; the server's options and the duplicate thresholds have their
 //! own variables, declared with the options; `MAILLAGE_LOG` sets the log filter.
 
 use std::path::PathBuf;
@@ -45,6 +45,9 @@ pub struct Config {
     pub publication_dir: Option<PathBuf>,
     /// `MAILLAGE_PUBLICATION_HEURES`: hours between two scheduled publications (default 24).
     pub publication_hours: Option<String>,
+    /// `MAILLAGE_CARTE_NATIONALE_URL`: the national map's file, pulled daily by the server for
+    /// the hub's départements (none: off, the default).
+    pub national_url: Option<String>,
 }
 
 /// The PostgreSQL pool settings as the environment gives them.
@@ -122,6 +125,7 @@ impl Config {
                 .filter(|value| !value.is_empty())
                 .map(PathBuf::from),
             publication_hours: variable("MAILLAGE_PUBLICATION_HEURES"),
+            national_url: variable("MAILLAGE_CARTE_NATIONALE_URL").filter(|url| !url.trim().is_empty()),
         }
     }
 

@@ -115,6 +115,13 @@ enum Command {
         #[arg(long, env = "MAILLAGE_MASQUER_APRES_MOIS", default_value_t = 0)]
         masquer_apres_mois: u32,
     },
+    /// Importe le fichier de la carte nationale pour les départements du hub (source
+    /// « carte-nationale ») et le rapproche des lieux du hub (doublons).
+    National {
+        /// Adresse du fichier (par défaut : MAILLAGE_CARTE_NATIONALE_URL) ou chemin d'un fichier local.
+        #[arg(long)]
+        url: Option<String>,
+    },
     /// Vérifie un fichier CSV ou JSON contre le schéma du standard (Table Schema).
     Validate {
         file: PathBuf,
@@ -204,6 +211,7 @@ fn run(command: Command, config: &Config) -> CliResult<ExitCode> {
             places::export(config, &format, source, territory.as_deref(), out.as_deref(), members)
         }
         Command::Publish { dir, masquer_apres_mois } => places::publish(config, dir, masquer_apres_mois),
+        Command::National { url } => places::national(config, url),
         Command::Validate { file, schema } => places::validate(&file, schema.as_deref()),
         Command::Stats => places::stats(config),
         Command::Places { source, all } => places::list(config, source, all),

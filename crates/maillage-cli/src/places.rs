@@ -218,6 +218,63 @@ pub fn publish(config: &Config, dir: Option<PathBuf>, hide_after_months: u32) ->
     Ok(ExitCode::SUCCESS)
 }
 
+/// The national map's file: fetched from an http(s) address, or read from a local path.
+pub fn fetch_national(url: &str) -> CliResult<Vec<u8>> {
+    if url.starts_with("http://") || url.starts_with("https://") {
+        let refused = |detail: String| {
+            tracing::warn!(%url, %detail, "carte nationale non téléchargée");
+            CliError::Usage(format!("carte nationale non téléchargée depuis {url}"))
+        };
+        let response = ureq::get(url).call().map_err(|err| refused(err.to_string()))?;
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut response.into_body().into_reader(), &mut bytes)
+            .map_err(|err| refused(err.to_string()))?;
+        Ok(bytes)
+    } else {
+        read_file(Path::new(url))
+    }
+}
+
+/// Pulls the national map's file and reconciles it, as the hub itself.
+pub fn pull_national(
+    store: &dyn maillage_store::Store,
+    territory: &maillage_territory::Territory,
+    url: &str,
+) -> CliResult<maillage_app::national::NationalPull> {
+    let bytes = fetch_national(url)?;
+    let name = url.rsplit('/').next().unwrap_or("carte-nationale.json").to_owned();
+    let ctx = Context::new(store);
+    Ok(maillage_app::national::pull_national(&ctx, &operator(), territory, &bytes, &name)?)
+}
+
+/// `maillage national`: the national map's places of the hub's départements, reconciled.
+pub fn national(config: &Config, url: Option<String>) -> CliResult<ExitCode> {
+    let url = url
+        .or_else(|| config.national_url.clone())
+        .ok_or_else(|| CliError::Usage("aucune adresse : donnez --url ou MAILLAGE_CARTE_NATIONALE_URL".to_owned()))?;
+    let store = database::open(config, true)?;
+    let territory = load_territory().0;
+    let pull = pull_national(store.as_ref(), &territory, &url)?;
+    let counts = &pull.import.batch.counts;
+    say!("Carte nationale : {} lignes lues, {} dans les départements du hub.", pull.read, pull.kept);
+    say!(
+        "Import « {} » : {} créés, {} mis à jour, {} inchangés, {} rejetés, {} retirés.",
+        maillage_app::national::SOURCE,
+        counts.created,
+        counts.updated,
+        counts.unchanged,
+        counts.rejected,
+        counts.withdrawn
+    );
+    say!(
+        "Rapprochement : {} fusionnés d'office, {} à examiner ; {} lieux de la carte nationale sans équivalent dans le hub.",
+        pull.scan.auto_merged,
+        pull.scan.queued,
+        pull.lacking
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 pub fn validate(file: &Path, schema: Option<&Path>) -> CliResult<ExitCode> {
     let schema_text = match schema {
         Some(path) => read_text(path)?,

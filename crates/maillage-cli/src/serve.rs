@@ -103,6 +103,30 @@ fn raise_open_files_limit() {
     }
 }
 
+/// Pulls the national map's file once a day (the first a few minutes after the start), on a
+/// thread of its own with its own connection to the database.
+fn spawn_national_pull(config: &Config, url: String) -> CliResult<()> {
+    let store = database::open(config, false)?;
+    std::thread::spawn(move || {
+        let territory = load_territory().0;
+        std::thread::sleep(std::time::Duration::from_secs(300));
+        loop {
+            match crate::places::pull_national(store.as_ref(), &territory, &url) {
+                Ok(pull) => tracing::info!(
+                    lus = pull.read,
+                    gardes = pull.kept,
+                    a_examiner = pull.scan.queued,
+                    sans_equivalent = pull.lacking,
+                    "carte nationale rapprochée"
+                ),
+                Err(err) => tracing::warn!(erreur = %err.message(), "carte nationale non rapprochée"),
+            }
+            std::thread::sleep(std::time::Duration::from_secs(24 * 3600));
+        }
+    });
+    Ok(())
+}
+
 pub fn run(config: &Config, args: &ServeArgs) -> CliResult<ExitCode> {
     raise_open_files_limit();
     let site = args.site()?;
@@ -141,6 +165,9 @@ pub fn run(config: &Config, args: &ServeArgs) -> CliResult<ExitCode> {
         publication_dir: config.publication_dir.clone(),
     });
     let publication_every = config.publication_interval()?;
+    if let Some(url) = config.national_url.clone() {
+        spawn_national_pull(config, url)?;
+    }
     let places = state.directory.current().len();
     tracing::info!(lieux = places, ms = started.elapsed().as_millis() as u64, "annuaire chargé");
     let runtime =

@@ -495,6 +495,10 @@ const ROWS: &[Row] = &[
     row("publication::publish", NOT_ADMIN, |_, ctx, actor| {
         maillage_app::publication::publish(ctx, actor, &territory(), &publication_settings()).map(drop)
     }),
+    row("national::pull_national", NOT_ADMIN, |_, ctx, actor| {
+        let file = b"id,nom,commune,code_postal,adresse\nn1,Espace,Bourges,18000,1 rue X\n";
+        maillage_app::national::pull_national(ctx, actor, &territory(), file, "n.csv").map(drop)
+    }),
     row("backup::backup", NOT_ADMIN, |_, ctx, actor| backup::backup(ctx, actor, std::io::sink()).map(drop)),
     row("backup::restore", NOT_ADMIN, |_, ctx, actor| backup::restore(ctx, actor, &b""[..]).map(drop)),
     // Saved mappings and the assistant: the hub's configuration, administrators only.

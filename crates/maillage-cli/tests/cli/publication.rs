@@ -189,3 +189,59 @@ fn owslib_reads_the_ogc_api() {
     assert_eq!(read["bassins"].as_u64(), Some(23), "{read}");
     assert!(read["lieux_cher_demarches"].as_u64().unwrap() > 5, "{read}");
 }
+
+/// Serves one file over HTTP on a local port, to as many requests as come: (address, server).
+fn serve_file(bytes: Vec<u8>) -> String {
+    use std::io::{BufRead, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = std::io::BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|read| read > 2) {
+                line.clear();
+            }
+            let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", bytes.len());
+            let _ = stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(&bytes));
+        }
+    });
+    address
+}
+
+/// The national map's file, served by a local HTTP server (the CnFS national file kept in
+/// `data/fixtures/`), pulled for the demo hub's départements: only their places are imported,
+/// as their own source, and reconciled with the hub's through the duplicates engine; pulling
+/// the same file again changes nothing.
+#[test]
+fn the_national_map_is_pulled_for_the_hubs_departements() {
+    let (_dir, db) = super::demo_db();
+    let url = format!("{}/cnfs.json.gz", serve_file(std::fs::read(fixture("cnfs-lieux-2022-12.json.gz")).unwrap()));
+    let output = maillage(&db, &["national", "--url", &url]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    let numbers = |prefix: &str| -> Vec<u64> {
+        let line = text.lines().find(|line| line.starts_with(prefix)).unwrap_or_else(|| panic!("{text}"));
+        line.split(|c: char| !c.is_ascii_digit()).filter(|part| !part.is_empty()).map(|n| n.parse().unwrap()).collect()
+    };
+    let [read, kept] = numbers("Carte nationale")[..] else { panic!("{text}") };
+    assert!(read > 4000 && kept > 50 && kept < read / 5, "{text}");
+    let imported = numbers("Import");
+    assert_eq!(imported[0] + imported[3], kept, "created + rejected = kept: {text}");
+    let reconciled = numbers("Rapprochement");
+    assert!(reconciled[0] + reconciled[1] > 0, "some national places are the hub's: {text}");
+    assert!(reconciled[2] > 0 && reconciled[2] < imported[0], "some are not: {text}");
+    // Every imported place is in one of the hub's départements.
+    let places = stdout(&maillage(&db, &["places", "--source", "carte-nationale"]));
+    assert!(places.lines().count() as u64 >= imported[0], "{places}");
+    let again = maillage(&db, &["national", "--url", &url]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    let second = stdout(&again);
+    let line = second.lines().find(|line| line.starts_with("Import")).unwrap();
+    assert!(line.contains(" 0 créés, 0 mis à jour") && line.contains("0 retirés"), "{second}");
+    // Off by default: no address, a clear message.
+    let output = maillage(&db, &["national"]);
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("MAILLAGE_CARTE_NATIONALE_URL"), "{}", stderr(&output));
+}
