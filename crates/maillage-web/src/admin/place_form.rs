@@ -104,9 +104,10 @@ fn spec(field: &str) -> (&'static str, &'static str, &'static str, &'static str,
 /// types; `id`, `pivot` and `date_maj` are filled by the registry).
 const REQUIRED: [&str; 5] = ["nom", "adresse", "code_postal", "commune", "services"];
 
-/// The sections, in the order a volunteer fills them: who, when, where, how to reach, what.
+/// The sections, in the order a volunteer fills them: who, when, where, how to reach, what;
+/// what the registry rather than the public needs comes last.
 const SECTIONS: [(&str, &str, &str, &[&str]); 9] = [
-    ("identite", "Identité", "", &["nom", "typologie", "itinerance", "presentation_resume", "structure_parente", "pivot"]),
+    ("identite", "Identité", "", &["nom", "itinerance", "presentation_resume"]),
     ("horaires", "Horaires", "Une ligne par jour : « 9h-12h, 14h-17h », ou laissez vide si le lieu est fermé.", &["horaires"]),
     ("adresse", "Adresse", "", &["adresse", "complement_adresse", "code_postal", "commune", "code_insee", "latitude", "longitude"]),
     ("contact", "Contact", "", &["telephone", "courriels", "site_web", "prise_rdv"]),
@@ -114,7 +115,7 @@ const SECTIONS: [(&str, &str, &str, &[&str]); 9] = [
     ("publics", "Publics", "Par défaut, un lieu accueille tout public : cochez seulement si le lieu s'adresse d'abord à ces publics.", &["publics_specifiquement_adresses"]),
     ("accessibilite", "Accessibilité", "", &["prise_en_charge_specifique", "fiche_acces_libre"]),
     ("accompagnement", "Accompagnement", "", &["modalites_accompagnement", "modalites_acces", "frais_a_charge", "dispositif_programmes_nationaux", "formations_labels", "autres_formations_labels"]),
-    ("suivi", "Mise à jour", "", &["presentation_detail", "source", "id", "date_maj"]),
+    ("structure", "Structure et mise à jour", "", &["typologie", "structure_parente", "pivot", "presentation_detail", "source", "id", "date_maj"]),
 ];
 
 /// Types of structures of the data·inclusion vocabulary the standard points to.
