@@ -170,6 +170,8 @@ mod tests {
         assert_eq!(own.tiles_attribution, None);
         let older = args(Some("non"), Some("http://127.0.0.1:9000/{z}/{x}/{y}.png")).site().unwrap();
         assert_eq!(older.tiles_url.as_deref(), Some("http://127.0.0.1:9000/{z}/{x}/{y}.png"));
-        assert!(matches!(args(Some("ftp://tuiles"), None).site(), Err(CliError::Usage(message)) if message.starts_with("--tiles")));
+        assert!(
+            matches!(args(Some("ftp://tuiles"), None).site(), Err(CliError::Usage(message)) if message.starts_with("--tiles"))
+        );
     }
 }

@@ -45,7 +45,12 @@ pub enum Logo {
 
 impl Default for Branding {
     fn default() -> Self {
-        Branding { name: DEFAULT_NAME.to_owned(), colour: DEFAULT_COLOUR.to_owned(), logo: None, contact: String::new() }
+        Branding {
+            name: DEFAULT_NAME.to_owned(),
+            colour: DEFAULT_COLOUR.to_owned(),
+            logo: None,
+            contact: String::new(),
+        }
     }
 }
 

@@ -136,7 +136,12 @@ async fn approve_post(
     let actor = user.actor.clone();
     let (form, fields, week_error) = posted_fields(pairs);
     if let Some(error) = week_error {
-        return Err(WebError::new(StatusCode::UNPROCESSABLE_ENTITY, "valeurs_invalides", "Corrections invalides", describe(&[error])));
+        return Err(WebError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "valeurs_invalides",
+            "Corrections invalides",
+            describe(&[error]),
+        ));
     }
     let seen = version_of(&form);
     let corrected = (form.get("corrige").map(String::as_str) == Some("1")).then_some(fields);

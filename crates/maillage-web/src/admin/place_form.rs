@@ -108,34 +108,106 @@ const REQUIRED: [&str; 5] = ["nom", "adresse", "code_postal", "commune", "servic
 /// what the registry rather than the public needs comes last.
 const SECTIONS: [(&str, &str, &str, &[&str]); 9] = [
     ("identite", "Identité", "", &["nom", "itinerance", "presentation_resume"]),
-    ("horaires", "Horaires", "Une ligne par jour : « 9h-12h, 14h-17h », ou laissez vide si le lieu est fermé.", &["horaires"]),
-    ("adresse", "Adresse", "", &["adresse", "complement_adresse", "code_postal", "commune", "code_insee", "latitude", "longitude"]),
+    (
+        "horaires",
+        "Horaires",
+        "Une ligne par jour : « 9h-12h, 14h-17h », ou laissez vide si le lieu est fermé.",
+        &["horaires"],
+    ),
+    (
+        "adresse",
+        "Adresse",
+        "",
+        &["adresse", "complement_adresse", "code_postal", "commune", "code_insee", "latitude", "longitude"],
+    ),
     ("contact", "Contact", "", &["telephone", "courriels", "site_web", "prise_rdv"]),
-    ("services", "Services", "Cochez tout ce que le lieu propose : c'est ce que les habitants cherchent sur la carte.", &["services"]),
-    ("publics", "Publics", "Par défaut, un lieu accueille tout public : cochez seulement si le lieu s'adresse d'abord à ces publics.", &["publics_specifiquement_adresses"]),
+    (
+        "services",
+        "Services",
+        "Cochez tout ce que le lieu propose : c'est ce que les habitants cherchent sur la carte.",
+        &["services"],
+    ),
+    (
+        "publics",
+        "Publics",
+        "Par défaut, un lieu accueille tout public : cochez seulement si le lieu s'adresse d'abord à ces publics.",
+        &["publics_specifiquement_adresses"],
+    ),
     ("accessibilite", "Accessibilité", "", &["prise_en_charge_specifique", "fiche_acces_libre"]),
-    ("accompagnement", "Accompagnement", "", &["modalites_accompagnement", "modalites_acces", "frais_a_charge", "dispositif_programmes_nationaux", "formations_labels", "autres_formations_labels"]),
-    ("structure", "Structure et mise à jour", "", &["typologie", "structure_parente", "pivot", "presentation_detail", "source", "id", "date_maj"]),
+    (
+        "accompagnement",
+        "Accompagnement",
+        "",
+        &[
+            "modalites_accompagnement",
+            "modalites_acces",
+            "frais_a_charge",
+            "dispositif_programmes_nationaux",
+            "formations_labels",
+            "autres_formations_labels",
+        ],
+    ),
+    (
+        "structure",
+        "Structure et mise à jour",
+        "",
+        &["typologie", "structure_parente", "pivot", "presentation_detail", "source", "id", "date_maj"],
+    ),
 ];
 
 /// Types of structures of the data·inclusion vocabulary the standard points to.
 const TYPOLOGIES: [&str; 21] = [
-    "ASSO", "BIB", "CAF", "CC", "CCAS", "CIAS", "CD", "CS", "EPN", "FRANCE_SERVICES", "MDS", "MJC", "ML", "MUNI", "FT",
-    "PIMMS", "TIERS_LIEUX", "RFS", "CHRS", "UDAF", "ESS",
+    "ASSO",
+    "BIB",
+    "CAF",
+    "CC",
+    "CCAS",
+    "CIAS",
+    "CD",
+    "CS",
+    "EPN",
+    "FRANCE_SERVICES",
+    "MDS",
+    "MJC",
+    "ML",
+    "MUNI",
+    "FT",
+    "PIMMS",
+    "TIERS_LIEUX",
+    "RFS",
+    "CHRS",
+    "UDAF",
+    "ESS",
 ];
 
 /// One line saying what a value of a list means, for the person who ticks it.
 fn help(value: &str) -> &'static str {
     match value {
-        "Aide aux démarches administratives" => "Faire avec la personne ses démarches en ligne : CAF, impôts, retraite, santé, titres.",
-        "Maîtrise des outils numériques du quotidien" => "Apprendre à se servir d'un smartphone, d'une tablette, d'un ordinateur, d'une messagerie.",
-        "Insertion professionnelle via le numérique" => "CV, candidatures, recherche d'emploi ou de formation en ligne, création d'entreprise.",
-        "Utilisation sécurisée du numérique" => "Reconnaître les arnaques, protéger ses comptes, ses mots de passe et ses données.",
-        "Parentalité et éducation avec le numérique" => "Suivre la scolarité en ligne, accompagner les enfants face aux écrans.",
+        "Aide aux démarches administratives" => {
+            "Faire avec la personne ses démarches en ligne : CAF, impôts, retraite, santé, titres."
+        }
+        "Maîtrise des outils numériques du quotidien" => {
+            "Apprendre à se servir d'un smartphone, d'une tablette, d'un ordinateur, d'une messagerie."
+        }
+        "Insertion professionnelle via le numérique" => {
+            "CV, candidatures, recherche d'emploi ou de formation en ligne, création d'entreprise."
+        }
+        "Utilisation sécurisée du numérique" => {
+            "Reconnaître les arnaques, protéger ses comptes, ses mots de passe et ses données."
+        }
+        "Parentalité et éducation avec le numérique" => {
+            "Suivre la scolarité en ligne, accompagner les enfants face aux écrans."
+        }
         "Loisirs et créations numériques" => "Photo, vidéo, musique, jeux, impression 3D : créer et se divertir.",
-        "Compréhension du monde numérique" => "Comprendre l'information en ligne, les réseaux sociaux, l'IA, ses droits.",
-        "Accès internet et matériel informatique" => "Un ordinateur, une imprimante, un scanner ou une connexion à disposition.",
-        "Acquisition de matériel informatique à prix solidaire" => "Du matériel reconditionné vendu ou donné à petit prix.",
+        "Compréhension du monde numérique" => {
+            "Comprendre l'information en ligne, les réseaux sociaux, l'IA, ses droits."
+        }
+        "Accès internet et matériel informatique" => {
+            "Un ordinateur, une imprimante, un scanner ou une connexion à disposition."
+        }
+        "Acquisition de matériel informatique à prix solidaire" => {
+            "Du matériel reconditionné vendu ou donné à petit prix."
+        }
         "Jeunes" => "Le lieu s'adresse d'abord aux 16-25 ans.",
         "Étudiants" => "Le lieu s'adresse d'abord aux étudiants.",
         "Familles et/ou enfants" => "Un accueil pensé pour les parents et les enfants.",
@@ -146,7 +218,9 @@ fn help(value: &str) -> &'static str {
         "Handicaps mentaux" => "Un accompagnement adapté aux handicaps mentaux et psychiques.",
         "Illettrisme" => "Des aidants formés à accompagner les personnes qui lisent ou écrivent difficilement.",
         "Langues étrangères (anglais)" => "Un accompagnement possible en anglais.",
-        "Langues étrangères (autres)" => "Un accompagnement dans d'autres langues (précisez-les dans la présentation).",
+        "Langues étrangères (autres)" => {
+            "Un accompagnement dans d'autres langues (précisez-les dans la présentation)."
+        }
         "Déficience visuelle" => "Lecteur d'écran, agrandisseur, aide adaptée aux personnes malvoyantes.",
         "Gratuit" => "Le lieu et ses services sont gratuits.",
         "Gratuit sous condition" => "Gratuit selon la situation de la personne ou une convention.",
@@ -213,7 +287,18 @@ fn field_view(name: &'static str, values: &Fields, errors: &[FieldError], locked
     } else {
         Vec::new()
     };
-    FieldView { name, label, value, error, required: REQUIRED.contains(&name), kind, input, autocomplete, hint, choices }
+    FieldView {
+        name,
+        label,
+        value,
+        error,
+        required: REQUIRED.contains(&name),
+        kind,
+        input,
+        autocomplete,
+        hint,
+        choices,
+    }
 }
 
 /// The form's sections with the values and errors of this request. `today` fills the
@@ -270,7 +355,8 @@ pub(super) fn week_edited(form: &Fields) -> Result<Option<String>, FieldError> {
     if days.iter().all(|day| day.trim().is_empty()) && !form.contains_key("jour_0") {
         return Ok(None);
     }
-    let shown: Vec<String> = form.get("semaine_origine").map(|s| s.split('|').map(str::to_owned).collect()).unwrap_or_default();
+    let shown: Vec<String> =
+        form.get("semaine_origine").map(|s| s.split('|').map(str::to_owned).collect()).unwrap_or_default();
     let same = (0..7).all(|day| {
         let typed = days[day].trim();
         let before = shown.get(day).map(|s| s.trim()).unwrap_or("");

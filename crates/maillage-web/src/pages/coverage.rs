@@ -101,23 +101,26 @@ fn question(raw: Option<&str>) -> Result<(usize, Option<Service>, Option<&'stati
     let level = match params.get("niveau")? {
         None => 1,
         Some(text) => LEVELS.iter().position(|(key, _, _)| *key == text).ok_or_else(|| {
-            WebError::bad_parameter("niveau", "niveau de territoire inconnu : region, departement, bassin ou epci attendu")
+            WebError::bad_parameter(
+                "niveau",
+                "niveau de territoire inconnu : region, departement, bassin ou epci attendu",
+            )
         })?,
     };
     let service = match params.get("service")? {
         None => None,
         Some(text) => Some(Service::from_label(text).ok_or_else(|| {
-            WebError::bad_parameter("service", "service inconnu : un service du standard national (Aide aux démarches administratives…) est attendu")
+            WebError::bad_parameter(
+                "service",
+                "service inconnu : un service du standard national (Aide aux démarches administratives…) est attendu",
+            )
         })?),
     };
     let day = match params.get("jour")? {
         None => None,
-        Some(text) => Some(
-            *WEEKDAYS
-                .iter()
-                .find(|day| **day == text)
-                .ok_or_else(|| WebError::bad_parameter("jour", "jour inconnu : un jour de la semaine (lundi … dimanche) est attendu"))?,
-        ),
+        Some(text) => Some(*WEEKDAYS.iter().find(|day| **day == text).ok_or_else(|| {
+            WebError::bad_parameter("jour", "jour inconnu : un jour de la semaine (lundi … dimanche) est attendu")
+        })?),
     };
     params.finish()?;
     Ok((level, service, day))
@@ -198,7 +201,6 @@ pub struct BassinCoverage {
     pub score: String,
     pub rank: String,
 }
-
 
 pub async fn bassin(state: &WebState, name: &str) -> Result<Option<BassinCoverage>, WebError> {
     let request = CoverageRequest {

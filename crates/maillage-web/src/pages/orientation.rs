@@ -558,7 +558,10 @@ fn mail_body(besoin: &str, accueil: &[&str], places: &[FichePlace], hub: &str, c
         let v = &place.view;
         text.push_str(&format!("\n- {}\n", v.nom));
         if place.itinerant {
-            text.push_str(&format!("  {ITINERANT_WARNING}\n  Structure : {}, {} {}\n", v.adresse, v.code_postal, v.commune));
+            text.push_str(&format!(
+                "  {ITINERANT_WARNING}\n  Structure : {}, {} {}\n",
+                v.adresse, v.code_postal, v.commune
+            ));
         } else {
             text.push_str(&format!("  {}, {} {}\n", v.adresse, v.code_postal, v.commune));
         }
@@ -663,11 +666,8 @@ fn fiche(state: &WebState, site: &SiteConfig, headers: &HeaderMap, pairs: &[(Str
     let branding = site.branding.current();
     let issued = place::format_date(paris_local(now).date());
     let body = mail_body(&besoin, &accueil, &places, &branding.name, &branding.contact, &issued);
-    let mailto = format!(
-        "mailto:?subject={}&body={}",
-        mailto_encode("Fiche d'orientation numérique"),
-        mailto_encode(&body)
-    );
+    let mailto =
+        format!("mailto:?subject={}&body={}", mailto_encode("Fiche d'orientation numérique"), mailto_encode(&body));
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
     if places.is_empty() && !errors.is_empty() {
         let message = errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join(" ");

@@ -181,7 +181,9 @@ async fn the_place_form_has_sections_boxes_and_errors_that_say_what_is_allowed()
     let path = format!("/admin/lieux/{id}/modifier");
     let form = admin.get(&path).await;
     assert_eq!(form.status, StatusCode::OK, "{}", form.body);
-    for section in ["Identité", "Horaires", "Adresse", "Contact", "Services", "Publics", "Accessibilité", "Accompagnement"] {
+    for section in
+        ["Identité", "Horaires", "Adresse", "Contact", "Services", "Publics", "Accessibilité", "Accompagnement"]
+    {
         assert!(form.body.contains(&format!("<legend>{section}</legend>")), "{section}: {}", form.body);
     }
     // The week editor comes before the address; services are boxes with the standard's

@@ -34,15 +34,16 @@ async fn an_itinerant_place_is_printed_with_its_warning_and_nothing_personal_tra
     values.insert("itinerance".to_owned(), "Itinérant".to_owned());
     values.insert("services".to_owned(), "Aide aux démarches administratives".to_owned());
     values.insert("prise_en_charge_specifique".to_owned(), "Surdité".to_owned());
-    let edited = admin.post(&format!("/admin/lieux/{id}/modifier"), &place_form(&values, &[("_csrf", &csrf), ("version", "1")])).await;
+    let edited = admin
+        .post(&format!("/admin/lieux/{id}/modifier"), &place_form(&values, &[("_csrf", &csrf), ("version", "1")]))
+        .await;
     assert_eq!(edited.status, StatusCode::OK, "{}", edited.body);
     hub.state.directory.sync(hub.store.as_ref()).unwrap();
 
     // The results' form posts the fiche, with the reception chosen in step 3.
     let mut public = hub.client();
-    let results = public
-        .get("/orientation?besoin=demarches&q=Bourges&rayon=30&accueil=Surdit%C3%A9&quand=indifferent")
-        .await;
+    let results =
+        public.get("/orientation?besoin=demarches&q=Bourges&rayon=30&accueil=Surdit%C3%A9&quand=indifferent").await;
     assert_eq!(results.status, StatusCode::OK, "{}", results.body);
     assert!(results.body.contains("<form method=\"post\" action=\"/orientation/fiche\""), "{}", results.body);
     assert!(results.body.contains("name=\"accueil\" value=\"Surdité\""), "{}", results.body);
@@ -95,7 +96,11 @@ async fn an_itinerant_place_is_printed_with_its_warning_and_nothing_personal_tra
     // And the hub's contact is refused when it does not fit on a line.
     let long = "x".repeat(201);
     let refused = admin
-        .post_file("/admin/marque", &[("_csrf", &csrf), ("nom", "Hub du Cher"), ("couleur", "#1f4e79"), ("contact", &long)], None)
+        .post_file(
+            "/admin/marque",
+            &[("_csrf", &csrf), ("nom", "Hub du Cher"), ("couleur", "#1f4e79"), ("contact", &long)],
+            None,
+        )
         .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.body.contains("id=\"m-contact-erreur\""), "{}", refused.body);

@@ -216,7 +216,8 @@ async fn orientation_runs_to_a_fiche_without_javascript() {
     assert!(results.body.contains("data-testid=\"orientation-resultats\""));
     let id = results.body.split("name=\"lieu\" value=\"").nth(1).expect("a place to choose").split('"').next().unwrap();
 
-    let form = format!("besoin=demarches&lieu={id}&prenom=Awa&notes=Ne+lit+pas+le+fran%C3%A7ais&oriente_par=CCAS+de+Bourges");
+    let form =
+        format!("besoin=demarches&lieu={id}&prenom=Awa&notes=Ne+lit+pas+le+fran%C3%A7ais&oriente_par=CCAS+de+Bourges");
     let fiche = send(
         &state,
         Request::post("/orientation/fiche")
@@ -395,7 +396,11 @@ async fn coverage_ranks_territories_by_priority_with_the_score_explained() {
     let page = get(&state, asked).await;
     assert_page(&page, asked);
     assert!(page.body.contains("(pour « Aide aux démarches administratives », ouverts le samedi)"), "{}", page.body);
-    assert!(page.body.contains("filtres=service%3DAide+aux+d%C3%A9marches+administratives%3Bjour%3Dsamedi"), "{}", page.body);
+    assert!(
+        page.body.contains("filtres=service%3DAide+aux+d%C3%A9marches+administratives%3Bjour%3Dsamedi"),
+        "{}",
+        page.body
+    );
     // Highest score first, each with its three parts.
     let table = page.body.split("data-testid=\"classement-couverture\"").nth(1).unwrap();
     let scores: Vec<f64> = table

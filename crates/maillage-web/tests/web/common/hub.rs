@@ -137,7 +137,13 @@ pub fn checked_boxes(body: &str, field: &str) -> Option<Vec<String>> {
             .filter(|tag| tag.contains(" checked"))
             .map(|tag| {
                 let start = tag.find(&marker).unwrap() + marker.len();
-                tag[start..].split('"').next().unwrap().replace("&#39;", "'").replace("&#38;", "&").replace("&#34;", "\"")
+                tag[start..]
+                    .split('"')
+                    .next()
+                    .unwrap()
+                    .replace("&#39;", "'")
+                    .replace("&#38;", "&")
+                    .replace("&#34;", "\"")
             })
             .collect(),
     )
