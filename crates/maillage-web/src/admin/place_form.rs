@@ -312,7 +312,7 @@ pub(super) fn sections(values: &Fields, errors: &[FieldError], locked: &[&str], 
             id,
             title,
             intro,
-            fields: fields.iter().map(|name| field_view(*name, &values, errors, locked)).collect(),
+            fields: fields.iter().map(|name| field_view(name, &values, errors, locked)).collect(),
             week: id == "horaires",
             pin: id == "adresse",
         })
