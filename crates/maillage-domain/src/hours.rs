@@ -30,8 +30,19 @@ impl Horaires {
         if trimmed.is_empty() {
             return Err("horaires vides".to_owned());
         }
-        let parsed = parse_cached(trimmed)?;
-        Ok(Horaires { original: trimmed.to_owned(), parsed })
+        match parse_cached(trimmed) {
+            Ok(parsed) => Ok(Horaires { original: trimmed.to_owned(), parsed }),
+            Err(err) => {
+                // Real files write "Sa  10:00-12:00": a run of spaces means one to a person, so
+                // it is read as one rather than losing the whole week.
+                let single = trimmed.split_whitespace().collect::<Vec<_>>().join(" ");
+                if single == trimmed {
+                    return Err(err);
+                }
+                let parsed = parse_cached(&single).map_err(|_| err)?;
+                Ok(Horaires { original: single, parsed })
+            }
+        }
     }
 
     /// The text as the source wrote it (trimmed).
@@ -283,6 +294,15 @@ impl<'de> serde::Deserialize<'de> for Horaires {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_run_of_spaces_is_read_as_one() {
+        let hours = Horaires::parse("Mo-Fr 09:00-12:00; Sa  10:00-12:00").unwrap();
+        assert_eq!(hours.as_str(), "Mo-Fr 09:00-12:00; Sa 10:00-12:00");
+        let saturday = NaiveDate::from_ymd_opt(2026, 1, 10).unwrap();
+        assert_eq!(hours.open_intervals_on(saturday).len(), 1);
+        assert!(Horaires::parse("Sa  25:00-26:00 nonsense").is_err());
+    }
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()

@@ -103,7 +103,7 @@
     if (place) {
       var l = place.lieu || {};
       html += "<p>" + escapeHtml([l.adresse, [l.code_postal, l.commune].join(" ")].filter(Boolean).join(", ")) + "</p>";
-      if (l.telephone) html += '<p><a href="tel:' + escapeHtml(l.telephone) + '">' + escapeHtml(l.telephone) + "</a></p>";
+      if (l.telephone) html += '<p><a href="tel:' + escapeHtml(l.telephone) + '">' + escapeHtml(phoneText(l.telephone)) + "</a></p>";
       if (place.ouvert_maintenant === true) html += '<p class="etat etat-ouvert">Ouvert maintenant</p>';
       else if (place.ouvert_maintenant === false) html += '<p class="etat etat-ferme">Fermé maintenant</p>';
     } else {
@@ -111,6 +111,11 @@
     }
     return html + '<p><a href="' + link(f.id) + '"' + (embed ? ' target="_blank" rel="noopener"' : "") +
       ">Voir la fiche du lieu</a></p></div>";
+  }
+  // +33248640475 as people read it: 02 48 64 04 75.
+  function phoneText(phone) {
+    var m = /^\+33(\d{9})$/.exec(phone);
+    return m ? ("0" + m[1]).replace(/(\d{2})(?=\d)/g, "$1 ") : phone;
   }
   function fillPopup(marker, f) {
     if (f.details) { marker.setPopupContent(popupHtml(f, f.details)); return; }

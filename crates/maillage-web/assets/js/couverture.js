@@ -9,9 +9,16 @@
   container.hidden = false;
   select.form.hidden = false;
   var legend = document.getElementById("legende-couverture");
+  // The page's question (a service, a day): the map answers the same one.
+  var filters = container.getAttribute("data-filtres") ? "&filtres=" + encodeURIComponent(container.getAttribute("data-filtres")) : "";
 
   var map = L.map(container, { minZoom: 5, maxZoom: 13 });
   map.attributionControl.setPrefix(false);
+  // Leaflet's own buttons speak English: their names in French.
+  [[".leaflet-control-zoom-in", "Zoomer"], [".leaflet-control-zoom-out", "Dézoomer"]].forEach(function (pair) {
+    var button = container.querySelector(pair[0]);
+    if (button) { button.title = pair[1]; button.setAttribute("aria-label", pair[1]); }
+  });
   var tiles = document.body.getAttribute("data-tiles");
   if (tiles) L.tileLayer(tiles, { attribution: document.body.getAttribute("data-tiles-attribution") || "" }).addTo(map);
   map.setView([46.6, 2.4], 6);
@@ -40,7 +47,7 @@
   function load(code) {
     Promise.all([
       fetch("/carte/contours/communes.geojson?departement=" + encodeURIComponent(code)).then(function (r) { return r.json(); }),
-      distances ? Promise.resolve(distances) : fetch("/api/v1/couverture?niveau=commune&perimetre=hub").then(function (r) { return r.json(); })
+      distances ? Promise.resolve(distances) : fetch("/api/v1/couverture?niveau=commune&perimetre=hub" + filters).then(function (r) { return r.json(); })
     ]).then(function (results) {
       var outlines = results[0];
       distances = results[1];

@@ -32,6 +32,11 @@
   container.parentNode.hidden = false;
   map = L.map(container, { minZoom: 5, maxZoom: 18 });
   map.attributionControl.setPrefix(false);
+  // Leaflet's own buttons speak English: their names in French.
+  [[".leaflet-control-zoom-in", "Zoomer"], [".leaflet-control-zoom-out", "Dézoomer"]].forEach(function (pair) {
+    var button = container.querySelector(pair[0]);
+    if (button) { button.title = pair[1]; button.setAttribute("aria-label", pair[1]); }
+  });
   var tiles = document.body.getAttribute("data-tiles");
   if (tiles) {
     L.tileLayer(tiles, { maxZoom: 19, attribution: document.body.getAttribute("data-tiles-attribution") || "" }).addTo(map);

@@ -104,14 +104,10 @@ fn spec(field: &str) -> (&'static str, &'static str, &'static str, &'static str,
 /// types; `id`, `pivot` and `date_maj` are filled by the registry).
 const REQUIRED: [&str; 5] = ["nom", "adresse", "code_postal", "commune", "services"];
 
-/// The sections, in the order a volunteer fills them: who, when, where, how to reach, what.
+/// The sections, in the order a volunteer fills them: who, when, where, how to reach, what;
+/// what the registry rather than the public needs comes last.
 const SECTIONS: [(&str, &str, &str, &[&str]); 9] = [
-    (
-        "identite",
-        "Identité",
-        "",
-        &["nom", "typologie", "itinerance", "presentation_resume", "structure_parente", "pivot"],
-    ),
+    ("identite", "Identité", "", &["nom", "itinerance", "presentation_resume"]),
     (
         "horaires",
         "Horaires",
@@ -151,7 +147,12 @@ const SECTIONS: [(&str, &str, &str, &[&str]); 9] = [
             "autres_formations_labels",
         ],
     ),
-    ("suivi", "Mise à jour", "", &["presentation_detail", "source", "id", "date_maj"]),
+    (
+        "structure",
+        "Structure et mise à jour",
+        "",
+        &["typologie", "structure_parente", "pivot", "presentation_detail", "source", "id", "date_maj"],
+    ),
 ];
 
 /// Types of structures of the data·inclusion vocabulary the standard points to.
@@ -311,7 +312,7 @@ pub(super) fn sections(values: &Fields, errors: &[FieldError], locked: &[&str], 
             id,
             title,
             intro,
-            fields: fields.iter().map(|name| field_view(*name, &values, errors, locked)).collect(),
+            fields: fields.iter().map(|name| field_view(name, &values, errors, locked)).collect(),
             week: id == "horaires",
             pin: id == "adresse",
         })

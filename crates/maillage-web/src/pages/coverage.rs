@@ -56,6 +56,8 @@ pub struct CoverageView {
     pub api_link: String,
     /// "pour « Aide aux démarches… », ouverts le samedi", or empty.
     pub asked: String,
+    /// The filters in the API's language, for the map's script (the same question).
+    pub filters: String,
 }
 
 fn decimal(value: f64) -> String {
@@ -187,6 +189,7 @@ pub async fn view(state: &WebState, raw: Option<&str>) -> Result<CoverageView, W
         formula: report.formule,
         api_link: format!("/api/v1/couverture?{}", serde_urlencoded::to_string(api).unwrap_or_default()),
         asked: asked.join(", "),
+        filters: items.join(";"),
     })
 }
 

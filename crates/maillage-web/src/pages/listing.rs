@@ -85,7 +85,7 @@ fn fenced_range(values: &mut [f64]) -> (f64, f64) {
     let (low, high) = (q1 - 3.0 * (q3 - q1), q3 + 3.0 * (q3 - q1));
     let mut kept = values.iter().copied().filter(|v| (low..=high).contains(v));
     let first = kept.next().unwrap_or(q1);
-    (first, kept.last().unwrap_or(first).max(first))
+    (first, kept.next_back().unwrap_or(first).max(first))
 }
 
 /// The JSON API's query string for a page's criteria, once the free text has been read.

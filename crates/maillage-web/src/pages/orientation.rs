@@ -417,7 +417,8 @@ impl OrientationPage {
     }
 }
 
-const STEP_TITLES: [&str; 5] = ["Le besoin", "Où et à quelle distance", "Un accueil adapté", "Quand", "Les lieux"];
+/// The four steps the legends count ("Étape 2 sur 4"); the results that follow are not one.
+const STEP_TITLES: [&str; 4] = ["Le besoin", "Où et à quelle distance", "Un accueil adapté", "Quand"];
 
 pub async fn page(
     State(state): State<WebState>,
@@ -485,7 +486,15 @@ pub async fn page(
         })
         .collect();
     let page = OrientationPage {
-        layout: Layout::new(&site, format!("Orientation — étape {step} sur 5"), "orientation"),
+        layout: Layout::new(
+            &site,
+            if step < 5 {
+                format!("Orientation — étape {step} sur 4")
+            } else {
+                "Orientation — les lieux".to_owned()
+            },
+            "orientation",
+        ),
         hidden: orientation.pairs_before(step),
         undo: (step > 1).then(|| orientation.link_before(step - 1)),
         summary: orientation.summary(),

@@ -214,6 +214,9 @@ async fn orientation_runs_to_a_fiche_without_javascript() {
     let results = get(&state, "/orientation?besoin=demarches&q=Bourges&rayon=30&accueil=aucun&quand=indifferent").await;
     assert_page(&results, "résultats");
     assert!(results.body.contains("data-testid=\"orientation-resultats\""));
+    // Four steps, as the legends count them; the results are not a fifth.
+    assert!(step2.body.contains("Orientation — étape 2 sur 4"), "{}", step2.body);
+    assert!(!results.body.contains("5. Les lieux") && results.body.contains("4. Quand"), "{}", results.body);
     let id = results.body.split("name=\"lieu\" value=\"").nth(1).expect("a place to choose").split('"').next().unwrap();
 
     let form =
@@ -400,6 +403,10 @@ async fn coverage_ranks_territories_by_priority_with_the_score_explained() {
         page.body.contains("filtres=service%3DAide+aux+d%C3%A9marches+administratives%3Bjour%3Dsamedi"),
         "{}",
         page.body
+    );
+    assert!(
+        page.body.contains("data-filtres=\"service=Aide aux démarches administratives;jour=samedi\""),
+        "the map asks the same"
     );
     // Highest score first, each with its three parts.
     let table = page.body.split("data-testid=\"classement-couverture\"").nth(1).unwrap();
