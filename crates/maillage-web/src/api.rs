@@ -11,6 +11,7 @@ mod docs;
 mod export;
 mod lieux;
 mod limit;
+mod projets;
 mod territoires;
 
 use std::sync::Arc;
@@ -48,6 +49,8 @@ fn documented() -> OpenApiRouter<WebState> {
         .routes(routes!(territoires::bubbles))
         .routes(routes!(territoires::one))
         .routes(routes!(export::export))
+        .routes(routes!(projets::list))
+        .routes(routes!(projets::one))
         .routes(routes!(docs::openapi))
         .routes(routes!(docs::page))
 }

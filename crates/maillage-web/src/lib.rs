@@ -17,6 +17,7 @@ mod error;
 mod extract;
 mod middleware;
 mod pages;
+mod pnt_view;
 mod proxy;
 mod query;
 mod render;

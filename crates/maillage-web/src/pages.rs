@@ -14,6 +14,7 @@ mod criteria;
 mod listing;
 mod orientation;
 mod place;
+pub mod pnt;
 mod site;
 
 use std::sync::Arc;
@@ -60,6 +61,7 @@ pub fn routes(site: Arc<SiteConfig>) -> Router<WebState> {
         .route("/favicon.ico", get(assets::favicon))
         .route("/marque.css", get(crate::branding::stylesheet))
         .route("/marque/logo", get(crate::branding::logo))
+        .merge(pnt::routes())
         .layer(Extension(site))
         .layer(tower_http::compression::CompressionLayer::new())
 }

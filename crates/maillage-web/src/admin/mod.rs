@@ -1,7 +1,7 @@
 //! The hub's administration pages, a module per area: the dashboard (`home`), the moderation
 //! queue (`moderation`), places, their history and claims (`places`), users and roles
 //! (`accounts`), campaigns (`campaigns`), the outbox and the audit log (`journal`),
-//! duplicates (`duplicates`), and the hub's configuration (`hub`, `imports`, and the mapping
+//! duplicates (`duplicates`), the projets numériques de territoire (`pnt`), and the hub's configuration (`hub`, `imports`, and the mapping
 //! assistant with the saved mappings, `assistant`).
 //!
 //! Handlers only translate HTTP: a role gate ([`crate::extract`]) says who may open a page,
@@ -19,6 +19,7 @@ mod imports;
 mod journal;
 mod moderation;
 mod places;
+mod pnt;
 
 use axum::extract::DefaultBodyLimit;
 use axum::Router;
@@ -37,6 +38,7 @@ pub fn routes() -> Router<WebState> {
         .merge(campaigns::routes())
         .merge(journal::routes())
         .merge(duplicates::routes())
+        .merge(pnt::routes())
         .merge(
             hub::routes()
                 .merge(imports::routes())

@@ -14,4 +14,5 @@ mod api_places;
 mod duplicates;
 mod errors;
 mod pages;
+mod pnt;
 mod proxy;
