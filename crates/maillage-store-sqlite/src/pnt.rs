@@ -165,10 +165,8 @@ impl PntTables for SqliteTables<'_> {
 
     fn votes(&mut self, territory: Option<&str>) -> StoreResult<Vec<Vote>> {
         let rows: Vec<Doc<Vote>> = match territory {
-            Some(key) => self.all(
-                "SELECT document FROM pnt_votes WHERE territory = ?1 ORDER BY created_at DESC, id DESC",
-                [key],
-            )?,
+            Some(key) => self
+                .all("SELECT document FROM pnt_votes WHERE territory = ?1 ORDER BY created_at DESC, id DESC", [key])?,
             None => self.all("SELECT document FROM pnt_votes ORDER BY created_at DESC, id DESC", [])?,
         };
         Ok(rows.into_iter().map(|Doc(vote)| vote).collect())

@@ -53,7 +53,12 @@ pub fn project(title: &str, territories: &[PntTerritory]) -> Project {
         }],
         carriers: vec![Party::Acteur("01acteur".to_owned()), Party::Nom("CC Chinon Vienne et Loire".to_owned())],
         partners: vec![],
-        needs: vec![Need { kind: NeedKind::Etp, amount: Some(30_000), etp: Some(1.0), description: "1 ETP".to_owned() }],
+        needs: vec![Need {
+            kind: NeedKind::Etp,
+            amount: Some(30_000),
+            etp: Some(1.0),
+            description: "1 ETP".to_owned(),
+        }],
         funding: vec![Funding {
             funder: Party::Nom("CAF 37".to_owned()),
             amount: 10_000,
@@ -132,7 +137,11 @@ pub fn pnt_plans_are_replaced_by_version(store: &dyn Store) {
     // Version 1 again is not a creation.
     assert!(matches!(store.save_pnt(&first), Err(StoreError::Conflict(_))));
     let mut second = Pnt { version: 2, ..first.clone() };
-    second.enjeux.push(Enjeu { key: "emergence".to_owned(), title: "Émergence de projets".to_owned(), description: String::new() });
+    second.enjeux.push(Enjeu {
+        key: "emergence".to_owned(),
+        title: "Émergence de projets".to_owned(),
+        description: String::new(),
+    });
     store.save_pnt(&second).unwrap();
     // A writer who read version 1 is late.
     let late = Pnt { version: 2, title: "En retard".to_owned(), ..first.clone() };
@@ -183,15 +192,15 @@ pub fn projects_are_filtered_and_paged(store: &dyn Store) {
     let loches = PntTerritory::bassin("Loches");
     let dep = PntTerritory::departement("37");
     let mut all = Vec::new();
-    for (n, title) in ["Bus numérique", "Évènement sensibilisation", "Fablab itinérant", "Atelier parentalité"]
-        .iter()
-        .enumerate()
+    for (n, title) in
+        ["Bus numérique", "Évènement sensibilisation", "Fablab itinérant", "Atelier parentalité"].iter().enumerate()
     {
         let territories = if n % 2 == 0 { vec![chinon.clone()] } else { vec![loches.clone(), dep.clone()] };
         let mut project = project(title, &territories);
         project.published = n != 3;
         if n == 2 {
-            project.needs = vec![Need { kind: NeedKind::Equipement, amount: None, etp: None, description: "Van".to_owned() }];
+            project.needs =
+                vec![Need { kind: NeedKind::Equipement, amount: None, etp: None, description: "Van".to_owned() }];
             project.axe = Some("animation".to_owned());
         }
         store.add_project(&project).unwrap();
@@ -204,7 +213,10 @@ pub fn projects_are_filtered_and_paged(store: &dyn Store) {
     };
     // Folded titles: "Évènement" sorts as "evenement".
     let (every, count) = query(&|_| {});
-    assert_eq!(titles(&every), ["Atelier parentalité", "Bus numérique", "Évènement sensibilisation", "Fablab itinérant"]);
+    assert_eq!(
+        titles(&every),
+        ["Atelier parentalité", "Bus numérique", "Évènement sensibilisation", "Fablab itinérant"]
+    );
     assert_eq!(count, 4);
     let (public, count) = query(&|q| q.published_only = true);
     assert_eq!(titles(&public), ["Bus numérique", "Évènement sensibilisation", "Fablab itinérant"]);
@@ -279,7 +291,10 @@ pub fn an_online_vote_counts_changeable_ballots_and_closes_for_good(store: &dyn 
     assert!(after.iter().all(|voter| voter.email.is_none()));
     assert_eq!(after.iter().filter(|voter| voter.ballot.is_some()).count(), 2);
     // Closed means immutable: a ballot, a second closing, an invitation change nothing.
-    assert!(matches!(store.cast_ballot(&vote.id, &voters[2].token_hash, &[1, 1, 1], at(21)), Err(StoreError::Conflict(_))));
+    assert!(matches!(
+        store.cast_ballot(&vote.id, &voters[2].token_hash, &[1, 1, 1], at(21)),
+        Err(StoreError::Conflict(_))
+    ));
     assert!(matches!(store.close_vote(&vote.id, 2, None, at(22)), Err(StoreError::Conflict(_))));
     assert!(matches!(store.add_voters(&vote.id, &[voter(&vote, 9)]), Err(StoreError::Conflict(_))));
     assert_eq!(store.voters(&vote.id).unwrap(), after);

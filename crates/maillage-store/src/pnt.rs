@@ -501,8 +501,13 @@ pub trait PntStore {
     fn cast_ballot(&self, vote_id: &str, token_hash: &str, ballot: &[u32], at: DateTime<Utc>) -> StoreResult<()>;
     /// Closes a vote read at `version`: its results frozen (the room's tally, or the ballots'
     /// sums), its voters' e-mails erased. A closed vote is never written again.
-    fn close_vote(&self, vote_id: &str, version: u32, tally: Option<&RoomTally>, at: DateTime<Utc>)
-        -> StoreResult<Vote>;
+    fn close_vote(
+        &self,
+        vote_id: &str,
+        version: u32,
+        tally: Option<&RoomTally>,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Vote>;
 }
 
 /// The sums of the ballots cast, per item.

@@ -33,7 +33,12 @@ fn project(n: usize, bassin: &str) -> Project {
         stages: vec![StageChange { stage, at, by: None, by_name: "Hub".to_owned(), reason: None }],
         carriers: Vec::new(),
         partners: Vec::new(),
-        needs: vec![Need { kind: NeedKind::ALL[n % 5], amount: Some(1_000 * n as u64), etp: None, description: String::new() }],
+        needs: vec![Need {
+            kind: NeedKind::ALL[n % 5],
+            amount: Some(1_000 * n as u64),
+            etp: None,
+            description: String::new(),
+        }],
         funding: Vec::new(),
         communes: Vec::new(),
         events: Vec::new(),
@@ -62,7 +67,8 @@ fn main() {
     println!("{PROJECTS} projects across {} bassins, {requests} requests each", bassins.len());
     let state = WebState::new(Arc::new(store), territory).expect("state");
     let dir = std::env::temp_dir().join(format!("maillage-bench-{}", std::process::id()));
-    let config = Arc::new(AccountsConfig::with_outbox(&dir, "https://hub.example", b"une cle de banc d'essai assez longue"));
+    let config =
+        Arc::new(AccountsConfig::with_outbox(&dir, "https://hub.example", b"une cle de banc d'essai assez longue"));
     let router = router_with_accounts(state, SiteConfig::default(), config);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     let chinon = format!("bassin={}", "Chinon");

@@ -108,7 +108,12 @@ impl ProjectView {
                     label: step.stage.label(),
                     purpose: step.stage.purpose(),
                     date: step.date.format("%d/%m/%Y").to_string(),
-                    participants: step.participants.iter().map(|p| pnt::party_name(p, names)).collect::<Vec<_>>().join(", "),
+                    participants: step
+                        .participants
+                        .iter()
+                        .map(|p| pnt::party_name(p, names))
+                        .collect::<Vec<_>>()
+                        .join(", "),
                     notes: step.notes.clone(),
                     outputs: step.outputs.clone(),
                     budget: step.seed_budget.map(euros).unwrap_or_default(),
@@ -212,4 +217,3 @@ pub fn urlencode(text: &str) -> String {
     }
     out
 }
-

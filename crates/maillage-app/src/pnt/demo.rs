@@ -217,7 +217,13 @@ pub fn load_if_empty(ctx: &Context<'_>, actor: &Actor) -> AppResult<Option<usize
     ))?;
     for seed in PROJECTS {
         let territory = PntTerritory::parse_key(seed.territory).expect("the demo's territories are written right");
-        let creation = StageChange { stage: Stage::Idee, at: at(), by: None, by_name: "Hub (démonstration)".to_owned(), reason: Some(PROVENANCE.to_owned()) };
+        let creation = StageChange {
+            stage: Stage::Idee,
+            at: at(),
+            by: None,
+            by_name: "Hub (démonstration)".to_owned(),
+            reason: Some(PROVENANCE.to_owned()),
+        };
         let mut stages = vec![creation];
         if seed.title == "Carrefour de l'inclusion numérique" {
             stages.push(StageChange {
@@ -248,7 +254,12 @@ pub fn load_if_empty(ctx: &Context<'_>, actor: &Actor) -> AppResult<Option<usize
             needs: seed
                 .needs
                 .iter()
-                .map(|(kind, amount, etp, description)| Need { kind: *kind, amount: *amount, etp: *etp, description: (*description).to_owned() })
+                .map(|(kind, amount, etp, description)| Need {
+                    kind: *kind,
+                    amount: *amount,
+                    etp: *etp,
+                    description: (*description).to_owned(),
+                })
                 .collect(),
             funding: Vec::new(),
             communes: seed.communes.iter().map(|c| (*c).to_owned()).collect(),
@@ -284,6 +295,12 @@ pub fn load_if_empty(ctx: &Context<'_>, actor: &Actor) -> AppResult<Option<usize
         version: 1,
     };
     store.add_vote(&restitution, &[])?;
-    ctx.audit(actor.id(), "demonstration_pnt_chargee", None, format!("{} projets, 5 PNT, 1 vote (seed 002)", PROJECTS.len()), maillage_store::now())?;
+    ctx.audit(
+        actor.id(),
+        "demonstration_pnt_chargee",
+        None,
+        format!("{} projets, 5 PNT, 1 vote (seed 002)", PROJECTS.len()),
+        maillage_store::now(),
+    )?;
     Ok(Some(PROJECTS.len()))
 }

@@ -37,9 +37,9 @@ struct Line {
 
 fn line(project: &Project, names: &BTreeMap<String, String>) -> Line {
     let needs_euros: u64 = project.needs.iter().filter_map(|need| need.amount).sum();
-    let needs_etp: f64 = project.needs.iter().filter(|need| need.kind == NeedKind::Etp).filter_map(|need| need.etp).sum();
-    let granted =
-        project.funding.iter().filter(|f| f.status == FundingStatus::Accordee).map(|f| f.amount).sum::<u64>();
+    let needs_etp: f64 =
+        project.needs.iter().filter(|need| need.kind == NeedKind::Etp).filter_map(|need| need.etp).sum();
+    let granted = project.funding.iter().filter(|f| f.status == FundingStatus::Accordee).map(|f| f.amount).sum::<u64>();
     let needs: Vec<String> = project
         .needs
         .iter()
@@ -62,7 +62,8 @@ fn line(project: &Project, names: &BTreeMap<String, String>) -> Line {
         .iter()
         .map(|f| format!("{} : {} € ({})", party_name(&f.funder, names), f.amount, f.status.label()))
         .collect();
-    let parties = |list: &[maillage_store::Party]| list.iter().map(|p| party_name(p, names)).collect::<Vec<_>>().join(" | ");
+    let parties =
+        |list: &[maillage_store::Party]| list.iter().map(|p| party_name(p, names)).collect::<Vec<_>>().join(" | ");
     Line {
         text: vec![
             project.id.clone(),

@@ -20,8 +20,8 @@ pub mod votes;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use maillage_store::{
-    new_id, Funding, FundingStatus, IncubatorStage, IncubatorStep, Need, NeedKind, Party, Pnt, PntLevel,
-    PntTerritory, Project, ProjectQuery, Stage, StageChange,
+    new_id, Funding, FundingStatus, IncubatorStage, IncubatorStep, Need, NeedKind, Party, Pnt, PntLevel, PntTerritory,
+    Project, ProjectQuery, Stage, StageChange,
 };
 use serde::Serialize;
 
@@ -134,7 +134,13 @@ impl PlanForm {
                 .objectives
                 .iter()
                 .map(|o| {
-                    format!("{} | {} | {} | {}", o.title, o.enjeu.as_deref().unwrap_or(""), o.ambition, o.actions.join(" ; "))
+                    format!(
+                        "{} | {} | {} | {}",
+                        o.title,
+                        o.enjeu.as_deref().unwrap_or(""),
+                        o.ambition,
+                        o.actions.join(" ; ")
+                    )
                 })
                 .collect::<Vec<_>>()
                 .join("\n"),
@@ -191,7 +197,10 @@ pub fn save_plan(ctx: &Context<'_>, actor: &Actor, form: &PlanForm, version: u32
         let key = cells[0].clone();
         let title = cells.get(1).cloned().unwrap_or_default();
         if key.is_empty() || title.is_empty() || key.contains(char::is_whitespace) {
-            errors.push(FieldError::new("enjeux", format!("ligne {} : « clé | titre | description » attendu, la clé sans espace", n + 1)));
+            errors.push(FieldError::new(
+                "enjeux",
+                format!("ligne {} : « clé | titre | description » attendu, la clé sans espace", n + 1),
+            ));
             continue;
         }
         enjeux.push(maillage_store::Enjeu { key, title, description: cells.get(2).cloned().unwrap_or_default() });
@@ -219,8 +228,12 @@ pub fn save_plan(ctx: &Context<'_>, actor: &Actor, form: &PlanForm, version: u32
                 .unwrap_or_default(),
         });
     }
-    let actors: Vec<String> =
-        form.actors.split([' ', ',', '\n', '\r']).filter(|id| !id.trim().is_empty()).map(|id| id.trim().to_owned()).collect();
+    let actors: Vec<String> = form
+        .actors
+        .split([' ', ',', '\n', '\r'])
+        .filter(|id| !id.trim().is_empty())
+        .map(|id| id.trim().to_owned())
+        .collect();
     check_actor_ids(ctx, &mut errors, "acteurs", &actors)?;
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
@@ -415,7 +428,10 @@ fn read_project(ctx: &Context<'_>, form: &ProjectForm) -> AppResult<ProjectConte
             value => match value.parse::<f64>() {
                 Ok(etp) if etp.is_finite() && (0.0..=1000.0).contains(&etp) => Some(etp),
                 _ => {
-                    errors.push(FieldError::new(&format!("{field}, ETP"), format!("nombre d'ETP illisible ou négatif « {} »", row.etp)));
+                    errors.push(FieldError::new(
+                        &format!("{field}, ETP"),
+                        format!("nombre d'ETP illisible ou négatif « {} »", row.etp),
+                    ));
                     None
                 }
             },
@@ -588,7 +604,10 @@ pub fn change_stage(
         return Err(AppError::Invalid(vec![FieldError::new("étape", format!("étape inconnue « {stage} »"))]));
     };
     if to == stored.stage {
-        return Err(AppError::Invalid(vec![FieldError::new("étape", format!("le projet est déjà « {} »", to.label()))]));
+        return Err(AppError::Invalid(vec![FieldError::new(
+            "étape",
+            format!("le projet est déjà « {} »", to.label()),
+        )]));
     }
     let reason = reason.trim();
     if reason.chars().count() > MAX_TITLE * 5 {
@@ -608,7 +627,13 @@ pub fn change_stage(
         reason: Some(reason.to_owned()).filter(|r| !r.is_empty()),
     });
     ctx.store.update_project(&project)?;
-    audit_project(ctx, actor, "projet_etape", &project, format!("« {} » : {} → {}", project.title, from.label(), to.label()))?;
+    audit_project(
+        ctx,
+        actor,
+        "projet_etape",
+        &project,
+        format!("« {} » : {} → {}", project.title, from.label(), to.label()),
+    )?;
     Ok(project)
 }
 

@@ -8,8 +8,7 @@
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Europe::Paris;
 use maillage_store::{
-    new_id, tally, vote_not_found, PntTerritory, RoomTally, StoreError, Vote, VoteItem, VoteMode,
-    VoteResults, Voter,
+    new_id, tally, vote_not_found, PntTerritory, RoomTally, StoreError, Vote, VoteItem, VoteMode, VoteResults, Voter,
 };
 use serde::Serialize;
 
@@ -79,7 +78,14 @@ fn items(errors: &mut Vec<FieldError>, raw: &str) -> Vec<VoteItem> {
     items
 }
 
-fn new_vote(territory: PntTerritory, title: String, mode: VoteMode, items: Vec<VoteItem>, actor: &Actor, at: DateTime<Utc>) -> Vote {
+fn new_vote(
+    territory: PntTerritory,
+    title: String,
+    mode: VoteMode,
+    items: Vec<VoteItem>,
+    actor: &Actor,
+    at: DateTime<Utc>,
+) -> Vote {
     Vote {
         id: new_id(),
         territory,
@@ -101,7 +107,12 @@ fn new_vote(territory: PntTerritory, title: String, mode: VoteMode, items: Vec<V
     }
 }
 
-fn common(ctx: &Context<'_>, actor: &Actor, form: &VoteForm, errors: &mut Vec<FieldError>) -> AppResult<(PntTerritory, String, Vec<VoteItem>)> {
+fn common(
+    ctx: &Context<'_>,
+    actor: &Actor,
+    form: &VoteForm,
+    errors: &mut Vec<FieldError>,
+) -> AppResult<(PntTerritory, String, Vec<VoteItem>)> {
     actor.require(ctx, Permission::Team)?;
     let territory = parse_territory(ctx, "territoire", &form.territory).map_err(|e| AppError::Invalid(vec![e]))?;
     require_manage(ctx, actor, std::slice::from_ref(&territory))?;
@@ -128,7 +139,8 @@ pub fn create_room_vote(ctx: &Context<'_>, actor: &Actor, form: &VoteForm, at: D
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
-    let vote = Vote { meeting: Some(meeting), held_on, ..new_vote(territory, title, VoteMode::Salle, items, actor, at) };
+    let vote =
+        Vote { meeting: Some(meeting), held_on, ..new_vote(territory, title, VoteMode::Salle, items, actor, at) };
     ctx.store.add_vote(&vote, &[])?;
     ctx.audit(actor.id(), "vote_salle_ouvert", Some(format!("vote:{}", vote.id)), format!("« {} »", vote.title), at)?;
     Ok(vote)
@@ -164,7 +176,10 @@ pub fn record_room_vote(
     let participants = match participants.trim().parse::<u32>() {
         Ok(count) if count > 0 => count,
         _ => {
-            errors.push(FieldError::new("participants", format!("nombre de participants attendu, pas « {participants} »")));
+            errors.push(FieldError::new(
+                "participants",
+                format!("nombre de participants attendu, pas « {participants} »"),
+            ));
             0
         }
     };
@@ -172,7 +187,13 @@ pub fn record_room_vote(
         return Err(AppError::Invalid(errors));
     }
     let closed = ctx.store.close_vote(id, version, Some(&RoomTally { points, participants }), at)?;
-    ctx.audit(actor.id(), "vote_salle_saisi", Some(format!("vote:{id}")), format!("« {} », {participants} participants", closed.title), at)?;
+    ctx.audit(
+        actor.id(),
+        "vote_salle_saisi",
+        Some(format!("vote:{id}")),
+        format!("« {} », {participants} participants", closed.title),
+        at,
+    )?;
     Ok(closed)
 }
 
@@ -232,7 +253,10 @@ pub fn create_online_vote(ctx: &Context<'_>, actor: &Actor, form: &VoteForm, at:
     let points = match form.points.trim().parse::<u32>() {
         Ok(points) if (1..=1000).contains(&points) => points,
         _ => {
-            errors.push(FieldError::new("points", format!("nombre de points par participant attendu (1 à 1000), pas « {} »", form.points)));
+            errors.push(FieldError::new(
+                "points",
+                format!("nombre de points par participant attendu (1 à 1000), pas « {} »", form.points),
+            ));
             0
         }
     };
@@ -308,7 +332,13 @@ pub fn close_vote(ctx: &Context<'_>, actor: &Actor, id: &str, version: u32, at: 
     }
     let closed = ctx.store.close_vote(id, version, None, at)?;
     let ballots = closed.results.as_ref().map(|r| r.ballots).unwrap_or(0);
-    ctx.audit(actor.id(), "vote_clos", Some(format!("vote:{id}")), format!("« {} », {ballots} bulletins", closed.title), at)?;
+    ctx.audit(
+        actor.id(),
+        "vote_clos",
+        Some(format!("vote:{id}")),
+        format!("« {} », {ballots} bulletins", closed.title),
+        at,
+    )?;
     Ok(closed)
 }
 
@@ -326,15 +356,25 @@ pub struct VoteSummary {
 /// a vote past its closing as closed. Writes nothing on others.
 fn settle(ctx: &Context<'_>, vote: Vote, now: DateTime<Utc>) -> AppResult<Vote> {
     match (vote.mode, vote.closed_at, vote.closes_at) {
-        (VoteMode::EnLigne, None, Some(closes)) if closes <= now => match ctx.store.close_vote(&vote.id, vote.version, None, closes) {
-            Ok(closed) => {
-                ctx.audit(None, "vote_clos", Some(format!("vote:{}", closed.id)), format!("« {} », clôture à l'heure dite", closed.title), now)?;
-                Ok(closed)
+        (VoteMode::EnLigne, None, Some(closes)) if closes <= now => {
+            match ctx.store.close_vote(&vote.id, vote.version, None, closes) {
+                Ok(closed) => {
+                    ctx.audit(
+                        None,
+                        "vote_clos",
+                        Some(format!("vote:{}", closed.id)),
+                        format!("« {} », clôture à l'heure dite", closed.title),
+                        now,
+                    )?;
+                    Ok(closed)
+                }
+                // Someone else closed it meanwhile: read it again.
+                Err(StoreError::Conflict(_)) => {
+                    ctx.store.vote(&vote.id)?.ok_or_else(|| vote_not_found(&vote.id).into())
+                }
+                Err(err) => Err(err.into()),
             }
-            // Someone else closed it meanwhile: read it again.
-            Err(StoreError::Conflict(_)) => ctx.store.vote(&vote.id)?.ok_or_else(|| vote_not_found(&vote.id).into()),
-            Err(err) => Err(err.into()),
-        },
+        }
         _ => Ok(vote),
     }
 }
@@ -351,7 +391,12 @@ fn summary(ctx: &Context<'_>, vote: Vote) -> AppResult<VoteSummary> {
 }
 
 /// The votes of a territory, newest first, for the team.
-pub fn votes(ctx: &Context<'_>, actor: &Actor, territory: &PntTerritory, now: DateTime<Utc>) -> AppResult<Vec<VoteSummary>> {
+pub fn votes(
+    ctx: &Context<'_>,
+    actor: &Actor,
+    territory: &PntTerritory,
+    now: DateTime<Utc>,
+) -> AppResult<Vec<VoteSummary>> {
     actor.require(ctx, Permission::Team)?;
     let mut summaries = Vec::new();
     for vote in ctx.store.votes(Some(territory))? {
@@ -386,7 +431,12 @@ pub struct BallotView {
 }
 
 fn voter_of(ctx: &Context<'_>, vote_id: &str, token: &str) -> AppResult<Voter> {
-    let refused = || AppError::Refused("Ce lien de vote n'est pas valable : vérifiez qu'il est complet, ou demandez-en un nouveau au hub.".to_owned());
+    let refused = || {
+        AppError::Refused(
+            "Ce lien de vote n'est pas valable : vérifiez qu'il est complet, ou demandez-en un nouveau au hub."
+                .to_owned(),
+        )
+    };
     if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(refused());
     }
@@ -398,7 +448,8 @@ pub fn ballot(ctx: &Context<'_>, vote_id: &str, token: &str, now: DateTime<Utc>)
     let voter = voter_of(ctx, vote_id, token)?;
     let vote = ctx.store.vote(vote_id)?.ok_or_else(|| vote_not_found(vote_id))?;
     let vote = settle(ctx, vote, now)?;
-    let voter = if vote.closed_at.is_some() { ctx.store.voter(vote_id, &voter.token_hash)?.unwrap_or(voter) } else { voter };
+    let voter =
+        if vote.closed_at.is_some() { ctx.store.voter(vote_id, &voter.token_hash)?.unwrap_or(voter) } else { voter };
     let open = vote.closed_at.is_none() && vote.opens_at.is_none_or(|opens| opens <= now);
     let results = match (&vote.results, vote.hide_results) {
         (Some(results), _) => Some(results.clone()),
@@ -409,7 +460,13 @@ pub fn ballot(ctx: &Context<'_>, vote_id: &str, token: &str, now: DateTime<Utc>)
 }
 
 /// Casts or changes a participant's ballot: points per item, in order (blank is 0).
-pub fn cast(ctx: &Context<'_>, vote_id: &str, token: &str, points: &[String], now: DateTime<Utc>) -> AppResult<Vec<u32>> {
+pub fn cast(
+    ctx: &Context<'_>,
+    vote_id: &str,
+    token: &str,
+    points: &[String],
+    now: DateTime<Utc>,
+) -> AppResult<Vec<u32>> {
     let voter = voter_of(ctx, vote_id, token)?;
     let vote = ctx.store.vote(vote_id)?.ok_or_else(|| vote_not_found(vote_id))?;
     if vote.closed_at.is_some() || vote.closes_at.is_some_and(|closes| closes <= now) {
@@ -425,14 +482,24 @@ pub fn cast(ctx: &Context<'_>, vote_id: &str, token: &str, points: &[String], no
         match if raw.is_empty() { Ok(0) } else { raw.parse::<u32>() } {
             Ok(given) => ballot.push(given),
             Err(_) => {
-                errors.push(FieldError::new(&format!("points pour « {} »", item.label), format!("nombre entier positif ou nul attendu, pas « {raw} »")));
+                errors.push(FieldError::new(
+                    &format!("points pour « {} »", item.label),
+                    format!("nombre entier positif ou nul attendu, pas « {raw} »"),
+                ));
                 ballot.push(0);
             }
         }
     }
     let given: u64 = ballot.iter().map(|p| u64::from(*p)).sum();
     if errors.is_empty() && given > u64::from(vote.points) {
-        errors.push(FieldError::new("points", format!("vous avez donné {given} points pour {} permis : retirez-en {}", vote.points, given - u64::from(vote.points))));
+        errors.push(FieldError::new(
+            "points",
+            format!(
+                "vous avez donné {given} points pour {} permis : retirez-en {}",
+                vote.points,
+                given - u64::from(vote.points)
+            ),
+        ));
     }
     if errors.is_empty() && given == 0 {
         errors.push(FieldError::new("points", "donnez au moins un point"));

@@ -251,7 +251,11 @@ fn online_vote_form() -> pnt_votes::VoteForm {
 }
 
 fn pnt_plan() -> pnt::PlanForm {
-    pnt::PlanForm { territory: "departement:18".to_owned(), title: "PNT du Cher".to_owned(), ..pnt::PlanForm::default() }
+    pnt::PlanForm {
+        territory: "departement:18".to_owned(),
+        title: "PNT du Cher".to_owned(),
+        ..pnt::PlanForm::default()
+    }
 }
 
 fn gestionnaire() -> Role {

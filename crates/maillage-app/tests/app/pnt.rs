@@ -6,8 +6,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 use maillage_app::accounts::Actor;
 use maillage_app::context::{Context, Mailing};
 use maillage_app::coverage::{coverage, CoverageRequest};
-use maillage_app::pnt::{self, evidence, votes, FundingForm, IncubatorForm, NeedForm, ProjectFilter, ProjectForm};
 use maillage_app::places::demo::DEMO_BASSINS;
+use maillage_app::pnt::{self, evidence, votes, FundingForm, IncubatorForm, NeedForm, ProjectFilter, ProjectForm};
 use maillage_app::territory::{read_bassins_csv, Locator};
 use maillage_app::AppError;
 use maillage_store::contract::snapshot_items;
@@ -62,7 +62,11 @@ fn idea() -> ProjectForm {
             etp: "1".to_owned(),
             description: "1 ETP à 30 k€".to_owned(),
         }],
-        funding: vec![FundingForm { funder: "CAF 37".to_owned(), amount: "10000".to_owned(), status: "demandee".to_owned() }],
+        funding: vec![FundingForm {
+            funder: "CAF 37".to_owned(),
+            amount: "10000".to_owned(),
+            status: "demandee".to_owned(),
+        }],
         communes: "37072 37011".to_owned(),
         events: String::new(),
     }
@@ -90,7 +94,8 @@ fn a_project_moves_from_idea_to_voted_with_its_timeline() {
     field_error(pnt::change_stage(&ctx, coordinator, &project.id, 1, "vote", "", at(1)), "motif", "saute une étape");
     assert_eq!(snapshot_items(&hub.hub.store), before);
     let project = pnt::change_stage(&ctx, coordinator, &project.id, 1, "proposition", "", at(2)).unwrap();
-    let project = pnt::change_stage(&ctx, coordinator, &project.id, 2, "vote", "voté en conseil communautaire", at(3)).unwrap();
+    let project =
+        pnt::change_stage(&ctx, coordinator, &project.id, 2, "vote", "voté en conseil communautaire", at(3)).unwrap();
     assert_eq!(project.stage, Stage::Vote);
     let project = pnt::add_incubator_step(
         &ctx,
@@ -142,19 +147,34 @@ fn bad_input_is_named_by_field_and_writes_nothing() {
     let coordinator = hub.coordinator();
     let before = snapshot_items(&hub.hub.store);
     let unknown = ProjectForm { territories: vec!["bassin:Atlantide".to_owned()], ..idea() };
-    field_error(pnt::create_project(&ctx, coordinator, &unknown, Stage::Idee, at(0)), "territoires", "bassin de vie inconnu « Atlantide »");
+    field_error(
+        pnt::create_project(&ctx, coordinator, &unknown, Stage::Idee, at(0)),
+        "territoires",
+        "bassin de vie inconnu « Atlantide »",
+    );
     let mut negative = idea();
     negative.needs[0].amount = "-500".to_owned();
-    field_error(pnt::create_project(&ctx, coordinator, &negative, Stage::Idee, at(0)), "besoins (ligne 1), montant", "négatif");
+    field_error(
+        pnt::create_project(&ctx, coordinator, &negative, Stage::Idee, at(0)),
+        "besoins (ligne 1), montant",
+        "négatif",
+    );
     let mut negative_funding = idea();
     negative_funding.funding[0].amount = "-1".to_owned();
-    field_error(pnt::create_project(&ctx, coordinator, &negative_funding, Stage::Idee, at(0)), "financements (ligne 1), montant", "négatif");
+    field_error(
+        pnt::create_project(&ctx, coordinator, &negative_funding, Stage::Idee, at(0)),
+        "financements (ligne 1), montant",
+        "négatif",
+    );
     let untitled = ProjectForm { title: " ".to_owned(), ..idea() };
     field_error(pnt::create_project(&ctx, coordinator, &untitled, Stage::Idee, at(0)), "titre", "obligatoire");
     let nowhere = ProjectForm { communes: "99999".to_owned(), ..idea() };
     field_error(pnt::create_project(&ctx, coordinator, &nowhere, Stage::Idee, at(0)), "communes", "99999");
     // Outside the coordinator's territory: the Cher's coordinator may not create in Chinon.
-    assert!(matches!(pnt::create_project(&ctx, &hub.hub.coordinator, &idea(), Stage::Idee, at(0)), Err(AppError::Forbidden(_))));
+    assert!(matches!(
+        pnt::create_project(&ctx, &hub.hub.coordinator, &idea(), Stage::Idee, at(0)),
+        Err(AppError::Forbidden(_))
+    ));
     assert_eq!(snapshot_items(&hub.hub.store), before);
 }
 
@@ -164,7 +184,14 @@ fn the_public_reads_published_projects_only() {
     let ctx = hub.ctx();
     let coordinator = hub.coordinator();
     let hidden = pnt::create_project(&ctx, coordinator, &idea(), Stage::Idee, at(0)).unwrap();
-    let shown = pnt::create_project(&ctx, coordinator, &ProjectForm { title: "Bus numérique".to_owned(), ..idea() }, Stage::Idee, at(0)).unwrap();
+    let shown = pnt::create_project(
+        &ctx,
+        coordinator,
+        &ProjectForm { title: "Bus numérique".to_owned(), ..idea() },
+        Stage::Idee,
+        at(0),
+    )
+    .unwrap();
     pnt::set_published(&ctx, coordinator, &shown.id, 1, true, at(1)).unwrap();
     let filter = ProjectFilter { territory: Some(PntTerritory::bassin("Chinon")), ..ProjectFilter::default() };
     let page = pnt::public_projects(&ctx, &filter, None, 10).unwrap();
@@ -176,7 +203,10 @@ fn the_public_reads_published_projects_only() {
     // Pages by cursor.
     let first = pnt::projects(&ctx, coordinator, &filter, None, 1).unwrap();
     let second = pnt::projects(&ctx, coordinator, &filter, first.next.as_deref(), 1).unwrap();
-    assert_eq!((first.projects[0].title.as_str(), second.projects[0].title.as_str()), ("Bus numérique", "Filière de reconditionnement"));
+    assert_eq!(
+        (first.projects[0].title.as_str(), second.projects[0].title.as_str()),
+        ("Bus numérique", "Filière de reconditionnement")
+    );
     assert_eq!(second.next, None);
 }
 
@@ -242,7 +272,11 @@ fn an_online_vote_runs_from_the_mail_link_to_its_results() {
     assert!(view.open && view.results.is_none());
     // More points than allowed: named, nothing written.
     let points = |p: [&str; 3]| p.map(str::to_owned).to_vec();
-    field_error(votes::cast(&ctx, &vote.id, &token, &points(["3", "3", "0"]), at(2)), "points", "6 points pour 5 permis");
+    field_error(
+        votes::cast(&ctx, &vote.id, &token, &points(["3", "3", "0"]), at(2)),
+        "points",
+        "6 points pour 5 permis",
+    );
     assert_eq!(votes::ballot(&ctx, &vote.id, &token, at(2)).unwrap().ballot, None);
     votes::cast(&ctx, &vote.id, &token, &points(["3", "2", ""]), at(3)).unwrap();
     votes::cast(&ctx, &vote.id, &token, &points(["0", "1", "4"]), at(4)).unwrap();
@@ -274,7 +308,11 @@ fn a_room_vote_records_the_wall_counts() {
     };
     let vote = votes::create_room_vote(&ctx, coordinator, &form, at(0)).unwrap();
     let counts = |c: [&str; 2]| c.map(str::to_owned).to_vec();
-    field_error(votes::record_room_vote(&ctx, coordinator, &vote.id, 1, &counts(["-3", "4"]), "12", at(1)), "gommettes pour « Animation »", "-3");
+    field_error(
+        votes::record_room_vote(&ctx, coordinator, &vote.id, 1, &counts(["-3", "4"]), "12", at(1)),
+        "gommettes pour « Animation »",
+        "-3",
+    );
     let closed = votes::record_room_vote(&ctx, coordinator, &vote.id, 1, &counts(["9", "14"]), "12", at(1)).unwrap();
     assert_eq!(closed.results.unwrap().ballots, 12);
     assert_eq!(votes::closed_votes(&ctx, &PntTerritory::bassin("Chinon")).unwrap().len(), 1);

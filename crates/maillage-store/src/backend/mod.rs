@@ -35,8 +35,8 @@ pub use accounts::AccountTables;
 pub use actors::StakeholderTables;
 pub use duplicates::{DuplicateTables, GroupMember};
 pub use mappings::MappingTables;
-pub use pnt::PntTables;
 pub use places::{insert_new_place, replace_version, source_id_taken_error, PlaceTables, VersionWrites};
+pub use pnt::PntTables;
 pub use territory::TerritoryTables;
 
 use maillage_domain::{Place, PlaceId};

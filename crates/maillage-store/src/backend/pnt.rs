@@ -110,7 +110,11 @@ fn update_project<T: Tables + ?Sized>(tables: &mut T, project: &Project) -> Stor
     tables.insert_project_version(&new).refused_as(|| stale_project_error(&new.id))
 }
 
-pub(crate) fn insert_vote_snapshot<T: Tables + ?Sized>(tables: &mut T, vote: &Vote, voters: &[Voter]) -> StoreResult<()> {
+pub(crate) fn insert_vote_snapshot<T: Tables + ?Sized>(
+    tables: &mut T,
+    vote: &Vote,
+    voters: &[Voter],
+) -> StoreResult<()> {
     check_vote(vote)?;
     tables.insert_vote(vote).restoring()?;
     for voter in voters {
@@ -145,7 +149,10 @@ fn invite<T: Tables + ?Sized>(tables: &mut T, vote: &Vote, voters: &[Voter]) -> 
 fn add_vote<T: Tables + ?Sized>(tables: &mut T, vote: &Vote, voters: &[Voter]) -> StoreResult<()> {
     check_vote(vote)?;
     if vote.version != 1 || vote.closed_at.is_some() || vote.results.is_some() {
-        return Err(StoreError::Conflict(format!("le vote {} : un nouveau vote a la version 1 et est ouvert", vote.id)));
+        return Err(StoreError::Conflict(format!(
+            "le vote {} : un nouveau vote a la version 1 et est ouvert",
+            vote.id
+        )));
     }
     let exists = || StoreError::Conflict(format!("le vote {} existe déjà", vote.id));
     if tables.vote(&vote.id)?.is_some() {

@@ -56,7 +56,8 @@ fn version(pairs: &Pairs) -> u32 {
 
 /// A territory key from the path, refused when unreadable.
 fn territory_key(key: &str) -> Result<PntTerritory, WebError> {
-    PntTerritory::parse_key(key).ok_or_else(|| WebError::not_found("Territoire inconnu (bassin:Nom ou departement:code)."))
+    PntTerritory::parse_key(key)
+        .ok_or_else(|| WebError::not_found("Territoire inconnu (bassin:Nom ou departement:code)."))
 }
 
 struct TerritoryLink {
@@ -94,11 +95,18 @@ async fn index(user: Coordinator, app: App, State(state): State<WebState>) -> Re
             Ok(keys
                 .into_iter()
                 .filter(|t| pnt::may_manage(ctx, &actor, std::slice::from_ref(t)) || plans.contains(&t.key()))
-                .map(|t| TerritoryLink { has_plan: plans.contains(&t.key()), label: pnt::territory_label(&t), key: t.key() })
+                .map(|t| TerritoryLink {
+                    has_plan: plans.contains(&t.key()),
+                    label: pnt::territory_label(&t),
+                    key: t.key(),
+                })
                 .collect())
         })
         .await?;
-    Ok(render(StatusCode::OK, &IndexPage { layout: layout("Projets numériques de territoire"), frame: Frame::of(&user), territories }))
+    Ok(render(
+        StatusCode::OK,
+        &IndexPage { layout: layout("Projets numériques de territoire"), frame: Frame::of(&user), territories },
+    ))
 }
 
 #[derive(Template)]
@@ -136,7 +144,10 @@ async fn territory_page(user: Coordinator, app: App, Path(key): Path<String>) ->
             Ok((plan, names, projects, votes, may))
         })
         .await?;
-    let form = plan.as_ref().map(PlanForm::of).unwrap_or_else(|| PlanForm { territory: territory.key(), ..PlanForm::default() });
+    let form = plan
+        .as_ref()
+        .map(PlanForm::of)
+        .unwrap_or_else(|| PlanForm { territory: territory.key(), ..PlanForm::default() });
     let label = pnt::territory_label(&territory);
     let page = TerritoryPage {
         layout: layout(&format!("PNT — {label}")),
@@ -150,12 +161,20 @@ async fn territory_page(user: Coordinator, app: App, Path(key): Path<String>) ->
         may_manage: may,
         projects: projects.iter().map(|p| ProjectView::of(p, &BTreeMap::new())).collect(),
         votes: votes.iter().map(VoteView::of).collect(),
-        new_project: ProjectFormView::new(&ProjectForm { territories: vec![territory.key()], ..ProjectForm::default() }),
+        new_project: ProjectFormView::new(&ProjectForm {
+            territories: vec![territory.key()],
+            ..ProjectForm::default()
+        }),
     };
     Ok(render(StatusCode::OK, &page))
 }
 
-async fn plan_post(user: Coordinator, app: App, Path(key): Path<String>, CsrfForm(pairs): CsrfForm<Pairs>) -> Result<Response, WebError> {
+async fn plan_post(
+    user: Coordinator,
+    app: App,
+    Path(key): Path<String>,
+    CsrfForm(pairs): CsrfForm<Pairs>,
+) -> Result<Response, WebError> {
     let territory = territory_key(&key)?;
     let actor = user.actor.clone();
     let form = PlanForm {
@@ -258,7 +277,12 @@ struct ProjectPage {
     territory_links: Vec<(String, String)>,
 }
 
-async fn project_page(user: Coordinator, app: App, State(state): State<WebState>, Path(id): Path<String>) -> Result<Response, WebError> {
+async fn project_page(
+    user: Coordinator,
+    app: App,
+    State(state): State<WebState>,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
     let actor = user.actor.clone();
     let (project, names, evidence, may) = app
         .run(move |ctx| {
@@ -284,7 +308,12 @@ async fn project_page(user: Coordinator, app: App, State(state): State<WebState>
     Ok(render(StatusCode::OK, &page))
 }
 
-async fn edit_post(user: Coordinator, app: App, Path(id): Path<String>, CsrfForm(pairs): CsrfForm<Pairs>) -> Result<Response, WebError> {
+async fn edit_post(
+    user: Coordinator,
+    app: App,
+    Path(id): Path<String>,
+    CsrfForm(pairs): CsrfForm<Pairs>,
+) -> Result<Response, WebError> {
     let actor = user.actor.clone();
     let form = project_form(&pairs);
     let version = version(&pairs);
@@ -292,14 +321,24 @@ async fn edit_post(user: Coordinator, app: App, Path(id): Path<String>, CsrfForm
     Ok(Redirect::to(&format!("/admin/projets/{}", project.id)).into_response())
 }
 
-async fn stage_post(user: Coordinator, app: App, Path(id): Path<String>, CsrfForm(pairs): CsrfForm<Pairs>) -> Result<Response, WebError> {
+async fn stage_post(
+    user: Coordinator,
+    app: App,
+    Path(id): Path<String>,
+    CsrfForm(pairs): CsrfForm<Pairs>,
+) -> Result<Response, WebError> {
     let actor = user.actor.clone();
     let (stage, reason, version) = (first(&pairs, "etape"), first(&pairs, "motif"), version(&pairs));
     let project = app.run(move |ctx| pnt::change_stage(ctx, &actor, &id, version, &stage, &reason, now())).await?;
     Ok(Redirect::to(&format!("/admin/projets/{}#etapes", project.id)).into_response())
 }
 
-async fn incubator_post(user: Coordinator, app: App, Path(id): Path<String>, CsrfForm(pairs): CsrfForm<Pairs>) -> Result<Response, WebError> {
+async fn incubator_post(
+    user: Coordinator,
+    app: App,
+    Path(id): Path<String>,
+    CsrfForm(pairs): CsrfForm<Pairs>,
+) -> Result<Response, WebError> {
     let actor = user.actor.clone();
     let form = IncubatorForm {
         stage: first(&pairs, "etape_incubateur"),
@@ -314,7 +353,12 @@ async fn incubator_post(user: Coordinator, app: App, Path(id): Path<String>, Csr
     Ok(Redirect::to(&format!("/admin/projets/{}#incubateur", project.id)).into_response())
 }
 
-async fn publish_post(user: Coordinator, app: App, Path(id): Path<String>, CsrfForm(pairs): CsrfForm<Pairs>) -> Result<Response, WebError> {
+async fn publish_post(
+    user: Coordinator,
+    app: App,
+    Path(id): Path<String>,
+    CsrfForm(pairs): CsrfForm<Pairs>,
+) -> Result<Response, WebError> {
     let actor = user.actor.clone();
     let (published, version) = (first(&pairs, "publie") == "oui", version(&pairs));
     let project = app.run(move |ctx| pnt::set_published(ctx, &actor, &id, version, published, now())).await?;
@@ -357,7 +401,12 @@ async fn history_page(user: Coordinator, app: App, Path(id): Path<String>) -> Re
             title: p.title.clone(),
         })
         .collect();
-    Ok(render(StatusCode::OK, &HistoryPage { layout: layout(&format!("Historique — {title}")), frame: Frame::of(&user), id, title, versions }))
+    Ok(render(
+        StatusCode::OK,
+        &HistoryPage {
+            layout: layout(&format!("Historique — {title}")), frame: Frame::of(&user), id, title, versions
+        },
+    ))
 }
 
 async fn vote_post(user: Coordinator, app: App, CsrfForm(pairs): CsrfForm<Pairs>) -> Result<Response, WebError> {
@@ -408,7 +457,12 @@ async fn vote_page(user: Coordinator, app: App, Path(id): Path<String>) -> Resul
     Ok(render(StatusCode::OK, &page))
 }
 
-async fn room_post(user: Coordinator, app: App, Path(id): Path<String>, CsrfForm(pairs): CsrfForm<Pairs>) -> Result<Response, WebError> {
+async fn room_post(
+    user: Coordinator,
+    app: App,
+    Path(id): Path<String>,
+    CsrfForm(pairs): CsrfForm<Pairs>,
+) -> Result<Response, WebError> {
     let actor = user.actor.clone();
     let (counts, participants, version) = (all(&pairs, "gommettes"), first(&pairs, "participants"), version(&pairs));
     let key = id.clone();
@@ -416,7 +470,12 @@ async fn room_post(user: Coordinator, app: App, Path(id): Path<String>, CsrfForm
     Ok(Redirect::to(&format!("/admin/votes/{id}")).into_response())
 }
 
-async fn close_post(user: Coordinator, app: App, Path(id): Path<String>, CsrfForm(pairs): CsrfForm<Pairs>) -> Result<Response, WebError> {
+async fn close_post(
+    user: Coordinator,
+    app: App,
+    Path(id): Path<String>,
+    CsrfForm(pairs): CsrfForm<Pairs>,
+) -> Result<Response, WebError> {
     let actor = user.actor.clone();
     let version = version(&pairs);
     let key = id.clone();

@@ -91,7 +91,11 @@ pub async fn list(State(state): State<WebState>, RawQuery(raw): RawQuery) -> Res
     params(IdProjet),
     responses((status = 200, description = "Le projet.", body = Object), contract::RefusedOrMissing)
 )]
-pub async fn one(State(state): State<WebState>, Path(id): Path<String>, RawQuery(raw): RawQuery) -> Result<Json<Value>, WebError> {
+pub async fn one(
+    State(state): State<WebState>,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, WebError> {
     Params::parse(raw.as_deref())?.finish()?;
     let (project, names) = public(&state, move |ctx| {
         let project = pnt::project(ctx, &maillage_app::accounts::Actor::Public, &id)
@@ -104,12 +108,20 @@ pub async fn one(State(state): State<WebState>, Path(id): Path<String>, RawQuery
     let mut value = project_json(&project);
     value["porteurs"] = json!(project.carriers.iter().map(name).collect::<Vec<_>>());
     value["partenaires"] = json!(project.partners.iter().map(name).collect::<Vec<_>>());
-    value["financements"] = json!(project.funding.iter().map(|f| json!({
-        "financeur": name(&f.funder), "montant_euros": f.amount, "statut": f.status.as_str(),
-    })).collect::<Vec<_>>());
-    value["parcours"] = json!(project.stages.iter().map(|s| json!({
-        "etape": s.stage.as_str(), "le": s.at, "motif": s.reason,
-    })).collect::<Vec<_>>());
+    value["financements"] = json!(project
+        .funding
+        .iter()
+        .map(|f| json!({
+            "financeur": name(&f.funder), "montant_euros": f.amount, "statut": f.status.as_str(),
+        }))
+        .collect::<Vec<_>>());
+    value["parcours"] = json!(project
+        .stages
+        .iter()
+        .map(|s| json!({
+            "etape": s.stage.as_str(), "le": s.at, "motif": s.reason,
+        }))
+        .collect::<Vec<_>>());
     value["incubateur"] = json!(project.incubator.iter().map(|s| json!({
         "etape": s.stage.as_str(), "date": s.date, "participants": s.participants.iter().map(name).collect::<Vec<_>>(),
         "productions": s.outputs, "budget_amorcage_euros": s.seed_budget,

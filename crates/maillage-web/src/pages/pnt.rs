@@ -63,8 +63,9 @@ pub fn project_request(state: &WebState, params: &mut Params) -> Result<ProjectR
         territory = Some(PntTerritory::bassin(&bassin));
     }
     if let Some(key) = params.get("territoire")? {
-        let parsed = PntTerritory::parse_key(key)
-            .ok_or_else(|| WebError::bad_parameter("territoire", "bassin:Nom, departement:code ou region:code attendu"))?;
+        let parsed = PntTerritory::parse_key(key).ok_or_else(|| {
+            WebError::bad_parameter("territoire", "bassin:Nom, departement:code ou region:code attendu")
+        })?;
         let level = match parsed.level {
             PntLevel::Bassin => Level::Bassin,
             PntLevel::Departement => Level::Departement,
@@ -83,12 +84,13 @@ pub fn project_request(state: &WebState, params: &mut Params) -> Result<ProjectR
         })?),
     };
     let need = params.get("besoin")?.map(str::to_owned).unwrap_or_default();
-    let need_filter = match need.as_str() {
-        "" => None,
-        key => Some(NeedKind::parse(key).ok_or_else(|| {
-            WebError::bad_parameter("besoin", "argent, etp, equipement, expertise ou autre attendu")
-        })?),
-    };
+    let need_filter =
+        match need.as_str() {
+            "" => None,
+            key => Some(NeedKind::parse(key).ok_or_else(|| {
+                WebError::bad_parameter("besoin", "argent, etp, equipement, expertise ou autre attendu")
+            })?),
+        };
     let axe = params.get("axe")?.map(|a| a.trim().to_owned()).unwrap_or_default();
     let after = params.get("apres")?.map(str::to_owned);
     let limit = match params.get("limite")? {
@@ -163,16 +165,23 @@ fn encode(text: &str) -> String {
     crate::pnt_view::urlencode(text)
 }
 
-async fn projects_page(State(state): State<WebState>, Extension(site): Site, RawQuery(raw): RawQuery) -> Result<Response, WebError> {
+async fn projects_page(
+    State(state): State<WebState>,
+    Extension(site): Site,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, WebError> {
     let mut params = Params::parse(raw.as_deref())?;
     let request = project_request(&state, &mut params)?;
     params.finish()?;
     let (filter, after, limit) = (request.filter.clone(), request.after.clone(), request.limit);
-    let page: ProjectPage = public(&state, move |ctx| pnt::public_projects(ctx, &filter, after.as_deref(), limit)).await?;
+    let page: ProjectPage =
+        public(&state, move |ctx| pnt::public_projects(ctx, &filter, after.as_deref(), limit)).await?;
     let mut bassins: Vec<String> = state.directory.current().bassins().bassins().keys().cloned().collect();
     bassins.sort();
     let mut kept = Vec::new();
-    for (key, value) in [("bassin", &request.bassin), ("etape", &request.stage), ("axe", &request.axe), ("besoin", &request.need)] {
+    for (key, value) in
+        [("bassin", &request.bassin), ("etape", &request.stage), ("axe", &request.axe), ("besoin", &request.need)]
+    {
         if !value.is_empty() {
             kept.push(format!("{key}={}", encode(value)));
         }
@@ -223,7 +232,10 @@ async fn export(state: WebState, raw: Option<String>, ods: bool) -> Result<Respo
     Ok((
         [
             (header::CONTENT_TYPE, HeaderValue::from_static(kind)),
-            (header::CONTENT_DISPOSITION, HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")).expect("ascii")),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")).expect("ascii"),
+            ),
         ],
         bytes,
     )
@@ -267,7 +279,11 @@ struct TerritoryPage {
     votes: Vec<VoteView>,
 }
 
-async fn territory_page(State(state): State<WebState>, Extension(site): Site, Path(key): Path<String>) -> Result<Response, WebError> {
+async fn territory_page(
+    State(state): State<WebState>,
+    Extension(site): Site,
+    Path(key): Path<String>,
+) -> Result<Response, WebError> {
     let territory = PntTerritory::parse_key(&key).ok_or_else(|| WebError::not_found("Territoire inconnu."))?;
     let level = match territory.level {
         PntLevel::Bassin => Level::Bassin,
@@ -275,7 +291,9 @@ async fn territory_page(State(state): State<WebState>, Extension(site): Site, Pa
         PntLevel::Region => Level::Region,
     };
     if !state.directory.current().territory_exists(level, &territory.code) {
-        return Err(WebError::not_found("Ce territoire est inconnu : un bassin de vie du hub, un département ou une région."));
+        return Err(WebError::not_found(
+            "Ce territoire est inconnu : un bassin de vie du hub, un département ou une région.",
+        ));
     }
     let t = territory.clone();
     let coverage_state = state.clone();
@@ -333,7 +351,11 @@ struct ProjectPageView {
     territory_links: Vec<(String, String)>,
 }
 
-async fn project_page(State(state): State<WebState>, Extension(site): Site, Path(id): Path<String>) -> Result<Response, WebError> {
+async fn project_page(
+    State(state): State<WebState>,
+    Extension(site): Site,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
     let inner = state.clone();
     let (project, names, evidence) = public(&state, move |ctx| {
         let project = pnt::project(ctx, &maillage_app::accounts::Actor::Public, &id)
@@ -365,11 +387,19 @@ struct BallotPage {
     saved: bool,
 }
 
-fn ballot_response(accounts: &AccountsConfig, headers: &HeaderMap, site: &super::SiteConfig, view: BallotView, token: String, saved: bool) -> Response {
+fn ballot_response(
+    accounts: &AccountsConfig,
+    headers: &HeaderMap,
+    site: &super::SiteConfig,
+    view: BallotView,
+    token: String,
+    saved: bool,
+) -> Response {
     let (csrf, new) = crate::session::pre_session_token(headers);
     let vote = VoteView::of_vote(&view.vote);
     let mut vote_with_results = vote;
-    vote_with_results.results = crate::pnt_view::results(&view.vote, view.results.as_ref().map(|r| r.points.as_slice()));
+    vote_with_results.results =
+        crate::pnt_view::results(&view.vote, view.results.as_ref().map(|r| r.points.as_slice()));
     vote_with_results.ballots = view.results.as_ref().map(|r| r.ballots);
     let given = view
         .vote

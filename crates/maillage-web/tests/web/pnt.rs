@@ -38,6 +38,8 @@ async fn a_coordinator_takes_an_idea_to_a_published_project() {
     let hub = Hub::new();
     let mut coordinator = hub.signed_in("coord37@hub.example").await;
     let csrf = coordinator.csrf().await;
+    let mut outsider = hub.signed_in("coord18@hub.example").await;
+    let other_csrf = outsider.csrf().await;
     // Bad input: named, nothing written.
     let before = snapshot_items(hub.store.as_ref());
     let negative = coordinator.post("/admin/projets", &project_form(&csrf, "Filière", "-30000")).await;
@@ -49,23 +51,32 @@ async fn a_coordinator_takes_an_idea_to_a_published_project() {
     assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(unknown.body.contains("bassin de vie inconnu"), "{}", unknown.body);
     // Another département's coordinator is refused.
-    let mut outsider = hub.signed_in("coord18@hub.example").await;
-    let other_csrf = outsider.csrf().await;
     let refused = outsider.post("/admin/projets", &project_form(&other_csrf, "Filière", "30000")).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert_eq!(snapshot_items(hub.store.as_ref()), before);
 
-    let created = coordinator.post("/admin/projets", &project_form(&csrf, "Filière de reconditionnement", "30 000")).await;
+    let created =
+        coordinator.post("/admin/projets", &project_form(&csrf, "Filière de reconditionnement", "30 000")).await;
     assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
     let id = id_from(created.location());
     let page = coordinator.get(&format!("/admin/projets/{id}")).await;
     assert!(page.body.contains("Personnel (ETP) : 1 ETP, 30"), "{}", page.body);
     assert!(page.body.contains("data-testid=\"preuves\""), "the evidence table: {}", page.body);
     // A stage skipped without reason: named, nothing written.
-    let skipped = coordinator.post(&format!("/admin/projets/{id}/etape"), &[("_csrf", &csrf), ("version", "1"), ("etape", "vote"), ("motif", "")]).await;
+    let skipped = coordinator
+        .post(
+            &format!("/admin/projets/{id}/etape"),
+            &[("_csrf", &csrf), ("version", "1"), ("etape", "vote"), ("motif", "")],
+        )
+        .await;
     assert_eq!(skipped.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(skipped.body.contains("motif"), "{}", skipped.body);
-    let moved = coordinator.post(&format!("/admin/projets/{id}/etape"), &[("_csrf", &csrf), ("version", "1"), ("etape", "proposition"), ("motif", "")]).await;
+    let moved = coordinator
+        .post(
+            &format!("/admin/projets/{id}/etape"),
+            &[("_csrf", &csrf), ("version", "1"), ("etape", "proposition"), ("motif", "")],
+        )
+        .await;
     assert_eq!(moved.status, StatusCode::SEE_OTHER, "{}", moved.body);
     let step = [
         ("_csrf", csrf.as_str()),
@@ -81,7 +92,9 @@ async fn a_coordinator_takes_an_idea_to_a_published_project() {
     // Not public yet.
     let mut public = hub.client();
     assert_eq!(public.get(&format!("/projets/{id}")).await.status, StatusCode::NOT_FOUND);
-    let published = coordinator.post(&format!("/admin/projets/{id}/publication"), &[("_csrf", &csrf), ("version", "3"), ("publie", "oui")]).await;
+    let published = coordinator
+        .post(&format!("/admin/projets/{id}/publication"), &[("_csrf", &csrf), ("version", "3"), ("publie", "oui")])
+        .await;
     assert_eq!(published.status, StatusCode::SEE_OTHER);
     let page = public.get(&format!("/projets/{id}")).await;
     assert_eq!(page.status, StatusCode::OK);
@@ -96,7 +109,8 @@ async fn a_coordinator_takes_an_idea_to_a_published_project() {
     let json: serde_json::Value = serde_json::from_str(&api.body).unwrap();
     assert_eq!(json["total"], 1);
     assert_eq!(json["projets"][0]["besoins"][0]["montant_euros"], 30000);
-    let one: serde_json::Value = serde_json::from_str(&public.get(&format!("/api/v1/projets/{id}")).await.body).unwrap();
+    let one: serde_json::Value =
+        serde_json::from_str(&public.get(&format!("/api/v1/projets/{id}")).await.body).unwrap();
     assert_eq!(one["financements"][0]["statut"], "accordee");
     let csv = public.get("/projets.csv").await;
     assert!(csv.body.starts_with("id,titre,"), "{}", csv.body);
@@ -141,7 +155,12 @@ async fn an_online_vote_runs_from_the_mailed_link() {
     let token = link.split("jeton=").nth(1).unwrap().to_owned();
     let vote_id = link.trim_start_matches("/vote/").split('?').next().unwrap().to_owned();
     let post = |csrf: String, points: [&'static str; 2]| {
-        vec![("_csrf".to_owned(), csrf), ("jeton".to_owned(), token.clone()), ("points".to_owned(), points[0].to_owned()), ("points".to_owned(), points[1].to_owned())]
+        vec![
+            ("_csrf".to_owned(), csrf),
+            ("jeton".to_owned(), token.clone()),
+            ("points".to_owned(), points[0].to_owned()),
+            ("points".to_owned(), points[1].to_owned()),
+        ]
     };
     let csrf_voter = ballot.csrf();
     let too_many = post(csrf_voter.clone(), ["2", "2"]);
@@ -159,7 +178,11 @@ async fn an_online_vote_runs_from_the_mailed_link() {
     let closed = coordinator.post(&format!("{vote_page}/cloture"), &[("_csrf", &csrf), ("version", "1")]).await;
     assert_eq!(closed.status, StatusCode::SEE_OTHER, "{}", closed.body);
     let after = voter.get(&link).await;
-    assert!(after.body.contains("Ce vote est clos") && after.body.contains("data-testid=\"resultats\""), "{}", after.body);
+    assert!(
+        after.body.contains("Ce vote est clos") && after.body.contains("data-testid=\"resultats\""),
+        "{}",
+        after.body
+    );
     let late = post(csrf_voter, ["1", "0"]);
     let late: Vec<(&str, &str)> = late.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     assert_eq!(voter.post(&format!("/vote/{vote_id}"), &late).await.status, StatusCode::BAD_REQUEST);
