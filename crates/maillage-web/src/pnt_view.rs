@@ -14,7 +14,7 @@ pub fn euros(amount: u64) -> String {
     let digits = amount.to_string();
     let mut out = String::new();
     for (n, digit) in digits.chars().enumerate() {
-        if n > 0 && (digits.len() - n) % 3 == 0 {
+        if n > 0 && (digits.len() - n).is_multiple_of(3) {
             out.push('\u{202f}');
         }
         out.push(digit);
