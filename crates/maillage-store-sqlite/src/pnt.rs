@@ -173,7 +173,7 @@ impl PntTables for SqliteTables<'_> {
     }
 
     fn insert_voter(&mut self, voter: &Voter) -> WriteResult<()> {
-        let ballot = voter.ballot.as_ref().map(|ballot| json(ballot)).transpose()?;
+        let ballot = voter.ballot.as_ref().map(json).transpose()?;
         self.run(
             &format!("INSERT INTO pnt_voters ({VOTER_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"),
             params![

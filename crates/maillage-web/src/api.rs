@@ -14,6 +14,7 @@ mod evenements;
 mod export;
 mod lieux;
 mod limit;
+mod projets;
 mod territoires;
 
 use std::sync::Arc;
@@ -56,6 +57,8 @@ fn documented() -> OpenApiRouter<WebState> {
         .routes(routes!(evenements::list))
         .routes(routes!(evenements::one))
         .routes(routes!(activite::figures))
+        .routes(routes!(projets::list))
+        .routes(routes!(projets::one))
         .routes(routes!(docs::openapi))
         .routes(routes!(docs::page))
 }

@@ -19,6 +19,7 @@ mod middleware;
 mod ogc;
 mod open_data;
 mod pages;
+mod pnt_view;
 mod proxy;
 mod query;
 mod render;

@@ -16,6 +16,7 @@ mod criteria;
 mod listing;
 mod orientation;
 pub(crate) mod place;
+pub mod pnt;
 mod site;
 
 use std::sync::Arc;
@@ -63,6 +64,7 @@ pub fn routes(site: Arc<SiteConfig>) -> Router<WebState> {
         .route("/marque.css", get(crate::branding::stylesheet))
         .route("/marque/logo", get(crate::branding::logo))
         .merge(agenda::routes())
+        .merge(pnt::routes())
         .layer(Extension(site))
         .layer(tower_http::compression::CompressionLayer::new())
 }

@@ -15,6 +15,7 @@
 
 pub mod demo;
 pub mod evidence;
+pub mod export;
 pub mod votes;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -809,19 +810,26 @@ pub fn all_public_projects(ctx: &Context<'_>, filter: &ProjectFilter) -> AppResu
     Ok(ctx.store.projects(&query)?)
 }
 
+/// The ids of the actors directory a project names (carriers, partners, funders, incubator
+/// participants).
+pub(crate) fn actor_ids(project: &Project) -> Vec<String> {
+    let parties = project.carriers.iter().chain(&project.partners);
+    let funders = project.funding.iter().map(|f| &f.funder);
+    let participants = project.incubator.iter().flat_map(|step| &step.participants);
+    parties
+        .chain(funders)
+        .chain(participants)
+        .filter_map(|party| match party {
+            Party::Acteur(id) => Some(id.clone()),
+            Party::Nom(_) => None,
+        })
+        .collect()
+}
+
 /// A project's published content: the public names of the organisations it names (people
 /// are shown by their kind only).
 pub fn party_names(ctx: &Context<'_>, project: &Project) -> AppResult<std::collections::BTreeMap<String, String>> {
-    let mut ids = Vec::new();
-    let mut collect = |party: &Party| {
-        if let Party::Acteur(id) = party {
-            ids.push(id.clone());
-        }
-    };
-    project.carriers.iter().chain(&project.partners).for_each(&mut collect);
-    project.funding.iter().for_each(|f| collect(&f.funder));
-    project.incubator.iter().flat_map(|step| &step.participants).for_each(&mut collect);
-    crate::actors::public_names(ctx.store, &ids)
+    crate::actors::public_names(ctx.store, &actor_ids(project))
 }
 
 /// How a party is named, given [`party_names`].

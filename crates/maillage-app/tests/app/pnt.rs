@@ -39,7 +39,7 @@ impl PntHub {
     }
 
     /// The coordinator of Indre-et-Loire, whose bassins Chinon is one of.
-    fn coordinator(&self) -> &Actor {
+    fn coordinator_37(&self) -> &Actor {
         &self.hub.other_coordinator
     }
 }
@@ -85,7 +85,7 @@ fn field_error<T: std::fmt::Debug>(result: Result<T, AppError>, field: &str, wor
 fn a_project_moves_from_idea_to_voted_with_its_timeline() {
     let hub = PntHub::new();
     let ctx = hub.ctx();
-    let coordinator = hub.coordinator();
+    let coordinator = hub.coordinator_37();
     let project = pnt::create_project(&ctx, coordinator, &idea(), Stage::Idee, at(0)).unwrap();
     assert_eq!(project.needs[0].amount, Some(30_000));
     assert_eq!(project.communes, ["37072", "37011"]);
@@ -144,7 +144,7 @@ fn a_project_moves_from_idea_to_voted_with_its_timeline() {
 fn bad_input_is_named_by_field_and_writes_nothing() {
     let hub = PntHub::new();
     let ctx = hub.ctx();
-    let coordinator = hub.coordinator();
+    let coordinator = hub.coordinator_37();
     let before = snapshot_items(&hub.hub.store);
     let unknown = ProjectForm { territories: vec!["bassin:Atlantide".to_owned()], ..idea() };
     field_error(
@@ -182,7 +182,7 @@ fn bad_input_is_named_by_field_and_writes_nothing() {
 fn the_public_reads_published_projects_only() {
     let hub = PntHub::new();
     let ctx = hub.ctx();
-    let coordinator = hub.coordinator();
+    let coordinator = hub.coordinator_37();
     let hidden = pnt::create_project(&ctx, coordinator, &idea(), Stage::Idee, at(0)).unwrap();
     let shown = pnt::create_project(
         &ctx,
@@ -258,7 +258,7 @@ fn online_form(points: &str) -> votes::VoteForm {
 fn an_online_vote_runs_from_the_mail_link_to_its_results() {
     let hub = PntHub::new();
     let ctx = hub.ctx();
-    let coordinator = hub.coordinator();
+    let coordinator = hub.coordinator_37();
     field_error(votes::create_online_vote(&ctx, coordinator, &online_form("zéro"), at(0)), "points", "zéro");
     let vote = votes::create_online_vote(&ctx, coordinator, &online_form("5"), at(0)).unwrap();
     assert_eq!(vote.mode, VoteMode::EnLigne);
@@ -297,7 +297,7 @@ fn an_online_vote_runs_from_the_mail_link_to_its_results() {
 fn a_room_vote_records_the_wall_counts() {
     let hub = PntHub::new();
     let ctx = hub.ctx();
-    let coordinator = hub.coordinator();
+    let coordinator = hub.coordinator_37();
     let form = votes::VoteForm {
         territory: "bassin:Chinon".to_owned(),
         title: "Restitution".to_owned(),

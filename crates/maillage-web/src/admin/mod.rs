@@ -1,7 +1,7 @@
 //! The hub's administration pages, a module per area: the dashboard (`home`), the moderation
 //! queue (`moderation`), places, their history and claims (`places`), users and roles
 //! (`accounts`), campaigns (`campaigns`), the agenda's events and registrants (`agenda`), the outbox and the audit log (`journal`),
-//! duplicates (`duplicates`), and the hub's configuration (`hub`, `imports`, and the mapping
+//! duplicates (`duplicates`), the projets numériques de territoire (`pnt`), and the hub's configuration (`hub`, `imports`, and the mapping
 //! assistant with the saved mappings, `assistant`), and the open-data publication (`publication`).
 //!
 //! Handlers only translate HTTP: a role gate ([`crate::extract`]) says who may open a page,
@@ -24,6 +24,7 @@ mod moderation;
 mod place_form;
 mod places;
 mod publication;
+mod pnt;
 
 use axum::extract::DefaultBodyLimit;
 use axum::Router;
@@ -46,6 +47,7 @@ pub fn routes() -> Router<WebState> {
         .merge(publication::routes())
         .merge(activity::routes())
         .merge(bilans::routes().layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)))
+        .merge(pnt::routes())
         .merge(
             hub::routes()
                 .merge(imports::routes())

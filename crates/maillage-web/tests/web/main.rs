@@ -19,4 +19,5 @@ mod errors;
 mod fiche;
 mod open_data;
 mod pages;
+mod pnt;
 mod proxy;

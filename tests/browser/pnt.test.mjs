@@ -1,0 +1,189 @@
+// Projets numériques de territoire in Chromium: the hub's team creates a project from an idea
+// on the Chinon PNT page (demo of seed 002), moves it through stages (a skipped stage is refused
+// without a reason) and the incubator, publishes it, runs a room vote (wall counts typed) and an
+// online vote (the participant votes from the mailed link read on the outbox page, changes the
+// ballot, the vote closes, results show); the public Chinon page shows the published projects.
+// axe-core must find no violation of any impact on every page visited, at 1280 and 360 px.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, runCli, launchBrowser, seriousViolations, screenshot } from './harness.mjs';
+
+const ADMIN = { email: 'admin@hub.example', password: 'un mot de passe assez long' };
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer(['--sync-interval', '0.2'], { MAILLAGE_SECRET: 'une clé de signature de test, assez longue' });
+  await runCli(server.db, ['accounts', 'admin', '--courriel', ADMIN.email, '--nom', 'Coordination 37'], {
+    MAILLAGE_ADMIN_PASSWORD: ADMIN.password,
+  });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function person(width = 1280) {
+  const context = await browser.newContext({ viewport: { width, height: 900 }, locale: 'fr-FR', timezoneId: 'Europe/Paris' });
+  const page = await context.newPage();
+  page.problems = [];
+  page.on('pageerror', (err) => page.problems.push(`erreur de script : ${err.message}`));
+  return page;
+}
+
+/** Every axe-core violation, whatever its impact. */
+async function allViolations(page) {
+  await seriousViolations(page); // loads axe-core into the page
+  const result = await page.evaluate(async () => axe.run(document, { resultTypes: ['violations'] })); // eslint-disable-line no-undef
+  return result.violations.map((v) => `${v.id} (${v.impact}) : ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 5).join(', ')}`);
+}
+
+async function expectAccessible(page, label) {
+  for (const width of [1280, 360]) {
+    await page.setViewportSize({ width, height: 900 });
+    assert.deepEqual(await allViolations(page), [], `${label} à ${width} px : violations axe-core`);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `${label} à ${width} px : la page déborde de ${overflow} px`);
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+  assert.deepEqual(page.problems, [], `${label} : erreurs dans la page`);
+}
+
+async function signIn(page) {
+  await page.goto(`${server.base}/connexion`);
+  await page.getByLabel('Adresse électronique').fill(ADMIN.email);
+  await page.getByLabel('Mot de passe').fill(ADMIN.password);
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await page.waitForURL(`${server.base}/admin`);
+}
+
+test('an idea becomes a published project through stages and the incubator, then votes run', async () => {
+  const team = await person();
+  await signIn(team);
+  await team.goto(`${server.base}/admin/pnt`);
+  await team.getByRole('link', { name: 'bassin de vie de Chinon' }).click();
+  await team.getByRole('heading', { name: 'Enjeux' }).waitFor();
+  await expectAccessible(team, 'PNT de Chinon (équipe)');
+
+  // A project from an idea of the demo's table, with a need and the communes it serves.
+  const form = team.locator('form[action="/admin/projets"]');
+  await form.getByLabel('Titre', { exact: true }).fill('Atelier mobile de réparation');
+  await form.getByLabel('Description').fill('Une idée née de la filière de reconditionnement.');
+  await form.getByLabel('Axe ou enjeu').fill('emergence');
+  await form.getByLabel('Type (besoin 1)').selectOption('etp');
+  await form.getByLabel('Montant en euros (besoin 1)').fill('30000');
+  await form.getByLabel('ETP (besoin 1)').fill('1');
+  await form.getByLabel('Communes desservies').fill('37072 37011');
+  await form.getByRole('button', { name: 'Créer le projet' }).click();
+  await team.getByRole('heading', { name: 'Atelier mobile de réparation' }).waitFor();
+  assert.equal(await team.getByTestId('etape').textContent(), 'Envie / idée');
+  assert.equal(await team.getByTestId('preuves').locator('tbody tr').count(), 2);
+  await expectAccessible(team, 'projet (équipe)');
+  const projectUrl = team.url();
+
+  // Skipping to « voté » without a reason is refused, naming the field.
+  await team.getByLabel('Nouvelle étape').selectOption('vote');
+  await team.getByRole('button', { name: "Changer d'étape" }).click();
+  assert.match(await team.locator('main').textContent(), /motif/);
+  await team.goto(projectUrl);
+  await team.getByLabel('Nouvelle étape').selectOption('proposition');
+  await team.getByRole('button', { name: "Changer d'étape" }).click();
+  await team.getByTestId('etape').filter({ hasText: 'Proposition' }).waitFor();
+  await team.getByLabel('Nouvelle étape').selectOption('en_cours');
+  await team.getByRole('button', { name: "Changer d'étape" }).click();
+  await team.getByTestId('etape').filter({ hasText: 'Projet en cours' }).waitFor();
+
+  // The incubator's coaching step.
+  const step = team.locator('form[action$="/incubateur"]');
+  await step.getByLabel('Étape', { exact: true }).selectOption('coaching');
+  await step.getByLabel('Date').fill('2024-02-01');
+  await step.getByLabel('Participants').fill('FICOSIL\nCentre social de Chinon');
+  await step.getByLabel("Budget d'amorçage accordé").fill('2000');
+  await step.getByRole('button', { name: "Enregistrer l'étape" }).click();
+  await team.getByTestId('incubateur').waitFor();
+  assert.equal(await team.getByTestId('chronologie').locator('li').count(), 3);
+  await team.getByRole('button', { name: 'Publier le projet' }).click();
+  await team.getByTestId('publication').filter({ hasText: 'Publié' }).waitFor();
+  await expectAccessible(team, 'projet publié (équipe)');
+  await screenshot(team, 'pnt-projet-equipe');
+
+  // A room vote: the wall's dot counts typed in.
+  await team.goto(`${server.base}/admin/pnt/bassin:Chinon`);
+  const vote = team.locator('form[action="/admin/votes"]');
+  await vote.locator('#v-salle').check();
+  await vote.getByLabel('Titre').fill('Priorités du comité de bassin');
+  await vote.getByLabel('Thèmes et actions').fill('Bus numérique\nPlan de formation');
+  await vote.getByLabel('Réunion', { exact: true }).fill('Comité de bassin');
+  await vote.getByLabel('Date de la réunion').fill('2026-03-02');
+  await vote.getByRole('button', { name: 'Ouvrir le vote' }).click();
+  await team.getByLabel('Bus numérique').fill('9');
+  await team.getByLabel('Plan de formation').fill('14');
+  await team.getByLabel('Nombre de participants').fill('12');
+  await expectAccessible(team, 'vote en salle');
+  await team.getByRole('button', { name: 'Enregistrer et clore le vote' }).click();
+  await team.getByTestId('resultats').waitFor();
+  assert.match(await team.getByTestId('resultats').textContent(), /12 participants/);
+
+  // An online vote: one invitation by mail.
+  await team.goto(`${server.base}/admin/pnt/bassin:Chinon`);
+  await vote.locator('#v-ligne').check();
+  await vote.getByLabel('Titre').fill('Priorités 2026 en ligne');
+  await vote.getByLabel('Thèmes et actions').fill('Animation du réseau\nÉmergence de projets\nAccompagnement humain');
+  await vote.getByLabel('Points par participant').fill('5');
+  await vote.locator('#v-cloture').fill('2030-01-01T18:00');
+  await vote.locator('#v-caches').check();
+  await vote.locator('#v-invitations').fill('participante@asso.example');
+  await vote.getByRole('button', { name: 'Ouvrir le vote' }).click();
+  await team.getByTestId('etat-vote').waitFor();
+  const votePage = team.url();
+
+  await team.goto(`${server.base}/admin/boite-d-envoi`);
+  await team.locator('tbody tr', { hasText: 'participante@asso.example' }).first().getByRole('link').click();
+  const body = await team.getByTestId('courriel').locator('pre').textContent();
+  const link = body.match(new RegExp(`${server.base.replace(/[.]/g, '\\.')}/vote/\\S+`))[0];
+
+  const participant = await person(360);
+  await participant.goto(link);
+  assert.match(await participant.getByTestId('regle').textContent(), /^Vous avez 5 points à répartir/);
+  await expectAccessible(participant, 'bulletin');
+  await participant.getByLabel('Animation du réseau').fill('3');
+  await participant.getByLabel('Émergence de projets').fill('2');
+  await participant.getByRole('button', { name: 'Voter' }).click();
+  await participant.getByTestId('enregistre').waitFor();
+  // Changed: all on one item.
+  await participant.getByLabel('Animation du réseau').fill('0');
+  await participant.getByLabel('Émergence de projets').fill('0');
+  await participant.getByLabel('Accompagnement humain').fill('5');
+  await participant.getByRole('button', { name: 'Changer mon vote' }).click();
+  await participant.getByTestId('enregistre').waitFor();
+  assert.equal(await participant.getByTestId('resultats').count(), 0, 'results hidden until closing');
+  await screenshot(participant, 'pnt-bulletin-360');
+
+  await team.goto(votePage);
+  await team.getByRole('button', { name: 'Clore le vote maintenant' }).click();
+  await team.getByTestId('resultats').waitFor();
+  assert.match(await team.getByTestId('resultats').textContent(), /1 bulletins/);
+  await participant.goto(link);
+  await participant.getByTestId('vote-clos').waitFor();
+  const rows = await participant.getByTestId('resultats').locator('tbody tr').allTextContents();
+  assert.deepEqual(rows.map((r) => r.replace(/\s+/g, '')), ['Animationduréseau0', 'Émergencedeprojets0', 'Accompagnementhumain5']);
+  await expectAccessible(participant, 'bulletin clos');
+
+  // The public Chinon page lists the published projects by stage, with the portrait.
+  const visitor = await person();
+  await visitor.goto(`${server.base}/pnt/bassin:Chinon`);
+  const published = await visitor.getByTestId('projets-publies').allTextContents();
+  assert.ok(published.join(' ').includes('Atelier mobile de réparation'), published.join(' | '));
+  assert.ok(published.join(' ').includes('Bus numérique'), 'the demo projects of seed 002');
+  await expectAccessible(visitor, 'PNT public de Chinon');
+  await screenshot(visitor, 'pnt-chinon-public');
+  await visitor.goto(`${server.base}/projets?bassin=Chinon&etape=en_cours`);
+  assert.match(await visitor.getByTestId('nombre-projets').textContent(), /^1 projet/);
+  await expectAccessible(visitor, 'projethèque');
+  await visitor.getByRole('link', { name: 'Atelier mobile de réparation' }).click();
+  await visitor.getByTestId('chronologie').waitFor();
+  await expectAccessible(visitor, 'projet public');
+});
