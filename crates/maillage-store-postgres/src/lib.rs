@@ -4,7 +4,7 @@
 //!
 //! It behaves like the SQLite backend for everything the store contract checks: the store's
 //! logic is `maillage_store::backend`'s, and this crate holds its statements (a module per
-//! capability: `places`, `territory`, `duplicates`, `accounts`, `actors`, `mappings`, the import session in
+//! capability: `places`, `territory`, `duplicates`, `accounts`, `actors`, `mappings`, `monographs`, the import session in
 //! `import`) and its row mapping (`rows`). Places and versions are stored as `jsonb`
 //! documents with the columns the queries need beside them; timestamps as `timestamptz`,
 //! whose microseconds match what [`maillage_store::now`] keeps. Identifier columns use the
@@ -34,6 +34,7 @@ mod actors;
 mod duplicates;
 mod import;
 mod mappings;
+mod monographs;
 mod migrations;
 mod places;
 mod pool;

@@ -420,3 +420,33 @@ impl FromRow for SavedMapping {
         })
     }
 }
+
+pub(crate) const MONOGRAPH_TEXT_COLUMNS: &str = "bassin, section, version, text, author, saved_at";
+
+impl FromRow for MonographText {
+    fn from_row(row: &Row) -> StoreResult<Self> {
+        Ok(MonographText {
+            bassin: get(row, "bassin")?,
+            section: get(row, "section")?,
+            version: version(row, "version")?,
+            text: get(row, "text")?,
+            author: get(row, "author")?,
+            saved_at: get(row, "saved_at")?,
+        })
+    }
+}
+
+pub(crate) const MONOGRAPH_EDITION_COLUMNS: &str = "id, bassin, number, published_at, published_by, content";
+
+impl FromRow for MonographEdition {
+    fn from_row(row: &Row) -> StoreResult<Self> {
+        Ok(MonographEdition {
+            id: get(row, "id")?,
+            bassin: get(row, "bassin")?,
+            number: version(row, "number")?,
+            published_at: get(row, "published_at")?,
+            published_by: get(row, "published_by")?,
+            content: get(row, "content")?,
+        })
+    }
+}

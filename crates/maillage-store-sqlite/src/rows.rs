@@ -427,3 +427,33 @@ impl FromRow for SavedMapping {
         })
     }
 }
+
+pub(crate) const MONOGRAPH_TEXT_COLUMNS: &str = "bassin, section, version, text, author, saved_at";
+
+impl FromRow for MonographText {
+    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
+        Ok(MonographText {
+            bassin: row.get(0)?,
+            section: row.get(1)?,
+            version: row.get(2)?,
+            text: row.get(3)?,
+            author: row.get(4)?,
+            saved_at: instant(row, 5)?,
+        })
+    }
+}
+
+pub(crate) const MONOGRAPH_EDITION_COLUMNS: &str = "id, bassin, number, published_at, published_by, content";
+
+impl FromRow for MonographEdition {
+    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
+        Ok(MonographEdition {
+            id: row.get(0)?,
+            bassin: row.get(1)?,
+            number: row.get(2)?,
+            published_at: instant(row, 3)?,
+            published_by: row.get(4)?,
+            content: row.get(5)?,
+        })
+    }
+}

@@ -47,6 +47,9 @@ macro_rules! store_contract_tests {
             saved_mappings_round_trip_by_name, a_mapping_is_replaced_by_its_next_version_only,
             a_mapping_is_deleted_at_the_version_read, mapping_refusals_name_what_they_refuse);
         $crate::store_contract_tests!(@pairs contract_mappings, $make; mappings_snapshot_restores_identically);
+        $crate::store_contract_tests!(@cases contract_monographs, $make;
+            monograph_sections_keep_every_version, editions_are_numbered_per_bassin);
+        $crate::store_contract_tests!(@pairs contract_monographs, $make; monographs_snapshot_restores_identically);
     };
     (@pairs $module:ident, $make:expr; $($case:ident),+) => {
         $(

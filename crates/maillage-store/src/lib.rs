@@ -21,11 +21,14 @@ pub mod contract;
 pub mod contract_accounts;
 pub mod contract_actors;
 pub mod contract_mappings;
+pub mod contract_monographs;
 pub mod mappings;
+pub mod monographs;
 
 pub use accounts::*;
 pub use actors::*;
 pub use mappings::*;
+pub use monographs::*;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -510,6 +513,10 @@ pub enum SnapshotItem {
     Stakeholder(Stakeholder),
     /// A mapping saved by the hub, by name.
     Mapping(SavedMapping),
+    /// A saved version of a monograph's written section, by bassin, section, version.
+    MonographText(MonographText),
+    /// A published edition of a monograph, by bassin, number.
+    MonographEdition(MonographEdition),
 }
 
 impl SnapshotItem {
@@ -535,6 +542,8 @@ impl SnapshotItem {
             SnapshotItem::Setting { .. } => "setting",
             SnapshotItem::Stakeholder(_) => "stakeholder",
             SnapshotItem::Mapping(_) => "mapping",
+            SnapshotItem::MonographText(_) => "monograph_text",
+            SnapshotItem::MonographEdition(_) => "monograph_edition",
         }
     }
 }
@@ -607,7 +616,7 @@ pub fn check_values(definition: &IndicatorDefinition, values: &[IndicatorValue])
 ///
 /// The accounts half of the contract is [`AccountStore`], the actors directory
 /// [`StakeholderStore`], the saved mappings [`MappingStore`], each in its own module.
-pub trait Store: AccountStore + StakeholderStore + MappingStore + Send + Sync {
+pub trait Store: AccountStore + StakeholderStore + MappingStore + MonographStore + Send + Sync {
     /// Opens an import of one source: one transaction, holding the source's import lock
     /// so two imports of the same source cannot interleave. Dropping the session without
     /// [`ImportSession::commit`] rolls everything back.

@@ -5,6 +5,7 @@ use super::accounts::{insert_campaign, insert_proposal, insert_resolution, inser
 use super::actors::insert_stakeholder;
 use super::duplicates::{merge_groups, write_group};
 use super::mappings::insert_mapping;
+use super::monographs::{insert_edition, insert_text};
 use super::{Refusal, Tables};
 use crate::{
     check_duplicates, check_values, not_empty_error, BatchSnapshot, CampaignSnapshot, DuplicateChanges,
@@ -37,6 +38,8 @@ const RESTORED_TABLES: &[&str] = &[
     "place_report_resolutions",
     "stakeholders",
     "mappings",
+    "monograph_texts",
+    "monograph_editions",
 ];
 
 /// The tables that must be empty for a restore: any row in one of them means the store is
@@ -55,6 +58,8 @@ const MUST_BE_EMPTY: &[&str] = &[
     "one_time_tokens",
     "stakeholders",
     "mappings",
+    "monograph_texts",
+    "monograph_editions",
 ];
 
 /// Hands every row to `visit`, in [`SnapshotItem`]'s order, inside the caller's consistent
@@ -134,6 +139,12 @@ fn snapshot_accounts<T: Tables + ?Sized>(
     for mapping in tables.saved_mappings()? {
         visit(SnapshotItem::Mapping(mapping))?;
     }
+    for text in tables.monograph_texts(None)? {
+        visit(SnapshotItem::MonographText(text))?;
+    }
+    for edition in tables.monograph_editions(None)? {
+        visit(SnapshotItem::MonographEdition(edition))?;
+    }
     Ok(())
 }
 
@@ -188,6 +199,8 @@ fn restore_item<T: Tables + ?Sized>(tables: &mut T, item: &SnapshotItem) -> Stor
         SnapshotItem::Setting { key, value } => tables.insert_setting(key, value).restoring(),
         SnapshotItem::Stakeholder(stakeholder) => insert_stakeholder(tables, stakeholder),
         SnapshotItem::Mapping(mapping) => insert_mapping(tables, mapping),
+        SnapshotItem::MonographText(text) => insert_text(tables, text),
+        SnapshotItem::MonographEdition(edition) => insert_edition(tables, edition),
     }
 }
 

@@ -27,6 +27,7 @@ pub(crate) mod actors;
 pub(crate) mod backup;
 pub(crate) mod duplicates;
 pub(crate) mod mappings;
+pub(crate) mod monographs;
 pub(crate) mod places;
 pub(crate) mod territory;
 
@@ -34,6 +35,7 @@ pub use accounts::AccountTables;
 pub use actors::StakeholderTables;
 pub use duplicates::{DuplicateTables, GroupMember};
 pub use mappings::MappingTables;
+pub use monographs::MonographTables;
 pub use places::{insert_new_place, replace_version, source_id_taken_error, PlaceTables, VersionWrites};
 pub use territory::TerritoryTables;
 
@@ -72,7 +74,7 @@ pub trait Backend: Send + Sync {
 /// Every statement of the store, on one connection (inside a transaction or not, as the
 /// [`Backend`] method that handed it decided).
 pub trait Tables:
-    PlaceTables + TerritoryTables + DuplicateTables + AccountTables + StakeholderTables + MappingTables
+    PlaceTables + TerritoryTables + DuplicateTables + AccountTables + StakeholderTables + MappingTables + MonographTables
 {
     /// Keeps other writers off `tables` until the transaction ends, where the database needs
     /// it (a database whose write transactions already exclude each other does nothing).
