@@ -51,6 +51,10 @@ pub enum Permission<'a> {
     /// Start a campaign on these areas: administrators, and coordinators whose scope holds
     /// every area.
     Campaign(&'a [(Level, String)]),
+    /// Write a bassin de vie's monograph, publish and read its editions (named by the
+    /// bassin's name): administrators, and the coordinators whose scope holds the bassin (named,
+    /// or in one of their départements).
+    Monograph(&'a str),
 }
 
 impl Actor {
@@ -154,6 +158,7 @@ impl Actor {
             Permission::Campaign(areas) => {
                 !areas.is_empty() && areas.iter().all(|(level, code)| self.covers_area(ctx, *level, code))
             }
+            Permission::Monograph(bassin) => moderator && self.covers_area(ctx, Level::Bassin, bassin),
         }
     }
 
@@ -170,6 +175,7 @@ impl Actor {
             Permission::Edit(_) => "vous ne gérez pas ce lieu",
             Permission::Claim => "réservé aux gestionnaires de lieux connectés",
             Permission::Campaign(_) => "ce territoire n'est pas le vôtre",
+            Permission::Monograph(_) => "ce bassin de vie n'est pas dans votre territoire",
         };
         tracing::info!(acteur = self.id().unwrap_or("public"), refus = what, "action refusée");
         Err(AppError::Forbidden(format!("Action refusée : {what}.")))

@@ -17,6 +17,7 @@ use maillage_app::hub::backup;
 use maillage_app::hub::branding::{self, BrandingForm};
 use maillage_app::mappings::{self, assistant, MappingToSave, SampleFile};
 use maillage_app::moderation::{self, EditOutcome};
+use maillage_app::monographie;
 use maillage_app::places::{self, demo};
 use maillage_app::territory::bassins;
 use maillage_app::{campaigns, AppError, AppResult, ImportOptions};
@@ -409,6 +410,26 @@ const ROWS: &[Row] = &[
     }),
     row("actors::merge", NOT_IN_SCOPE, |f, ctx, actor| {
         actors::merge(ctx, actor, (&f.other_stakeholder.id, 1), (&f.stakeholder.id, 1), now()).map(drop)
+    }),
+    row("monographie::bassins", NOT_MODERATOR, |_, ctx, actor| monographie::bassins(ctx, actor).map(drop)),
+    row("monographie::draft", NOT_IN_SCOPE, |_, ctx, actor| {
+        monographie::draft(ctx, actor, &territory(), "Bourges", now()).map(drop)
+    }),
+    row("monographie::save_section", NOT_IN_SCOPE, |_, ctx, actor| {
+        monographie::save_section(ctx, actor, "Bourges", "synthese", "Texte", 0, now()).map(drop)
+    }),
+    row("monographie::publish", NOT_IN_SCOPE, |_, ctx, actor| {
+        monographie::publish(ctx, actor, &territory(), "Bourges", now()).map(drop)
+    }),
+    row("monographie::publish_all", NOT_ADMIN, |_, ctx, actor| {
+        monographie::publish_all(ctx, actor, &territory(), now()).map(drop)
+    }),
+    row("monographie::set_public_editions", NOT_ADMIN, |_, ctx, actor| {
+        monographie::set_public_editions(ctx, actor, true, now())
+    }),
+    row("monographie::edition", NOT_MODERATOR, |_, ctx, actor| monographie::edition(ctx, actor, "absente").map(drop)),
+    row("monographie::compare_editions", NOT_MODERATOR, |_, ctx, actor| {
+        monographie::compare_editions(ctx, actor, "a", "b").map(drop)
     }),
 ];
 
