@@ -121,10 +121,10 @@ mod tests {
 
     #[test]
     fn raw_html_and_scripts_are_text() {
-        let html = to_html("# Titre\n\n<script>alert(1)</script> et **gras** [lien](javascript:alert(1))");
+        let html = to_html("# Titre\n\nUn <script>alert(1)</script> et **gras** [lien](javascript:alert(1))\n\n<div>bloc</div>\n");
         assert!(html.contains("<h3>Titre</h3>"), "{html}");
         assert!(html.contains("&lt;script&gt;"), "{html}");
-        assert!(!html.contains("<script"), "{html}");
+        assert!(!html.contains("<script") && !html.contains("<div"), "{html}");
         assert!(html.contains("<strong>gras</strong>"));
         assert!(html.contains(r##"<a href="#">lien</a>"##), "{html}");
     }
