@@ -122,7 +122,13 @@ fn known_bassin(ctx: &Context<'_>, bassin: &str) -> AppResult<()> {
 }
 
 /// A bassin's monograph generated now, with its sections and editions.
-pub fn draft(ctx: &Context<'_>, actor: &Actor, territory: &Territory, bassin: &str, now: DateTime<Utc>) -> AppResult<Draft> {
+pub fn draft(
+    ctx: &Context<'_>,
+    actor: &Actor,
+    territory: &Territory,
+    bassin: &str,
+    now: DateTime<Utc>,
+) -> AppResult<Draft> {
     actor.require(ctx, Permission::Monograph(bassin))?;
     known_bassin(ctx, bassin)?;
     let sources = Sources::load(ctx.store, territory, now)?;
@@ -205,13 +211,7 @@ fn publish_from(
         content,
     };
     ctx.store.add_monograph_edition(&edition)?;
-    ctx.audit(
-        actor.id(),
-        "monographie_publiee",
-        Some(format!("bassin:{bassin}")),
-        format!("édition {number}"),
-        now,
-    )?;
+    ctx.audit(actor.id(), "monographie_publiee", Some(format!("bassin:{bassin}")), format!("édition {number}"), now)?;
     Ok(edition)
 }
 
@@ -261,7 +261,9 @@ pub fn edition(ctx: &Context<'_>, actor: &Actor, id: &str) -> AppResult<(Monogra
     };
     if !allowed {
         // The same refusal whether it exists or not: ids say nothing to those who may not read.
-        return Err(AppError::Forbidden("Action refusée : ce bassin de vie n'est pas dans votre territoire.".to_owned()));
+        return Err(AppError::Forbidden(
+            "Action refusée : ce bassin de vie n'est pas dans votre territoire.".to_owned(),
+        ));
     }
     let edition =
         found.ok_or_else(|| AppError::Store(maillage_store::StoreError::NotFound(format!("édition {id}"))))?;

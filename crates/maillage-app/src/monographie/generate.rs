@@ -194,11 +194,8 @@ impl<'t> Sources<'t> {
             let values = store.indicator_values(&definition.name, definition.level)?;
             indicators.push((definition, values));
         }
-        let coverage = coverage(
-            store,
-            territory,
-            &CoverageRequest { level: Level::Commune, ..CoverageRequest::default() },
-        )?;
+        let coverage =
+            coverage(store, territory, &CoverageRequest { level: Level::Commune, ..CoverageRequest::default() })?;
         let registry_date = places.iter().map(|p| p.updated_at).max();
         Ok(Sources {
             territory,
@@ -220,12 +217,10 @@ impl<'t> Sources<'t> {
 
 /// Generates the sections of one bassin (pure: everything comes from `sources`).
 pub fn generate(sources: &Sources<'_>, bassin: &str) -> AppResult<Generated> {
-    let departement = sources
-        .bassins
-        .bassins()
-        .get(bassin)
-        .cloned()
-        .ok_or_else(|| AppError::Store(maillage_store::StoreError::NotFound(format!("bassin de vie « {bassin} »"))))?;
+    let departement =
+        sources.bassins.bassins().get(bassin).cloned().ok_or_else(|| {
+            AppError::Store(maillage_store::StoreError::NotFound(format!("bassin de vie « {bassin} »")))
+        })?;
     let territory = sources.territory;
     let codes: BTreeSet<&str> = sources.bassins.communes_of(bassin).collect();
     let places = places_in(territory, &sources.bassins, &sources.places, Level::Bassin, bassin);
@@ -477,12 +472,19 @@ fn directory(sources: &Sources<'_>, codes: &BTreeSet<&str>, places: &[&Place]) -
     for entry in &entries {
         *kinds.entry(entry.kind.label().to_owned()).or_default() += 1;
     }
-    let mut names: Vec<String> =
-        entries.iter().filter(|e| !e.kind.is_person()).map(|e| e.name.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+    let mut names: Vec<String> = entries
+        .iter()
+        .filter(|e| !e.kind.is_person())
+        .map(|e| e.name.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
     names.truncate(40);
     Dynamic {
         title: "Annuaire des acteurs".to_owned(),
-        absent: entries.is_empty().then(|| "pas encore de données : aucun acteur de ce bassin dans l'annuaire".to_owned()),
+        absent: entries
+            .is_empty()
+            .then(|| "pas encore de données : aucun acteur de ce bassin dans l'annuaire".to_owned()),
         lines: counted(kinds),
         names,
     }

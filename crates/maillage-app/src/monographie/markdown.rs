@@ -107,7 +107,9 @@ pub fn to_blocks(text: &str) -> Vec<Block> {
             Event::Text(t) | Event::Code(t) => {
                 spans.push(Span { text: t.into_string(), bold: bold > 0, italic: italic > 0 })
             }
-            Event::SoftBreak | Event::HardBreak => spans.push(Span { text: " ".to_owned(), bold: false, italic: false }),
+            Event::SoftBreak | Event::HardBreak => {
+                spans.push(Span { text: " ".to_owned(), bold: false, italic: false })
+            }
             _ => {}
         }
     }
@@ -121,7 +123,9 @@ mod tests {
 
     #[test]
     fn raw_html_and_scripts_are_text() {
-        let html = to_html("# Titre\n\nUn <script>alert(1)</script> et **gras** [lien](javascript:alert(1))\n\n<div>bloc</div>\n");
+        let html = to_html(
+            "# Titre\n\nUn <script>alert(1)</script> et **gras** [lien](javascript:alert(1))\n\n<div>bloc</div>\n",
+        );
         assert!(html.contains("<h3>Titre</h3>"), "{html}");
         assert!(html.contains("&lt;script&gt;"), "{html}");
         assert!(!html.contains("<script") && !html.contains("<div"), "{html}");

@@ -41,12 +41,9 @@ fn every_demo_bassin_has_its_figures_right() {
         .collect();
     let places = hub.store.places(&PlaceQuery::active()).unwrap();
     let counts = count_places(&territory, &BassinIndex::new(&members, &territory), &places, Level::Bassin);
-    let per_bassin = coverage(
-        &hub.store,
-        &territory,
-        &CoverageRequest { level: Level::Bassin, ..CoverageRequest::default() },
-    )
-    .unwrap();
+    let per_bassin =
+        coverage(&hub.store, &territory, &CoverageRequest { level: Level::Bassin, ..CoverageRequest::default() })
+            .unwrap();
     let beyond_10: BTreeMap<&str, u64> =
         per_bassin.lignes.iter().map(|row| (row.code.as_str(), row.population_au_dela["10 km"])).collect();
 

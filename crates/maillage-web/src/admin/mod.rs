@@ -2,7 +2,7 @@
 //! queue (`moderation`), places, their history and claims (`places`), users and roles
 //! (`accounts`), campaigns (`campaigns`), the outbox and the audit log (`journal`),
 //! duplicates (`duplicates`), and the hub's configuration (`hub`, `imports`, and the mapping
-//! assistant with the saved mappings, `assistant`).
+//! assistant with the saved mappings, `assistant`), and the bassins' monographs (`monographies`).
 //!
 //! Handlers only translate HTTP: a role gate ([`crate::extract`]) says who may open a page,
 //! every POST's CSRF token is checked by its form extractor before the handler runs, and the
@@ -18,6 +18,7 @@ mod hub;
 mod imports;
 mod journal;
 mod moderation;
+mod monographies;
 mod places;
 
 use axum::extract::DefaultBodyLimit;
@@ -37,6 +38,7 @@ pub fn routes() -> Router<WebState> {
         .merge(campaigns::routes())
         .merge(journal::routes())
         .merge(duplicates::routes())
+        .merge(monographies::routes())
         .merge(
             hub::routes()
                 .merge(imports::routes())

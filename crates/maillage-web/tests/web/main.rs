@@ -13,5 +13,6 @@ mod api_couverture;
 mod api_places;
 mod duplicates;
 mod errors;
+mod monographies;
 mod pages;
 mod proxy;
