@@ -14,6 +14,7 @@ mod duplicates;
 mod error;
 mod indicators;
 mod mapping;
+mod monographie;
 mod places;
 mod serve;
 mod territory;
@@ -179,6 +180,11 @@ enum Command {
         #[command(subcommand)]
         command: accounts::AccountsCommand,
     },
+    /// Les monographies des bassins de vie : générer une édition de chacune, lister les éditions.
+    Monographie {
+        #[command(subcommand)]
+        command: monographie::MonographieCommand,
+    },
 }
 
 fn main() -> ExitCode {
@@ -249,6 +255,11 @@ fn run(command: Command, config: &Config) -> CliResult<ExitCode> {
             // Creating an administrator must not fill an empty hub with the demo data.
             let store = database::open(config, false)?;
             accounts::run(&command, store.as_ref(), config)
+        }
+        Command::Monographie { command } => {
+            let store = database::open(config, true)?;
+            let (territory, _) = database::load_territory();
+            monographie::run(&command, store.as_ref(), std::sync::Arc::new(territory))
         }
     }
 }

@@ -4,7 +4,7 @@
 //!
 //! It behaves like the SQLite backend for everything the store contract checks: the store's
 //! logic is `maillage_store::backend`'s, and this crate holds its statements (a module per
-//! capability: `places`, `territory`, `duplicates`, `accounts`, `actors`, `mappings`, `agenda`, the import session in
+//! capability: `places`, `territory`, `duplicates`, `accounts`, `actors`, `mappings`, `pnt`, `agenda`, `activity`, `monographs`, the import session in
 //! `import`) and its row mapping (`rows`). Places and versions are stored as `jsonb`
 //! documents with the columns the queries need beside them; timestamps as `timestamptz`,
 //! whose microseconds match what [`maillage_store::now`] keeps. Identifier columns use the
@@ -37,6 +37,7 @@ mod duplicates;
 mod import;
 mod mappings;
 mod migrations;
+mod monographs;
 mod places;
 mod pnt;
 mod pool;

@@ -387,6 +387,27 @@ pub const MIGRATIONS: &[&str] = &[
         version integer NOT NULL,
         document jsonb NOT NULL,
         PRIMARY KEY (scope, period_start, period_end)
+    "#,
+    // 16: the monographs of the bassins de vie: every saved version of a written section, and
+    // the published editions (a frozen JSON snapshot each), numbered per bassin, never replaced.
+    r#"
+    CREATE TABLE monograph_texts (
+        bassin text COLLATE "C" NOT NULL,
+        section text COLLATE "C" NOT NULL,
+        version integer NOT NULL,
+        text text NOT NULL,
+        author text,
+        saved_at timestamptz NOT NULL,
+        PRIMARY KEY (bassin, section, version)
+    );
+    CREATE TABLE monograph_editions (
+        id text COLLATE "C" PRIMARY KEY,
+        bassin text COLLATE "C" NOT NULL,
+        number integer NOT NULL,
+        published_at timestamptz NOT NULL,
+        published_by text,
+        content text NOT NULL,
+        UNIQUE (bassin, number)
     );
     "#,
 ];

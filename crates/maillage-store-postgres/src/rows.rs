@@ -445,6 +445,21 @@ impl FromRow for Voter {
     }
 }
 
+pub(crate) const MONOGRAPH_TEXT_COLUMNS: &str = "bassin, section, version, text, author, saved_at";
+
+impl FromRow for MonographText {
+    fn from_row(row: &Row) -> StoreResult<Self> {
+        Ok(MonographText {
+            bassin: get(row, "bassin")?,
+            section: get(row, "section")?,
+            version: version(row, "version")?,
+            text: get(row, "text")?,
+            author: get(row, "author")?,
+            saved_at: get(row, "saved_at")?,
+        })
+    }
+}
+
 /// Events and registrations are read whole from their `document` column (the other columns
 /// are copies of its fields for the queries).
 impl FromRow for Event {
@@ -475,5 +490,20 @@ impl FromRow for PastTotals {
 impl FromRow for BilanIntroduction {
     fn from_row(row: &Row) -> StoreResult<Self> {
         document(row, "document")
+    }
+}
+
+pub(crate) const MONOGRAPH_EDITION_COLUMNS: &str = "id, bassin, number, published_at, published_by, content";
+
+impl FromRow for MonographEdition {
+    fn from_row(row: &Row) -> StoreResult<Self> {
+        Ok(MonographEdition {
+            id: get(row, "id")?,
+            bassin: get(row, "bassin")?,
+            number: version(row, "number")?,
+            published_at: get(row, "published_at")?,
+            published_by: get(row, "published_by")?,
+            content: get(row, "content")?,
+        })
     }
 }

@@ -5,7 +5,7 @@
 //! transaction, begun `IMMEDIATE` so that it takes the database's write lock at once and no
 //! other process's writer can slip in between what it reads and what it writes. The store's
 //! logic is `maillage_store::backend`'s; this crate holds its statements (a module per
-//! capability: `places`, `territory`, `duplicates`, `accounts`, `actors`, `mappings`, `agenda`, `activity`, the import session in
+//! capability: `places`, `territory`, `duplicates`, `accounts`, `actors`, `mappings`, `agenda`, `activity`, `monographs`, the import session in
 //! `import`) and its row mapping (`rows`).
 //!
 //! Boundary: implements `maillage_store::backend::Backend` and nothing else; depends on the
@@ -19,6 +19,7 @@ mod duplicates;
 mod import;
 mod mappings;
 mod migrations;
+mod monographs;
 mod places;
 mod pnt;
 mod rows;

@@ -375,6 +375,27 @@ pub const MIGRATIONS: &[&str] = &[
         version INTEGER NOT NULL,
         document TEXT NOT NULL,
         PRIMARY KEY (scope, period_start, period_end)
+    "#,
+    // 16: the monographs of the bassins de vie: every saved version of a written section, and
+    // the published editions (a frozen JSON snapshot each), numbered per bassin, never replaced.
+    r#"
+    CREATE TABLE monograph_texts (
+        bassin TEXT NOT NULL,
+        section TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        author TEXT,
+        saved_at TEXT NOT NULL,
+        PRIMARY KEY (bassin, section, version)
+    );
+    CREATE TABLE monograph_editions (
+        id TEXT PRIMARY KEY,
+        bassin TEXT NOT NULL,
+        number INTEGER NOT NULL,
+        published_at TEXT NOT NULL,
+        published_by TEXT,
+        content TEXT NOT NULL,
+        UNIQUE (bassin, number)
     );
     "#,
 ];

@@ -456,6 +456,21 @@ impl FromRow for Voter {
     }
 }
 
+pub(crate) const MONOGRAPH_TEXT_COLUMNS: &str = "bassin, section, version, text, author, saved_at";
+
+impl FromRow for MonographText {
+    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
+        Ok(MonographText {
+            bassin: row.get(0)?,
+            section: row.get(1)?,
+            version: row.get(2)?,
+            text: row.get(3)?,
+            author: row.get(4)?,
+            saved_at: instant(row, 5)?,
+        })
+    }
+}
+
 /// Events and registrations are read whole from their JSON document (the other columns are
 /// copies of its fields for the queries).
 impl FromRow for Event {
@@ -486,5 +501,20 @@ impl FromRow for PastTotals {
 impl FromRow for BilanIntroduction {
     fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
         document(row, 0)
+    }
+}
+
+pub(crate) const MONOGRAPH_EDITION_COLUMNS: &str = "id, bassin, number, published_at, published_by, content";
+
+impl FromRow for MonographEdition {
+    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
+        Ok(MonographEdition {
+            id: row.get(0)?,
+            bassin: row.get(1)?,
+            number: row.get(2)?,
+            published_at: instant(row, 3)?,
+            published_by: row.get(4)?,
+            content: row.get(5)?,
+        })
     }
 }

@@ -63,6 +63,9 @@ macro_rules! store_contract_tests {
             an_activity_entry_is_replaced_by_its_next_version_only, past_totals_replace_those_of_the_same_period,
             a_bilan_introduction_is_written_by_version, activity_refusals_name_what_they_refuse);
         $crate::store_contract_tests!(@pairs contract_activity, $make; activity_snapshot_restores_identically);
+        $crate::store_contract_tests!(@cases contract_monographs, $make;
+            monograph_sections_keep_every_version, editions_are_numbered_per_bassin);
+        $crate::store_contract_tests!(@pairs contract_monographs, $make; monographs_snapshot_restores_identically);
     };
     (@pairs $module:ident, $make:expr; $($case:ident),+) => {
         $(

@@ -25,8 +25,10 @@ pub mod contract_activity;
 pub mod contract_actors;
 pub mod contract_agenda;
 pub mod contract_mappings;
+pub mod contract_monographs;
 pub mod contract_pnt;
 pub mod mappings;
+pub mod monographs;
 pub mod pnt;
 
 pub use accounts::*;
@@ -34,6 +36,7 @@ pub use activity::*;
 pub use actors::*;
 pub use agenda::*;
 pub use mappings::*;
+pub use monographs::*;
 pub use pnt::*;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -535,6 +538,10 @@ pub enum SnapshotItem {
     PastTotals(PastTotals),
     /// A bilan's written introduction, by scope, start, end.
     BilanIntroduction(BilanIntroduction),
+    /// A saved version of a monograph's written section, by bassin, section, version.
+    MonographText(MonographText),
+    /// A published edition of a monograph, by bassin, number.
+    MonographEdition(MonographEdition),
 }
 
 impl SnapshotItem {
@@ -568,6 +575,8 @@ impl SnapshotItem {
             SnapshotItem::Activity(_) => "activity",
             SnapshotItem::PastTotals(_) => "past_totals",
             SnapshotItem::BilanIntroduction(_) => "bilan_introduction",
+            SnapshotItem::MonographText(_) => "monograph_text",
+            SnapshotItem::MonographEdition(_) => "monograph_edition",
         }
     }
 }
@@ -641,7 +650,7 @@ pub fn check_values(definition: &IndicatorDefinition, values: &[IndicatorValue])
 /// The accounts half of the contract is [`AccountStore`], the actors directory
 /// [`StakeholderStore`], the saved mappings [`MappingStore`], each in its own module.
 pub trait Store:
-    AccountStore + StakeholderStore + MappingStore + PntStore + AgendaStore + ActivityStore + Send + Sync
+    AccountStore + StakeholderStore + MappingStore + PntStore + AgendaStore + ActivityStore + MonographStore + Send + Sync
 {
     /// Opens an import of one source: one transaction, holding the source's import lock
     /// so two imports of the same source cannot interleave. Dropping the session without

@@ -59,6 +59,10 @@ pub enum Permission<'a> {
     /// Manage an event of the agenda held in this département (`None`: a regional one):
     /// administrators, and the coordinators whose territory holds the département.
     Agenda(Option<&'a str>),
+    /// Write a bassin de vie's monograph, publish and read its editions (named by the
+    /// bassin's name): administrators, and the coordinators whose scope holds the bassin (named,
+    /// or in one of their départements).
+    Monograph(&'a str),
 }
 
 impl Actor {
@@ -164,6 +168,7 @@ impl Actor {
             }
             Permission::Agenda(Some(departement)) => moderator && self.covers_departement(ctx, departement),
             Permission::Agenda(None) => matches!(user.role, Role::Administrateur),
+            Permission::Monograph(bassin) => moderator && self.covers_area(ctx, Level::Bassin, bassin),
         }
     }
 
@@ -183,6 +188,7 @@ impl Actor {
             Permission::Pnt(_) => "ce projet numérique de territoire n'est pas dans votre territoire",
             Permission::Agenda(Some(_)) => "cet événement n'est pas dans votre territoire",
             Permission::Agenda(None) => "les événements régionaux sont réservés aux administrateurs du hub",
+            Permission::Monograph(_) => "ce bassin de vie n'est pas dans votre territoire",
         };
         tracing::info!(acteur = self.id().unwrap_or("public"), refus = what, "action refusée");
         Err(AppError::Forbidden(format!("Action refusée : {what}.")))

@@ -42,6 +42,8 @@ pub fn load_if_empty(ctx: &Context<'_>, actor: &Actor, territory: &Territory) ->
     if store.indicators()?.is_empty() {
         crate::coverage::indicators::load_demo_indicators(store, territory)?;
     }
+    // The Chinon monograph's written parts (seed 002), so a new user sees a complete document.
+    crate::monographie::demo::load_demo_texts(store, maillage_store::now())?;
     ctx.audit(
         actor.id(),
         "demonstration_chargee",

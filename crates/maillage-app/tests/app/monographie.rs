@@ -8,7 +8,7 @@ use maillage_app::coverage::{coverage, CoverageRequest};
 use maillage_app::monographie::{figures, generate, Sources};
 use maillage_app::places::demo;
 use maillage_app::territory::{count_places, BassinIndex, Level};
-use maillage_store::{IndicatorLevel, MemberKind, PlaceQuery, Store};
+use maillage_store::{AccountStore, IndicatorLevel, MemberKind, PlaceQuery, Store};
 
 use crate::support::*;
 
@@ -111,4 +111,69 @@ fn every_demo_bassin_has_its_figures_right() {
     // The actors section says plainly what it lacks.
     assert!(chinon.acteurs.meetings.absent.is_some());
     assert!(generate(&sources, "Nulle part").is_err());
+}
+
+#[test]
+fn a_coordinator_writes_publishes_and_compares_editions_of_its_bassins_only() {
+    use maillage_app::accounts::Actor;
+    use maillage_app::context::Context;
+    use maillage_app::monographie as mono;
+    use maillage_app::territory::Locator;
+    use maillage_app::AppError;
+
+    let hub = Hub::new();
+    demo::load_if_empty(&hub.ctx(), &hub.admin, &territory()).unwrap();
+    // The bassins exist now: a locator that knows them.
+    let locator = Locator::load(&hub.store, territory()).unwrap();
+    let ctx = Context::new(&hub.store).with_locator(&locator);
+    let territory = territory();
+    let (cher, touraine) = (&hub.coordinator, &hub.other_coordinator);
+
+    let listed: Vec<String> = mono::bassins(&ctx, cher).unwrap().into_iter().map(|b| b.name).collect();
+    assert!(listed.contains(&"Bourges".to_owned()) && !listed.contains(&"Chinon".to_owned()), "{listed:?}");
+    assert_eq!(mono::bassins(&ctx, &hub.admin).unwrap().len(), 23);
+
+    let saved = mono::save_section(&ctx, cher, "Bourges", "synthese", "Un **réseau** motivé.", 0, t0()).unwrap();
+    assert_eq!(saved.version, 1);
+    assert!(matches!(
+        mono::save_section(&ctx, touraine, "Bourges", "synthese", "Ailleurs", 1, t0()),
+        Err(AppError::Forbidden(_))
+    ));
+    // Saved from a stale page: a conflict, nothing written.
+    assert!(matches!(
+        mono::save_section(&ctx, cher, "Bourges", "synthese", "Perdu", 0, t0()),
+        Err(AppError::Store(maillage_store::StoreError::Conflict(_)))
+    ));
+    assert!(matches!(
+        mono::save_section(&ctx, cher, "Bourges", "conclusion", "?", 0, t0()),
+        Err(AppError::Invalid(errors)) if errors[0].field == "section"
+    ));
+    mono::save_section(&ctx, cher, "Bourges", "synthese", "Une synthèse revue.", 1, t0()).unwrap();
+
+    let first = mono::publish(&ctx, cher, &territory, "Bourges", t0()).unwrap();
+    assert_eq!(first.number, 1);
+    let (_, content) = mono::edition(&ctx, cher, &first.id).unwrap();
+    let synthese = content.sections.iter().find(|s| s.key == "synthese").unwrap();
+    assert_eq!((synthese.text.as_str(), synthese.version), ("Une synthèse revue.", 2));
+    let draft = mono::draft(&ctx, cher, &territory, "Bourges", t0()).unwrap();
+    assert_eq!(draft.history.len(), 2);
+    assert_eq!(draft.editions.len(), 1);
+
+    // A new place in Bourges, a second edition: the comparison shows the count moving.
+    hub.place("Nouvel espace numérique");
+    let second = mono::publish(&ctx, cher, &territory, "Bourges", t0()).unwrap();
+    let (_, _, changes) = mono::compare_editions(&ctx, cher, &first.id, &second.id).unwrap();
+    let places = changes.iter().find(|c| c.label == "Lieux de médiation numérique").unwrap();
+    assert_eq!(places.after.unwrap() - places.before.unwrap(), 1.0, "{}", places.text());
+    assert!(matches!(mono::compare_editions(&ctx, touraine, &first.id, &second.id), Err(AppError::Forbidden(_))));
+
+    // The public reads editions only once the hub opens them.
+    assert!(mono::latest_public(&ctx, "Bourges").unwrap().is_none());
+    assert!(matches!(mono::edition(&ctx, &Actor::Public, &first.id), Err(AppError::Forbidden(_))));
+    mono::set_public_editions(&ctx, &hub.admin, true, t0()).unwrap();
+    let (latest, _) = mono::latest_public(&ctx, "Bourges").unwrap().unwrap();
+    assert_eq!(latest.number, 2);
+    assert!(mono::edition(&ctx, &Actor::Public, &first.id).is_ok());
+    let actions: Vec<String> = hub.store.audit_log(20).unwrap().into_iter().map(|e| e.action).collect();
+    assert!(actions.iter().filter(|a| *a == "monographie_publiee").count() == 2, "{actions:?}");
 }

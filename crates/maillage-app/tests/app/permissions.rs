@@ -21,6 +21,7 @@ use maillage_app::hub::backup;
 use maillage_app::hub::branding::{self, BrandingForm};
 use maillage_app::mappings::{self, assistant, MappingToSave, SampleFile};
 use maillage_app::moderation::{self, EditOutcome};
+use maillage_app::monographie;
 use maillage_app::places::{self, demo};
 use maillage_app::pnt::{self, votes as pnt_votes};
 use maillage_app::territory::bassins;
@@ -675,6 +676,26 @@ const ROWS: &[Row] = &[
     }),
     row("activity_demo::load_if_empty", NOT_ADMIN, |_, ctx, actor| {
         activity::demo::load_if_empty(ctx, actor).map(drop)
+    }),
+    row("monographie::bassins", NOT_MODERATOR, |_, ctx, actor| monographie::bassins(ctx, actor).map(drop)),
+    row("monographie::draft", NOT_IN_SCOPE, |_, ctx, actor| {
+        monographie::draft(ctx, actor, &territory(), "Bourges", now()).map(drop)
+    }),
+    row("monographie::save_section", NOT_IN_SCOPE, |_, ctx, actor| {
+        monographie::save_section(ctx, actor, "Bourges", "synthese", "Texte", 0, now()).map(drop)
+    }),
+    row("monographie::publish", NOT_IN_SCOPE, |_, ctx, actor| {
+        monographie::publish(ctx, actor, &territory(), "Bourges", now()).map(drop)
+    }),
+    row("monographie::publish_all", NOT_ADMIN, |_, ctx, actor| {
+        monographie::publish_all(ctx, actor, &territory(), now()).map(drop)
+    }),
+    row("monographie::set_public_editions", NOT_ADMIN, |_, ctx, actor| {
+        monographie::set_public_editions(ctx, actor, true, now())
+    }),
+    row("monographie::edition", NOT_MODERATOR, |_, ctx, actor| monographie::edition(ctx, actor, "absente").map(drop)),
+    row("monographie::compare_editions", NOT_MODERATOR, |_, ctx, actor| {
+        monographie::compare_editions(ctx, actor, "a", "b").map(drop)
     }),
 ];
 

@@ -8,6 +8,7 @@ use super::agenda::{insert_event, insert_registration};
 use super::duplicates::{merge_groups, write_group};
 use super::mappings::insert_mapping;
 use super::pnt::{insert_project_snapshot, insert_vote_snapshot};
+use super::monographs::{insert_edition, insert_text};
 use super::{Refusal, Tables};
 use crate::{
     check_duplicates, check_values, not_empty_error, BatchSnapshot, CampaignSnapshot, DuplicateChanges,
@@ -50,6 +51,8 @@ const RESTORED_TABLES: &[&str] = &[
     "activity_entries",
     "activity_past_totals",
     "bilan_introductions",
+    "monograph_texts",
+    "monograph_editions",
 ];
 
 /// The tables that must be empty for a restore: any row in one of them means the store is
@@ -75,6 +78,8 @@ const MUST_BE_EMPTY: &[&str] = &[
     "activity_entries",
     "activity_past_totals",
     "bilan_introductions",
+    "monograph_texts",
+    "monograph_editions",
 ];
 
 /// Hands every row to `visit`, in [`SnapshotItem`]'s order, inside the caller's consistent
@@ -184,6 +189,12 @@ fn snapshot_accounts<T: Tables + ?Sized>(
     for introduction in tables.introductions()? {
         visit(SnapshotItem::BilanIntroduction(introduction))?;
     }
+    for text in tables.monograph_texts(None)? {
+        visit(SnapshotItem::MonographText(text))?;
+    }
+    for edition in tables.monograph_editions(None)? {
+        visit(SnapshotItem::MonographEdition(edition))?;
+    }
     Ok(())
 }
 
@@ -252,6 +263,8 @@ fn restore_item<T: Tables + ?Sized>(tables: &mut T, item: &SnapshotItem) -> Stor
             tables.upsert_past_totals(totals)
         }
         SnapshotItem::BilanIntroduction(introduction) => insert_introduction(tables, introduction),
+        SnapshotItem::MonographText(text) => insert_text(tables, text),
+        SnapshotItem::MonographEdition(edition) => insert_edition(tables, edition),
     }
 }
 

@@ -29,6 +29,7 @@ pub(crate) mod agenda;
 pub(crate) mod backup;
 pub(crate) mod duplicates;
 pub(crate) mod mappings;
+pub(crate) mod monographs;
 pub(crate) mod places;
 pub(crate) mod pnt;
 pub(crate) mod territory;
@@ -39,6 +40,7 @@ pub use actors::StakeholderTables;
 pub use agenda::AgendaTables;
 pub use duplicates::{DuplicateTables, GroupMember};
 pub use mappings::MappingTables;
+pub use monographs::MonographTables;
 pub use places::{insert_new_place, replace_version, source_id_taken_error, PlaceTables, VersionWrites};
 pub use pnt::PntTables;
 pub use territory::TerritoryTables;
@@ -87,6 +89,7 @@ pub trait Tables:
     + PntTables
     + AgendaTables
     + ActivityTables
+    + MonographTables
 {
     /// Keeps other writers off `tables` until the transaction ends, where the database needs
     /// it (a database whose write transactions already exclude each other does nothing).

@@ -2,7 +2,7 @@
 //! queue (`moderation`), places, their history and claims (`places`), users and roles
 //! (`accounts`), campaigns (`campaigns`), the agenda's events and registrants (`agenda`), the outbox and the audit log (`journal`),
 //! duplicates (`duplicates`), the projets numériques de territoire (`pnt`), and the hub's configuration (`hub`, `imports`, and the mapping
-//! assistant with the saved mappings, `assistant`), and the open-data publication (`publication`).
+//! assistant with the saved mappings, `assistant`), the open-data publication (`publication`), and the bassins' monographs (`monographies`).
 //!
 //! Handlers only translate HTTP: a role gate ([`crate::extract`]) says who may open a page,
 //! every POST's CSRF token is checked by its form extractor before the handler runs, and the
@@ -22,6 +22,7 @@ mod imports;
 mod journal;
 mod moderation;
 mod place_form;
+mod monographies;
 mod places;
 mod publication;
 mod pnt;
@@ -48,6 +49,7 @@ pub fn routes() -> Router<WebState> {
         .merge(activity::routes())
         .merge(bilans::routes().layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)))
         .merge(pnt::routes())
+        .merge(monographies::routes())
         .merge(
             hub::routes()
                 .merge(imports::routes())

@@ -18,6 +18,7 @@ mod duplicates;
 mod errors;
 mod fiche;
 mod open_data;
+mod monographies;
 mod pages;
 mod pnt;
 mod proxy;
