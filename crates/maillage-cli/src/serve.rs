@@ -204,6 +204,8 @@ mod tests {
             geocoder_url: None,
             masquer_apres_mois: 0,
             trusted_proxies: String::new(),
+            agenda_rappel_heures: 48,
+            agenda_effacement_jours: 90,
         }
     }
 

@@ -7,8 +7,8 @@ use super::actors::insert_stakeholder;
 use super::agenda::{insert_event, insert_registration};
 use super::duplicates::{merge_groups, write_group};
 use super::mappings::insert_mapping;
-use super::pnt::{insert_project_snapshot, insert_vote_snapshot};
 use super::monographs::{insert_edition, insert_text};
+use super::pnt::{insert_project_snapshot, insert_vote_snapshot};
 use super::{Refusal, Tables};
 use crate::{
     check_duplicates, check_values, not_empty_error, BatchSnapshot, CampaignSnapshot, DuplicateChanges,

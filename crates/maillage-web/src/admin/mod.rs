@@ -21,11 +21,11 @@ mod hub;
 mod imports;
 mod journal;
 mod moderation;
-mod place_form;
 mod monographies;
+mod place_form;
 mod places;
-mod publication;
 mod pnt;
+mod publication;
 
 use axum::extract::DefaultBodyLimit;
 use axum::Router;
