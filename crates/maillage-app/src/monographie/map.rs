@@ -22,6 +22,8 @@ const CLASSES: [(f64, &str); 5] =
     [(0.0, "#fff5eb"), (20.0, "#fdd0a2"), (40.0, "#fd8d3c"), (60.0, "#d94801"), (80.0, "#7f2704")];
 
 type Key = (i64, i64);
+/// An undirected edge: its two ends as drawn, and how many communes of the group have it.
+type Edges = HashMap<(Key, Key), ([f64; 2], [f64; 2], u32)>;
 
 fn key(point: [f64; 2]) -> Key {
     ((point[0] * 1e7).round() as i64, (point[1] * 1e7).round() as i64)
@@ -78,7 +80,7 @@ fn ring_path(projection: &Projection, ring: &[[f64; 2]], out: &mut String) {
 
 /// The edges only one commune of a group has: the group's outline, as a path.
 fn outline_path(projection: &Projection, territory: &Territory, codes: &[&str]) -> String {
-    let mut edges: HashMap<(Key, Key), ([f64; 2], [f64; 2], u32)> = HashMap::new();
+    let mut edges: Edges = HashMap::new();
     for code in codes {
         for polygon in territory.commune_geometry(code).unwrap_or_default() {
             for ring in polygon {
