@@ -24,7 +24,7 @@ use chrono::{DateTime, Datelike, Months, NaiveDate, NaiveDateTime, NaiveTime, Ti
 use chrono_tz::Europe::Paris;
 use maillage_domain::PlaceId;
 use maillage_store::{
-    new_id, Attachment, ClosingReport, Event, AgendaKind, EventQuery, EventScale, EventSession, EventStatus,
+    new_id, AgendaKind, Attachment, ClosingReport, Event, EventQuery, EventScale, EventSession, EventStatus,
     Publication, Registration,
 };
 

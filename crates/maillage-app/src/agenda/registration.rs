@@ -432,10 +432,11 @@ pub fn registrants_ods(ctx: &Context<'_>, actor: &Actor, event_id: &str) -> AppR
     use maillage_documents::ods::{Cell, Workbook};
     let (event, registrations) = super::event_with_registrations(ctx, actor, event_id)?;
     audit(ctx, actor, "inscrits_exportes", &event, "ODS".to_owned())?;
-    let mut header: Vec<String> = ["N°", "Nom", "Courriel", "Organisation", "Fonction", "Places", "État", "Sur place", "Inscrit·e le"]
-        .into_iter()
-        .map(str::to_owned)
-        .collect();
+    let mut header: Vec<String> =
+        ["N°", "Nom", "Courriel", "Organisation", "Fonction", "Places", "État", "Sur place", "Inscrit·e le"]
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
     header.extend(event.questions.iter().cloned());
     let mut workbook = Workbook::new();
     let sheet = workbook.sheet("Inscrits", &header);

@@ -18,7 +18,7 @@ use axum::Router;
 use maillage_app::agenda::registration::{self as reg, WalkInForm};
 use maillage_app::agenda::{self, EventForm, Recurrence};
 use maillage_app::{AppError, FieldError};
-use maillage_store::{Event, AgendaKind, EventScale, EventStatus, Publication, Registration, RegistrationState};
+use maillage_store::{AgendaKind, Event, EventScale, EventStatus, Publication, Registration, RegistrationState};
 use serde::Deserialize;
 
 use super::now;

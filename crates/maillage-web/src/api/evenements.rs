@@ -6,7 +6,7 @@ use axum::extract::{Path, RawQuery};
 use axum::Json;
 use chrono::NaiveDate;
 use maillage_app::agenda::{self, EventFilter};
-use maillage_store::{Event, AgendaKind};
+use maillage_store::{AgendaKind, Event};
 use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 

@@ -22,7 +22,7 @@ use chrono::{DateTime, Datelike, Months, NaiveDate, TimeDelta, Utc};
 use maillage_app::agenda::registration::{self as reg, RegistrationForm};
 use maillage_app::agenda::{self, feeds, text, EventFilter};
 use maillage_app::AppError;
-use maillage_store::{Event, AgendaKind, EventStatus, RegistrationState};
+use maillage_store::{AgendaKind, Event, EventStatus, RegistrationState};
 use serde::Deserialize;
 
 use super::{render, Layout, Site};
