@@ -25,7 +25,7 @@ fn inline(line: &str) -> String {
     let marks = line.matches("**").count();
     for (n, part) in line.split("**").enumerate() {
         // An unpaired last mark opens nothing.
-        let bold = n % 2 == 1 && (marks % 2 == 0 || n < marks);
+        let bold = n % 2 == 1 && (marks.is_multiple_of(2) || n < marks);
         let words: Vec<String> = part
             .split(' ')
             .map(|word| {
