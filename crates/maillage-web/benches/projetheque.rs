@@ -12,7 +12,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use maillage_app::accounts::Actor;
 use maillage_app::context::Context;
-use maillage_store::{new_id, Need, NeedKind, PntTerritory, Project, Stage, StageChange, Store};
+use maillage_store::{new_id, Need, NeedKind, PntStore, PntTerritory, Project, Stage, StageChange, Store};
 use maillage_store_sqlite::SqliteStore;
 use maillage_territory::Territory;
 use maillage_web::{router_with_accounts, AccountsConfig, SiteConfig, WebState};
