@@ -68,7 +68,7 @@ async fn the_document_lists_every_route_and_what_each_reads() {
     let state = demo_state();
     let (_, _, doc) = get(&state, "/api/openapi.json").await;
     let paths = doc["paths"].as_object().unwrap();
-    assert_eq!(paths.len(), 11, "{:?}", paths.keys().collect::<Vec<_>>());
+    assert_eq!(paths.len(), 13, "{:?}", paths.keys().collect::<Vec<_>>());
     for (path, item) in paths {
         let uri = sample(path);
         let (status, _, body) = get(&state, &uri).await;
