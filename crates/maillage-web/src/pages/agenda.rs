@@ -12,6 +12,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+/// A query field the page refuses, with the French reason shown beside it.
+type FieldFault = (&'static str, String);
+
 use askama::Template;
 use axum::extract::{Path, RawQuery};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -121,9 +124,9 @@ impl AgendaQuery {
         })
     }
 
-    /// The use case's filter, or the field at fault.
-    fn filter(&self, now: DateTime<Utc>) -> Result<(EventFilter, Option<(i32, u32)>), (&'static str, String)> {
-        let day = |field: &'static str, text: &str| -> Result<Option<NaiveDate>, (&'static str, String)> {
+    /// The use case's filter and the month shown (year, month), or the field at fault.
+    fn filter(&self, now: DateTime<Utc>) -> Result<(EventFilter, Option<(i32, u32)>), FieldFault> {
+        let day = |field: &'static str, text: &str| -> Result<Option<NaiveDate>, FieldFault> {
             if text.is_empty() {
                 return Ok(None);
             }
