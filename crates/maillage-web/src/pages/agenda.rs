@@ -12,9 +12,6 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// A query field the page refuses, with the French reason shown beside it.
-type FieldFault = (&'static str, String);
-
 use askama::Template;
 use axum::extract::{Path, RawQuery};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -33,6 +30,9 @@ use crate::extract::{App, ClientAddress, PreSessionForm};
 use crate::query::Params;
 use crate::state::AccountsConfig;
 use crate::{WebError, WebState};
+
+/// A query field the page refuses, with the French reason shown beside it.
+type FieldFault = (&'static str, String);
 
 pub fn routes() -> Router<WebState> {
     Router::new()
