@@ -387,6 +387,7 @@ pub const MIGRATIONS: &[&str] = &[
         version integer NOT NULL,
         document jsonb NOT NULL,
         PRIMARY KEY (scope, period_start, period_end)
+    );
     "#,
     // 16: the monographs of the bassins de vie: every saved version of a written section, and
     // the published editions (a frozen JSON snapshot each), numbered per bassin, never replaced.

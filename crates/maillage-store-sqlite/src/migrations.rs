@@ -375,6 +375,7 @@ pub const MIGRATIONS: &[&str] = &[
         version INTEGER NOT NULL,
         document TEXT NOT NULL,
         PRIMARY KEY (scope, period_start, period_end)
+    );
     "#,
     // 16: the monographs of the bassins de vie: every saved version of a written section, and
     // the published editions (a frozen JSON snapshot each), numbered per bassin, never replaced.
