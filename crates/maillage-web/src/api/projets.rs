@@ -74,7 +74,14 @@ pub async fn list(State(state): State<WebState>, RawQuery(raw): RawQuery) -> Res
     let request = project_request(&state, &mut params)?;
     params.finish()?;
     let (filter, after, limit) = (request.filter, request.after, request.limit);
-    let page = public(&state, move |ctx| pnt::public_projects(ctx, &filter, after.as_deref(), limit)).await?;
+    let page = public(&state, move |ctx| pnt::public_projects(ctx, &filter, after.as_deref(), limit))
+        .await
+        // A cursor the use case cannot read is a parameter of the request, refused as the API
+        // refuses every other parameter (400 naming it), not a form's 422.
+        .map_err(|err| match (err.status, err.field.clone()) {
+            (axum::http::StatusCode::UNPROCESSABLE_ENTITY, Some(field)) => WebError::bad_parameter(&field, err.message),
+            _ => err,
+        })?;
     Ok(Json(json!({
         "total": page.total,
         "suivant": page.next,

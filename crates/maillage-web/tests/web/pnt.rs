@@ -123,6 +123,9 @@ async fn a_coordinator_takes_an_idea_to_a_published_project() {
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert!(bad.body.contains("\"champ\":\"bassin\""), "{}", bad.body);
     assert_eq!(public.get("/api/v1/projets?etape=fini").await.status, StatusCode::BAD_REQUEST);
+    let cursor = public.get("/api/v1/projets?apres=illisible").await;
+    assert_eq!(cursor.status, StatusCode::BAD_REQUEST, "{}", cursor.body);
+    assert!(cursor.body.contains("\"champ\":\"apres\""), "{}", cursor.body);
     let history = coordinator.get(&format!("/admin/projets/{id}/historique")).await;
     assert_eq!(history.body.matches("<tr><td>").count(), 4, "{}", history.body);
 }
