@@ -6,7 +6,7 @@
 // serious or critical violation on the administration pages visited.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, runCli, launchBrowser, seriousViolations, screenshot } from './harness.mjs';
+import { startServer, runCli, launchBrowser, seriousViolations, screenshot, findLink, newestMailAt, signInAt } from './harness.mjs';
 
 const ADMIN = { email: 'admin@hub.example', password: 'un mot de passe assez long' };
 const MANAGER = { email: 'responsable@asso.example', name: 'Camille Responsable', password: 'encore un mot de passe long' };
@@ -51,26 +51,14 @@ async function expectAccessible(page, label) {
   assert.deepEqual(page.problems, [], `${label} : erreurs dans la page`);
 }
 
-async function signIn(page, email, password) {
-  await page.goto(`${server.base}/connexion`);
-  await page.getByLabel('Adresse électronique').fill(email);
-  await page.getByLabel('Mot de passe').fill(password);
-  await page.getByRole('button', { name: 'Se connecter' }).click();
-  await page.waitForURL(`${server.base}/admin`);
-}
+const signIn = (page, email, password) => signInAt(server.base, page, email, password);
 
-/** The body of the newest mail to `to`, read on the outbox page. */
-async function newestMailTo(admin, to) {
-  await admin.goto(`${server.base}/admin/boite-d-envoi`);
-  const row = admin.locator('tbody tr', { hasText: to }).first();
-  await row.getByRole('link').click();
-  return admin.getByTestId('courriel').locator('pre').textContent();
-}
+const newestMailTo = (admin, to) => newestMailAt(server.base, admin, to);
 
 function linkIn(body, path) {
-  const match = body.match(new RegExp(`${server.base.replace(/[.]/g, '\\.')}${path}\\S+`));
-  assert.ok(match, `pas de lien ${path} dans :\n${body}`);
-  return match[0];
+  const link = findLink(server.base, body, path);
+  assert.ok(link, `pas de lien ${path} dans :\n${body}`);
+  return link;
 }
 
 let placeId;

@@ -142,3 +142,26 @@ export async function screenshot(page, name) {
   mkdirSync(screenshotDir, { recursive: true });
   await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
 }
+
+/** Signs in through the form and waits for the administration's home. */
+export async function signInAt(base, page, email, password) {
+  await page.goto(`${base}/connexion`);
+  await page.getByLabel('Adresse électronique').fill(email);
+  await page.getByLabel('Mot de passe').fill(password);
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await page.waitForURL(`${base}/admin`);
+}
+
+/** The body of the newest mail to `to`, read on the outbox page. */
+export async function newestMailAt(base, admin, to) {
+  await admin.goto(`${base}/admin/boite-d-envoi`);
+  const row = admin.locator('tbody tr', { hasText: to }).first();
+  await row.getByRole('link').click();
+  return admin.getByTestId('courriel').locator('pre').textContent();
+}
+
+/** The first link to `path` (a regular expression's text) under `base` in a mail's body, or undefined. */
+export function findLink(base, body, path) {
+  const match = body.match(new RegExp(`${base.replace(/[.]/g, '\\.')}${path}\\S+`));
+  return match?.[0];
+}

@@ -6,7 +6,7 @@
 // axe-core must find no violation of any impact on every page visited, at 1280 and 360 px.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, runCli, launchBrowser, seriousViolations, screenshot } from './harness.mjs';
+import { startServer, runCli, launchBrowser, seriousViolations, screenshot, signInAt } from './harness.mjs';
 
 const ADMIN = { email: 'admin@hub.example', password: 'un mot de passe assez long' };
 
@@ -52,13 +52,7 @@ async function expectAccessible(page, label) {
   assert.deepEqual(page.problems, [], `${label} : erreurs dans la page`);
 }
 
-async function signIn(page) {
-  await page.goto(`${server.base}/connexion`);
-  await page.getByLabel('Adresse électronique').fill(ADMIN.email);
-  await page.getByLabel('Mot de passe').fill(ADMIN.password);
-  await page.getByRole('button', { name: 'Se connecter' }).click();
-  await page.waitForURL(`${server.base}/admin`);
-}
+const signIn = (page) => signInAt(server.base, page, ADMIN.email, ADMIN.password);
 
 test('an idea becomes a published project through stages and the incubator, then votes run', async () => {
   const team = await person();

@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { startServer, runCli, launchBrowser, allViolations, screenshot } from './harness.mjs';
+import { startServer, runCli, launchBrowser, allViolations, screenshot, signInAt } from './harness.mjs';
 
 const ADMIN = { email: 'admin@hub.example', password: 'un mot de passe assez long' };
 const MANAGER = { email: 'benevole@mediatheque.example', password: 'encore un mot de passe long' };
@@ -88,13 +88,7 @@ async function atBothSizes(page, url, label, ready) {
   }
 }
 
-async function signIn(page, email, password) {
-  await page.goto(`${server.base}/connexion`);
-  await page.getByLabel('Adresse électronique').fill(email);
-  await page.getByLabel('Mot de passe').fill(password);
-  await page.getByRole('button', { name: 'Se connecter' }).click();
-  await page.waitForURL(`${server.base}/admin`);
-}
+const signIn = (page, email, password) => signInAt(server.base, page, email, password);
 
 async function mapReady(page) {
   await page.locator('[data-testid=carte][data-etat=pret]').waitFor();
