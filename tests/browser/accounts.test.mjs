@@ -6,7 +6,9 @@
 // serious or critical violation on the administration pages visited.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, runCli, launchBrowser, seriousViolations, screenshot, findLink, newestMailAt, signInAt } from './harness.mjs';
+import {
+  startServer, runCli, launchBrowser, seriousViolations, screenshot, findLink, newestMailAt, signInAt, newPerson,
+} from './harness.mjs';
 
 const ADMIN = { email: 'admin@hub.example', password: 'un mot de passe assez long' };
 const MANAGER = { email: 'responsable@asso.example', name: 'Camille Responsable', password: 'encore un mot de passe long' };
@@ -27,18 +29,7 @@ after(async () => {
   await server?.stop();
 });
 
-/** A person with a browser of their own (cookies are not shared between people). */
-async function person() {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'fr-FR', timezoneId: 'Europe/Paris' });
-  const page = await context.newPage();
-  const problems = [];
-  page.on('pageerror', (err) => problems.push(`erreur de script : ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') problems.push(`console : ${msg.text()}`);
-  });
-  page.problems = problems;
-  return page;
-}
+const person = () => newPerson(browser, { consoleErrors: true });
 
 async function expectAccessible(page, label) {
   assert.deepEqual(await seriousViolations(page), [], `${label} : violations axe-core graves ou critiques`);

@@ -6,11 +6,11 @@
 // axe-core must find no violation of any impact on the agenda's pages, at 1280 and 360 px.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { startServer, runCli, launchBrowser, screenshot, findLink, newestMailAt, signInAt } from './harness.mjs';
+import {
+  startServer, runCli, launchBrowser, screenshot, findLink, newestMailAt, signInAt, newPerson,
+  expectAccessible as check,
+} from './harness.mjs';
 
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const ADMIN = { email: 'admin@hub.example', password: 'un mot de passe assez long' };
 const COORD = { email: 'coord37@hub.example', password: 'le mot de passe de la coordinatrice' };
 
@@ -30,35 +30,10 @@ after(async () => {
   await server?.stop();
 });
 
-async function person(width = 1280) {
-  const context = await browser.newContext({ viewport: { width, height: 900 }, locale: 'fr-FR', timezoneId: 'Europe/Paris' });
-  const page = await context.newPage();
-  const problems = [];
-  page.on('pageerror', (err) => problems.push(`erreur de script : ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') problems.push(`console : ${msg.text()}`);
-  });
-  page.problems = problems;
-  return page;
-}
-
-/** Every axe-core violation, whatever its impact. */
-async function violations(page) {
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(async () => axe.run(document, { resultTypes: ['violations'] }));
-  return result.violations.map((v) => `${v.id} (${v.impact}) : ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 5).join(', ')}`);
-}
+const person = (width = 1280) => newPerson(browser, { width, consoleErrors: true });
 
 /** No axe violation at 1280 px and at 360 px, and no script error. */
-async function expectAccessible(page, label) {
-  const size = page.viewportSize();
-  for (const width of [1280, 360]) {
-    await page.setViewportSize({ width, height: 900 });
-    assert.deepEqual(await violations(page), [], `${label} à ${width} px : violations axe-core`);
-  }
-  await page.setViewportSize(size);
-  assert.deepEqual(page.problems, [], `${label} : erreurs dans la page`);
-}
+const expectAccessible = (page, label) => check(page, label, { widths: [1280, 360], overflow: false });
 
 const signIn = (page, email, password) => signInAt(server.base, page, email, password);
 

@@ -10,6 +10,7 @@ import { createServer } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
+import assert from 'node:assert/strict';
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -114,8 +115,29 @@ export async function launchBrowser() {
   return chromium.launch({ executablePath: chromiumPath, args: chromiumFlags });
 }
 
-/** Runs axe-core on the page and returns the serious and critical violations, readable. */
-export async function seriousViolations(page) {
+/**
+ * A person with a browser context of their own (cookies are not shared between people), in French
+ * and in Paris time. Script errors, and with `consoleErrors` the console's errors, are collected in
+ * `page.problems` for `expectAccessible` to report.
+ */
+export async function newPerson(browser, { width = 1280, height = 900, consoleErrors = false } = {}) {
+  const context = await browser.newContext({ viewport: { width, height }, locale: 'fr-FR', timezoneId: 'Europe/Paris' });
+  const page = await context.newPage();
+  page.problems = [];
+  page.on('pageerror', (err) => page.problems.push(`erreur de script : ${err.message}`));
+  if (consoleErrors) {
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') page.problems.push(`console : ${msg.text()}`);
+    });
+  }
+  return page;
+}
+
+/**
+ * Runs axe-core on the page and returns its violations, readable: every impact, or with
+ * `seriousOnly` the serious and critical ones.
+ */
+export async function axeViolations(page, { seriousOnly = false } = {}) {
   // Evaluated through the debugging protocol, not as a <script> tag: the pages' CSP (rightly)
   // refuses inline scripts, and the test must not weaken it.
   await page.evaluate(axeSource);
@@ -124,18 +146,36 @@ export async function seriousViolations(page) {
     return axe.run(document, { resultTypes: ['violations'] });
   });
   return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .filter((v) => !seriousOnly || v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id} (${v.impact}) : ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 5).join(', ')}`);
 }
 
-/** Every axe-core violation, whatever its impact (the pages of issue 13 are held to this). */
-export async function allViolations(page) {
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(async () => {
-    // eslint-disable-next-line no-undef
-    return axe.run(document, { resultTypes: ['violations'] });
-  });
-  return result.violations.map((v) => `${v.id} (${v.impact}) : ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 5).join(', ')}`);
+/** The serious and critical axe-core violations of the page, readable. */
+export const seriousViolations = (page) => axeViolations(page, { seriousOnly: true });
+
+/** Every axe-core violation, whatever its impact. */
+export const allViolations = (page) => axeViolations(page);
+
+/**
+ * The one accessibility check of the browser tests: no axe-core violation (of any impact, or with
+ * `seriousOnly` none serious or critical), nothing wider than the screen, at each of `widths`
+ * (the page's own width when absent; the page is put back to its size after), then no script
+ * error collected since the person opened their browser.
+ */
+export async function expectAccessible(page, label, { widths, seriousOnly = false, overflow = true } = {}) {
+  const size = page.viewportSize();
+  for (const width of widths ?? [size.width]) {
+    if (width !== page.viewportSize().width) await page.setViewportSize({ width, height: size.height });
+    const at = widths ? `${label} à ${width} px` : label;
+    const found = await axeViolations(page, { seriousOnly });
+    assert.deepEqual(found, [], `${at} : violations axe-core${seriousOnly ? ' graves ou critiques' : ''}`);
+    if (overflow) {
+      const wider = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert.ok(wider <= 1, `${at} : la page déborde de ${wider} px`);
+    }
+  }
+  if (page.viewportSize().width !== size.width) await page.setViewportSize(size);
+  assert.deepEqual(page.problems ?? [], [], `${label} : erreurs dans la page`);
 }
 
 export async function screenshot(page, name) {

@@ -11,7 +11,9 @@ import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, runCli, launchBrowser, seriousViolations, screenshot, repoRoot } from './harness.mjs';
+import {
+  startServer, runCli, launchBrowser, screenshot, repoRoot, newPerson, signInAt, expectAccessible as check,
+} from './harness.mjs';
 
 const ADMIN = { email: 'admin@hub.example', password: 'un mot de passe assez long' };
 
@@ -49,26 +51,13 @@ after(async () => {
 });
 
 async function signedIn(width) {
-  const context = await browser.newContext({ viewport: { width, height: 900 }, locale: 'fr-FR', timezoneId: 'Europe/Paris' });
-  const page = await context.newPage();
-  const problems = [];
-  page.on('pageerror', (err) => problems.push(`erreur de script : ${err.message}`));
-  page.problems = problems;
-  await page.goto(`${server.base}/connexion`);
-  await page.getByLabel('Adresse électronique').fill(ADMIN.email);
-  await page.getByLabel('Mot de passe').fill(ADMIN.password);
-  await page.getByRole('button', { name: 'Se connecter' }).click();
-  await page.waitForURL(`${server.base}/admin`);
+  const page = await newPerson(browser, { width });
+  await signInAt(server.base, page, ADMIN.email, ADMIN.password);
   return page;
 }
 
-async function expectAccessible(page, label) {
-  assert.deepEqual(await seriousViolations(page), [], `${label} : violations axe-core graves ou critiques`);
-  assert.deepEqual(page.problems, [], `${label} : erreurs dans la page`);
-  // Nothing wider than the screen at 360 px.
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-  assert.ok(overflow <= 1, `${label} : la page déborde de ${overflow} px`);
-}
+/** No serious or critical axe violation, no script error, nothing wider than the screen. */
+const expectAccessible = (page, label) => check(page, label, { seriousOnly: true });
 
 async function propose(page, path, source) {
   await page.goto(`${server.base}/admin/imports`);

@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { startServer, launchBrowser, seriousViolations, screenshot } from './harness.mjs';
+import { startServer, launchBrowser, seriousViolations, screenshot, newPerson } from './harness.mjs';
 
 let server;
 let browser;
@@ -25,21 +25,11 @@ const WIDTHS = [
 ];
 
 /** A fresh page that fails the test on any script error or refused resource (CSP). */
-async function openPage(viewport = WIDTHS[0]) {
-  const context = await browser.newContext({ viewport, locale: 'fr-FR', timezoneId: 'Europe/Paris' });
-  const page = await context.newPage();
-  const problems = [];
-  page.on('pageerror', (err) => problems.push(`erreur de script : ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') problems.push(`console : ${msg.text()}`);
-  });
-  page.problems = problems;
-  return page;
-}
+const openPage = ({ width, height } = WIDTHS[0]) => newPerson(browser, { width, height, consoleErrors: true });
 
+/** No serious or critical axe violation (script errors are checked apart, with `expectNoProblems`). */
 async function expectAccessible(page, label) {
-  const violations = await seriousViolations(page);
-  assert.deepEqual(violations, [], `${label} : violations axe-core graves ou critiques`);
+  assert.deepEqual(await seriousViolations(page), [], `${label} : violations axe-core graves ou critiques`);
 }
 
 function expectNoProblems(page, label) {

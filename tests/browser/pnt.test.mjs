@@ -6,7 +6,7 @@
 // axe-core must find no violation of any impact on every page visited, at 1280 and 360 px.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, runCli, launchBrowser, seriousViolations, screenshot, signInAt } from './harness.mjs';
+import { startServer, runCli, launchBrowser, screenshot, signInAt, newPerson, expectAccessible as check } from './harness.mjs';
 
 const ADMIN = { email: 'admin@hub.example', password: 'un mot de passe assez long' };
 
@@ -26,31 +26,10 @@ after(async () => {
   await server?.stop();
 });
 
-async function person(width = 1280) {
-  const context = await browser.newContext({ viewport: { width, height: 900 }, locale: 'fr-FR', timezoneId: 'Europe/Paris' });
-  const page = await context.newPage();
-  page.problems = [];
-  page.on('pageerror', (err) => page.problems.push(`erreur de script : ${err.message}`));
-  return page;
-}
+const person = (width = 1280) => newPerson(browser, { width });
 
-/** Every axe-core violation, whatever its impact. */
-async function allViolations(page) {
-  await seriousViolations(page); // loads axe-core into the page
-  const result = await page.evaluate(async () => axe.run(document, { resultTypes: ['violations'] })); // eslint-disable-line no-undef
-  return result.violations.map((v) => `${v.id} (${v.impact}) : ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 5).join(', ')}`);
-}
-
-async function expectAccessible(page, label) {
-  for (const width of [1280, 360]) {
-    await page.setViewportSize({ width, height: 900 });
-    assert.deepEqual(await allViolations(page), [], `${label} à ${width} px : violations axe-core`);
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    assert.ok(overflow <= 1, `${label} à ${width} px : la page déborde de ${overflow} px`);
-  }
-  await page.setViewportSize({ width: 1280, height: 900 });
-  assert.deepEqual(page.problems, [], `${label} : erreurs dans la page`);
-}
+/** No axe violation of any impact and nothing wider than the screen at 1280 and 360 px, no script error. */
+const expectAccessible = (page, label) => check(page, label, { widths: [1280, 360] });
 
 const signIn = (page) => signInAt(server.base, page, ADMIN.email, ADMIN.password);
 

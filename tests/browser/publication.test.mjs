@@ -4,14 +4,12 @@
 // address. axe-core (every impact) at 1280 and 360 px.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, runCli, launchBrowser, screenshot } from './harness.mjs';
-import { createRequire } from 'node:module';
+import { startServer, runCli, launchBrowser, screenshot, newPerson, signInAt, expectAccessible } from './harness.mjs';
 
 const ADMIN = { email: 'admin@hub.example', password: 'un mot de passe assez long' };
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let server;
 let browser;
@@ -36,32 +34,10 @@ after(async () => {
   if (folder) rmSync(folder, { recursive: true, force: true });
 });
 
-/** Every axe-core violation, whatever its impact. */
-async function violations(page) {
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(async () => axe.run(document, { resultTypes: ['violations'] }));
-  return result.violations.map((v) => `${v.id} (${v.impact}) : ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 5).join(', ')}`);
-}
-
 async function signedIn(width) {
-  const context = await browser.newContext({ viewport: { width, height: 900 }, locale: 'fr-FR', timezoneId: 'Europe/Paris' });
-  const page = await context.newPage();
-  const problems = [];
-  page.on('pageerror', (err) => problems.push(`erreur de script : ${err.message}`));
-  page.problems = problems;
-  await page.goto(`${server.base}/connexion`);
-  await page.getByLabel('Adresse électronique').fill(ADMIN.email);
-  await page.getByLabel('Mot de passe').fill(ADMIN.password);
-  await page.getByRole('button', { name: 'Se connecter' }).click();
-  await page.waitForURL(`${server.base}/admin`);
+  const page = await newPerson(browser, { width });
+  await signInAt(server.base, page, ADMIN.email, ADMIN.password);
   return page;
-}
-
-async function expectAccessible(page, label) {
-  assert.deepEqual(await violations(page), [], `${label} : violations axe-core`);
-  assert.deepEqual(page.problems, [], `${label} : erreurs dans la page`);
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-  assert.ok(overflow <= 1, `${label} : la page déborde de ${overflow} px`);
 }
 
 for (const width of [1280, 360]) {

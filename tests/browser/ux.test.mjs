@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { startServer, runCli, launchBrowser, allViolations, screenshot, signInAt } from './harness.mjs';
+import { startServer, runCli, launchBrowser, screenshot, signInAt, newPerson, expectAccessible } from './harness.mjs';
 
 const ADMIN = { email: 'admin@hub.example', password: 'un mot de passe assez long' };
 const MANAGER = { email: 'benevole@mediatheque.example', password: 'encore un mot de passe long' };
@@ -61,22 +61,10 @@ after(async () => {
   await new Promise((ok) => (tiles ? tiles.close(ok) : ok()));
 });
 
-async function person(viewport = SIZES[0].viewport) {
-  const context = await browser.newContext({ viewport, locale: 'fr-FR', timezoneId: 'Europe/Paris' });
-  const page = await context.newPage();
-  const problems = [];
-  page.on('pageerror', (err) => problems.push(`erreur de script : ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') problems.push(`console : ${msg.text()}`);
-  });
-  page.problems = problems;
-  return page;
-}
+const person = ({ width, height } = SIZES[0].viewport) => newPerson(browser, { width, height, consoleErrors: true });
 
-async function expectClean(page, label) {
-  assert.deepEqual(await allViolations(page), [], `${label} : violations axe-core`);
-  assert.deepEqual(page.problems, [], `${label} : erreurs dans la page`);
-}
+/** No axe violation of any impact and no script error (widths are chosen by each journey). */
+const expectClean = (page, label) => expectAccessible(page, label, { overflow: false });
 
 /** The page at both sizes, clean each time. */
 async function atBothSizes(page, url, label, ready) {
