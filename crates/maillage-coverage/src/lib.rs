@@ -89,18 +89,7 @@ mod tests {
         let at = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap();
         let mut record = PlaceRecord { id: id.into(), nom: format!("Lieu {id}"), ..Default::default() };
         record.services.extend(service);
-        Place {
-            id: PlaceId(id.into()),
-            source: "test".into(),
-            source_id: id.into(),
-            batch_id: None,
-            status,
-            version: 1,
-            created_at: at,
-            updated_at: at,
-            record,
-            extras: Default::default(),
-        }
+        Place { status, ..Place::first_version(PlaceId(id.into()), "test", id, record, at) }
     }
 
     #[test]

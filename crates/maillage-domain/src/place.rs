@@ -139,6 +139,23 @@ pub struct Place {
 }
 
 impl Place {
+    /// A place as first recorded at `at`: version 1, active, written by no import batch, with
+    /// no columns beyond the standard.
+    pub fn first_version(id: PlaceId, source: &str, source_id: &str, record: PlaceRecord, at: DateTime<Utc>) -> Place {
+        Place {
+            id,
+            source: source.to_owned(),
+            source_id: source_id.to_owned(),
+            batch_id: None,
+            status: PlaceStatus::Active,
+            version: 1,
+            created_at: at,
+            updated_at: at,
+            record,
+            extras: BTreeMap::new(),
+        }
+    }
+
     /// `date_maj` as published: the source's own, or the day the registry first recorded
     /// the place when the source gave none (the standard requires one).
     pub fn published_date_maj(&self) -> NaiveDate {

@@ -431,27 +431,15 @@ fn service_type(place: &Place) -> Option<&'static str> {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
 
     use chrono::{TimeZone, Utc};
-    use maillage_domain::{PlaceId, PlaceRecord, PlaceStatus};
+    use maillage_domain::{PlaceId, PlaceRecord};
 
     use super::*;
 
     fn place(record: PlaceRecord) -> Place {
         let at = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
-        Place {
-            id: PlaceId("01abc".into()),
-            source: "s".into(),
-            source_id: "1".into(),
-            batch_id: None,
-            status: PlaceStatus::Active,
-            version: 1,
-            created_at: at,
-            updated_at: at,
-            record,
-            extras: BTreeMap::new(),
-        }
+        Place::first_version(PlaceId("01abc".into()), "s", "1", record, at)
     }
 
     fn options() -> Options {

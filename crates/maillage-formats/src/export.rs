@@ -266,7 +266,7 @@ pub fn write<'a, W: Write>(
 mod tests {
     //! Property: any record written by the exporter is read back identical by the importer.
 
-    use std::collections::{BTreeMap, BTreeSet};
+    use std::collections::BTreeSet;
 
     use chrono::{NaiveDate, TimeZone, Utc};
     use maillage_domain::*;
@@ -340,18 +340,7 @@ mod tests {
 
     fn place(record: PlaceRecord) -> Place {
         let at = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
-        Place {
-            id: PlaceId(record.id.clone()),
-            source: "s".to_owned(),
-            source_id: record.id.clone(),
-            batch_id: None,
-            status: PlaceStatus::Active,
-            version: 1,
-            created_at: at,
-            updated_at: at,
-            record,
-            extras: BTreeMap::new(),
-        }
+        Place::first_version(PlaceId(record.id.clone()), "s", &record.id.clone(), record, at)
     }
 
     fn read_back(bytes: &[u8], name: &str) -> Vec<PlaceRecord> {

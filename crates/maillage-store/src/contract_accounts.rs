@@ -1,8 +1,6 @@
 //! The accounts half of the store contract: cases run by
 //! [`store_contract_tests!`](crate::store_contract_tests) beside those of [`crate::contract`].
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use maillage_domain::*;
 
@@ -31,16 +29,11 @@ pub fn user(email: &str, role: Role) -> User {
 /// A place written by a person (version 1), as a coordinator creates one.
 fn created(source_id: &str, author: &str) -> PlaceWrite {
     PlaceWrite {
-        place: Place {
-            id: new_place_id(),
-            source: "maillage".to_owned(),
-            source_id: source_id.to_owned(),
-            batch_id: None,
-            status: PlaceStatus::Active,
-            version: 1,
-            created_at: at(0),
-            updated_at: at(0),
-            record: PlaceRecord {
+        place: Place::first_version(
+            new_place_id(),
+            "maillage",
+            source_id,
+            PlaceRecord {
                 id: source_id.to_owned(),
                 nom: "Médiathèque".to_owned(),
                 commune: "Vierzon".to_owned(),
@@ -48,8 +41,8 @@ fn created(source_id: &str, author: &str) -> PlaceWrite {
                 adresse: "2 place Foch".to_owned(),
                 ..PlaceRecord::default()
             },
-            extras: BTreeMap::new(),
-        },
+            at(0),
+        ),
         change: ChangeKind::Created,
         author: author.to_owned(),
         reason: "création".to_owned(),

@@ -31,18 +31,8 @@ fn place(n: usize, lat: f64, lon: f64) -> Place {
     if n.is_multiple_of(3) {
         record.horaires = Some(Horaires::parse("Mo-Fr 09:00-17:00").unwrap());
     }
-    Place {
-        id: PlaceId(format!("p{n:05}")),
-        source: if n.is_multiple_of(5) { "b".into() } else { "a".into() },
-        source_id: n.to_string(),
-        batch_id: None,
-        status: PlaceStatus::Active,
-        version: 1,
-        created_at: at,
-        updated_at: at,
-        record,
-        extras: Default::default(),
-    }
+    let source = if n.is_multiple_of(5) { "b" } else { "a" };
+    Place::first_version(PlaceId(format!("p{n:05}")), source, &n.to_string(), record, at)
 }
 
 /// Places on a grid around Bourges, with exact duplicates of position to exercise ties.

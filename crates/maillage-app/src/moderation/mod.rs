@@ -30,18 +30,7 @@ pub const OWN_SOURCE: &str = "maillage";
 
 /// The 32 fields of a record as a form shows them ("" when empty).
 pub fn form_values(record: &PlaceRecord) -> BTreeMap<String, String> {
-    let place = Place {
-        id: PlaceId(record.id.clone()),
-        source: String::new(),
-        source_id: String::new(),
-        batch_id: None,
-        status: PlaceStatus::Active,
-        version: 1,
-        created_at: DateTime::UNIX_EPOCH,
-        updated_at: DateTime::UNIX_EPOCH,
-        record: record.clone(),
-        extras: BTreeMap::new(),
-    };
+    let place = Place::first_version(PlaceId(record.id.clone()), "", "", record.clone(), DateTime::UNIX_EPOCH);
     let mut values: BTreeMap<String, String> =
         FIELDS.iter().map(|field| field.to_string()).zip(standard_values(&place)).collect();
     // The export writes placeholders for what the standard requires; a form shows blanks.
@@ -796,18 +785,7 @@ pub fn create_place(
     fields.insert("date_maj".to_owned(), paris_local(now).date().format("%Y-%m-%d").to_string());
     let record = record_from_form(&fields).map_err(AppError::Invalid)?;
     actor.require(ctx, Permission::Moderate(&record))?;
-    let place = Place {
-        id,
-        source: OWN_SOURCE.to_owned(),
-        source_id: record.id.clone(),
-        batch_id: None,
-        status: PlaceStatus::Active,
-        version: 1,
-        created_at: now,
-        updated_at: now,
-        record,
-        extras: BTreeMap::new(),
-    };
+    let place = Place::first_version(id, OWN_SOURCE, &record.id.clone(), record, now);
     ctx.store.save_place(&PlaceWrite {
         place: place.clone(),
         change: ChangeKind::Created,

@@ -11,7 +11,7 @@ use maillage_app::context::Context;
 use maillage_app::duplicates::{self, published_record, Resolution, ScanOptions};
 use maillage_dedup::{score, Thresholds};
 use maillage_domain::vocab::Vocabulary;
-use maillage_domain::{Coordinates, Place, PlaceRecord, PlaceStatus, Service};
+use maillage_domain::{Coordinates, Place, PlaceRecord, Service};
 use maillage_store::{AccountStore, ImportBatch, ImportCounts, PairStatus, PlaceKey, PlaceQuery, Store};
 use maillage_store_sqlite::SqliteStore;
 use proptest::prelude::*;
@@ -63,18 +63,7 @@ fn record() -> impl Strategy<Value = PlaceRecord> {
 fn place(n: usize, mut record: PlaceRecord, source: &str) -> Place {
     let at = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap() + chrono::TimeDelta::seconds(n as i64);
     record.id = format!("s{n}");
-    Place {
-        id: maillage_store::new_place_id(),
-        source: source.into(),
-        source_id: format!("s{n}"),
-        batch_id: None,
-        status: PlaceStatus::Active,
-        version: 1,
-        created_at: at,
-        updated_at: at,
-        record,
-        extras: Default::default(),
-    }
+    Place::first_version(maillage_store::new_place_id(), source, &format!("s{n}"), record, at)
 }
 
 fn store_with(places: &[Place]) -> SqliteStore {

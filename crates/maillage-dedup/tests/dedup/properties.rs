@@ -4,7 +4,7 @@ use chrono::{TimeZone, Utc};
 use maillage_dedup::{
     candidate_pairs, decide, score, score_places, Decision, Thresholds, Veto, DEFAULT_MAX_DISTANCE_M,
 };
-use maillage_domain::{Coordinates, Place, PlaceId, PlaceRecord, PlaceStatus};
+use maillage_domain::{Coordinates, Place, PlaceId, PlaceRecord};
 use proptest::prelude::*;
 
 const NAMES: &[&str] = &[
@@ -71,18 +71,7 @@ fn record() -> impl Strategy<Value = PlaceRecord> {
 
 fn place(n: usize, record: PlaceRecord, source: &str) -> Place {
     let at = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
-    Place {
-        id: PlaceId(format!("p{n}")),
-        source: source.into(),
-        source_id: format!("s{n}"),
-        batch_id: None,
-        status: PlaceStatus::Active,
-        version: 1,
-        created_at: at,
-        updated_at: at,
-        record,
-        extras: Default::default(),
-    }
+    Place::first_version(PlaceId(format!("p{n}")), source, &format!("s{n}"), record, at)
 }
 
 proptest! {

@@ -13,27 +13,16 @@ use maillage_app::context::Context;
 
 /// A place imported from a source (not created through the pages), in Bourges.
 pub(crate) fn imported(source: &str, source_id: &str, name: &str, address: &str, at: (f64, f64)) -> Place {
-    let now = Utc::now();
-    Place {
-        id: maillage_store::new_place_id(),
-        source: source.to_owned(),
-        source_id: source_id.to_owned(),
-        batch_id: None,
-        status: maillage_domain::PlaceStatus::Active,
-        version: 1,
-        created_at: now,
-        updated_at: now,
-        record: maillage_domain::PlaceRecord {
-            id: source_id.to_owned(),
-            nom: name.to_owned(),
-            adresse: address.to_owned(),
-            commune: "Bourges".to_owned(),
-            code_postal: "18000".to_owned(),
-            coordinates: Some(maillage_domain::Coordinates { latitude: at.0, longitude: at.1 }),
-            ..Default::default()
-        },
-        extras: Default::default(),
-    }
+    let record = maillage_domain::PlaceRecord {
+        id: source_id.to_owned(),
+        nom: name.to_owned(),
+        adresse: address.to_owned(),
+        commune: "Bourges".to_owned(),
+        code_postal: "18000".to_owned(),
+        coordinates: Some(maillage_domain::Coordinates { latitude: at.0, longitude: at.1 }),
+        ..Default::default()
+    };
+    Place::first_version(maillage_store::new_place_id(), source, source_id, record, Utc::now())
 }
 
 pub(crate) fn import(store: &SqliteStore, source: &str, places: &[Place]) {
