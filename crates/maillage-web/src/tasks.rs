@@ -15,7 +15,8 @@ pub const BRANDING_REFRESH: Duration = Duration::from_secs(10);
 
 /// Polls the store every `every` and applies the places changed since the last poll to the
 /// directory. A place written to the store is served by the API and pages at most `every`
-/// plus one poll's duration later.
+/// plus one poll's duration later. The agenda's copy is brought up to date on the way (its
+/// requests check the store themselves; this only spares them the reading).
 pub fn spawn_directory_sync(state: &WebState, every: Duration) -> tokio::task::JoinHandle<()> {
     let (store, directory, branding) = (state.store.clone(), state.directory.clone(), state.branding.clone());
     let agenda = state.agenda_index.clone();
