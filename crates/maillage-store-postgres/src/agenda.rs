@@ -79,6 +79,15 @@ impl<C: postgres::GenericClient> AgendaTables for PgTables<'_, C> {
         )
     }
 
+    fn event_stamp(&mut self) -> StoreResult<u64> {
+        let stamp: i64 = self.value("SELECT count(*) + coalesce(sum(sequence), 0)::bigint FROM events", &[])?;
+        Ok(stamp.max(0) as u64)
+    }
+
+    fn event_versions(&mut self) -> StoreResult<Vec<EventVersion>> {
+        self.all("SELECT id, sequence FROM events ORDER BY id", &[])
+    }
+
     fn insert_registration(&mut self, registration: &Registration) -> WriteResult<()> {
         let arrival = arrival(registration)?;
         self.run(

@@ -468,6 +468,13 @@ impl FromRow for Event {
     }
 }
 
+/// Columns: `id, sequence`.
+impl FromRow for EventVersion {
+    fn from_row(row: &Row) -> StoreResult<Self> {
+        Ok(EventVersion { id: get(row, "id")?, sequence: version(row, "sequence")? })
+    }
+}
+
 /// The activity log's types are read whole from their JSON document (column `document`).
 impl FromRow for ActivityEntry {
     fn from_row(row: &Row) -> StoreResult<Self> {

@@ -65,6 +65,15 @@ impl AgendaTables for SqliteTables<'_> {
         )
     }
 
+    fn event_stamp(&mut self) -> StoreResult<u64> {
+        let stamp: i64 = self.value("SELECT count(*) + coalesce(sum(sequence), 0) FROM events", [])?;
+        Ok(stamp.max(0) as u64)
+    }
+
+    fn event_versions(&mut self) -> StoreResult<Vec<EventVersion>> {
+        self.all("SELECT id, sequence FROM events ORDER BY id", [])
+    }
+
     fn insert_registration(&mut self, registration: &Registration) -> WriteResult<()> {
         self.run(
             "INSERT INTO registrations (id, event_id, arrival, state, token_hash, document)

@@ -479,6 +479,13 @@ impl FromRow for Event {
     }
 }
 
+/// Columns: `id, sequence`.
+impl FromRow for EventVersion {
+    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
+        Ok(EventVersion { id: row.get(0)?, sequence: row.get(1)? })
+    }
+}
+
 /// The activity log's types are read whole from their JSON document (the query's only column).
 impl FromRow for ActivityEntry {
     fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {

@@ -374,6 +374,13 @@ pub struct EventQuery {
     pub starting_before: Option<DateTime<Utc>>,
 }
 
+/// An event's id and sequence, to tell which events changed without reading them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EventVersion {
+    pub id: String,
+    pub sequence: u32,
+}
+
 /// What an approval decides.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Approval {
@@ -386,6 +393,12 @@ pub trait AgendaStore {
     fn event(&self, id: &str) -> StoreResult<Option<Event>>;
     /// Events overlapping the query's period, by first start then id.
     fn events(&self, query: &EventQuery) -> StoreResult<Vec<Event>>;
+    /// A number that grows with every event added or changed: the count of events plus the
+    /// sum of their sequences (events are never deleted, every change adds one to a
+    /// sequence). Copies of the agenda kept in memory compare it on each request.
+    fn event_stamp(&self) -> StoreResult<u64>;
+    /// Every event's id and sequence, by id.
+    fn event_versions(&self) -> StoreResult<Vec<EventVersion>>;
     /// New events (sequence 0), all or none (a recurring series is added in one write). An id
     /// already used is a [`StoreError::Conflict`].
     fn add_events(&self, events: &[Event]) -> StoreResult<()>;
@@ -393,6 +406,9 @@ pub trait AgendaStore {
     /// capacity below the seats already taken is a conflict; a raised one promotes the
     /// waiting, who are returned.
     fn update_event(&self, event: &Event) -> StoreResult<Vec<Registration>>;
+    /// Replaces several events as [`AgendaStore::update_event`] does, all or none (a series
+    /// corrected at once); returns every registration promoted.
+    fn update_events(&self, events: &[Event]) -> StoreResult<Vec<Registration>>;
     fn registration(&self, id: &str) -> StoreResult<Option<Registration>>;
     fn registration_by_token(&self, token_hash: &str) -> StoreResult<Option<Registration>>;
     /// An event's registrations, by arrival.

@@ -56,7 +56,8 @@ macro_rules! store_contract_tests {
             events_round_trip_and_are_listed_by_period, an_event_edit_names_its_sequence_and_keeps_the_seats_taken,
             registrations_fill_the_seats_then_wait_in_order, approval_decides_before_a_seat_is_taken,
             concurrent_registrations_take_exactly_the_seats, attendance_walk_ins_and_erasure,
-            agenda_refusals_name_what_they_refuse);
+            agenda_refusals_name_what_they_refuse,
+            the_event_stamp_grows_with_every_change, several_events_are_updated_all_or_none);
         $crate::store_contract_tests!(@pairs contract_agenda, $make; agenda_snapshot_restores_identically);
         $crate::store_contract_tests!(@cases contract_activity, $make;
             activity_entries_round_trip_and_are_selected_by_date_and_departement,

@@ -135,6 +135,47 @@ pub fn an_event_edit_names_its_sequence_and_keeps_the_seats_taken(store: &dyn St
     assert_eq!((stored.created_by, stored.created_at, stored.sequence), (first.created_by, first.created_at, 2));
 }
 
+/// The stamp grows with every event added or changed, whatever its publication; the
+/// versions say which.
+pub fn the_event_stamp_grows_with_every_change(store: &dyn Store) {
+    assert_eq!(store.event_stamp().unwrap(), 0);
+    assert!(store.event_versions().unwrap().is_empty());
+    let first = event("Atelier", Some(2));
+    let second = Event { publication: Publication::Propose, ..event("Comité", None) };
+    store.add_events(&[first.clone(), second.clone()]).unwrap();
+    assert_eq!(store.event_stamp().unwrap(), 2);
+    store.update_event(&Event { sequence: 1, ..second.clone() }).unwrap();
+    store.update_event(&Event { sequence: 2, publication: Publication::Publie, ..second.clone() }).unwrap();
+    assert_eq!(store.event_stamp().unwrap(), 4);
+    // A registration changes no event.
+    store.register(&registration(&first, "Ana")).unwrap();
+    assert_eq!(store.event_stamp().unwrap(), 4);
+    let mut expected =
+        vec![EventVersion { id: first.id.clone(), sequence: 0 }, EventVersion { id: second.id.clone(), sequence: 2 }];
+    expected.sort_by(|a, b| a.id.cmp(&b.id));
+    assert_eq!(store.event_versions().unwrap(), expected);
+}
+
+/// A series corrected at once: every event or none.
+pub fn several_events_are_updated_all_or_none(store: &dyn Store) {
+    let first = event("Atelier 1", Some(1));
+    let second = event("Atelier 2", Some(1));
+    store.add_events(&[first.clone(), second.clone()]).unwrap();
+    store.register(&registration(&second, "Ana")).unwrap();
+    store.register(&registration(&second, "Bo")).unwrap();
+    // The second is stale: neither is written.
+    let renamed = Event { title: "Atelier un".to_owned(), sequence: 1, ..first.clone() };
+    let stale = Event { title: "Atelier deux".to_owned(), ..second.clone() };
+    assert!(matches!(store.update_events(&[renamed.clone(), stale]), Err(StoreError::Conflict(_))));
+    assert_eq!(store.event(&first.id).unwrap().unwrap(), first);
+    // Both written; the raised capacity seats Bo.
+    let raised = Event { capacity: Some(2), sequence: 1, ..second.clone() };
+    let promoted = store.update_events(&[renamed.clone(), raised.clone()]).unwrap();
+    assert_eq!(promoted.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), vec!["Bo"]);
+    assert_eq!(store.event(&first.id).unwrap().unwrap(), renamed);
+    assert_eq!(store.event(&second.id).unwrap().unwrap(), raised);
+}
+
 pub fn registrations_fill_the_seats_then_wait_in_order(store: &dyn Store) {
     let workshop = event("Atelier", Some(4));
     store.add_events(std::slice::from_ref(&workshop)).unwrap();

@@ -2,7 +2,7 @@
 //! the six départements of Centre-Val de Loire, then through the router, server side (no
 //! network), per request (mean, median, 95th percentile):
 //! - the whole hub's iCalendar feed (`/agenda/agenda.ics`, every event);
-//! - `/agenda` with filters (territory, kind, public) and without;
+//! - `/agenda` with filters (territory, kind, public) and without (a page of 20);
 //! - the JSON API's list for a département.
 //!
 //! Run: `cargo bench -p maillage-web --bench agenda [-- EVENTS]`
@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use axum::body::Body;
 use axum::http::Request;
 use chrono::TimeDelta;
-use maillage_store::{AgendaKind, AgendaStore, Event, EventScale, EventSession, EventStatus, Publication};
+use maillage_store::{contract_agenda, AgendaKind, AgendaStore, Event, EventSession, EventStatus};
 use maillage_store_sqlite::SqliteStore;
 use maillage_territory::Territory;
 use maillage_web::{router, WebState};
@@ -32,36 +32,17 @@ fn events(count: usize) -> Vec<Event> {
             let start = now + TimeDelta::hours(2 + (n as i64 * 3 * 365 * 24) / count as i64);
             let departement = departements[n % departements.len()];
             Event {
-                id: maillage_store::new_id(),
-                title: format!("Temps fort n° {n}"),
-                description: "Ordre du jour :\n- accueil\n- **ateliers**\n- suites".to_owned(),
                 kind: AgendaKind::ALL[n % AgendaKind::ALL.len()],
-                scale: EventScale::Departement,
                 territory: departement.to_owned(),
                 departement: Some(departement.to_owned()),
-                organisers: vec!["Hub-Lo".to_owned()],
-                place_id: None,
                 address: Some(format!("{n} rue de la Mairie")),
-                online_url: None,
                 sessions: vec![EventSession { start, end: start + TimeDelta::hours(3) }],
                 publics: vec![publics[n % publics.len()].to_owned()],
-                contact: None,
                 status: if n % 50 == 0 { EventStatus::Annule } else { EventStatus::Programme },
-                publication: Publication::Publie,
-                projects: Vec::new(),
-                attachments: Vec::new(),
                 capacity: Some(30),
-                registration: true,
-                deadline: None,
-                seats_per_person: 1,
-                approval: false,
-                questions: Vec::new(),
-                series_id: None,
-                sequence: 0,
-                report: None,
-                created_by: None,
                 created_at: now,
                 updated_at: now,
+                ..contract_agenda::event(&format!("Temps fort n° {n}"), None)
             }
         })
         .collect()
@@ -81,32 +62,49 @@ fn main() {
         ("/agenda with filters (37, atelier, médiateurs)", "/agenda?territoire=37&type=atelier&public=m%C3%A9diateurs"),
         ("/agenda with a territory filter (37)", "/agenda?territoire=37"),
         ("/agenda month view, filtered", "/agenda?vue=mois&territoire=37"),
-        ("/agenda without filters", "/agenda"),
+        ("/agenda without filters (first page)", "/agenda"),
+        ("/agenda without filters, page 10", "/agenda?page=10"),
         ("/api/v1/evenements?territoire=37", "/api/v1/evenements?territoire=37"),
     ];
+    // Built once, as the server does.
+    let app = router(state.clone());
+    let get = |uri: &str| -> (Duration, usize) {
+        let request = Request::get(uri).body(Body::empty()).unwrap();
+        let start = Instant::now();
+        let body = runtime.block_on(async {
+            let response = app.clone().oneshot(request).await.unwrap();
+            assert!(response.status().is_success(), "{uri}: {}", response.status());
+            axum::body::to_bytes(response.into_body(), 256 << 20).await.unwrap()
+        });
+        (start.elapsed(), body.len())
+    };
     for (label, uri) in cases {
-        let mut times = Vec::new();
-        let mut size = 0;
-        for _ in 0..60 {
-            let app = router(state.clone());
-            let request = Request::get(uri).body(Body::empty()).unwrap();
-            let start = Instant::now();
-            let body = runtime.block_on(async {
-                let response = app.oneshot(request).await.unwrap();
-                assert!(response.status().is_success(), "{uri}: {}", response.status());
-                axum::body::to_bytes(response.into_body(), 256 << 20).await.unwrap()
-            });
-            times.push(start.elapsed());
-            size = body.len();
-        }
-        times.sort();
-        let mean = times.iter().sum::<Duration>() / times.len() as u32;
-        println!(
-            "{label}: {:.0} kB, mean {}, median {}, p95 {}",
-            size as f64 / 1e3,
-            millis(mean),
-            millis(times[times.len() / 2]),
-            millis(times[times.len() * 95 / 100]),
-        );
+        let runs: Vec<(Duration, usize)> = (0..60).map(|_| get(uri)).collect();
+        report(label, runs);
     }
+    // The first request after another server changed an event: the copy in memory reads it.
+    let mut edited = store.events(&Default::default()).expect("the events").swap_remove(count / 2);
+    let runs: Vec<(Duration, usize)> = (0..60)
+        .map(|n| {
+            edited =
+                Event { title: format!("Temps fort corrigé {n}"), sequence: edited.sequence + 1, ..edited.clone() };
+            store.update_event(&edited).expect("the correction");
+            get("/agenda?territoire=37&type=atelier&public=m%C3%A9diateurs")
+        })
+        .collect();
+    report("/agenda with filters, just after an event changed", runs);
+}
+
+fn report(label: &str, runs: Vec<(Duration, usize)>) {
+    let size = runs.last().map_or(0, |run| run.1);
+    let mut times: Vec<Duration> = runs.into_iter().map(|run| run.0).collect();
+    times.sort();
+    let mean = times.iter().sum::<Duration>() / times.len() as u32;
+    println!(
+        "{label}: {:.0} kB, mean {}, median {}, p95 {}",
+        size as f64 / 1e3,
+        millis(mean),
+        millis(times[times.len() / 2]),
+        millis(times[times.len() * 95 / 100]),
+    );
 }

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use maillage_app::accounts::LinkSigner;
+use maillage_app::agenda::index::{AgendaHandle, AgendaIndex};
 use maillage_app::context::{Context, Mailing};
 use maillage_app::coverage::CoverageCache;
 use maillage_app::directory::{Directory, DirectoryHandle, Visibility};
@@ -51,6 +52,9 @@ pub struct WebState {
     pub registration_throttle: Arc<Throttle>,
     /// When the agenda's scheduled work runs (reminders, erasure of registrants).
     pub agenda: AgendaSettings,
+    /// The published agenda in memory, checked against the store on each request
+    /// ([`WebState::agenda_events`]).
+    pub agenda_index: Arc<AgendaHandle>,
     /// The reverse proxies whose `X-Forwarded-*` headers are believed (none by default).
     pub trusted_proxies: Arc<TrustedProxies>,
     /// How the hub names itself in the open data it publishes.
@@ -113,6 +117,7 @@ impl WebState {
         let directory =
             Directory::load_visible(store.as_ref(), territory.clone(), Visibility::as_of_today(cutoff_months))?;
         let branding = Branding::load(store.as_ref())?;
+        let agenda_index = Arc::new(AgendaHandle::new(AgendaIndex::load(store.as_ref(), territory.clone())?));
         Ok(WebState {
             store,
             territory,
@@ -126,13 +131,21 @@ impl WebState {
             report_throttle: Arc::new(maillage_app::moderation::report_throttle()),
             registration_throttle: Arc::new(maillage_app::agenda::registration::throttle()),
             agenda: AgendaSettings::default(),
+            agenda_index,
             trusted_proxies: Arc::new(TrustedProxies::default()),
             open_data: Arc::new(OpenData::default()),
         })
     }
 }
 
-/// What the account pages need beyond the shared state.
+impl WebState {
+    /// The published agenda as the store holds it now (a write by any server is seen).
+    pub async fn agenda_events(&self) -> Result<Arc<AgendaIndex>, crate::WebError> {
+        let (store, handle) = (self.store.clone(), self.agenda_index.clone());
+        run_blocking(move || handle.current(store.as_ref())).await
+    }
+}
+
 /// The delays of the agenda's scheduled tasks (`maillage serve --agenda-rappel-heures`,
 /// `--agenda-effacement-jours`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -158,6 +171,7 @@ impl Default for AgendaSettings {
     }
 }
 
+/// What the account pages need beyond the shared state.
 pub struct AccountsConfig {
     pub mailer: Arc<dyn Mailer>,
     /// The outbox, when mails are written to a folder instead of sent (its admin page).

@@ -15,9 +15,11 @@ pub const BRANDING_REFRESH: Duration = Duration::from_secs(10);
 
 /// Polls the store every `every` and applies the places changed since the last poll to the
 /// directory. A place written to the store is served by the API and pages at most `every`
-/// plus one poll's duration later.
+/// plus one poll's duration later. The agenda's copy is brought up to date on the way (its
+/// requests check the store themselves; this only spares them the reading).
 pub fn spawn_directory_sync(state: &WebState, every: Duration) -> tokio::task::JoinHandle<()> {
     let (store, directory, branding) = (state.store.clone(), state.directory.clone(), state.branding.clone());
+    let agenda = state.agenda_index.clone();
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(every);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -32,7 +34,12 @@ pub fn spawn_directory_sync(state: &WebState, every: Duration) -> tokio::task::J
                 branding_read = std::time::Instant::now();
             }
             let (store, directory, branding) = (store.clone(), directory.clone(), branding.clone());
+            let agenda = agenda.clone();
             let synced = tokio::task::spawn_blocking(move || {
+                // Requests check the agenda themselves; this spares the next one the reading.
+                if let Err(err) = agenda.current(store.as_ref()) {
+                    tracing::warn!(%err, "lecture de l'agenda impossible");
+                }
                 if read_branding {
                     match Branding::load(store.as_ref()) {
                         Ok(latest) if *branding.current() != latest => branding.replace(latest),

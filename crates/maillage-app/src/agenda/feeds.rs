@@ -27,8 +27,10 @@ fn uid_host(base_url: &str) -> &str {
     }
 }
 
-/// The `VEVENT`s of one event (one per session).
-fn vevents(event: &Event, base_url: &str, stamp: DateTime<Utc>) -> Vec<icalendar::Event> {
+/// The `VEVENT`s of one event (one per session). `DTSTAMP` is the event's last change: in a
+/// calendar without `METHOD`, RFC 5545 has it say when the information was last revised, and
+/// so each event's text is the same in every feed and can be written once.
+fn vevents(event: &Event, base_url: &str) -> Vec<icalendar::Event> {
     let url = format!("{base_url}/agenda/{}", event.id);
     let location = event.address.clone().or_else(|| event.online_url.clone());
     let count = event.sessions.len();
@@ -45,7 +47,7 @@ fn vevents(event: &Event, base_url: &str, stamp: DateTime<Utc>) -> Vec<icalendar
                 .description(&format!("{}\n\n{url}", to_plain(&event.description)))
                 .starts(session.start)
                 .ends(session.end)
-                .timestamp(stamp)
+                .timestamp(event.updated_at)
                 .sequence(event.sequence)
                 .url(&url)
                 .status(match event.status {
@@ -66,20 +68,33 @@ fn icalendar_utc(at: DateTime<Utc>) -> String {
     at.format("%Y%m%dT%H%M%SZ").to_string()
 }
 
-/// A calendar of events, named; `stamp` is when it is produced (`DTSTAMP`).
-pub fn icalendar(name: &str, events: &[Event], base_url: &str, stamp: DateTime<Utc>) -> String {
+/// One event's `VEVENT`s as text, to be joined into calendars by [`calendar`].
+pub fn event_text(event: &Event, base_url: &str) -> String {
+    vevents(event, base_url).iter().map(Component::to_string).collect()
+}
+
+/// A calendar, named, around events' texts written by [`event_text`].
+pub fn calendar<'a>(name: &str, texts: impl IntoIterator<Item = &'a str>) -> String {
     let mut calendar = Calendar::new();
     calendar.name(name);
-    for event in events {
-        for vevent in vevents(event, base_url, stamp) {
-            calendar.push(vevent);
-        }
+    let frame = calendar.done().to_string();
+    let (head, tail) = frame.split_at(frame.rfind("END:VCALENDAR").unwrap_or(frame.len()));
+    let mut out = String::from(head);
+    for text in texts {
+        out.push_str(text);
     }
-    calendar.done().to_string()
+    out.push_str(tail);
+    out
+}
+
+/// A calendar of events, named.
+pub fn icalendar(name: &str, events: &[Event], base_url: &str) -> String {
+    let texts: Vec<String> = events.iter().map(|event| event_text(event, base_url)).collect();
+    calendar(name, texts.iter().map(String::as_str))
 }
 
 /// An Atom feed of events (those to come, as the caller chose them).
-pub fn atom(title: &str, events: &[Event], base_url: &str, feed_path: &str, updated: DateTime<Utc>) -> String {
+pub fn atom(title: &str, events: &[&Event], base_url: &str, feed_path: &str, updated: DateTime<Utc>) -> String {
     let mut out =
         String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
     out.push_str(&format!("<title>{}</title>\n", escape(title)));

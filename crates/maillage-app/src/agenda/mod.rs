@@ -9,13 +9,15 @@
 //!   waiting list are the store's (`AgendaStore`), so they hold under concurrency.
 //! - Scheduled work ([`tasks`]): reminders and the erasure of registrants' data, run by the
 //!   server as the hub itself.
-//! - Feeds ([`feeds`]): iCalendar and Atom; the public listing ([`public_events`]).
+//! - Feeds ([`feeds`]): iCalendar and Atom; the public listing ([`public_events`]), which
+//!   servers answer from the copy in memory of [`index`].
 //!
 //! Times: sessions are stored as UTC instants; forms and pages speak Europe/Paris local time
 //! ([`paris`], [`parse_local`]).
 
 pub mod demo;
 pub mod feeds;
+pub mod index;
 pub mod registration;
 pub mod tasks;
 pub mod text;
@@ -612,6 +614,120 @@ pub fn update_event(
     Ok(event)
 }
 
+/// Corrects an occurrence of a series and every later one at once, as a calendar's "this
+/// and following events": each takes the form's fields and keeps its own day, its times
+/// moved by as much as this occurrence's (in Paris wall-clock time, so 09:30 stays 09:30
+/// across a change of clocks). Earlier occurrences keep what they were. All or none: a
+/// capacity below the seats one of them gave is refused by field, nothing written.
+pub fn update_series(
+    ctx: &Context<'_>,
+    actor: &Actor,
+    id: &str,
+    sequence: u32,
+    form: &EventForm,
+    now: DateTime<Utc>,
+) -> AppResult<Vec<Event>> {
+    actor.require(ctx, Permission::Team)?;
+    let current = stored_event(ctx, id)?;
+    check_manage(ctx, actor, &current)?;
+    if current.sequence != sequence {
+        return Err(maillage_store::stale_event_error(id).into());
+    }
+    let Some(series) = current.series_id.clone() else {
+        return Err(AppError::Invalid(vec![FieldError::new("serie", "cet événement n'appartient à aucune série")]));
+    };
+    let edited = build_event(ctx, form, Some(&current), None, now)?;
+    check_manage(ctx, actor, &edited)?;
+    if edited.sessions.len() != current.sessions.len() {
+        return Err(AppError::Invalid(vec![FieldError::new(
+            "autres_seances",
+            "les occurrences d'une série gardent le même nombre de séances : corrigez celle-ci seule",
+        )]));
+    }
+    let local = |at: DateTime<Utc>| paris(at).naive_local();
+    let moved: Vec<(TimeDelta, TimeDelta)> = current
+        .sessions
+        .iter()
+        .zip(&edited.sessions)
+        .map(|(before, after)| (local(after.start) - local(before.start), local(after.end) - local(before.end)))
+        .collect();
+    let query = EventQuery { ending_after: Some(current.starts_at()), starting_before: None };
+    let mut occurrences: Vec<Event> = ctx
+        .store
+        .events(&query)?
+        .into_iter()
+        .filter(|e| e.series_id.as_deref() == Some(series.as_str()) && e.starts_at() >= current.starts_at())
+        .collect();
+    occurrences.sort_by_key(|e| (e.id != current.id, e.starts_at()));
+    let mut events = Vec::new();
+    let mut errors = Vec::new();
+    for occurrence in occurrences {
+        let day = local_day(occurrence.starts_at()).format("%d/%m/%Y");
+        let sessions = if occurrence.id == current.id {
+            Some(edited.sessions.clone())
+        } else if occurrence.sessions.len() == moved.len() {
+            occurrence
+                .sessions
+                .iter()
+                .zip(&moved)
+                .map(|(s, (start, end))| {
+                    Some(EventSession {
+                        start: parse_local(local(s.start) + *start)?,
+                        end: parse_local(local(s.end) + *end)?,
+                    })
+                })
+                .collect::<Option<Vec<_>>>()
+                .filter(|sessions| sessions.iter().all(|s| s.start < s.end))
+        } else {
+            None
+        };
+        let Some(sessions) = sessions else {
+            errors.push(FieldError::new(
+                "date",
+                format!("l'occurrence du {day} ne peut prendre ces horaires : corrigez-la seule"),
+            ));
+            continue;
+        };
+        let taken: u32 =
+            ctx.store.registrations(&occurrence.id)?.iter().filter(|r| r.takes_seats()).map(|r| r.seats).sum();
+        if edited.capacity.is_some_and(|capacity| capacity < taken) {
+            errors.push(FieldError::new(
+                "capacite",
+                format!("{taken} places sont déjà attribuées pour le {day} : la capacité ne peut être inférieure"),
+            ));
+        }
+        let offset = sessions[0].start - edited.sessions[0].start;
+        events.push(Event {
+            id: occurrence.id.clone(),
+            sessions,
+            deadline: edited.deadline.map(|d| d + offset),
+            publication: occurrence.publication,
+            series_id: occurrence.series_id.clone(),
+            sequence: occurrence.sequence + 1,
+            report: occurrence.report.clone(),
+            created_by: occurrence.created_by.clone(),
+            created_at: occurrence.created_at,
+            ..edited.clone()
+        });
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    let promoted = ctx.store.update_events(&events)?;
+    audit(
+        ctx,
+        actor,
+        "serie_modifiee",
+        &events[0],
+        format!("« {} », {} occurrences, séquence {}", edited.title, events.len(), events[0].sequence),
+    )?;
+    for event in &events {
+        let mine: Vec<Registration> = promoted.iter().filter(|r| r.event_id == event.id).cloned().collect();
+        registration::mail_promoted(ctx, event, &mine);
+    }
+    Ok(events)
+}
+
 /// Writes the closing report (participants are counted from the attendance taken).
 pub fn close_event(
     ctx: &Context<'_>,
@@ -706,63 +822,11 @@ pub fn public_event(ctx: &Context<'_>, id: &str) -> AppResult<Event> {
     event.ok_or_else(|| maillage_store::event_not_found(id).into())
 }
 
-/// Whether a public event matches a territory filter: held in it, or holding it.
-fn in_territory(ctx: &Context<'_>, event: &Event, code: &str) -> bool {
-    if event.territory == code || event.departement.as_deref() == Some(code) {
-        return true;
-    }
-    let Some(locator) = ctx.locator else { return false };
-    let territory = &locator.territory;
-    let region_of_dep = |dep: &str| territory.departement(dep).map(|d| d.code_region.clone());
-    match event.scale {
-        // A regional event concerns each of its départements, bassins, EPCI and communes.
-        EventScale::Region => {
-            let region = if let Some(d) = territory.departement(code) {
-                Some(d.code_region.clone())
-            } else if let Some(c) = territory.commune(code) {
-                Some(c.code_region.clone())
-            } else if let Some(e) = territory.epci(code) {
-                e.departements.first().and_then(|d| region_of_dep(d))
-            } else {
-                locator.bassins.bassins().get(code).and_then(|d| region_of_dep(d))
-            };
-            region.as_deref() == Some(event.territory.as_str())
-        }
-        EventScale::Departement => {
-            territory.commune(code).is_some_and(|c| c.code_departement == event.territory)
-                || locator.bassins.bassins().get(code).is_some_and(|d| *d == event.territory)
-                || territory.epci(code).is_some_and(|e| e.departements.contains(&event.territory))
-        }
-        EventScale::Bassin => {
-            territory.commune(code).is_some_and(|_| locator.bassins.bassin_of(code) == Some(event.territory.as_str()))
-        }
-        EventScale::Epci => territory.commune(code).is_some_and(|c| c.siren_epci.as_deref() == Some(&event.territory)),
-        EventScale::Commune => {
-            let commune = territory.commune(&event.territory);
-            commune.is_some_and(|c| {
-                c.siren_epci.as_deref() == Some(code) || locator.bassins.bassin_of(&c.code_insee) == Some(code)
-            })
-        }
-    }
-}
-
-/// Published events matching a filter, by start then id (no personal data).
+/// Published events matching a filter, by start then id (no personal data), read from the
+/// store whole: servers answer from the copy they keep ([`index::AgendaHandle`]).
 pub fn public_events(ctx: &Context<'_>, filter: &EventFilter) -> AppResult<Vec<Event>> {
-    let query = EventQuery { ending_after: filter.from, starting_before: filter.to };
-    let public = filter.public.as_deref().map(maillage_domain::text::fold);
-    Ok(ctx
-        .store
-        .events(&query)?
-        .into_iter()
-        .filter(Event::is_public)
-        .filter(|event| filter.kind.is_none_or(|kind| event.kind == kind))
-        .filter(|event| {
-            public.as_ref().is_none_or(|wanted| {
-                event.publics.iter().any(|p| maillage_domain::text::fold(p).contains(wanted.as_str()))
-            })
-        })
-        .filter(|event| filter.territory.as_deref().is_none_or(|code| in_territory(ctx, event, code)))
-        .collect())
+    let index = index::AgendaIndex::load(ctx.store, ctx.locator()?.territory.clone())?;
+    Ok(index.select(filter).into_iter().map(|entry| Event::clone(&entry.event)).collect())
 }
 
 /// The first day of the month of a local date, and of the next.

@@ -292,7 +292,7 @@ fn the_icalendar_feed_gives_utc_instants_in_summer_and_winter() {
     let cancelled = EventForm { status: "annule".to_owned(), ..EventForm::of(&winter) };
     let winter = agenda::update_event(&ctx, &hub.admin, &winter.id, 0, &cancelled, before()).unwrap();
     assert_eq!(winter.status, EventStatus::Annule);
-    let text = feeds::icalendar("Agenda du hub", &[summer.clone(), winter.clone()], "https://hub.example", before());
+    let text = feeds::icalendar("Agenda du hub", &[summer.clone(), winter.clone()], "https://hub.example");
     let mut parser = ical::IcalParser::new(text.as_bytes());
     let calendar = parser.next().expect("one calendar").expect("it parses");
     assert_eq!(calendar.events.len(), 2);
@@ -305,19 +305,17 @@ fn the_icalendar_feed_gives_utc_instants_in_summer_and_winter() {
     assert_eq!(property(first, "DTEND"), "20260618T100000Z");
     assert_eq!(property(first, "SEQUENCE"), "0");
     assert_eq!(property(first, "SUMMARY"), "Été");
+    // Without METHOD, DTSTAMP is when the event was last revised: the same in every feed.
+    assert_eq!(property(first, "DTSTAMP"), summer.updated_at.format("%Y%m%dT%H%M%SZ").to_string());
     let second = &calendar.events[1];
     assert_eq!(property(second, "DTSTART"), "20261210T130000Z");
     assert_eq!(property(second, "STATUS"), "CANCELLED");
     assert_eq!(property(second, "SEQUENCE"), "1");
-    // The same event in a later feed keeps its UID.
-    let again = feeds::icalendar("x", std::slice::from_ref(&winter), "https://hub.example", later());
+    // The same event in another feed keeps its UID.
+    let again = feeds::icalendar("x", std::slice::from_ref(&winter), "https://hub.example");
     assert!(again.contains(&format!("UID:{}-1@hub.example", winter.id)));
-    let atom = feeds::atom("Agenda", &[summer], "https://hub.example", "/agenda/flux.atom", before());
+    let atom = feeds::atom("Agenda", &[&summer], "https://hub.example", "/agenda/flux.atom", before());
     assert!(atom.contains("<title>Été</title>") && atom.starts_with("<?xml"));
-}
-
-fn later() -> chrono::DateTime<Utc> {
-    before() + TimeDelta::days(3)
 }
 
 #[test]
@@ -336,4 +334,120 @@ fn the_demo_agenda_loads_once_with_past_and_upcoming_events() {
     let upcoming = agenda::public_events(&ctx, &EventFilter { from: Some(now), ..EventFilter::default() }).unwrap();
     assert_eq!(upcoming.len(), 5);
     assert!(upcoming.iter().any(|e| e.capacity == Some(5)));
+}
+
+/// The agenda kept in memory answers a territory at every level as a region's event concerns
+/// each of its départements, bassins, EPCI and communes, and a commune's event each territory
+/// holding it; a write, a publication or a change of bassins is seen on the next request.
+#[test]
+fn the_agenda_in_memory_matches_every_level_and_follows_the_store() {
+    use maillage_app::agenda::index::{AgendaHandle, AgendaIndex};
+    use maillage_app::territory::Locator;
+    use maillage_store::{BassinMember, MemberKind, Store};
+
+    let hub = Hub::new();
+    let epci = territory().commune("18033").and_then(|c| c.siren_epci.clone()).expect("Bourges's EPCI");
+    let bourges = BassinMember {
+        bassin: "Bourges".to_owned(),
+        departement: "18".to_owned(),
+        kind: MemberKind::Commune,
+        code: "18033".to_owned(),
+    };
+    hub.store.replace_bassins(std::slice::from_ref(&bourges)).unwrap();
+    let locator = Locator::load(&hub.store, territory()).unwrap();
+    let ctx = maillage_app::context::Context::new(&hub.store).with_locator(&locator);
+    let handle = AgendaHandle::new(AgendaIndex::load(&hub.store, territory()).unwrap());
+    let mut ids = std::collections::BTreeMap::new();
+    for (name, scale, code) in [
+        ("R", "region", "24"),
+        ("D", "departement", "18"),
+        ("B", "bassin", "Bourges"),
+        ("E", "epci", epci.as_str()),
+        ("C", "commune", "18033"),
+    ] {
+        let form = EventForm { scale: scale.to_owned(), territory: code.to_owned(), ..form(name) };
+        let event = agenda::create_event(&ctx, &hub.admin, &form, before()).unwrap();
+        ids.insert(event.id, name);
+    }
+    let shown = |code: &str| -> String {
+        let index = handle.current(&hub.store).unwrap();
+        let filter = EventFilter { territory: Some(code.to_owned()), ..EventFilter::default() };
+        let mut names: Vec<&str> = index.select(&filter).iter().map(|e| ids[&e.event.id]).collect();
+        names.sort();
+        names.concat()
+    };
+    for (code, expected) in [
+        ("24", "R"),
+        ("18", "BCDER"),
+        ("37", "R"),
+        ("Bourges", "BCDR"),
+        (epci.as_str(), "CDER"),
+        ("18033", "BCDER"),
+        ("75", ""),
+    ] {
+        assert_eq!(shown(code), expected, "{code}");
+    }
+    assert_eq!(agenda::public_events(&ctx, &EventFilter::default()).unwrap().len(), 5);
+
+    // A correction, a proposal (hidden) then published: seen at once.
+    let index = handle.current(&hub.store).unwrap();
+    let first = index.select(&EventFilter::default())[0].event.clone();
+    let renamed = EventForm { title: "Renommé".to_owned(), ..EventForm::of(&first) };
+    agenda::update_event(&ctx, &hub.admin, &first.id, 0, &renamed, before()).unwrap();
+    let index = handle.current(&hub.store).unwrap();
+    assert_eq!(index.get(&first.id).unwrap().title, "Renommé");
+    let place = hub.place("Médiathèque");
+    let manager = hub.manager("g@asso.example", &[&place], false);
+    let proposed = agenda::propose_event(&hub.ctx(), &manager, &place.id, &form("Portes ouvertes"), before()).unwrap();
+    assert!(handle.current(&hub.store).unwrap().get(&proposed.id).is_none());
+    assert_eq!(handle.current(&hub.store).unwrap().len(), 5);
+    agenda::moderate_event(&hub.ctx(), &hub.admin, &proposed.id, 0, true, before()).unwrap();
+    assert_eq!(handle.current(&hub.store).unwrap().len(), 6);
+    // The bassins change: Bourges no longer holds the commune's events.
+    hub.store.replace_bassins(&[]).unwrap();
+    assert_eq!(shown("Bourges"), "B");
+    // Six events, two of them changed once.
+    assert_eq!(hub.store.event_stamp().unwrap(), 6 + 2);
+}
+
+/// A series corrected from its second occurrence on: the first keeps what it was, the others
+/// take the new title and times and keep their day, in Paris time across the October change;
+/// a capacity below one occurrence's seats is refused by field and nothing is written.
+#[test]
+fn a_series_is_corrected_from_one_occurrence_on() {
+    let hub = Hub::new();
+    let ctx = hub.ctx();
+    let monthly = EventForm { date: "2026-09-18".to_owned(), ..form("Comité mensuel") };
+    let events = agenda::create_series(&ctx, &hub.admin, &monthly, Recurrence::Monthly, 4, before()).unwrap();
+    let corrected = EventForm {
+        title: "Comité du mois".to_owned(),
+        start: "10:00".to_owned(),
+        end: "12:30".to_owned(),
+        ..EventForm::of(&events[1])
+    };
+    let updated = agenda::update_series(&ctx, &hub.admin, &events[1].id, 0, &corrected, before()).unwrap();
+    assert_eq!(updated.len(), 3);
+    assert_eq!(hub.store.event(&events[0].id).unwrap().unwrap(), events[0]);
+    for (original, month) in events[1..].iter().zip(["10", "11", "12"]) {
+        let after = hub.store.event(&original.id).unwrap().unwrap();
+        assert_eq!((after.title.as_str(), after.sequence), ("Comité du mois", 1));
+        let start = agenda::paris(after.starts_at());
+        assert_eq!(start.format("%d/%m %H:%M").to_string(), format!("18/{month} 10:00"));
+        assert_eq!(agenda::paris(after.ends_at()).format("%H:%M").to_string(), "12:30");
+    }
+    assert!(hub.store.audit_log(5).unwrap().iter().any(|entry| entry.action == "serie_modifiee"));
+
+    // Two seats given in December: a capacity of one is refused, nothing written.
+    registration::register(&ctx, &events[3].id, &person("Ana"), before()).unwrap();
+    registration::register(&ctx, &events[3].id, &person("Bo"), before()).unwrap();
+    let shrunk = EventForm { capacity: "1".to_owned(), ..corrected.clone() };
+    let err = agenda::update_series(&ctx, &hub.admin, &events[1].id, 1, &shrunk, before()).unwrap_err();
+    assert!(err.to_string().contains("capacite : 2 places sont déjà attribuées pour le 18/12/2026"), "{err}");
+    assert!(events[1..].iter().all(|e| hub.store.event(&e.id).unwrap().unwrap().sequence == 1));
+    // An event outside any series.
+    let single = agenda::create_event(&ctx, &hub.admin, &form("Seul"), before()).unwrap();
+    assert_eq!(
+        fields(agenda::update_series(&ctx, &hub.admin, &single.id, 0, &form("Seul"), before()).unwrap_err()),
+        ["serie"]
+    );
 }

@@ -599,6 +599,9 @@ const ROWS: &[Row] = &[
     row("agenda::update_event", NOT_IN_SCOPE, |f, ctx, actor| {
         agenda::update_event(ctx, actor, &f.event.id, f.event.sequence, &event_form(), now()).map(drop)
     }),
+    row("agenda::update_series", NOT_IN_SCOPE, |f, ctx, actor| {
+        agenda::update_series(ctx, actor, &f.event.id, f.event.sequence, &event_form(), now()).map(drop)
+    }),
     row("agenda::close_event", NOT_IN_SCOPE, |f, ctx, actor| {
         agenda::close_event(ctx, actor, &f.event.id, f.event.sequence, "notes", "suites", now()).map(drop)
     }),

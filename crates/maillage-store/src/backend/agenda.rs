@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use super::{Backend, Refusal, Tables, WriteResult};
 use crate::{
     capacity_below_error, check_event, event_not_found, registration_not_found, stale_event_error, AgendaStore,
-    Approval, Event, EventQuery, EventStatus, Registration, RegistrationState, StoreError, StoreResult,
+    Approval, Event, EventQuery, EventStatus, EventVersion, Registration, RegistrationState, StoreError, StoreResult,
     ANONYMISED_NAME,
 };
 
@@ -22,6 +22,10 @@ pub trait AgendaTables {
     fn lock_event(&mut self, id: &str) -> StoreResult<Option<Event>>;
     /// Events overlapping the period, by first start then id.
     fn events(&mut self, query: &EventQuery) -> StoreResult<Vec<Event>>;
+    /// The count of events plus the sum of their sequences.
+    fn event_stamp(&mut self) -> StoreResult<u64>;
+    /// Every event's id and sequence, by id.
+    fn event_versions(&mut self) -> StoreResult<Vec<EventVersion>>;
     fn insert_registration(&mut self, registration: &Registration) -> WriteResult<()>;
     /// Rewrites a registration (every column but its id, event and arrival); rows changed.
     fn update_registration(&mut self, registration: &Registration) -> WriteResult<u64>;
@@ -276,12 +280,30 @@ impl<B: Backend> AgendaStore for B {
         self.read(|tables| tables.events(query))
     }
 
+    fn event_stamp(&self) -> StoreResult<u64> {
+        self.read(|tables| tables.event_stamp())
+    }
+
+    fn event_versions(&self) -> StoreResult<Vec<EventVersion>> {
+        self.read(|tables| tables.event_versions())
+    }
+
     fn add_events(&self, events: &[Event]) -> StoreResult<()> {
         self.write(|tables| add_events(tables, events))
     }
 
     fn update_event(&self, event: &Event) -> StoreResult<Vec<Registration>> {
         self.write(|tables| update_event(tables, event))
+    }
+
+    fn update_events(&self, events: &[Event]) -> StoreResult<Vec<Registration>> {
+        self.write(|tables| {
+            let mut promoted = Vec::new();
+            for event in events {
+                promoted.extend(update_event(tables, event)?);
+            }
+            Ok(promoted)
+        })
     }
 
     fn registration(&self, id: &str) -> StoreResult<Option<Registration>> {

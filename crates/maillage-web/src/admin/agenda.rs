@@ -54,6 +54,8 @@ struct EventRow {
     status: &'static str,
     proposed: bool,
     refused: bool,
+    /// One occurrence of a recurring series (its form offers to correct the following ones too).
+    in_series: bool,
 }
 
 fn row(event: &Event) -> EventRow {
@@ -65,6 +67,7 @@ fn row(event: &Event) -> EventRow {
         status: event.status.label(),
         proposed: event.publication == Publication::Propose,
         refused: event.publication == Publication::Refuse,
+        in_series: event.series_id.is_some(),
     }
 }
 
@@ -150,6 +153,9 @@ struct EventFields {
     repetition: String,
     #[serde(default)]
     occurrences: String,
+    /// A checkbox: the correction goes to this occurrence and the following ones.
+    #[serde(default)]
+    serie: String,
 }
 
 impl EventFields {
@@ -359,9 +365,17 @@ async fn edit_post(
     let actor = user.actor.clone();
     let form = fields.form();
     let sequence: u32 = fields.sequence.trim().parse().unwrap_or(u32::MAX);
+    let whole_series = fields.serie.trim() == "on";
     let result = {
         let (form, id) = (form.clone(), id.clone());
-        app.run(move |ctx| agenda::update_event(ctx, &actor, &id, sequence, &form, now())).await
+        app.run(move |ctx| {
+            if whole_series {
+                agenda::update_series(ctx, &actor, &id, sequence, &form, now()).map(|mut events| events.remove(0))
+            } else {
+                agenda::update_event(ctx, &actor, &id, sequence, &form, now())
+            }
+        })
+        .await
     };
     match result {
         Ok(event) => Ok(Redirect::to(&format!("/admin/agenda/{}?enregistre=1", event.id)).into_response()),

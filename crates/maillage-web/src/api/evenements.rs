@@ -143,8 +143,8 @@ pub async fn list(app: App, RawQuery(raw): RawQuery) -> Result<Json<Vec<Evenemen
         to: to.and_then(|d| d.succ_opt()).and_then(midnight),
     };
     let base_url = app.config.base_url.clone();
-    let events = app.run(move |ctx| agenda::public_events(ctx, &filter)).await.map_err(|e| WebError::from(e).json())?;
-    Ok(Json(events.iter().map(|e| evenement(e, &base_url)).collect()))
+    let index = app.state.agenda_events().await.map_err(WebError::json)?;
+    Ok(Json(index.select(&filter).into_iter().map(|entry| evenement(&entry.event, &base_url)).collect()))
 }
 
 /// `GET /api/v1/evenements/{id}`: one published event.

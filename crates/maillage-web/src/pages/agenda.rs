@@ -19,6 +19,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
 use chrono::{DateTime, Datelike, Months, NaiveDate, TimeDelta, Utc};
+use maillage_app::agenda::index::{AgendaIndex, Entry};
 use maillage_app::agenda::registration::{self as reg, RegistrationForm};
 use maillage_app::agenda::{self, feeds, text, EventFilter};
 use maillage_app::AppError;
@@ -105,7 +106,12 @@ struct AgendaQuery {
     /// `AAAA-MM` for the month view.
     mois: String,
     passes: bool,
+    /// The list's page, from 1 (empty: the first).
+    page: String,
 }
+
+/// Events a page of the list shows (the month view shows its month whole).
+const PAGE_SIZE: usize = 20;
 
 impl AgendaQuery {
     fn read(params: &mut Params) -> Result<AgendaQuery, WebError> {
@@ -121,11 +127,25 @@ impl AgendaQuery {
             vue: get("vue")?,
             mois: get("mois")?,
             passes: get("passes")? == "1",
+            page: get("page")?,
         })
+    }
+
+    /// The list's page asked for, from 1.
+    fn page(&self) -> Result<usize, FieldFault> {
+        match self.page.as_str() {
+            "" => Ok(1),
+            text => text
+                .parse::<usize>()
+                .ok()
+                .filter(|page| *page >= 1)
+                .ok_or(("page", format!("« {text} » n'est pas un numéro de page (1, 2, 3…)"))),
+        }
     }
 
     /// The use case's filter and the month shown (year, month), or the field at fault.
     fn filter(&self, now: DateTime<Utc>) -> Result<(EventFilter, Option<(i32, u32)>), FieldFault> {
+        self.page()?;
         let day = |field: &'static str, text: &str| -> Result<Option<NaiveDate>, FieldFault> {
             if text.is_empty() {
                 return Ok(None);
@@ -175,7 +195,8 @@ impl AgendaQuery {
         Ok((filter, month))
     }
 
-    /// The query string of these filters with one key changed, for links.
+    /// The query string of these filters with one key changed, for links (back to the first
+    /// page unless the page is what changes).
     fn with(&self, key: &str, value: &str) -> String {
         let mut pairs = vec![
             ("territoire", self.territoire.as_str()),
@@ -186,6 +207,7 @@ impl AgendaQuery {
             ("vue", self.vue.as_str()),
             ("mois", self.mois.as_str()),
             ("passes", if self.passes { "1" } else { "" }),
+            ("page", ""),
         ];
         for pair in pairs.iter_mut() {
             if pair.0 == key {
@@ -213,8 +235,21 @@ struct AgendaPage {
     kinds: Vec<(&'static str, &'static str)>,
     territories: Vec<(String, String)>,
     events: Vec<EventView>,
+    /// Events matching the filters, on every page.
+    total: usize,
+    /// The list's page shown, for `_pagination.html` (one page in the month view).
+    listing: PageLinks,
+    base_path: &'static str,
     error: Option<(&'static str, String)>,
     month: Option<MonthView>,
+}
+
+/// Where the list is among its pages, and the query strings of its neighbours.
+struct PageLinks {
+    page: usize,
+    pages: usize,
+    previous: Option<String>,
+    next: Option<String>,
 }
 
 struct MonthView {
@@ -261,7 +296,7 @@ const MONTHS: [&str; 12] = [
     "décembre",
 ];
 
-fn month_view(year: i32, month: u32, events: &[Event], query: &AgendaQuery) -> Option<MonthView> {
+fn month_view(year: i32, month: u32, events: &[&Event], query: &AgendaQuery) -> Option<MonthView> {
     let first = NaiveDate::from_ymd_opt(year, month, 1)?;
     let next = first.checked_add_months(Months::new(1))?;
     let previous = first.checked_sub_months(Months::new(1))?;
@@ -292,13 +327,10 @@ fn month_view(year: i32, month: u32, events: &[Event], query: &AgendaQuery) -> O
 
 /// The territories the filter offers: the hub's régions, départements and bassins (those of
 /// its bassins' configuration, else those of its events).
-fn territory_choices(
-    state: &WebState,
-    locator_bassins: &BTreeMap<String, String>,
-    events: &[Event],
-) -> Vec<(String, String)> {
-    let mut departements: std::collections::BTreeSet<String> = locator_bassins.values().cloned().collect();
-    departements.extend(events.iter().filter_map(|e| e.departement.clone()));
+fn territory_choices(state: &WebState, index: &AgendaIndex) -> Vec<(String, String)> {
+    let bassins = index.locator().bassins.bassins();
+    let mut departements: std::collections::BTreeSet<&str> = bassins.values().map(String::as_str).collect();
+    departements.extend(index.departements());
     let mut regions = std::collections::BTreeSet::new();
     let mut choices = Vec::new();
     for code in &departements {
@@ -313,13 +345,18 @@ fn territory_choices(
     }
     for code in &departements {
         if let Some(d) = state.territory.departement(code) {
-            choices.push((code.clone(), format!("{} ({code})", d.name)));
+            choices.push((code.to_string(), format!("{} ({code})", d.name)));
         }
     }
-    for bassin in locator_bassins.keys() {
+    for bassin in bassins.keys() {
         choices.push((bassin.clone(), format!("Bassin de vie : {bassin}")));
     }
     choices
+}
+
+/// The events of a selection, as the feeds take them.
+fn events_of<'a>(entries: &[&'a Arc<Entry>]) -> Vec<&'a Event> {
+    entries.iter().map(|entry| entry.event.as_ref()).collect()
 }
 
 async fn agenda_page(app: App, Extension(site): Site, RawQuery(raw): RawQuery) -> Result<Response, WebError> {
@@ -330,25 +367,36 @@ async fn agenda_page(app: App, Extension(site): Site, RawQuery(raw): RawQuery) -
         Ok((filter, month)) => (Some(filter), month, None),
         Err(error) => (None, None, Some(error)),
     };
-    let state = app.state.clone();
-    let (events, bassins, all) = app
-        .run(move |ctx| {
-            let bassins = ctx.locator()?.bassins.bassins().clone();
-            let all = agenda::public_events(ctx, &EventFilter { from: Some(now), ..EventFilter::default() })?;
-            let events = match &filter {
-                Some(filter) => agenda::public_events(ctx, filter)?,
-                None => Vec::new(),
-            };
-            Ok((events, bassins, all))
-        })
-        .await?;
+    let index = app.state.agenda_events().await?;
+    let selected = filter.as_ref().map(|filter| index.select(filter)).unwrap_or_default();
+    let events = events_of(&selected);
+    let total = events.len();
+    // The month view shows its month whole; the list a page at a time (a page beyond the
+    // last shows the last).
+    let (page, pages, shown) = if month.is_some() {
+        (1, 1, &events[..])
+    } else {
+        let pages = total.div_ceil(PAGE_SIZE).max(1);
+        let page = query.page().unwrap_or(1).min(pages);
+        let start = (page - 1) * PAGE_SIZE;
+        (page, pages, &events[start..(start + PAGE_SIZE).min(total)])
+    };
+    let listing = PageLinks {
+        page,
+        pages,
+        previous: (page > 1).then(|| query.with("page", &(page - 1).to_string())),
+        next: (page < pages).then(|| query.with("page", &(page + 1).to_string())),
+    };
     let month = month.and_then(|(year, m)| month_view(year, m, &events, &query));
     let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let page = AgendaPage {
         layout: Layout::new(&site, "Agenda des temps forts", "agenda"),
         kinds: AgendaKind::ALL.iter().map(|k| (k.as_str(), k.label())).collect(),
-        territories: territory_choices(&state, &bassins, &all),
-        events: events.iter().map(EventView::of).collect(),
+        territories: territory_choices(&app.state, &index),
+        events: shown.iter().map(|event| EventView::of(event)).collect(),
+        total,
+        listing,
+        base_path: "/agenda",
         query,
         error,
         month,
@@ -687,26 +735,27 @@ fn calendar_response(body: String, file_name: &str) -> Response {
 
 async fn event_calendar(app: App, Path(id): Path<String>) -> Result<Response, WebError> {
     let (event, _) = load_event(&app, &id).await?;
-    let body =
-        feeds::icalendar(&event.title, std::slice::from_ref(&event), &app.config.base_url, maillage_store::now());
+    let body = feeds::icalendar(&event.title, std::slice::from_ref(&event), &app.config.base_url);
     Ok(calendar_response(body, "evenement.ics"))
 }
 
 /// The hub's calendar, or one territory's (`?territoire=`): events from 30 days back on, so
-/// that a subscribed calendar keeps the recent past and learns of cancellations.
+/// that a subscribed calendar keeps the recent past and learns of cancellations. Each event's
+/// text is written once and kept with the agenda in memory.
 async fn hub_calendar(app: App, RawQuery(raw): RawQuery) -> Result<Response, WebError> {
     let mut params = Params::parse(raw.as_deref())?;
     let territory = params.get("territoire")?.map(str::to_owned).filter(|t| !t.is_empty());
     params.finish()?;
     let now = maillage_store::now();
-    let filter =
-        EventFilter { territory: territory.clone(), from: Some(now - TimeDelta::days(30)), ..EventFilter::default() };
-    let events = app.run(move |ctx| agenda::public_events(ctx, &filter)).await?;
     let name = match &territory {
         Some(code) => format!("Agenda du hub — {code}"),
         None => "Agenda du hub".to_owned(),
     };
-    Ok(calendar_response(feeds::icalendar(&name, &events, &app.config.base_url, now), "agenda.ics"))
+    let filter = EventFilter { territory, from: Some(now - TimeDelta::days(30)), ..EventFilter::default() };
+    let index = app.state.agenda_events().await?;
+    let base_url = &app.config.base_url;
+    let texts: Vec<_> = index.select(&filter).into_iter().map(|entry| entry.calendar_text(base_url)).collect();
+    Ok(calendar_response(feeds::calendar(&name, texts.iter().map(|text| text.as_ref())), "agenda.ics"))
 }
 
 async fn atom_feed(app: App, RawQuery(raw): RawQuery) -> Result<Response, WebError> {
@@ -715,7 +764,8 @@ async fn atom_feed(app: App, RawQuery(raw): RawQuery) -> Result<Response, WebErr
     params.finish()?;
     let now = maillage_store::now();
     let filter = EventFilter { territory, from: Some(now), ..EventFilter::default() };
-    let events = app.run(move |ctx| agenda::public_events(ctx, &filter)).await?;
+    let index = app.state.agenda_events().await?;
+    let events = events_of(&index.select(&filter));
     let body = feeds::atom("Agenda des temps forts", &events, &app.config.base_url, "/agenda/flux.atom", now);
     Ok(([(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")], body).into_response())
 }
@@ -745,9 +795,15 @@ async fn embed_agenda(app: App, Extension(site): Site, RawQuery(raw): RawQuery) 
     };
     let now = maillage_store::now();
     let filter = EventFilter { territory, from: Some(now), ..EventFilter::default() };
-    let events = app.run(move |ctx| agenda::public_events(ctx, &filter)).await?;
+    let index = app.state.agenda_events().await?;
+    let events = index.select(&filter);
     let mut layout = Layout::new(&site, titre.clone(), "");
     layout.embed = true;
-    let page = EmbedAgendaPage { layout, titre, couleur, events: events.iter().take(20).map(EventView::of).collect() };
+    let page = EmbedAgendaPage {
+        layout,
+        titre,
+        couleur,
+        events: events.iter().take(20).map(|entry| EventView::of(&entry.event)).collect(),
+    };
     Ok(render(StatusCode::OK, &page, true))
 }

@@ -105,6 +105,14 @@ async fn an_event_is_created_registered_for_and_cancelled_by_its_link() {
     let cy = hub.store.registrations(&event.id).unwrap().into_iter().find(|r| r.name == "Cy").unwrap();
     assert_eq!(cy.state, RegistrationState::Registered);
     assert!(hub.outbox().iter().any(|m| m.to == "cy@exemple.fr" && m.subject.starts_with("Place confirmée")));
+    // Bo and Cy hold the two seats: a capacity of one is refused by field, nothing written.
+    let stored = hub.store.event(&event.id).unwrap().unwrap();
+    let shrunk = coordinator
+        .post(&format!("/admin/agenda/{}", event.id), &[with(&form, "capacite", "1"), vec![("sequence", "0")]].concat())
+        .await;
+    assert_eq!(shrunk.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(shrunk.body.contains("capacite : 2 places sont déjà attribuées"), "{}", shrunk.body);
+    assert_eq!(hub.store.event(&event.id).unwrap().unwrap(), stored);
     let bogus = public.get("/agenda/annulation?jeton=0000").await;
     assert_eq!(bogus.status, StatusCode::BAD_REQUEST);
 
@@ -146,4 +154,70 @@ async fn register(
     let form =
         [("_csrf", token), ("nom", name), ("courriel", email), ("organisation", "Médiathèque"), ("reponse_1", "oui")];
     client.post(path, &form).await
+}
+
+/// `/agenda` shows a page of upcoming events with links to the others (no script needed), the
+/// month view its month whole; what a server sharing the database writes is seen at once.
+#[tokio::test]
+async fn the_list_is_paged_and_another_servers_writes_are_seen_at_once() {
+    use chrono::{Datelike, TimeDelta, TimeZone, Utc};
+    use maillage_store::contract_agenda;
+
+    let hub = Hub::new();
+    let mut public = hub.client();
+    assert!(public.get("/agenda").await.body.contains("0 événement à venir"));
+    // Another server adds 45 events of a month two months ahead, every 14 hours.
+    let ahead = Utc::now().date_naive().with_day(1).unwrap() + chrono::Months::new(2);
+    let first = Utc.from_utc_datetime(&ahead.and_hms_opt(8, 0, 0).unwrap());
+    let events: Vec<_> = (0..45)
+        .map(|n| {
+            let start = first + TimeDelta::hours(14 * n);
+            let mut event = contract_agenda::event(&format!("Temps fort {n:02}"), None);
+            event.sessions = vec![maillage_store::EventSession { start, end: start + TimeDelta::hours(2) }];
+            event
+        })
+        .collect();
+    hub.store.add_events(&events).unwrap();
+
+    let page = public.get("/agenda").await;
+    assert!(page.body.contains("45 événements à venir"), "{}", page.body);
+    assert_eq!(page.body.matches("class=\"evenement").count(), 20);
+    assert!(page.body.contains("Temps fort 00") && !page.body.contains("Temps fort 20"));
+    assert!(page.body.contains("href=\"/agenda?page=2\" rel=\"next\""), "{}", page.body);
+    let last = public.get("/agenda?page=3").await;
+    assert_eq!(last.body.matches("class=\"evenement").count(), 5);
+    assert!(last.body.contains("Temps fort 44") && last.body.contains("href=\"/agenda?page=2\" rel=\"prev\""));
+    assert!(!last.body.contains("rel=\"next\""));
+    // Filters are kept from page to page; a page beyond the last shows the last.
+    let filtered = public.get("/agenda?territoire=37&page=2").await;
+    assert!(filtered.body.contains("href=\"/agenda?territoire=37&#38;page=3\" rel=\"next\""), "{}", filtered.body);
+    assert_eq!(public.get("/agenda?page=9").await.body.matches("class=\"evenement").count(), 5);
+    let wrong = public.get("/agenda?page=deux").await;
+    assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
+    assert!(wrong.body.contains("« deux »") && wrong.body.contains("numéro de page"), "{}", wrong.body);
+    // The month view: its month whole.
+    let month = public.get(&format!("/agenda?vue=mois&mois={}", ahead.format("%Y-%m"))).await;
+    assert!(month.body.contains("45 événements"), "{}", month.body);
+    assert_eq!(month.body.matches("class=\"evenement").count(), 45);
+    assert!(!month.body.contains("rel=\"next\""));
+
+    // Another server corrects one and adds one elsewhere: seen on the next request, here and
+    // by the feeds and the API.
+    let renamed = maillage_store::Event { title: "Temps fort renommé".to_owned(), sequence: 1, ..events[0].clone() };
+    hub.store.update_event(&renamed).unwrap();
+    let cher = maillage_store::Event {
+        territory: "18".to_owned(),
+        departement: Some("18".to_owned()),
+        ..contract_agenda::event("Rencontre dans le Cher", None)
+    };
+    let cher = maillage_store::Event { sessions: events[1].sessions.clone(), ..cher };
+    hub.store.add_events(std::slice::from_ref(&cher)).unwrap();
+    assert!(public.get("/agenda").await.body.contains("Temps fort renommé"));
+    let feed = public.get("/agenda/agenda.ics?territoire=18").await.body;
+    assert!(feed.contains("SUMMARY:Rencontre dans le Cher") && !feed.contains("Temps fort"), "{feed}");
+    let hub_feed = public.get("/agenda/agenda.ics").await.body;
+    assert_eq!(hub_feed.matches("BEGIN:VEVENT").count(), 46);
+    assert!(hub_feed.contains("SUMMARY:Temps fort renommé") && hub_feed.contains("SEQUENCE:1"));
+    let api = public.get("/api/v1/evenements?territoire=18").await.body;
+    assert!(api.contains("Rencontre dans le Cher") && !api.contains("Temps fort"), "{api}");
 }
