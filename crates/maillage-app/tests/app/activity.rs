@@ -256,7 +256,7 @@ fn past_totals_come_from_an_ods_workbook_too() {
     let found = messages(past::import_past(&ctx, &hub.admin, &workbook(-2), t0()).unwrap_err());
     assert_eq!(found, [("fichier".to_owned(), "ligne 2, colonne « rdv » : nombre entier positif ou nul attendu (« -2 »)".to_owned())]);
     assert_eq!(snapshot_items(&hub.store), before);
-    let broken = messages(past::import_past(&ctx, &hub.admin, b"PK\x03\x04 tronqué", t0()).unwrap_err());
+    let broken = messages(past::import_past(&ctx, &hub.admin, b"PK\x03\x04 tronque", t0()).unwrap_err());
     assert!(broken[0].1.starts_with("classeur ODS illisible"), "{broken:?}");
     assert_eq!(past::import_past(&ctx, &hub.admin, &workbook(10), t0()).unwrap(), 2);
     let stored = hub.store.past_totals().unwrap();
@@ -439,9 +439,9 @@ fn an_agenda_event_is_reported_once_from_its_attendance() {
         registration::add_walk_in(&ctx, &hub.coordinator, &event.id, &form, before).unwrap();
     }
     // Another département's coordinator may not report it.
-    let untouched = snapshot_items(hub.store.as_ref());
+    let untouched = snapshot_items(&hub.store);
     forbidden(from_event(&ctx, &hub.other_coordinator, &event.id, t0()));
-    assert_eq!(snapshot_items(hub.store.as_ref()), untouched);
+    assert_eq!(snapshot_items(&hub.store), untouched);
 
     let Reported::Created(entry) = from_event(&ctx, &hub.coordinator, &event.id, t0()).unwrap() else {
         panic!("a first report writes the entry");
@@ -459,9 +459,9 @@ fn an_agenda_event_is_reported_once_from_its_attendance() {
     assert!(!entry.notes.contains("Ana") && !entry.notes.contains("exemple.fr"));
 
     // Reporting again writes nothing and answers the same entry.
-    let reported = snapshot_items(hub.store.as_ref());
+    let reported = snapshot_items(&hub.store);
     assert_eq!(from_event(&ctx, &hub.coordinator, &event.id, t0()).unwrap(), Reported::Already(entry.clone()));
-    assert_eq!(snapshot_items(hub.store.as_ref()), reported);
+    assert_eq!(snapshot_items(&hub.store), reported);
     assert_eq!(activity::agenda::event_entry(&ctx, &hub.coordinator, &event.id).unwrap(), Some(entry));
     let counted = bilan::dashboard(&ctx, &hub.coordinator, &Selector::Departement("18".to_owned()), &year()).unwrap();
     assert_eq!((counted.figures.entries, counted.figures.actors), (1, 2));
