@@ -405,7 +405,8 @@ mod tests {
 
     #[test]
     fn long_cells_wrap_instead_of_being_cut() {
-        let long = "Petit déjeuner de l'inclusion numérique avec la CAF, la mairie et les associations du bassin de Vierzon";
+        let long =
+            "Petit déjeuner de l'inclusion numérique avec la CAF, la mairie et les associations du bassin de Vierzon";
         let table = Table {
             name: "Actions notables".to_owned(),
             headers: vec!["Action".to_owned(), "Date".to_owned(), "Participants aux événements".to_owned()],

@@ -73,7 +73,8 @@ fn form_of(ctx: &Context<'_>, actor: &Actor, event: &Event) -> AppResult<EntryFo
     let actors = organisations
         .iter()
         .map(|name| {
-            let place = people.iter().find(|p| fold(&p.organisation) == fold(name)).and_then(|p| p.organisation_place.as_ref());
+            let place =
+                people.iter().find(|p| fold(&p.organisation) == fold(name)).and_then(|p| p.organisation_place.as_ref());
             let known = place.and_then(|place| {
                 directory.iter().find(|s| s.merged_into.is_none() && s.place_id.as_ref() == Some(place))
             });

@@ -247,14 +247,31 @@ fn past_totals_come_from_an_ods_workbook_too() {
     let workbook = |rdv: i64| {
         let mut book = Workbook::new();
         book.sheet("Totaux", &["departement", "debut", "fin", "reunions", "rdv", "note"])
-            .push(vec!["18".into(), day(2021, 10, 1), day(2022, 12, 31), Cell::Integer(10), Cell::Integer(rdv), "Bilan 2022".into()])
-            .push(vec!["37".into(), "01/10/2021".into(), "31/12/2022".into(), Cell::Integer(23), Cell::Empty, Cell::Empty]);
+            .push(vec![
+                "18".into(),
+                day(2021, 10, 1),
+                day(2022, 12, 31),
+                Cell::Integer(10),
+                Cell::Integer(rdv),
+                "Bilan 2022".into(),
+            ])
+            .push(vec![
+                "37".into(),
+                "01/10/2021".into(),
+                "31/12/2022".into(),
+                Cell::Integer(23),
+                Cell::Empty,
+                Cell::Empty,
+            ]);
         book.to_bytes().unwrap()
     };
     // A bad cell is named by its row and column, as in a CSV file, and nothing is written.
     let before = snapshot_items(&hub.store);
     let found = messages(past::import_past(&ctx, &hub.admin, &workbook(-2), t0()).unwrap_err());
-    assert_eq!(found, [("fichier".to_owned(), "ligne 2, colonne « rdv » : nombre entier positif ou nul attendu (« -2 »)".to_owned())]);
+    assert_eq!(
+        found,
+        [("fichier".to_owned(), "ligne 2, colonne « rdv » : nombre entier positif ou nul attendu (« -2 »)".to_owned())]
+    );
     assert_eq!(snapshot_items(&hub.store), before);
     let broken = messages(past::import_past(&ctx, &hub.admin, b"PK\x03\x04 tronque", t0()).unwrap_err());
     assert!(broken[0].1.starts_with("classeur ODS illisible"), "{broken:?}");
@@ -402,8 +419,8 @@ fn an_agenda_event_is_reported_once_from_its_attendance() {
     let hub = Hub::new();
     let ctx = hub.ctx();
     let before = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 6, 1, 8, 0, 0).unwrap();
-    let event = maillage_app::agenda::create_event(&ctx, &hub.coordinator, &crate::agenda::form("Rencontre"), before)
-        .unwrap();
+    let event =
+        maillage_app::agenda::create_event(&ctx, &hub.coordinator, &crate::agenda::form("Rencontre"), before).unwrap();
     // CAF du Cher is in the directory already: the entry names it, creates no second one.
     let caf = actors::create(
         &ctx,
