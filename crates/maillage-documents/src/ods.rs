@@ -208,6 +208,60 @@ impl Workbook {
     }
 }
 
+/// Most rows and columns [`read_first_sheet`] reads: a file of totals or a list is far
+/// smaller, and a sheet declaring a million repeated rows must not become a million strings.
+const READ_MAX_ROWS: u32 = 10_000;
+const READ_MAX_COLUMNS: u32 = 100;
+
+/// The first sheet of an ODS file as rows of text, as a spreadsheet shows them to a person who
+/// would retype them: text as written, whole numbers without decimals (`12`), other numbers
+/// with a dot (`12.5`), dates as `AAAA-MM-JJ`, empty cells empty. Trailing empty rows are left
+/// out. For imports that read CSV and ODS alike.
+pub fn read_first_sheet(bytes: &[u8]) -> Result<Vec<Vec<String>>, String> {
+    let book = spreadsheet_ods::read_ods_buf(bytes).map_err(|err| format!("classeur ODS illisible : {err}"))?;
+    if book.num_sheets() == 0 {
+        return Err("le classeur ne contient aucune feuille".to_owned());
+    }
+    let sheet = book.sheet(0);
+    let (rows, columns) = sheet.used_grid_size();
+    if rows > READ_MAX_ROWS || columns > READ_MAX_COLUMNS {
+        return Err(format!(
+            "la première feuille est trop grande ({rows} lignes, {columns} colonnes ; {READ_MAX_ROWS} et {READ_MAX_COLUMNS} au plus)"
+        ));
+    }
+    let mut read: Vec<Vec<String>> = (0..rows)
+        .map(|row| {
+            let mut cells: Vec<String> = (0..columns).map(|column| cell_text(sheet.value(row, column))).collect();
+            while cells.last().is_some_and(String::is_empty) {
+                cells.pop();
+            }
+            cells
+        })
+        .collect();
+    while read.last().is_some_and(Vec::is_empty) {
+        read.pop();
+    }
+    Ok(read)
+}
+
+fn cell_text(value: &Value) -> String {
+    match value {
+        Value::Empty => String::new(),
+        Value::Boolean(b) => if *b { "vrai" } else { "faux" }.to_owned(),
+        Value::Number(x) | Value::Percentage(x) | Value::Currency(x, _) => {
+            if x.fract() == 0.0 && x.abs() < 1e15 {
+                format!("{}", *x as i64)
+            } else {
+                x.to_string()
+            }
+        }
+        Value::DateTime(at) if at.time() == chrono::NaiveTime::MIN => at.date().to_string(),
+        Value::DateTime(at) => at.format("%Y-%m-%d %H:%M").to_string(),
+        Value::TimeDuration(duration) => format!("{} min", duration.num_minutes()),
+        Value::Text(_) | Value::TextXml(_) => value.as_cow_str_or("").into_owned(),
+    }
+}
+
 fn truncate(text: &str, max: usize) -> String {
     text.chars().take(max).collect::<String>().trim_end().to_owned()
 }
@@ -394,6 +448,21 @@ mod tests {
         assert!(date.contains(">/<"), "{date}");
         book.tables.clear();
         assert!(matches!(book.to_bytes(), Err(OdsError::Empty)));
+    }
+
+    #[test]
+    fn the_first_sheet_reads_back_as_text() {
+        let mut book = Workbook::new();
+        book.sheet("Totaux", &["departement", "debut", "reunions", "note"])
+            .push(vec!["18".into(), day(2021, 10, 1).into(), Cell::Integer(10), Cell::Empty])
+            .push(vec!["hub".into(), day(2022, 12, 31).into(), Cell::Decimal(2.5), "« +/- 10 »".into()]);
+        book.sheet("Autre", &["x"]);
+        let rows = read_first_sheet(&book.to_bytes().unwrap()).unwrap();
+        assert_eq!(rows[0], ["departement", "debut", "reunions", "note"]);
+        assert_eq!(rows[1], ["18", "2021-10-01", "10"]);
+        assert_eq!(rows[2], ["hub", "2022-12-31", "2.5", "« +/- 10 »"]);
+        assert_eq!(rows.len(), 3);
+        assert!(read_first_sheet(b"PK\x03\x04 pas un classeur").unwrap_err().starts_with("classeur ODS illisible"));
     }
 
     #[test]

@@ -2,9 +2,9 @@
 //! whatever fonts the server has): bytes out, no file, no clock.
 //!
 //! The layout is a simple flow: blocks one after the other, a new page when the next line
-//! would not fit, tables with their header repeated on each page, charts drawn from the same
-//! shapes as their SVG. Text widths are estimated from the font's average advance, enough to
-//! wrap paragraphs and right-align numbers.
+//! would not fit, tables with their header repeated on each page and their cells wrapped,
+//! charts drawn from the same shapes as their SVG. Text widths are estimated from the font's
+//! average advance, enough to wrap paragraphs and cells and right-align numbers.
 
 use std::sync::OnceLock;
 
@@ -128,57 +128,89 @@ impl Writer {
         }
     }
 
+    /// A table whose cells wrap onto as many lines as they need: a row is as tall as its
+    /// longest cell (up to what a page holds, the rest cut with « … »), numbers right-aligned.
     fn table(&mut self, table: &Table) {
         let size = 9.0;
         let row_height = size * 1.6;
+        let line_height = size * 1.25;
         let columns = table.headers.len().max(1);
         let first = if columns == 1 { CONTENT } else { CONTENT * 0.4 };
         let other = if columns == 1 { 0.0 } else { (CONTENT - first) / (columns - 1) as f32 };
         let x_of = |index: usize| MARGIN + if index == 0 { 0.0 } else { first + other * (index - 1) as f32 };
         let width_at = |index: usize| if index == 0 { first } else { other };
-        self.room(size * 2.0 + row_height * 2.0);
+        let headers: Vec<Vec<String>> =
+            table.headers.iter().enumerate().map(|(index, name)| wrap(name, size, width_at(index) - 4.0)).collect();
+        let height_of = |cells: &[Vec<String>]| {
+            let lines = cells.iter().map(Vec::len).max().unwrap_or(1).max(1);
+            row_height + (lines - 1) as f32 * line_height
+        };
+        let header_height = height_of(headers.as_slice());
+        // A row never runs past one page under its header.
+        let most_lines = (((PAGE_HEIGHT - 2.0 * MARGIN - header_height - row_height) / line_height) as usize).max(1);
+        self.room(size * 2.0 + header_height + row_height);
         self.paragraph(&table.name, 10.0, true, 0.0);
         let header = |writer: &mut Writer| {
-            writer.room(row_height);
+            writer.room(header_height);
             let y = writer.y;
             writer.page().push(Op::Rect {
                 x: MARGIN,
                 y,
                 width: CONTENT,
-                height: row_height,
+                height: header_height,
                 fill: Rgb(0xe8, 0xee, 0xf3),
             });
-            for (index, name) in table.headers.iter().enumerate() {
-                let line = wrap(name, size, width_at(index) - 4.0).remove(0);
-                writer.text(x_of(index) + 2.0, size, true, &line);
+            for (index, lines) in headers.iter().enumerate() {
+                writer.lines(x_of(index) + 2.0, None, size, true, lines, line_height);
             }
-            writer.y += row_height;
+            writer.y += header_height;
         };
         header(self);
         for row in &table.rows {
-            if self.y + row_height > PAGE_HEIGHT - MARGIN {
+            let cells: Vec<Vec<String>> = row
+                .iter()
+                .enumerate()
+                .take(columns)
+                .map(|(index, cell)| {
+                    let mut lines = wrap(&cell.display(), size, width_at(index) - 4.0);
+                    if lines.len() > most_lines {
+                        lines.truncate(most_lines);
+                        if let Some(last) = lines.last_mut() {
+                            last.push_str(" …");
+                        }
+                    }
+                    lines
+                })
+                .collect();
+            let height = height_of(cells.as_slice());
+            if self.y + height > PAGE_HEIGHT - MARGIN {
                 self.new_page();
                 header(self);
             }
-            for (index, cell) in row.iter().enumerate().take(columns) {
-                let text = cell.display();
-                let available = width_at(index) - 4.0;
-                let line = wrap(&text, size, available).remove(0);
-                let x = match cell {
-                    Cell::Number(_) => x_of(index) + width_at(index) - 2.0 - width_of(&line, size),
-                    _ => x_of(index) + 2.0,
-                };
-                self.text(x, size, false, &line);
+            for (index, (cell, lines)) in row.iter().zip(&cells).enumerate() {
+                let right = matches!(cell, Cell::Number(_)).then(|| x_of(index) + width_at(index) - 2.0);
+                self.lines(x_of(index) + 2.0, right, size, false, lines, line_height);
             }
-            let y = self.y + row_height;
+            let y = self.y + height;
             self.page().push(Op::Line {
                 points: vec![(MARGIN, y - 2.0), (MARGIN + CONTENT, y - 2.0)],
                 stroke: charts::GRID,
                 width: 0.5,
             });
-            self.y += row_height;
+            self.y += height;
         }
         self.y += 8.0;
+    }
+
+    /// A cell's lines from the current row's top: from `left`, or ending at `right`.
+    fn lines(&mut self, left: f32, right: Option<f32>, size: f32, bold: bool, lines: &[String], line_height: f32) {
+        let top = self.y;
+        for (number, line) in lines.iter().enumerate() {
+            let x = right.map_or(left, |right| right - width_of(line, size));
+            self.y = top + number as f32 * line_height;
+            self.text(x, size, bold, line);
+        }
+        self.y = top;
     }
 
     fn chart(&mut self, chart: &charts::Chart) {
@@ -351,6 +383,53 @@ mod tests {
         assert!(short.starts_with(b"%PDF-"));
         let long = write(&report(200)).unwrap();
         assert!(long.len() > short.len());
+    }
+
+    /// The texts a table leaves on each page.
+    fn table_texts(table: &Table) -> Vec<Vec<String>> {
+        let mut writer = Writer { pages: Vec::new(), y: MARGIN };
+        writer.table(table);
+        writer
+            .pages
+            .iter()
+            .map(|ops| {
+                ops.iter()
+                    .filter_map(|op| match op {
+                        Op::Text { text, .. } => Some(text.clone()),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn long_cells_wrap_instead_of_being_cut() {
+        let long =
+            "Petit déjeuner de l'inclusion numérique avec la CAF, la mairie et les associations du bassin de Vierzon";
+        let table = Table {
+            name: "Actions notables".to_owned(),
+            headers: vec!["Action".to_owned(), "Date".to_owned(), "Participants aux événements".to_owned()],
+            rows: vec![
+                vec![Cell::Text(long.to_owned()), Cell::Text("14/03/2022".to_owned()), Cell::Number(12.0)],
+                vec![Cell::Text("Suivante".to_owned()), Cell::Text(String::new()), Cell::Number(3.0)],
+            ],
+        };
+        let texts = table_texts(&table).concat();
+        // Every word of the long cell is printed, over several lines.
+        let printed = texts.join(" ");
+        for word in long.split_whitespace() {
+            assert!(printed.contains(word), "{word} missing from {texts:?}");
+        }
+        let action_lines = texts.iter().filter(|t| long.contains(t.as_str()) && !t.is_empty()).count();
+        assert!(action_lines >= 3, "{texts:?}");
+        assert!(texts.iter().any(|t| t == "Suivante"));
+        // A cell longer than a page is cut at the page, said with « … ».
+        let huge = Table { rows: vec![vec![Cell::Text("mot ".repeat(5_000))]], ..table };
+        let pages = table_texts(&huge);
+        assert!(pages.len() <= 2, "the row moves to the next page at most once");
+        let last = pages.last().unwrap().last().unwrap();
+        assert!(last.ends_with(" …"), "{last}");
     }
 
     #[test]

@@ -12,8 +12,9 @@
 //!   entry would have created).
 //!
 //! [`figures`] counts (pure), [`bilan`] gives dashboards and bilans, [`past`] imports the
-//! totals of past periods.
+//! totals of past periods; [`agenda`] reports an agenda event from its attendance.
 
+pub mod agenda;
 pub mod bilan;
 pub mod demo;
 pub mod figures;

@@ -1,7 +1,8 @@
 //! Past figures: the totals a hub kept in spreadsheets before it used the log, imported per
 //! département and period and shown in bilans as such (never mixed into the counted figures).
 //!
-//! The file is CSV (`;` or `,`, UTF-8), one row per département and period, with a header:
+//! The file is CSV (`;` or `,`, UTF-8) or an ODS workbook (its first sheet, the header in its
+//! first row), one row per département and period, with a header:
 //!
 //! ```text
 //! departement;debut;fin;reunions;rdv;comites;evenements;participants;formations;partenariats;acteurs_reunions;acteurs_rdv;heures;note
@@ -47,7 +48,26 @@ pub const COLUMNS: [&str; 14] = [
 /// The hub as a whole, in place of a département.
 pub const HUB: &str = "hub";
 
-/// Reads the file: its rows, or every problem found, by line and column.
+/// Whether the bytes are a zip archive, as an ODS file is (a CSV never starts so).
+fn is_zip(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"PK\x03\x04")
+}
+
+/// Reads the file, CSV or ODS (its first sheet): its rows, or every problem found, by line
+/// and column.
+pub fn read_past_file(bytes: &[u8], by: Option<&str>, at: DateTime<Utc>) -> Result<Vec<PastTotals>, Vec<String>> {
+    if !is_zip(bytes) {
+        return read_past_csv(bytes, by, at);
+    }
+    let mut rows = maillage_documents::ods::read_first_sheet(bytes).map_err(|problem| vec![problem])?.into_iter();
+    let Some(headers) = rows.next() else {
+        return Err(vec!["le fichier ne contient aucune ligne de totaux".to_owned()]);
+    };
+    // A spreadsheet's line is its row number, as for CSV.
+    read_rows(&headers, rows.enumerate().map(|(index, row)| Ok((index + 2, row))), by, at)
+}
+
+/// Reads a CSV file: its rows, or every problem found, by line and column.
 pub fn read_past_csv(bytes: &[u8], by: Option<&str>, at: DateTime<Utc>) -> Result<Vec<PastTotals>, Vec<String>> {
     let text = match std::str::from_utf8(bytes) {
         Ok(text) => text.trim_start_matches('\u{feff}'),
@@ -56,9 +76,26 @@ pub fn read_past_csv(bytes: &[u8], by: Option<&str>, at: DateTime<Utc>) -> Resul
     let delimiter = maillage_formats::reader::sniff_delimiter(text);
     let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).from_reader(text.as_bytes());
     let headers: Vec<String> = match reader.headers() {
-        Ok(headers) => headers.iter().map(|h| fold(h).replace(' ', "_")).collect(),
+        Ok(headers) => headers.iter().map(str::to_owned).collect(),
         Err(err) => return Err(vec![format!("ligne 1 : en-tête illisible ({})", maillage_formats::csv_reason(&err))]),
     };
+    let records = reader.records().enumerate().map(|(index, record)| {
+        let line = index + 2;
+        record
+            .map(|record| (line, record.iter().map(str::to_owned).collect()))
+            .map_err(|err| format!("ligne {line} : {}", maillage_formats::csv_reason(&err)))
+    });
+    read_rows(&headers, records, by, at)
+}
+
+/// Checks the header and every line (numbered as the person sees them), whatever the file.
+fn read_rows(
+    headers: &[String],
+    records: impl Iterator<Item = Result<(usize, Vec<String>), String>>,
+    by: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<Vec<PastTotals>, Vec<String>> {
+    let headers: Vec<String> = headers.iter().map(|h| fold(h).replace(' ', "_")).collect();
     let mut errors = Vec::new();
     for header in &headers {
         if !COLUMNS.contains(&header.as_str()) {
@@ -76,16 +113,15 @@ pub fn read_past_csv(bytes: &[u8], by: Option<&str>, at: DateTime<Utc>) -> Resul
     let column = |name: &str| headers.iter().position(|h| h == name);
     let mut rows = Vec::new();
     let mut lines = Vec::new();
-    for (index, record) in reader.records().enumerate() {
-        let line = index + 2;
-        let record = match record {
+    for record in records {
+        let (line, record) = match record {
             Ok(record) => record,
-            Err(err) => {
-                errors.push(format!("ligne {line} : {}", maillage_formats::csv_reason(&err)));
+            Err(problem) => {
+                errors.push(problem);
                 continue;
             }
         };
-        let get = |name: &str| column(name).and_then(|c| record.get(c)).map(str::trim).unwrap_or("");
+        let get = |name: &str| column(name).and_then(|c| record.get(c)).map(|cell| cell.trim()).unwrap_or("");
         if record.iter().all(|cell| cell.trim().is_empty()) {
             continue;
         }
@@ -188,7 +224,7 @@ pub fn import_past(ctx: &Context<'_>, actor: &Actor, bytes: &[u8], at: DateTime<
     let refuse = |problems: Vec<String>| {
         AppError::Invalid(problems.into_iter().map(|p| FieldError::new(FILE_FIELD, p)).collect())
     };
-    let rows = read_past_csv(bytes, actor.id(), at).map_err(refuse)?;
+    let rows = read_past_file(bytes, actor.id(), at).map_err(refuse)?;
     let outside: Vec<String> = rows
         .iter()
         .filter(|row| {

@@ -239,6 +239,49 @@ fn past_totals_are_imported_whole_or_not_at_all() {
 }
 
 #[test]
+fn past_totals_come_from_an_ods_workbook_too() {
+    use maillage_documents::ods::{Cell, Workbook};
+    let day = |y, m, d| Cell::from(NaiveDate::from_ymd_opt(y, m, d).unwrap());
+    let hub = Hub::new();
+    let ctx = hub.ctx();
+    let workbook = |rdv: i64| {
+        let mut book = Workbook::new();
+        book.sheet("Totaux", &["departement", "debut", "fin", "reunions", "rdv", "note"])
+            .push(vec![
+                "18".into(),
+                day(2021, 10, 1),
+                day(2022, 12, 31),
+                Cell::Integer(10),
+                Cell::Integer(rdv),
+                "Bilan 2022".into(),
+            ])
+            .push(vec![
+                "37".into(),
+                "01/10/2021".into(),
+                "31/12/2022".into(),
+                Cell::Integer(23),
+                Cell::Empty,
+                Cell::Empty,
+            ]);
+        book.to_bytes().unwrap()
+    };
+    // A bad cell is named by its row and column, as in a CSV file, and nothing is written.
+    let before = snapshot_items(&hub.store);
+    let found = messages(past::import_past(&ctx, &hub.admin, &workbook(-2), t0()).unwrap_err());
+    assert_eq!(
+        found,
+        [("fichier".to_owned(), "ligne 2, colonne « rdv » : nombre entier positif ou nul attendu (« -2 »)".to_owned())]
+    );
+    assert_eq!(snapshot_items(&hub.store), before);
+    let broken = messages(past::import_past(&ctx, &hub.admin, b"PK\x03\x04 tronque", t0()).unwrap_err());
+    assert!(broken[0].1.starts_with("classeur ODS illisible"), "{broken:?}");
+    assert_eq!(past::import_past(&ctx, &hub.admin, &workbook(10), t0()).unwrap(), 2);
+    let stored = hub.store.past_totals().unwrap();
+    assert_eq!((stored[0].start, stored[0].figures.rdv), (NaiveDate::from_ymd_opt(2021, 10, 1).unwrap(), Some(10)));
+    assert_eq!((stored[1].figures.meetings, stored[1].figures.rdv), (Some(23), None));
+}
+
+#[test]
 fn a_bilan_gathers_figures_notable_actions_events_partnerships_past_totals_and_its_introduction() {
     let hub = Hub::new();
     let ctx = hub.ctx();
@@ -367,4 +410,76 @@ fn the_demo_loads_the_2022_figures_of_the_six_departements_once() {
     let cher = bilan::bilan(&ctx, &hub.coordinator, &BilanScope::Departement("18".to_owned()), &period).unwrap();
     assert_eq!(cher.past.len(), 1);
     assert_eq!(cher.past[0].figures.actors_in_meetings, Some(100));
+}
+
+#[test]
+fn an_agenda_event_is_reported_once_from_its_attendance() {
+    use maillage_app::activity::agenda::{from_event, Reported};
+    use maillage_app::agenda::registration::{self, RegistrationForm, WalkInForm};
+    let hub = Hub::new();
+    let ctx = hub.ctx();
+    let before = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 6, 1, 8, 0, 0).unwrap();
+    let event =
+        maillage_app::agenda::create_event(&ctx, &hub.coordinator, &crate::agenda::form("Rencontre"), before).unwrap();
+    // CAF du Cher is in the directory already: the entry names it, creates no second one.
+    let caf = actors::create(
+        &ctx,
+        &hub.admin,
+        &actors::StakeholderForm {
+            name: "CAF du Cher".to_owned(),
+            kind: "institution".to_owned(),
+            departement: "18".to_owned(),
+            ..Default::default()
+        },
+        before,
+    )
+    .unwrap();
+    let ana = RegistrationForm {
+        name: "Ana".to_owned(),
+        email: "ana@exemple.fr".to_owned(),
+        organisation: "Médiathèque de Bourges".to_owned(),
+        ..Default::default()
+    };
+    let ana = registration::register(&ctx, &event.id, &ana, before).unwrap();
+    registration::check_in(&ctx, &hub.coordinator, &ana.id, true, before).unwrap();
+    let walk_in = |name: &str, email: &str, organisation: &str| WalkInForm {
+        name: name.to_owned(),
+        email: email.to_owned(),
+        organisation: organisation.to_owned(),
+        ..WalkInForm::default()
+    };
+    for form in [
+        walk_in("Bo", "", "caf du cher"),
+        walk_in("Cy", "", ""),
+        walk_in("Ana", "ANA@exemple.fr", "médiathèque de bourges"),
+    ] {
+        registration::add_walk_in(&ctx, &hub.coordinator, &event.id, &form, before).unwrap();
+    }
+    // Another département's coordinator may not report it.
+    let untouched = snapshot_items(&hub.store);
+    forbidden(from_event(&ctx, &hub.other_coordinator, &event.id, t0()));
+    assert_eq!(snapshot_items(&hub.store), untouched);
+
+    let Reported::Created(entry) = from_event(&ctx, &hub.coordinator, &event.id, t0()).unwrap() else {
+        panic!("a first report writes the entry");
+    };
+    assert_eq!(entry.id, event.id);
+    assert_eq!((entry.kind, entry.animation), (ActivityKind::Animation, Some(AnimationKind::Echange)));
+    assert_eq!(entry.date, NaiveDate::from_ymd_opt(2026, 6, 18).unwrap());
+    assert_eq!((entry.duration_minutes, entry.departement.as_deref()), (150, Some("18")));
+    assert_eq!(entry.events, [event.id.clone()]);
+    // Two organisations (Ana came twice, Bo for the CAF), one person for none.
+    assert_eq!(entry.actors.len(), 2);
+    assert!(entry.actors.contains(&caf.id));
+    assert_eq!(entry.headcount, 1);
+    assert_eq!(hub.store.stakeholders().unwrap().len(), 2);
+    assert!(!entry.notes.contains("Ana") && !entry.notes.contains("exemple.fr"));
+
+    // Reporting again writes nothing and answers the same entry.
+    let reported = snapshot_items(&hub.store);
+    assert_eq!(from_event(&ctx, &hub.coordinator, &event.id, t0()).unwrap(), Reported::Already(entry.clone()));
+    assert_eq!(snapshot_items(&hub.store), reported);
+    assert_eq!(activity::agenda::event_entry(&ctx, &hub.coordinator, &event.id).unwrap(), Some(entry));
+    let counted = bilan::dashboard(&ctx, &hub.coordinator, &Selector::Departement("18".to_owned()), &year()).unwrap();
+    assert_eq!((counted.figures.entries, counted.figures.actors), (1, 2));
 }

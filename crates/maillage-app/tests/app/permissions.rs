@@ -656,6 +656,13 @@ const ROWS: &[Row] = &[
         activity::flag(ctx, actor, &f.activity.id, 1, Some("Action notable"), now()).map(drop)
     }),
     row("activity::delete", NOT_IN_SCOPE, |f, ctx, actor| activity::delete(ctx, actor, &f.activity.id, 1, now())),
+    // An agenda event into the log: its organisers only (the Cher's event of the fixture).
+    row("activity::from_event", NOT_IN_SCOPE, |f, ctx, actor| {
+        activity::agenda::from_event(ctx, actor, &f.event.id, now()).map(drop)
+    }),
+    row("activity::event_entry", NOT_IN_SCOPE, |f, ctx, actor| {
+        activity::agenda::event_entry(ctx, actor, &f.event.id).map(drop)
+    }),
     row("bilan::dashboard", NOT_MODERATOR, |_, ctx, actor| {
         activity_bilan::dashboard(ctx, actor, &Selector::Departement("18".to_owned()), &period()).map(drop)
     }),

@@ -68,6 +68,42 @@ pub struct FormView {
     /// The actor fields' values ([`ACTOR_FIELDS`] of them) and the free list.
     pub actors: Vec<String>,
     pub more_actors: String,
+    /// The refusal's messages by field, shown beside their fields.
+    pub errors: Vec<(String, String)>,
+}
+
+/// The fields folded under "Plus" (opened when one of them is refused).
+const FOLDED_FIELDS: [&str; 8] = [
+    "étiquettes",
+    "projets liés",
+    "événements liés",
+    "statut du partenariat",
+    "nature du partenariat",
+    "début du partenariat",
+    "fin du partenariat",
+    "montant",
+];
+
+impl FormView {
+    /// The messages refusing `field`, joined, if any.
+    pub fn error(&self, field: &str) -> Option<String> {
+        let messages: Vec<&str> =
+            self.errors.iter().filter(|(name, _)| name == field).map(|(_, message)| message.as_str()).collect();
+        (!messages.is_empty()).then(|| messages.join(" ; "))
+    }
+
+    /// The attributes marking the input `id` invalid and pointing to its message (ids are the
+    /// template's own, never typed text).
+    pub fn invalid(&self, field: &str, id: &str) -> String {
+        match self.error(field) {
+            Some(_) => format!(" aria-invalid=\"true\" aria-describedby=\"{id}-erreur\""),
+            None => String::new(),
+        }
+    }
+
+    pub fn folded_refused(&self) -> bool {
+        self.errors.iter().any(|(field, _)| FOLDED_FIELDS.contains(&field.as_str()))
+    }
 }
 
 impl Clone for Choice {
@@ -76,7 +112,11 @@ impl Clone for Choice {
     }
 }
 
-fn form_view(form: EntryForm, names: &std::collections::BTreeMap<String, String>) -> FormView {
+fn form_view(
+    form: EntryForm,
+    names: &std::collections::BTreeMap<String, String>,
+    errors: &[(String, String)],
+) -> FormView {
     let mut lines: Vec<String> = form
         .actors
         .iter()
@@ -106,6 +146,7 @@ fn form_view(form: EntryForm, names: &std::collections::BTreeMap<String, String>
         ),
         actors: lines,
         more_actors: more,
+        errors: errors.to_vec(),
         form,
     }
 }
@@ -299,7 +340,7 @@ async fn log_view(
     let page = LogPage {
         layout: layout("Journal d'activité"),
         frame: Frame::of(user),
-        view: form_view(form, &names),
+        view: form_view(form, &names, &errors),
         errors,
         saved,
         kinds: choices(ActivityKind::ALL, ActivityKind::as_str, ActivityKind::label, &filters.kind),
@@ -410,7 +451,7 @@ async fn entry_view(
         id: entry.id.clone(),
         version: entry.version,
         notable: entry.notable.clone().unwrap_or_default(),
-        view: form_view(form, &names),
+        view: form_view(form, &names, &errors),
         errors,
         suggestions,
     };

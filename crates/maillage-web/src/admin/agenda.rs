@@ -15,6 +15,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use maillage_app::activity::agenda as log_agenda;
 use maillage_app::agenda::registration::{self as reg, WalkInForm};
 use maillage_app::agenda::{self, EventForm, Recurrence};
 use maillage_app::{AppError, FieldError};
@@ -41,6 +42,7 @@ pub fn routes() -> Router<WebState> {
         .route("/admin/agenda/{id}/emargement", get(check_in_page))
         .route("/admin/agenda/{id}/sur-place", post(walk_in_post))
         .route("/admin/agenda/{id}/bilan", get(report_page).post(report_post))
+        .route("/admin/agenda/{id}/journal", post(log_post))
         .route("/admin/agenda/inscriptions/{rid}/presence", post(presence_post))
         .route("/admin/agenda/inscriptions/{rid}/decision", post(decision_post))
         .route("/admin/agenda/inscriptions/{rid}/annulation", post(cancel_post))
@@ -698,10 +700,27 @@ struct ReportPage {
     notes: String,
     outcomes: String,
     closed: Option<String>,
+    /// The event's entry in the activity log, when reported: its id and date.
+    logged: Option<(String, String)>,
+    /// What the last report into the log did: "cree" or "deja".
+    reported: String,
 }
 
-async fn report_page(user: Coordinator, app: App, Path(id): Path<String>) -> Result<Response, WebError> {
+#[derive(Deserialize)]
+struct ReportQuery {
+    #[serde(default)]
+    journal: String,
+}
+
+async fn report_page(
+    user: Coordinator,
+    app: App,
+    Path(id): Path<String>,
+    Query(query): Query<ReportQuery>,
+) -> Result<Response, WebError> {
     let (event, registrations) = managed(&app, &user, &id).await?;
+    let actor = user.actor.clone();
+    let entry = app.run(move |ctx| log_agenda::event_entry(ctx, &actor, &id)).await?;
     let report = event.report.clone();
     let page = ReportPage {
         layout: layout(&format!("Bilan — {}", event.title)),
@@ -711,6 +730,8 @@ async fn report_page(user: Coordinator, app: App, Path(id): Path<String>) -> Res
         notes: report.as_ref().map(|r| r.notes.clone()).unwrap_or_default(),
         outcomes: report.as_ref().map(|r| r.outcomes.clone()).unwrap_or_default(),
         closed: report.as_ref().map(|r| day(&r.closed_at)),
+        logged: entry.map(|entry| (entry.id.clone(), maillage_app::activity::french_day(entry.date))),
+        reported: query.journal,
         event: row(&event),
     };
     Ok(render(StatusCode::OK, &page))
@@ -726,6 +747,16 @@ struct ReportForm {
     sequence: String,
 }
 
+/// The report page again, saying what reporting into the activity log did.
+fn reported(id: &str, outcome: &log_agenda::Reported) -> Response {
+    let said = match outcome {
+        log_agenda::Reported::Created(_) => "cree",
+        log_agenda::Reported::Already(_) => "deja",
+    };
+    Redirect::to(&format!("/admin/agenda/{id}/bilan?journal={said}")).into_response()
+}
+
+/// Closing writes the report, then the event's entry in the activity log from its attendance.
 async fn report_post(
     user: Coordinator,
     app: App,
@@ -735,6 +766,24 @@ async fn report_post(
     let actor = user.actor.clone();
     let sequence: u32 = form.sequence.trim().parse().unwrap_or(u32::MAX);
     let target = id.clone();
-    app.run(move |ctx| agenda::close_event(ctx, &actor, &target, sequence, &form.notes, &form.suites, now())).await?;
-    Ok(Redirect::to(&format!("/admin/agenda/{id}/bilan")).into_response())
+    let outcome = app
+        .run(move |ctx| {
+            agenda::close_event(ctx, &actor, &target, sequence, &form.notes, &form.suites, now())?;
+            log_agenda::from_event(ctx, &actor, &target, now())
+        })
+        .await?;
+    Ok(reported(&id, &outcome))
+}
+
+/// "Reporter dans le journal d'activité": the same entry, without closing (once only).
+async fn log_post(
+    user: Coordinator,
+    app: App,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm<serde::de::IgnoredAny>,
+) -> Result<Response, WebError> {
+    let actor = user.actor.clone();
+    let target = id.clone();
+    let outcome = app.run(move |ctx| log_agenda::from_event(ctx, &actor, &target, now())).await?;
+    Ok(reported(&id, &outcome))
 }

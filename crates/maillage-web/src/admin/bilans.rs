@@ -723,7 +723,7 @@ async fn past_page(user: Coordinator, app: App) -> Result<Response, WebError> {
 
 async fn past_post(user: Coordinator, app: App, upload: CsrfUpload) -> Result<Response, WebError> {
     let Some((_, _, bytes)) = upload.file else {
-        let problems = vec!["Aucun fichier : choisissez un fichier CSV de totaux.".to_owned()];
+        let problems = vec!["Aucun fichier : choisissez un fichier CSV ou ODS de totaux.".to_owned()];
         return past_view(&user, &app, StatusCode::BAD_REQUEST, problems, None).await;
     };
     let actor = user.actor.clone();

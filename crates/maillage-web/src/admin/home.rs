@@ -1,6 +1,6 @@
 //! The coordinator's desk, the page the team opens every morning: what needs action in its
 //! territories (moderation, public reports, duplicates to review, stale places, campaign
-//! answers, and whatever other capabilities add to [`needs_action`]), this month's figures
+//! answers, registrations to approve, projects to take further), this month's figures
 //! and charts of the activity log, then the hub's configuration; a gestionnaire's own places.
 
 use askama::Template;
@@ -12,8 +12,8 @@ use maillage_app::accounts::Permission;
 use maillage_app::activity::bilan as activity_bilan;
 use maillage_app::activity::figures::{self, Period};
 use maillage_app::context::Context;
-use maillage_app::{campaigns, duplicates, moderation, AppResult};
-use maillage_store::Role;
+use maillage_app::{agenda, campaigns, duplicates, moderation, pnt, AppResult};
+use maillage_store::{EventQuery, RegistrationState, Role, Stage};
 
 use super::now;
 use crate::extract::{App, SignedIn};
@@ -66,8 +66,53 @@ fn needs_action(
     let answers: usize =
         campaigns::campaigns(ctx, actor)?.iter().map(|(_, counts)| counts.confirmed + counts.edited).sum();
     items.push((answers, "réponse(s) aux campagnes de mise à jour".to_owned(), "/admin/campagnes".to_owned()));
+    items.push((
+        waiting_approval(ctx, actor, now())?,
+        "inscription(s) à un événement à approuver".to_owned(),
+        "/admin/agenda".to_owned(),
+    ));
+    items.push((
+        projects_to_review(ctx, actor)?,
+        "projet(s) de territoire à l'étape idée ou proposition, à instruire".to_owned(),
+        "/admin/pnt".to_owned(),
+    ));
     items.retain(|(count, _, _)| *count > 0);
     Ok(items)
+}
+
+/// Registrations waiting for an organiser's approval, on the actor's events still to come
+/// (only events that ask for approval are read).
+fn waiting_approval(
+    ctx: &Context<'_>,
+    actor: &maillage_app::accounts::Actor,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<usize> {
+    let upcoming = EventQuery { ending_after: Some(now), ..EventQuery::default() };
+    let mut waiting = 0;
+    for event in agenda::managed_events(ctx, actor, &upcoming)?.iter().filter(|event| event.approval) {
+        let (_, registrations) = agenda::event_with_registrations(ctx, actor, &event.id)?;
+        waiting += registrations.iter().filter(|r| r.state == RegistrationState::PendingApproval).count();
+    }
+    Ok(waiting)
+}
+
+/// Territorial projects of the actor's territories still at the idea or proposal stage: the
+/// team has to take them further (or close them).
+fn projects_to_review(ctx: &Context<'_>, actor: &maillage_app::accounts::Actor) -> AppResult<usize> {
+    let mut count = 0;
+    for stage in [Stage::Idee, Stage::Proposition] {
+        let filter = pnt::ProjectFilter { stage: Some(stage), ..pnt::ProjectFilter::default() };
+        let mut after: Option<String> = None;
+        loop {
+            let page = pnt::projects(ctx, actor, &filter, after.as_deref(), pnt::MAX_PAGE)?;
+            count += page.projects.iter().filter(|p| pnt::may_manage(ctx, actor, &p.territories)).count();
+            match page.next {
+                Some(next) => after = Some(next),
+                None => break,
+            }
+        }
+    }
+    Ok(count)
 }
 
 async fn home(user: SignedIn, app: App) -> Result<Response, WebError> {

@@ -100,6 +100,16 @@ async fn bad_input_is_shown_again_with_its_fields_and_writes_nothing() {
     ] {
         assert!(page.body.contains(text), "{text}: {}", page.body);
     }
+    // Each message also stands beside its field, which points to it.
+    for text in [
+        "aria-invalid=\"true\" aria-describedby=\"a-personnes-erreur\">",
+        "<span class=\"erreur-champ\" id=\"a-personnes-erreur\">un nombre positif ou nul est attendu (« -3 »)</span>",
+        "<p class=\"erreur-champ\" id=\"a-acteurs-erreur\">acteur inconnu dans l&#39;annuaire (« inconnu »)</p>",
+        "<span class=\"erreur-champ\" id=\"a-fin-erreur\">la fin (01/05/2026) précède le début (01/06/2026)</span>",
+        "<details open>",
+    ] {
+        assert!(page.body.contains(text), "{text}: {}", page.body);
+    }
     // What was typed is shown again.
     assert!(page.body.contains("value=\"Nouvelle association\""));
     assert_eq!(snapshot_items(hub.store.as_ref()), before);

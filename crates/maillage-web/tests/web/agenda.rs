@@ -221,3 +221,73 @@ async fn the_list_is_paged_and_another_servers_writes_are_seen_at_once() {
     let api = public.get("/api/v1/evenements?territoire=18").await.body;
     assert!(api.contains("Rencontre dans le Cher") && !api.contains("Temps fort"), "{api}");
 }
+
+#[tokio::test]
+async fn closing_an_event_reports_it_once_into_the_activity_log() {
+    use maillage_store::ActivityStore;
+    let hub = Hub::new();
+    let mut coordinator = hub.signed_in("coord18@hub.example").await;
+    let csrf = coordinator.csrf().await;
+    let created = coordinator.post("/admin/agenda/nouveau", &with(&event_form(&csrf, &next_week()), "", "")).await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let event = hub.store.events(&EventQuery::default()).unwrap().remove(0);
+    let mut public = hub.client();
+    let token = hidden(&public.get(&format!("/agenda/{}", event.id)).await.body, "_csrf");
+    register(&mut public, &format!("/agenda/{}/inscription", event.id), &token, "Ana", "ana@exemple.fr").await;
+    let ana = hub.store.registrations(&event.id).unwrap().remove(0);
+    let presence = format!("/admin/agenda/inscriptions/{}/presence", ana.id);
+    coordinator.post(&presence, &[("_csrf", csrf.as_str()), ("present", "1"), ("retour", "emargement")]).await;
+    let walk_in = format!("/admin/agenda/{}/sur-place", event.id);
+    coordinator.post(&walk_in, &[("_csrf", csrf.as_str()), ("nom", "Bo"), ("organisation", "CAF du Cher")]).await;
+    coordinator.post(&walk_in, &[("_csrf", csrf.as_str()), ("nom", "Cy")]).await;
+
+    // Another département's coordinator may not report it.
+    let mut other = hub.signed_in("coord37@hub.example").await;
+    let other_csrf = other.csrf().await;
+    let journal = format!("/admin/agenda/{}/journal", event.id);
+    assert_eq!(other.post(&journal, &[("_csrf", other_csrf.as_str())]).await.status, StatusCode::FORBIDDEN);
+    assert!(hub.store.activity(&event.id).unwrap().is_none());
+
+    // Closing writes the report and the entry: two organisations, one person unnamed.
+    let report = format!("/admin/agenda/{}/bilan", event.id);
+    let page = coordinator.get(&report).await;
+    assert!(page.body.contains("Reporter dans le journal d'activité"), "{}", page.body);
+    let sequence = hidden(&page.body, "sequence");
+    let closed = coordinator.post(&report, &[("_csrf", csrf.as_str()), ("sequence", &sequence), ("notes", "")]).await;
+    assert_eq!(closed.status, StatusCode::SEE_OTHER, "{}", closed.body);
+    assert_eq!(closed.location(), format!("{report}?journal=cree"));
+    let entry = hub.store.activity(&event.id).unwrap().expect("the event's entry");
+    assert_eq!((entry.actors.len(), entry.headcount, entry.duration_minutes), (2, 1, 150));
+    let page = coordinator.get(&closed.location()).await;
+    assert!(page.body.contains("data-testid=\"journal-cree\""), "{}", page.body);
+    assert!(page.body.contains(&format!("/admin/activite/entree/{}", event.id)));
+
+    // The button again: nothing new, and the page says so.
+    let again = coordinator.post(&journal, &[("_csrf", csrf.as_str())]).await;
+    assert_eq!(again.location(), format!("{report}?journal=deja"));
+    assert!(coordinator.get(&again.location()).await.body.contains("déjà reporté dans le journal d'activité"));
+    assert_eq!(hub.store.activities(&Default::default()).unwrap().len(), 1);
+    let log = coordinator.get("/admin/activite").await;
+    assert!(log.body.contains("CAF du Cher") && log.body.contains("Échange"), "{}", log.body);
+}
+
+#[tokio::test]
+async fn registrations_waiting_for_approval_are_on_the_organisers_desk() {
+    let hub = Hub::new();
+    let mut coordinator = hub.signed_in("coord18@hub.example").await;
+    let csrf = coordinator.csrf().await;
+    let form = event_form(&csrf, &next_week());
+    let mut fields = with(&form, "", "");
+    fields.push(("validation", "on"));
+    assert_eq!(coordinator.post("/admin/agenda/nouveau", &fields).await.status, StatusCode::SEE_OTHER);
+    let event = hub.store.events(&EventQuery::default()).unwrap().remove(0);
+    assert!(event.approval);
+    let desk = "1 inscription(s) à un événement à approuver";
+    assert!(!coordinator.get("/admin").await.body.contains(desk));
+    let mut public = hub.client();
+    let token = hidden(&public.get(&format!("/agenda/{}", event.id)).await.body, "_csrf");
+    register(&mut public, &format!("/agenda/{}/inscription", event.id), &token, "Ana", "ana@exemple.fr").await;
+    assert!(coordinator.get("/admin").await.body.contains(desk));
+    let mut other = hub.signed_in("coord37@hub.example").await;
+    assert!(!other.get("/admin").await.body.contains(desk));
+}

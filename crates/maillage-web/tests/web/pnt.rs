@@ -62,6 +62,10 @@ async fn a_coordinator_takes_an_idea_to_a_published_project() {
     let page = coordinator.get(&format!("/admin/projets/{id}")).await;
     assert!(page.body.contains("Personnel (ETP) : 1 ETP, 30"), "{}", page.body);
     assert!(page.body.contains("data-testid=\"preuves\""), "the evidence table: {}", page.body);
+    // The idea waits on its territory's desk, not on another's.
+    let desk = "1 projet(s) de territoire à l&#39;étape idée ou proposition, à instruire";
+    assert!(coordinator.get("/admin").await.body.contains(desk), "the desk lists the idea");
+    assert!(!outsider.get("/admin").await.body.contains(desk));
     // A stage skipped without reason: named, nothing written.
     let skipped = coordinator
         .post(
