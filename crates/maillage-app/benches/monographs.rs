@@ -45,7 +45,11 @@ fn main() {
         pages = bytes;
         assert_eq!(editions.len(), 23);
     }
-    println!("all 23 monographs generated, published and printed as PDF: {} (best of {runs}; target < 20 s), {:.1} MB", ms(all), pages as f64 / 1e6);
+    println!(
+        "all 23 monographs generated, published and printed as PDF: {} (best of {runs}; target < 20 s), {:.1} MB",
+        ms(all),
+        pages as f64 / 1e6
+    );
 
     for bassin in ["Chinon", "Tours", "Orléans"] {
         let (mut pdf, mut odt) = (Duration::MAX, Duration::MAX);

@@ -81,7 +81,13 @@ pub fn run(
                 }
             };
             std::fs::write(sortie, &bytes).map_err(CliError::creating(sortie))?;
-            println!("{} : édition {} écrite dans {} ({} octets)", chosen.bassin, chosen.number, sortie.display(), bytes.len());
+            println!(
+                "{} : édition {} écrite dans {} ({} octets)",
+                chosen.bassin,
+                chosen.number,
+                sortie.display(),
+                bytes.len()
+            );
         }
     }
     Ok(ExitCode::SUCCESS)

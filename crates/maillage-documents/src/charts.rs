@@ -70,15 +70,47 @@ pub enum Anchor {
 /// What a chart is drawn with, in the frame's coordinates (origin top left, y down).
 #[derive(Clone, Debug, PartialEq)]
 pub enum Shape {
-    Rect { x: f64, y: f64, width: f64, height: f64, fill: Rgb },
-    Line { points: Vec<(f64, f64)>, stroke: Rgb, width: f64 },
-    Text { x: f64, y: f64, text: String, size: f64, anchor: Anchor, fill: Rgb },
+    Rect {
+        x: f64,
+        y: f64,
+        width: f64,
+        height: f64,
+        fill: Rgb,
+    },
+    Line {
+        points: Vec<(f64, f64)>,
+        stroke: Rgb,
+        width: f64,
+    },
+    Text {
+        x: f64,
+        y: f64,
+        text: String,
+        size: f64,
+        anchor: Anchor,
+        fill: Rgb,
+    },
     /// Closed rings filled together (a hole by the even-odd rule) and outlined: a map's area.
-    Area { rings: Vec<Vec<(f64, f64)>>, fill: Option<Rgb>, stroke: Option<Rgb>, width: f64 },
+    Area {
+        rings: Vec<Vec<(f64, f64)>>,
+        fill: Option<Rgb>,
+        stroke: Option<Rgb>,
+        width: f64,
+    },
     /// Separate segments in one stroke: a map's borders.
-    Segments { segments: Vec<[(f64, f64); 2]>, stroke: Rgb, width: f64 },
+    Segments {
+        segments: Vec<[(f64, f64); 2]>,
+        stroke: Rgb,
+        width: f64,
+    },
     /// A disc: a point on a map.
-    Dot { x: f64, y: f64, radius: f64, fill: Rgb, stroke: Option<Rgb> },
+    Dot {
+        x: f64,
+        y: f64,
+        radius: f64,
+        fill: Rgb,
+        stroke: Option<Rgb>,
+    },
 }
 
 /// A shape as an SVG element, with `title` as its tooltip and accessible name when given.

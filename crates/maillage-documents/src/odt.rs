@@ -77,7 +77,9 @@ fn table(out: &mut String, table: &Table, names: &mut Vec<String>) {
                 Cell::Euros(v) => {
                     (format!("office:value-type=\"currency\" office:currency=\"EUR\" office:value=\"{v}\""), "Nombre")
                 }
-                Cell::Date(d) => (format!("office:value-type=\"date\" office:date-value=\"{}\"", d.format("%Y-%m-%d")), "Texte"),
+                Cell::Date(d) => {
+                    (format!("office:value-type=\"date\" office:date-value=\"{}\"", d.format("%Y-%m-%d")), "Texte")
+                }
                 Cell::Text(_) | Cell::Empty => ("office:value-type=\"string\"".to_owned(), "Texte"),
             };
             out.push_str(&format!(
@@ -90,7 +92,14 @@ fn table(out: &mut String, table: &Table, names: &mut Vec<String>) {
 }
 
 /// A picture: the SVG as a file of the package, framed at the text's width.
-fn picture(out: &mut String, pictures: &mut Vec<(String, String)>, title: &str, description: &str, svg: String, ratio: f64) {
+fn picture(
+    out: &mut String,
+    pictures: &mut Vec<(String, String)>,
+    title: &str,
+    description: &str,
+    svg: String,
+    ratio: f64,
+) {
     let name = format!("Pictures/figure{}.svg", pictures.len() + 1);
     let height = PICTURE_CM * ratio;
     paragraph(out, "Legende", title);
@@ -176,11 +185,15 @@ pub fn write(report: &Report) -> Result<Vec<u8>, OdtError> {
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?><manifest:manifest \
          xmlns:manifest=\"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0\" manifest:version=\"1.3\">",
     );
-    manifest.push_str(&format!("<manifest:file-entry manifest:full-path=\"/\" manifest:version=\"1.3\" manifest:media-type=\"{MIMETYPE}\"/>"));
+    manifest.push_str(&format!(
+        "<manifest:file-entry manifest:full-path=\"/\" manifest:version=\"1.3\" manifest:media-type=\"{MIMETYPE}\"/>"
+    ));
     manifest.push_str("<manifest:file-entry manifest:full-path=\"content.xml\" manifest:media-type=\"text/xml\"/>");
     manifest.push_str("<manifest:file-entry manifest:full-path=\"meta.xml\" manifest:media-type=\"text/xml\"/>");
     for (name, _) in &pictures {
-        manifest.push_str(&format!("<manifest:file-entry manifest:full-path=\"{name}\" manifest:media-type=\"image/svg+xml\"/>"));
+        manifest.push_str(&format!(
+            "<manifest:file-entry manifest:full-path=\"{name}\" manifest:media-type=\"image/svg+xml\"/>"
+        ));
     }
     manifest.push_str("</manifest:manifest>");
 

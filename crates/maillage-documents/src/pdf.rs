@@ -90,12 +90,40 @@ struct Writer {
 /// What a page holds, drawn when the document is finished (a krilla page borrows the
 /// document for as long as it is open, so pages are laid out first).
 enum Op {
-    Text { x: f32, y: f32, size: f32, bold: bool, text: String, fill: Rgb },
-    Rect { x: f32, y: f32, width: f32, height: f32, fill: Rgb },
-    Line { points: Vec<(f32, f32)>, stroke: Rgb, width: f32 },
+    Text {
+        x: f32,
+        y: f32,
+        size: f32,
+        bold: bool,
+        text: String,
+        fill: Rgb,
+    },
+    Rect {
+        x: f32,
+        y: f32,
+        width: f32,
+        height: f32,
+        fill: Rgb,
+    },
+    Line {
+        points: Vec<(f32, f32)>,
+        stroke: Rgb,
+        width: f32,
+    },
     /// Closed subpaths filled by the even-odd rule and outlined; or open ones only stroked.
-    Path { subpaths: Vec<Vec<(f32, f32)>>, closed: bool, fill: Option<Rgb>, stroke: Option<(Rgb, f32)> },
-    Dot { x: f32, y: f32, r: f32, fill: Rgb, stroke: Option<Rgb> },
+    Path {
+        subpaths: Vec<Vec<(f32, f32)>>,
+        closed: bool,
+        fill: Option<Rgb>,
+        stroke: Option<(Rgb, f32)>,
+    },
+    Dot {
+        x: f32,
+        y: f32,
+        r: f32,
+        fill: Rgb,
+        stroke: Option<Rgb>,
+    },
 }
 
 /// A circle as four Bézier quarters (the usual 0.5523 handle), as a closed path.
@@ -197,11 +225,15 @@ impl Writer {
 
     /// Shapes laid out in a `width` × `height` frame, scaled to the text's width (or down to
     /// what a page holds), on a new page if they do not fit.
-    fn shapes(&mut self, shapes: Vec<Shape>, width: f64, height: f64) {
+    fn shapes(&mut self, shapes: Vec<Shape>, width: f64, height: f64, title: Option<&str>) {
         let most = PAGE_HEIGHT - 2.0 * MARGIN - 40.0;
         let scale = (CONTENT / width as f32).min(most / height as f32);
         let drawn = height as f32 * scale;
-        self.room(drawn + 8.0);
+        // The title stays with its drawing.
+        self.room(drawn + 8.0 + if title.is_some() { 20.0 } else { 0.0 });
+        if let Some(title) = title {
+            self.paragraph(title, 10.0, true, 0.0);
+        }
         let (left, top) = (MARGIN, self.y);
         let at = |(x, y): (f64, f64)| (left + x as f32 * scale, top + y as f32 * scale);
         for shape in shapes {
@@ -248,13 +280,12 @@ impl Writer {
     }
 
     fn chart(&mut self, chart: &charts::Chart) {
-        self.shapes(chart.shapes(), charts::WIDTH, charts::HEIGHT);
+        self.shapes(chart.shapes(), charts::WIDTH, charts::HEIGHT, None);
     }
 
     fn drawing(&mut self, drawing: &Drawing) {
-        self.room(60.0);
-        self.paragraph(&drawing.title, 10.0, true, 0.0);
-        self.shapes(drawing.shapes.iter().map(|(shape, _)| shape.clone()).collect(), drawing.width, drawing.height);
+        let shapes = drawing.shapes.iter().map(|(shape, _)| shape.clone()).collect();
+        self.shapes(shapes, drawing.width, drawing.height, Some(&drawing.title));
         self.paragraph(&drawing.description, 8.0, false, 12.0);
         self.y += 6.0;
     }
@@ -349,7 +380,8 @@ pub fn write(report: &Report) -> Result<Vec<u8>, PdfError> {
     for block in &report.blocks {
         match block {
             Block::Heading(text) => {
-                writer.room(40.0);
+                // A heading never ends a page: room for it and a few lines of what follows.
+                writer.room(90.0);
                 writer.y += 6.0;
                 writer.paragraph(text, 13.0, true, 0.0);
                 writer.y += 4.0;

@@ -59,7 +59,7 @@ fn indicator(blocks: &mut Vec<Block>, figures: &IndicatorFigures) {
         figures.per_epci.iter().map(|(_, name, value)| vec![text(name), number(*value, Unit::Index)]).collect();
     let unknown = || text("inconnue");
     rows.push(vec![
-        text("Bassin de vie (moyenne pondérée par la population)"),
+        text("Bassin de vie (moyenne pondérée)"),
         figures.bassin.map_or_else(unknown, |v| number(v, Unit::Index)),
     ]);
     rows.push(vec![
@@ -136,7 +136,9 @@ pub fn report(monograph: &Monograph, edition: &MonographEdition, territory: &Ter
     ));
     match bassin_drawing(territory, g) {
         Some(drawing) => blocks.push(Block::Drawing(drawing)),
-        None => blocks.push(Block::Note("Carte du bassin absente : le référentiel n'a pas le contour de ses communes.".to_owned())),
+        None => blocks.push(Block::Note(
+            "Carte du bassin absente : le référentiel n'a pas le contour de ses communes.".to_owned(),
+        )),
     }
     blocks.push(sources_note(&t.sources));
 
@@ -178,29 +180,32 @@ pub fn report(monograph: &Monograph, edition: &MonographEdition, territory: &Ter
     blocks.push(Block::Paragraph(format!("Communes sans lieu : {}.", c.communes_without_place)));
     blocks.push(table(
         "Communes prioritaires",
-        &["Commune", "Population", "Distance (km)", "Score", "Distance + fragilité + population"],
+        &["Commune", "Hab.", "km", "Score", "Dist.", "Fragil.", "Pop."],
         c.priorities
             .iter()
             .map(|p| {
-                let part = |v: Option<f64>| v.map_or_else(|| "?".to_owned(), |v| format!("{v:.1}").replace('.', ","));
                 vec![
                     text(&p.name),
                     number(p.population as f64, Unit::People),
                     p.distance_km.map_or(Cell::Empty, |d| number(d, Unit::Index)),
                     number(p.score, Unit::Score),
-                    text(&format!(
-                        "{} + {} + {}",
-                        part(Some(p.part_distance)),
-                        part(p.part_fragilite),
-                        part(Some(p.part_population))
-                    )),
+                    number(p.part_distance, Unit::Score),
+                    p.part_fragilite.map_or(Cell::Empty, |v| number(v, Unit::Score)),
+                    number(p.part_population, Unit::Score),
                 ]
             })
             .collect(),
     ));
+    blocks.push(Block::Note(
+        "Hab. : population ; km : distance au lieu le plus proche ; le score (0 à 100) est la somme des parts \
+         distance (Dist.), fragilité (Fragil.) et population (Pop.)."
+            .to_owned(),
+    ));
     match priority_drawing(territory, g) {
         Some(drawing) => blocks.push(Block::Drawing(drawing)),
-        None => blocks.push(Block::Note("Carte des priorités absente : le référentiel n'a pas le contour des communes.".to_owned())),
+        None => blocks.push(Block::Note(
+            "Carte des priorités absente : le référentiel n'a pas le contour des communes.".to_owned(),
+        )),
     }
     blocks.push(Block::Note(format!("Score de priorité : {}.", c.formula)));
     blocks.push(sources_note(&c.sources));

@@ -115,10 +115,8 @@ fn outline(projection: &Projection, territory: &Territory, codes: &[&str], strok
     }
     let mut once: Vec<_> = edges.into_iter().filter(|(_, (_, _, n))| *n == 1).collect();
     once.sort_by_key(|(k, _)| *k);
-    let segments = once
-        .into_iter()
-        .map(|(_, (a, b, _))| [projection.point(a[0], a[1]), projection.point(b[0], b[1])])
-        .collect();
+    let segments =
+        once.into_iter().map(|(_, (a, b, _))| [projection.point(a[0], a[1]), projection.point(b[0], b[1])]).collect();
     Shape::Segments { segments, stroke, width: 1.6 }
 }
 
@@ -162,10 +160,12 @@ pub fn bassin_drawing(territory: &Territory, generated: &Generated) -> Option<Dr
         .collect();
     let mut shapes = Vec::new();
     for commune in &generated.territoire.communes {
-        let fill =
-            commune.siren_epci.as_deref().and_then(|s| fill_of.get(s)).copied().unwrap_or(Rgb(0xee, 0xee, 0xee));
+        let fill = commune.siren_epci.as_deref().and_then(|s| fill_of.get(s)).copied().unwrap_or(Rgb(0xee, 0xee, 0xee));
         let rings = projection.rings(territory, &commune.code);
-        shapes.push((Shape::Area { rings, fill: Some(fill), stroke: Some(WHITE), width: 0.6 }, Some(commune.name.clone())));
+        shapes.push((
+            Shape::Area { rings, fill: Some(fill), stroke: Some(WHITE), width: 0.6 },
+            Some(commune.name.clone()),
+        ));
     }
     for epci in &generated.territoire.epci {
         let members: Vec<&str> = generated
@@ -182,10 +182,7 @@ pub fn bassin_drawing(territory: &Territory, generated: &Generated) -> Option<Dr
         if place.itinerant {
             shapes.push((square(x - 3.5, y - 3.5, 7.0, ITINERANT, WHITE), Some(format!("{} (itinérant)", place.name))));
         } else {
-            shapes.push((
-                Shape::Dot { x, y, radius: 3.5, fill: FIXED, stroke: Some(WHITE) },
-                Some(place.name.clone()),
-            ));
+            shapes.push((Shape::Dot { x, y, radius: 3.5, fill: FIXED, stroke: Some(WHITE) }, Some(place.name.clone())));
         }
     }
     let mut y = projection.height + 8.0;

@@ -113,9 +113,11 @@ fn every_demo_bassin_has_its_figures_right() {
     let rate = chinon.fragilite.others.iter().find(|i| i.name == "illectronisme").expect("illectronisme");
     let rates: HashMap<&str, f64> = rate.per_epci.iter().map(|(siren, _, v)| (siren.as_str(), *v)).collect();
     assert_eq!(rates, HashMap::from([("200043081", 20.9), ("200072668", 25.3)]));
-    let (weighted, people) = chinon.territoire.epci.iter().fold((0.0, 0.0), |(w, p), e| {
-        (w + rates[e.siren.as_str()] * e.population as f64, p + e.population as f64)
-    });
+    let (weighted, people) = chinon
+        .territoire
+        .epci
+        .iter()
+        .fold((0.0, 0.0), |(w, p), e| (w + rates[e.siren.as_str()] * e.population as f64, p + e.population as f64));
     assert!((rate.bassin.unwrap() - weighted / people).abs() < 1e-9, "{rate:?}");
     assert_eq!(rate.region, None);
     let tours = generate(&sources, "Tours").unwrap();

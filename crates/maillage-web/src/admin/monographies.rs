@@ -69,7 +69,10 @@ struct SectionView {
     key: String,
     title: String,
     text: String,
+    /// Under the bassin page's level-3 section titles.
     html: String,
+    /// Under an edition's level-2 section titles.
+    html_edition: String,
     version: u32,
     saved: String,
     /// Set when this section is shown with a preview of unsaved text.
@@ -200,7 +203,8 @@ fn view(monograph: &Monograph, territory: &maillage_territory::Territory) -> Mon
             .map(|s| SectionView {
                 key: s.key.clone(),
                 title: s.title.clone(),
-                html: to_html(&s.text),
+                html: to_html(&s.text, 3),
+                html_edition: to_html(&s.text, 2),
                 text: s.text.clone(),
                 version: s.version,
                 saved: s.saved_at.map(|d| day(&d)).unwrap_or_default(),
@@ -312,7 +316,7 @@ async fn bassin_response(
     let mut m = view(&draft.monograph, &territory);
     if let Some((key, text)) = preview {
         if let Some(section) = m.sections.iter_mut().find(|s| s.key == key) {
-            section.html = to_html(&text);
+            section.html = to_html(&text, 3);
             section.text = text;
             section.preview = true;
         }
@@ -521,10 +525,15 @@ async fn edition_document(
 }
 
 /// The last published edition's document, when the hub shows editions to the public.
-async fn public_document(_: Visitor, app: App, Path((bassin, file)): Path<(String, String)>) -> Result<Response, WebError> {
+async fn public_document(
+    _: Visitor,
+    app: App,
+    Path((bassin, file)): Path<(String, String)>,
+) -> Result<Response, WebError> {
     document_response(&app, &file, move |ctx| {
-        monographie::latest_public(ctx, &bassin)?
-            .ok_or_else(|| maillage_app::AppError::Store(maillage_store::StoreError::NotFound("monographie publiée".to_owned())))
+        monographie::latest_public(ctx, &bassin)?.ok_or_else(|| {
+            maillage_app::AppError::Store(maillage_store::StoreError::NotFound("monographie publiée".to_owned()))
+        })
     })
     .await
 }

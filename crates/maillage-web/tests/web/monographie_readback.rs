@@ -11,7 +11,6 @@ use maillage_app::accounts::Actor;
 use maillage_app::context::Context;
 use maillage_app::monographie;
 use maillage_documents::report::Cell;
-use maillage_store::MonographStore;
 
 use super::bilan_readback::{pdf_text, python_with_readers, target};
 use super::common::api::{demo_state, request};
@@ -133,7 +132,7 @@ async fn the_pdf_and_the_odt_of_an_edition_carry_its_figures() {
     assert_eq!(value("Le bassin en chiffres", "Population"), generated.territoire.population as f64);
     assert_eq!(value("L'offre en chiffres", "Lieux de médiation numérique"), generated.offre.places as f64);
     assert_eq!(value("Population éloignée du lieu le plus proche", "10 km"), beyond_10 as f64);
-    let bassin_row = "Bassin de vie (moyenne pondérée par la population)";
+    let bassin_row = "Bassin de vie (moyenne pondérée)";
     assert!((value("ifn", bassin_row) - ifn).abs() < 0.051, "IFN {ifn}");
     assert_eq!(read["images"].as_array().unwrap().len(), 2, "the two maps: {}", read["images"]);
     let odt_text = read["text"].as_str().unwrap();
