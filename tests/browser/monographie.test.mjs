@@ -104,9 +104,9 @@ test('a coordinator writes, publishes, changes a place, publishes again and comp
   await coord.getByRole('heading', { name: /édition 1 → édition 2/ }).waitFor();
   const row = coord.getByTestId('comparaison').locator('tr', { hasText: 'Offres itinérantes' });
   const cells = await row.locator('td').allTextContents();
-  const [before, after] = cells[1].split(' → ').map(Number);
+  const [before, after] = cells[0].split(' → ').map(Number);
   assert.equal(after - before, was ? -1 : 1, cells.join(' | '));
-  assert.equal(cells[2], 'oui');
+  assert.equal(cells[1], 'oui');
   await expectAccessible(coord, 'comparaison des éditions', 'monographie-comparaison');
 
   // The public page, once the administrator opens editions: the second edition and its files.
