@@ -1,5 +1,5 @@
 //! `maillage monographie …`: publish an edition of every bassin's monograph (a first start
-//! shows complete documents), or list the editions of a bassin.
+//! shows complete documents), list the editions of a bassin, or write one as a PDF or ODT.
 
 use std::process::ExitCode;
 
@@ -11,7 +11,7 @@ use maillage_store::Store;
 use maillage_territory::Territory;
 
 use crate::database::operator;
-use crate::error::CliResult;
+use crate::error::{CliError, CliResult};
 
 #[derive(Subcommand)]
 pub enum MonographieCommand {
@@ -19,6 +19,16 @@ pub enum MonographieCommand {
     Generer,
     /// Liste les éditions publiées d'un bassin de vie.
     Editions { bassin: String },
+    /// Écrit une édition (la dernière du bassin, ou celle nommée) en PDF ou en ODT (traitement de texte).
+    Document {
+        bassin: String,
+        /// Fichier à écrire : son extension (.pdf ou .odt) choisit le format.
+        #[arg(long)]
+        sortie: std::path::PathBuf,
+        /// L'identifiant de l'édition (par défaut la dernière).
+        #[arg(long)]
+        edition: Option<String>,
+    },
 }
 
 pub fn run(
@@ -46,6 +56,38 @@ pub fn run(
                     edition.id
                 );
             }
+        }
+        MonographieCommand::Document { bassin, sortie, edition } => {
+            let editions = store.monograph_editions(bassin)?;
+            let chosen = match edition {
+                Some(id) => editions.into_iter().find(|e| &e.id == id),
+                None => editions.into_iter().last(),
+            };
+            let Some(chosen) = chosen else {
+                return Err(CliError::Usage(format!(
+                    "aucune édition « {} » pour le bassin de vie « {bassin} »",
+                    edition.as_deref().unwrap_or("dernière")
+                )));
+            };
+            let content = monographie::read_content(&chosen)?;
+            let bytes = match sortie.extension().and_then(|e| e.to_str()) {
+                Some("pdf") => monographie::document::pdf(&content, &chosen, &territory)?,
+                Some("odt") => monographie::document::odt(&content, &chosen, &territory)?,
+                _ => {
+                    return Err(CliError::Usage(format!(
+                        "--sortie : l'extension doit être .pdf ou .odt ({})",
+                        sortie.display()
+                    )))
+                }
+            };
+            std::fs::write(sortie, &bytes).map_err(CliError::creating(sortie))?;
+            println!(
+                "{} : édition {} écrite dans {} ({} octets)",
+                chosen.bassin,
+                chosen.number,
+                sortie.display(),
+                bytes.len()
+            );
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -70,9 +70,127 @@ pub enum Anchor {
 /// What a chart is drawn with, in the frame's coordinates (origin top left, y down).
 #[derive(Clone, Debug, PartialEq)]
 pub enum Shape {
-    Rect { x: f64, y: f64, width: f64, height: f64, fill: Rgb },
-    Line { points: Vec<(f64, f64)>, stroke: Rgb, width: f64 },
-    Text { x: f64, y: f64, text: String, size: f64, anchor: Anchor, fill: Rgb },
+    Rect {
+        x: f64,
+        y: f64,
+        width: f64,
+        height: f64,
+        fill: Rgb,
+    },
+    Line {
+        points: Vec<(f64, f64)>,
+        stroke: Rgb,
+        width: f64,
+    },
+    Text {
+        x: f64,
+        y: f64,
+        text: String,
+        size: f64,
+        anchor: Anchor,
+        fill: Rgb,
+    },
+    /// Closed rings filled together (a hole by the even-odd rule) and outlined: a map's area.
+    Area {
+        rings: Vec<Vec<(f64, f64)>>,
+        fill: Option<Rgb>,
+        stroke: Option<Rgb>,
+        width: f64,
+    },
+    /// Separate segments in one stroke: a map's borders.
+    Segments {
+        segments: Vec<[(f64, f64); 2]>,
+        stroke: Rgb,
+        width: f64,
+    },
+    /// A disc: a point on a map.
+    Dot {
+        x: f64,
+        y: f64,
+        radius: f64,
+        fill: Rgb,
+        stroke: Option<Rgb>,
+    },
+}
+
+/// A shape as an SVG element, with `title` as its tooltip and accessible name when given.
+pub fn shape_svg(out: &mut String, shape: &Shape, title: Option<&str>) {
+    let stroke_of = |stroke: &Option<Rgb>, width: f64| match stroke {
+        Some(stroke) => format!(" stroke=\"{}\" stroke-width=\"{width}\"", stroke.hex()),
+        None => String::new(),
+    };
+    let (element, attributes, content) = match shape {
+        Shape::Rect { x, y, width, height, fill } => (
+            "rect",
+            format!("x=\"{x:.1}\" y=\"{y:.1}\" width=\"{width:.1}\" height=\"{height:.1}\" fill=\"{}\"", fill.hex()),
+            None,
+        ),
+        Shape::Line { points, stroke, width } => {
+            let points: Vec<String> = points.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
+            (
+                "polyline",
+                format!(
+                    "points=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"{width}\"",
+                    points.join(" "),
+                    stroke.hex()
+                ),
+                None,
+            )
+        }
+        Shape::Text { x, y, text, size, anchor, fill } => {
+            let anchor = match anchor {
+                Anchor::Start => "start",
+                Anchor::Middle => "middle",
+                Anchor::End => "end",
+            };
+            (
+                "text",
+                format!(
+                    "x=\"{x:.1}\" y=\"{y:.1}\" font-size=\"{size}\" font-family=\"sans-serif\" \
+                     text-anchor=\"{anchor}\" fill=\"{}\"",
+                    fill.hex()
+                ),
+                Some(escape(text)),
+            )
+        }
+        Shape::Area { rings, fill, stroke, width } => {
+            let mut d = String::new();
+            for ring in rings {
+                for (i, (x, y)) in ring.iter().enumerate() {
+                    let _ = write!(d, "{}{x:.1} {y:.1}", if i == 0 { "M" } else { "L" });
+                }
+                d.push('Z');
+            }
+            let fill = fill.map(Rgb::hex).unwrap_or_else(|| "none".to_owned());
+            ("path", format!("fill=\"{fill}\"{} fill-rule=\"evenodd\" d=\"{d}\"", stroke_of(stroke, *width)), None)
+        }
+        Shape::Segments { segments, stroke, width } => {
+            let mut d = String::new();
+            for [(x1, y1), (x2, y2)] in segments {
+                let _ = write!(d, "M{x1:.1} {y1:.1}L{x2:.1} {y2:.1}");
+            }
+            ("path", format!("fill=\"none\" stroke=\"{}\" stroke-width=\"{width}\" d=\"{d}\"", stroke.hex()), None)
+        }
+        Shape::Dot { x, y, radius, fill, stroke } => (
+            "circle",
+            format!("cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"{radius}\" fill=\"{}\"{}", fill.hex(), stroke_of(stroke, 1.0)),
+            None,
+        ),
+    };
+    let title = title.map(|t| format!("<title>{}</title>", escape(t)));
+    match (content, title) {
+        (None, None) => {
+            let _ = write!(out, "<{element} {attributes}/>");
+        }
+        (content, title) => {
+            let _ = write!(
+                out,
+                "<{element} {attributes}>{}{}</{element}>",
+                title.unwrap_or_default(),
+                content.unwrap_or_default()
+            );
+        }
+    }
 }
 
 /// The axis' top: a round number at or above `max` (1, 2, 2.5 or 5 times a power of ten).
@@ -93,7 +211,8 @@ pub fn french_number(value: f64) -> String {
     }
 }
 
-fn escape(text: &str) -> String {
+/// Text made safe inside XML (SVG, office documents).
+pub fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
@@ -209,38 +328,7 @@ impl Chart {
             escape(&self.description())
         );
         for shape in self.shapes() {
-            match shape {
-                Shape::Rect { x, y, width, height, fill } => {
-                    let _ = write!(
-                        svg,
-                        "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{width:.1}\" height=\"{height:.1}\" fill=\"{}\"/>",
-                        fill.hex()
-                    );
-                }
-                Shape::Line { points, stroke, width } => {
-                    let points: Vec<String> = points.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
-                    let _ = write!(
-                        svg,
-                        "<polyline points=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"{width}\"/>",
-                        points.join(" "),
-                        stroke.hex()
-                    );
-                }
-                Shape::Text { x, y, text, size, anchor, fill } => {
-                    let anchor = match anchor {
-                        Anchor::Start => "start",
-                        Anchor::Middle => "middle",
-                        Anchor::End => "end",
-                    };
-                    let _ = write!(
-                        svg,
-                        "<text x=\"{x:.1}\" y=\"{y:.1}\" font-size=\"{size}\" font-family=\"sans-serif\" \
-                         text-anchor=\"{anchor}\" fill=\"{}\">{}</text>",
-                        fill.hex(),
-                        escape(&text)
-                    );
-                }
-            }
+            shape_svg(&mut svg, &shape, None);
         }
         svg.push_str("</svg>");
         svg

@@ -13,13 +13,13 @@ use krilla::geom::{PathBuilder, Point};
 use krilla::metadata::Metadata;
 use krilla::num::NormalizedF32;
 use krilla::page::PageSettings;
-use krilla::paint::{Fill, Stroke};
+use krilla::paint::{Fill, FillRule, Stroke};
 use krilla::surface::Surface;
 use krilla::text::{Font, TextDirection};
 use krilla::Document;
 
 use crate::charts::{self, Anchor, Rgb, Shape};
-use crate::report::{Block, Cell, Report, Table};
+use crate::report::{Block, Cell, Drawing, Report, Table};
 
 const PAGE_WIDTH: f32 = 595.0;
 const PAGE_HEIGHT: f32 = 842.0;
@@ -90,9 +90,51 @@ struct Writer {
 /// What a page holds, drawn when the document is finished (a krilla page borrows the
 /// document for as long as it is open, so pages are laid out first).
 enum Op {
-    Text { x: f32, y: f32, size: f32, bold: bool, text: String, fill: Rgb },
-    Rect { x: f32, y: f32, width: f32, height: f32, fill: Rgb },
-    Line { points: Vec<(f32, f32)>, stroke: Rgb, width: f32 },
+    Text {
+        x: f32,
+        y: f32,
+        size: f32,
+        bold: bool,
+        text: String,
+        fill: Rgb,
+    },
+    Rect {
+        x: f32,
+        y: f32,
+        width: f32,
+        height: f32,
+        fill: Rgb,
+    },
+    Line {
+        points: Vec<(f32, f32)>,
+        stroke: Rgb,
+        width: f32,
+    },
+    /// Closed subpaths filled by the even-odd rule and outlined; or open ones only stroked.
+    Path {
+        subpaths: Vec<Vec<(f32, f32)>>,
+        closed: bool,
+        fill: Option<Rgb>,
+        stroke: Option<(Rgb, f32)>,
+    },
+    Dot {
+        x: f32,
+        y: f32,
+        r: f32,
+        fill: Rgb,
+        stroke: Option<Rgb>,
+    },
+}
+
+/// A circle as four Bézier quarters (the usual 0.5523 handle), as a closed path.
+fn circle(builder: &mut PathBuilder, x: f32, y: f32, r: f32) {
+    let k = 0.552_284_8 * r;
+    builder.move_to(x + r, y);
+    builder.cubic_to(x + r, y + k, x + k, y + r, x, y + r);
+    builder.cubic_to(x - k, y + r, x - r, y + k, x - r, y);
+    builder.cubic_to(x - r, y - k, x - k, y - r, x, y - r);
+    builder.cubic_to(x + k, y - r, x + r, y - k, x + r, y);
+    builder.close();
 }
 
 impl Writer {
@@ -213,26 +255,31 @@ impl Writer {
         self.y = top;
     }
 
-    fn chart(&mut self, chart: &charts::Chart) {
-        let scale = CONTENT / charts::WIDTH as f32;
-        let height = charts::HEIGHT as f32 * scale;
-        self.room(height + 8.0);
+    /// Shapes laid out in a `width` × `height` frame, scaled to the text's width (or down to
+    /// what a page holds), on a new page if they do not fit.
+    fn shapes(&mut self, shapes: Vec<Shape>, width: f64, height: f64, title: Option<&str>) {
+        let most = PAGE_HEIGHT - 2.0 * MARGIN - 40.0;
+        let scale = (CONTENT / width as f32).min(most / height as f32);
+        let drawn = height as f32 * scale;
+        // The title stays with its drawing.
+        self.room(drawn + 8.0 + if title.is_some() { 20.0 } else { 0.0 });
+        if let Some(title) = title {
+            self.paragraph(title, 10.0, true, 0.0);
+        }
         let (left, top) = (MARGIN, self.y);
-        let at = |x: f64, y: f64| (left + x as f32 * scale, top + y as f32 * scale);
-        for shape in chart.shapes() {
+        let at = |(x, y): (f64, f64)| (left + x as f32 * scale, top + y as f32 * scale);
+        for shape in shapes {
             let op = match shape {
                 Shape::Rect { x, y, width, height, fill } => {
-                    let (x, y) = at(x, y);
+                    let (x, y) = at((x, y));
                     Op::Rect { x, y, width: width as f32 * scale, height: height as f32 * scale, fill }
                 }
-                Shape::Line { points, stroke, width } => Op::Line {
-                    points: points.into_iter().map(|(x, y)| at(x, y)).collect(),
-                    stroke,
-                    width: width as f32 * scale,
-                },
+                Shape::Line { points, stroke, width } => {
+                    Op::Line { points: points.into_iter().map(at).collect(), stroke, width: width as f32 * scale }
+                }
                 Shape::Text { x, y, text, size, anchor, fill } => {
                     let size = size as f32 * scale;
-                    let (x, y) = at(x, y);
+                    let (x, y) = at((x, y));
                     let x = match anchor {
                         Anchor::Start => x,
                         Anchor::Middle => x - width_of(&text, size) / 2.0,
@@ -240,11 +287,48 @@ impl Writer {
                     };
                     Op::Text { x, y, size, bold: false, text, fill }
                 }
+                Shape::Area { rings, fill, stroke, width } => Op::Path {
+                    subpaths: rings.into_iter().map(|ring| ring.into_iter().map(at).collect()).collect(),
+                    closed: true,
+                    fill,
+                    stroke: stroke.map(|s| (s, width as f32 * scale)),
+                },
+                Shape::Segments { segments, stroke, width } => Op::Path {
+                    subpaths: segments.into_iter().map(|[a, b]| vec![at(a), at(b)]).collect(),
+                    closed: false,
+                    fill: None,
+                    stroke: Some((stroke, width as f32 * scale)),
+                },
+                Shape::Dot { x, y, radius, fill, stroke } => {
+                    let (x, y) = at((x, y));
+                    // A point stays visible however small the map is printed.
+                    let r = (radius as f32 * scale).max(1.5);
+                    Op::Dot { x, y, r, fill, stroke }
+                }
             };
             self.page().push(op);
         }
-        self.y += height + 8.0;
+        self.y += drawn + 8.0;
     }
+
+    fn chart(&mut self, chart: &charts::Chart) {
+        self.shapes(chart.shapes(), charts::WIDTH, charts::HEIGHT, None);
+    }
+
+    fn drawing(&mut self, drawing: &Drawing) {
+        let shapes = drawing.shapes.iter().map(|(shape, _)| shape.clone()).collect();
+        self.shapes(shapes, drawing.width, drawing.height, Some(&drawing.title));
+        self.paragraph(&drawing.description, 8.0, false, 12.0);
+        self.y += 6.0;
+    }
+}
+
+/// Fills (even-odd, so a commune's hole stays empty) then strokes a path.
+fn paint_path(surface: &mut Surface<'_>, path: &krilla::geom::Path, paint: Option<Rgb>, stroke: Option<(Rgb, f32)>) {
+    surface.set_stroke(stroke.map(|(ink, width)| Stroke { paint: colour(ink).into(), width, ..Stroke::default() }));
+    surface.set_fill(paint.map(|ink| Fill { rule: FillRule::EvenOdd, ..fill(ink) }));
+    surface.draw_path(path);
+    surface.set_stroke(None);
 }
 
 fn draw(surface: &mut Surface<'_>, op: &Op, (regular, bold): &(Font, Font)) {
@@ -265,6 +349,31 @@ fn draw(surface: &mut Surface<'_>, op: &Op, (regular, bold): &(Font, Font)) {
                 surface.set_stroke(None);
                 surface.set_fill(Some(fill(*paint)));
                 surface.draw_path(&path);
+            }
+        }
+        Op::Path { subpaths, closed, fill: paint, stroke } => {
+            let mut builder = PathBuilder::new();
+            for subpath in subpaths {
+                for (index, (x, y)) in subpath.iter().enumerate() {
+                    if index == 0 {
+                        builder.move_to(*x, *y);
+                    } else {
+                        builder.line_to(*x, *y);
+                    }
+                }
+                if *closed {
+                    builder.close();
+                }
+            }
+            if let Some(path) = builder.finish() {
+                paint_path(surface, &path, *paint, *stroke);
+            }
+        }
+        Op::Dot { x, y, r, fill: paint, stroke } => {
+            let mut builder = PathBuilder::new();
+            circle(&mut builder, *x, *y, *r);
+            if let Some(path) = builder.finish() {
+                paint_path(surface, &path, Some(*paint), stroke.map(|s| (s, 0.6)));
             }
         }
         Op::Line { points, stroke, width } => {
@@ -303,7 +412,8 @@ pub fn write(report: &Report) -> Result<Vec<u8>, PdfError> {
     for block in &report.blocks {
         match block {
             Block::Heading(text) => {
-                writer.room(40.0);
+                // A heading never ends a page: room for it and a few lines of what follows.
+                writer.room(90.0);
                 writer.y += 6.0;
                 writer.paragraph(text, 13.0, true, 0.0);
                 writer.y += 4.0;
@@ -316,8 +426,19 @@ pub fn write(report: &Report) -> Result<Vec<u8>, PdfError> {
                 writer.paragraph(text, 9.0, false, 12.0);
                 writer.y += 6.0;
             }
+            Block::Subheading(text) => {
+                writer.room(30.0);
+                writer.y += 2.0;
+                writer.paragraph(text, 11.0, true, 0.0);
+                writer.y += 2.0;
+            }
+            Block::Bullet(text) => {
+                writer.paragraph(&format!("•  {text}"), 10.0, false, 12.0);
+                writer.y += 2.0;
+            }
             Block::Table(table) => writer.table(table),
             Block::Chart(chart) => writer.chart(chart),
+            Block::Drawing(drawing) => writer.drawing(drawing),
         }
     }
     let pages = std::mem::take(&mut writer.pages);

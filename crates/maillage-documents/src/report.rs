@@ -5,7 +5,7 @@
 
 use chrono::NaiveDate;
 
-use crate::charts::Chart;
+use crate::charts::{shape_svg, Chart, Shape};
 
 /// One value of a table.
 #[derive(Clone, Debug, PartialEq)]
@@ -60,14 +60,52 @@ pub struct Table {
     pub rows: Vec<Vec<Cell>>,
 }
 
+/// A drawing laid out as shapes in its own frame (a map): printed from the shapes, written
+/// as SVG for the pages and office documents. Each shape may carry a tooltip.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Drawing {
+    pub title: String,
+    /// What it shows, in words (its text alternative).
+    pub description: String,
+    pub width: f64,
+    pub height: f64,
+    pub shapes: Vec<(Shape, Option<String>)>,
+}
+
+impl Drawing {
+    /// The drawing as an SVG element titled and described for screen readers; `id` makes its
+    /// labels unique in the page, `class` styles it.
+    pub fn svg(&self, id: &str, class: &str) -> String {
+        use crate::charts::escape;
+        let (width, height) = (self.width, self.height);
+        let mut out = format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {width} {height:.0}\" width=\"{width}\" \
+             height=\"{height:.0}\" role=\"img\" aria-labelledby=\"{id}-titre {id}-desc\" class=\"{class}\">\
+             <title id=\"{id}-titre\">{}</title><desc id=\"{id}-desc\">{}</desc>",
+            escape(&self.title),
+            escape(&self.description)
+        );
+        for (shape, title) in &self.shapes {
+            shape_svg(&mut out, shape, title.as_deref());
+        }
+        out.push_str("</svg>");
+        out
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Block {
     Heading(String),
+    /// A heading inside a section (the written sections' own titles).
+    Subheading(String),
     Paragraph(String),
+    /// An item of a bulleted list.
+    Bullet(String),
     /// A remark set apart (where figures come from, what they are not).
     Note(String),
     Table(Table),
     Chart(Chart),
+    Drawing(Drawing),
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -33,6 +33,14 @@ pub const DEMO_IFN_NAME: &str = "ifn";
 const DEMO_IFN_DESCRIPTION: &str = "Indice de fragilité numérique 2023 (0 à 10) : absence de très haut débit, \
      absence de 4G, pauvreté, part des plus de 65 ans, part des non-diplômés";
 
+/// The illectronisme rates of the Chinon bassin's three EPCI as the hub's own document gives
+/// them (seed 002, citing Insee), shipped with the demo.
+pub const DEMO_ILLECTRONISME_FILE: &str = "illectronisme-epci-2019.csv";
+pub const DEMO_ILLECTRONISME: &[u8] = include_bytes!("../../../../data/demo/illectronisme-epci-2019.csv");
+pub const DEMO_ILLECTRONISME_NAME: &str = "illectronisme";
+const DEMO_ILLECTRONISME_DESCRIPTION: &str = "Taux d'illectronisme (%) : estimation Insee à partir de l'enquête \
+     TIC ménages 2019 et du recensement, connue ici pour trois EPCI d'Indre-et-Loire";
+
 /// How many territories without a value the report names (the count is always complete).
 pub const MISSING_EXAMPLES: usize = 20;
 
@@ -258,7 +266,8 @@ fn store_indicator(
     Ok(report)
 }
 
-/// Imports the fragility index of the demo, per commune and per EPCI, under the name "ifn".
+/// Imports the fragility index of the demo, per commune and per EPCI, under the name "ifn", and
+/// the illectronisme rates of seed 002 per EPCI.
 pub fn load_demo_indicators(store: &dyn Store, territory: &Territory) -> AppResult<()> {
     for (bytes, file_name, level) in [
         (DEMO_IFN_COMMUNES, DEMO_IFN_COMMUNES_FILE, IndicatorLevel::Commune),
@@ -273,6 +282,14 @@ pub fn load_demo_indicators(store: &dyn Store, territory: &Territory) -> AppResu
         };
         store_indicator(store, territory, bytes, file_name, &options)?;
     }
+    let options = IndicatorImport {
+        name: DEMO_ILLECTRONISME_NAME.to_owned(),
+        level: IndicatorLevel::Epci,
+        code_column: "code".to_owned(),
+        value_column: Some("valeur".to_owned()),
+        description: Some(DEMO_ILLECTRONISME_DESCRIPTION.to_owned()),
+    };
+    store_indicator(store, territory, DEMO_ILLECTRONISME, DEMO_ILLECTRONISME_FILE, &options)?;
     Ok(())
 }
 

@@ -18,6 +18,10 @@ use crate::coverage::{coverage, CoverageReport, CoverageRequest, CoverageRow};
 use crate::territory::{places_in, BassinIndex, Level};
 use crate::{AppError, AppResult};
 
+/// The share of a territory's population an indicator's values must stand for to give the
+/// territory's mean.
+pub const MIN_COVERED_SHARE: f64 = 0.9;
+
 /// How many communes the coverage section ranks by priority.
 pub const PRIORITY_COMMUNES: usize = 10;
 
@@ -336,9 +340,15 @@ fn indicator_figures(
         (None, None) => Vec::new(),
     };
     let (definition, values) = finest;
+    // A mean over a few of a territory's communes is not the territory's value (an indicator
+    // the hub knows for three EPCI only): it is given when the values stand for most people.
+    let known = |a: &crate::coverage::indicators::AggregateValue| {
+        a.population_covered as f64 >= MIN_COVERED_SHARE * a.population_total as f64
+    };
     let bassin_value = aggregate(territory, &sources.bassins, values, definition.level, AggregateLevel::Bassin)
         .into_iter()
         .find(|a| a.code == bassin)
+        .filter(known)
         .map(|a| a.value);
     let region_code = codes.iter().find_map(|c| territory.commune(c)).map(|c| c.code_region.clone());
     let region = region_code.as_deref().and_then(|code| {
@@ -353,7 +363,7 @@ fn indicator_figures(
         per_epci,
         bassin: bassin_value,
         region_name: region.as_ref().map(|r| r.name.clone()).unwrap_or_default(),
-        region: region.map(|r| r.value),
+        region: region.filter(known).map(|r| r.value),
         source: SourceNote {
             label: format!("Indicateur « {name} », fichier {}", definition.source_file),
             date: Some(definition.imported_at),

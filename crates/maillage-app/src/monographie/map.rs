@@ -1,12 +1,14 @@
-//! The monograph's maps, drawn on the server as SVG from the territory's commune polygons: the
+//! The monograph's maps, drawn on the server from the territory's commune polygons: the
 //! bassin (communes, EPCI borders, places as dots) and a choropleth of the coverage priority
-//! score with its legend. Each carries a title and a description (its text alternative) and
-//! only presentation attributes, no style, so the pages' policy needs no exception and the
-//! office documents can embed them as they are.
+//! score with its legend. Each is laid out once as shapes ([`Drawing`]): written as SVG for
+//! the pages and the office document (a title and a description as its text alternative,
+//! presentation attributes only, so the pages' policy needs no exception) and drawn from the
+//! same shapes into the PDF.
 
 use std::collections::{BTreeMap, HashMap};
-use std::fmt::Write;
 
+use maillage_documents::charts::{Anchor, Rgb, Shape};
+use maillage_documents::report::Drawing;
 use maillage_territory::Territory;
 
 use super::figures::group_thousands;
@@ -16,10 +18,27 @@ use super::generate::Generated;
 const WIDTH: f64 = 640.0;
 const MARGIN: f64 = 8.0;
 /// Light fills told apart by their EPCI border too, never by colour alone.
-const EPCI_FILLS: [&str; 6] = ["#dbe9f6", "#f3e3c9", "#dcefd9", "#eadcf0", "#f6dada", "#e4e4e4"];
+const EPCI_FILLS: [Rgb; 6] = [
+    Rgb(0xdb, 0xe9, 0xf6),
+    Rgb(0xf3, 0xe3, 0xc9),
+    Rgb(0xdc, 0xef, 0xd9),
+    Rgb(0xea, 0xdc, 0xf0),
+    Rgb(0xf6, 0xda, 0xda),
+    Rgb(0xe4, 0xe4, 0xe4),
+];
 /// Priority classes (score from, fill): a sequential scale, light to dark.
-const CLASSES: [(f64, &str); 5] =
-    [(0.0, "#fff5eb"), (20.0, "#fdd0a2"), (40.0, "#fd8d3c"), (60.0, "#d94801"), (80.0, "#7f2704")];
+const CLASSES: [(f64, Rgb); 5] = [
+    (0.0, Rgb(0xff, 0xf5, 0xeb)),
+    (20.0, Rgb(0xfd, 0xd0, 0xa2)),
+    (40.0, Rgb(0xfd, 0x8d, 0x3c)),
+    (60.0, Rgb(0xd9, 0x48, 0x01)),
+    (80.0, Rgb(0x7f, 0x27, 0x04)),
+];
+const INK: Rgb = Rgb(0x1e, 0x1e, 0x1e);
+const BORDER: Rgb = Rgb(0x3a, 0x3a, 0x3a);
+const WHITE: Rgb = Rgb(0xff, 0xff, 0xff);
+const FIXED: Rgb = Rgb(0x0b, 0x4f, 0x8a);
+const ITINERANT: Rgb = Rgb(0xb3, 0x26, 0x1e);
 
 type Key = (i64, i64);
 /// An undirected edge: its two ends as drawn, and how many communes of the group have it.
@@ -64,22 +83,21 @@ impl Projection {
     fn point(&self, lon: f64, lat: f64) -> (f64, f64) {
         (MARGIN + (lon - self.west) * self.cos * self.scale, MARGIN + (self.north - lat) * self.scale)
     }
-}
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
-
-fn ring_path(projection: &Projection, ring: &[[f64; 2]], out: &mut String) {
-    for (i, point) in ring.iter().enumerate() {
-        let (x, y) = projection.point(point[0], point[1]);
-        let _ = write!(out, "{}{x:.1} {y:.1}", if i == 0 { "M" } else { "L" });
+    /// A commune's rings, projected.
+    fn rings(&self, territory: &Territory, code: &str) -> Vec<Vec<(f64, f64)>> {
+        territory
+            .commune_geometry(code)
+            .unwrap_or_default()
+            .iter()
+            .flatten()
+            .map(|ring| ring.iter().map(|p| self.point(p[0], p[1])).collect())
+            .collect()
     }
-    out.push('Z');
 }
 
-/// The edges only one commune of a group has: the group's outline, as a path.
-fn outline_path(projection: &Projection, territory: &Territory, codes: &[&str]) -> String {
+/// The edges only one commune of a group has: the group's outline.
+fn outline(projection: &Projection, territory: &Territory, codes: &[&str], stroke: Rgb) -> Shape {
     let mut edges: Edges = HashMap::new();
     for code in codes {
         for polygon in territory.commune_geometry(code).unwrap_or_default() {
@@ -95,33 +113,32 @@ fn outline_path(projection: &Projection, territory: &Territory, codes: &[&str]) 
             }
         }
     }
-    let mut path = String::new();
     let mut once: Vec<_> = edges.into_iter().filter(|(_, (_, _, n))| *n == 1).collect();
     once.sort_by_key(|(k, _)| *k);
-    for (_, (a, b, _)) in once {
-        let (x1, y1) = projection.point(a[0], a[1]);
-        let (x2, y2) = projection.point(b[0], b[1]);
-        let _ = write!(path, "M{x1:.1} {y1:.1}L{x2:.1} {y2:.1}");
-    }
-    path
+    let segments =
+        once.into_iter().map(|(_, (a, b, _))| [projection.point(a[0], a[1]), projection.point(b[0], b[1])]).collect();
+    Shape::Segments { segments, stroke, width: 1.6 }
 }
 
-fn open_svg(out: &mut String, id: &str, height: f64, title: &str, description: &str) {
-    let _ = write!(
-        out,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height:.0}" width="{WIDTH}" height="{height:.0}" role="img" aria-labelledby="{id}-titre {id}-desc" class="carte-monographie"><title id="{id}-titre">{}</title><desc id="{id}-desc">{}</desc>"#,
-        escape(title),
-        escape(description)
-    );
+fn square(x: f64, y: f64, side: f64, fill: Rgb, stroke: Rgb) -> Shape {
+    Shape::Area {
+        rings: vec![vec![(x, y), (x + side, y), (x + side, y + side), (x, y + side)]],
+        fill: Some(fill),
+        stroke: Some(stroke),
+        width: 1.0,
+    }
+}
+
+fn label(x: f64, y: f64, text: String) -> (Shape, Option<String>) {
+    (Shape::Text { x, y, text, size: 13.0, anchor: Anchor::Start, fill: INK }, None)
 }
 
 /// The bassin: its communes filled by EPCI, the EPCI borders drawn thick, its places as dots
-/// (itinerant offers as squares). `None` when the territory has no polygon for it.
-pub fn bassin_map(territory: &Territory, generated: &Generated) -> Option<String> {
+/// (itinerant offers as squares), a legend. `None` when the territory has no polygon for it.
+pub fn bassin_drawing(territory: &Territory, generated: &Generated) -> Option<Drawing> {
     let codes: Vec<&str> = generated.territoire.communes.iter().map(|c| c.code.as_str()).collect();
     let projection = Projection::fit(territory, &codes)?;
     let legend_height = 22.0 * (generated.territoire.epci.len() as f64 + 2.0);
-    let height = projection.height + legend_height;
     let fixed = generated.map_places.iter().filter(|p| !p.itinerant).count();
     let itinerant = generated.map_places.len() - fixed;
     let description = format!(
@@ -134,27 +151,22 @@ pub fn bassin_map(territory: &Territory, generated: &Generated) -> Option<String
         generated.map_places.len(),
         itinerant,
     );
-    let mut out = String::new();
-    open_svg(&mut out, "carte-bassin", height, &format!("Bassin de vie de {}", generated.bassin), &description);
-    let fill_of: BTreeMap<&str, &str> = generated
+    let fill_of: BTreeMap<&str, Rgb> = generated
         .territoire
         .epci
         .iter()
         .enumerate()
         .map(|(i, e)| (e.siren.as_str(), EPCI_FILLS[i % EPCI_FILLS.len()]))
         .collect();
-    out.push_str(r##"<g stroke="#ffffff" stroke-width="0.6">"##);
+    let mut shapes = Vec::new();
     for commune in &generated.territoire.communes {
-        let fill = commune.siren_epci.as_deref().and_then(|s| fill_of.get(s)).copied().unwrap_or("#eeeeee");
-        let mut d = String::new();
-        for polygon in territory.commune_geometry(&commune.code).unwrap_or_default() {
-            for ring in &polygon {
-                ring_path(&projection, ring, &mut d);
-            }
-        }
-        let _ = write!(out, r#"<path fill="{fill}" d="{d}"><title>{}</title></path>"#, escape(&commune.name));
+        let fill = commune.siren_epci.as_deref().and_then(|s| fill_of.get(s)).copied().unwrap_or(Rgb(0xee, 0xee, 0xee));
+        let rings = projection.rings(territory, &commune.code);
+        shapes.push((
+            Shape::Area { rings, fill: Some(fill), stroke: Some(WHITE), width: 0.6 },
+            Some(commune.name.clone()),
+        ));
     }
-    out.push_str("</g>");
     for epci in &generated.territoire.epci {
         let members: Vec<&str> = generated
             .territoire
@@ -163,56 +175,42 @@ pub fn bassin_map(territory: &Territory, generated: &Generated) -> Option<String
             .filter(|c| c.siren_epci.as_deref() == Some(epci.siren.as_str()))
             .map(|c| c.code.as_str())
             .collect();
-        let _ = write!(
-            out,
-            r##"<path fill="none" stroke="#3a3a3a" stroke-width="1.6" d="{}"/>"##,
-            outline_path(&projection, territory, &members)
-        );
+        shapes.push((outline(&projection, territory, &members, BORDER), None));
     }
     for place in &generated.map_places {
         let (x, y) = projection.point(place.lon, place.lat);
-        let name = escape(&place.name);
         if place.itinerant {
-            let _ = write!(
-                out,
-                r##"<rect x="{:.1}" y="{:.1}" width="7" height="7" fill="#b3261e" stroke="#ffffff"><title>{name} (itinérant)</title></rect>"##,
-                x - 3.5,
-                y - 3.5
-            );
+            shapes.push((square(x - 3.5, y - 3.5, 7.0, ITINERANT, WHITE), Some(format!("{} (itinérant)", place.name))));
         } else {
-            let _ = write!(
-                out,
-                r##"<circle cx="{x:.1}" cy="{y:.1}" r="3.5" fill="#0b4f8a" stroke="#ffffff"><title>{name}</title></circle>"##
-            );
+            shapes.push((Shape::Dot { x, y, radius: 3.5, fill: FIXED, stroke: Some(WHITE) }, Some(place.name.clone())));
         }
     }
     let mut y = projection.height + 8.0;
     for epci in &generated.territoire.epci {
-        let _ = write!(
-            out,
-            r##"<rect x="{MARGIN}" y="{y:.0}" width="16" height="14" fill="{}" stroke="#3a3a3a"/><text x="{:.0}" y="{:.0}" font-size="13" fill="#1e1e1e">{} ({} hab.)</text>"##,
-            fill_of[epci.siren.as_str()],
+        shapes.push((square(MARGIN, y, 14.0, fill_of[epci.siren.as_str()], BORDER), None));
+        shapes.push(label(
             MARGIN + 24.0,
             y + 12.0,
-            escape(&epci.name),
-            group_thousands(epci.population as i64)
-        );
+            format!("{} ({} hab.)", epci.name, group_thousands(epci.population as i64)),
+        ));
         y += 22.0;
     }
-    let _ = write!(
-        out,
-        r##"<circle cx="{:.0}" cy="{:.0}" r="3.5" fill="#0b4f8a"/><text x="{:.0}" y="{:.0}" font-size="13" fill="#1e1e1e">Lieu fixe ({fixed})</text><rect x="{:.0}" y="{:.0}" width="7" height="7" fill="#b3261e"/><text x="{:.0}" y="{:.0}" font-size="13" fill="#1e1e1e">Offre itinérante ({itinerant})</text>"##,
-        MARGIN + 8.0,
-        y + 7.0,
-        MARGIN + 24.0,
-        y + 12.0,
-        MARGIN + 204.5,
-        y + 3.5,
-        MARGIN + 220.0,
-        y + 12.0,
-    );
-    out.push_str("</svg>");
-    Some(out)
+    shapes.push((Shape::Dot { x: MARGIN + 8.0, y: y + 7.0, radius: 3.5, fill: FIXED, stroke: None }, None));
+    shapes.push(label(MARGIN + 24.0, y + 12.0, format!("Lieu fixe ({fixed})")));
+    shapes.push((square(MARGIN + 201.0, y + 3.5, 7.0, ITINERANT, ITINERANT), None));
+    shapes.push(label(MARGIN + 220.0, y + 12.0, format!("Offre itinérante ({itinerant})")));
+    Some(Drawing {
+        title: format!("Bassin de vie de {}", generated.bassin),
+        description,
+        width: WIDTH,
+        height: projection.height + legend_height,
+        shapes,
+    })
+}
+
+/// The bassin's map as SVG for the pages.
+pub fn bassin_map(territory: &Territory, generated: &Generated) -> Option<String> {
+    Some(bassin_drawing(territory, generated)?.svg("carte-bassin", "carte-monographie"))
 }
 
 /// The class of a score: its index in [`CLASSES`].
@@ -222,10 +220,9 @@ fn class_of(score: f64) -> usize {
 
 /// The choropleth of the coverage priority score (0–100) per commune, five classes with a
 /// legend counting the communes of each. `None` when the territory has no polygon for it.
-pub fn priority_map(territory: &Territory, generated: &Generated) -> Option<String> {
+pub fn priority_drawing(territory: &Territory, generated: &Generated) -> Option<Drawing> {
     let codes: Vec<&str> = generated.territoire.communes.iter().map(|c| c.code.as_str()).collect();
     let projection = Projection::fit(territory, &codes)?;
-    let height = projection.height + 30.0 + 22.0 * CLASSES.len() as f64;
     let mut per_class = [0usize; CLASSES.len()];
     for score in generated.couverture.scores.values() {
         per_class[class_of(*score)] += 1;
@@ -244,56 +241,39 @@ pub fn priority_map(territory: &Territory, generated: &Generated) -> Option<Stri
             .join(", "),
         if top.is_empty() { "aucune".to_owned() } else { top.join(", ") },
     );
-    let mut out = String::new();
-    open_svg(
-        &mut out,
-        "carte-priorite",
-        height,
-        &format!("Score de priorité par commune, bassin de {}", generated.bassin),
-        &description,
-    );
-    out.push_str(r##"<g stroke="#8a8a8a" stroke-width="0.5">"##);
+    let grey = Rgb(0x8a, 0x8a, 0x8a);
+    let mut shapes = Vec::new();
     for commune in &generated.territoire.communes {
         let score = generated.couverture.scores.get(&commune.code).copied();
-        let fill = score.map(|s| CLASSES[class_of(s)].1).unwrap_or("#ffffff");
-        let mut d = String::new();
-        for polygon in territory.commune_geometry(&commune.code).unwrap_or_default() {
-            for ring in &polygon {
-                ring_path(&projection, ring, &mut d);
-            }
-        }
-        let label = match score {
+        let fill = score.map(|s| CLASSES[class_of(s)].1).unwrap_or(WHITE);
+        let title = match score {
             Some(s) => format!("{} : {}", commune.name, format!("{s:.1}").replace('.', ",")),
             None => format!("{} : score inconnu", commune.name),
         };
-        let _ = write!(out, r#"<path fill="{fill}" d="{d}"><title>{}</title></path>"#, escape(&label));
+        let rings = projection.rings(territory, &commune.code);
+        shapes.push((Shape::Area { rings, fill: Some(fill), stroke: Some(grey), width: 0.5 }, Some(title)));
     }
-    out.push_str("</g>");
-    let _ = write!(
-        out,
-        r##"<path fill="none" stroke="#1e1e1e" stroke-width="1.6" d="{}"/>"##,
-        outline_path(&projection, territory, &codes)
-    );
+    shapes.push((outline(&projection, territory, &codes, INK), None));
     let mut y = projection.height + 8.0;
-    let _ = write!(
-        out,
-        r##"<text x="{MARGIN}" y="{:.0}" font-size="13" font-weight="bold" fill="#1e1e1e">Score de priorité (communes)</text>"##,
-        y + 12.0
-    );
+    shapes.push(label(MARGIN, y + 12.0, "Score de priorité (communes)".to_owned()));
     y += 22.0;
     for (i, (from, fill)) in CLASSES.iter().enumerate() {
-        let _ = write!(
-            out,
-            r##"<rect x="{MARGIN}" y="{y:.0}" width="16" height="14" fill="{fill}" stroke="#8a8a8a"/><text x="{:.0}" y="{:.0}" font-size="13" fill="#1e1e1e">{from} à {} : {} commune(s)</text>"##,
-            MARGIN + 24.0,
-            y + 12.0,
-            from + 20.0,
-            per_class[i]
-        );
+        shapes.push((square(MARGIN, y, 14.0, *fill, grey), None));
+        shapes.push(label(MARGIN + 24.0, y + 12.0, format!("{from} à {} : {} commune(s)", from + 20.0, per_class[i])));
         y += 22.0;
     }
-    out.push_str("</svg>");
-    Some(out)
+    Some(Drawing {
+        title: format!("Score de priorité par commune, bassin de {}", generated.bassin),
+        description,
+        width: WIDTH,
+        height: projection.height + 30.0 + 22.0 * CLASSES.len() as f64,
+        shapes,
+    })
+}
+
+/// The choropleth as SVG for the pages.
+pub fn priority_map(territory: &Territory, generated: &Generated) -> Option<String> {
+    Some(priority_drawing(territory, generated)?.svg("carte-priorite", "carte-monographie"))
 }
 
 #[cfg(test)]
@@ -306,6 +286,5 @@ mod tests {
         assert_eq!(class_of(19.9), 0);
         assert_eq!(class_of(20.0), 1);
         assert_eq!(class_of(100.0), 4);
-        assert_eq!(escape("A & <B>"), "A &amp; &lt;B&gt;");
     }
 }

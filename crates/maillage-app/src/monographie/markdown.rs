@@ -26,8 +26,20 @@ fn events(text: &str) -> impl Iterator<Item = Event<'_>> {
     })
 }
 
-/// The section as HTML (headings start at level 3: the page's own titles are above).
-pub fn to_html(text: &str) -> String {
+/// The section as HTML under a heading of level `parent`: its highest headings one level
+/// below it and the others in step, so a page's outline never skips a level.
+pub fn to_html(text: &str, parent: usize) -> String {
+    let top = events(text)
+        .filter_map(|event| match event {
+            Event::Start(Tag::Heading { level, .. }) => Some(level as usize),
+            _ => None,
+        })
+        .min()
+        .unwrap_or(1);
+    let shift = |level: HeadingLevel| {
+        HeadingLevel::try_from((level as usize + parent + 1).saturating_sub(top).clamp(1, 6))
+            .unwrap_or(HeadingLevel::H6)
+    };
     let shifted = events(text).map(|event| match event {
         Event::Start(Tag::Heading { level, id, classes, attrs }) => {
             Event::Start(Tag::Heading { level: shift(level), id, classes, attrs })
@@ -38,15 +50,6 @@ pub fn to_html(text: &str) -> String {
     let mut out = String::new();
     html::push_html(&mut out, shifted);
     out
-}
-
-fn shift(level: HeadingLevel) -> HeadingLevel {
-    match level {
-        HeadingLevel::H1 => HeadingLevel::H3,
-        HeadingLevel::H2 => HeadingLevel::H4,
-        HeadingLevel::H3 => HeadingLevel::H5,
-        _ => HeadingLevel::H6,
-    }
 }
 
 /// A block of a section for a document that is not HTML.
@@ -125,12 +128,15 @@ mod tests {
     fn raw_html_and_scripts_are_text() {
         let html = to_html(
             "# Titre\n\nUn <script>alert(1)</script> et **gras** [lien](javascript:alert(1))\n\n<div>bloc</div>\n",
+            2,
         );
         assert!(html.contains("<h3>Titre</h3>"), "{html}");
         assert!(html.contains("&lt;script&gt;"), "{html}");
         assert!(!html.contains("<script") && !html.contains("<div"), "{html}");
         assert!(html.contains("<strong>gras</strong>"));
         assert!(html.contains(r##"<a href="#">lien</a>"##), "{html}");
+        // Under a level-3 title, "##" is the top and becomes level 4, "###" level 5.
+        assert_eq!(to_html("## Enjeux\n\n### Un", 3), "<h4>Enjeux</h4>\n<h5>Un</h5>\n");
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 pub mod cases;
 pub mod demo;
+pub mod document;
 pub mod figures;
 pub mod generate;
 pub mod map;

@@ -108,6 +108,22 @@ fn every_demo_bassin_has_its_figures_right() {
     // Chinon (seed 002): its EPCI are among those the hub's document names.
     let chinon = generate(&sources, "Chinon").unwrap();
     assert!(chinon.territoire.epci.iter().any(|e| e.siren == "200043081"));
+    // Its illectronisme rates (seed 002, per EPCI): the bassin's mean weighted by the EPCI's
+    // population there; no regional value, three EPCI do not make the région's.
+    let rate = chinon.fragilite.others.iter().find(|i| i.name == "illectronisme").expect("illectronisme");
+    let rates: HashMap<&str, f64> = rate.per_epci.iter().map(|(siren, _, v)| (siren.as_str(), *v)).collect();
+    assert_eq!(rates, HashMap::from([("200043081", 20.9), ("200072668", 25.3)]));
+    let (weighted, people) = chinon
+        .territoire
+        .epci
+        .iter()
+        .fold((0.0, 0.0), |(w, p), e| (w + rates[e.siren.as_str()] * e.population as f64, p + e.population as f64));
+    assert!((rate.bassin.unwrap() - weighted / people).abs() < 1e-9, "{rate:?}");
+    assert_eq!(rate.region, None);
+    let tours = generate(&sources, "Tours").unwrap();
+    let partial = tours.fragilite.others.iter().find(|i| i.name == "illectronisme").unwrap();
+    assert_eq!(partial.per_epci.len(), 1);
+    assert_eq!(partial.bassin, None, "one EPCI of the bassin is not its mean");
     // The actors section says plainly what it lacks.
     assert!(chinon.acteurs.meetings.absent.is_some());
     assert!(generate(&sources, "Nulle part").is_err());

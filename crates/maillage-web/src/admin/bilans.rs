@@ -78,6 +78,11 @@ pub fn html_blocks(report: &Report) -> Vec<HtmlBlock> {
             Block::Heading(text) => blocks.push(block("heading", text)),
             Block::Paragraph(text) => blocks.push(block("paragraph", text)),
             Block::Note(text) => blocks.push(block("note", text)),
+            Block::Subheading(text) | Block::Bullet(text) => blocks.push(block("paragraph", text)),
+            Block::Drawing(drawing) => blocks.push(HtmlBlock {
+                svg: drawing.svg(&format!("figure-{index}"), "graphique"),
+                ..block("chart", &drawing.title)
+            }),
             Block::Table(table) => blocks.push(HtmlBlock { table: Some(table_view(table)), ..block("table", "") }),
             Block::Chart(chart) => {
                 let table = match iter.peek() {

@@ -30,11 +30,13 @@ pub fn routes() -> Router<WebState> {
         .route("/admin/monographies/visibilite", post(visibility_post))
         .route("/admin/monographies/editions/{id}", get(edition_page))
         .route("/admin/monographies/editions/{id}/chiffres.ods", get(edition_ods))
+        .route("/admin/monographies/editions/{id}/{file}", get(edition_document))
         .route("/admin/monographies/bassin/{bassin}", get(bassin_page))
         .route("/admin/monographies/bassin/{bassin}/sections/{section}", post(section_post))
         .route("/admin/monographies/bassin/{bassin}/publier", post(publish_post))
         .route("/admin/monographies/bassin/{bassin}/comparer", get(compare_page))
         .route("/territoires/bassin/{bassin}/monographie", get(public_page))
+        .route("/territoires/bassin/{bassin}/monographie/{file}", get(public_document))
 }
 
 fn number(value: f64, unit: Unit) -> String {
@@ -67,7 +69,10 @@ struct SectionView {
     key: String,
     title: String,
     text: String,
+    /// Under the bassin page's level-3 section titles.
     html: String,
+    /// Under an edition's level-2 section titles.
+    html_edition: String,
     version: u32,
     saved: String,
     /// Set when this section is shown with a preview of unsaved text.
@@ -198,7 +203,8 @@ fn view(monograph: &Monograph, territory: &maillage_territory::Territory) -> Mon
             .map(|s| SectionView {
                 key: s.key.clone(),
                 title: s.title.clone(),
-                html: to_html(&s.text),
+                html: to_html(&s.text, 3),
+                html_edition: to_html(&s.text, 2),
                 text: s.text.clone(),
                 version: s.version,
                 saved: s.saved_at.map(|d| day(&d)).unwrap_or_default(),
@@ -310,7 +316,7 @@ async fn bassin_response(
     let mut m = view(&draft.monograph, &territory);
     if let Some((key, text)) = preview {
         if let Some(section) = m.sections.iter_mut().find(|s| s.key == key) {
-            section.html = to_html(&text);
+            section.html = to_html(&text, 3);
             section.text = text;
             section.preview = true;
         }
@@ -463,6 +469,73 @@ async fn edition_ods(user: Coordinator, app: App, Path(id): Path<String>) -> Res
         bytes,
     )
         .into_response())
+}
+
+/// The documents of an edition: (file name, media type, writer).
+type Writer = fn(&Monograph, &MonographEdition, &maillage_territory::Territory) -> maillage_app::AppResult<Vec<u8>>;
+
+fn document_kind(file: &str) -> Option<(&'static str, &'static str, Writer)> {
+    use maillage_app::monographie::document::{odt, pdf};
+    match file {
+        "monographie.pdf" => Some(("pdf", "application/pdf", pdf)),
+        "monographie.odt" => Some(("odt", "application/vnd.oasis.opendocument.text", odt)),
+        _ => None,
+    }
+}
+
+/// The edition written as the asked document, in the app's blocking pool.
+async fn document_response(
+    app: &App,
+    file: &str,
+    find: impl FnOnce(&maillage_app::context::Context<'_>) -> maillage_app::AppResult<(MonographEdition, Monograph)>
+        + Send
+        + 'static,
+) -> Result<Response, WebError> {
+    let Some((extension, media, write)) = document_kind(file) else {
+        return Err(WebError::from(maillage_app::AppError::Store(maillage_store::StoreError::NotFound(format!(
+            "document « {file} »"
+        )))));
+    };
+    let territory = app.state.territory.clone();
+    let (edition, bytes) = app
+        .run(move |ctx| {
+            let (edition, monograph) = find(ctx)?;
+            let bytes = write(&monograph, &edition, &territory)?;
+            Ok((edition, bytes))
+        })
+        .await?;
+    let name = format!("monographie-{}-edition-{}.{extension}", encode(&edition.bassin), edition.number);
+    Ok((
+        [
+            (header::CONTENT_TYPE, media.to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+async fn edition_document(
+    user: Coordinator,
+    app: App,
+    Path((id, file)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    let actor = user.actor.clone();
+    document_response(&app, &file, move |ctx| monographie::edition(ctx, &actor, &id)).await
+}
+
+/// The last published edition's document, when the hub shows editions to the public.
+async fn public_document(
+    _: Visitor,
+    app: App,
+    Path((bassin, file)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    document_response(&app, &file, move |ctx| {
+        monographie::latest_public(ctx, &bassin)?.ok_or_else(|| {
+            maillage_app::AppError::Store(maillage_store::StoreError::NotFound("monographie publiée".to_owned()))
+        })
+    })
+    .await
 }
 
 #[derive(Deserialize)]

@@ -1,6 +1,6 @@
 //! The bilan's files read back by independent readers: the PDF's text extracted by
 //! `pdftotext` (poppler-utils) and the ODS workbook read by Python's `odfpy` (in a venv this
-//! test makes under `target/`), their figures compared with what was imported and logged.
+//! test makes under `target/`, shared with the monographs' read-back), their figures compared with what was imported and logged.
 //! `scripts/install-test-tools` installs both tools' prerequisites.
 
 use std::io::Write;
@@ -12,7 +12,7 @@ use axum::http::Request;
 
 use super::common::hub::*;
 
-fn target() -> PathBuf {
+pub(super) fn target() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target")
 }
 
@@ -31,7 +31,8 @@ async fn download(client: &mut Client<'_>, uri: &str) -> Vec<u8> {
     axum::body::to_bytes(response.into_body(), 1 << 26).await.unwrap().to_vec()
 }
 
-fn python_with_odfpy() -> PathBuf {
+/// The venv's Python with the independent readers: `odfpy` (OpenDocument) and `pypng`.
+pub(super) fn python_with_readers() -> PathBuf {
     let venv = target().join("bilan-venv");
     let python = venv.join("bin/python");
     if !python.exists() {
@@ -42,12 +43,27 @@ fn python_with_odfpy() -> PathBuf {
             .expect("python3 (scripts/install-test-tools)");
         assert!(made.success(), "python3 -m venv");
     }
-    let has = Command::new(&python).args(["-c", "import odf"]).status().unwrap();
+    let has = Command::new(&python).args(["-c", "import odf, png"]).status().unwrap();
     if !has.success() {
-        let installed = Command::new(&python).args(["-m", "pip", "install", "-q", "odfpy==1.4.1"]).status().unwrap();
-        assert!(installed.success(), "pip install odfpy");
+        let installed = Command::new(&python)
+            .args(["-m", "pip", "install", "-q", "odfpy==1.4.1", "pypng==0.20220715.0"])
+            .status()
+            .unwrap();
+        assert!(installed.success(), "pip install odfpy pypng");
     }
     python
+}
+
+/// A PDF's text as `pdftotext -layout` extracts it.
+pub(super) fn pdf_text(pdf: &[u8]) -> String {
+    let mut child = Command::new("pdftotext")
+        .args(["-layout", "-", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("pdftotext (poppler-utils: scripts/install-test-tools)");
+    child.stdin.take().unwrap().write_all(pdf).unwrap();
+    String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap()
 }
 
 /// Each sheet's rows as text cells, read by odfpy.
@@ -93,14 +109,7 @@ async fn the_pdf_and_the_workbook_carry_the_figures() {
     let query = "perimetre=37&du=2022-01-01&au=2022-12-31";
 
     let pdf = download(&mut admin, &format!("/admin/activite/bilan.pdf?{query}")).await;
-    let mut child = Command::new("pdftotext")
-        .args(["-layout", "-", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("pdftotext (poppler-utils: scripts/install-test-tools)");
-    child.stdin.take().unwrap().write_all(&pdf).unwrap();
-    let text = String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap();
+    let text = pdf_text(&pdf);
     for expected in [
         "Bilan d'activité : Indre-et-Loire (37)",
         "Chiffres passés importés",
@@ -116,7 +125,7 @@ async fn the_pdf_and_the_workbook_carry_the_figures() {
     let ods = download(&mut admin, &format!("/admin/activite/bilan.ods?{query}")).await;
     let path = target().join("bilan-readback.ods");
     std::fs::write(&path, &ods).unwrap();
-    let output = Command::new(python_with_odfpy()).args(["-c", READ_ODS]).arg(&path).output().unwrap();
+    let output = Command::new(python_with_readers()).args(["-c", READ_ODS]).arg(&path).output().unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let sheets: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let figures = sheets["Chiffres de la période"].as_array().expect("a sheet of figures");

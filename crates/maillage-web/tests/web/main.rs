@@ -17,6 +17,7 @@ mod bilan_readback;
 mod duplicates;
 mod errors;
 mod fiche;
+mod monographie_readback;
 mod monographies;
 mod open_data;
 mod pages;
