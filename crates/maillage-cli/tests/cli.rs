@@ -1142,3 +1142,22 @@ fn a_distinct_decision_is_reopened() {
 
 #[path = "cli/publication.rs"]
 mod publication;
+
+/// Monographs: every bassin's edition published, one written as a PDF and an ODT; a file
+/// name of another kind is refused and writes nothing.
+#[test]
+fn monographs_are_published_and_written_as_documents() {
+    let (dir, db) = demo_db();
+    let published = maillage(&db, &["monographie", "generer"]);
+    assert!(stdout(&published).contains("23 monographie(s) publiée(s)"), "{}", stderr(&published));
+    for (name, magic) in [("chinon.pdf", &b"%PDF-"[..]), ("chinon.odt", &b"PK"[..])] {
+        let path = dir.path().join(name);
+        let written = maillage(&db, &["monographie", "document", "Chinon", "--sortie", path.to_str().unwrap()]);
+        assert!(written.status.success(), "{}", stderr(&written));
+        assert!(std::fs::read(&path).unwrap().starts_with(magic), "{name}");
+    }
+    let text = dir.path().join("chinon.txt");
+    let refused = maillage(&db, &["monographie", "document", "Chinon", "--sortie", text.to_str().unwrap()]);
+    assert!(!refused.status.success() && stderr(&refused).contains("--sortie : l'extension doit être .pdf ou .odt"));
+    assert!(!text.exists());
+}

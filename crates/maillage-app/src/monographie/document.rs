@@ -63,7 +63,7 @@ fn indicator(blocks: &mut Vec<Block>, figures: &IndicatorFigures) {
         figures.bassin.map_or_else(unknown, |v| number(v, Unit::Index)),
     ]);
     rows.push(vec![
-        text(&format!("Région {}", figures.region_name).trim_end().to_owned()),
+        text(format!("Région {}", figures.region_name).trim_end()),
         figures.region.map_or_else(unknown, |v| number(v, Unit::Index)),
     ]);
     blocks.push(table(&figures.name, &["Territoire", "Valeur"], rows));
