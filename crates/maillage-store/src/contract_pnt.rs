@@ -199,7 +199,12 @@ pub fn proposal(project: &Project, seconds: i64) -> ProjectProposal {
         author_name: "Porteuse".to_owned(),
         created_at: at(seconds),
         description: "Collecte, réparation, vente et prêt.".to_owned(),
-        needs: vec![Need { kind: NeedKind::Equipement, amount: Some(4_000), etp: None, description: "Un camion".to_owned() }],
+        needs: vec![Need {
+            kind: NeedKind::Equipement,
+            amount: Some(4_000),
+            etp: None,
+            description: "Un camion".to_owned(),
+        }],
         progress: "Local trouvé.".to_owned(),
         note: "Le local est signé.".to_owned(),
         status: ProposalStatus::Pending,

@@ -11,9 +11,7 @@ use chrono::{DateTime, Utc};
 use maillage_domain::PlaceId;
 use maillage_store::{new_id, Party, Project, ProjectProposal, ProjectQuery, ProposalStatus, Role};
 
-use super::{
-    actor_name, audit_project, managed, next_version, read_needs, require_manage, text, NeedForm, MAX_TEXT,
-};
+use super::{actor_name, audit_project, managed, next_version, read_needs, require_manage, text, NeedForm, MAX_TEXT};
 use crate::accounts::{new_user, send_invitation, Actor, Permission};
 use crate::context::Context;
 use crate::mail::Mail;
@@ -89,11 +87,7 @@ pub fn carried_projects(ctx: &Context<'_>, actor: &Actor) -> AppResult<Vec<Proje
 }
 
 /// A project its carrier is about to change, with the carrier's own proposals (newest first).
-pub fn carried_project(
-    ctx: &Context<'_>,
-    actor: &Actor,
-    id: &str,
-) -> AppResult<(Project, Vec<ProjectProposal>)> {
+pub fn carried_project(ctx: &Context<'_>, actor: &Actor, id: &str) -> AppResult<(Project, Vec<ProjectProposal>)> {
     let project = load(ctx, id)?;
     require_carry(ctx, actor, &project)?;
     let author = actor.id().unwrap_or_default();
@@ -123,10 +117,7 @@ pub fn propose_change(
     let needs = read_needs(&mut errors, &form.needs);
     let progress = text(&mut errors, "avancement", &form.progress, MAX_TEXT, false);
     let note = text(&mut errors, "message", &form.note, 1_000, false);
-    if errors.is_empty()
-        && description == project.description
-        && needs == project.needs
-        && progress == project.progress
+    if errors.is_empty() && description == project.description && needs == project.needs && progress == project.progress
     {
         errors.push(FieldError::new("description", "rien n'a changé par rapport au projet publié"));
     }

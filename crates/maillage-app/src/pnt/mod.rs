@@ -532,7 +532,13 @@ fn read_project(ctx: &Context<'_>, form: &ProjectForm) -> AppResult<ProjectConte
     })
 }
 
-pub(crate) fn audit_project(ctx: &Context<'_>, actor: &Actor, action: &str, project: &Project, detail: String) -> AppResult<()> {
+pub(crate) fn audit_project(
+    ctx: &Context<'_>,
+    actor: &Actor,
+    action: &str,
+    project: &Project,
+    detail: String,
+) -> AppResult<()> {
     ctx.audit(actor.id(), action, Some(format!("projet:{}", project.id)), detail, project.updated_at)
 }
 

@@ -219,7 +219,7 @@ fn a_carrier_proposes_and_the_coordinator_decides() {
     let approved = pnt::carriers::approve_proposal(&ctx, coordinator, &proposal.id, 2, at(5)).unwrap();
     assert_eq!((approved.version, approved.needs[0].amount), (3, Some(35_000)));
     assert_eq!(approved.progress, "Local trouvé, recrutement en mars.");
-    assert!(approved.updated_by_name.starts_with("porteuse"), "{}", approved.updated_by_name);
+    assert!(approved.updated_by_name.ends_with("(approuvé par Coordination)"), "{}", approved.updated_by_name);
     let public = pnt::project(&ctx, &Actor::Public, &project.id).unwrap();
     assert_eq!(public.needs[0].amount, Some(35_000));
     assert!(pnt::carriers::pending_proposals(&ctx, coordinator, &project.id).unwrap().is_empty());
@@ -228,15 +228,16 @@ fn a_carrier_proposes_and_the_coordinator_decides() {
     assert!(pnt::carriers::approve_proposal(&ctx, coordinator, &proposal.id, 3, at(6)).is_err());
 
     // A person the hub invites for the project carries it too.
-    let invited = pnt::carriers::invite_carrier(&ctx, coordinator, &project.id, 3, "elu@mairie.example", "Élu", at(7))
-        .unwrap();
+    let invited =
+        pnt::carriers::invite_carrier(&ctx, coordinator, &project.id, 3, "elu@mairie.example", "Élu", at(7)).unwrap();
     let account = hub.hub.store.user_by_email("elu@mairie.example").unwrap().unwrap();
     assert_eq!(invited.carrier_accounts, [account.id.clone()]);
     let elu = Actor::User(account);
     assert_eq!(pnt::carriers::carried_projects(&ctx, &elu).unwrap().len(), 1);
     change.progress = "Ouverture en septembre.".to_owned();
     let refused = pnt::carriers::propose_change(&ctx, &elu, &project.id, 4, &change, at(8)).unwrap();
-    let rejected = pnt::carriers::reject_proposal(&ctx, coordinator, &refused.id, "Montant à confirmer.", at(9)).unwrap();
+    let rejected =
+        pnt::carriers::reject_proposal(&ctx, coordinator, &refused.id, "Montant à confirmer.", at(9)).unwrap();
     assert_eq!(rejected.reason.as_deref(), Some("Montant à confirmer."));
     assert_eq!(pnt::project(&ctx, &Actor::Public, &project.id).unwrap().version, 4);
 }

@@ -6,10 +6,10 @@ use chrono::{DateTime, Utc};
 
 use super::{Backend, Refusal, Tables, WriteResult};
 use crate::{
-    check_pnt, check_project, check_vote, closed_vote_error, project_not_found, stale_pnt_error, stale_project_error,
-    decided_proposal_error, project_proposal_not_found, tally, vote_not_found, Pnt, PntStore, PntTerritory, Project,
-    ProjectProposal, ProjectQuery, ProjectSnapshot, ProposalStatus, RoomTally, StoreError, StoreResult, Vote, VoteMode,
-    Voter,
+    check_pnt, check_project, check_vote, closed_vote_error, decided_proposal_error, project_not_found,
+    project_proposal_not_found, stale_pnt_error, stale_project_error, tally, vote_not_found, Pnt, PntStore,
+    PntTerritory, Project, ProjectProposal, ProjectQuery, ProjectSnapshot, ProposalStatus, RoomTally, StoreError,
+    StoreResult, Vote, VoteMode, Voter,
 };
 
 /// The statements of the territorial projects.
@@ -43,8 +43,7 @@ pub trait PntTables {
     fn decide_project_proposal(&mut self, proposal: &ProjectProposal) -> WriteResult<u64>;
     fn project_proposal(&mut self, id: &str) -> StoreResult<Option<ProjectProposal>>;
     /// The proposals of a project (or all), by creation then id; pending ones only if asked.
-    fn project_proposals(&mut self, project_id: Option<&str>, pending_only: bool)
-        -> StoreResult<Vec<ProjectProposal>>;
+    fn project_proposals(&mut self, project_id: Option<&str>, pending_only: bool) -> StoreResult<Vec<ProjectProposal>>;
 
     fn insert_vote(&mut self, vote: &Vote) -> WriteResult<()>;
     /// Rewrites a vote's row if its stored version is `expected`; how many (0 or 1).
@@ -80,7 +79,10 @@ fn save_pnt<T: Tables + ?Sized>(tables: &mut T, pnt: &Pnt) -> StoreResult<()> {
     }
 }
 
-pub(crate) fn insert_project_snapshot<T: Tables + ?Sized>(tables: &mut T, snapshot: &ProjectSnapshot) -> StoreResult<()> {
+pub(crate) fn insert_project_snapshot<T: Tables + ?Sized>(
+    tables: &mut T,
+    snapshot: &ProjectSnapshot,
+) -> StoreResult<()> {
     let project = &snapshot.project;
     check_project(project)?;
     tables.insert_project(project).restoring()?;
@@ -95,7 +97,10 @@ pub(crate) fn insert_project_snapshot<T: Tables + ?Sized>(tables: &mut T, snapsh
 
 fn add_project_proposal<T: Tables + ?Sized>(tables: &mut T, proposal: &ProjectProposal) -> StoreResult<()> {
     if proposal.status != ProposalStatus::Pending || proposal.reviewed_at.is_some() {
-        return Err(StoreError::Conflict(format!("la proposition {} : une nouvelle proposition est en attente", proposal.id)));
+        return Err(StoreError::Conflict(format!(
+            "la proposition {} : une nouvelle proposition est en attente",
+            proposal.id
+        )));
     }
     tables.project(&proposal.project_id)?.ok_or_else(|| project_not_found(&proposal.project_id))?;
     let exists = || StoreError::Conflict(format!("la proposition {} existe déjà", proposal.id));

@@ -17,10 +17,12 @@ use maillage_app::accounts::Actor;
 use maillage_app::context::Context;
 use maillage_app::pnt::carriers::{self, CarrierForm};
 use maillage_app::pnt::evidence::{self, Evidence};
-use maillage_app::AppResult;
 use maillage_app::pnt::votes::{self, VoteForm};
 use maillage_app::pnt::{self, FundingForm, IncubatorForm, NeedForm, PlanForm, ProjectFilter, ProjectForm};
-use maillage_store::{FundingStatus, IncubatorStage, NeedKind, Pnt, PntLevel, PntTerritory, Project, ProjectProposal, Stage};
+use maillage_app::AppResult;
+use maillage_store::{
+    FundingStatus, IncubatorStage, NeedKind, Pnt, PntLevel, PntTerritory, Project, ProjectProposal, Stage,
+};
 
 use super::now;
 use crate::extract::{App, Coordinator, CsrfForm, SignedIn, Visitor};
@@ -218,9 +220,12 @@ async fn plan_post(
         actors: first(&pairs, "acteurs"),
     };
     let version = version(&pairs);
-    act(&user, &app, move |ctx, actor| pnt::save_plan(ctx, actor, &form, version, now()), |pnt| {
-        format!("/admin/pnt/{}", urlencode(&pnt.territory.key()))
-    })
+    act(
+        &user,
+        &app,
+        move |ctx, actor| pnt::save_plan(ctx, actor, &form, version, now()),
+        |pnt| format!("/admin/pnt/{}", urlencode(&pnt.territory.key())),
+    )
     .await
 }
 
@@ -437,9 +442,12 @@ async fn stage_post(
     CsrfForm(pairs): CsrfForm<Pairs>,
 ) -> Result<Response, WebError> {
     let (stage, reason, version) = (first(&pairs, "etape"), first(&pairs, "motif"), version(&pairs));
-    act(&user, &app, move |ctx, actor| pnt::change_stage(ctx, actor, &id, version, &stage, &reason, now()), |p| {
-        format!("{}#etapes", project_url(p))
-    })
+    act(
+        &user,
+        &app,
+        move |ctx, actor| pnt::change_stage(ctx, actor, &id, version, &stage, &reason, now()),
+        |p| format!("{}#etapes", project_url(p)),
+    )
     .await
 }
 
@@ -458,9 +466,12 @@ async fn incubator_post(
         seed_budget: first(&pairs, "budget"),
     };
     let version = version(&pairs);
-    act(&user, &app, move |ctx, actor| pnt::add_incubator_step(ctx, actor, &id, version, &form, now()), |p| {
-        format!("{}#incubateur", project_url(p))
-    })
+    act(
+        &user,
+        &app,
+        move |ctx, actor| pnt::add_incubator_step(ctx, actor, &id, version, &form, now()),
+        |p| format!("{}#incubateur", project_url(p)),
+    )
     .await
 }
 
@@ -498,7 +509,8 @@ async fn decide_post(
     Path((id, proposal)): Path<(String, String)>,
     CsrfForm(pairs): CsrfForm<Pairs>,
 ) -> Result<Response, WebError> {
-    let (approve, reason, version) = (first(&pairs, "decision") == "approuver", first(&pairs, "motif"), version(&pairs));
+    let (approve, reason, version) =
+        (first(&pairs, "decision") == "approuver", first(&pairs, "motif"), version(&pairs));
     let to = format!("/admin/projets/{id}#propositions");
     act(
         &user,
@@ -567,7 +579,12 @@ async fn carried_page(
         published: project.published,
         version: project.version,
         new_project: ProjectFormView::new(
-            &ProjectForm { description: form.description, needs: form.needs, progress: form.progress, ..ProjectForm::default() },
+            &ProjectForm {
+                description: form.description,
+                needs: form.needs,
+                progress: form.progress,
+                ..ProjectForm::default()
+            },
             Suggestions::default(),
         ),
         proposals: proposals
@@ -600,9 +617,12 @@ async fn propose_post(
         note: first(&pairs, "message"),
     };
     let version = version(&pairs);
-    act(&user, &app, move |ctx, actor| carriers::propose_change(ctx, actor, &id, version, &form, now()), |p| {
-        format!("/admin/mes-projets/{}?envoye=1", p.project_id)
-    })
+    act(
+        &user,
+        &app,
+        move |ctx, actor| carriers::propose_change(ctx, actor, &id, version, &form, now()),
+        |p| format!("/admin/mes-projets/{}?envoye=1", p.project_id),
+    )
     .await
 }
 
@@ -723,9 +743,12 @@ async fn close_post(
     CsrfForm(pairs): CsrfForm<Pairs>,
 ) -> Result<Response, WebError> {
     let version = version(&pairs);
-    act(&user, &app, move |ctx, actor| votes::close_vote(ctx, actor, &id, version, now()), |vote| {
-        format!("/admin/votes/{}", vote.id)
-    })
+    act(
+        &user,
+        &app,
+        move |ctx, actor| votes::close_vote(ctx, actor, &id, version, now()),
+        |vote| format!("/admin/votes/{}", vote.id),
+    )
     .await
 }
 
