@@ -212,7 +212,10 @@ fn a_carrier_proposes_and_the_coordinator_decides() {
     // The public still reads the approved version.
     let public = pnt::project(&ctx, &Actor::Public, &project.id).unwrap();
     assert_eq!((public.needs[0].amount, public.progress.as_str()), (Some(30_000), ""));
-    assert_eq!(pnt::carriers::pending_proposals(&ctx, coordinator, &project.id).unwrap(), [proposal.clone()]);
+    assert_eq!(
+        pnt::carriers::pending_proposals(&ctx, coordinator, &project.id).unwrap(),
+        std::slice::from_ref(&proposal)
+    );
 
     // A refusal needs a reason; the carrier is told.
     field_error(pnt::carriers::reject_proposal(&ctx, coordinator, &proposal.id, " ", at(4)), "motif", "pourquoi");
@@ -231,7 +234,7 @@ fn a_carrier_proposes_and_the_coordinator_decides() {
     let invited =
         pnt::carriers::invite_carrier(&ctx, coordinator, &project.id, 3, "elu@mairie.example", "Élu", at(7)).unwrap();
     let account = hub.hub.store.user_by_email("elu@mairie.example").unwrap().unwrap();
-    assert_eq!(invited.carrier_accounts, [account.id.clone()]);
+    assert_eq!(invited.carrier_accounts, std::slice::from_ref(&account.id));
     let elu = Actor::User(account);
     assert_eq!(pnt::carriers::carried_projects(&ctx, &elu).unwrap().len(), 1);
     change.progress = "Ouverture en septembre.".to_owned();
