@@ -1,14 +1,21 @@
-// Projets numériques de territoire in Chromium: the hub's team creates a project from an idea
-// on the Chinon PNT page (demo of seed 002), moves it through stages (a skipped stage is refused
-// without a reason) and the incubator, publishes it, runs a room vote (wall counts typed) and an
-// online vote (the participant votes from the mailed link read on the outbox page, changes the
-// ballot, the vote closes, results show); the public Chinon page shows the published projects.
+// Projets numériques de territoire in Chromium: the coordinator of Indre-et-Loire (invited by the
+// administrator) creates a project from an idea on the Chinon PNT page (demo of seed 002), moves
+// it through stages (a skipped stage is refused without a reason) and the incubator, publishes
+// it, invites a person to carry it, who proposes an update on a phone that the coordinator
+// approves; runs a room vote (wall counts typed) and an online vote (the participant votes from
+// the mailed link read on the outbox page, changes the ballot, the vote closes, results show);
+// the public Chinon page shows the published projects and the approved update.
 // axe-core must find no violation of any impact on every page visited, at 1280 and 360 px.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, runCli, launchBrowser, screenshot, signInAt, newPerson, expectAccessible as check } from './harness.mjs';
+import {
+  startServer, runCli, launchBrowser, screenshot, signInAt, newPerson, newestMailAt, findLink,
+  expectAccessible as check,
+} from './harness.mjs';
 
 const ADMIN = { email: 'admin@hub.example', password: 'un mot de passe assez long' };
+const COORD = { email: 'coord37@hub.example', password: 'le mot de passe de la coordinatrice' };
+const CARRIER = { email: 'porteuse@asso.example', password: 'le mot de passe de la porteuse' };
 
 let server;
 let browser;
@@ -31,11 +38,38 @@ const person = (width = 1280) => newPerson(browser, { width });
 /** No axe violation of any impact and nothing wider than the screen at 1280 and 360 px, no script error. */
 const expectAccessible = (page, label) => check(page, label, { widths: [1280, 360] });
 
-const signIn = (page) => signInAt(server.base, page, ADMIN.email, ADMIN.password);
+const newestMailTo = (admin, to) => newestMailAt(server.base, admin, to);
+
+function linkIn(body, path) {
+  const link = findLink(server.base, body, path);
+  assert.ok(link, `pas de lien ${path} dans :\n${body}`);
+  return link;
+}
+
+/** Opens the invitation mailed to `email` (read by the administrator) and sets the password. */
+async function acceptInvitation(admin, email, password, width) {
+  const invitation = linkIn(await newestMailTo(admin, email), '/compte/invitation\\?');
+  const page = await person(width);
+  await page.goto(invitation);
+  await page.getByLabel(/Nouveau mot de passe/).fill(password);
+  await page.getByLabel('Le même, une seconde fois').fill(password);
+  await page.getByRole('button', { name: 'Enregistrer le mot de passe' }).click();
+  await page.waitForURL(`${server.base}/admin`);
+  return page;
+}
 
 test('an idea becomes a published project through stages and the incubator, then votes run', async () => {
-  const team = await person();
-  await signIn(team);
+  // The administrator invites the coordinator of Indre-et-Loire, who does the rest.
+  const admin = await person();
+  await signInAt(server.base, admin, ADMIN.email, ADMIN.password);
+  await admin.goto(`${server.base}/admin/utilisateurs`);
+  await admin.locator('#i-nom').fill('Coordinatrice 37');
+  await admin.locator('#i-courriel').fill(COORD.email);
+  await admin.locator('#i-role').selectOption('coordinateur');
+  await admin.locator('#i-dep').fill('37');
+  await admin.getByRole('button', { name: "Envoyer l'invitation" }).click();
+  const team = await acceptInvitation(admin, COORD.email, COORD.password);
+
   await team.goto(`${server.base}/admin/pnt`);
   await team.getByRole('link', { name: 'bassin de vie de Chinon' }).click();
   await team.getByRole('heading', { name: 'Enjeux' }).waitFor();
@@ -83,6 +117,32 @@ test('an idea becomes a published project through stages and the incubator, then
   await expectAccessible(team, 'projet publié (équipe)');
   await screenshot(team, 'pnt-projet-equipe');
 
+  // The coordinator invites a person to carry the project; on a phone, she proposes an update.
+  await team.locator('#c-nom').fill('Porteuse du projet');
+  await team.locator('#c-courriel').fill(CARRIER.email);
+  await team.getByRole('button', { name: 'Inviter' }).click();
+  await team.waitForURL(/#porteurs$/);
+  const carrier = await acceptInvitation(admin, CARRIER.email, CARRIER.password, 360);
+  await carrier.getByRole('link', { name: 'Mes projets' }).click();
+  await carrier.getByRole('link', { name: 'Atelier mobile de réparation' }).click();
+  await expectAccessible(carrier, 'projet porté');
+  await carrier.getByLabel(/^Avancement/).fill('Local trouvé à Chinon, ouverture en septembre.');
+  await carrier.getByLabel('Montant en euros (besoin 1)').fill('35000');
+  await carrier.getByLabel(/^Message pour la coordination/).fill('Le budget a été revu.');
+  await carrier.getByRole('button', { name: 'Envoyer la proposition' }).click();
+  await carrier.getByTestId('proposition-envoyee').waitFor();
+  await expectAccessible(carrier, 'proposition envoyée');
+  await screenshot(carrier, 'pnt-porteur-360');
+  // The coordinator compares and approves; the carrier is told.
+  await team.goto(projectUrl);
+  const proposal = team.getByTestId('proposition');
+  assert.match(await proposal.textContent(), /Local trouvé à Chinon/);
+  await expectAccessible(team, 'proposition à relire');
+  await proposal.getByRole('button', { name: 'Approuver et publier' }).click();
+  await team.getByTestId('avancement').filter({ hasText: 'ouverture en septembre' }).waitFor();
+  assert.equal(await team.getByTestId('proposition').count(), 0);
+  assert.match(await newestMailTo(admin, CARRIER.email), /acceptée/);
+
   // A room vote: the wall's dot counts typed in.
   await team.goto(`${server.base}/admin/pnt/bassin:Chinon`);
   const vote = team.locator('form[action="/admin/votes"]');
@@ -112,11 +172,14 @@ test('an idea becomes a published project through stages and the incubator, then
   await vote.getByRole('button', { name: 'Ouvrir le vote' }).click();
   await team.getByTestId('etat-vote').waitFor();
   const votePage = team.url();
+  // One more participant invited while the vote is open.
+  await team.getByLabel(/^Adresses électroniques/).fill('second@asso.example');
+  await team.getByRole('button', { name: 'Envoyer les invitations' }).click();
+  await team.getByText('2 invités').waitFor();
+  await expectAccessible(team, 'vote en ligne ouvert');
+  assert.ok(linkIn(await newestMailTo(admin, 'second@asso.example'), '/vote/'));
 
-  await team.goto(`${server.base}/admin/boite-d-envoi`);
-  await team.locator('tbody tr', { hasText: 'participante@asso.example' }).first().getByRole('link').click();
-  const body = await team.getByTestId('courriel').locator('pre').textContent();
-  const link = body.match(new RegExp(`${server.base.replace(/[.]/g, '\\.')}/vote/\\S+`))[0];
+  const link = linkIn(await newestMailTo(admin, 'participante@asso.example'), '/vote/');
 
   const participant = await person(360);
   await participant.goto(link);
@@ -158,5 +221,8 @@ test('an idea becomes a published project through stages and the incubator, then
   await expectAccessible(visitor, 'projethèque');
   await visitor.getByRole('link', { name: 'Atelier mobile de réparation' }).click();
   await visitor.getByTestId('chronologie').waitFor();
+  assert.match(await visitor.getByTestId('avancement').textContent(), /ouverture en septembre/);
   await expectAccessible(visitor, 'projet public');
+  await visitor.setViewportSize({ width: 360, height: 900 });
+  await screenshot(visitor, 'pnt-projet-public-360');
 });

@@ -411,6 +411,18 @@ pub const MIGRATIONS: &[&str] = &[
         UNIQUE (bassin, number)
     );
     "#,
+    // 17: the changes of a project proposed by its carriers, waiting for (or given) a
+    // coordinator's decision: the proposal as a document beside what the queue reads.
+    r#"
+    CREATE TABLE pnt_project_proposals (
+        id text COLLATE "C" PRIMARY KEY,
+        project_id text COLLATE "C" NOT NULL REFERENCES pnt_projects(id),
+        status text NOT NULL,
+        created_at timestamptz NOT NULL,
+        document jsonb NOT NULL
+    );
+    CREATE INDEX pnt_project_proposals_by_project ON pnt_project_proposals (project_id, created_at, id);
+    "#,
 ];
 
 /// Brings the schema up to date. Runs on a connection of its own, which the caller must

@@ -151,6 +151,36 @@ impl<C: GenericClient> PntTables for PgTables<'_, C> {
         Ok(rows.into_iter().map(|Doc(project)| project).collect())
     }
 
+    fn insert_project_proposal(&mut self, proposal: &ProjectProposal) -> WriteResult<()> {
+        self.run(
+            "INSERT INTO pnt_project_proposals (id, project_id, status, created_at, document)
+             VALUES ($1, $2, $3, $4, $5)",
+            &[&proposal.id, &proposal.project_id, &proposal.status.as_str(), &proposal.created_at, &Json(proposal)],
+        )
+        .map(drop)
+    }
+
+    fn decide_project_proposal(&mut self, proposal: &ProjectProposal) -> WriteResult<u64> {
+        self.run(
+            "UPDATE pnt_project_proposals SET status = $2, document = $3 WHERE id = $1 AND status = 'pending'",
+            &[&proposal.id, &proposal.status.as_str(), &Json(proposal)],
+        )
+    }
+
+    fn project_proposal(&mut self, id: &str) -> StoreResult<Option<ProjectProposal>> {
+        self.one("SELECT document FROM pnt_project_proposals WHERE id = $1", &[&id]).map(|row| row.map(|Doc(p)| p))
+    }
+
+    fn project_proposals(&mut self, project_id: Option<&str>, pending_only: bool) -> StoreResult<Vec<ProjectProposal>> {
+        let rows: Vec<Doc<ProjectProposal>> = self.all(
+            "SELECT document FROM pnt_project_proposals
+             WHERE ($1::text IS NULL OR project_id = $1) AND (NOT $2 OR status = 'pending')
+             ORDER BY created_at, id",
+            &[&project_id, &pending_only],
+        )?;
+        Ok(rows.into_iter().map(|Doc(proposal)| proposal).collect())
+    }
+
     fn insert_vote(&mut self, vote: &Vote) -> WriteResult<()> {
         let version = version_param(vote.version)?;
         self.run(

@@ -399,4 +399,16 @@ pub const MIGRATIONS: &[&str] = &[
         UNIQUE (bassin, number)
     );
     "#,
+    // 17: the changes of a project proposed by its carriers, waiting for (or given) a
+    // coordinator's decision: the proposal as a document beside what the queue reads.
+    r#"
+    CREATE TABLE pnt_project_proposals (
+        id TEXT PRIMARY KEY,
+        project_id TEXT NOT NULL REFERENCES pnt_projects(id),
+        status TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        document TEXT NOT NULL
+    );
+    CREATE INDEX pnt_project_proposals_by_project ON pnt_project_proposals (project_id, created_at, id);
+    "#,
 ];

@@ -139,6 +139,42 @@ impl PntTables for SqliteTables<'_> {
         Ok(rows.into_iter().map(|Doc(project)| project).collect())
     }
 
+    fn insert_project_proposal(&mut self, proposal: &ProjectProposal) -> WriteResult<()> {
+        self.run(
+            "INSERT INTO pnt_project_proposals (id, project_id, status, created_at, document)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                proposal.id,
+                proposal.project_id,
+                proposal.status.as_str(),
+                timestamp(&proposal.created_at),
+                json(proposal)?
+            ],
+        )
+        .map(drop)
+    }
+
+    fn decide_project_proposal(&mut self, proposal: &ProjectProposal) -> WriteResult<u64> {
+        self.run(
+            "UPDATE pnt_project_proposals SET status = ?2, document = ?3 WHERE id = ?1 AND status = 'pending'",
+            params![proposal.id, proposal.status.as_str(), json(proposal)?],
+        )
+    }
+
+    fn project_proposal(&mut self, id: &str) -> StoreResult<Option<ProjectProposal>> {
+        self.one("SELECT document FROM pnt_project_proposals WHERE id = ?1", [id]).map(|row| row.map(|Doc(p)| p))
+    }
+
+    fn project_proposals(&mut self, project_id: Option<&str>, pending_only: bool) -> StoreResult<Vec<ProjectProposal>> {
+        let rows: Vec<Doc<ProjectProposal>> = self.all(
+            "SELECT document FROM pnt_project_proposals
+             WHERE (?1 IS NULL OR project_id = ?1) AND (?2 = 0 OR status = 'pending')
+             ORDER BY created_at, id",
+            params![project_id, pending_only],
+        )?;
+        Ok(rows.into_iter().map(|Doc(proposal)| proposal).collect())
+    }
+
     fn insert_vote(&mut self, vote: &Vote) -> WriteResult<()> {
         self.run(
             "INSERT INTO pnt_votes (id, territory, created_at, document, version) VALUES (?1, ?2, ?3, ?4, ?5)",

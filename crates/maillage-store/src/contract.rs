@@ -50,7 +50,7 @@ macro_rules! store_contract_tests {
         $crate::store_contract_tests!(@cases contract_pnt, $make;
             pnt_plans_are_replaced_by_version, projects_keep_every_version, projects_are_filtered_and_paged,
             an_online_vote_counts_changeable_ballots_and_closes_for_good, a_room_vote_is_closed_by_its_tally,
-            two_hundred_ballots_at_once_are_counted_once);
+            two_hundred_ballots_at_once_are_counted_once, a_carriers_proposal_is_decided_once_with_its_version);
         $crate::store_contract_tests!(@pairs contract_pnt, $make; pnt_snapshot_restores_identically);
         $crate::store_contract_tests!(@cases contract_agenda, $make;
             events_round_trip_and_are_listed_by_period, an_event_edit_names_its_sequence_and_keeps_the_seats_taken,

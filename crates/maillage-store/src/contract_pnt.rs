@@ -74,6 +74,8 @@ pub fn project(title: &str, territories: &[PntTerritory]) -> Project {
             outputs: "Deux partenaires".to_owned(),
             seed_budget: Some(2_000),
         }],
+        progress: "Étude de faisabilité en cours.".to_owned(),
+        carrier_accounts: vec!["u9".to_owned()],
         published: false,
         created_by: Some("u1".to_owned()),
         created_at: at(0),
@@ -185,6 +187,87 @@ pub fn projects_keep_every_version(store: &dyn Store) {
     assert!(matches!(store.update_project(&wrong), Err(StoreError::Conflict(_))));
     let unknown = Project { id: new_id(), version: 2, ..first.clone() };
     assert!(matches!(store.update_project(&unknown), Err(StoreError::NotFound(_))));
+}
+
+/// A carrier's pending proposal on `project`, written at `seconds`.
+pub fn proposal(project: &Project, seconds: i64) -> ProjectProposal {
+    ProjectProposal {
+        id: new_id(),
+        project_id: project.id.clone(),
+        base_version: project.version,
+        author: "u9".to_owned(),
+        author_name: "Porteuse".to_owned(),
+        created_at: at(seconds),
+        description: "Collecte, réparation, vente et prêt.".to_owned(),
+        needs: vec![Need {
+            kind: NeedKind::Equipement,
+            amount: Some(4_000),
+            etp: None,
+            description: "Un camion".to_owned(),
+        }],
+        progress: "Local trouvé.".to_owned(),
+        note: "Le local est signé.".to_owned(),
+        status: ProposalStatus::Pending,
+        reviewer: None,
+        reviewed_at: None,
+        reason: None,
+    }
+}
+
+pub fn a_carriers_proposal_is_decided_once_with_its_version(store: &dyn Store) {
+    let first = project("Atelier mobile", &[PntTerritory::bassin("Chinon")]);
+    store.add_project(&first).unwrap();
+    let orphan = ProjectProposal { project_id: new_id(), ..proposal(&first, 1) };
+    assert!(matches!(store.add_project_proposal(&orphan), Err(StoreError::NotFound(_))));
+    let accepted = proposal(&first, 2);
+    let refused = proposal(&first, 3);
+    store.add_project_proposal(&accepted).unwrap();
+    store.add_project_proposal(&refused).unwrap();
+    assert!(matches!(store.add_project_proposal(&accepted), Err(StoreError::Conflict(_))));
+    let pending = store.project_proposals(Some(&first.id), true).unwrap();
+    assert_eq!(pending, [accepted.clone(), refused.clone()]);
+    assert_eq!(store.project_proposal(&accepted.id).unwrap(), Some(accepted.clone()));
+
+    // Approved: the decision and the project's next version are written together.
+    let decision = ProjectProposal {
+        status: ProposalStatus::Approved,
+        reviewer: Some("u1".to_owned()),
+        reviewed_at: Some(at(10)),
+        // What was proposed cannot be changed by the decision.
+        description: "autre chose".to_owned(),
+        ..accepted.clone()
+    };
+    let approved = Project {
+        description: accepted.description.clone(),
+        needs: accepted.needs.clone(),
+        progress: accepted.progress.clone(),
+        ..next(&first, 10)
+    };
+    // A stale project refuses the whole decision.
+    let stale = Project { version: 5, ..approved.clone() };
+    assert!(matches!(store.decide_project_proposal(&decision, Some(&stale)), Err(StoreError::Conflict(_))));
+    assert_eq!(store.project_proposal(&accepted.id).unwrap().unwrap().status, ProposalStatus::Pending);
+    store.decide_project_proposal(&decision, Some(&approved)).unwrap();
+    let stored = store.project_proposal(&accepted.id).unwrap().unwrap();
+    assert_eq!(stored.status, ProposalStatus::Approved);
+    assert_eq!(stored.description, accepted.description);
+    assert_eq!(store.project(&first.id).unwrap().unwrap().progress, "Local trouvé.");
+    // Decided once: a second decision changes nothing.
+    let again = ProjectProposal { status: ProposalStatus::Rejected, ..decision.clone() };
+    let err = store.decide_project_proposal(&again, None).unwrap_err();
+    assert_eq!(err.to_string(), decided_proposal_error(&accepted.id).to_string());
+
+    let rejection = ProjectProposal {
+        status: ProposalStatus::Rejected,
+        reviewer: Some("u1".to_owned()),
+        reviewed_at: Some(at(11)),
+        reason: Some("Le camion est déjà financé.".to_owned()),
+        ..refused.clone()
+    };
+    store.decide_project_proposal(&rejection, None).unwrap();
+    assert!(store.project_proposals(Some(&first.id), true).unwrap().is_empty());
+    assert_eq!(store.project_proposals(None, false).unwrap().len(), 2);
+    assert_eq!(store.project_history(&first.id).unwrap().len(), 2);
 }
 
 pub fn projects_are_filtered_and_paged(store: &dyn Store) {
@@ -359,6 +442,7 @@ pub fn pnt_snapshot_restores_identically(source: &dyn Store, target: &dyn Store)
     let mut second = next(&first, 5);
     second.published = true;
     source.update_project(&second).unwrap();
+    source.add_project_proposal(&proposal(&second, 6)).unwrap();
     let vote = online_vote();
     source.add_vote(&vote, &[voter(&vote, 1), voter(&vote, 2)]).unwrap();
     source.cast_ballot(&vote.id, &voter(&vote, 1).token_hash, &[1, 2, 2], at(5)).unwrap();
@@ -367,4 +451,5 @@ pub fn pnt_snapshot_restores_identically(source: &dyn Store, target: &dyn Store)
     target.restore(&mut items.clone().into_iter().map(Ok)).unwrap();
     assert_eq!(snapshot_items(target), items);
     assert_eq!(target.project_history(&first.id).unwrap().len(), 2);
+    assert_eq!(target.project_proposals(Some(&first.id), true).unwrap().len(), 1);
 }

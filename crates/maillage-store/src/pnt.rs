@@ -342,6 +342,13 @@ pub struct Project {
     /// Events where it was pitched (their names or ids).
     pub events: Vec<String>,
     pub incubator: Vec<IncubatorStep>,
+    /// Where the project stands, in the carriers' words (what is done, what comes next).
+    #[serde(default)]
+    pub progress: String,
+    /// Accounts the hub invited to carry this project: they propose changes as the
+    /// gestionnaires of its carrying places do.
+    #[serde(default)]
+    pub carrier_accounts: Vec<String>,
     pub published: bool,
     pub created_by: Option<String>,
     pub created_at: DateTime<Utc>,
@@ -454,6 +461,34 @@ pub struct ProjectSnapshot {
     pub project: Project,
     /// Every version before the current one, oldest first.
     pub versions: Vec<Project>,
+    /// The changes its carriers proposed, oldest first.
+    #[serde(default)]
+    pub proposals: Vec<ProjectProposal>,
+}
+
+/// A change of a project's description, needs and progress proposed by one of its carriers,
+/// waiting for (or given) the decision of a coordinator of its territory.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProjectProposal {
+    /// A lower-case ULID.
+    pub id: String,
+    pub project_id: String,
+    /// The project's version the proposal was written on.
+    pub base_version: u32,
+    /// The carrier's account.
+    pub author: String,
+    pub author_name: String,
+    pub created_at: DateTime<Utc>,
+    pub description: String,
+    pub needs: Vec<Need>,
+    pub progress: String,
+    /// What the carrier says about the change.
+    pub note: String,
+    pub status: crate::ProposalStatus,
+    pub reviewer: Option<String>,
+    pub reviewed_at: Option<DateTime<Utc>>,
+    /// Why it was refused.
+    pub reason: Option<String>,
 }
 
 /// A vote with its voters, in backups.
@@ -501,6 +536,16 @@ pub trait PntStore {
     fn cast_ballot(&self, vote_id: &str, token_hash: &str, ballot: &[u32], at: DateTime<Utc>) -> StoreResult<()>;
     /// Closes a vote read at `version`: its results frozen (the room's tally, or the ballots'
     /// sums), its voters' e-mails erased. A closed vote is never written again.
+    /// Records a carrier's proposal, pending, on an existing project; an id already used is a
+    /// [`StoreError::Conflict`].
+    fn add_project_proposal(&self, proposal: &ProjectProposal) -> StoreResult<()>;
+    fn project_proposal(&self, id: &str) -> StoreResult<Option<ProjectProposal>>;
+    /// The proposals of a project (or of every project), oldest first; pending ones only if asked.
+    fn project_proposals(&self, project_id: Option<&str>, pending_only: bool) -> StoreResult<Vec<ProjectProposal>>;
+    /// Records the decision on a pending proposal (`proposal` carries it) and, when approved,
+    /// writes `project` as [`PntStore::update_project`] does, both in one transaction. A
+    /// proposal already decided is [`crate::decided_proposal_error`] and nothing is written.
+    fn decide_project_proposal(&self, proposal: &ProjectProposal, project: Option<&Project>) -> StoreResult<()>;
     fn close_vote(
         &self,
         vote_id: &str,
@@ -568,6 +613,10 @@ pub fn project_not_found(id: &str) -> StoreError {
 
 pub fn stale_project_error(id: &str) -> StoreError {
     StoreError::Conflict(format!("le projet {id} a été modifié entre-temps"))
+}
+
+pub fn project_proposal_not_found(id: &str) -> StoreError {
+    StoreError::NotFound(format!("proposition de projet {id}"))
 }
 
 pub fn vote_not_found(id: &str) -> StoreError {

@@ -43,6 +43,8 @@ fn project(n: usize, bassin: &str) -> Project {
         communes: Vec::new(),
         events: Vec::new(),
         incubator: Vec::new(),
+        progress: String::new(),
+        carrier_accounts: Vec::new(),
         published: true,
         created_by: None,
         created_at: at,

@@ -58,6 +58,7 @@ pub struct ProjectView {
     pub id: String,
     pub title: String,
     pub description: String,
+    pub progress: String,
     pub stage_label: &'static str,
     pub axe: String,
     pub territories: Vec<String>,
@@ -65,7 +66,8 @@ pub struct ProjectView {
     pub partners: Vec<String>,
     pub needs: Vec<String>,
     pub funding: Vec<String>,
-    pub events: Vec<String>,
+    /// (label, address of the agenda's page or "").
+    pub events: Vec<(String, String)>,
     pub timeline: Vec<TimelineRow>,
     pub incubator: Vec<StepRow>,
     pub published: bool,
@@ -78,6 +80,7 @@ impl ProjectView {
             id: project.id.clone(),
             title: project.title.clone(),
             description: project.description.clone(),
+            progress: project.progress.clone(),
             stage_label: project.stage.label(),
             axe: project.axe.clone().unwrap_or_default(),
             territories: project.territories.iter().map(pnt::territory_label).collect(),
@@ -89,7 +92,15 @@ impl ProjectView {
                 .iter()
                 .map(|f| format!("{} : {} ({})", pnt::party_name(&f.funder, names), euros(f.amount), f.status.label()))
                 .collect(),
-            events: project.events.clone(),
+            events: project
+                .events
+                .iter()
+                .map(|line| match (line.strip_prefix("evenement:"), names.get(line)) {
+                    (Some(id), Some(label)) => (label.clone(), format!("/agenda/{id}")),
+                    (Some(_), None) => ("un évènement de l'agenda".to_owned(), String::new()),
+                    (None, _) => (line.clone(), String::new()),
+                })
+                .collect(),
             timeline: project
                 .stages
                 .iter()

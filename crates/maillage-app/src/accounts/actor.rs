@@ -63,6 +63,10 @@ pub enum Permission<'a> {
     /// bassin's name): administrators, and the coordinators whose scope holds the bassin (named,
     /// or in one of their départements).
     Monograph(&'a str),
+    /// Propose changes to a territorial project it carries: the gestionnaires of a place
+    /// that carries it (`places`: the registry places behind its carriers), the accounts the
+    /// hub invited for it (`accounts`), and administrators.
+    Carry { places: &'a [PlaceId], accounts: &'a [String] },
 }
 
 impl Actor {
@@ -169,6 +173,11 @@ impl Actor {
             Permission::Agenda(Some(departement)) => moderator && self.covers_departement(ctx, departement),
             Permission::Agenda(None) => matches!(user.role, Role::Administrateur),
             Permission::Monograph(bassin) => moderator && self.covers_area(ctx, Level::Bassin, bassin),
+            Permission::Carry { places, accounts } => {
+                matches!(user.role, Role::Administrateur)
+                    || accounts.contains(&user.id)
+                    || places.iter().any(|place| self.manages(place))
+            }
         }
     }
 
@@ -189,6 +198,7 @@ impl Actor {
             Permission::Agenda(Some(_)) => "cet événement n'est pas dans votre territoire",
             Permission::Agenda(None) => "les événements régionaux sont réservés aux administrateurs du hub",
             Permission::Monograph(_) => "ce bassin de vie n'est pas dans votre territoire",
+            Permission::Carry { .. } => "vous ne portez pas ce projet",
         };
         tracing::info!(acteur = self.id().unwrap_or("public"), refus = what, "action refusée");
         Err(AppError::Forbidden(format!("Action refusée : {what}.")))

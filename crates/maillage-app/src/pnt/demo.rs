@@ -265,6 +265,8 @@ pub fn load_if_empty(ctx: &Context<'_>, actor: &Actor) -> AppResult<Option<usize
             communes: seed.communes.iter().map(|c| (*c).to_owned()).collect(),
             events: Vec::new(),
             incubator: Vec::new(),
+            progress: String::new(),
+            carrier_accounts: Vec::new(),
             published: true,
             created_by: None,
             created_at: at(),

@@ -13,6 +13,7 @@
 //! - Bad input is refused whole with a French message naming the field (an unknown bassin, a
 //!   negative amount, a stage skipped without reason), and nothing is written.
 
+pub mod carriers;
 pub mod demo;
 pub mod evidence;
 pub mod export;
@@ -33,7 +34,7 @@ use crate::{AppError, AppResult, FieldError};
 /// Longest title kept, in characters.
 const MAX_TITLE: usize = 200;
 /// Longest description, notes or outputs kept, in characters.
-const MAX_TEXT: usize = 10_000;
+pub(crate) const MAX_TEXT: usize = 10_000;
 /// Most projects a page lists.
 pub const MAX_PAGE: usize = 100;
 
@@ -62,7 +63,7 @@ pub fn may_manage(ctx: &Context<'_>, actor: &Actor, territories: &[PntTerritory]
 }
 
 /// The name a timeline shows for the actor.
-fn actor_name(actor: &Actor) -> String {
+pub(crate) fn actor_name(actor: &Actor) -> String {
     match actor {
         Actor::User(user) => user.name.clone(),
         Actor::System(name) => name.clone(),
@@ -153,7 +154,7 @@ fn cells(line: &str) -> Vec<String> {
     line.split('|').map(|cell| cell.trim().to_owned()).collect()
 }
 
-fn text(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize, required: bool) -> String {
+pub(crate) fn text(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize, required: bool) -> String {
     let value = value.trim();
     if required && value.is_empty() {
         errors.push(FieldError::new(field, "obligatoire"));
@@ -267,6 +268,17 @@ pub struct NeedForm {
     pub description: String,
 }
 
+impl NeedForm {
+    pub fn of(need: &Need) -> NeedForm {
+        NeedForm {
+            kind: need.kind.as_str().to_owned(),
+            amount: amount_text(need.amount),
+            etp: need.etp.map(|etp| etp.to_string().replace('.', ",")).unwrap_or_default(),
+            description: need.description.clone(),
+        }
+    }
+}
+
 /// One funding as a form's row sends it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FundingForm {
@@ -291,15 +303,11 @@ pub struct ProjectForm {
     pub funding: Vec<FundingForm>,
     /// INSEE codes, separated by spaces or commas.
     pub communes: String,
-    /// Events where it was pitched, one a line.
+    /// Events where it was pitched, one a line: an event of the agenda (`evenement:ID`, or
+    /// `Titre — date (evenement:ID)` as the suggestions write it) or free text.
     pub events: String,
-}
-
-fn party_line(party: &Party) -> String {
-    match party {
-        Party::Acteur(id) => format!("acteur:{id}"),
-        Party::Nom(name) => name.clone(),
-    }
+    /// Where the project stands.
+    pub progress: String,
 }
 
 fn amount_text(amount: Option<u64>) -> String {
@@ -307,35 +315,34 @@ fn amount_text(amount: Option<u64>) -> String {
 }
 
 impl ProjectForm {
-    pub fn of(project: &Project) -> ProjectForm {
+    /// The form of a stored project, entries of the actors directory and events of the agenda
+    /// written with their names when `names` ([`party_names`]) has them.
+    pub fn of(project: &Project, names: &std::collections::BTreeMap<String, String>) -> ProjectForm {
+        let event = |line: &String| match names.get(line) {
+            Some(label) => format!("{label} ({line})"),
+            None => line.clone(),
+        };
+        let lines = |parties: &[Party]| parties.iter().map(|p| party_line(p, names)).collect::<Vec<_>>().join("\n");
         ProjectForm {
             title: project.title.clone(),
             description: project.description.clone(),
             territories: project.territories.iter().map(PntTerritory::key).collect(),
             axe: project.axe.clone().unwrap_or_default(),
-            carriers: project.carriers.iter().map(party_line).collect::<Vec<_>>().join("\n"),
-            partners: project.partners.iter().map(party_line).collect::<Vec<_>>().join("\n"),
-            needs: project
-                .needs
-                .iter()
-                .map(|need| NeedForm {
-                    kind: need.kind.as_str().to_owned(),
-                    amount: amount_text(need.amount),
-                    etp: need.etp.map(|etp| etp.to_string().replace('.', ",")).unwrap_or_default(),
-                    description: need.description.clone(),
-                })
-                .collect(),
+            carriers: lines(&project.carriers),
+            partners: lines(&project.partners),
+            needs: project.needs.iter().map(NeedForm::of).collect(),
             funding: project
                 .funding
                 .iter()
                 .map(|funding| FundingForm {
-                    funder: party_line(&funding.funder),
+                    funder: party_line(&funding.funder, names),
                     amount: funding.amount.to_string(),
                     status: funding.status.as_str().to_owned(),
                 })
                 .collect(),
             communes: project.communes.join(" "),
-            events: project.events.join("\n"),
+            events: project.events.iter().map(event).collect::<Vec<_>>().join("\n"),
+            progress: project.progress.clone(),
         }
     }
 }
@@ -359,10 +366,31 @@ fn euros(errors: &mut Vec<FieldError>, field: &str, raw: &str) -> Option<u64> {
     }
 }
 
+/// The id a form's line names with `prefix` (`acteur:`, `evenement:`): the line is `prefix`ID,
+/// or `Libellé (prefix`ID`)` as the form's suggestions write it.
+fn linked_id<'a>(line: &'a str, prefix: &str) -> Option<&'a str> {
+    line.strip_prefix(prefix).or_else(|| {
+        let rest = line.strip_suffix(')')?;
+        rest.rsplit_once(&format!("({prefix}")).map(|(_, id)| id)
+    })
+}
+
+/// How a party is written in a form's line: its name, or `Nom (acteur:ID)` for an entry of the
+/// actors directory (the suggestions' form; the id alone when the name is not known).
+pub fn party_line(party: &Party, names: &std::collections::BTreeMap<String, String>) -> String {
+    match party {
+        Party::Acteur(id) => match names.get(id) {
+            Some(name) => format!("{name} (acteur:{id})"),
+            None => format!("acteur:{id}"),
+        },
+        Party::Nom(name) => name.clone(),
+    }
+}
+
 fn parties(ctx: &Context<'_>, errors: &mut Vec<FieldError>, field: &str, lines: &str) -> AppResult<Vec<Party>> {
     let mut parties = Vec::new();
     for line in lines.lines().map(str::trim).filter(|line| !line.is_empty()) {
-        match line.strip_prefix("acteur:") {
+        match linked_id(line, "acteur:") {
             Some(id) => {
                 let id = id.trim();
                 if ctx.store.stakeholder(id)?.is_none() {
@@ -391,6 +419,40 @@ struct ProjectContent {
     funding: Vec<Funding>,
     communes: Vec<String>,
     events: Vec<String>,
+    progress: String,
+}
+
+/// The needs of a form's rows (blank rows ignored); problems named by row.
+pub(crate) fn read_needs(errors: &mut Vec<FieldError>, rows: &[NeedForm]) -> Vec<Need> {
+    let mut needs = Vec::new();
+    for (n, row) in rows.iter().enumerate() {
+        let blank = row.amount.trim().is_empty() && row.etp.trim().is_empty() && row.description.trim().is_empty();
+        if row.kind.trim().is_empty() && blank {
+            continue;
+        }
+        let field = format!("besoins (ligne {})", n + 1);
+        let Some(kind) = NeedKind::parse(row.kind.trim()) else {
+            errors.push(FieldError::new(&field, format!("type de besoin inconnu « {} »", row.kind)));
+            continue;
+        };
+        let amount = euros(errors, &format!("{field}, montant"), &row.amount);
+        let etp = match row.etp.trim().replace(',', ".") {
+            empty if empty.is_empty() => None,
+            value => match value.parse::<f64>() {
+                Ok(etp) if etp.is_finite() && (0.0..=1000.0).contains(&etp) => Some(etp),
+                _ => {
+                    errors.push(FieldError::new(
+                        &format!("{field}, ETP"),
+                        format!("nombre d'ETP illisible ou négatif « {} »", row.etp),
+                    ));
+                    None
+                }
+            },
+        };
+        let description = text(errors, &field, &row.description, MAX_TITLE * 5, false);
+        needs.push(Need { kind, amount, etp, description });
+    }
+    needs
 }
 
 fn read_project(ctx: &Context<'_>, form: &ProjectForm) -> AppResult<ProjectContent> {
@@ -411,34 +473,7 @@ fn read_project(ctx: &Context<'_>, form: &ProjectForm) -> AppResult<ProjectConte
     let axe = Some(form.axe.trim().to_owned()).filter(|axe| !axe.is_empty());
     let carriers = parties(ctx, &mut errors, "porteurs", &form.carriers)?;
     let partners = parties(ctx, &mut errors, "partenaires", &form.partners)?;
-    let mut needs = Vec::new();
-    for (n, row) in form.needs.iter().enumerate() {
-        let blank = row.amount.trim().is_empty() && row.etp.trim().is_empty() && row.description.trim().is_empty();
-        if row.kind.trim().is_empty() && blank {
-            continue;
-        }
-        let field = format!("besoins (ligne {})", n + 1);
-        let Some(kind) = NeedKind::parse(row.kind.trim()) else {
-            errors.push(FieldError::new(&field, format!("type de besoin inconnu « {} »", row.kind)));
-            continue;
-        };
-        let amount = euros(&mut errors, &format!("{field}, montant"), &row.amount);
-        let etp = match row.etp.trim().replace(',', ".") {
-            empty if empty.is_empty() => None,
-            value => match value.parse::<f64>() {
-                Ok(etp) if etp.is_finite() && (0.0..=1000.0).contains(&etp) => Some(etp),
-                _ => {
-                    errors.push(FieldError::new(
-                        &format!("{field}, ETP"),
-                        format!("nombre d'ETP illisible ou négatif « {} »", row.etp),
-                    ));
-                    None
-                }
-            },
-        };
-        let description = text(&mut errors, &field, &row.description, MAX_TITLE * 5, false);
-        needs.push(Need { kind, amount, etp, description });
-    }
+    let needs = read_needs(&mut errors, &form.needs);
     let mut funding = Vec::new();
     for (n, row) in form.funding.iter().enumerate() {
         if row.funder.trim().is_empty() && row.amount.trim().is_empty() {
@@ -467,14 +502,43 @@ fn read_project(ctx: &Context<'_>, form: &ProjectForm) -> AppResult<ProjectConte
             None => errors.push(FieldError::new("communes", format!("code INSEE inconnu « {code} »"))),
         }
     }
-    let events: Vec<String> = form.events.lines().map(str::trim).filter(|e| !e.is_empty()).map(str::to_owned).collect();
+    let mut events = Vec::new();
+    for line in form.events.lines().map(str::trim).filter(|e| !e.is_empty()) {
+        match linked_id(line, "evenement:") {
+            Some(id) if ctx.store.event(id.trim())?.is_some() => events.push(format!("evenement:{}", id.trim())),
+            Some(id) => errors.push(FieldError::new("évènements", format!("évènement inconnu de l'agenda « {id} »"))),
+            None if line.chars().count() > MAX_TITLE => {
+                errors.push(FieldError::new("évènements", format!("trop long ({MAX_TITLE} caractères au plus)")))
+            }
+            None => events.push(line.to_owned()),
+        }
+    }
+    let progress = text(&mut errors, "avancement", &form.progress, MAX_TEXT, false);
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
-    Ok(ProjectContent { title, description, territories, axe, carriers, partners, needs, funding, communes, events })
+    Ok(ProjectContent {
+        title,
+        description,
+        territories,
+        axe,
+        carriers,
+        partners,
+        needs,
+        funding,
+        communes,
+        events,
+        progress,
+    })
 }
 
-fn audit_project(ctx: &Context<'_>, actor: &Actor, action: &str, project: &Project, detail: String) -> AppResult<()> {
+pub(crate) fn audit_project(
+    ctx: &Context<'_>,
+    actor: &Actor,
+    action: &str,
+    project: &Project,
+    detail: String,
+) -> AppResult<()> {
     ctx.audit(actor.id(), action, Some(format!("projet:{}", project.id)), detail, project.updated_at)
 }
 
@@ -505,6 +569,8 @@ pub fn create_project(
         communes: content.communes,
         events: content.events,
         incubator: Vec::new(),
+        progress: content.progress,
+        carrier_accounts: Vec::new(),
         published: false,
         created_by: actor.id().map(str::to_owned),
         created_at: at,
@@ -519,7 +585,7 @@ pub fn create_project(
 }
 
 /// The stored project at `version`, which the actor may manage.
-fn managed(ctx: &Context<'_>, actor: &Actor, id: &str, version: u32) -> AppResult<Project> {
+pub(crate) fn managed(ctx: &Context<'_>, actor: &Actor, id: &str, version: u32) -> AppResult<Project> {
     actor.require(ctx, Permission::Team)?;
     let project = ctx.store.project(id)?.ok_or_else(|| maillage_store::project_not_found(id))?;
     require_manage(ctx, actor, &project.territories)?;
@@ -530,7 +596,7 @@ fn managed(ctx: &Context<'_>, actor: &Actor, id: &str, version: u32) -> AppResul
 }
 
 /// `project` as the actor's next version of it.
-fn next_version(actor: &Actor, project: Project, at: DateTime<Utc>) -> Project {
+pub(crate) fn next_version(actor: &Actor, project: Project, at: DateTime<Utc>) -> Project {
     Project {
         version: project.version + 1,
         updated_by: actor.id().map(str::to_owned),
@@ -564,6 +630,7 @@ pub fn update_project(
         funding: content.funding,
         communes: content.communes,
         events: content.events,
+        progress: content.progress,
         ..next_version(actor, stored, at)
     };
     ctx.store.update_project(&project)?;
@@ -827,9 +894,50 @@ pub(crate) fn actor_ids(project: &Project) -> Vec<String> {
 }
 
 /// A project's published content: the public names of the organisations it names (people
-/// are shown by their kind only).
+/// are shown by their kind only), by id, and the title and date of the public events of the
+/// agenda it links to, by line (`evenement:ID`).
 pub fn party_names(ctx: &Context<'_>, project: &Project) -> AppResult<std::collections::BTreeMap<String, String>> {
-    crate::actors::public_names(ctx.store, &actor_ids(project))
+    let mut names = crate::actors::public_names(ctx.store, &actor_ids(project))?;
+    names.extend(event_labels(ctx, project)?);
+    Ok(names)
+}
+
+/// The entries of the actors directory a project form offers (`Nom (acteur:ID)`, by name),
+/// for the hub's team.
+pub fn actor_suggestions(ctx: &Context<'_>, actor: &Actor, limit: usize) -> AppResult<Vec<String>> {
+    let mut entries = crate::actors::stakeholders(ctx, actor, &Default::default())?;
+    entries.truncate(limit);
+    Ok(entries.into_iter().map(|entry| format!("{} (acteur:{})", entry.name, entry.id)).collect())
+}
+
+/// The events of the agenda a project form offers (`Titre — JJ/MM/AAAA (evenement:ID)`, the
+/// most recent first): those the actor manages, from two years back to a year ahead.
+pub fn event_suggestions(ctx: &Context<'_>, actor: &Actor, now: DateTime<Utc>, limit: usize) -> AppResult<Vec<String>> {
+    let query = maillage_store::EventQuery {
+        ending_after: Some(now - chrono::TimeDelta::days(730)),
+        starting_before: Some(now + chrono::TimeDelta::days(365)),
+    };
+    let mut events = crate::agenda::managed_events(ctx, actor, &query)?;
+    events.reverse();
+    events.truncate(limit);
+    Ok(events.iter().map(|event| format!("{} (evenement:{})", event_label(event), event.id)).collect())
+}
+
+fn event_label(event: &maillage_store::Event) -> String {
+    format!("{} — {}", event.title, crate::agenda::local_day(event.starts_at()).format("%d/%m/%Y"))
+}
+
+/// The title and date of each public event of the agenda a project links to, by its line
+/// (`evenement:ID`); an event not public is left out (the page names it generically).
+fn event_labels(ctx: &Context<'_>, project: &Project) -> AppResult<std::collections::BTreeMap<String, String>> {
+    let mut labels = std::collections::BTreeMap::new();
+    for line in &project.events {
+        let Some(id) = line.strip_prefix("evenement:") else { continue };
+        if let Some(event) = ctx.store.event(id)?.filter(maillage_store::Event::is_public) {
+            labels.insert(line.clone(), event_label(&event));
+        }
+    }
+    Ok(labels)
 }
 
 /// How a party is named, given [`party_names`].

@@ -227,6 +227,80 @@ fn emails(errors: &mut Vec<FieldError>, raw: &str) -> Vec<String> {
     emails
 }
 
+/// A voter for each address, with the token its link carries (only its hash is stored).
+fn new_voters(vote: &Vote, invited: Vec<String>) -> (Vec<Voter>, Vec<(String, String)>) {
+    let tokens: Vec<(String, String)> = invited.into_iter().map(|email| (email, random_token())).collect();
+    let voters = tokens
+        .iter()
+        .map(|(email, token)| Voter {
+            vote_id: vote.id.clone(),
+            token_hash: hash_token(token),
+            stakeholder: None,
+            email: Some(email.clone()),
+            ballot: None,
+            cast_at: None,
+        })
+        .collect();
+    (voters, tokens)
+}
+
+/// Mails each invited address its personal link.
+fn send_links(ctx: &Context<'_>, vote: &Vote, tokens: &[(String, String)]) -> AppResult<()> {
+    let rules = rules_sentence(vote);
+    for (email, token) in tokens {
+        let link = ctx.link(&format!("/vote/{}?jeton={token}", vote.id))?;
+        ctx.send(
+            &Mail {
+                to: email.clone(),
+                subject: format!("Vote : {}", vote.title),
+                body: format!(
+                    "Bonjour,\n\nVous êtes invité·e à voter pour prioriser les actions du projet numérique de territoire ({}) : « {} ».\n\n{rules}\n\nVotre lien personnel (ne le transférez pas) :\n\n{link}\n",
+                    territory_label(&vote.territory),
+                    vote.title
+                ),
+            },
+            "invitation_vote",
+        )?;
+    }
+    Ok(())
+}
+
+/// Invites more participants to an online vote still open, by mail link as at its opening;
+/// an address already invited is refused by name. How many were invited.
+pub fn invite_voters(ctx: &Context<'_>, actor: &Actor, id: &str, raw: &str, at: DateTime<Utc>) -> AppResult<usize> {
+    let vote = managed_vote(ctx, actor, id)?;
+    if vote.mode != VoteMode::EnLigne {
+        return Err(invalid("invitations", "un vote en salle n'a pas d'invités"));
+    }
+    if vote.closed_at.is_some() || vote.closes_at.is_some_and(|closes| at >= closes) {
+        return Err(invalid("invitations", "le vote est clos : on ne peut plus y inviter"));
+    }
+    let mut errors = Vec::new();
+    let invited = emails(&mut errors, raw);
+    if invited.is_empty() && errors.is_empty() {
+        errors.push(FieldError::new("invitations", "au moins une adresse électronique, une par ligne"));
+    }
+    let known: Vec<String> = ctx.store.voters(id)?.into_iter().filter_map(|voter| voter.email).collect();
+    for email in invited.iter().filter(|email| known.contains(email)) {
+        errors.push(FieldError::new("invitations", format!("« {email} » est déjà invité·e")));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    ctx.mailing()?;
+    let (voters, tokens) = new_voters(&vote, invited);
+    ctx.store.add_voters(id, &voters)?;
+    send_links(ctx, &vote, &tokens)?;
+    ctx.audit(
+        actor.id(),
+        "vote_invitations_ajoutees",
+        Some(format!("vote:{}", vote.id)),
+        format!("« {} », {} invitations", vote.title, tokens.len()),
+        at,
+    )?;
+    Ok(tokens.len())
+}
+
 /// The rules of an online vote in one plain French sentence.
 pub fn rules_sentence(vote: &Vote) -> String {
     let closes = vote
@@ -285,35 +359,9 @@ pub fn create_online_vote(ctx: &Context<'_>, actor: &Actor, form: &VoteForm, at:
         hide_results: form.hide_results,
         ..new_vote(territory, title, VoteMode::EnLigne, items, actor, at)
     };
-    let tokens: Vec<(String, String)> = invited.into_iter().map(|email| (email, random_token())).collect();
-    let voters: Vec<Voter> = tokens
-        .iter()
-        .map(|(email, token)| Voter {
-            vote_id: vote.id.clone(),
-            token_hash: hash_token(token),
-            stakeholder: None,
-            email: Some(email.clone()),
-            ballot: None,
-            cast_at: None,
-        })
-        .collect();
+    let (voters, tokens) = new_voters(&vote, invited);
     ctx.store.add_vote(&vote, &voters)?;
-    let rules = rules_sentence(&vote);
-    for (email, token) in &tokens {
-        let link = ctx.link(&format!("/vote/{}?jeton={token}", vote.id))?;
-        ctx.send(
-            &Mail {
-                to: email.clone(),
-                subject: format!("Vote : {}", vote.title),
-                body: format!(
-                    "Bonjour,\n\nVous êtes invité·e à voter pour prioriser les actions du projet numérique de territoire ({}) : « {} ».\n\n{rules}\n\nVotre lien personnel (ne le transférez pas) :\n\n{link}\n",
-                    territory_label(&vote.territory),
-                    vote.title
-                ),
-            },
-            "invitation_vote",
-        )?;
-    }
+    send_links(ctx, &vote, &tokens)?;
     ctx.audit(
         actor.id(),
         "vote_en_ligne_ouvert",

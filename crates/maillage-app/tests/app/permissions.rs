@@ -56,6 +56,9 @@ use Who::*;
 const NOT_ADMIN: &[Who] = &[Public, Manager, OtherManager, Coordinator, OtherCoordinator, Inactive];
 /// Everyone but an administrator and a coordinator (whose territory holds the place or not).
 const NOT_MODERATOR: &[Who] = &[Public, Manager, OtherManager, Inactive];
+/// Everyone but an administrator and the gestionnaire of the Bourges place, which carries the
+/// Cher's project.
+const NOT_CARRIER: &[Who] = &[Public, OtherManager, Coordinator, OtherCoordinator, Inactive];
 /// Everyone but an administrator and the coordinator of the Cher.
 const NOT_IN_SCOPE: &[Who] = &[Public, Manager, OtherManager, OtherCoordinator, Inactive];
 /// Everyone who may not edit the Bourges place (its gestionnaire and the Cher's coordinator may).
@@ -84,9 +87,11 @@ struct Fixture {
     /// Two entries of the actors directory in the Cher, created by the administrator.
     stakeholder: maillage_store::Stakeholder,
     other_stakeholder: maillage_store::Stakeholder,
-    /// A project of the Cher's PNT (département level), not published; a room vote and an
-    /// online vote of the Cher, open.
+    /// A project of the Cher's PNT (département level), not published, carried by `place`
+    /// (so by `manager`), with a pending proposal of `manager`; a room vote and an online vote
+    /// of the Cher, open.
     pnt_project: String,
+    pnt_proposal: String,
     room_vote: String,
     online_vote: String,
     /// An event in the Cher (created by the administrator) and a registration for it.
@@ -160,7 +165,11 @@ fn fixture() -> Fixture {
     let stakeholder = actors::create(&ctx, &hub.admin, &stakeholder_form("CAF du Cher"), t0()).unwrap();
     let other_stakeholder =
         actors::create(&ctx, &hub.admin, &stakeholder_form("Caisse d'allocations familiales"), t0()).unwrap();
-    let pnt_project = pnt::create_project(&ctx, &hub.admin, &pnt_form(), maillage_store::Stage::Idee, t0()).unwrap().id;
+    let carrier = actors::from_place(&ctx, &hub.admin, &place.id, t0()).unwrap();
+    let carried = pnt::ProjectForm { carriers: format!("acteur:{}", carrier.id), ..pnt_form() };
+    let pnt_project = pnt::create_project(&ctx, &hub.admin, &carried, maillage_store::Stage::Idee, t0()).unwrap().id;
+    let pnt_proposal =
+        pnt::carriers::propose_change(&ctx, &manager, &pnt_project, 1, &carrier_form(), t0()).unwrap().id;
     let room_vote = pnt_votes::create_room_vote(&ctx, &hub.admin, &vote_form(), t0()).unwrap().id;
     let online_vote = pnt_votes::create_online_vote(&ctx, &hub.admin, &online_vote_form(), t0()).unwrap().id;
     let event = agenda::create_event(&ctx, &hub.admin, &event_form(), t0()).unwrap();
@@ -179,6 +188,7 @@ fn fixture() -> Fixture {
     let activity = activity::record(&ctx, &hub.admin, &activity_form(&stakeholder.id), t0()).unwrap();
     Fixture {
         pnt_project,
+        pnt_proposal,
         room_vote,
         online_vote,
         event,
@@ -274,6 +284,10 @@ fn pnt_form() -> pnt::ProjectForm {
         territories: vec!["departement:18".to_owned()],
         ..pnt::ProjectForm::default()
     }
+}
+
+fn carrier_form() -> pnt::carriers::CarrierForm {
+    pnt::carriers::CarrierForm { progress: "Local trouvé.".to_owned(), ..Default::default() }
 }
 
 fn vote_form() -> pnt_votes::VoteForm {
@@ -562,6 +576,10 @@ const ROWS: &[Row] = &[
         if pnt::may_manage(ctx, actor, &cher) { Ok(()) } else { Err(AppError::Forbidden("hors territoire".to_owned())) }
     }),
     row("pnt::project (unpublished)", NOT_MODERATOR, |f, ctx, actor| pnt::project(ctx, actor, &f.pnt_project).map(drop)),
+    row("pnt::actor_suggestions", NOT_MODERATOR, |_, ctx, actor| pnt::actor_suggestions(ctx, actor, 10).map(drop)),
+    row("pnt::event_suggestions", NOT_MODERATOR, |_, ctx, actor| {
+        pnt::event_suggestions(ctx, actor, now(), 10).map(drop)
+    }),
     row("pnt::history", NOT_MODERATOR, |f, ctx, actor| pnt::history(ctx, actor, &f.pnt_project).map(drop)),
     row("pnt::projects", NOT_MODERATOR, |_, ctx, actor| {
         pnt::projects(ctx, actor, &pnt::ProjectFilter::default(), None, 10).map(drop)
@@ -577,8 +595,32 @@ const ROWS: &[Row] = &[
     row("votes::create_online_vote", NOT_IN_SCOPE, |_, ctx, actor| {
         pnt_votes::create_online_vote(ctx, actor, &online_vote_form(), now()).map(drop)
     }),
+    row("votes::invite_voters", NOT_IN_SCOPE, |f, ctx, actor| {
+        pnt_votes::invite_voters(ctx, actor, &f.online_vote, "autre@asso.example", now()).map(drop)
+    }),
     row("votes::close_vote", NOT_IN_SCOPE, |f, ctx, actor| {
         pnt_votes::close_vote(ctx, actor, &f.online_vote, 1, now()).map(drop)
+    }),
+    row("carriers::carried_projects", &[Public, Inactive], |_, ctx, actor| {
+        pnt::carriers::carried_projects(ctx, actor).map(drop)
+    }),
+    row("carriers::carried_project", NOT_CARRIER, |f, ctx, actor| {
+        pnt::carriers::carried_project(ctx, actor, &f.pnt_project).map(drop)
+    }),
+    row("carriers::propose_change", NOT_CARRIER, |f, ctx, actor| {
+        pnt::carriers::propose_change(ctx, actor, &f.pnt_project, 1, &carrier_form(), now()).map(drop)
+    }),
+    row("carriers::pending_proposals", NOT_IN_SCOPE, |f, ctx, actor| {
+        pnt::carriers::pending_proposals(ctx, actor, &f.pnt_project).map(drop)
+    }),
+    row("carriers::approve_proposal", NOT_IN_SCOPE, |f, ctx, actor| {
+        pnt::carriers::approve_proposal(ctx, actor, &f.pnt_proposal, 1, now()).map(drop)
+    }),
+    row("carriers::reject_proposal", NOT_IN_SCOPE, |f, ctx, actor| {
+        pnt::carriers::reject_proposal(ctx, actor, &f.pnt_proposal, "déjà fait", now()).map(drop)
+    }),
+    row("carriers::invite_carrier", NOT_IN_SCOPE, |f, ctx, actor| {
+        pnt::carriers::invite_carrier(ctx, actor, &f.pnt_project, 1, "porteur@asso.example", "Porteur", now()).map(drop)
     }),
     row("votes::votes", NOT_MODERATOR, |_, ctx, actor| {
         pnt_votes::votes(ctx, actor, &maillage_store::PntTerritory::departement("18"), now()).map(drop)

@@ -11,7 +11,7 @@ use maillage_app::pnt::{self, evidence, votes, FundingForm, IncubatorForm, NeedF
 use maillage_app::territory::{read_bassins_csv, Locator};
 use maillage_app::AppError;
 use maillage_store::contract::snapshot_items;
-use maillage_store::{PntStore, PntTerritory, Stage, Store, VoteMode};
+use maillage_store::{AccountStore, PntStore, PntTerritory, Stage, Store, VoteMode};
 
 use crate::support::*;
 
@@ -69,6 +69,7 @@ fn idea() -> ProjectForm {
         }],
         communes: "37072 37011".to_owned(),
         events: String::new(),
+        progress: String::new(),
     }
 }
 
@@ -176,6 +177,72 @@ fn bad_input_is_named_by_field_and_writes_nothing() {
         Err(AppError::Forbidden(_))
     ));
     assert_eq!(snapshot_items(&hub.hub.store), before);
+}
+
+#[test]
+fn a_carrier_proposes_and_the_coordinator_decides() {
+    let hub = PntHub::new();
+    let ctx = hub.ctx();
+    let coordinator = hub.coordinator_37();
+    let place = hub.hub.place("Centre social");
+    let manager = hub.hub.manager("porteuse@asso.example", &[&place], false);
+    let carrier = maillage_app::actors::from_place(&ctx, coordinator, &place.id, at(0)).unwrap();
+    let form = ProjectForm { carriers: format!("acteur:{}", carrier.id), ..idea() };
+    let project = pnt::create_project(&ctx, coordinator, &form, Stage::Idee, at(0)).unwrap();
+    let project = pnt::set_published(&ctx, coordinator, &project.id, 1, true, at(1)).unwrap();
+    assert_eq!(pnt::carriers::carried_projects(&ctx, &manager).unwrap().len(), 1);
+    let other = hub.hub.manager("autre@asso.example", &[&hub.hub.place("Autre lieu")], false);
+    assert!(pnt::carriers::carried_projects(&ctx, &other).unwrap().is_empty());
+
+    // A negative amount is refused by field, and nothing is written.
+    let mut change = pnt::carriers::CarrierForm::of(&project);
+    change.needs[0].amount = "-5".to_owned();
+    let before = snapshot_items(&hub.hub.store);
+    field_error(
+        pnt::carriers::propose_change(&ctx, &manager, &project.id, 2, &change, at(2)),
+        "besoins (ligne 1), montant",
+        "négatif",
+    );
+    assert_eq!(snapshot_items(&hub.hub.store), before);
+
+    change.needs[0].amount = "35000".to_owned();
+    change.progress = "Local trouvé, recrutement en mars.".to_owned();
+    change.note = "Le budget a bougé.".to_owned();
+    let proposal = pnt::carriers::propose_change(&ctx, &manager, &project.id, 2, &change, at(3)).unwrap();
+    // The public still reads the approved version.
+    let public = pnt::project(&ctx, &Actor::Public, &project.id).unwrap();
+    assert_eq!((public.needs[0].amount, public.progress.as_str()), (Some(30_000), ""));
+    assert_eq!(
+        pnt::carriers::pending_proposals(&ctx, coordinator, &project.id).unwrap(),
+        std::slice::from_ref(&proposal)
+    );
+
+    // A refusal needs a reason; the carrier is told.
+    field_error(pnt::carriers::reject_proposal(&ctx, coordinator, &proposal.id, " ", at(4)), "motif", "pourquoi");
+    let approved = pnt::carriers::approve_proposal(&ctx, coordinator, &proposal.id, 2, at(5)).unwrap();
+    assert_eq!((approved.version, approved.needs[0].amount), (3, Some(35_000)));
+    assert_eq!(approved.progress, "Local trouvé, recrutement en mars.");
+    assert!(approved.updated_by_name.ends_with("(approuvé par Coordination)"), "{}", approved.updated_by_name);
+    let public = pnt::project(&ctx, &Actor::Public, &project.id).unwrap();
+    assert_eq!(public.needs[0].amount, Some(35_000));
+    assert!(pnt::carriers::pending_proposals(&ctx, coordinator, &project.id).unwrap().is_empty());
+    assert!(hub.hub.mails().iter().any(|mail| mail.to == "porteuse@asso.example" && mail.subject.contains("publiée")));
+    // Decided once.
+    assert!(pnt::carriers::approve_proposal(&ctx, coordinator, &proposal.id, 3, at(6)).is_err());
+
+    // A person the hub invites for the project carries it too.
+    let invited =
+        pnt::carriers::invite_carrier(&ctx, coordinator, &project.id, 3, "elu@mairie.example", "Élu", at(7)).unwrap();
+    let account = hub.hub.store.user_by_email("elu@mairie.example").unwrap().unwrap();
+    assert_eq!(invited.carrier_accounts, std::slice::from_ref(&account.id));
+    let elu = Actor::User(account);
+    assert_eq!(pnt::carriers::carried_projects(&ctx, &elu).unwrap().len(), 1);
+    change.progress = "Ouverture en septembre.".to_owned();
+    let refused = pnt::carriers::propose_change(&ctx, &elu, &project.id, 4, &change, at(8)).unwrap();
+    let rejected =
+        pnt::carriers::reject_proposal(&ctx, coordinator, &refused.id, "Montant à confirmer.", at(9)).unwrap();
+    assert_eq!(rejected.reason.as_deref(), Some("Montant à confirmer."));
+    assert_eq!(pnt::project(&ctx, &Actor::Public, &project.id).unwrap().version, 4);
 }
 
 #[test]

@@ -44,6 +44,7 @@ const RESTORED_TABLES: &[&str] = &[
     "pnt_plans",
     "pnt_projects",
     "pnt_project_versions",
+    "pnt_project_proposals",
     "pnt_votes",
     "pnt_voters",
     "events",
@@ -165,7 +166,8 @@ fn snapshot_accounts<T: Tables + ?Sized>(
     for project in tables.all_projects()? {
         let mut versions = tables.project_versions(&project.id)?;
         versions.retain(|version| version.version < project.version);
-        visit(SnapshotItem::Project(crate::ProjectSnapshot { project, versions }))?;
+        let proposals = tables.project_proposals(Some(&project.id), false)?;
+        visit(SnapshotItem::Project(crate::ProjectSnapshot { project, versions, proposals }))?;
     }
     // Listed newest first; a backup keeps them oldest first.
     for vote in tables.votes(None)?.into_iter().rev() {
@@ -253,7 +255,7 @@ fn restore_item<T: Tables + ?Sized>(tables: &mut T, item: &SnapshotItem) -> Stor
             crate::check_pnt(pnt)?;
             tables.insert_pnt(pnt).restoring()
         }
-        SnapshotItem::Project(snapshot) => insert_project_snapshot(tables, &snapshot.project, &snapshot.versions),
+        SnapshotItem::Project(snapshot) => insert_project_snapshot(tables, snapshot),
         SnapshotItem::Vote(snapshot) => insert_vote_snapshot(tables, &snapshot.vote, &snapshot.voters),
         SnapshotItem::Event(event) => insert_event(tables, event),
         SnapshotItem::Registration(registration) => insert_registration(tables, registration),

@@ -6,9 +6,10 @@ use chrono::{DateTime, Utc};
 
 use super::{Backend, Refusal, Tables, WriteResult};
 use crate::{
-    check_pnt, check_project, check_vote, closed_vote_error, project_not_found, stale_pnt_error, stale_project_error,
-    tally, vote_not_found, Pnt, PntStore, PntTerritory, Project, ProjectQuery, RoomTally, StoreError, StoreResult,
-    Vote, VoteMode, Voter,
+    check_pnt, check_project, check_vote, closed_vote_error, decided_proposal_error, project_not_found,
+    project_proposal_not_found, stale_pnt_error, stale_project_error, tally, vote_not_found, Pnt, PntStore,
+    PntTerritory, Project, ProjectProposal, ProjectQuery, ProjectSnapshot, ProposalStatus, RoomTally, StoreError,
+    StoreResult, Vote, VoteMode, Voter,
 };
 
 /// The statements of the territorial projects.
@@ -36,6 +37,13 @@ pub trait PntTables {
     fn project_versions(&mut self, id: &str) -> StoreResult<Vec<Project>>;
     /// Every project, by id.
     fn all_projects(&mut self) -> StoreResult<Vec<Project>>;
+
+    fn insert_project_proposal(&mut self, proposal: &ProjectProposal) -> WriteResult<()>;
+    /// Rewrites a proposal still pending with its decision; how many rows (0 or 1).
+    fn decide_project_proposal(&mut self, proposal: &ProjectProposal) -> WriteResult<u64>;
+    fn project_proposal(&mut self, id: &str) -> StoreResult<Option<ProjectProposal>>;
+    /// The proposals of a project (or all), by creation then id; pending ones only if asked.
+    fn project_proposals(&mut self, project_id: Option<&str>, pending_only: bool) -> StoreResult<Vec<ProjectProposal>>;
 
     fn insert_vote(&mut self, vote: &Vote) -> WriteResult<()>;
     /// Rewrites a vote's row if its stored version is `expected`; how many (0 or 1).
@@ -73,15 +81,62 @@ fn save_pnt<T: Tables + ?Sized>(tables: &mut T, pnt: &Pnt) -> StoreResult<()> {
 
 pub(crate) fn insert_project_snapshot<T: Tables + ?Sized>(
     tables: &mut T,
-    project: &Project,
-    versions: &[Project],
+    snapshot: &ProjectSnapshot,
 ) -> StoreResult<()> {
+    let project = &snapshot.project;
     check_project(project)?;
     tables.insert_project(project).restoring()?;
-    for version in versions.iter().chain(std::iter::once(project)) {
+    for version in snapshot.versions.iter().chain(std::iter::once(project)) {
         tables.insert_project_version(version).restoring()?;
     }
+    for proposal in snapshot.proposals.iter().filter(|proposal| proposal.project_id == project.id) {
+        tables.insert_project_proposal(proposal).restoring()?;
+    }
     Ok(())
+}
+
+fn add_project_proposal<T: Tables + ?Sized>(tables: &mut T, proposal: &ProjectProposal) -> StoreResult<()> {
+    if proposal.status != ProposalStatus::Pending || proposal.reviewed_at.is_some() {
+        return Err(StoreError::Conflict(format!(
+            "la proposition {} : une nouvelle proposition est en attente",
+            proposal.id
+        )));
+    }
+    tables.project(&proposal.project_id)?.ok_or_else(|| project_not_found(&proposal.project_id))?;
+    let exists = || StoreError::Conflict(format!("la proposition {} existe déjà", proposal.id));
+    if tables.project_proposal(&proposal.id)?.is_some() {
+        return Err(exists());
+    }
+    tables.insert_project_proposal(proposal).refused_as(exists)
+}
+
+fn decide_project_proposal<T: Tables + ?Sized>(
+    tables: &mut T,
+    proposal: &ProjectProposal,
+    project: Option<&Project>,
+) -> StoreResult<()> {
+    let stored = tables.project_proposal(&proposal.id)?.ok_or_else(|| project_proposal_not_found(&proposal.id))?;
+    if stored.status != ProposalStatus::Pending || proposal.status == ProposalStatus::Pending {
+        return Err(decided_proposal_error(&proposal.id));
+    }
+    if project.is_some_and(|project| project.id != stored.project_id) {
+        return Err(StoreError::Conflict(format!("la proposition {} porte sur un autre projet", proposal.id)));
+    }
+    // What was proposed stays as proposed: only the decision is written.
+    let decided = ProjectProposal {
+        status: proposal.status,
+        reviewer: proposal.reviewer.clone(),
+        reviewed_at: proposal.reviewed_at,
+        reason: proposal.reason.clone(),
+        ..stored
+    };
+    if tables.decide_project_proposal(&decided).refused_as(|| decided_proposal_error(&proposal.id))? != 1 {
+        return Err(decided_proposal_error(&proposal.id));
+    }
+    match project {
+        Some(project) => update_project(tables, project),
+        None => Ok(()),
+    }
 }
 
 fn add_project<T: Tables + ?Sized>(tables: &mut T, project: &Project) -> StoreResult<()> {
@@ -273,6 +328,22 @@ impl<B: Backend> PntStore for B {
 
     fn update_project(&self, project: &Project) -> StoreResult<()> {
         self.write(|tables| update_project(tables, project))
+    }
+
+    fn add_project_proposal(&self, proposal: &ProjectProposal) -> StoreResult<()> {
+        self.write(|tables| add_project_proposal(tables, proposal))
+    }
+
+    fn project_proposal(&self, id: &str) -> StoreResult<Option<ProjectProposal>> {
+        self.read(|tables| tables.project_proposal(id))
+    }
+
+    fn project_proposals(&self, project_id: Option<&str>, pending_only: bool) -> StoreResult<Vec<ProjectProposal>> {
+        self.read(|tables| tables.project_proposals(project_id, pending_only))
+    }
+
+    fn decide_project_proposal(&self, proposal: &ProjectProposal, project: Option<&Project>) -> StoreResult<()> {
+        self.write(|tables| decide_project_proposal(tables, proposal, project))
     }
 
     fn vote(&self, id: &str) -> StoreResult<Option<Vote>> {

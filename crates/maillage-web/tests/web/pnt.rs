@@ -196,3 +196,89 @@ async fn an_online_vote_runs_from_the_mailed_link() {
     let results = coordinator.get(&vote_page).await;
     assert!(results.body.contains("1 bulletins"), "{}", results.body);
 }
+
+fn pairs<'a>(form: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    form.iter().map(|(key, value)| (*key, value.as_str())).collect()
+}
+
+/// The proposal id in a coordinator's project page (its decision form's address).
+fn proposal_id(body: &str) -> String {
+    let start = body.find("/propositions/").expect("a pending proposal") + "/propositions/".len();
+    body[start..].chars().take_while(char::is_ascii_alphanumeric).collect()
+}
+
+#[tokio::test]
+async fn a_carrier_proposes_changes_the_public_sees_once_approved() {
+    use maillage_app::accounts::Actor;
+    use maillage_app::context::Context;
+    use maillage_store::AccountStore;
+
+    let hub = Hub::new();
+    let admin = Actor::User(hub.store.user_by_email("admin@hub.example").unwrap().unwrap());
+    let ctx = Context::new(hub.store.as_ref());
+    let carrier = maillage_app::actors::from_place(&ctx, &admin, &hub.place.id, chrono::Utc::now()).unwrap();
+    let mut coordinator = hub.signed_in("coord37@hub.example").await;
+    let csrf = coordinator.csrf().await;
+    let carriers = format!("acteur:{}", carrier.id);
+    let mut form = project_form(&csrf, "Atelier mobile de réparation", "30000");
+    form[5] = ("porteurs", &carriers);
+    let id = id_from(coordinator.post("/admin/projets", &form).await.location());
+    let published = coordinator
+        .post(&format!("/admin/projets/{id}/publication"), &[("_csrf", &csrf), ("version", "1"), ("publie", "oui")])
+        .await;
+    assert_eq!(published.status, StatusCode::SEE_OTHER);
+
+    // The gestionnaire of the carrying place finds it; another gestionnaire cannot open it.
+    let mut manager = hub.signed_in("g@asso.example").await;
+    let mine = manager.get("/admin/mes-projets").await;
+    assert!(mine.body.contains("Atelier mobile de réparation"), "{}", mine.body);
+    let mut other = hub.signed_in("g2@asso.example").await;
+    assert_eq!(other.get(&format!("/admin/mes-projets/{id}")).await.status, StatusCode::FORBIDDEN);
+    assert!(!other.get("/admin/mes-projets").await.body.contains("Atelier mobile"));
+
+    let m = manager.csrf().await;
+    let proposal = |amount: &str| -> Vec<(&'static str, String)> {
+        vec![
+            ("_csrf", m.clone()),
+            ("version", "2".to_owned()),
+            ("description", "Collecte, réparation, vente et prêt.".to_owned()),
+            ("besoin_type", "etp".to_owned()),
+            ("besoin_montant", amount.to_owned()),
+            ("besoin_etp", "1".to_owned()),
+            ("besoin_description", "1 ETP".to_owned()),
+            ("avancement", "Local trouvé, recrutement en mars.".to_owned()),
+            ("message", "Le budget a été revu.".to_owned()),
+        ]
+    };
+    let before = snapshot_items(hub.store.as_ref());
+    let refused = manager.post(&format!("/admin/mes-projets/{id}"), &pairs(&proposal("-1"))).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
+    assert!(refused.body.contains("montant") && refused.body.contains("négatif"), "{}", refused.body);
+    assert_eq!(snapshot_items(hub.store.as_ref()), before);
+    let sent = manager.post(&format!("/admin/mes-projets/{id}"), &pairs(&proposal("35000"))).await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+    assert!(manager.get(sent.location()).await.body.contains("en attente de la coordination"));
+
+    // The public still reads the approved version.
+    let mut public = hub.client();
+    assert!(!public.get(&format!("/projets/{id}")).await.body.contains("Local trouvé"));
+    // The coordinator compares, then refuses without a reason (named), then approves.
+    let page = coordinator.get(&format!("/admin/projets/{id}")).await;
+    assert!(page.body.contains("Propositions des porteurs") && page.body.contains("Local trouvé"), "{}", page.body);
+    let pid = proposal_id(&page.body);
+    let decide = format!("/admin/projets/{id}/propositions/{pid}");
+    let no_reason = coordinator.post(&decide, &[("_csrf", &csrf), ("decision", "refuser"), ("motif", "")]).await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(no_reason.body.contains("motif"), "{}", no_reason.body);
+    let mut outsider = hub.signed_in("coord18@hub.example").await;
+    let other_csrf = outsider.csrf().await;
+    let forbidden =
+        outsider.post(&decide, &[("_csrf", &other_csrf), ("version", "2"), ("decision", "approuver")]).await;
+    assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
+    let approved = coordinator.post(&decide, &[("_csrf", &csrf), ("version", "2"), ("decision", "approuver")]).await;
+    assert_eq!(approved.status, StatusCode::SEE_OTHER, "{}", approved.body);
+    let page = public.get(&format!("/projets/{id}")).await;
+    assert!(page.body.contains("Local trouvé, recrutement en mars.") && page.body.contains("35"), "{}", page.body);
+    let history = coordinator.get(&format!("/admin/projets/{id}/historique")).await;
+    assert!(history.body.contains("approuvé par"), "{}", history.body);
+}
