@@ -32,6 +32,8 @@ pub struct Config {
     pub pool: PoolVariables,
     /// `https://hub.example`: links in mails start with it; HTTPS makes cookies `Secure`.
     pub base_url: String,
+    /// Whether `MAILLAGE_BASE_URL` was given (else the server takes the address it serves).
+    pub base_url_given: bool,
     /// The key that signs links in mails; a random one (links die with the process) if unset.
     pub secret: Option<String>,
     pub mail: MailConfig,
@@ -106,6 +108,7 @@ impl Config {
                 acquire_timeout: variable("MAILLAGE_PG_ACQUIRE_TIMEOUT"),
                 idle_check: variable("MAILLAGE_PG_IDLE_CHECK"),
             },
+            base_url_given: variable("MAILLAGE_BASE_URL").is_some_and(|url| !url.trim().is_empty()),
             base_url: variable("MAILLAGE_BASE_URL")
                 .unwrap_or_else(|| DEFAULT_BASE_URL.to_owned())
                 .trim_end_matches('/')
