@@ -4,7 +4,7 @@
 //!
 //! Variables (see the README): `MAILLAGE_DB`, `MAILLAGE_NO_DEMO`, `MAILLAGE_PG_POOL_SIZE`,
 //! `MAILLAGE_PG_CONNECT_TIMEOUT`, `MAILLAGE_PG_ACQUIRE_TIMEOUT`, `MAILLAGE_PG_IDLE_CHECK`,
-//! `MAILLAGE_BASE_URL` (default `http://localhost:8080`), `MAILLAGE_SECRET`,
+//! `MAILLAGE_BASE_URL` (default `http://localhost:8080`; `serve` uses the address it serves), `MAILLAGE_SECRET`,
 //! `MAILLAGE_SMTP_URL`, `MAILLAGE_MAIL_FROM`, `MAILLAGE_OUTBOX` (default `boite-d-envoi`),
 //! `MAILLAGE_ADMIN_PASSWORD`, `MAILLAGE_PRODUCTEUR`, `MAILLAGE_PUBLICATION_DIR`, `MAILLAGE_PUBLICATION_HEURES`, `MAILLAGE_CARTE_NATIONALE_URL`; the server's options and the duplicate thresholds have their
 //! own variables, declared with the options; `MAILLAGE_LOG` sets the log filter.

@@ -47,7 +47,8 @@ pub struct ImportReport {
     pub lines: Vec<ReportLine>,
     /// The mapping recognised from the file's columns, when none was given.
     pub recognised: Option<Recognised>,
-    /// Places of the file in a known département that is none of `hold_outside` (0 without it).
+    /// Places the import creates or changes in a known département that is none of
+    /// `hold_outside` (0 without it).
     pub outside: usize,
     /// Stopped before its commit because of `outside`: nothing was written.
     pub held: bool,
@@ -128,11 +129,18 @@ impl Progress<'_> {
             self.problem(row, Some(&key), Problem::error("id", &record.id, "identifiant déjà présent plus haut dans le fichier (même id, même structure source) : ligne ignorée"));
             return Ok(());
         }
-        if let Some(departements) = self.hold {
+        // A place the import writes (not an unchanged one) in a known département none of the
+        // hub's: what the administrator is asked about before the commit.
+        let outside = self.hold.is_some_and(|departements| {
             let codes = crate::territory::departements_of(record.code_insee.as_deref(), &record.code_postal);
-            if !codes.is_empty() && !codes.iter().any(|code| departements.contains(code)) {
-                self.outside += 1;
-            }
+            !codes.is_empty() && !codes.iter().any(|code| departements.contains(code))
+        });
+        let unchanged = self
+            .existing
+            .get(&key)
+            .is_some_and(|known| known.content_hash == hash && known.status == PlaceStatus::Active);
+        if outside && !unchanged {
+            self.outside += 1;
         }
         let at = now();
         match self.existing.get(&key) {
