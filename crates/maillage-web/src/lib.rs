@@ -35,10 +35,10 @@ use std::sync::Arc;
 use axum::{Extension, Router};
 
 pub use error::WebError;
+pub use national::fetch as fetch_national;
 pub use pages::SiteConfig;
 pub use proxy::TrustedProxies;
 pub use state::{AccountsConfig, AgendaSettings, OpenData, WebState};
-pub use national::fetch as fetch_national;
 pub use tasks::{spawn_directory_sync, spawn_national_pull, spawn_publication, BRANDING_REFRESH};
 
 /// The whole application with the default settings: no tile server or geocoder, mails into

@@ -469,9 +469,11 @@ async fn item(ogc: Ogc, Path((collection_id, id)): Path<(String, String)>) -> Re
             let directory = state.directory.current();
             place_feature(directory.get(&id).ok_or_else(missing)?)
         }
-        areas => {
-            area_features(&state, areas).await?.into_iter().find(|feature| feature["id"] == json!(id)).ok_or_else(missing)?
-        }
+        areas => area_features(&state, areas)
+            .await?
+            .into_iter()
+            .find(|feature| feature["id"] == json!(id))
+            .ok_or_else(missing)?,
     };
     feature["links"] = json!([
         link(format!("{base}/ogc/collections/{}/items/{}", collection.id(), encode(&id)), "self", GEOJSON, "Cet objet"),

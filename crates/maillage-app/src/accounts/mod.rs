@@ -388,7 +388,8 @@ pub fn send_invitation(ctx: &Context<'_>, user: &User, now: DateTime<Utc>) -> Ap
             }
         }
     }
-    let places = if places.is_empty() { String::new() } else { format!("Vous pourrez tenir à jour la fiche de :\n{places}\n") };
+    let places =
+        if places.is_empty() { String::new() } else { format!("Vous pourrez tenir à jour la fiche de :\n{places}\n") };
     ctx.send(
         &Mail {
             to: user.email.clone(),

@@ -604,7 +604,10 @@ impl Directory {
             .entries
             .iter()
             .filter(|entry| {
-                entry.location.as_ref().is_some_and(|location| departements.contains(location.code_departement.as_str()))
+                entry
+                    .location
+                    .as_ref()
+                    .is_some_and(|location| departements.contains(location.code_departement.as_str()))
             })
             .count();
         let names = departements

@@ -289,9 +289,8 @@ impl ReportFilter {
     /// Reads the filter and the page; an unknown severity is refused, naming the parameter.
     fn read(raw: Option<&str>) -> Result<(ReportFilter, usize), WebError> {
         let mut params = crate::query::Params::parse(raw)?;
-        let mut text = |name: &'static str| -> Result<String, WebError> {
-            Ok(params.get(name)?.unwrap_or("").trim().to_owned())
-        };
+        let mut text =
+            |name: &'static str| -> Result<String, WebError> { Ok(params.get(name)?.unwrap_or("").trim().to_owned()) };
         let (gravite, champ, page) = (text("gravite")?, text("champ")?, text("page")?);
         if !gravite.is_empty() && !SEVERITIES.iter().any(|severity| severity.label() == gravite) {
             return Err(WebError::bad_parameter("gravite", "gravité inconnue : erreur, avertissement ou info"));

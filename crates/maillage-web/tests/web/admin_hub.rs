@@ -256,7 +256,11 @@ async fn an_import_outside_the_hubs_territory_asks_first() {
     // A file within the territory is imported at once.
     let near = "id,nom,commune,code_postal,code_insee,adresse\nh4,EPN de Bourges,Bourges,18000,18033,4 rue Moyenne\n";
     let page = admin
-        .post_file("/admin/imports", &[("_csrf", &csrf), ("source", "proche")], Some(("fichier", "p.csv", near.as_bytes())))
+        .post_file(
+            "/admin/imports",
+            &[("_csrf", &csrf), ("source", "proche")],
+            Some(("fichier", "p.csv", near.as_bytes())),
+        )
         .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
 }
@@ -273,7 +277,11 @@ async fn an_import_report_pages_filters_and_downloads() {
     let mut admin = hub.signed_in("admin@hub.example").await;
     let csrf = admin.csrf().await;
     let page = admin
-        .post_file("/admin/imports", &[("_csrf", &csrf), ("source", "essai")], Some(("fichier", "l.csv", file.as_bytes())))
+        .post_file(
+            "/admin/imports",
+            &[("_csrf", &csrf), ("source", "essai")],
+            Some(("fichier", "l.csv", file.as_bytes())),
+        )
         .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     let report_uri = page.location().to_owned();

@@ -387,9 +387,11 @@ async fn an_undone_merge_brings_its_places_back_into_the_feeds() {
         .expect("the twins are a pair to review");
     let merged = resolve(&ctx, &operator, &pair.id, Resolution::Merge).unwrap();
     let state = WebState::new(store.clone(), territory()).unwrap();
-    let (_, _, after_merge) =
-        get(&state, &format!("/api/v1/lieux/changements?depuis={}", enc(&(Utc::now() - Duration::hours(1)).to_rfc3339())))
-            .await;
+    let (_, _, after_merge) = get(
+        &state,
+        &format!("/api/v1/lieux/changements?depuis={}", enc(&(Utc::now() - Duration::hours(1)).to_rfc3339())),
+    )
+    .await;
     let withdrawn: Vec<(String, String)> = ids(&after_merge).into_iter().filter(|(_, kind)| kind == "retire").collect();
     assert_eq!(withdrawn.len(), 1, "one twin withdrawn into the other: {after_merge}");
 
@@ -468,7 +470,8 @@ async fn the_scheduled_national_pull_brings_the_national_places_for_review() {
     let config = Arc::new(maillage_web::AccountsConfig::with_outbox(folder.path(), "https://hub.example", KEY));
     let never = std::time::Duration::from_secs(24 * 3600);
     let task = maillage_web::spawn_national_pull(&state, config.clone(), std::time::Duration::ZERO, never).unwrap();
-    let national = maillage_store::PlaceQuery { source: Some("carte-nationale".into()), ..maillage_store::PlaceQuery::active() };
+    let national =
+        maillage_store::PlaceQuery { source: Some("carte-nationale".into()), ..maillage_store::PlaceQuery::active() };
     let mut waited = 0;
     while store.places(&national).unwrap().len() < 2 {
         assert!(waited < 200, "the pull ran within 20 s");
@@ -514,6 +517,7 @@ async fn administrators_pull_the_national_map_now() {
     assert_eq!(pulled.status, StatusCode::SEE_OTHER, "{}", pulled.body);
     let report = admin.get(pulled.location()).await;
     assert!(report.body.contains("carte-nationale"), "{}", report.body);
-    let national = maillage_store::PlaceQuery { source: Some("carte-nationale".into()), ..maillage_store::PlaceQuery::active() };
+    let national =
+        maillage_store::PlaceQuery { source: Some("carte-nationale".into()), ..maillage_store::PlaceQuery::active() };
     assert_eq!(hub.store.places(&national).unwrap().len(), 2);
 }
