@@ -5,7 +5,7 @@
 //! through the duplicates engine, so the hub sees which of the national map's places it already
 //! has (merged or in the review queue) and which it lacks.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 use maillage_store::{PlaceKey, PlaceQuery};
 use maillage_territory::Territory;
@@ -31,23 +31,6 @@ pub struct NationalPull {
     pub lacking: usize,
 }
 
-/// The département a record is in: its INSEE code's, else its postcode's (Corsica's postcodes
-/// say 20: both of its départements).
-fn departements_of(fields: &BTreeMap<String, String>) -> Vec<String> {
-    let insee = fields.get("code_insee").map(|code| code.trim()).filter(|code| code.len() == 5);
-    if let Some(code) = insee {
-        let length = if code.starts_with("97") || code.starts_with("98") { 3 } else { 2 };
-        return vec![code[..length].to_owned()];
-    }
-    let postcode = fields.get("code_postal").map(|code| code.trim()).filter(|code| code.len() == 5);
-    match postcode {
-        Some(code) if code.starts_with("20") => vec!["2A".to_owned(), "2B".to_owned()],
-        Some(code) if code.starts_with("97") || code.starts_with("98") => vec![code[..3].to_owned()],
-        Some(code) => vec![code[..2].to_owned()],
-        None => Vec::new(),
-    }
-}
-
 /// Imports the national map's file for the hub's départements and reconciles it: administrators
 /// and the hub itself (the server's scheduled pull).
 pub fn pull_national(
@@ -58,7 +41,7 @@ pub fn pull_national(
     file_name: &str,
 ) -> AppResult<NationalPull> {
     actor.require(ctx, Permission::Administer)?;
-    let departements: BTreeSet<String> = ctx.store.bassins()?.into_iter().map(|member| member.departement).collect();
+    let departements = crate::territory::hub_departements(ctx.store)?;
     if departements.is_empty() {
         return Err(AppError::Input(
             "aucun département : décrivez d'abord les bassins de vie du hub, qui disent ses départements".to_owned(),
@@ -69,7 +52,9 @@ pub fn pull_national(
     maillage_formats::reader::for_each_row::<()>(bytes, file_name, |row| {
         read += 1;
         let raw = maillage_formats::standard::row_to_raw(&row);
-        if departements_of(&raw.fields).iter().any(|code| departements.contains(code)) {
+        let (insee, postcode) = (raw.fields.get("code_insee"), raw.fields.get("code_postal"));
+        let codes = crate::territory::departements_of(insee.map(String::as_str), postcode.map_or("", String::as_str));
+        if codes.iter().any(|code| departements.contains(code)) {
             kept.push(raw.fields);
         }
         Ok(())
@@ -86,6 +71,7 @@ pub fn pull_national(
         candidates: &[],
         prune: true,
         territory: Some(territory),
+        hold_outside: None,
     };
     let import = import_file(ctx, actor, &json, "carte-nationale.json", &options)?;
     let scan = scan(ctx, actor, &ScanOptions::default())?;
@@ -93,5 +79,17 @@ pub fn pull_national(
         ctx.store.duplicate_pairs()?.into_iter().flat_map(|pair| [pair.a, pair.b]).collect();
     let national = PlaceQuery { source: Some(SOURCE.to_owned()), ..PlaceQuery::active() };
     let lacking = ctx.store.places(&national)?.iter().filter(|place| !paired.contains(&PlaceKey::of(place))).count();
+    ctx.audit(
+        actor.id(),
+        "carte_nationale_rapprochee",
+        Some(format!("lot:{}", import.batch.id)),
+        format!(
+            "{} lieux dans les départements du hub sur {read} ; {} fusionnés d'office, {} à examiner, {lacking} sans équivalent",
+            kept.len(),
+            scan.auto_merged,
+            scan.queued
+        ),
+        maillage_store::now(),
+    )?;
     Ok(NationalPull { read, kept: kept.len(), import, scan, lacking })
 }

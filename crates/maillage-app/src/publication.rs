@@ -167,41 +167,51 @@ fn write_publication(
     let filter = ExportFilter { visible: Some(settings.visible), ..ExportFilter::default() };
     let places = published_places(store, Some(territory), &filter)?;
     let prefix = format!("{}-{producer}-", today.format("%Y%m%d"));
-    let mut files = Vec::new();
-    for (stable, suffix, title, format, media) in FILES {
-        let name = format!("{prefix}{suffix}");
-        let (records, octets, sha256) = write_atomically(dir, &name, |out| {
-            let kind = match stable {
-                "lieux-de-mediation-numerique.csv" => ExportFormat::Csv,
-                "lieux-de-mediation-numerique.json" => ExportFormat::Json,
-                "lieux-de-mediation-numerique.geojson" => ExportFormat::GeoJson,
-                "data-inclusion-structures.json" => ExportFormat::DataInclusionStructures,
-                "data-inclusion-services.json" => ExportFormat::DataInclusionServices,
-                _ => {
-                    let request = crate::coverage::CoverageRequest::default();
-                    let report = crate::coverage::coverage_of(store, territory, &request, &places)?;
-                    crate::coverage::write_csv(&report, out)
-                        .map_err(|err| AppError::Input(format!("couverture non écrite : {err}")))?;
-                    return Ok(report.lignes.len());
+    // The six files are independent: each is written on its own thread (a national registry's
+    // publication is bound by serialising and hashing, not by the disk).
+    let write_one =
+        |(stable, suffix, title, format, media): (&str, &str, &str, &str, &str)| -> AppResult<PublishedFile> {
+            let name = format!("{prefix}{suffix}");
+            let (records, octets, sha256) = write_atomically(dir, &name, |out| {
+                let kind = match stable {
+                    "lieux-de-mediation-numerique.csv" => ExportFormat::Csv,
+                    "lieux-de-mediation-numerique.json" => ExportFormat::Json,
+                    "lieux-de-mediation-numerique.geojson" => ExportFormat::GeoJson,
+                    "data-inclusion-structures.json" => ExportFormat::DataInclusionStructures,
+                    "data-inclusion-services.json" => ExportFormat::DataInclusionServices,
+                    _ => {
+                        let request = crate::coverage::CoverageRequest::default();
+                        let report = crate::coverage::coverage_of(store, territory, &request, &places)?;
+                        crate::coverage::write_csv(&report, out)
+                            .map_err(|err| AppError::Input(format!("couverture non écrite : {err}")))?;
+                        return Ok(report.lignes.len());
+                    }
+                };
+                let mut writer = PlaceWriter::new(kind, out)?.with_data_inclusion(options.clone());
+                for place in &places {
+                    writer.write(place)?;
                 }
-            };
-            let mut writer = PlaceWriter::new(kind, out)?.with_data_inclusion(options.clone());
-            for place in &places {
-                writer.write(place)?;
-            }
-            Ok(writer.finish()?)
-        })?;
-        files.push(PublishedFile {
-            stable: stable.to_owned(),
-            fichier: name,
-            titre: title.to_owned(),
-            format: format.to_owned(),
-            type_media: media.to_owned(),
-            enregistrements: records,
-            octets,
-            sha256,
-        });
-    }
+                Ok(writer.finish()?)
+            })?;
+            Ok(PublishedFile {
+                stable: stable.to_owned(),
+                fichier: name,
+                titre: title.to_owned(),
+                format: format.to_owned(),
+                type_media: media.to_owned(),
+                enregistrements: records,
+                octets,
+                sha256,
+            })
+        };
+    let write_one = &write_one;
+    let files = std::thread::scope(|scope| {
+        let writers: Vec<_> = FILES.into_iter().map(|file| scope.spawn(move || write_one(file))).collect();
+        writers
+            .into_iter()
+            .map(|writer| writer.join().unwrap_or_else(|_| Err(AppError::Input("publication interrompue".to_owned()))))
+            .collect::<AppResult<Vec<PublishedFile>>>()
+    })?;
     let manifest =
         Manifest { producteur: producer.clone(), date: today, publie_le: at, lieux: places.len(), fichiers: files };
     let catalog = catalog(&manifest, settings);

@@ -4,7 +4,7 @@
 //!
 //! Variables (see the README): `MAILLAGE_DB`, `MAILLAGE_NO_DEMO`, `MAILLAGE_PG_POOL_SIZE`,
 //! `MAILLAGE_PG_CONNECT_TIMEOUT`, `MAILLAGE_PG_ACQUIRE_TIMEOUT`, `MAILLAGE_PG_IDLE_CHECK`,
-//! `MAILLAGE_BASE_URL` (default `http://localhost:8080`), `MAILLAGE_SECRET`,
+//! `MAILLAGE_BASE_URL` (default `http://localhost:8080`; `serve` uses the address it serves), `MAILLAGE_SECRET`,
 //! `MAILLAGE_SMTP_URL`, `MAILLAGE_MAIL_FROM`, `MAILLAGE_OUTBOX` (default `boite-d-envoi`),
 //! `MAILLAGE_ADMIN_PASSWORD`, `MAILLAGE_PRODUCTEUR`, `MAILLAGE_PUBLICATION_DIR`, `MAILLAGE_PUBLICATION_HEURES`, `MAILLAGE_CARTE_NATIONALE_URL`; the server's options and the duplicate thresholds have their
 //! own variables, declared with the options; `MAILLAGE_LOG` sets the log filter.
@@ -32,6 +32,8 @@ pub struct Config {
     pub pool: PoolVariables,
     /// `https://hub.example`: links in mails start with it; HTTPS makes cookies `Secure`.
     pub base_url: String,
+    /// Whether `MAILLAGE_BASE_URL` was given (else the server takes the address it serves).
+    pub base_url_given: bool,
     /// The key that signs links in mails; a random one (links die with the process) if unset.
     pub secret: Option<String>,
     pub mail: MailConfig,
@@ -106,6 +108,7 @@ impl Config {
                 acquire_timeout: variable("MAILLAGE_PG_ACQUIRE_TIMEOUT"),
                 idle_check: variable("MAILLAGE_PG_IDLE_CHECK"),
             },
+            base_url_given: variable("MAILLAGE_BASE_URL").is_some_and(|url| !url.trim().is_empty()),
             base_url: variable("MAILLAGE_BASE_URL")
                 .unwrap_or_else(|| DEFAULT_BASE_URL.to_owned())
                 .trim_end_matches('/')

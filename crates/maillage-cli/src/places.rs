@@ -60,6 +60,7 @@ pub fn import(config: &Config, request: &ImportRequest) -> CliResult<ExitCode> {
         candidates: &candidates,
         prune: request.prune,
         territory: Some(&territory),
+        hold_outside: None,
     };
     let ctx = Context::new(store.as_ref());
     let outcome = maillage_app::import_file(&ctx, &operator(), &bytes, &request.file.to_string_lossy(), &options)?;
@@ -218,18 +219,11 @@ pub fn publish(config: &Config, dir: Option<PathBuf>, hide_after_months: u32) ->
     Ok(ExitCode::SUCCESS)
 }
 
-/// The national map's file: fetched from an http(s) address, or read from a local path.
+/// The national map's file: fetched from an http(s) address (as the server's scheduled pull
+/// does), or read from a local path.
 pub fn fetch_national(url: &str) -> CliResult<Vec<u8>> {
     if url.starts_with("http://") || url.starts_with("https://") {
-        let refused = |detail: String| {
-            tracing::warn!(%url, %detail, "carte nationale non téléchargée");
-            CliError::Usage(format!("carte nationale non téléchargée depuis {url}"))
-        };
-        let response = ureq::get(url).call().map_err(|err| refused(err.to_string()))?;
-        let mut bytes = Vec::new();
-        std::io::Read::read_to_end(&mut response.into_body().into_reader(), &mut bytes)
-            .map_err(|err| refused(err.to_string()))?;
-        Ok(bytes)
+        Ok(maillage_web::fetch_national(url)?)
     } else {
         read_file(Path::new(url))
     }

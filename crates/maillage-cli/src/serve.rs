@@ -88,6 +88,19 @@ impl ServeArgs {
 const IGN_PLAN_TILES: &str = "https://data.geopf.fr/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=GEOGRAPHICALGRIDSYSTEMS.PLANIGNV2&STYLE=normal&TILEMATRIXSET=PM&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&FORMAT=image/png";
 const IGN_PLAN_ATTRIBUTION: &str = "Fond de carte © IGN – Plan IGN (Géoplateforme)";
 
+/// The address the server answers at, as links in mails write it when the hub gave none
+/// (a server listening on every interface is reached at `localhost` on its machine).
+fn served_url(addr: std::net::SocketAddr) -> String {
+    if addr.ip().is_unspecified() {
+        format!("http://localhost:{}", addr.port())
+    } else {
+        format!("http://{addr}")
+    }
+}
+
+const NATIONAL_FIRST: std::time::Duration = std::time::Duration::from_secs(300);
+const NATIONAL_EVERY: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
 /// Raises the soft limit of open files to the hard one: each connection holds a descriptor,
 /// and a distribution's default soft limit (often 1,024) turns a busy hour into "Too many
 /// open files" while the hard limit would allow far more. Says what it did in the log.
@@ -103,30 +116,6 @@ fn raise_open_files_limit() {
     }
 }
 
-/// Pulls the national map's file once a day (the first a few minutes after the start), on a
-/// thread of its own with its own connection to the database.
-fn spawn_national_pull(config: &Config, url: String) -> CliResult<()> {
-    let store = database::open(config, false)?;
-    std::thread::spawn(move || {
-        let territory = load_territory().0;
-        std::thread::sleep(std::time::Duration::from_secs(300));
-        loop {
-            match crate::places::pull_national(store.as_ref(), &territory, &url) {
-                Ok(pull) => tracing::info!(
-                    lus = pull.read,
-                    gardes = pull.kept,
-                    a_examiner = pull.scan.queued,
-                    sans_equivalent = pull.lacking,
-                    "carte nationale rapprochée"
-                ),
-                Err(err) => tracing::warn!(erreur = %err.message(), "carte nationale non rapprochée"),
-            }
-            std::thread::sleep(std::time::Duration::from_secs(24 * 3600));
-        }
-    });
-    Ok(())
-}
-
 pub fn run(config: &Config, args: &ServeArgs) -> CliResult<ExitCode> {
     raise_open_files_limit();
     let site = args.site()?;
@@ -135,8 +124,18 @@ pub fn run(config: &Config, args: &ServeArgs) -> CliResult<ExitCode> {
     if !(args.sync_interval.is_finite() && (0.1..=3600.0).contains(&args.sync_interval)) {
         return Err(CliError::Usage("--sync-interval : nombre de secondes entre 0,1 et 3600 attendu".to_owned()));
     }
+    let base_url = if config.base_url_given {
+        config.base_url.clone()
+    } else {
+        let served = served_url(args.addr);
+        note!(
+            "MAILLAGE_BASE_URL n'est pas donnée : les liens des courriels mèneront à {served}, l'adresse servie. \
+             Donnez l'adresse publique du hub (https://…) par MAILLAGE_BASE_URL."
+        );
+        served
+    };
     // Refused before anything is loaded: a server that cannot mail its links is misconfigured.
-    let accounts = Arc::new(AccountsConfig::new(config.mail_setup()?, config.link_signer()?, &config.base_url));
+    let accounts = Arc::new(AccountsConfig::new(config.mail_setup()?, config.link_signer()?, &base_url));
     let store: Arc<dyn Store> = Arc::from(database::open(config, true)?);
     let (territory, load_time) = load_territory();
     tracing::info!(ms = load_time.as_millis() as u64, "territoire chargé");
@@ -161,13 +160,11 @@ pub fn run(config: &Config, args: &ServeArgs) -> CliResult<ExitCode> {
     state.agenda = maillage_web::AgendaSettings::new(args.agenda_rappel_heures, args.agenda_effacement_jours);
     state.open_data = Arc::new(maillage_web::OpenData {
         producer: config.producer()?.to_owned(),
-        base_url: Some(config.base_url.clone()),
+        base_url: Some(base_url.clone()),
         publication_dir: config.publication_dir.clone(),
+        national_url: config.national_url.clone(),
     });
     let publication_every = config.publication_interval()?;
-    if let Some(url) = config.national_url.clone() {
-        spawn_national_pull(config, url)?;
-    }
     let places = state.directory.current().len();
     tracing::info!(lieux = places, ms = started.elapsed().as_millis() as u64, "annuaire chargé");
     let runtime =
@@ -177,10 +174,12 @@ pub fn run(config: &Config, args: &ServeArgs) -> CliResult<ExitCode> {
     let served = runtime.block_on(async {
         let sync = maillage_web::spawn_directory_sync(&state, every);
         let publication = maillage_web::spawn_publication(&state, accounts.clone(), publication_every);
+        // The national map once a day, the first a few minutes after the start.
+        let national = maillage_web::spawn_national_pull(&state, accounts.clone(), NATIONAL_FIRST, NATIONAL_EVERY);
         let served = maillage_web::serve(args.addr, state, site, accounts).await;
         sync.abort();
-        if let Some(publication) = publication {
-            publication.abort();
+        for task in [publication, national].into_iter().flatten() {
+            task.abort();
         }
         served
     });

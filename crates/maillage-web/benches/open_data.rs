@@ -64,6 +64,7 @@ fn main() {
         candidates: &[],
         prune: false,
         territory: Some(&territory),
+        hold_outside: None,
     };
     let report = import_file(
         &Context::new(store.as_ref()),

@@ -188,7 +188,7 @@ pub async fn render_errors(State(site): State<Arc<SiteConfig>>, mut request: Req
         request.headers().get(crate::middleware::REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
     let context = PageContext::default();
     request.extensions_mut().insert(context.clone());
-    let mut response = next.run(request).await;
+    let mut response = crate::render::BRANDING.scope(site.branding.current(), next.run(request)).await;
     let error = match response.extensions_mut().remove::<WebError>() {
         Some(error) => error,
         None if api && is_plain_rejection(&response) => {

@@ -16,6 +16,7 @@ mod branding;
 mod error;
 mod extract;
 mod middleware;
+mod national;
 mod ogc;
 mod open_data;
 mod pages;
@@ -34,10 +35,11 @@ use std::sync::Arc;
 use axum::{Extension, Router};
 
 pub use error::WebError;
+pub use national::fetch as fetch_national;
 pub use pages::SiteConfig;
 pub use proxy::TrustedProxies;
 pub use state::{AccountsConfig, AgendaSettings, OpenData, WebState};
-pub use tasks::{spawn_directory_sync, spawn_publication, BRANDING_REFRESH};
+pub use tasks::{spawn_directory_sync, spawn_national_pull, spawn_publication, BRANDING_REFRESH};
 
 /// The whole application with the default settings: no tile server or geocoder, mails into
 /// the default outbox folder (tests, tools).

@@ -13,7 +13,8 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{FromRequestParts, Path};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -62,6 +63,31 @@ fn base(state: &WebState, headers: &HeaderMap) -> String {
     }
 }
 
+/// What every handler reads: the state, the links' base address and the query string.
+struct Ogc {
+    state: WebState,
+    base: String,
+    raw: Option<String>,
+}
+
+impl FromRequestParts<WebState> for Ogc {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &WebState) -> Result<Self, Self::Rejection> {
+        let base = base(state, &parts.headers);
+        Ok(Ogc { state: state.clone(), base, raw: parts.uri.query().map(str::to_owned) })
+    }
+}
+
+impl Ogc {
+    /// Checks a query that may hold only the common parameters (`f`, `crs`).
+    fn plain(&self) -> Result<(), WebError> {
+        let mut params = Params::parse(self.raw.as_deref())?;
+        common_params(&mut params)?;
+        params.finish()
+    }
+}
+
 fn link(href: String, rel: &str, kind: &str, title: &str) -> Value {
     json!({"href": href, "rel": rel, "type": kind, "title": title})
 }
@@ -87,15 +113,9 @@ fn common_params(params: &mut Params) -> Result<(), WebError> {
     Ok(())
 }
 
-async fn landing(
-    State(state): State<WebState>,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-) -> Result<Response, WebError> {
-    let mut params = Params::parse(raw.as_deref())?;
-    common_params(&mut params)?;
-    params.finish()?;
-    let base = base(&state, &headers);
+async fn landing(ogc: Ogc) -> Result<Response, WebError> {
+    ogc.plain()?;
+    let Ogc { state, base, .. } = ogc;
     let hub = state.branding.current().name.clone();
     Ok(json_answer(
         &json!({
@@ -113,10 +133,8 @@ async fn landing(
     ))
 }
 
-async fn conformance(RawQuery(raw): RawQuery) -> Result<Response, WebError> {
-    let mut params = Params::parse(raw.as_deref())?;
-    common_params(&mut params)?;
-    params.finish()?;
+async fn conformance(ogc: Ogc) -> Result<Response, WebError> {
+    ogc.plain()?;
     Ok(json_answer(
         &json!({"conformsTo": [
             "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
@@ -208,15 +226,9 @@ fn places_extent(state: &WebState) -> Option<[f64; 4]> {
     extent
 }
 
-async fn collections(
-    State(state): State<WebState>,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-) -> Result<Response, WebError> {
-    let mut params = Params::parse(raw.as_deref())?;
-    common_params(&mut params)?;
-    params.finish()?;
-    let base = base(&state, &headers);
+async fn collections(ogc: Ogc) -> Result<Response, WebError> {
+    ogc.plain()?;
+    let Ogc { state, base, .. } = ogc;
     let extent = places_extent(&state);
     let list: Vec<Value> = ALL.iter().map(|c| describe(*c, &base, extent)).collect();
     Ok(json_answer(
@@ -228,17 +240,10 @@ async fn collections(
     ))
 }
 
-async fn collection(
-    State(state): State<WebState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    RawQuery(raw): RawQuery,
-) -> Result<Response, WebError> {
+async fn collection(ogc: Ogc, Path(id): Path<String>) -> Result<Response, WebError> {
     let collection = Collection::parse(&id)?;
-    let mut params = Params::parse(raw.as_deref())?;
-    common_params(&mut params)?;
-    params.finish()?;
-    Ok(json_answer(&describe(collection, &base(&state, &headers), places_extent(&state)), "application/json"))
+    ogc.plain()?;
+    Ok(json_answer(&describe(collection, &ogc.base, places_extent(&ogc.state)), "application/json"))
 }
 
 /// The filter words that can be given on their own as queryables (`service=…`), written into
@@ -255,17 +260,10 @@ const FILTER_WORDS: [(&str, &str); 9] = [
     ("jour", "Ouvert ce jour de la semaine (lundi … dimanche)."),
 ];
 
-async fn queryables(
-    State(state): State<WebState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    RawQuery(raw): RawQuery,
-) -> Result<Response, WebError> {
+async fn queryables(ogc: Ogc, Path(id): Path<String>) -> Result<Response, WebError> {
     let collection = Collection::parse(&id)?;
-    let mut params = Params::parse(raw.as_deref())?;
-    common_params(&mut params)?;
-    params.finish()?;
-    let base = base(&state, &headers);
+    ogc.plain()?;
+    let base = ogc.base;
     let mut properties = Map::new();
     if collection == Collection::Lieux {
         let text = |description: &str| json!({"type": "string", "description": description});
@@ -409,18 +407,11 @@ fn place_feature(entry: &DirectoryEntry) -> Value {
     json!({"type": "Feature", "id": entry.id(), "geometry": geometry, "properties": properties})
 }
 
-async fn items(
-    State(state): State<WebState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    RawQuery(raw): RawQuery,
-) -> Result<Response, WebError> {
-    let collection = Collection::parse(&id)?;
-    let base = base(&state, &headers);
+async fn items(ogc: Ogc, Path(id): Path<String>) -> Result<Response, WebError> {
+    let (collection, raw) = (Collection::parse(&id)?, ogc.raw.as_deref());
     match collection {
-        Collection::Lieux => place_items(&state, &base, raw.as_deref()),
-        Collection::Bassins => bassin_items(&state, &base, raw.as_deref()).await,
-        Collection::Couverture => coverage_items(&state, &base, raw.as_deref()).await,
+        Collection::Lieux => place_items(&ogc.state, &ogc.base, raw),
+        areas => filter_and_page(area_features(&ogc.state, areas).await?, areas, &ogc.base, raw),
     }
 }
 
@@ -468,27 +459,17 @@ fn place_items(state: &WebState, base: &str, raw: Option<&str>) -> Result<Respon
     Ok(collection_answer(features, matched, paging_links(base, Collection::Lieux, raw, offset, limit, matched)))
 }
 
-async fn item(
-    State(state): State<WebState>,
-    headers: HeaderMap,
-    Path((collection_id, id)): Path<(String, String)>,
-    RawQuery(raw): RawQuery,
-) -> Result<Response, WebError> {
+async fn item(ogc: Ogc, Path((collection_id, id)): Path<(String, String)>) -> Result<Response, WebError> {
     let collection = Collection::parse(&collection_id)?;
-    let mut params = Params::parse(raw.as_deref())?;
-    common_params(&mut params)?;
-    params.finish()?;
-    let base = base(&state, &headers);
+    ogc.plain()?;
+    let Ogc { state, base, .. } = ogc;
     let missing = || WebError::not_found(format!("aucun objet « {id} » dans {}", collection.id()));
     let mut feature = match collection {
         Collection::Lieux => {
             let directory = state.directory.current();
             place_feature(directory.get(&id).ok_or_else(missing)?)
         }
-        Collection::Bassins => {
-            bassin_features(&state).await?.into_iter().find(|feature| feature["id"] == json!(id)).ok_or_else(missing)?
-        }
-        Collection::Couverture => coverage_features(&state)
+        areas => area_features(&state, areas)
             .await?
             .into_iter()
             .find(|feature| feature["id"] == json!(id))
@@ -563,11 +544,6 @@ async fn bassin_features(state: &WebState) -> Result<Vec<Value>, WebError> {
     .await
 }
 
-async fn bassin_items(state: &WebState, base: &str, raw: Option<&str>) -> Result<Response, WebError> {
-    let features = bassin_features(state).await?;
-    filter_and_page(features, Collection::Bassins, base, raw)
-}
-
 async fn coverage_features(state: &WebState) -> Result<Vec<Value>, WebError> {
     let state = state.clone();
     crate::state::run_blocking(move || {
@@ -600,7 +576,12 @@ async fn coverage_features(state: &WebState) -> Result<Vec<Value>, WebError> {
     .await
 }
 
-async fn coverage_items(state: &WebState, base: &str, raw: Option<&str>) -> Result<Response, WebError> {
-    let features = coverage_features(state).await?;
-    filter_and_page(features, Collection::Couverture, base, raw)
+/// Every feature of a collection, built on each request: the bassins' and the coverage's are
+/// few and then cut by `bbox` and paging; the places' handlers search the directory instead.
+async fn area_features(state: &WebState, collection: Collection) -> Result<Vec<Value>, WebError> {
+    match collection {
+        Collection::Bassins => bassin_features(state).await,
+        Collection::Couverture => coverage_features(state).await,
+        Collection::Lieux => Ok(state.directory.current().entries().iter().map(|entry| place_feature(entry)).collect()),
+    }
 }

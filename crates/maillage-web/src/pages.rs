@@ -186,12 +186,15 @@ pub async fn fallback(uri: Uri) -> WebError {
 #[template(path = "accueil.html")]
 struct HomePage {
     layout: Layout,
+    /// The places of the hub's territory, and its départements' names (none: the registry).
     places: usize,
+    departements: String,
 }
 
 async fn home(State(state): State<WebState>, Extension(site): Site) -> Response {
-    let places = state.directory.current().len();
-    render(StatusCode::OK, &HomePage { layout: Layout::new(&site, "Accueil", "accueil"), places }, false)
+    let (places, departements) = state.directory.current().hub_count();
+    let layout = Layout::new(&site, "Accueil", "accueil");
+    render(StatusCode::OK, &HomePage { layout, places, departements: departements.join(", ") }, false)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -406,11 +409,16 @@ async fn map_page(
 struct TerritoriesPage {
     layout: Layout,
     regions: Vec<listing::TerritoryLink>,
+    /// The places of the hub's territory, and its départements' names (none: the registry).
+    places: usize,
+    departements: String,
 }
 
 async fn territories_index(State(state): State<WebState>, Extension(site): Site) -> Result<Response, WebError> {
     let regions = listing::territory_index(&state).await.map_err(WebError::internal)?;
-    let page = TerritoriesPage { layout: Layout::new(&site, "Territoires", "territoires"), regions };
+    let (places, departements) = state.directory.current().hub_count();
+    let layout = Layout::new(&site, "Territoires", "territoires");
+    let page = TerritoriesPage { layout, regions, places, departements: departements.join(", ") };
     Ok(render(StatusCode::OK, &page, false))
 }
 

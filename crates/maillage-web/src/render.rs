@@ -9,7 +9,15 @@ use crate::extract::Visitor;
 use crate::pages::Layout;
 use crate::security::Policy;
 
-/// The layout of account and admin pages: the public base, without the map's settings.
+tokio::task_local! {
+    /// The hub's name, colour and logo while a request is answered (the error-rendering
+    /// middleware sets it around every request), so account and admin pages carry them
+    /// without each handler reading the state.
+    pub static BRANDING: std::sync::Arc<maillage_app::hub::branding::Branding>;
+}
+
+/// The layout of account and admin pages: the public base with the hub's branding, without
+/// the map's settings.
 pub fn layout(title: &str) -> Layout {
     Layout {
         title: title.to_owned(),
@@ -18,7 +26,7 @@ pub fn layout(title: &str) -> Layout {
         tiles_url: String::new(),
         tiles_attribution: String::new(),
         geocoder_url: String::new(),
-        branding: Default::default(),
+        branding: BRANDING.try_with(std::sync::Arc::clone).unwrap_or_default(),
     }
 }
 

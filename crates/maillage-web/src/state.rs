@@ -70,11 +70,14 @@ pub struct OpenData {
     pub base_url: Option<String>,
     /// The publication folder (none: nothing is published and `/donnees/…` answers 404).
     pub publication_dir: Option<std::path::PathBuf>,
+    /// The national map's file for the scheduled pull and the administrators' button (none:
+    /// off, the default).
+    pub national_url: Option<String>,
 }
 
 impl Default for OpenData {
     fn default() -> OpenData {
-        OpenData { producer: "maillage".to_owned(), base_url: None, publication_dir: None }
+        OpenData { producer: "maillage".to_owned(), base_url: None, publication_dir: None, national_url: None }
     }
 }
 
@@ -216,14 +219,20 @@ pub async fn run<T: Send + 'static>(
     work: impl FnOnce(&Context<'_>) -> AppResult<T> + Send + 'static,
 ) -> AppResult<T> {
     let (store, territory, config) = (state.store.clone(), state.territory.clone(), config.clone());
-    tokio::task::spawn_blocking(move || {
+    blocking(move || {
         let locator = Locator::load(store.as_ref(), territory)?;
         let mailing = Mailing { mailer: config.mailer.as_ref(), signer: &config.signer, base_url: &config.base_url };
         let ctx = Context::new(store.as_ref()).with_locator(&locator).with_mailing(mailing);
         work(&ctx)
     })
     .await
-    .map_err(|err| AppError::Store(StoreError::Backend(format!("tâche interrompue : {err}"))))?
+}
+
+/// Runs work on a blocking thread; a thread that panicked is an error of the use case's kind.
+pub async fn blocking<T: Send + 'static>(work: impl FnOnce() -> AppResult<T> + Send + 'static) -> AppResult<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|err| AppError::Store(StoreError::Backend(format!("tâche interrompue : {err}"))))?
 }
 
 /// Runs work that needs no context (public reads of the store) on a blocking thread.

@@ -379,12 +379,23 @@ pub fn send_invitation(ctx: &Context<'_>, user: &User, now: DateTime<Utc>) -> Ap
         TimeDelta::days(INVITATION_DAYS),
     )?;
     let link = ctx.link(&format!("/compte/invitation?jeton={signed}"))?;
+    // A gestionnaire learns which places it is invited for, so it can tell a mistake at once.
+    let mut places = String::new();
+    if let Role::Gestionnaire { places: ids } = &user.role {
+        for id in ids {
+            if let Some(place) = ctx.store.place(id)? {
+                places.push_str(&format!("  - {} ({})\n", place.record.nom, place.record.commune));
+            }
+        }
+    }
+    let places =
+        if places.is_empty() { String::new() } else { format!("Vous pourrez tenir à jour la fiche de :\n{places}\n") };
     ctx.send(
         &Mail {
             to: user.email.clone(),
             subject: "Votre compte Maillage".to_owned(),
             body: format!(
-                "Bonjour {},\n\nUn compte de {} a été créé pour vous. Pour choisir votre mot de passe, ouvrez ce lien (valable {INVITATION_DAYS} jours, une seule fois) :\n\n{link}\n\nSi vous n'attendiez pas ce message, ignorez-le.\n",
+                "Bonjour {},\n\nUn compte de {} a été créé pour vous. {places}Pour choisir votre mot de passe, ouvrez ce lien (valable {INVITATION_DAYS} jours, une seule fois) :\n\n{link}\n\nSi vous n'attendiez pas ce message, ignorez-le.\n",
                 user.name,
                 user.role.label()
             ),
@@ -415,6 +426,55 @@ pub fn invite(
     send_invitation(ctx, &user, now)?;
     ctx.audit(actor.id(), "invitation", user_target(&user.id), format!("rôle {}", user.role.label()), now)?;
     Ok(user)
+}
+
+/// A place as the users' page shows a managed place, and reads it back: "Nom (Commune) [id]".
+pub fn place_label(place: &maillage_domain::Place) -> String {
+    format!("{} ({}) [{}]", place.record.nom, place.record.commune, place.id)
+}
+
+/// The places a gestionnaire is given, as a person types them: an id, a label of
+/// [`place_label`] (its id in brackets), or a name, whole or in part, that one active place
+/// alone bears. Every entry that names no place, or several, is refused in one message naming
+/// the field, with the candidates' labels to copy.
+pub fn find_places(ctx: &Context<'_>, entries: &[String]) -> AppResult<Vec<PlaceId>> {
+    let mut found = Vec::new();
+    let mut active: Option<Vec<maillage_domain::Place>> = None;
+    let mut errors = Vec::new();
+    for entry in entries {
+        let bracketed = entry.rsplit_once('[').and_then(|(_, rest)| rest.trim().strip_suffix(']')).map(str::trim);
+        let id = PlaceId(bracketed.unwrap_or(entry).to_owned());
+        if bracketed.is_some() || ctx.store.place(&id)?.is_some() {
+            found.push(id);
+            continue;
+        }
+        if active.is_none() {
+            active = Some(ctx.store.places(&PlaceQuery::active())?);
+        }
+        let places = active.as_deref().unwrap_or_default();
+        let wanted = maillage_domain::text::fold(entry);
+        let named = |exact: bool| -> Vec<&maillage_domain::Place> {
+            let matches = |name: String| if exact { name == wanted } else { name.contains(&wanted) };
+            places.iter().filter(|place| matches(maillage_domain::text::fold(&place.record.nom))).collect()
+        };
+        let exact = named(true);
+        let candidates = if exact.is_empty() { named(false) } else { exact };
+        match candidates.as_slice() {
+            [one] => found.push(one.id.clone()),
+            [] => errors.push(format!("« {entry} » : aucun lieu de ce nom ni de cet identifiant")),
+            many => errors.push(format!(
+                "« {entry} » désigne {} lieux : recopiez celui voulu, nom et identifiant entre crochets ({}{})",
+                many.len(),
+                many.iter().take(5).map(|place| place_label(place)).collect::<Vec<_>>().join(" ; "),
+                if many.len() > 5 { " ; …" } else { "" }
+            )),
+        }
+    }
+    if errors.is_empty() {
+        Ok(found)
+    } else {
+        Err(AppError::Invalid(vec![FieldError::new("lieux", errors.join(" ; "))]))
+    }
 }
 
 /// Whether the actor may give a gestionnaire these places: an administrator any place that

@@ -591,6 +591,32 @@ impl Directory {
         &self.bassins
     }
 
+    /// The places the hub's own territory holds, and the names of its départements (those of
+    /// its bassins de vie): a regional hub counts its region's places, not the registry's.
+    /// Without bassins, every place and no name.
+    pub fn hub_count(&self) -> (usize, Vec<String>) {
+        let departements: std::collections::BTreeSet<&str> =
+            self.bassins.bassins().values().map(String::as_str).collect();
+        if departements.is_empty() {
+            return (self.entries.len(), Vec::new());
+        }
+        let count = self
+            .entries
+            .iter()
+            .filter(|entry| {
+                entry
+                    .location
+                    .as_ref()
+                    .is_some_and(|location| departements.contains(location.code_departement.as_str()))
+            })
+            .count();
+        let names = departements
+            .iter()
+            .map(|code| self.territory.departement(code).map_or_else(|| (*code).to_owned(), |d| d.name.clone()))
+            .collect();
+        (count, names)
+    }
+
     /// The latest `updated_at` read from the store.
     pub fn watermark(&self) -> Option<DateTime<Utc>> {
         self.watermark

@@ -238,6 +238,7 @@ pub fn undo(ctx: &Context<'_>, actor: &Actor, group_id: &str) -> AppResult<Vec<P
         ));
     }
     let keys = undo_group(ctx.store, group_id)?;
+    republish(ctx, actor, &keys)?;
     let names: Vec<String> = keys.iter().map(ToString::to_string).collect();
     ctx.audit(
         actor.id(),
@@ -247,6 +248,32 @@ pub fn undo(ctx: &Context<'_>, actor: &Actor, group_id: &str) -> AppResult<Vec<P
         now(),
     )?;
     Ok(keys)
+}
+
+/// Gives each active member of an undone merge a new version (same record, a note saying
+/// why): a merge writes no place, so without it a member published again would not be a
+/// change for the feeds' consumers, who were told it was withdrawn into the merged place. A
+/// member changed meanwhile by someone else already carries a newer change.
+fn republish(ctx: &Context<'_>, actor: &Actor, keys: &[PlaceKey]) -> AppResult<()> {
+    let at = now();
+    for key in keys {
+        let Some(place) = ctx.store.place_by_source_id(&key.source, &key.source_id)? else { continue };
+        if place.status != maillage_domain::PlaceStatus::Active {
+            continue;
+        }
+        let write = maillage_store::PlaceWrite {
+            place: Place { version: place.version + 1, updated_at: at, batch_id: None, ..place },
+            change: maillage_store::ChangeKind::Updated,
+            author: decided_by(actor),
+            reason: "fusion défaite : de nouveau publié comme un lieu à part".to_owned(),
+            content_hash: None,
+        };
+        match ctx.store.save_place(&write) {
+            Ok(()) | Err(StoreError::Conflict(_)) => {}
+            Err(err) => return Err(err.into()),
+        }
+    }
+    Ok(())
 }
 
 /// A merged place as its review page shows it.

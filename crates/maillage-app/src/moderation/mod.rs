@@ -538,13 +538,55 @@ pub fn report_problem(
     };
     let report = PlaceReport {
         id: new_report_id(),
-        place_id: place.id,
+        place_id: place.id.clone(),
         category: category.to_owned(),
         message: message.trim().to_owned(),
         created_at: now,
     };
     ctx.store.add_place_report(&report)?;
+    notify_report(ctx, &place, &report);
     Ok(report)
+}
+
+/// Tells the people who look after a place that the public reported a problem on it: its
+/// gestionnaires and the coordinators whose territory holds it, else the administrators. Best
+/// effort: the report is kept whatever the mail does (a failure is logged by `send`); the
+/// reporter's text stays in the moderation queue, the mail only says what kind of problem.
+fn notify_report(ctx: &Context<'_>, place: &Place, report: &PlaceReport) {
+    if ctx.mailing.is_none() {
+        return;
+    }
+    let Ok(users) = ctx.store.users() else { return };
+    let active = users.iter().filter(|user| user.active);
+    let close: Vec<&User> = active
+        .clone()
+        .filter(|user| match &user.role {
+            Role::Gestionnaire { places } => places.contains(&place.id),
+            Role::Coordinateur { .. } => Actor::User((*user).clone()).covers(ctx, &place.record),
+            Role::Administrateur => false,
+        })
+        .collect();
+    let to: Vec<&User> = if close.is_empty() {
+        active.filter(|user| matches!(user.role, Role::Administrateur)).collect()
+    } else {
+        close
+    };
+    let kind = PlaceReport::CATEGORIES
+        .iter()
+        .find(|(key, _)| *key == report.category)
+        .map_or(report.category.as_str(), |(_, label)| *label);
+    let Ok(queue) = ctx.link("/admin/moderation") else { return };
+    for user in to {
+        let mail = Mail {
+            to: user.email.clone(),
+            subject: format!("Erreur signalée : {}", place.record.nom),
+            body: format!(
+                "Bonjour {},\n\nUne personne signale une erreur sur la fiche « {} » ({}) : {kind}.\n\nSon message et la fiche sont dans la file de modération :\n\n{queue}\n",
+                user.name, place.record.nom, place.record.commune
+            ),
+        };
+        let _ = ctx.send(&mail, "signalement");
+    }
 }
 
 /// The pending proposals and the public's open reports on the places the actor moderates,

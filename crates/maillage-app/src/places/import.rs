@@ -3,7 +3,7 @@
 //! with what the store holds for that source, write creations, updates and withdrawals in one
 //! transaction, report.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use maillage_domain::build::build_record;
 use maillage_domain::place::{changed_fields, content_hash};
@@ -33,6 +33,10 @@ pub struct ImportOptions<'a> {
     /// Places each record in its commune (filling a missing INSEE code, flagging far-off
     /// coordinates); without it, records are kept as the file gives them.
     pub territory: Option<&'a maillage_territory::Territory>,
+    /// The hub's départements, when the import must stop before its commit if some of its
+    /// places lie in none of them (the administrators' page asks first): the report then says
+    /// how many in `outside`, with `held` set, and nothing is written.
+    pub hold_outside: Option<&'a BTreeSet<String>>,
 }
 
 /// What an import did, row by row. `batch.counts.read` counts the file's rows; rows that a
@@ -43,6 +47,11 @@ pub struct ImportReport {
     pub lines: Vec<ReportLine>,
     /// The mapping recognised from the file's columns, when none was given.
     pub recognised: Option<Recognised>,
+    /// Places the import creates or changes in a known département that is none of
+    /// `hold_outside` (0 without it).
+    pub outside: usize,
+    /// Stopped before its commit because of `outside`: nothing was written.
+    pub held: bool,
 }
 
 /// A mapping chosen from the candidates because the file's columns are its export's.
@@ -93,6 +102,9 @@ struct Progress<'s> {
     seen: HashSet<String>,
     lines: Vec<ReportLine>,
     batch: ImportBatch,
+    /// The départements of `ImportOptions::hold_outside`, and the places in none of them.
+    hold: Option<&'s BTreeSet<String>>,
+    outside: usize,
 }
 
 impl Progress<'_> {
@@ -116,6 +128,19 @@ impl Progress<'_> {
             self.batch.counts.rejected += 1;
             self.problem(row, Some(&key), Problem::error("id", &record.id, "identifiant déjà présent plus haut dans le fichier (même id, même structure source) : ligne ignorée"));
             return Ok(());
+        }
+        // A place the import writes (not an unchanged one) in a known département none of the
+        // hub's: what the administrator is asked about before the commit.
+        let outside = self.hold.is_some_and(|departements| {
+            let codes = crate::territory::departements_of(record.code_insee.as_deref(), &record.code_postal);
+            !codes.is_empty() && !codes.iter().any(|code| departements.contains(code))
+        });
+        let unchanged = self
+            .existing
+            .get(&key)
+            .is_some_and(|known| known.content_hash == hash && known.status == PlaceStatus::Active);
+        if outside && !unchanged {
+            self.outside += 1;
         }
         let at = now();
         match self.existing.get(&key) {
@@ -317,7 +342,15 @@ pub(crate) fn run_import(
     };
     let mut session = store.begin_import(&batch)?;
     let existing = session.existing()?.into_iter().map(|place| (place.source_id.clone(), place)).collect();
-    let mut progress = Progress { session, existing, seen: HashSet::new(), lines: Vec::new(), batch };
+    let mut progress = Progress {
+        session,
+        existing,
+        seen: HashSet::new(),
+        lines: Vec::new(),
+        batch,
+        hold: options.hold_outside,
+        outside: 0,
+    };
 
     // Reading and building records (CPU) runs on its own thread while this one writes to the
     // store, so the two overlap; the bounded channel keeps memory flat on national files.
@@ -465,9 +498,14 @@ pub(crate) fn run_import(
         }
     }
 
-    let Progress { mut session, lines, mut batch, .. } = progress;
+    let Progress { mut session, lines, mut batch, outside, .. } = progress;
+    if options.hold_outside.is_some() && outside > 0 {
+        // Dropping the session rolls everything back.
+        drop(session);
+        return Ok(ImportReport { batch, lines, recognised, outside, held: true });
+    }
     session.report(&lines)?;
     batch.finished_at = Some(now());
     session.commit(&batch)?;
-    Ok(ImportReport { batch, lines, recognised })
+    Ok(ImportReport { batch, lines, recognised, outside, held: false })
 }

@@ -10,8 +10,9 @@ use crate::AppResult;
 
 /// Imports one file into one source: one transaction, a refused file changes nothing; the
 /// audit log names the import's batch. Without a mapping, the hub's saved mappings are
-/// candidates for recognition beside the ones given. Administrators, and the operator's
-/// command line.
+/// candidates for recognition beside the ones given. Held before its commit when
+/// `options.hold_outside` says so (nothing written, no audit entry: see `ImportReport::held`).
+/// Administrators, and the operator's command line.
 pub fn import_file(
     ctx: &Context<'_>,
     actor: &Actor,
@@ -25,6 +26,9 @@ pub fn import_file(
         None => crate::mappings::recognition_candidates(ctx.store)?,
     };
     let report = run_import(ctx.store, bytes, file_name, options, &saved)?;
+    if report.held {
+        return Ok(report);
+    }
     ctx.audit(
         actor.id(),
         "import",

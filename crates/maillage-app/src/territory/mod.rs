@@ -20,6 +20,27 @@ pub use bassins::{
 };
 pub use locator::Locator;
 
+/// The départements of the hub: those of its bassins de vie (none before they are described).
+pub fn hub_departements(store: &dyn maillage_store::Store) -> crate::AppResult<std::collections::BTreeSet<String>> {
+    Ok(store.bassins()?.into_iter().map(|member| member.departement).collect())
+}
+
+/// The département a place is in, read from its codes without the territory: its INSEE code's,
+/// else its postcode's (Corsica's postcodes say 20: both of its départements); none when
+/// neither is a five-character code.
+pub fn departements_of(code_insee: Option<&str>, code_postal: &str) -> Vec<String> {
+    if let Some(code) = code_insee.map(str::trim).filter(|code| code.len() == 5 && code.is_ascii()) {
+        let length = if code.starts_with("97") || code.starts_with("98") { 3 } else { 2 };
+        return vec![code[..length].to_owned()];
+    }
+    match code_postal.trim() {
+        code if code.len() != 5 || !code.is_ascii() => Vec::new(),
+        code if code.starts_with("20") => vec!["2A".to_owned(), "2B".to_owned()],
+        code if code.starts_with("97") || code.starts_with("98") => vec![code[..3].to_owned()],
+        code => vec![code[..2].to_owned()],
+    }
+}
+
 /// Coordinates this far outside the place's own commune are flagged: real files have places
 /// geocoded in the wrong town.
 pub const OUTSIDE_COMMUNE_KM: f64 = 5.0;

@@ -75,7 +75,20 @@
   }
 
   var icon = L.divIcon({ className: "marqueur-lieu", iconSize: [16, 16] });
-  var clusters = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 50, chunkedLoading: true });
+  // A cluster says what it is to screen readers ("12 lieux regroupés…"), not a bare number.
+  var clusters = L.markerClusterGroup({
+    showCoverageOnHover: false, maxClusterRadius: 50, chunkedLoading: true,
+    iconCreateFunction: function (cluster) {
+      var n = cluster.getChildCount();
+      var size = n < 10 ? "small" : n < 100 ? "medium" : "large";
+      return L.divIcon({
+        html: '<div><span aria-hidden="true">' + n + '</span><span class="visuellement-cache">' + n +
+          " lieux regroupés : activer pour agrandir la carte sur eux</span></div>",
+        className: "marker-cluster marker-cluster-" + size,
+        iconSize: L.point(40, 40)
+      });
+    }
+  });
   var bubbles = L.layerGroup();
   var features = [];
   var services = [];

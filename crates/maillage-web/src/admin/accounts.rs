@@ -9,7 +9,6 @@ use axum::routing::{get, post};
 use axum::Router;
 use maillage_app::accounts::{self, Permission};
 use maillage_app::{AppError, FieldError};
-use maillage_domain::PlaceId;
 use maillage_store::Role;
 use serde::Deserialize;
 
@@ -88,9 +87,14 @@ async fn users_page(user: Coordinator, app: App) -> Result<Response, WebError> {
                         _ => String::new(),
                     },
                     places: match &user.role {
-                        Role::Gestionnaire { places } => {
-                            places.iter().map(|id| id.0.as_str()).collect::<Vec<_>>().join(", ")
-                        }
+                        Role::Gestionnaire { places } => places
+                            .iter()
+                            .map(|id| match ctx.store.place(id) {
+                                Ok(Some(place)) => accounts::place_label(&place),
+                                _ => id.0.clone(),
+                            })
+                            .collect::<Vec<_>>()
+                            .join(" ; "),
                         _ => String::new(),
                     },
                 })
@@ -119,6 +123,16 @@ fn list(text: Option<&String>) -> Vec<String> {
 }
 
 impl RoleForm {
+    /// The role with its managed places found from what was typed (names or ids).
+    fn resolve(&self, ctx: &maillage_app::context::Context<'_>) -> Result<Role, AppError> {
+        match self.role()? {
+            Role::Gestionnaire { .. } => {
+                Ok(Role::Gestionnaire { places: accounts::find_places(ctx, &list(self.lieux.as_ref()))? })
+            }
+            role => Ok(role),
+        }
+    }
+
     fn role(&self) -> Result<Role, AppError> {
         match self.role.as_deref() {
             Some("administrateur") => Ok(Role::Administrateur),
@@ -126,9 +140,7 @@ impl RoleForm {
                 departements: list(self.departements.as_ref()),
                 bassins: list(self.bassins.as_ref()),
             }),
-            Some("gestionnaire") => {
-                Ok(Role::Gestionnaire { places: list(self.lieux.as_ref()).into_iter().map(PlaceId).collect() })
-            }
+            Some("gestionnaire") => Ok(Role::Gestionnaire { places: Vec::new() }),
             _ => Err(AppError::Invalid(vec![FieldError::new("role", "rôle inconnu")])),
         }
     }
@@ -146,8 +158,12 @@ struct Invite {
 
 async fn invite_post(user: Coordinator, app: App, CsrfForm(form): CsrfForm<Invite>) -> Result<Response, WebError> {
     let actor = user.actor.clone();
-    let role = form.role.role()?;
-    app.run(move |ctx| accounts::invite(ctx, &actor, &form.courriel, &form.nom, role, now())).await?;
+    form.role.role()?;
+    app.run(move |ctx| {
+        let role = form.role.resolve(ctx)?;
+        accounts::invite(ctx, &actor, &form.courriel, &form.nom, role, now())
+    })
+    .await?;
     Ok(Redirect::to("/admin/utilisateurs").into_response())
 }
 
@@ -165,9 +181,13 @@ async fn user_post(
     CsrfForm(form): CsrfForm<UserChange>,
 ) -> Result<Response, WebError> {
     let actor = user.actor.clone();
-    let role = form.role.role()?;
+    form.role.role()?;
     let active = form.actif.as_deref() == Some("1");
-    app.run(move |ctx| accounts::update_user(ctx, &actor, &id, role, active, now())).await?;
+    app.run(move |ctx| {
+        let role = form.role.resolve(ctx)?;
+        accounts::update_user(ctx, &actor, &id, role, active, now())
+    })
+    .await?;
     Ok(Redirect::to("/admin/utilisateurs").into_response())
 }
 

@@ -341,7 +341,7 @@ async fn upload_post(user: Administrator, app: App, upload: CsrfUpload) -> Resul
     }
 }
 
-fn draft_of(user: &Administrator, app: &App, key: &str) -> Result<Draft, WebError> {
+pub(super) fn draft_of(user: &Administrator, app: &App, key: &str) -> Result<Draft, WebError> {
     let user_id = user.user().map(|user| user.id.as_str()).unwrap_or_default();
     app.state.drafts.get(key, user_id).ok_or_else(|| {
         WebError::not_found(

@@ -45,8 +45,9 @@ pub struct DayRow {
     pub holiday: bool,
 }
 
+/// The week's hours as people read them (the standard's OpenStreetMap syntax is never shown:
+/// it is for programs).
 pub struct HoursView {
-    pub raw: String,
     pub now: OpenState,
     pub days: Vec<DayRow>,
 }
@@ -86,7 +87,7 @@ pub fn hours_view(record: &PlaceRecord, now: DateTime<Utc>) -> Option<HoursView>
             }
         })
         .collect();
-    Some(HoursView { raw: horaires.as_str().to_owned(), now: state, days })
+    Some(HoursView { now: state, days })
 }
 
 /// The usual week (a reference week without public holidays) and the next opening from

@@ -9,7 +9,7 @@ use maillage_store_sqlite::SqliteStore;
 use super::common::hub::*;
 use maillage_web::WebState;
 
-use super::common::territory;
+use super::common::{hidden, territory};
 
 /// A file field of a multipart form: (field, file name, bytes).
 type Upload<'a> = (&'a str, &'a str, &'a [u8]);
@@ -208,4 +208,98 @@ async fn the_branding_is_validated_and_shown_on_public_pages() {
     // Still there after a restart.
     let reloaded = WebState::new(hub.store.clone(), territory()).unwrap();
     assert_eq!(reloaded.branding.current().name, "Hub du Cher");
+}
+
+/// An import with places outside the hub's départements stops before its commit and asks;
+/// answering "importer quand même" imports the held file without sending it again.
+#[tokio::test]
+async fn an_import_outside_the_hubs_territory_asks_first() {
+    let hub = Hub::new();
+    let member = maillage_store::BassinMember {
+        bassin: "Bourges".to_owned(),
+        departement: "18".to_owned(),
+        kind: maillage_store::MemberKind::Epci,
+        code: "241800507".to_owned(),
+    };
+    hub.store.replace_bassins(&[member]).unwrap();
+    let file = "id,nom,commune,code_postal,code_insee,adresse\n\
+        h1,Médiathèque de Vierzon,Vierzon,18100,18279,1 rue Neuve\n\
+        h2,EPN de Lyon,Lyon,69001,69381,2 rue de la République\n\
+        h3,EPN de Marseille,Marseille,13001,13201,3 la Canebière\n";
+    let mut admin = hub.signed_in("admin@hub.example").await;
+    let csrf = admin.csrf().await;
+    let before = snapshot_items(hub.store.as_ref());
+    let page = admin
+        .post_file(
+            "/admin/imports",
+            &[("_csrf", &csrf), ("source", "lointain")],
+            Some(("fichier", "lieux.csv", file.as_bytes())),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("2 lieux hors du territoire du hub : importer quand même ?"), "{}", page.body);
+    assert!(page.body.contains("Le fichier lieux.csv compte 3 lieux"), "{}", page.body);
+    assert_eq!(snapshot_items(hub.store.as_ref()), before, "nothing written before the answer");
+    let key = hidden(&page.body, "brouillon");
+    let page = admin
+        .post_file(
+            "/admin/imports",
+            &[("_csrf", &csrf), ("brouillon", &key), ("source", "lointain"), ("confirme", "oui")],
+            None,
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let report = admin.get(page.location()).await;
+    assert!(report.body.contains("3 lieu(x) créé(s)"), "{}", report.body);
+    let query = maillage_store::PlaceQuery { source: Some("lointain".into()), ..maillage_store::PlaceQuery::active() };
+    assert_eq!(hub.store.places(&query).unwrap().len(), 3);
+    // A file within the territory is imported at once.
+    let near = "id,nom,commune,code_postal,code_insee,adresse\nh4,EPN de Bourges,Bourges,18000,18033,4 rue Moyenne\n";
+    let page = admin
+        .post_file(
+            "/admin/imports",
+            &[("_csrf", &csrf), ("source", "proche")],
+            Some(("fichier", "p.csv", near.as_bytes())),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+}
+
+/// A report of many problems: pages of 100 lines, filtered by severity and field, and the
+/// filtered lines as CSV.
+#[tokio::test]
+async fn an_import_report_pages_filters_and_downloads() {
+    let hub = Hub::new();
+    let mut file = String::from("id,nom,commune,code_postal,adresse\nok,EPN de Bourges,Bourges,18000,1 rue Moyenne\n");
+    for row in 0..150 {
+        file.push_str(&format!("r{row},,Bourges,18000,{row} rue Moyenne\n"));
+    }
+    let mut admin = hub.signed_in("admin@hub.example").await;
+    let csrf = admin.csrf().await;
+    let page = admin
+        .post_file(
+            "/admin/imports",
+            &[("_csrf", &csrf), ("source", "essai")],
+            Some(("fichier", "l.csv", file.as_bytes())),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let report_uri = page.location().to_owned();
+    let all = admin.get(&report_uri).await;
+    assert_eq!(all.status, StatusCode::OK);
+    assert!(all.body.contains("Page 1 sur ") && all.body.contains("rel=\"next\""), "{}", all.body);
+    let first = admin.get(&format!("{report_uri}?gravite=erreur&champ=nom")).await;
+    assert!(first.body.contains("150 problème(s) sur") && first.body.contains("Page 1 sur 2"), "{}", first.body);
+    assert_eq!(first.body.matches("<td>erreur</td>").count(), 100);
+    let second = admin.get(&format!("{report_uri}?gravite=erreur&champ=nom&page=2")).await;
+    assert!(second.body.contains("Page 2 sur 2") && second.body.contains("<td>r149</td>"), "{}", second.body);
+    assert_eq!(second.body.matches("<td>erreur</td>").count(), 50);
+    let none = admin.get(&format!("{report_uri}?gravite=info&champ=nom")).await;
+    assert!(none.body.contains("Aucun problème pour ce filtre."), "{}", none.body);
+    let bad = admin.get(&format!("{report_uri}?gravite=grave")).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    let csv = admin.get(&format!("{report_uri}/rapport.csv?gravite=erreur&champ=nom")).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert_eq!(csv.body.lines().count(), 151, "a header and a line per problem: {}", csv.body);
+    assert!(csv.body.starts_with("ligne,id_source,gravite,champ,valeur,motif"), "{}", csv.body);
 }

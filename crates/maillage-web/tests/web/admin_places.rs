@@ -85,7 +85,8 @@ async fn a_manager_edits_hours_the_coordinator_approves_from_the_diff_and_the_pu
     hub.state.directory.sync(hub.store.as_ref()).unwrap();
     let public = hub.client().get(&format!("/lieux/{id}")).await;
     assert_eq!(public.status, StatusCode::OK);
-    assert!(public.body.contains("Mo-Sa 10:00-18:00"), "{}", public.body);
+    // The week's hours as people read them; the standard's OpenStreetMap syntax is for programs.
+    assert!(public.body.contains("10:00 – 18:00") && !public.body.contains("Mo-Sa 10:00-18:00"), "{}", public.body);
     let history = coordinator.get(&format!("/admin/lieux/{id}/historique")).await;
     assert!(history.body.contains("approuvée par"), "{}", history.body);
 }

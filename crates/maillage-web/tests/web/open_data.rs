@@ -17,7 +17,7 @@ use maillage_web::WebState;
 use serde_json::Value;
 
 use super::common::api::{enc, get, request};
-use super::common::hub::Hub;
+use super::common::hub::{Hub, KEY};
 use super::common::territory;
 
 const PLACES: &str = "id,nom,commune,code_postal,code_insee,adresse,latitude,longitude,services,frais_a_charge,date_maj\n\
@@ -34,6 +34,7 @@ fn store_with_places() -> Arc<SqliteStore> {
         candidates: &[],
         prune: false,
         territory: Some(&territory()),
+        hold_outside: None,
     };
     import_file(&Context::new(store.as_ref()), &Actor::operator(None), PLACES.as_bytes(), "lieux.csv", &options)
         .unwrap();
@@ -307,6 +308,7 @@ async fn administrators_publish_and_the_latest_files_have_stable_addresses() {
         producer: "hub-test".into(),
         base_url: Some("https://hub.example".into()),
         publication_dir: Some(folder.path().to_owned()),
+        national_url: None,
     });
     let (status, _, _) = get(&hub.state, "/donnees/catalog.json").await;
     assert_eq!(status, StatusCode::NOT_FOUND, "nothing published yet");
@@ -357,4 +359,165 @@ async fn administrators_publish_and_the_latest_files_have_stable_addresses() {
     }
     let audit = hub.store.audit_log(10).unwrap();
     assert!(audit.iter().any(|entry| entry.action == "donnees_publiees"), "{audit:?}");
+}
+
+/// A merge, then its undo: the member withdrawn into the merged place comes back into the JSON
+/// feed and the Atom feed with its data, as does the place published under the merged id.
+#[tokio::test]
+async fn an_undone_merge_brings_its_places_back_into_the_feeds() {
+    use maillage_app::duplicates::{resolve, scan, undo, Resolution, ScanOptions};
+    let store = store_with_places();
+    let twins = "id,nom,commune,code_postal,code_insee,adresse,latitude,longitude,services,date_maj\n\
+        e,Point numérique,Bourges,18000,18033,40 avenue de Lattre,47.0850,2.4010,Aide aux démarches administratives,2026-11-01\n\
+        f,Point numérique du centre,Bourges,18000,18033,40 avenue de Lattre,47.0851,2.4011,Aide aux démarches administratives,2026-11-01\n";
+    let ctx = Context::new(store.as_ref());
+    let operator = Actor::operator(None);
+    let options = ImportOptions { source: Some("jumeaux".into()), ..ImportOptions::default() };
+    import_file(&ctx, &operator, twins.as_bytes(), "jumeaux.csv", &options).unwrap();
+    let mut reviewed = ScanOptions { sources: vec!["jumeaux".into()], ..ScanOptions::default() };
+    (reviewed.thresholds.auto_merge, reviewed.thresholds.review) = (1.0, 0.5);
+    scan(&ctx, &operator, &reviewed).unwrap();
+    let twin = |id: &str| store.place_by_source_id("jumeaux", id).unwrap().unwrap();
+    let (e, f) = (twin("e"), twin("f"));
+    let pair = store
+        .duplicate_pairs()
+        .unwrap()
+        .into_iter()
+        .find(|pair| pair.a.source == "jumeaux" && pair.b.source == "jumeaux")
+        .expect("the twins are a pair to review");
+    let merged = resolve(&ctx, &operator, &pair.id, Resolution::Merge).unwrap();
+    let state = WebState::new(store.clone(), territory()).unwrap();
+    let (_, _, after_merge) = get(
+        &state,
+        &format!("/api/v1/lieux/changements?depuis={}", enc(&(Utc::now() - Duration::hours(1)).to_rfc3339())),
+    )
+    .await;
+    let withdrawn: Vec<(String, String)> = ids(&after_merge).into_iter().filter(|(_, kind)| kind == "retire").collect();
+    assert_eq!(withdrawn.len(), 1, "one twin withdrawn into the other: {after_merge}");
+
+    let since = after_merge["jusqu_a"].as_str().unwrap().to_owned();
+    undo(&ctx, &operator, merged.group_id.as_deref().unwrap()).unwrap();
+    let (_, _, after_undo) = get(&state, &format!("/api/v1/lieux/changements?depuis={}", enc(&since))).await;
+    let mut back = ids(&after_undo);
+    back.sort();
+    let mut expected = vec![(e.id.0.clone(), "modifie".to_owned()), (f.id.0.clone(), "modifie".to_owned())];
+    expected.sort();
+    assert_eq!(back, expected, "both twins published again, each as itself: {after_undo}");
+    let names: Vec<&str> =
+        after_undo["changements"].as_array().unwrap().iter().map(|c| c["lieu"]["nom"].as_str().unwrap()).collect();
+    assert!(names.contains(&"Point numérique du centre") && names.contains(&"Point numérique"), "{after_undo}");
+    let (status, _, bytes) = request(
+        &state,
+        axum::http::Request::get(format!("/api/v1/lieux/changements.atom?depuis={}", enc(&since)))
+            .body(axum::body::Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let xml = String::from_utf8(bytes).unwrap();
+    assert_eq!(xml.matches("<entry>").count(), 2, "{xml}");
+    assert!(xml.contains("Point numérique du centre"), "{xml}");
+}
+
+/// A national map's file served over HTTP on this machine: every request gets it.
+fn serve_national(bytes: &'static [u8]) -> String {
+    use std::io::{BufRead, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = format!("http://{}/lieux-de-mediation-numerique.csv", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut reader = std::io::BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|read| read > 2) {
+                line.clear();
+            }
+            let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", bytes.len());
+            let _ = stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(bytes));
+        }
+    });
+    address
+}
+
+/// The national map: the Médiathèque the hub has, a place it lacks, and one outside its
+/// départements.
+const NATIONAL: &[u8] = "id,nom,commune,code_postal,code_insee,adresse,latitude,longitude,services,date_maj\n\
+    n1,Médiathèque de Bourges,Bourges,18000,18033,1 boulevard Lamarck,47.0810,2.3988,Aide aux démarches administratives,2026-10-01\n\
+    n2,Espace public numérique de Saint-Amand,Saint-Amand-Montrond,18200,18197,5 place de la République,46.7230,2.5050,Accès internet et matériel informatique,2026-10-01\n\
+    n3,Médiathèque de Lyon,Lyon,69001,69381,1 rue de la République,45.7640,4.8357,Aide aux démarches administratives,2026-10-01\n"
+    .as_bytes();
+
+fn cher_bassin(store: &SqliteStore) {
+    let member = maillage_store::BassinMember {
+        bassin: "Bourges".to_owned(),
+        departement: "18".to_owned(),
+        kind: maillage_store::MemberKind::Epci,
+        code: "241800507".to_owned(),
+    };
+    store.replace_bassins(&[member]).unwrap();
+}
+
+/// The server's scheduled pull, run once against a local HTTP server: the national places of
+/// the hub's départements arrive as their own source, and the one the hub has waits in the
+/// review queue (or is merged); the place outside is left out.
+#[tokio::test]
+async fn the_scheduled_national_pull_brings_the_national_places_for_review() {
+    let store = store_with_places();
+    cher_bassin(&store);
+    let mut state = WebState::new(store.clone(), territory()).unwrap();
+    state.open_data =
+        Arc::new(maillage_web::OpenData { national_url: Some(serve_national(NATIONAL)), ..Default::default() });
+    let folder = tempfile::tempdir().unwrap();
+    let config = Arc::new(maillage_web::AccountsConfig::with_outbox(folder.path(), "https://hub.example", KEY));
+    let never = std::time::Duration::from_secs(24 * 3600);
+    let task = maillage_web::spawn_national_pull(&state, config.clone(), std::time::Duration::ZERO, never).unwrap();
+    let national =
+        maillage_store::PlaceQuery { source: Some("carte-nationale".into()), ..maillage_store::PlaceQuery::active() };
+    let mut waited = 0;
+    while store.places(&national).unwrap().len() < 2 {
+        assert!(waited < 200, "the pull ran within 20 s");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        waited += 1;
+    }
+    task.abort();
+    let mut names: Vec<String> = store.places(&national).unwrap().into_iter().map(|p| p.record.nom).collect();
+    names.sort();
+    assert_eq!(names, ["Espace public numérique de Saint-Amand", "Médiathèque de Bourges"]);
+    let mediatheque = place(&store, "a");
+    let reviewed = store.duplicate_pairs().unwrap().into_iter().any(|pair| {
+        [&pair.a, &pair.b].iter().any(|key| key.source_id == "a" && key.source == "essai")
+            && [&pair.a, &pair.b].iter().any(|key| key.source == "carte-nationale")
+    });
+    assert!(reviewed, "the national record of {} is paired with the hub's", mediatheque.record.nom);
+    assert!(store.audit_log(10).unwrap().iter().any(|entry| entry.action == "carte_nationale_rapprochee"));
+    let off = WebState::new(store, territory()).unwrap();
+    assert!(maillage_web::spawn_national_pull(&off, config, never, never).is_none(), "off without an address");
+}
+
+/// The administrators' button: refused to others, offered when an address is configured, the
+/// import's report after the pull.
+#[tokio::test]
+async fn administrators_pull_the_national_map_now() {
+    let mut hub = Hub::new();
+    cher_bassin(&hub.store);
+    let mut admin = hub.signed_in("admin@hub.example").await;
+    let page = admin.get("/admin/imports").await;
+    assert!(page.body.contains("MAILLAGE_CARTE_NATIONALE_URL") && !page.body.contains("Importer maintenant"));
+    drop(admin);
+    hub.state.open_data =
+        Arc::new(maillage_web::OpenData { national_url: Some(serve_national(NATIONAL)), ..Default::default() });
+    let mut coordinator = hub.signed_in("coord18@hub.example").await;
+    let csrf = coordinator.csrf().await;
+    let refused = coordinator.post("/admin/imports/carte-nationale", &[("_csrf", &csrf)]).await;
+    assert!(matches!(refused.status, StatusCode::FORBIDDEN | StatusCode::SEE_OTHER), "{}", refused.status);
+    let mut admin = hub.signed_in("admin@hub.example").await;
+    let page = admin.get("/admin/imports").await;
+    assert!(page.body.contains("Importer maintenant depuis la carte nationale"), "{}", page.body);
+    let csrf = admin.csrf().await;
+    let pulled = admin.post("/admin/imports/carte-nationale", &[("_csrf", &csrf)]).await;
+    assert_eq!(pulled.status, StatusCode::SEE_OTHER, "{}", pulled.body);
+    let report = admin.get(pulled.location()).await;
+    assert!(report.body.contains("carte-nationale"), "{}", report.body);
+    let national =
+        maillage_store::PlaceQuery { source: Some("carte-nationale".into()), ..maillage_store::PlaceQuery::active() };
+    assert_eq!(hub.store.places(&national).unwrap().len(), 2);
 }
