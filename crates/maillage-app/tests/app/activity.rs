@@ -467,7 +467,7 @@ fn an_agenda_event_is_reported_once_from_its_attendance() {
     assert_eq!((entry.kind, entry.animation), (ActivityKind::Animation, Some(AnimationKind::Echange)));
     assert_eq!(entry.date, NaiveDate::from_ymd_opt(2026, 6, 18).unwrap());
     assert_eq!((entry.duration_minutes, entry.departement.as_deref()), (150, Some("18")));
-    assert_eq!(entry.events, [event.id.clone()]);
+    assert_eq!(entry.events, std::slice::from_ref(&event.id));
     // Two organisations (Ana came twice, Bo for the CAF), one person for none.
     assert_eq!(entry.actors.len(), 2);
     assert!(entry.actors.contains(&caf.id));

@@ -184,14 +184,14 @@ async fn closing_an_event_reports_it_once_into_the_activity_log() {
     assert_eq!(closed.location(), format!("{report}?journal=cree"));
     let entry = hub.store.activity(&event.id).unwrap().expect("the event's entry");
     assert_eq!((entry.actors.len(), entry.headcount, entry.duration_minutes), (2, 1, 150));
-    let page = coordinator.get(&closed.location()).await;
+    let page = coordinator.get(closed.location()).await;
     assert!(page.body.contains("data-testid=\"journal-cree\""), "{}", page.body);
     assert!(page.body.contains(&format!("/admin/activite/entree/{}", event.id)));
 
     // The button again: nothing new, and the page says so.
     let again = coordinator.post(&journal, &[("_csrf", csrf.as_str())]).await;
     assert_eq!(again.location(), format!("{report}?journal=deja"));
-    assert!(coordinator.get(&again.location()).await.body.contains("déjà reporté dans le journal d'activité"));
+    assert!(coordinator.get(again.location()).await.body.contains("déjà reporté dans le journal d'activité"));
     assert_eq!(hub.store.activities(&Default::default()).unwrap().len(), 1);
     let log = coordinator.get("/admin/activite").await;
     assert!(log.body.contains("CAF du Cher") && log.body.contains("Échange"), "{}", log.body);
