@@ -107,6 +107,9 @@ test('register without an account, wait, be promoted; check in at 360 px and clo
   await ana.getByRole('link', { name: 'Atelier cybersécurité des médiateurs' }).first().waitFor();
   await expectAccessible(ana, 'agenda (liste)');
   await screenshot(ana, 'agenda-liste');
+  const phone = await person(360);
+  await phone.goto(`${server.base}/agenda`);
+  await screenshot(phone, 'agenda-liste-360');
   await ana.goto(`${server.base}/agenda?vue=mois&mois=${day.slice(0, 7)}`);
   await ana.getByTestId('calendrier').getByRole('link', { name: 'Atelier cybersécurité des médiateurs' }).waitFor();
   await expectAccessible(ana, 'agenda (mois)');
