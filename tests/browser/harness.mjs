@@ -111,6 +111,21 @@ export async function startServer(extraArgs = [], env = {}) {
   };
 }
 
+/** The administrator every browser test's hub starts with. */
+export const ADMIN = { email: 'admin@hub.example', password: 'un mot de passe assez long' };
+
+/**
+ * A hub for one test file: a server on the demo data with a signing secret and `env`, its
+ * administrator's account (named `adminName`), and Chromium.
+ */
+export async function startHub(args = [], env = {}, adminName = 'Administratrice') {
+  const server = await startServer(args, { MAILLAGE_SECRET: 'une clé de signature de test, assez longue', ...env });
+  await runCli(server.db, ['accounts', 'admin', '--courriel', ADMIN.email, '--nom', adminName], {
+    MAILLAGE_ADMIN_PASSWORD: ADMIN.password,
+  });
+  return { server, browser: await launchBrowser() };
+}
+
 export async function launchBrowser() {
   return chromium.launch({ executablePath: chromiumPath, args: chromiumFlags });
 }

@@ -8,9 +8,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { startServer, runCli, launchBrowser, screenshot, signInAt, newPerson, expectAccessible, repoRoot } from './harness.mjs';
+import { screenshot, signInAt, newPerson, expectAccessible, repoRoot, startHub, ADMIN } from './harness.mjs';
 
-const ADMIN = { email: 'admin@hub.example', password: 'un mot de passe assez long' };
 const NATIONAL = [
   'id,nom,commune,code_postal,code_insee,adresse,latitude,longitude,services,date_maj',
   'n1,Espace numérique de Saint-Amand,Saint-Amand-Montrond,18200,18197,5 place de la République,46.7230,2.5050,Aide aux démarches administratives,2026-10-01',
@@ -28,14 +27,7 @@ before(async () => {
     response.end(NATIONAL);
   });
   await new Promise((ok) => national.listen(0, '127.0.0.1', ok));
-  server = await startServer([], {
-    MAILLAGE_SECRET: 'une clé de signature de test, assez longue',
-    MAILLAGE_CARTE_NATIONALE_URL: `http://127.0.0.1:${national.address().port}/lieux.csv`,
-  });
-  await runCli(server.db, ['accounts', 'admin', '--courriel', ADMIN.email, '--nom', 'Administratrice'], {
-    MAILLAGE_ADMIN_PASSWORD: ADMIN.password,
-  });
-  browser = await launchBrowser();
+  ({ server, browser } = await startHub([], { MAILLAGE_CARTE_NATIONALE_URL: `http://127.0.0.1:${national.address().port}/lieux.csv` }));
 });
 
 after(async () => {

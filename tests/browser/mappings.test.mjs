@@ -12,10 +12,9 @@ import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  startServer, runCli, launchBrowser, screenshot, repoRoot, newPerson, signInAt, expectAccessible as check,
+  runCli, screenshot, repoRoot, newPerson, signInAt, expectAccessible as check, startHub, ADMIN,
 } from './harness.mjs';
 
-const ADMIN = { email: 'admin@hub.example', password: 'un mot de passe assez long' };
 
 let server;
 let browser;
@@ -37,11 +36,7 @@ function sudExport(rows, name) {
 
 before(async () => {
   files = mkdtempSync(join(tmpdir(), 'maillage-exports-'));
-  server = await startServer([], { MAILLAGE_SECRET: 'une clé de signature de test, assez longue' });
-  await runCli(server.db, ['accounts', 'admin', '--courriel', ADMIN.email, '--nom', 'Administratrice'], {
-    MAILLAGE_ADMIN_PASSWORD: ADMIN.password,
-  });
-  browser = await launchBrowser();
+  ({ server, browser } = await startHub());
 });
 
 after(async () => {

@@ -7,22 +7,16 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startServer, runCli, launchBrowser, screenshot, findLink, newestMailAt, signInAt, newPerson,
-  expectAccessible as check,
+  screenshot, findLink, newestMailAt, signInAt, newPerson, expectAccessible as check, startHub, ADMIN,
 } from './harness.mjs';
 
-const ADMIN = { email: 'admin@hub.example', password: 'un mot de passe assez long' };
 const COORD = { email: 'coord37@hub.example', password: 'le mot de passe de la coordinatrice' };
 
 let server;
 let browser;
 
 before(async () => {
-  server = await startServer([], { MAILLAGE_SECRET: 'une clé de signature de test, assez longue' });
-  await runCli(server.db, ['accounts', 'admin', '--courriel', ADMIN.email, '--nom', 'Administratrice'], {
-    MAILLAGE_ADMIN_PASSWORD: ADMIN.password,
-  });
-  browser = await launchBrowser();
+  ({ server, browser } = await startHub());
 });
 
 after(async () => {

@@ -9,11 +9,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startServer, runCli, launchBrowser, screenshot, signInAt, newPerson, newestMailAt, findLink,
-  expectAccessible as check,
+  screenshot, signInAt, newPerson, newestMailAt, findLink, expectAccessible as check, startHub, ADMIN,
 } from './harness.mjs';
 
-const ADMIN = { email: 'admin@hub.example', password: 'un mot de passe assez long' };
 const COORD = { email: 'coord37@hub.example', password: 'le mot de passe de la coordinatrice' };
 const CARRIER = { email: 'porteuse@asso.example', password: 'le mot de passe de la porteuse' };
 
@@ -21,11 +19,7 @@ let server;
 let browser;
 
 before(async () => {
-  server = await startServer(['--sync-interval', '0.2'], { MAILLAGE_SECRET: 'une clé de signature de test, assez longue' });
-  await runCli(server.db, ['accounts', 'admin', '--courriel', ADMIN.email, '--nom', 'Coordination 37'], {
-    MAILLAGE_ADMIN_PASSWORD: ADMIN.password,
-  });
-  browser = await launchBrowser();
+  ({ server, browser } = await startHub(['--sync-interval', '0.2'], {}, 'Coordination 37'));
 });
 
 after(async () => {

@@ -7,9 +7,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, runCli, launchBrowser, screenshot, newPerson, signInAt, expectAccessible } from './harness.mjs';
+import { screenshot, newPerson, signInAt, expectAccessible, startHub, ADMIN } from './harness.mjs';
 
-const ADMIN = { email: 'admin@hub.example', password: 'un mot de passe assez long' };
 
 let server;
 let browser;
@@ -17,15 +16,7 @@ let folder;
 
 before(async () => {
   folder = mkdtempSync(join(tmpdir(), 'maillage-publication-'));
-  server = await startServer([], {
-    MAILLAGE_SECRET: 'une clé de signature de test, assez longue',
-    MAILLAGE_PUBLICATION_DIR: folder,
-    MAILLAGE_PRODUCTEUR: 'hub-lo',
-  });
-  await runCli(server.db, ['accounts', 'admin', '--courriel', ADMIN.email, '--nom', 'Administratrice'], {
-    MAILLAGE_ADMIN_PASSWORD: ADMIN.password,
-  });
-  browser = await launchBrowser();
+  ({ server, browser } = await startHub([], { MAILLAGE_PUBLICATION_DIR: folder, MAILLAGE_PRODUCTEUR: 'hub-lo' }));
 });
 
 after(async () => {

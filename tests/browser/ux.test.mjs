@@ -7,9 +7,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { startServer, runCli, launchBrowser, screenshot, signInAt, newPerson, expectAccessible } from './harness.mjs';
+import { screenshot, signInAt, newPerson, expectAccessible, startHub, ADMIN } from './harness.mjs';
 
-const ADMIN = { email: 'admin@hub.example', password: 'un mot de passe assez long' };
 const MANAGER = { email: 'benevole@mediatheque.example', password: 'encore un mot de passe long' };
 const SIZES = [
   { name: '1280', viewport: { width: 1280, height: 900 } },
@@ -44,15 +43,7 @@ before(async () => {
   });
   await new Promise((ok) => tiles.listen(0, '127.0.0.1', ok));
   const tileUrl = `http://127.0.0.1:${tiles.address().port}/{z}/{x}/{y}.png`;
-  server = await startServer(['--sync-interval', '0.2'], {
-    MAILLAGE_SECRET: 'une clé de signature de test, assez longue',
-    MAILLAGE_TILES: tileUrl,
-    MAILLAGE_TILES_ATTRIBUTION: 'Fond de carte de test',
-  });
-  await runCli(server.db, ['accounts', 'admin', '--courriel', ADMIN.email, '--nom', 'Administratrice'], {
-    MAILLAGE_ADMIN_PASSWORD: ADMIN.password,
-  });
-  browser = await launchBrowser();
+  ({ server, browser } = await startHub(['--sync-interval', '0.2'], { MAILLAGE_TILES: tileUrl, MAILLAGE_TILES_ATTRIBUTION: 'Fond de carte de test' }));
 });
 
 after(async () => {
