@@ -1106,7 +1106,11 @@ mod tests {
         load_demo_indicators(&store, territory()).unwrap();
         let definitions = store.indicators().unwrap();
         let levels: Vec<(&str, IndicatorLevel)> = definitions.iter().map(|d| (d.name.as_str(), d.level)).collect();
-        assert_eq!(levels, [("ifn", IndicatorLevel::Commune), ("ifn", IndicatorLevel::Epci)]);
+        // The IFN at both levels, and seed 002's illectronisme rates of three Chinon EPCI.
+        assert_eq!(
+            levels,
+            [("ifn", IndicatorLevel::Commune), ("ifn", IndicatorLevel::Epci), ("illectronisme", IndicatorLevel::Epci)]
+        );
 
         let options = IndicatorImport {
             name: "ifn".to_owned(),
