@@ -8,6 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   seriousViolations, screenshot, findLink, newestMailAt, signInAt, newPerson, startHub, ADMIN,
+  expectAccessible as expectAxe,
 } from './harness.mjs';
 
 const MANAGER = { email: 'responsable@asso.example', name: 'Camille Responsable', password: 'encore un mot de passe long' };
@@ -132,9 +133,21 @@ test("a campaign mail's one-click link confirms a place", async () => {
   await expectAccessible(admin, 'campagnes');
   await admin.getByLabel('Nom').fill('Vérification de printemps');
   await admin.getByLabel(/Territoire/).fill(departement);
-  await admin.getByRole('button', { name: 'Envoyer les courriels' }).click();
+  await admin.getByRole('button', { name: /aperçu/ }).click();
+  // The preview: counts, the places and the first mail, nothing sent yet.
+  await admin.getByTestId('courriel-apercu').waitFor();
+  assert.match(await admin.getByTestId('courriel-apercu').textContent(), /Horaires :/);
+  await expectAccessible(admin, 'aperçu de campagne');
+  await expectAxe(admin, 'aperçu de campagne', { widths: [1280, 360] });
+  await admin.setViewportSize({ width: 360, height: 800 });
+  await screenshot(admin, 'campagne-apercu-360');
+  await admin.getByRole('button', { name: /^Envoyer \d+ courriels?$/ }).click();
   await admin.waitForURL(/\/admin\/campagnes\/.+/);
+  assert.ok((await admin.getByTestId('lieux-campagne').locator('tbody tr').count()) > 0);
   await expectAccessible(admin, 'tableau de bord de campagne');
+  await screenshot(admin, 'campagne-tableau-de-bord-360');
+  await admin.setViewportSize({ width: 1280, height: 800 });
+  await expectAxe(admin, 'tableau de bord de campagne', { widths: [1280, 360] });
 
   // The newest campaign mail: its confirmation link and the place it is about.
   await admin.goto(`${server.base}/admin/boite-d-envoi`);

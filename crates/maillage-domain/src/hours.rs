@@ -83,6 +83,37 @@ impl Horaires {
     pub fn parsed(&self) -> &OpeningHours {
         &self.parsed
     }
+
+    /// The usual week from Monday in words, as the place page and the mails write it (the
+    /// OpenStreetMap syntax is for programs): a reference week without public holidays, so
+    /// that the text stays true next week.
+    pub fn usual_week(&self) -> Vec<(&'static str, String)> {
+        // Monday 5 to Sunday 11 January 2026: no public holiday.
+        let monday = NaiveDate::from_ymd_opt(2026, 1, 5).expect("a valid date");
+        WEEKDAYS
+            .iter()
+            .zip(monday.iter_days())
+            .map(|(name, date)| (*name, intervals_text(&self.open_intervals_on(date))))
+            .collect()
+    }
+}
+
+/// French day names from Monday.
+pub const WEEKDAYS: [&str; 7] = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"];
+
+/// A day's open intervals in words: "09:00 – 12:00, 14:00 – 17:00", or "Fermé".
+pub fn intervals_text(intervals: &[OpenInterval]) -> String {
+    if intervals.is_empty() {
+        return "Fermé".to_owned();
+    }
+    intervals
+        .iter()
+        .map(|i| {
+            let end = i.end.map(|e| e.format("%H:%M").to_string()).unwrap_or_else(|| "24:00".to_owned());
+            format!("{} – {end}", i.start.format("%H:%M"))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// One open interval of a day, in local time.

@@ -7,7 +7,7 @@
 //! it on every place they show.
 
 use chrono::{DateTime, Months, NaiveDate, TimeDelta, Utc};
-use maillage_domain::{paris_local, Place, PlaceId, PlaceStatus};
+use maillage_domain::{paris_local, Place, PlaceId, PlaceStatus, Vocabulary};
 use maillage_store::*;
 
 use crate::accounts::{issue_token, spend_token, Actor, Permission};
@@ -137,6 +137,41 @@ fn subject(campaign: &str, place: &PlaceId) -> String {
     format!("{campaign}/{place}")
 }
 
+/// The campaign mail to a place: subject and body. The body lists the details published
+/// today, worded as the place page words them, so that the reader checks them before clicking.
+fn mail_text(place: &Place, confirm: &str, edit: &str, reminder: bool) -> (String, String) {
+    let r = &place.record;
+    let unset = || "non renseigné".to_owned();
+    let joined = |values: &[String]| if values.is_empty() { unset() } else { values.join(", ") };
+    let mut address = r.adresse.clone();
+    if let Some(complement) = r.complement_adresse.as_deref().filter(|c| !c.trim().is_empty()) {
+        address.push_str(&format!(", {complement}"));
+    }
+    let hours = match &r.horaires {
+        Some(hours) => hours.usual_week().iter().map(|(day, text)| format!("\n    {day} : {text}")).collect(),
+        None => unset(),
+    };
+    let services = r.services.iter().map(|s| s.label().to_owned()).collect::<Vec<_>>();
+    let details = format!(
+        "- Adresse : {address}\n- Commune : {postcode} {commune}\n- Téléphone : {phone}\n- Courriel : {mails}\n- Site web : {sites}\n- Horaires : {hours}\n- Services : {services}",
+        postcode = r.code_postal,
+        commune = r.commune,
+        phone = r.telephone.clone().unwrap_or_else(unset),
+        mails = joined(&r.courriels),
+        sites = joined(&r.site_web),
+        services = joined(&services),
+    );
+    let prefix = if reminder { "Rappel : " } else { "" };
+    (
+        format!("{prefix}la fiche « {} » est-elle toujours juste ?", r.nom),
+        format!(
+            "Bonjour,\n\nLa fiche « {nom} » ({commune}) figure sur la carte des lieux de médiation numérique. Voici ce qu'elle dit aujourd'hui :\n\n{details}\n\nCes informations sont-elles toujours justes ?\n\n- Rien n'a changé : un clic suffit, sans compte :\n  {confirm}\n\n- Quelque chose a changé : demandez l'accès à la fiche pour la corriger :\n  {edit}\n\nMerci pour votre aide.\n",
+            nom = r.nom,
+            commune = r.commune,
+        ),
+    )
+}
+
 /// Mails a place's contacts; false when it has none.
 fn mail_place(
     ctx: &Context<'_>,
@@ -159,34 +194,16 @@ fn mail_place(
     )?;
     let confirm = ctx.link(&format!("/confirmer?jeton={signed}"))?;
     let edit = ctx.link(&format!("/lieux/{}/gerer", place.id))?;
-    let prefix = if reminder { "Rappel : " } else { "" };
+    let (subject, body) = mail_text(place, &confirm, &edit, reminder);
     for to in &place.record.courriels {
-        ctx.send(
-            &Mail {
-                to: to.clone(),
-                subject: format!("{prefix}la fiche « {} » est-elle toujours juste ?", place.record.nom),
-                body: format!(
-                    "Bonjour,\n\nLa fiche « {nom} » ({commune}) figure sur la carte des lieux de médiation numérique. Les informations sont-elles toujours justes ?\n\n- Rien n'a changé : un clic suffit, sans compte :\n  {confirm}\n\n- Quelque chose a changé : demandez l'accès à la fiche pour la corriger :\n  {edit}\n\nMerci pour votre aide.\n",
-                    nom = place.record.nom,
-                    commune = place.record.commune,
-                ),
-            },
-            "campagne",
-        )?;
+        ctx.send(&Mail { to: to.clone(), subject: subject.clone(), body: body.clone() }, "campagne")?;
     }
     Ok(true)
 }
 
-/// Starts a campaign on areas written as the export reads them ("18", "bassin:Bourges"),
-/// mailing every active place of them.
-pub fn start_campaign(
-    ctx: &Context<'_>,
-    actor: &Actor,
-    name: &str,
-    territory: &str,
-    reminder_days: u32,
-    now: DateTime<Utc>,
-) -> AppResult<(Campaign, CampaignCounts)> {
+/// The active places a campaign on `territory` would ask, once the actor may run it there
+/// and its name is given: the one selection of the preview and of the start.
+fn campaign_places(ctx: &Context<'_>, actor: &Actor, name: &str, territory: &str) -> AppResult<Vec<Place>> {
     actor.require(ctx, Permission::SeeQueue)?;
     let locator = ctx.locator()?;
     let areas = parse_areas(territory, &locator.territory, &locator.bassins)?;
@@ -206,6 +223,72 @@ pub fn start_campaign(
             }
         }
     }
+    Ok(chosen.into_iter().cloned().collect())
+}
+
+/// One place of a campaign's preview: no address is shown, only how many.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PreviewPlace {
+    pub id: PlaceId,
+    pub name: String,
+    pub commune: String,
+    pub addresses: usize,
+}
+
+/// What a campaign would do, before anything is sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CampaignPreview {
+    pub places: Vec<PreviewPlace>,
+    /// Places with at least one e-mail contact.
+    pub mailed: usize,
+    /// Places with none: nobody could be asked.
+    pub no_contact: usize,
+    /// Mails to send (a place may have several addresses).
+    pub mails: usize,
+    /// The mail of the first place that has a contact (subject, body); its confirmation link
+    /// is a placeholder, since a real one is only made when the mail goes.
+    pub first_mail: Option<(String, String)>,
+}
+
+/// Shows what [`start_campaign`] would send, with the same checks; writes and sends nothing.
+pub fn preview_campaign(ctx: &Context<'_>, actor: &Actor, name: &str, territory: &str) -> AppResult<CampaignPreview> {
+    let chosen = campaign_places(ctx, actor, name, territory)?;
+    let first_mail = match chosen.iter().find(|place| !place.record.courriels.is_empty()) {
+        Some(place) => {
+            let edit = ctx.link(&format!("/lieux/{}/gerer", place.id))?;
+            Some(mail_text(place, "(lien personnel, créé à l'envoi)", &edit, false))
+        }
+        None => None,
+    };
+    let mailed = chosen.iter().filter(|place| !place.record.courriels.is_empty()).count();
+    Ok(CampaignPreview {
+        mailed,
+        no_contact: chosen.len() - mailed,
+        mails: chosen.iter().map(|place| place.record.courriels.len()).sum(),
+        first_mail,
+        places: chosen
+            .into_iter()
+            .map(|place| PreviewPlace {
+                addresses: place.record.courriels.len(),
+                name: place.record.nom,
+                commune: place.record.commune,
+                id: place.id,
+            })
+            .collect(),
+    })
+}
+
+/// Starts a campaign on areas written as the export reads them ("18", "bassin:Bourges"),
+/// mailing every active place of them.
+pub fn start_campaign(
+    ctx: &Context<'_>,
+    actor: &Actor,
+    name: &str,
+    territory: &str,
+    reminder_days: u32,
+    now: DateTime<Utc>,
+) -> AppResult<(Campaign, CampaignCounts)> {
+    let chosen = campaign_places(ctx, actor, name, territory)?;
     let campaign = Campaign {
         id: new_id(),
         name: name.trim().to_owned(),
@@ -319,11 +402,33 @@ pub fn campaigns(ctx: &Context<'_>, actor: &Actor) -> AppResult<Vec<(Campaign, C
     Ok(listed)
 }
 
-/// A campaign's dashboard.
-pub fn dashboard(ctx: &Context<'_>, actor: &Actor, campaign_id: &str) -> AppResult<(Campaign, CampaignCounts)> {
+/// A place of a campaign's dashboard: its entry and what to call it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DashboardPlace {
+    pub entry: CampaignEntry,
+    /// The place's name; its identifier when the place is gone.
+    pub name: String,
+    pub commune: String,
+}
+
+/// A campaign's dashboard: its counts and each place, in the order the store lists them.
+pub fn dashboard(
+    ctx: &Context<'_>,
+    actor: &Actor,
+    campaign_id: &str,
+) -> AppResult<(Campaign, CampaignCounts, Vec<DashboardPlace>)> {
     let campaign = load_campaign(ctx, actor, campaign_id)?;
     let entries = ctx.store.campaign_entries(campaign_id)?;
-    Ok((campaign, counts(&entries)))
+    let counts = counts(&entries);
+    let mut places = Vec::with_capacity(entries.len());
+    for entry in entries {
+        let (name, commune) = match ctx.store.place(&entry.place_id)? {
+            Some(place) => (place.record.nom, place.record.commune),
+            None => (entry.place_id.0.clone(), String::new()),
+        };
+        places.push(DashboardPlace { entry, name, commune });
+    }
+    Ok((campaign, counts, places))
 }
 
 /// The one-click "rien n'a changé": spends the link and writes a new version of the place

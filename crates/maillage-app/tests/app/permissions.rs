@@ -458,6 +458,9 @@ const ROWS: &[Row] = &[
     row("campaigns::freshness_counts", NOT_MODERATOR, |_, ctx, actor| {
         campaigns::freshness_counts(ctx, actor, now().date_naive()).map(drop)
     }),
+    row("campaigns::preview_campaign", NOT_IN_SCOPE, |_, ctx, actor| {
+        campaigns::preview_campaign(ctx, actor, "Automne", "18").map(drop)
+    }),
     row("campaigns::start_campaign", NOT_IN_SCOPE, |_, ctx, actor| {
         campaigns::start_campaign(ctx, actor, "Automne", "18", 14, now()).map(drop)
     }),

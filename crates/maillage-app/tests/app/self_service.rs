@@ -456,6 +456,20 @@ fn a_campaign_mails_contacts_confirms_in_one_click_and_reminds_the_others() {
         create_place(&ctx, &hub.admin, &with(with(fields("Tours"), "commune", "Tours"), "code_postal", "37000"), t0())
             .unwrap();
 
+    // The preview counts and lists what the campaign would do, and writes and sends nothing.
+    let before = maillage_store::contract::snapshot_items(&hub.store);
+    let preview = preview_campaign(&ctx, &hub.coordinator, "Printemps 2027", "18").unwrap();
+    assert_eq!((preview.places.len(), preview.mailed, preview.no_contact, preview.mails), (3, 2, 1, 2));
+    assert!(preview.places.iter().all(|place| place.id != elsewhere.id));
+    let (subject, body) = preview.first_mail.unwrap();
+    assert!(subject.contains("est-elle toujours juste"), "{subject}");
+    assert!(body.contains("lien personnel, créé à l'envoi") && body.contains("- Adresse :"), "{body}");
+    assert_eq!(maillage_store::contract::snapshot_items(&hub.store), before);
+    assert!(hub.mails().is_empty());
+    let unnamed = preview_campaign(&ctx, &hub.coordinator, " ", "18");
+    assert!(matches!(&unnamed, Err(AppError::Invalid(errors)) if errors[0].field == "nom"), "{unnamed:?}");
+    forbidden(preview_campaign(&ctx, &hub.other_coordinator, "Printemps 2027", "18"));
+
     let (campaign, counts) = start_campaign(&ctx, &hub.coordinator, "Printemps 2027", "18", 14, t0()).unwrap();
     assert_eq!(counts, CampaignCounts { sent: 2, no_answer: 2, no_contact: 1, ..CampaignCounts::default() });
     let entries = hub.store.campaign_entries(&campaign.id).unwrap();
@@ -484,8 +498,12 @@ fn a_campaign_mails_contacts_confirms_in_one_click_and_reminds_the_others() {
 
     let manager = hub.manager("g@asso.example", &[&second], false);
     submit_edit(&ctx, &manager, &second.id, 1, &fields("Centre social"), "", t0()).unwrap();
-    let (_, counts) = dashboard(&ctx, &hub.coordinator, &campaign.id).unwrap();
+    let (_, counts, places) = dashboard(&ctx, &hub.coordinator, &campaign.id).unwrap();
     assert_eq!(counts, CampaignCounts { sent: 2, confirmed: 1, edited: 1, no_answer: 0, no_contact: 1, reminded: 1 });
+    let named = |id: &maillage_domain::PlaceId| places.iter().find(|place| &place.entry.place_id == id).unwrap();
+    assert_eq!(named(&first.id).name, "Médiathèque");
+    assert_eq!(named(&first.id).entry.status, CampaignPlaceStatus::Confirmed);
+    assert_eq!(named(&silent.id).entry.sent_at, None);
 }
 
 #[test]

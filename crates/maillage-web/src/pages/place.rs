@@ -3,6 +3,7 @@
 //! and how complete the sheet is.
 
 use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
+use maillage_domain::hours::intervals_text;
 use maillage_domain::{paris_local, Place, PlaceRecord, Vocabulary};
 
 /// Labels of a vocabulary set, in the standard's order.
@@ -10,7 +11,7 @@ pub fn labels<T: Vocabulary>(values: &std::collections::BTreeSet<T>) -> Vec<&'st
     values.iter().map(|v| v.label()).collect()
 }
 
-pub const WEEKDAYS: [&str; 7] = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"];
+pub use maillage_domain::hours::WEEKDAYS;
 
 /// The open/closed state at a moment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,19 +66,7 @@ pub fn hours_view(record: &PlaceRecord, now: DateTime<Utc>) -> Option<HoursView>
     let days = (0..7)
         .map(|offset| {
             let date = today + Days::new(offset);
-            let intervals = horaires.open_intervals_on(date);
-            let hours = if intervals.is_empty() {
-                "Fermé".to_owned()
-            } else {
-                intervals
-                    .iter()
-                    .map(|i| {
-                        let end = i.end.map(|e| e.format("%H:%M").to_string()).unwrap_or_else(|| "24:00".to_owned());
-                        format!("{} – {end}", i.start.format("%H:%M"))
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
+            let hours = intervals_text(&horaires.open_intervals_on(date));
             DayRow {
                 name: WEEKDAYS[date.weekday().num_days_from_monday() as usize],
                 date: format_date(date),
@@ -99,30 +88,9 @@ pub struct WeekPattern {
     pub next: Option<String>,
 }
 
-fn intervals_text(intervals: &[maillage_domain::hours::OpenInterval]) -> String {
-    if intervals.is_empty() {
-        return "Fermé".to_owned();
-    }
-    intervals
-        .iter()
-        .map(|i| {
-            let end = i.end.map(|e| e.format("%H:%M").to_string()).unwrap_or_else(|| "24:00".to_owned());
-            format!("{} – {end}", i.start.format("%H:%M"))
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 pub fn week_pattern(record: &PlaceRecord, now: DateTime<Utc>) -> Option<WeekPattern> {
     let horaires = record.horaires.as_ref()?;
-    // Monday 5 to Sunday 11 January 2026: no public holiday.
-    let monday = NaiveDate::from_ymd_opt(2026, 1, 5).expect("a valid date");
-    let days = (0..7)
-        .map(|offset| {
-            let date = monday + Days::new(offset);
-            (WEEKDAYS[offset as usize], intervals_text(&horaires.open_intervals_on(date)))
-        })
-        .collect();
+    let days = horaires.usual_week();
     let local = paris_local(now);
     let mut next = None;
     for offset in 0..15 {

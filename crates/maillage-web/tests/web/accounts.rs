@@ -117,8 +117,9 @@ async fn every_data_changing_route_refuses_the_roles_that_must_not_use_it() {
     let proposal = hub.store.proposals(None).unwrap()[0].id.clone();
     let mut coordinator = hub.signed_in("coord18@hub.example").await;
     let csrf = coordinator.csrf().await;
-    let started =
-        coordinator.post("/admin/campagnes", &[("_csrf", &csrf), ("nom", "Printemps"), ("territoire", "18")]).await;
+    let started = coordinator
+        .post("/admin/campagnes", &[("_csrf", &csrf), ("nom", "Printemps"), ("territoire", "18"), ("confirmer", "1")])
+        .await;
     assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.body);
     let campaign = hub.store.campaigns().unwrap()[0].id.clone();
     let manager_id = hub.store.user_by_email("g@asso.example").unwrap().unwrap().id;
@@ -160,6 +161,7 @@ async fn every_data_changing_route_refuses_the_roles_that_must_not_use_it() {
         (format!("/admin/utilisateurs/{manager_id}"), vec![("role", "administrateur"), ("actif", "1")], "pgc"),
         (format!("/admin/utilisateurs/{manager_id}/confiance"), vec![("confiance", "1")], "pgc"),
         ("/admin/campagnes".to_owned(), vec![("nom", "Été"), ("territoire", "18")], "pgc"),
+        ("/admin/campagnes".to_owned(), vec![("nom", "Été"), ("territoire", "18"), ("confirmer", "1")], "pgc"),
         (format!("/admin/campagnes/{campaign}/relancer"), vec![], "pgc"),
         (format!("/lieux/{other_id}/gerer"), vec![("message", "à nous")], "c"),
         (format!("/admin/signalements/{}/traiter", report.id), vec![("suite", "vu")], "pgc"),
@@ -198,13 +200,27 @@ async fn a_campaign_mails_a_link_that_confirms_the_place_once() {
     let hub = Hub::new();
     let mut coordinator = hub.signed_in("coord18@hub.example").await;
     let csrf = coordinator.csrf().await;
-    coordinator
-        .post(
-            "/admin/campagnes",
-            &[("_csrf", &csrf), ("nom", "Printemps"), ("territoire", "18"), ("relance_jours", "7")],
-        )
-        .await;
+    let form = [("_csrf", csrf.as_str()), ("nom", "Printemps"), ("territoire", "18"), ("relance_jours", "7")];
+    // The form first shows what would be sent, and sends nothing.
+    let preview = coordinator.post("/admin/campagnes", &form).await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
+    assert!(preview.body.contains("Envoyer 2 courriels"), "{}", preview.body);
+    assert!(preview.body.contains("<dt>Lieux qui recevront le courriel</dt><dd>2</dd>"), "{}", preview.body);
+    assert!(preview.body.contains(">Médiathèque</a>") && preview.body.contains(">Centre social</a>"));
+    assert!(preview.body.contains("lundi : 09:00 – 12:00"), "{}", preview.body);
+    assert!(!preview.body.contains("contact@lieu.example</td>"), "no address in the list");
+    assert!(hub.outbox().is_empty() && hub.store.campaigns().unwrap().is_empty());
+    assert_eq!(hidden(&preview.body, "confirmer"), "1");
+    let mut confirmed = form.to_vec();
+    confirmed.push(("confirmer", "1"));
+    let started = coordinator.post("/admin/campagnes", &confirmed).await;
+    assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.body);
     let mail = hub.outbox().into_iter().find(|mail| mail.subject.contains("Médiathèque")).unwrap();
+    // The mail shows the details to check, the hours in words.
+    for detail in ["- Téléphone :", "- Courriel : contact@lieu.example", "    samedi : Fermé", "- Services :"] {
+        assert!(mail.body.contains(detail), "{detail} : {}", mail.body);
+    }
+    assert!(!mail.body.contains("Mo-Fr"), "{}", mail.body);
     let start = mail.body.find("https://hub.example/confirmer?").unwrap() + "https://hub.example".len();
     let link = mail.body[start..].split_whitespace().next().unwrap().to_owned();
 
@@ -226,6 +242,14 @@ async fn a_campaign_mails_a_link_that_confirms_the_place_once() {
     let campaign = hub.store.campaigns().unwrap()[0].id.clone();
     let dashboard = coordinator.get(&format!("/admin/campagnes/{campaign}")).await;
     assert!(dashboard.body.contains("<dt>Confirmés</dt><dd>1</dd>"), "{}", dashboard.body);
+    // Each place, with what it was sent and its answer.
+    let row = |name: &str| {
+        let start = dashboard.body.find(&format!(">{name}</a>")).unwrap();
+        dashboard.body[start..dashboard.body[start..].find("</tr>").unwrap() + start].to_owned()
+    };
+    assert!(row("Médiathèque").contains("<td>confirmé</td>"), "{}", row("Médiathèque"));
+    assert!(row("Centre social").contains("<td>sans réponse</td>"), "{}", row("Centre social"));
+    assert!(dashboard.body.contains(&format!("href=\"/lieux/{}\"", hub.place.id)));
 
     // The administrator reads the mails in the outbox page.
     let mut admin = hub.signed_in("admin@hub.example").await;
