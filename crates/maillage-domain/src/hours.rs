@@ -327,6 +327,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_usual_week_is_written_in_words_from_monday() {
+        let week = Horaires::parse("Mo-Fr 09:00-12:00,14:00-17:00; Sa 10:00-12:00").unwrap().usual_week();
+        assert_eq!(week[0], ("lundi", "09:00 – 12:00, 14:00 – 17:00".to_owned()));
+        assert_eq!(week[5], ("samedi", "10:00 – 12:00".to_owned()));
+        assert_eq!(week[6], ("dimanche", "Fermé".to_owned()));
+        assert_eq!(Horaires::parse("24/7").unwrap().usual_week()[2].1, "00:00 – 24:00");
+    }
+
+    #[test]
     fn a_run_of_spaces_is_read_as_one() {
         let hours = Horaires::parse("Mo-Fr 09:00-12:00; Sa  10:00-12:00").unwrap();
         assert_eq!(hours.as_str(), "Mo-Fr 09:00-12:00; Sa 10:00-12:00");
