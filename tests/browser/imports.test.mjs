@@ -94,6 +94,14 @@ test('an import outside the territory asks first, then its report pages, filters
   await page.waitForURL(/page=2/);
   assert.match(await page.getByTestId('pagination').textContent(), /Page 2 sur/);
   await expectAccessible(page, 'lieux page 2', { widths: [1280, 360] });
+  // The export holds every filtered place, not the page shown.
+  const count = Number((await page.getByTestId('nombre-lieux').locator('strong').textContent()).replace(/\D/g, ''));
+  assert.ok(count > 4000, `${count} lieux`);
+  const [exported] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-lieux').click()]);
+  assert.equal(exported.suggestedFilename(), 'lieux.csv');
+  const csv = await (await import('node:fs/promises')).readFile(await exported.path(), 'utf8');
+  const lines = csv.trimEnd().split('\n');
+  assert.ok(lines.length - 1 >= count, `${lines.length - 1} lignes exportées pour ${count} lieux`);
   await page.context().close();
 });
 
