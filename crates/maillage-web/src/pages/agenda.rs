@@ -26,6 +26,7 @@ use maillage_app::AppError;
 use maillage_store::{AgendaKind, Event, EventStatus, RegistrationState};
 use serde::Deserialize;
 
+use super::place::MONTHS;
 use super::{render, Layout, Site};
 use crate::extract::{App, ClientAddress, PreSessionForm};
 use crate::query::Params;
@@ -280,21 +281,6 @@ impl AgendaPage {
         self.error.as_ref().filter(|(f, _)| *f == field).map(|(_, m)| m.as_str())
     }
 }
-
-const MONTHS: [&str; 12] = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-];
 
 fn month_view(year: i32, month: u32, events: &[&Event], query: &AgendaQuery) -> Option<MonthView> {
     let first = NaiveDate::from_ymd_opt(year, month, 1)?;

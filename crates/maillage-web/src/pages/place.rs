@@ -116,21 +116,23 @@ pub fn week_pattern(record: &PlaceRecord, now: DateTime<Utc>) -> Option<WeekPatt
     Some(WeekPattern { days, next })
 }
 
+/// The French names of the months, January first.
+pub const MONTHS: [&str; 12] = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+];
+
 pub fn format_date(date: NaiveDate) -> String {
-    const MONTHS: [&str; 12] = [
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ];
     format!("{} {} {}", date.day(), MONTHS[date.month0() as usize], date.year())
 }
 
