@@ -223,6 +223,18 @@ fn scope_name(territory: &Territory, scope: &BilanScope) -> String {
 /// One figure of imported totals.
 type PastFigure = fn(&maillage_store::PastFigures) -> Option<u32>;
 
+/// A section of the bilan: its heading, then its table, or the sentence saying the period
+/// has nothing of it.
+fn listed(blocks: &mut Vec<Block>, (heading, empty): (&str, &str), name: &str, headers: &[&str], rows: Vec<Vec<Cell>>) {
+    blocks.push(Block::Heading(heading.to_owned()));
+    if rows.is_empty() {
+        blocks.push(Block::Paragraph(empty.to_owned()));
+    } else {
+        let headers = headers.iter().map(|header| (*header).to_owned()).collect();
+        blocks.push(Block::Table(Table { name: name.to_owned(), headers, rows }));
+    }
+}
+
 fn optional(value: Option<u32>) -> Cell {
     value.map(|v| Cell::Number(v.into())).unwrap_or(Cell::Empty)
 }
@@ -270,72 +282,63 @@ pub fn bilan_report(territory: &Territory, scope: &BilanScope, period: &Period, 
         }));
     }
     let departement = |code: &Option<String>| Cell::Text(code.clone().unwrap_or_else(|| "—".to_owned()));
-    blocks.push(Block::Heading("Actions notables".to_owned()));
-    if bilan.notable.is_empty() {
-        blocks.push(Block::Paragraph("Aucune action signalée comme notable sur la période.".to_owned()));
-    } else {
-        blocks.push(Block::Table(Table {
-            name: "Actions notables".to_owned(),
-            headers: ["Date", "Type", "Département", "Action", "Acteurs"].map(str::to_owned).to_vec(),
-            rows: bilan
-                .notable
-                .iter()
-                .map(|item| {
-                    vec![
-                        Cell::Date(item.date),
-                        Cell::Text(item.kind.clone()),
-                        departement(&item.departement),
-                        Cell::Text(item.text.clone()),
-                        Cell::Text(item.actors.join(", ")),
-                    ]
-                })
-                .collect(),
-        }));
-    }
-    blocks.push(Block::Heading("Événements (co)organisés".to_owned()));
-    if bilan.events.is_empty() {
-        blocks.push(Block::Paragraph("Aucun événement noté sur la période.".to_owned()));
-    } else {
-        blocks.push(Block::Table(Table {
-            name: "Événements".to_owned(),
-            headers: ["Date", "Type", "Département", "Intitulé", "Participants"].map(str::to_owned).to_vec(),
-            rows: bilan
-                .events
-                .iter()
-                .map(|item| {
-                    vec![
-                        Cell::Date(item.date),
-                        Cell::Text(item.kind.clone()),
-                        departement(&item.departement),
-                        Cell::Text(item.text.clone()),
-                        Cell::Number(item.participants.into()),
-                    ]
-                })
-                .collect(),
-        }));
-    }
-    blocks.push(Block::Heading("Partenariats".to_owned()));
-    if bilan.partnerships.is_empty() {
-        blocks.push(Block::Paragraph("Aucun partenariat noté sur la période.".to_owned()));
-    } else {
-        blocks.push(Block::Table(Table {
-            name: "Partenariats".to_owned(),
-            headers: ["Date", "Statut", "Nature", "Partenaires", "Montant (€)"].map(str::to_owned).to_vec(),
-            rows: bilan
-                .partnerships
-                .iter()
-                .map(|item| {
-                    vec![
-                        Cell::Date(item.date),
-                        Cell::Text(item.status.clone().unwrap_or_default()),
-                        Cell::Text(item.text.clone()),
-                        Cell::Text(item.actors.join(", ")),
-                        item.amount_cents.map(|c| Cell::Euros(c as f64 / 100.0)).unwrap_or(Cell::Empty),
-                    ]
-                })
-                .collect(),
-        }));
-    }
+    listed(
+        &mut blocks,
+        ("Actions notables", "Aucune action signalée comme notable sur la période."),
+        "Actions notables",
+        &["Date", "Type", "Département", "Action", "Acteurs"],
+        bilan
+            .notable
+            .iter()
+            .map(|item| {
+                vec![
+                    Cell::Date(item.date),
+                    Cell::Text(item.kind.clone()),
+                    departement(&item.departement),
+                    Cell::Text(item.text.clone()),
+                    Cell::Text(item.actors.join(", ")),
+                ]
+            })
+            .collect(),
+    );
+    listed(
+        &mut blocks,
+        ("Événements (co)organisés", "Aucun événement noté sur la période."),
+        "Événements",
+        &["Date", "Type", "Département", "Intitulé", "Participants"],
+        bilan
+            .events
+            .iter()
+            .map(|item| {
+                vec![
+                    Cell::Date(item.date),
+                    Cell::Text(item.kind.clone()),
+                    departement(&item.departement),
+                    Cell::Text(item.text.clone()),
+                    Cell::Number(item.participants.into()),
+                ]
+            })
+            .collect(),
+    );
+    listed(
+        &mut blocks,
+        ("Partenariats", "Aucun partenariat noté sur la période."),
+        "Partenariats",
+        &["Date", "Statut", "Nature", "Partenaires", "Montant (€)"],
+        bilan
+            .partnerships
+            .iter()
+            .map(|item| {
+                vec![
+                    Cell::Date(item.date),
+                    Cell::Text(item.status.clone().unwrap_or_default()),
+                    Cell::Text(item.text.clone()),
+                    Cell::Text(item.actors.join(", ")),
+                    item.amount_cents.map(|c| Cell::Euros(c as f64 / 100.0)).unwrap_or(Cell::Empty),
+                ]
+            })
+            .collect(),
+    );
     if !bilan.past.is_empty() {
         blocks.push(Block::Heading("Chiffres passés importés".to_owned()));
         blocks.push(Block::Note(
