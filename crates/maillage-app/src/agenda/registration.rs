@@ -18,7 +18,7 @@ use maillage_domain::text::fold;
 use maillage_domain::PlaceId;
 use maillage_store::{new_id, Approval, Event, EventStatus, Registration, RegistrationState};
 
-use super::{audit, check_manage, paris, stored_event, MAX_TEXT};
+use super::{audit, check_manage, managed_event, paris, stored_event, MAX_TEXT};
 use crate::accounts::{hash_token, normalise_email, random_token, valid_email, Actor, Permission};
 use crate::context::Context;
 use crate::mail::Mail;
@@ -317,9 +317,7 @@ pub fn add_walk_in(
     form: &WalkInForm,
     now: DateTime<Utc>,
 ) -> AppResult<Registration> {
-    actor.require(ctx, Permission::Team)?;
-    let event = stored_event(ctx, event_id)?;
-    check_manage(ctx, actor, &event)?;
+    let event = managed_event(ctx, actor, event_id)?;
     let mut errors = Vec::new();
     let name = form.name.trim();
     if name.is_empty() {
