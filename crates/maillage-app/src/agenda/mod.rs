@@ -560,10 +560,7 @@ pub fn propose_event(
     form: &EventForm,
     now: DateTime<Utc>,
 ) -> AppResult<Event> {
-    let found = ctx
-        .store
-        .place(place)?
-        .ok_or_else(|| AppError::Store(maillage_store::StoreError::NotFound(format!("lieu {place}"))))?;
+    let found = crate::moderation::load_place(ctx.store, place)?;
     actor.require(ctx, Permission::Edit(&found))?;
     let commune = ctx.locator()?.locate(&found.record).map(|l| l.code_commune).unwrap_or_default();
     let form = EventForm {

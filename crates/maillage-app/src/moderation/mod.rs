@@ -203,7 +203,8 @@ fn place_target(id: &PlaceId) -> Option<String> {
     Some(format!("lieu:{id}"))
 }
 
-fn load_place(store: &dyn Store, id: &PlaceId) -> AppResult<Place> {
+/// A stored place, or not found.
+pub(crate) fn load_place(store: &dyn Store, id: &PlaceId) -> AppResult<Place> {
     Ok(store.place(id)?.ok_or_else(|| StoreError::NotFound(format!("lieu {id}")))?)
 }
 
