@@ -11,7 +11,6 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::io::Read;
 use std::path::Path;
-use std::time::Instant;
 
 use maillage_app::accounts::Actor;
 use maillage_app::context::Context;
@@ -23,7 +22,7 @@ use serde_json::Value;
 
 mod common;
 
-use common::peak_memory_mb;
+use common::{peak_memory_mb, timed};
 
 /// N copies of the first located place of the data·inclusion file, each with its own id.
 fn build_input(copies: usize) -> Vec<u8> {
@@ -55,29 +54,16 @@ fn main() {
     let (ctx, operator) = (Context::new(&store), Actor::operator(None));
     let options = ImportOptions { source: Some("copies".to_owned()), ..ImportOptions::default() };
 
-    let start = Instant::now();
-    let report = import_file(&ctx, &operator, &input, "copies.json", &options).unwrap();
-    println!(
-        "import: {:.2} s ({} created); peak memory so far {:.0} MB",
-        start.elapsed().as_secs_f64(),
-        report.batch.counts.created,
-        peak_memory_mb()
-    );
+    let (report, seconds) = timed(|| import_file(&ctx, &operator, &input, "copies.json", &options).unwrap());
+    let created = report.batch.counts.created;
+    println!("import: {seconds:.2} s ({created} created); peak memory so far {:.0} MB", peak_memory_mb());
     drop((report, input));
 
-    let start = Instant::now();
-    let found = maillage_app::duplicates::count_for_source(&store, "copies", &Thresholds::default()).unwrap();
-    println!(
-        "duplicates counted after the import: {found:?} in {:.2} s; peak memory so far {:.0} MB",
-        start.elapsed().as_secs_f64(),
-        peak_memory_mb()
-    );
+    let (found, seconds) =
+        timed(|| maillage_app::duplicates::count_for_source(&store, "copies", &Thresholds::default()).unwrap());
+    let memory = peak_memory_mb();
+    println!("duplicates counted after the import: {found:?} in {seconds:.2} s; peak memory so far {memory:.0} MB");
 
-    let start = Instant::now();
-    let counts = maillage_app::duplicates::scan(&ctx, &operator, &ScanOptions::default()).unwrap();
-    println!(
-        "duplicates scan: {:.2} s, {counts:?}; peak memory {:.0} MB",
-        start.elapsed().as_secs_f64(),
-        peak_memory_mb()
-    );
+    let (counts, seconds) = timed(|| maillage_app::duplicates::scan(&ctx, &operator, &ScanOptions::default()).unwrap());
+    println!("duplicates scan: {seconds:.2} s, {counts:?}; peak memory {:.0} MB", peak_memory_mb());
 }

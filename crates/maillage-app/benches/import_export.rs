@@ -32,7 +32,7 @@ use serde_json::Value;
 
 mod common;
 
-use common::peak_memory_mb;
+use common::{peak_memory_mb, timed};
 
 fn build_input(rows: usize) -> Vec<u8> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/fixtures/lieux");
@@ -89,22 +89,19 @@ fn measure_in_child(input: &Path, db: &str) {
     };
     let store = store.as_ref();
     println!("backend: {}", store.backend_name());
-    let start = Instant::now();
-    let territory = maillage_territory::Territory::embedded();
-    println!("territory load: {:.2} s", start.elapsed().as_secs_f64());
+    let (territory, seconds) = timed(maillage_territory::Territory::embedded);
+    println!("territory load: {seconds:.2} s");
     // As the `maillage import` command does: every record is placed in its commune.
     let options =
         ImportOptions { source: Some("bench".to_owned()), territory: Some(&territory), ..ImportOptions::default() };
 
     // As the command line does: the operator imports.
     let (ctx, operator) = (Context::new(store), Actor::operator(None));
-    let start = Instant::now();
-    let import_start = start;
-    let report = import_file(&ctx, &operator, &bytes, "bench.json", &options).unwrap();
+    let import_start = Instant::now();
+    let (report, import_seconds) = timed(|| import_file(&ctx, &operator, &bytes, "bench.json", &options).unwrap());
     let c = &report.batch.counts;
     println!(
-        "import: {:.2} s ({} read, {} created, {} rejected, {} report lines); peak memory so far {:.0} MB",
-        start.elapsed().as_secs_f64(),
+        "import: {import_seconds:.2} s ({} read, {} created, {} rejected, {} report lines); peak memory so far {:.0} MB",
         c.read,
         c.created,
         c.rejected,
@@ -113,30 +110,23 @@ fn measure_in_child(input: &Path, db: &str) {
     );
     drop(report);
     // As the command does after the commit: the possible duplicates involving the source.
-    let start = Instant::now();
-    let duplicates =
-        maillage_app::duplicates::count_for_source(store, "bench", &maillage_dedup::Thresholds::default()).unwrap();
+    let (duplicates, seconds) = timed(|| {
+        maillage_app::duplicates::count_for_source(store, "bench", &maillage_dedup::Thresholds::default()).unwrap()
+    });
+    let memory = peak_memory_mb();
     println!(
-        "duplicates counted after the import: {duplicates:?} in {:.2} s; peak memory so far {:.0} MB",
-        start.elapsed().as_secs_f64(),
-        peak_memory_mb()
+        "duplicates counted after the import: {duplicates:?} in {seconds:.2} s; peak memory so far {memory:.0} MB"
     );
     println!("import command (import + duplicate count): {:.2} s", import_start.elapsed().as_secs_f64());
 
-    let start = Instant::now();
-    let exported = export_places(store, None, ExportFormat::Csv, &ExportFilter::default(), std::io::sink()).unwrap();
-    println!(
-        "export CSV: {:.2} s ({exported} places); peak memory so far {:.0} MB",
-        start.elapsed().as_secs_f64(),
-        peak_memory_mb()
-    );
+    let (exported, seconds) =
+        timed(|| export_places(store, None, ExportFormat::Csv, &ExportFilter::default(), std::io::sink()).unwrap());
+    println!("export CSV: {seconds:.2} s ({exported} places); peak memory so far {:.0} MB", peak_memory_mb());
 
-    let start = Instant::now();
-    let second = import_file(&ctx, &operator, &bytes, "bench.json", &options).unwrap();
+    let (second, seconds) = timed(|| import_file(&ctx, &operator, &bytes, "bench.json", &options).unwrap());
+    let unchanged = second.batch.counts.unchanged;
     println!(
-        "re-import of the same file: {:.2} s ({} unchanged); peak memory {:.0} MB",
-        start.elapsed().as_secs_f64(),
-        second.batch.counts.unchanged,
+        "re-import of the same file: {seconds:.2} s ({unchanged} unchanged); peak memory {:.0} MB",
         peak_memory_mb()
     );
 }

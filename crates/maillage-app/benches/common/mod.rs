@@ -1,5 +1,14 @@
-//! What the benchmark binaries share: the process's peak resident memory, read from Linux's
-//! `/proc/self/status` (NaN elsewhere).
+//! What the benchmark binaries share: timing one step, and the process's peak resident
+//! memory, read from Linux's `/proc/self/status` (NaN elsewhere).
+
+use std::time::Instant;
+
+/// Runs one step of a benchmark: its result and the seconds it took.
+pub fn timed<T>(step: impl FnOnce() -> T) -> (T, f64) {
+    let start = Instant::now();
+    let result = step();
+    (result, start.elapsed().as_secs_f64())
+}
 
 /// The peak resident set size so far (`VmHWM`), in MB.
 pub fn peak_memory_mb() -> f64 {

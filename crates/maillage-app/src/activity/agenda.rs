@@ -16,7 +16,7 @@ use maillage_store::{
 };
 
 use super::{audit, check_form, create_actors, ActorRef, EntryForm, MAX_MINUTES};
-use crate::accounts::{Actor, Permission};
+use crate::accounts::Actor;
 use crate::agenda::{self, registration};
 use crate::context::Context;
 use crate::AppResult;
@@ -59,9 +59,7 @@ pub fn kind_of(kind: AgendaKind) -> (ActivityKind, Option<AnimationKind>, Option
 
 /// The event's entry in the log, if it was reported (for those who manage the event).
 pub fn event_entry(ctx: &Context<'_>, actor: &Actor, event_id: &str) -> AppResult<Option<ActivityEntry>> {
-    actor.require(ctx, Permission::Team)?;
-    let event = agenda::stored_event(ctx, event_id)?;
-    agenda::check_manage(ctx, actor, &event)?;
+    let event = agenda::managed_event(ctx, actor, event_id)?;
     Ok(ctx.store.activity(&event.id)?)
 }
 

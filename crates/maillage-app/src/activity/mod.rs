@@ -271,17 +271,33 @@ fn locate(ctx: &Context<'_>, level: TerritoryLevel, text: &str) -> Result<Place,
     }
 }
 
-fn keyed<T: Copy>(
-    text: &str,
-    field: &str,
-    parse: fn(&str) -> Option<T>,
-    all: &[T],
-    key: fn(T) -> &'static str,
-    errors: &mut Vec<FieldError>,
-) -> Option<T> {
-    let found = parse(text.trim());
+/// The store's enums kept by key, as a form names them.
+trait Keyed: Copy + 'static {
+    const ALL: &'static [Self];
+    fn parse(text: &str) -> Option<Self>;
+    fn key(self) -> &'static str;
+}
+
+macro_rules! keyed_forms {
+    ($($name:ident),+) => {
+        $(impl Keyed for $name {
+            const ALL: &'static [Self] = $name::ALL;
+            fn parse(text: &str) -> Option<Self> {
+                $name::parse(text)
+            }
+            fn key(self) -> &'static str {
+                self.as_str()
+            }
+        })+
+    };
+}
+
+keyed_forms!(ActivityKind, AnimationKind, ActivityEventKind, TerritoryLevel, PartnershipStatus);
+
+fn keyed<T: Keyed>(text: &str, field: &str, errors: &mut Vec<FieldError>) -> Option<T> {
+    let found = T::parse(text.trim());
     if found.is_none() {
-        let known: Vec<&str> = all.iter().map(|value| key(*value)).collect();
+        let known: Vec<&str> = T::ALL.iter().map(|value| value.key()).collect();
         errors.push(FieldError::new(
             field,
             format!("« {} » inconnu : choisissez parmi {}", text.trim(), known.join(", ")),
@@ -290,18 +306,11 @@ fn keyed<T: Copy>(
     found
 }
 
-fn optional_keyed<T: Copy>(
-    text: &str,
-    field: &str,
-    parse: fn(&str) -> Option<T>,
-    all: &[T],
-    key: fn(T) -> &'static str,
-    errors: &mut Vec<FieldError>,
-) -> Option<T> {
+fn optional_keyed<T: Keyed>(text: &str, field: &str, errors: &mut Vec<FieldError>) -> Option<T> {
     if text.trim().is_empty() {
         return None;
     }
-    keyed(text, field, parse, all, key, errors)
+    keyed(text, field, errors)
 }
 
 /// An actor to create before the entry is written.
@@ -340,23 +349,9 @@ fn check_form(
     at: DateTime<Utc>,
 ) -> AppResult<Checked> {
     let mut errors = Vec::new();
-    let kind = keyed(&form.kind, "type", ActivityKind::parse, ActivityKind::ALL, ActivityKind::as_str, &mut errors);
-    let animation = optional_keyed(
-        &form.animation,
-        "type de réunion",
-        AnimationKind::parse,
-        AnimationKind::ALL,
-        AnimationKind::as_str,
-        &mut errors,
-    );
-    let event = optional_keyed(
-        &form.event,
-        "type d'événement",
-        ActivityEventKind::parse,
-        ActivityEventKind::ALL,
-        ActivityEventKind::as_str,
-        &mut errors,
-    );
+    let kind: Option<ActivityKind> = keyed(&form.kind, "type", &mut errors);
+    let animation: Option<AnimationKind> = optional_keyed(&form.animation, "type de réunion", &mut errors);
+    let event: Option<ActivityEventKind> = optional_keyed(&form.event, "type d'événement", &mut errors);
     let date = parse_day(&form.date);
     if date.is_none() {
         errors.push(FieldError::new(
@@ -379,8 +374,7 @@ fn check_form(
             None
         }
     };
-    let level =
-        keyed(&form.level, "échelon", TerritoryLevel::parse, TerritoryLevel::ALL, TerritoryLevel::as_str, &mut errors);
+    let level: Option<TerritoryLevel> = keyed(&form.level, "échelon", &mut errors);
     let place = match level {
         Some(level) => match locate(ctx, level, &form.territory) {
             Ok(place) => Some(place),
@@ -494,14 +488,7 @@ fn check_form(
             let status = if form.partnership_status.trim().is_empty() {
                 Some(PartnershipStatus::EnDiscussion)
             } else {
-                keyed(
-                    &form.partnership_status,
-                    "statut du partenariat",
-                    PartnershipStatus::parse,
-                    PartnershipStatus::ALL,
-                    PartnershipStatus::as_str,
-                    &mut errors,
-                )
+                keyed(&form.partnership_status, "statut du partenariat", &mut errors)
             };
             let mut day = |text: &str, field: &str| {
                 if text.trim().is_empty() {

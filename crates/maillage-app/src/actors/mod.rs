@@ -99,6 +99,15 @@ pub fn check_change(ctx: &Context<'_>, actor: &Actor, stakeholder: &Stakeholder)
     ))
 }
 
+/// A stored entry the actor may change; the team's permission is asked before the lookup,
+/// so that an unknown id tells nothing to those outside the team.
+fn changeable(ctx: &Context<'_>, actor: &Actor, id: &str) -> AppResult<Stakeholder> {
+    actor.require(ctx, Permission::Team)?;
+    let stored = ctx.store.stakeholder(id)?.ok_or_else(|| maillage_store::stakeholder_not_found(id))?;
+    check_change(ctx, actor, &stored)?;
+    Ok(stored)
+}
+
 /// How the audit log names an entry: its kind and département, and an organisation's name;
 /// never a person's name nor a contact.
 fn audit_label(stakeholder: &Stakeholder) -> String {
@@ -411,9 +420,7 @@ pub fn update(
     form: &StakeholderForm,
     at: DateTime<Utc>,
 ) -> AppResult<Stakeholder> {
-    actor.require(ctx, Permission::Team)?;
-    let stored = ctx.store.stakeholder(id)?.ok_or_else(|| maillage_store::stakeholder_not_found(id))?;
-    check_change(ctx, actor, &stored)?;
+    let stored = changeable(ctx, actor, id)?;
     let place_kind = stored.kind == StakeholderKind::Lieu;
     let form = if place_kind { StakeholderForm { kind: "lieu".to_owned(), ..form.clone() } } else { form.clone() };
     let checked = check_form(ctx, &form, place_kind)?;
@@ -444,10 +451,8 @@ pub fn merge(
     into: (&str, u32),
     at: DateTime<Utc>,
 ) -> AppResult<Stakeholder> {
-    actor.require(ctx, Permission::Team)?;
     for (id, _) in [from, into] {
-        let stored = ctx.store.stakeholder(id)?.ok_or_else(|| maillage_store::stakeholder_not_found(id))?;
-        check_change(ctx, actor, &stored)?;
+        changeable(ctx, actor, id)?;
     }
     ctx.store.merge_stakeholders(&StakeholderMerge {
         from: from.0.to_owned(),
@@ -471,9 +476,7 @@ pub fn forget_person(
     version: u32,
     at: DateTime<Utc>,
 ) -> AppResult<Stakeholder> {
-    actor.require(ctx, Permission::Team)?;
-    let stored = ctx.store.stakeholder(id)?.ok_or_else(|| maillage_store::stakeholder_not_found(id))?;
-    check_change(ctx, actor, &stored)?;
+    let stored = changeable(ctx, actor, id)?;
     let name = if stored.kind.is_person() {
         match (&stored.commune, &stored.departement) {
             (Some(commune), _) => format!("Élu·e de {commune}"),

@@ -463,14 +463,37 @@ pub(crate) fn stored_event(ctx: &Context<'_>, id: &str) -> AppResult<Event> {
     ctx.store.event(id)?.ok_or_else(|| maillage_store::event_not_found(id).into())
 }
 
+/// A stored event the actor manages: the team's permission first, so that someone outside
+/// the team learns nothing of which events exist.
+pub(crate) fn managed_event(ctx: &Context<'_>, actor: &Actor, id: &str) -> AppResult<Event> {
+    actor.require(ctx, Permission::Team)?;
+    let event = stored_event(ctx, id)?;
+    check_manage(ctx, actor, &event)?;
+    Ok(event)
+}
+
+/// A managed event as read at `sequence`: a change written meanwhile is a conflict.
+fn managed_event_at(ctx: &Context<'_>, actor: &Actor, id: &str, sequence: u32) -> AppResult<Event> {
+    let event = managed_event(ctx, actor, id)?;
+    if event.sequence != sequence {
+        return Err(maillage_store::stale_event_error(id).into());
+    }
+    Ok(event)
+}
+
+/// Writes one new event, with its audit entry.
+fn add_event(ctx: &Context<'_>, actor: &Actor, action: &str, event: Event) -> AppResult<Event> {
+    ctx.store.add_events(std::slice::from_ref(&event))?;
+    audit(ctx, actor, action, &event, format!("« {} »", event.title))?;
+    Ok(event)
+}
+
 /// Creates a published event in the actor's territory.
 pub fn create_event(ctx: &Context<'_>, actor: &Actor, form: &EventForm, now: DateTime<Utc>) -> AppResult<Event> {
     actor.require(ctx, Permission::Team)?;
     let event = build_event(ctx, form, None, actor.id(), now)?;
     check_manage(ctx, actor, &event)?;
-    ctx.store.add_events(std::slice::from_ref(&event))?;
-    audit(ctx, actor, "evenement_cree", &event, format!("« {} »", event.title))?;
-    Ok(event)
+    add_event(ctx, actor, "evenement_cree", event)
 }
 
 /// Creates `count` events repeating the form's weekly or monthly, in one write: each keeps
@@ -537,10 +560,7 @@ pub fn propose_event(
     form: &EventForm,
     now: DateTime<Utc>,
 ) -> AppResult<Event> {
-    let found = ctx
-        .store
-        .place(place)?
-        .ok_or_else(|| AppError::Store(maillage_store::StoreError::NotFound(format!("lieu {place}"))))?;
+    let found = crate::moderation::load_place(ctx.store, place)?;
     actor.require(ctx, Permission::Edit(&found))?;
     let commune = ctx.locator()?.locate(&found.record).map(|l| l.code_commune).unwrap_or_default();
     let form = EventForm {
@@ -551,9 +571,7 @@ pub fn propose_event(
         ..form.clone()
     };
     let event = Event { publication: Publication::Propose, ..build_event(ctx, &form, None, actor.id(), now)? };
-    ctx.store.add_events(std::slice::from_ref(&event))?;
-    audit(ctx, actor, "evenement_propose", &event, format!("« {} »", event.title))?;
-    Ok(event)
+    add_event(ctx, actor, "evenement_propose", event)
 }
 
 /// Publishes or refuses a proposed event.
@@ -565,12 +583,7 @@ pub fn moderate_event(
     publish: bool,
     now: DateTime<Utc>,
 ) -> AppResult<Event> {
-    actor.require(ctx, Permission::Team)?;
-    let event = stored_event(ctx, id)?;
-    check_manage(ctx, actor, &event)?;
-    if event.sequence != sequence {
-        return Err(maillage_store::stale_event_error(id).into());
-    }
+    let event = managed_event_at(ctx, actor, id, sequence)?;
     let decided = Event {
         publication: if publish { Publication::Publie } else { Publication::Refuse },
         sequence: event.sequence + 1,
@@ -592,12 +605,7 @@ pub fn update_event(
     form: &EventForm,
     now: DateTime<Utc>,
 ) -> AppResult<Event> {
-    actor.require(ctx, Permission::Team)?;
-    let current = stored_event(ctx, id)?;
-    check_manage(ctx, actor, &current)?;
-    if current.sequence != sequence {
-        return Err(maillage_store::stale_event_error(id).into());
-    }
+    let current = managed_event_at(ctx, actor, id, sequence)?;
     let event = build_event(ctx, form, Some(&current), None, now)?;
     // Moved to a territory that is not the actor's: refused as well.
     check_manage(ctx, actor, &event)?;
@@ -627,12 +635,7 @@ pub fn update_series(
     form: &EventForm,
     now: DateTime<Utc>,
 ) -> AppResult<Vec<Event>> {
-    actor.require(ctx, Permission::Team)?;
-    let current = stored_event(ctx, id)?;
-    check_manage(ctx, actor, &current)?;
-    if current.sequence != sequence {
-        return Err(maillage_store::stale_event_error(id).into());
-    }
+    let current = managed_event_at(ctx, actor, id, sequence)?;
     let Some(series) = current.series_id.clone() else {
         return Err(AppError::Invalid(vec![FieldError::new("serie", "cet événement n'appartient à aucune série")]));
     };
@@ -738,12 +741,7 @@ pub fn close_event(
     outcomes: &str,
     now: DateTime<Utc>,
 ) -> AppResult<Event> {
-    actor.require(ctx, Permission::Team)?;
-    let event = stored_event(ctx, id)?;
-    check_manage(ctx, actor, &event)?;
-    if event.sequence != sequence {
-        return Err(maillage_store::stale_event_error(id).into());
-    }
+    let event = managed_event_at(ctx, actor, id, sequence)?;
     if notes.chars().count() > MAX_DESCRIPTION || outcomes.chars().count() > MAX_DESCRIPTION {
         return Err(AppError::Invalid(vec![FieldError::new("notes", format!("{MAX_DESCRIPTION} caractères au plus"))]));
     }
@@ -809,9 +807,7 @@ fn check_manage_quiet(ctx: &Context<'_>, actor: &Actor, event: &Event) -> bool {
 
 /// A managed event with its registrations (personal data: the organisers' only).
 pub fn event_with_registrations(ctx: &Context<'_>, actor: &Actor, id: &str) -> AppResult<(Event, Vec<Registration>)> {
-    actor.require(ctx, Permission::Team)?;
-    let event = stored_event(ctx, id)?;
-    check_manage(ctx, actor, &event)?;
+    let event = managed_event(ctx, actor, id)?;
     let registrations = ctx.store.registrations(id)?;
     Ok((event, registrations))
 }

@@ -18,7 +18,7 @@ use maillage_domain::text::fold;
 use maillage_domain::PlaceId;
 use maillage_store::{new_id, Approval, Event, EventStatus, Registration, RegistrationState};
 
-use super::{audit, check_manage, paris, stored_event, MAX_TEXT};
+use super::{audit, check_manage, managed_event, paris, stored_event, MAX_TEXT};
 use crate::accounts::{hash_token, normalise_email, random_token, valid_email, Actor, Permission};
 use crate::context::Context;
 use crate::mail::Mail;
@@ -57,6 +57,15 @@ pub fn closed_reason(event: &Event, now: DateTime<Utc>) -> Option<&'static str> 
     }
 }
 
+/// The bounds of who a person is, the same whether they register or walk in.
+fn check_person_lengths(errors: &mut Vec<FieldError>, name: &str, organisation: &str, role: &str) {
+    for (field, value) in [("nom", name), ("organisation", organisation.trim()), ("fonction", role.trim())] {
+        if value.chars().count() > MAX_NAME {
+            errors.push(FieldError::new(field, format!("{MAX_NAME} caractères au plus")));
+        }
+    }
+}
+
 fn check_form(ctx: &Context<'_>, event: &Event, form: &RegistrationForm) -> AppResult<(String, Option<PlaceId>, u32)> {
     let mut errors = Vec::new();
     let name = form.name.trim();
@@ -67,11 +76,7 @@ fn check_form(ctx: &Context<'_>, event: &Event, form: &RegistrationForm) -> AppR
     if !valid_email(&email) {
         errors.push(FieldError::new("courriel", "adresse électronique invalide (exemple : prenom.nom@exemple.fr)"));
     }
-    for (field, value) in [("nom", name), ("organisation", form.organisation.trim()), ("fonction", form.role.trim())] {
-        if value.chars().count() > MAX_NAME {
-            errors.push(FieldError::new(field, format!("{MAX_NAME} caractères au plus")));
-        }
-    }
+    check_person_lengths(&mut errors, name, &form.organisation, &form.role);
     let place = Some(form.organisation_place.trim()).filter(|p| !p.is_empty()).map(|p| PlaceId(p.to_owned()));
     if let Some(id) = &place {
         if ctx.store.place(id)?.is_none() {
@@ -317,9 +322,7 @@ pub fn add_walk_in(
     form: &WalkInForm,
     now: DateTime<Utc>,
 ) -> AppResult<Registration> {
-    actor.require(ctx, Permission::Team)?;
-    let event = stored_event(ctx, event_id)?;
-    check_manage(ctx, actor, &event)?;
+    let event = managed_event(ctx, actor, event_id)?;
     let mut errors = Vec::new();
     let name = form.name.trim();
     if name.is_empty() {
@@ -329,11 +332,7 @@ pub fn add_walk_in(
     if email.as_deref().is_some_and(|e| !valid_email(e)) {
         errors.push(FieldError::new("courriel", "adresse électronique invalide"));
     }
-    for (field, value) in [("nom", name), ("organisation", form.organisation.trim()), ("fonction", form.role.trim())] {
-        if value.chars().count() > MAX_NAME {
-            errors.push(FieldError::new(field, format!("{MAX_NAME} caractères au plus")));
-        }
-    }
+    check_person_lengths(&mut errors, name, &form.organisation, &form.role);
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }

@@ -447,7 +447,7 @@ pub fn confirm_unchanged(ctx: &Context<'_>, signed: &str, now: DateTime<Utc>) ->
     let mut attempts = 0;
     let place = loop {
         attempts += 1;
-        let current = ctx.store.place(&place_id)?.ok_or_else(|| StoreError::NotFound(format!("lieu {place_id}")))?;
+        let current = crate::moderation::load_place(ctx.store, &place_id)?;
         let mut record = current.record.clone();
         record.date_maj = Some(paris_local(now).date());
         let place = Place { version: current.version + 1, updated_at: now, batch_id: None, record, ..current };

@@ -69,22 +69,8 @@ pub fn record_from_form(fields: &BTreeMap<String, String>) -> Result<PlaceRecord
 
 /// The standard's values of a vocabulary field, in its order (`None` for a free field).
 pub fn allowed_values(field: &str) -> Option<Vec<&'static str>> {
-    use maillage_domain::vocab::*;
-    fn labels<T: Vocabulary>() -> Vec<&'static str> {
-        T::all().iter().map(|value| value.label()).collect()
-    }
-    Some(match field {
-        "services" => labels::<Service>(),
-        "publics_specifiquement_adresses" => labels::<Public>(),
-        "prise_en_charge_specifique" => labels::<PriseEnCharge>(),
-        "frais_a_charge" => labels::<Frais>(),
-        "itinerance" => labels::<Itinerance>(),
-        "dispositif_programmes_nationaux" => labels::<Dispositif>(),
-        "formations_labels" => labels::<FormationLabel>(),
-        "modalites_acces" => labels::<ModaliteAcces>(),
-        "modalites_accompagnement" => labels::<ModaliteAccompagnement>(),
-        _ => return None,
-    })
+    // Every vocabulary has values: an empty list is a free field.
+    Some(maillage_formats::mapping::vocabulary_values(field)).filter(|values| !values.is_empty())
 }
 
 /// What a form accepts in a free field, said after a refused value.
@@ -217,7 +203,8 @@ fn place_target(id: &PlaceId) -> Option<String> {
     Some(format!("lieu:{id}"))
 }
 
-fn load_place(store: &dyn Store, id: &PlaceId) -> AppResult<Place> {
+/// A stored place, or not found.
+pub(crate) fn load_place(store: &dyn Store, id: &PlaceId) -> AppResult<Place> {
     Ok(store.place(id)?.ok_or_else(|| StoreError::NotFound(format!("lieu {id}")))?)
 }
 

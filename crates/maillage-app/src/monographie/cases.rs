@@ -113,12 +113,39 @@ pub fn bassins(ctx: &Context<'_>, actor: &Actor) -> AppResult<Vec<BassinEntry>> 
     Ok(out)
 }
 
-fn known_bassin(ctx: &Context<'_>, bassin: &str) -> AppResult<()> {
+/// Checks the actor works on the bassin, then that the bassin exists: the refusal comes
+/// first, so that a bassin's name says nothing to those who may not see it.
+fn guard_bassin(ctx: &Context<'_>, actor: &Actor, bassin: &str) -> AppResult<()> {
+    actor.require(ctx, Permission::Monograph(bassin))?;
     if ctx.locator()?.bassins.bassins().contains_key(bassin) {
         Ok(())
     } else {
         Err(AppError::Store(maillage_store::StoreError::NotFound(format!("bassin de vie « {bassin} »"))))
     }
+}
+
+/// The sources of a guarded bassin's monograph, read now.
+fn bassin_sources<'t>(
+    ctx: &Context<'_>,
+    actor: &Actor,
+    territory: &'t Territory,
+    bassin: &str,
+    now: DateTime<Utc>,
+) -> AppResult<Sources<'t>> {
+    guard_bassin(ctx, actor, bassin)?;
+    Sources::load(ctx.store, territory, now)
+}
+
+/// The audit entry of a change to a bassin's monograph.
+fn audit_bassin(
+    ctx: &Context<'_>,
+    actor: &Actor,
+    action: &str,
+    bassin: &str,
+    detail: String,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    ctx.audit(actor.id(), action, Some(format!("bassin:{bassin}")), detail, now)
 }
 
 /// A bassin's monograph generated now, with its sections and editions.
@@ -129,9 +156,7 @@ pub fn draft(
     bassin: &str,
     now: DateTime<Utc>,
 ) -> AppResult<Draft> {
-    actor.require(ctx, Permission::Monograph(bassin))?;
-    known_bassin(ctx, bassin)?;
-    let sources = Sources::load(ctx.store, territory, now)?;
+    let sources = bassin_sources(ctx, actor, territory, bassin, now)?;
     let generated = generate(&sources, bassin)?;
     let (sections, history) = written(ctx, bassin)?;
     Ok(Draft { monograph: Monograph { generated, sections }, history, editions: ctx.store.monograph_editions(bassin)? })
@@ -148,8 +173,7 @@ pub fn save_section(
     expected: u32,
     now: DateTime<Utc>,
 ) -> AppResult<MonographText> {
-    actor.require(ctx, Permission::Monograph(bassin))?;
-    known_bassin(ctx, bassin)?;
+    guard_bassin(ctx, actor, bassin)?;
     let title = title_of(section).ok_or_else(|| unknown_section(section))?;
     let text = text.replace("\r\n", "\n");
     if text.chars().count() > MAX_SECTION_CHARS {
@@ -167,10 +191,11 @@ pub fn save_section(
         saved_at: now,
     };
     ctx.store.save_monograph_text(&saved)?;
-    ctx.audit(
-        actor.id(),
+    audit_bassin(
+        ctx,
+        actor,
         "monographie_section_enregistree",
-        Some(format!("bassin:{bassin}")),
+        bassin,
         format!("{title}, version {}", saved.version),
         now,
     )?;
@@ -185,9 +210,7 @@ pub fn publish(
     bassin: &str,
     now: DateTime<Utc>,
 ) -> AppResult<MonographEdition> {
-    actor.require(ctx, Permission::Monograph(bassin))?;
-    known_bassin(ctx, bassin)?;
-    let sources = Sources::load(ctx.store, territory, now)?;
+    let sources = bassin_sources(ctx, actor, territory, bassin, now)?;
     publish_from(ctx, actor, &sources, bassin, now)
 }
 
@@ -211,7 +234,7 @@ fn publish_from(
         content,
     };
     ctx.store.add_monograph_edition(&edition)?;
-    ctx.audit(actor.id(), "monographie_publiee", Some(format!("bassin:{bassin}")), format!("édition {number}"), now)?;
+    audit_bassin(ctx, actor, "monographie_publiee", bassin, format!("édition {number}"), now)?;
     Ok(edition)
 }
 

@@ -278,23 +278,17 @@ pub fn load_if_empty(ctx: &Context<'_>, actor: &Actor) -> AppResult<Option<usize
         store.add_project(&project)?;
     }
     let restitution = Vote {
-        id: new_id(),
-        territory: PntTerritory::bassin("Chinon"),
-        title: "Priorisation des enjeux – restitution du 2 mars 2023".to_owned(),
-        mode: VoteMode::Salle,
-        items: ENJEUX.iter().map(|(_, title)| VoteItem { label: (*title).to_owned(), project: None }).collect(),
         meeting: Some("Restitution des travaux du PNT du bassin de Chinon".to_owned()),
         held_on: NaiveDate::from_ymd_opt(2023, 3, 2),
-        points: 0,
-        opens_at: None,
-        closes_at: None,
-        hide_results: false,
-        closed_at: None,
-        results: None,
         provenance: Some(format!("{PROVENANCE} Les décomptes ne figurent pas dans le texte de la source : à saisir.")),
-        created_by: None,
-        created_at: at(),
-        version: 1,
+        ..super::votes::new_vote(
+            PntTerritory::bassin("Chinon"),
+            "Priorisation des enjeux – restitution du 2 mars 2023".to_owned(),
+            VoteMode::Salle,
+            ENJEUX.iter().map(|(_, title)| VoteItem { label: (*title).to_owned(), project: None }).collect(),
+            None,
+            at(),
+        )
     };
     store.add_vote(&restitution, &[])?;
     ctx.audit(

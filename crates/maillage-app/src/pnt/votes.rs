@@ -78,12 +78,25 @@ fn items(errors: &mut Vec<FieldError>, raw: &str) -> Vec<VoteItem> {
     items
 }
 
-fn new_vote(
+/// The audit entry of a change to a vote, its detail led by the vote's title.
+fn audit_vote(
+    ctx: &Context<'_>,
+    actor: Option<&str>,
+    action: &str,
+    vote: &Vote,
+    detail: &str,
+    at: DateTime<Utc>,
+) -> AppResult<()> {
+    ctx.audit(actor, action, Some(format!("vote:{}", vote.id)), format!("« {} »{detail}", vote.title), at)
+}
+
+/// A vote just opened, by `created_by` (`None` for the hub's own, like the demonstration's).
+pub(super) fn new_vote(
     territory: PntTerritory,
     title: String,
     mode: VoteMode,
     items: Vec<VoteItem>,
-    actor: &Actor,
+    created_by: Option<&str>,
     at: DateTime<Utc>,
 ) -> Vote {
     Vote {
@@ -101,7 +114,7 @@ fn new_vote(
         closed_at: None,
         results: None,
         provenance: None,
-        created_by: actor.id().map(str::to_owned),
+        created_by: created_by.map(str::to_owned),
         created_at: at,
         version: 1,
     }
@@ -140,9 +153,9 @@ pub fn create_room_vote(ctx: &Context<'_>, actor: &Actor, form: &VoteForm, at: D
         return Err(AppError::Invalid(errors));
     }
     let vote =
-        Vote { meeting: Some(meeting), held_on, ..new_vote(territory, title, VoteMode::Salle, items, actor, at) };
+        Vote { meeting: Some(meeting), held_on, ..new_vote(territory, title, VoteMode::Salle, items, actor.id(), at) };
     ctx.store.add_vote(&vote, &[])?;
-    ctx.audit(actor.id(), "vote_salle_ouvert", Some(format!("vote:{}", vote.id)), format!("« {} »", vote.title), at)?;
+    audit_vote(ctx, actor.id(), "vote_salle_ouvert", &vote, "", at)?;
     Ok(vote)
 }
 
@@ -187,13 +200,7 @@ pub fn record_room_vote(
         return Err(AppError::Invalid(errors));
     }
     let closed = ctx.store.close_vote(id, version, Some(&RoomTally { points, participants }), at)?;
-    ctx.audit(
-        actor.id(),
-        "vote_salle_saisi",
-        Some(format!("vote:{id}")),
-        format!("« {} », {participants} participants", closed.title),
-        at,
-    )?;
+    audit_vote(ctx, actor.id(), "vote_salle_saisi", &closed, &format!(", {participants} participants"), at)?;
     Ok(closed)
 }
 
@@ -291,13 +298,7 @@ pub fn invite_voters(ctx: &Context<'_>, actor: &Actor, id: &str, raw: &str, at: 
     let (voters, tokens) = new_voters(&vote, invited);
     ctx.store.add_voters(id, &voters)?;
     send_links(ctx, &vote, &tokens)?;
-    ctx.audit(
-        actor.id(),
-        "vote_invitations_ajoutees",
-        Some(format!("vote:{}", vote.id)),
-        format!("« {} », {} invitations", vote.title, tokens.len()),
-        at,
-    )?;
+    audit_vote(ctx, actor.id(), "vote_invitations_ajoutees", &vote, &format!(", {} invitations", tokens.len()), at)?;
     Ok(tokens.len())
 }
 
@@ -357,18 +358,12 @@ pub fn create_online_vote(ctx: &Context<'_>, actor: &Actor, form: &VoteForm, at:
         opens_at,
         closes_at,
         hide_results: form.hide_results,
-        ..new_vote(territory, title, VoteMode::EnLigne, items, actor, at)
+        ..new_vote(territory, title, VoteMode::EnLigne, items, actor.id(), at)
     };
     let (voters, tokens) = new_voters(&vote, invited);
     ctx.store.add_vote(&vote, &voters)?;
     send_links(ctx, &vote, &tokens)?;
-    ctx.audit(
-        actor.id(),
-        "vote_en_ligne_ouvert",
-        Some(format!("vote:{}", vote.id)),
-        format!("« {} », {} invitations", vote.title, tokens.len()),
-        at,
-    )?;
+    audit_vote(ctx, actor.id(), "vote_en_ligne_ouvert", &vote, &format!(", {} invitations", tokens.len()), at)?;
     Ok(vote)
 }
 
@@ -380,13 +375,7 @@ pub fn close_vote(ctx: &Context<'_>, actor: &Actor, id: &str, version: u32, at: 
     }
     let closed = ctx.store.close_vote(id, version, None, at)?;
     let ballots = closed.results.as_ref().map(|r| r.ballots).unwrap_or(0);
-    ctx.audit(
-        actor.id(),
-        "vote_clos",
-        Some(format!("vote:{id}")),
-        format!("« {} », {ballots} bulletins", closed.title),
-        at,
-    )?;
+    audit_vote(ctx, actor.id(), "vote_clos", &closed, &format!(", {ballots} bulletins"), at)?;
     Ok(closed)
 }
 
@@ -407,13 +396,7 @@ fn settle(ctx: &Context<'_>, vote: Vote, now: DateTime<Utc>) -> AppResult<Vote> 
         (VoteMode::EnLigne, None, Some(closes)) if closes <= now => {
             match ctx.store.close_vote(&vote.id, vote.version, None, closes) {
                 Ok(closed) => {
-                    ctx.audit(
-                        None,
-                        "vote_clos",
-                        Some(format!("vote:{}", closed.id)),
-                        format!("« {} », clôture à l'heure dite", closed.title),
-                        now,
-                    )?;
+                    audit_vote(ctx, None, "vote_clos", &closed, ", clôture à l'heure dite", now)?;
                     Ok(closed)
                 }
                 // Someone else closed it meanwhile: read it again.

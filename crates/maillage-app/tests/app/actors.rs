@@ -2,10 +2,12 @@
 //! registry's places, creation on the fly, merges that keep references, bad input refused
 //! field by field, people's names kept from the logs, the audit log and public pages.
 
+use maillage_app::accounts::Actor;
 use maillage_app::actors::{self, StakeholderFilter, StakeholderForm, Suggestion};
+use maillage_app::context::Context;
 use maillage_app::directory::Directory;
 use maillage_app::AppError;
-use maillage_store::{AccountStore, StakeholderKind, StakeholderStore};
+use maillage_store::{AccountStore, Stakeholder, StakeholderKind, StakeholderStore};
 
 use crate::support::*;
 
@@ -16,6 +18,11 @@ fn form(name: &str, kind: &str, commune: &str) -> StakeholderForm {
         commune: commune.to_owned(),
         ..StakeholderForm::default()
     }
+}
+
+/// An entry created by `actor` at [`t0`], which the test expects to be accepted.
+fn created(ctx: &Context<'_>, actor: &Actor, name: &str, kind: &str, commune: &str) -> Stakeholder {
+    actors::create(ctx, actor, &form(name, kind, commune), t0()).unwrap()
 }
 
 fn names(suggestions: &[Suggestion]) -> Vec<String> {
@@ -33,12 +40,10 @@ fn autocomplete_folds_names_and_offers_the_registrys_places() {
     let hub = Hub::new();
     let ctx = hub.ctx();
     let coordinator = &hub.coordinator;
-    let mairie =
-        actors::create(&ctx, coordinator, &form("Mairie de Saint-Amand-Montrond", "collectivite", "18197"), t0())
-            .unwrap();
+    let mairie = created(&ctx, coordinator, "Mairie de Saint-Amand-Montrond", "collectivite", "18197");
     assert_eq!((mairie.commune.as_deref(), mairie.departement.as_deref()), (Some("Saint-Amand-Montrond"), Some("18")));
     // A commune by postcode or by name.
-    let caf = actors::create(&ctx, coordinator, &form("CAF", "institution", "Bourges"), t0()).unwrap();
+    let caf = created(&ctx, coordinator, "CAF", "institution", "Bourges");
     assert_eq!(caf.commune_code.as_deref(), Some("18033"));
     let places = hub.place("Médiathèque des Gibjoncs");
     let directory = Directory::load(&hub.store, territory()).unwrap();
@@ -99,7 +104,7 @@ fn bad_input_is_refused_field_by_field_and_writes_nothing() {
     assert_eq!(hub.store.audit_log(100).unwrap().len(), audit);
     // An unknown id is not found; a stale version is a conflict, and nothing changes.
     assert!(matches!(actors::stakeholder(&ctx, &hub.admin, "absent"), Err(AppError::Store(_))));
-    let caf = actors::create(&ctx, &hub.coordinator, &form("CAF", "institution", ""), t0()).unwrap();
+    let caf = created(&ctx, &hub.coordinator, "CAF", "institution", "");
     actors::update(&ctx, &hub.coordinator, &caf.id, 1, &form("CAF du Cher", "institution", ""), t0()).unwrap();
     let late = actors::update(&ctx, &hub.coordinator, &caf.id, 1, &form("Caf", "institution", ""), t0());
     assert!(matches!(late, Err(AppError::Store(maillage_store::StoreError::Conflict(_)))), "{late:?}");
@@ -111,11 +116,9 @@ fn a_merge_keeps_every_reference() {
     let hub = Hub::new();
     let ctx = hub.ctx();
     let admin = &hub.admin;
-    let typed =
-        actors::create(&ctx, admin, &form("Centre social Terre en couleurs", "association", "Pithiviers"), t0())
-            .unwrap();
-    let again = actors::create(&ctx, admin, &form("Centre social Terre en Couleurs", "association", ""), t0()).unwrap();
-    let other = actors::create(&ctx, admin, &form("Mission locale", "association", ""), t0()).unwrap();
+    let typed = created(&ctx, admin, "Centre social Terre en couleurs", "association", "Pithiviers");
+    let again = created(&ctx, admin, "Centre social Terre en Couleurs", "association", "");
+    let other = created(&ctx, admin, "Mission locale", "association", "");
     // Referenced by `again`'s id somewhere (a log entry): after the merge it means `typed`.
     let kept = actors::merge(&ctx, admin, (&again.id, 1), (&typed.id, 1), t0()).unwrap();
     assert_eq!((kept.id.as_str(), kept.version), (typed.id.as_str(), 2));
@@ -147,8 +150,7 @@ fn names_of_people_stay_with_the_team() {
     let mut elue = form("Hélène Quinquampoix", "elu", "Bourges");
     elue.contact = "Secrétariat de Mme Quinquampoix".to_owned();
     let person = actors::create(&ctx, &hub.coordinator, &elue, t0()).unwrap();
-    let org = actors::create(&ctx, &hub.coordinator, &form("Conseil départemental du Cher", "collectivite", ""), t0())
-        .unwrap();
+    let org = created(&ctx, &hub.coordinator, "Conseil départemental du Cher", "collectivite", "");
     // Edits and refusals log nothing of her either.
     let _ = actors::update(&ctx, &hub.other_coordinator, &person.id, 1, &elue, t0());
     actors::update(&ctx, &hub.coordinator, &person.id, 1, &elue, t0()).unwrap();
@@ -175,9 +177,8 @@ fn coordinators_change_the_entries_of_their_territory() {
     let hub = Hub::new();
     let ctx = hub.ctx();
     let (cher, touraine) = (&hub.coordinator, &hub.other_coordinator);
-    let caf = actors::create(&ctx, &hub.admin, &form("CAF du Cher", "institution", "18033"), t0()).unwrap();
-    let region =
-        actors::create(&ctx, &hub.admin, &form("Région Centre-Val de Loire", "collectivite", ""), t0()).unwrap();
+    let caf = created(&ctx, &hub.admin, "CAF du Cher", "institution", "18033");
+    let region = created(&ctx, &hub.admin, "Région Centre-Val de Loire", "collectivite", "");
     // Both read everything.
     assert_eq!(actors::stakeholders(&ctx, touraine, &StakeholderFilter::default()).unwrap().len(), 2);
     // Only the Cher's coordinator changes the Cher's entry; both the regional one.
@@ -187,7 +188,7 @@ fn coordinators_change_the_entries_of_their_territory() {
     forbidden(actors::update(&ctx, cher, &caf.id, 1, &form("CAF", "institution", "37261"), t0()));
     actors::update(&ctx, cher, &caf.id, 1, &form("CAF", "institution", "18033"), t0()).unwrap();
     // What a coordinator created, it may correct wherever it is.
-    let own = actors::create(&ctx, touraine, &form("Emmaüs Connect", "association", "18033"), t0()).unwrap();
+    let own = created(&ctx, touraine, "Emmaüs Connect", "association", "18033");
     actors::update(&ctx, touraine, &own.id, 1, &form("Emmaüs Connect Bourges", "association", "18033"), t0()).unwrap();
     forbidden(actors::merge(&ctx, touraine, (&own.id, 2), (&caf.id, 2), t0()));
 }

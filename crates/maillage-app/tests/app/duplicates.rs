@@ -223,17 +223,16 @@ fn freshest_real_value_wins_and_lists_are_unions() {
         date_maj: NaiveDate::from_ymd_opt(2022, 7, 1),
         ..Default::default()
     };
-    old.services.insert(Service::all()[0]);
+    // The same place in the same commune, a later copy with other values.
     let mut new = PlaceRecord {
         nom: "[Non diffusible]".into(),
         adresse: "inconnu".into(),
-        code_postal: "37600".into(),
-        commune: "Loches".into(),
         telephone: Some("+33247591111".into()),
         courriels: vec!["MEDIATHEQUE@loches.fr".into(), "accueil@loches.fr".into()],
         date_maj: NaiveDate::from_ymd_opt(2023, 1, 1),
-        ..Default::default()
+        ..old.clone()
     };
+    old.services.insert(Service::all()[0]);
     new.services.insert(Service::all()[1]);
     let members = vec![place(0, old.clone(), "a"), place(1, new.clone(), "b")];
     let out = published_record(&members);

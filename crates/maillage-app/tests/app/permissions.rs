@@ -29,7 +29,7 @@ use maillage_app::{campaigns, AppError, AppResult, ImportOptions};
 use maillage_dedup::Thresholds;
 use maillage_domain::Place;
 use maillage_store::contract::snapshot_items;
-use maillage_store::{AccountStore, IndicatorLevel, PairStatus, PlaceReport, Role, Store};
+use maillage_store::{AccountStore, IndicatorLevel, PairStatus, Role, Store};
 
 use crate::support::*;
 
@@ -119,14 +119,7 @@ fn fixture() -> Fixture {
     else {
         panic!("a gestionnaire's edit waits")
     };
-    let report = PlaceReport {
-        id: maillage_store::new_report_id(),
-        place_id: place.id.clone(),
-        category: PlaceReport::CATEGORIES[0].0.to_owned(),
-        message: "Fermé le lundi".to_owned(),
-        created_at: t0(),
-    };
-    hub.store.add_place_report(&report).unwrap();
+    let report = hub.report(&place);
     let (campaign, _) = campaigns::start_campaign(&ctx, &hub.coordinator, "Printemps", "18", 14, t0()).unwrap();
 
     // Two pairs of duplicates in Bourges, at two addresses: one merged, one left to review

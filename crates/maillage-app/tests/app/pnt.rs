@@ -148,29 +148,21 @@ fn bad_input_is_named_by_field_and_writes_nothing() {
     let coordinator = hub.coordinator_37();
     let before = snapshot_items(&hub.hub.store);
     let unknown = ProjectForm { territories: vec!["bassin:Atlantide".to_owned()], ..idea() };
-    field_error(
-        pnt::create_project(&ctx, coordinator, &unknown, Stage::Idee, at(0)),
-        "territoires",
-        "bassin de vie inconnu « Atlantide »",
-    );
     let mut negative = idea();
     negative.needs[0].amount = "-500".to_owned();
-    field_error(
-        pnt::create_project(&ctx, coordinator, &negative, Stage::Idee, at(0)),
-        "besoins (ligne 1), montant",
-        "négatif",
-    );
     let mut negative_funding = idea();
     negative_funding.funding[0].amount = "-1".to_owned();
-    field_error(
-        pnt::create_project(&ctx, coordinator, &negative_funding, Stage::Idee, at(0)),
-        "financements (ligne 1), montant",
-        "négatif",
-    );
     let untitled = ProjectForm { title: " ".to_owned(), ..idea() };
-    field_error(pnt::create_project(&ctx, coordinator, &untitled, Stage::Idee, at(0)), "titre", "obligatoire");
     let nowhere = ProjectForm { communes: "99999".to_owned(), ..idea() };
-    field_error(pnt::create_project(&ctx, coordinator, &nowhere, Stage::Idee, at(0)), "communes", "99999");
+    for (form, field, words) in [
+        (unknown, "territoires", "bassin de vie inconnu « Atlantide »"),
+        (negative, "besoins (ligne 1), montant", "négatif"),
+        (negative_funding, "financements (ligne 1), montant", "négatif"),
+        (untitled, "titre", "obligatoire"),
+        (nowhere, "communes", "99999"),
+    ] {
+        field_error(pnt::create_project(&ctx, coordinator, &form, Stage::Idee, at(0)), field, words);
+    }
     // Outside the coordinator's territory: the Cher's coordinator may not create in Chinon.
     assert!(matches!(
         pnt::create_project(&ctx, &hub.hub.coordinator, &idea(), Stage::Idee, at(0)),

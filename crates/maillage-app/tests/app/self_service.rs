@@ -249,14 +249,7 @@ fn public_reports_join_the_queue_until_a_coordinator_closes_them() {
     let hub = Hub::new();
     let ctx = hub.ctx();
     let place = hub.place("Médiathèque");
-    let report = PlaceReport {
-        id: new_report_id(),
-        place_id: place.id.clone(),
-        category: "horaires".to_owned(),
-        message: "Fermé le lundi".to_owned(),
-        created_at: t0(),
-    };
-    hub.store.add_place_report(&report).unwrap();
+    let report = hub.report(&place);
     assert_eq!(queue(&ctx, &hub.coordinator).unwrap().1.len(), 1);
     assert!(queue(&ctx, &hub.other_coordinator).unwrap().1.is_empty());
     forbidden(resolve_report(&ctx, &hub.other_coordinator, &report.id, "vu", t0()));

@@ -74,6 +74,19 @@ impl Hub {
         create_place(&self.ctx(), &self.admin, &fields(name), t0()).unwrap()
     }
 
+    /// A visitor's report of wrong opening hours on the place, stored.
+    pub fn report(&self, place: &Place) -> PlaceReport {
+        let report = PlaceReport {
+            id: new_report_id(),
+            place_id: place.id.clone(),
+            category: PlaceReport::CATEGORIES[0].0.to_owned(),
+            message: "Fermé le lundi".to_owned(),
+            created_at: t0(),
+        };
+        self.store.add_place_report(&report).unwrap();
+        report
+    }
+
     /// A gestionnaire managing these places, with a password.
     pub fn manager(&self, email: &str, places: &[&Place], trusted: bool) -> Actor {
         let mut user = new_user(
