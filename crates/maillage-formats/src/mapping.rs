@@ -39,10 +39,7 @@ pub mod write;
 
 use maillage_domain::build::{FIELDS, V0_LABELS_NATIONAUX, V0_PUBLICS_ACCUEILLIS};
 use maillage_domain::text::fold;
-use maillage_domain::vocab::{
-    Dispositif, FormationLabel, Frais, Itinerance, ModaliteAcces, ModaliteAccompagnement, PriseEnCharge, Public,
-    Service, Vocabulary,
-};
+use maillage_domain::vocab::FieldVocabulary;
 use maillage_domain::{Problem, RawRecord};
 use regex::Regex;
 use sha2::{Digest, Sha256};
@@ -168,45 +165,23 @@ fn field_name(name: &str, context: &str) -> Result<&'static str, String> {
 
 /// The exact v1 label of a vocabulary value, or the value itself for free-text list fields.
 pub fn vocabulary_label(field: &str, value: &str) -> Result<String, String> {
-    fn label<T: Vocabulary>(value: &str) -> Result<String, String> {
-        T::from_label(value).map(|found| found.label().to_owned()).ok_or_else(|| {
-            let known: Vec<&str> = T::all().iter().map(|v| v.label()).collect();
-            format!("« {value} » ne fait pas partie des valeurs de {} ({})", T::FIELD, known.join(" ; "))
-        })
-    }
-    match field {
-        "services" => label::<Service>(value),
-        "publics_specifiquement_adresses" => label::<Public>(value),
-        "prise_en_charge_specifique" => label::<PriseEnCharge>(value),
-        "frais_a_charge" => label::<Frais>(value),
-        "itinerance" => label::<Itinerance>(value),
-        "dispositif_programmes_nationaux" => label::<Dispositif>(value),
-        "formations_labels" => label::<FormationLabel>(value),
-        "modalites_acces" => label::<ModaliteAcces>(value),
-        "modalites_accompagnement" => label::<ModaliteAccompagnement>(value),
-        _ if value.trim().is_empty() => Err("valeur vide".to_owned()),
-        _ => Ok(value.trim().to_owned()),
+    match FieldVocabulary::of(field) {
+        Some(vocabulary) => vocabulary.label_of(value).map(str::to_owned).ok_or_else(|| {
+            format!(
+                "« {value} » ne fait pas partie des valeurs de {} ({})",
+                vocabulary.field,
+                vocabulary.labels().join(" ; ")
+            )
+        }),
+        None if value.trim().is_empty() => Err("valeur vide".to_owned()),
+        None => Ok(value.trim().to_owned()),
     }
 }
 
 /// The labels a vocabulary field takes, in the standard's order; empty for a free-text list
 /// field (`typologie`, `autres_formations_labels`) or a field that is no list.
 pub fn vocabulary_values(field: &str) -> Vec<&'static str> {
-    fn labels<T: Vocabulary>() -> Vec<&'static str> {
-        T::all().iter().map(|value| value.label()).collect()
-    }
-    match field {
-        "services" => labels::<Service>(),
-        "publics_specifiquement_adresses" => labels::<Public>(),
-        "prise_en_charge_specifique" => labels::<PriseEnCharge>(),
-        "frais_a_charge" => labels::<Frais>(),
-        "itinerance" => labels::<Itinerance>(),
-        "dispositif_programmes_nationaux" => labels::<Dispositif>(),
-        "formations_labels" => labels::<FormationLabel>(),
-        "modalites_acces" => labels::<ModaliteAcces>(),
-        "modalites_accompagnement" => labels::<ModaliteAccompagnement>(),
-        _ => Vec::new(),
-    }
+    FieldVocabulary::of(field).map(FieldVocabulary::labels).unwrap_or_default()
 }
 
 fn compile_regex(pattern: &str, context: &str) -> Result<Regex, String> {

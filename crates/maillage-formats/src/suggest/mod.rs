@@ -28,10 +28,7 @@ mod profile;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use maillage_domain::text::fold;
-use maillage_domain::vocab::{
-    Dispositif, FormationLabel, Frais, Itinerance, ModaliteAcces, ModaliteAccompagnement, PriseEnCharge, Public,
-    Service, Vocabulary,
-};
+use maillage_domain::vocab::FieldVocabulary;
 use serde::Serialize;
 
 use crate::error::FormatError;
@@ -855,21 +852,7 @@ impl<'p> Builder<'p> {
 
 /// Which vocabulary a field uses, to read values directly.
 fn vocabulary_value(field: &str, value: &str) -> Option<&'static str> {
-    fn label<T: Vocabulary>(value: &str) -> Option<&'static str> {
-        T::from_label(value).map(|found| found.label())
-    }
-    match field {
-        "services" => label::<Service>(value),
-        "publics_specifiquement_adresses" => label::<Public>(value),
-        "prise_en_charge_specifique" => label::<PriseEnCharge>(value),
-        "frais_a_charge" => label::<Frais>(value),
-        "itinerance" => label::<Itinerance>(value),
-        "dispositif_programmes_nationaux" => label::<Dispositif>(value),
-        "formations_labels" => label::<FormationLabel>(value),
-        "modalites_acces" => label::<ModaliteAcces>(value),
-        "modalites_accompagnement" => label::<ModaliteAccompagnement>(value),
-        _ => None,
-    }
+    FieldVocabulary::of(field)?.label_of(value)
 }
 
 const VOCABULARY_FIELDS: [&str; 9] = [
