@@ -7,8 +7,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  screenshot, signInAt, newPerson, expectAccessible as check, hubForFile, acceptInvitation,
-  inviteCoordinator, ADMIN,
+  screenshot, newPerson, expectAccessible as check, hubForFile, acceptInvitation, inviteCoordinator,
+  signedInAdmin,
 } from './harness.mjs';
 
 const COORD = { email: 'coord37@hub.example', password: 'le mot de passe de la coordinatrice' };
@@ -26,8 +26,7 @@ async function expectAccessible(page, label, name) {
 }
 
 test('a coordinator writes, publishes, changes a place, publishes again and compares', async () => {
-  const admin = await person();
-  await signInAt(hub.server.base, admin, ADMIN.email, ADMIN.password);
+  const admin = await signedInAdmin(hub, { consoleErrors: true });
   const invitation = await inviteCoordinator(hub.server.base, admin, { name: 'Coordinatrice 37', email: COORD.email, departement: '37' });
   const coord = await acceptInvitation(hub.server.base, await person(), invitation, COORD.password);
 

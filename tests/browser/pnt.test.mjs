@@ -9,8 +9,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  screenshot, signInAt, newPerson, newestMailAt, expectAccessible as check, hubForFile,
-  acceptInvitation, inviteCoordinator, expectLink, ADMIN,
+  screenshot, newPerson, newestMailAt, expectAccessible as check, hubForFile, acceptInvitation,
+  inviteCoordinator, expectLink, signedInAdmin,
 } from './harness.mjs';
 
 const COORD = { email: 'coord37@hub.example', password: 'le mot de passe de la coordinatrice' };
@@ -35,8 +35,7 @@ async function invited(admin, email, password, width) {
 
 test('an idea becomes a published project through stages and the incubator, then votes run', async () => {
   // The administrator invites the coordinator of Indre-et-Loire, who does the rest.
-  const admin = await person();
-  await signInAt(hub.server.base, admin, ADMIN.email, ADMIN.password);
+  const admin = await signedInAdmin(hub);
   const invitation = await inviteCoordinator(hub.server.base, admin, { name: 'Coordinatrice 37', email: COORD.email, departement: '37' });
   const team = await acceptInvitation(hub.server.base, await person(), invitation, COORD.password);
 
