@@ -257,6 +257,11 @@ impl FieldVocabulary {
         Self::ALL.into_iter().find(|vocabulary| vocabulary.field == field)
     }
 
+    /// The fields that take a vocabulary, in the standard's order.
+    pub fn fields() -> impl Iterator<Item = &'static str> {
+        Self::ALL.into_iter().map(|vocabulary| vocabulary.field)
+    }
+
     /// Its labels, in the standard's order.
     pub fn labels(self) -> Vec<&'static str> {
         (self.labels)()

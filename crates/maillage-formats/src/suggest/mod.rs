@@ -395,6 +395,19 @@ struct Builder<'p> {
 }
 
 impl<'p> Builder<'p> {
+    /// The columns not taken yet whose name may mean `field` and whose values are at least
+    /// `share` of `kind` (a second phone or hours column beside the chosen one).
+    fn unused_columns_like(&self, field: &str, kind: Kind, share: f64) -> Vec<usize> {
+        self.profiles
+            .iter()
+            .enumerate()
+            .filter(|(index, column)| {
+                !self.used.contains(index) && name_score(field, column) > 0.0 && column.share(kind) >= share
+            })
+            .map(|(index, _)| index)
+            .collect()
+    }
+
     fn column(&self, index: usize) -> &'p ColumnProfile {
         &self.profiles[index]
     }
@@ -472,17 +485,7 @@ impl<'p> Builder<'p> {
         }
         // Further phone columns (a landline and a mobile): the first filled one is taken.
         if let Some(&first) = self.chosen.get("telephone") {
-            let more: Vec<usize> = self
-                .profiles
-                .iter()
-                .enumerate()
-                .filter(|(index, column)| {
-                    !self.used.contains(index)
-                        && name_score("telephone", column) > 0.0
-                        && column.share(Kind::Phone) >= 0.5
-                })
-                .map(|(index, _)| index)
-                .collect();
+            let more = self.unused_columns_like("telephone", Kind::Phone, 0.5);
             if !more.is_empty() {
                 let mut columns = vec![self.column(first).name.clone()];
                 columns.extend(more.iter().map(|index| self.column(*index).name.clone()));
@@ -762,17 +765,7 @@ impl<'p> Builder<'p> {
             }
             None => {
                 // Other hours columns ("horaires_osm" beside "horaires_brut"): the first filled one is read.
-                let others: Vec<usize> = self
-                    .profiles
-                    .iter()
-                    .enumerate()
-                    .filter(|(index, column)| {
-                        !self.used.contains(index)
-                            && name_score("horaires", column) > 0.0
-                            && column.share(Kind::Hours) >= 0.3
-                    })
-                    .map(|(index, _)| index)
-                    .collect();
+                let others = self.unused_columns_like("horaires", Kind::Hours, 0.3);
                 if others.is_empty() {
                     let reason = format!("{reason} (format OpenStreetMap ou texte en français, converti par l'import)");
                     self.spec.hours = Some(HoursSpec::Column { column: Some(text_name), columns: None });
@@ -855,18 +848,6 @@ fn vocabulary_value(field: &str, value: &str) -> Option<&'static str> {
     FieldVocabulary::of(field)?.label_of(value)
 }
 
-const VOCABULARY_FIELDS: [&str; 9] = [
-    "services",
-    "publics_specifiquement_adresses",
-    "prise_en_charge_specifique",
-    "frais_a_charge",
-    "itinerance",
-    "dispositif_programmes_nationaux",
-    "formations_labels",
-    "modalites_acces",
-    "modalites_accompagnement",
-];
-
 /// The pieces of a list value: "a, b; c | d" and new lines.
 fn pieces(value: &str) -> impl Iterator<Item = &str> {
     value
@@ -901,7 +882,7 @@ impl Builder<'_> {
             for (value, count) in &column.values {
                 for piece in pieces(value) {
                     total += count;
-                    for field in VOCABULARY_FIELDS {
+                    for field in FieldVocabulary::fields() {
                         if vocabulary_value(field, piece).is_some() {
                             *hits.entry(field).or_default() += count;
                         }
@@ -1081,7 +1062,7 @@ impl Builder<'_> {
             if !free_text {
                 for (_, _, raw) in &folded_values {
                     for piece in pieces(raw) {
-                        for field in VOCABULARY_FIELDS {
+                        for field in FieldVocabulary::fields() {
                             if let Some(label) = vocabulary_value(field, piece) {
                                 let word = fold(piece);
                                 if !word.is_empty() && !known.iter().any(|(w, f, _)| *w == word && *f == field) {
@@ -1102,7 +1083,7 @@ impl Builder<'_> {
                 let has = |word: &str| padded.contains(&format!(" {word} "));
                 if !free_text {
                     for piece in pieces(raw) {
-                        for field in VOCABULARY_FIELDS {
+                        for field in FieldVocabulary::fields() {
                             let Some(label) = vocabulary_value(field, piece) else { continue };
                             let word = fold(piece);
                             if word.is_empty() || overlaps(&word, field, label) {
