@@ -865,6 +865,21 @@ struct Gathered {
     rows: usize,
 }
 
+impl Gathered {
+    /// Counts `rows` rows of `column` in which `words` were found.
+    fn add<'w>(&mut self, column: usize, words: impl IntoIterator<Item = &'w str>, rows: usize) {
+        if !self.columns.contains(&column) {
+            self.columns.push(column);
+        }
+        for word in words {
+            if !self.words.iter().any(|known| known == word) {
+                self.words.push(word.to_owned());
+            }
+        }
+        self.rows += rows;
+    }
+}
+
 impl Builder<'_> {
     /// Step 4: the enumerated fields.
     fn vocabularies(&mut self, options: &SuggestOptions, source: &str) {
@@ -1090,14 +1105,7 @@ impl Builder<'_> {
                                 continue;
                             }
                             matched_any = true;
-                            let entry = gathered.entry((field, label, false)).or_default();
-                            if !entry.columns.contains(&index) {
-                                entry.columns.push(index);
-                            }
-                            if !entry.words.contains(&word) {
-                                entry.words.push(word);
-                            }
-                            entry.rows += count;
+                            gathered.entry((field, label, false)).or_default().add(index, [word.as_str()], *count);
                         }
                     }
                 }
@@ -1124,15 +1132,7 @@ impl Builder<'_> {
                         continue;
                     }
                     matched_any = true;
-                    if !entry.columns.contains(&index) {
-                        entry.columns.push(index);
-                    }
-                    for word in found {
-                        if !entry.words.iter().any(|known| known == word) {
-                            entry.words.push(word.to_owned());
-                        }
-                    }
-                    entry.rows += count;
+                    entry.add(index, found, *count);
                 }
                 if typology_column && !free_text {
                     for (code, words) in lexicon::TYPOLOGIES {
@@ -1141,16 +1141,7 @@ impl Builder<'_> {
                             continue;
                         }
                         matched_any = true;
-                        let entry = gathered.entry(("typologie", *code, false)).or_default();
-                        if !entry.columns.contains(&index) {
-                            entry.columns.push(index);
-                        }
-                        for word in found {
-                            if !entry.words.iter().any(|known| known == word) {
-                                entry.words.push(word.to_owned());
-                            }
-                        }
-                        entry.rows += count;
+                        gathered.entry(("typologie", *code, false)).or_default().add(index, found, *count);
                     }
                 }
             }
