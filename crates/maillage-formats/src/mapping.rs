@@ -220,6 +220,11 @@ fn compile_value(spec: ValueSpec, context: &str) -> Result<Value, String> {
     })
 }
 
+/// Each rule of a `[[…]]` list, compiled with its position (its messages say which one).
+fn compile_each<S, T>(specs: Vec<S>, compile: fn(S, usize) -> Result<T, String>) -> Result<Vec<T>, String> {
+    specs.into_iter().enumerate().map(|(index, spec)| compile(spec, index)).collect()
+}
+
 fn compile_split(spec: SplitSpec, index: usize) -> Result<Split, String> {
     let context = format!("[[split]] n° {} (colonne « {} »)", index + 1, spec.column);
     let into = spec
@@ -528,24 +533,9 @@ impl Mapping {
                 Ok((name, compile_value(value, &context)?))
             })
             .collect::<Result<Vec<_>, String>>()?;
-        let splits = spec
-            .split
-            .into_iter()
-            .enumerate()
-            .map(|(index, split)| compile_split(split, index))
-            .collect::<Result<_, _>>()?;
-        let terms = spec
-            .terms
-            .into_iter()
-            .enumerate()
-            .map(|(index, term)| compile_term(term, index))
-            .collect::<Result<_, _>>()?;
-        let skips = spec
-            .skip
-            .into_iter()
-            .enumerate()
-            .map(|(index, skip)| compile_skip(skip, index))
-            .collect::<Result<_, _>>()?;
+        let splits = compile_each(spec.split, compile_split)?;
+        let terms = compile_each(spec.terms, compile_term)?;
+        let skips = compile_each(spec.skip, compile_skip)?;
         let hours = spec.hours.map(compile_hours).transpose()?;
         if hours.is_some() && fields.iter().any(|(field, _)| *field == "horaires") {
             return Err("« horaires » est donné à la fois dans [fields] et dans [hours] : n'en garder qu'un".to_owned());
