@@ -5,51 +5,29 @@
 // département's dashboard counts 2 entries and 3 distinct actors; the bilan's PDF and ODS
 // download. axe-core must find no violation of any impact at 1280 and 360 px on every page
 // visited: the log's form and list, the dashboard, the bilan, the desk and the past totals.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import {
-  screenshot, findLink, newestMailAt, signInAt, newPerson, expectAccessible as check, startHub, ADMIN,
+  screenshot, newPerson, expectAccessible as check, hubForFile, acceptInvitation, inviteCoordinator,
+  signedInAdmin,
 } from './harness.mjs';
 
 const COORD = { email: 'coord18@hub.example', password: 'le mot de passe de la coordinatrice du Cher' };
 const ORGANISATIONS = ['CAF du Cher', 'Mairie de Vierzon', 'Emmaüs Connect Bourges'];
 
-let server;
-let browser;
-
-before(async () => {
-  ({ server, browser } = await startHub(['--sync-interval', '0.2']));
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const hub = hubForFile(['--sync-interval', '0.2']);
 
 /** No axe violation of any impact and nothing wider than the screen at 1280 and 360 px, no script error. */
 const expectAccessible = (page, label) => check(page, label, { widths: [1280, 360] });
 
 /** The administrator invites the Cher's coordinator, who sets a password from the mailed link on a phone. */
 async function coordinatorOnAPhone() {
-  const admin = await newPerson(browser);
-  await signInAt(server.base, admin, ADMIN.email, ADMIN.password);
-  await admin.goto(`${server.base}/admin/utilisateurs`);
-  await admin.locator('#i-nom').fill('Coordinatrice du Cher');
-  await admin.locator('#i-courriel').fill(COORD.email);
-  await admin.locator('#i-role').selectOption('coordinateur');
-  await admin.locator('#i-dep').fill('18');
-  await admin.getByRole('button', { name: "Envoyer l'invitation" }).click();
-  const invitation = findLink(server.base, await newestMailAt(server.base, admin, COORD.email), '/compte/invitation\\?');
-  assert.ok(invitation, "pas de lien d'invitation");
+  const admin = await signedInAdmin(hub);
+  const invitation = await inviteCoordinator(hub.server.base, admin, { name: 'Coordinatrice du Cher', email: COORD.email, departement: '18' });
   await admin.context().close();
-  const coord = await newPerson(browser, { width: 360, height: 780, consoleErrors: true });
-  await coord.goto(invitation);
-  await coord.getByLabel(/Nouveau mot de passe/).fill(COORD.password);
-  await coord.getByLabel('Le même, une seconde fois').fill(COORD.password);
-  await coord.getByRole('button', { name: 'Enregistrer le mot de passe' }).click();
-  await coord.waitForURL(`${server.base}/admin`);
-  return coord;
+  const coord = await newPerson(hub.browser, { width: 360, height: 780, consoleErrors: true });
+  return acceptInvitation(hub.server.base, coord, invitation, COORD.password);
 }
 
 /** The value of the dashboard's figure row named `name`. */
@@ -71,7 +49,7 @@ test('a coordinator logs a meeting then a RDV on a phone; the dashboard and the 
   await screenshot(coord, 'activite-bureau-360');
 
   // The meeting, on the phone: three organisations typed, created on the fly.
-  await coord.goto(`${server.base}/admin/activite`);
+  await coord.goto(`${hub.server.base}/admin/activite`);
   await expectAccessible(coord, "journal d'activité");
   const form = coord.locator('form.formulaire-activite');
   const day = await form.getByLabel('Date').inputValue();
@@ -117,7 +95,7 @@ test('a coordinator logs a meeting then a RDV on a phone; the dashboard and the 
 
   // The département's dashboard for the year: 2 entries, 3 distinct actors, 1 of them met in RDV.
   const year = day.slice(0, 4);
-  await coord.goto(`${server.base}/admin/activite/tableau`);
+  await coord.goto(`${hub.server.base}/admin/activite/tableau`);
   await coord.getByLabel('Périmètre').selectOption('departement');
   await coord.getByLabel('Code ou nom').fill('18');
   await coord.getByLabel('Du', { exact: true }).fill(`${year}-01-01`);
@@ -130,7 +108,7 @@ test('a coordinator logs a meeting then a RDV on a phone; the dashboard and the 
   await screenshot(coord, 'activite-tableau-360');
 
   // The bilan: page, PDF and ODS.
-  await coord.goto(`${server.base}/admin/activite/bilan?perimetre=18&du=${year}-01-01&au=${year}-12-31`);
+  await coord.goto(`${hub.server.base}/admin/activite/bilan?perimetre=18&du=${year}-01-01&au=${year}-12-31`);
   await coord.getByTestId('bilan').waitFor();
   await expectAccessible(coord, 'bilan du Cher');
   await screenshot(coord, 'activite-bilan-360');
@@ -145,9 +123,9 @@ test('a coordinator logs a meeting then a RDV on a phone; the dashboard and the 
   assert.ok(ods.bytes.includes('application/vnd.oasis.opendocument.spreadsheet'), 'le classeur dit son type');
 
   // The desk and the past totals' page.
-  await coord.goto(`${server.base}/admin`);
+  await coord.goto(`${hub.server.base}/admin`);
   await expectAccessible(coord, 'bureau après deux entrées');
-  await coord.goto(`${server.base}/admin/activite/totaux`);
+  await coord.goto(`${hub.server.base}/admin/activite/totaux`);
   await expectAccessible(coord, 'chiffres passés');
   await screenshot(coord, 'activite-totaux-360');
 });

@@ -4,40 +4,27 @@
 // fills, the next person lands on the waiting list and is promoted when someone cancels; the
 // coordinator checks people in on a 360 px screen, adds a walk-in and closes the event.
 // axe-core must find no violation of any impact on the agenda's pages, at 1280 and 360 px.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  screenshot, findLink, newestMailAt, signInAt, newPerson, expectAccessible as check, startHub, ADMIN,
+  screenshot, newestMailAt, signInAt, newPerson, expectAccessible as check, hubForFile,
+  acceptInvitation, inviteCoordinator, expectLink, ADMIN,
 } from './harness.mjs';
 
 const COORD = { email: 'coord37@hub.example', password: 'le mot de passe de la coordinatrice' };
 
-let server;
-let browser;
+const hub = hubForFile(['--sync-interval', '0.2']);
 
-before(async () => {
-  ({ server, browser } = await startHub(['--sync-interval', '0.2']));
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-const person = (width = 1280) => newPerson(browser, { width, consoleErrors: true });
+const person = (width = 1280) => newPerson(hub.browser, { width, consoleErrors: true });
 
 /** No axe violation at 1280 px and at 360 px, and no script error. */
 const expectAccessible = (page, label) => check(page, label, { widths: [1280, 360], overflow: false });
 
-const signIn = (page, email, password) => signInAt(server.base, page, email, password);
+const signIn = (page, email, password) => signInAt(hub.server.base, page, email, password);
 
-const newestMailTo = (admin, to) => newestMailAt(server.base, admin, to);
+const newestMailTo = (admin, to) => newestMailAt(hub.server.base, admin, to);
 
-function linkIn(body, path) {
-  const link = findLink(server.base, body, path);
-  assert.ok(link, `pas de lien ${path} dans :\n${body}`);
-  return link;
-}
+const linkIn = (body, path) => expectLink(hub.server.base, body, path);
 
 async function register(page, eventUrl, name, email) {
   await page.goto(eventUrl);
@@ -53,23 +40,12 @@ test('register without an account, wait, be promoted; check in at 360 px and clo
   const admin = await person();
   await signIn(admin, ADMIN.email, ADMIN.password);
   // The administrator invites the coordinator of Indre-et-Loire.
-  await admin.goto(`${server.base}/admin/utilisateurs`);
-  await admin.locator('#i-nom').fill('Coordinatrice 37');
-  await admin.locator('#i-courriel').fill(COORD.email);
-  await admin.locator('#i-role').selectOption('coordinateur');
-  await admin.locator('#i-dep').fill('37');
-  await admin.getByRole('button', { name: "Envoyer l'invitation" }).click();
-  const invitation = linkIn(await newestMailTo(admin, COORD.email), '/compte/invitation\\?');
-  const coord = await person();
-  await coord.goto(invitation);
-  await coord.getByLabel(/Nouveau mot de passe/).fill(COORD.password);
-  await coord.getByLabel('Le même, une seconde fois').fill(COORD.password);
-  await coord.getByRole('button', { name: 'Enregistrer le mot de passe' }).click();
-  await coord.waitForURL(`${server.base}/admin`);
+  const invitation = await inviteCoordinator(hub.server.base, admin, { name: 'Coordinatrice 37', email: COORD.email, departement: '37' });
+  const coord = await acceptInvitation(hub.server.base, await person(), invitation, COORD.password);
 
   // The coordinator creates an event with two seats, a week ahead.
   const day = new Date(Date.now() + 7 * 86400000).toISOString().slice(0, 10);
-  await coord.goto(`${server.base}/admin/agenda`);
+  await coord.goto(`${hub.server.base}/admin/agenda`);
   await expectAccessible(coord, "liste d'administration de l'agenda");
   await coord.getByTestId('nouvel-evenement').click();
   await coord.getByLabel('Titre').fill('Atelier cybersécurité des médiateurs');
@@ -93,21 +69,21 @@ test('register without an account, wait, be promoted; check in at 360 px and clo
   await coord.getByTestId('enregistrer').click();
   await coord.waitForURL(/\/admin\/agenda\/[0-9a-z]+\?enregistre=1$/);
   const eventId = new URL(coord.url()).pathname.split('/').pop();
-  const eventUrl = `${server.base}/agenda/${eventId}`;
+  const eventUrl = `${hub.server.base}/agenda/${eventId}`;
 
   // The public agenda lists it; list and month views, the event page, the embed.
   const ana = await person();
-  await ana.goto(`${server.base}/agenda?territoire=37`);
+  await ana.goto(`${hub.server.base}/agenda?territoire=37`);
   await ana.getByRole('link', { name: 'Atelier cybersécurité des médiateurs' }).first().waitFor();
   await expectAccessible(ana, 'agenda (liste)');
   await screenshot(ana, 'agenda-liste');
   const phone = await person(360);
-  await phone.goto(`${server.base}/agenda`);
+  await phone.goto(`${hub.server.base}/agenda`);
   await screenshot(phone, 'agenda-liste-360');
-  await ana.goto(`${server.base}/agenda?vue=mois&mois=${day.slice(0, 7)}`);
+  await ana.goto(`${hub.server.base}/agenda?vue=mois&mois=${day.slice(0, 7)}`);
   await ana.getByTestId('calendrier').getByRole('link', { name: 'Atelier cybersécurité des médiateurs' }).waitFor();
   await expectAccessible(ana, 'agenda (mois)');
-  await ana.goto(`${server.base}/embed/agenda?territoire=37`);
+  await ana.goto(`${hub.server.base}/embed/agenda?territoire=37`);
   await expectAccessible(ana, 'agenda intégrable');
   await ana.goto(eventUrl);
   const jsonLd = JSON.parse(await ana.locator('script[type="application/ld+json"]').textContent());
@@ -133,7 +109,7 @@ test('register without an account, wait, be promoted; check in at 360 px and clo
   await ana.goto(cancelLink);
   await expectAccessible(ana, "page d'annulation");
   // Opening the link cancelled nothing: Cy still waits.
-  await coord.goto(`${server.base}/admin/agenda/${eventId}/inscrits`);
+  await coord.goto(`${hub.server.base}/admin/agenda/${eventId}/inscrits`);
   assert.match(await coord.getByTestId('chiffres').textContent(), /2 inscrit·e·s pour 2 places, 1 en liste d'attente/);
   await ana.getByTestId('bouton-annuler').click();
   await ana.getByTestId('annulation-faite').waitFor();
@@ -145,12 +121,12 @@ test('register without an account, wait, be promoted; check in at 360 px and clo
 
   // Check-in on a phone: search, present, a walk-in; then the closing report.
   await coord.setViewportSize({ width: 360, height: 800 });
-  await coord.goto(`${server.base}/admin/agenda/${eventId}/emargement`);
+  await coord.goto(`${hub.server.base}/admin/agenda/${eventId}/emargement`);
   await coord.getByLabel('Nom ou organisation').fill('durand');
   await coord.getByRole('button', { name: 'Chercher' }).click();
   await coord.getByRole('button', { name: 'Présent·e : Bo Durand' }).click();
   await coord.getByRole('button', { name: 'Absent·e : Bo Durand' }).waitFor();
-  await coord.goto(`${server.base}/admin/agenda/${eventId}/emargement`);
+  await coord.goto(`${hub.server.base}/admin/agenda/${eventId}/emargement`);
   await coord.getByRole('button', { name: 'Présent·e : Cy Petit' }).click();
   await coord.getByLabel('Prénom et nom').fill('Dan Venu');
   await coord.getByLabel('Organisation', { exact: true }).fill('Centre social de Joué');
@@ -168,7 +144,7 @@ test('register without an account, wait, be promoted; check in at 360 px and clo
   assert.match(await coord.getByTestId('bilan-chiffres').textContent(), /3 \(dont 1 sans inscription\)/);
   assert.match(await coord.getByTestId('bilan-chiffres').textContent(), /Centre social de Joué/);
   await expectAccessible(coord, 'bilan');
-  await coord.goto(`${server.base}/admin/agenda/${eventId}/feuille`);
+  await coord.goto(`${hub.server.base}/admin/agenda/${eventId}/feuille`);
   await coord.getByTestId('feuille').getByText('Bo Durand').waitFor();
   await expectAccessible(coord, "feuille d'émargement");
 });

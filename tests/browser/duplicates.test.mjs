@@ -3,24 +3,14 @@
 // every import); "Même lieu : fusionner" leaves one place where the API, the list and the counts
 // had two, and undoing the merge brings both back. axe-core must find no violation of any impact
 // on the queue and the merged places, at 1280 and 360 px.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { signInAt, newPerson, expectAccessible, repoRoot, startHub, screenshot, ADMIN } from './harness.mjs';
+import { expectAccessible, repoRoot, hubForFile, screenshot, signedInAdmin } from './harness.mjs';
 
 const CNFS = join(repoRoot, 'data', 'fixtures', 'lieux', 'cnfs-lieux-2022-12.json.gz');
 
-let server;
-let browser;
-
-before(async () => {
-  ({ server, browser } = await startHub(['--sync-interval', '0.2']));
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const hub = hubForFile(['--sync-interval', '0.2']);
 
 /** Waits until `read` gives what `done` accepts (the server works in the background). */
 async function until(page, read, done, what) {
@@ -34,11 +24,10 @@ async function until(page, read, done, what) {
 }
 
 test('an import fills the review queue; a merge shows one place, an undo both again', async () => {
-  const page = await newPerson(browser, { width: 1280 });
-  await signInAt(server.base, page, ADMIN.email, ADMIN.password);
-  const total = async () => (await (await page.request.get(`${server.base}/api/v1/lieux?limite=1`)).json()).total;
+  const page = await signedInAdmin(hub, { width: 1280 });
+  const total = async () => (await (await page.request.get(`${hub.server.base}/api/v1/lieux?limite=1`)).json()).total;
 
-  await page.goto(`${server.base}/admin/imports`);
+  await page.goto(`${hub.server.base}/admin/imports`);
   await page.getByLabel("Fichier (standard national CSV ou JSON, ou export d'un hub)").setInputFiles(CNFS);
   await page.getByLabel(/Nom de la source/).first().fill('cnfs');
   await page.getByRole('button', { name: 'Importer', exact: true }).click();
@@ -50,7 +39,7 @@ test('an import fills the review queue; a merge shows one place, an undo both ag
   const status = await until(
     page,
     async () => {
-      await page.goto(`${server.base}/admin/doublons`);
+      await page.goto(`${hub.server.base}/admin/doublons`);
       return (await page.getByTestId('recherche-doublons').count()) ? page.getByTestId('recherche-doublons').textContent() : '';
     },
     (text) => text.startsWith('Dernière recherche'),
@@ -74,7 +63,7 @@ test('an import fills the review queue; a merge shows one place, an undo both ag
   await until(page, total, (n) => n === before - 1, 'un lieu de moins après la fusion');
 
   // The merged place, its records listed; undone, both are published again.
-  await page.goto(`${server.base}/admin/doublons/groupes`);
+  await page.goto(`${hub.server.base}/admin/doublons/groupes`);
   const group = page
     .getByTestId('fusion')
     .filter({ hasText: keys[0].split('/').slice(1).join('/') })

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
 
@@ -126,6 +127,23 @@ export async function startHub(args = [], env = {}, adminName = 'Administratrice
   return { server, browser: await launchBrowser() };
 }
 
+/**
+ * The hub of one test file (see `startHub`), started before its tests and stopped after them:
+ * `hub.server` and `hub.browser` are there once the file's tests run. `env` may be a function,
+ * called first, for an environment that needs something started (a partner's server, a folder).
+ */
+export function hubForFile(args = [], env = {}, adminName = undefined) {
+  const hub = {};
+  before(async () => {
+    Object.assign(hub, await startHub(args, typeof env === 'function' ? await env() : env, adminName));
+  });
+  after(async () => {
+    await hub.browser?.close();
+    await hub.server?.stop();
+  });
+  return hub;
+}
+
 export async function launchBrowser() {
   return chromium.launch({ executablePath: chromiumPath, args: chromiumFlags });
 }
@@ -198,6 +216,13 @@ export async function screenshot(page, name) {
   await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
 }
 
+/** A new person (see `newPerson`) signed in as the administrator of a file's hub (see `hubForFile`). */
+export async function signedInAdmin(hub, options) {
+  const page = await newPerson(hub.browser, options);
+  await signInAt(hub.server.base, page, ADMIN.email, ADMIN.password);
+  return page;
+}
+
 /** Signs in through the form and waits for the administration's home. */
 export async function signInAt(base, page, email, password) {
   await page.goto(`${base}/connexion`);
@@ -219,4 +244,35 @@ export async function newestMailAt(base, admin, to) {
 export function findLink(base, body, path) {
   const match = body.match(new RegExp(`${base.replace(/[.]/g, '\\.')}${path}\\S+`));
   return match?.[0];
+}
+
+/** The first link to `path` in a mail's body, which must hold one (see `findLink`). */
+export function expectLink(base, body, path) {
+  const link = findLink(base, body, path);
+  assert.ok(link, `pas de lien ${path} dans :\n${body}`);
+  return link;
+}
+
+/**
+ * The administrator invites a coordinator of a département (`{ name, email, departement }`) from
+ * the users' page: the invitation's link, read in the outbox.
+ */
+export async function inviteCoordinator(base, admin, { name, email, departement }) {
+  await admin.goto(`${base}/admin/utilisateurs`);
+  await admin.locator('#i-nom').fill(name);
+  await admin.locator('#i-courriel').fill(email);
+  await admin.locator('#i-role').selectOption('coordinateur');
+  await admin.locator('#i-dep').fill(departement);
+  await admin.getByRole('button', { name: "Envoyer l'invitation" }).click();
+  return expectLink(base, await newestMailAt(base, admin, email), '/compte/invitation\\?');
+}
+
+/** The invited person opens the invitation's link in `page`, sets `password` and lands on the administration. */
+export async function acceptInvitation(base, page, invitation, password) {
+  await page.goto(invitation);
+  await page.getByLabel(/Nouveau mot de passe/).fill(password);
+  await page.getByLabel('Le même, une seconde fois').fill(password);
+  await page.getByRole('button', { name: 'Enregistrer le mot de passe' }).click();
+  await page.waitForURL(`${base}/admin`);
+  return page;
 }

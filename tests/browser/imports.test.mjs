@@ -4,11 +4,11 @@
 // territory, then imported anyway; its report paged, filtered and downloaded; the managed
 // places of a gestionnaire given by name; `/admin/lieux` paged through the thousands of
 // places with a filter and exported. axe-core must find no violation of any impact.
-import { test, before, after } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { screenshot, signInAt, newPerson, expectAccessible, repoRoot, startHub, ADMIN } from './harness.mjs';
+import { screenshot, newPerson, expectAccessible, repoRoot, hubForFile, signedInAdmin } from './harness.mjs';
 
 const NATIONAL = [
   'id,nom,commune,code_postal,code_insee,adresse,latitude,longitude,services,date_maj',
@@ -17,29 +17,24 @@ const NATIONAL = [
 ].join('\n');
 const CNFS = join(repoRoot, 'data', 'fixtures', 'lieux', 'cnfs-lieux-2022-12.json.gz');
 
-let server;
-let browser;
 let national;
 
-before(async () => {
+const hub = hubForFile([], async () => {
   national = createServer((request, response) => {
     response.writeHead(200, { 'content-type': 'text/csv; charset=utf-8' });
     response.end(NATIONAL);
   });
   await new Promise((ok) => national.listen(0, '127.0.0.1', ok));
-  ({ server, browser } = await startHub([], { MAILLAGE_CARTE_NATIONALE_URL: `http://127.0.0.1:${national.address().port}/lieux.csv` }));
+  return { MAILLAGE_CARTE_NATIONALE_URL: `http://127.0.0.1:${national.address().port}/lieux.csv` };
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.stop();
   await new Promise((ok) => (national ? national.close(ok) : ok()));
 });
 
 test('the national map is pulled from its button and its places wait for review', async () => {
-  const page = await newPerson(browser, { width: 1280 });
-  await signInAt(server.base, page, ADMIN.email, ADMIN.password);
-  await page.goto(`${server.base}/admin/imports`);
+  const page = await signedInAdmin(hub, { width: 1280 });
+  await page.goto(`${hub.server.base}/admin/imports`);
   await expectAccessible(page, 'imports', { widths: [1280, 360] });
   await page.getByRole('button', { name: 'Importer maintenant depuis la carte nationale' }).click();
   await page.waitForURL(/\/admin\/imports\/[0-9a-z]+$/);
@@ -51,9 +46,8 @@ test('the national map is pulled from its button and its places wait for review'
 });
 
 test('an import outside the territory asks first, then its report pages, filters and downloads', async () => {
-  const page = await newPerson(browser, { width: 1280 });
-  await signInAt(server.base, page, ADMIN.email, ADMIN.password);
-  await page.goto(`${server.base}/admin/imports`);
+  const page = await signedInAdmin(hub, { width: 1280 });
+  await page.goto(`${hub.server.base}/admin/imports`);
   await page.getByLabel('Fichier (standard national CSV ou JSON, ou export d\'un hub)').setInputFiles(CNFS);
   await page.getByLabel(/Nom de la source/).first().fill('cnfs');
   await page.getByRole('button', { name: 'Importer', exact: true }).click();
@@ -87,7 +81,7 @@ test('an import outside the territory asks first, then its report pages, filters
   assert.ok(text.includes(',avertissement,') && !text.includes(',erreur,') && !text.includes(',info,'), text.slice(0, 400));
 
   // Thousands of places: /admin/lieux pages through them with a filter and exports them.
-  await page.goto(`${server.base}/admin/lieux?source=cnfs`);
+  await page.goto(`${hub.server.base}/admin/lieux?source=cnfs`);
   const pager = page.getByTestId('pagination');
   assert.match(await pager.textContent(), /Page 1 sur \d{2,}/);
   await pager.getByRole('link', { name: /Page suivante/ }).click();
@@ -106,14 +100,13 @@ test('an import outside the territory asks first, then its report pages, filters
 });
 
 test('a gestionnaire is given a place by its name', async () => {
-  const page = await newPerson(browser, { width: 360, height: 740 });
-  await signInAt(server.base, page, ADMIN.email, ADMIN.password);
-  await page.goto(`${server.base}/admin/utilisateurs`);
+  const page = await signedInAdmin(hub, { width: 360, height: 740 });
+  await page.goto(`${hub.server.base}/admin/utilisateurs`);
   await page.getByLabel('Nom', { exact: true }).fill('Bénévole');
   await page.getByLabel('Adresse électronique').fill('benevole@saint-amand.example');
   await page.getByLabel(/^Lieux gérés \(gestionnaires\)/).fill('Espace numérique de Saint-Amand');
   await page.getByRole('button', { name: "Envoyer l'invitation" }).click();
-  await page.waitForURL(`${server.base}/admin/utilisateurs`);
+  await page.waitForURL(`${hub.server.base}/admin/utilisateurs`);
   const row = page.locator('tbody tr', { hasText: 'benevole@saint-amand.example' });
   assert.match(await row.textContent(), /1 lieu\(x\)/);
   await expectAccessible(page, 'utilisateurs', { widths: [360, 1280] });
@@ -121,8 +114,8 @@ test('a gestionnaire is given a place by its name', async () => {
 });
 
 test('the home page counts the hub’s own places', async () => {
-  const page = await newPerson(browser, { width: 360, height: 740 });
-  await page.goto(server.base);
+  const page = await newPerson(hub.browser, { width: 360, height: 740 });
+  await page.goto(hub.server.base);
   assert.match(await page.getByTestId('compte-accueil').textContent(), /^\d+ lieux sur le territoire du hub \(/);
   await expectAccessible(page, 'accueil', { widths: [360, 1280] });
   await page.context().close();

@@ -5,19 +5,17 @@
 // version of the same file is then imported with no mapping named and is recognised. Bad input
 // (a file of one column, a binary file, a column the file does not have) gets a French message
 // and writes nothing. axe-core on every page, at 1280 and 360 px.
-import { test, before, after } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  runCli, screenshot, repoRoot, newPerson, signInAt, expectAccessible as check, startHub, ADMIN,
+  runCli, screenshot, repoRoot, expectAccessible as check, hubForFile, signedInAdmin,
 } from './harness.mjs';
 
 
-let server;
-let browser;
 let files;
 
 /** The Région Sud's export cut to its first `rows` rows, its header written as a person would. */
@@ -34,28 +32,22 @@ function sudExport(rows, name) {
   return path;
 }
 
-before(async () => {
+const hub = hubForFile([], () => {
   files = mkdtempSync(join(tmpdir(), 'maillage-exports-'));
-  ({ server, browser } = await startHub());
+  return {};
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.stop();
+after(() => {
   if (files) rmSync(files, { recursive: true, force: true });
 });
 
-async function signedIn(width) {
-  const page = await newPerson(browser, { width });
-  await signInAt(server.base, page, ADMIN.email, ADMIN.password);
-  return page;
-}
+const signedIn = (width) => signedInAdmin(hub, { width });
 
 /** No serious or critical axe violation, no script error, nothing wider than the screen. */
 const expectAccessible = (page, label) => check(page, label, { seriousOnly: true });
 
 async function propose(page, path, source) {
-  await page.goto(`${server.base}/admin/imports`);
+  await page.goto(`${hub.server.base}/admin/imports`);
   const form = page.getByTestId('assistant-televersement');
   await form.getByLabel(/Fichier de l'export/).setInputFiles(path);
   if (source) await form.getByLabel(/Nom de la source/).fill(source);
@@ -65,13 +57,13 @@ async function propose(page, path, source) {
 
 /** Every saved mapping and import, as the command line lists them: to check that nothing was written. */
 async function written() {
-  return [await runCli(server.db, ['mapping', 'list']), await runCli(server.db, ['imports'])].join('\n');
+  return [await runCli(hub.server.db, ['mapping', 'list']), await runCli(hub.server.db, ['imports'])].join('\n');
 }
 
 test('an unknown export: proposed, corrected, previewed, saved, imported, and its next version recognised', async () => {
   for (const width of [1280, 360]) {
     const page = await signedIn(width);
-    await page.goto(`${server.base}/admin/imports`);
+    await page.goto(`${hub.server.base}/admin/imports`);
     await expectAccessible(page, `imports (${width} px)`);
   }
   const page = await signedIn(1280);
@@ -109,15 +101,15 @@ test('an unknown export: proposed, corrected, previewed, saved, imported, and it
   await expectAccessible(page, 'rapport d\'import');
 
   // The saved mapping is listed, and exported as TOML.
-  await page.goto(`${server.base}/admin/imports`);
+  await page.goto(`${hub.server.base}/admin/imports`);
   const saved = page.getByTestId('correspondances-enregistrees');
   assert.match(await saved.textContent(), /lieux-sud/);
-  const toml = await page.request.get(`${server.base}/admin/imports/correspondances/lieux-sud.toml`);
+  const toml = await page.request.get(`${hub.server.base}/admin/imports/correspondances/lieux-sud.toml`);
   assert.equal(toml.status(), 200);
   assert.match(await toml.text(), /telephone = "Contact telephone"/);
 
   // A new version of the file, imported with no mapping named: recognised, the mapping untouched.
-  await page.goto(`${server.base}/admin/imports`);
+  await page.goto(`${hub.server.base}/admin/imports`);
   const upload = page.getByTestId('import-televersement');
   await upload.getByLabel(/^Fichier/).setInputFiles(sudExport(1200, 'lieux-sud-2023.csv'));
   await upload.getByRole('button', { name: 'Importer' }).click();
@@ -125,7 +117,7 @@ test('an unknown export: proposed, corrected, previewed, saved, imported, and it
   const next = await page.getByTestId('resume-import').textContent();
   assert.match(next, /lieux-sud-2023\.csv dans la source region-sud/);
   assert.match(next, /1200 ligne\(s\) lue\(s\), 0 lieu\(x\) créé\(s\), 0 modifié\(s\)/);
-  assert.match(await runCli(server.db, ['mapping', 'list']), /lieux-sud\s+enregistrée, source « region-sud », version 1/);
+  assert.match(await runCli(hub.server.db, ['mapping', 'list']), /lieux-sud\s+enregistrée, source « region-sud », version 1/);
   for (const width of [360]) {
     const small = await signedIn(width);
     await propose(small, sudExport(40, 'lieux-sud-extrait.csv'));

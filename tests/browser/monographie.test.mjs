@@ -4,27 +4,18 @@
 // publishes again and compares the two editions (the changed figure shows); the administrator
 // opens editions to the public, whose page offers the PDF and the ODT.
 // axe-core must find no violation of any impact on the monograph's pages, at 1280 and 360 px.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  screenshot, findLink, newestMailAt, signInAt, newPerson, expectAccessible as check, startHub, ADMIN,
+  screenshot, newPerson, expectAccessible as check, hubForFile, acceptInvitation, inviteCoordinator,
+  signedInAdmin,
 } from './harness.mjs';
 
 const COORD = { email: 'coord37@hub.example', password: 'le mot de passe de la coordinatrice' };
 
-let server;
-let browser;
+const hub = hubForFile();
 
-before(async () => {
-  ({ server, browser } = await startHub());
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-const person = (width = 1280) => newPerson(browser, { width, consoleErrors: true });
+const person = (width = 1280) => newPerson(hub.browser, { width, consoleErrors: true });
 
 /** No axe violation of any impact and nothing wider than the screen at 1280 and 360 px, no script error. */
 async function expectAccessible(page, label, name) {
@@ -35,25 +26,12 @@ async function expectAccessible(page, label, name) {
 }
 
 test('a coordinator writes, publishes, changes a place, publishes again and compares', async () => {
-  const admin = await person();
-  await signInAt(server.base, admin, ADMIN.email, ADMIN.password);
-  await admin.goto(`${server.base}/admin/utilisateurs`);
-  await admin.locator('#i-nom').fill('Coordinatrice 37');
-  await admin.locator('#i-courriel').fill(COORD.email);
-  await admin.locator('#i-role').selectOption('coordinateur');
-  await admin.locator('#i-dep').fill('37');
-  await admin.getByRole('button', { name: "Envoyer l'invitation" }).click();
-  const invitation = findLink(server.base, await newestMailAt(server.base, admin, COORD.email), '/compte/invitation\\?');
-  assert.ok(invitation, "pas de lien d'invitation");
-  const coord = await person();
-  await coord.goto(invitation);
-  await coord.getByLabel(/Nouveau mot de passe/).fill(COORD.password);
-  await coord.getByLabel('Le même, une seconde fois').fill(COORD.password);
-  await coord.getByRole('button', { name: 'Enregistrer le mot de passe' }).click();
-  await coord.waitForURL(`${server.base}/admin`);
+  const admin = await signedInAdmin(hub, { consoleErrors: true });
+  const invitation = await inviteCoordinator(hub.server.base, admin, { name: 'Coordinatrice 37', email: COORD.email, departement: '37' });
+  const coord = await acceptInvitation(hub.server.base, await person(), invitation, COORD.password);
 
   // The list holds the département's bassins only; Chinon's page with the demo's texts.
-  await coord.goto(`${server.base}/admin/monographies`);
+  await coord.goto(`${hub.server.base}/admin/monographies`);
   await expectAccessible(coord, 'liste des monographies', 'monographies-liste');
   assert.equal(await coord.getByRole('link', { name: 'Bourges' }).count(), 0);
   await coord.getByRole('link', { name: 'Chinon', exact: true }).click();
@@ -75,14 +53,14 @@ test('a coordinator writes, publishes, changes a place, publishes again and comp
   await coord.getByText(/^Édition 1 publiée le/).waitFor();
   await expectAccessible(coord, 'édition 1 de Chinon', 'monographie-edition');
   const pdf = coord.getByRole('link', { name: 'Télécharger la monographie (PDF)' });
-  const response = await coord.request.get(new URL(await pdf.getAttribute('href'), server.base).href);
+  const response = await coord.request.get(new URL(await pdf.getAttribute('href'), hub.server.base).href);
   assert.equal(response.headers()['content-type'], 'application/pdf');
   assert.ok((await response.body()).subarray(0, 5).toString() === '%PDF-');
 
   // A fixed place of the bassin becomes itinerant, through the place form.
-  await coord.goto(`${server.base}/carte?q=Chinon`);
+  await coord.goto(`${hub.server.base}/carte?q=Chinon`);
   const placeId = await coord.getByTestId('liste-lieux').locator('li.lieu').first().getAttribute('data-id');
-  await coord.goto(`${server.base}/admin/lieux/${placeId}/modifier`);
+  await coord.goto(`${hub.server.base}/admin/lieux/${placeId}/modifier`);
   const itinerant = coord.getByRole('group', { name: 'Lieu fixe ou itinérant' }).getByLabel('Itinérant');
   const was = await itinerant.isChecked();
   await (was ? itinerant.uncheck() : itinerant.check());
@@ -90,10 +68,10 @@ test('a coordinator writes, publishes, changes a place, publishes again and comp
   await coord.getByText(/est publiée/).first().waitFor();
 
   // A second edition, compared with the first: the itinerant offers changed.
-  await coord.goto(`${server.base}/admin/monographies/bassin/Chinon`);
+  await coord.goto(`${hub.server.base}/admin/monographies/bassin/Chinon`);
   await coord.getByRole('button', { name: 'Publier une édition' }).click();
   await coord.getByText(/^Édition 2 publiée le/).waitFor();
-  await coord.goto(`${server.base}/admin/monographies/bassin/Chinon`);
+  await coord.goto(`${hub.server.base}/admin/monographies/bassin/Chinon`);
   await coord.getByRole('button', { name: 'Comparer' }).click();
   await coord.getByRole('heading', { name: /édition 1 → édition 2/ }).waitFor();
   const row = coord.getByTestId('comparaison').locator('tr', { hasText: 'Offres itinérantes' });
@@ -105,10 +83,10 @@ test('a coordinator writes, publishes, changes a place, publishes again and comp
 
   // The public page, once the administrator opens editions: the second edition and its files.
   const visitor = await person();
-  const publicPage = `${server.base}/territoires/bassin/Chinon/monographie`;
+  const publicPage = `${hub.server.base}/territoires/bassin/Chinon/monographie`;
   assert.equal((await visitor.goto(publicPage)).status(), 404);
   visitor.problems.length = 0;
-  await admin.goto(`${server.base}/admin/monographies`);
+  await admin.goto(`${hub.server.base}/admin/monographies`);
   await admin.getByRole('button', { name: 'Montrer les éditions publiées au public' }).click();
   await admin.getByRole('button', { name: "Réserver les éditions à l'équipe" }).waitFor();
   await visitor.goto(publicPage);

@@ -6,65 +6,40 @@
 // the mailed link read on the outbox page, changes the ballot, the vote closes, results show);
 // the public Chinon page shows the published projects and the approved update.
 // axe-core must find no violation of any impact on every page visited, at 1280 and 360 px.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  screenshot, signInAt, newPerson, newestMailAt, findLink, expectAccessible as check, startHub, ADMIN,
+  screenshot, newPerson, newestMailAt, expectAccessible as check, hubForFile, acceptInvitation,
+  inviteCoordinator, expectLink, signedInAdmin,
 } from './harness.mjs';
 
 const COORD = { email: 'coord37@hub.example', password: 'le mot de passe de la coordinatrice' };
 const CARRIER = { email: 'porteuse@asso.example', password: 'le mot de passe de la porteuse' };
 
-let server;
-let browser;
+const hub = hubForFile(['--sync-interval', '0.2'], {}, 'Coordination 37');
 
-before(async () => {
-  ({ server, browser } = await startHub(['--sync-interval', '0.2'], {}, 'Coordination 37'));
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-const person = (width = 1280) => newPerson(browser, { width });
+const person = (width = 1280) => newPerson(hub.browser, { width });
 
 /** No axe violation of any impact and nothing wider than the screen at 1280 and 360 px, no script error. */
 const expectAccessible = (page, label) => check(page, label, { widths: [1280, 360] });
 
-const newestMailTo = (admin, to) => newestMailAt(server.base, admin, to);
+const newestMailTo = (admin, to) => newestMailAt(hub.server.base, admin, to);
 
-function linkIn(body, path) {
-  const link = findLink(server.base, body, path);
-  assert.ok(link, `pas de lien ${path} dans :\n${body}`);
-  return link;
-}
+const linkIn = (body, path) => expectLink(hub.server.base, body, path);
 
 /** Opens the invitation mailed to `email` (read by the administrator) and sets the password. */
-async function acceptInvitation(admin, email, password, width) {
+async function invited(admin, email, password, width) {
   const invitation = linkIn(await newestMailTo(admin, email), '/compte/invitation\\?');
-  const page = await person(width);
-  await page.goto(invitation);
-  await page.getByLabel(/Nouveau mot de passe/).fill(password);
-  await page.getByLabel('Le même, une seconde fois').fill(password);
-  await page.getByRole('button', { name: 'Enregistrer le mot de passe' }).click();
-  await page.waitForURL(`${server.base}/admin`);
-  return page;
+  return acceptInvitation(hub.server.base, await person(width), invitation, password);
 }
 
 test('an idea becomes a published project through stages and the incubator, then votes run', async () => {
   // The administrator invites the coordinator of Indre-et-Loire, who does the rest.
-  const admin = await person();
-  await signInAt(server.base, admin, ADMIN.email, ADMIN.password);
-  await admin.goto(`${server.base}/admin/utilisateurs`);
-  await admin.locator('#i-nom').fill('Coordinatrice 37');
-  await admin.locator('#i-courriel').fill(COORD.email);
-  await admin.locator('#i-role').selectOption('coordinateur');
-  await admin.locator('#i-dep').fill('37');
-  await admin.getByRole('button', { name: "Envoyer l'invitation" }).click();
-  const team = await acceptInvitation(admin, COORD.email, COORD.password);
+  const admin = await signedInAdmin(hub);
+  const invitation = await inviteCoordinator(hub.server.base, admin, { name: 'Coordinatrice 37', email: COORD.email, departement: '37' });
+  const team = await acceptInvitation(hub.server.base, await person(), invitation, COORD.password);
 
-  await team.goto(`${server.base}/admin/pnt`);
+  await team.goto(`${hub.server.base}/admin/pnt`);
   await team.getByRole('link', { name: 'bassin de vie de Chinon' }).click();
   await team.getByRole('heading', { name: 'Enjeux' }).waitFor();
   await expectAccessible(team, 'PNT de Chinon (équipe)');
@@ -116,7 +91,7 @@ test('an idea becomes a published project through stages and the incubator, then
   await team.locator('#c-courriel').fill(CARRIER.email);
   await team.getByRole('button', { name: 'Inviter' }).click();
   await team.waitForURL(/#porteurs$/);
-  const carrier = await acceptInvitation(admin, CARRIER.email, CARRIER.password, 360);
+  const carrier = await invited(admin, CARRIER.email, CARRIER.password, 360);
   await carrier.getByRole('link', { name: 'Mes projets' }).click();
   await carrier.getByRole('link', { name: 'Atelier mobile de réparation' }).click();
   await expectAccessible(carrier, 'projet porté');
@@ -138,7 +113,7 @@ test('an idea becomes a published project through stages and the incubator, then
   assert.match(await newestMailTo(admin, CARRIER.email), /acceptée/);
 
   // A room vote: the wall's dot counts typed in.
-  await team.goto(`${server.base}/admin/pnt/bassin:Chinon`);
+  await team.goto(`${hub.server.base}/admin/pnt/bassin:Chinon`);
   const vote = team.locator('form[action="/admin/votes"]');
   await vote.locator('#v-salle').check();
   await vote.getByLabel('Titre').fill('Priorités du comité de bassin');
@@ -155,7 +130,7 @@ test('an idea becomes a published project through stages and the incubator, then
   assert.match(await team.getByTestId('resultats').textContent(), /12 participants/);
 
   // An online vote: one invitation by mail.
-  await team.goto(`${server.base}/admin/pnt/bassin:Chinon`);
+  await team.goto(`${hub.server.base}/admin/pnt/bassin:Chinon`);
   await vote.locator('#v-ligne').check();
   await vote.getByLabel('Titre').fill('Priorités 2026 en ligne');
   await vote.getByLabel('Thèmes et actions').fill('Animation du réseau\nÉmergence de projets\nAccompagnement humain');
@@ -204,13 +179,13 @@ test('an idea becomes a published project through stages and the incubator, then
 
   // The public Chinon page lists the published projects by stage, with the portrait.
   const visitor = await person();
-  await visitor.goto(`${server.base}/pnt/bassin:Chinon`);
+  await visitor.goto(`${hub.server.base}/pnt/bassin:Chinon`);
   const published = await visitor.getByTestId('projets-publies').allTextContents();
   assert.ok(published.join(' ').includes('Atelier mobile de réparation'), published.join(' | '));
   assert.ok(published.join(' ').includes('Bus numérique'), 'the demo projects of seed 002');
   await expectAccessible(visitor, 'PNT public de Chinon');
   await screenshot(visitor, 'pnt-chinon-public');
-  await visitor.goto(`${server.base}/projets?bassin=Chinon&etape=en_cours`);
+  await visitor.goto(`${hub.server.base}/projets?bassin=Chinon&etape=en_cours`);
   assert.match(await visitor.getByTestId('nombre-projets').textContent(), /^1 projet/);
   await expectAccessible(visitor, 'projethèque');
   await visitor.getByRole('link', { name: 'Atelier mobile de réparation' }).click();

@@ -2,40 +2,32 @@
 // where the hub publishes, the button publishes now, the page then lists the files of the
 // latest publication with their stable addresses, and the catalogue is served at its stable
 // address. axe-core (every impact) at 1280 and 360 px.
-import { test, before, after } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { screenshot, newPerson, signInAt, expectAccessible, startHub, ADMIN } from './harness.mjs';
+import { screenshot, expectAccessible, hubForFile, signedInAdmin } from './harness.mjs';
 
 
-let server;
-let browser;
 let folder;
 
-before(async () => {
+const hub = hubForFile([], () => {
   folder = mkdtempSync(join(tmpdir(), 'maillage-publication-'));
-  ({ server, browser } = await startHub([], { MAILLAGE_PUBLICATION_DIR: folder, MAILLAGE_PRODUCTEUR: 'hub-lo' }));
+  return { MAILLAGE_PUBLICATION_DIR: folder, MAILLAGE_PRODUCTEUR: 'hub-lo' };
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.stop();
+after(() => {
   if (folder) rmSync(folder, { recursive: true, force: true });
 });
 
-async function signedIn(width) {
-  const page = await newPerson(browser, { width });
-  await signInAt(server.base, page, ADMIN.email, ADMIN.password);
-  return page;
-}
+const signedIn = (width) => signedInAdmin(hub, { width });
 
 for (const width of [1280, 360]) {
   test(`an administrator publishes the open data (${width} px)`, async () => {
     const page = await signedIn(width);
     await page.getByRole('link', { name: /Données ouvertes/ }).click();
-    await page.waitForURL(`${server.base}/admin/publication`);
+    await page.waitForURL(`${hub.server.base}/admin/publication`);
     await expectAccessible(page, `publication avant (${width})`);
     await page.getByRole('button', { name: 'Publier maintenant' }).click();
     await page.waitForLoadState('load');
@@ -47,7 +39,7 @@ for (const width of [1280, 360]) {
     assert.equal(rows, 6);
     await expectAccessible(page, `publication après (${width})`);
     await screenshot(page, `publication-${width}`);
-    const catalog = await page.request.get(`${server.base}/donnees/catalog.json`);
+    const catalog = await page.request.get(`${hub.server.base}/donnees/catalog.json`);
     assert.equal(catalog.status(), 200);
     assert.equal((await catalog.json())['@type'], 'dcat:Catalog');
     await page.context().close();

@@ -4,10 +4,10 @@
 // fiche d'orientation of an itinerant place, with nothing personal in any address; the coverage
 // ranking; the embed over plain HTTP, fitted to its territory. axe-core must find no violation
 // of any impact on these pages.
-import { test, before, after } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { screenshot, signInAt, newPerson, expectAccessible, startHub, ADMIN } from './harness.mjs';
+import { screenshot, signInAt, newPerson, expectAccessible, hubForFile, ADMIN, acceptInvitation } from './harness.mjs';
 
 const MANAGER = { email: 'benevole@mediatheque.example', password: 'encore un mot de passe long' };
 const SIZES = [
@@ -17,13 +17,11 @@ const SIZES = [
 // A 1×1 light PNG, stretched by the map into each 256 px tile.
 const TILE = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGN49+oBAAWCArkGms3xAAAAAElFTkSuQmCC', 'base64');
 
-let server;
-let browser;
 let tiles;
 let tilesFail = false;
 let tileRequests = 0;
 
-before(async () => {
+const hub = hubForFile(['--sync-interval', '0.2'], async () => {
   tiles = createServer((request, response) => {
     // The same little server plays a partner's site, on another origin, over plain HTTP.
     if (request.url.startsWith('/partenaire')) {
@@ -43,16 +41,14 @@ before(async () => {
   });
   await new Promise((ok) => tiles.listen(0, '127.0.0.1', ok));
   const tileUrl = `http://127.0.0.1:${tiles.address().port}/{z}/{x}/{y}.png`;
-  ({ server, browser } = await startHub(['--sync-interval', '0.2'], { MAILLAGE_TILES: tileUrl, MAILLAGE_TILES_ATTRIBUTION: 'Fond de carte de test' }));
+  return { MAILLAGE_TILES: tileUrl, MAILLAGE_TILES_ATTRIBUTION: 'Fond de carte de test' };
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.stop();
   await new Promise((ok) => (tiles ? tiles.close(ok) : ok()));
 });
 
-const person = ({ width, height } = SIZES[0].viewport) => newPerson(browser, { width, height, consoleErrors: true });
+const person = ({ width, height } = SIZES[0].viewport) => newPerson(hub.browser, { width, height, consoleErrors: true });
 
 /** No axe violation of any impact and no script error (widths are chosen by each journey). */
 const expectClean = (page, label) => expectAccessible(page, label, { overflow: false });
@@ -67,7 +63,7 @@ async function atBothSizes(page, url, label, ready) {
   }
 }
 
-const signIn = (page, email, password) => signInAt(server.base, page, email, password);
+const signIn = (page, email, password) => signInAt(hub.server.base, page, email, password);
 
 async function mapReady(page) {
   await page.locator('[data-testid=carte][data-etat=pret]').waitFor();
@@ -75,7 +71,7 @@ async function mapReady(page) {
 
 test('the map shows background tiles with their attribution, popups that say enough, and falls back to outlines', async () => {
   const page = await person();
-  await page.goto(`${server.base}/carte?q=Bourges`);
+  await page.goto(`${hub.server.base}/carte?q=Bourges`);
   await mapReady(page);
   await page.locator('[data-testid=carte][data-tuiles=chargees]').waitFor();
   assert.ok(tileRequests > 0, 'tiles were asked for');
@@ -99,7 +95,7 @@ test('the map shows background tiles with their attribution, popups that say eno
   await expectClean(page, 'carte avec fond et bulle');
   await screenshot(page, 'carte-tuiles-1280');
   await page.setViewportSize(SIZES[1].viewport);
-  await page.goto(`${server.base}/carte?q=Bourges`);
+  await page.goto(`${hub.server.base}/carte?q=Bourges`);
   await mapReady(page);
   await page.locator('[data-testid=carte][data-tuiles=chargees]').waitFor();
   await expectClean(page, 'carte avec fond (360 px)');
@@ -108,7 +104,7 @@ test('the map shows background tiles with their attribution, popups that say eno
   // The tile server fails: the layer goes, the outlines and places stay.
   tilesFail = true;
   const offline = await person();
-  await offline.goto(`${server.base}/carte?q=Vierzon&z=12&c=47.2,2.1`);
+  await offline.goto(`${hub.server.base}/carte?q=Vierzon&z=12&c=47.2,2.1`);
   await offline.locator('[data-testid=carte][data-tuiles=indisponibles]').waitFor();
   await mapReady(offline);
   assert.ok((await offline.locator('path.leaflet-interactive, .leaflet-overlay-pane path').count()) > 0, 'outlines drawn');
@@ -118,24 +114,19 @@ test('the map shows background tiles with their attribution, popups that say eno
 test('a gestionnaire ticks services and types Saturday hours on a phone in under 15 interactions', async () => {
   const admin = await person();
   await signIn(admin, ADMIN.email, ADMIN.password);
-  await admin.goto(`${server.base}/carte?q=Vierzon`);
+  await admin.goto(`${hub.server.base}/carte?q=Vierzon`);
   const placeId = await admin.getByTestId('liste-lieux').locator('li.lieu').first().getAttribute('data-id');
-  await admin.goto(`${server.base}/admin/utilisateurs`);
+  await admin.goto(`${hub.server.base}/admin/utilisateurs`);
   await admin.locator('#i-nom').fill('Bénévole');
   await admin.locator('#i-courriel').fill(MANAGER.email);
   await admin.locator('#i-lieux').fill(placeId);
   await admin.getByRole('button', { name: "Envoyer l'invitation" }).click();
-  await admin.goto(`${server.base}/admin/boite-d-envoi`);
+  await admin.goto(`${hub.server.base}/admin/boite-d-envoi`);
   await admin.locator('tbody tr', { hasText: MANAGER.email }).first().getByRole('link').click();
   const mail = await admin.getByTestId('courriel').locator('pre').textContent();
-  const invitation = mail.match(new RegExp(`${server.base.replace(/[.]/g, '\\.')}/compte/invitation\\?\\S+`))[0];
+  const invitation = mail.match(new RegExp(`${hub.server.base.replace(/[.]/g, '\\.')}/compte/invitation\\?\\S+`))[0];
 
-  const phone = await person(SIZES[1].viewport);
-  await phone.goto(invitation);
-  await phone.getByLabel(/Nouveau mot de passe/).fill(MANAGER.password);
-  await phone.getByLabel('Le même, une seconde fois').fill(MANAGER.password);
-  await phone.getByRole('button', { name: 'Enregistrer le mot de passe' }).click();
-  await phone.waitForURL(`${server.base}/admin`);
+  const phone = await acceptInvitation(hub.server.base, await person(SIZES[1].viewport), invitation, MANAGER.password);
 
   // Counted from here: every click, every field typed.
   let interactions = 0;
@@ -143,7 +134,7 @@ test('a gestionnaire ticks services and types Saturday hours on a phone in under
     interactions += 1;
     await action();
   };
-  await act(() => phone.goto(`${server.base}/admin/lieux/${placeId}/modifier`));
+  await act(() => phone.goto(`${hub.server.base}/admin/lieux/${placeId}/modifier`));
   await expectClean(phone, 'formulaire de la fiche (360 px)');
   await screenshot(phone, 'formulaire-lieu-360');
   const services = phone.getByRole('group', { name: 'Services proposés' });
@@ -155,14 +146,14 @@ test('a gestionnaire ticks services and types Saturday hours on a phone in under
   assert.ok(interactions < 15, `${interactions} interactions`);
 
   // The coordinator (here the administrator) sees both changes in the queue.
-  await admin.goto(`${server.base}/admin/moderation`);
+  await admin.goto(`${hub.server.base}/admin/moderation`);
   const services_row = admin.locator('tr', { has: admin.locator('th', { hasText: /^services$/ }) }).last();
   assert.match(await services_row.locator('ins').textContent(), /Aide aux démarches administratives\|Utilisation sécurisée du numérique|Utilisation sécurisée du numérique/);
   const hours_row = admin.locator('tr', { has: admin.locator('th', { hasText: /^horaires$/ }) }).last();
   assert.match(await hours_row.locator('ins').textContent(), /Sa 10:00-12:00/);
 
   // The same form at 1280 px, and with errors beside their fields.
-  await admin.goto(`${server.base}/admin/lieux/${placeId}/modifier`);
+  await admin.goto(`${hub.server.base}/admin/lieux/${placeId}/modifier`);
   await expectClean(admin, 'formulaire de la fiche (1280 px)');
   await screenshot(admin, 'formulaire-lieu-1280');
   await admin.locator('#champ-telephone').fill('12');
@@ -178,17 +169,17 @@ test('a gestionnaire ticks services and types Saturday hours on a phone in under
 test('the fiche of an itinerant place warns, and nothing typed about the person is in any address', async () => {
   const admin = await person();
   await signIn(admin, ADMIN.email, ADMIN.password);
-  await admin.goto(`${server.base}/admin/marque`);
+  await admin.goto(`${hub.server.base}/admin/marque`);
   await admin.getByLabel(/Contact du hub/).fill('contact@hub.example — 02 38 00 00 00');
   await admin.getByRole('button', { name: 'Enregistrer' }).click();
   await admin.getByTestId('marque-enregistree').waitFor();
   await expectClean(admin, 'identité du hub');
 
-  const results = `${server.base}/orientation?besoin=outils&q=Bourges&rayon=30&accueil=aucun&quand=indifferent`;
+  const results = `${hub.server.base}/orientation?besoin=outils&q=Bourges&rayon=30&accueil=aucun&quand=indifferent`;
   const worker = await person();
   await worker.goto(results);
   const placeId = await worker.locator('input[name=lieu]').first().getAttribute('value');
-  await admin.goto(`${server.base}/admin/lieux/${placeId}/modifier`);
+  await admin.goto(`${hub.server.base}/admin/lieux/${placeId}/modifier`);
   await admin.getByRole('group', { name: 'Lieu fixe ou itinérant' }).getByLabel('Itinérant').check();
   await admin.getByRole('button', { name: 'Enregistrer', exact: true }).click();
   await admin.getByText(/est publiée/).first().waitFor();
@@ -221,11 +212,11 @@ test('the fiche of an itinerant place warns, and nothing typed about the person 
 
 test('coverage ranks territories with the score explained; bassin pages give their figures', async () => {
   const page = await person();
-  await atBothSizes(page, `${server.base}/couverture?niveau=bassin`, 'couverture par bassin', async (p) => {
+  await atBothSizes(page, `${hub.server.base}/couverture?niveau=bassin`, 'couverture par bassin', async (p) => {
     await p.locator('[data-testid=carte-couverture][data-etat=pret]').waitFor();
   });
   await page.setViewportSize(SIZES[0].viewport);
-  await page.goto(`${server.base}/couverture?niveau=departement`);
+  await page.goto(`${hub.server.base}/couverture?niveau=departement`);
   await page.locator('[data-testid=carte-couverture][data-etat=pret]').waitFor();
   await page.getByLabel('Lieux offrant le service').selectOption('Aide aux démarches administratives');
   await page.getByLabel('Ouverts le').selectOption('samedi');
@@ -236,24 +227,24 @@ test('coverage ranks territories with the score explained; bassin pages give the
   await expectClean(page, 'couverture filtrée');
   await screenshot(page, 'couverture-1280');
   const bassin = await page.getByTestId('classement-couverture').locator('a[href^="/territoires/"]').first().getAttribute('href');
-  await page.goto(`${server.base}/couverture?niveau=bassin`);
+  await page.goto(`${hub.server.base}/couverture?niveau=bassin`);
   const bassinLink = await page.getByTestId('classement-couverture').locator('a[href^="/territoires/bassin/"]').first().getAttribute('href');
   assert.ok(bassin && bassinLink);
-  await atBothSizes(page, `${server.base}${bassinLink}`, 'page de bassin', async (p) => {
+  await atBothSizes(page, `${hub.server.base}${bassinLink}`, 'page de bassin', async (p) => {
     await p.getByTestId('couverture-bassin').waitFor();
   });
   await page.setViewportSize(SIZES[1].viewport);
-  await page.goto(`${server.base}/couverture?niveau=bassin`);
+  await page.goto(`${hub.server.base}/couverture?niveau=bassin`);
   await page.locator('[data-testid=carte-couverture][data-etat=pret]').waitFor();
   await screenshot(page, 'couverture-360');
 });
 
 test('the embed works over plain HTTP and opens on its territory', async () => {
   const page = await person();
-  await atBothSizes(page, `${server.base}/embed/aide`, "aide à l'intégration");
+  await atBothSizes(page, `${hub.server.base}/embed/aide`, "aide à l'intégration");
   const snippet = await page.getByTestId('embed-extrait').textContent();
   const src = snippet.match(/src="([^"]+)"/)[1].replace(/&amp;/g, '&');
-  assert.ok(src.startsWith(`${server.base}/embed?`), src);
+  assert.ok(src.startsWith(`${hub.server.base}/embed?`), src);
   const partner = await person();
   await partner.goto(`http://127.0.0.1:${tiles.address().port}/partenaire?src=${encodeURIComponent(src)}`);
   let frame;

@@ -50,23 +50,20 @@ pub enum FileAction {
 
 pub type CliResult<T> = Result<T, CliError>;
 
-impl From<AppError> for CliError {
-    fn from(err: AppError) -> Self {
-        CliError::App(err)
-    }
+/// The errors of the layers below, each kept whole in its variant (for `?`).
+macro_rules! from_layer {
+    ($($variant:ident($error:ty)),+ $(,)?) => {
+        $(
+            impl From<$error> for CliError {
+                fn from(err: $error) -> Self {
+                    CliError::$variant(err)
+                }
+            }
+        )+
+    };
 }
 
-impl From<StoreError> for CliError {
-    fn from(err: StoreError) -> Self {
-        CliError::Store(err)
-    }
-}
-
-impl From<FormatError> for CliError {
-    fn from(err: FormatError) -> Self {
-        CliError::Format(err)
-    }
-}
+from_layer!(App(AppError), Store(StoreError), Format(FormatError));
 
 impl CliError {
     /// For `map_err`: reading this file failed.

@@ -290,27 +290,26 @@ fn messages_are_french_and_what_files_hold_is_escaped() {
 #[test]
 fn first_start_loads_the_demo() {
     let (_dir, db) = temp_db();
-    let output = Command::new(env!("CARGO_BIN_EXE_maillage"))
-        .arg("--db")
-        .arg(&db)
-        .arg("stats")
-        .env_remove("MAILLAGE_NO_DEMO")
-        .output()
-        .unwrap();
+    let output = first_start(&db);
     assert!(output.status.success());
     assert!(stderr(&output).contains("démonstration"), "{}", stderr(&output));
     assert!(stdout(&output).contains("hub-lo"), "{}", stdout(&output));
 }
 
-fn demo_db() -> (tempfile::TempDir, PathBuf) {
-    let (dir, db) = temp_db();
-    let output = Command::new(env!("CARGO_BIN_EXE_maillage"))
+/// `maillage stats` on a new database, the demo allowed: the first start loads it.
+fn first_start(db: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_maillage"))
         .arg("--db")
-        .arg(&db)
+        .arg(db)
         .arg("stats")
         .env_remove("MAILLAGE_NO_DEMO")
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+fn demo_db() -> (tempfile::TempDir, PathBuf) {
+    let (dir, db) = temp_db();
+    let output = first_start(&db);
     assert!(output.status.success(), "{}", stderr(&output));
     (dir, db)
 }
@@ -454,22 +453,14 @@ fn indicators_import_and_aggregate() {
     let by_bassin = stdout(&maillage(&db, &["indicators", "show", "ifn", "--by", "bassin"]));
     assert_eq!(by_bassin.lines().filter(|line| line.contains("communes")).count(), 23, "{by_bassin}");
 
+    // The commune indicator « essai », imported from `file`.
+    let import_essai = |file: &Path| {
+        let path = file.to_str().unwrap();
+        maillage(&db, &["indicators", "import", path, "--level", "commune", "--code-column", "code", "--name", "essai"])
+    };
     let file = dir.path().join("valeurs.csv");
     std::fs::write(&file, "code;valeur\n75101;2,5\n18033;4\n99999;3\n36044;abc\n").unwrap();
-    let output = maillage(
-        &db,
-        &[
-            "indicators",
-            "import",
-            file.to_str().unwrap(),
-            "--level",
-            "commune",
-            "--code-column",
-            "code",
-            "--name",
-            "essai",
-        ],
-    );
+    let output = import_essai(&file);
     assert!(output.status.success(), "{}", stderr(&output));
     let text = stdout(&output);
     assert!(text.contains("valeurs enregistrées : 2"), "{text}");
@@ -478,20 +469,7 @@ fn indicators_import_and_aggregate() {
 
     let bad = dir.path().join("bad.csv");
     std::fs::write(&bad, "code,valeur\n99999,3\n").unwrap();
-    let refused = maillage(
-        &db,
-        &[
-            "indicators",
-            "import",
-            bad.to_str().unwrap(),
-            "--level",
-            "commune",
-            "--code-column",
-            "code",
-            "--name",
-            "essai",
-        ],
-    );
+    let refused = import_essai(&bad);
     assert_eq!(refused.status.code(), Some(2));
     assert!(stderr(&refused).contains("rien n'a été enregistré"), "{}", stderr(&refused));
     assert!(stdout(&maillage(&db, &["indicators", "list"])).contains("essai\tcommune\t2 valeurs"));

@@ -652,23 +652,30 @@ fn classify_pieces(value: &str, mut accept: impl FnMut(&str) -> bool, mut reject
     }
 }
 
-fn publics_accueillis(value: &str, record: &mut PlaceRecord, problems: &mut Vec<Problem>) {
-    let mut rejected = Vec::new();
+/// The pieces of a v0 field that v1 split into two vocabularies, each put in its own set: the
+/// pieces that are in neither are returned.
+fn split_between<A: Vocabulary, B: Vocabulary>(
+    value: &str,
+    first: &mut BTreeSet<A>,
+    second: &mut BTreeSet<B>,
+) -> Vec<String> {
+    let mut unmatched = Vec::new();
     classify_pieces(
         value,
         |piece| {
-            if let Some(public) = Public::from_label(piece) {
-                record.publics_specifiquement_adresses.insert(public);
-                true
-            } else if let Some(care) = PriseEnCharge::from_label(piece) {
-                record.prise_en_charge_specifique.insert(care);
-                true
-            } else {
-                false
-            }
+            A::from_label(piece)
+                .map(|found| first.insert(found))
+                .or_else(|| B::from_label(piece).map(|found| second.insert(found)))
+                .is_some()
         },
-        |piece| rejected.push(piece.to_owned()),
+        |piece| unmatched.push(piece.to_owned()),
     );
+    unmatched
+}
+
+fn publics_accueillis(value: &str, record: &mut PlaceRecord, problems: &mut Vec<Problem>) {
+    let rejected =
+        split_between(value, &mut record.publics_specifiquement_adresses, &mut record.prise_en_charge_specifique);
     for piece in rejected {
         if is_neutral_value(&piece) {
             problems.push(Problem::info(
@@ -687,22 +694,7 @@ fn publics_accueillis(value: &str, record: &mut PlaceRecord, problems: &mut Vec<
 }
 
 fn labels_nationaux(value: &str, record: &mut PlaceRecord, problems: &mut Vec<Problem>) {
-    let mut others = Vec::new();
-    classify_pieces(
-        value,
-        |piece| {
-            if let Some(dispositif) = Dispositif::from_label(piece) {
-                record.dispositif_programmes_nationaux.insert(dispositif);
-                true
-            } else if let Some(label) = FormationLabel::from_label(piece) {
-                record.formations_labels.insert(label);
-                true
-            } else {
-                false
-            }
-        },
-        |piece| others.push(piece.to_owned()),
-    );
+    let others = split_between(value, &mut record.dispositif_programmes_nationaux, &mut record.formations_labels);
     for piece in others {
         if is_neutral_value(&piece) {
             problems.push(Problem::info(V0_LABELS_NATIONAUX, &piece, "aucun label, ignoré"));

@@ -219,6 +219,60 @@ vocabulary!(
     }
 );
 
+/// A vocabulary known by its field's name only, for the code that reads fields by name (the
+/// mappings, the mapping assistant, the forms): one table, so that no such list of fields can
+/// miss a vocabulary.
+#[derive(Clone, Copy, Debug)]
+pub struct FieldVocabulary {
+    /// The standard's field.
+    pub field: &'static str,
+    labels: fn() -> Vec<&'static str>,
+    label_of: fn(&str) -> Option<&'static str>,
+}
+
+impl FieldVocabulary {
+    const fn new<T: Vocabulary>() -> Self {
+        FieldVocabulary {
+            field: T::FIELD,
+            labels: || T::all().iter().map(|value| value.label()).collect(),
+            label_of: |value| T::from_label(value).map(T::label),
+        }
+    }
+
+    /// Every vocabulary of the standard, in its fields' order.
+    pub const ALL: [FieldVocabulary; 9] = [
+        Self::new::<Service>(),
+        Self::new::<Public>(),
+        Self::new::<PriseEnCharge>(),
+        Self::new::<Frais>(),
+        Self::new::<Itinerance>(),
+        Self::new::<Dispositif>(),
+        Self::new::<FormationLabel>(),
+        Self::new::<ModaliteAcces>(),
+        Self::new::<ModaliteAccompagnement>(),
+    ];
+
+    /// The vocabulary of `field`, or `None` for a free field.
+    pub fn of(field: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|vocabulary| vocabulary.field == field)
+    }
+
+    /// The fields that take a vocabulary, in the standard's order.
+    pub fn fields() -> impl Iterator<Item = &'static str> {
+        Self::ALL.into_iter().map(|vocabulary| vocabulary.field)
+    }
+
+    /// Its labels, in the standard's order.
+    pub fn labels(self) -> Vec<&'static str> {
+        (self.labels)()
+    }
+
+    /// The exact v1 label of `value` (a label, an alias, any spelling `from_label` accepts).
+    pub fn label_of(self, value: &str) -> Option<&'static str> {
+        (self.label_of)(value)
+    }
+}
+
 /// Values of v0 files that carry no information in v1 (v1 assumes every place welcomes
 /// everyone): they are dropped with an informational note rather than a warning.
 pub fn is_neutral_value(value: &str) -> bool {

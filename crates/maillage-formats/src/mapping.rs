@@ -39,10 +39,7 @@ pub mod write;
 
 use maillage_domain::build::{FIELDS, V0_LABELS_NATIONAUX, V0_PUBLICS_ACCUEILLIS};
 use maillage_domain::text::fold;
-use maillage_domain::vocab::{
-    Dispositif, FormationLabel, Frais, Itinerance, ModaliteAcces, ModaliteAccompagnement, PriseEnCharge, Public,
-    Service, Vocabulary,
-};
+use maillage_domain::vocab::FieldVocabulary;
 use maillage_domain::{Problem, RawRecord};
 use regex::Regex;
 use sha2::{Digest, Sha256};
@@ -168,45 +165,23 @@ fn field_name(name: &str, context: &str) -> Result<&'static str, String> {
 
 /// The exact v1 label of a vocabulary value, or the value itself for free-text list fields.
 pub fn vocabulary_label(field: &str, value: &str) -> Result<String, String> {
-    fn label<T: Vocabulary>(value: &str) -> Result<String, String> {
-        T::from_label(value).map(|found| found.label().to_owned()).ok_or_else(|| {
-            let known: Vec<&str> = T::all().iter().map(|v| v.label()).collect();
-            format!("« {value} » ne fait pas partie des valeurs de {} ({})", T::FIELD, known.join(" ; "))
-        })
-    }
-    match field {
-        "services" => label::<Service>(value),
-        "publics_specifiquement_adresses" => label::<Public>(value),
-        "prise_en_charge_specifique" => label::<PriseEnCharge>(value),
-        "frais_a_charge" => label::<Frais>(value),
-        "itinerance" => label::<Itinerance>(value),
-        "dispositif_programmes_nationaux" => label::<Dispositif>(value),
-        "formations_labels" => label::<FormationLabel>(value),
-        "modalites_acces" => label::<ModaliteAcces>(value),
-        "modalites_accompagnement" => label::<ModaliteAccompagnement>(value),
-        _ if value.trim().is_empty() => Err("valeur vide".to_owned()),
-        _ => Ok(value.trim().to_owned()),
+    match FieldVocabulary::of(field) {
+        Some(vocabulary) => vocabulary.label_of(value).map(str::to_owned).ok_or_else(|| {
+            format!(
+                "« {value} » ne fait pas partie des valeurs de {} ({})",
+                vocabulary.field,
+                vocabulary.labels().join(" ; ")
+            )
+        }),
+        None if value.trim().is_empty() => Err("valeur vide".to_owned()),
+        None => Ok(value.trim().to_owned()),
     }
 }
 
 /// The labels a vocabulary field takes, in the standard's order; empty for a free-text list
 /// field (`typologie`, `autres_formations_labels`) or a field that is no list.
 pub fn vocabulary_values(field: &str) -> Vec<&'static str> {
-    fn labels<T: Vocabulary>() -> Vec<&'static str> {
-        T::all().iter().map(|value| value.label()).collect()
-    }
-    match field {
-        "services" => labels::<Service>(),
-        "publics_specifiquement_adresses" => labels::<Public>(),
-        "prise_en_charge_specifique" => labels::<PriseEnCharge>(),
-        "frais_a_charge" => labels::<Frais>(),
-        "itinerance" => labels::<Itinerance>(),
-        "dispositif_programmes_nationaux" => labels::<Dispositif>(),
-        "formations_labels" => labels::<FormationLabel>(),
-        "modalites_acces" => labels::<ModaliteAcces>(),
-        "modalites_accompagnement" => labels::<ModaliteAccompagnement>(),
-        _ => Vec::new(),
-    }
+    FieldVocabulary::of(field).map(FieldVocabulary::labels).unwrap_or_default()
 }
 
 fn compile_regex(pattern: &str, context: &str) -> Result<Regex, String> {
@@ -243,6 +218,11 @@ fn compile_value(spec: ValueSpec, context: &str) -> Result<Value, String> {
         case: table.case,
         replace,
     })
+}
+
+/// Each rule of a `[[…]]` list, compiled with its position (its messages say which one).
+fn compile_each<S, T>(specs: Vec<S>, compile: fn(S, usize) -> Result<T, String>) -> Result<Vec<T>, String> {
+    specs.into_iter().enumerate().map(|(index, spec)| compile(spec, index)).collect()
 }
 
 fn compile_split(spec: SplitSpec, index: usize) -> Result<Split, String> {
@@ -292,6 +272,22 @@ struct ConditionSpec {
     regex: Option<String>,
     truthy: Option<bool>,
     unless: Vec<String>,
+}
+
+/// The matcher fields of a `[[terms]]` or `[[skip]]` rule (`TermSpec`, `SkipSpec`), moved out
+/// of it: the two file types are separate so that each refuses the other's keys.
+macro_rules! condition_spec {
+    ($spec:ident) => {
+        ConditionSpec {
+            column: $spec.column,
+            columns: $spec.columns,
+            contains: $spec.contains,
+            equals: $spec.equals,
+            regex: $spec.regex,
+            truthy: $spec.truthy,
+            unless: $spec.unless,
+        }
+    };
 }
 
 fn compile_condition(spec: ConditionSpec, context: &str) -> Result<Condition, String> {
@@ -344,18 +340,7 @@ fn compile_term(spec: TermSpec, index: usize) -> Result<Term, String> {
             LIST_FIELDS.join(", ")
         ));
     }
-    let condition = compile_condition(
-        ConditionSpec {
-            column: spec.column,
-            columns: spec.columns,
-            contains: spec.contains,
-            equals: spec.equals,
-            regex: spec.regex,
-            truthy: spec.truthy,
-            unless: spec.unless,
-        },
-        &context,
-    )?;
+    let condition = compile_condition(condition_spec!(spec), &context)?;
     let mut values = spec.values.unwrap_or_default();
     if let Some(value) = spec.value {
         values.insert(0, value);
@@ -375,18 +360,7 @@ fn compile_skip(spec: SkipSpec, index: usize) -> Result<Skip, String> {
     if spec.reason.trim().is_empty() {
         return Err(format!("{context} : « reason » est vide (dire pourquoi ces lignes sont écartées)"));
     }
-    let condition = compile_condition(
-        ConditionSpec {
-            column: spec.column,
-            columns: spec.columns,
-            contains: spec.contains,
-            equals: spec.equals,
-            regex: spec.regex,
-            truthy: spec.truthy,
-            unless: spec.unless,
-        },
-        &context,
-    )?;
+    let condition = compile_condition(condition_spec!(spec), &context)?;
     Ok(Skip { condition, reason: spec.reason.trim().to_owned() })
 }
 
@@ -559,24 +533,9 @@ impl Mapping {
                 Ok((name, compile_value(value, &context)?))
             })
             .collect::<Result<Vec<_>, String>>()?;
-        let splits = spec
-            .split
-            .into_iter()
-            .enumerate()
-            .map(|(index, split)| compile_split(split, index))
-            .collect::<Result<_, _>>()?;
-        let terms = spec
-            .terms
-            .into_iter()
-            .enumerate()
-            .map(|(index, term)| compile_term(term, index))
-            .collect::<Result<_, _>>()?;
-        let skips = spec
-            .skip
-            .into_iter()
-            .enumerate()
-            .map(|(index, skip)| compile_skip(skip, index))
-            .collect::<Result<_, _>>()?;
+        let splits = compile_each(spec.split, compile_split)?;
+        let terms = compile_each(spec.terms, compile_term)?;
+        let skips = compile_each(spec.skip, compile_skip)?;
         let hours = spec.hours.map(compile_hours).transpose()?;
         if hours.is_some() && fields.iter().any(|(field, _)| *field == "horaires") {
             return Err("« horaires » est donné à la fois dans [fields] et dans [hours] : n'en garder qu'un".to_owned());

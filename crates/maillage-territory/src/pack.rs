@@ -79,8 +79,23 @@ impl Table {
         Ok(Table { file, columns, rows })
     }
 
+    /// Every row of a file, each made by `build` from the table and the row.
+    fn read<T>(
+        file: &'static str,
+        bytes: &[u8],
+        required: &[&str],
+        build: impl Fn(&Table, &csv::StringRecord) -> Result<T, TerritoryError>,
+    ) -> Result<Vec<T>, TerritoryError> {
+        let table = Table::parse(file, bytes, required)?;
+        table.rows.iter().map(|row| build(&table, row)).collect()
+    }
+
     fn get<'r>(&self, row: &'r csv::StringRecord, col: &str) -> &'r str {
         self.columns.get(col).and_then(|&i| row.get(i)).unwrap_or("")
+    }
+
+    fn text(&self, row: &csv::StringRecord, col: &str) -> String {
+        self.get(row, col).to_string()
     }
 
     fn line(row: &csv::StringRecord) -> u64 {
@@ -125,23 +140,19 @@ fn non_empty(v: &str) -> Option<String> {
 }
 
 pub(crate) fn communes(bytes: &[u8]) -> Result<Vec<Commune>, TerritoryError> {
-    let t = Table::parse("communes", bytes, &["code", "nom", "dep", "reg", "epci", "zone"])?;
-    t.rows
-        .iter()
-        .map(|r| {
-            Ok(Commune {
-                code_insee: t.get(r, "code").to_string(),
-                name: t.get(r, "nom").to_string(),
-                code_departement: t.get(r, "dep").to_string(),
-                code_region: t.get(r, "reg").to_string(),
-                siren_epci: non_empty(t.get(r, "epci")),
-                zone: t.zone(r)?,
-                population: t.opt_u32(r, "population")?,
-                postcodes: list(t.get(r, "codes_postaux")),
-                point: t.point(r)?,
-            })
+    Table::read("communes", bytes, &["code", "nom", "dep", "reg", "epci", "zone"], |t, r| {
+        Ok(Commune {
+            code_insee: t.text(r, "code"),
+            name: t.text(r, "nom"),
+            code_departement: t.text(r, "dep"),
+            code_region: t.text(r, "reg"),
+            siren_epci: non_empty(t.get(r, "epci")),
+            zone: t.zone(r)?,
+            population: t.opt_u32(r, "population")?,
+            postcodes: list(t.get(r, "codes_postaux")),
+            point: t.point(r)?,
         })
-        .collect()
+    })
 }
 
 pub(crate) struct EpciRow {
@@ -151,66 +162,50 @@ pub(crate) struct EpciRow {
 }
 
 pub(crate) fn epcis(bytes: &[u8]) -> Result<Vec<EpciRow>, TerritoryError> {
-    let t = Table::parse("epci", bytes, &["siren", "nom", "type"])?;
-    t.rows
-        .iter()
-        .map(|r| {
-            let kind = t.get(r, "type");
-            Ok(EpciRow {
-                siren: t.get(r, "siren").to_string(),
-                name: t.get(r, "nom").to_string(),
-                kind: EpciKind::parse(kind).ok_or_else(|| t.fail(r, format!("unknown EPCI type {kind:?}")))?,
-            })
+    Table::read("epci", bytes, &["siren", "nom", "type"], |t, r| {
+        let kind = t.get(r, "type");
+        Ok(EpciRow {
+            siren: t.text(r, "siren"),
+            name: t.text(r, "nom"),
+            kind: EpciKind::parse(kind).ok_or_else(|| t.fail(r, format!("unknown EPCI type {kind:?}")))?,
         })
-        .collect()
+    })
 }
 
 pub(crate) fn departements(bytes: &[u8]) -> Result<Vec<Departement>, TerritoryError> {
-    let t = Table::parse("departements", bytes, &["code", "nom", "reg", "zone"])?;
-    t.rows
-        .iter()
-        .map(|r| {
-            Ok(Departement {
-                code: t.get(r, "code").to_string(),
-                name: t.get(r, "nom").to_string(),
-                code_region: t.get(r, "reg").to_string(),
-                chef_lieu: t.get(r, "chef_lieu").to_string(),
-                zone: t.zone(r)?,
-            })
+    Table::read("departements", bytes, &["code", "nom", "reg", "zone"], |t, r| {
+        Ok(Departement {
+            code: t.text(r, "code"),
+            name: t.text(r, "nom"),
+            code_region: t.text(r, "reg"),
+            chef_lieu: t.text(r, "chef_lieu"),
+            zone: t.zone(r)?,
         })
-        .collect()
+    })
 }
 
 pub(crate) fn regions(bytes: &[u8]) -> Result<Vec<Region>, TerritoryError> {
-    let t = Table::parse("regions", bytes, &["code", "nom", "zone"])?;
-    t.rows
-        .iter()
-        .map(|r| {
-            Ok(Region {
-                code: t.get(r, "code").to_string(),
-                name: t.get(r, "nom").to_string(),
-                chef_lieu: t.get(r, "chef_lieu").to_string(),
-                zone: t.zone(r)?,
-            })
+    Table::read("regions", bytes, &["code", "nom", "zone"], |t, r| {
+        Ok(Region {
+            code: t.text(r, "code"),
+            name: t.text(r, "nom"),
+            chef_lieu: t.text(r, "chef_lieu"),
+            zone: t.zone(r)?,
         })
-        .collect()
+    })
 }
 
 pub(crate) fn arrondissements(bytes: &[u8]) -> Result<Vec<Arrondissement>, TerritoryError> {
-    let t = Table::parse("arrondissements", bytes, &["code", "nom", "commune"])?;
-    t.rows
-        .iter()
-        .map(|r| {
-            Ok(Arrondissement {
-                code_insee: t.get(r, "code").to_string(),
-                name: t.get(r, "nom").to_string(),
-                code_commune: t.get(r, "commune").to_string(),
-                postcodes: list(t.get(r, "codes_postaux")),
-                population: t.opt_u32(r, "population")?,
-                point: t.point(r)?,
-            })
+    Table::read("arrondissements", bytes, &["code", "nom", "commune"], |t, r| {
+        Ok(Arrondissement {
+            code_insee: t.text(r, "code"),
+            name: t.text(r, "nom"),
+            code_commune: t.text(r, "commune"),
+            postcodes: list(t.get(r, "codes_postaux")),
+            population: t.opt_u32(r, "population")?,
+            point: t.point(r)?,
         })
-        .collect()
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -228,24 +223,20 @@ pub(crate) struct HistoryRow {
 }
 
 pub(crate) fn history(bytes: &[u8]) -> Result<Vec<HistoryRow>, TerritoryError> {
-    let t = Table::parse("history", bytes, &["code", "commune", "kind", "nom"])?;
-    t.rows
-        .iter()
-        .map(|r| {
-            let kind = match t.get(r, "kind") {
-                "deleguee" => HistoryKind::Deleguee,
-                "associee" => HistoryKind::Associee,
-                "ancien" => HistoryKind::Ancien,
-                other => return Err(t.fail(r, format!("unknown kind {other:?}"))),
-            };
-            Ok(HistoryRow {
-                code: t.get(r, "code").to_string(),
-                commune: t.get(r, "commune").to_string(),
-                kind,
-                name: non_empty(t.get(r, "nom")),
-            })
+    Table::read("history", bytes, &["code", "commune", "kind", "nom"], |t, r| {
+        let kind = match t.get(r, "kind") {
+            "deleguee" => HistoryKind::Deleguee,
+            "associee" => HistoryKind::Associee,
+            "ancien" => HistoryKind::Ancien,
+            other => return Err(t.fail(r, format!("unknown kind {other:?}"))),
+        };
+        Ok(HistoryRow {
+            code: t.text(r, "code"),
+            commune: t.text(r, "commune"),
+            kind,
+            name: non_empty(t.get(r, "nom")),
         })
-        .collect()
+    })
 }
 
 struct Varints<'a> {

@@ -18,6 +18,11 @@ const ADMIN: &str = "admin@hub.example";
 /// How often each server refreshes its in-memory directory from the database.
 const SYNC_SECONDS: &str = "0.5";
 
+/// A port free on the loopback interface when asked.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
 /// A running `maillage serve`, killed when dropped.
 struct Server {
     child: Child,
@@ -26,12 +31,19 @@ struct Server {
 
 impl Server {
     fn start(db: &Path) -> Server {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = Command::new(env!("CARGO_BIN_EXE_maillage"))
+        let port = free_port();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_maillage"));
+        command
             .arg("--db")
             .arg(db)
             .args(["--no-demo", "serve", "--addr", &format!("127.0.0.1:{port}"), "--sync-interval", SYNC_SECONDS])
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", "warn");
+        Server::spawn(command, port)
+    }
+
+    /// Spawns `command`, a `maillage serve` listening on `port`, and waits until it answers.
+    fn spawn(mut command: Command, port: u16) -> Server {
+        let child = command
             .stdout(Stdio::null())
             // Kept for `stop`, which reads it; a few warnings at most, never enough to block.
             .stderr(Stdio::piped())
@@ -362,25 +374,17 @@ fn a_server_killed_during_edits_keeps_whole_versions_on_postgres() {
 #[test]
 fn serve_raises_the_open_files_limit_to_the_hard_one() {
     let (_dir, db) = temp_db();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = Command::new("sh")
+    let port = free_port();
+    let mut command = Command::new("sh");
+    command
         .arg("-c")
         .arg("ulimit -Sn 256 && exec \"$0\" \"$@\"")
         .arg(env!("CARGO_BIN_EXE_maillage"))
         .arg("--db")
         .arg(&db)
         .args(["--no-demo", "serve", "--addr", &format!("127.0.0.1:{port}")])
-        .env("MAILLAGE_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let server = Server { child, base: format!("http://127.0.0.1:{port}") };
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while Browser::new(&server.base).get("/api/v1/sante").0 != 200 {
-        assert!(Instant::now() < deadline, "the server did not answer");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+        .env("MAILLAGE_LOG", "info");
+    let server = Server::spawn(command, port);
     let limits = std::fs::read_to_string(format!("/proc/{}/limits", server.child.id())).unwrap();
     let line = limits.lines().find(|line| line.starts_with("Max open files")).unwrap().to_owned();
     let numbers: Vec<&str> = line.split_whitespace().skip(3).take(2).collect();

@@ -28,10 +28,7 @@ mod profile;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use maillage_domain::text::fold;
-use maillage_domain::vocab::{
-    Dispositif, FormationLabel, Frais, Itinerance, ModaliteAcces, ModaliteAccompagnement, PriseEnCharge, Public,
-    Service, Vocabulary,
-};
+use maillage_domain::vocab::FieldVocabulary;
 use serde::Serialize;
 
 use crate::error::FormatError;
@@ -398,6 +395,19 @@ struct Builder<'p> {
 }
 
 impl<'p> Builder<'p> {
+    /// The columns not taken yet whose name may mean `field` and whose values are at least
+    /// `share` of `kind` (a second phone or hours column beside the chosen one).
+    fn unused_columns_like(&self, field: &str, kind: Kind, share: f64) -> Vec<usize> {
+        self.profiles
+            .iter()
+            .enumerate()
+            .filter(|(index, column)| {
+                !self.used.contains(index) && name_score(field, column) > 0.0 && column.share(kind) >= share
+            })
+            .map(|(index, _)| index)
+            .collect()
+    }
+
     fn column(&self, index: usize) -> &'p ColumnProfile {
         &self.profiles[index]
     }
@@ -475,17 +485,7 @@ impl<'p> Builder<'p> {
         }
         // Further phone columns (a landline and a mobile): the first filled one is taken.
         if let Some(&first) = self.chosen.get("telephone") {
-            let more: Vec<usize> = self
-                .profiles
-                .iter()
-                .enumerate()
-                .filter(|(index, column)| {
-                    !self.used.contains(index)
-                        && name_score("telephone", column) > 0.0
-                        && column.share(Kind::Phone) >= 0.5
-                })
-                .map(|(index, _)| index)
-                .collect();
+            let more = self.unused_columns_like("telephone", Kind::Phone, 0.5);
             if !more.is_empty() {
                 let mut columns = vec![self.column(first).name.clone()];
                 columns.extend(more.iter().map(|index| self.column(*index).name.clone()));
@@ -765,17 +765,7 @@ impl<'p> Builder<'p> {
             }
             None => {
                 // Other hours columns ("horaires_osm" beside "horaires_brut"): the first filled one is read.
-                let others: Vec<usize> = self
-                    .profiles
-                    .iter()
-                    .enumerate()
-                    .filter(|(index, column)| {
-                        !self.used.contains(index)
-                            && name_score("horaires", column) > 0.0
-                            && column.share(Kind::Hours) >= 0.3
-                    })
-                    .map(|(index, _)| index)
-                    .collect();
+                let others = self.unused_columns_like("horaires", Kind::Hours, 0.3);
                 if others.is_empty() {
                     let reason = format!("{reason} (format OpenStreetMap ou texte en français, converti par l'import)");
                     self.spec.hours = Some(HoursSpec::Column { column: Some(text_name), columns: None });
@@ -855,34 +845,8 @@ impl<'p> Builder<'p> {
 
 /// Which vocabulary a field uses, to read values directly.
 fn vocabulary_value(field: &str, value: &str) -> Option<&'static str> {
-    fn label<T: Vocabulary>(value: &str) -> Option<&'static str> {
-        T::from_label(value).map(|found| found.label())
-    }
-    match field {
-        "services" => label::<Service>(value),
-        "publics_specifiquement_adresses" => label::<Public>(value),
-        "prise_en_charge_specifique" => label::<PriseEnCharge>(value),
-        "frais_a_charge" => label::<Frais>(value),
-        "itinerance" => label::<Itinerance>(value),
-        "dispositif_programmes_nationaux" => label::<Dispositif>(value),
-        "formations_labels" => label::<FormationLabel>(value),
-        "modalites_acces" => label::<ModaliteAcces>(value),
-        "modalites_accompagnement" => label::<ModaliteAccompagnement>(value),
-        _ => None,
-    }
+    FieldVocabulary::of(field)?.label_of(value)
 }
-
-const VOCABULARY_FIELDS: [&str; 9] = [
-    "services",
-    "publics_specifiquement_adresses",
-    "prise_en_charge_specifique",
-    "frais_a_charge",
-    "itinerance",
-    "dispositif_programmes_nationaux",
-    "formations_labels",
-    "modalites_acces",
-    "modalites_accompagnement",
-];
 
 /// The pieces of a list value: "a, b; c | d" and new lines.
 fn pieces(value: &str) -> impl Iterator<Item = &str> {
@@ -899,6 +863,21 @@ struct Gathered {
     words: Vec<String>,
     unless: BTreeSet<String>,
     rows: usize,
+}
+
+impl Gathered {
+    /// Counts `rows` rows of `column` in which `words` were found.
+    fn add<'w>(&mut self, column: usize, words: impl IntoIterator<Item = &'w str>, rows: usize) {
+        if !self.columns.contains(&column) {
+            self.columns.push(column);
+        }
+        for word in words {
+            if !self.words.iter().any(|known| known == word) {
+                self.words.push(word.to_owned());
+            }
+        }
+        self.rows += rows;
+    }
 }
 
 impl Builder<'_> {
@@ -918,7 +897,7 @@ impl Builder<'_> {
             for (value, count) in &column.values {
                 for piece in pieces(value) {
                     total += count;
-                    for field in VOCABULARY_FIELDS {
+                    for field in FieldVocabulary::fields() {
                         if vocabulary_value(field, piece).is_some() {
                             *hits.entry(field).or_default() += count;
                         }
@@ -1098,7 +1077,7 @@ impl Builder<'_> {
             if !free_text {
                 for (_, _, raw) in &folded_values {
                     for piece in pieces(raw) {
-                        for field in VOCABULARY_FIELDS {
+                        for field in FieldVocabulary::fields() {
                             if let Some(label) = vocabulary_value(field, piece) {
                                 let word = fold(piece);
                                 if !word.is_empty() && !known.iter().any(|(w, f, _)| *w == word && *f == field) {
@@ -1119,21 +1098,14 @@ impl Builder<'_> {
                 let has = |word: &str| padded.contains(&format!(" {word} "));
                 if !free_text {
                     for piece in pieces(raw) {
-                        for field in VOCABULARY_FIELDS {
+                        for field in FieldVocabulary::fields() {
                             let Some(label) = vocabulary_value(field, piece) else { continue };
                             let word = fold(piece);
                             if word.is_empty() || overlaps(&word, field, label) {
                                 continue;
                             }
                             matched_any = true;
-                            let entry = gathered.entry((field, label, false)).or_default();
-                            if !entry.columns.contains(&index) {
-                                entry.columns.push(index);
-                            }
-                            if !entry.words.contains(&word) {
-                                entry.words.push(word);
-                            }
-                            entry.rows += count;
+                            gathered.entry((field, label, false)).or_default().add(index, [word.as_str()], *count);
                         }
                     }
                 }
@@ -1160,15 +1132,7 @@ impl Builder<'_> {
                         continue;
                     }
                     matched_any = true;
-                    if !entry.columns.contains(&index) {
-                        entry.columns.push(index);
-                    }
-                    for word in found {
-                        if !entry.words.iter().any(|known| known == word) {
-                            entry.words.push(word.to_owned());
-                        }
-                    }
-                    entry.rows += count;
+                    entry.add(index, found, *count);
                 }
                 if typology_column && !free_text {
                     for (code, words) in lexicon::TYPOLOGIES {
@@ -1177,16 +1141,7 @@ impl Builder<'_> {
                             continue;
                         }
                         matched_any = true;
-                        let entry = gathered.entry(("typologie", *code, false)).or_default();
-                        if !entry.columns.contains(&index) {
-                            entry.columns.push(index);
-                        }
-                        for word in found {
-                            if !entry.words.iter().any(|known| known == word) {
-                                entry.words.push(word.to_owned());
-                            }
-                        }
-                        entry.rows += count;
+                        gathered.entry(("typologie", *code, false)).or_default().add(index, found, *count);
                     }
                 }
             }
