@@ -42,7 +42,7 @@ pub use duplicates::{DuplicateTables, GroupMember};
 pub use mappings::MappingTables;
 pub use monographs::MonographTables;
 pub use places::{insert_new_place, replace_version, source_id_taken_error, PlaceTables, VersionWrites};
-pub use pnt::PntTables;
+pub use pnt::{PntTables, ProjectFilter, SqlDialect};
 pub use territory::TerritoryTables;
 
 use maillage_domain::{Place, PlaceId};

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use super::{Backend, Refusal, Tables, WriteResult};
 use crate::{
-    check_pnt, check_project, check_vote, closed_vote_error, decided_proposal_error, project_not_found,
+    bar_key, check_pnt, check_project, check_vote, closed_vote_error, decided_proposal_error, project_not_found,
     project_proposal_not_found, stale_pnt_error, stale_project_error, tally, vote_not_found, Pnt, PntStore,
     PntTerritory, Project, ProjectProposal, ProjectQuery, ProjectSnapshot, ProposalStatus, RoomTally, StoreError,
     StoreResult, Vote, VoteMode, Voter,
@@ -386,5 +386,88 @@ impl<B: Backend> PntStore for B {
         at: DateTime<Utc>,
     ) -> StoreResult<Vote> {
         self.write(|tables| close(tables, vote_id, version, tally, at))
+    }
+}
+
+/// How a backend's SQL writes what a project query's conditions need; the conditions
+/// themselves are written once, in [`SqlDialect::project_filter`].
+pub struct SqlDialect {
+    /// What stands before a value's number in its placeholder: `'$'` (`$1`) or `'?'` (`?1`).
+    pub placeholder: char,
+    /// A condition always true (what the conditions start from) and one never true (an
+    /// empty list of territories).
+    pub always: &'static str,
+    pub never: &'static str,
+    /// The condition of a published project.
+    pub published: &'static str,
+    /// The function giving where a text stands in another, 0 if nowhere (`strpos`, `instr`).
+    pub position: &'static str,
+}
+
+/// A project query as SQL over `pnt_projects`' columns.
+pub struct ProjectFilter {
+    /// The conditions, to follow `WHERE`.
+    pub conditions: String,
+    /// Their values, all text, in the order of their placeholders (numbered from 1).
+    pub values: Vec<String>,
+    /// The placeholder of the value after them: a page's limit.
+    pub next: String,
+    /// A page's number of rows.
+    pub limit: i64,
+}
+
+impl SqlDialect {
+    /// The conditions of `query` and their values; with `paged`, the conditions also start
+    /// after the previous page's last project (the limit is [`ProjectFilter::limit`]).
+    pub fn project_filter(&self, query: &ProjectQuery, paged: bool) -> ProjectFilter {
+        let mut filter = ProjectFilter {
+            conditions: self.always.to_owned(),
+            values: Vec::new(),
+            next: String::new(),
+            limit: i64::try_from(query.limit).unwrap_or(i64::MAX),
+        };
+        if query.published_only {
+            filter.conditions.push_str(&format!(" AND {}", self.published));
+        }
+        if let Some(territory) = &query.territory {
+            let found = self.found(&mut filter, "territories", &territory.key());
+            filter.conditions.push_str(&format!(" AND {found}"));
+        }
+        if let Some(stage) = query.stage {
+            let stage = self.value(&mut filter, stage.as_str().to_owned());
+            filter.conditions.push_str(&format!(" AND stage = {stage}"));
+        }
+        if let Some(axe) = &query.axe {
+            let axe = self.value(&mut filter, axe.clone());
+            filter.conditions.push_str(&format!(" AND axe = {axe}"));
+        }
+        if let Some(need) = query.need {
+            let found = self.found(&mut filter, "needs", need.as_str());
+            filter.conditions.push_str(&format!(" AND {found}"));
+        }
+        if let Some(within) = &query.within {
+            let any: Vec<String> =
+                within.iter().map(|territory| self.found(&mut filter, "territories", &territory.key())).collect();
+            let any = if any.is_empty() { self.never.to_owned() } else { format!("({})", any.join(" OR ")) };
+            filter.conditions.push_str(&format!(" AND {any}"));
+        }
+        if let (true, Some((key, id))) = (paged, &query.after) {
+            let (key, id) = (self.value(&mut filter, key.clone()), self.value(&mut filter, id.clone()));
+            filter.conditions.push_str(&format!(" AND (sort_key, id) > ({key}, {id})"));
+        }
+        filter.next = format!("{}{}", self.placeholder, filter.values.len() + 1);
+        filter
+    }
+
+    /// Adds a value; its placeholder.
+    fn value(&self, filter: &mut ProjectFilter, value: String) -> String {
+        filter.values.push(value);
+        format!("{}{}", self.placeholder, filter.values.len())
+    }
+
+    /// The condition of a bar-separated column holding `key`.
+    fn found(&self, filter: &mut ProjectFilter, column: &str, key: &str) -> String {
+        let value = self.value(filter, bar_key(key));
+        format!("{}({column}, {value}) > 0", self.position)
     }
 }
