@@ -31,10 +31,19 @@ pub trait ActivityTables {
     fn insert_introduction(&mut self, introduction: &BilanIntroduction) -> WriteResult<()>;
     /// Rewrites an introduction if its stored version is `expected`; how many (0 or 1).
     fn update_introduction(&mut self, introduction: &BilanIntroduction, expected: u32) -> StoreResult<u64>;
-    fn introduction(&mut self, scope: &str, start: NaiveDate, end: NaiveDate)
-        -> StoreResult<Option<BilanIntroduction>>;
     /// Every introduction, by scope, start, end.
     fn introductions(&mut self) -> StoreResult<Vec<BilanIntroduction>>;
+    /// The introduction of a scope and period. A hub writes one per bilan it publishes, a
+    /// handful a year, so finding it among them all costs no statement of its own.
+    fn introduction(
+        &mut self,
+        scope: &str,
+        start: NaiveDate,
+        end: NaiveDate,
+    ) -> StoreResult<Option<BilanIntroduction>> {
+        let mut all = self.introductions()?.into_iter();
+        Ok(all.find(|stored| stored.scope == scope && stored.start == start && stored.end == end))
+    }
 }
 
 pub(crate) fn insert_activity<T: Tables + ?Sized>(tables: &mut T, entry: &ActivityEntry) -> StoreResult<()> {
