@@ -45,25 +45,20 @@ impl<C: GenericClient> PntTables for PgTables<'_, C> {
     }
 
     fn insert_project(&mut self, project: &Project) -> WriteResult<()> {
-        let columns = ProjectColumns::of(project)?;
         self.run(
             "INSERT INTO pnt_projects (id, sort_key, stage, axe, published, territories, needs, document, version)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            &columns.params(),
+            &borrow(&project_params(project)?),
         )
         .map(drop)
     }
 
     fn update_project(&mut self, project: &Project, expected: u32) -> WriteResult<u64> {
-        let columns = ProjectColumns::of(project)?;
-        let expected = version_param(expected)?;
-        let mut params = columns.params();
-        params.push(&expected);
         self.run(
             "UPDATE pnt_projects SET sort_key = $2, stage = $3, axe = $4, published = $5, territories = $6,
                  needs = $7, document = $8, version = $9
              WHERE id = $1 AND version = $10",
-            &params,
+            &borrow(&then_expected(project_params(project)?, expected)?),
         )
     }
 
@@ -214,41 +209,18 @@ impl<C: GenericClient> PntTables for PgTables<'_, C> {
     }
 }
 
-/// A project's computed columns, encoded once for a statement.
-struct ProjectColumns<'a> {
-    project: &'a Project,
-    sort_key: String,
-    stage: &'static str,
-    territories: String,
-    needs: String,
-    document: Json<&'a Project>,
-    version: i32,
-}
-
-impl<'a> ProjectColumns<'a> {
-    fn of(project: &'a Project) -> StoreResult<Self> {
-        Ok(ProjectColumns {
-            project,
-            sort_key: project.sort_key(),
-            stage: project.stage.as_str(),
-            territories: territories_column(project),
-            needs: needs_column(project),
-            document: Json(project),
-            version: version_param(project.version)?,
-        })
-    }
-
-    fn params(&self) -> Vec<&(dyn ToSql + Sync)> {
-        vec![
-            &self.project.id,
-            &self.sort_key,
-            &self.stage,
-            &self.project.axe,
-            &self.project.published,
-            &self.territories,
-            &self.needs,
-            &self.document,
-            &self.version,
-        ]
-    }
+/// A project's parameters in the order of its row's columns.
+fn project_params(project: &Project) -> StoreResult<Params<'_>> {
+    let version = version_param(project.version)?;
+    Ok(vec![
+        Box::new(&project.id),
+        Box::new(project.sort_key()),
+        Box::new(project.stage.as_str()),
+        Box::new(&project.axe),
+        Box::new(project.published),
+        Box::new(territories_column(project)),
+        Box::new(needs_column(project)),
+        Box::new(Json(project)),
+        Box::new(version),
+    ])
 }

@@ -15,13 +15,11 @@ impl MappingTables for SqliteTables<'_> {
     }
 
     fn update_mapping(&mut self, mapping: &SavedMapping, expected: u32) -> WriteResult<u64> {
-        let mut values = mapping_values(mapping)?;
-        values.push(Value::from(expected));
         self.run(
             "UPDATE mappings SET source = ?2, toml = ?3, layout = ?4, created_by = ?5, created_at = ?6,
                  updated_by = ?7, updated_at = ?8, version = ?9
              WHERE name = ?1 AND version = ?10",
-            params_from_iter(values),
+            params_from_iter(then_expected(mapping_values(mapping)?, expected)),
         )
     }
 

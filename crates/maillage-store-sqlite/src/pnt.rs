@@ -48,13 +48,11 @@ impl PntTables for SqliteTables<'_> {
     }
 
     fn update_project(&mut self, project: &Project, expected: u32) -> WriteResult<u64> {
-        let mut values = project_values(project)?;
-        values.push(Value::from(expected));
         self.run(
             "UPDATE pnt_projects SET sort_key = ?2, stage = ?3, axe = ?4, published = ?5, territories = ?6,
                  needs = ?7, document = ?8, version = ?9
              WHERE id = ?1 AND version = ?10",
-            params_from_iter(values),
+            params_from_iter(then_expected(project_values(project)?, expected)),
         )
     }
 
