@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 
-use super::{Backend, Refusal, Tables, WriteResult};
+use super::{Backend, OneRow, Refusal, Tables, WriteResult};
 use crate::{
     activity_exists_error, activity_not_found, check_activity, check_past_totals, stale_activity_error,
     stale_introduction_error, ActivityEntry, ActivityQuery, ActivityStore, BilanIntroduction, PastTotals, StoreError,
@@ -85,18 +85,12 @@ fn update<T: Tables + ?Sized>(tables: &mut T, entry: &ActivityEntry) -> StoreRes
     check_activity(entry)?;
     let stored = current(tables, &entry.id, entry.version - 1)?;
     let new = ActivityEntry { created_at: stored.created_at, ..entry.clone() };
-    if tables.update_activity(&new, stored.version)? != 1 {
-        return Err(stale_activity_error(&entry.id));
-    }
-    Ok(())
+    tables.update_activity(&new, stored.version).one_row(|| stale_activity_error(&entry.id))
 }
 
 fn delete<T: Tables + ?Sized>(tables: &mut T, id: &str, version: u32) -> StoreResult<()> {
     let stored = current(tables, id, version)?;
-    if tables.delete_activity(&stored.id, stored.version)? != 1 {
-        return Err(stale_activity_error(id));
-    }
-    Ok(())
+    tables.delete_activity(&stored.id, stored.version).one_row(|| stale_activity_error(id))
 }
 
 fn save_introduction<T: Tables + ?Sized>(tables: &mut T, introduction: &BilanIntroduction) -> StoreResult<()> {
@@ -107,10 +101,7 @@ fn save_introduction<T: Tables + ?Sized>(tables: &mut T, introduction: &BilanInt
     match tables.introduction(&introduction.scope, introduction.start, introduction.end)? {
         None if introduction.version == 1 => tables.insert_introduction(introduction).refused_as(stale),
         Some(stored) if stored.version + 1 == introduction.version => {
-            if tables.update_introduction(introduction, stored.version)? != 1 {
-                return Err(stale());
-            }
-            Ok(())
+            tables.update_introduction(introduction, stored.version).one_row(stale)
         }
         _ => Err(stale()),
     }

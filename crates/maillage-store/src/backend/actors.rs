@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use maillage_domain::PlaceId;
 
-use super::{Backend, Refusal, Tables, WriteResult};
+use super::{Backend, OneRow, Refusal, Tables, WriteResult};
 use crate::{
     check_stakeholder, merged_stakeholder_error, place_has_stakeholder_error, stakeholder_not_found,
     stale_stakeholder_error, Stakeholder, StakeholderMerge, StakeholderStore, StoreError, StoreResult,
@@ -86,14 +86,13 @@ fn add<T: Tables + ?Sized>(tables: &mut T, stakeholder: &Stakeholder) -> StoreRe
 
 /// Writes `new` over the locked `current` if `current` is still at `new.version - 1`.
 fn replace<T: Tables + ?Sized>(tables: &mut T, new: &Stakeholder, expected: u32) -> StoreResult<()> {
-    let written = tables.update_stakeholder(new, expected).refused_as(|| match &new.place_id {
-        Some(place) => place_has_stakeholder_error(place),
-        None => StoreError::Conflict(format!("l'acteur {} est refusé par la base", new.id)),
-    })?;
-    if written != 1 {
-        return Err(stale_stakeholder_error(&new.id));
-    }
-    Ok(())
+    tables
+        .update_stakeholder(new, expected)
+        .refused_as(|| match &new.place_id {
+            Some(place) => place_has_stakeholder_error(place),
+            None => StoreError::Conflict(format!("l'acteur {} est refusé par la base", new.id)),
+        })
+        .one_row(|| stale_stakeholder_error(&new.id))
 }
 
 /// The stored entry, locked, not merged, at `expected`.

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Backend, Refusal, Tables, WriteResult};
+use super::{Backend, OneRow, Refusal, Tables, WriteResult};
 use crate::{
     capacity_below_error, check_event, event_not_found, registration_not_found, stale_event_error, AgendaStore,
     Approval, Event, EventQuery, EventStatus, EventVersion, Registration, RegistrationState, StoreError, StoreResult,
@@ -54,11 +54,7 @@ fn next_arrival(registrations: &[Registration]) -> u64 {
 }
 
 fn rewrite<T: Tables + ?Sized>(tables: &mut T, registration: &Registration) -> StoreResult<()> {
-    let written = tables.update_registration(registration)?;
-    if written != 1 {
-        return Err(registration_not_found(&registration.id));
-    }
-    Ok(())
+    tables.update_registration(registration).one_row(|| registration_not_found(&registration.id))
 }
 
 /// Gives freed seats to the waiting, in order of arrival, stopping at the first who does not
@@ -120,10 +116,7 @@ fn update_event<T: Tables + ?Sized>(tables: &mut T, event: &Event) -> StoreResul
         return Err(capacity_below_error(taken));
     }
     let new = Event { created_at: stored.created_at, created_by: stored.created_by.clone(), ..event.clone() };
-    let written = tables.update_event(&new, stored.sequence)?;
-    if written != 1 {
-        return Err(stale_event_error(&event.id));
-    }
+    tables.update_event(&new, stored.sequence).one_row(|| stale_event_error(&event.id))?;
     if new.status == EventStatus::Annule {
         return Ok(Vec::new());
     }

@@ -156,6 +156,22 @@ impl<T> Refusal<T> for WriteResult<T> {
     }
 }
 
+/// What an update or a delete conditioned on what its writer read means when it touches no
+/// row, said once for every write of that kind.
+pub trait OneRow {
+    /// The one row touched; none (the row changed meanwhile, or is gone) is said as `error`.
+    fn one_row(self, error: impl FnOnce() -> StoreError) -> StoreResult<()>;
+}
+
+impl<E: Into<StoreError>> OneRow for Result<u64, E> {
+    fn one_row(self, error: impl FnOnce() -> StoreError) -> StoreResult<()> {
+        match self.map_err(Into::into)? {
+            1 => Ok(()),
+            _ => Err(error()),
+        }
+    }
+}
+
 impl<B: Backend> Store for B {
     fn begin_import(&self, batch: &ImportBatch) -> StoreResult<Box<dyn ImportSession + '_>> {
         self.import_session(batch)

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Backend, Refusal, Tables, WriteResult};
+use super::{Backend, OneRow, Refusal, Tables, WriteResult};
 use crate::{
     bar_key, check_pnt, check_project, check_vote, closed_vote_error, decided_proposal_error, project_not_found,
     project_proposal_not_found, stale_pnt_error, stale_project_error, tally, vote_not_found, Pnt, PntStore,
@@ -70,10 +70,8 @@ fn save_pnt<T: Tables + ?Sized>(tables: &mut T, pnt: &Pnt) -> StoreResult<()> {
     match (stored, pnt.version) {
         (None, 1) => tables.insert_pnt(pnt).refused_as(|| stale_pnt_error(&key)),
         (Some(stored), version) if stored.version + 1 == version => {
-            if tables.update_pnt(pnt, stored.version).refused_as(|| stale_pnt_error(&key))? != 1 {
-                return Err(stale_pnt_error(&key));
-            }
-            Ok(())
+            let stale = || stale_pnt_error(&key);
+            tables.update_pnt(pnt, stored.version).refused_as(stale).one_row(stale)
         }
         _ => Err(stale_pnt_error(&key)),
     }
@@ -130,9 +128,8 @@ fn decide_project_proposal<T: Tables + ?Sized>(
         reason: proposal.reason.clone(),
         ..stored
     };
-    if tables.decide_project_proposal(&decided).refused_as(|| decided_proposal_error(&proposal.id))? != 1 {
-        return Err(decided_proposal_error(&proposal.id));
-    }
+    let decided_already = || decided_proposal_error(&proposal.id);
+    tables.decide_project_proposal(&decided).refused_as(decided_already).one_row(decided_already)?;
     match project {
         Some(project) => update_project(tables, project),
         None => Ok(()),
@@ -159,10 +156,9 @@ fn update_project<T: Tables + ?Sized>(tables: &mut T, project: &Project) -> Stor
         return Err(stale_project_error(&project.id));
     }
     let new = Project { created_by: stored.created_by.clone(), created_at: stored.created_at, ..project.clone() };
-    if tables.update_project(&new, stored.version).refused_as(|| stale_project_error(&new.id))? != 1 {
-        return Err(stale_project_error(&new.id));
-    }
-    tables.insert_project_version(&new).refused_as(|| stale_project_error(&new.id))
+    let stale = || stale_project_error(&new.id);
+    tables.update_project(&new, stored.version).refused_as(stale).one_row(stale)?;
+    tables.insert_project_version(&new).refused_as(stale)
 }
 
 pub(crate) fn insert_vote_snapshot<T: Tables + ?Sized>(
@@ -257,10 +253,9 @@ fn cast<T: Tables + ?Sized>(
             vote.points
         )));
     }
-    if tables.set_ballot(vote_id, token_hash, ballot, at)? != 1 {
-        return Err(StoreError::NotFound(format!("participant invité au vote {vote_id}")));
-    }
-    Ok(())
+    tables
+        .set_ballot(vote_id, token_hash, ballot, at)
+        .one_row(|| StoreError::NotFound(format!("participant invité au vote {vote_id}")))
 }
 
 fn close<T: Tables + ?Sized>(
@@ -286,9 +281,8 @@ fn close<T: Tables + ?Sized>(
         }
     };
     let closed = Vote { closed_at: Some(at), results: Some(results), version: vote.version + 1, ..vote };
-    if tables.update_vote(&closed, version).refused_as(|| closed_vote_error(vote_id))? != 1 {
-        return Err(closed_vote_error(vote_id));
-    }
+    let closed_already = || closed_vote_error(vote_id);
+    tables.update_vote(&closed, version).refused_as(closed_already).one_row(closed_already)?;
     tables.forget_voter_emails(vote_id)?;
     Ok(closed)
 }
