@@ -38,11 +38,6 @@ impl ActivityTables for SqliteTables<'_> {
         self.one("SELECT document FROM activity_entries WHERE id = ?1", [id])
     }
 
-    /// Write transactions are `IMMEDIATE`: the row is already safe from other writers.
-    fn lock_activity(&mut self, id: &str) -> StoreResult<Option<ActivityEntry>> {
-        self.activity(id)
-    }
-
     fn activities(&mut self, query: &ActivityQuery) -> StoreResult<Vec<ActivityEntry>> {
         self.all(
             "SELECT document FROM activity_entries

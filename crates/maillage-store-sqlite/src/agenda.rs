@@ -31,11 +31,6 @@ impl AgendaTables for SqliteTables<'_> {
         self.one("SELECT document FROM events WHERE id = ?1", [id])
     }
 
-    /// Write transactions are `IMMEDIATE`: the row is already safe from other writers.
-    fn lock_event(&mut self, id: &str) -> StoreResult<Option<Event>> {
-        self.event(id)
-    }
-
     fn events(&mut self, query: &EventQuery) -> StoreResult<Vec<Event>> {
         self.all(
             "SELECT document FROM events

@@ -31,11 +31,6 @@ impl MappingTables for SqliteTables<'_> {
         self.one(&format!("SELECT {MAPPING_COLUMNS} FROM mappings WHERE name = ?1"), [name])
     }
 
-    /// Write transactions are `IMMEDIATE`: the row is already safe from other writers.
-    fn lock_mapping(&mut self, name: &str) -> StoreResult<Option<SavedMapping>> {
-        self.saved_mapping(name)
-    }
-
     fn saved_mappings(&mut self) -> StoreResult<Vec<SavedMapping>> {
         self.all(&format!("SELECT {MAPPING_COLUMNS} FROM mappings ORDER BY name"), [])
     }

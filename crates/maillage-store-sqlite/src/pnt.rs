@@ -68,11 +68,6 @@ impl PntTables for SqliteTables<'_> {
         self.one("SELECT document FROM pnt_projects WHERE id = ?1", [id]).map(|row| row.map(|Doc(project)| project))
     }
 
-    /// Write transactions are `IMMEDIATE`: the row is already safe from other writers.
-    fn lock_project(&mut self, id: &str) -> StoreResult<Option<Project>> {
-        PntTables::project(self, id)
-    }
-
     fn projects(&mut self, query: &ProjectQuery) -> StoreResult<Vec<Project>> {
         let filter = DIALECT.project_filter(query, true);
         let sql = format!(
@@ -155,11 +150,6 @@ impl PntTables for SqliteTables<'_> {
 
     fn vote(&mut self, id: &str) -> StoreResult<Option<Vote>> {
         self.one("SELECT document FROM pnt_votes WHERE id = ?1", [id]).map(|row| row.map(|Doc(vote)| vote))
-    }
-
-    /// Write transactions are `IMMEDIATE`: ballots and closings already run one at a time.
-    fn lock_vote(&mut self, id: &str) -> StoreResult<Option<Vote>> {
-        PntTables::vote(self, id)
     }
 
     fn votes(&mut self, territory: Option<&str>) -> StoreResult<Vec<Vote>> {

@@ -21,7 +21,11 @@ pub trait ActivityTables {
     fn activity(&mut self, id: &str) -> StoreResult<Option<ActivityEntry>>;
     /// As [`ActivityTables::activity`], keeping other writers off the row until the
     /// transaction ends where the database needs it.
-    fn lock_activity(&mut self, id: &str) -> StoreResult<Option<ActivityEntry>>;
+    /// By default the plain read, which is enough where write transactions already exclude
+    /// each other; a database that lets writers run side by side overrides it.
+    fn lock_activity(&mut self, id: &str) -> StoreResult<Option<ActivityEntry>> {
+        self.activity(id)
+    }
     /// The entries the query selects, by date then id.
     fn activities(&mut self, query: &ActivityQuery) -> StoreResult<Vec<ActivityEntry>>;
     /// Inserts the totals, or replaces those of the same département and period.

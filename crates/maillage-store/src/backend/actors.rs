@@ -22,7 +22,11 @@ pub trait StakeholderTables {
     fn stakeholder(&mut self, id: &str) -> StoreResult<Option<Stakeholder>>;
     /// As [`StakeholderTables::stakeholder`], keeping other writers off the row until the
     /// transaction ends where the database needs it.
-    fn lock_stakeholder(&mut self, id: &str) -> StoreResult<Option<Stakeholder>>;
+    /// By default the plain read, which is enough where write transactions already exclude
+    /// each other; a database that lets writers run side by side overrides it.
+    fn lock_stakeholder(&mut self, id: &str) -> StoreResult<Option<Stakeholder>> {
+        self.stakeholder(id)
+    }
     /// Every entry, by id.
     fn stakeholders(&mut self) -> StoreResult<Vec<Stakeholder>>;
     /// Entries not merged whose search key contains every word, by search key then id.

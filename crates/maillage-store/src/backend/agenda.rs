@@ -19,7 +19,11 @@ pub trait AgendaTables {
     fn event(&mut self, id: &str) -> StoreResult<Option<Event>>;
     /// As [`AgendaTables::event`], keeping other writers off the event (and so off its
     /// registrations, which every write reaches through it) until the transaction ends.
-    fn lock_event(&mut self, id: &str) -> StoreResult<Option<Event>>;
+    /// By default the plain read, which is enough where write transactions already exclude
+    /// each other; a database that lets writers run side by side overrides it.
+    fn lock_event(&mut self, id: &str) -> StoreResult<Option<Event>> {
+        self.event(id)
+    }
     /// Events overlapping the period, by first start then id.
     fn events(&mut self, query: &EventQuery) -> StoreResult<Vec<Event>>;
     /// The count of events plus the sum of their sequences.

@@ -20,7 +20,11 @@ pub trait MappingTables {
     fn saved_mapping(&mut self, name: &str) -> StoreResult<Option<SavedMapping>>;
     /// As [`MappingTables::saved_mapping`], keeping other writers off the row until the
     /// transaction ends where the database needs it.
-    fn lock_mapping(&mut self, name: &str) -> StoreResult<Option<SavedMapping>>;
+    /// By default the plain read, which is enough where write transactions already exclude
+    /// each other; a database that lets writers run side by side overrides it.
+    fn lock_mapping(&mut self, name: &str) -> StoreResult<Option<SavedMapping>> {
+        self.saved_mapping(name)
+    }
     /// Every saved mapping, by name.
     fn saved_mappings(&mut self) -> StoreResult<Vec<SavedMapping>>;
 }

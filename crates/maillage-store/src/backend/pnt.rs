@@ -29,7 +29,11 @@ pub trait PntTables {
     fn insert_project_version(&mut self, project: &Project) -> WriteResult<()>;
     fn project(&mut self, id: &str) -> StoreResult<Option<Project>>;
     /// As [`PntTables::project`], keeping other writers off the row where the database needs it.
-    fn lock_project(&mut self, id: &str) -> StoreResult<Option<Project>>;
+    /// By default the plain read, which is enough where write transactions already exclude
+    /// each other; a database that lets writers run side by side overrides it.
+    fn lock_project(&mut self, id: &str) -> StoreResult<Option<Project>> {
+        self.project(id)
+    }
     /// Projects matching the query, by sort key then id, after its cursor, at most its limit.
     fn projects(&mut self, query: &ProjectQuery) -> StoreResult<Vec<Project>>;
     fn count_projects(&mut self, query: &ProjectQuery) -> StoreResult<u64>;
@@ -51,7 +55,11 @@ pub trait PntTables {
     fn vote(&mut self, id: &str) -> StoreResult<Option<Vote>>;
     /// As [`PntTables::vote`], keeping other writers off the row (ballots and closing
     /// serialise on it) where the database needs it.
-    fn lock_vote(&mut self, id: &str) -> StoreResult<Option<Vote>>;
+    /// By default the plain read, which is enough where write transactions already exclude
+    /// each other; a database that lets writers run side by side overrides it.
+    fn lock_vote(&mut self, id: &str) -> StoreResult<Option<Vote>> {
+        self.vote(id)
+    }
     /// Votes of a territory key (or all), newest first.
     fn votes(&mut self, territory: Option<&str>) -> StoreResult<Vec<Vote>>;
     fn insert_voter(&mut self, voter: &Voter) -> WriteResult<()>;
