@@ -158,6 +158,15 @@ fn snapshot_accounts<T: Tables + ?Sized>(
     Ok(())
 }
 
+/// Hands `rows` to `visit` in the order given, each as the item `item` makes of it.
+fn each<R>(
+    visit: &mut dyn FnMut(SnapshotItem) -> StoreResult<()>,
+    rows: impl IntoIterator<Item = R>,
+    item: fn(R) -> SnapshotItem,
+) -> StoreResult<()> {
+    rows.into_iter().try_for_each(|row| visit(item(row)))
+}
+
 /// Writes `items` exactly as given into an empty store, inside the caller's write
 /// transaction; `label` names the database in the refusal of a store in use.
 pub(crate) fn restore<T: Tables + ?Sized>(
@@ -239,13 +248,4 @@ mod tests {
             assert!(RESTORED_TABLES.contains(table), "{table}");
         }
     }
-}
-
-/// Hands `rows` to `visit` in the order given, each as the item `item` makes of it.
-fn each<R>(
-    visit: &mut dyn FnMut(SnapshotItem) -> StoreResult<()>,
-    rows: impl IntoIterator<Item = R>,
-    item: fn(R) -> SnapshotItem,
-) -> StoreResult<()> {
-    rows.into_iter().try_for_each(|row| visit(item(row)))
 }
