@@ -1,6 +1,7 @@
 //! The territorial projects over any [`Backend`]: the statements they need ([`PntTables`]) and
 //! [`PntStore`] written once over them (version arithmetic, a version row per project write,
-//! the checks of a ballot under the vote's lock, the freezing of a closed vote).
+//! the checks of a ballot under the vote's lock, the freezing of a closed vote), and the
+//! conditions of a project query, written once for each backend's SQL dialect ([`SqlDialect`]).
 
 use chrono::{DateTime, Utc};
 
