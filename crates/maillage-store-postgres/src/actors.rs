@@ -16,21 +16,16 @@ impl<C: GenericClient> StakeholderTables for PgTables<'_, C> {
             "INSERT INTO stakeholders ({STAKEHOLDER_COLUMNS}, search_key)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
         );
-        let encoded = Encoded::of(stakeholder)?;
-        self.run(&sql, &encoded.params(stakeholder)).map(drop)
+        self.run(&sql, &borrow(&stakeholder_params(stakeholder)?)).map(drop)
     }
 
     fn update_stakeholder(&mut self, stakeholder: &Stakeholder, expected: u32) -> WriteResult<u64> {
-        let encoded = Encoded::of(stakeholder)?;
-        let expected = version_param(expected)?;
-        let mut params = encoded.params(stakeholder);
-        params.push(&expected);
         self.run(
             "UPDATE stakeholders SET name = $2, kind = $3, commune_code = $4, commune = $5, departement = $6,
                  place_id = $7, contact = $8, created_by = $9, created_at = $10, updated_at = $11, version = $12,
                  merged_into = $13, search_key = $14
              WHERE id = $1 AND version = $15",
-            &params,
+            &borrow(&then_expected(stakeholder_params(stakeholder)?, expected)?),
         )
     }
 
@@ -69,41 +64,23 @@ impl<C: GenericClient> StakeholderTables for PgTables<'_, C> {
     }
 }
 
-/// The columns of an entry the schema types differently from the store.
-struct Encoded {
-    kind: &'static str,
-    place_id: Option<String>,
-    version: i32,
-    search_key: String,
-}
-
-impl Encoded {
-    fn of(stakeholder: &Stakeholder) -> StoreResult<Encoded> {
-        Ok(Encoded {
-            kind: stakeholder.kind.as_str(),
-            place_id: stakeholder.place_id.as_ref().map(|place| place.0.clone()),
-            version: version_param(stakeholder.version)?,
-            search_key: stakeholder.search_key(),
-        })
-    }
-
-    /// The parameters in [`STAKEHOLDER_COLUMNS`]' order, then the search key.
-    fn params<'a>(&'a self, stakeholder: &'a Stakeholder) -> Vec<&'a (dyn ToSql + Sync)> {
-        vec![
-            &stakeholder.id,
-            &stakeholder.name,
-            &self.kind,
-            &stakeholder.commune_code,
-            &stakeholder.commune,
-            &stakeholder.departement,
-            &self.place_id,
-            &stakeholder.contact,
-            &stakeholder.created_by,
-            &stakeholder.created_at,
-            &stakeholder.updated_at,
-            &self.version,
-            &stakeholder.merged_into,
-            &self.search_key,
-        ]
-    }
+/// An entry's parameters in [`STAKEHOLDER_COLUMNS`]' order, then the search key.
+fn stakeholder_params(stakeholder: &Stakeholder) -> StoreResult<Params<'_>> {
+    let version = version_param(stakeholder.version)?;
+    Ok(vec![
+        Box::new(&stakeholder.id),
+        Box::new(&stakeholder.name),
+        Box::new(stakeholder.kind.as_str()),
+        Box::new(&stakeholder.commune_code),
+        Box::new(&stakeholder.commune),
+        Box::new(&stakeholder.departement),
+        Box::new(stakeholder.place_id.as_ref().map(|place| &place.0)),
+        Box::new(&stakeholder.contact),
+        Box::new(&stakeholder.created_by),
+        Box::new(stakeholder.created_at),
+        Box::new(stakeholder.updated_at),
+        Box::new(version),
+        Box::new(&stakeholder.merged_into),
+        Box::new(stakeholder.search_key()),
+    ])
 }

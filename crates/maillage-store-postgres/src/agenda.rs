@@ -21,44 +21,20 @@ fn token_hash(registration: &Registration) -> Option<&str> {
 
 impl<C: postgres::GenericClient> AgendaTables for PgTables<'_, C> {
     fn insert_event(&mut self, event: &Event) -> WriteResult<()> {
-        let sequence = version_param(event.sequence)?;
         self.run(
             "INSERT INTO events (id, starts_at, ends_at, departement, status, publication, series_id, sequence, document)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            &[
-                &event.id,
-                &event.starts_at(),
-                &event.ends_at(),
-                &event.departement,
-                &event.status.as_str(),
-                &event.publication.as_str(),
-                &event.series_id,
-                &sequence,
-                &Json(event),
-            ],
+            &borrow(&event_params(event)?),
         )
         .map(drop)
     }
 
     fn update_event(&mut self, event: &Event, expected: u32) -> WriteResult<u64> {
-        let sequence = version_param(event.sequence)?;
-        let expected = version_param(expected)?;
         self.run(
             "UPDATE events SET starts_at = $2, ends_at = $3, departement = $4, status = $5, publication = $6,
                  series_id = $7, sequence = $8, document = $9
              WHERE id = $1 AND sequence = $10",
-            &[
-                &event.id,
-                &event.starts_at(),
-                &event.ends_at(),
-                &event.departement,
-                &event.status.as_str(),
-                &event.publication.as_str(),
-                &event.series_id,
-                &sequence,
-                &Json(event),
-                &expected,
-            ],
+            &borrow(&then_expected(event_params(event)?, expected)?),
         )
     }
 
@@ -127,4 +103,20 @@ impl<C: postgres::GenericClient> AgendaTables for PgTables<'_, C> {
     fn all_registrations(&mut self) -> StoreResult<Vec<Registration>> {
         self.all("SELECT document FROM registrations ORDER BY event_id, arrival", &[])
     }
+}
+
+/// An event's parameters in the order of its row's columns.
+fn event_params(event: &Event) -> StoreResult<Params<'_>> {
+    let sequence = version_param(event.sequence)?;
+    Ok(vec![
+        Box::new(&event.id),
+        Box::new(event.starts_at()),
+        Box::new(event.ends_at()),
+        Box::new(&event.departement),
+        Box::new(event.status.as_str()),
+        Box::new(event.publication.as_str()),
+        Box::new(&event.series_id),
+        Box::new(sequence),
+        Box::new(Json(event)),
+    ])
 }

@@ -2,7 +2,7 @@
 
 use maillage_store::backend::{MappingTables, WriteResult};
 use maillage_store::*;
-use postgres::types::{Json, ToSql};
+use postgres::types::Json;
 use postgres::GenericClient;
 
 use crate::rows::*;
@@ -11,20 +11,15 @@ use crate::PgTables;
 impl<C: GenericClient> MappingTables for PgTables<'_, C> {
     fn insert_mapping(&mut self, mapping: &SavedMapping) -> WriteResult<()> {
         let sql = format!("INSERT INTO mappings ({MAPPING_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)");
-        let (layout, version) = (Json(&mapping.layout), version_param(mapping.version)?);
-        self.run(&sql, &params(mapping, &layout, &version)).map(drop)
+        self.run(&sql, &borrow(&mapping_params(mapping)?)).map(drop)
     }
 
     fn update_mapping(&mut self, mapping: &SavedMapping, expected: u32) -> WriteResult<u64> {
-        let (layout, version) = (Json(&mapping.layout), version_param(mapping.version)?);
-        let expected = version_param(expected)?;
-        let mut values = params(mapping, &layout, &version);
-        values.push(&expected);
         self.run(
             "UPDATE mappings SET source = $2, toml = $3, layout = $4, created_by = $5, created_at = $6,
                  updated_by = $7, updated_at = $8, version = $9
              WHERE name = $1 AND version = $10",
-            &values,
+            &borrow(&then_expected(mapping_params(mapping)?, expected)?),
         )
     }
 
@@ -47,20 +42,17 @@ impl<C: GenericClient> MappingTables for PgTables<'_, C> {
 }
 
 /// A mapping's parameters in [`MAPPING_COLUMNS`]' order.
-fn params<'a>(
-    mapping: &'a SavedMapping,
-    layout: &'a Json<&'a Vec<String>>,
-    version: &'a i32,
-) -> Vec<&'a (dyn ToSql + Sync)> {
-    vec![
-        &mapping.name,
-        &mapping.source,
-        &mapping.toml,
-        layout,
-        &mapping.created_by,
-        &mapping.created_at,
-        &mapping.updated_by,
-        &mapping.updated_at,
-        version,
-    ]
+fn mapping_params(mapping: &SavedMapping) -> StoreResult<Params<'_>> {
+    let version = version_param(mapping.version)?;
+    Ok(vec![
+        Box::new(&mapping.name),
+        Box::new(&mapping.source),
+        Box::new(&mapping.toml),
+        Box::new(Json(&mapping.layout)),
+        Box::new(&mapping.created_by),
+        Box::new(mapping.created_at),
+        Box::new(&mapping.updated_by),
+        Box::new(mapping.updated_at),
+        Box::new(version),
+    ])
 }

@@ -1,7 +1,7 @@
 //! The territorial projects on PostgreSQL.
 
 use chrono::{DateTime, Utc};
-use maillage_store::backend::{PntTables, WriteResult};
+use maillage_store::backend::{PntTables, SqlDialect, WriteResult};
 use maillage_store::*;
 use postgres::types::{Json, ToSql};
 use postgres::GenericClient;
@@ -9,39 +9,9 @@ use postgres::GenericClient;
 use crate::rows::*;
 use crate::PgTables;
 
-/// The conditions of a project query and their text values (numbered from 1).
-fn project_filter(query: &ProjectQuery) -> (String, Vec<String>) {
-    let mut conditions = vec!["true".to_owned()];
-    let mut values: Vec<String> = Vec::new();
-    fn add(conditions: &mut Vec<String>, values: &mut Vec<String>, condition: &str, value: String) {
-        values.push(value);
-        conditions.push(condition.replace('?', &format!("${}", values.len())));
-    }
-    if query.published_only {
-        conditions.push("published".to_owned());
-    }
-    if let Some(territory) = &query.territory {
-        add(&mut conditions, &mut values, "strpos(territories, ?) > 0", bar_key(&territory.key()));
-    }
-    if let Some(stage) = query.stage {
-        add(&mut conditions, &mut values, "stage = ?", stage.as_str().to_owned());
-    }
-    if let Some(axe) = &query.axe {
-        add(&mut conditions, &mut values, "axe = ?", axe.clone());
-    }
-    if let Some(need) = query.need {
-        add(&mut conditions, &mut values, "strpos(needs, ?) > 0", bar_key(need.as_str()));
-    }
-    if let Some(within) = &query.within {
-        let mut any = Vec::new();
-        for territory in within {
-            values.push(bar_key(&territory.key()));
-            any.push(format!("strpos(territories, ${}) > 0", values.len()));
-        }
-        conditions.push(if any.is_empty() { "false".to_owned() } else { format!("({})", any.join(" OR ")) });
-    }
-    (conditions.join(" AND "), values)
-}
+/// How PostgreSQL writes a project query's conditions.
+const DIALECT: SqlDialect =
+    SqlDialect { placeholder: '$', always: "true", never: "false", published: "published", position: "strpos" };
 
 fn refs(values: &[String]) -> Vec<&(dyn ToSql + Sync)> {
     values.iter().map(|value| value as &(dyn ToSql + Sync)).collect()
@@ -75,25 +45,20 @@ impl<C: GenericClient> PntTables for PgTables<'_, C> {
     }
 
     fn insert_project(&mut self, project: &Project) -> WriteResult<()> {
-        let columns = ProjectColumns::of(project)?;
         self.run(
             "INSERT INTO pnt_projects (id, sort_key, stage, axe, published, territories, needs, document, version)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            &columns.params(),
+            &borrow(&project_params(project)?),
         )
         .map(drop)
     }
 
     fn update_project(&mut self, project: &Project, expected: u32) -> WriteResult<u64> {
-        let columns = ProjectColumns::of(project)?;
-        let expected = version_param(expected)?;
-        let mut params = columns.params();
-        params.push(&expected);
         self.run(
             "UPDATE pnt_projects SET sort_key = $2, stage = $3, axe = $4, published = $5, territories = $6,
                  needs = $7, document = $8, version = $9
              WHERE id = $1 AND version = $10",
-            &params,
+            &borrow(&then_expected(project_params(project)?, expected)?),
         )
     }
 
@@ -116,27 +81,21 @@ impl<C: GenericClient> PntTables for PgTables<'_, C> {
     }
 
     fn projects(&mut self, query: &ProjectQuery) -> StoreResult<Vec<Project>> {
-        let (mut conditions, mut values) = project_filter(query);
-        if let Some((key, id)) = &query.after {
-            values.push(key.clone());
-            values.push(id.clone());
-            conditions.push_str(&format!(" AND (sort_key, id) > (${}, ${})", values.len() - 1, values.len()));
-        }
-        let limit = i64::try_from(query.limit).unwrap_or(i64::MAX);
+        let filter = DIALECT.project_filter(query, true);
         let sql = format!(
-            "SELECT document FROM pnt_projects WHERE {conditions} ORDER BY sort_key, id LIMIT ${}",
-            values.len() + 1
+            "SELECT document FROM pnt_projects WHERE {} ORDER BY sort_key, id LIMIT {}",
+            filter.conditions, filter.next
         );
-        let mut params = refs(&values);
-        params.push(&limit);
+        let mut params = refs(&filter.values);
+        params.push(&filter.limit);
         let rows: Vec<Doc<Project>> = self.all(&sql, &params)?;
         Ok(rows.into_iter().map(|Doc(project)| project).collect())
     }
 
     fn count_projects(&mut self, query: &ProjectQuery) -> StoreResult<u64> {
-        let (conditions, values) = project_filter(query);
-        let count: i64 =
-            self.value(&format!("SELECT count(*) FROM pnt_projects WHERE {conditions}"), &refs(&values))?;
+        let filter = DIALECT.project_filter(query, false);
+        let sql = format!("SELECT count(*) FROM pnt_projects WHERE {}", filter.conditions);
+        let count: i64 = self.value(&sql, &refs(&filter.values))?;
         Ok(count.max(0) as u64)
     }
 
@@ -250,41 +209,18 @@ impl<C: GenericClient> PntTables for PgTables<'_, C> {
     }
 }
 
-/// A project's computed columns, encoded once for a statement.
-struct ProjectColumns<'a> {
-    project: &'a Project,
-    sort_key: String,
-    stage: &'static str,
-    territories: String,
-    needs: String,
-    document: Json<&'a Project>,
-    version: i32,
-}
-
-impl<'a> ProjectColumns<'a> {
-    fn of(project: &'a Project) -> StoreResult<Self> {
-        Ok(ProjectColumns {
-            project,
-            sort_key: project.sort_key(),
-            stage: project.stage.as_str(),
-            territories: territories_column(project),
-            needs: needs_column(project),
-            document: Json(project),
-            version: version_param(project.version)?,
-        })
-    }
-
-    fn params(&self) -> Vec<&(dyn ToSql + Sync)> {
-        vec![
-            &self.project.id,
-            &self.sort_key,
-            &self.stage,
-            &self.project.axe,
-            &self.project.published,
-            &self.territories,
-            &self.needs,
-            &self.document,
-            &self.version,
-        ]
-    }
+/// A project's parameters in the order of its row's columns.
+fn project_params(project: &Project) -> StoreResult<Params<'_>> {
+    let version = version_param(project.version)?;
+    Ok(vec![
+        Box::new(&project.id),
+        Box::new(project.sort_key()),
+        Box::new(project.stage.as_str()),
+        Box::new(&project.axe),
+        Box::new(project.published),
+        Box::new(territories_column(project)),
+        Box::new(needs_column(project)),
+        Box::new(Json(project)),
+        Box::new(version),
+    ])
 }

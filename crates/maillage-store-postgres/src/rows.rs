@@ -9,7 +9,7 @@
 use maillage_domain::{Place, PlaceId, PlaceStatus, Problem, Severity};
 use maillage_store::backend::GroupMember;
 use maillage_store::*;
-use postgres::types::{FromSql, Json};
+use postgres::types::{FromSql, Json, ToSql};
 use postgres::Row;
 
 use crate::backend;
@@ -22,6 +22,21 @@ pub(crate) trait FromRow: Sized {
 /// Versions are `u32` in the domain and `integer` in the schema.
 pub(crate) fn version_param(version: u32) -> StoreResult<i32> {
     i32::try_from(version).map_err(|_| StoreError::Backend(format!("numéro de version hors limites : {version}")))
+}
+
+/// A row's parameters, computed columns included, owned so that one list serves its insert
+/// and, followed by the version it expects ([`then_expected`]), its update.
+pub(crate) type Params<'a> = Vec<Box<dyn ToSql + Sync + 'a>>;
+
+/// A row's parameters, then the version an update of the row expects (its last parameter).
+pub(crate) fn then_expected(mut params: Params<'_>, expected: u32) -> StoreResult<Params<'_>> {
+    params.push(Box::new(version_param(expected)?));
+    Ok(params)
+}
+
+/// Parameters as a statement borrows them.
+pub(crate) fn borrow<'a>(params: &'a Params<'_>) -> Vec<&'a (dyn ToSql + Sync)> {
+    params.iter().map(|param| param.as_ref() as &(dyn ToSql + Sync)).collect()
 }
 
 pub(crate) fn severity_key(severity: Severity) -> &'static str {

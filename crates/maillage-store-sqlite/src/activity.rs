@@ -38,11 +38,6 @@ impl ActivityTables for SqliteTables<'_> {
         self.one("SELECT document FROM activity_entries WHERE id = ?1", [id])
     }
 
-    /// Write transactions are `IMMEDIATE`: the row is already safe from other writers.
-    fn lock_activity(&mut self, id: &str) -> StoreResult<Option<ActivityEntry>> {
-        self.activity(id)
-    }
-
     fn activities(&mut self, query: &ActivityQuery) -> StoreResult<Vec<ActivityEntry>> {
         self.all(
             "SELECT document FROM activity_entries
@@ -95,18 +90,6 @@ impl ActivityTables for SqliteTables<'_> {
                 expected
             ],
         )?)
-    }
-
-    fn introduction(
-        &mut self,
-        scope: &str,
-        start: NaiveDate,
-        end: NaiveDate,
-    ) -> StoreResult<Option<BilanIntroduction>> {
-        self.one(
-            "SELECT document FROM bilan_introductions WHERE scope = ?1 AND period_start = ?2 AND period_end = ?3",
-            params![scope, day(start), day(end)],
-        )
     }
 
     fn introductions(&mut self) -> StoreResult<Vec<BilanIntroduction>> {

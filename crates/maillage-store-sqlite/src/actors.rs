@@ -35,11 +35,6 @@ impl StakeholderTables for SqliteTables<'_> {
         self.one(&format!("SELECT {STAKEHOLDER_COLUMNS} FROM stakeholders WHERE id = ?1"), [id])
     }
 
-    /// Write transactions are `IMMEDIATE`: the row is already safe from other writers.
-    fn lock_stakeholder(&mut self, id: &str) -> StoreResult<Option<Stakeholder>> {
-        self.stakeholder(id)
-    }
-
     fn stakeholders(&mut self) -> StoreResult<Vec<Stakeholder>> {
         self.all(&format!("SELECT {STAKEHOLDER_COLUMNS} FROM stakeholders ORDER BY id"), [])
     }

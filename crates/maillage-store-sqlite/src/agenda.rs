@@ -2,7 +2,8 @@
 
 use maillage_store::backend::{AgendaTables, WriteResult};
 use maillage_store::*;
-use rusqlite::params;
+use rusqlite::types::Value;
+use rusqlite::{params, params_from_iter};
 
 use crate::rows::*;
 use crate::SqliteTables;
@@ -12,17 +13,7 @@ impl AgendaTables for SqliteTables<'_> {
         self.run(
             "INSERT INTO events (id, starts_at, ends_at, departement, status, publication, series_id, sequence, document)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![
-                event.id,
-                timestamp(&event.starts_at()),
-                timestamp(&event.ends_at()),
-                event.departement,
-                event.status.as_str(),
-                event.publication.as_str(),
-                event.series_id,
-                event.sequence,
-                json(event)?
-            ],
+            params_from_iter(event_values(event)?),
         )
         .map(drop)
     }
@@ -32,28 +23,12 @@ impl AgendaTables for SqliteTables<'_> {
             "UPDATE events SET starts_at = ?2, ends_at = ?3, departement = ?4, status = ?5, publication = ?6,
                  series_id = ?7, sequence = ?8, document = ?9
              WHERE id = ?1 AND sequence = ?10",
-            params![
-                event.id,
-                timestamp(&event.starts_at()),
-                timestamp(&event.ends_at()),
-                event.departement,
-                event.status.as_str(),
-                event.publication.as_str(),
-                event.series_id,
-                event.sequence,
-                json(event)?,
-                expected
-            ],
+            params_from_iter(then_expected(event_values(event)?, expected)),
         )
     }
 
     fn event(&mut self, id: &str) -> StoreResult<Option<Event>> {
         self.one("SELECT document FROM events WHERE id = ?1", [id])
-    }
-
-    /// Write transactions are `IMMEDIATE`: the row is already safe from other writers.
-    fn lock_event(&mut self, id: &str) -> StoreResult<Option<Event>> {
-        self.event(id)
     }
 
     fn events(&mut self, query: &EventQuery) -> StoreResult<Vec<Event>> {
@@ -123,4 +98,19 @@ fn token_hash(registration: &Registration) -> Option<&str> {
 fn arrival(registration: &Registration) -> StoreResult<i64> {
     i64::try_from(registration.arrival)
         .map_err(|_| StoreError::Backend(format!("numéro d'arrivée hors limites : {}", registration.arrival)))
+}
+
+/// An event's values in the order of its row's columns.
+fn event_values(event: &Event) -> StoreResult<Vec<Value>> {
+    Ok(vec![
+        Value::from(event.id.clone()),
+        Value::from(timestamp(&event.starts_at())),
+        Value::from(timestamp(&event.ends_at())),
+        Value::from(event.departement.clone()),
+        Value::from(event.status.as_str().to_owned()),
+        Value::from(event.publication.as_str().to_owned()),
+        Value::from(event.series_id.clone()),
+        Value::from(event.sequence),
+        Value::from(json(event)?),
+    ])
 }

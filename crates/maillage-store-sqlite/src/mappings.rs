@@ -15,13 +15,11 @@ impl MappingTables for SqliteTables<'_> {
     }
 
     fn update_mapping(&mut self, mapping: &SavedMapping, expected: u32) -> WriteResult<u64> {
-        let mut values = mapping_values(mapping)?;
-        values.push(Value::from(expected));
         self.run(
             "UPDATE mappings SET source = ?2, toml = ?3, layout = ?4, created_by = ?5, created_at = ?6,
                  updated_by = ?7, updated_at = ?8, version = ?9
              WHERE name = ?1 AND version = ?10",
-            params_from_iter(values),
+            params_from_iter(then_expected(mapping_values(mapping)?, expected)),
         )
     }
 
@@ -31,11 +29,6 @@ impl MappingTables for SqliteTables<'_> {
 
     fn saved_mapping(&mut self, name: &str) -> StoreResult<Option<SavedMapping>> {
         self.one(&format!("SELECT {MAPPING_COLUMNS} FROM mappings WHERE name = ?1"), [name])
-    }
-
-    /// Write transactions are `IMMEDIATE`: the row is already safe from other writers.
-    fn lock_mapping(&mut self, name: &str) -> StoreResult<Option<SavedMapping>> {
-        self.saved_mapping(name)
     }
 
     fn saved_mappings(&mut self) -> StoreResult<Vec<SavedMapping>> {

@@ -1,7 +1,7 @@
 //! The territorial projects on SQLite.
 
 use chrono::{DateTime, Utc};
-use maillage_store::backend::{PntTables, WriteResult};
+use maillage_store::backend::{PntTables, SqlDialect, WriteResult};
 use maillage_store::*;
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter};
@@ -9,39 +9,9 @@ use rusqlite::{params, params_from_iter};
 use crate::rows::*;
 use crate::SqliteTables;
 
-/// The conditions of a project query and their values (numbered from 1).
-fn project_filter(query: &ProjectQuery) -> (String, Vec<Value>) {
-    let mut conditions = vec!["1 = 1".to_owned()];
-    let mut values: Vec<Value> = Vec::new();
-    fn add(conditions: &mut Vec<String>, values: &mut Vec<Value>, condition: &str, value: String) {
-        values.push(Value::from(value));
-        conditions.push(condition.replace('?', &format!("?{}", values.len())));
-    }
-    if query.published_only {
-        conditions.push("published = 1".to_owned());
-    }
-    if let Some(territory) = &query.territory {
-        add(&mut conditions, &mut values, "instr(territories, ?) > 0", bar_key(&territory.key()));
-    }
-    if let Some(stage) = query.stage {
-        add(&mut conditions, &mut values, "stage = ?", stage.as_str().to_owned());
-    }
-    if let Some(axe) = &query.axe {
-        add(&mut conditions, &mut values, "axe = ?", axe.clone());
-    }
-    if let Some(need) = query.need {
-        add(&mut conditions, &mut values, "instr(needs, ?) > 0", bar_key(need.as_str()));
-    }
-    if let Some(within) = &query.within {
-        let mut any = Vec::new();
-        for territory in within {
-            values.push(Value::from(bar_key(&territory.key())));
-            any.push(format!("instr(territories, ?{}) > 0", values.len()));
-        }
-        conditions.push(if any.is_empty() { "0 = 1".to_owned() } else { format!("({})", any.join(" OR ")) });
-    }
-    (conditions.join(" AND "), values)
-}
+/// How SQLite writes a project query's conditions.
+const DIALECT: SqlDialect =
+    SqlDialect { placeholder: '?', always: "1 = 1", never: "0 = 1", published: "published = 1", position: "instr" };
 
 impl PntTables for SqliteTables<'_> {
     fn insert_pnt(&mut self, pnt: &Pnt) -> WriteResult<()> {
@@ -78,13 +48,11 @@ impl PntTables for SqliteTables<'_> {
     }
 
     fn update_project(&mut self, project: &Project, expected: u32) -> WriteResult<u64> {
-        let mut values = project_values(project)?;
-        values.push(Value::from(expected));
         self.run(
             "UPDATE pnt_projects SET sort_key = ?2, stage = ?3, axe = ?4, published = ?5, territories = ?6,
                  needs = ?7, document = ?8, version = ?9
              WHERE id = ?1 AND version = ?10",
-            params_from_iter(values),
+            params_from_iter(then_expected(project_values(project)?, expected)),
         )
     }
 
@@ -100,31 +68,21 @@ impl PntTables for SqliteTables<'_> {
         self.one("SELECT document FROM pnt_projects WHERE id = ?1", [id]).map(|row| row.map(|Doc(project)| project))
     }
 
-    /// Write transactions are `IMMEDIATE`: the row is already safe from other writers.
-    fn lock_project(&mut self, id: &str) -> StoreResult<Option<Project>> {
-        PntTables::project(self, id)
-    }
-
     fn projects(&mut self, query: &ProjectQuery) -> StoreResult<Vec<Project>> {
-        let (mut conditions, mut values) = project_filter(query);
-        if let Some((key, id)) = &query.after {
-            values.push(Value::from(key.clone()));
-            values.push(Value::from(id.clone()));
-            conditions.push_str(&format!(" AND (sort_key, id) > (?{}, ?{})", values.len() - 1, values.len()));
-        }
-        values.push(Value::from(i64::try_from(query.limit).unwrap_or(i64::MAX)));
+        let filter = DIALECT.project_filter(query, true);
         let sql = format!(
-            "SELECT document FROM pnt_projects WHERE {conditions} ORDER BY sort_key, id LIMIT ?{}",
-            values.len()
+            "SELECT document FROM pnt_projects WHERE {} ORDER BY sort_key, id LIMIT {}",
+            filter.conditions, filter.next
         );
+        let values = filter.values.into_iter().map(Value::from).chain([Value::from(filter.limit)]);
         let rows: Vec<Doc<Project>> = self.all(&sql, params_from_iter(values))?;
         Ok(rows.into_iter().map(|Doc(project)| project).collect())
     }
 
     fn count_projects(&mut self, query: &ProjectQuery) -> StoreResult<u64> {
-        let (conditions, values) = project_filter(query);
-        let count: i64 =
-            self.value(&format!("SELECT count(*) FROM pnt_projects WHERE {conditions}"), params_from_iter(values))?;
+        let filter = DIALECT.project_filter(query, false);
+        let sql = format!("SELECT count(*) FROM pnt_projects WHERE {}", filter.conditions);
+        let count: i64 = self.value(&sql, params_from_iter(filter.values))?;
         Ok(count.max(0) as u64)
     }
 
@@ -192,11 +150,6 @@ impl PntTables for SqliteTables<'_> {
 
     fn vote(&mut self, id: &str) -> StoreResult<Option<Vote>> {
         self.one("SELECT document FROM pnt_votes WHERE id = ?1", [id]).map(|row| row.map(|Doc(vote)| vote))
-    }
-
-    /// Write transactions are `IMMEDIATE`: ballots and closings already run one at a time.
-    fn lock_vote(&mut self, id: &str) -> StoreResult<Option<Vote>> {
-        PntTables::vote(self, id)
     }
 
     fn votes(&mut self, territory: Option<&str>) -> StoreResult<Vec<Vote>> {

@@ -31,6 +31,12 @@ pub(crate) fn json(value: &impl serde::Serialize) -> StoreResult<String> {
     serde_json::to_string(value).map_err(backend)
 }
 
+/// A row's values, then the version an update of the row expects (its last parameter).
+pub(crate) fn then_expected(mut values: Vec<rusqlite::types::Value>, expected: u32) -> Vec<rusqlite::types::Value> {
+    values.push(expected.into());
+    values
+}
+
 pub(crate) fn severity_key(severity: Severity) -> &'static str {
     match severity {
         Severity::Error => "error",

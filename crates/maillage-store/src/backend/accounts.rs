@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use maillage_domain::PlaceId;
 
 use super::places::{insert_new_place, replace_version};
-use super::{Backend, Refusal, Tables, WriteResult};
+use super::{Backend, OneRow, Refusal, Tables, WriteResult};
 use crate::{
     check_place_write, decided_proposal_error, duplicate_email_error, stale_place_error, AccountStore, AuditEntry,
     Campaign, CampaignEntry, OneTimeToken, PlaceWrite, Proposal, ProposalDecision, ProposalStatus, ReportResolution,
@@ -101,10 +101,10 @@ pub(crate) fn insert_user<T: Tables + ?Sized>(tables: &mut T, user: &User) -> St
 }
 
 fn update_user<T: Tables + ?Sized>(tables: &mut T, user: &User) -> StoreResult<()> {
-    if tables.update_user(user).refused_as(duplicate_email_error)? != 1 {
-        return Err(StoreError::NotFound(format!("utilisateur {}", user.id)));
-    }
-    Ok(())
+    tables
+        .update_user(user)
+        .refused_as(duplicate_email_error)
+        .one_row(|| StoreError::NotFound(format!("utilisateur {}", user.id)))
 }
 
 pub(crate) fn insert_proposal<T: Tables + ?Sized>(tables: &mut T, proposal: &Proposal) -> StoreResult<()> {

@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 
-use super::{Backend, Refusal, Tables, WriteResult};
+use super::{Backend, OneRow, Refusal, Tables, WriteResult};
 use crate::{
     activity_exists_error, activity_not_found, check_activity, check_past_totals, stale_activity_error,
     stale_introduction_error, ActivityEntry, ActivityQuery, ActivityStore, BilanIntroduction, PastTotals, StoreError,
@@ -21,7 +21,11 @@ pub trait ActivityTables {
     fn activity(&mut self, id: &str) -> StoreResult<Option<ActivityEntry>>;
     /// As [`ActivityTables::activity`], keeping other writers off the row until the
     /// transaction ends where the database needs it.
-    fn lock_activity(&mut self, id: &str) -> StoreResult<Option<ActivityEntry>>;
+    /// By default the plain read, which is enough where write transactions already exclude
+    /// each other; a database that lets writers run side by side overrides it.
+    fn lock_activity(&mut self, id: &str) -> StoreResult<Option<ActivityEntry>> {
+        self.activity(id)
+    }
     /// The entries the query selects, by date then id.
     fn activities(&mut self, query: &ActivityQuery) -> StoreResult<Vec<ActivityEntry>>;
     /// Inserts the totals, or replaces those of the same département and period.
@@ -31,10 +35,19 @@ pub trait ActivityTables {
     fn insert_introduction(&mut self, introduction: &BilanIntroduction) -> WriteResult<()>;
     /// Rewrites an introduction if its stored version is `expected`; how many (0 or 1).
     fn update_introduction(&mut self, introduction: &BilanIntroduction, expected: u32) -> StoreResult<u64>;
-    fn introduction(&mut self, scope: &str, start: NaiveDate, end: NaiveDate)
-        -> StoreResult<Option<BilanIntroduction>>;
     /// Every introduction, by scope, start, end.
     fn introductions(&mut self) -> StoreResult<Vec<BilanIntroduction>>;
+    /// The introduction of a scope and period. A hub writes one per bilan it publishes, a
+    /// handful a year, so finding it among them all costs no statement of its own.
+    fn introduction(
+        &mut self,
+        scope: &str,
+        start: NaiveDate,
+        end: NaiveDate,
+    ) -> StoreResult<Option<BilanIntroduction>> {
+        let mut all = self.introductions()?.into_iter();
+        Ok(all.find(|stored| stored.scope == scope && stored.start == start && stored.end == end))
+    }
 }
 
 pub(crate) fn insert_activity<T: Tables + ?Sized>(tables: &mut T, entry: &ActivityEntry) -> StoreResult<()> {
@@ -76,18 +89,12 @@ fn update<T: Tables + ?Sized>(tables: &mut T, entry: &ActivityEntry) -> StoreRes
     check_activity(entry)?;
     let stored = current(tables, &entry.id, entry.version - 1)?;
     let new = ActivityEntry { created_at: stored.created_at, ..entry.clone() };
-    if tables.update_activity(&new, stored.version)? != 1 {
-        return Err(stale_activity_error(&entry.id));
-    }
-    Ok(())
+    tables.update_activity(&new, stored.version).one_row(|| stale_activity_error(&entry.id))
 }
 
 fn delete<T: Tables + ?Sized>(tables: &mut T, id: &str, version: u32) -> StoreResult<()> {
     let stored = current(tables, id, version)?;
-    if tables.delete_activity(&stored.id, stored.version)? != 1 {
-        return Err(stale_activity_error(id));
-    }
-    Ok(())
+    tables.delete_activity(&stored.id, stored.version).one_row(|| stale_activity_error(id))
 }
 
 fn save_introduction<T: Tables + ?Sized>(tables: &mut T, introduction: &BilanIntroduction) -> StoreResult<()> {
@@ -98,10 +105,7 @@ fn save_introduction<T: Tables + ?Sized>(tables: &mut T, introduction: &BilanInt
     match tables.introduction(&introduction.scope, introduction.start, introduction.end)? {
         None if introduction.version == 1 => tables.insert_introduction(introduction).refused_as(stale),
         Some(stored) if stored.version + 1 == introduction.version => {
-            if tables.update_introduction(introduction, stored.version)? != 1 {
-                return Err(stale());
-            }
-            Ok(())
+            tables.update_introduction(introduction, stored.version).one_row(stale)
         }
         _ => Err(stale()),
     }

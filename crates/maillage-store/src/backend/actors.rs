@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use maillage_domain::PlaceId;
 
-use super::{Backend, Refusal, Tables, WriteResult};
+use super::{Backend, OneRow, Refusal, Tables, WriteResult};
 use crate::{
     check_stakeholder, merged_stakeholder_error, place_has_stakeholder_error, stakeholder_not_found,
     stale_stakeholder_error, Stakeholder, StakeholderMerge, StakeholderStore, StoreError, StoreResult,
@@ -22,7 +22,11 @@ pub trait StakeholderTables {
     fn stakeholder(&mut self, id: &str) -> StoreResult<Option<Stakeholder>>;
     /// As [`StakeholderTables::stakeholder`], keeping other writers off the row until the
     /// transaction ends where the database needs it.
-    fn lock_stakeholder(&mut self, id: &str) -> StoreResult<Option<Stakeholder>>;
+    /// By default the plain read, which is enough where write transactions already exclude
+    /// each other; a database that lets writers run side by side overrides it.
+    fn lock_stakeholder(&mut self, id: &str) -> StoreResult<Option<Stakeholder>> {
+        self.stakeholder(id)
+    }
     /// Every entry, by id.
     fn stakeholders(&mut self) -> StoreResult<Vec<Stakeholder>>;
     /// Entries not merged whose search key contains every word, by search key then id.
@@ -86,14 +90,13 @@ fn add<T: Tables + ?Sized>(tables: &mut T, stakeholder: &Stakeholder) -> StoreRe
 
 /// Writes `new` over the locked `current` if `current` is still at `new.version - 1`.
 fn replace<T: Tables + ?Sized>(tables: &mut T, new: &Stakeholder, expected: u32) -> StoreResult<()> {
-    let written = tables.update_stakeholder(new, expected).refused_as(|| match &new.place_id {
-        Some(place) => place_has_stakeholder_error(place),
-        None => StoreError::Conflict(format!("l'acteur {} est refusé par la base", new.id)),
-    })?;
-    if written != 1 {
-        return Err(stale_stakeholder_error(&new.id));
-    }
-    Ok(())
+    tables
+        .update_stakeholder(new, expected)
+        .refused_as(|| match &new.place_id {
+            Some(place) => place_has_stakeholder_error(place),
+            None => StoreError::Conflict(format!("l'acteur {} est refusé par la base", new.id)),
+        })
+        .one_row(|| stale_stakeholder_error(&new.id))
 }
 
 /// The stored entry, locked, not merged, at `expected`.

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Backend, Refusal, Tables, WriteResult};
+use super::{Backend, OneRow, Refusal, Tables, WriteResult};
 use crate::{
     capacity_below_error, check_event, event_not_found, registration_not_found, stale_event_error, AgendaStore,
     Approval, Event, EventQuery, EventStatus, EventVersion, Registration, RegistrationState, StoreError, StoreResult,
@@ -19,7 +19,11 @@ pub trait AgendaTables {
     fn event(&mut self, id: &str) -> StoreResult<Option<Event>>;
     /// As [`AgendaTables::event`], keeping other writers off the event (and so off its
     /// registrations, which every write reaches through it) until the transaction ends.
-    fn lock_event(&mut self, id: &str) -> StoreResult<Option<Event>>;
+    /// By default the plain read, which is enough where write transactions already exclude
+    /// each other; a database that lets writers run side by side overrides it.
+    fn lock_event(&mut self, id: &str) -> StoreResult<Option<Event>> {
+        self.event(id)
+    }
     /// Events overlapping the period, by first start then id.
     fn events(&mut self, query: &EventQuery) -> StoreResult<Vec<Event>>;
     /// The count of events plus the sum of their sequences.
@@ -54,11 +58,7 @@ fn next_arrival(registrations: &[Registration]) -> u64 {
 }
 
 fn rewrite<T: Tables + ?Sized>(tables: &mut T, registration: &Registration) -> StoreResult<()> {
-    let written = tables.update_registration(registration)?;
-    if written != 1 {
-        return Err(registration_not_found(&registration.id));
-    }
-    Ok(())
+    tables.update_registration(registration).one_row(|| registration_not_found(&registration.id))
 }
 
 /// Gives freed seats to the waiting, in order of arrival, stopping at the first who does not
@@ -120,10 +120,7 @@ fn update_event<T: Tables + ?Sized>(tables: &mut T, event: &Event) -> StoreResul
         return Err(capacity_below_error(taken));
     }
     let new = Event { created_at: stored.created_at, created_by: stored.created_by.clone(), ..event.clone() };
-    let written = tables.update_event(&new, stored.sequence)?;
-    if written != 1 {
-        return Err(stale_event_error(&event.id));
-    }
+    tables.update_event(&new, stored.sequence).one_row(|| stale_event_error(&event.id))?;
     if new.status == EventStatus::Annule {
         return Ok(Vec::new());
     }

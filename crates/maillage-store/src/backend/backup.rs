@@ -99,22 +99,14 @@ pub(crate) fn snapshot<T: Tables + ?Sized>(
     // By bassin, kind, code, as text (so communes before EPCI, unlike the bassins' listing).
     let mut members = tables.bassins()?;
     members.sort_by(|a, b| (&a.bassin, a.kind.as_str(), &a.code).cmp(&(&b.bassin, b.kind.as_str(), &b.code)));
-    for member in members {
-        visit(SnapshotItem::BassinMember(member))?;
-    }
+    each(visit, members, SnapshotItem::BassinMember)?;
     for definition in tables.indicators()? {
         let values = tables.indicator_values(&definition.name, definition.level)?;
         visit(SnapshotItem::Indicator(IndicatorSnapshot { definition, values }))?;
     }
-    for report in tables.all_place_reports()? {
-        visit(SnapshotItem::PlaceReport(report))?;
-    }
-    for group in merge_groups(tables)? {
-        visit(SnapshotItem::MergeGroup(group))?;
-    }
-    for pair in tables.pairs()? {
-        visit(SnapshotItem::DuplicatePair(pair))?;
-    }
+    each(visit, tables.all_place_reports()?, SnapshotItem::PlaceReport)?;
+    each(visit, merge_groups(tables)?, SnapshotItem::MergeGroup)?;
+    each(visit, tables.pairs()?, SnapshotItem::DuplicatePair)?;
     snapshot_accounts(tables, visit)
 }
 
@@ -122,47 +114,27 @@ fn snapshot_accounts<T: Tables + ?Sized>(
     tables: &mut T,
     visit: &mut dyn FnMut(SnapshotItem) -> StoreResult<()>,
 ) -> StoreResult<()> {
-    for user in tables.users()? {
-        visit(SnapshotItem::User(user))?;
-    }
-    for session in tables.sessions()? {
-        visit(SnapshotItem::Session(session))?;
-    }
-    for token in tables.tokens()? {
-        visit(SnapshotItem::Token(token))?;
-    }
-    for entry in tables.audit_entries()? {
-        visit(SnapshotItem::Audit(entry))?;
-    }
-    for note in tables.all_version_notes()? {
-        visit(SnapshotItem::VersionNote(note))?;
-    }
-    for proposal in tables.proposals(None)? {
-        visit(SnapshotItem::Proposal(proposal))?;
-    }
+    each(visit, tables.users()?, SnapshotItem::User)?;
+    each(visit, tables.sessions()?, SnapshotItem::Session)?;
+    each(visit, tables.tokens()?, SnapshotItem::Token)?;
+    each(visit, tables.audit_entries()?, SnapshotItem::Audit)?;
+    each(visit, tables.all_version_notes()?, SnapshotItem::VersionNote)?;
+    each(visit, tables.proposals(None)?, SnapshotItem::Proposal)?;
     // Listed newest first; a backup keeps them by id.
     for campaign in tables.campaigns()?.into_iter().rev() {
         let entries = tables.campaign_entries(&campaign.id)?;
         visit(SnapshotItem::Campaign(CampaignSnapshot { campaign, entries }))?;
     }
-    for resolution in tables.report_resolutions()? {
-        visit(SnapshotItem::ReportResolution(resolution))?;
-    }
+    each(visit, tables.report_resolutions()?, SnapshotItem::ReportResolution)?;
     for (key, value) in tables.settings()? {
         visit(SnapshotItem::Setting { key, value })?;
     }
     // Redirects after the entries they point at.
     let (merged, kept): (Vec<_>, Vec<_>) =
         tables.stakeholders()?.into_iter().partition(|stakeholder| stakeholder.merged_into.is_some());
-    for stakeholder in kept.into_iter().chain(merged) {
-        visit(SnapshotItem::Stakeholder(stakeholder))?;
-    }
-    for mapping in tables.saved_mappings()? {
-        visit(SnapshotItem::Mapping(mapping))?;
-    }
-    for pnt in tables.pnts()? {
-        visit(SnapshotItem::Pnt(pnt))?;
-    }
+    each(visit, kept.into_iter().chain(merged), SnapshotItem::Stakeholder)?;
+    each(visit, tables.saved_mappings()?, SnapshotItem::Mapping)?;
+    each(visit, tables.pnts()?, SnapshotItem::Pnt)?;
     for project in tables.all_projects()? {
         let mut versions = tables.project_versions(&project.id)?;
         versions.retain(|version| version.version < project.version);
@@ -176,28 +148,23 @@ fn snapshot_accounts<T: Tables + ?Sized>(
     }
     let mut events = tables.events(&crate::EventQuery::default())?;
     events.sort_by(|a, b| a.id.cmp(&b.id));
-    for event in events {
-        visit(SnapshotItem::Event(event))?;
-    }
-    for registration in tables.all_registrations()? {
-        visit(SnapshotItem::Registration(registration))?;
-    }
-    for entry in tables.activities(&crate::ActivityQuery::default())? {
-        visit(SnapshotItem::Activity(entry))?;
-    }
-    for totals in tables.past_totals()? {
-        visit(SnapshotItem::PastTotals(totals))?;
-    }
-    for introduction in tables.introductions()? {
-        visit(SnapshotItem::BilanIntroduction(introduction))?;
-    }
-    for text in tables.monograph_texts(None)? {
-        visit(SnapshotItem::MonographText(text))?;
-    }
-    for edition in tables.monograph_editions(None)? {
-        visit(SnapshotItem::MonographEdition(edition))?;
-    }
+    each(visit, events, SnapshotItem::Event)?;
+    each(visit, tables.all_registrations()?, SnapshotItem::Registration)?;
+    each(visit, tables.activities(&crate::ActivityQuery::default())?, SnapshotItem::Activity)?;
+    each(visit, tables.past_totals()?, SnapshotItem::PastTotals)?;
+    each(visit, tables.introductions()?, SnapshotItem::BilanIntroduction)?;
+    each(visit, tables.monograph_texts(None)?, SnapshotItem::MonographText)?;
+    each(visit, tables.monograph_editions(None)?, SnapshotItem::MonographEdition)?;
     Ok(())
+}
+
+/// Hands `rows` to `visit` in the order given, each as the item `item` makes of it.
+fn each<R>(
+    visit: &mut dyn FnMut(SnapshotItem) -> StoreResult<()>,
+    rows: impl IntoIterator<Item = R>,
+    item: fn(R) -> SnapshotItem,
+) -> StoreResult<()> {
+    rows.into_iter().try_for_each(|row| visit(item(row)))
 }
 
 /// Writes `items` exactly as given into an empty store, inside the caller's write

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::{Refusal, Tables, WriteResult};
+use super::{OneRow, Refusal, Tables, WriteResult};
 use crate::{
     stale_pair_error, DuplicateChanges, DuplicatePair, MergeGroup, PairStatus, PlaceKey, StoreError, StoreResult,
 };
@@ -77,16 +77,15 @@ pub(crate) fn write_duplicates<T: Tables + ?Sized>(tables: &mut T, changes: &Dup
             None => tables.insert_pair(pair).map(|()| 1),
             Some(expected) => tables.update_pair(pair, expected),
         };
-        let written = written.refused_as(|| {
-            StoreError::Conflict(format!(
-                "la paire {} / {} est déjà connue, ou nomme un groupe inconnu",
-                pair.a, pair.b
-            ))
-        })?;
-        if written != 1 {
-            // No row updated: the pair is not (any more) in the status its writer read.
-            return Err(stale_pair_error(pair));
-        }
+        // No row updated: the pair is not (any more) in the status its writer read.
+        written
+            .refused_as(|| {
+                StoreError::Conflict(format!(
+                    "la paire {} / {} est déjà connue, ou nomme un groupe inconnu",
+                    pair.a, pair.b
+                ))
+            })
+            .one_row(|| stale_pair_error(pair))?;
     }
     for id in &changes.removed_groups {
         tables

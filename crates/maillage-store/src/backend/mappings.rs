@@ -2,7 +2,7 @@
 //! [`MappingStore`] written once over them (the checks, the version arithmetic of a
 //! replacement or a deletion, the messages).
 
-use super::{Backend, Refusal, Tables, WriteResult};
+use super::{Backend, OneRow, Refusal, Tables, WriteResult};
 use crate::{
     check_mapping, mapping_exists_error, mapping_not_found, stale_mapping_error, MappingStore, SavedMapping,
     StoreError, StoreResult,
@@ -20,7 +20,11 @@ pub trait MappingTables {
     fn saved_mapping(&mut self, name: &str) -> StoreResult<Option<SavedMapping>>;
     /// As [`MappingTables::saved_mapping`], keeping other writers off the row until the
     /// transaction ends where the database needs it.
-    fn lock_mapping(&mut self, name: &str) -> StoreResult<Option<SavedMapping>>;
+    /// By default the plain read, which is enough where write transactions already exclude
+    /// each other; a database that lets writers run side by side overrides it.
+    fn lock_mapping(&mut self, name: &str) -> StoreResult<Option<SavedMapping>> {
+        self.saved_mapping(name)
+    }
     /// Every saved mapping, by name.
     fn saved_mappings(&mut self) -> StoreResult<Vec<SavedMapping>>;
 }
@@ -59,19 +63,13 @@ fn update<T: Tables + ?Sized>(tables: &mut T, mapping: &SavedMapping) -> StoreRe
     check_mapping(mapping)?;
     let stored = current(tables, &mapping.name, mapping.version - 1)?;
     let new = SavedMapping { created_by: stored.created_by.clone(), created_at: stored.created_at, ..mapping.clone() };
-    let written = tables.update_mapping(&new, stored.version).refused_as(|| stale_mapping_error(&new.name))?;
-    if written != 1 {
-        return Err(stale_mapping_error(&new.name));
-    }
-    Ok(())
+    let stale = || stale_mapping_error(&new.name);
+    tables.update_mapping(&new, stored.version).refused_as(stale).one_row(stale)
 }
 
 fn delete<T: Tables + ?Sized>(tables: &mut T, name: &str, version: u32) -> StoreResult<()> {
     let stored = current(tables, name, version)?;
-    if tables.delete_mapping(&stored.name, stored.version)? != 1 {
-        return Err(stale_mapping_error(name));
-    }
-    Ok(())
+    tables.delete_mapping(&stored.name, stored.version).one_row(|| stale_mapping_error(name))
 }
 
 impl<B: Backend> MappingStore for B {

@@ -42,7 +42,7 @@ pub use duplicates::{DuplicateTables, GroupMember};
 pub use mappings::MappingTables;
 pub use monographs::MonographTables;
 pub use places::{insert_new_place, replace_version, source_id_taken_error, PlaceTables, VersionWrites};
-pub use pnt::PntTables;
+pub use pnt::{PntTables, ProjectFilter, SqlDialect};
 pub use territory::TerritoryTables;
 
 use maillage_domain::{Place, PlaceId};
@@ -152,6 +152,22 @@ impl<T> Refusal<T> for WriteResult<T> {
                 Err(StoreError::Conflict(format!("données de sauvegarde incohérentes : {detail}")))
             }
             Err(WriteError::Failed(err)) => Err(err),
+        }
+    }
+}
+
+/// What an update or a delete conditioned on what its writer read means when it touches no
+/// row, said once for every write of that kind.
+pub trait OneRow {
+    /// The one row touched; none (the row changed meanwhile, or is gone) is said as `error`.
+    fn one_row(self, error: impl FnOnce() -> StoreError) -> StoreResult<()>;
+}
+
+impl<E: Into<StoreError>> OneRow for Result<u64, E> {
+    fn one_row(self, error: impl FnOnce() -> StoreError) -> StoreResult<()> {
+        match self.map_err(Into::into)? {
+            1 => Ok(()),
+            _ => Err(error()),
         }
     }
 }

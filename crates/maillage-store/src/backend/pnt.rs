@@ -1,12 +1,13 @@
 //! The territorial projects over any [`Backend`]: the statements they need ([`PntTables`]) and
 //! [`PntStore`] written once over them (version arithmetic, a version row per project write,
-//! the checks of a ballot under the vote's lock, the freezing of a closed vote).
+//! the checks of a ballot under the vote's lock, the freezing of a closed vote), and the
+//! conditions of a project query, written once for each backend's SQL dialect ([`SqlDialect`]).
 
 use chrono::{DateTime, Utc};
 
-use super::{Backend, Refusal, Tables, WriteResult};
+use super::{Backend, OneRow, Refusal, Tables, WriteResult};
 use crate::{
-    check_pnt, check_project, check_vote, closed_vote_error, decided_proposal_error, project_not_found,
+    bar_key, check_pnt, check_project, check_vote, closed_vote_error, decided_proposal_error, project_not_found,
     project_proposal_not_found, stale_pnt_error, stale_project_error, tally, vote_not_found, Pnt, PntStore,
     PntTerritory, Project, ProjectProposal, ProjectQuery, ProjectSnapshot, ProposalStatus, RoomTally, StoreError,
     StoreResult, Vote, VoteMode, Voter,
@@ -29,7 +30,11 @@ pub trait PntTables {
     fn insert_project_version(&mut self, project: &Project) -> WriteResult<()>;
     fn project(&mut self, id: &str) -> StoreResult<Option<Project>>;
     /// As [`PntTables::project`], keeping other writers off the row where the database needs it.
-    fn lock_project(&mut self, id: &str) -> StoreResult<Option<Project>>;
+    /// By default the plain read, which is enough where write transactions already exclude
+    /// each other; a database that lets writers run side by side overrides it.
+    fn lock_project(&mut self, id: &str) -> StoreResult<Option<Project>> {
+        self.project(id)
+    }
     /// Projects matching the query, by sort key then id, after its cursor, at most its limit.
     fn projects(&mut self, query: &ProjectQuery) -> StoreResult<Vec<Project>>;
     fn count_projects(&mut self, query: &ProjectQuery) -> StoreResult<u64>;
@@ -51,7 +56,11 @@ pub trait PntTables {
     fn vote(&mut self, id: &str) -> StoreResult<Option<Vote>>;
     /// As [`PntTables::vote`], keeping other writers off the row (ballots and closing
     /// serialise on it) where the database needs it.
-    fn lock_vote(&mut self, id: &str) -> StoreResult<Option<Vote>>;
+    /// By default the plain read, which is enough where write transactions already exclude
+    /// each other; a database that lets writers run side by side overrides it.
+    fn lock_vote(&mut self, id: &str) -> StoreResult<Option<Vote>> {
+        self.vote(id)
+    }
     /// Votes of a territory key (or all), newest first.
     fn votes(&mut self, territory: Option<&str>) -> StoreResult<Vec<Vote>>;
     fn insert_voter(&mut self, voter: &Voter) -> WriteResult<()>;
@@ -70,10 +79,8 @@ fn save_pnt<T: Tables + ?Sized>(tables: &mut T, pnt: &Pnt) -> StoreResult<()> {
     match (stored, pnt.version) {
         (None, 1) => tables.insert_pnt(pnt).refused_as(|| stale_pnt_error(&key)),
         (Some(stored), version) if stored.version + 1 == version => {
-            if tables.update_pnt(pnt, stored.version).refused_as(|| stale_pnt_error(&key))? != 1 {
-                return Err(stale_pnt_error(&key));
-            }
-            Ok(())
+            let stale = || stale_pnt_error(&key);
+            tables.update_pnt(pnt, stored.version).refused_as(stale).one_row(stale)
         }
         _ => Err(stale_pnt_error(&key)),
     }
@@ -130,9 +137,8 @@ fn decide_project_proposal<T: Tables + ?Sized>(
         reason: proposal.reason.clone(),
         ..stored
     };
-    if tables.decide_project_proposal(&decided).refused_as(|| decided_proposal_error(&proposal.id))? != 1 {
-        return Err(decided_proposal_error(&proposal.id));
-    }
+    let decided_already = || decided_proposal_error(&proposal.id);
+    tables.decide_project_proposal(&decided).refused_as(decided_already).one_row(decided_already)?;
     match project {
         Some(project) => update_project(tables, project),
         None => Ok(()),
@@ -159,10 +165,9 @@ fn update_project<T: Tables + ?Sized>(tables: &mut T, project: &Project) -> Stor
         return Err(stale_project_error(&project.id));
     }
     let new = Project { created_by: stored.created_by.clone(), created_at: stored.created_at, ..project.clone() };
-    if tables.update_project(&new, stored.version).refused_as(|| stale_project_error(&new.id))? != 1 {
-        return Err(stale_project_error(&new.id));
-    }
-    tables.insert_project_version(&new).refused_as(|| stale_project_error(&new.id))
+    let stale = || stale_project_error(&new.id);
+    tables.update_project(&new, stored.version).refused_as(stale).one_row(stale)?;
+    tables.insert_project_version(&new).refused_as(stale)
 }
 
 pub(crate) fn insert_vote_snapshot<T: Tables + ?Sized>(
@@ -257,10 +262,9 @@ fn cast<T: Tables + ?Sized>(
             vote.points
         )));
     }
-    if tables.set_ballot(vote_id, token_hash, ballot, at)? != 1 {
-        return Err(StoreError::NotFound(format!("participant invité au vote {vote_id}")));
-    }
-    Ok(())
+    tables
+        .set_ballot(vote_id, token_hash, ballot, at)
+        .one_row(|| StoreError::NotFound(format!("participant invité au vote {vote_id}")))
 }
 
 fn close<T: Tables + ?Sized>(
@@ -286,9 +290,8 @@ fn close<T: Tables + ?Sized>(
         }
     };
     let closed = Vote { closed_at: Some(at), results: Some(results), version: vote.version + 1, ..vote };
-    if tables.update_vote(&closed, version).refused_as(|| closed_vote_error(vote_id))? != 1 {
-        return Err(closed_vote_error(vote_id));
-    }
+    let closed_already = || closed_vote_error(vote_id);
+    tables.update_vote(&closed, version).refused_as(closed_already).one_row(closed_already)?;
     tables.forget_voter_emails(vote_id)?;
     Ok(closed)
 }
@@ -386,5 +389,88 @@ impl<B: Backend> PntStore for B {
         at: DateTime<Utc>,
     ) -> StoreResult<Vote> {
         self.write(|tables| close(tables, vote_id, version, tally, at))
+    }
+}
+
+/// How a backend's SQL writes what a project query's conditions need; the conditions
+/// themselves are written once, in [`SqlDialect::project_filter`].
+pub struct SqlDialect {
+    /// What stands before a value's number in its placeholder: `'$'` (`$1`) or `'?'` (`?1`).
+    pub placeholder: char,
+    /// A condition always true (what the conditions start from) and one never true (an
+    /// empty list of territories).
+    pub always: &'static str,
+    pub never: &'static str,
+    /// The condition of a published project.
+    pub published: &'static str,
+    /// The function giving where a text stands in another, 0 if nowhere (`strpos`, `instr`).
+    pub position: &'static str,
+}
+
+/// A project query as SQL over `pnt_projects`' columns.
+pub struct ProjectFilter {
+    /// The conditions, to follow `WHERE`.
+    pub conditions: String,
+    /// Their values, all text, in the order of their placeholders (numbered from 1).
+    pub values: Vec<String>,
+    /// The placeholder of the value after them: a page's limit.
+    pub next: String,
+    /// A page's number of rows.
+    pub limit: i64,
+}
+
+impl SqlDialect {
+    /// The conditions of `query` and their values; with `paged`, the conditions also start
+    /// after the previous page's last project (the limit is [`ProjectFilter::limit`]).
+    pub fn project_filter(&self, query: &ProjectQuery, paged: bool) -> ProjectFilter {
+        let mut filter = ProjectFilter {
+            conditions: self.always.to_owned(),
+            values: Vec::new(),
+            next: String::new(),
+            limit: i64::try_from(query.limit).unwrap_or(i64::MAX),
+        };
+        if query.published_only {
+            filter.conditions.push_str(&format!(" AND {}", self.published));
+        }
+        if let Some(territory) = &query.territory {
+            let found = self.found(&mut filter, "territories", &territory.key());
+            filter.conditions.push_str(&format!(" AND {found}"));
+        }
+        if let Some(stage) = query.stage {
+            let stage = self.value(&mut filter, stage.as_str().to_owned());
+            filter.conditions.push_str(&format!(" AND stage = {stage}"));
+        }
+        if let Some(axe) = &query.axe {
+            let axe = self.value(&mut filter, axe.clone());
+            filter.conditions.push_str(&format!(" AND axe = {axe}"));
+        }
+        if let Some(need) = query.need {
+            let found = self.found(&mut filter, "needs", need.as_str());
+            filter.conditions.push_str(&format!(" AND {found}"));
+        }
+        if let Some(within) = &query.within {
+            let any: Vec<String> =
+                within.iter().map(|territory| self.found(&mut filter, "territories", &territory.key())).collect();
+            let any = if any.is_empty() { self.never.to_owned() } else { format!("({})", any.join(" OR ")) };
+            filter.conditions.push_str(&format!(" AND {any}"));
+        }
+        if let (true, Some((key, id))) = (paged, &query.after) {
+            let (key, id) = (self.value(&mut filter, key.clone()), self.value(&mut filter, id.clone()));
+            filter.conditions.push_str(&format!(" AND (sort_key, id) > ({key}, {id})"));
+        }
+        filter.next = format!("{}{}", self.placeholder, filter.values.len() + 1);
+        filter
+    }
+
+    /// Adds a value; its placeholder.
+    fn value(&self, filter: &mut ProjectFilter, value: String) -> String {
+        filter.values.push(value);
+        format!("{}{}", self.placeholder, filter.values.len())
+    }
+
+    /// The condition of a bar-separated column holding `key`.
+    fn found(&self, filter: &mut ProjectFilter, column: &str, key: &str) -> String {
+        let value = self.value(filter, bar_key(key));
+        format!("{}({column}, {value}) > 0", self.position)
     }
 }
