@@ -264,12 +264,13 @@ struct BatchPage {
 }
 
 impl BatchPage {
+    /// The link to another page of the report, keeping the filter.
     fn page_link(&self, page: usize) -> String {
-        let query = self.filter.query_string();
+        let (base, query) = (format!("/admin/imports/{}", self.batch.id), self.filter.query_string());
         if query.is_empty() {
-            format!("?page={page}")
+            format!("{base}?page={page}")
         } else {
-            format!("?{query}&page={page}")
+            format!("{base}?{query}&page={page}")
         }
     }
 }

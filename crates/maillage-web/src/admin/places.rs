@@ -376,11 +376,12 @@ struct PlacesPage {
 }
 
 impl PlacesPage {
+    /// The link to another page of the list, keeping the filter.
     fn page_link(&self, page: usize) -> String {
         if self.filter_query.is_empty() {
-            format!("?page={page}")
+            format!("/admin/lieux?page={page}")
         } else {
-            format!("?{}&page={page}", self.filter_query)
+            format!("/admin/lieux?{}&page={page}", self.filter_query)
         }
     }
 }
