@@ -326,14 +326,7 @@ fn kept_query(raw: Option<&str>) -> String {
 }
 
 fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b',' | b':' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    crate::query::percent_encode(text, b",:")
 }
 
 fn paging_links(

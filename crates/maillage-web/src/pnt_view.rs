@@ -219,12 +219,5 @@ impl VoteView {
 
 /// A path segment or query value, percent-encoded (territory keys hold accents and spaces).
 pub fn urlencode(text: &str) -> String {
-    let mut out = String::new();
-    for byte in text.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b':' => out.push(byte as char),
-            other => out.push_str(&format!("%{other:02X}")),
-        }
-    }
-    out
+    crate::query::percent_encode(text, b":")
 }

@@ -188,6 +188,19 @@ pub fn search(params: &mut Params, directory: &Directory, usage: Use) -> Result<
     Ok(query)
 }
 
+/// `text` percent-encoded for a URL: the unreserved characters of RFC 3986 stay as they are,
+/// and so do the bytes of `kept` (`:` and `,` read better left alone in a query value, and a
+/// link must come out as it always has).
+pub fn percent_encode(text: &str, kept: &[u8]) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b if kept.contains(&b) => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// `ouvert`: `maintenant` (Europe/Paris) or a local `YYYY-MM-DDTHH:MM`.
 fn open_at(text: &str) -> Result<NaiveDateTime, WebError> {
     if text == "maintenant" {

@@ -66,6 +66,28 @@ pub fn render<T: Template>(status: StatusCode, template: &T) -> Response {
     }
 }
 
+/// The media type of the CSV files handed to people.
+pub const CSV: &str = "text/csv; charset=utf-8";
+/// The media type of OpenDocument workbooks.
+pub const ODS: &str = "application/vnd.oasis.opendocument.spreadsheet";
+
+/// A file to download: its media type, the name a browser saves it under, its bytes.
+pub fn attachment(content_type: &str, file_name: &str, body: impl IntoResponse) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file_name}\"")),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// An [`attachment`] of personal data (names, e-mails): no cache keeps a copy.
+pub fn private_attachment(content_type: &str, file_name: &str, body: impl IntoResponse) -> Response {
+    ([(header::CACHE_CONTROL, "no-store")], attachment(content_type, file_name, body)).into_response()
+}
+
 #[derive(Template)]
 #[template(path = "admin/message.html")]
 struct MessagePage {

@@ -5,7 +5,7 @@
 
 use askama::Template;
 use axum::extract::{Path, RawQuery};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -20,7 +20,7 @@ use super::now;
 use crate::extract::{App, Coordinator, CsrfForm};
 use crate::pages::Layout;
 use crate::query::Params;
-use crate::render::{layout, render, Frame};
+use crate::render::{attachment, layout, render, Frame, CSV, ODS};
 use crate::{WebError, WebState};
 
 /// How many actor fields the form offers (more go in the free list, one per line).
@@ -587,14 +587,7 @@ async fn export_csv(user: Coordinator, app: App, RawQuery(raw): RawQuery) -> Res
         maillage_formats::spreadsheet::write_safe_record(&mut writer, cells).map_err(failed)?;
     }
     let bytes = writer.into_inner().map_err(|err| WebError::internal(err.to_string()))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"journal-activite.csv\""),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(attachment(CSV, "journal-activite.csv", bytes))
 }
 
 async fn export_ods(user: Coordinator, app: App, RawQuery(raw): RawQuery) -> Result<Response, WebError> {
@@ -605,12 +598,5 @@ async fn export_ods(user: Coordinator, app: App, RawQuery(raw): RawQuery) -> Res
         rows,
     };
     let bytes = crate::admin::bilans::ods_of(std::slice::from_ref(&table))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/vnd.oasis.opendocument.spreadsheet"),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"journal-activite.ods\""),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(attachment(ODS, "journal-activite.ods", bytes))
 }

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use askama::Template;
 use axum::extract::{Path, Query};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -25,7 +25,7 @@ use serde::Deserialize;
 use super::now;
 use crate::extract::{App, Coordinator, CsrfForm, SignedIn};
 use crate::pages::Layout;
-use crate::render::{day, layout, render, Frame};
+use crate::render::{day, layout, private_attachment, render, Frame, CSV, ODS};
 use crate::{WebError, WebState};
 
 pub fn routes() -> Router<WebState> {
@@ -486,29 +486,13 @@ async fn registrants_page(user: Coordinator, app: App, Path(id): Path<String>) -
 async fn registrants_csv(user: Coordinator, app: App, Path(id): Path<String>) -> Result<Response, WebError> {
     let actor = user.actor.clone();
     let bytes = app.run(move |ctx| reg::registrants_csv(ctx, &actor, &id)).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"inscrits.csv\""),
-            (header::CACHE_CONTROL, "no-store"),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(private_attachment(CSV, "inscrits.csv", bytes))
 }
 
 async fn registrants_ods(user: Coordinator, app: App, Path(id): Path<String>) -> Result<Response, WebError> {
     let actor = user.actor.clone();
     let bytes = app.run(move |ctx| reg::registrants_ods(ctx, &actor, &id)).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/vnd.oasis.opendocument.spreadsheet"),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"inscrits.ods\""),
-            (header::CACHE_CONTROL, "no-store"),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(private_attachment(ODS, "inscrits.ods", bytes))
 }
 
 #[derive(Template)]

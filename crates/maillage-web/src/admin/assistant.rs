@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 use askama::Template;
 use axum::extract::Path;
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -29,7 +29,7 @@ use super::imports::imports_view;
 use super::now;
 use crate::extract::{Administrator, App, CsrfForm, CsrfUpload};
 use crate::pages::Layout;
-use crate::render::{layout, render, Frame};
+use crate::render::{attachment, layout, render, Frame};
 use crate::state::Draft;
 use crate::{WebError, WebState};
 
@@ -424,12 +424,8 @@ async fn export_mapping(user: Administrator, app: App, Path(file): Path<String>)
     };
     let actor = user.actor.clone();
     let (name_for, text) = (name.clone(), app.run(move |ctx| mappings::export_mapping(ctx, &actor, &name)).await?);
-    let disposition = format!("attachment; filename=\"{}.toml\"", name_for.replace(['"', '\\'], ""));
-    Ok((
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, disposition)],
-        text,
-    )
-        .into_response())
+    let file_name = format!("{}.toml", name_for.replace(['"', '\\'], ""));
+    Ok(attachment("text/plain; charset=utf-8", &file_name, text))
 }
 
 #[derive(Deserialize)]

@@ -6,25 +6,24 @@
 
 use askama::Template;
 use axum::extract::RawQuery;
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use chrono::{Datelike, NaiveDate};
-use maillage_app::activity::bilan::{self, Bilan, BilanScope, Dashboard};
+use maillage_app::activity::bilan::{self, Bilan, BilanItem, BilanScope, Dashboard};
 use maillage_app::activity::figures::{self, Figures, Period, Selector};
 use maillage_app::activity::{french_day, parse_day, past};
-use maillage_app::AppError;
 use maillage_documents::charts::{Chart, ChartKind, Series};
 use maillage_documents::report::{Block, Cell, Report, Table};
 use maillage_territory::Territory;
 use serde::Deserialize;
 
-use super::now;
+use super::{file_outcome, no_file, now};
 use crate::extract::{App, Coordinator, CsrfForm, CsrfUpload};
 use crate::pages::Layout;
 use crate::query::Params;
-use crate::render::{layout, render, Frame};
+use crate::render::{attachment, layout, render, Frame, CSV, ODS};
 use crate::{WebError, WebState};
 
 pub fn routes() -> Router<WebState> {
@@ -158,27 +157,34 @@ fn dashboard_blocks(dashboard: &Dashboard) -> Vec<Block> {
         labels: months.clone(),
         series: vec![series("Réunions", |f| f.meetings.into()), series("RDV individuels", |f| f.rdv.into())],
     }));
-    blocks.push(Block::Table(Table {
-        name: "Activité par mois".to_owned(),
-        headers: ["Mois", "Réunions", "RDV individuels", "Comités", "Événements", "Formations", "Heures"]
-            .map(str::to_owned)
-            .to_vec(),
-        rows: dashboard
-            .monthly
-            .iter()
-            .map(|(month, f)| {
-                vec![
-                    Cell::Text(figures::month_label(month)),
-                    Cell::Number(f.meetings.into()),
-                    Cell::Number(f.rdv.into()),
-                    Cell::Number(f.comites.into()),
-                    Cell::Number(f.events.into()),
-                    Cell::Number(f.trainings.into()),
-                    Cell::Number(f.hours()),
-                ]
-            })
-            .collect(),
-    }));
+    // A chart's values by month, as a table: the month, then one figure a column.
+    let by_month = |name: &str, headers: &[&str], columns: &[fn(&Figures) -> f64]| {
+        Block::Table(Table {
+            name: name.to_owned(),
+            headers: headers.iter().map(|header| (*header).to_owned()).collect(),
+            rows: dashboard
+                .monthly
+                .iter()
+                .map(|(month, f)| {
+                    std::iter::once(Cell::Text(figures::month_label(month)))
+                        .chain(columns.iter().map(|value| Cell::Number(value(f))))
+                        .collect()
+                })
+                .collect(),
+        })
+    };
+    blocks.push(by_month(
+        "Activité par mois",
+        &["Mois", "Réunions", "RDV individuels", "Comités", "Événements", "Formations", "Heures"],
+        &[
+            |f| f.meetings.into(),
+            |f| f.rdv.into(),
+            |f| f.comites.into(),
+            |f| f.events.into(),
+            |f| f.trainings.into(),
+            Figures::hours,
+        ],
+    ));
     blocks.push(Block::Chart(Chart {
         title: "Acteurs touchés par mois (distincts dans le mois)".to_owned(),
         kind: ChartKind::Line,
@@ -188,25 +194,11 @@ fn dashboard_blocks(dashboard: &Dashboard) -> Vec<Block> {
             series("En RDV", |f| f.actors_in_rdv.into()),
         ],
     }));
-    blocks.push(Block::Table(Table {
-        name: "Acteurs touchés par mois".to_owned(),
-        headers: ["Mois", "Acteurs touchés", "En réunion", "En RDV", "Personnes non nommées"]
-            .map(str::to_owned)
-            .to_vec(),
-        rows: dashboard
-            .monthly
-            .iter()
-            .map(|(month, f)| {
-                vec![
-                    Cell::Text(figures::month_label(month)),
-                    Cell::Number(f.actors.into()),
-                    Cell::Number(f.actors_in_meetings.into()),
-                    Cell::Number(f.actors_in_rdv.into()),
-                    Cell::Number(f.headcount.into()),
-                ]
-            })
-            .collect(),
-    }));
+    blocks.push(by_month(
+        "Acteurs touchés par mois",
+        &["Mois", "Acteurs touchés", "En réunion", "En RDV", "Personnes non nommées"],
+        &[|f| f.actors.into(), |f| f.actors_in_meetings.into(), |f| f.actors_in_rdv.into(), |f| f.headcount.into()],
+    ));
     blocks
 }
 
@@ -281,14 +273,10 @@ pub fn bilan_report(territory: &Territory, scope: &BilanScope, period: &Period, 
                 .collect(),
         }));
     }
-    let departement = |code: &Option<String>| Cell::Text(code.clone().unwrap_or_else(|| "—".to_owned()));
-    listed(
-        &mut blocks,
-        ("Actions notables", "Aucune action signalée comme notable sur la période."),
-        "Actions notables",
-        &["Date", "Type", "Département", "Action", "Acteurs"],
-        bilan
-            .notable
+    // An action or an event a line: its date, kind, département and text, then `last`.
+    let dated = |items: &[BilanItem], last: fn(&BilanItem) -> Cell| -> Vec<Vec<Cell>> {
+        let departement = |code: &Option<String>| Cell::Text(code.clone().unwrap_or_else(|| "—".to_owned()));
+        items
             .iter()
             .map(|item| {
                 vec![
@@ -296,29 +284,24 @@ pub fn bilan_report(territory: &Territory, scope: &BilanScope, period: &Period, 
                     Cell::Text(item.kind.clone()),
                     departement(&item.departement),
                     Cell::Text(item.text.clone()),
-                    Cell::Text(item.actors.join(", ")),
+                    last(item),
                 ]
             })
-            .collect(),
+            .collect()
+    };
+    listed(
+        &mut blocks,
+        ("Actions notables", "Aucune action signalée comme notable sur la période."),
+        "Actions notables",
+        &["Date", "Type", "Département", "Action", "Acteurs"],
+        dated(&bilan.notable, |item| Cell::Text(item.actors.join(", "))),
     );
     listed(
         &mut blocks,
         ("Événements (co)organisés", "Aucun événement noté sur la période."),
         "Événements",
         &["Date", "Type", "Département", "Intitulé", "Participants"],
-        bilan
-            .events
-            .iter()
-            .map(|item| {
-                vec![
-                    Cell::Date(item.date),
-                    Cell::Text(item.kind.clone()),
-                    departement(&item.departement),
-                    Cell::Text(item.text.clone()),
-                    Cell::Number(item.participants.into()),
-                ]
-            })
-            .collect(),
+        dated(&bilan.events, |item| Cell::Number(item.participants.into())),
     );
     listed(
         &mut blocks,
@@ -619,24 +602,14 @@ async fn bilan_pdf(user: Coordinator, app: App, RawQuery(raw): RawQuery) -> Resu
     let bytes = tokio::task::spawn_blocking(move || maillage_documents::pdf::write(&report))
         .await?
         .map_err(WebError::internal)?;
-    let disposition = format!("attachment; filename=\"{}\"", file_name(&scope, &period, "pdf"));
-    Ok(([(header::CONTENT_TYPE, "application/pdf".to_owned()), (header::CONTENT_DISPOSITION, disposition)], bytes)
-        .into_response())
+    Ok(attachment("application/pdf", &file_name(&scope, &period, "pdf"), bytes))
 }
 
 async fn bilan_ods(user: Coordinator, app: App, RawQuery(raw): RawQuery) -> Result<Response, WebError> {
     let (scope, period, _, report) = load_bilan(&user, &app, raw.as_deref()).await?;
     let tables: Vec<Table> = report.tables().cloned().collect();
     let bytes = ods_of(&tables)?;
-    let disposition = format!("attachment; filename=\"{}\"", file_name(&scope, &period, "ods"));
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/vnd.oasis.opendocument.spreadsheet".to_owned()),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(attachment(ODS, &file_name(&scope, &period, "ods"), bytes))
 }
 
 #[derive(Deserialize)]
@@ -730,30 +703,19 @@ async fn past_page(user: Coordinator, app: App) -> Result<Response, WebError> {
 }
 
 async fn past_post(user: Coordinator, app: App, upload: CsrfUpload) -> Result<Response, WebError> {
-    let Some((_, _, bytes)) = upload.file else {
-        let problems = vec!["Aucun fichier : choisissez un fichier CSV ou ODS de totaux.".to_owned()];
-        return past_view(&user, &app, StatusCode::BAD_REQUEST, problems, None).await;
-    };
-    let actor = user.actor.clone();
-    match app.run(move |ctx| past::import_past(ctx, &actor, &bytes, now())).await {
-        Ok(count) => past_view(&user, &app, StatusCode::OK, Vec::new(), Some(count)).await,
-        Err(AppError::Invalid(problems)) if problems.iter().all(|p| p.field == past::FILE_FIELD) => {
-            let problems = problems.into_iter().map(|p| p.message).collect();
-            past_view(&user, &app, StatusCode::UNPROCESSABLE_ENTITY, problems, None).await
+    let (status, problems, imported) = match upload.file {
+        None => no_file("Aucun fichier : choisissez un fichier CSV ou ODS de totaux."),
+        Some((_, _, bytes)) => {
+            let actor = user.actor.clone();
+            let result = app.run(move |ctx| past::import_past(ctx, &actor, &bytes, now())).await;
+            file_outcome(result, past::FILE_FIELD)?
         }
-        Err(err) => Err(err.into()),
-    }
+    };
+    past_view(&user, &app, status, problems, imported).await
 }
 
 async fn past_template(_user: Coordinator) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"chiffres-passes.csv\""),
-        ],
-        past::template(),
-    )
-        .into_response()
+    attachment(CSV, "chiffres-passes.csv", past::template())
 }
 
 /// This month's figures of the actor's territory, for the coordinator's desk.

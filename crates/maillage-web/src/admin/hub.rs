@@ -9,8 +9,8 @@
 use std::collections::BTreeMap;
 
 use askama::Template;
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use maillage_app::coverage::indicators::{import_indicator, indicators, IndicatorImport, IndicatorReport};
@@ -19,10 +19,11 @@ use maillage_app::territory::bassins::{bassins, import_bassins, write_bassins_cs
 use maillage_app::AppError;
 use maillage_store::IndicatorLevel;
 
+use super::{file_outcome, no_file};
 use crate::branding;
 use crate::extract::{Administrator, App, CsrfUpload};
 use crate::pages::Layout;
-use crate::render::{day, layout, render, Frame};
+use crate::render::{attachment, day, layout, render, Frame, CSV};
 use crate::{WebError, WebState};
 
 pub fn routes() -> Router<WebState> {
@@ -78,20 +79,16 @@ async fn bassins_page(user: Administrator, app: App) -> Result<Response, WebErro
 }
 
 async fn bassins_post(user: Administrator, app: App, upload: CsrfUpload) -> Result<Response, WebError> {
-    let Some((file_name, _, bytes)) = upload.file else {
-        let problems = vec!["Aucun fichier : choisissez un fichier CSV de bassins.".to_owned()];
-        return bassins_view(&user, &app, StatusCode::BAD_REQUEST, problems, None).await;
-    };
-    let actor = user.actor.clone();
-    let territory = app.state.territory.clone();
-    match app.run(move |ctx| import_bassins(ctx, &actor, &territory, &file_name, &bytes)).await {
-        Ok(count) => bassins_view(&user, &app, StatusCode::OK, Vec::new(), Some(count)).await,
-        Err(AppError::Invalid(problems)) if problems.iter().all(|problem| problem.field == FILE_FIELD) => {
-            let problems = problems.into_iter().map(|problem| problem.message).collect();
-            bassins_view(&user, &app, StatusCode::UNPROCESSABLE_ENTITY, problems, None).await
+    let (status, problems, imported) = match upload.file {
+        None => no_file("Aucun fichier : choisissez un fichier CSV de bassins."),
+        Some((file_name, _, bytes)) => {
+            let actor = user.actor.clone();
+            let territory = app.state.territory.clone();
+            let result = app.run(move |ctx| import_bassins(ctx, &actor, &territory, &file_name, &bytes)).await;
+            file_outcome(result, FILE_FIELD)?
         }
-        Err(err) => Err(err.into()),
-    }
+    };
+    bassins_view(&user, &app, status, problems, imported).await
 }
 
 async fn bassins_export(user: Administrator, app: App) -> Result<Response, WebError> {
@@ -105,14 +102,7 @@ async fn bassins_export(user: Administrator, app: App) -> Result<Response, WebEr
             Ok(out)
         })
         .await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"bassins.csv\""),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(attachment(CSV, "bassins.csv", bytes))
 }
 
 // ---- indicators

@@ -17,7 +17,7 @@ use maillage_store::ReportLine;
 
 use crate::extract::{Administrator, App, CsrfForm, CsrfUpload};
 use crate::pages::Layout;
-use crate::render::{day, layout, render, Frame};
+use crate::render::{attachment, day, layout, render, Frame, CSV};
 use crate::{WebError, WebState};
 
 /// The mappings shipped with Maillage (`mappings/`), built into the binary by the formats
@@ -264,12 +264,13 @@ struct BatchPage {
 }
 
 impl BatchPage {
+    /// The link to another page of the report, keeping the filter.
     fn page_link(&self, page: usize) -> String {
-        let query = self.filter.query_string();
+        let (base, query) = (format!("/admin/imports/{}", self.batch.id), self.filter.query_string());
         if query.is_empty() {
-            format!("?page={page}")
+            format!("{base}?page={page}")
         } else {
-            format!("?{query}&page={page}")
+            format!("{base}?{query}&page={page}")
         }
     }
 }
@@ -373,19 +374,11 @@ async fn batch_csv(
 ) -> Result<Response, WebError> {
     let (filter, _) = ReportFilter::read(raw.as_deref())?;
     let (batch, lines, _, _) = filtered_report(&user, &app, id, &filter).await?;
-    let name = format!("attachment; filename=\"rapport-import-{}.csv\"", batch.id);
+    let name = format!("rapport-import-{}.csv", batch.id);
     let report = maillage_app::ImportReport { batch, lines, recognised: None, outside: 0, held: false };
     let mut bytes = Vec::new();
     maillage_app::places::report::write_csv(&report, &mut bytes)?;
-    let disposition = axum::http::HeaderValue::from_str(&name).map_err(WebError::internal)?;
-    Ok((
-        [
-            (axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("text/csv; charset=utf-8")),
-            (axum::http::header::CONTENT_DISPOSITION, disposition),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(attachment(CSV, &name, bytes))
 }
 
 /// "Importer maintenant depuis la carte nationale": the scheduled pull, now. The pull ends with

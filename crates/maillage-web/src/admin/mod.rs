@@ -28,9 +28,11 @@ mod pnt;
 mod publication;
 
 use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
 use axum::Router;
+use maillage_app::AppError;
 
-use crate::WebState;
+use crate::{WebError, WebState};
 
 /// Source files of a whole region can be tens of megabytes.
 const MAX_UPLOAD_BYTES: usize = 64 * 1024 * 1024;
@@ -65,6 +67,28 @@ fn label(field: &str) -> String {
         text.replace_range(..1, &first.to_uppercase());
     }
     text
+}
+
+/// How a page that imports one file answers its post: the status, the problems shown above
+/// the form and the count imported.
+type FileOutcome = (StatusCode, Vec<String>, Option<usize>);
+
+/// A post without a file: the page again, saying which file to choose.
+fn no_file(message: &str) -> FileOutcome {
+    (StatusCode::BAD_REQUEST, vec![message.to_owned()], None)
+}
+
+/// A file imported whole, or refused whole: the count, or the problems of the file itself (the
+/// field `file_field`) shown on the page. Any other refusal is the error page's.
+fn file_outcome(result: Result<usize, AppError>, file_field: &str) -> Result<FileOutcome, WebError> {
+    match result {
+        Ok(count) => Ok((StatusCode::OK, Vec::new(), Some(count))),
+        Err(AppError::Invalid(problems)) if problems.iter().all(|problem| problem.field == file_field) => {
+            let problems = problems.into_iter().map(|problem| problem.message).collect();
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, problems, None))
+        }
+        Err(err) => Err(err.into()),
+    }
 }
 
 fn now() -> chrono::DateTime<chrono::Utc> {

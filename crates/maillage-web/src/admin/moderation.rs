@@ -111,13 +111,9 @@ async fn correct_page(user: Coordinator, app: App, Path(id): Path<String>) -> Re
         PlaceForm {
             heading: format!("Corriger puis approuver « {} »", place.record.nom),
             action: format!("/admin/moderation/{id}/approuver"),
-            version: place.version,
             correcting: true,
-            place_id: place.id.0.clone(),
-            values: moderation::form_values(&record),
-            errors: &[],
-            preview: None,
             note: "La version corrigée sera publiée au nom de l'auteur de la proposition.".to_owned(),
+            ..PlaceForm::edit(place.id.0.clone(), place.version, moderation::form_values(&record), &[])
         },
     ))
 }

@@ -6,7 +6,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -20,7 +20,7 @@ use serde::Deserialize;
 use super::now;
 use crate::extract::{Administrator, App, Coordinator, CsrfForm, Visitor};
 use crate::pages::Layout;
-use crate::render::{day, layout, render, Frame};
+use crate::render::{attachment, day, layout, render, Frame, ODS};
 use crate::{WebError, WebState};
 
 pub fn routes() -> Router<WebState> {
@@ -387,12 +387,7 @@ async fn section_post(
 }
 
 fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    crate::query::percent_encode(text, b"")
 }
 
 async fn publish_post(
@@ -461,14 +456,7 @@ async fn edition_ods(user: Coordinator, app: App, Path(id): Path<String>) -> Res
     let (edition, monograph) = app.run(move |ctx| monographie::edition(ctx, &actor, &id)).await?;
     let bytes = maillage_app::monographie::ods::workbook(&monograph, &edition)?;
     let name = format!("monographie-{}-edition-{}.ods", encode(&edition.bassin), edition.number);
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/vnd.oasis.opendocument.spreadsheet".to_owned()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(attachment(ODS, &name, bytes))
 }
 
 /// The documents of an edition: (file name, media type, writer).
@@ -505,14 +493,7 @@ async fn document_response(
         })
         .await?;
     let name = format!("monographie-{}-edition-{}.{extension}", encode(&edition.bassin), edition.number);
-    Ok((
-        [
-            (header::CONTENT_TYPE, media.to_owned()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(attachment(media, &name, bytes))
 }
 
 async fn edition_document(

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use askama::Template;
 use axum::extract::{Path, Query, RawQuery};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -20,7 +20,7 @@ use super::now;
 use super::place_form::{self, Section};
 use crate::extract::{App, ClientAddress, CsrfForm, SignedIn, Visitor};
 use crate::pages::Layout;
-use crate::render::{day, layout, message_page, render, Frame};
+use crate::render::{attachment, day, layout, message_page, render, Frame, CSV};
 use crate::session;
 use crate::{WebError, WebState};
 
@@ -134,6 +134,28 @@ pub(super) struct PlaceForm<'a> {
     pub(super) preview: Option<Vec<FieldChange>>,
 }
 
+impl<'a> PlaceForm<'a> {
+    /// The form of a published place's edit, before its heading, note and preview are set.
+    pub(super) fn edit(id: String, version: u32, values: BTreeMap<String, String>, errors: &'a [FieldError]) -> Self {
+        PlaceForm {
+            heading: String::new(),
+            action: format!("/admin/lieux/{id}/modifier"),
+            version,
+            correcting: false,
+            place_id: id,
+            values,
+            errors,
+            note: String::new(),
+            preview: None,
+        }
+    }
+
+    /// The form of a new place, before its heading and note are set.
+    fn new_place(values: BTreeMap<String, String>, errors: &'a [FieldError]) -> Self {
+        PlaceForm { action: "/admin/lieux/nouveau".to_owned(), ..PlaceForm::edit(String::new(), 0, values, errors) }
+    }
+}
+
 pub(super) fn place_page(visitor: &Visitor, status: StatusCode, form: PlaceForm<'_>) -> Response {
     let locked: &[&str] = if form.place_id.is_empty() { &["date_maj"] } else { &["id", "date_maj"] };
     let today = maillage_domain::hours::paris_local(now()).date().format("%Y-%m-%d").to_string();
@@ -217,18 +239,12 @@ async fn edit_page(user: SignedIn, app: App, Path(id): Path<String>) -> Result<R
         StatusCode::OK,
         PlaceForm {
             heading: format!("Modifier « {} »", place.record.nom),
-            action: format!("/admin/lieux/{id}/modifier"),
-            version: place.version,
-            correcting: false,
-            place_id: id,
-            values: moderation::form_values(&place.record),
-            errors: &[],
-            preview: None,
             note: if direct {
                 "Vos modifications seront publiées dès l'enregistrement.".to_owned()
             } else {
                 "Vos modifications seront publiées après validation par la coordination.".to_owned()
             },
+            ..PlaceForm::edit(id, place.version, moderation::form_values(&place.record), &[])
         },
     ))
 }
@@ -270,14 +286,9 @@ async fn edit_post(
             status,
             PlaceForm {
                 heading: "Aperçu de la modification".to_owned(),
-                action: format!("/admin/lieux/{id}/modifier"),
-                version: base,
-                correcting: false,
-                place_id: id,
-                values: fields,
-                errors: &errors,
                 preview,
                 note: "Aperçu : rien n'est encore enregistré.".to_owned(),
+                ..PlaceForm::edit(id, base, fields, &errors)
             },
         ));
     }
@@ -303,17 +314,7 @@ async fn edit_post(
         Err(AppError::Invalid(errors)) => Ok(place_page(
             &user,
             StatusCode::UNPROCESSABLE_ENTITY,
-            PlaceForm {
-                heading: "Corriger le formulaire".to_owned(),
-                action: format!("/admin/lieux/{id}/modifier"),
-                version: base,
-                correcting: false,
-                place_id: id,
-                values: fields,
-                errors: &errors,
-                preview: None,
-                note: String::new(),
-            },
+            PlaceForm { heading: "Corriger le formulaire".to_owned(), ..PlaceForm::edit(id, base, fields, &errors) },
         )),
         Err(err) => Err(err.into()),
     }
@@ -325,14 +326,8 @@ async fn new_place_page(user: SignedIn) -> Response {
         StatusCode::OK,
         PlaceForm {
             heading: "Nouveau lieu".to_owned(),
-            action: "/admin/lieux/nouveau".to_owned(),
-            version: 0,
-            correcting: false,
-            place_id: String::new(),
-            values: BTreeMap::new(),
-            errors: &[],
-            preview: None,
             note: "Le lieu est publié dès l'enregistrement.".to_owned(),
+            ..PlaceForm::new_place(BTreeMap::new(), &[])
         },
     )
 }
@@ -356,14 +351,7 @@ async fn new_place_post(
             StatusCode::UNPROCESSABLE_ENTITY,
             PlaceForm {
                 heading: "Nouveau lieu : corriger le formulaire".to_owned(),
-                action: "/admin/lieux/nouveau".to_owned(),
-                version: 0,
-                correcting: false,
-                place_id: String::new(),
-                values: fields,
-                errors: &errors,
-                preview: None,
-                note: String::new(),
+                ..PlaceForm::new_place(fields, &errors)
             },
         )),
         Err(err) => Err(err.into()),
@@ -388,11 +376,12 @@ struct PlacesPage {
 }
 
 impl PlacesPage {
+    /// The link to another page of the list, keeping the filter.
     fn page_link(&self, page: usize) -> String {
         if self.filter_query.is_empty() {
-            format!("?page={page}")
+            format!("/admin/lieux?page={page}")
         } else {
-            format!("?{}&page={page}", self.filter_query)
+            format!("/admin/lieux?{}&page={page}", self.filter_query)
         }
     }
 }
@@ -513,14 +502,7 @@ async fn places_export(user: SignedIn, app: App, RawQuery(raw): RawQuery) -> Res
     let today = maillage_domain::hours::paris_local(now()).date();
     let mut bytes = Vec::new();
     moderation::write_places_csv(&places, today, &mut bytes)?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"lieux.csv\""),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(attachment(CSV, "lieux.csv", bytes))
 }
 
 // ---- history

@@ -168,7 +168,10 @@ pub async fn atom(State(state): State<WebState>, RawQuery(raw): RawQuery) -> Res
     };
     let self_link = format!(
         "{base}/api/v1/lieux/changements.atom{}",
-        territory_text.as_ref().map(|text| format!("?territoire={}", url_component(text))).unwrap_or_default()
+        territory_text
+            .as_ref()
+            .map(|text| format!("?territoire={}", params::percent_encode(text, b":,")))
+            .unwrap_or_default()
     );
     let updated = changes.first().map(|change| change.at).unwrap_or(page.until);
     let mut xml = String::with_capacity(1024 + changes.len() * 600);
@@ -243,15 +246,4 @@ fn escape(text: &str) -> String {
         }
     }
     out
-}
-
-fn url_component(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b':' | b',' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

@@ -143,20 +143,8 @@ pub fn communes_of(territory: &Territory, departement: &str) -> Option<Vec<u8>> 
         .departement_communes(departement)
         .filter_map(|commune| {
             let geometry = territory.commune_geometry(&commune.code_insee)?;
-            let rounded: Vec<Vec<Vec<[f64; 2]>>> = geometry
-                .into_iter()
-                .map(|polygon| {
-                    polygon
-                        .into_iter()
-                        .map(|ring| {
-                            let mut ring: Vec<[f64; 2]> =
-                                ring.into_iter().map(|p| [round(p[0]), round(p[1])]).collect();
-                            ring.dedup();
-                            ring
-                        })
-                        .collect()
-                })
-                .collect();
+            let rounded: Vec<Vec<Vec<[f64; 2]>>> =
+                geometry.into_iter().map(|polygon| polygon.into_iter().map(round_ring).collect()).collect();
             Some(json!({
                 "type": "Feature",
                 "properties": {"code": commune.code_insee, "nom": commune.name},
@@ -176,8 +164,7 @@ pub fn commune_polygon(territory: &Territory, code: &str) -> Option<Value> {
             polygon
                 .into_iter()
                 .map(|ring| {
-                    let mut ring: Vec<[f64; 2]> = ring.into_iter().map(|p| [round(p[0]), round(p[1])]).collect();
-                    ring.dedup();
+                    let mut ring = round_ring(ring);
                     // GeoJSON's rings repeat their first point.
                     if ring.len() > 2 && ring.first() != ring.last() {
                         ring.push(ring[0]);
@@ -189,6 +176,13 @@ pub fn commune_polygon(territory: &Territory, code: &str) -> Option<Value> {
         })
         .collect();
     Some(json!({"type": "MultiPolygon", "coordinates": rounded}))
+}
+
+/// A ring rounded like the outlines, the points that rounding makes equal kept once.
+fn round_ring(ring: impl IntoIterator<Item = [f64; 2]>) -> Vec<[f64; 2]> {
+    let mut ring: Vec<[f64; 2]> = ring.into_iter().map(|p| [round(p[0]), round(p[1])]).collect();
+    ring.dedup();
+    ring
 }
 
 /// Twice the signed area of a ring (positive when counter-clockwise).

@@ -3,7 +3,9 @@
 //! three parts and the formula in words, for a service and a day if asked (the API's filters),
 //! beside the map. The same use case and cache as `/api/v1/couverture`.
 
-use maillage_app::coverage::{CoverageReport, CoverageRequest, CoverageRow, Scope};
+use std::sync::Arc;
+
+use maillage_app::coverage::{CachedCoverage, CoverageReport, CoverageRequest, CoverageRow, Scope};
 use maillage_app::territory::Level;
 use maillage_domain::{Service, Vocabulary};
 
@@ -140,18 +142,7 @@ pub async fn view(state: &WebState, raw: Option<&str>) -> Result<CoverageView, W
     }
     let filters = maillage_coverage::Filters::parse(items.iter().map(String::as_str))
         .map_err(|err| WebError::bad_parameter("service", err.0))?;
-    let request = CoverageRequest {
-        level,
-        filters,
-        scope: Scope::Hub,
-        thresholds_km: vec![10.0],
-        by_priority: true,
-        limit: None,
-    };
-    let (store, territory, cache) = (state.store.clone(), state.territory.clone(), state.coverage.clone());
-    let report = tokio::task::spawn_blocking(move || cache.coverage(store.as_ref(), &territory, &request))
-        .await
-        .map_err(WebError::internal)??;
+    let report = hub_ranking(state, level, filters).await?;
     let report: &CoverageReport = &report;
     let rows = report.lignes.iter().take(SHOWN).enumerate().map(|(index, row)| ranked(level, index, row)).collect();
     let mut api = vec![("niveau", key.to_owned()), ("tri", "priorite".to_owned()), ("seuils", "10".to_owned())];
@@ -193,6 +184,29 @@ pub async fn view(state: &WebState, raw: Option<&str>) -> Result<CoverageView, W
     })
 }
 
+/// The hub's territories of a level ranked by priority, with the people beyond 10 km: the one
+/// question of the page and of a bassin's figures, answered once per data version by the cache
+/// the API shares.
+async fn hub_ranking(
+    state: &WebState,
+    level: Level,
+    filters: maillage_coverage::Filters,
+) -> Result<Arc<CachedCoverage>, WebError> {
+    let request = CoverageRequest {
+        level,
+        filters,
+        scope: Scope::Hub,
+        thresholds_km: vec![10.0],
+        by_priority: true,
+        limit: None,
+    };
+    let (store, territory, cache) = (state.store.clone(), state.territory.clone(), state.coverage.clone());
+    tokio::task::spawn_blocking(move || cache.coverage(store.as_ref(), &territory, &request))
+        .await
+        .map_err(WebError::internal)?
+        .map_err(Into::into)
+}
+
 /// A bassin's coverage for its page: population, IFN, places, communes without one, people
 /// beyond 10 km and the priority score with its rank among the hub's bassins.
 pub struct BassinCoverage {
@@ -206,18 +220,7 @@ pub struct BassinCoverage {
 }
 
 pub async fn bassin(state: &WebState, name: &str) -> Result<Option<BassinCoverage>, WebError> {
-    let request = CoverageRequest {
-        level: Level::Bassin,
-        filters: maillage_coverage::Filters::default(),
-        scope: Scope::Hub,
-        thresholds_km: vec![10.0],
-        by_priority: true,
-        limit: None,
-    };
-    let (store, territory, cache) = (state.store.clone(), state.territory.clone(), state.coverage.clone());
-    let report = tokio::task::spawn_blocking(move || cache.coverage(store.as_ref(), &territory, &request))
-        .await
-        .map_err(WebError::internal)??;
+    let report = hub_ranking(state, Level::Bassin, maillage_coverage::Filters::default()).await?;
     let count = report.lignes.len();
     Ok(report.lignes.iter().enumerate().find(|(_, row)| row.code == name || row.nom == name).map(|(index, row)| {
         let shown = ranked(Level::Bassin, index, row);

@@ -360,12 +360,7 @@ pub async fn territory_index(state: &WebState) -> Result<Vec<TerritoryLink>, Str
 }
 
 pub fn urlencode_path(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    crate::query::percent_encode(text, b"")
 }
 
 pub struct CountRow {

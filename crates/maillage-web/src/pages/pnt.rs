@@ -6,7 +6,7 @@
 
 use askama::Template;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
@@ -22,6 +22,7 @@ use super::{render, Layout, Site};
 use crate::extract::App;
 use crate::pnt_view::{ProjectView, VoteView};
 use crate::query::{self, Params};
+use crate::render::{attachment, CSV, ODS};
 use crate::state::AccountsConfig;
 use crate::{WebError, WebState};
 
@@ -224,22 +225,8 @@ async fn export(state: WebState, raw: Option<String>, ods: bool) -> Result<Respo
         }
     })
     .await?;
-    let (kind, name) = if ods {
-        ("application/vnd.oasis.opendocument.spreadsheet", "projets.ods")
-    } else {
-        ("text/csv; charset=utf-8", "projets.csv")
-    };
-    Ok((
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static(kind)),
-            (
-                header::CONTENT_DISPOSITION,
-                HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")).expect("ascii"),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    let (kind, name) = if ods { (ODS, "projets.ods") } else { (CSV, "projets.csv") };
+    Ok(attachment(kind, name, bytes))
 }
 
 async fn export_csv(State(state): State<WebState>, RawQuery(raw): RawQuery) -> Result<Response, WebError> {

@@ -84,13 +84,7 @@ async fn an_administrator_imports_places_bassins_and_indicators_with_their_repor
     let mut admin = hub.signed_in("admin@hub.example").await;
     let csrf = admin.csrf().await;
 
-    let page = admin
-        .post_file(
-            "/admin/imports",
-            &[("_csrf", &csrf), ("source", "essai")],
-            Some(("fichier", "lieux.csv", PLACES_CSV.as_bytes())),
-        )
-        .await;
+    let page = admin.import(&csrf, "essai", "lieux.csv", PLACES_CSV.as_bytes()).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     let report = admin.get(page.location()).await;
     assert!(report.body.contains("2 ligne(s) lue(s), 1 lieu(x) créé(s)"), "{}", report.body);
@@ -229,13 +223,7 @@ async fn an_import_outside_the_hubs_territory_asks_first() {
     let mut admin = hub.signed_in("admin@hub.example").await;
     let csrf = admin.csrf().await;
     let before = snapshot_items(hub.store.as_ref());
-    let page = admin
-        .post_file(
-            "/admin/imports",
-            &[("_csrf", &csrf), ("source", "lointain")],
-            Some(("fichier", "lieux.csv", file.as_bytes())),
-        )
-        .await;
+    let page = admin.import(&csrf, "lointain", "lieux.csv", file.as_bytes()).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(page.body.contains("2 lieux hors du territoire du hub : importer quand même ?"), "{}", page.body);
     assert!(page.body.contains("Le fichier lieux.csv compte 3 lieux"), "{}", page.body);
@@ -255,13 +243,7 @@ async fn an_import_outside_the_hubs_territory_asks_first() {
     assert_eq!(hub.store.places(&query).unwrap().len(), 3);
     // A file within the territory is imported at once.
     let near = "id,nom,commune,code_postal,code_insee,adresse\nh4,EPN de Bourges,Bourges,18000,18033,4 rue Moyenne\n";
-    let page = admin
-        .post_file(
-            "/admin/imports",
-            &[("_csrf", &csrf), ("source", "proche")],
-            Some(("fichier", "p.csv", near.as_bytes())),
-        )
-        .await;
+    let page = admin.import(&csrf, "proche", "p.csv", near.as_bytes()).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
 }
 
@@ -276,13 +258,7 @@ async fn an_import_report_pages_filters_and_downloads() {
     }
     let mut admin = hub.signed_in("admin@hub.example").await;
     let csrf = admin.csrf().await;
-    let page = admin
-        .post_file(
-            "/admin/imports",
-            &[("_csrf", &csrf), ("source", "essai")],
-            Some(("fichier", "l.csv", file.as_bytes())),
-        )
-        .await;
+    let page = admin.import(&csrf, "essai", "l.csv", file.as_bytes()).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     let report_uri = page.location().to_owned();
     let all = admin.get(&report_uri).await;

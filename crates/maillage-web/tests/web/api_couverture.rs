@@ -28,24 +28,24 @@ async fn coverage_by_bassin_with_priority() {
 #[tokio::test]
 async fn coverage_bad_parameters_name_the_field() {
     let state = demo_state();
-    for (uri, field) in [
-        ("/api/v1/couverture?niveau=canton", "niveau"),
-        ("/api/v1/couverture?filtres=couleur%3Dbleu", "filtres"),
-        ("/api/v1/couverture?seuils=5,-1", "seuils"),
-        ("/api/v1/couverture?perimetre=lune", "perimetre"),
-        ("/api/v1/couverture?tri=hasard", "tri"),
-        ("/api/v1/couverture?limite=0", "limite"),
-        ("/api/v1/couverture?seuils=1e308", "seuils"),
-        ("/api/v1/couverture?seuils=NaN", "seuils"),
-        ("/api/v1/couverture?niveau=epci&niveau=region", "niveau"),
-        ("/api/v1/couverture?filtre=gratuit", "filtre"),
-        ("/api/v1/communes?q=bourges&limit=3", "limit"),
-        ("/api/v1/communes?q=a&q=b", "q"),
-    ] {
-        let (status, _, body) = get(&state, uri).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}: {body}");
-        assert_eq!(body["erreur"]["champ"], field, "{uri}");
-    }
+    assert_refused(
+        &state,
+        &[
+            ("/api/v1/couverture?niveau=canton", "niveau"),
+            ("/api/v1/couverture?filtres=couleur%3Dbleu", "filtres"),
+            ("/api/v1/couverture?seuils=5,-1", "seuils"),
+            ("/api/v1/couverture?perimetre=lune", "perimetre"),
+            ("/api/v1/couverture?tri=hasard", "tri"),
+            ("/api/v1/couverture?limite=0", "limite"),
+            ("/api/v1/couverture?seuils=1e308", "seuils"),
+            ("/api/v1/couverture?seuils=NaN", "seuils"),
+            ("/api/v1/couverture?niveau=epci&niveau=region", "niveau"),
+            ("/api/v1/couverture?filtre=gratuit", "filtre"),
+            ("/api/v1/communes?q=bourges&limit=3", "limit"),
+            ("/api/v1/communes?q=a&q=b", "q"),
+        ],
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -16,7 +16,7 @@ use maillage_store_sqlite::SqliteStore;
 use maillage_web::WebState;
 use serde_json::Value;
 
-use super::common::api::{enc, get, request};
+use super::common::api::{assert_refused, enc, get, request};
 use super::common::hub::{Hub, KEY};
 use super::common::territory;
 
@@ -146,19 +146,19 @@ async fn the_change_feed_is_paged_without_repeats() {
 #[tokio::test]
 async fn bad_change_feed_requests_name_their_parameter() {
     let state = WebState::new(store_with_places(), territory()).unwrap();
-    for (uri, field) in [
-        ("/api/v1/lieux/changements", "depuis"),
-        ("/api/v1/lieux/changements?depuis=hier", "depuis"),
-        ("/api/v1/lieux/changements?depuis=2026-01-01T00:00:00Z&limite=0", "limite"),
-        ("/api/v1/lieux/changements?depuis=2026-01-01T00:00:00Z&curseur=zzz", "curseur"),
-        ("/api/v1/lieux/changements?depuis=2026-01-01T00:00:00Z&territoire=99999", "territoire"),
-        ("/api/v1/lieux/changements?depuis=2026-01-01T00:00:00Z&inconnu=1", "inconnu"),
-        ("/api/v1/lieux/changements.atom?depuis=demain", "depuis"),
-    ] {
-        let (status, _, body) = get(&state, uri).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}: {body}");
-        assert_eq!(body["erreur"]["champ"], field, "{uri}: {body}");
-    }
+    assert_refused(
+        &state,
+        &[
+            ("/api/v1/lieux/changements", "depuis"),
+            ("/api/v1/lieux/changements?depuis=hier", "depuis"),
+            ("/api/v1/lieux/changements?depuis=2026-01-01T00:00:00Z&limite=0", "limite"),
+            ("/api/v1/lieux/changements?depuis=2026-01-01T00:00:00Z&curseur=zzz", "curseur"),
+            ("/api/v1/lieux/changements?depuis=2026-01-01T00:00:00Z&territoire=99999", "territoire"),
+            ("/api/v1/lieux/changements?depuis=2026-01-01T00:00:00Z&inconnu=1", "inconnu"),
+            ("/api/v1/lieux/changements.atom?depuis=demain", "depuis"),
+        ],
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -255,17 +255,17 @@ async fn ogc_api_features_lists_collections_and_pages_items() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _, _) = get(&state, "/ogc/collections/routes").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    for (uri, field) in [
-        ("/ogc/collections/lieux/items?bbox=1,2,3", "bbox"),
-        ("/ogc/collections/lieux/items?limit=0", "limit"),
-        ("/ogc/collections/lieux/items?crs=EPSG:2154", "crs"),
-        ("/ogc/collections/lieux/items?service=Inconnu", "filtres"),
-        ("/ogc/collections/bassins/items?offset=-1", "offset"),
-    ] {
-        let (status, _, body) = get(&state, uri).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}: {body}");
-        assert_eq!(body["erreur"]["champ"], field, "{uri}: {body}");
-    }
+    assert_refused(
+        &state,
+        &[
+            ("/ogc/collections/lieux/items?bbox=1,2,3", "bbox"),
+            ("/ogc/collections/lieux/items?limit=0", "limit"),
+            ("/ogc/collections/lieux/items?crs=EPSG:2154", "crs"),
+            ("/ogc/collections/lieux/items?service=Inconnu", "filtres"),
+            ("/ogc/collections/bassins/items?offset=-1", "offset"),
+        ],
+    )
+    .await;
 }
 
 #[tokio::test]

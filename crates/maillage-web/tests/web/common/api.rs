@@ -43,6 +43,17 @@ pub async fn get(state: &WebState, uri: &str) -> (StatusCode, axum::http::Header
     (status, headers, json)
 }
 
+/// Each request is refused (400, `parametre_invalide`), its error naming the parameter given
+/// beside it.
+pub async fn assert_refused(state: &WebState, cases: &[(&str, &str)]) {
+    for (uri, field) in cases {
+        let (status, _, body) = get(state, uri).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}: {body}");
+        assert_eq!(body["erreur"]["code"], "parametre_invalide", "{uri}: {body}");
+        assert_eq!(body["erreur"]["champ"], *field, "{uri}: {body}");
+    }
+}
+
 /// Percent-encodes a query value.
 pub fn enc(text: &str) -> String {
     text.bytes()

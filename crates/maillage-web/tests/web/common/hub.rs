@@ -219,6 +219,12 @@ impl Client<'_> {
         .await
     }
 
+    /// A file of places uploaded on the imports page for a source, no mapping chosen.
+    pub async fn import(&mut self, csrf: &str, source: &str, file_name: &str, bytes: &[u8]) -> Page {
+        self.post_file("/admin/imports", &[("_csrf", csrf), ("source", source)], Some(("fichier", file_name, bytes)))
+            .await
+    }
+
     pub async fn sign_in(&mut self, email: &str, password: &str) -> Page {
         let form = self.get("/connexion").await;
         let csrf = form.csrf();
