@@ -31,8 +31,15 @@ async fn download(client: &mut Client<'_>, uri: &str) -> Vec<u8> {
     axum::body::to_bytes(response.into_body(), 1 << 26).await.unwrap().to_vec()
 }
 
-/// The venv's Python with the independent readers: `odfpy` (OpenDocument) and `pypng`.
+/// The venv's Python with the independent readers: `odfpy` (OpenDocument) and `pypng`. Made once
+/// per run: the readback tests run on several threads, and two venvs made in one folder at the
+/// same time leave it without pip.
 pub(super) fn python_with_readers() -> PathBuf {
+    static PYTHON: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    PYTHON.get_or_init(make_python_with_readers).clone()
+}
+
+fn make_python_with_readers() -> PathBuf {
     let venv = target().join("bilan-venv");
     let python = venv.join("bin/python");
     if !python.exists() {
