@@ -1,5 +1,6 @@
 //! The activity log on PostgreSQL.
 
+use chrono::NaiveDate;
 use maillage_store::backend::{ActivityTables, WriteResult};
 use maillage_store::*;
 use postgres::types::Json;
@@ -82,6 +83,19 @@ impl<C: GenericClient> ActivityTables for PgTables<'_, C> {
              WHERE scope = $1 AND period_start = $2 AND period_end = $3 AND version = $6",
             &[&introduction.scope, &introduction.start, &introduction.end, &version, &Json(introduction), &expected],
         )?)
+    }
+
+    fn introduction(
+        &mut self,
+        scope: &str,
+        start: NaiveDate,
+        end: NaiveDate,
+    ) -> StoreResult<Option<BilanIntroduction>> {
+        self.one(
+            "SELECT document FROM bilan_introductions
+             WHERE scope = $1 AND period_start = $2 AND period_end = $3",
+            &[&scope, &start, &end],
+        )
     }
 
     fn introductions(&mut self) -> StoreResult<Vec<BilanIntroduction>> {

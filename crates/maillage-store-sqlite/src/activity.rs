@@ -92,6 +92,18 @@ impl ActivityTables for SqliteTables<'_> {
         )?)
     }
 
+    fn introduction(
+        &mut self,
+        scope: &str,
+        start: NaiveDate,
+        end: NaiveDate,
+    ) -> StoreResult<Option<BilanIntroduction>> {
+        self.one(
+            "SELECT document FROM bilan_introductions WHERE scope = ?1 AND period_start = ?2 AND period_end = ?3",
+            params![scope, day(start), day(end)],
+        )
+    }
+
     fn introductions(&mut self) -> StoreResult<Vec<BilanIntroduction>> {
         self.all("SELECT document FROM bilan_introductions ORDER BY scope, period_start, period_end", [])
     }

@@ -37,17 +37,9 @@ pub trait ActivityTables {
     fn update_introduction(&mut self, introduction: &BilanIntroduction, expected: u32) -> StoreResult<u64>;
     /// Every introduction, by scope, start, end.
     fn introductions(&mut self) -> StoreResult<Vec<BilanIntroduction>>;
-    /// The introduction of a scope and period. A hub writes one per bilan it publishes, a
-    /// handful a year, so finding it among them all costs no statement of its own.
-    fn introduction(
-        &mut self,
-        scope: &str,
-        start: NaiveDate,
-        end: NaiveDate,
-    ) -> StoreResult<Option<BilanIntroduction>> {
-        let mut all = self.introductions()?.into_iter();
-        Ok(all.find(|stored| stored.scope == scope && stored.start == start && stored.end == end))
-    }
+    /// The introduction of a scope and period (read by its key, not among them all).
+    fn introduction(&mut self, scope: &str, start: NaiveDate, end: NaiveDate)
+        -> StoreResult<Option<BilanIntroduction>>;
 }
 
 pub(crate) fn insert_activity<T: Tables + ?Sized>(tables: &mut T, entry: &ActivityEntry) -> StoreResult<()> {
